@@ -620,6 +620,96 @@ test_save_is_atomic_and_private (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Robustness: mangled files are refused with a located error, or parsed and kept whole. */
+
+/* Every value written back and one key dropped: the text still parses to the same. */
+static void
+assert_rewrite_reparses (HvConfig *config)
+{
+  g_auto(GStrv) keys = hv_config_dup_keys (config);
+  g_autoptr(HvConfig) reparsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rewritten = NULL;
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    hv_config_set_value (config, keys[i], hv_config_get_value (config, keys[i]));
+  if (keys[0] != NULL)
+    hv_config_remove (config, keys[0]);
+  rewritten = hv_config_to_data (config, NULL);
+  reparsed = hv_config_new_from_data (rewritten, -1, "guest.cfg", &error);
+  g_assert_no_error (error);
+  g_assert_true (hv_config_equal (config, reparsed));
+}
+
+static void
+check_mangled_text (const char *text,
+                    gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvConfig) config = hv_config_new_from_data (text, length, "guest.cfg", &error);
+  g_autofree char *written = NULL;
+  gsize written_length;
+
+  if (config == NULL)
+    {
+      g_assert_true (error->domain == HV_CONFIG_ERROR);
+      g_assert_true (g_str_has_prefix (error->message, "guest.cfg"));
+      return;
+    }
+  written = hv_config_to_data (config, &written_length);
+  g_assert_cmpmem (written, written_length, text, length);
+  assert_rewrite_reparses (config);
+}
+
+static void
+test_mangled_files (void)
+{
+  static const char specials[] = "'\"\\[],#=\n\r\t ;()0xLru\xc3\xa9";
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261128);
+
+  for (guint i = 0; data_files[i] != NULL; i++)
+    {
+      g_autofree char *path = data_path (data_files[i]);
+      g_autofree char *original = NULL;
+      gsize length;
+
+      g_assert_true (g_file_get_contents (path, &original, &length, NULL));
+      for (guint round = 0; round < 2000; round++)
+        {
+          g_autoptr(GString) text = g_string_new_len (original, length);
+          guint edits = g_rand_int_range (rand, 1, 4);
+
+          for (guint e = 0; e < edits; e++)
+            {
+              gsize at;
+
+              if (text->len == 0)
+                break;
+              at = g_rand_int_range (rand, 0, text->len);
+
+              switch (g_rand_int_range (rand, 0, 3))
+                {
+                case 0:
+                  {
+                    gsize span = g_rand_int_range (rand, 1, 8);
+
+                    g_string_erase (text, at, MIN (span, text->len - at));
+                    break;
+                  }
+                case 1:
+                  g_string_insert_c (text, at, specials[g_rand_int_range (rand, 0, sizeof specials - 1)]);
+                  break;
+                default:
+                  g_string_truncate (text, at);
+                  break;
+                }
+            }
+          check_mangled_text (text->str, text->len);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -646,6 +736,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/writer/append", test_new_key_appended);
   g_test_add_func ("/config/writer/remove", test_remove_key);
   g_test_add_func ("/config/writer/save", test_save_is_atomic_and_private);
+  g_test_add_func ("/config/robustness/mangled-files", test_mangled_files);
 
   return g_test_run ();
 }
