@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include <string.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "hv-config.h"
 
@@ -580,7 +580,7 @@ parse_statement (Parser   *p,
   /* parse_string skips the blanks after the last literal: keep them out of the span. */
   entry->end = p->pos;
   while (entry->end > value_start &&
-         (p->text[entry->end - 1] == ' ' || p->text[entry->end - 1] == '\t'))
+         strchr (" \t\r\f", p->text[entry->end - 1]) != NULL)
     entry->end--;
   g_ptr_array_add (self->entries, entry);
 

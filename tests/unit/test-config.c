@@ -593,6 +593,19 @@ test_remove_key (void)
 }
 
 static void
+test_crlf_line_endings_kept (void)
+{
+  g_autoptr(HvConfig) config = parse ("name = 'a'\r\nmemory = 128\r\nvcpus = 1 # one\r\n");
+  g_autofree char *after = NULL;
+
+  assert_string (config, "name", "a");
+  hv_config_set_string (config, "name", "b");
+  hv_config_set_int (config, "memory", 256);
+  after = hv_config_to_data (config, NULL);
+  g_assert_cmpstr (after, ==, "name = \"b\"\r\nmemory = 256\r\nvcpus = 1 # one\r\n");
+}
+
+static void
 test_save_is_atomic_and_private (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("domus-config-XXXXXX", NULL);
@@ -735,6 +748,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/writer/multiline-list", test_multiline_list_stays_multiline);
   g_test_add_func ("/config/writer/append", test_new_key_appended);
   g_test_add_func ("/config/writer/remove", test_remove_key);
+  g_test_add_func ("/config/writer/crlf", test_crlf_line_endings_kept);
   g_test_add_func ("/config/writer/save", test_save_is_atomic_and_private);
   g_test_add_func ("/config/robustness/mangled-files", test_mangled_files);
 
