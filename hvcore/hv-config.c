@@ -587,6 +587,14 @@ parse_statement (Parser   *p,
   return parse_statement_end (p, error);
 }
 
+/* Python counts spaces and tabs as indentation, not form feeds or carriage returns. */
+static gboolean
+is_indented (const char *blanks,
+             gsize       length)
+{
+  return memchr (blanks, ' ', length) != NULL || memchr (blanks, '\t', length) != NULL;
+}
+
 static gboolean
 parse_text (HvConfig *self,
             GError  **error)
@@ -622,7 +630,7 @@ parse_text (HvConfig *self,
         break;
 
       /* Only top-level statements: indentation is an error, as in Python. */
-      if (p.pos != line_start && !after_semicolon)
+      if (!after_semicolon && is_indented (p.text + line_start, p.pos - line_start))
         return syntax_error_at (&p, line_start, error, _("unexpected indentation"));
 
       if (!parse_statement (&p, self, error))

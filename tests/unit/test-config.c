@@ -675,6 +675,19 @@ check_mangled_text (const char *text,
   assert_rewrite_reparses (config);
 }
 
+/* Inputs the fuzzer found once; kept so they stay fixed. */
+static void
+test_fuzzer_findings (void)
+{
+  static const char * const findings[] = {
+    "s=\"\"\r\r\r\r       \t;            \r\r    e=\"\"\r\r \t #\"\n\r\n",
+    "loqcl=1;\f\f\f\f\f\f\f\fn=1",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (findings); i++)
+    check_mangled_text (findings[i], strlen (findings[i]));
+}
+
 static void
 test_mangled_files (void)
 {
@@ -751,6 +764,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/writer/crlf", test_crlf_line_endings_kept);
   g_test_add_func ("/config/writer/save", test_save_is_atomic_and_private);
   g_test_add_func ("/config/robustness/mangled-files", test_mangled_files);
+  g_test_add_func ("/config/robustness/fuzzer-findings", test_fuzzer_findings);
 
   return g_test_run ();
 }
