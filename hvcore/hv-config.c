@@ -1227,7 +1227,8 @@ removal_span (HvConfig *self,
     after++;
   if (after < self->text->len && text[after] == ';')
     after++;
-  while (after < self->text->len && (text[after] == ' ' || text[after] == '\t'))
+  /* The next statement must not be left indented. */
+  while (after < self->text->len && strchr (" \t\f", text[after]) != NULL)
     after++;
   *start = entry->start;
   *end = after;
