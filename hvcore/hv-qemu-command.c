@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Builds the QEMU argv for a domain spec: machine, boot, drives, NICs and the run-folder sockets. */
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/un.h>
+#include <glib/gi18n-lib.h>
+
+#include "hv-qemu-command.h"
+
+#define MAX_IFNAME_LENGTH 15  /* IFNAMSIZ - 1 */
+
+void
+hv_qemu_options_init (HvQemuOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->accel = HV_QEMU_ACCEL_TCG;
+  options->net_mode = HV_QEMU_NET_USER;
+}
+
+/* QEMU's option lists split on commas; a comma inside a value is written twice. */
+static char *
+escape_value (const char *value)
+{
+  g_autoptr(GString) escaped = g_string_new (value);
+
+  g_string_replace (escaped, ",", ",,", 0);
+  return g_string_free (g_steal_pointer (&escaped), FALSE);
+}
+
+static void
+add (GPtrArray  *argv,
+     const char *arg)
+{
+  g_ptr_array_add (argv, g_strdup (arg));
+}
+
+static void add_printf (GPtrArray  *argv,
+                        const char *format,
+                        ...) G_GNUC_PRINTF (2, 3);
+
+static void
+add_printf (GPtrArray  *argv,
+            const char *format,
+            ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_ptr_array_add (argv, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+char *
+hv_qemu_default_tap_name (const HvDomainSpec *spec,
+                          guint               index)
+{
+  g_autofree char *suffix = g_strdup_printf (".%u", index);
+  int room = MAX_IFNAME_LENGTH - (int) strlen ("vif-") - (int) strlen (suffix);
+
+  return g_strdup_printf ("vif-%.*s%s", MAX (room, 0), spec->name, suffix);
+}
+
+static gboolean
+socket_path (const HvDomainSpec  *spec,
+             const char          *run_dir,
+             const char          *name,
+             char               **out,
+             GError             **error)
+{
+  struct sockaddr_un address;
+  g_autofree char *path = g_build_filename (run_dir, name, NULL);
+
+  if (strlen (path) >= sizeof address.sun_path)
+    {
+      g_set_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_INVALID,
+                   _("%s: the run folder %s is too long for the Unix socket %s (at most %u bytes)"),
+                   spec->filename, run_dir, path, (guint) sizeof address.sun_path - 1);
+      return FALSE;
+    }
+  *out = escape_value (path);
+  return TRUE;
+}
+
+static void
+add_machine (GPtrArray           *argv,
+             const HvDomainSpec  *spec,
+             const HvQemuOptions *options)
+{
+  add (argv, "-machine");
+  add (argv, spec->acpi ? "pc" : "pc,acpi=off");
+  add (argv, "-accel");
+  if (options->accel == HV_QEMU_ACCEL_KVM)
+    add (argv, "kvm");
+  else if (options->tb_size_mib > 0)
+    add_printf (argv, "tcg,tb-size=%u", options->tb_size_mib);
+  else
+    add (argv, "tcg");
+
+  add (argv, "-m");
+  add_printf (argv, "%" G_GINT64_FORMAT, spec->memory_mib);
+  add (argv, "-smp");
+  add_printf (argv, "%" G_GINT64_FORMAT, spec->vcpus);
+  if (spec->localtime)
+    {
+      add (argv, "-rtc");
+      add (argv, "base=localtime");
+    }
+  /* A reboot the domain must not survive becomes a shutdown the daemon sees. */
+  if (spec->on_reboot != HV_DOMAIN_ACTION_RESTART &&
+      spec->on_reboot != HV_DOMAIN_ACTION_RENAME_RESTART &&
+      spec->on_reboot != HV_DOMAIN_ACTION_COREDUMP_RESTART)
+    add (argv, "-no-reboot");
+  /* "preserve" keeps a powered-off domain around: QEMU stays, stopped. */
+  if (spec->on_poweroff == HV_DOMAIN_ACTION_PRESERVE)
+    add (argv, "-no-shutdown");
+}
+
+static void
+add_boot (GPtrArray          *argv,
+          const HvDomainSpec *spec)
+{
+  if (spec->boot_method == HV_DOMAIN_BOOT_KERNEL)
+    {
+      add (argv, "-kernel");
+      add (argv, spec->kernel);
+      if (spec->ramdisk != NULL)
+        {
+          add (argv, "-initrd");
+          add (argv, spec->ramdisk);
+        }
+      add (argv, "-append");
+      add (argv, spec->cmdline);
+    }
+  else
+    {
+      add (argv, "-boot");
+      add_printf (argv, "order=%s", spec->boot_order);
+    }
+}
+
+static void
+add_drives (GPtrArray          *argv,
+            const HvDomainSpec *spec)
+{
+  for (guint i = 0; i < spec->disks->len; i++)
+    {
+      const HvDiskSpec *disk = g_ptr_array_index (spec->disks, i);
+      g_autoptr(GString) drive = g_string_new (NULL);
+
+      if (*disk->path != '\0')
+        {
+          g_autofree char *path = escape_value (disk->path);
+
+          g_string_append_printf (drive, "file=%s,format=%s,", path, disk->format);
+        }
+      if (disk->bus == HV_DISK_BUS_IDE)
+        g_string_append_printf (drive, "if=ide,index=%d,", disk->ide_index);
+      else
+        g_string_append (drive, "if=virtio,");
+      g_string_append (drive, disk->cdrom ? "media=cdrom" : "media=disk");
+      if (disk->readonly)
+        g_string_append (drive, ",readonly=on");
+      /* w!: another guest may have the image open too, so QEMU must not lock it. */
+      if (disk->shared)
+        g_string_append (drive, ",file.locking=off");
+      if (disk->number > 0)
+        g_string_append_printf (drive, ",id=disk%u", disk->number - 1);
+      else
+        g_string_append (drive, ",id=cdrom");
+
+      add (argv, "-drive");
+      add (argv, drive->str);
+    }
+}
+
+static void
+add_nics (GPtrArray           *argv,
+          const HvDomainSpec  *spec,
+          const HvQemuOptions *options,
+          GPtrArray           *notices)
+{
+  guint n_taps = options->tap_names != NULL ? g_strv_length ((char **) options->tap_names) : 0;
+
+  for (guint i = 0; i < spec->vifs->len; i++)
+    {
+      const HvVifSpec *vif = g_ptr_array_index (spec->vifs, i);
+
+      add (argv, "-netdev");
+      if (options->net_mode == HV_QEMU_NET_TAP)
+        {
+          g_autofree char *name = i < n_taps ? g_strdup (options->tap_names[i])
+                                             : hv_qemu_default_tap_name (spec, i);
+          g_autofree char *escaped = escape_value (name);
+
+          add_printf (argv, "tap,id=net%u,ifname=%s,script=no,downscript=no", i, escaped);
+        }
+      else
+        {
+          add_printf (argv, "user,id=net%u", i);
+          if (vif->bridge != NULL && notices != NULL)
+            g_ptr_array_add (notices,
+                             g_strdup_printf (_("vif: vif %u: bridge=%s not used: this daemon gives guests user-mode networking"),
+                                              vif->number, vif->bridge));
+        }
+      add (argv, "-device");
+      add_printf (argv, "%s,netdev=net%u,mac=%s", vif->model, i, vif->mac);
+    }
+}
+
+GStrv
+hv_qemu_command_build (const HvDomainSpec  *spec,
+                       const HvQemuOptions *options,
+                       GPtrArray           *notices,
+                       GError             **error)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *binary = NULL;
+  g_autofree char *vnc = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *qmp = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *pidfile = NULL;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (options != NULL && options->run_dir != NULL, NULL);
+
+  if (!socket_path (spec, options->run_dir, "vnc.sock", &vnc, error) ||
+      !socket_path (spec, options->run_dir, "serial.sock", &serial, error) ||
+      !socket_path (spec, options->run_dir, "qmp.sock", &qmp, error))
+    return NULL;
+  {
+    g_autofree char *log_path = g_build_filename (options->run_dir, "serial.log", NULL);
+    log = escape_value (log_path);
+  }
+  pidfile = g_build_filename (options->run_dir, "qemu.pid", NULL);
+
+  if (options->binary != NULL)
+    binary = g_strdup (options->binary);
+  else
+    {
+      binary = g_find_program_in_path (HV_QEMU_DEFAULT_BINARY);
+      if (binary == NULL)
+        binary = g_strdup (HV_QEMU_DEFAULT_BINARY);
+    }
+
+  add (argv, binary);
+  add (argv, "-name");
+  add (argv, spec->name);
+  if (spec->uuid != NULL)
+    {
+      add (argv, "-uuid");
+      add (argv, spec->uuid);
+    }
+  /* Only the devices the file asks for: no default NIC, CD, floppy or user config. */
+  add (argv, "-nodefaults");
+  add (argv, "-no-user-config");
+  add_machine (argv, spec, options);
+  add_boot (argv, spec);
+  add_drives (argv, spec);
+  add_nics (argv, spec, options, notices);
+  if (spec->usb_device != NULL)
+    {
+      add (argv, "-usb");
+      add (argv, "-device");
+      add (argv, spec->usb_device);
+    }
+  add (argv, "-vga");
+  add (argv, "std");
+  add (argv, "-display");
+  add (argv, "none");
+  /* Never a network address: whoever can open the run folder may see the screen. */
+  if (spec->vnc)
+    {
+      add (argv, "-vnc");
+      add_printf (argv, "unix:%s", vnc);
+    }
+  add (argv, "-chardev");
+  add_printf (argv, "socket,id=serial0,path=%s,server=on,wait=off,logfile=%s", serial, log);
+  add (argv, "-serial");
+  add (argv, "chardev:serial0");
+  add (argv, "-qmp");
+  add_printf (argv, "unix:%s,server=on,wait=off", qmp);
+  add (argv, "-pidfile");
+  add (argv, pidfile);
+
+  g_ptr_array_add (argv, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+}
+
+/* Plain words stay plain, so the printed command reads like one typed by hand. */
+static char *
+quote_if_needed (const char *arg)
+{
+  if (*arg == '\0')
+    return g_shell_quote (arg);
+  for (const char *p = arg; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("_./:=,@%+-", *p) == NULL)
+      return g_shell_quote (arg);
+  return g_strdup (arg);
+}
+
+char *
+hv_qemu_command_to_shell (const char * const *argv,
+                          gboolean            multiline)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    {
+      g_autofree char *quoted = quote_if_needed (argv[i]);
+      gboolean is_value = i > 0 && argv[i - 1][0] == '-' && argv[i][0] != '-';
+
+      if (i > 0)
+        g_string_append (text, multiline && !is_value ? " \\\n    " : " ");
+      g_string_append (text, quoted);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
