@@ -1,0 +1,838 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A JSON-RPC 2.0 client for domusd: one JSON object per line over any GIOStream. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <gio/gunixsocketaddress.h>
+
+#include "domus-connection.h"
+
+#define READ_BUFFER_SIZE  (16 * 1024)
+/* Replies carry stats history and can be big; anything beyond this is not domusd talking. */
+#define MAX_MESSAGE_SIZE  (64 * 1024 * 1024)
+
+G_DEFINE_QUARK (domus-error-quark, domus_error)
+
+/* Indexed by DomusError, up to DOMUS_ERROR_NOT_SUPPORTED. */
+static const char * const error_kinds[] = {
+  [DOMUS_ERROR_FAILED]            = "failed",
+  [DOMUS_ERROR_PARSE_ERROR]       = "parse-error",
+  [DOMUS_ERROR_INVALID_REQUEST]   = "invalid-request",
+  [DOMUS_ERROR_METHOD_NOT_FOUND]  = "method-not-found",
+  [DOMUS_ERROR_INVALID_PARAMS]    = "invalid-params",
+  [DOMUS_ERROR_MESSAGE_TOO_LARGE] = "message-too-large",
+  [DOMUS_ERROR_INTERNAL]          = "internal",
+  [DOMUS_ERROR_NO_SUCH_DOMAIN]    = "no-such-domain",
+  [DOMUS_ERROR_INVALID_CONFIG]    = "invalid-config",
+  [DOMUS_ERROR_ALREADY_RUNNING]   = "already-running",
+  [DOMUS_ERROR_NOT_RUNNING]       = "not-running",
+  [DOMUS_ERROR_PERMISSION_DENIED] = "permission-denied",
+  [DOMUS_ERROR_NOT_SUPPORTED]     = "not-supported",
+};
+
+DomusError
+domus_error_from_kind (const char *kind)
+{
+  if (kind == NULL)
+    return DOMUS_ERROR_FAILED;
+  for (gsize i = 0; i < G_N_ELEMENTS (error_kinds); i++)
+    if (strcmp (error_kinds[i], kind) == 0)
+      return (DomusError) i;
+  return DOMUS_ERROR_FAILED;
+}
+
+const char *
+domus_error_to_kind (DomusError code)
+{
+  if ((gsize) code < G_N_ELEMENTS (error_kinds))
+    return error_kinds[code];
+  return NULL;
+}
+
+/* For a daemon that sends a code but no kind: the codes JSON-RPC itself defines. */
+static DomusError
+error_from_code (gint64 code)
+{
+  switch (code)
+    {
+    case -32700: return DOMUS_ERROR_PARSE_ERROR;
+    case -32600: return DOMUS_ERROR_INVALID_REQUEST;
+    case -32601: return DOMUS_ERROR_METHOD_NOT_FOUND;
+    case -32602: return DOMUS_ERROR_INVALID_PARAMS;
+    case -32603: return DOMUS_ERROR_INTERNAL;
+    default:     return DOMUS_ERROR_FAILED;
+    }
+}
+
+typedef struct {
+  gint64   id;
+  GTask   *task;
+  GSource *cancel_source;   /* fires when the caller's cancellable does */
+} PendingCall;
+
+struct _DomusConnection
+{
+  GObject           parent_instance;
+
+  GIOStream        *stream;
+  GDataInputStream *input;
+  GOutputStream    *output;
+  GCancellable     *cancellable;     /* cancelled at close: stops our own I/O */
+
+  GHashTable       *pending;         /* gint64 id -> PendingCall */
+  gint64            next_id;
+  GQueue            out_queue;       /* GBytes, one line each */
+
+  guint             reading : 1;
+  guint             writing : 1;
+  guint             discarding : 1;
+  guint             closed : 1;
+  guint             stream_closing : 1;
+};
+
+G_DEFINE_FINAL_TYPE (DomusConnection, domus_connection, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STREAM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_NOTIFICATION,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void connection_read_more (DomusConnection *self);
+static void connection_flush     (DomusConnection *self);
+
+static void
+pending_call_free (PendingCall *call)
+{
+  if (call->cancel_source != NULL)
+    {
+      g_source_destroy (call->cancel_source);
+      g_source_unref (call->cancel_source);
+    }
+  g_clear_object (&call->task);
+  g_free (call);
+}
+
+/* Closing */
+
+static void
+on_stream_closed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(DomusConnection) self = user_data;
+
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+}
+
+static void
+connection_maybe_close_stream (DomusConnection *self)
+{
+  if (!self->closed || self->reading || self->writing || self->stream_closing)
+    return;
+  self->stream_closing = TRUE;
+  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL,
+                           on_stream_closed, g_object_ref (self));
+}
+
+/* reason: NULL when we close on purpose. */
+static void
+connection_close_with_error (DomusConnection *self,
+                             const GError    *reason)
+{
+  g_autoptr(DomusConnection) hold = NULL;
+  g_autoptr(GHashTable) pending = NULL;
+  GHashTableIter iter;
+  PendingCall *call;
+
+  if (self->closed)
+    return;
+
+  hold = g_object_ref (self);
+  self->closed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_queue_clear_full (&self->out_queue, (GDestroyNotify) g_bytes_unref);
+
+  /* Callers hear about it before anything else happens. */
+  pending = g_steal_pointer (&self->pending);
+  self->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                         (GDestroyNotify) pending_call_free);
+  g_hash_table_iter_init (&iter, pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    {
+      if (reason != NULL)
+        g_task_return_new_error (call->task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
+                                 _("The connection to the daemon was lost: %s"),
+                                 reason->message);
+      else
+        g_task_return_new_error (call->task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
+                                 _("The connection to the daemon was closed."));
+    }
+
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, reason);
+  connection_maybe_close_stream (self);
+}
+
+static void
+connection_close_with_new_error (DomusConnection *self,
+                                 DomusError       code,
+                                 const char      *format,
+                                 ...) G_GNUC_PRINTF (3, 4);
+
+static void
+connection_close_with_new_error (DomusConnection *self,
+                                 DomusError       code,
+                                 const char      *format,
+                                 ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  error = g_error_new_valist (DOMUS_ERROR, code, format, args);
+  va_end (args);
+  connection_close_with_error (self, error);
+}
+
+void
+domus_connection_close (DomusConnection *self)
+{
+  g_return_if_fail (DOMUS_IS_CONNECTION (self));
+  connection_close_with_error (self, NULL);
+}
+
+gboolean
+domus_connection_is_closed (DomusConnection *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONNECTION (self), TRUE);
+  return self->closed;
+}
+
+GIOStream *
+domus_connection_get_stream (DomusConnection *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONNECTION (self), NULL);
+  return self->stream;
+}
+
+/* Writing */
+
+static void
+on_written (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(DomusConnection) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->writing = FALSE;
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      if (!self->closed)
+        connection_close_with_error (self, error);
+      connection_maybe_close_stream (self);
+      return;
+    }
+  if (self->closed)
+    {
+      connection_maybe_close_stream (self);
+      return;
+    }
+  g_bytes_unref (g_queue_pop_head (&self->out_queue));
+  connection_flush (self);
+}
+
+static void
+connection_flush (DomusConnection *self)
+{
+  GBytes *bytes;
+
+  if (self->closed || self->writing)
+    return;
+  bytes = g_queue_peek_head (&self->out_queue);
+  if (bytes == NULL)
+    return;
+
+  self->writing = TRUE;
+  g_output_stream_write_all_async (self->output,
+                                   g_bytes_get_data (bytes, NULL),
+                                   g_bytes_get_size (bytes),
+                                   G_PRIORITY_DEFAULT, self->cancellable,
+                                   on_written, g_object_ref (self));
+}
+
+static void
+connection_send (DomusConnection *self,
+                 JsonNode        *message)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+  gsize length;
+
+  /* Compact output escapes newlines inside strings: one message, one line. */
+  json_generator_set_root (generator, message);
+  text = json_generator_to_data (generator, &length);
+  text = g_realloc (text, length + 2);
+  text[length++] = '\n';
+  text[length] = '\0';
+  g_queue_push_tail (&self->out_queue, g_bytes_new_take (g_steal_pointer (&text), length));
+  connection_flush (self);
+}
+
+/* Reading */
+
+static GError *
+error_from_reply (JsonNode *error_node)
+{
+  JsonObject *object;
+  JsonObject *data;
+  const char *message;
+  const char *kind;
+  DomusError code;
+
+  if (!JSON_NODE_HOLDS_OBJECT (error_node))
+    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
+                        _("The daemon sent an error without a description."));
+
+  object = json_node_get_object (error_node);
+  message = json_object_get_string_member_with_default (object, "message", NULL);
+  data = json_object_has_member (object, "data") &&
+         JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "data"))
+         ? json_object_get_object_member (object, "data") : NULL;
+  kind = data != NULL ? json_object_get_string_member_with_default (data, "kind", NULL) : NULL;
+
+  if (kind != NULL)
+    code = domus_error_from_kind (kind);
+  else
+    code = error_from_code (json_object_get_int_member_with_default (object, "code", 0));
+
+  if (message == NULL || *message == '\0')
+    return g_error_new (DOMUS_ERROR, code, _("The daemon reported an error without a message."));
+  return g_error_new_literal (DOMUS_ERROR, code, message);
+}
+
+static void
+connection_handle_reply (DomusConnection *self,
+                         JsonObject      *message,
+                         JsonNode        *id_node)
+{
+  JsonNode *error_node = json_object_get_member (message, "error");
+  JsonNode *result = json_object_get_member (message, "result");
+  PendingCall *call;
+  gint64 id;
+
+  if (JSON_NODE_HOLDS_NULL (id_node))
+    {
+      /* Only a request the daemon could not read gets this; we never send one. */
+      g_autoptr(GError) error = error_node != NULL ? error_from_reply (error_node) : NULL;
+
+      g_debug ("the daemon rejected a message: %s",
+               error != NULL ? error->message : "(no error)");
+      return;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (id_node) || json_node_get_value_type (id_node) != G_TYPE_INT64)
+    {
+      connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                       _("The daemon answered with an id this client never uses."));
+      return;
+    }
+
+  id = json_node_get_int (id_node);
+  if (!g_hash_table_steal_extended (self->pending, &id, NULL, (gpointer *) &call))
+    {
+      /* The caller cancelled and stopped waiting. */
+      g_debug ("dropping the answer to call %" G_GINT64_FORMAT, id);
+      return;
+    }
+
+  if (error_node != NULL)
+    g_task_return_error (call->task, error_from_reply (error_node));
+  else if (result != NULL)
+    g_task_return_pointer (call->task, json_node_copy (result), (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_new_error (call->task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
+                             _("The daemon answered with neither a result nor an error."));
+  pending_call_free (call);
+}
+
+static void
+connection_handle_line (DomusConnection *self,
+                        const char      *line,
+                        gsize            length)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *message;
+  JsonNode *root;
+  JsonNode *id_node;
+  JsonNode *method;
+
+  while (length > 0 && g_ascii_isspace (line[length - 1]))
+    length--;
+  if (length == 0)
+    return;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, line, length, &error))
+    {
+      connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                       _("The daemon sent something that is not JSON: %s"),
+                                       error->message);
+      return;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                       _("The daemon sent a message that is not a JSON object."));
+      return;
+    }
+
+  message = json_node_get_object (root);
+  id_node = json_object_get_member (message, "id");
+  method = json_object_get_member (message, "method");
+
+  if (id_node != NULL)
+    connection_handle_reply (self, message, id_node);
+  else if (method != NULL && JSON_NODE_HOLDS_VALUE (method) &&
+           json_node_get_value_type (method) == G_TYPE_STRING)
+    {
+      JsonNode *params = json_object_get_member (message, "params");
+      g_autoptr(JsonNode) no_params = NULL;
+
+      if (params == NULL)
+        params = no_params = json_node_new (JSON_NODE_NULL);
+      g_signal_emit (self, signals[SIGNAL_NOTIFICATION], g_quark_try_string (json_node_get_string (method)),
+                     json_node_get_string (method), params);
+    }
+  else
+    connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                     _("The daemon sent a message that is neither an answer nor a notification."));
+}
+
+static void
+on_filled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(DomusConnection) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n_read;
+
+  self->reading = FALSE;
+  n_read = g_buffered_input_stream_fill_finish (G_BUFFERED_INPUT_STREAM (source), result, &error);
+
+  if (self->closed)
+    connection_maybe_close_stream (self);
+  else if (n_read < 0)
+    connection_close_with_error (self, error);
+  else if (n_read == 0)
+    connection_close_with_new_error (self, DOMUS_ERROR_CLOSED,
+                                     _("The daemon closed the connection."));
+  else
+    connection_read_more (self);
+}
+
+/*
+ * Complete lines are taken from the buffer (which never blocks), and the buffer is
+ * filled asynchronously; it grows to hold one message, up to MAX_MESSAGE_SIZE.
+ */
+static void
+connection_read_more (DomusConnection *self)
+{
+  GBufferedInputStream *buffered = G_BUFFERED_INPUT_STREAM (self->input);
+  g_autoptr(DomusConnection) hold = g_object_ref (self);
+
+  while (!self->closed)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = NULL;
+      const char *data;
+      gsize available;
+      gsize buffer_size;
+      gsize length = 0;
+
+      data = g_buffered_input_stream_peek_buffer (buffered, &available);
+      buffer_size = g_buffered_input_stream_get_buffer_size (buffered);
+      if (memchr (data, '\n', available) == NULL)
+        {
+          if (available > MAX_MESSAGE_SIZE)
+            {
+              connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                               _("The daemon sent a message larger than %d bytes."),
+                                               MAX_MESSAGE_SIZE);
+              return;
+            }
+          if (available == buffer_size)
+            g_buffered_input_stream_set_buffer_size (buffered,
+                                                     MIN (buffer_size * 2, MAX_MESSAGE_SIZE + 1));
+          break;
+        }
+
+      line = g_data_input_stream_read_line (self->input, &length, NULL, &error);
+      if (line == NULL && error != NULL)
+        {
+          connection_close_with_error (self, error);
+          return;
+        }
+      connection_handle_line (self, line != NULL ? line : "", length);
+
+      if (buffer_size > READ_BUFFER_SIZE && !self->closed)
+        {
+          g_buffered_input_stream_peek_buffer (buffered, &available);
+          if (available < READ_BUFFER_SIZE)
+            g_buffered_input_stream_set_buffer_size (buffered, READ_BUFFER_SIZE);
+        }
+    }
+
+  if (self->closed)
+    return;
+  self->reading = TRUE;
+  g_buffered_input_stream_fill_async (buffered, -1, G_PRIORITY_DEFAULT, self->cancellable,
+                                      on_filled, g_object_ref (self));
+}
+
+/* Calls */
+
+static gboolean
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  DomusConnection *self = g_task_get_source_object (task);
+  gint64 id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  PendingCall *call;
+
+  if (g_hash_table_steal_extended (self->pending, &id, NULL, (gpointer *) &call))
+    {
+      g_task_return_error_if_cancelled (call->task);
+      pending_call_free (call);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+domus_connection_call_async (DomusConnection    *self,
+                             const char         *method,
+                             JsonNode           *params,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) message = NULL;
+  PendingCall *call;
+
+  g_return_if_fail (DOMUS_IS_CONNECTION (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (params == NULL || JSON_NODE_HOLDS_OBJECT (params) || JSON_NODE_HOLDS_ARRAY (params));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, domus_connection_call_async);
+
+  if (self->closed)
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
+                               _("The connection to the daemon is closed."));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  call = g_new0 (PendingCall, 1);
+  call->id = self->next_id++;
+  call->task = g_object_ref (task);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (call->id), NULL);
+  if (cancellable != NULL)
+    {
+      call->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (call->cancel_source, G_SOURCE_FUNC (on_call_cancelled), task, NULL);
+      g_source_attach (call->cancel_source, g_task_get_context (task));
+    }
+  g_hash_table_insert (self->pending, &call->id, call);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "jsonrpc");
+  json_builder_add_string_value (builder, "2.0");
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, call->id);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, method);
+  if (params != NULL)
+    {
+      json_builder_set_member_name (builder, "params");
+      json_builder_add_value (builder, json_node_copy (params));
+    }
+  json_builder_end_object (builder);
+  message = json_builder_get_root (builder);
+  connection_send (self, message);
+}
+
+JsonNode *
+domus_connection_call_finish (DomusConnection  *self,
+                              GAsyncResult     *result,
+                              GError          **error)
+{
+  g_return_val_if_fail (DOMUS_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_connection_call_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Object */
+
+static void
+domus_connection_constructed (GObject *object)
+{
+  DomusConnection *self = DOMUS_CONNECTION (object);
+
+  G_OBJECT_CLASS (domus_connection_parent_class)->constructed (object);
+
+  g_return_if_fail (self->stream != NULL);
+  self->input = g_data_input_stream_new (g_io_stream_get_input_stream (self->stream));
+  g_buffered_input_stream_set_buffer_size (G_BUFFERED_INPUT_STREAM (self->input),
+                                           READ_BUFFER_SIZE);
+  g_data_input_stream_set_newline_type (self->input, G_DATA_STREAM_NEWLINE_TYPE_LF);
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (self->input), FALSE);
+  self->output = g_io_stream_get_output_stream (self->stream);
+  connection_read_more (self);
+}
+
+static void
+domus_connection_dispose (GObject *object)
+{
+  DomusConnection *self = DOMUS_CONNECTION (object);
+
+  /* Nothing in flight holds a reference any more, so this is the end. */
+  if (!self->closed && self->stream != NULL)
+    {
+      self->closed = TRUE;
+      g_cancellable_cancel (self->cancellable);
+      g_io_stream_close (self->stream, NULL, NULL);
+    }
+  G_OBJECT_CLASS (domus_connection_parent_class)->dispose (object);
+}
+
+static void
+domus_connection_finalize (GObject *object)
+{
+  DomusConnection *self = DOMUS_CONNECTION (object);
+
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_queue_clear_full (&self->out_queue, (GDestroyNotify) g_bytes_unref);
+  g_clear_object (&self->input);
+  g_clear_object (&self->stream);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (domus_connection_parent_class)->finalize (object);
+}
+
+static void
+domus_connection_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  DomusConnection *self = DOMUS_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STREAM:
+      g_value_set_object (value, self->stream);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_connection_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  DomusConnection *self = DOMUS_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STREAM:
+      self->stream = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_connection_class_init (DomusConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = domus_connection_constructed;
+  object_class->dispose = domus_connection_dispose;
+  object_class->finalize = domus_connection_finalize;
+  object_class->get_property = domus_connection_get_property;
+  object_class->set_property = domus_connection_set_property;
+
+  properties[PROP_STREAM] =
+    g_param_spec_object ("stream", NULL, NULL, G_TYPE_IO_STREAM,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DomusConnection::notification:
+   * @method: the event, e.g. "domain.state"
+   * @params: its parameters (a JSON null node when it has none)
+   *
+   * The daemon sent an event. The detail is the method name.
+   */
+  signals[SIGNAL_NOTIFICATION] =
+    g_signal_new ("notification", G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
+  /**
+   * DomusConnection::closed:
+   * @reason: (nullable): why, or NULL when domus_connection_close() was called
+   *
+   * The connection is gone; every outstanding call has failed already.
+   */
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+domus_connection_init (DomusConnection *self)
+{
+  self->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                         (GDestroyNotify) pending_call_free);
+  self->cancellable = g_cancellable_new ();
+  self->next_id = 1;
+  g_queue_init (&self->out_queue);
+}
+
+DomusConnection *
+domus_connection_new (GIOStream *stream)
+{
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  return g_object_new (DOMUS_TYPE_CONNECTION, "stream", stream, NULL);
+}
+
+/* Addresses */
+
+char *
+domus_connection_get_default_socket_path (void)
+{
+  /* The same place domusd's session mode uses (hvcore/hv-paths.c). */
+  return g_build_filename (g_get_user_runtime_dir (), "domus", "domusd.sock", NULL);
+}
+
+char *
+domus_connection_get_default_uri (void)
+{
+  g_autofree char *path = domus_connection_get_default_socket_path ();
+
+  return g_strconcat ("unix:", path, NULL);
+}
+
+char *
+domus_connection_expand_uri (const char *uri)
+{
+  if (uri == NULL || *uri == '\0')
+    return domus_connection_get_default_uri ();
+  return g_strdup (uri);
+}
+
+static void
+on_socket_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connection == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
+                                 "%s", error->message);
+      return;
+    }
+  g_task_return_pointer (task, domus_connection_new (G_IO_STREAM (connection)), g_object_unref);
+}
+
+void
+domus_connection_connect_async (const char         *uri,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *expanded = domus_connection_expand_uri (uri);
+  const char *path;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, domus_connection_connect_async);
+
+  if (g_str_has_prefix (expanded, "ssh://") || g_str_has_prefix (expanded, "ssh:"))
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
+                               _("Connecting over SSH (%s) is not supported yet; "
+                                 "use unix:PATH on the host itself."), expanded);
+      return;
+    }
+  if (!g_str_has_prefix (expanded, "unix:"))
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_INVALID_URI,
+                               _("“%s” is not an address Domus understands; use unix:PATH."),
+                               expanded);
+      return;
+    }
+
+  path = expanded + strlen ("unix:");
+  /* unix:///run/x is unix:/run/x written as a URL. */
+  if (g_str_has_prefix (path, "//"))
+    path += 2;
+  if (*path == '\0')
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_INVALID_URI,
+                               _("“%s” names no socket; use unix:PATH."), expanded);
+      return;
+    }
+
+  client = g_socket_client_new ();
+  address = g_unix_socket_address_new (path);
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), cancellable,
+                                 on_socket_connected, g_steal_pointer (&task));
+}
+
+DomusConnection *
+domus_connection_connect_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_connection_connect_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* domusctl: the xm verbs for Domus hosts; this file dispatches to them. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "domusctl.h"
+
+typedef struct {
+  const char       *name;
+  DomusctlVerbFunc  run;
+  const char       *summary;
+} DomusctlVerb;
+
+static const DomusctlVerb verbs[] = {
+  { "check",  domusctl_verb_check,  N_("Validate a domain configuration file") },
+  { "create", domusctl_verb_create, N_("Create a domain from a configuration file") },
+  { "list",   domusctl_verb_list,   N_("List domains, as xm list does") },
+};
+
+static void
+print_failure (const char *format,
+               va_list     args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  g_printerr ("domusctl: %s\n", message);
+}
+
+int
+domusctl_fail (const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  print_failure (format, args);
+  va_end (args);
+  return 1;
+}
+
+int
+domusctl_usage_error (const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  print_failure (format, args);
+  va_end (args);
+  return 2;
+}
+
+int
+domusctl_fail_error (const GError *error)
+{
+  return domusctl_fail ("%s", error->message);
+}
+
+gboolean
+domusctl_parse_options (GOptionContext *context,
+                        int            *argc,
+                        char         ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      domusctl_fail ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+describe_verbs (void)
+{
+  GString *text = g_string_new (_("Commands:"));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+    g_string_append_printf (text, "\n  %-10s %s", verbs[i].name, _(verbs[i].summary));
+  g_string_append_printf (text, "\n\n%s", _("Run “domusctl COMMAND --help” for a command’s options."));
+  return g_string_free (text, FALSE);
+}
+
+static const DomusctlVerb *
+find_verb (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+    if (strcmp (verbs[i].name, name) == 0)
+      return &verbs[i];
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree char *connect_uri = NULL;
+  g_autofree char *verbs_text = NULL;
+  g_autofree char *verb_argv0 = NULL;
+  gboolean show_version = FALSE;
+  DomusctlGlobals globals = { 0 };
+  const DomusctlVerb *verb;
+  const GOptionEntry entries[] = {
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect_uri,
+      N_("Host to talk to (unix:PATH; default: the session daemon)"), N_("URI") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &show_version,
+      N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* Options after the verb belong to the verb. */
+  g_option_context_set_strict_posix (context, TRUE);
+  verbs_text = describe_verbs ();
+  g_option_context_set_description (context, verbs_text);
+  if (!domusctl_parse_options (context, &argc, &argv))
+    return 2;
+
+  if (show_version)
+    {
+      g_print ("domusctl %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("%s", help);
+      return 2;
+    }
+
+  verb = find_verb (argv[1]);
+  if (verb == NULL)
+    {
+      domusctl_fail (_("unknown command “%s”; run “domusctl --help” for the list"), argv[1]);
+      return 2;
+    }
+
+  globals.connect_uri = connect_uri;
+  verb_argv0 = g_strdup_printf ("domusctl %s", verb->name);
+  argv[1] = verb_argv0;
+  /* The verb's --help then reads "Usage: domusctl VERB [OPTION…]". */
+  g_set_prgname (verb_argv0);
+  return verb->run (&globals, argc - 1, argv + 1);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The host side of domusd: its folders, its socket and the methods it answers. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hv-paths.h"
+#include "hv-rpc-server.h"
+
+G_BEGIN_DECLS
+
+#define HV_DAEMON_ERROR (hv_daemon_error_quark ())
+
+typedef enum {
+  HV_DAEMON_ERROR_ALREADY_RUNNING,  /* another daemon answers on the socket */
+  HV_DAEMON_ERROR_SOCKET,           /* the socket path is taken by something else */
+} HvDaemonError;
+
+GQuark hv_daemon_error_quark (void);
+
+/* The protocol version `hello` reports; bumped only for incompatible changes. */
+#define HV_PROTOCOL_VERSION 1
+
+#define HV_TYPE_DAEMON (hv_daemon_get_type ())
+G_DECLARE_FINAL_TYPE (HvDaemon, hv_daemon, HV, DAEMON, GObject)
+
+/* name: the host name to report; NULL for the machine's. */
+HvDaemon       *hv_daemon_new          (const HvPaths       *paths,
+                                        const char          *name);
+const HvPaths  *hv_daemon_get_paths    (HvDaemon            *self);
+const char     *hv_daemon_get_name     (HvDaemon            *self);
+HvRpcServer    *hv_daemon_get_server   (HvDaemon            *self);
+
+/*
+ * Creates the folders, takes the socket over if it is stale (and refuses when
+ * another daemon still answers on it), listens, and starts the host probes.
+ */
+void            hv_daemon_start_async  (HvDaemon            *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean        hv_daemon_start_finish (HvDaemon            *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+
+/* Stops listening and removes the socket; clients are dropped. */
+void            hv_daemon_stop         (HvDaemon            *self);
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Where a daemon keeps its configs, images, run folders and socket. */
+
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  HV_PATHS_ROOT,     /* --root DIR: everything under one folder (tests, benchmarks) */
+  HV_PATHS_SESSION,  /* the per-user daemon under the XDG folders */
+  HV_PATHS_SYSTEM,   /* --system: /etc/domus, /var/lib/domus, /run/domus */
+} HvPathsKind;
+
+typedef struct {
+  HvPathsKind kind;
+  char       *config_dir;   /* domain .cfg files */
+  char       *image_dir;    /* the image store */
+  char       *run_dir;      /* one folder per running domain */
+  char       *socket_path;  /* the JSON-RPC socket */
+  guint       socket_mode;  /* permissions the socket file gets */
+} HvPaths;
+
+#define HV_TYPE_PATHS (hv_paths_get_type ())
+GType    hv_paths_get_type     (void) G_GNUC_CONST;
+
+HvPaths *hv_paths_new_root     (const char *root);
+HvPaths *hv_paths_new_session  (void);
+HvPaths *hv_paths_new_system   (void);
+HvPaths *hv_paths_copy         (const HvPaths *paths);
+void     hv_paths_free         (HvPaths    *paths);
+
+/* Replaces the socket path (domusd --socket); the folders stay. */
+void     hv_paths_set_socket   (HvPaths    *paths,
+                                const char *socket_path);
+
+/* Creates the folders that are missing, mode 0700 (the socket's folder too). */
+gboolean hv_paths_ensure       (const HvPaths *paths,
+                                GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HvPaths, hv_paths_free)
+
+G_END_DECLS

@@ -1,0 +1,1051 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A JSON-RPC 2.0 server: one JSON object per line over stream sockets, a method table. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
+
+#include "hv-rpc-server.h"
+
+/* The read buffer starts small and doubles up to HV_RPC_MAX_MESSAGE_SIZE + 1. */
+#define READ_BUFFER_SIZE   (16 * 1024)
+/* A client that stops reading while notifications pile up is dropped, not buffered forever. */
+#define MAX_QUEUED_OUTPUT  (64 * 1024 * 1024)
+
+G_DEFINE_QUARK (hv-rpc-error-quark, hv_rpc_error)
+
+typedef struct {
+  const char *kind;
+  gint        code;
+} ErrorInfo;
+
+/* Indexed by HvRpcError. */
+static const ErrorInfo error_infos[] = {
+  [HV_RPC_ERROR_PARSE_ERROR]       = { "parse-error",       -32700 },
+  [HV_RPC_ERROR_INVALID_REQUEST]   = { "invalid-request",   -32600 },
+  [HV_RPC_ERROR_METHOD_NOT_FOUND]  = { "method-not-found",  -32601 },
+  [HV_RPC_ERROR_INVALID_PARAMS]    = { "invalid-params",    -32602 },
+  [HV_RPC_ERROR_INTERNAL]          = { "internal",          -32603 },
+  [HV_RPC_ERROR_MESSAGE_TOO_LARGE] = { "message-too-large", -32000 },
+  [HV_RPC_ERROR_FAILED]            = { "failed",              1000 },
+  [HV_RPC_ERROR_NO_SUCH_DOMAIN]    = { "no-such-domain",      1001 },
+  [HV_RPC_ERROR_INVALID_CONFIG]    = { "invalid-config",      1002 },
+  [HV_RPC_ERROR_ALREADY_RUNNING]   = { "already-running",     1003 },
+  [HV_RPC_ERROR_NOT_RUNNING]       = { "not-running",         1004 },
+  [HV_RPC_ERROR_PERMISSION_DENIED] = { "permission-denied",   1005 },
+  [HV_RPC_ERROR_NOT_SUPPORTED]     = { "not-supported",       1006 },
+};
+
+static const ErrorInfo *
+error_info (const GError *error)
+{
+  if (error->domain == HV_RPC_ERROR &&
+      error->code >= 0 && (gsize) error->code < G_N_ELEMENTS (error_infos))
+    return &error_infos[error->code];
+  return &error_infos[HV_RPC_ERROR_FAILED];
+}
+
+const char *
+hv_rpc_error_get_kind (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+  return error_info (error)->kind;
+}
+
+gint
+hv_rpc_error_get_code (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, 0);
+  return error_info (error)->code;
+}
+
+struct _HvRpcServer
+{
+  GObject          parent_instance;
+
+  GHashTable      *methods;        /* name -> Method */
+  GPtrArray       *peers;          /* HvRpcPeer, owned */
+  GSocketService  *service;
+  char            *socket_path;
+  dev_t            socket_dev;     /* to recognise our socket file at exit */
+  ino_t            socket_ino;
+  guint64          next_peer_id;
+};
+
+G_DEFINE_FINAL_TYPE (HvRpcServer, hv_rpc_server, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_PEER_ADDED,
+  SIGNAL_PEER_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  HvRpcMethodFunc func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} Method;
+
+static void
+method_free (Method *method)
+{
+  if (method->destroy != NULL)
+    method->destroy (method->user_data);
+  g_free (method);
+}
+
+struct _HvRpcPeer
+{
+  gint              ref_count;
+  guint64           id;
+  HvRpcServer      *server;          /* weak: cleared when the server goes */
+  GIOStream        *stream;
+  GDataInputStream *input;
+  GOutputStream    *output;
+  GCancellable     *cancellable;     /* cancelled at close */
+
+  GQueue            out_queue;       /* GBytes, each one line with its newline */
+  gsize             out_bytes;
+  guint             pending_calls;   /* requests not yet answered */
+
+  guint             reading : 1;     /* a fill is in flight */
+  guint             writing : 1;     /* a write is in flight */
+  guint             discarding : 1;  /* inside an oversized line, skipping to its end */
+  guint             input_done : 1;  /* the client finished sending */
+  guint             closed : 1;
+  guint             stream_closing : 1;
+};
+
+struct _HvRpcCall
+{
+  HvRpcPeer *peer;
+  JsonNode  *id;      /* NULL for a notification from the client: nobody wants a reply */
+  char      *method;
+};
+
+G_DEFINE_BOXED_TYPE (HvRpcPeer, hv_rpc_peer, hv_rpc_peer_ref, hv_rpc_peer_unref)
+
+static void peer_read_more (HvRpcPeer *peer);
+static void peer_flush     (HvRpcPeer *peer);
+
+HvRpcPeer *
+hv_rpc_peer_ref (HvRpcPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, NULL);
+  peer->ref_count++;
+  return peer;
+}
+
+void
+hv_rpc_peer_unref (HvRpcPeer *peer)
+{
+  g_return_if_fail (peer != NULL);
+
+  if (--peer->ref_count > 0)
+    return;
+
+  g_queue_clear_full (&peer->out_queue, (GDestroyNotify) g_bytes_unref);
+  g_clear_weak_pointer (&peer->server);
+  g_clear_object (&peer->input);
+  g_clear_object (&peer->stream);
+  g_clear_object (&peer->cancellable);
+  g_free (peer);
+}
+
+guint64
+hv_rpc_peer_get_id (HvRpcPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, 0);
+  return peer->id;
+}
+
+gboolean
+hv_rpc_peer_is_closed (HvRpcPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, TRUE);
+  return peer->closed;
+}
+
+static void
+on_stream_closed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(HvRpcPeer) peer = user_data;
+
+  /* Nothing to do about a failing close: the descriptor is gone either way. */
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  g_debug ("client %" G_GUINT64_FORMAT ": connection closed", peer->id);
+}
+
+/* A stream cannot close while an operation on it is in flight: wait for both to end. */
+static void
+peer_maybe_close_stream (HvRpcPeer *peer)
+{
+  if (!peer->closed || peer->reading || peer->writing || peer->stream_closing)
+    return;
+  peer->stream_closing = TRUE;
+  g_io_stream_close_async (peer->stream, G_PRIORITY_DEFAULT, NULL,
+                           on_stream_closed, hv_rpc_peer_ref (peer));
+}
+
+static void
+peer_close_with_reason (HvRpcPeer  *peer,
+                        const char *reason)
+{
+  g_autoptr(HvRpcPeer) hold = NULL;
+  HvRpcServer *server;
+
+  if (peer->closed)
+    return;
+
+  hold = hv_rpc_peer_ref (peer);
+  peer->closed = TRUE;
+  if (reason != NULL)
+    g_debug ("client %" G_GUINT64_FORMAT ": dropped: %s", peer->id, reason);
+  g_cancellable_cancel (peer->cancellable);
+
+  server = peer->server;
+  if (server != NULL)
+    {
+      g_signal_emit (server, signals[SIGNAL_PEER_CLOSED], 0, peer);
+      g_ptr_array_remove (server->peers, peer);
+    }
+  peer_maybe_close_stream (peer);
+}
+
+void
+hv_rpc_peer_close (HvRpcPeer *peer)
+{
+  g_return_if_fail (peer != NULL);
+  peer_close_with_reason (peer, NULL);
+}
+
+/* A client that said all it had to say is let go once every answer is out. */
+static void
+peer_maybe_finish (HvRpcPeer *peer)
+{
+  if (peer->input_done && peer->pending_calls == 0 &&
+      !peer->writing && g_queue_is_empty (&peer->out_queue))
+    peer_close_with_reason (peer, NULL);
+}
+
+static void
+on_written (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(HvRpcPeer) peer = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  peer->writing = FALSE;
+  bytes = g_queue_pop_head (&peer->out_queue);
+  peer->out_bytes -= g_bytes_get_size (bytes);
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      peer_close_with_reason (peer, error->message);
+      peer_maybe_close_stream (peer);
+      return;
+    }
+  if (peer->closed)
+    {
+      peer_maybe_close_stream (peer);
+      return;
+    }
+  peer_flush (peer);
+  peer_maybe_finish (peer);
+}
+
+/* Writes the queue one line at a time: a GOutputStream takes one operation at once. */
+static void
+peer_flush (HvRpcPeer *peer)
+{
+  GBytes *bytes;
+
+  if (peer->closed || peer->writing)
+    return;
+  bytes = g_queue_peek_head (&peer->out_queue);
+  if (bytes == NULL)
+    return;
+
+  peer->writing = TRUE;
+  g_output_stream_write_all_async (peer->output,
+                                   g_bytes_get_data (bytes, NULL),
+                                   g_bytes_get_size (bytes),
+                                   G_PRIORITY_DEFAULT, peer->cancellable,
+                                   on_written, hv_rpc_peer_ref (peer));
+}
+
+static void
+peer_send (HvRpcPeer *peer,
+           JsonNode  *message)
+{
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+
+  if (peer->closed)
+    return;
+
+  /* Compact output escapes every newline inside strings: one message, one line. */
+  generator = json_generator_new ();
+  json_generator_set_root (generator, message);
+  text = json_generator_to_data (generator, &length);
+  text = g_realloc (text, length + 2);
+  text[length++] = '\n';
+  text[length] = '\0';
+
+  if (peer->out_bytes + length > MAX_QUEUED_OUTPUT)
+    {
+      peer_close_with_reason (peer, "the client does not read its messages");
+      return;
+    }
+  peer->out_bytes += length;
+  g_queue_push_tail (&peer->out_queue, g_bytes_new_take (g_steal_pointer (&text), length));
+  peer_flush (peer);
+}
+
+static JsonNode *
+build_error_message (JsonNode     *id,
+                     const GError *error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "jsonrpc");
+  json_builder_add_string_value (builder, "2.0");
+  json_builder_set_member_name (builder, "id");
+  if (id != NULL)
+    json_builder_add_value (builder, json_node_copy (id));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_int_value (builder, hv_rpc_error_get_code (error));
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, error->message);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, hv_rpc_error_get_kind (error));
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+peer_send_error (HvRpcPeer    *peer,
+                 JsonNode     *id,
+                 const GError *error)
+{
+  g_autoptr(JsonNode) message = build_error_message (id, error);
+
+  peer_send (peer, message);
+}
+
+void
+hv_rpc_peer_notify (HvRpcPeer  *peer,
+                    const char *method,
+                    JsonNode   *params)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) message = NULL;
+
+  g_return_if_fail (peer != NULL);
+  g_return_if_fail (method != NULL);
+
+  if (peer->closed)
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "jsonrpc");
+  json_builder_add_string_value (builder, "2.0");
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, method);
+  if (params != NULL)
+    {
+      json_builder_set_member_name (builder, "params");
+      json_builder_add_value (builder, json_node_copy (params));
+    }
+  json_builder_end_object (builder);
+  message = json_builder_get_root (builder);
+  peer_send (peer, message);
+}
+
+/* Calls */
+
+HvRpcPeer *
+hv_rpc_call_get_peer (HvRpcCall *call)
+{
+  g_return_val_if_fail (call != NULL, NULL);
+  return call->peer;
+}
+
+const char *
+hv_rpc_call_get_method (HvRpcCall *call)
+{
+  g_return_val_if_fail (call != NULL, NULL);
+  return call->method;
+}
+
+GCancellable *
+hv_rpc_call_get_cancellable (HvRpcCall *call)
+{
+  g_return_val_if_fail (call != NULL, NULL);
+  return call->peer->cancellable;
+}
+
+static void
+call_free (HvRpcCall *call)
+{
+  HvRpcPeer *peer = call->peer;
+
+  peer->pending_calls--;
+  g_clear_pointer (&call->id, json_node_unref);
+  g_free (call->method);
+  g_free (call);
+  peer_maybe_finish (peer);
+  hv_rpc_peer_unref (peer);
+}
+
+void
+hv_rpc_call_return (HvRpcCall *call,
+                    JsonNode  *result)
+{
+  g_autoptr(JsonNode) owned_result = result;
+
+  g_return_if_fail (call != NULL);
+
+  if (call->id != NULL)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) message = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "jsonrpc");
+      json_builder_add_string_value (builder, "2.0");
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_value (builder, json_node_copy (call->id));
+      json_builder_set_member_name (builder, "result");
+      if (owned_result != NULL)
+        json_builder_add_value (builder, g_steal_pointer (&owned_result));
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+      message = json_builder_get_root (builder);
+      peer_send (call->peer, message);
+    }
+  call_free (call);
+}
+
+void
+hv_rpc_call_return_error (HvRpcCall    *call,
+                          const GError *error)
+{
+  g_return_if_fail (call != NULL);
+  g_return_if_fail (error != NULL);
+
+  if (call->id != NULL)
+    peer_send_error (call->peer, call->id, error);
+  else
+    g_debug ("client %" G_GUINT64_FORMAT ": notification %s failed: %s",
+             call->peer->id, call->method, error->message);
+  call_free (call);
+}
+
+void
+hv_rpc_call_return_new_error (HvRpcCall  *call,
+                              HvRpcError  code,
+                              const char *format,
+                              ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  error = g_error_new_valist (HV_RPC_ERROR, code, format, args);
+  va_end (args);
+  hv_rpc_call_return_error (call, error);
+}
+
+/* Params */
+
+static JsonNode *
+params_get_member (JsonNode    *params,
+                   const char  *member,
+                   GError     **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (params))
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                   _("The parameters must be an object with named members."));
+      return NULL;
+    }
+  return json_object_get_member (json_node_get_object (params), member);
+}
+
+gboolean
+hv_rpc_params_get_boolean (JsonNode    *params,
+                           const char  *member,
+                           gboolean     fallback,
+                           gboolean    *out,
+                           GError     **error)
+{
+  GError *local_error = NULL;
+  JsonNode *node = params_get_member (params, member, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      *out = fallback;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    {
+      *out = json_node_get_boolean (node);
+      return TRUE;
+    }
+  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+               _("The parameter “%s” must be true or false."), member);
+  return FALSE;
+}
+
+gboolean
+hv_rpc_params_get_string (JsonNode    *params,
+                          const char  *member,
+                          const char  *fallback,
+                          const char **out,
+                          GError     **error)
+{
+  GError *local_error = NULL;
+  JsonNode *node = params_get_member (params, member, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      *out = fallback;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      *out = json_node_get_string (node);
+      return TRUE;
+    }
+  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+               _("The parameter “%s” must be a string."), member);
+  return FALSE;
+}
+
+/* Reading requests */
+
+static gboolean
+id_is_valid (JsonNode *id)
+{
+  GType type;
+
+  if (JSON_NODE_HOLDS_NULL (id))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (id))
+    return FALSE;
+  type = json_node_get_value_type (id);
+  return type == G_TYPE_STRING || type == G_TYPE_INT64;
+}
+
+static void
+peer_dispatch (HvRpcPeer  *peer,
+               JsonObject *request)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *id = json_object_get_member (request, "id");
+  JsonNode *version = json_object_get_member (request, "jsonrpc");
+  JsonNode *method_node = json_object_get_member (request, "method");
+  JsonNode *params = json_object_get_member (request, "params");
+  g_autoptr(JsonNode) empty_params = NULL;
+  const char *method_name;
+  HvRpcCall *call;
+  Method *method;
+
+  if (id != NULL && !id_is_valid (id))
+    {
+      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                           _("The request id must be a string or an integer."));
+      peer_send_error (peer, NULL, error);
+      return;
+    }
+  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
+      json_node_get_value_type (version) != G_TYPE_STRING ||
+      g_strcmp0 (json_node_get_string (version), "2.0") != 0)
+    {
+      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                           _("The request must have \"jsonrpc\": \"2.0\"."));
+      peer_send_error (peer, id, error);
+      return;
+    }
+  if (method_node == NULL || !JSON_NODE_HOLDS_VALUE (method_node) ||
+      json_node_get_value_type (method_node) != G_TYPE_STRING)
+    {
+      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                           _("The request must name its method as a string."));
+      peer_send_error (peer, id, error);
+      return;
+    }
+  if (params != NULL && !JSON_NODE_HOLDS_OBJECT (params) && !JSON_NODE_HOLDS_ARRAY (params))
+    {
+      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                           _("The request parameters must be an object or an array."));
+      peer_send_error (peer, id, error);
+      return;
+    }
+
+  method_name = json_node_get_string (method_node);
+  method = peer->server != NULL ? g_hash_table_lookup (peer->server->methods, method_name) : NULL;
+  if (method == NULL)
+    {
+      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_METHOD_NOT_FOUND,
+                           _("There is no method “%s”."), method_name);
+      if (id != NULL)
+        peer_send_error (peer, id, error);
+      return;
+    }
+
+  if (params == NULL)
+    {
+      params = empty_params = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (empty_params, json_object_new ());
+    }
+
+  call = g_new0 (HvRpcCall, 1);
+  call->peer = hv_rpc_peer_ref (peer);
+  call->id = id != NULL ? json_node_copy (id) : NULL;
+  call->method = g_strdup (method_name);
+  peer->pending_calls++;
+  method->func (call, params, method->user_data);
+}
+
+static void
+peer_handle_line (HvRpcPeer  *peer,
+                  const char *line,
+                  gsize       length)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reply_error = NULL;
+  JsonNode *root;
+
+  /* Tolerate CRLF and blank lines (keep-alives from a person typing into socat). */
+  while (length > 0 && g_ascii_isspace (line[length - 1]))
+    length--;
+  if (length == 0)
+    return;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, line, length, &error))
+    {
+      reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_PARSE_ERROR,
+                                 _("The message is not valid JSON: %s"), error->message);
+      peer_send_error (peer, NULL, reply_error);
+      return;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+    {
+      reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                                 _("Batch requests are not supported; send one request per line."));
+      peer_send_error (peer, NULL, reply_error);
+      return;
+    }
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                                 _("A request must be a JSON object."));
+      peer_send_error (peer, NULL, reply_error);
+      return;
+    }
+
+  peer_dispatch (peer, json_node_get_object (root));
+}
+
+static void
+peer_report_too_large (HvRpcPeer *peer)
+{
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_MESSAGE_TOO_LARGE,
+                       _("The message is longer than %d bytes and was ignored."),
+                       HV_RPC_MAX_MESSAGE_SIZE);
+  peer_send_error (peer, NULL, error);
+}
+
+static void
+on_filled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(HvRpcPeer) peer = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n_read;
+
+  peer->reading = FALSE;
+  n_read = g_buffered_input_stream_fill_finish (G_BUFFERED_INPUT_STREAM (source), result, &error);
+
+  if (peer->closed)
+    {
+      peer_maybe_close_stream (peer);
+      return;
+    }
+  if (n_read < 0)
+    {
+      peer_close_with_reason (peer, error->message);
+      return;
+    }
+  if (n_read == 0)
+    {
+      /* The client is done sending; a half-finished last line is dropped. */
+      peer->input_done = TRUE;
+      peer_maybe_finish (peer);
+      return;
+    }
+  peer_read_more (peer);
+}
+
+/*
+ * GDataInputStream's own read_line_async grows its buffer without limit to hold a
+ * line, so a client could make the daemon allocate anything. Instead: look for a
+ * newline in what is buffered, read complete lines (which never blocks: the data is
+ * there), grow the buffer up to the limit, and fill it asynchronously.
+ */
+static void
+peer_read_more (HvRpcPeer *peer)
+{
+  GBufferedInputStream *buffered = G_BUFFERED_INPUT_STREAM (peer->input);
+  g_autoptr(HvRpcPeer) hold = hv_rpc_peer_ref (peer);
+
+  while (!peer->closed)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *data;
+      const char *newline;
+      gsize available;
+      gsize buffer_size;
+
+      data = g_buffered_input_stream_peek_buffer (buffered, &available);
+      newline = memchr (data, '\n', available);
+      buffer_size = g_buffered_input_stream_get_buffer_size (buffered);
+
+      if (newline != NULL && peer->discarding)
+        {
+          /* The end of an oversized line: drop it and say so, once. */
+          g_input_stream_skip (G_INPUT_STREAM (buffered), newline - data + 1, NULL, NULL);
+          peer->discarding = FALSE;
+          peer_report_too_large (peer);
+        }
+      else if (newline != NULL)
+        {
+          g_autofree char *line = NULL;
+          gsize length = 0;
+
+          line = g_data_input_stream_read_line (peer->input, &length, NULL, &error);
+          if (line == NULL && error != NULL)
+            {
+              peer_close_with_reason (peer, error->message);
+              return;
+            }
+          peer_handle_line (peer, line != NULL ? line : "", length);
+          /* Give back what one big message needed. */
+          if (buffer_size > READ_BUFFER_SIZE)
+            {
+              g_buffered_input_stream_peek_buffer (buffered, &available);
+              if (available < READ_BUFFER_SIZE)
+                g_buffered_input_stream_set_buffer_size (buffered, READ_BUFFER_SIZE);
+            }
+        }
+      else if (peer->discarding || available > HV_RPC_MAX_MESSAGE_SIZE)
+        {
+          peer->discarding = TRUE;
+          g_input_stream_skip (G_INPUT_STREAM (buffered), available, NULL, NULL);
+          if (buffer_size > READ_BUFFER_SIZE)
+            g_buffered_input_stream_set_buffer_size (buffered, READ_BUFFER_SIZE);
+          break;
+        }
+      else
+        {
+          if (available == buffer_size)
+            g_buffered_input_stream_set_buffer_size (buffered,
+                                                     MIN (buffer_size * 2,
+                                                          HV_RPC_MAX_MESSAGE_SIZE + 1));
+          break;
+        }
+    }
+
+  if (peer->closed || peer->input_done)
+    return;
+  peer->reading = TRUE;
+  g_buffered_input_stream_fill_async (buffered, -1, G_PRIORITY_DEFAULT, peer->cancellable,
+                                      on_filled, hv_rpc_peer_ref (peer));
+}
+
+/* Server */
+
+static void
+hv_rpc_server_dispose (GObject *object)
+{
+  HvRpcServer *self = HV_RPC_SERVER (object);
+
+  hv_rpc_server_stop (self);
+  G_OBJECT_CLASS (hv_rpc_server_parent_class)->dispose (object);
+}
+
+static void
+hv_rpc_server_finalize (GObject *object)
+{
+  HvRpcServer *self = HV_RPC_SERVER (object);
+
+  g_clear_pointer (&self->methods, g_hash_table_unref);
+  g_clear_pointer (&self->peers, g_ptr_array_unref);
+  g_free (self->socket_path);
+  G_OBJECT_CLASS (hv_rpc_server_parent_class)->finalize (object);
+}
+
+static void
+hv_rpc_server_class_init (HvRpcServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hv_rpc_server_dispose;
+  object_class->finalize = hv_rpc_server_finalize;
+
+  /**
+   * HvRpcServer::peer-added:
+   * A client connected.
+   */
+  signals[SIGNAL_PEER_ADDED] =
+    g_signal_new ("peer-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, HV_TYPE_RPC_PEER);
+  /**
+   * HvRpcServer::peer-closed:
+   * A client went away (or was dropped): forget what it subscribed to.
+   */
+  signals[SIGNAL_PEER_CLOSED] =
+    g_signal_new ("peer-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, HV_TYPE_RPC_PEER);
+}
+
+static void
+hv_rpc_server_init (HvRpcServer *self)
+{
+  self->methods = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) method_free);
+  self->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_rpc_peer_unref);
+  self->next_peer_id = 1;
+}
+
+HvRpcServer *
+hv_rpc_server_new (void)
+{
+  return g_object_new (HV_TYPE_RPC_SERVER, NULL);
+}
+
+void
+hv_rpc_server_add_method (HvRpcServer    *self,
+                          const char     *name,
+                          HvRpcMethodFunc func,
+                          gpointer        user_data,
+                          GDestroyNotify  destroy)
+{
+  Method *method;
+
+  g_return_if_fail (HV_IS_RPC_SERVER (self));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (func != NULL);
+
+  method = g_new0 (Method, 1);
+  method->func = func;
+  method->user_data = user_data;
+  method->destroy = destroy;
+  g_hash_table_replace (self->methods, g_strdup (name), method);
+}
+
+static int
+compare_names (const void *a,
+               const void *b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+GStrv
+hv_rpc_server_dup_method_names (HvRpcServer *self)
+{
+  g_autofree const char **names = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  guint n_names;
+
+  g_return_val_if_fail (HV_IS_RPC_SERVER (self), NULL);
+
+  names = (const char **) g_hash_table_get_keys_as_array (self->methods, &n_names);
+  qsort (names, n_names, sizeof (char *), compare_names);
+  for (guint i = 0; i < n_names; i++)
+    g_strv_builder_add (builder, names[i]);
+  return g_strv_builder_end (builder);
+}
+
+HvRpcPeer *
+hv_rpc_server_add_stream (HvRpcServer *self,
+                          GIOStream   *stream)
+{
+  HvRpcPeer *peer;
+
+  g_return_val_if_fail (HV_IS_RPC_SERVER (self), NULL);
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  peer = g_new0 (HvRpcPeer, 1);
+  peer->ref_count = 1;
+  peer->id = self->next_peer_id++;
+  g_set_weak_pointer (&peer->server, self);
+  peer->stream = g_object_ref (stream);
+  peer->input = g_data_input_stream_new (g_io_stream_get_input_stream (stream));
+  g_buffered_input_stream_set_buffer_size (G_BUFFERED_INPUT_STREAM (peer->input),
+                                           READ_BUFFER_SIZE);
+  g_data_input_stream_set_newline_type (peer->input, G_DATA_STREAM_NEWLINE_TYPE_LF);
+  /* The stream is closed as a whole, by peer_maybe_close_stream(). */
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (peer->input), FALSE);
+  peer->output = g_io_stream_get_output_stream (stream);
+  peer->cancellable = g_cancellable_new ();
+  g_queue_init (&peer->out_queue);
+  g_ptr_array_add (self->peers, peer);
+
+  g_debug ("client %" G_GUINT64_FORMAT ": connected", peer->id);
+  g_signal_emit (self, signals[SIGNAL_PEER_ADDED], 0, peer);
+  peer_read_more (peer);
+  return peer;
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  HvRpcServer *self = HV_RPC_SERVER (user_data);
+
+  hv_rpc_server_add_stream (self, G_IO_STREAM (connection));
+  return TRUE;
+}
+
+gboolean
+hv_rpc_server_listen_unix (HvRpcServer  *self,
+                           const char   *path,
+                           guint         mode,
+                           GError      **error)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketService) service = NULL;
+  struct stat info;
+  mode_t old_umask;
+  gboolean listening;
+  int saved_errno;
+
+  g_return_val_if_fail (HV_IS_RPC_SERVER (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (self->service == NULL, FALSE);
+
+  address = g_unix_socket_address_new (path);
+  service = g_socket_service_new ();
+
+  /* Nobody else may connect, not even in the instant between bind and chmod. */
+  old_umask = umask (0777 & ~mode);
+  listening = g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
+                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                                             NULL, NULL, error);
+  umask (old_umask);
+  if (!listening)
+    return FALSE;
+
+  if (g_chmod (path, mode) != 0 || g_stat (path, &info) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot set the permissions of the socket “%s”: %s"),
+                   path, g_strerror (saved_errno));
+      g_socket_listener_close (G_SOCKET_LISTENER (service));
+      g_unlink (path);
+      return FALSE;
+    }
+
+  self->socket_path = g_strdup (path);
+  self->socket_dev = info.st_dev;
+  self->socket_ino = info.st_ino;
+  g_signal_connect_object (service, "incoming", G_CALLBACK (on_incoming), self, 0);
+  g_socket_service_start (service);
+  self->service = g_steal_pointer (&service);
+  return TRUE;
+}
+
+void
+hv_rpc_server_stop (HvRpcServer *self)
+{
+  g_return_if_fail (HV_IS_RPC_SERVER (self));
+
+  if (self->service != NULL)
+    {
+      struct stat info;
+
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_clear_object (&self->service);
+
+      /* Another daemon may have taken the path over since: leave its socket alone. */
+      if (g_lstat (self->socket_path, &info) == 0 &&
+          info.st_dev == self->socket_dev && info.st_ino == self->socket_ino)
+        g_unlink (self->socket_path);
+      g_clear_pointer (&self->socket_path, g_free);
+    }
+
+  while (self->peers != NULL && self->peers->len > 0)
+    hv_rpc_peer_close (g_ptr_array_index (self->peers, self->peers->len - 1));
+}
+
+guint
+hv_rpc_server_get_n_peers (HvRpcServer *self)
+{
+  g_return_val_if_fail (HV_IS_RPC_SERVER (self), 0);
+  return self->peers->len;
+}
+
+void
+hv_rpc_server_broadcast (HvRpcServer *self,
+                         const char  *method,
+                         JsonNode    *params)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+
+  g_return_if_fail (HV_IS_RPC_SERVER (self));
+
+  /* A copy: sending may drop a peer that stopped reading. */
+  peers = g_ptr_array_new_full (self->peers->len, (GDestroyNotify) hv_rpc_peer_unref);
+  for (guint i = 0; i < self->peers->len; i++)
+    g_ptr_array_add (peers, hv_rpc_peer_ref (g_ptr_array_index (self->peers, i)));
+  for (guint i = 0; i < peers->len; i++)
+    hv_rpc_peer_notify (g_ptr_array_index (peers, i), method, params);
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Where domusd keeps its files in each mode, and the folders it creates. */
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "hv-paths.h"
+
+/* Set before GLib first reads (and caches) them: see main(). */
+#define FAKE_CONFIG  "/fake/config"
+#define FAKE_DATA    "/fake/data"
+#define FAKE_RUNTIME "/fake/runtime"
+
+static void
+test_root (void)
+{
+  g_autoptr(HvPaths) paths = hv_paths_new_root ("/srv/hosts/./a/");
+
+  g_assert_cmpint (paths->kind, ==, HV_PATHS_ROOT);
+  g_assert_cmpstr (paths->config_dir, ==, "/srv/hosts/a/domains");
+  g_assert_cmpstr (paths->image_dir, ==, "/srv/hosts/a/images");
+  g_assert_cmpstr (paths->run_dir, ==, "/srv/hosts/a/run");
+  g_assert_cmpstr (paths->socket_path, ==, "/srv/hosts/a/domusd.sock");
+  g_assert_cmpuint (paths->socket_mode, ==, 0600);
+}
+
+static void
+test_root_relative (void)
+{
+  g_autoptr(HvPaths) paths = hv_paths_new_root ("host-a");
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *expected = g_build_filename (cwd, "host-a", "domusd.sock", NULL);
+
+  /* Clients get the socket path from messages and logs: it must not depend on our cwd. */
+  g_assert_true (g_path_is_absolute (paths->socket_path));
+  g_assert_cmpstr (paths->socket_path, ==, expected);
+}
+
+static void
+test_session (void)
+{
+  g_autoptr(HvPaths) paths = hv_paths_new_session ();
+
+  g_assert_cmpint (paths->kind, ==, HV_PATHS_SESSION);
+  g_assert_cmpstr (paths->config_dir, ==, FAKE_CONFIG "/domus/domains");
+  g_assert_cmpstr (paths->image_dir, ==, FAKE_DATA "/domus/images");
+  g_assert_cmpstr (paths->run_dir, ==, FAKE_RUNTIME "/domus");
+  g_assert_cmpstr (paths->socket_path, ==, FAKE_RUNTIME "/domus/domusd.sock");
+  g_assert_cmpuint (paths->socket_mode, ==, 0600);
+}
+
+static void
+test_system (void)
+{
+  g_autoptr(HvPaths) paths = hv_paths_new_system ();
+  g_autoptr(HvPaths) copy = hv_paths_copy (paths);
+
+  g_assert_cmpint (paths->kind, ==, HV_PATHS_SYSTEM);
+  g_assert_cmpstr (paths->config_dir, ==, "/etc/domus/domains");
+  g_assert_cmpstr (paths->image_dir, ==, "/var/lib/domus/images");
+  g_assert_cmpstr (paths->run_dir, ==, "/run/domus");
+  g_assert_cmpstr (paths->socket_path, ==, "/run/domus/domusd.sock");
+  g_assert_cmpuint (paths->socket_mode, ==, 0660);
+  g_assert_cmpstr (copy->socket_path, ==, paths->socket_path);
+  g_assert_true (copy->socket_path != paths->socket_path);
+}
+
+static void
+assert_private_dir (const char *path)
+{
+  struct stat info;
+
+  g_assert_no_errno (g_stat (path, &info));
+  g_assert_true (S_ISDIR (info.st_mode));
+  g_assert_cmpint (info.st_mode & 0777, ==, 0700);
+}
+
+static void
+test_ensure (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("test-paths-XXXXXX", &error);
+  g_autofree char *root = NULL;
+  g_autofree char *socket_dir = NULL;
+  g_autofree char *socket_path = NULL;
+  g_autofree char *deep = NULL;
+  g_autoptr(HvPaths) paths = NULL;
+
+  g_assert_no_error (error);
+  deep = g_build_filename (base, "deep", NULL);
+  root = g_build_filename (deep, "root", NULL);
+  socket_dir = g_build_filename (base, "sockets", NULL);
+  socket_path = g_build_filename (socket_dir, "other.sock", NULL);
+  paths = hv_paths_new_root (root);
+  hv_paths_set_socket (paths, socket_path);
+
+  g_assert_true (hv_paths_ensure (paths, &error));
+  g_assert_no_error (error);
+  assert_private_dir (paths->config_dir);
+  assert_private_dir (paths->image_dir);
+  assert_private_dir (paths->run_dir);
+  assert_private_dir (socket_dir);
+  g_assert_cmpstr (paths->socket_path, ==, socket_path);
+  /* A second time is fine: the folders are there. */
+  g_assert_true (hv_paths_ensure (paths, &error));
+  g_assert_no_error (error);
+
+  /* A file where a folder should be is an error with the path in it. */
+  g_assert_no_errno (g_rmdir (paths->image_dir));
+  g_assert_true (g_file_set_contents (paths->image_dir, "", 0, NULL));
+  g_assert_false (hv_paths_ensure (paths, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, paths->image_dir));
+
+  g_assert_no_errno (g_unlink (paths->image_dir));
+  g_assert_no_errno (g_rmdir (paths->run_dir));
+  g_assert_no_errno (g_rmdir (paths->config_dir));
+  g_assert_no_errno (g_rmdir (root));
+  g_assert_no_errno (g_rmdir (socket_dir));
+  g_assert_no_errno (g_rmdir (deep));
+  g_assert_no_errno (g_rmdir (base));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("XDG_CONFIG_HOME", FAKE_CONFIG, TRUE);
+  g_setenv ("XDG_DATA_HOME", FAKE_DATA, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", FAKE_RUNTIME, TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/paths/root", test_root);
+  g_test_add_func ("/paths/root-relative", test_root_relative);
+  g_test_add_func ("/paths/session", test_session);
+  g_test_add_func ("/paths/system", test_system);
+  g_test_add_func ("/paths/ensure", test_ensure);
+
+  return g_test_run ();
+}
