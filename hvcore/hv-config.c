@@ -1227,8 +1227,10 @@ removal_span (HvConfig *self,
     after++;
   if (after < self->text->len && text[after] == ';')
     after++;
-  /* The next statement must not be left indented. */
-  while (after < self->text->len && strchr (" \t\f", text[after]) != NULL)
+  /* The next statement must not be left indented (a lone '\r' is a blank here). */
+  while (after < self->text->len &&
+         (strchr (" \t\f", text[after]) != NULL ||
+          (text[after] == '\r' && text[after + 1] != '\n')))
     after++;
   *start = entry->start;
   *end = after;

@@ -683,6 +683,7 @@ test_fuzzer_findings (void)
     "s=\"\"\r\r\r\r       \t;            \r\r    e=\"\"\r\r \t #\"\n\r\n",
     "loqcl=1;\f\f\f\f\f\f\f\fn=1",
     "ae= 1L;\f a =1L; a = 0",
+    "pae = 1;\r acpi = 1; apic = True\n",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (findings); i++)
