@@ -5,34 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "hv-config.h"
-
-static char *
-data_path (const char *name)
-{
-  return g_build_filename (TEST_DATA_DIR, name, NULL);
-}
-
-static HvConfig *
-load_data_file (const char *name)
-{
-  g_autofree char *path = data_path (name);
-  g_autoptr(GError) error = NULL;
-  HvConfig *config = hv_config_new_from_file (path, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (config);
-  return config;
-}
-
-static HvConfig *
-parse (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  HvConfig *config = hv_config_new_from_data (text, -1, "guest.cfg", &error);
-
-  g_assert_no_error (error);
-  return config;
-}
+#include "test-util.h"
 
 static void
 assert_string (HvConfig *config, const char *key, const char *expected)
@@ -83,7 +56,7 @@ assert_list (HvConfig *config, const char *key, const char * const *expected)
 static void
 test_listing1 (void)
 {
-  g_autoptr(HvConfig) config = load_data_file ("listing1.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("listing1.cfg");
   g_auto(GStrv) keys = hv_config_dup_keys (config);
   const char * const expected_keys[] = {
     "name", "hostname", "kernel", "ramdisk", "memory", "vcpus", "vif", "disk",
@@ -107,7 +80,7 @@ test_listing1 (void)
 static void
 test_listing4 (void)
 {
-  g_autoptr(HvConfig) config = load_data_file ("listing4.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("listing4.cfg");
   const char * const disk[] = {
     "phy:/dev/hda3,ioemu:hda,w", "file:/root/wincd.iso,ioemu:hdc:cdrom,r", NULL
   };
@@ -135,7 +108,7 @@ test_listing4 (void)
 static void
 test_admin_pv_style (void)
 {
-  g_autoptr(HvConfig) config = load_data_file ("admin-pv.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("admin-pv.cfg");
   const char * const disk[] = {
     "file:/srv/xen/domains/web01/disk.img,xvda2,w",
     "file:/srv/xen/domains/web01/swap.img,xvda1,w",
@@ -167,7 +140,7 @@ test_admin_pv_style (void)
 static void
 test_admin_hvm_style (void)
 {
-  g_autoptr(HvConfig) config = load_data_file ("admin-hvm.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("admin-hvm.cfg");
 
   assert_string (config, "import_me_not", "unicode prefix, kept as an unknown key");
   assert_string (config, "builder", "hvm");
@@ -183,7 +156,7 @@ test_admin_hvm_style (void)
 static void
 test_value_forms (void)
 {
-  g_autoptr(HvConfig) config = parse (
+  g_autoptr(HvConfig) config = test_config_from_text (
     "a = 'single'\n"
     "b = \"double\"\n"
     "c = '''triple\nsingle'''\n"
@@ -227,7 +200,7 @@ test_value_forms (void)
 static void
 test_last_assignment_wins (void)
 {
-  g_autoptr(HvConfig) config = parse ("memory = 128\nname = 'a'\nmemory = 256\n");
+  g_autoptr(HvConfig) config = test_config_from_text ("memory = 128\nname = 'a'\nmemory = 256\n");
   g_auto(GStrv) keys = hv_config_dup_keys (config);
   const char * const expected[] = { "memory", "name", NULL };
 
@@ -238,7 +211,7 @@ test_last_assignment_wins (void)
 static void
 test_typed_getters (void)
 {
-  g_autoptr(HvConfig) config = parse (
+  g_autoptr(HvConfig) config = test_config_from_text (
     "yes_word = 'yes'\noff_word = 'Off'\none = 1\nzero = 0\n"
     "digits = ' 64 '\nlone = 'only'\n");
   const char * const lone[] = { "only", NULL };
@@ -343,7 +316,7 @@ test_nul_bytes_refused (void)
 static void
 test_type_errors (void)
 {
-  g_autoptr(HvConfig) config = parse ("name = 'x'\n\nmemory = \"lots\"\nvcpus = [ 1 ]\n"
+  g_autoptr(HvConfig) config = test_config_from_text ("name = 'x'\n\nmemory = \"lots\"\nvcpus = [ 1 ]\n"
                                       "vnc = 'maybe'\ndisk = [ 'a', 2 ]\nkernel = 7\n");
   g_autoptr(GError) error = NULL;
   const char *s;
@@ -403,10 +376,10 @@ test_untouched_text_is_kept (void)
 {
   for (guint i = 0; data_files[i] != NULL; i++)
     {
-      g_autofree char *path = data_path (data_files[i]);
+      g_autofree char *path = test_data_path (data_files[i]);
       g_autofree char *original = NULL;
       g_autofree char *written = NULL;
-      g_autoptr(HvConfig) config = load_data_file (data_files[i]);
+      g_autoptr(HvConfig) config = test_config_from_file (data_files[i]);
 
       g_assert_true (g_file_get_contents (path, &original, NULL, NULL));
       written = hv_config_to_data (config, NULL);
@@ -420,7 +393,7 @@ test_round_trip (void)
 {
   for (guint i = 0; data_files[i] != NULL; i++)
     {
-      g_autoptr(HvConfig) config = load_data_file (data_files[i]);
+      g_autoptr(HvConfig) config = test_config_from_file (data_files[i]);
       g_autoptr(HvConfig) fresh = hv_config_new ("fresh.cfg");
       g_autoptr(HvConfig) reparsed = NULL;
       g_autoptr(GError) error = NULL;
@@ -455,7 +428,7 @@ test_tricky_strings_round_trip (void)
       hv_config_set_string (config, "value", strings[i]);
       hv_config_set_string_list (config, "list", list);
       text = hv_config_to_data (config, NULL);
-      reparsed = parse (text);
+      reparsed = test_config_from_text (text);
       assert_string (reparsed, "value", strings[i]);
       assert_list (reparsed, "list", list);
     }
@@ -488,7 +461,7 @@ test_one_key_changed_one_line_changed (void)
 {
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  g_autoptr(HvConfig) config = load_data_file ("admin-hvm.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("admin-hvm.cfg");
   g_autoptr(HvConfig) reparsed = NULL;
   g_autoptr(GArray) changed = NULL;
   g_auto(GStrv) lines = NULL;
@@ -518,7 +491,7 @@ test_one_key_changed_one_line_changed (void)
   g_assert_nonnull (strstr (after, "# HVM guest in the style of Xen 3.x's xmexample.hvm\n"));
   g_assert_nonnull (strstr (after, "on_xend_stop = 'shutdown'\n"));
   g_assert_nonnull (strstr (after, "shadow_memory = 8\n"));
-  reparsed = parse (after);
+  reparsed = test_config_from_text (after);
   g_assert_true (hv_config_equal (config, reparsed));
   assert_int (reparsed, "memory", 2048);
 }
@@ -526,7 +499,7 @@ test_one_key_changed_one_line_changed (void)
 static void
 test_changed_key_keeps_trailing_comment (void)
 {
-  g_autoptr(HvConfig) config = load_data_file ("admin-pv.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("admin-pv.cfg");
   g_autofree char *after = NULL;
 
   hv_config_set_int (config, "memory", 512);
@@ -537,7 +510,7 @@ test_changed_key_keeps_trailing_comment (void)
 static void
 test_multiline_list_stays_multiline (void)
 {
-  g_autoptr(HvConfig) config = load_data_file ("admin-pv.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("admin-pv.cfg");
   g_autoptr(HvConfig) reparsed = NULL;
   g_autofree char *after = NULL;
   const char * const disk[] = { "file:/a.img,xvda,w", "file:/b.img,xvdb,w", NULL };
@@ -552,7 +525,7 @@ test_multiline_list_stays_multiline (void)
                             "]\n"
                             "\n"
                             "vif  = "));
-  reparsed = parse (after);
+  reparsed = test_config_from_text (after);
   assert_list (reparsed, "disk", disk);
   g_assert_true (hv_config_equal (config, reparsed));
 }
@@ -560,7 +533,7 @@ test_multiline_list_stays_multiline (void)
 static void
 test_new_key_appended (void)
 {
-  g_autoptr(HvConfig) config = parse ("name = 'a'\n# last line, no newline");
+  g_autoptr(HvConfig) config = test_config_from_text ("name = 'a'\n# last line, no newline");
   g_autofree char *after = NULL;
   const char * const vif[] = { "mac=00:16:3e:00:00:01", NULL };
 
@@ -573,7 +546,7 @@ test_new_key_appended (void)
 static void
 test_remove_key (void)
 {
-  g_autoptr(HvConfig) config = parse ("# head\nname = 'a'\nmemory = 1  # gone too\n"
+  g_autoptr(HvConfig) config = test_config_from_text ("# head\nname = 'a'\nmemory = 1  # gone too\n"
                                       "pae = 1; acpi = 1\nvcpus = [\n 1,\n]\n# tail\n");
   g_autofree char *after = NULL;
 
@@ -595,7 +568,7 @@ test_remove_key (void)
 static void
 test_crlf_line_endings_kept (void)
 {
-  g_autoptr(HvConfig) config = parse ("name = 'a'\r\nmemory = 128\r\nvcpus = 1 # one\r\n");
+  g_autoptr(HvConfig) config = test_config_from_text ("name = 'a'\r\nmemory = 128\r\nvcpus = 1 # one\r\n");
   g_autofree char *after = NULL;
 
   assert_string (config, "name", "a");
@@ -611,7 +584,7 @@ test_save_is_atomic_and_private (void)
   g_autofree char *dir = g_dir_make_tmp ("domus-config-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "guest.cfg", NULL);
   g_autofree char *missing = g_build_filename (dir, "no", "such", "guest.cfg", NULL);
-  g_autoptr(HvConfig) config = load_data_file ("listing1.cfg");
+  g_autoptr(HvConfig) config = test_config_from_file ("listing1.cfg");
   g_autoptr(HvConfig) loaded = NULL;
   g_autoptr(GError) error = NULL;
   GStatBuf st;
@@ -698,7 +671,7 @@ test_mangled_files (void)
 
   for (guint i = 0; data_files[i] != NULL; i++)
     {
-      g_autofree char *path = data_path (data_files[i]);
+      g_autofree char *path = test_data_path (data_files[i]);
       g_autofree char *original = NULL;
       gsize length;
 

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "hv-domain-spec.h"
+#include "test-util.h"
 
 static HvDomainSpec *
 spec_from_text (const char         *text,
@@ -24,12 +25,7 @@ spec_from_text (const char         *text,
 static HvDomainSpec *
 spec_ok (const char *text)
 {
-  g_autoptr(GError) error = NULL;
-  HvDomainSpec *spec = spec_from_text (text, HV_DOMAIN_SPEC_FLAGS_NONE, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (spec);
-  return spec;
+  return test_spec_from_text (text);
 }
 
 /* A config that must fail with `code` and a message starting with `prefix`. */
@@ -45,20 +41,6 @@ assert_error (const char   *text,
   g_assert_error (error, HV_CONFIG_ERROR, (int) code);
   if (!g_str_has_prefix (error->message, expected))
     g_error ("message \"%s\" does not start with \"%s\"", error->message, expected);
-}
-
-static HvDomainSpec *
-spec_from_file (const char *name)
-{
-  g_autofree char *path = g_build_filename (TEST_DATA_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HvConfig) config = hv_config_new_from_file (path, &error);
-  HvDomainSpec *spec;
-
-  g_assert_no_error (error);
-  spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  return spec;
 }
 
 static gboolean
@@ -100,7 +82,7 @@ vif_at (const HvDomainSpec *spec,
 static void
 test_listing1 (void)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_file ("listing1.cfg");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_file ("listing1.cfg");
   HvDiskSpec *disk;
   HvVifSpec *vif;
 
@@ -151,7 +133,7 @@ test_listing1 (void)
 static void
 test_listing4 (void)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_file ("listing4.cfg");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_file ("listing4.cfg");
   HvDiskSpec *disk;
   HvVifSpec *vif;
 
@@ -192,9 +174,9 @@ test_listing4 (void)
 static void
 test_admin_files (void)
 {
-  g_autoptr(HvDomainSpec) pv = spec_from_file ("tr-pv-admin.cfg");
-  g_autoptr(HvDomainSpec) hvm = spec_from_file ("tr-hvm-admin.cfg");
-  g_autoptr(HvDomainSpec) grub = spec_from_file ("tr-pygrub.cfg");
+  g_autoptr(HvDomainSpec) pv = test_spec_from_file ("tr-pv-admin.cfg");
+  g_autoptr(HvDomainSpec) hvm = test_spec_from_file ("tr-hvm-admin.cfg");
+  g_autoptr(HvDomainSpec) grub = test_spec_from_file ("tr-pygrub.cfg");
 
   g_assert_cmpstr (pv->uuid, ==, "6c0a9f1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b");
   g_assert_cmpstr (pv->cmdline, ==, "root=/dev/xvda1 ro console=hvc0 xencons=tty");

@@ -5,35 +5,9 @@
 #include <glib.h>
 
 #include "hv-qemu-command.h"
+#include "test-util.h"
 
 #define RUN_DIR "/run/domus/test"
-
-static HvDomainSpec *
-spec_from_text (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HvConfig) config = hv_config_new_from_data (text, -1, "guest.cfg", &error);
-  HvDomainSpec *spec;
-
-  g_assert_no_error (error);
-  spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  return spec;
-}
-
-static HvDomainSpec *
-spec_from_file (const char *name)
-{
-  g_autofree char *path = g_build_filename (TEST_DATA_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HvConfig) config = hv_config_new_from_file (path, &error);
-  HvDomainSpec *spec;
-
-  g_assert_no_error (error);
-  spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  return spec;
-}
 
 static GStrv
 build (const HvDomainSpec  *spec,
@@ -61,7 +35,7 @@ build (const HvDomainSpec  *spec,
 static GStrv
 build_text (const char *text)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_text (text);
+  g_autoptr(HvDomainSpec) spec = test_spec_from_text (text);
 
   return build (spec, NULL, NULL);
 }
@@ -120,7 +94,7 @@ any_arg_contains (char       **argv,
 static void
 test_listing1 (void)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_file ("listing1.cfg");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_file ("listing1.cfg");
   g_auto(GStrv) argv = build (spec, NULL, NULL);
   g_auto(GStrv) drives = values_of (argv, "-drive");
   g_auto(GStrv) devices = values_of (argv, "-device");
@@ -158,7 +132,7 @@ test_listing1 (void)
 static void
 test_listing4 (void)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_file ("listing4.cfg");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_file ("listing4.cfg");
   g_auto(GStrv) argv = build (spec, NULL, NULL);
   g_auto(GStrv) drives = values_of (argv, "-drive");
   const HvVifSpec *vif = g_ptr_array_index (spec->vifs, 0);
@@ -201,7 +175,7 @@ test_run_folder (void)
 static void
 test_run_folder_too_long (void)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_text ("name = 'g'\nkernel = '/k'\n");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_text ("name = 'g'\nkernel = '/k'\n");
   g_autoptr(GError) error = NULL;
   g_autofree char *long_dir = g_strnfill (120, 'x');
   g_autofree char *run_dir = g_strconcat ("/", long_dir, NULL);
@@ -298,7 +272,7 @@ static void
 test_nics_user (void)
 {
   g_autoptr(HvDomainSpec) spec =
-    spec_from_text ("name = 'g'\nkernel = '/k'\n"
+    test_spec_from_text ("name = 'g'\nkernel = '/k'\n"
                     "vif = [ 'mac=00:16:3e:00:00:01, bridge=xenbr0', 'mac=00:16:3e:00:00:02, model=rtl8139' ]\n");
   g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
   g_auto(GStrv) argv = build (spec, NULL, notices);
@@ -325,7 +299,7 @@ static void
 test_nics_tap (void)
 {
   g_autoptr(HvDomainSpec) spec =
-    spec_from_text ("name = 'a-rather-long-name'\nkernel = '/k'\n"
+    test_spec_from_text ("name = 'a-rather-long-name'\nkernel = '/k'\n"
                     "vif = [ 'mac=00:16:3e:00:00:01, bridge=xenbr0', 'mac=00:16:3e:00:00:02' ]\n");
   const char * const taps[] = { "domus7.0", NULL };
   g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
@@ -352,7 +326,7 @@ test_nics_tap (void)
 static void
 test_accelerator_and_binary (void)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_text ("name = 'g'\nkernel = '/k'\n");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_text ("name = 'g'\nkernel = '/k'\n");
   g_auto(GStrv) tcg = NULL;
   g_auto(GStrv) kvm = NULL;
   g_auto(GStrv) found = NULL;
@@ -406,7 +380,7 @@ test_vnc (void)
 static void
 test_shell (void)
 {
-  g_autoptr(HvDomainSpec) spec = spec_from_file ("listing1.cfg");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_file ("listing1.cfg");
   g_auto(GStrv) argv = build (spec, NULL, NULL);
   g_autofree char *one_line = hv_qemu_command_to_shell ((const char * const *) argv, FALSE);
   g_autofree char *lines = hv_qemu_command_to_shell ((const char * const *) argv, TRUE);
