@@ -1193,6 +1193,31 @@ hv_config_set_string_list (HvConfig           *self,
   hv_config_set_value (self, key, g_variant_builder_end (items));
 }
 
+/* Blanks as the parser skips them within a line: spaces, tabs, form feeds, a '\r'
+ * that does not end the line, and backslash-newline continuations. */
+static gsize
+skip_blank_run (const char *text,
+                gsize       length,
+                gsize       pos)
+{
+  /* text is a GString's buffer: text[length] is a NUL, so looking one ahead is safe. */
+  for (;;)
+    {
+      if (pos >= length)
+        return pos;
+      if (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\f')
+        pos++;
+      else if (text[pos] == '\r' && text[pos + 1] != '\n')
+        pos++;
+      else if (text[pos] == '\\' && text[pos + 1] == '\n')
+        pos += 2;
+      else if (text[pos] == '\\' && text[pos + 1] == '\r' && pos + 2 < length && text[pos + 2] == '\n')
+        pos += 3;
+      else
+        return pos;
+    }
+}
+
 /* The span to cut for an entry: its whole line(s) when nothing else shares them. */
 static void
 removal_span (HvConfig *self,
@@ -1201,37 +1226,33 @@ removal_span (HvConfig *self,
               gsize    *end)
 {
   const char *text = self->text->str;
+  gsize length = self->text->len;
   gsize line_start = entry->start;
-  gsize after = entry->end;
+  gsize after;
 
   while (line_start > 0 && (text[line_start - 1] == ' ' || text[line_start - 1] == '\t'))
     line_start--;
 
-  while (after < self->text->len && (text[after] == ' ' || text[after] == '\t'))
-    after++;
-  if (after < self->text->len && text[after] == '#')
-    while (after < self->text->len && text[after] != '\n')
+  after = skip_blank_run (text, length, entry->end);
+  if (after < length && text[after] == '#')
+    while (after < length && text[after] != '\n')
       after++;
+  if (after < length && text[after] == '\r' && text[after + 1] == '\n')
+    after++;
 
   if ((line_start == 0 || text[line_start - 1] == '\n') &&
-      (after == self->text->len || text[after] == '\n'))
+      (after == length || text[after] == '\n'))
     {
       *start = line_start;
-      *end = after < self->text->len ? after + 1 : after;
+      *end = after < length ? after + 1 : after;
       return;
     }
 
-  /* It shares its line with another statement: cut it and its ';' only. */
-  after = entry->end;
-  while (after < self->text->len && (text[after] == ' ' || text[after] == '\t'))
-    after++;
-  if (after < self->text->len && text[after] == ';')
-    after++;
-  /* The next statement must not be left indented (a lone '\r' is a blank here). */
-  while (after < self->text->len &&
-         (strchr (" \t\f", text[after]) != NULL ||
-          (text[after] == '\r' && text[after + 1] != '\n')))
-    after++;
+  /* It shares its line with another statement: cut it, its ';' and the blanks after
+   * them, so that the next statement is not left indented. */
+  after = skip_blank_run (text, length, entry->end);
+  if (after < length && text[after] == ';')
+    after = skip_blank_run (text, length, after + 1);
   *start = entry->start;
   *end = after;
 }

@@ -576,6 +576,11 @@ test_crlf_line_endings_kept (void)
   hv_config_set_int (config, "memory", 256);
   after = hv_config_to_data (config, NULL);
   g_assert_cmpstr (after, ==, "name = \"b\"\r\nmemory = 256\r\nvcpus = 1 # one\r\n");
+
+  g_assert_true (hv_config_remove (config, "vcpus"));
+  g_clear_pointer (&after, g_free);
+  after = hv_config_to_data (config, NULL);
+  g_assert_cmpstr (after, ==, "name = \"b\"\r\nmemory = 256\r\n");
 }
 
 static void
@@ -657,6 +662,7 @@ test_fuzzer_findings (void)
     "loqcl=1;\f\f\f\f\f\f\f\fn=1",
     "ae= 1L;\f a =1L; a = 0",
     "pae = 1;\r acpi = 1; apic = True\n",
+    "s=''\\\n\\\n;\\\n a=1; a=0\n",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (findings); i++)
