@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -388,6 +389,9 @@ parse_number (Parser    *p,
 
       if (end == NULL || *end != '\0')
         return syntax_error_at (p, start, error, _("invalid number “%s”"), literal);
+      /* Python would make it inf, which no file can spell: refuse it. */
+      if (!isfinite (value))
+        return syntax_error_at (p, start, error, _("number “%s” is too large"), literal);
       *out = g_variant_new_double (value);
       return TRUE;
     }

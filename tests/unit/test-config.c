@@ -261,6 +261,7 @@ static const SyntaxCase syntax_cases[] = {
   { "cpus = (1, 2)\n", "guest.cfg:1:8: tuples and dictionaries are not supported: use a list “[ … ]”" },
   { "memory = 0x\n", "guest.cfg:1:10: invalid number “0x”" },
   { "memory = 12abc\n", "guest.cfg:1:10: invalid number “12abc”" },
+  { "ratio = 1e999\n", "guest.cfg:1:9: number “1e999” is too large" },
   { "name = 'a' 'b' c\n", "guest.cfg:1:16: unexpected text after the value" },
   { "memory =\n", "guest.cfg:1:9: expected a value" },
   { "memory = \\x\n", "guest.cfg:1:10: unexpected character “\\”" },
