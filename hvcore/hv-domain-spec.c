@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
@@ -290,7 +291,7 @@ read_size (Reader  *reader,
   if (spec->memory_mib < 1 || spec->memory_mib > G_GINT64_CONSTANT (16) * 1024 * 1024)
     {
       hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "memory",
-                               _("%" G_GINT64_FORMAT " MiB is not a possible memory size"),
+                               _("%" PRId64 " MiB is not a possible memory size"),
                                spec->memory_mib);
       return FALSE;
     }
@@ -300,7 +301,7 @@ read_size (Reader  *reader,
   if (spec->vcpus < 1 || spec->vcpus > MAX_VCPUS)
     {
       hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "vcpus",
-                               _("%" G_GINT64_FORMAT " is not between 1 and %d"),
+                               _("%" PRId64 " is not between 1 and %d"),
                                spec->vcpus, MAX_VCPUS);
       return FALSE;
     }
