@@ -483,18 +483,33 @@ hv_rpc_call_return_new_error (HvRpcCall  *call,
 
 /* Params */
 
-static JsonNode *
-params_get_member (JsonNode    *params,
-                   const char  *member,
-                   GError     **error)
+/*
+ * The member as a value of `type`: TRUE with *out NULL when it is absent or null,
+ * TRUE with *out set when it has that type, FALSE with invalid-params otherwise.
+ */
+static gboolean
+params_lookup_value (JsonNode    *params,
+                     const char  *member,
+                     GType        type,
+                     JsonNode   **out,
+                     GError     **error)
 {
+  JsonNode *node;
+
+  *out = NULL;
   if (!JSON_NODE_HOLDS_OBJECT (params))
     {
       g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
                    _("The parameters must be an object with named members."));
-      return NULL;
+      return FALSE;
     }
-  return json_object_get_member (json_node_get_object (params), member);
+  node = json_object_get_member (json_node_get_object (params), member);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return FALSE;
+  *out = node;
+  return TRUE;
 }
 
 gboolean
@@ -505,26 +520,18 @@ hv_rpc_params_get_boolean (JsonNode    *params,
                            GError     **error)
 {
   GError *local_error = NULL;
-  JsonNode *node = params_get_member (params, member, &local_error);
+  JsonNode *node;
 
-  if (local_error != NULL)
+  if (!params_lookup_value (params, member, G_TYPE_BOOLEAN, &node, &local_error))
     {
+      if (local_error == NULL)
+        local_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                                   _("The parameter “%s” must be true or false."), member);
       g_propagate_error (error, local_error);
       return FALSE;
     }
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
-    {
-      *out = json_node_get_boolean (node);
-      return TRUE;
-    }
-  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-               _("The parameter “%s” must be true or false."), member);
-  return FALSE;
+  *out = node != NULL ? json_node_get_boolean (node) : fallback;
+  return TRUE;
 }
 
 gboolean
@@ -535,26 +542,18 @@ hv_rpc_params_get_string (JsonNode    *params,
                           GError     **error)
 {
   GError *local_error = NULL;
-  JsonNode *node = params_get_member (params, member, &local_error);
+  JsonNode *node;
 
-  if (local_error != NULL)
+  if (!params_lookup_value (params, member, G_TYPE_STRING, &node, &local_error))
     {
+      if (local_error == NULL)
+        local_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                                   _("The parameter “%s” must be a string."), member);
       g_propagate_error (error, local_error);
       return FALSE;
     }
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    {
-      *out = json_node_get_string (node);
-      return TRUE;
-    }
-  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-               _("The parameter “%s” must be a string."), member);
-  return FALSE;
+  *out = node != NULL ? json_node_get_string (node) : fallback;
+  return TRUE;
 }
 
 /* Reading requests */
