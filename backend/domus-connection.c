@@ -8,14 +8,16 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "domus-connection.h"
+#include "domus-json-stream.h"
 
-#define READ_BUFFER_SIZE  (16 * 1024)
 /* Replies carry stats history and can be big; anything beyond this is not domusd talking. */
-#define MAX_MESSAGE_SIZE  (64 * 1024 * 1024)
+#define MAX_MESSAGE_SIZE   (64 * 1024 * 1024)
+/* Requests are small: this much unsent means the daemon stopped reading. */
+#define MAX_QUEUED_OUTPUT  (64 * 1024 * 1024)
 
 G_DEFINE_QUARK (domus-error-quark, domus_error)
 
-/* Indexed by DomusError, up to DOMUS_ERROR_NOT_SUPPORTED. */
+/* Indexed by DomusError; NULL for the codes that only happen on this side. */
 static const char * const error_kinds[] = {
   [DOMUS_ERROR_FAILED]            = "failed",
   [DOMUS_ERROR_PARSE_ERROR]       = "parse-error",
@@ -30,6 +32,9 @@ static const char * const error_kinds[] = {
   [DOMUS_ERROR_NOT_RUNNING]       = "not-running",
   [DOMUS_ERROR_PERMISSION_DENIED] = "permission-denied",
   [DOMUS_ERROR_NOT_SUPPORTED]     = "not-supported",
+  [DOMUS_ERROR_ALREADY_EXISTS]    = "already-exists",
+  [DOMUS_ERROR_IN_USE]            = "in-use",
+  [DOMUS_ERROR_NO_SUCH_IMAGE]     = "no-such-image",
 };
 
 DomusError
@@ -38,7 +43,7 @@ domus_error_from_kind (const char *kind)
   if (kind == NULL)
     return DOMUS_ERROR_FAILED;
   for (gsize i = 0; i < G_N_ELEMENTS (error_kinds); i++)
-    if (strcmp (error_kinds[i], kind) == 0)
+    if (error_kinds[i] != NULL && strcmp (error_kinds[i], kind) == 0)
       return (DomusError) i;
   return DOMUS_ERROR_FAILED;
 }
@@ -77,19 +82,11 @@ struct _DomusConnection
   GObject           parent_instance;
 
   GIOStream        *stream;
-  GDataInputStream *input;
-  GOutputStream    *output;
-  GCancellable     *cancellable;     /* cancelled at close: stops our own I/O */
+  DomusJsonStream  *json;
 
   GHashTable       *pending;         /* gint64 id -> PendingCall */
   gint64            next_id;
-  GQueue            out_queue;       /* GBytes, one line each */
-
-  guint             reading : 1;
-  guint             writing : 1;
-  guint             discarding : 1;
-  guint             closed : 1;
-  guint             stream_closing : 1;
+  gboolean          closed;
 };
 
 G_DEFINE_FINAL_TYPE (DomusConnection, domus_connection, G_TYPE_OBJECT)
@@ -110,9 +107,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void connection_read_more (DomusConnection *self);
-static void connection_flush     (DomusConnection *self);
-
 static void
 pending_call_free (PendingCall *call)
 {
@@ -126,26 +120,6 @@ pending_call_free (PendingCall *call)
 }
 
 /* Closing */
-
-static void
-on_stream_closed (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(DomusConnection) self = user_data;
-
-  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-}
-
-static void
-connection_maybe_close_stream (DomusConnection *self)
-{
-  if (!self->closed || self->reading || self->writing || self->stream_closing)
-    return;
-  self->stream_closing = TRUE;
-  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL,
-                           on_stream_closed, g_object_ref (self));
-}
 
 /* reason: NULL when we close on purpose. */
 static void
@@ -162,8 +136,7 @@ connection_close_with_error (DomusConnection *self,
 
   hold = g_object_ref (self);
   self->closed = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  g_queue_clear_full (&self->out_queue, (GDestroyNotify) g_bytes_unref);
+  domus_json_stream_close (self->json);
 
   /* Callers hear about it before anything else happens. */
   pending = g_steal_pointer (&self->pending);
@@ -182,7 +155,8 @@ connection_close_with_error (DomusConnection *self,
     }
 
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, reason);
-  connection_maybe_close_stream (self);
+  /* The reference an open connection holds on itself (see domus_connection_new()). */
+  g_object_unref (self);
 }
 
 static void
@@ -230,65 +204,10 @@ domus_connection_get_stream (DomusConnection *self)
 /* Writing */
 
 static void
-on_written (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(DomusConnection) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  self->writing = FALSE;
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    {
-      if (!self->closed)
-        connection_close_with_error (self, error);
-      connection_maybe_close_stream (self);
-      return;
-    }
-  if (self->closed)
-    {
-      connection_maybe_close_stream (self);
-      return;
-    }
-  g_bytes_unref (g_queue_pop_head (&self->out_queue));
-  connection_flush (self);
-}
-
-static void
-connection_flush (DomusConnection *self)
-{
-  GBytes *bytes;
-
-  if (self->closed || self->writing)
-    return;
-  bytes = g_queue_peek_head (&self->out_queue);
-  if (bytes == NULL)
-    return;
-
-  self->writing = TRUE;
-  g_output_stream_write_all_async (self->output,
-                                   g_bytes_get_data (bytes, NULL),
-                                   g_bytes_get_size (bytes),
-                                   G_PRIORITY_DEFAULT, self->cancellable,
-                                   on_written, g_object_ref (self));
-}
-
-static void
 connection_send (DomusConnection *self,
                  JsonNode        *message)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
-  gsize length;
-
-  /* Compact output escapes newlines inside strings: one message, one line. */
-  json_generator_set_root (generator, message);
-  text = json_generator_to_data (generator, &length);
-  text = g_realloc (text, length + 2);
-  text[length++] = '\n';
-  text[length] = '\0';
-  g_queue_push_tail (&self->out_queue, g_bytes_new_take (g_steal_pointer (&text), length));
-  connection_flush (self);
+  domus_json_stream_send (self->json, message);
 }
 
 /* Reading */
@@ -368,32 +287,17 @@ connection_handle_reply (DomusConnection *self,
 }
 
 static void
-connection_handle_line (DomusConnection *self,
-                        const char      *line,
-                        gsize            length)
+on_json_message (DomusJsonStream *json,
+                 JsonNode        *root,
+                 gpointer         user_data)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) error = NULL;
+  DomusConnection *self = user_data;
+  g_autoptr(DomusConnection) hold = g_object_ref (self);
   JsonObject *message;
-  JsonNode *root;
   JsonNode *id_node;
   JsonNode *method;
 
-  while (length > 0 && g_ascii_isspace (line[length - 1]))
-    length--;
-  if (length == 0)
-    return;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, line, length, &error))
-    {
-      connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
-                                       _("The daemon sent something that is not JSON: %s"),
-                                       error->message);
-      return;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
                                        _("The daemon sent a message that is not a JSON object."));
@@ -422,86 +326,39 @@ connection_handle_line (DomusConnection *self,
                                      _("The daemon sent a message that is neither an answer nor a notification."));
 }
 
+/* Unlike the daemon, we do not carry on: the answer some caller waits for may be lost. */
 static void
-on_filled (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_json_bad_line (DomusJsonStream *json,
+                  const GError    *error,
+                  gpointer         user_data)
 {
-  g_autoptr(DomusConnection) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n_read;
+  DomusConnection *self = user_data;
 
-  self->reading = FALSE;
-  n_read = g_buffered_input_stream_fill_finish (G_BUFFERED_INPUT_STREAM (source), result, &error);
-
-  if (self->closed)
-    connection_maybe_close_stream (self);
-  else if (n_read < 0)
-    connection_close_with_error (self, error);
-  else if (n_read == 0)
-    connection_close_with_new_error (self, DOMUS_ERROR_CLOSED,
-                                     _("The daemon closed the connection."));
+  if (g_error_matches (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_LARGE))
+    connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                     _("The daemon sent a message larger than %d bytes."),
+                                     MAX_MESSAGE_SIZE);
   else
-    connection_read_more (self);
+    connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                     _("The daemon sent something that is not JSON: %s"),
+                                     error->message);
 }
 
-/*
- * Complete lines are taken from the buffer (which never blocks), and the buffer is
- * filled asynchronously; it grows to hold one message, up to MAX_MESSAGE_SIZE.
- */
+/* Only the daemon's doing arrives here: our own close marks us closed first. */
 static void
-connection_read_more (DomusConnection *self)
+on_json_closed (DomusJsonStream *json,
+                const GError    *error,
+                gpointer         user_data)
 {
-  GBufferedInputStream *buffered = G_BUFFERED_INPUT_STREAM (self->input);
-  g_autoptr(DomusConnection) hold = g_object_ref (self);
-
-  while (!self->closed)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *line = NULL;
-      const char *data;
-      gsize available;
-      gsize buffer_size;
-      gsize length = 0;
-
-      data = g_buffered_input_stream_peek_buffer (buffered, &available);
-      buffer_size = g_buffered_input_stream_get_buffer_size (buffered);
-      if (memchr (data, '\n', available) == NULL)
-        {
-          if (available > MAX_MESSAGE_SIZE)
-            {
-              connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
-                                               _("The daemon sent a message larger than %d bytes."),
-                                               MAX_MESSAGE_SIZE);
-              return;
-            }
-          if (available == buffer_size)
-            g_buffered_input_stream_set_buffer_size (buffered,
-                                                     MIN (buffer_size * 2, MAX_MESSAGE_SIZE + 1));
-          break;
-        }
-
-      line = g_data_input_stream_read_line (self->input, &length, NULL, &error);
-      if (line == NULL && error != NULL)
-        {
-          connection_close_with_error (self, error);
-          return;
-        }
-      connection_handle_line (self, line != NULL ? line : "", length);
-
-      if (buffer_size > READ_BUFFER_SIZE && !self->closed)
-        {
-          g_buffered_input_stream_peek_buffer (buffered, &available);
-          if (available < READ_BUFFER_SIZE)
-            g_buffered_input_stream_set_buffer_size (buffered, READ_BUFFER_SIZE);
-        }
-    }
+  DomusConnection *self = user_data;
 
   if (self->closed)
     return;
-  self->reading = TRUE;
-  g_buffered_input_stream_fill_async (buffered, -1, G_PRIORITY_DEFAULT, self->cancellable,
-                                      on_filled, g_object_ref (self));
+  if (error == NULL)
+    connection_close_with_new_error (self, DOMUS_ERROR_CLOSED,
+                                     _("The daemon closed the connection."));
+  else
+    connection_close_with_new_error (self, DOMUS_ERROR_CLOSED, "%s", error->message);
 }
 
 /* Calls */
@@ -604,13 +461,13 @@ domus_connection_constructed (GObject *object)
   G_OBJECT_CLASS (domus_connection_parent_class)->constructed (object);
 
   g_return_if_fail (self->stream != NULL);
-  self->input = g_data_input_stream_new (g_io_stream_get_input_stream (self->stream));
-  g_buffered_input_stream_set_buffer_size (G_BUFFERED_INPUT_STREAM (self->input),
-                                           READ_BUFFER_SIZE);
-  g_data_input_stream_set_newline_type (self->input, G_DATA_STREAM_NEWLINE_TYPE_LF);
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (self->input), FALSE);
-  self->output = g_io_stream_get_output_stream (self->stream);
-  connection_read_more (self);
+  self->json = domus_json_stream_new (self->stream, MAX_MESSAGE_SIZE, MAX_QUEUED_OUTPUT);
+  g_signal_connect (self->json, "message", G_CALLBACK (on_json_message), self);
+  g_signal_connect (self->json, "bad-line", G_CALLBACK (on_json_bad_line), self);
+  g_signal_connect (self->json, "closed", G_CALLBACK (on_json_closed), self);
+  /* An open connection keeps itself alive; closing drops this. */
+  g_object_ref (self);
+  domus_json_stream_start (self->json);
 }
 
 static void
@@ -618,12 +475,11 @@ domus_connection_dispose (GObject *object)
 {
   DomusConnection *self = DOMUS_CONNECTION (object);
 
-  /* Nothing in flight holds a reference any more, so this is the end. */
-  if (!self->closed && self->stream != NULL)
+  if (self->json != NULL)
     {
-      self->closed = TRUE;
-      g_cancellable_cancel (self->cancellable);
-      g_io_stream_close (self->stream, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (self->json, self);
+      domus_json_stream_close (self->json);
+      g_clear_object (&self->json);
     }
   G_OBJECT_CLASS (domus_connection_parent_class)->dispose (object);
 }
@@ -634,10 +490,7 @@ domus_connection_finalize (GObject *object)
   DomusConnection *self = DOMUS_CONNECTION (object);
 
   g_clear_pointer (&self->pending, g_hash_table_unref);
-  g_queue_clear_full (&self->out_queue, (GDestroyNotify) g_bytes_unref);
-  g_clear_object (&self->input);
   g_clear_object (&self->stream);
-  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (domus_connection_parent_class)->finalize (object);
 }
 
@@ -720,9 +573,7 @@ domus_connection_init (DomusConnection *self)
 {
   self->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                          (GDestroyNotify) pending_call_free);
-  self->cancellable = g_cancellable_new ();
   self->next_id = 1;
-  g_queue_init (&self->out_queue);
 }
 
 DomusConnection *

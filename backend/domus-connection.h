@@ -33,6 +33,10 @@ typedef enum {
   DOMUS_ERROR_PROTOCOL,           /* the other side does not speak our protocol */
   DOMUS_ERROR_INVALID_URI,        /* --connect got something we cannot read */
   DOMUS_ERROR_CONNECT_FAILED,     /* nobody answered at that address */
+
+  DOMUS_ERROR_ALREADY_EXISTS,     /* "already-exists": a domain or image of that name */
+  DOMUS_ERROR_IN_USE,             /* "in-use": an image a domain uses */
+  DOMUS_ERROR_NO_SUCH_IMAGE,      /* "no-such-image" */
 } DomusError;
 
 GQuark      domus_error_quark     (void);
@@ -46,7 +50,7 @@ G_DECLARE_FINAL_TYPE (DomusConnection, domus_connection, DOMUS, CONNECTION, GObj
 
 /*
  * Starts reading at once, in the thread-default main context of the caller.
- * An open connection keeps itself alive (its pending read holds a reference):
+ * An open connection keeps itself alive (it holds a reference on itself until closed):
  * call domus_connection_close() when done, or wait for "closed".
  */
 DomusConnection *domus_connection_new             (GIOStream          *stream);

@@ -11,10 +11,9 @@
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 
+#include "domus-json-stream.h"
 #include "hv-rpc-server.h"
 
-/* The read buffer starts small and doubles up to HV_RPC_MAX_MESSAGE_SIZE + 1. */
-#define READ_BUFFER_SIZE   (16 * 1024)
 /* A client that stops reading while notifications pile up is dropped, not buffered forever. */
 #define MAX_QUEUED_OUTPUT  (64 * 1024 * 1024)
 
@@ -40,6 +39,9 @@ static const ErrorInfo error_infos[] = {
   [HV_RPC_ERROR_NOT_RUNNING]       = { "not-running",         1004 },
   [HV_RPC_ERROR_PERMISSION_DENIED] = { "permission-denied",   1005 },
   [HV_RPC_ERROR_NOT_SUPPORTED]     = { "not-supported",       1006 },
+  [HV_RPC_ERROR_ALREADY_EXISTS]    = { "already-exists",      1007 },
+  [HV_RPC_ERROR_IN_USE]            = { "in-use",              1008 },
+  [HV_RPC_ERROR_NO_SUCH_IMAGE]     = { "no-such-image",       1009 },
 };
 
 static const ErrorInfo *
@@ -107,21 +109,9 @@ struct _HvRpcPeer
   gint              ref_count;
   guint64           id;
   HvRpcServer      *server;          /* weak: cleared when the server goes */
-  GIOStream        *stream;
-  GDataInputStream *input;
-  GOutputStream    *output;
+  DomusJsonStream  *json;
   GCancellable     *cancellable;     /* cancelled at close */
-
-  GQueue            out_queue;       /* GBytes, each one line with its newline */
-  gsize             out_bytes;
-  guint             pending_calls;   /* requests not yet answered */
-
-  guint             reading : 1;     /* a fill is in flight */
-  guint             writing : 1;     /* a write is in flight */
-  guint             discarding : 1;  /* inside an oversized line, skipping to its end */
-  guint             input_done : 1;  /* the client finished sending */
-  guint             closed : 1;
-  guint             stream_closing : 1;
+  gboolean          closed;
 };
 
 struct _HvRpcCall
@@ -132,9 +122,6 @@ struct _HvRpcCall
 };
 
 G_DEFINE_BOXED_TYPE (HvRpcPeer, hv_rpc_peer, hv_rpc_peer_ref, hv_rpc_peer_unref)
-
-static void peer_read_more (HvRpcPeer *peer);
-static void peer_flush     (HvRpcPeer *peer);
 
 HvRpcPeer *
 hv_rpc_peer_ref (HvRpcPeer *peer)
@@ -152,10 +139,10 @@ hv_rpc_peer_unref (HvRpcPeer *peer)
   if (--peer->ref_count > 0)
     return;
 
-  g_queue_clear_full (&peer->out_queue, (GDestroyNotify) g_bytes_unref);
+  g_signal_handlers_disconnect_by_data (peer->json, peer);
+  domus_json_stream_close (peer->json);
+  g_clear_object (&peer->json);
   g_clear_weak_pointer (&peer->server);
-  g_clear_object (&peer->input);
-  g_clear_object (&peer->stream);
   g_clear_object (&peer->cancellable);
   g_free (peer);
 }
@@ -175,29 +162,6 @@ hv_rpc_peer_is_closed (HvRpcPeer *peer)
 }
 
 static void
-on_stream_closed (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(HvRpcPeer) peer = user_data;
-
-  /* Nothing to do about a failing close: the descriptor is gone either way. */
-  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-  g_debug ("client %" G_GUINT64_FORMAT ": connection closed", peer->id);
-}
-
-/* A stream cannot close while an operation on it is in flight: wait for both to end. */
-static void
-peer_maybe_close_stream (HvRpcPeer *peer)
-{
-  if (!peer->closed || peer->reading || peer->writing || peer->stream_closing)
-    return;
-  peer->stream_closing = TRUE;
-  g_io_stream_close_async (peer->stream, G_PRIORITY_DEFAULT, NULL,
-                           on_stream_closed, hv_rpc_peer_ref (peer));
-}
-
-static void
 peer_close_with_reason (HvRpcPeer  *peer,
                         const char *reason)
 {
@@ -211,7 +175,10 @@ peer_close_with_reason (HvRpcPeer  *peer,
   peer->closed = TRUE;
   if (reason != NULL)
     g_debug ("client %" G_GUINT64_FORMAT ": dropped: %s", peer->id, reason);
+  else
+    g_debug ("client %" G_GUINT64_FORMAT ": connection closed", peer->id);
   g_cancellable_cancel (peer->cancellable);
+  domus_json_stream_close (peer->json);
 
   server = peer->server;
   if (server != NULL)
@@ -219,7 +186,6 @@ peer_close_with_reason (HvRpcPeer  *peer,
       g_signal_emit (server, signals[SIGNAL_PEER_CLOSED], 0, peer);
       g_ptr_array_remove (server->peers, peer);
     }
-  peer_maybe_close_stream (peer);
 }
 
 void
@@ -229,90 +195,23 @@ hv_rpc_peer_close (HvRpcPeer *peer)
   peer_close_with_reason (peer, NULL);
 }
 
-/* A client that said all it had to say is let go once every answer is out. */
+/*
+ * The stream ends itself: after a clean end of input once every answer is out
+ * (each call in progress holds it open), or when the client stops reading.
+ */
 static void
-peer_maybe_finish (HvRpcPeer *peer)
+on_json_closed (DomusJsonStream *json,
+                const GError    *error,
+                gpointer         user_data)
 {
-  if (peer->input_done && peer->pending_calls == 0 &&
-      !peer->writing && g_queue_is_empty (&peer->out_queue))
-    peer_close_with_reason (peer, NULL);
-}
-
-static void
-on_written (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(HvRpcPeer) peer = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-
-  peer->writing = FALSE;
-  bytes = g_queue_pop_head (&peer->out_queue);
-  peer->out_bytes -= g_bytes_get_size (bytes);
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    {
-      peer_close_with_reason (peer, error->message);
-      peer_maybe_close_stream (peer);
-      return;
-    }
-  if (peer->closed)
-    {
-      peer_maybe_close_stream (peer);
-      return;
-    }
-  peer_flush (peer);
-  peer_maybe_finish (peer);
-}
-
-/* Writes the queue one line at a time: a GOutputStream takes one operation at once. */
-static void
-peer_flush (HvRpcPeer *peer)
-{
-  GBytes *bytes;
-
-  if (peer->closed || peer->writing)
-    return;
-  bytes = g_queue_peek_head (&peer->out_queue);
-  if (bytes == NULL)
-    return;
-
-  peer->writing = TRUE;
-  g_output_stream_write_all_async (peer->output,
-                                   g_bytes_get_data (bytes, NULL),
-                                   g_bytes_get_size (bytes),
-                                   G_PRIORITY_DEFAULT, peer->cancellable,
-                                   on_written, hv_rpc_peer_ref (peer));
+  peer_close_with_reason (user_data, error != NULL ? error->message : NULL);
 }
 
 static void
 peer_send (HvRpcPeer *peer,
            JsonNode  *message)
 {
-  g_autoptr(JsonGenerator) generator = NULL;
-  g_autofree char *text = NULL;
-  gsize length;
-
-  if (peer->closed)
-    return;
-
-  /* Compact output escapes every newline inside strings: one message, one line. */
-  generator = json_generator_new ();
-  json_generator_set_root (generator, message);
-  text = json_generator_to_data (generator, &length);
-  text = g_realloc (text, length + 2);
-  text[length++] = '\n';
-  text[length] = '\0';
-
-  if (peer->out_bytes + length > MAX_QUEUED_OUTPUT)
-    {
-      peer_close_with_reason (peer, "the client does not read its messages");
-      return;
-    }
-  peer->out_bytes += length;
-  g_queue_push_tail (&peer->out_queue, g_bytes_new_take (g_steal_pointer (&text), length));
-  peer_flush (peer);
+  domus_json_stream_send (peer->json, message);
 }
 
 static JsonNode *
@@ -413,11 +312,10 @@ call_free (HvRpcCall *call)
 {
   HvRpcPeer *peer = call->peer;
 
-  peer->pending_calls--;
   g_clear_pointer (&call->id, json_node_unref);
   g_free (call->method);
   g_free (call);
-  peer_maybe_finish (peer);
+  domus_json_stream_release (peer->json);
   hv_rpc_peer_unref (peer);
 }
 
@@ -556,6 +454,56 @@ hv_rpc_params_get_string (JsonNode    *params,
   return TRUE;
 }
 
+gboolean
+hv_rpc_params_get_int (JsonNode    *params,
+                       const char  *member,
+                       gint64       fallback,
+                       gint64      *out,
+                       GError     **error)
+{
+  GError *local_error = NULL;
+  JsonNode *node;
+
+  if (!params_lookup_value (params, member, G_TYPE_INT64, &node, &local_error))
+    {
+      if (local_error == NULL)
+        local_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                                   _("The parameter “%s” must be an integer."), member);
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  *out = node != NULL ? json_node_get_int (node) : fallback;
+  return TRUE;
+}
+
+gboolean
+hv_rpc_params_get_object (JsonNode    *params,
+                          const char  *member,
+                          JsonObject **out,
+                          GError     **error)
+{
+  JsonNode *node;
+
+  *out = NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (params))
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                   _("The parameters must be an object with named members."));
+      return FALSE;
+    }
+  node = json_object_get_member (json_node_get_object (params), member);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                   _("The parameter “%s” must be an object."), member);
+      return FALSE;
+    }
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
 /* Reading requests */
 
 static gboolean
@@ -638,44 +586,28 @@ peer_dispatch (HvRpcPeer  *peer,
   call->peer = hv_rpc_peer_ref (peer);
   call->id = id != NULL ? json_node_copy (id) : NULL;
   call->method = g_strdup (method_name);
-  peer->pending_calls++;
+  /* Even a client that sent everything and half-closed gets the answer. */
+  domus_json_stream_hold (peer->json);
   method->func (call, params, method->user_data);
 }
 
 static void
-peer_handle_line (HvRpcPeer  *peer,
-                  const char *line,
-                  gsize       length)
+on_json_message (DomusJsonStream *json,
+                 JsonNode        *root,
+                 gpointer         user_data)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) error = NULL;
+  HvRpcPeer *peer = user_data;
+  g_autoptr(HvRpcPeer) hold = hv_rpc_peer_ref (peer);
   g_autoptr(GError) reply_error = NULL;
-  JsonNode *root;
 
-  /* Tolerate CRLF and blank lines (keep-alives from a person typing into socat). */
-  while (length > 0 && g_ascii_isspace (line[length - 1]))
-    length--;
-  if (length == 0)
-    return;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, line, length, &error))
-    {
-      reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_PARSE_ERROR,
-                                 _("The message is not valid JSON: %s"), error->message);
-      peer_send_error (peer, NULL, reply_error);
-      return;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+  if (JSON_NODE_HOLDS_ARRAY (root))
     {
       reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
                                  _("Batch requests are not supported; send one request per line."));
       peer_send_error (peer, NULL, reply_error);
       return;
     }
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
                                  _("A request must be a JSON object."));
@@ -686,123 +618,23 @@ peer_handle_line (HvRpcPeer  *peer,
   peer_dispatch (peer, json_node_get_object (root));
 }
 
+/* Lines we cannot read are answered with id null; the connection carries on. */
 static void
-peer_report_too_large (HvRpcPeer *peer)
+on_json_bad_line (DomusJsonStream *json,
+                  const GError    *error,
+                  gpointer         user_data)
 {
-  g_autoptr(GError) error = NULL;
+  HvRpcPeer *peer = user_data;
+  g_autoptr(GError) reply_error = NULL;
 
-  error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_MESSAGE_TOO_LARGE,
-                       _("The message is longer than %d bytes and was ignored."),
-                       HV_RPC_MAX_MESSAGE_SIZE);
-  peer_send_error (peer, NULL, error);
-}
-
-static void
-on_filled (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(HvRpcPeer) peer = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n_read;
-
-  peer->reading = FALSE;
-  n_read = g_buffered_input_stream_fill_finish (G_BUFFERED_INPUT_STREAM (source), result, &error);
-
-  if (peer->closed)
-    {
-      peer_maybe_close_stream (peer);
-      return;
-    }
-  if (n_read < 0)
-    {
-      peer_close_with_reason (peer, error->message);
-      return;
-    }
-  if (n_read == 0)
-    {
-      /* The client is done sending; a half-finished last line is dropped. */
-      peer->input_done = TRUE;
-      peer_maybe_finish (peer);
-      return;
-    }
-  peer_read_more (peer);
-}
-
-/*
- * GDataInputStream's own read_line_async grows its buffer without limit to hold a
- * line, so a client could make the daemon allocate anything. Instead: look for a
- * newline in what is buffered, read complete lines (which never blocks: the data is
- * there), grow the buffer up to the limit, and fill it asynchronously.
- */
-static void
-peer_read_more (HvRpcPeer *peer)
-{
-  GBufferedInputStream *buffered = G_BUFFERED_INPUT_STREAM (peer->input);
-  g_autoptr(HvRpcPeer) hold = hv_rpc_peer_ref (peer);
-
-  while (!peer->closed)
-    {
-      g_autoptr(GError) error = NULL;
-      const char *data;
-      const char *newline;
-      gsize available;
-      gsize buffer_size;
-
-      data = g_buffered_input_stream_peek_buffer (buffered, &available);
-      newline = memchr (data, '\n', available);
-      buffer_size = g_buffered_input_stream_get_buffer_size (buffered);
-
-      if (newline != NULL && peer->discarding)
-        {
-          /* The end of an oversized line: drop it and say so, once. */
-          g_input_stream_skip (G_INPUT_STREAM (buffered), newline - data + 1, NULL, NULL);
-          peer->discarding = FALSE;
-          peer_report_too_large (peer);
-        }
-      else if (newline != NULL)
-        {
-          g_autofree char *line = NULL;
-          gsize length = 0;
-
-          line = g_data_input_stream_read_line (peer->input, &length, NULL, &error);
-          if (line == NULL && error != NULL)
-            {
-              peer_close_with_reason (peer, error->message);
-              return;
-            }
-          peer_handle_line (peer, line != NULL ? line : "", length);
-          /* Give back what one big message needed. */
-          if (buffer_size > READ_BUFFER_SIZE)
-            {
-              g_buffered_input_stream_peek_buffer (buffered, &available);
-              if (available < READ_BUFFER_SIZE)
-                g_buffered_input_stream_set_buffer_size (buffered, READ_BUFFER_SIZE);
-            }
-        }
-      else if (peer->discarding || available > HV_RPC_MAX_MESSAGE_SIZE)
-        {
-          peer->discarding = TRUE;
-          g_input_stream_skip (G_INPUT_STREAM (buffered), available, NULL, NULL);
-          if (buffer_size > READ_BUFFER_SIZE)
-            g_buffered_input_stream_set_buffer_size (buffered, READ_BUFFER_SIZE);
-          break;
-        }
-      else
-        {
-          if (available == buffer_size)
-            g_buffered_input_stream_set_buffer_size (buffered,
-                                                     MIN (buffer_size * 2,
-                                                          HV_RPC_MAX_MESSAGE_SIZE + 1));
-          break;
-        }
-    }
-
-  if (peer->closed || peer->input_done)
-    return;
-  peer->reading = TRUE;
-  g_buffered_input_stream_fill_async (buffered, -1, G_PRIORITY_DEFAULT, peer->cancellable,
-                                      on_filled, hv_rpc_peer_ref (peer));
+  if (g_error_matches (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_LARGE))
+    reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_MESSAGE_TOO_LARGE,
+                               _("The message is longer than %d bytes and was ignored."),
+                               HV_RPC_MAX_MESSAGE_SIZE);
+  else
+    reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_PARSE_ERROR,
+                               _("The message is not valid JSON: %s"), error->message);
+  peer_send_error (peer, NULL, reply_error);
 }
 
 /* Server */
@@ -922,21 +754,16 @@ hv_rpc_server_add_stream (HvRpcServer *self,
   peer->ref_count = 1;
   peer->id = self->next_peer_id++;
   g_set_weak_pointer (&peer->server, self);
-  peer->stream = g_object_ref (stream);
-  peer->input = g_data_input_stream_new (g_io_stream_get_input_stream (stream));
-  g_buffered_input_stream_set_buffer_size (G_BUFFERED_INPUT_STREAM (peer->input),
-                                           READ_BUFFER_SIZE);
-  g_data_input_stream_set_newline_type (peer->input, G_DATA_STREAM_NEWLINE_TYPE_LF);
-  /* The stream is closed as a whole, by peer_maybe_close_stream(). */
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (peer->input), FALSE);
-  peer->output = g_io_stream_get_output_stream (stream);
+  peer->json = domus_json_stream_new (stream, HV_RPC_MAX_MESSAGE_SIZE, MAX_QUEUED_OUTPUT);
   peer->cancellable = g_cancellable_new ();
-  g_queue_init (&peer->out_queue);
+  g_signal_connect (peer->json, "message", G_CALLBACK (on_json_message), peer);
+  g_signal_connect (peer->json, "bad-line", G_CALLBACK (on_json_bad_line), peer);
+  g_signal_connect (peer->json, "closed", G_CALLBACK (on_json_closed), peer);
   g_ptr_array_add (self->peers, peer);
 
   g_debug ("client %" G_GUINT64_FORMAT ": connected", peer->id);
   g_signal_emit (self, signals[SIGNAL_PEER_ADDED], 0, peer);
-  peer_read_more (peer);
+  domus_json_stream_start (peer->json);
   return peer;
 }
 

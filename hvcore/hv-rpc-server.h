@@ -32,6 +32,9 @@ typedef enum {
   HV_RPC_ERROR_NOT_RUNNING,        /*  1004 not-running */
   HV_RPC_ERROR_PERMISSION_DENIED,  /*  1005 permission-denied */
   HV_RPC_ERROR_NOT_SUPPORTED,      /*  1006 not-supported */
+  HV_RPC_ERROR_ALREADY_EXISTS,     /*  1007 already-exists: a domain or image of that name */
+  HV_RPC_ERROR_IN_USE,             /*  1008 in-use: an image a domain uses */
+  HV_RPC_ERROR_NO_SUCH_IMAGE,      /*  1009 no-such-image */
 } HvRpcError;
 
 GQuark      hv_rpc_error_quark   (void);
@@ -97,6 +100,17 @@ gboolean      hv_rpc_params_get_string    (JsonNode    *params,
                                            const char  *member,
                                            const char  *fallback,
                                            const char **out,
+                                           GError     **error);
+/* An integer (a number with a fraction is the wrong type). */
+gboolean      hv_rpc_params_get_int       (JsonNode    *params,
+                                           const char  *member,
+                                           gint64       fallback,
+                                           gint64      *out,
+                                           GError     **error);
+/* *out is transfer none: it lives as long as params. The fallback is NULL. */
+gboolean      hv_rpc_params_get_object    (JsonNode    *params,
+                                           const char  *member,
+                                           JsonObject **out,
                                            GError     **error);
 
 #define HV_TYPE_RPC_SERVER (hv_rpc_server_get_type ())

@@ -385,7 +385,7 @@ test_error_kinds (Fixture       *fixture,
 static void
 test_kind_tables (void)
 {
-  for (int code = HV_RPC_ERROR_PARSE_ERROR; code <= HV_RPC_ERROR_NOT_SUPPORTED; code++)
+  for (int code = HV_RPC_ERROR_PARSE_ERROR; code <= HV_RPC_ERROR_NO_SUCH_IMAGE; code++)
     {
       g_autoptr(GError) error = g_error_new_literal (HV_RPC_ERROR, code, "x");
       const char *kind = hv_rpc_error_get_kind (error);

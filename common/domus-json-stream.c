@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One JSON value per line over a GIOStream: the framing that domusd, its clients and QMP share. */
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "domus-json-stream.h"
+
+/* The read buffer starts small, doubles up to the line limit and shrinks back after a big line. */
+#define READ_BUFFER_SIZE  (16 * 1024)
+
+G_DEFINE_QUARK (domus-json-stream-error-quark, domus_json_stream_error)
+
+struct _DomusJsonStream
+{
+  GObject               parent_instance;
+
+  GIOStream            *stream;
+  GBufferedInputStream *input;
+  GOutputStream        *output;
+  GCancellable         *cancellable;     /* cancelled at close: stops our own I/O */
+  gsize                 max_line_size;
+  gsize                 max_queued_output;
+
+  GQueue                out_queue;       /* GBytes, each one line with its newline */
+  gsize                 out_bytes;
+  guint                 holds;           /* domus_json_stream_hold() not yet released */
+
+  guint                 started : 1;
+  guint                 reading : 1;     /* a fill is in flight */
+  guint                 writing : 1;     /* a write is in flight */
+  guint                 discarding : 1;  /* inside an oversized line, skipping to its end */
+  guint                 input_done : 1;
+  guint                 close_when_flushed : 1;
+  guint                 closed : 1;
+  guint                 stream_closing : 1;
+};
+
+G_DEFINE_FINAL_TYPE (DomusJsonStream, domus_json_stream, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_MESSAGE,
+  SIGNAL_BAD_LINE,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void stream_read_more (DomusJsonStream *self);
+static void stream_flush     (DomusJsonStream *self);
+
+/* Closing */
+
+static void
+on_stream_closed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(DomusJsonStream) self = user_data;
+
+  /* Nothing to do about a failing close: the descriptor is gone either way. */
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+}
+
+/* A stream cannot close while an operation on it is in flight: wait for both to end. */
+static void
+stream_maybe_close_stream (DomusJsonStream *self)
+{
+  if (!self->closed || self->reading || self->writing || self->stream_closing)
+    return;
+  self->stream_closing = TRUE;
+  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL,
+                           on_stream_closed, g_object_ref (self));
+}
+
+/* reason: NULL for a clean end. */
+static void
+stream_close_with_error (DomusJsonStream *self,
+                         const GError    *reason)
+{
+  g_autoptr(DomusJsonStream) hold = NULL;
+
+  if (self->closed)
+    return;
+
+  hold = g_object_ref (self);
+  self->closed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_queue_clear_full (&self->out_queue, (GDestroyNotify) g_bytes_unref);
+  self->out_bytes = 0;
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, reason);
+  stream_maybe_close_stream (self);
+}
+
+static void
+stream_close_with_io_error (DomusJsonStream *self,
+                            const GError    *error)
+{
+  g_autoptr(GError) reason = g_error_new_literal (DOMUS_JSON_STREAM_ERROR,
+                                                  DOMUS_JSON_STREAM_ERROR_IO,
+                                                  error->message);
+
+  stream_close_with_error (self, reason);
+}
+
+/* Ends the stream once nothing more can go out: all written, and nobody will add to it. */
+static void
+stream_maybe_finish (DomusJsonStream *self)
+{
+  if (self->closed || self->writing || !g_queue_is_empty (&self->out_queue))
+    return;
+  if (self->close_when_flushed || (self->input_done && self->holds == 0))
+    stream_close_with_error (self, NULL);
+}
+
+void
+domus_json_stream_close (DomusJsonStream *self)
+{
+  g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
+  stream_close_with_error (self, NULL);
+}
+
+void
+domus_json_stream_close_when_flushed (DomusJsonStream *self)
+{
+  g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
+
+  self->close_when_flushed = TRUE;
+  stream_maybe_finish (self);
+}
+
+void
+domus_json_stream_hold (DomusJsonStream *self)
+{
+  g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
+  self->holds++;
+}
+
+void
+domus_json_stream_release (DomusJsonStream *self)
+{
+  g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
+  g_return_if_fail (self->holds > 0);
+
+  self->holds--;
+  stream_maybe_finish (self);
+}
+
+/* Writing */
+
+static void
+on_written (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(DomusJsonStream) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->writing = FALSE;
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      if (!self->closed)
+        stream_close_with_io_error (self, error);
+      stream_maybe_close_stream (self);
+      return;
+    }
+  if (self->closed)
+    {
+      stream_maybe_close_stream (self);
+      return;
+    }
+
+  self->out_bytes -= g_bytes_get_size (g_queue_peek_head (&self->out_queue));
+  g_bytes_unref (g_queue_pop_head (&self->out_queue));
+  stream_flush (self);
+  stream_maybe_finish (self);
+}
+
+/* Writes the queue one line at a time: a GOutputStream takes one operation at once. */
+static void
+stream_flush (DomusJsonStream *self)
+{
+  GBytes *bytes;
+
+  if (self->closed || self->writing)
+    return;
+  bytes = g_queue_peek_head (&self->out_queue);
+  if (bytes == NULL)
+    return;
+
+  self->writing = TRUE;
+  g_output_stream_write_all_async (self->output,
+                                   g_bytes_get_data (bytes, NULL),
+                                   g_bytes_get_size (bytes),
+                                   G_PRIORITY_DEFAULT, self->cancellable,
+                                   on_written, g_object_ref (self));
+}
+
+void
+domus_json_stream_send (DomusJsonStream *self,
+                        JsonNode        *value)
+{
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+
+  g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
+  g_return_if_fail (value != NULL);
+
+  if (self->closed)
+    return;
+
+  /* Compact output escapes every newline inside strings: one value, one line. */
+  generator = json_generator_new ();
+  json_generator_set_root (generator, value);
+  text = json_generator_to_data (generator, &length);
+  text = g_realloc (text, length + 2);
+  text[length++] = '\n';
+  text[length] = '\0';
+
+  if (self->out_bytes + length > self->max_queued_output)
+    {
+      g_autoptr(GError) error = NULL;
+
+      error = g_error_new (DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_OVERFLOW,
+                           _("The other side does not read: more than %" PRIu64 " bytes are waiting for it."),
+                           (guint64) self->max_queued_output);
+      stream_close_with_error (self, error);
+      return;
+    }
+  self->out_bytes += length;
+  g_queue_push_tail (&self->out_queue, g_bytes_new_take (g_steal_pointer (&text), length));
+  stream_flush (self);
+}
+
+/* Reading */
+
+static void
+stream_handle_line (DomusJsonStream *self,
+                    const char      *line,
+                    gsize            length)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+
+  /* "\r\n" endings (QMP) and blank lines (keep-alives from a person typing into socat). */
+  while (length > 0 && g_ascii_isspace (line[length - 1]))
+    length--;
+  if (length == 0)
+    return;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, line, length, &error))
+    {
+      g_autoptr(GError) bad_line = NULL;
+
+      /* The parser's own words: owners put them in messages of their own. */
+      bad_line = g_error_new_literal (DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE,
+                                      error->message);
+      g_signal_emit (self, signals[SIGNAL_BAD_LINE], 0, bad_line);
+      return;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root != NULL)
+    g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, root);
+}
+
+static void
+stream_report_too_large (DomusJsonStream *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new (DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_LARGE,
+                       _("A line longer than %" PRIu64 " bytes was ignored."),
+                       (guint64) self->max_line_size);
+  g_signal_emit (self, signals[SIGNAL_BAD_LINE], 0, error);
+}
+
+static void
+on_filled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(DomusJsonStream) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n_read;
+
+  self->reading = FALSE;
+  n_read = g_buffered_input_stream_fill_finish (G_BUFFERED_INPUT_STREAM (source), result, &error);
+
+  if (self->closed)
+    stream_maybe_close_stream (self);
+  else if (n_read < 0)
+    stream_close_with_io_error (self, error);
+  else if (n_read == 0)
+    {
+      /* The peer is done sending; a half-finished last line is dropped. */
+      self->input_done = TRUE;
+      stream_maybe_finish (self);
+    }
+  else
+    stream_read_more (self);
+}
+
+static void
+stream_shrink_buffer (DomusJsonStream *self)
+{
+  gsize available;
+
+  if (g_buffered_input_stream_get_buffer_size (self->input) <= READ_BUFFER_SIZE)
+    return;
+  g_buffered_input_stream_peek_buffer (self->input, &available);
+  if (available < READ_BUFFER_SIZE)
+    g_buffered_input_stream_set_buffer_size (self->input, READ_BUFFER_SIZE);
+}
+
+/*
+ * GDataInputStream's read_line_async grows its buffer without limit to hold a line,
+ * so a peer could make us allocate anything. Instead: look for a newline in what is
+ * buffered, take complete lines (which never blocks: the data is there), grow the
+ * buffer up to the limit, and fill it asynchronously.
+ */
+static void
+stream_read_more (DomusJsonStream *self)
+{
+  g_autoptr(DomusJsonStream) hold = g_object_ref (self);
+  /* A line of the limit may end in "\r\n". */
+  gsize max_buffer_size = self->max_line_size + 2;
+
+  while (!self->closed)
+    {
+      const char *data;
+      const char *newline;
+      gsize available;
+      gsize buffer_size;
+
+      data = g_buffered_input_stream_peek_buffer (self->input, &available);
+      newline = memchr (data, '\n', available);
+      buffer_size = g_buffered_input_stream_get_buffer_size (self->input);
+
+      if (newline != NULL)
+        {
+          gsize length = newline - data;
+          gboolean too_large;
+          g_autofree char *line = NULL;
+
+          if (length > 0 && data[length - 1] == '\r')
+            length--;
+          too_large = self->discarding || length > self->max_line_size;
+          if (!too_large)
+            line = g_strndup (data, length);
+          /* Taken out of the buffer before anyone hears of it: a handler may close us. */
+          g_input_stream_skip (G_INPUT_STREAM (self->input), newline - data + 1, NULL, NULL);
+          self->discarding = FALSE;
+          stream_shrink_buffer (self);
+
+          if (too_large)
+            stream_report_too_large (self);
+          else
+            stream_handle_line (self, line, length);
+        }
+      else if (self->discarding || available >= max_buffer_size)
+        {
+          self->discarding = TRUE;
+          g_input_stream_skip (G_INPUT_STREAM (self->input), available, NULL, NULL);
+          stream_shrink_buffer (self);
+          break;
+        }
+      else
+        {
+          if (available == buffer_size)
+            g_buffered_input_stream_set_buffer_size (self->input,
+                                                     MIN (buffer_size * 2, max_buffer_size));
+          break;
+        }
+    }
+
+  if (self->closed || self->input_done || self->reading)
+    return;
+  self->reading = TRUE;
+  g_buffered_input_stream_fill_async (self->input, -1, G_PRIORITY_DEFAULT, self->cancellable,
+                                      on_filled, g_object_ref (self));
+}
+
+void
+domus_json_stream_start (DomusJsonStream *self)
+{
+  g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
+
+  if (self->started || self->closed)
+    return;
+  self->started = TRUE;
+  stream_read_more (self);
+}
+
+/* Accessors */
+
+GIOStream *
+domus_json_stream_get_stream (DomusJsonStream *self)
+{
+  g_return_val_if_fail (DOMUS_IS_JSON_STREAM (self), NULL);
+  return self->stream;
+}
+
+gboolean
+domus_json_stream_is_closed (DomusJsonStream *self)
+{
+  g_return_val_if_fail (DOMUS_IS_JSON_STREAM (self), TRUE);
+  return self->closed;
+}
+
+gboolean
+domus_json_stream_is_input_done (DomusJsonStream *self)
+{
+  g_return_val_if_fail (DOMUS_IS_JSON_STREAM (self), TRUE);
+  return self->input_done;
+}
+
+gsize
+domus_json_stream_get_queued_bytes (DomusJsonStream *self)
+{
+  g_return_val_if_fail (DOMUS_IS_JSON_STREAM (self), 0);
+  return self->out_bytes;
+}
+
+/* Object */
+
+static void
+domus_json_stream_dispose (GObject *object)
+{
+  DomusJsonStream *self = DOMUS_JSON_STREAM (object);
+
+  /* Nothing in flight holds a reference any more: this is the end, and nobody is listening. */
+  if (!self->closed && self->stream != NULL)
+    {
+      self->closed = TRUE;
+      g_cancellable_cancel (self->cancellable);
+      g_io_stream_close (self->stream, NULL, NULL);
+    }
+  G_OBJECT_CLASS (domus_json_stream_parent_class)->dispose (object);
+}
+
+static void
+domus_json_stream_finalize (GObject *object)
+{
+  DomusJsonStream *self = DOMUS_JSON_STREAM (object);
+
+  g_queue_clear_full (&self->out_queue, (GDestroyNotify) g_bytes_unref);
+  g_clear_object (&self->input);
+  g_clear_object (&self->stream);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (domus_json_stream_parent_class)->finalize (object);
+}
+
+static void
+domus_json_stream_class_init (DomusJsonStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = domus_json_stream_dispose;
+  object_class->finalize = domus_json_stream_finalize;
+
+  /**
+   * DomusJsonStream::message:
+   * @value: the value one line held
+   */
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_NODE);
+  /**
+   * DomusJsonStream::bad-line:
+   * @error: DOMUS_JSON_STREAM_ERROR_PARSE (the message is the parser's) or _TOO_LARGE
+   */
+  signals[SIGNAL_BAD_LINE] =
+    g_signal_new ("bad-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /**
+   * DomusJsonStream::closed:
+   * @error: (nullable): NULL for a clean end, else _IO or _OVERFLOW
+   */
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+domus_json_stream_init (DomusJsonStream *self)
+{
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->out_queue);
+}
+
+DomusJsonStream *
+domus_json_stream_new (GIOStream *stream,
+                       gsize      max_line_size,
+                       gsize      max_queued_output)
+{
+  DomusJsonStream *self;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+  g_return_val_if_fail (max_line_size > 0, NULL);
+  g_return_val_if_fail (max_queued_output > 0, NULL);
+
+  self = g_object_new (DOMUS_TYPE_JSON_STREAM, NULL);
+  self->stream = g_object_ref (stream);
+  self->max_line_size = max_line_size;
+  self->max_queued_output = max_queued_output;
+  self->input = G_BUFFERED_INPUT_STREAM (
+    g_buffered_input_stream_new_sized (g_io_stream_get_input_stream (stream), READ_BUFFER_SIZE));
+  /* The stream is closed as a whole, by stream_maybe_close_stream(). */
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (self->input), FALSE);
+  self->output = g_io_stream_get_output_stream (stream);
+  return self;
+}

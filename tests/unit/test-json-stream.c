@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DomusJsonStream over a socketpair: framing, bad lines, end of input, overflow, flushing. */
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <gio/gio.h>
+#include <gio/gunixconnection.h>
+
+#include "domus-json-stream.h"
+
+#define WAIT_LIMIT_SECONDS 20
+#define SMALL_LINE_LIMIT   64
+
+static gboolean
+on_wait_limit (gpointer user_data)
+{
+  g_error ("waited more than %d seconds", WAIT_LIMIT_SECONDS);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_until (gboolean *flag)
+{
+  guint limit_id = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, NULL);
+
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (limit_id);
+}
+
+static void
+make_pair (GIOStream **a,
+           GIOStream **b)
+{
+  g_autoptr(GSocket) socket_a = NULL;
+  g_autoptr(GSocket) socket_b = NULL;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+  socket_a = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  socket_b = g_socket_new_from_fd (fds[1], &error);
+  g_assert_no_error (error);
+  *a = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_a));
+  *b = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_b));
+  g_assert_true (G_IS_UNIX_CONNECTION (*a));
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
+/* What one stream delivered, in order. */
+typedef struct {
+  GPtrArray *messages;     /* compact JSON text of each "message" */
+  GPtrArray *bad_lines;    /* GError */
+  gboolean   closed;
+  guint      n_closed;
+  GError    *closed_error;
+  gboolean   hold_on_message;
+} Events;
+
+static void
+on_message (DomusJsonStream *stream,
+            JsonNode        *value,
+            Events          *events)
+{
+  g_ptr_array_add (events->messages, json_to_string (value, FALSE));
+  if (events->hold_on_message)
+    domus_json_stream_hold (stream);
+}
+
+static void
+on_bad_line (DomusJsonStream *stream,
+             const GError    *error,
+             Events          *events)
+{
+  g_ptr_array_add (events->bad_lines, g_error_copy (error));
+}
+
+static void
+on_closed (DomusJsonStream *stream,
+           const GError    *error,
+           Events          *events)
+{
+  events->closed = TRUE;
+  events->n_closed++;
+  events->closed_error = error != NULL ? g_error_copy (error) : NULL;
+}
+
+static void
+events_init (Events *events)
+{
+  memset (events, 0, sizeof *events);
+  events->messages = g_ptr_array_new_with_free_func (g_free);
+  events->bad_lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+}
+
+static void
+events_clear (Events *events)
+{
+  g_clear_pointer (&events->messages, g_ptr_array_unref);
+  g_clear_pointer (&events->bad_lines, g_ptr_array_unref);
+  g_clear_error (&events->closed_error);
+}
+
+static DomusJsonStream *
+stream_new_watched (GIOStream *io,
+                    gsize      max_line_size,
+                    gsize      max_queued_output,
+                    Events    *events)
+{
+  DomusJsonStream *stream = domus_json_stream_new (io, max_line_size, max_queued_output);
+
+  g_signal_connect (stream, "message", G_CALLBACK (on_message), events);
+  g_signal_connect (stream, "bad-line", G_CALLBACK (on_bad_line), events);
+  g_signal_connect (stream, "closed", G_CALLBACK (on_closed), events);
+  domus_json_stream_start (stream);
+  return stream;
+}
+
+static void
+shutdown_write (GIOStream *io)
+{
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (io));
+
+  g_socket_shutdown (socket, FALSE, TRUE, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_raw_written (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GIOStream) io = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  g_assert_no_error (error);
+  shutdown_write (io);
+}
+
+/*
+ * Writes raw bytes to the far end, as a peer with its own idea of framing would, then
+ * ends its output. Asynchronous: more than the socket holds waits for the stream to read.
+ */
+static void
+write_raw_and_end (GIOStream  *io,
+                   const char *data,
+                   gsize       length)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (data, length);
+  gsize size;
+  const char *copy = g_bytes_get_data (bytes, &size);
+
+  /* The copy lives as long as the write: it is attached to the stream. */
+  g_object_set_data_full (G_OBJECT (io), "raw-bytes", g_bytes_ref (bytes),
+                          (GDestroyNotify) g_bytes_unref);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (io), copy, size,
+                                   G_PRIORITY_DEFAULT, NULL, on_raw_written, g_object_ref (io));
+}
+
+static void
+test_both_ways (void)
+{
+  g_autoptr(GIOStream) io_a = NULL;
+  g_autoptr(GIOStream) io_b = NULL;
+  g_autoptr(DomusJsonStream) a = NULL;
+  g_autoptr(DomusJsonStream) b = NULL;
+  g_autoptr(JsonNode) object = parse_json ("{\"text\": \"two\\nlines\", \"n\": 1}");
+  g_autoptr(JsonNode) array = parse_json ("[1, \"x\", null]");
+  g_autoptr(JsonNode) number = parse_json ("42");
+  Events events_a;
+  Events events_b;
+
+  events_init (&events_a);
+  events_init (&events_b);
+  make_pair (&io_a, &io_b);
+  a = stream_new_watched (io_a, 1024, 1024 * 1024, &events_a);
+  b = stream_new_watched (io_b, 1024, 1024 * 1024, &events_b);
+  g_assert_true (domus_json_stream_get_stream (a) == io_a);
+
+  domus_json_stream_send (a, object);
+  domus_json_stream_send (a, number);
+  domus_json_stream_send (b, array);
+  g_assert_cmpuint (domus_json_stream_get_queued_bytes (a), >, 0);
+
+  while (events_b.messages->len < 2 || events_a.messages->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* A newline inside a string stays escaped: one value, one line. */
+  g_assert_cmpstr (g_ptr_array_index (events_b.messages, 0), ==, "{\"text\":\"two\\nlines\",\"n\":1}");
+  g_assert_cmpstr (g_ptr_array_index (events_b.messages, 1), ==, "42");
+  g_assert_cmpstr (g_ptr_array_index (events_a.messages, 0), ==, "[1,\"x\",null]");
+  g_assert_cmpuint (events_a.bad_lines->len, ==, 0);
+  g_assert_cmpuint (events_b.bad_lines->len, ==, 0);
+  g_assert_cmpuint (domus_json_stream_get_queued_bytes (a), ==, 0);
+  g_assert_false (events_a.closed);
+  g_assert_false (events_b.closed);
+
+  domus_json_stream_close (a);
+  wait_until (&events_b.closed);
+  g_assert_no_error (events_b.closed_error);
+
+  events_clear (&events_a);
+  events_clear (&events_b);
+}
+
+/* "\r\n", blank lines and a bad line among good ones, then the end of input. */
+static void
+test_lines (void)
+{
+  g_autoptr(GIOStream) io = NULL;
+  g_autoptr(GIOStream) far = NULL;
+  g_autoptr(DomusJsonStream) stream = NULL;
+  const char *text = "{\"a\": 1}\r\n\n   \r\n\tnot json\n{\"b\": 2}\n{\"half\": ";
+  const GError *bad;
+  Events events;
+
+  events_init (&events);
+  make_pair (&io, &far);
+  stream = stream_new_watched (io, 1024, 1024, &events);
+
+  write_raw_and_end (far, text, strlen (text));
+  wait_until (&events.closed);
+
+  g_assert_cmpuint (events.messages->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, "{\"a\":1}");
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 1), ==, "{\"b\":2}");
+  g_assert_cmpuint (events.bad_lines->len, ==, 1);
+  bad = g_ptr_array_index (events.bad_lines, 0);
+  g_assert_error (bad, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE);
+  /* The half-finished last line is dropped; the end is a clean one. */
+  g_assert_no_error (events.closed_error);
+  g_assert_cmpuint (events.n_closed, ==, 1);
+  g_assert_true (domus_json_stream_is_closed (stream));
+  g_assert_true (domus_json_stream_is_input_done (stream));
+
+  events_clear (&events);
+}
+
+/* A line of the limit passes; longer ones, whole or in pieces, are skipped. */
+static void
+test_too_large (void)
+{
+  g_autoptr(GIOStream) io = NULL;
+  g_autoptr(GIOStream) far = NULL;
+  g_autoptr(DomusJsonStream) stream = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *at_limit = NULL;
+  g_autofree char *over_limit = NULL;
+  g_autofree char *huge = NULL;
+  g_autofree char *xs = g_strnfill (SMALL_LINE_LIMIT - 2, 'x');
+  g_autofree char *ys = g_strnfill (SMALL_LINE_LIMIT - 1, 'y');
+  Events events;
+
+  /* A JSON string of exactly SMALL_LINE_LIMIT bytes, quotes included. */
+  at_limit = g_strdup_printf ("\"%s\"", xs);
+  g_assert_cmpuint (strlen (at_limit), ==, SMALL_LINE_LIMIT);
+  over_limit = g_strdup_printf ("\"%s\"", ys);
+  /* Far more than the read buffer: it arrives over several reads. */
+  huge = g_strnfill (300 * 1024, ' ');
+  huge[0] = '[';
+
+  g_string_append_printf (text, "%s\r\n", at_limit);
+  g_string_append_printf (text, "%s\n", over_limit);
+  g_string_append (text, "{\"after\": 1}\n");
+  g_string_append_printf (text, "%s\n", huge);
+  g_string_append (text, "{\"after\": 2}\n");
+
+  events_init (&events);
+  make_pair (&io, &far);
+  stream = stream_new_watched (io, SMALL_LINE_LIMIT, 1024, &events);
+
+  write_raw_and_end (far, text->str, text->len);
+  wait_until (&events.closed);
+
+  g_assert_cmpuint (events.messages->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, at_limit);
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 1), ==, "{\"after\":1}");
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 2), ==, "{\"after\":2}");
+  g_assert_cmpuint (events.bad_lines->len, ==, 2);
+  for (guint i = 0; i < events.bad_lines->len; i++)
+    g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, i),
+                    DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_LARGE);
+  g_assert_no_error (events.closed_error);
+
+  events_clear (&events);
+}
+
+/* A peer that never reads fills the socket, then the queue: the stream gives up. */
+static void
+test_overflow (void)
+{
+  g_autoptr(GIOStream) io = NULL;
+  g_autoptr(GIOStream) far = NULL;
+  g_autoptr(DomusJsonStream) stream = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *zs = g_strnfill (4000, 'z');
+  gsize max_queued = 64 * 1024;
+  guint n_sent = 0;
+  Events events;
+
+  text = g_strdup_printf ("[\"%s\"]", zs);
+  value = parse_json (text);
+
+  events_init (&events);
+  make_pair (&io, &far);
+  stream = stream_new_watched (io, 1024, max_queued, &events);
+
+  /* Bounded: a socket buffer is at most a few MiB. */
+  while (!events.closed && n_sent < 10000)
+    {
+      domus_json_stream_send (stream, value);
+      n_sent++;
+      g_assert_cmpuint (domus_json_stream_get_queued_bytes (stream), <=, max_queued);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+
+  g_assert_true (events.closed);
+  g_assert_error (events.closed_error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_OVERFLOW);
+  /* More than the queue holds went out first: the socket took its share. */
+  g_assert_cmpuint (n_sent * strlen (text), >, max_queued);
+  g_assert_true (domus_json_stream_is_closed (stream));
+  g_assert_cmpuint (domus_json_stream_get_queued_bytes (stream), ==, 0);
+
+  /* Dropped quietly once closed; no second "closed". */
+  domus_json_stream_send (stream, value);
+  domus_json_stream_close (stream);
+  g_assert_cmpuint (events.n_closed, ==, 1);
+
+  events_clear (&events);
+}
+
+/* Everything queued arrives before the end, and both sides end cleanly. */
+static void
+test_close_when_flushed (void)
+{
+  g_autoptr(GIOStream) io_a = NULL;
+  g_autoptr(GIOStream) io_b = NULL;
+  g_autoptr(DomusJsonStream) a = NULL;
+  g_autoptr(DomusJsonStream) b = NULL;
+  g_autofree char *padding = g_strnfill (10000, 'p');
+  const guint n_messages = 200;
+  Events events_a;
+  Events events_b;
+
+  events_init (&events_a);
+  events_init (&events_b);
+  make_pair (&io_a, &io_b);
+  a = stream_new_watched (io_a, 64 * 1024, 64 * 1024 * 1024, &events_a);
+  b = stream_new_watched (io_b, 64 * 1024, 64 * 1024 * 1024, &events_b);
+
+  /* 2 MB: more than the socket holds, so most of it is still queued when we ask to close. */
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"i\": %u, \"pad\": \"%s\"}", i, padding);
+      g_autoptr(JsonNode) value = parse_json (text);
+
+      domus_json_stream_send (a, value);
+    }
+  domus_json_stream_close_when_flushed (a);
+  g_assert_false (events_a.closed);
+
+  wait_until (&events_b.closed);
+  g_assert_true (events_a.closed);
+  g_assert_no_error (events_a.closed_error);
+  g_assert_no_error (events_b.closed_error);
+  g_assert_cmpuint (events_b.messages->len, ==, n_messages);
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_autoptr(JsonNode) node = parse_json (g_ptr_array_index (events_b.messages, i));
+
+      g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "i"), ==, i);
+    }
+
+  events_clear (&events_a);
+  events_clear (&events_b);
+}
+
+/* After the end of input, a hold keeps the stream open for the answers still to come. */
+static void
+test_hold (void)
+{
+  g_autoptr(GIOStream) io = NULL;
+  g_autoptr(GIOStream) far = NULL;
+  g_autoptr(DomusJsonStream) stream = NULL;
+  g_autoptr(JsonNode) answer = parse_json ("{\"answer\": 42}");
+  g_autoptr(GDataInputStream) far_input = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *request = "{\"question\": 1}\n";
+  Events events;
+
+  events_init (&events);
+  events.hold_on_message = TRUE;
+  make_pair (&io, &far);
+  stream = stream_new_watched (io, 1024, 1024, &events);
+
+  write_raw_and_end (far, request, strlen (request));
+  while (!domus_json_stream_is_input_done (stream))
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (events.messages->len, ==, 1);
+  g_assert_false (events.closed);
+
+  domus_json_stream_send (stream, answer);
+  domus_json_stream_release (stream);
+  wait_until (&events.closed);
+  g_assert_no_error (events.closed_error);
+
+  far_input = g_data_input_stream_new (g_io_stream_get_input_stream (far));
+  line = g_data_input_stream_read_line (far_input, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "{\"answer\":42}");
+
+  events_clear (&events);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/json-stream/both-ways", test_both_ways);
+  g_test_add_func ("/json-stream/lines", test_lines);
+  g_test_add_func ("/json-stream/too-large", test_too_large);
+  g_test_add_func ("/json-stream/overflow", test_overflow);
+  g_test_add_func ("/json-stream/close-when-flushed", test_close_when_flushed);
+  g_test_add_func ("/json-stream/hold", test_hold);
+  return g_test_run ();
+}
