@@ -5,6 +5,8 @@
 
 #include <locale.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -55,6 +57,12 @@ main (int argc, char **argv)
   g_autofree char *root = NULL;
   g_autofree char *name = NULL;
   g_autofree char *socket_path = NULL;
+  g_autofree char *accel = NULL;
+  g_autofree char *network = NULL;
+  g_autofree char *qemu = NULL;
+  int tb_size = -1;
+  int stats_interval = 1000;
+  HvDaemonOptions options;
   gboolean system_mode = FALSE;
   gboolean show_version = FALSE;
   Run run = { 0 };
@@ -68,6 +76,16 @@ main (int argc, char **argv)
       N_("Run as the system daemon (/etc/domus, /var/lib/domus, /run/domus)"), NULL },
     { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
       N_("Listen on PATH instead of the default socket"), N_("PATH") },
+    { "accel", 0, 0, G_OPTION_ARG_STRING, &accel,
+      N_("auto (probe KVM, else TCG), kvm or tcg"), N_("ACCEL") },
+    { "tb-size", 0, 0, G_OPTION_ARG_INT, &tb_size,
+      N_("TCG translation cache per guest in MiB (0: QEMU’s default)"), N_("MIB") },
+    { "network", 0, 0, G_OPTION_ARG_STRING, &network,
+      N_("user (user-mode networking) or bridge (taps on the vifs’ bridges; needs root)"), N_("MODE") },
+    { "stats-interval", 0, 0, G_OPTION_ARG_INT, &stats_interval,
+      N_("Sample stats every MS milliseconds (100 to 60000; default 1000)"), N_("MS") },
+    { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu,
+      N_("The QEMU binary (default: qemu-system-x86_64 from PATH)"), N_("PATH") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &show_version,
       N_("Print the version and exit"), NULL },
     { NULL }
@@ -107,6 +125,50 @@ main (int argc, char **argv)
       return 2;
     }
 
+  hv_daemon_options_init (&options);
+  options.net_mode = system_mode ? HV_QEMU_NET_TAP : HV_QEMU_NET_USER;
+  options.qemu_binary = qemu;
+  if (accel == NULL || strcmp (accel, "auto") == 0)
+    options.accel = HV_DAEMON_ACCEL_AUTO;
+  else if (strcmp (accel, "kvm") == 0)
+    options.accel = HV_DAEMON_ACCEL_KVM;
+  else if (strcmp (accel, "tcg") == 0)
+    options.accel = HV_DAEMON_ACCEL_TCG;
+  else
+    {
+      g_printerr (_("domusd: --accel: “%s” is not auto, kvm or tcg\n"), accel);
+      return 2;
+    }
+  if (network == NULL)
+    ;
+  else if (strcmp (network, "user") == 0)
+    options.net_mode = HV_QEMU_NET_USER;
+  else if (strcmp (network, "bridge") == 0)
+    options.net_mode = HV_QEMU_NET_TAP;
+  else
+    {
+      g_printerr (_("domusd: --network: “%s” is not user or bridge\n"), network);
+      return 2;
+    }
+  if (tb_size > 4096)
+    {
+      g_printerr (_("domusd: --tb-size: %d MiB is more than 4096\n"), tb_size);
+      return 2;
+    }
+  if (stats_interval < 100 || stats_interval > 60000)
+    {
+      g_printerr (_("domusd: --stats-interval: %d is not between 100 and 60000\n"), stats_interval);
+      return 2;
+    }
+  options.stats_interval_ms = (guint) stats_interval;
+  if (tb_size < -1)
+    {
+      g_printerr (_("domusd: --tb-size: %d is negative\n"), tb_size);
+      return 2;
+    }
+  if (tb_size >= 0)
+    options.tb_size_mib = (guint) tb_size;
+
   if (root != NULL)
     paths = hv_paths_new_root (root);
   else if (system_mode)
@@ -118,13 +180,15 @@ main (int argc, char **argv)
 
   /* A client that hangs up mid-reply must not kill the daemon. */
   signal (SIGPIPE, SIG_IGN);
+  /* QEMUs daemonize: as a subreaper we inherit them, so they are reaped rather than left as zombies. */
+  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &run);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &run);
 
-  daemon = hv_daemon_new (paths, name);
+  daemon = hv_daemon_new (paths, name, &options);
   hv_daemon_start_async (daemon, NULL, on_started, &run);
   g_main_loop_run (loop);
 

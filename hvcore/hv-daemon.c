@@ -14,31 +14,16 @@
 
 #include "hv-config.h"
 #include "hv-daemon.h"
+#include "hv-daemon-private.h"
+#include "hv-accel.h"
+#include "hv-defined.h"
+#include "hv-domain.h"
+#include "hv-qmp.h"
 
 /* QEMU answers --version in milliseconds; this only guards against a wedged binary. */
 #define QEMU_PROBE_TIMEOUT_SECONDS 5
-/* xm's defaults for a config that leaves them out. */
-#define DEFAULT_MEMORY_MIB 128
-#define DEFAULT_VCPUS      1
-#define DOMAIN0_NAME       "Domain-0"
 
 G_DEFINE_QUARK (hv-daemon-error-quark, hv_daemon_error)
-
-struct _HvDaemon
-{
-  GObject       parent_instance;
-
-  HvPaths      *paths;
-  char         *name;
-  HvRpcServer  *server;
-
-  /* `qemu-system-x86_64 --version`, asked once at start. */
-  GSubprocess  *qemu_probe;
-  GCancellable *qemu_probe_cancellable;
-  guint         qemu_probe_timeout_id;
-  char         *qemu_version;     /* NULL until the probe ended */
-  GPtrArray    *hello_waiting;    /* HvRpcCall, answered when the probe ends */
-};
 
 G_DEFINE_FINAL_TYPE (HvDaemon, hv_daemon, G_TYPE_OBJECT)
 
@@ -60,43 +45,60 @@ host_memory_mib (void)
   return (gint64) (kib / 1024);
 }
 
-/*
- * Domain-0's CPU time: the CPU time the host spent doing work, all CPUs together,
- * since boot. The busy fields of /proc/stat's "cpu" line (idle and iowait are not
- * work; guest time is already inside user), in clock ticks.
- */
-static double
-host_cpu_seconds (void)
+/* Errors */
+
+static HvRpcError
+rpc_code_for (const GError *error)
 {
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  guint64 busy = 0;
-  long ticks_per_second;
-  char *end;
+  if (error->domain == HV_CONFIG_ERROR)
+    return HV_RPC_ERROR_INVALID_CONFIG;
+  if (error->domain == HV_DOMAIN_ERROR)
+    switch ((HvDomainError) error->code)
+      {
+      case HV_DOMAIN_ERROR_NOT_RUNNING:     return HV_RPC_ERROR_NOT_RUNNING;
+      case HV_DOMAIN_ERROR_ALREADY_RUNNING: return HV_RPC_ERROR_ALREADY_RUNNING;
+      case HV_DOMAIN_ERROR_NETWORK:         return HV_RPC_ERROR_INVALID_CONFIG;
+      default:                              return HV_RPC_ERROR_FAILED;
+      }
+  if (error->domain == HV_IMAGE_STORE_ERROR)
+    switch ((HvImageStoreError) error->code)
+      {
+      case HV_IMAGE_STORE_ERROR_INVALID_NAME:
+      case HV_IMAGE_STORE_ERROR_INVALID_FORMAT:
+      case HV_IMAGE_STORE_ERROR_INVALID_SIZE:   return HV_RPC_ERROR_INVALID_PARAMS;
+      case HV_IMAGE_STORE_ERROR_EXISTS:         return HV_RPC_ERROR_ALREADY_EXISTS;
+      case HV_IMAGE_STORE_ERROR_NOT_FOUND:      return HV_RPC_ERROR_NO_SUCH_IMAGE;
+      default:                                  return HV_RPC_ERROR_FAILED;
+      }
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
+      g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_PERM) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    return HV_RPC_ERROR_PERMISSION_DENIED;
+  return HV_RPC_ERROR_FAILED;
+}
 
-  if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL) ||
-      !g_str_has_prefix (text, "cpu "))
-    return 0.0;
-  end = strchr (text, '\n');
-  if (end != NULL)
-    *end = '\0';
-  fields = g_strsplit_set (text + strlen ("cpu "), " ", -1);
+void
+hv_daemon_return_error (HvRpcCall    *call,
+                        const GError *error)
+{
+  g_autoptr(GError) mapped = NULL;
 
-  /* user nice system idle iowait irq softirq steal: indexes 0 1 2 5 6 7 are busy. */
-  for (guint i = 0, column = 0; fields[i] != NULL; i++)
+  if (error->domain == HV_RPC_ERROR)
     {
-      if (*fields[i] == '\0')
-        continue;
-      if (column == 0 || column == 1 || column == 2 ||
-          column == 5 || column == 6 || column == 7)
-        busy += g_ascii_strtoull (fields[i], NULL, 10);
-      column++;
+      hv_rpc_call_return_error (call, error);
+      return;
     }
+  mapped = g_error_new_literal (HV_RPC_ERROR, rpc_code_for (error), error->message);
+  hv_rpc_call_return_error (call, mapped);
+}
 
-  ticks_per_second = sysconf (_SC_CLK_TCK);
-  if (ticks_per_second <= 0)
-    ticks_per_second = 100;
-  return (double) busy / (double) ticks_per_second;
+JsonNode *
+hv_daemon_new_empty_result (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, json_object_new ());
+  return node;
 }
 
 /* hello */
@@ -126,11 +128,16 @@ return_hello (HvDaemon  *self,
   json_builder_add_string_value (builder, "qemu");
   json_builder_set_member_name (builder, "qemu_version");
   json_builder_add_string_value (builder, self->qemu_version);
-  /* The KVM probe comes with the domain lifecycle; until then TCG is what guests would get. */
   json_builder_set_member_name (builder, "accelerator");
-  json_builder_add_string_value (builder, "tcg");
+  json_builder_add_string_value (builder, hv_accel_to_string (self->accel));
   json_builder_set_member_name (builder, "accelerator_probed");
-  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_add_boolean_value (builder, self->accel_probed);
+  json_builder_set_member_name (builder, "accelerator_detail");
+  json_builder_add_string_value (builder, self->accel_detail);
+  json_builder_set_member_name (builder, "tb_size_mib");
+  json_builder_add_int_value (builder, self->options.tb_size_mib);
+  json_builder_set_member_name (builder, "network");
+  json_builder_add_string_value (builder, self->options.net_mode == HV_QEMU_NET_TAP ? "bridge" : "user");
   json_builder_set_member_name (builder, "capabilities");
   json_builder_begin_array (builder);
   for (guint i = 0; methods[i] != NULL; i++)
@@ -242,271 +249,6 @@ start_qemu_probe (HvDaemon *self)
                                        on_qemu_probe_output, g_object_ref (self));
 }
 
-/* domain.list */
-
-typedef struct {
-  char     *config_dir;
-  gboolean  all;
-} ListData;
-
-static void
-list_data_free (ListData *data)
-{
-  g_free (data->config_dir);
-  g_free (data);
-}
-
-/* What one .cfg file says about its domain, or why it says nothing usable. */
-typedef struct {
-  char   *name;
-  char   *path;
-  gint64  memory_mib;
-  gint64  vcpus;
-  char   *error;      /* non-NULL: the config is invalid */
-} Defined;
-
-static void
-defined_free (Defined *defined)
-{
-  g_free (defined->name);
-  g_free (defined->path);
-  g_free (defined->error);
-  g_free (defined);
-}
-
-static Defined *
-read_defined (const char *config_dir,
-              const char *file_name)
-{
-  Defined *defined = g_new0 (Defined, 1);
-  g_autoptr(HvConfig) config = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *name = NULL;
-
-  defined->path = g_build_filename (config_dir, file_name, NULL);
-  /* Until the file says otherwise, its name stands for the domain. */
-  defined->name = g_strndup (file_name, strlen (file_name) - strlen (".cfg"));
-
-  config = hv_config_new_from_file (defined->path, &error);
-  if (config == NULL ||
-      !hv_config_get_string (config, "name", NULL, &name, &error) ||
-      !hv_config_get_int (config, "memory", "MiB", DEFAULT_MEMORY_MIB,
-                          &defined->memory_mib, &error) ||
-      !hv_config_get_int (config, "vcpus", NULL, DEFAULT_VCPUS, &defined->vcpus, &error))
-    {
-      defined->error = g_strdup (error->message);
-      return defined;
-    }
-
-  if (name == NULL || *name == '\0')
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_MISSING, "name",
-                             _("every domain needs a name"));
-  else if (strcmp (name, DOMAIN0_NAME) == 0)
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_INVALID, "name",
-                             _("“%s” is the host’s own name"), DOMAIN0_NAME);
-  else if (defined->memory_mib <= 0)
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_INVALID, "memory",
-                             _("must be at least 1 MiB"));
-  else if (defined->vcpus <= 0)
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_INVALID, "vcpus",
-                             _("must be at least 1"));
-  if (error != NULL)
-    {
-      defined->error = g_strdup (error->message);
-      return defined;
-    }
-
-  g_free (defined->name);
-  defined->name = g_strdup (name);
-  return defined;
-}
-
-static int
-compare_defined (gconstpointer a,
-                 gconstpointer b)
-{
-  const Defined *da = *(const Defined * const *) a;
-  const Defined *db = *(const Defined * const *) b;
-  int by_name = g_utf8_collate (da->name, db->name);
-
-  return by_name != 0 ? by_name : strcmp (da->path, db->path);
-}
-
-static int
-compare_file_names (gconstpointer a,
-                    gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static GPtrArray *
-read_all_defined (const char *config_dir)
-{
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) defined_free);
-  g_autoptr(GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) file_names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *file_name;
-
-  dir = g_dir_open (config_dir, 0, &error);
-  if (dir == NULL)
-    {
-      /* A missing folder just means nothing is defined. */
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_message ("cannot read %s: %s", config_dir, error->message);
-      return g_steal_pointer (&all);
-    }
-  while ((file_name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (file_name, ".cfg") && file_name[0] != '.' &&
-        strlen (file_name) > strlen (".cfg"))
-      g_ptr_array_add (file_names, g_strdup (file_name));
-  /* File order decides which of two files claiming one name wins: make it stable. */
-  g_ptr_array_sort (file_names, compare_file_names);
-
-  for (guint i = 0; i < file_names->len; i++)
-    {
-      Defined *defined = read_defined (config_dir, g_ptr_array_index (file_names, i));
-      const Defined *first;
-
-      if (defined->error == NULL &&
-          (first = g_hash_table_lookup (by_name, defined->name)) != NULL)
-        defined->error = g_strdup_printf (_("%s: name: “%s” is already used by %s"),
-                                          defined->path, defined->name, first->path);
-      else if (defined->error == NULL)
-        g_hash_table_insert (by_name, defined->name, defined);
-      g_ptr_array_add (all, defined);
-    }
-
-  g_ptr_array_sort (all, compare_defined);
-  return g_steal_pointer (&all);
-}
-
-static void
-add_domain0 (JsonBuilder *builder)
-{
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, DOMAIN0_NAME);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, 0);
-  json_builder_set_member_name (builder, "memory_mib");
-  json_builder_add_int_value (builder, host_memory_mib ());
-  json_builder_set_member_name (builder, "vcpus");
-  json_builder_add_int_value (builder, g_get_num_processors ());
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, "running");
-  json_builder_set_member_name (builder, "cpu_time");
-  json_builder_add_double_value (builder, host_cpu_seconds ());
-  json_builder_end_object (builder);
-}
-
-static void
-add_defined (JsonBuilder   *builder,
-             const Defined *defined)
-{
-  gboolean valid = defined->error == NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, defined->name);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "memory_mib");
-  if (valid)
-    json_builder_add_int_value (builder, defined->memory_mib);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "vcpus");
-  if (valid)
-    json_builder_add_int_value (builder, defined->vcpus);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, valid ? "shutoff" : "invalid");
-  json_builder_set_member_name (builder, "cpu_time");
-  json_builder_add_double_value (builder, 0.0);
-  json_builder_set_member_name (builder, "config");
-  json_builder_add_string_value (builder, defined->path);
-  if (!valid)
-    {
-      json_builder_set_member_name (builder, "error");
-      json_builder_add_string_value (builder, defined->error);
-    }
-  json_builder_end_object (builder);
-}
-
-/* Runs in a worker thread: the configs folder may be large, or on NFS. */
-static void
-list_domains_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  ListData *data = task_data;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "domains");
-  json_builder_begin_array (builder);
-  add_domain0 (builder);
-  /* No domain runs yet: the lifecycle arrives with the next issue. */
-  if (data->all)
-    {
-      g_autoptr(GPtrArray) all = read_all_defined (data->config_dir);
-
-      for (guint i = 0; i < all->len; i++)
-        add_defined (builder, g_ptr_array_index (all, i));
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  g_task_return_pointer (task, json_builder_get_root (builder),
-                         (GDestroyNotify) json_node_unref);
-}
-
-static void
-on_domains_listed (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  HvRpcCall *call = user_data;
-  g_autoptr(GError) error = NULL;
-  JsonNode *domains;
-
-  domains = g_task_propagate_pointer (G_TASK (result), &error);
-  if (domains == NULL)
-    hv_rpc_call_return_error (call, error);
-  else
-    hv_rpc_call_return (call, domains);
-}
-
-static void
-method_domain_list (HvRpcCall *call,
-                    JsonNode  *params,
-                    gpointer   user_data)
-{
-  HvDaemon *self = HV_DAEMON (user_data);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
-  ListData *data;
-  gboolean all;
-
-  if (!hv_rpc_params_get_boolean (params, "all", FALSE, &all, &error))
-    {
-      hv_rpc_call_return_error (call, error);
-      return;
-    }
-
-  data = g_new0 (ListData, 1);
-  data->config_dir = g_strdup (self->paths->config_dir);
-  data->all = all;
-  task = g_task_new (self, hv_rpc_call_get_cancellable (call), on_domains_listed, call);
-  g_task_set_source_tag (task, method_domain_list);
-  g_task_set_task_data (task, data, (GDestroyNotify) list_data_free);
-  g_task_run_in_thread (task, list_domains_thread);
-}
-
 /* Starting */
 
 static void
@@ -522,6 +264,9 @@ hv_daemon_dispose (GObject *object)
   g_clear_object (&self->qemu_probe);
   g_clear_object (&self->qemu_probe_cancellable);
   g_clear_object (&self->server);
+  g_clear_object (&self->sampler);
+  g_clear_object (&self->host);
+  g_clear_object (&self->images);
   G_OBJECT_CLASS (hv_daemon_parent_class)->dispose (object);
 }
 
@@ -538,6 +283,9 @@ hv_daemon_finalize (GObject *object)
   g_clear_pointer (&self->paths, hv_paths_free);
   g_free (self->name);
   g_free (self->qemu_version);
+  g_free (self->qemu_binary);
+  g_free (self->accel_detail);
+  g_ptr_array_unref (self->stats_subscribers);
   G_OBJECT_CLASS (hv_daemon_parent_class)->finalize (object);
 }
 
@@ -554,11 +302,24 @@ static void
 hv_daemon_init (HvDaemon *self)
 {
   self->hello_waiting = g_ptr_array_new ();
+  self->stats_subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_rpc_peer_unref);
+  self->accel_detail = g_strdup ("");
+}
+
+void
+hv_daemon_options_init (HvDaemonOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->accel = HV_DAEMON_ACCEL_AUTO;
+  options->tb_size_mib = HV_DAEMON_DEFAULT_TB_SIZE_MIB;
+  options->net_mode = HV_QEMU_NET_USER;
+  options->stats_interval_ms = 1000;
 }
 
 HvDaemon *
-hv_daemon_new (const HvPaths *paths,
-               const char    *name)
+hv_daemon_new (const HvPaths         *paths,
+               const char            *name,
+               const HvDaemonOptions *options)
 {
   HvDaemon *self;
 
@@ -567,9 +328,18 @@ hv_daemon_new (const HvPaths *paths,
   self = g_object_new (HV_TYPE_DAEMON, NULL);
   self->paths = hv_paths_copy (paths);
   self->name = g_strdup (name != NULL ? name : g_get_host_name ());
+  if (options != NULL)
+    self->options = *options;
+  else
+    hv_daemon_options_init (&self->options);
+  self->qemu_binary = g_strdup (self->options.qemu_binary);
+  self->options.qemu_binary = self->qemu_binary;
+  self->images = hv_image_store_new (self->paths->image_dir, NULL);
   self->server = hv_rpc_server_new ();
   hv_rpc_server_add_method (self->server, "hello", method_hello, self, NULL);
-  hv_rpc_server_add_method (self->server, "domain.list", method_domain_list, self, NULL);
+  hv_daemon_add_domain_methods (self);
+  hv_daemon_add_stats_methods (self);
+  hv_daemon_add_image_methods (self);
   return self;
 }
 
@@ -595,19 +365,73 @@ hv_daemon_get_server (HvDaemon *self)
 }
 
 static void
-daemon_listen (GTask *task)
+on_host_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
   HvDaemon *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  if (!hv_rpc_server_listen_unix (self->server, self->paths->socket_path,
+  if (!hv_host_load_finish (self->host, result, &error) ||
+      !hv_rpc_server_listen_unix (self->server, self->paths->socket_path,
                                   self->paths->socket_mode, &error))
     {
       g_task_return_error (task, error);
       return;
     }
   start_qemu_probe (self);
+  hv_daemon_start_stats (self);
+  hv_host_autostart (self->host);
   g_task_return_boolean (task, TRUE);
+}
+
+/* Guests already running come back before any client can ask about them. */
+static void
+load_host (GTask *task)
+{
+  HvDaemon *self = g_task_get_source_object (task);
+  HvDomainRuntime runtime = {
+    .qemu_binary = self->qemu_binary,
+    .accel = self->accel,
+    .tb_size_mib = self->options.tb_size_mib,
+    .net_mode = self->options.net_mode,
+  };
+
+  g_message ("accelerator: %s (%s)", hv_accel_to_string (self->accel), self->accel_detail);
+  self->host = hv_host_new (self->paths, &runtime);
+  hv_daemon_connect_domain_events (self);
+  hv_host_load_async (self->host, g_task_get_cancellable (task), on_host_loaded, task);
+}
+
+static void
+on_accel_probed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  HvDaemon *self = g_task_get_source_object (task);
+
+  g_free (self->accel_detail);
+  self->accel = hv_accel_probe_finish (result, &self->accel_probed, &self->accel_detail);
+  load_host (task);
+}
+
+static void
+daemon_listen (GTask *task)
+{
+  HvDaemon *self = g_task_get_source_object (task);
+
+  if (self->options.accel == HV_DAEMON_ACCEL_AUTO)
+    {
+      hv_accel_probe_async (HV_DAEMON_KVM_PROBE_TIMEOUT_MS, g_task_get_cancellable (task),
+                            on_accel_probed, task);
+      return;
+    }
+  self->accel = self->options.accel == HV_DAEMON_ACCEL_KVM ? HV_QEMU_ACCEL_KVM : HV_QEMU_ACCEL_TCG;
+  g_free (self->accel_detail);
+  self->accel_detail = g_strdup (_("chosen with --accel; KVM was not probed"));
+  load_host (task);
 }
 
 static void
@@ -643,7 +467,7 @@ on_probe_connected (GObject      *source,
                                path, g_strerror (saved_errno));
       return;
     }
-  daemon_listen (task);
+  daemon_listen (g_steal_pointer (&task));
 }
 
 void
@@ -673,7 +497,7 @@ hv_daemon_start_async (HvDaemon            *self,
   path = self->paths->socket_path;
   if (g_lstat (path, &info) != 0)
     {
-      daemon_listen (task);
+      daemon_listen (g_steal_pointer (&task));
       return;
     }
   if (!S_ISSOCK (info.st_mode))

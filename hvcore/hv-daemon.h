@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "hv-paths.h"
+#include "hv-qemu-command.h"
 #include "hv-rpc-server.h"
 
 G_BEGIN_DECLS
@@ -22,12 +23,34 @@ GQuark hv_daemon_error_quark (void);
 /* The protocol version `hello` reports; bumped only for incompatible changes. */
 #define HV_PROTOCOL_VERSION 1
 
+/* TCG's translation cache per guest: QEMU's default costs ~240 MB for an idle 64 MiB guest (bench/). */
+#define HV_DAEMON_DEFAULT_TB_SIZE_MIB 64
+/* Nested KVM hangs rather than failing: the probe gets this long. */
+#define HV_DAEMON_KVM_PROBE_TIMEOUT_MS 2000
+
+typedef enum {
+  HV_DAEMON_ACCEL_AUTO,  /* probe KVM, else TCG */
+  HV_DAEMON_ACCEL_KVM,
+  HV_DAEMON_ACCEL_TCG,
+} HvDaemonAccel;
+
+typedef struct {
+  HvDaemonAccel  accel;
+  guint          tb_size_mib;        /* 0: QEMU's default */
+  HvQemuNetMode  net_mode;           /* user for session and --root daemons, tap for --system */
+  const char    *qemu_binary;        /* NULL: qemu-system-x86_64 from PATH */
+  guint          stats_interval_ms;
+} HvDaemonOptions;
+
+void            hv_daemon_options_init (HvDaemonOptions    *options);
+
 #define HV_TYPE_DAEMON (hv_daemon_get_type ())
 G_DECLARE_FINAL_TYPE (HvDaemon, hv_daemon, HV, DAEMON, GObject)
 
 /* name: the host name to report; NULL for the machine's. */
-HvDaemon       *hv_daemon_new          (const HvPaths       *paths,
-                                        const char          *name);
+HvDaemon       *hv_daemon_new          (const HvPaths         *paths,
+                                        const char            *name,
+                                        const HvDaemonOptions *options);
 const HvPaths  *hv_daemon_get_paths    (HvDaemon            *self);
 const char     *hv_daemon_get_name     (HvDaemon            *self);
 HvRpcServer    *hv_daemon_get_server   (HvDaemon            *self);

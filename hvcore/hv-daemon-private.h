@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The daemon's insides, shared by the files that answer its method families:
+ * hv-daemon.c (hello, starting), hv-daemon-domains.c (domain.*), hv-daemon-stats.c (stats.*),
+ * hv-daemon-images.c (image.*).
+ */
+
+#pragma once
+
+#include "hv-daemon.h"
+#include "hv-host.h"
+#include "hv-image-store.h"
+#include "hv-stats-sampler.h"
+
+G_BEGIN_DECLS
+
+struct _HvDaemon
+{
+  GObject         parent_instance;
+
+  HvPaths        *paths;
+  char           *name;
+  HvRpcServer    *server;
+  HvDaemonOptions options;
+  char           *qemu_binary;
+
+  /* `qemu-system-x86_64 --version`, asked once at start. */
+  GSubprocess    *qemu_probe;
+  GCancellable   *qemu_probe_cancellable;
+  guint           qemu_probe_timeout_id;
+  char           *qemu_version;     /* NULL until the probe ended */
+  GPtrArray      *hello_waiting;    /* HvRpcCall, answered when the probe ends */
+
+  HvQemuAccel     accel;
+  char           *accel_detail;     /* why this accelerator, from the KVM probe */
+  gboolean        accel_probed;
+
+  HvHost         *host;
+  HvImageStore   *images;
+  HvStatsSampler *sampler;
+  GPtrArray      *stats_subscribers; /* HvRpcPeer */
+};
+
+/* Answers with `error` mapped onto the protocol's kinds (config errors are invalid-config, ...). */
+void hv_daemon_return_error        (HvRpcCall    *call,
+                                    const GError *error);
+
+/* {}: what methods without a result of their own answer. */
+JsonNode *hv_daemon_new_empty_result (void);
+
+void hv_daemon_add_domain_methods  (HvDaemon     *self);
+void hv_daemon_add_stats_methods   (HvDaemon     *self);
+void hv_daemon_add_image_methods   (HvDaemon     *self);
+
+/* Broadcasts domain.event for what the host reports. */
+void hv_daemon_connect_domain_events (HvDaemon   *self);
+/* Starts sampling; stats.sample goes to subscribers. */
+void hv_daemon_start_stats         (HvDaemon     *self);
+
+/* The CPU share (100 = one core) the domain had in the latest sample; -1 when unknown. */
+double hv_daemon_get_domain_cpu_percent (HvDaemon *self,
+                                         HvDomain *domain);
+
+G_END_DECLS

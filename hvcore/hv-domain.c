@@ -1,0 +1,1282 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One domain: starting its QEMU, following it through QMP, taking it over again, ending it. */
+
+#include "config.h"
+
+#include <inttypes.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "domus-json-util.h"
+#include "hv-domain.h"
+#include "hv-proc-stats.h"
+
+/* How long a QEMU gets to leave after `quit` or SIGTERM before the next, harder step. */
+#define QUIT_GRACE_MS    3000
+#define TERM_GRACE_MS    3000
+/* How often an ended QEMU is checked for being really gone. */
+#define GONE_POLL_MS     20
+#define GONE_POLL_LIMIT  250
+/* A QEMU that outlived a daemon may still be letting go of the old QMP connection. */
+#define REATTACH_TRIES   20
+#define REATTACH_WAIT_MS 100
+
+#define RECORD_FILE      "domain.json"
+#define LIVE_CONFIG_FILE "config.cfg"
+#define PID_FILE         "qemu.pid"
+
+G_DEFINE_QUARK (hv-domain-error-quark, hv_domain_error)
+
+struct _HvDomain
+{
+  GObject        parent_instance;
+
+  char          *name;
+  char          *config_path;
+  char          *run_dir;
+
+  gint64         id;
+  HvDomainState  state;
+  GPid           pid;
+  guint64        pid_start_ticks;   /* tells our QEMU from a later process with the same pid */
+  guint          child_watch_id;    /* when QEMU is our child (domusd is a subreaper) */
+  HvQmp         *qmp;
+  HvDomainSpec  *spec;
+  GStrv          tap_names;
+
+  char          *shutdown_reason;   /* QMP SHUTDOWN's reason, until QEMU is gone */
+  gboolean       destroying;
+  gboolean       ending;
+  guint          kill_timeout_id;
+  guint          gone_poll_id;
+  guint          gone_polls;
+  GPtrArray     *end_waiters;       /* GTask of destroy calls */
+};
+
+G_DEFINE_FINAL_TYPE (HvDomain, hv_domain, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+const char *
+hv_domain_state_to_string (HvDomainState state)
+{
+  switch (state)
+    {
+    case HV_DOMAIN_STATE_SHUTOFF:  return "shutoff";
+    case HV_DOMAIN_STATE_STARTING: return "starting";
+    case HV_DOMAIN_STATE_RUNNING:  return "running";
+    case HV_DOMAIN_STATE_PAUSED:   return "paused";
+    case HV_DOMAIN_STATE_SHUTDOWN: return "shutdown";
+    case HV_DOMAIN_STATE_DYING:    return "dying";
+    default:                       return "unknown";
+    }
+}
+
+static void
+set_state (HvDomain      *self,
+           HvDomainState  state,
+           const char    *reason)
+{
+  self->state = state;
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (guint) state, reason);
+}
+
+/* The run folder */
+
+char *
+hv_domain_dup_socket_path (HvDomain   *self,
+                           const char *name)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), NULL);
+  return g_build_filename (self->run_dir, name, NULL);
+}
+
+/* The run folder holds only files QEMU and we put there: no recursion needed. */
+static void
+remove_run_folder (const char *run_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (run_dir, 0, NULL);
+  const char *entry;
+
+  if (dir == NULL)
+    return;
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (run_dir, entry, NULL);
+
+      if (g_unlink (path) != 0)
+        g_warning ("cannot remove %s: %s", path, g_strerror (errno));
+    }
+  if (g_rmdir (run_dir) != 0)
+    g_warning ("cannot remove %s: %s", run_dir, g_strerror (errno));
+}
+
+static gboolean
+make_run_folder (HvDomain  *self,
+                 GError   **error)
+{
+  /* A folder left by a QEMU that is gone: the host only starts us when none runs. */
+  remove_run_folder (self->run_dir);
+  if (g_mkdir_with_parents (self->run_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER,
+                   _("Cannot make the run folder %s: %s"), self->run_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_record (HvDomain  *self,
+              GError   **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *path = g_build_filename (self->run_dir, RECORD_FILE, NULL);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, self->name);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, self->id);
+  json_builder_set_member_name (builder, "config");
+  json_builder_add_string_value (builder, self->config_path);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, self->pid);
+  json_builder_set_member_name (builder, "pid_start");
+  json_builder_add_int_value (builder, (gint64) self->pid_start_ticks);
+  json_builder_set_member_name (builder, "taps");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->tap_names != NULL && self->tap_names[i] != NULL; i++)
+    json_builder_add_string_value (builder, self->tap_names[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    {
+      g_prefix_error (error, _("Cannot write the run folder record: "));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gint64
+hv_domain_read_recorded_id (const char *run_dir)
+{
+  g_autofree char *path = g_build_filename (run_dir, RECORD_FILE, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_file (parser, path, NULL))
+    return 0;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return 0;
+  return json_object_get_int_member_with_default (json_node_get_object (root), "id", 0);
+}
+
+/* Process bookkeeping */
+
+static gboolean
+pid_is_our_qemu (GPid    pid,
+                 guint64 start_ticks)
+{
+  HvProcessStats stats;
+
+  if (pid <= 0 || !hv_proc_stats_read_process (pid, &stats))
+    return FALSE;
+  /* A zombie is as good as gone: nobody may have reaped it yet. */
+  if (stats.state == 'Z' || stats.state == 'X')
+    return FALSE;
+  return start_ticks == 0 || stats.start_ticks == start_ticks;
+}
+
+static gboolean
+read_pid_file (const char  *run_dir,
+               GPid        *out,
+               GError     **error)
+{
+  g_autofree char *path = g_build_filename (run_dir, PID_FILE, NULL);
+  g_autofree char *text = NULL;
+  gint64 pid;
+  char *end;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  pid = g_ascii_strtoll (text, &end, 10);
+  if (pid <= 0 || pid > G_MAXINT || (*end != '\0' && !g_ascii_isspace (*end)))
+    {
+      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER,
+                   _("%s does not hold a process id"), path);
+      return FALSE;
+    }
+  *out = (GPid) pid;
+  return TRUE;
+}
+
+static void
+on_child_exited (GPid     pid,
+                 int      status,
+                 gpointer user_data)
+{
+  HvDomain *self = user_data;
+
+  /* Reaped: the end itself is seen through QMP and the gone poll. */
+  self->child_watch_id = 0;
+  g_debug ("domain %s: QEMU %d exited with status %d", self->name, pid, status);
+}
+
+/* domusd is a subreaper: a QEMU that daemonized becomes its child and must be reaped here. */
+static void
+watch_if_child (HvDomain *self)
+{
+  HvProcessStats stats;
+
+  if (hv_proc_stats_read_process (self->pid, &stats) && stats.ppid == getpid ())
+    self->child_watch_id = g_child_watch_add (self->pid, on_child_exited, self);
+}
+
+/* The end */
+
+static HvDomainAction
+action_for_reason (HvDomain   *self,
+                   const char *reason)
+{
+  if (self->spec == NULL || g_str_equal (reason, "destroyed"))
+    return HV_DOMAIN_ACTION_DESTROY;
+  if (g_str_equal (reason, "shutdown"))
+    return self->spec->on_poweroff;
+  if (g_str_equal (reason, "rebooted"))
+    return self->spec->on_reboot;
+  return self->spec->on_crash;
+}
+
+/* What ended QEMU, in the protocol's words, from QMP's last SHUTDOWN event. */
+static const char *
+end_reason (HvDomain *self)
+{
+  const char *qmp_reason = self->shutdown_reason;
+
+  if (self->destroying)
+    return "destroyed";
+  if (qmp_reason == NULL)
+    return "crashed";
+  if (g_str_equal (qmp_reason, "guest-shutdown"))
+    return "shutdown";
+  if (g_str_equal (qmp_reason, "guest-reset"))
+    return "rebooted";
+  if (g_str_equal (qmp_reason, "guest-panic"))
+    return "crashed";
+  /* host-qmp-quit, host-signal, host-ui...: somebody on the host ended it. */
+  return "destroyed";
+}
+
+static void
+forget_process (HvDomain *self)
+{
+  if (self->qmp != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->qmp, self);
+      hv_qmp_close (self->qmp);
+      g_clear_object (&self->qmp);
+    }
+  g_clear_handle_id (&self->kill_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->gone_poll_id, g_source_remove);
+  /* A child watch stays until it reaped the child: the source frees itself then. */
+  self->child_watch_id = 0;
+  self->pid = 0;
+  self->pid_start_ticks = 0;
+}
+
+static void
+finish_end (HvDomain *self)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->end_waiters);
+  g_autofree char *reason = g_strdup (end_reason (self));
+  HvDomainAction action = action_for_reason (self, reason);
+
+  self->end_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  forget_process (self);
+  remove_run_folder (self->run_dir);
+  self->id = 0;
+  self->destroying = FALSE;
+  self->ending = FALSE;
+  g_clear_pointer (&self->shutdown_reason, g_free);
+  g_clear_pointer (&self->tap_names, g_strfreev);
+  g_debug ("domain %s: ended (%s)", self->name, reason);
+
+  set_state (self, HV_DOMAIN_STATE_SHUTOFF, reason);
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason, (guint) action);
+  g_clear_pointer (&self->spec, hv_domain_spec_free);
+
+  for (guint i = 0; i < waiters->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+}
+
+static gboolean
+poll_gone (gpointer user_data)
+{
+  HvDomain *self = user_data;
+
+  if (pid_is_our_qemu (self->pid, self->pid_start_ticks))
+    {
+      if (++self->gone_polls < GONE_POLL_LIMIT)
+        return G_SOURCE_CONTINUE;
+      /* Its QMP socket closed but it lingers: it must not outlive the domain. */
+      g_warning ("domain %s: QEMU %d still runs after its QMP connection closed; killing it",
+                 self->name, self->pid);
+      kill (self->pid, SIGKILL);
+      self->gone_polls = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  self->gone_poll_id = 0;
+  finish_end (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* QMP closing is how we learn QEMU ended; the process may take a moment more to go. */
+static void
+begin_end (HvDomain *self)
+{
+  if (self->ending)
+    return;
+  self->ending = TRUE;
+  if (self->state != HV_DOMAIN_STATE_DYING)
+    self->state = HV_DOMAIN_STATE_DYING;
+  self->gone_polls = 0;
+  if (!pid_is_our_qemu (self->pid, self->pid_start_ticks))
+    {
+      finish_end (self);
+      return;
+    }
+  self->gone_poll_id = g_timeout_add (GONE_POLL_MS, poll_gone, self);
+}
+
+static void
+on_qmp_closed (HvQmp        *qmp,
+               const GError *error,
+               gpointer      user_data)
+{
+  HvDomain *self = user_data;
+
+  g_debug ("domain %s: QMP closed%s%s", self->name,
+           error != NULL ? ": " : "", error != NULL ? error->message : "");
+  begin_end (self);
+}
+
+static void
+on_qmp_event (HvQmp      *qmp,
+              const char *name,
+              JsonObject *data,
+              gint64      timestamp_us,
+              gpointer    user_data)
+{
+  HvDomain *self = user_data;
+
+  g_debug ("domain %s: QMP event %s", self->name, name);
+  if (g_str_equal (name, "SHUTDOWN"))
+    {
+      const char *reason = json_object_get_string_member_with_default (data, "reason", "guest-shutdown");
+
+      g_free (self->shutdown_reason);
+      self->shutdown_reason = g_strdup (reason);
+      /* -no-shutdown: QEMU stays, stopped, and the domain is kept in the shutdown state. */
+      if (self->spec != NULL && self->spec->on_poweroff == HV_DOMAIN_ACTION_PRESERVE &&
+          g_str_equal (reason, "guest-shutdown") && !self->destroying)
+        set_state (self, HV_DOMAIN_STATE_SHUTDOWN, "shutdown");
+    }
+  else if (g_str_equal (name, "STOP"))
+    {
+      if (self->state == HV_DOMAIN_STATE_RUNNING)
+        set_state (self, HV_DOMAIN_STATE_PAUSED, "paused");
+    }
+  else if (g_str_equal (name, "RESUME"))
+    {
+      if (self->state == HV_DOMAIN_STATE_PAUSED || self->state == HV_DOMAIN_STATE_SHUTDOWN)
+        set_state (self, HV_DOMAIN_STATE_RUNNING, "unpaused");
+    }
+  else if (g_str_equal (name, "RESET"))
+    {
+      if (self->state == HV_DOMAIN_STATE_RUNNING || self->state == HV_DOMAIN_STATE_PAUSED)
+        set_state (self, self->state, "rebooted");
+    }
+}
+
+static void
+adopt_qmp (HvDomain *self,
+           HvQmp    *qmp)
+{
+  self->qmp = g_object_ref (qmp);
+  g_signal_connect (qmp, "event", G_CALLBACK (on_qmp_event), self);
+  g_signal_connect (qmp, "closed", G_CALLBACK (on_qmp_closed), self);
+}
+
+static HvDomainState
+state_from_qmp_status (JsonNode *status)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (status) ? json_node_get_object (status) : NULL;
+  const char *text = object != NULL ? json_object_get_string_member_with_default (object, "status", "") : "";
+
+  if (g_str_equal (text, "running"))
+    return HV_DOMAIN_STATE_RUNNING;
+  if (g_str_equal (text, "shutdown"))
+    return HV_DOMAIN_STATE_SHUTDOWN;
+  return HV_DOMAIN_STATE_PAUSED;
+}
+
+/* Starting */
+
+typedef struct {
+  HvDomainRuntime runtime;
+  char           *qemu_binary;
+  GPtrArray      *notices;
+  GSubprocess    *qemu;
+  gboolean        qemu_started;  /* a QEMU may run: kill it if we fail from here on */
+} StartData;
+
+static void
+start_data_free (StartData *data)
+{
+  g_free (data->qemu_binary);
+  g_clear_pointer (&data->notices, g_ptr_array_unref);
+  g_clear_object (&data->qemu);
+  g_free (data);
+}
+
+/* Nothing may stay behind a start that failed: no QEMU, no run folder, no half a domain. */
+static void
+start_failed (GTask  *task,
+              GError *error)
+{
+  HvDomain *self = g_task_get_source_object (task);
+  StartData *data = g_task_get_task_data (task);
+
+  if (data->qemu_started && self->pid > 0 && pid_is_our_qemu (self->pid, self->pid_start_ticks))
+    kill (self->pid, SIGKILL);
+  forget_process (self);
+  remove_run_folder (self->run_dir);
+  g_clear_pointer (&self->spec, hv_domain_spec_free);
+  g_clear_pointer (&self->tap_names, g_strfreev);
+  self->id = 0;
+  self->state = HV_DOMAIN_STATE_SHUTOFF;
+  g_task_return_error (task, error);
+}
+
+static void
+on_started_status (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HvDomain *self = g_task_get_source_object (task);
+  g_autoptr(JsonNode) status = NULL;
+  GError *error = NULL;
+
+  status = hv_qmp_execute_finish (HV_QMP (source), result, &error);
+  if (status == NULL)
+    {
+      start_failed (task, error);
+      return;
+    }
+  set_state (self, state_from_qmp_status (status), "started");
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_start_qmp_connected (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HvDomain *self = g_task_get_source_object (task);
+  g_autoptr(HvQmp) qmp = NULL;
+  GError *error = NULL;
+
+  qmp = hv_qmp_connect_finish (result, &error);
+  if (qmp == NULL)
+    {
+      start_failed (task, error);
+      return;
+    }
+  adopt_qmp (self, qmp);
+  hv_qmp_execute_async (qmp, "query-status", NULL, NULL, on_started_status, g_steal_pointer (&task));
+}
+
+/* The system daemon's taps: QEMU made them; they join their bridges and come up. */
+static gboolean
+attach_taps (HvDomain  *self,
+             GError   **error)
+{
+  for (guint i = 0; self->tap_names != NULL && self->tap_names[i] != NULL; i++)
+    {
+      const HvVifSpec *vif = g_ptr_array_index (self->spec->vifs, i);
+      const char *argv[] = { "ip", "link", "set", "dev", self->tap_names[i],
+                             "master", vif->bridge, "up", NULL };
+      g_autofree char *err = NULL;
+      int status = 0;
+
+      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                         NULL, NULL, NULL, &err, &status, error) ||
+          !g_spawn_check_wait_status (status, NULL))
+        {
+          g_clear_error (error);
+          g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NETWORK,
+                       _("vif %u: the tap %s cannot join the bridge %s: %s"),
+                       vif->number, self->tap_names[i], vif->bridge,
+                       err != NULL ? g_strstrip (err) : "");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* QEMU's own words, without its program-name prefix on every line. */
+static char *
+qemu_message (const char *stderr_text,
+              const char *binary)
+{
+  g_autofree char *program = g_path_get_basename (binary);
+  g_autofree char *prefix = g_strconcat (program, ": ", NULL);
+  g_auto(GStrv) lines = g_strsplit (stderr_text != NULL ? stderr_text : "", "\n", -1);
+  g_autoptr(GString) message = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (g_str_has_prefix (line, prefix))
+        line += strlen (prefix);
+      if (*g_strstrip ((char *) line) == '\0')
+        continue;
+      if (message->len > 0)
+        g_string_append (message, "; ");
+      g_string_append (message, line);
+    }
+  if (message->len == 0)
+    g_string_append (message, _("it exited without a message"));
+  return g_string_free (g_steal_pointer (&message), FALSE);
+}
+
+static void
+on_qemu_daemonized (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HvDomain *self = g_task_get_source_object (task);
+  StartData *data = g_task_get_task_data (task);
+  g_autofree char *stderr_text = NULL;
+  g_autofree char *qmp_path = NULL;
+  HvProcessStats stats;
+  GError *error = NULL;
+
+  if (!g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, NULL, &stderr_text, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  /* The foreground QEMU exits once the guest is set up, non-zero when it could not be. */
+  if (!g_subprocess_get_if_exited (data->qemu) || g_subprocess_get_exit_status (data->qemu) != 0)
+    {
+      g_autofree char *message = qemu_message (stderr_text, data->qemu_binary);
+
+      data->qemu_started = read_pid_file (self->run_dir, &self->pid, NULL);
+      start_failed (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_QEMU,
+                                       _("QEMU could not start %s: %s"), self->name, message));
+      return;
+    }
+  data->qemu_started = TRUE;
+  if (!read_pid_file (self->run_dir, &self->pid, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+  if (hv_proc_stats_read_process (self->pid, &stats))
+    self->pid_start_ticks = stats.start_ticks;
+  watch_if_child (self);
+
+  if (!write_record (self, &error) || !attach_taps (self, &error))
+    {
+      start_failed (task, error);
+      return;
+    }
+
+  qmp_path = hv_domain_dup_socket_path (self, "qmp.sock");
+  hv_qmp_connect_async (qmp_path, NULL, on_start_qmp_connected, g_steal_pointer (&task));
+}
+
+/* A missing bridge is the user's to fix: say which before QEMU makes taps for nothing. */
+static gboolean
+check_bridges (const HvDomainSpec  *spec,
+               GError             **error)
+{
+  for (guint i = 0; i < spec->vifs->len; i++)
+    {
+      const HvVifSpec *vif = g_ptr_array_index (spec->vifs, i);
+      g_autofree char *path = NULL;
+
+      if (vif->bridge == NULL)
+        {
+          g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NETWORK,
+                       _("%s: vif %u: no bridge= given; this host puts every vif on a bridge"),
+                       spec->filename, vif->number);
+          return FALSE;
+        }
+      path = g_build_filename ("/sys/class/net", vif->bridge, "bridge", NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NETWORK,
+                       _("%s: vif %u: the bridge %s does not exist on this host"),
+                       spec->filename, vif->number, vif->bridge);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* A vif without mac= gets one at its first start, kept in the file from then on. */
+static gboolean
+write_generated_macs (HvConfig            *config,
+                      const HvDomainSpec  *spec,
+                      const char          *path,
+                      GError             **error)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_free);
+  gboolean changed = FALSE;
+
+  for (guint i = 0; i < spec->vifs->len; i++)
+    {
+      const HvVifSpec *vif = g_ptr_array_index (spec->vifs, i);
+
+      if (vif->mac_generated)
+        {
+          g_ptr_array_add (entries, hv_domain_spec_vif_entry_with_mac (vif->entry, vif->mac));
+          changed = TRUE;
+        }
+      else
+        g_ptr_array_add (entries, g_strdup (vif->entry));
+    }
+  if (!changed)
+    return TRUE;
+  g_ptr_array_add (entries, NULL);
+  hv_config_set_string_list (config, "vif", (const char * const *) entries->pdata);
+  return hv_config_save (config, path, error);
+}
+
+static GStrv
+tap_names_for (const HvDomainSpec *spec)
+{
+  GStrv names = g_new0 (char *, spec->vifs->len + 1);
+
+  for (guint i = 0; i < spec->vifs->len; i++)
+    names[i] = hv_qemu_default_tap_name (spec, i);
+  return names;
+}
+
+static GStrv
+build_command (HvDomain               *self,
+               const HvDomainRuntime  *runtime,
+               GPtrArray              *notices,
+               GError                **error)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) command = NULL;
+  HvQemuOptions options;
+
+  hv_qemu_options_init (&options);
+  options.binary = runtime->qemu_binary;
+  options.run_dir = self->run_dir;
+  options.accel = runtime->accel;
+  options.tb_size_mib = runtime->tb_size_mib;
+  options.net_mode = runtime->net_mode;
+  options.tap_names = (const char * const *) self->tap_names;
+  options.strict = TRUE;
+
+  command = hv_qemu_command_build (self->spec, &options, notices, error);
+  if (command == NULL)
+    return NULL;
+  for (guint i = 0; command[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (command[i]));
+  /* QEMU answers only once the guest is set up, and then lives on without us. */
+  g_ptr_array_add (argv, g_strdup ("-daemonize"));
+  g_ptr_array_add (argv, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+}
+
+static gboolean
+prepare_start (HvDomain               *self,
+               const HvDomainRuntime  *runtime,
+               GPtrArray              *notices,
+               GError                **error)
+{
+  g_autoptr(HvConfig) config = NULL;
+  g_autofree char *live_path = NULL;
+
+  config = hv_config_new_from_file (self->config_path, error);
+  if (config == NULL)
+    return FALSE;
+  self->spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_STRICT_FILES, error);
+  if (self->spec == NULL)
+    return FALSE;
+  if (notices != NULL)
+    for (guint i = 0; i < self->spec->notices->len; i++)
+      g_ptr_array_add (notices, g_strdup (g_ptr_array_index (self->spec->notices, i)));
+  if (runtime->net_mode == HV_QEMU_NET_TAP)
+    {
+      if (!check_bridges (self->spec, error))
+        return FALSE;
+      self->tap_names = tap_names_for (self->spec);
+    }
+  if (!write_generated_macs (config, self->spec, self->config_path, error))
+    return FALSE;
+  if (!make_run_folder (self, error))
+    return FALSE;
+  live_path = g_build_filename (self->run_dir, LIVE_CONFIG_FILE, NULL);
+  return hv_config_save (config, live_path, error);
+}
+
+void
+hv_domain_start_async (HvDomain              *self,
+                       gint64                 id,
+                       const HvDomainRuntime *runtime,
+                       GPtrArray             *notices,
+                       GCancellable          *cancellable,
+                       GAsyncReadyCallback    callback,
+                       gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_auto(GStrv) argv = NULL;
+  StartData *data;
+  GError *error = NULL;
+
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_return_if_fail (id > 0 && runtime != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_domain_start_async);
+  data = g_new0 (StartData, 1);
+  data->runtime = *runtime;
+  g_task_set_task_data (task, data, (GDestroyNotify) start_data_free);
+
+  if (self->state != HV_DOMAIN_STATE_SHUTOFF)
+    {
+      g_task_return_new_error (task, HV_DOMAIN_ERROR,
+                               self->state == HV_DOMAIN_STATE_STARTING || self->state == HV_DOMAIN_STATE_DYING
+                                 ? HV_DOMAIN_ERROR_BUSY : HV_DOMAIN_ERROR_ALREADY_RUNNING,
+                               _("Domain %s is %s already."), self->name,
+                               hv_domain_state_to_string (self->state));
+      return;
+    }
+  self->state = HV_DOMAIN_STATE_STARTING;
+  self->id = id;
+
+  if (!prepare_start (self, runtime, notices, &error) ||
+      (argv = build_command (self, runtime, notices, &error)) == NULL)
+    {
+      start_failed (g_steal_pointer (&task), error);
+      return;
+    }
+  data->qemu_binary = g_strdup (argv[0]);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
+  data->qemu = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
+  if (data->qemu == NULL)
+    {
+      g_prefix_error (&error, _("QEMU could not start %s: "), self->name);
+      start_failed (g_steal_pointer (&task), error);
+      return;
+    }
+  g_debug ("domain %s: starting %s", self->name, argv[0]);
+  g_subprocess_communicate_utf8_async (data->qemu, NULL, NULL, on_qemu_daemonized, g_steal_pointer (&task));
+}
+
+gboolean
+hv_domain_start_finish (HvDomain      *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Reattaching */
+
+typedef struct {
+  guint tries;
+} ReattachData;
+
+static void reattach_connect (GTask *task);
+
+static void
+reattach_failed (GTask  *task,
+                 GError *error)
+{
+  HvDomain *self = g_task_get_source_object (task);
+
+  forget_process (self);
+  g_clear_pointer (&self->spec, hv_domain_spec_free);
+  g_clear_pointer (&self->tap_names, g_strfreev);
+  self->id = 0;
+  self->state = HV_DOMAIN_STATE_SHUTOFF;
+  g_task_return_error (task, error);
+}
+
+static void
+on_reattach_status (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HvDomain *self = g_task_get_source_object (task);
+  g_autoptr(JsonNode) status = NULL;
+  GError *error = NULL;
+
+  status = hv_qmp_execute_finish (HV_QMP (source), result, &error);
+  if (status == NULL)
+    {
+      reattach_failed (task, error);
+      return;
+    }
+  set_state (self, state_from_qmp_status (status), "reattached");
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+retry_reattach (gpointer user_data)
+{
+  reattach_connect (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_reattach_connected (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HvDomain *self = g_task_get_source_object (task);
+  ReattachData *data = g_task_get_task_data (task);
+  g_autoptr(HvQmp) qmp = NULL;
+  GError *error = NULL;
+
+  qmp = hv_qmp_connect_finish (result, &error);
+  if (qmp == NULL)
+    {
+      if (++data->tries < REATTACH_TRIES && pid_is_our_qemu (self->pid, self->pid_start_ticks))
+        {
+          g_clear_error (&error);
+          g_timeout_add (REATTACH_WAIT_MS, retry_reattach, g_steal_pointer (&task));
+          return;
+        }
+      reattach_failed (task, error);
+      return;
+    }
+  adopt_qmp (self, qmp);
+  hv_qmp_execute_async (qmp, "query-status", NULL, NULL, on_reattach_status, g_steal_pointer (&task));
+}
+
+static void
+reattach_connect (GTask *task)
+{
+  HvDomain *self = g_task_get_source_object (task);
+  g_autofree char *qmp_path = hv_domain_dup_socket_path (self, "qmp.sock");
+
+  hv_qmp_connect_async (qmp_path, g_task_get_cancellable (task), on_reattach_connected, task);
+}
+
+static gboolean
+read_record (HvDomain  *self,
+             GError   **error)
+{
+  g_autofree char *path = g_build_filename (self->run_dir, RECORD_FILE, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *record;
+  JsonArray *tap_array;
+
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER, _("%s is not a run record"), path);
+      return FALSE;
+    }
+  record = json_node_get_object (json_parser_get_root (parser));
+  self->id = json_object_get_int_member_with_default (record, "id", 0);
+  self->pid = (GPid) json_object_get_int_member_with_default (record, "pid", 0);
+  self->pid_start_ticks = (guint64) json_object_get_int_member_with_default (record, "pid_start", 0);
+  tap_array = domus_json_object_get_array (record, "taps");
+  for (guint i = 0; tap_array != NULL && i < json_array_get_length (tap_array); i++)
+    g_ptr_array_add (taps, g_strdup (json_array_get_string_element (tap_array, i)));
+  if (taps->len > 0)
+    {
+      g_ptr_array_add (taps, NULL);
+      self->tap_names = (GStrv) g_ptr_array_free (g_steal_pointer (&taps), FALSE);
+    }
+  if (self->id <= 0 || self->pid <= 0)
+    {
+      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER,
+                   _("%s records no domain id or process"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+hv_domain_reattach_async (HvDomain            *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(HvConfig) config = NULL;
+  g_autofree char *live_path = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (HV_IS_DOMAIN (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_domain_reattach_async);
+  g_task_set_task_data (task, g_new0 (ReattachData, 1), g_free);
+
+  if (self->state != HV_DOMAIN_STATE_SHUTOFF)
+    {
+      g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_BUSY,
+                               _("Domain %s is %s already."), self->name,
+                               hv_domain_state_to_string (self->state));
+      return;
+    }
+  self->state = HV_DOMAIN_STATE_STARTING;
+  if (!read_record (self, &error))
+    {
+      reattach_failed (g_steal_pointer (&task), error);
+      return;
+    }
+  if (!pid_is_our_qemu (self->pid, self->pid_start_ticks))
+    {
+      remove_run_folder (self->run_dir);
+      reattach_failed (g_steal_pointer (&task),
+                       g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
+                                    _("Domain %s (id %" PRId64 ") ended while no daemon watched it."),
+                                    self->name, self->id));
+      return;
+    }
+  /* The spec it runs with is the live copy: the file may have been edited since. */
+  live_path = g_build_filename (self->run_dir, LIVE_CONFIG_FILE, NULL);
+  config = hv_config_new_from_file (live_path, NULL);
+  if (config != NULL)
+    self->spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, NULL);
+  watch_if_child (self);
+  reattach_connect (g_steal_pointer (&task));
+}
+
+gboolean
+hv_domain_reattach_finish (HvDomain      *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Destroying */
+
+static gboolean
+on_kill_timeout (gpointer user_data)
+{
+  HvDomain *self = user_data;
+
+  if (!pid_is_our_qemu (self->pid, self->pid_start_ticks))
+    {
+      self->kill_timeout_id = 0;
+      begin_end (self);
+      return G_SOURCE_REMOVE;
+    }
+  /* quit was not enough (a wedged QEMU): SIGTERM, then SIGKILL. */
+  if (self->destroying)
+    {
+      g_debug ("domain %s: QEMU %d did not quit; sending SIGTERM then SIGKILL", self->name, self->pid);
+      kill (self->pid, self->gone_polls++ == 0 ? SIGTERM : SIGKILL);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_quit_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(JsonNode) reply = hv_qmp_execute_finish (HV_QMP (source), result, NULL);
+
+  /* Whether QEMU answered or just went away, the end arrives through "closed". */
+}
+
+void
+hv_domain_destroy_async (HvDomain            *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (HV_IS_DOMAIN (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_domain_destroy_async);
+
+  if (self->state == HV_DOMAIN_STATE_SHUTOFF || self->state == HV_DOMAIN_STATE_STARTING)
+    {
+      g_task_return_new_error (task, HV_DOMAIN_ERROR,
+                               self->state == HV_DOMAIN_STATE_SHUTOFF
+                                 ? HV_DOMAIN_ERROR_NOT_RUNNING : HV_DOMAIN_ERROR_BUSY,
+                               _("Domain %s is not running."), self->name);
+      return;
+    }
+  g_ptr_array_add (self->end_waiters, g_steal_pointer (&task));
+  if (self->destroying || self->ending)
+    return;
+
+  self->destroying = TRUE;
+  set_state (self, HV_DOMAIN_STATE_DYING, "destroying");
+  if (self->qmp != NULL && !hv_qmp_is_closed (self->qmp))
+    hv_qmp_execute_async (self->qmp, "quit", NULL, NULL, on_quit_sent, NULL);
+  else
+    kill (self->pid, SIGTERM);
+  self->gone_polls = 0;
+  self->kill_timeout_id = g_timeout_add (QUIT_GRACE_MS, on_kill_timeout, self);
+}
+
+gboolean
+hv_domain_destroy_finish (HvDomain      *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Commands */
+
+static void
+on_command_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonNode) reply = NULL;
+  GError *error = NULL;
+
+  reply = hv_qmp_execute_finish (HV_QMP (source), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+hv_domain_command_async (HvDomain            *self,
+                         HvDomainCommand      command,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  static const char * const qmp_commands[] = {
+    [HV_DOMAIN_COMMAND_SHUTDOWN] = "system_powerdown",
+    [HV_DOMAIN_COMMAND_PAUSE] = "stop",
+    [HV_DOMAIN_COMMAND_UNPAUSE] = "cont",
+    [HV_DOMAIN_COMMAND_REBOOT] = "system_reset",
+  };
+
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_return_if_fail (command < G_N_ELEMENTS (qmp_commands));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_domain_command_async);
+
+  if (self->qmp == NULL || self->state == HV_DOMAIN_STATE_STARTING ||
+      self->state == HV_DOMAIN_STATE_DYING)
+    {
+      g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
+                               _("Domain %s is not running."), self->name);
+      return;
+    }
+  hv_qmp_execute_async (self->qmp, qmp_commands[command], NULL, cancellable,
+                        on_command_done, g_steal_pointer (&task));
+}
+
+gboolean
+hv_domain_command_finish (HvDomain      *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The object */
+
+static void
+hv_domain_dispose (GObject *object)
+{
+  HvDomain *self = HV_DOMAIN (object);
+
+  /* The daemon going away leaves QEMU running: the next one reattaches. */
+  forget_process (self);
+  G_OBJECT_CLASS (hv_domain_parent_class)->dispose (object);
+}
+
+static void
+hv_domain_finalize (GObject *object)
+{
+  HvDomain *self = HV_DOMAIN (object);
+
+  g_free (self->name);
+  g_free (self->config_path);
+  g_free (self->run_dir);
+  g_free (self->shutdown_reason);
+  g_clear_pointer (&self->spec, hv_domain_spec_free);
+  g_strfreev (self->tap_names);
+  g_ptr_array_unref (self->end_waiters);
+  G_OBJECT_CLASS (hv_domain_parent_class)->finalize (object);
+}
+
+static void
+hv_domain_class_init (HvDomainClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hv_domain_dispose;
+  object_class->finalize = hv_domain_finalize;
+
+  signals[SIGNAL_STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[SIGNAL_ENDED] =
+    g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+}
+
+static void
+hv_domain_init (HvDomain *self)
+{
+  self->end_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+HvDomain *
+hv_domain_new (const char *name,
+               const char *config_path,
+               const char *run_dir)
+{
+  HvDomain *self;
+
+  g_return_val_if_fail (name != NULL && run_dir != NULL, NULL);
+
+  self = g_object_new (HV_TYPE_DOMAIN, NULL);
+  self->name = g_strdup (name);
+  self->config_path = g_strdup (config_path);
+  self->run_dir = g_strdup (run_dir);
+  return self;
+}
+
+const char *
+hv_domain_get_name (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), NULL);
+  return self->name;
+}
+
+const char *
+hv_domain_get_config_path (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), NULL);
+  return self->config_path;
+}
+
+void
+hv_domain_set_config_path (HvDomain   *self,
+                           const char *config_path)
+{
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_free (self->config_path);
+  self->config_path = g_strdup (config_path);
+}
+
+const char *
+hv_domain_get_run_dir (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), NULL);
+  return self->run_dir;
+}
+
+gint64
+hv_domain_get_id (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), 0);
+  return self->id;
+}
+
+HvDomainState
+hv_domain_get_state (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), HV_DOMAIN_STATE_SHUTOFF);
+  return self->state;
+}
+
+gboolean
+hv_domain_is_active (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), FALSE);
+  return self->state != HV_DOMAIN_STATE_SHUTOFF;
+}
+
+GPid
+hv_domain_get_pid (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), 0);
+  return self->pid;
+}
+
+HvQmp *
+hv_domain_get_qmp (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), NULL);
+  return self->qmp;
+}
+
+const HvDomainSpec *
+hv_domain_get_spec (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), NULL);
+  return self->spec;
+}
+
+const char * const *
+hv_domain_get_tap_names (HvDomain *self)
+{
+  g_return_val_if_fail (HV_IS_DOMAIN (self), NULL);
+  return (const char * const *) self->tap_names;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A host's domains: defining them in the config folder, numbering and starting them, taking them over. */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "hv-domain.h"
+#include "hv-paths.h"
+
+G_BEGIN_DECLS
+
+#define HV_TYPE_HOST (hv_host_get_type ())
+G_DECLARE_FINAL_TYPE (HvHost, hv_host, HV, HOST, GObject)
+
+/*
+ * Signals:
+ *   "domain-event" (HvDomain *domain, const char *reason)
+ *       a state change of a domain (its state-changed reasons), or "defined", "undefined",
+ *       "config-changed", "autostart-changed"
+ *
+ * Errors are HV_RPC_ERROR codes (no-such-domain, already-exists, already-running, not-running,
+ * invalid-params), HV_CONFIG_ERROR for configs, HV_DOMAIN_ERROR from starting and stopping.
+ */
+
+HvHost     *hv_host_new               (const HvPaths          *paths,
+                                       const HvDomainRuntime  *runtime);
+const HvDomainRuntime *hv_host_get_runtime (HvHost            *self);
+
+/* Takes over every QEMU the run folder records, then starts the autostart domains that are off. */
+void        hv_host_load_async        (HvHost                 *self,
+                                       GCancellable           *cancellable,
+                                       GAsyncReadyCallback     callback,
+                                       gpointer                user_data);
+gboolean    hv_host_load_finish       (HvHost                 *self,
+                                       GAsyncResult           *result,
+                                       GError                **error);
+void        hv_host_autostart         (HvHost                 *self);
+
+/* The active domains (starting, running, paused, ...), by id. Transfer container. */
+GPtrArray  *hv_host_dup_active        (HvHost                 *self);
+
+/* An active domain by name or id (as text), else a defined one by name. */
+HvDomain   *hv_host_lookup            (HvHost                 *self,
+                                       const char             *name_or_id,
+                                       GError                **error);
+
+gboolean    hv_host_get_autostart     (HvHost                 *self,
+                                       const char             *name);
+
+/* Parses and checks `text` (messages name `filename`) and writes NAME.cfg; returns the domain. */
+HvDomain   *hv_host_define            (HvHost                 *self,
+                                       const char             *text,
+                                       const char             *filename,
+                                       GError                **error);
+gboolean    hv_host_undefine          (HvHost                 *self,
+                                       const char             *name,
+                                       GError                **error);
+gboolean    hv_host_set_config        (HvHost                 *self,
+                                       const char             *name,
+                                       const char             *text,
+                                       GError                **error);
+/* Members: string, integer, boolean, array of strings, or null to remove. Returns the new text. */
+char       *hv_host_set_values        (HvHost                 *self,
+                                       const char             *name,
+                                       JsonObject             *values,
+                                       GError                **error);
+gboolean    hv_host_set_autostart     (HvHost                 *self,
+                                       const char             *name,
+                                       gboolean                autostart,
+                                       GError                **error);
+
+/* Starts a defined domain with the next id. */
+void        hv_host_start_async       (HvHost                 *self,
+                                       const char             *name,
+                                       GPtrArray              *notices,
+                                       GCancellable           *cancellable,
+                                       GAsyncReadyCallback     callback,
+                                       gpointer                user_data);
+HvDomain   *hv_host_start_finish      (HvHost                 *self,
+                                       GAsyncResult           *result,
+                                       GError                **error);
+
+/*
+ * xm create: defines the config (an identical definition is reused) and starts it. A start that
+ * fails takes back a definition this call made.
+ */
+void        hv_host_create_async      (HvHost                 *self,
+                                       const char             *text,
+                                       const char             *filename,
+                                       GPtrArray              *notices,
+                                       GCancellable           *cancellable,
+                                       GAsyncReadyCallback     callback,
+                                       gpointer                user_data);
+HvDomain   *hv_host_create_finish     (HvHost                 *self,
+                                       GAsyncResult           *result,
+                                       GError                **error);
+
+G_END_DECLS
