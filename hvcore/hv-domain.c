@@ -172,7 +172,8 @@ write_record (HvDomain  *self,
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
-  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+  /* A fresh file in a fresh folder, gone at the next boot anyway: no fsync in the start's path. */
+  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
     {
       g_prefix_error (error, _("Cannot write the run folder record: "));
       return FALSE;
@@ -731,6 +732,8 @@ prepare_start (HvDomain               *self,
 {
   g_autoptr(HvConfig) config = NULL;
   g_autofree char *live_path = NULL;
+  g_autofree char *live_text = NULL;
+  gsize live_length;
 
   config = hv_config_new_from_file (self->config_path, error);
   if (config == NULL)
@@ -752,7 +755,9 @@ prepare_start (HvDomain               *self,
   if (!make_run_folder (self, error))
     return FALSE;
   live_path = g_build_filename (self->run_dir, LIVE_CONFIG_FILE, NULL);
-  return hv_config_save (config, live_path, error);
+  live_text = hv_config_to_data (config, &live_length);
+  return g_file_set_contents_full (live_path, live_text, (gssize) live_length,
+                                   G_FILE_SET_CONTENTS_NONE, 0600, error);
 }
 
 void

@@ -81,7 +81,8 @@ take_next_id (HvHost *self)
   gint64 id = self->next_id++;
 
   text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", self->next_id);
-  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+  /* Losing it in a power cut costs nothing: ids start again at boot, as Xen's did. */
+  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error))
     g_warning ("cannot record the next domain id: %s", error->message);
   return id;
 }
@@ -658,6 +659,44 @@ start_restart (HvHost   *self,
   start_domain (self, domain, NULL, g_steal_pointer (&task));
 }
 
+/*
+ * The file a domain was created from, created again, is the same domain even though the first
+ * start wrote generated MACs into the stored copy: those are taken over before comparing.
+ */
+static gboolean
+same_definition (HvConfig           *stored,
+                 HvConfig           *given,
+                 const HvDomainSpec *given_spec)
+{
+  g_autoptr(HvDomainSpec) stored_spec = hv_domain_spec_new (stored, HV_DOMAIN_SPEC_FLAGS_NONE, NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(HvConfig) adjusted = NULL;
+  g_autofree char *text = NULL;
+
+  if (hv_config_equal (stored, given))
+    return TRUE;
+  if (stored_spec == NULL || stored_spec->vifs->len != given_spec->vifs->len)
+    return FALSE;
+
+  entries = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < given_spec->vifs->len; i++)
+    {
+      const HvVifSpec *vif = g_ptr_array_index (given_spec->vifs, i);
+      const HvVifSpec *stored_vif = g_ptr_array_index (stored_spec->vifs, i);
+
+      g_ptr_array_add (entries, vif->mac_generated
+                                  ? hv_domain_spec_vif_entry_with_mac (vif->entry, stored_vif->mac)
+                                  : g_strdup (vif->entry));
+    }
+  g_ptr_array_add (entries, NULL);
+  text = hv_config_to_data (given, NULL);
+  adjusted = hv_config_new_from_data (text, -1, hv_config_get_filename (given), NULL);
+  if (adjusted == NULL)
+    return FALSE;
+  hv_config_set_string_list (adjusted, "vif", (const char * const *) entries->pdata);
+  return hv_config_equal (stored, adjusted);
+}
+
 typedef struct {
   HvDomain *defined_here;  /* taken back when the start fails */
 } CreateData;
@@ -742,7 +781,7 @@ hv_host_create_async (HvHost              *self,
           return;
         }
       /* xm create of the file that defined it: just start it again. */
-      if (domain == NULL || current == NULL || !hv_config_equal (current, config))
+      if (domain == NULL || current == NULL || !same_definition (current, config, spec))
         {
           g_clear_error (&error);
           g_task_return_new_error (task, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
