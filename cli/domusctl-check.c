@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -10,6 +11,7 @@
 #include "hv-domain-spec.h"
 #include "hv-paths.h"
 #include "hv-qemu-command.h"
+#include "domusctl-client.h"
 #include "domusctl.h"
 
 static void
@@ -119,6 +121,52 @@ parse_network (const char    *text,
   return TRUE;
 }
 
+/* Sends the file to the daemon, which defines the domain and starts it. */
+static int
+create_on_daemon (DomusctlGlobals *globals,
+                  const char      *filename,
+                  gboolean         console)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) params = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *created;
+  const char *name;
+
+  if (!g_file_get_contents (filename, &text, NULL, &error))
+    return domusctl_fail_error (error);
+  if (!g_utf8_validate (text, -1, NULL))
+    return domusctl_fail (_("%s is not UTF-8 text"), filename);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "config");
+  json_builder_add_string_value (builder, text);
+  json_builder_set_member_name (builder, "filename");
+  json_builder_add_string_value (builder, filename);
+  json_builder_end_object (builder);
+  params = json_builder_get_root (builder);
+
+  result = domusctl_call (globals->connect_uri, "domain.create", params, &error);
+  if (result == NULL && g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED))
+    return domusctl_fail (_("%s; “domusctl create --dry-run %s” shows the QEMU command line without it"),
+                          error->message, filename);
+  if (result == NULL)
+    return domusctl_fail_error (error);
+
+  created = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
+  name = domusctl_object_get_string (created, "name", NULL);
+  if (name == NULL)
+    return domusctl_fail (_("the daemon sent an answer without the domain’s name"));
+  g_print (_("Started domain %s (id=%" PRId64 ")\n"), name,
+           domusctl_object_get_int (created, "id", -1));
+  if (console)
+    return domusctl_attach_console (globals, name);
+  return 0;
+}
+
 int
 domusctl_verb_create (DomusctlGlobals *globals,
                       int              argc,
@@ -177,19 +225,7 @@ domusctl_verb_create (DomusctlGlobals *globals,
   options.tb_size_mib = (guint) tb_size;
 
   if (!dry_run)
-    {
-      /* Validate first, so a broken file says so before the missing daemon does. */
-      spec = translate (argv[1], &options, run_dir != NULL ? run_dir : "/run/domus/check",
-                        NULL, NULL, &error);
-      if (spec == NULL)
-        {
-          g_printerr ("%s\n", error->message);
-          return 1;
-        }
-      return domusctl_fail (_("this version of domusd cannot start domains yet; "
-                              "“domusctl create --dry-run %s” shows the QEMU command line"),
-                            argv[1]);
-    }
+    return create_on_daemon (globals, argv[1], console);
 
   spec = translate (argv[1], &options, run_dir, &command, &notices, &error);
   if (spec == NULL)

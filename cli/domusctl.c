@@ -17,9 +17,22 @@ typedef struct {
 } DomusctlVerb;
 
 static const DomusctlVerb verbs[] = {
-  { "check",  domusctl_verb_check,  N_("Validate a domain configuration file") },
-  { "create", domusctl_verb_create, N_("Create a domain from a configuration file") },
-  { "list",   domusctl_verb_list,   N_("List domains, as xm list does") },
+  { "autostart", domusctl_verb_autostart, N_("Start a domain when the daemon starts, or not") },
+  { "check",     domusctl_verb_check,     N_("Validate a domain configuration file") },
+  { "config",    domusctl_verb_config,    N_("Show a domain’s configuration, or change values in it") },
+  { "console",   domusctl_verb_console,   N_("Attach to a domain’s serial console") },
+  { "create",    domusctl_verb_create,    N_("Create a domain from a configuration file") },
+  { "define",    domusctl_verb_define,    N_("Add a domain from a configuration file without starting it") },
+  { "destroy",   domusctl_verb_destroy,   N_("Stop a domain at once, as pulling its plug") },
+  { "image",     domusctl_verb_image,     N_("List, create, clone and delete disk images") },
+  { "list",      domusctl_verb_list,      N_("List domains, as xm list does") },
+  { "pause",     domusctl_verb_pause,     N_("Pause a running domain") },
+  { "reboot",    domusctl_verb_reboot,    N_("Reboot a domain") },
+  { "shutdown",  domusctl_verb_shutdown,  N_("Ask a domain to shut down (ACPI power button)") },
+  { "start",     domusctl_verb_start,     N_("Start a defined domain") },
+  { "top",       domusctl_verb_top,       N_("Show the domains’ load live, as xm top does") },
+  { "undefine",  domusctl_verb_undefine,  N_("Remove a domain’s configuration") },
+  { "unpause",   domusctl_verb_unpause,   N_("Resume a paused domain") },
 };
 
 static void
@@ -80,7 +93,7 @@ describe_verbs (void)
   GString *text = g_string_new (_("Commands:"));
 
   for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
-    g_string_append_printf (text, "\n  %-10s %s", verbs[i].name, _(verbs[i].summary));
+    g_string_append_printf (text, "\n  %-11s %s", verbs[i].name, _(verbs[i].summary));
   g_string_append_printf (text, "\n\n%s", _("Run “domusctl COMMAND --help” for a command’s options."));
   return g_string_free (text, FALSE);
 }

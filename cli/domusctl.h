@@ -28,9 +28,25 @@ gboolean domusctl_parse_options (GOptionContext *context,
                                  int            *argc,
                                  char         ***argv);
 
-/* Verbs (one file each: domusctl-VERB.c). */
-int domusctl_verb_check  (DomusctlGlobals *globals, int argc, char **argv);
-int domusctl_verb_create (DomusctlGlobals *globals, int argc, char **argv);
-int domusctl_verb_list   (DomusctlGlobals *globals, int argc, char **argv);
+/* Copies the domain's serial console to and from the terminal until it ends (domusctl-console.c). */
+int domusctl_attach_console (DomusctlGlobals *globals, const char *name);
+
+/* Verbs (one file per verb or family: domusctl-VERB.c). */
+int domusctl_verb_autostart (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_check     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_config    (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_console   (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_create    (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_define    (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_destroy   (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_image     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_list      (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_pause     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_reboot    (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_shutdown  (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_start     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_top       (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_undefine  (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_unpause   (DomusctlGlobals *globals, int argc, char **argv);
 
 G_END_DECLS

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* domusctl's side of the daemon protocol: blocking calls for one-shot verbs, a kept connection for the rest. */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "domus-connection.h"
+
+G_BEGIN_DECLS
+
+/* Long enough for a loaded host; short enough that a wedged daemon does not hang scripts. */
+#define DOMUSCTL_ANSWER_TIMEOUT_SECONDS 30
+
+typedef struct _DomusctlClient DomusctlClient;
+
+/*
+ * Connects to the daemon at uri (NULL: the session daemon), running the default
+ * main context until it answers. Fails with one sentence naming the address.
+ */
+DomusctlClient  *domusctl_client_open           (const char     *uri,
+                                                 GError        **error);
+void             domusctl_client_free           (DomusctlClient *client);
+DomusConnection *domusctl_client_get_connection (DomusctlClient *client);
+/* The address spelled out, for messages. */
+const char      *domusctl_client_get_uri        (DomusctlClient *client);
+
+/*
+ * Calls method and runs the default main context until the answer comes (so
+ * notifications are delivered meanwhile). timeout_seconds 0 waits as long as it
+ * takes. params: an object or NULL (not consumed). Returns the result.
+ */
+JsonNode        *domusctl_client_call           (DomusctlClient *client,
+                                                 const char     *method,
+                                                 JsonNode       *params,
+                                                 guint           timeout_seconds,
+                                                 GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomusctlClient, domusctl_client_free)
+
+/* Connect, call, close: the whole life of most verbs. Waits DOMUSCTL_ANSWER_TIMEOUT_SECONDS. */
+JsonNode        *domusctl_call                  (const char     *uri,
+                                                 const char     *method,
+                                                 JsonNode       *params,
+                                                 GError        **error);
+
+/* {"name": name}, the params of most domain.* methods. */
+JsonNode        *domusctl_name_params           (const char     *name);
+
+/* A result's member, or NULL when the result is no object or lacks it. */
+JsonNode        *domusctl_result_member         (JsonNode       *result,
+                                                 const char     *member);
+/* An integer member, or fallback when absent, null or not a number. */
+gint64           domusctl_object_get_int        (JsonObject     *object,
+                                                 const char     *member,
+                                                 gint64          fallback);
+/* A string member, or fallback when absent, null or not a string. */
+const char      *domusctl_object_get_string     (JsonObject     *object,
+                                                 const char     *member,
+                                                 const char     *fallback);
+/* A number member (integer or double), or fallback. */
+double           domusctl_object_get_double     (JsonObject     *object,
+                                                 const char     *member,
+                                                 double          fallback);
+
+G_END_DECLS

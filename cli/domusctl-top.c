@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* domusctl top: a table of the domains' load redrawn on every stats sample, as xm top (xentop). */
+
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <termios.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "domusctl-client.h"
+#include "domusctl.h"
+
+#define CLEAR_SCREEN "\033[H\033[2J"
+
+typedef struct {
+  DomusctlClient *client;
+  GMainLoop      *loop;
+  GCancellable   *cancellable;
+  gboolean        batch;
+  int             iterations;   /* tables to print; 0: until told to stop */
+  int             printed;
+  gint64          every;        /* print one sample in so many */
+  gint64          seen;
+  JsonNode       *waiting;      /* the sample to draw once the domain list is in */
+  gboolean        listing;      /* a domain.list is outstanding */
+  int             status;
+  GError         *error;
+  guint           stdin_watch;
+  gboolean        raw;
+  struct termios  saved;
+} Top;
+
+static void
+top_stop (Top    *top,
+          int     status,
+          GError *error)
+{
+  if (top->error == NULL && error != NULL)
+    top->error = g_error_copy (error);
+  if (top->status == 0)
+    top->status = status;
+  g_main_loop_quit (top->loop);
+}
+
+/* Domain name → its entry in domain.list, for the flags and vcpus a sample does not carry. */
+static GHashTable *
+index_domains (JsonNode *list_result)
+{
+  GHashTable *by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonNode *domains = domusctl_result_member (list_result, "domains");
+  JsonArray *array = domains != NULL && JSON_NODE_HOLDS_ARRAY (domains) ? json_node_get_array (domains) : NULL;
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      const char *name;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      name = domusctl_object_get_string (json_node_get_object (node), "name", NULL);
+      if (name != NULL)
+        g_hash_table_insert (by_name, (gpointer) name, json_node_get_object (node));
+    }
+  return by_name;
+}
+
+static void
+append_kib_or_na (GString    *line,
+                  JsonObject *object,
+                  const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    g_string_append_printf (line, " %8s", "n/a");
+  else
+    g_string_append_printf (line, " %8" PRId64, json_node_get_int (node) / 1024);
+}
+
+static void
+append_count_or_na (GString    *line,
+                    JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    g_string_append_printf (line, " %8s", "n/a");
+  else
+    g_string_append_printf (line, " %8" PRId64, json_node_get_int (node));
+}
+
+static double
+percent (double part,
+         double whole)
+{
+  return whole > 0 ? 100.0 * part / whole : 0.0;
+}
+
+/* The host's own row, from the sample's host part and Domain-0's list entry. */
+static void
+append_host_row (GString    *table,
+                 JsonObject *host,
+                 JsonObject *domain0)
+{
+  gint64 total = domusctl_object_get_int (host, "memory_mib", 0);
+  gint64 used = domusctl_object_get_int (host, "memory_used_mib", 0);
+
+  g_string_append_printf (table, "%10s %6s %10" PRId64 " %6.1f %10" PRId64 " %6.1f %6" PRId64,
+                          "Domain-0", domusctl_object_get_string (domain0, "flags", "r-----"),
+                          (gint64) domusctl_object_get_double (domain0, "cpu_time", 0.0),
+                          domusctl_object_get_double (host, "cpu_percent", 0.0),
+                          used * 1024, percent (used, total),
+                          domusctl_object_get_int (domain0, "vcpus", 0));
+  g_string_append_printf (table, " %8s %8s %8s %8s\n", "n/a", "n/a", "n/a", "n/a");
+}
+
+static void
+append_domain_row (GString    *table,
+                   JsonObject *domain,
+                   JsonObject *listed,
+                   gint64      host_memory_mib)
+{
+  gint64 memory = domusctl_object_get_int (domain, "memory_mib", 0);
+  g_autofree char *vcpus = listed != NULL && domusctl_object_get_int (listed, "vcpus", -1) >= 0
+    ? g_strdup_printf ("%" PRId64, domusctl_object_get_int (listed, "vcpus", 0)) : g_strdup ("?");
+
+  g_string_append_printf (table, "%10s %6s %10" PRId64 " %6.1f %10" PRId64 " %6.1f %6s",
+                          domusctl_object_get_string (domain, "name", "?"),
+                          domusctl_object_get_string (listed, "flags", "------"),
+                          domusctl_object_get_int (domain, "cpu_time_ns", 0) / 1000000000,
+                          domusctl_object_get_double (domain, "cpu_percent", 0.0),
+                          memory * 1024, percent (memory, host_memory_mib), vcpus);
+  append_kib_or_na (table, domain, "net_tx_bytes");
+  append_kib_or_na (table, domain, "net_rx_bytes");
+  append_count_or_na (table, domain, "disk_rd_ops");
+  append_count_or_na (table, domain, "disk_wr_ops");
+  g_string_append_c (table, '\n');
+}
+
+static void
+count_states (GHashTable *listed,
+              guint       counts[6])
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, listed);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const char *flags = domusctl_object_get_string (value, "flags", "");
+
+      for (guint i = 0; i < 6 && flags[i] != '\0'; i++)
+        if (flags[i] != '-')
+          counts[i]++;
+    }
+}
+
+static char *
+render (JsonObject *sample,
+        JsonNode   *list_result,
+        gboolean    batch)
+{
+  g_autoptr(GHashTable) listed = index_domains (list_result);
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *clock = NULL;
+  JsonObject *host = NULL;
+  JsonNode *node = json_object_get_member (sample, "host");
+  JsonNode *domains = json_object_get_member (sample, "domains");
+  JsonArray *array = domains != NULL && JSON_NODE_HOLDS_ARRAY (domains) ? json_node_get_array (domains) : NULL;
+  GString *table = g_string_new (batch ? "" : CLEAR_SCREEN);
+  guint counts[6] = { 0 };
+  gint64 total;
+  JsonArray *load = NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    host = json_node_get_object (node);
+  total = domusctl_object_get_int (host, "memory_mib", 0);
+  if (host != NULL && json_object_has_member (host, "load") &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (host, "load")))
+    load = json_object_get_array_member (host, "load");
+
+  when = g_date_time_new_from_unix_local (domusctl_object_get_int (sample, "time_us", 0) / G_USEC_PER_SEC);
+  clock = when != NULL ? g_date_time_format (when, "%H:%M:%S") : g_strdup ("--:--:--");
+  count_states (listed, counts);
+
+  g_string_append_printf (table, _("domusctl top - %s   load average: %.2f %.2f %.2f\n"), clock,
+                          load != NULL && json_array_get_length (load) > 0 ? json_array_get_double_element (load, 0) : 0.0,
+                          load != NULL && json_array_get_length (load) > 1 ? json_array_get_double_element (load, 1) : 0.0,
+                          load != NULL && json_array_get_length (load) > 2 ? json_array_get_double_element (load, 2) : 0.0);
+  g_string_append_printf (table, _("%u domains: %u running, %u blocked, %u paused, %u shutdown, %u crashed, %u dying\n"),
+                          g_hash_table_size (listed), counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+  g_string_append_printf (table, _("Mem: %" PRId64 "k total, %" PRId64 "k used\n\n"),
+                          total * 1024, domusctl_object_get_int (host, "memory_used_mib", 0) * 1024);
+
+  /* xentop's columns; not translated, as scripts read batch output. */
+  g_string_append_printf (table, "%10s %6s %10s %6s %10s %6s %6s %8s %8s %8s %8s\n",
+                          "NAME", "STATE", "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "VCPUS",
+                          "NETTX(k)", "NETRX(k)", "VBD_RD", "VBD_WR");
+  append_host_row (table, host, g_hash_table_lookup (listed, "Domain-0"));
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *domain;
+      const char *name;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      domain = json_node_get_object (element);
+      name = domusctl_object_get_string (domain, "name", "?");
+      if (g_strcmp0 (name, "Domain-0") == 0)
+        continue;
+      append_domain_row (table, domain, g_hash_table_lookup (listed, name), total);
+    }
+  if (batch)
+    g_string_append_c (table, '\n');
+  else
+    g_string_append (table, _("\nPress q to quit.\n"));
+  return g_string_free (table, FALSE);
+}
+
+static void list_domains (Top *top);
+
+static void
+on_listed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Top *top = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list_result = NULL;
+  g_autoptr(JsonNode) sample = NULL;
+  g_autofree char *text = NULL;
+
+  list_result = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+  top->listing = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (list_result == NULL)
+    {
+      top_stop (top, 1, error);
+      return;
+    }
+
+  sample = g_steal_pointer (&top->waiting);
+  if (sample == NULL || !JSON_NODE_HOLDS_OBJECT (sample))
+    return;
+  text = render (json_node_get_object (sample), list_result, top->batch);
+  fputs (text, stdout);
+  fflush (stdout);
+
+  top->printed++;
+  if (top->iterations > 0 && top->printed >= top->iterations)
+    top_stop (top, 0, NULL);
+}
+
+static void
+list_domains (Top *top)
+{
+  g_autoptr(JsonNode) params = json_from_string ("{\"all\": false}", NULL);
+
+  top->listing = TRUE;
+  domus_connection_call_async (domusctl_client_get_connection (top->client), "domain.list",
+                               params, top->cancellable, on_listed, top);
+}
+
+/* A sample to draw: the domain list is fetched for each, so states are as fresh as the numbers. */
+static void
+show_sample (Top      *top,
+             JsonNode *sample)
+{
+  g_clear_pointer (&top->waiting, json_node_unref);
+  top->waiting = json_node_copy (sample);
+  if (!top->listing)
+    list_domains (top);
+}
+
+static void
+on_sample (DomusConnection *connection,
+           const char      *method,
+           JsonNode        *params,
+           gpointer         user_data)
+{
+  Top *top = user_data;
+
+  if (top->seen++ % MAX (top->every, 1) != 0)
+    return;
+  show_sample (top, params);
+}
+
+static void
+on_closed (DomusConnection *connection,
+           GError          *reason,
+           gpointer         user_data)
+{
+  Top *top = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (reason != NULL)
+    error = g_error_new (DOMUS_ERROR, DOMUS_ERROR_CLOSED, _("the daemon closed the connection: %s"),
+                         reason->message);
+  else
+    error = g_error_new_literal (DOMUS_ERROR, DOMUS_ERROR_CLOSED, _("the daemon closed the connection"));
+  top_stop (top, 1, error);
+}
+
+static gboolean
+on_key (int          fd,
+        GIOCondition condition,
+        gpointer     user_data)
+{
+  Top *top = user_data;
+  char buffer[64];
+  ssize_t n;
+
+  do
+    n = read (fd, buffer, sizeof buffer);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    {
+      top->stdin_watch = 0;
+      return G_SOURCE_REMOVE;
+    }
+  for (ssize_t i = 0; i < n; i++)
+    if (buffer[i] == 'q' || buffer[i] == 'Q')
+      top_stop (top, 0, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  top_stop (user_data, 0, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+terminal_make_raw (Top *top)
+{
+  struct termios raw;
+
+  if (!isatty (STDIN_FILENO) || tcgetattr (STDIN_FILENO, &top->saved) != 0)
+    return;
+  raw = top->saved;
+  /* One key at a time without echo; Ctrl-C still interrupts. */
+  raw.c_lflag &= ~(ICANON | ECHO);
+  raw.c_cc[VMIN] = 1;
+  raw.c_cc[VTIME] = 0;
+  if (tcsetattr (STDIN_FILENO, TCSAFLUSH, &raw) == 0)
+    top->raw = TRUE;
+}
+
+static JsonNode *
+subscribe_params (gboolean enable)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "enable");
+  json_builder_add_boolean_value (builder, enable);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* The newest sample of the daemon's ring, so an interactive top draws at once. */
+static void
+show_latest (Top *top)
+{
+  g_autoptr(JsonNode) ring = domusctl_client_call (top->client, "stats.get", NULL,
+                                                   DOMUSCTL_ANSWER_TIMEOUT_SECONDS, NULL);
+  JsonNode *samples = domusctl_result_member (ring, "samples");
+  JsonArray *array;
+
+  if (samples == NULL || !JSON_NODE_HOLDS_ARRAY (samples))
+    return;
+  array = json_node_get_array (samples);
+  if (json_array_get_length (array) > 0)
+    show_sample (top, json_array_get_element (array, json_array_get_length (array) - 1));
+}
+
+int
+domusctl_verb_top (DomusctlGlobals *globals,
+                   int              argc,
+                   char           **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  g_autoptr(JsonNode) params = NULL;
+  g_autoptr(JsonNode) subscribed = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  gboolean batch = FALSE;
+  int iterations = 0;
+  double delay = 0.0;
+  gint64 interval_ms;
+  guint signal_ids[3];
+  Top top = { 0 };
+  const GOptionEntry entries[] = {
+    { "batch", 'b', 0, G_OPTION_ARG_NONE, &batch,
+      N_("Print plain tables one after another, for scripts and logs"), NULL },
+    { "iterations", 'n', 0, G_OPTION_ARG_INT, &iterations,
+      N_("Stop after this many tables"), N_("N") },
+    { "delay", 'd', 0, G_OPTION_ARG_DOUBLE, &delay,
+      N_("Seconds between tables (default: every sample the daemon takes)"), N_("SECONDS") },
+    { NULL }
+  };
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                _("Show the domains’ processor, memory, network and disk load, "
+                                  "redrawn on every sample the daemon takes, as xm top does. "
+                                  "Press q to quit."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!domusctl_parse_options (context, &argc, &argv))
+    return 2;
+  if (argc > 1)
+    return domusctl_usage_error (_("top takes no arguments (got “%s”)"), argv[1]);
+  if (iterations < 0)
+    return domusctl_usage_error (_("--iterations must be a positive number, not %d"), iterations);
+  if (!(delay >= 0 && delay <= 86400))
+    return domusctl_usage_error (_("--delay must be a number of seconds"));
+
+  client = domusctl_client_open (globals->connect_uri, &error);
+  if (client == NULL)
+    return domusctl_fail_error (error);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  cancellable = g_cancellable_new ();
+  top.client = client;
+  top.loop = loop;
+  top.cancellable = cancellable;
+  top.batch = batch;
+  top.iterations = iterations;
+  top.every = 1;
+  g_signal_connect (domusctl_client_get_connection (client), "notification::stats.sample",
+                    G_CALLBACK (on_sample), &top);
+  g_signal_connect (domusctl_client_get_connection (client), "closed", G_CALLBACK (on_closed), &top);
+
+  params = subscribe_params (TRUE);
+  subscribed = domusctl_client_call (client, "stats.subscribe", params,
+                                     DOMUSCTL_ANSWER_TIMEOUT_SECONDS, &error);
+  if (subscribed == NULL)
+    {
+      g_signal_handlers_disconnect_by_data (domusctl_client_get_connection (client), &top);
+      return domusctl_fail_error (error);
+    }
+  interval_ms = JSON_NODE_HOLDS_OBJECT (subscribed)
+    ? domusctl_object_get_int (json_node_get_object (subscribed), "interval_ms", 1000) : 1000;
+  if (delay > 0 && interval_ms > 0)
+    top.every = MAX (1, (gint64) (delay * 1000.0 / interval_ms + 0.5));
+
+  if (!batch)
+    {
+      terminal_make_raw (&top);
+      top.stdin_watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_key, &top);
+      show_latest (&top);
+    }
+  signal_ids[0] = g_unix_signal_add (SIGINT, on_signal, &top);
+  signal_ids[1] = g_unix_signal_add (SIGTERM, on_signal, &top);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, on_signal, &top);
+
+  if (top.error == NULL && (top.iterations == 0 || top.printed < top.iterations))
+    g_main_loop_run (loop);
+
+  if (top.raw)
+    tcsetattr (STDIN_FILENO, TCSAFLUSH, &top.saved);
+  for (gsize i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
+  g_clear_handle_id (&top.stdin_watch, g_source_remove);
+  g_cancellable_cancel (cancellable);
+  g_signal_handlers_disconnect_by_data (domusctl_client_get_connection (client), &top);
+  g_clear_pointer (&top.waiting, json_node_unref);
+  /* Let the cancelled list call report back before its Top goes away. */
+  while (top.listing)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (top.error != NULL)
+    {
+      int status = domusctl_fail_error (top.error);
+      g_error_free (top.error);
+      return status;
+    }
+  return top.status;
+}
