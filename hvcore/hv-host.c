@@ -766,6 +766,16 @@ hv_host_create_async (HvHost              *self,
       g_task_return_error (task, error);
       return;
     }
+  /* Missing files are reported against the file the user gave, before anything is defined. */
+  {
+    g_autoptr(HvDomainSpec) strict = hv_domain_spec_new (config, HV_DOMAIN_SPEC_STRICT_FILES, &error);
+
+    if (strict == NULL)
+      {
+        g_task_return_error (task, error);
+        return;
+      }
+  }
 
   existing = hv_defined_find (self->paths->config_dir, spec->name);
   if (existing != NULL)
