@@ -178,7 +178,7 @@ def wait_serial(root, name, predicate, timeout=60.0):
 
 
 def main():
-    tap = Tap(26)
+    tap = Tap(27)
     root = make_temp_dir("domus-domains-")
     started_pids = set()
     daemon = None
@@ -222,6 +222,11 @@ def main():
         tap.ok(sample is not None and any(d["name"] == "alpha" for d in sample["params"]["domains"]),
                "stats.subscribe: stats.sample notifications arrive")
         c.result("stats.subscribe", enable=False)
+        too_fast = c.call("stats.set_interval", interval_ms=50)
+        c.result("stats.set_interval", interval_ms=300)
+        tap.ok(too_fast.get("error", {}).get("data", {}).get("kind") == "invalid-params"
+               and c.result("stats.get")["interval_ms"] == 300,
+               "stats.set_interval takes 100..60000 ms and refuses the rest", json.dumps(too_fast))
 
         # Pause and unpause.
         c.result("domain.pause", name="alpha")
