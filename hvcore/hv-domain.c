@@ -464,29 +464,43 @@ start_data_free (StartData *data)
   g_free (data);
 }
 
-/* Nothing may stay behind a start that failed: no QEMU, no run folder, no half a domain. */
 static void
-start_failed (GTask  *task,
-              GError *error)
+reset_to_shutoff (HvDomain *self)
 {
-  HvDomain *self = g_task_get_source_object (task);
-  StartData *data = g_task_get_task_data (task);
-
-  if (data->qemu_started && self->pid > 0 && pid_is_our_qemu (self->pid, self->pid_start_ticks))
-    kill (self->pid, SIGKILL);
   forget_process (self);
-  remove_run_folder (self->run_dir);
   g_clear_pointer (&self->spec, hv_domain_spec_free);
   g_clear_pointer (&self->tap_names, g_strfreev);
   self->id = 0;
   self->state = HV_DOMAIN_STATE_SHUTOFF;
+}
+
+/*
+ * Nothing may stay behind a start that failed: no QEMU, no run folder, no half a domain.
+ * A reattach that failed leaves the QEMU alone: it is not ours to end.
+ */
+static void
+give_up (GTask  *task,
+         GError *error)
+{
+  HvDomain *self = g_task_get_source_object (task);
+
+  if (g_task_get_source_tag (task) == hv_domain_start_async)
+    {
+      StartData *data = g_task_get_task_data (task);
+
+      if (data->qemu_started && self->pid > 0 && pid_is_our_qemu (self->pid, self->pid_start_ticks))
+        kill (self->pid, SIGKILL);
+      remove_run_folder (self->run_dir);
+    }
+  reset_to_shutoff (self);
   g_task_return_error (task, error);
 }
 
+/* The last step of a start or a reattach: what QEMU is doing now. */
 static void
-on_started_status (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_first_status (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   HvDomain *self = g_task_get_source_object (task);
@@ -496,10 +510,11 @@ on_started_status (GObject      *source,
   status = hv_qmp_execute_finish (HV_QMP (source), result, &error);
   if (status == NULL)
     {
-      start_failed (task, error);
+      give_up (task, error);
       return;
     }
-  set_state (self, state_from_qmp_status (status), "started");
+  set_state (self, state_from_qmp_status (status),
+             g_task_get_source_tag (task) == hv_domain_start_async ? "started" : "reattached");
   g_task_return_boolean (task, TRUE);
 }
 
@@ -516,11 +531,11 @@ on_start_qmp_connected (GObject      *source,
   qmp = hv_qmp_connect_finish (result, &error);
   if (qmp == NULL)
     {
-      start_failed (task, error);
+      give_up (task, error);
       return;
     }
   adopt_qmp (self, qmp);
-  hv_qmp_execute_async (qmp, "query-status", NULL, NULL, on_started_status, g_steal_pointer (&task));
+  hv_qmp_execute_async (qmp, "query-status", NULL, NULL, on_first_status, g_steal_pointer (&task));
 }
 
 /* The system daemon's taps: QEMU made them; they join their bridges and come up. */
@@ -593,7 +608,7 @@ on_qemu_daemonized (GObject      *source,
 
   if (!g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, NULL, &stderr_text, &error))
     {
-      start_failed (task, error);
+      give_up (task, error);
       return;
     }
   /* The foreground QEMU exits once the guest is set up, non-zero when it could not be. */
@@ -602,14 +617,14 @@ on_qemu_daemonized (GObject      *source,
       g_autofree char *message = qemu_message (stderr_text, data->qemu_binary);
 
       data->qemu_started = read_pid_file (self->run_dir, &self->pid, NULL);
-      start_failed (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_QEMU,
+      give_up (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_QEMU,
                                        _("QEMU could not start %s: %s"), self->name, message));
       return;
     }
   data->qemu_started = TRUE;
   if (!read_pid_file (self->run_dir, &self->pid, &error))
     {
-      start_failed (task, error);
+      give_up (task, error);
       return;
     }
   if (hv_proc_stats_read_process (self->pid, &stats))
@@ -618,7 +633,7 @@ on_qemu_daemonized (GObject      *source,
 
   if (!write_record (self, &error) || !attach_taps (self, &error))
     {
-      start_failed (task, error);
+      give_up (task, error);
       return;
     }
 
@@ -799,7 +814,7 @@ hv_domain_start_async (HvDomain              *self,
   if (!prepare_start (self, runtime, notices, &error) ||
       (argv = build_command (self, runtime, notices, &error)) == NULL)
     {
-      start_failed (g_steal_pointer (&task), error);
+      give_up (task, error);
       return;
     }
   data->qemu_binary = g_strdup (argv[0]);
@@ -811,7 +826,7 @@ hv_domain_start_async (HvDomain              *self,
   if (data->qemu == NULL)
     {
       g_prefix_error (&error, _("QEMU could not start %s: "), self->name);
-      start_failed (g_steal_pointer (&task), error);
+      give_up (task, error);
       return;
     }
   g_debug ("domain %s: starting %s", self->name, argv[0]);
@@ -834,40 +849,6 @@ typedef struct {
 } ReattachData;
 
 static void reattach_connect (GTask *task);
-
-static void
-reattach_failed (GTask  *task,
-                 GError *error)
-{
-  HvDomain *self = g_task_get_source_object (task);
-
-  forget_process (self);
-  g_clear_pointer (&self->spec, hv_domain_spec_free);
-  g_clear_pointer (&self->tap_names, g_strfreev);
-  self->id = 0;
-  self->state = HV_DOMAIN_STATE_SHUTOFF;
-  g_task_return_error (task, error);
-}
-
-static void
-on_reattach_status (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  HvDomain *self = g_task_get_source_object (task);
-  g_autoptr(JsonNode) status = NULL;
-  GError *error = NULL;
-
-  status = hv_qmp_execute_finish (HV_QMP (source), result, &error);
-  if (status == NULL)
-    {
-      reattach_failed (task, error);
-      return;
-    }
-  set_state (self, state_from_qmp_status (status), "reattached");
-  g_task_return_boolean (task, TRUE);
-}
 
 static gboolean
 retry_reattach (gpointer user_data)
@@ -896,11 +877,11 @@ on_reattach_connected (GObject      *source,
           g_timeout_add (REATTACH_WAIT_MS, retry_reattach, g_steal_pointer (&task));
           return;
         }
-      reattach_failed (task, error);
+      give_up (task, error);
       return;
     }
   adopt_qmp (self, qmp);
-  hv_qmp_execute_async (qmp, "query-status", NULL, NULL, on_reattach_status, g_steal_pointer (&task));
+  hv_qmp_execute_async (qmp, "query-status", NULL, NULL, on_first_status, g_steal_pointer (&task));
 }
 
 static void
@@ -977,16 +958,15 @@ hv_domain_reattach_async (HvDomain            *self,
   self->state = HV_DOMAIN_STATE_STARTING;
   if (!read_record (self, &error))
     {
-      reattach_failed (g_steal_pointer (&task), error);
+      give_up (task, error);
       return;
     }
   if (!pid_is_our_qemu (self->pid, self->pid_start_ticks))
     {
       remove_run_folder (self->run_dir);
-      reattach_failed (g_steal_pointer (&task),
-                       g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
-                                    _("Domain %s (id %" PRId64 ") ended while no daemon watched it."),
-                                    self->name, self->id));
+      give_up (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
+                                  _("Domain %s (id %" PRId64 ") ended while no daemon watched it."),
+                                  self->name, self->id));
       return;
     }
   /* The spec it runs with is the live copy: the file may have been edited since. */
