@@ -811,8 +811,10 @@ hv_domain_start_async (HvDomain              *self,
   self->state = HV_DOMAIN_STATE_STARTING;
   self->id = id;
 
+  /* Recorded before QEMU runs, so that a daemon dying meanwhile still leaves a way back. */
   if (!prepare_start (self, runtime, notices, &error) ||
-      (argv = build_command (self, runtime, notices, &error)) == NULL)
+      (argv = build_command (self, runtime, notices, &error)) == NULL ||
+      !write_record (self, &error))
     {
       give_up (task, error);
       return;
@@ -921,6 +923,14 @@ read_record (HvDomain  *self,
     {
       g_ptr_array_add (taps, NULL);
       self->tap_names = (GStrv) g_ptr_array_free (g_steal_pointer (&taps), FALSE);
+    }
+  /* A daemon that died while QEMU was starting recorded no pid yet; QEMU's pid file has it. */
+  if (self->pid <= 0 && read_pid_file (self->run_dir, &self->pid, NULL))
+    {
+      HvProcessStats stats;
+
+      if (hv_proc_stats_read_process (self->pid, &stats))
+        self->pid_start_ticks = stats.start_ticks;
     }
   if (self->id <= 0 || self->pid <= 0)
     {
