@@ -178,7 +178,7 @@ def wait_serial(root, name, predicate, timeout=60.0):
 
 
 def main():
-    tap = Tap(27)
+    tap = Tap(28)
     root = make_temp_dir("domus-domains-")
     started_pids = set()
     daemon = None
@@ -321,6 +321,21 @@ def main():
         tap.ok(unparsable.get("error", {}).get("data", {}).get("kind") == "invalid-config"
                and "broken.cfg:" in unparsable["error"]["message"],
                "an unparseable config names the file and line", json.dumps(unparsable))
+
+        # The image store refuses what it cannot do, and leaves nothing half-made.
+        made = c.result("image.create", name="base.qcow2", format="qcow2", size_bytes=64 * 1024 * 1024)
+        clone = c.result("image.clone", source="base.qcow2", name="copy.qcow2")
+        refusals = [c.call("image.create", name=n, format="raw", size_bytes=1024)
+                    for n in ("../escape", ".hidden", "a/b", "base.qcow2")]
+        no_source = c.call("image.clone", source="missing.img", name="never.img")
+        kinds = [r.get("error", {}).get("data", {}).get("kind") for r in refusals + [no_source]]
+        leftovers = sorted(os.listdir(os.path.join(root, "images")))
+        tap.ok(made["format"] == "qcow2" and made["size_bytes"] == 64 * 1024 * 1024
+               and clone["format"] == "qcow2" and clone["size_bytes"] == made["size_bytes"]
+               and kinds == ["invalid-params"] * 3 + ["already-exists", "no-such-image"]
+               and leftovers == ["base.qcow2", "copy.qcow2"],
+               "image.create/clone make what was asked; bad names, taken names and missing sources are refused",
+               json.dumps([made, clone, kinds, leftovers]))
 
         # Autostart and reattach across daemon restarts.
         c.result("domain.define", config=guest_config("auto"))
