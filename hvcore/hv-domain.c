@@ -326,9 +326,10 @@ finish_end (HvDomain *self)
   g_clear_pointer (&self->tap_names, g_strfreev);
   g_debug ("domain %s: ended (%s)", self->name, reason);
 
+  /* Before the signals: an "ended" handler may start the domain again at once. */
+  g_clear_pointer (&self->spec, hv_domain_spec_free);
   set_state (self, HV_DOMAIN_STATE_SHUTOFF, reason);
   g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason, (guint) action);
-  g_clear_pointer (&self->spec, hv_domain_spec_free);
 
   for (guint i = 0; i < waiters->len; i++)
     g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);

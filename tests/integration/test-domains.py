@@ -259,9 +259,11 @@ def main():
         crashed = c.wait_notification(event_is("alpha", "crashed"), 15)
         restarted = c.wait_notification(event_is("alpha", "started"), 30)
         started_pids.update(qemu_pids(root))
-        tap.ok(crashed is not None and restarted is not None and restarted["params"]["id"] == 2,
+        again = c.result("domain.get", name="alpha")
+        tap.ok(crashed is not None and restarted is not None and restarted["params"]["id"] == 2
+               and again["memory_mib"] == 128 and again["vcpus"] == 2,
                "a killed QEMU is reported crashed and on_crash=restart starts it again (id 2)",
-               json.dumps([old_pid["id"], crashed, restarted]))
+               json.dumps([old_pid["id"], crashed, restarted, again]))
 
         # Now the file says on_crash = destroy (read at that restart): a kill leaves it off.
         pid = qemu_pids(root)[0]
