@@ -10,36 +10,12 @@
 #include "domusctl-client.h"
 #include "domusctl.h"
 
-/* xm's six state flags: running, blocked, paused, shutdown, crashed, dying. */
-static const char *
-state_flags (const char *state)
-{
-  static const struct {
-    const char *state;
-    const char *flags;
-  } table[] = {
-    { "running",  "r-----" },
-    { "blocked",  "-b----" },
-    { "paused",   "--p---" },
-    { "shutdown", "---s--" },
-    { "crashed",  "----c-" },
-    { "dying",    "-----d" },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
-    if (g_strcmp0 (table[i].state, state) == 0)
-      return table[i].flags;
-  /* Defined but not running ("shutoff"), or a config that does not parse ("invalid"). */
-  return "------";
-}
-
 static void
 print_row (JsonObject *domain)
 {
   const char *name = json_object_get_string_member_with_default (domain, "name", "?");
-  const char *state = domusctl_object_get_string (domain, "state", NULL);
-  /* The daemon computes the flags; an older one sent the state alone. */
-  const char *flags = domusctl_object_get_string (domain, "flags", state_flags (state));
+  /* The daemon computes the flags; the first daemons, which ran no domain, sent none. */
+  const char *flags = domusctl_object_get_string (domain, "flags", "------");
   gint64 id = domusctl_object_get_int (domain, "id", -1);
   gint64 memory = domusctl_object_get_int (domain, "memory_mib", -1);
   gint64 vcpus = domusctl_object_get_int (domain, "vcpus", -1);
