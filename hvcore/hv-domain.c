@@ -284,7 +284,8 @@ end_reason (HvDomain *self)
     return "crashed";
   if (g_str_equal (qmp_reason, "guest-shutdown"))
     return "shutdown";
-  if (g_str_equal (qmp_reason, "guest-reset"))
+  /* With -no-reboot (on_reboot is not restart) a reset ends QEMU, whoever asked for it. */
+  if (g_str_equal (qmp_reason, "guest-reset") || g_str_equal (qmp_reason, "host-qmp-system-reset"))
     return "rebooted";
   if (g_str_equal (qmp_reason, "guest-panic"))
     return "crashed";
