@@ -173,7 +173,8 @@ handle_reply (HvQmp      *self,
   if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_INT64)
     return;
   key = json_node_get_int (id);
-  if (!g_hash_table_steal_extended (self->pending, &key, NULL, (gpointer *) &task))
+  if (key <= 0 || !g_hash_table_steal_extended (self->pending, GSIZE_TO_POINTER ((gsize) key),
+                                                 NULL, (gpointer *) &task))
     return;
   /* A caller that gave up already has its answer. */
   if (g_task_return_error_if_cancelled (task))
@@ -302,7 +303,7 @@ send_command (HvQmp      *self,
   json_object_set_int_member (object, "id", id);
   json_node_take_object (message, object);
 
-  g_hash_table_insert (self->pending, g_memdup2 (&id, sizeof id), task);
+  g_hash_table_insert (self->pending, GSIZE_TO_POINTER ((gsize) id), task);
   domus_json_stream_send (self->stream, message);
 }
 
@@ -492,7 +493,8 @@ hv_qmp_class_init (HvQmpClass *klass)
 static void
 hv_qmp_init (HvQmp *self)
 {
-  self->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  /* Ids are small positive numbers: they are their own keys. */
+  self->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->next_id = 1;
   self->phase = PHASE_GREETING;
 }
