@@ -12,7 +12,8 @@
 
 #include "hv-proc-stats.h"
 
-/* /proc/stat grows with the CPU count: 64 KiB holds hundreds of CPUs' lines; we need the first. */
+/* We read only the first part of /proc/stat (the summed "cpu" line) and /proc/meminfo
+   (the totals come first), so a page is enough however many CPUs the host has. */
 #define SMALL_FILE_SIZE 4096
 
 static long
@@ -91,14 +92,10 @@ hv_proc_stats_parse_stat (const char     *text,
         rest++;
       if (*rest == '\0')
         return FALSE;
+      /* Negative fields (priority, nice) wrap around: harmless, we read none of them. */
       fields[i] = g_ascii_strtoull (rest, &end, 10);
-      if (end == rest)
-        {
-          /* Negative numbers (priority, nice) parse as 0 for us: skip them. */
-          while (*rest != ' ' && *rest != '\0')
-            rest++;
-          continue;
-        }
+      if (end == rest || (*end != ' ' && *end != '\n' && *end != '\0'))
+        return FALSE;
       rest = end;
     }
   out->ppid = (GPid) fields[0];
@@ -124,6 +121,7 @@ hv_proc_stats_parse_host_cpu (const char  *text,
                               HvHostStats *out)
 {
   guint64 value[8] = { 0 };
+  guint n_values = 0;
   const char *p;
   char *end;
 
@@ -137,7 +135,11 @@ hv_proc_stats_parse_host_cpu (const char  *text,
       if (end == p)
         break;
       p = end;
+      n_values++;
     }
+  /* Every kernel since 2.6 gives at least eight; fewer than four says nothing. */
+  if (n_values < 4)
+    return FALSE;
   out->busy_ticks = value[0] + value[1] + value[2] + value[5] + value[6] + value[7];
   out->total_ticks = out->busy_ticks + value[3] + value[4];
   return TRUE;

@@ -120,9 +120,10 @@ hv_stats_sample_to_json (const HvStatsSample *sample)
 HvStatsRing *
 hv_stats_ring_new (guint capacity)
 {
-  HvStatsRing *ring = g_new0 (HvStatsRing, 1);
+  HvStatsRing *ring;
 
   g_return_val_if_fail (capacity > 0, NULL);
+  ring = g_new0 (HvStatsRing, 1);
   ring->capacity = capacity;
   ring->samples = g_new0 (HvStatsSample *, capacity);
   return ring;

@@ -6,12 +6,14 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "hv-proc-stats.h"
 #include "hv-qmp.h"
 
 typedef struct {
   char  *dir;
   char  *socket;
   GPid   pid;
+  guint64 start_ticks;   /* tells our QEMU from a later process with its pid */
   HvQmp *qmp;
 } Fixture;
 
@@ -106,6 +108,12 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->pid = (GPid) g_ascii_strtoll (text, NULL, 10);
   g_assert_cmpint (fixture->pid, >, 0);
+  {
+    HvProcessStats stats;
+
+    g_assert_true (hv_proc_stats_read_process (fixture->pid, &stats));
+    fixture->start_ticks = stats.start_ticks;
+  }
 
   fixture->qmp = connect_sync (fixture->socket, &error);
   g_assert_no_error (error);
@@ -116,8 +124,16 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->qmp);
-  /* Only the QEMU this test started, by its pid. */
-  kill (fixture->pid, SIGKILL);
+  /* Only the QEMU this test started, by its pid, and only while it is still that QEMU. */
+  {
+    HvProcessStats stats;
+
+    if (hv_proc_stats_read_process (fixture->pid, &stats) && stats.start_ticks == fixture->start_ticks)
+      {
+        kill (fixture->pid, SIGCONT);
+        kill (fixture->pid, SIGKILL);
+      }
+  }
   g_unlink (fixture->socket);
   {
     g_autofree char *pidfile = g_build_filename (fixture->dir, "qemu.pid", NULL);
@@ -208,12 +224,109 @@ test_events_and_close (Fixture       *fixture,
   while (!closed)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (hv_qmp_is_closed (fixture->qmp));
+  /* QEMU may answer the command after quit or go first: either an answer or CLOSED, nothing else. */
+  if (wait.error != NULL)
+    g_assert_error (wait.error, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED);
   g_clear_pointer (&wait.reply, json_node_unref);
   g_clear_error (&wait.error);
   wait.pending = 1;
   hv_qmp_execute_async (fixture->qmp, "query-status", NULL, NULL, on_executed, &wait);
   g_main_loop_run (wait.loop);
   g_assert_error (wait.error, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED);
+  g_clear_error (&wait.error);
+  g_main_loop_unref (wait.loop);
+}
+
+static void
+count_closed (HvQmp        *qmp,
+              const GError *error,
+              gpointer      user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+static void
+count_closed_without_error (HvQmp        *qmp,
+                            const GError *error,
+                            gpointer      user_data)
+{
+  g_assert_null (error);
+  count_closed (qmp, error, user_data);
+}
+
+/* Lets the main context run for `ms` milliseconds. */
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* QEMU dies with two commands unanswered: both fail as CLOSED, and "closed" comes once. */
+static void
+test_outstanding_when_qemu_dies (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  Wait first = { .loop = g_main_loop_new (NULL, FALSE), .pending = 1 };
+  Wait second = { .loop = g_main_loop_new (NULL, FALSE), .pending = 1 };
+  guint closed = 0;
+
+  g_signal_connect (fixture->qmp, "closed", G_CALLBACK (count_closed), &closed);
+  /* A stopped QEMU reads nothing: the commands stay outstanding, deterministically. */
+  g_assert_cmpint (kill (fixture->pid, SIGSTOP), ==, 0);
+  hv_qmp_execute_async (fixture->qmp, "query-status", NULL, NULL, on_executed, &first);
+  hv_qmp_execute_async (fixture->qmp, "query-version", NULL, NULL, on_executed, &second);
+  spin (300);
+  g_assert_cmpuint (first.pending, ==, 1);
+  g_assert_cmpuint (second.pending, ==, 1);
+  g_assert_false (hv_qmp_is_closed (fixture->qmp));
+
+  g_assert_cmpint (kill (fixture->pid, SIGKILL), ==, 0);
+  while (first.pending > 0 || second.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (first.reply);
+  g_assert_error (first.error, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED);
+  g_assert_null (second.reply);
+  g_assert_error (second.error, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED);
+  g_assert_true (hv_qmp_is_closed (fixture->qmp));
+  spin (100);
+  g_assert_cmpuint (closed, ==, 1);
+
+  g_clear_error (&first.error);
+  g_clear_error (&second.error);
+  g_main_loop_unref (first.loop);
+  g_main_loop_unref (second.loop);
+}
+
+/* Our own close: the outstanding command fails as CLOSED, "closed" comes once with no error. */
+static void
+test_close (Fixture       *fixture,
+            gconstpointer  data)
+{
+  Wait wait = { .loop = g_main_loop_new (NULL, FALSE), .pending = 1 };
+  guint closed = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+
+  g_signal_connect (fixture->qmp, "closed", G_CALLBACK (count_closed_without_error), &closed);
+  hv_qmp_execute_async (fixture->qmp, "query-status", NULL, NULL, on_executed, &wait);
+  hv_qmp_close (fixture->qmp);
+  g_assert_true (hv_qmp_is_closed (fixture->qmp));
+  g_assert_cmpuint (closed, ==, 1);
+  while (wait.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (wait.error, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED);
+  hv_qmp_close (fixture->qmp);
+  spin (100);
+  g_assert_cmpuint (closed, ==, 1);
+
+  reply = execute_sync (fixture->qmp, "query-status", &error);
+  g_assert_null (reply);
+  g_assert_error (error, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED);
   g_clear_error (&wait.error);
   g_main_loop_unref (wait.loop);
 }
@@ -237,6 +350,9 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/qmp/events-and-close", Fixture, NULL, fixture_set_up, test_events_and_close,
               fixture_tear_down);
+  g_test_add ("/qmp/outstanding-when-qemu-dies", Fixture, NULL, fixture_set_up,
+              test_outstanding_when_qemu_dies, fixture_tear_down);
+  g_test_add ("/qmp/close", Fixture, NULL, fixture_set_up, test_close, fixture_tear_down);
   g_test_add_func ("/qmp/missing-socket", test_missing_socket);
   return g_test_run ();
 }
