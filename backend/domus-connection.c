@@ -8,53 +8,13 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "domus-connection.h"
+#include "domus-connection-private.h"
 #include "domus-json-stream.h"
 
 /* Replies carry stats history and can be big; anything beyond this is not domusd talking. */
 #define MAX_MESSAGE_SIZE   (64 * 1024 * 1024)
 /* Requests are small: this much unsent means the daemon stopped reading. */
 #define MAX_QUEUED_OUTPUT  (64 * 1024 * 1024)
-
-G_DEFINE_QUARK (domus-error-quark, domus_error)
-
-/* Indexed by DomusError; NULL for the codes that only happen on this side. */
-static const char * const error_kinds[] = {
-  [DOMUS_ERROR_FAILED]            = "failed",
-  [DOMUS_ERROR_PARSE_ERROR]       = "parse-error",
-  [DOMUS_ERROR_INVALID_REQUEST]   = "invalid-request",
-  [DOMUS_ERROR_METHOD_NOT_FOUND]  = "method-not-found",
-  [DOMUS_ERROR_INVALID_PARAMS]    = "invalid-params",
-  [DOMUS_ERROR_MESSAGE_TOO_LARGE] = "message-too-large",
-  [DOMUS_ERROR_INTERNAL]          = "internal",
-  [DOMUS_ERROR_NO_SUCH_DOMAIN]    = "no-such-domain",
-  [DOMUS_ERROR_INVALID_CONFIG]    = "invalid-config",
-  [DOMUS_ERROR_ALREADY_RUNNING]   = "already-running",
-  [DOMUS_ERROR_NOT_RUNNING]       = "not-running",
-  [DOMUS_ERROR_PERMISSION_DENIED] = "permission-denied",
-  [DOMUS_ERROR_NOT_SUPPORTED]     = "not-supported",
-  [DOMUS_ERROR_ALREADY_EXISTS]    = "already-exists",
-  [DOMUS_ERROR_IN_USE]            = "in-use",
-  [DOMUS_ERROR_NO_SUCH_IMAGE]     = "no-such-image",
-};
-
-DomusError
-domus_error_from_kind (const char *kind)
-{
-  if (kind == NULL)
-    return DOMUS_ERROR_FAILED;
-  for (gsize i = 0; i < G_N_ELEMENTS (error_kinds); i++)
-    if (error_kinds[i] != NULL && strcmp (error_kinds[i], kind) == 0)
-      return (DomusError) i;
-  return DOMUS_ERROR_FAILED;
-}
-
-const char *
-domus_error_to_kind (DomusError code)
-{
-  if ((gsize) code < G_N_ELEMENTS (error_kinds))
-    return error_kinds[code];
-  return NULL;
-}
 
 /* For a daemon that sends a code but no kind: the codes JSON-RPC itself defines. */
 static DomusError
@@ -87,6 +47,9 @@ struct _DomusConnection
   GHashTable       *pending;         /* gint64 id -> PendingCall */
   gint64            next_id;
   gboolean          closed;
+
+  /* The SSH connection under the stream, when there is one: it goes when we do. */
+  DomusSshSession  *ssh;
 };
 
 G_DEFINE_FINAL_TYPE (DomusConnection, domus_connection, G_TYPE_OBJECT)
@@ -137,6 +100,8 @@ connection_close_with_error (DomusConnection *self,
   hold = g_object_ref (self);
   self->closed = TRUE;
   domus_json_stream_close (self->json);
+  if (self->ssh != NULL)
+    domus_ssh_session_close (self->ssh);
 
   /* Callers hear about it before anything else happens. */
   pending = g_steal_pointer (&self->pending);
@@ -185,6 +150,17 @@ domus_connection_close (DomusConnection *self)
 {
   g_return_if_fail (DOMUS_IS_CONNECTION (self));
   connection_close_with_error (self, NULL);
+}
+
+void
+domus_connection_close_and_wait (DomusConnection *self,
+                                 guint            timeout_ms)
+{
+  g_return_if_fail (DOMUS_IS_CONNECTION (self));
+
+  connection_close_with_error (self, NULL);
+  if (self->ssh != NULL)
+    domus_ssh_session_wait_ended (self->ssh, timeout_ms);
 }
 
 gboolean
@@ -354,6 +330,17 @@ on_json_closed (DomusJsonStream *json,
 
   if (self->closed)
     return;
+  /* Over SSH, the session knows better why the stream ended (sshd gone, bridge failed). */
+  if (self->ssh != NULL)
+    {
+      g_autoptr(GError) transport_error = domus_ssh_session_dup_error (self->ssh);
+
+      if (transport_error != NULL)
+        {
+          connection_close_with_new_error (self, DOMUS_ERROR_DISCONNECTED, "%s", transport_error->message);
+          return;
+        }
+    }
   if (error == NULL)
     connection_close_with_new_error (self, DOMUS_ERROR_CLOSED,
                                      _("The daemon closed the connection."));
@@ -491,6 +478,9 @@ domus_connection_finalize (GObject *object)
 
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_object (&self->stream);
+  if (self->ssh != NULL)
+    domus_ssh_session_close (self->ssh);
+  g_clear_object (&self->ssh);
   G_OBJECT_CLASS (domus_connection_parent_class)->finalize (object);
 }
 
@@ -584,106 +574,26 @@ domus_connection_new (GIOStream *stream)
   return g_object_new (DOMUS_TYPE_CONNECTION, "stream", stream, NULL);
 }
 
-/* Addresses */
-
-char *
-domus_connection_get_default_socket_path (void)
-{
-  /* The same place domusd's session mode uses (hvcore/hv-paths.c). */
-  return g_build_filename (g_get_user_runtime_dir (), "domus", "domusd.sock", NULL);
-}
-
-char *
-domus_connection_get_default_uri (void)
-{
-  g_autofree char *path = domus_connection_get_default_socket_path ();
-
-  return g_strconcat ("unix:", path, NULL);
-}
-
-char *
-domus_connection_expand_uri (const char *uri)
-{
-  if (uri == NULL || *uri == '\0')
-    return domus_connection_get_default_uri ();
-  return g_strdup (uri);
-}
-
-static void
-on_socket_connected (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  if (connection == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
-                                 "%s", error->message);
-      return;
-    }
-  g_task_return_pointer (task, domus_connection_new (G_IO_STREAM (connection)), g_object_unref);
-}
+/* The transport */
 
 void
-domus_connection_connect_async (const char         *uri,
-                                GCancellable       *cancellable,
-                                GAsyncReadyCallback callback,
-                                gpointer            user_data)
+domus_connection_set_ssh_session (DomusConnection *self,
+                                  DomusSshSession *session)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autofree char *expanded = domus_connection_expand_uri (uri);
-  const char *path;
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, domus_connection_connect_async);
-
-  if (g_str_has_prefix (expanded, "ssh://") || g_str_has_prefix (expanded, "ssh:"))
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
-                               _("Connecting over SSH (%s) is not supported yet; "
-                                 "use unix:PATH on the host itself."), expanded);
-      return;
-    }
-  if (!g_str_has_prefix (expanded, "unix:"))
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_INVALID_URI,
-                               _("“%s” is not an address Domus understands; use unix:PATH."),
-                               expanded);
-      return;
-    }
-
-  path = expanded + strlen ("unix:");
-  /* unix:///run/x is unix:/run/x written as a URL. */
-  if (g_str_has_prefix (path, "//"))
-    path += 2;
-  if (*path == '\0')
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_INVALID_URI,
-                               _("“%s” names no socket; use unix:PATH."), expanded);
-      return;
-    }
-
-  client = g_socket_client_new ();
-  address = g_unix_socket_address_new (path);
-  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), cancellable,
-                                 on_socket_connected, g_steal_pointer (&task));
+  g_return_if_fail (DOMUS_IS_CONNECTION (self));
+  g_set_object (&self->ssh, session);
 }
 
-DomusConnection *
-domus_connection_connect_finish (GAsyncResult  *result,
-                                 GError       **error)
+DomusSshSession *
+domus_connection_get_ssh_session (DomusConnection *self)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_connection_connect_async, NULL);
+  g_return_val_if_fail (DOMUS_IS_CONNECTION (self), NULL);
+  return self->ssh;
+}
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+const char *
+domus_connection_get_security_notice (DomusConnection *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONNECTION (self), NULL);
+  return self->ssh != NULL ? domus_ssh_session_get_security_notice (self->ssh) : NULL;
 }

@@ -6,44 +6,9 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "domus-error.h"
+
 G_BEGIN_DECLS
-
-#define DOMUS_ERROR (domus_error_quark ())
-
-/*
- * Every failure the backend reports. The first group mirrors the daemon's error
- * kinds (error.data.kind, see docs/protocol.md); the rest happen on this side.
- */
-typedef enum {
-  DOMUS_ERROR_FAILED,             /* "failed", or a kind this client does not know */
-  DOMUS_ERROR_PARSE_ERROR,        /* "parse-error": the daemon could not parse what we sent */
-  DOMUS_ERROR_INVALID_REQUEST,    /* "invalid-request" */
-  DOMUS_ERROR_METHOD_NOT_FOUND,   /* "method-not-found": an older daemon */
-  DOMUS_ERROR_INVALID_PARAMS,     /* "invalid-params" */
-  DOMUS_ERROR_MESSAGE_TOO_LARGE,  /* "message-too-large" */
-  DOMUS_ERROR_INTERNAL,           /* "internal": a bug in the daemon */
-  DOMUS_ERROR_NO_SUCH_DOMAIN,     /* "no-such-domain" */
-  DOMUS_ERROR_INVALID_CONFIG,     /* "invalid-config" */
-  DOMUS_ERROR_ALREADY_RUNNING,    /* "already-running" */
-  DOMUS_ERROR_NOT_RUNNING,        /* "not-running" */
-  DOMUS_ERROR_PERMISSION_DENIED,  /* "permission-denied" */
-  DOMUS_ERROR_NOT_SUPPORTED,      /* "not-supported", or a transport not written yet */
-
-  DOMUS_ERROR_CLOSED,             /* the connection closed before the answer came */
-  DOMUS_ERROR_PROTOCOL,           /* the other side does not speak our protocol */
-  DOMUS_ERROR_INVALID_URI,        /* --connect got something we cannot read */
-  DOMUS_ERROR_CONNECT_FAILED,     /* nobody answered at that address */
-
-  DOMUS_ERROR_ALREADY_EXISTS,     /* "already-exists": a domain or image of that name */
-  DOMUS_ERROR_IN_USE,             /* "in-use": an image a domain uses */
-  DOMUS_ERROR_NO_SUCH_IMAGE,      /* "no-such-image" */
-} DomusError;
-
-GQuark      domus_error_quark     (void);
-/* The code for a daemon's kind string; DOMUS_ERROR_FAILED for unknown kinds. */
-DomusError  domus_error_from_kind (const char *kind);
-/* The daemon's kind string for a code, or NULL for errors that only happen here. */
-const char *domus_error_to_kind   (DomusError  code);
 
 #define DOMUS_TYPE_CONNECTION (domus_connection_get_type ())
 G_DECLARE_FINAL_TYPE (DomusConnection, domus_connection, DOMUS, CONNECTION, GObject)
@@ -75,22 +40,73 @@ JsonNode        *domus_connection_call_finish     (DomusConnection    *self,
 
 /* Closes the stream; outstanding calls fail with DOMUS_ERROR_CLOSED. */
 void             domus_connection_close           (DomusConnection    *self);
+/*
+ * Closes, then waits (at most timeout_ms) until the transport under the stream has
+ * ended: an SSH session's worker thread says goodbye to the server. For programs
+ * about to exit; the window uses domus_connection_close().
+ */
+void             domus_connection_close_and_wait  (DomusConnection    *self,
+                                                   guint               timeout_ms);
 
-/* The session daemon's socket ($XDG_RUNTIME_DIR/domus/domusd.sock), and "unix:" + it. */
-char            *domus_connection_get_default_socket_path (void);
-char            *domus_connection_get_default_uri         (void);
-/* The address a URI stands for, spelled out (NULL or "" gives the default's). */
-char            *domus_connection_expand_uri      (const char         *uri);
+/* A sentence to show the user when the transport is less safe than asked (an SSH host key not checked), else NULL. */
+const char      *domus_connection_get_security_notice (DomusConnection *self);
 
 /*
- * Connects to a daemon. uri: "unix:PATH", or NULL for the session daemon.
- * "ssh://…" gives DOMUS_ERROR_NOT_SUPPORTED until the SSH transport lands.
+ * Addresses (docs/protocol.md, "Addresses"):
+ *   unix:PATH    a daemon's socket on this machine
+ *   local        the user's session daemon, started when none answers
+ *   ssh://[user@]host[:port][?socket=PATH&keyfile=PATH&known_hosts=PATH&bridge=PATH&no_verify=1]
+ *                a daemon on another host, through `domusctl bridge` run over SSH
+ * NULL or "" means "local".
  */
+#define DOMUS_DEFAULT_URI "local"
+
+/* The session daemon's socket ($XDG_RUNTIME_DIR/domus/domusd.sock). */
+char            *domus_connection_get_default_socket_path (void);
+/* The address a URI stands for, spelled out: NULL or "" gives DOMUS_DEFAULT_URI. */
+char            *domus_connection_expand_uri      (const char         *uri);
+
+/* Connects with no prompts and no host key accepted: see domus_connection_connect_full_async(). */
 void             domus_connection_connect_async   (const char         *uri,
                                                    GCancellable       *cancellable,
                                                    GAsyncReadyCallback callback,
                                                    gpointer            user_data);
+/*
+ * Connects to a daemon. interaction (nullable) answers SSH passphrase and password
+ * prompts. An unknown SSH host key fails with DOMUS_ERROR_HOST_KEY_UNKNOWN, whose
+ * fingerprint (domus_error_get_host_key()) the caller may show and, once the user
+ * accepts it, pass as accept_host_key on the next try: it is then added to known_hosts.
+ */
+void             domus_connection_connect_full_async (const char         *uri,
+                                                      GTlsInteraction    *interaction,
+                                                      const char         *accept_host_key,
+                                                      GCancellable       *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer            user_data);
+/* For both connect functions. */
 DomusConnection *domus_connection_connect_finish  (GAsyncResult       *result,
                                                    GError            **error);
+
+typedef enum {
+  DOMUS_CONSOLE_GRAPHICS,   /* the VNC server (RFB) */
+  DOMUS_CONSOLE_SERIAL,     /* the first serial port, as `xm console` */
+} DomusConsoleKind;
+
+/*
+ * Opens a stream to a domain's screen (VNC) or serial port and returns its file
+ * descriptor (transfer full), for gtk-vnc's vnc_display_open_fd() or any RFB client.
+ * Locally the domain's socket; over SSH another exec channel running `domusctl bridge
+ * --console NAME` (or --serial). Errors: DOMUS_ERROR_NO_SUCH_DOMAIN, _NOT_RUNNING,
+ * _NOT_SUPPORTED (no vnc in its config).
+ */
+void             domus_connection_open_console_async  (DomusConnection    *self,
+                                                       const char         *name,
+                                                       DomusConsoleKind    kind,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+int              domus_connection_open_console_finish (DomusConnection    *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
 
 G_END_DECLS

@@ -832,14 +832,18 @@ test_uris (void)
     const char *uri;
     DomusError  code;
   } cases[] = {
-    { "ssh://root@example.org:22",       DOMUS_ERROR_NOT_SUPPORTED },
+    { "ssh://root@example.org:22?bogus=1", DOMUS_ERROR_INVALID_URI },
+    { "ssh://",                          DOMUS_ERROR_INVALID_URI },
+    { "ssh://example.org/var/run/x.sock", DOMUS_ERROR_INVALID_URI },
+    { "ssh://example.org?no_verify=yes", DOMUS_ERROR_INVALID_URI },
     { "http://example.org/",             DOMUS_ERROR_INVALID_URI },
     { "unix:",                           DOMUS_ERROR_INVALID_URI },
     { "unix:/nonexistent/domusd.sock",   DOMUS_ERROR_CONNECT_FAILED },
     { "unix:///nonexistent/domusd.sock", DOMUS_ERROR_CONNECT_FAILED },
   };
-  g_autofree char *default_uri = domus_connection_get_default_uri ();
+  g_autofree char *default_path = domus_connection_get_default_socket_path ();
   g_autofree char *expanded = domus_connection_expand_uri (NULL);
+  g_autofree char *expanded_empty = domus_connection_expand_uri ("");
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -851,9 +855,10 @@ test_uris (void)
       g_clear_error (&connected.error);
     }
 
-  g_assert_true (g_str_has_prefix (default_uri, "unix:/"));
-  g_assert_true (g_str_has_suffix (default_uri, "/domus/domusd.sock"));
-  g_assert_cmpstr (expanded, ==, default_uri);
+  g_assert_true (g_path_is_absolute (default_path));
+  g_assert_true (g_str_has_suffix (default_path, "/domus/domusd.sock"));
+  g_assert_cmpstr (expanded, ==, "local");
+  g_assert_cmpstr (expanded_empty, ==, "local");
 }
 
 int

@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One domain of a host, as the daemon last described it, with its stats histories. */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "domus-domain.h"
+#include "domus-connection.h"
+#include "domus-host.h"
+
+struct _DomusDomain
+{
+  GObject            parent_instance;
+
+  DomusHost         *host;           /* weak pointer: the host owns us, not the other way */
+  char              *name;
+  gint64             id;
+  DomusDomainState   state;
+  char              *flags;
+  gint64             memory_mib;
+  gint64             vcpus;
+  double             cpu_time;
+  double             cpu_percent;
+  gint64             rss_mib;
+  double             disk_read_rate;
+  double             disk_write_rate;
+  double             net_rx_rate;
+  double             net_tx_rate;
+  gboolean           autostart;
+  char              *config;
+  char              *error;
+
+  DomusStatsHistory *histories[DOMUS_N_METRICS];
+
+  /* The previous sample's totals, which the rates are computed from. */
+  gboolean           have_totals;
+  gint64             totals_time_us;
+  gint64             totals_id;
+  gint64             disk_rd_bytes;
+  gint64             disk_wr_bytes;
+  gint64             net_rx_bytes;   /* -1: the daemon sent null */
+  gint64             net_tx_bytes;
+};
+
+G_DEFINE_FINAL_TYPE (DomusDomain, domus_domain, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_ID,
+  PROP_STATE,
+  PROP_FLAGS,
+  PROP_MEMORY_MIB,
+  PROP_VCPUS,
+  PROP_CPU_TIME,
+  PROP_CPU_PERCENT,
+  PROP_RSS_MIB,
+  PROP_DISK_READ_RATE,
+  PROP_DISK_WRITE_RATE,
+  PROP_NET_RX_RATE,
+  PROP_NET_TX_RATE,
+  PROP_AUTOSTART,
+  PROP_CONFIG,
+  PROP_ERROR,
+  PROP_HOST,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The state enum */
+
+static const GEnumValue state_values[] = {
+  /* The nicks are the protocol's strings. */
+  { DOMUS_DOMAIN_STATE_RUNNING,  "DOMUS_DOMAIN_STATE_RUNNING",  "running" },
+  { DOMUS_DOMAIN_STATE_BLOCKED,  "DOMUS_DOMAIN_STATE_BLOCKED",  "blocked" },
+  { DOMUS_DOMAIN_STATE_PAUSED,   "DOMUS_DOMAIN_STATE_PAUSED",   "paused" },
+  { DOMUS_DOMAIN_STATE_SHUTDOWN, "DOMUS_DOMAIN_STATE_SHUTDOWN", "shutdown" },
+  { DOMUS_DOMAIN_STATE_CRASHED,  "DOMUS_DOMAIN_STATE_CRASHED",  "crashed" },
+  { DOMUS_DOMAIN_STATE_DYING,    "DOMUS_DOMAIN_STATE_DYING",    "dying" },
+  { DOMUS_DOMAIN_STATE_STARTING, "DOMUS_DOMAIN_STATE_STARTING", "starting" },
+  { DOMUS_DOMAIN_STATE_SHUTOFF,  "DOMUS_DOMAIN_STATE_SHUTOFF",  "shutoff" },
+  { DOMUS_DOMAIN_STATE_INVALID,  "DOMUS_DOMAIN_STATE_INVALID",  "invalid" },
+  { 0, NULL, NULL }
+};
+
+GType
+domus_domain_state_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    g_once_init_leave (&type_id, g_enum_register_static (g_intern_static_string ("DomusDomainState"),
+                                                         state_values));
+  return type_id;
+}
+
+DomusDomainState
+domus_domain_state_from_string (const char *state)
+{
+  for (guint i = 0; state != NULL && state_values[i].value_nick != NULL; i++)
+    if (g_str_equal (state, state_values[i].value_nick))
+      return state_values[i].value;
+  return DOMUS_DOMAIN_STATE_INVALID;
+}
+
+const char *
+domus_domain_state_to_string (DomusDomainState state)
+{
+  if ((guint) state < G_N_ELEMENTS (state_values) - 1)
+    return state_values[state].value_nick;
+  return "invalid";
+}
+
+/* A QEMU process exists in these states: its figures mean something. */
+static gboolean
+state_is_active (DomusDomainState state)
+{
+  return state != DOMUS_DOMAIN_STATE_SHUTOFF && state != DOMUS_DOMAIN_STATE_INVALID;
+}
+
+/* JSON members, tolerant of null and of integers where doubles are expected */
+
+static gboolean
+member_is_number (JsonObject *object,
+                  const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         (json_node_get_value_type (node) == G_TYPE_INT64 ||
+          json_node_get_value_type (node) == G_TYPE_DOUBLE);
+}
+
+static gint64
+get_int (JsonObject *object,
+         const char *member,
+         gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (!member_is_number (object, member))
+    return fallback;
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return (gint64) json_node_get_double (node);
+  return json_node_get_int (node);
+}
+
+static double
+get_double (JsonObject *object,
+            const char *member,
+            double      fallback)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (!member_is_number (object, member))
+    return fallback;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return (double) json_node_get_int (node);
+  return json_node_get_double (node);
+}
+
+static const char *
+get_string (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Setters that notify only on a real change */
+
+static void
+set_int (DomusDomain *self,
+         gint64      *field,
+         gint64       value,
+         guint        prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_double (DomusDomain *self,
+            double      *field,
+            double       value,
+            guint        prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_string (DomusDomain *self,
+            char       **field,
+            const char  *value,
+            guint        prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_state (DomusDomain      *self,
+           DomusDomainState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_autostart (DomusDomain *self,
+               gboolean     autostart)
+{
+  autostart = !!autostart;
+  if (self->autostart == autostart)
+    return;
+  self->autostart = autostart;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOSTART]);
+}
+
+/* An ended domain uses nothing; its next run's counters start from zero again. */
+static void
+reset_live_figures (DomusDomain *self)
+{
+  set_double (self, &self->cpu_percent, 0, PROP_CPU_PERCENT);
+  set_int (self, &self->rss_mib, 0, PROP_RSS_MIB);
+  set_double (self, &self->disk_read_rate, 0, PROP_DISK_READ_RATE);
+  set_double (self, &self->disk_write_rate, 0, PROP_DISK_WRITE_RATE);
+  set_double (self, &self->net_rx_rate, -1, PROP_NET_RX_RATE);
+  set_double (self, &self->net_tx_rate, -1, PROP_NET_TX_RATE);
+  self->have_totals = FALSE;
+}
+
+static void
+apply_state_members (DomusDomain *self,
+                     JsonObject  *object)
+{
+  if (json_object_has_member (object, "id"))
+    set_int (self, &self->id, get_int (object, "id", -1), PROP_ID);
+  if (json_object_has_member (object, "state"))
+    set_state (self, domus_domain_state_from_string (get_string (object, "state")));
+  if (get_string (object, "flags") != NULL)
+    set_string (self, &self->flags, get_string (object, "flags"), PROP_FLAGS);
+  if (!state_is_active (self->state))
+    reset_live_figures (self);
+}
+
+void
+_domus_domain_update (DomusDomain *self,
+                      JsonObject  *object)
+{
+  g_return_if_fail (DOMUS_IS_DOMAIN (self));
+  g_return_if_fail (object != NULL);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  apply_state_members (self, object);
+  if (json_object_has_member (object, "memory_mib"))
+    set_int (self, &self->memory_mib, get_int (object, "memory_mib", -1), PROP_MEMORY_MIB);
+  if (json_object_has_member (object, "vcpus"))
+    set_int (self, &self->vcpus, get_int (object, "vcpus", -1), PROP_VCPUS);
+  /* The exact integer, when there is one. */
+  if (member_is_number (object, "cpu_time_ns"))
+    set_double (self, &self->cpu_time, get_int (object, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
+  else if (member_is_number (object, "cpu_time"))
+    set_double (self, &self->cpu_time, get_double (object, "cpu_time", 0), PROP_CPU_TIME);
+  if (json_object_has_member (object, "autostart"))
+    set_autostart (self, json_object_get_boolean_member_with_default (object, "autostart", FALSE));
+  /* A whole domain object leaves these out, rather than null, when they do not apply. */
+  if (json_object_has_member (object, "config") || json_object_has_member (object, "state"))
+    set_string (self, &self->config, get_string (object, "config"), PROP_CONFIG);
+  if (json_object_has_member (object, "error") || json_object_has_member (object, "state"))
+    set_string (self, &self->error, get_string (object, "error"), PROP_ERROR);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+_domus_domain_apply_event (DomusDomain *self,
+                           JsonObject  *params)
+{
+  g_return_if_fail (DOMUS_IS_DOMAIN (self));
+  g_return_if_fail (params != NULL);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  apply_state_members (self, params);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Bytes per second between two totals; 0 when the counter went back (a new QEMU process). */
+static double
+rate (gint64 before,
+      gint64 now,
+      gint64 elapsed_us)
+{
+  if (now < before || elapsed_us <= 0)
+    return 0;
+  return (double) (now - before) * G_USEC_PER_SEC / elapsed_us;
+}
+
+static void
+push_newer (DomusStatsHistory *history,
+            gint64             time_us,
+            double             value)
+{
+  gint64 latest_us;
+
+  /* After a reconnect stats.get repeats points we have already. */
+  if (domus_stats_history_get_latest (history, &latest_us, NULL) && time_us <= latest_us)
+    return;
+  domus_stats_history_push (history, time_us, value);
+}
+
+void
+_domus_domain_apply_sample (DomusDomain *self,
+                            gint64       time_us,
+                            JsonObject  *sample)
+{
+  gint64 id, rd, wr, rx, tx;
+  gboolean have_previous;
+  double read_rate = 0, write_rate = 0, rx_rate = -1, tx_rate = -1;
+
+  g_return_if_fail (DOMUS_IS_DOMAIN (self));
+  g_return_if_fail (sample != NULL);
+
+  /* A sample older than the last one (stats.get after a reconnect) adds nothing. */
+  if (self->have_totals && time_us <= self->totals_time_us)
+    return;
+
+  id = get_int (sample, "id", -1);
+  rd = get_int (sample, "disk_rd_bytes", 0);
+  wr = get_int (sample, "disk_wr_bytes", 0);
+  rx = get_int (sample, "net_rx_bytes", -1);
+  tx = get_int (sample, "net_tx_bytes", -1);
+  have_previous = self->have_totals && self->totals_id == id;
+
+  if (have_previous)
+    {
+      gint64 elapsed_us = time_us - self->totals_time_us;
+
+      read_rate = rate (self->disk_rd_bytes, rd, elapsed_us);
+      write_rate = rate (self->disk_wr_bytes, wr, elapsed_us);
+      if (rx >= 0)
+        rx_rate = self->net_rx_bytes >= 0 ? rate (self->net_rx_bytes, rx, elapsed_us) : 0;
+      if (tx >= 0)
+        tx_rate = self->net_tx_bytes >= 0 ? rate (self->net_tx_bytes, tx, elapsed_us) : 0;
+    }
+  else
+    {
+      /* The first sample of a run: no rate yet. */
+      rx_rate = rx >= 0 ? 0 : -1;
+      tx_rate = tx >= 0 ? 0 : -1;
+    }
+
+  self->have_totals = TRUE;
+  self->totals_time_us = time_us;
+  self->totals_id = id;
+  self->disk_rd_bytes = rd;
+  self->disk_wr_bytes = wr;
+  self->net_rx_bytes = rx;
+  self->net_tx_bytes = tx;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_double (self, &self->cpu_percent, get_double (sample, "cpu_percent", 0), PROP_CPU_PERCENT);
+  if (member_is_number (sample, "cpu_time_ns"))
+    set_double (self, &self->cpu_time, get_int (sample, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
+  set_int (self, &self->rss_mib, get_int (sample, "rss_mib", 0), PROP_RSS_MIB);
+  set_double (self, &self->disk_read_rate, read_rate, PROP_DISK_READ_RATE);
+  set_double (self, &self->disk_write_rate, write_rate, PROP_DISK_WRITE_RATE);
+  set_double (self, &self->net_rx_rate, rx_rate, PROP_NET_RX_RATE);
+  set_double (self, &self->net_tx_rate, tx_rate, PROP_NET_TX_RATE);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  push_newer (self->histories[DOMUS_METRIC_CPU_PERCENT], time_us, self->cpu_percent);
+  push_newer (self->histories[DOMUS_METRIC_MEMORY], time_us, self->rss_mib);
+  push_newer (self->histories[DOMUS_METRIC_DISK_READ_RATE], time_us, read_rate);
+  push_newer (self->histories[DOMUS_METRIC_DISK_WRITE_RATE], time_us, write_rate);
+  /* A graph of "unknown" as zero would lie: no point at all instead. */
+  if (rx_rate >= 0)
+    push_newer (self->histories[DOMUS_METRIC_NET_RX_RATE], time_us, rx_rate);
+  if (tx_rate >= 0)
+    push_newer (self->histories[DOMUS_METRIC_NET_TX_RATE], time_us, tx_rate);
+}
+
+void
+_domus_domain_set_history_capacity (DomusDomain *self,
+                                    guint        capacity)
+{
+  g_return_if_fail (DOMUS_IS_DOMAIN (self));
+
+  for (guint i = 0; i < DOMUS_N_METRICS; i++)
+    domus_stats_history_set_capacity (self->histories[i], capacity);
+}
+
+void
+_domus_domain_forget_host (DomusDomain *self)
+{
+  g_return_if_fail (DOMUS_IS_DOMAIN (self));
+
+  g_clear_weak_pointer (&self->host);
+}
+
+DomusDomain *
+_domus_domain_new (DomusHost  *host,
+                   const char *name,
+                   guint       history_capacity)
+{
+  DomusDomain *self;
+
+  g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  self = g_object_new (DOMUS_TYPE_DOMAIN, NULL);
+  self->name = g_strdup (name);
+  g_set_weak_pointer (&self->host, host);
+  _domus_domain_set_history_capacity (self, history_capacity);
+  return self;
+}
+
+/* Getters */
+
+const char *
+domus_domain_get_name (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  return self->name;
+}
+
+gint64
+domus_domain_get_id (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), -1);
+  return self->id;
+}
+
+DomusDomainState
+domus_domain_get_state (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), DOMUS_DOMAIN_STATE_INVALID);
+  return self->state;
+}
+
+const char *
+domus_domain_get_flags (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  return self->flags;
+}
+
+gint64
+domus_domain_get_memory_mib (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), -1);
+  return self->memory_mib;
+}
+
+gint64
+domus_domain_get_vcpus (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), -1);
+  return self->vcpus;
+}
+
+double
+domus_domain_get_cpu_time (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), 0);
+  return self->cpu_time;
+}
+
+double
+domus_domain_get_cpu_percent (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), 0);
+  return self->cpu_percent;
+}
+
+gint64
+domus_domain_get_rss_mib (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), 0);
+  return self->rss_mib;
+}
+
+double
+domus_domain_get_disk_read_rate (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), 0);
+  return self->disk_read_rate;
+}
+
+double
+domus_domain_get_disk_write_rate (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), 0);
+  return self->disk_write_rate;
+}
+
+double
+domus_domain_get_net_rx_rate (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), -1);
+  return self->net_rx_rate;
+}
+
+double
+domus_domain_get_net_tx_rate (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), -1);
+  return self->net_tx_rate;
+}
+
+gboolean
+domus_domain_get_autostart (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), FALSE);
+  return self->autostart;
+}
+
+const char *
+domus_domain_get_config (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  return self->config;
+}
+
+const char *
+domus_domain_get_error (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  return self->error;
+}
+
+DomusHost *
+domus_domain_get_host (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  return self->host;
+}
+
+DomusStatsHistory *
+domus_domain_get_history (DomusDomain *self,
+                          DomusMetric  metric)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  g_return_val_if_fail ((guint) metric < DOMUS_N_METRICS, NULL);
+  return self->histories[metric];
+}
+
+/* Actions */
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+
+  if (node == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+void
+domus_domain_call_async (DomusDomain         *self,
+                         const char          *method,
+                         JsonObject          *extra_params,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  DomusConnection *connection = NULL;
+
+  g_return_if_fail (DOMUS_IS_DOMAIN (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, domus_domain_call_async);
+
+  if (self->host != NULL)
+    connection = domus_host_get_connection (self->host);
+  if (connection == NULL)
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
+                               _("The host of domain “%s” is not connected."), self->name);
+      return;
+    }
+
+  params = json_object_new ();
+  if (extra_params != NULL)
+    {
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, extra_params);
+      while (json_object_iter_next (&iter, &member, &value))
+        json_object_set_member (params, member, json_node_copy (value));
+    }
+  json_object_set_string_member (params, "name", self->name);
+  node = json_node_init_object (json_node_alloc (), params);
+
+  domus_connection_call_async (connection, method, node, cancellable,
+                               on_call_done, g_steal_pointer (&task));
+}
+
+JsonNode *
+domus_domain_call_finish (DomusDomain   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* GObject */
+
+static void
+domus_domain_finalize (GObject *object)
+{
+  DomusDomain *self = DOMUS_DOMAIN (object);
+
+  g_clear_weak_pointer (&self->host);
+  g_free (self->name);
+  g_free (self->flags);
+  g_free (self->config);
+  g_free (self->error);
+  for (guint i = 0; i < DOMUS_N_METRICS; i++)
+    g_clear_pointer (&self->histories[i], domus_stats_history_unref);
+
+  G_OBJECT_CLASS (domus_domain_parent_class)->finalize (object);
+}
+
+static void
+domus_domain_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  DomusDomain *self = DOMUS_DOMAIN (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:            g_value_set_string (value, self->name); break;
+    case PROP_ID:              g_value_set_int64 (value, self->id); break;
+    case PROP_STATE:           g_value_set_enum (value, self->state); break;
+    case PROP_FLAGS:           g_value_set_string (value, self->flags); break;
+    case PROP_MEMORY_MIB:      g_value_set_int64 (value, self->memory_mib); break;
+    case PROP_VCPUS:           g_value_set_int64 (value, self->vcpus); break;
+    case PROP_CPU_TIME:        g_value_set_double (value, self->cpu_time); break;
+    case PROP_CPU_PERCENT:     g_value_set_double (value, self->cpu_percent); break;
+    case PROP_RSS_MIB:         g_value_set_int64 (value, self->rss_mib); break;
+    case PROP_DISK_READ_RATE:  g_value_set_double (value, self->disk_read_rate); break;
+    case PROP_DISK_WRITE_RATE: g_value_set_double (value, self->disk_write_rate); break;
+    case PROP_NET_RX_RATE:     g_value_set_double (value, self->net_rx_rate); break;
+    case PROP_NET_TX_RATE:     g_value_set_double (value, self->net_tx_rate); break;
+    case PROP_AUTOSTART:       g_value_set_boolean (value, self->autostart); break;
+    case PROP_CONFIG:          g_value_set_string (value, self->config); break;
+    case PROP_ERROR:           g_value_set_string (value, self->error); break;
+    case PROP_HOST:            g_value_set_object (value, self->host); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_domain_class_init (DomusDomainClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = domus_domain_finalize;
+  object_class->get_property = domus_domain_get_property;
+
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, -1, G_MAXINT64, -1, flags);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, DOMUS_TYPE_DOMAIN_STATE, DOMUS_DOMAIN_STATE_SHUTOFF, flags);
+  properties[PROP_FLAGS] =
+    g_param_spec_string ("flags", NULL, NULL, "------", flags);
+  properties[PROP_MEMORY_MIB] =
+    g_param_spec_int64 ("memory-mib", NULL, NULL, -1, G_MAXINT64, -1, flags);
+  properties[PROP_VCPUS] =
+    g_param_spec_int64 ("vcpus", NULL, NULL, -1, G_MAXINT64, -1, flags);
+  properties[PROP_CPU_TIME] =
+    g_param_spec_double ("cpu-time", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+  properties[PROP_CPU_PERCENT] =
+    g_param_spec_double ("cpu-percent", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+  properties[PROP_RSS_MIB] =
+    g_param_spec_int64 ("rss-mib", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_DISK_READ_RATE] =
+    g_param_spec_double ("disk-read-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+  properties[PROP_DISK_WRITE_RATE] =
+    g_param_spec_double ("disk-write-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+  properties[PROP_NET_RX_RATE] =
+    g_param_spec_double ("net-rx-rate", NULL, NULL, -1, G_MAXDOUBLE, -1, flags);
+  properties[PROP_NET_TX_RATE] =
+    g_param_spec_double ("net-tx-rate", NULL, NULL, -1, G_MAXDOUBLE, -1, flags);
+  properties[PROP_AUTOSTART] =
+    g_param_spec_boolean ("autostart", NULL, NULL, FALSE, flags);
+  properties[PROP_CONFIG] =
+    g_param_spec_string ("config", NULL, NULL, NULL, flags);
+  properties[PROP_ERROR] =
+    g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  properties[PROP_HOST] =
+    g_param_spec_object ("host", NULL, NULL, DOMUS_TYPE_HOST, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+domus_domain_init (DomusDomain *self)
+{
+  self->id = -1;
+  self->state = DOMUS_DOMAIN_STATE_SHUTOFF;
+  self->flags = g_strdup ("------");
+  self->memory_mib = -1;
+  self->vcpus = -1;
+  self->net_rx_rate = -1;
+  self->net_tx_rate = -1;
+  for (guint i = 0; i < DOMUS_N_METRICS; i++)
+    self->histories[i] = domus_stats_history_new (1);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One SSH connection (libssh2) whose exec channels appear here as plain file descriptors. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "domus-ssh-options.h"
+
+G_BEGIN_DECLS
+
+#define DOMUS_TYPE_SSH_SESSION (domus_ssh_session_get_type ())
+G_DECLARE_FINAL_TYPE (DomusSshSession, domus_ssh_session, DOMUS, SSH_SESSION, GObject)
+
+/*
+ * Connects, checks the host key against options->known_hosts and logs in: ssh-agent,
+ * options->keyfile, the default key files, then keyboard-interactive or password
+ * through interaction (nullable: no prompts). A worker thread owns the libssh2
+ * session from then on; nothing here blocks the caller's main context.
+ *
+ * An unknown host key fails with DOMUS_ERROR_HOST_KEY_UNKNOWN carrying the key
+ * (domus_error_get_host_key()); pass its fingerprint as accept_fingerprint on the next
+ * try to accept it: it is then appended to known_hosts. A changed key fails with
+ * DOMUS_ERROR_HOST_KEY_CHANGED whatever accept_fingerprint says.
+ */
+void             domus_ssh_session_connect_async      (const DomusSshOptions *options,
+                                                       GTlsInteraction       *interaction,
+                                                       const char            *accept_fingerprint,
+                                                       GCancellable          *cancellable,
+                                                       GAsyncReadyCallback    callback,
+                                                       gpointer               user_data);
+DomusSshSession *domus_ssh_session_connect_finish     (GAsyncResult          *result,
+                                                       GError               **error);
+
+/*
+ * Runs command on the server in an exec channel and returns our end of a socket
+ * pair carrying its stdin and stdout (transfer full: the caller closes it; closing
+ * it ends the channel). The first channel opened is the session's primary one: when
+ * it ends, the session ends, and domus_ssh_session_get_error() says why (the remote
+ * command's exit status and its last words on stderr).
+ */
+void             domus_ssh_session_open_channel_async (DomusSshSession       *self,
+                                                       const char            *command,
+                                                       GCancellable          *cancellable,
+                                                       GAsyncReadyCallback    callback,
+                                                       gpointer               user_data);
+int              domus_ssh_session_open_channel_finish (DomusSshSession      *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+/* Why the session ended (DOMUS_ERROR_DISCONNECTED), or NULL while it is up. Transfer full. */
+GError          *domus_ssh_session_dup_error          (DomusSshSession       *self);
+/* What the session was made with: the bridge and socket to use for more channels. */
+const DomusSshOptions *domus_ssh_session_get_options  (DomusSshSession       *self);
+/* "[host]:port", for messages. */
+const char      *domus_ssh_session_get_host_label     (DomusSshSession       *self);
+/* A sentence to show the user when the host key was not checked (no_verify=1), else NULL. */
+const char      *domus_ssh_session_get_security_notice (DomusSshSession      *self);
+/* Ends every channel and the connection; safe to call more than once. Does not wait. */
+void             domus_ssh_session_close              (DomusSshSession       *self);
+/* Blocks until the worker has let go of the connection, or timeout_ms passed: call it
+   after close before the process exits, whose clean-up would pull libssh2's crypto from
+   under the worker. Returns whether it ended. */
+gboolean         domus_ssh_session_wait_ended         (DomusSshSession       *self,
+                                                       guint                  timeout_ms);
+
+G_END_DECLS

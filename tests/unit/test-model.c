@@ -1,0 +1,1223 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DomusHost and DomusDomain against a scripted daemon on a Unix socket in this process. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <json-glib/json-glib.h>
+
+#include "domus-host.h"
+
+/* No test should come near this; it turns a hang into a failure. */
+#define WAIT_LIMIT_SECONDS 10
+#define RETRY_MS           10
+/* The first sample of the canned history. */
+#define T0                 G_GINT64_CONSTANT (1795862400000000)
+#define SECOND             G_GINT64_CONSTANT (1000000)
+
+/* The fake daemon */
+
+typedef struct _Fake Fake;
+
+typedef struct {
+  Fake              *fake;
+  GSocketConnection *connection;
+  GDataInputStream  *input;
+  GCancellable      *cancellable;
+} FakeClient;
+
+struct _Fake
+{
+  char           *dir;
+  char           *path;
+  char           *uri;
+  GSocketService *service;
+  gboolean        listening;
+  GPtrArray      *clients;        /* FakeClient: open connections */
+  guint           accepted;
+  GPtrArray      *requests;       /* JsonObject: every request, in order */
+
+  JsonArray      *domains;        /* domain.list's answer, Domain-0 and all */
+  GHashTable     *get;            /* name -> JsonObject: domain.get's answers */
+  JsonObject     *stats;          /* stats.get's answer */
+  gint64          interval_ms;    /* stats.subscribe's */
+  char           *fail_method;    /* answered with fail_kind */
+  char           *fail_kind;
+};
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonNode) node = parse (text);
+
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+static void
+fake_client_free (FakeClient *client)
+{
+  g_cancellable_cancel (client->cancellable);
+  g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
+  g_object_unref (client->cancellable);
+  g_object_unref (client->input);
+  g_object_unref (client->connection);
+  g_free (client);
+}
+
+static void
+fake_send (Fake       *fake,
+           JsonObject *message)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), message);
+  g_autofree char *text = json_to_string (node, FALSE);
+  g_autofree char *line = g_strconcat (text, "\n", NULL);
+
+  for (guint i = 0; i < fake->clients->len; i++)
+    {
+      FakeClient *client = g_ptr_array_index (fake->clients, i);
+      GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (client->connection));
+      g_autoptr(GError) error = NULL;
+
+      g_output_stream_write_all (output, line, strlen (line), NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+}
+
+/* Sends a notification to every client; params is JSON text. */
+static void
+fake_notify (Fake       *fake,
+             const char *method,
+             const char *params)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "jsonrpc", "2.0");
+  json_object_set_string_member (message, "method", method);
+  json_object_set_member (message, "params", parse (params));
+  fake_send (fake, message);
+}
+
+static void
+fake_event (Fake       *fake,
+            const char *name,
+            gint64      id,
+            const char *state,
+            const char *flags,
+            const char *reason)
+{
+  g_autofree char *params = NULL;
+  g_autofree char *id_text = id >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, id) : g_strdup ("null");
+
+  params = g_strdup_printf ("{\"name\": \"%s\", \"id\": %s, \"state\": \"%s\", \"flags\": \"%s\", \"reason\": \"%s\"}",
+                            name, id_text, state, flags, reason);
+  fake_notify (fake, "domain.event", params);
+}
+
+static JsonNode *
+take_object (JsonObject *object)
+{
+  JsonNode *node = json_node_alloc ();
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+static JsonNode *
+fake_answer (Fake       *fake,
+             const char *method,
+             JsonObject *params,
+             const char **error_kind)
+{
+  if (g_strcmp0 (method, fake->fail_method) == 0)
+    {
+      *error_kind = fake->fail_kind;
+      return NULL;
+    }
+  if (g_str_equal (method, "hello"))
+    return parse ("{\"protocol\": 1, \"name\": \"testhost\", \"version\": \"0.1.0\", \"mode\": \"session\","
+                  " \"hypervisor\": \"qemu\", \"qemu_version\": \"7.2.22\", \"accelerator\": \"tcg\","
+                  " \"accelerator_probed\": false, \"accelerator_detail\": \"chosen by DOMUS_ACCEL=tcg\","
+                  " \"tb_size_mib\": 32, \"network\": \"user\", \"capabilities\": [\"domain.get\", \"domain.list\"],"
+                  " \"pid\": 4242, \"cpus\": 4, \"memory_mib\": 8192}");
+  if (g_str_equal (method, "domain.list"))
+    {
+      JsonObject *result = json_object_new ();
+
+      json_object_set_array_member (result, "domains", json_array_ref (fake->domains));
+      return take_object (result);
+    }
+  if (g_str_equal (method, "domain.get"))
+    {
+      const char *name = params != NULL ? json_object_get_string_member_with_default (params, "name", "") : "";
+      JsonObject *domain = g_hash_table_lookup (fake->get, name);
+
+      if (domain == NULL)
+        {
+          *error_kind = "no-such-domain";
+          return NULL;
+        }
+      return json_node_init_object (json_node_alloc (), domain);
+    }
+  if (g_str_equal (method, "stats.get"))
+    return json_node_init_object (json_node_alloc (), fake->stats);
+  if (g_str_equal (method, "stats.subscribe"))
+    {
+      JsonObject *result = json_object_new ();
+
+      json_object_set_int_member (result, "interval_ms", fake->interval_ms);
+      return take_object (result);
+    }
+  /* The actions (domain.pause, …) answer {}. */
+  return take_object (json_object_new ());
+}
+
+static void fake_read_next (FakeClient *client);
+
+static void
+on_fake_line (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  FakeClient *client = user_data;
+  Fake *fake;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  JsonObject *params;
+  const char *method;
+  const char *error_kind = NULL;
+  JsonNode *answer;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  fake = client->fake;
+  if (line == NULL)
+    {
+      /* The client went away. */
+      g_ptr_array_remove (fake->clients, client);
+      return;
+    }
+
+  request = parse_object (line);
+  g_ptr_array_add (fake->requests, json_object_ref (request));
+  method = json_object_get_string_member (request, "method");
+  params = json_object_has_member (request, "params") ? json_object_get_object_member (request, "params") : NULL;
+  answer = fake_answer (fake, method, params, &error_kind);
+
+  reply = json_object_new ();
+  json_object_set_string_member (reply, "jsonrpc", "2.0");
+  json_object_set_member (reply, "id", json_node_copy (json_object_get_member (request, "id")));
+  if (answer != NULL)
+    json_object_set_member (reply, "result", answer);
+  else
+    {
+      g_autofree char *text = g_strdup_printf ("{\"code\": 1000, \"message\": \"scripted failure\","
+                                               " \"data\": {\"kind\": \"%s\"}}", error_kind);
+
+      json_object_set_member (reply, "error", parse (text));
+    }
+  fake_send (fake, reply);
+  fake_read_next (client);
+}
+
+static void
+fake_read_next (FakeClient *client)
+{
+  g_data_input_stream_read_line_async (client->input, G_PRIORITY_DEFAULT, client->cancellable,
+                                       on_fake_line, client);
+}
+
+static gboolean
+on_fake_incoming (GSocketService    *service,
+                  GSocketConnection *connection,
+                  GObject           *source_object,
+                  gpointer           user_data)
+{
+  Fake *fake = user_data;
+  FakeClient *client = g_new0 (FakeClient, 1);
+
+  client->fake = fake;
+  client->connection = g_object_ref (connection);
+  client->input = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  client->cancellable = g_cancellable_new ();
+  g_ptr_array_add (fake->clients, client);
+  fake->accepted++;
+  fake_read_next (client);
+  return TRUE;
+}
+
+static gboolean on_fake_incoming (GSocketService    *service,
+                                  GSocketConnection *connection,
+                                  GObject           *source_object,
+                                  gpointer           user_data);
+
+static void
+fake_start_listening (Fake *fake)
+{
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (fake->path);
+  g_autoptr(GError) error = NULL;
+
+  /* A closed listener cannot listen again: a new one, as a restarted daemon. */
+  fake->service = g_socket_service_new ();
+  g_signal_connect (fake->service, "incoming", G_CALLBACK (on_fake_incoming), fake);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (fake->service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_service_start (fake->service);
+  fake->listening = TRUE;
+}
+
+/* Nobody answers at the address any more: a connect fails as with a daemon that is gone. */
+static void
+fake_stop_listening (Fake *fake)
+{
+  g_socket_service_stop (fake->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (fake->service));
+  g_clear_object (&fake->service);
+  g_unlink (fake->path);
+  fake->listening = FALSE;
+}
+
+/* What the daemon would say with Domain-0, one running domain and two that are off. */
+static void
+fake_set_domains (Fake       *fake,
+                  const char *json)
+{
+  g_autoptr(JsonNode) node = parse (json);
+
+  g_clear_pointer (&fake->domains, json_array_unref);
+  fake->domains = json_array_ref (json_node_get_array (node));
+}
+
+static Fake *
+fake_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  Fake *fake = g_new0 (Fake, 1);
+
+  fake->dir = g_dir_make_tmp ("test-model-XXXXXX", &error);
+  g_assert_no_error (error);
+  fake->path = g_build_filename (fake->dir, "domusd.sock", NULL);
+  fake->uri = g_strconcat ("unix:", fake->path, NULL);
+  fake->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_client_free);
+  fake->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  fake->get = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+  fake->interval_ms = 1000;
+
+  fake_set_domains (fake,
+    "[{\"name\": \"Domain-0\", \"id\": 0, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
+    "  \"memory_mib\": 8192, \"vcpus\": 4, \"cpu_time_ns\": 3640240000000, \"cpu_time\": 3640.24, \"autostart\": true},"
+    " {\"name\": \"zeta\", \"id\": 3, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
+    "  \"memory_mib\": 256, \"vcpus\": 1, \"cpu_time_ns\": 5000000000, \"cpu_time\": 5.0, \"autostart\": false,"
+    "  \"config\": \"/srv/domains/zeta.cfg\"},"
+    " {\"name\": \"alpha\", \"id\": null, \"uuid\": null, \"state\": \"shutoff\", \"flags\": \"------\","
+    "  \"memory_mib\": 512, \"vcpus\": 1, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": true,"
+    "  \"config\": \"/srv/domains/alpha.cfg\"},"
+    " {\"name\": \"beta\", \"id\": null, \"uuid\": null, \"state\": \"invalid\", \"flags\": \"------\","
+    "  \"memory_mib\": null, \"vcpus\": null, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": false,"
+    "  \"config\": \"/srv/domains/beta.cfg\", \"error\": \"/srv/domains/beta.cfg:3:10: memory: not a number\"}]");
+
+  /* Three samples a second apart; zeta reads 1000 then 2000 bytes more. */
+  fake->stats = parse_object (
+    "{\"interval_ms\": 1000, \"samples\": ["
+    " {\"time_us\": 1795862400000000,"
+    "  \"host\": {\"cpu_percent\": 10.0, \"memory_mib\": 8192, \"memory_used_mib\": 1000, \"load\": [0.1, 0.2, 0.3]},"
+    "  \"domains\": [{\"name\": \"zeta\", \"id\": 3, \"cpu_percent\": 4.0, \"cpu_time_ns\": 4000000000,"
+    "    \"memory_mib\": 256, \"rss_mib\": 300, \"disk_rd_bytes\": 0, \"disk_wr_bytes\": 0,"
+    "    \"disk_rd_ops\": 0, \"disk_wr_ops\": 0, \"net_rx_bytes\": null, \"net_tx_bytes\": null}]},"
+    " {\"time_us\": 1795862401000000,"
+    "  \"host\": {\"cpu_percent\": 30.0, \"memory_mib\": 8192, \"memory_used_mib\": 1100, \"load\": [0.2, 0.2, 0.3]},"
+    "  \"domains\": [{\"name\": \"zeta\", \"id\": 3, \"cpu_percent\": 12.5, \"cpu_time_ns\": 4500000000,"
+    "    \"memory_mib\": 256, \"rss_mib\": 310, \"disk_rd_bytes\": 1000, \"disk_wr_bytes\": 500,"
+    "    \"disk_rd_ops\": 1, \"disk_wr_ops\": 1, \"net_rx_bytes\": null, \"net_tx_bytes\": null}]},"
+    " {\"time_us\": 1795862402000000,"
+    "  \"host\": {\"cpu_percent\": 20.0, \"memory_mib\": 8192, \"memory_used_mib\": 1200, \"load\": [0.5, 0.2, 0.3]},"
+    "  \"domains\": [{\"name\": \"zeta\", \"id\": 3, \"cpu_percent\": 8.0, \"cpu_time_ns\": 5000000000,"
+    "    \"memory_mib\": 256, \"rss_mib\": 320, \"disk_rd_bytes\": 3000, \"disk_wr_bytes\": 500,"
+    "    \"disk_rd_ops\": 2, \"disk_wr_ops\": 1, \"net_rx_bytes\": null, \"net_tx_bytes\": null}]}]}");
+
+  fake_start_listening (fake);
+  return fake;
+}
+
+/* Drops every client, as a daemon that exits. */
+static void
+fake_close_clients (Fake *fake)
+{
+  g_ptr_array_set_size (fake->clients, 0);
+}
+
+static void
+fake_free (Fake *fake)
+{
+  fake_close_clients (fake);
+  if (fake->listening)
+    fake_stop_listening (fake);
+  g_ptr_array_unref (fake->clients);
+  g_ptr_array_unref (fake->requests);
+  json_array_unref (fake->domains);
+  g_hash_table_unref (fake->get);
+  json_object_unref (fake->stats);
+  g_free (fake->fail_method);
+  g_free (fake->fail_kind);
+  g_rmdir (fake->dir);
+  g_free (fake->dir);
+  g_free (fake->path);
+  g_free (fake->uri);
+  g_free (fake);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fake, fake_free)
+
+static guint
+fake_count (Fake       *fake,
+            const char *method)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < fake->requests->len; i++)
+    if (g_str_equal (json_object_get_string_member (g_ptr_array_index (fake->requests, i), "method"), method))
+      n++;
+  return n;
+}
+
+/* The params of the last request for method. */
+static JsonObject *
+fake_last_params (Fake       *fake,
+                  const char *method)
+{
+  for (guint i = fake->requests->len; i > 0; i--)
+    {
+      JsonObject *request = g_ptr_array_index (fake->requests, i - 1);
+
+      if (g_str_equal (json_object_get_string_member (request, "method"), method))
+        return json_object_get_object_member (request, "params");
+    }
+  return NULL;
+}
+
+/* Waiting */
+
+static gboolean
+on_wait_limit (gpointer user_data)
+{
+  g_error ("a test waited more than %d seconds for %s", WAIT_LIMIT_SECONDS, (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_for_condition (Condition   condition,
+                    gpointer    data,
+                    const char *what)
+{
+  guint limit_id = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, (gpointer) what);
+
+  while (!condition (data))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (limit_id);
+}
+
+#define wait_for(expression)                                              \
+  G_STMT_START {                                                          \
+    guint limit_id_ = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, (gpointer) #expression); \
+    while (!(expression))                                                 \
+      g_main_context_iteration (NULL, TRUE);                              \
+    g_source_remove (limit_id_);                                          \
+  } G_STMT_END
+
+static gboolean
+on_spin_done (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for a while: for "nothing happens" checks. */
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_spin_done, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static DomusDomain *
+nth_domain (DomusHost *host,
+            guint      n)
+{
+  g_autoptr(DomusDomain) domain = g_list_model_get_item (domus_host_get_domains (host), n);
+
+  /* The list keeps it alive. */
+  return domain;
+}
+
+static const char *
+nth_name (DomusHost *host,
+          guint      n)
+{
+  return domus_domain_get_name (nth_domain (host, n));
+}
+
+/* Counts signals. */
+static void
+on_count (GObject    *object,
+          GParamSpec *pspec,
+          gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+typedef struct {
+  guint position, removed, added;
+  guint count;
+} ItemsChanged;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    user_data)
+{
+  ItemsChanged *changed = user_data;
+
+  changed->position = position;
+  changed->removed = removed;
+  changed->added = added;
+  changed->count++;
+}
+
+static gboolean
+host_is_connected (gpointer host)
+{
+  return domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED;
+}
+
+static DomusHost *
+connect_host (Fake *fake)
+{
+  DomusHost *host = domus_host_new (fake->uri);
+
+  domus_host_set_retry_delay_ms (host, RETRY_MS);
+  domus_host_connect (host);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_CONNECTING);
+  wait_for_condition (host_is_connected, host, "the host to connect");
+  return host;
+}
+
+/* Everything the daemon sent before it has been handled once the host sees this. */
+static void
+barrier (Fake      *fake,
+         DomusHost *host)
+{
+  DomusDomain *alpha = domus_host_lookup_domain (host, "alpha");
+  gboolean want;
+
+  g_assert_nonnull (alpha);
+  want = !domus_domain_get_autostart (alpha);
+  g_hash_table_insert (fake->get, g_strdup ("alpha"),
+                       parse_object (want ? "{\"name\": \"alpha\", \"autostart\": true}"
+                                          : "{\"name\": \"alpha\", \"autostart\": false}"));
+  fake_event (fake, "alpha", domus_domain_get_id (alpha), domus_domain_state_to_string (domus_domain_get_state (alpha)),
+              domus_domain_get_flags (alpha), "autostart-changed");
+  wait_for (domus_domain_get_autostart (alpha) == want);
+}
+
+/* Tests */
+
+static void
+test_initial_sync (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = domus_host_new (fake->uri);
+  DomusDomain *alpha, *beta, *zeta;
+  DomusStatsHistory *history;
+  gint64 time_us;
+  double value;
+
+  /* Before connecting, the URI stands for the name. */
+  g_assert_cmpstr (domus_host_get_name (host), ==, fake->uri);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
+  g_assert_null (domus_host_get_connection (host));
+  g_assert_null (domus_host_get_hello (host));
+
+  domus_host_connect (host);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_CONNECTING);
+  wait_for_condition (host_is_connected, host, "the host to connect");
+
+  /* The calls, in order, and nothing else. */
+  g_assert_cmpuint (fake->requests->len, ==, 4);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 0), "method"), ==, "hello");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 1), "method"), ==, "domain.list");
+  g_assert_true (json_object_get_boolean_member (fake_last_params (fake, "domain.list"), "all"));
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 2), "method"), ==, "stats.get");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 3), "method"), ==, "stats.subscribe");
+
+  g_assert_nonnull (domus_host_get_connection (host));
+  g_assert_null (domus_host_get_error (host));
+  g_assert_cmpstr (domus_host_get_name (host), ==, "testhost");
+  g_assert_cmpstr (domus_host_get_accelerator (host), ==, "tcg");
+  g_assert_cmpstr (domus_host_get_qemu_version (host), ==, "7.2.22");
+  g_assert_cmpstr (domus_host_get_version (host), ==, "0.1.0");
+  g_assert_cmpint (domus_host_get_cpus (host), ==, 4);
+  g_assert_cmpint (domus_host_get_memory_mib (host), ==, 8192);
+  g_assert_cmpint (json_object_get_int_member (domus_host_get_hello (host), "pid"), ==, 4242);
+
+  /* Sorted by name, Domain-0 left out. */
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 3);
+  g_assert_cmpstr (nth_name (host, 0), ==, "alpha");
+  g_assert_cmpstr (nth_name (host, 1), ==, "beta");
+  g_assert_cmpstr (nth_name (host, 2), ==, "zeta");
+  g_assert_null (domus_host_lookup_domain (host, "Domain-0"));
+
+  alpha = domus_host_lookup_domain (host, "alpha");
+  beta = domus_host_lookup_domain (host, "beta");
+  zeta = domus_host_lookup_domain (host, "zeta");
+  g_assert_true (alpha == nth_domain (host, 0));
+  g_assert_true (domus_domain_get_host (alpha) == host);
+
+  g_assert_cmpint (domus_domain_get_id (alpha), ==, -1);
+  g_assert_cmpint (domus_domain_get_state (alpha), ==, DOMUS_DOMAIN_STATE_SHUTOFF);
+  g_assert_cmpint (domus_domain_get_memory_mib (alpha), ==, 512);
+  g_assert_true (domus_domain_get_autostart (alpha));
+  g_assert_cmpstr (domus_domain_get_config (alpha), ==, "/srv/domains/alpha.cfg");
+  g_assert_null (domus_domain_get_error (alpha));
+
+  g_assert_cmpint (domus_domain_get_state (beta), ==, DOMUS_DOMAIN_STATE_INVALID);
+  g_assert_cmpint (domus_domain_get_memory_mib (beta), ==, -1);
+  g_assert_cmpint (domus_domain_get_vcpus (beta), ==, -1);
+  g_assert_cmpstr (domus_domain_get_error (beta), ==, "/srv/domains/beta.cfg:3:10: memory: not a number");
+
+  g_assert_cmpint (domus_domain_get_id (zeta), ==, 3);
+  g_assert_cmpint (domus_domain_get_state (zeta), ==, DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpstr (domus_domain_get_flags (zeta), ==, "r-----");
+  g_assert_cmpint (domus_domain_get_memory_mib (zeta), ==, 256);
+  g_assert_cmpint (domus_domain_get_vcpus (zeta), ==, 1);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_cpu_time (zeta), 5.0, 1e-9);
+  g_assert_false (domus_domain_get_autostart (zeta));
+
+  /* The history from stats.get: the latest figures, rates from consecutive totals. */
+  g_assert_cmpfloat (domus_domain_get_cpu_percent (zeta), ==, 8.0);
+  g_assert_cmpint (domus_domain_get_rss_mib (zeta), ==, 320);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_disk_read_rate (zeta), 2000.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_disk_write_rate (zeta), 0.0, 1e-6);
+  g_assert_cmpfloat (domus_domain_get_net_rx_rate (zeta), ==, -1);
+  g_assert_cmpfloat (domus_domain_get_net_tx_rate (zeta), ==, -1);
+
+  history = domus_domain_get_history (zeta, DOMUS_METRIC_CPU_PERCENT);
+  g_assert_cmpuint (domus_stats_history_get_length (history), ==, 3);
+  g_assert_cmpuint (domus_stats_history_get_capacity (history), ==, 600);
+  g_assert_true (domus_stats_history_get_nth (history, 0, &time_us, &value));
+  g_assert_cmpint (time_us, ==, T0);
+  g_assert_cmpfloat (value, ==, 4.0);
+  g_assert_cmpfloat (domus_stats_history_get_max (history), ==, 12.5);
+  history = domus_domain_get_history (zeta, DOMUS_METRIC_DISK_READ_RATE);
+  g_assert_true (domus_stats_history_get_nth (history, 1, NULL, &value));
+  g_assert_cmpfloat_with_epsilon (value, 1000.0, 1e-6);
+  history = domus_domain_get_history (zeta, DOMUS_METRIC_MEMORY);
+  g_assert_true (domus_stats_history_get_latest (history, &time_us, &value));
+  g_assert_cmpint (time_us, ==, T0 + 2 * SECOND);
+  g_assert_cmpfloat (value, ==, 320);
+  /* User networking: no point rather than a made-up zero. */
+  g_assert_cmpuint (domus_stats_history_get_length (domus_domain_get_history (zeta, DOMUS_METRIC_NET_RX_RATE)), ==, 0);
+  g_assert_cmpuint (domus_stats_history_get_length (domus_domain_get_history (alpha, DOMUS_METRIC_CPU_PERCENT)), ==, 0);
+
+  g_assert_cmpfloat (domus_host_get_cpu_percent (host), ==, 20.0);
+  g_assert_cmpint (domus_host_get_memory_used_mib (host), ==, 1200);
+  g_assert_cmpfloat (domus_host_get_load_1 (host), ==, 0.5);
+  history = domus_host_get_history (host, DOMUS_HOST_METRIC_CPU_PERCENT);
+  g_assert_cmpuint (domus_stats_history_get_length (history), ==, 3);
+  g_assert_cmpfloat (domus_stats_history_get_max (history), ==, 30.0);
+  history = domus_host_get_history (host, DOMUS_HOST_METRIC_MEMORY_USED);
+  g_assert_true (domus_stats_history_get_nth (history, 0, NULL, &value));
+  g_assert_cmpfloat (value, ==, 1000);
+}
+
+static void
+test_events (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  DomusDomain *alpha = domus_host_lookup_domain (host, "alpha");
+  DomusDomain *zeta = domus_host_lookup_domain (host, "zeta");
+  DomusDomain *gamma;
+  ItemsChanged changed = { 0 };
+  guint state_notifies = 0, gets;
+
+  g_signal_connect (domus_host_get_domains (host), "items-changed", G_CALLBACK (on_items_changed), &changed);
+
+  /* A new domain: shown at its sorted place, filled in by domain.get. */
+  g_hash_table_insert (fake->get, g_strdup ("gamma"), parse_object (
+    "{\"name\": \"gamma\", \"id\": 4, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
+    " \"memory_mib\": 1024, \"vcpus\": 2, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": false,"
+    " \"config\": \"/srv/domains/gamma.cfg\", \"vnc_socket\": \"/run/gamma/vnc.sock\","
+    " \"serial_socket\": \"/run/gamma/serial.sock\", \"serial_log\": null, \"run_dir\": \"/run/gamma\", \"notices\": []}"));
+  fake_event (fake, "gamma", 4, "running", "r-----", "defined");
+  wait_for ((gamma = domus_host_lookup_domain (host, "gamma")) != NULL && domus_domain_get_memory_mib (gamma) == 1024);
+  g_assert_cmpuint (changed.count, ==, 1);
+  g_assert_cmpuint (changed.position, ==, 2);
+  g_assert_cmpuint (changed.removed, ==, 0);
+  g_assert_cmpuint (changed.added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 4);
+  g_assert_true (nth_domain (host, 2) == gamma);
+  g_assert_cmpint (domus_domain_get_vcpus (gamma), ==, 2);
+  g_assert_cmpint (domus_domain_get_id (gamma), ==, 4);
+  g_assert_cmpstr (domus_domain_get_config (gamma), ==, "/srv/domains/gamma.cfg");
+  g_assert_cmpstr (json_object_get_string_member (fake_last_params (fake, "domain.get"), "name"), ==, "gamma");
+
+  /* started refreshes what the config says: alpha's memory was changed while it was off. */
+  g_hash_table_insert (fake->get, g_strdup ("alpha"), parse_object (
+    "{\"name\": \"alpha\", \"id\": 5, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
+    " \"memory_mib\": 768, \"vcpus\": 2, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": true,"
+    " \"config\": \"/srv/domains/alpha.cfg\"}"));
+  fake_event (fake, "alpha", 5, "running", "r-----", "started");
+  wait_for (domus_domain_get_memory_mib (alpha) == 768);
+  g_assert_true (domus_host_lookup_domain (host, "alpha") == alpha);
+  g_assert_cmpint (domus_domain_get_state (alpha), ==, DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpint (domus_domain_get_id (alpha), ==, 5);
+  g_assert_cmpint (domus_domain_get_vcpus (alpha), ==, 2);
+  g_assert_cmpuint (changed.count, ==, 1);
+
+  /* pause: the event alone, one notify::state, no domain.get. */
+  gets = fake_count (fake, "domain.get");
+  g_signal_connect (zeta, "notify::state", G_CALLBACK (on_count), &state_notifies);
+  fake_event (fake, "zeta", 3, "paused", "--p---", "paused");
+  wait_for (domus_domain_get_state (zeta) == DOMUS_DOMAIN_STATE_PAUSED);
+  /* The same state again (a daemon may repeat itself) notifies nothing. */
+  fake_event (fake, "zeta", 3, "paused", "--p---", "paused");
+  barrier (fake, host);
+  g_assert_cmpuint (state_notifies, ==, 1);
+  g_assert_cmpstr (domus_domain_get_flags (zeta), ==, "--p---");
+  g_assert_cmpuint (fake_count (fake, "domain.get"), ==, gets + 1 /* the barrier's */);
+
+  fake_event (fake, "zeta", 3, "running", "r-----", "unpaused");
+  wait_for (domus_domain_get_state (zeta) == DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpuint (state_notifies, ==, 2);
+
+  /* A domain that ends stays defined, off, with no id and no load. */
+  fake_event (fake, "zeta", -1, "shutoff", "------", "destroyed");
+  wait_for (domus_domain_get_state (zeta) == DOMUS_DOMAIN_STATE_SHUTOFF);
+  g_assert_cmpint (domus_domain_get_id (zeta), ==, -1);
+  g_assert_cmpfloat (domus_domain_get_cpu_percent (zeta), ==, 0);
+  g_assert_cmpfloat (domus_domain_get_disk_read_rate (zeta), ==, 0);
+  g_assert_true (domus_host_lookup_domain (host, "zeta") == zeta);
+
+  /* undefined removes it from the list. */
+  fake_event (fake, "beta", -1, "shutoff", "------", "undefined");
+  wait_for (domus_host_lookup_domain (host, "beta") == NULL);
+  g_assert_cmpuint (changed.count, ==, 2);
+  g_assert_cmpuint (changed.position, ==, 1);
+  g_assert_cmpuint (changed.removed, ==, 1);
+  g_assert_cmpuint (changed.added, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 3);
+  g_assert_cmpstr (nth_name (host, 0), ==, "alpha");
+  g_assert_cmpstr (nth_name (host, 1), ==, "gamma");
+  g_assert_cmpstr (nth_name (host, 2), ==, "zeta");
+
+  /* Domain-0 stays out of the list whatever it sends. */
+  fake_event (fake, "Domain-0", 0, "running", "r-----", "config-changed");
+  barrier (fake, host);
+  g_assert_null (domus_host_lookup_domain (host, "Domain-0"));
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 3);
+
+  /* The barrier's partial answers leave what they do not mention alone. */
+  g_assert_cmpstr (domus_domain_get_config (alpha), ==, "/srv/domains/alpha.cfg");
+
+  /* Events, not timers: the list was read once. */
+  g_assert_cmpuint (fake_count (fake, "domain.list"), ==, 1);
+}
+
+static void
+send_sample (Fake       *fake,
+             gint64      time_us,
+             double      cpu_percent,
+             gint64      disk_rd_bytes,
+             const char *net_rx_bytes)
+{
+  g_autofree char *params = g_strdup_printf (
+    "{\"time_us\": %" G_GINT64_FORMAT ","
+    " \"host\": {\"cpu_percent\": 40.0, \"memory_mib\": 8192, \"memory_used_mib\": 2000, \"load\": [1.5, 0.2, 0.3]},"
+    " \"domains\": [{\"name\": \"zeta\", \"id\": 3, \"cpu_percent\": %.1f, \"cpu_time_ns\": 6000000000,"
+    "   \"memory_mib\": 256, \"rss_mib\": 330, \"disk_rd_bytes\": %" G_GINT64_FORMAT ", \"disk_wr_bytes\": 4500,"
+    "   \"disk_rd_ops\": 3, \"disk_wr_ops\": 2, \"net_rx_bytes\": %s, \"net_tx_bytes\": null},"
+    "  {\"name\": \"stranger\", \"id\": 9, \"cpu_percent\": 1.0, \"cpu_time_ns\": 1, \"memory_mib\": 64,"
+    "   \"rss_mib\": 70, \"disk_rd_bytes\": 0, \"disk_wr_bytes\": 0, \"disk_rd_ops\": 0, \"disk_wr_ops\": 0,"
+    "   \"net_rx_bytes\": null, \"net_tx_bytes\": null}]}",
+    time_us, cpu_percent, disk_rd_bytes, net_rx_bytes);
+
+  fake_notify (fake, "stats.sample", params);
+}
+
+static void
+on_stats_updated (DomusHost *host,
+                  gpointer   user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_stats (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  DomusDomain *zeta = domus_host_lookup_domain (host, "zeta");
+  DomusStatsHistory *cpu = domus_domain_get_history (zeta, DOMUS_METRIC_CPU_PERCENT);
+  DomusStatsHistory *rx = domus_domain_get_history (zeta, DOMUS_METRIC_NET_RX_RATE);
+  guint cpu_notifies = 0, updates = 0;
+  gint64 time_us;
+  double value;
+
+  g_signal_connect (zeta, "notify::cpu-percent", G_CALLBACK (on_count), &cpu_notifies);
+  g_signal_connect (host, "stats-updated", G_CALLBACK (on_stats_updated), &updates);
+
+  /* One second after the last of stats.get: 3000 -> 7000 bytes read. */
+  send_sample (fake, T0 + 3 * SECOND, 55.5, 7000, "1000");
+  wait_for (updates == 1);
+  g_assert_cmpfloat (domus_domain_get_cpu_percent (zeta), ==, 55.5);
+  g_assert_cmpuint (cpu_notifies, ==, 1);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_disk_read_rate (zeta), 4000.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_disk_write_rate (zeta), 4000.0, 1e-6);
+  g_assert_cmpint (domus_domain_get_rss_mib (zeta), ==, 330);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_cpu_time (zeta), 6.0, 1e-9);
+  /* The first counted total gives no rate yet. */
+  g_assert_cmpfloat (domus_domain_get_net_rx_rate (zeta), ==, 0);
+  g_assert_cmpfloat (domus_domain_get_net_tx_rate (zeta), ==, -1);
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 4);
+  g_assert_true (domus_stats_history_get_latest (cpu, &time_us, &value));
+  g_assert_cmpint (time_us, ==, T0 + 3 * SECOND);
+  g_assert_cmpfloat (value, ==, 55.5);
+  g_assert_cmpfloat (domus_stats_history_get_max (cpu), ==, 55.5);
+
+  g_assert_cmpfloat (domus_host_get_cpu_percent (host), ==, 40.0);
+  g_assert_cmpint (domus_host_get_memory_used_mib (host), ==, 2000);
+  g_assert_cmpfloat (domus_host_get_load_1 (host), ==, 1.5);
+  g_assert_cmpuint (domus_stats_history_get_length (domus_host_get_history (host, DOMUS_HOST_METRIC_CPU_PERCENT)), ==, 4);
+
+  /* Two seconds later: rates are per second. */
+  send_sample (fake, T0 + 5 * SECOND, 55.5, 9000, "5000");
+  wait_for (updates == 2);
+  g_assert_cmpuint (cpu_notifies, ==, 1);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_disk_read_rate (zeta), 1000.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_disk_write_rate (zeta), 0.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_net_rx_rate (zeta), 2000.0, 1e-6);
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 5);
+  g_assert_cmpuint (domus_stats_history_get_length (rx), ==, 2);
+  g_assert_true (domus_stats_history_get_latest (rx, NULL, &value));
+  g_assert_cmpfloat_with_epsilon (value, 2000.0, 1e-6);
+
+  /* A domain the list does not know is not made up from a sample. */
+  g_assert_null (domus_host_lookup_domain (host, "stranger"));
+}
+
+static void
+set_reconnect_state (Fake *fake)
+{
+  g_autoptr(JsonArray) samples = NULL;
+
+  /* While we were away: beta undefined, delta defined, alpha started. */
+  fake_set_domains (fake,
+    "[{\"name\": \"Domain-0\", \"id\": 0, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
+    "  \"memory_mib\": 8192, \"vcpus\": 4, \"cpu_time_ns\": 3640240000000, \"cpu_time\": 3640.24, \"autostart\": true},"
+    " {\"name\": \"zeta\", \"id\": 3, \"uuid\": null, \"state\": \"blocked\", \"flags\": \"-b----\","
+    "  \"memory_mib\": 256, \"vcpus\": 1, \"cpu_time_ns\": 5000000000, \"cpu_time\": 5.0, \"autostart\": false,"
+    "  \"config\": \"/srv/domains/zeta.cfg\"},"
+    " {\"name\": \"alpha\", \"id\": 7, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
+    "  \"memory_mib\": 512, \"vcpus\": 1, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": true,"
+    "  \"config\": \"/srv/domains/alpha.cfg\"},"
+    " {\"name\": \"delta\", \"id\": null, \"uuid\": null, \"state\": \"shutoff\", \"flags\": \"------\","
+    "  \"memory_mib\": 128, \"vcpus\": 1, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": false,"
+    "  \"config\": \"/srv/domains/delta.cfg\"}]");
+  /* The daemon's ring still has the old samples, and one more. */
+  samples = json_array_ref (json_object_get_array_member (fake->stats, "samples"));
+  json_array_add_element (samples, parse (
+    "{\"time_us\": 1795862403000000,"
+    " \"host\": {\"cpu_percent\": 50.0, \"memory_mib\": 8192, \"memory_used_mib\": 1300, \"load\": [0.7, 0.2, 0.3]},"
+    " \"domains\": [{\"name\": \"zeta\", \"id\": 3, \"cpu_percent\": 2.0, \"cpu_time_ns\": 5100000000,"
+    "   \"memory_mib\": 256, \"rss_mib\": 320, \"disk_rd_bytes\": 3500, \"disk_wr_bytes\": 500,"
+    "   \"disk_rd_ops\": 2, \"disk_wr_ops\": 1, \"net_rx_bytes\": null, \"net_tx_bytes\": null}]}"));
+}
+
+typedef struct {
+  GArray *connecting_us;   /* when each attempt began */
+} Attempts;
+
+static void
+on_state_for_attempts (DomusHost  *host,
+                       GParamSpec *pspec,
+                       Attempts   *attempts)
+{
+  if (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTING)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      g_array_append_val (attempts->connecting_us, now);
+    }
+}
+
+static void
+test_reconnect (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  DomusDomain *alpha = domus_host_lookup_domain (host, "alpha");
+  DomusDomain *zeta = domus_host_lookup_domain (host, "zeta");
+  DomusStatsHistory *cpu = domus_domain_get_history (zeta, DOMUS_METRIC_CPU_PERCENT);
+  Attempts attempts = { g_array_new (FALSE, FALSE, sizeof (gint64)) };
+  const GError *error;
+  gint64 time_us;
+  guint hello_notifies = 0, memory_notifies = 0;
+
+  g_signal_connect (host, "notify::state", G_CALLBACK (on_state_for_attempts), &attempts);
+  g_signal_connect (host, "notify::accelerator", G_CALLBACK (on_count), &hello_notifies);
+  g_signal_connect (host, "notify::name", G_CALLBACK (on_count), &hello_notifies);
+  g_signal_connect (zeta, "notify::memory-mib", G_CALLBACK (on_count), &memory_notifies);
+  set_reconnect_state (fake);
+
+  /* The daemon goes away: disconnected, with the reason. */
+  fake_close_clients (fake);
+  wait_for (domus_host_get_state (host) == DOMUS_HOST_STATE_DISCONNECTED);
+  error = domus_host_get_error (host);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == DOMUS_ERROR);
+  g_assert_false (domus_host_error_is_permanent (error));
+  g_assert_null (domus_host_get_connection (host));
+  /* What we knew stays until the daemon says otherwise. */
+  g_assert_true (domus_host_lookup_domain (host, "beta") != NULL);
+
+  /* and back, resynchronised. */
+  wait_for_condition (host_is_connected, host, "the host to reconnect");
+  g_assert_null (domus_host_get_error (host));
+  g_assert_cmpuint (fake->accepted, ==, 2);
+  g_assert_cmpuint (fake_count (fake, "hello"), ==, 2);
+  g_assert_cmpuint (fake_count (fake, "domain.list"), ==, 2);
+  g_assert_true (json_object_get_boolean_member (fake_last_params (fake, "domain.list"), "all"));
+  g_assert_cmpuint (fake_count (fake, "stats.subscribe"), ==, 2);
+
+  g_assert_true (domus_host_lookup_domain (host, "alpha") == alpha);
+  g_assert_true (domus_host_lookup_domain (host, "zeta") == zeta);
+  g_assert_null (domus_host_lookup_domain (host, "beta"));
+  g_assert_nonnull (domus_host_lookup_domain (host, "delta"));
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 3);
+  g_assert_cmpstr (nth_name (host, 0), ==, "alpha");
+  g_assert_cmpstr (nth_name (host, 1), ==, "delta");
+  g_assert_cmpstr (nth_name (host, 2), ==, "zeta");
+  g_assert_cmpint (domus_domain_get_state (alpha), ==, DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpint (domus_domain_get_id (alpha), ==, 7);
+  g_assert_cmpint (domus_domain_get_state (zeta), ==, DOMUS_DOMAIN_STATE_BLOCKED);
+  /* The same daemon and the same config: nothing to notify there. */
+  g_assert_cmpuint (hello_notifies, ==, 0);
+  g_assert_cmpuint (memory_notifies, ==, 0);
+  g_assert_cmpstr (domus_host_get_name (host), ==, "testhost");
+
+  /* Old points kept, the new one added once. */
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 4);
+  g_assert_true (domus_stats_history_get_nth (cpu, 0, &time_us, NULL));
+  g_assert_cmpint (time_us, ==, T0);
+  g_assert_true (domus_stats_history_get_latest (cpu, &time_us, NULL));
+  g_assert_cmpint (time_us, ==, T0 + 3 * SECOND);
+  g_assert_cmpfloat_with_epsilon (domus_domain_get_disk_read_rate (zeta), 500.0, 1e-6);
+  g_assert_cmpuint (domus_stats_history_get_length (domus_host_get_history (host, DOMUS_HOST_METRIC_CPU_PERCENT)), ==, 4);
+
+  /* Now nobody answers at all: connects fail, and the waits between them double. */
+  g_array_set_size (attempts.connecting_us, 0);
+  fake_stop_listening (fake);
+  fake_close_clients (fake);
+  wait_for (attempts.connecting_us->len >= 4);
+  g_assert_cmpint (domus_host_get_state (host), !=, DOMUS_HOST_STATE_CONNECTED);
+  error = domus_host_get_error (host);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == DOMUS_ERROR);
+  for (guint i = 1; i < 3; i++)
+    {
+      gint64 gap_ms = (g_array_index (attempts.connecting_us, gint64, i + 1) -
+                       g_array_index (attempts.connecting_us, gint64, i)) / 1000;
+
+      /* The first retry is the base delay after the lost connection; each next waits twice as long. */
+      g_assert_cmpint (gap_ms, >=, (RETRY_MS << i) - 1);
+    }
+
+  fake_start_listening (fake);
+  wait_for_condition (host_is_connected, host, "the host to reconnect once the daemon is back");
+  g_assert_true (domus_host_lookup_domain (host, "alpha") == alpha);
+  g_assert_cmpuint (fake_count (fake, "domain.list"), ==, 3);
+
+  g_array_unref (attempts.connecting_us);
+}
+
+static void
+test_disconnect (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  DomusDomain *zeta = domus_host_lookup_domain (host, "zeta");
+  guint error_notifies = 0;
+
+  g_signal_connect (host, "notify::error", G_CALLBACK (on_count), &error_notifies);
+  domus_host_disconnect (host);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
+  g_assert_null (domus_host_get_error (host));
+  g_assert_null (domus_host_get_connection (host));
+  g_assert_cmpuint (error_notifies, ==, 0);
+  /* The daemon sees us go, and no retry comes. */
+  wait_for (fake->clients->len == 0);
+  spin (RETRY_MS * 20);
+  g_assert_cmpuint (fake->accepted, ==, 1);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
+  /* The model stays for a GUI to show, greyed. */
+  g_assert_true (domus_host_lookup_domain (host, "zeta") == zeta);
+
+  domus_host_connect (host);
+  wait_for_condition (host_is_connected, host, "the host to connect again");
+  g_assert_cmpuint (fake->accepted, ==, 2);
+  g_assert_true (domus_host_lookup_domain (host, "zeta") == zeta);
+
+  /* disconnect() while waiting to retry: no attempt after it. */
+  {
+    Attempts attempts = { g_array_new (FALSE, FALSE, sizeof (gint64)) };
+    gulong handler = g_signal_connect (host, "notify::state", G_CALLBACK (on_state_for_attempts), &attempts);
+
+    domus_host_set_retry_delay_ms (host, 50);
+    fake_stop_listening (fake);
+    fake_close_clients (fake);
+    /* Lost, then one failed connect: the host now waits 50 ms, then 100 ms. */
+    wait_for (attempts.connecting_us->len == 1 && domus_host_get_state (host) == DOMUS_HOST_STATE_DISCONNECTED);
+    g_assert_error (domus_host_get_error (host), DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED);
+    domus_host_disconnect (host);
+    g_assert_null (domus_host_get_error (host));
+    fake_start_listening (fake);
+    spin (300);
+    g_assert_cmpuint (attempts.connecting_us->len, ==, 1);
+    g_assert_cmpuint (fake->accepted, ==, 2);
+    g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
+    g_signal_handler_disconnect (host, handler);
+    g_array_unref (attempts.connecting_us);
+  }
+
+  /* disconnect() while a connect is under way also ends it. */
+  domus_host_set_retry_delay_ms (host, RETRY_MS);
+  domus_host_connect (host);
+  wait_for_condition (host_is_connected, host, "the host to connect a third time");
+  domus_host_disconnect (host);
+  fake_stop_listening (fake);
+  domus_host_connect (host);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_CONNECTING);
+  domus_host_disconnect (host);
+  spin (RETRY_MS * 20);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
+  g_assert_null (domus_host_get_error (host));
+}
+
+static void
+test_permanent_error (void)
+{
+  g_autoptr(DomusHost) host = domus_host_new ("gopher://nowhere");
+  g_autoptr(GError) connect_failed = g_error_new_literal (DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED, "x");
+  g_autoptr(GError) closed = g_error_new_literal (DOMUS_ERROR, DOMUS_ERROR_CLOSED, "x");
+  g_autoptr(GError) host_key = g_error_new_literal (DOMUS_ERROR, DOMUS_ERROR_HOST_KEY_CHANGED, "x");
+  g_autoptr(GError) auth = g_error_new_literal (DOMUS_ERROR, DOMUS_ERROR_AUTH_FAILED, "x");
+  g_autoptr(GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "x");
+  Attempts attempts = { g_array_new (FALSE, FALSE, sizeof (gint64)) };
+
+  g_assert_false (domus_host_error_is_permanent (NULL));
+  g_assert_false (domus_host_error_is_permanent (connect_failed));
+  g_assert_false (domus_host_error_is_permanent (closed));
+  g_assert_false (domus_host_error_is_permanent (io));
+  g_assert_true (domus_host_error_is_permanent (host_key));
+  g_assert_true (domus_host_error_is_permanent (auth));
+
+  domus_host_set_retry_delay_ms (host, RETRY_MS);
+  g_signal_connect (host, "notify::state", G_CALLBACK (on_state_for_attempts), &attempts);
+  domus_host_connect (host);
+  wait_for (domus_host_get_state (host) == DOMUS_HOST_STATE_DISCONNECTED);
+  g_assert_error (domus_host_get_error (host), DOMUS_ERROR, DOMUS_ERROR_INVALID_URI);
+  g_assert_true (domus_host_error_is_permanent (domus_host_get_error (host)));
+  /* Retrying cannot fix an address: no second attempt. */
+  spin (RETRY_MS * 20);
+  g_assert_cmpuint (attempts.connecting_us->len, ==, 1);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
+  g_array_unref (attempts.connecting_us);
+}
+
+static void
+test_history_seconds (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = domus_host_new (fake->uri);
+  g_autoptr(JsonObject) stats = json_object_new ();
+  g_autoptr(JsonArray) samples = json_array_new ();
+  DomusDomain *zeta;
+  DomusStatsHistory *cpu, *host_cpu;
+  gint64 time_us;
+  guint history_notifies = 0;
+
+  /* A daemon sampling every 500 ms: 2 s of history are 4 samples; it has 6. */
+  for (int i = 0; i < 6; i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "{\"time_us\": %" G_GINT64_FORMAT ", \"host\": {\"cpu_percent\": %d.0, \"memory_mib\": 8192,"
+        " \"memory_used_mib\": 1000, \"load\": [0.1, 0.2, 0.3]},"
+        " \"domains\": [{\"name\": \"zeta\", \"id\": 3, \"cpu_percent\": %d.0, \"cpu_time_ns\": 1, \"memory_mib\": 256,"
+        " \"rss_mib\": 300, \"disk_rd_bytes\": 0, \"disk_wr_bytes\": 0, \"disk_rd_ops\": 0, \"disk_wr_ops\": 0,"
+        " \"net_rx_bytes\": null, \"net_tx_bytes\": null}]}",
+        T0 + i * SECOND / 2, i, i);
+
+      json_array_add_element (samples, parse (text));
+    }
+  json_object_set_int_member (stats, "interval_ms", 500);
+  json_object_set_array_member (stats, "samples", json_array_ref (samples));
+  json_object_unref (fake->stats);
+  fake->stats = json_object_ref (stats);
+  fake->interval_ms = 500;
+
+  g_assert_cmpuint (domus_host_get_history_seconds (host), ==, 600);
+  g_signal_connect (host, "notify::history-seconds", G_CALLBACK (on_count), &history_notifies);
+  g_object_set (host, "history-seconds", 2, "retry-delay-ms", RETRY_MS, NULL);
+  g_assert_cmpuint (history_notifies, ==, 1);
+  domus_host_connect (host);
+  wait_for_condition (host_is_connected, host, "the host to connect");
+  g_assert_cmpuint (domus_host_get_stats_interval_ms (host), ==, 500);
+
+  zeta = domus_host_lookup_domain (host, "zeta");
+  cpu = domus_domain_get_history (zeta, DOMUS_METRIC_CPU_PERCENT);
+  host_cpu = domus_host_get_history (host, DOMUS_HOST_METRIC_CPU_PERCENT);
+  g_assert_cmpuint (domus_stats_history_get_capacity (cpu), ==, 4);
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 4);
+  g_assert_cmpuint (domus_stats_history_get_length (host_cpu), ==, 4);
+  g_assert_true (domus_stats_history_get_nth (cpu, 0, &time_us, NULL));
+  g_assert_cmpint (time_us, ==, T0 + SECOND);
+  g_assert_cmpfloat (domus_stats_history_get_max (cpu), ==, 5.0);
+
+  /* Shorter: the newest stay. */
+  domus_host_set_history_seconds (host, 1);
+  g_assert_cmpuint (domus_stats_history_get_capacity (cpu), ==, 2);
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 2);
+  g_assert_cmpuint (domus_stats_history_get_length (host_cpu), ==, 2);
+  g_assert_true (domus_stats_history_get_nth (cpu, 0, &time_us, NULL));
+  g_assert_cmpint (time_us, ==, T0 + 2 * SECOND);
+  g_assert_cmpuint (domus_stats_history_get_length (domus_domain_get_history (zeta, DOMUS_METRIC_MEMORY)), ==, 2);
+
+  /* Longer: room for more, nothing invented. */
+  domus_host_set_history_seconds (host, 10);
+  g_assert_cmpuint (domus_stats_history_get_capacity (cpu), ==, 20);
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 2);
+  g_assert_cmpuint (history_notifies, ==, 3);
+}
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static JsonNode *
+call_domain (DomusDomain  *domain,
+             const char   *method,
+             JsonObject   *extra,
+             GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_domain_call_async (domain, method, extra, NULL, on_call_done, &result);
+  wait_for (result != NULL);
+  return domus_domain_call_finish (domain, result, error);
+}
+
+static void
+test_domain_call (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  DomusDomain *zeta = domus_host_lookup_domain (host, "zeta");
+  g_autoptr(JsonObject) extra = json_object_new ();
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) failed = NULL;
+  g_autoptr(JsonNode) closed = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *params;
+
+  /* The name wins over a name in the extra params. */
+  json_object_set_boolean_member (extra, "wait", TRUE);
+  json_object_set_string_member (extra, "name", "alpha");
+  answer = call_domain (zeta, "domain.shutdown", extra, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (answer));
+  params = fake_last_params (fake, "domain.shutdown");
+  g_assert_nonnull (params);
+  g_assert_cmpstr (json_object_get_string_member (params, "name"), ==, "zeta");
+  g_assert_true (json_object_get_boolean_member (params, "wait"));
+  g_assert_cmpuint (json_object_get_size (params), ==, 2);
+  /* The caller's object is left alone. */
+  g_assert_cmpstr (json_object_get_string_member (extra, "name"), ==, "alpha");
+
+  fake->fail_method = g_strdup ("domain.pause");
+  fake->fail_kind = g_strdup ("not-running");
+  failed = call_domain (zeta, "domain.pause", NULL, &error);
+  g_assert_null (failed);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+  g_assert_cmpstr (json_object_get_string_member (fake_last_params (fake, "domain.pause"), "name"), ==, "zeta");
+
+  domus_host_disconnect (host);
+  closed = call_domain (zeta, "domain.unpause", NULL, &error);
+  g_assert_null (closed);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
+  g_assert_cmpuint (fake_count (fake, "domain.unpause"), ==, 0);
+}
+
+static void
+test_host_gone (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  DomusHost *host = connect_host (fake);
+  g_autoptr(DomusDomain) zeta = g_object_ref (domus_host_lookup_domain (host, "zeta"));
+
+  g_object_add_weak_pointer (G_OBJECT (host), (gpointer *) &host);
+  g_object_unref (host);
+  /* Nothing else keeps a connected host alive, and a domain outlives it safely. */
+  g_assert_null (host);
+  g_assert_null (domus_domain_get_host (zeta));
+  wait_for (fake->clients->len == 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/model/initial-sync", test_initial_sync);
+  g_test_add_func ("/model/events", test_events);
+  g_test_add_func ("/model/stats", test_stats);
+  g_test_add_func ("/model/reconnect", test_reconnect);
+  g_test_add_func ("/model/disconnect", test_disconnect);
+  g_test_add_func ("/model/permanent-error", test_permanent_error);
+  g_test_add_func ("/model/history-seconds", test_history_seconds);
+  g_test_add_func ("/model/domain-call", test_domain_call);
+  g_test_add_func ("/model/host-gone", test_host_gone);
+
+  return g_test_run ();
+}
