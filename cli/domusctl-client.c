@@ -3,9 +3,11 @@
 
 #include "config.h"
 
+#include <unistd.h>
 #include <glib/gi18n.h>
 
 #include "domusctl-client.h"
+#include "domusctl-prompt.h"
 
 struct _DomusctlClient {
   char            *uri;
@@ -19,6 +21,7 @@ typedef struct {
   GCancellable    *cancellable;
   DomusConnection *connection;
   JsonNode        *result;
+  int              fd;
   GError          *error;
 } Wait;
 
@@ -67,42 +70,132 @@ on_connected (GObject      *source,
   wait->done = TRUE;
 }
 
-DomusctlClient *
-domusctl_client_open (const char  *uri,
-                      GError     **error)
+/* One try; NULL with error set on failure or timeout. */
+static DomusConnection *
+connect_once (const char       *uri,
+              GTlsInteraction  *interaction,
+              const char       *accept_host_key,
+              GError          **error)
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *expanded = domus_connection_expand_uri (uri);
   Wait wait = { 0 };
-  DomusctlClient *client;
 
   wait.cancellable = cancellable;
-  domus_connection_connect_async (expanded, cancellable, on_connected, &wait);
-  wait_run (&wait, DOMUSCTL_ANSWER_TIMEOUT_SECONDS);
+  domus_connection_connect_full_async (uri, interaction, accept_host_key, cancellable,
+                                       on_connected, &wait);
+  /* No time limit while a person may be typing a password. */
+  wait_run (&wait, g_str_has_prefix (uri, "ssh:") ? 0 : DOMUSCTL_ANSWER_TIMEOUT_SECONDS);
 
   if (wait.timed_out)
     {
       g_clear_error (&wait.error);
       g_clear_object (&wait.connection);
-      set_timeout_error (error, expanded, DOMUSCTL_ANSWER_TIMEOUT_SECONDS);
+      set_timeout_error (error, uri, DOMUSCTL_ANSWER_TIMEOUT_SECONDS);
       return NULL;
     }
   if (wait.connection == NULL)
+    g_propagate_error (error, wait.error);
+  return wait.connection;
+}
+
+/* As ssh(1) does: show the key, and add it to known_hosts only when the person says yes. */
+static gboolean
+ask_to_accept_host_key (const char   *uri,
+                        const GError *error,
+                        char        **accepted)
+{
+  const char *key_type, *fingerprint;
+  g_autofree char *question = NULL;
+
+  if (!domus_error_get_host_key (error, &key_type, &fingerprint) || !domusctl_prompt_can_ask ())
+    return FALSE;
+  g_printerr ("%s\n", error->message);
+  question = g_strdup_printf (_("Accept the %s key %s for %s and remember it (yes/no)? "),
+                              key_type, fingerprint, uri);
+  if (!domusctl_prompt_confirm (question))
+    return FALSE;
+  *accepted = g_strdup (fingerprint);
+  return TRUE;
+}
+
+DomusctlClient *
+domusctl_client_open (const char  *uri,
+                      GError     **error)
+{
+  g_autoptr(GTlsInteraction) prompt = domusctl_prompt_new ();
+  g_autofree char *expanded = domus_connection_expand_uri (uri);
+  g_autofree char *accepted = NULL;
+  g_autoptr(GError) local_error = NULL;
+  DomusConnection *connection;
+  DomusctlClient *client;
+  const char *notice;
+
+  connection = connect_once (expanded, prompt, NULL, &local_error);
+  if (connection == NULL &&
+      g_error_matches (local_error, DOMUS_ERROR, DOMUS_ERROR_HOST_KEY_UNKNOWN) &&
+      ask_to_accept_host_key (expanded, local_error, &accepted))
     {
-      if (g_error_matches (wait.error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED))
+      g_clear_error (&local_error);
+      connection = connect_once (expanded, prompt, accepted, &local_error);
+    }
+  if (connection == NULL)
+    {
+      if (g_error_matches (local_error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED) &&
+          g_str_has_prefix (expanded, "unix:"))
         g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
                      _("cannot connect to %s: %s (is domusd running?)"),
-                     expanded, wait.error->message);
+                     expanded, local_error->message);
       else
-        g_propagate_error (error, g_steal_pointer (&wait.error));
-      g_clear_error (&wait.error);
+        g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 
+  notice = domus_connection_get_security_notice (connection);
+  if (notice != NULL)
+    g_printerr (_("domusctl: warning: %s\n"), notice);
+
   client = g_new0 (DomusctlClient, 1);
   client->uri = g_steal_pointer (&expanded);
-  client->connection = wait.connection;
+  client->connection = connection;
   return client;
+}
+
+static void
+on_console_opened (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Wait *wait = user_data;
+  int fd = domus_connection_open_console_finish (DOMUS_CONNECTION (source), result, &wait->error);
+
+  wait->fd = fd;
+  wait->done = TRUE;
+}
+
+int
+domusctl_client_open_console (DomusctlClient    *client,
+                              const char        *name,
+                              DomusConsoleKind   kind,
+                              GError           **error)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Wait wait = { .fd = -1 };
+
+  wait.cancellable = cancellable;
+  domus_connection_open_console_async (client->connection, name, kind, cancellable,
+                                       on_console_opened, &wait);
+  wait_run (&wait, DOMUSCTL_ANSWER_TIMEOUT_SECONDS);
+  if (wait.timed_out)
+    {
+      g_clear_error (&wait.error);
+      if (wait.fd >= 0)
+        close (wait.fd);
+      set_timeout_error (error, client->uri, DOMUSCTL_ANSWER_TIMEOUT_SECONDS);
+      return -1;
+    }
+  if (wait.fd < 0)
+    g_propagate_error (error, wait.error);
+  return wait.fd;
 }
 
 void
@@ -110,7 +203,8 @@ domusctl_client_free (DomusctlClient *client)
 {
   if (client == NULL)
     return;
-  domus_connection_close (client->connection);
+  /* domusctl exits next: let an SSH worker finish with libssh2 first. */
+  domus_connection_close_and_wait (client->connection, 2000);
   g_object_unref (client->connection);
   g_free (client->uri);
   g_free (client);

@@ -15,13 +15,26 @@ G_BEGIN_DECLS
 typedef struct _DomusctlClient DomusctlClient;
 
 /*
- * Connects to the daemon at uri (NULL: the session daemon), running the default
- * main context until it answers. Fails with one sentence naming the address.
+ * Connects to the daemon at uri (NULL: the session daemon, started if need be),
+ * running the default main context until it answers. Over SSH, passwords and
+ * passphrases are asked on the terminal, and an unknown host key is shown there to
+ * accept or refuse; with no terminal it is refused. Fails with one sentence naming
+ * the address.
  */
 DomusctlClient  *domusctl_client_open           (const char     *uri,
                                                  GError        **error);
 void             domusctl_client_free           (DomusctlClient *client);
 DomusConnection *domusctl_client_get_connection (DomusctlClient *client);
+/*
+ * Opens a stream to a domain's screen or serial port (see
+ * domus_connection_open_console_async()), running the default main context until it
+ * is there. The client must stay open while the stream is used: over SSH both ride
+ * on the same session.
+ */
+int              domusctl_client_open_console   (DomusctlClient    *client,
+                                                 const char        *name,
+                                                 DomusConsoleKind   kind,
+                                                 GError           **error);
 /* The address spelled out, for messages. */
 const char      *domusctl_client_get_uri        (DomusctlClient *client);
 

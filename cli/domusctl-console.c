@@ -7,8 +7,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
@@ -134,80 +132,21 @@ terminal_restore (Console *console)
   console->raw = FALSE;
 }
 
-static int
-connect_unix (const char  *path,
-              GError     **error)
-{
-  struct sockaddr_un address = { .sun_family = AF_UNIX };
-  int fd;
-
-  if (strlen (path) >= sizeof address.sun_path)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("the console socket path %s is too long"), path);
-      return -1;
-    }
-  strcpy (address.sun_path, path);
-
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect (fd, (struct sockaddr *) &address, sizeof address) != 0)
-    {
-      int saved_errno = errno;
-
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("cannot connect to the console at %s: %s"), path, g_strerror (saved_errno));
-      return -1;
-    }
-  return fd;
-}
-
-/* The serial socket of a running domain, from domain.get. */
-static char *
-find_serial_socket (DomusctlGlobals  *globals,
-                    const char       *name,
-                    GError          **error)
-{
-  g_autoptr(JsonNode) params = domusctl_name_params (name);
-  g_autoptr(JsonNode) result = domusctl_call (globals->connect_uri, "domain.get", params, error);
-  JsonObject *domain;
-  const char *path;
-
-  if (result == NULL)
-    return NULL;
-  domain = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
-  path = domusctl_object_get_string (domain, "serial_socket", NULL);
-  if (path == NULL)
-    {
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING,
-                   _("domain %s is not running, or has no serial console"),
-                   domusctl_object_get_string (domain, "name", name));
-      return NULL;
-    }
-  return g_strdup (path);
-}
-
 int
 domusctl_attach_console (DomusctlGlobals *globals,
                          const char      *name)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_autofree char *uri = domus_connection_expand_uri (globals->connect_uri);
-  g_autofree char *path = NULL;
+  /* Over SSH the serial stream rides on this client's session: keep it until the end. */
+  g_autoptr(DomusctlClient) client = NULL;
   Console console = { 0 };
   guint signal_ids[3];
 
-  /* The socket is a file on the daemon's machine; remote consoles come with the SSH bridge. */
-  if (!g_str_has_prefix (uri, "unix:"))
-    return domusctl_fail (_("console works only with a daemon on this machine (a unix: address), not %s"),
-                          uri);
-
-  path = find_serial_socket (globals, name, &error);
-  if (path == NULL)
+  client = domusctl_client_open (globals->connect_uri, &error);
+  if (client == NULL)
     return domusctl_fail_error (error);
-  console.socket_fd = connect_unix (path, &error);
+  console.socket_fd = domusctl_client_open_console (client, name, DOMUS_CONSOLE_SERIAL, &error);
   if (console.socket_fd < 0)
     return domusctl_fail_error (error);
 

@@ -18,6 +18,7 @@ typedef struct {
 
 static const DomusctlVerb verbs[] = {
   { "autostart", domusctl_verb_autostart, N_("Start a domain when the daemon starts, or not") },
+  { "bridge",    domusctl_verb_bridge,    N_("Connect standard input and output to the daemon (what SSH clients run)") },
   { "check",     domusctl_verb_check,     N_("Validate a domain configuration file") },
   { "config",    domusctl_verb_config,    N_("Show a domain’s configuration, or change values in it") },
   { "console",   domusctl_verb_console,   N_("Attach to a domain’s serial console") },
@@ -26,6 +27,7 @@ static const DomusctlVerb verbs[] = {
   { "destroy",   domusctl_verb_destroy,   N_("Stop a domain at once, as pulling its plug") },
   { "image",     domusctl_verb_image,     N_("List, create, clone and delete disk images") },
   { "list",      domusctl_verb_list,      N_("List domains, as xm list does") },
+  { "monitor",   domusctl_verb_monitor,   N_("Follow a host’s connection and domains, reconnecting when it drops") },
   { "pause",     domusctl_verb_pause,     N_("Pause a running domain") },
   { "reboot",    domusctl_verb_reboot,    N_("Reboot a domain") },
   { "shutdown",  domusctl_verb_shutdown,  N_("Ask a domain to shut down (ACPI power button)") },
@@ -33,6 +35,7 @@ static const DomusctlVerb verbs[] = {
   { "top",       domusctl_verb_top,       N_("Show the domains’ load live, as xm top does") },
   { "undefine",  domusctl_verb_undefine,  N_("Remove a domain’s configuration") },
   { "unpause",   domusctl_verb_unpause,   N_("Resume a paused domain") },
+  { "vnc",       domusctl_verb_vnc,       N_("Show a domain’s screen to any VNC viewer on a local port") },
 };
 
 static void

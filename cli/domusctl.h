@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  const char *connect_uri;   /* --connect, or NULL for the default daemon */
+  const char *connect_uri;   /* --connect, or NULL for the default daemon ("local") */
 } DomusctlGlobals;
 
 /* A verb gets argv with argv[0] set to "domusctl VERB" and returns the exit status. */
@@ -33,6 +33,7 @@ int domusctl_attach_console (DomusctlGlobals *globals, const char *name);
 
 /* Verbs (one file per verb or family: domusctl-VERB.c). */
 int domusctl_verb_autostart (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_bridge    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_check     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_config    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_console   (DomusctlGlobals *globals, int argc, char **argv);
@@ -41,6 +42,7 @@ int domusctl_verb_define    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_destroy   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_image     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_list      (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_monitor   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_pause     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_reboot    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_shutdown  (DomusctlGlobals *globals, int argc, char **argv);
@@ -48,5 +50,6 @@ int domusctl_verb_start     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_top       (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_undefine  (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_unpause   (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_vnc       (DomusctlGlobals *globals, int argc, char **argv);
 
 G_END_DECLS
