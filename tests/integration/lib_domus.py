@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the domusd/domusctl integration tests share: a daemon of their own, checks, waits.
+
+Stdlib only. Everything started here is ended by its PID.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+BUILD_DIR = os.environ.get("DOMUS_BUILD_DIR", "")
+DOMUSD = os.path.join(BUILD_DIR, "hvcore", "domusd")
+DOMUSCTL = os.path.join(BUILD_DIR, "cli", "domusctl")
+START_TIMEOUT = 10.0
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def wait_until(predicate, timeout, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def pid_alive(pid):
+    """True while the process exists and is not a zombie waiting to be reaped."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return fields[0] != "Z"
+
+
+def qemu_pids(root):
+    """The QEMU processes the daemon under root started, from their run folders."""
+    pids = []
+    run = os.path.join(root, "run")
+    if not os.path.isdir(run):
+        return pids
+    for name in os.listdir(run):
+        try:
+            with open(os.path.join(run, name, "qemu.pid")) as f:
+                pids.append(int(f.read().strip()))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+class Tap:
+    """Numbered results; the plan comes last, as a failed start skips the rest."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        print("TAP version 13", flush=True)
+
+    def ok(self, passed, description, diagnostics=""):
+        self.n += 1
+        if not passed:
+            self.failed += 1
+        print("%s %d - %s" % ("ok" if passed else "not ok", self.n, description))
+        for line in str(diagnostics).splitlines():
+            print("# " + line)
+        sys.stdout.flush()
+
+    def step(self, description, function):
+        """Runs function; a Failure or an exception is a failed subtest with its message."""
+        try:
+            function()
+            self.ok(True, description)
+            return True
+        except Failure as e:
+            self.ok(False, description, str(e))
+        except Exception as e:  # noqa: BLE001 - a test step's crash is its failure
+            self.ok(False, description, "%s: %s" % (type(e).__name__, e))
+        return False
+
+    def finish(self):
+        print("1..%d" % self.n, flush=True)
+        return 1 if self.failed else 0
+
+
+class Daemon:
+    """One domusd with --root, under TCG, ended by its PID whatever happens."""
+
+    def __init__(self, root, log_name="domusd.log", name="testhost"):
+        self.root = root
+        self.socket_path = os.path.join(root, "domusd.sock")
+        self.uri = "unix:" + self.socket_path
+        self.log_path = os.path.join(root, log_name)
+        self.log = open(self.log_path, "wb")
+        env = dict(os.environ, DOMUS_ACCEL="tcg")
+        self.proc = subprocess.Popen([DOMUSD, "--root", root, "--name", name],
+                                     stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=env)
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def wait_listening(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise Failure("domusd exited with status %d before listening:\n%s"
+                              % (self.proc.returncode, self.log_text()))
+            if os.path.exists(self.socket_path) and "listening on" in self.log_text():
+                return self
+            time.sleep(0.05)
+        raise Failure("domusd did not listen within %.0f s:\n%s" % (START_TIMEOUT, self.log_text()))
+
+    def stop(self):
+        """SIGTERM (guests keep running, as with xend), then every QEMU it started, by PID."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for pid in qemu_pids(self.root):
+            if pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        self.log.close()
+
+
+def guest_cfg(guest_dir, name, extra=""):
+    """A config for the test guest: kernel text on the screen and on the serial port."""
+    return ("name = '%s'\n"
+            "kernel = '%s'\n"
+            "ramdisk = '%s'\n"
+            "extra = 'console=tty0 console=ttyS0'\n"
+            "memory = 128\n"
+            "vcpus = 1\n"
+            "vnc = 1\n"
+            "on_poweroff = 'destroy'\n"
+            "%s"
+            % (name, os.path.join(guest_dir, "vmlinuz"),
+               os.path.join(guest_dir, "initrd.img"), extra))

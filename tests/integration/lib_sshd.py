@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A real OpenSSH server on a loopback port, with throwaway host and client keys.
+
+Stdlib only. The server and every session process it forks are ended by PID.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+SSHD = "/usr/sbin/sshd"
+SSH_KEYGEN = "ssh-keygen"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_key(path, kind="ed25519"):
+    subprocess.run([SSH_KEYGEN, "-q", "-t", kind, "-N", "", "-C", "domus-test", "-f", path],
+                   check=True, stdin=subprocess.DEVNULL)
+    return path
+
+
+def fingerprint(public_key_path):
+    """What `ssh-keygen -lf` says: 'SHA256:...'."""
+    out = subprocess.run([SSH_KEYGEN, "-lf", public_key_path], check=True,
+                         capture_output=True, text=True).stdout
+    return out.split()[1]
+
+
+def children_of(pid):
+    """Every descendant of pid, found through /proc (sshd forks one process per session)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+class Sshd:
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.port = free_port()
+        self.host_key = make_key(os.path.join(workdir, "host_ed25519"))
+        self.client_key = make_key(os.path.join(workdir, "client_ed25519"))
+        self.stranger_key = make_key(os.path.join(workdir, "stranger_ed25519"))
+        self.authorized = os.path.join(workdir, "authorized_keys")
+        with open(self.client_key + ".pub") as src, open(self.authorized, "w") as dst:
+            dst.write(src.read())
+        os.chmod(self.authorized, 0o600)
+        self.config = os.path.join(workdir, "sshd_config")
+        with open(self.config, "w") as f:
+            f.write("Port %d\n"
+                    "ListenAddress 127.0.0.1\n"
+                    "HostKey %s\n"
+                    "PidFile %s\n"
+                    "AuthorizedKeysFile %s\n"
+                    "PasswordAuthentication no\n"
+                    "KbdInteractiveAuthentication no\n"
+                    "UsePAM no\n"
+                    "PermitRootLogin prohibit-password\n"
+                    "StrictModes no\n"
+                    "LogLevel ERROR\n"
+                    % (self.port, self.host_key, os.path.join(workdir, "sshd.pid"),
+                       self.authorized))
+        self.log_path = os.path.join(workdir, "sshd.log")
+        self.proc = None
+
+    def start(self, timeout=10.0):
+        if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
+            # sshd's privilege separation needs it; systemd would have made it.
+            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", self.config],
+                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("sshd exited with %d: %s" % (self.proc.returncode, self.log()))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("sshd did not listen on %d: %s" % (self.port, self.log()))
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def kill(self):
+        """The listener and every session it forked: as if the server went down."""
+        if self.proc is None:
+            return
+        victims = children_of(self.proc.pid) + [self.proc.pid]
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        self.proc = None
+
+    def uri(self, known_hosts, keyfile=None, extra=""):
+        import getpass
+        build = os.environ["DOMUS_BUILD_DIR"]
+        query = "keyfile=%s&known_hosts=%s&bridge=%s" % (
+            keyfile or self.client_key, known_hosts, os.path.join(build, "cli", "domusctl"))
+        return "ssh://%s@127.0.0.1:%d?%s%s" % (getpass.getuser(), self.port, query, extra)
