@@ -185,6 +185,7 @@ start_session_daemon (ConnectData  *data,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *domusd = find_domusd ();
   g_autofree char *dir = g_path_get_dirname (data->socket_path);
+  g_autoptr(GError) spawn_error = NULL;
 
   if (domusd == NULL)
     {
@@ -207,9 +208,14 @@ start_session_daemon (ConnectData  *data,
   g_subprocess_launcher_set_stdout_file_path (launcher, data->daemon_log);
   g_subprocess_launcher_set_stderr_file_path (launcher, data->daemon_log);
   g_subprocess_launcher_set_child_setup (launcher, detach_from_terminal, NULL, NULL);
-  data->daemon = g_subprocess_launcher_spawn (launcher, error, domusd, NULL);
+  data->daemon = g_subprocess_launcher_spawn (launcher, &spawn_error, domusd, NULL);
   if (data->daemon == NULL)
-    return FALSE;
+    {
+      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
+                   _("No session daemon answers on %s, and starting %s failed: %s"),
+                   data->socket_path, domusd, spawn_error->message);
+      return FALSE;
+    }
   g_debug ("started the session daemon %s (pid %s), log %s", domusd,
            g_subprocess_get_identifier (data->daemon), data->daemon_log);
   return TRUE;
