@@ -19,6 +19,7 @@
 
 #include "domus-connection.h"
 #include "domus-connection-private.h"
+#include "domus-fd-task.h"
 #include "domus-ssh-session.h"
 
 /* The session daemon probes KVM before it listens: several seconds on some machines. */
@@ -435,26 +436,6 @@ console_data_free (ConsoleData *data)
 }
 
 static void
-int_free (gpointer data)
-{
-  int *fd = data;
-
-  if (*fd >= 0)
-    close (*fd);
-  g_free (fd);
-}
-
-static void
-return_fd (GTask *task,
-           int    fd)
-{
-  int *boxed = g_new (int, 1);
-
-  *boxed = fd;
-  g_task_return_pointer (task, boxed, int_free);
-}
-
-static void
 on_console_channel (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
@@ -466,7 +447,7 @@ on_console_channel (GObject      *source,
   if (fd < 0)
     g_task_return_error (task, error);
   else
-    return_fd (task, fd);
+    domus_task_return_fd (task, fd);
 }
 
 static void
@@ -495,7 +476,7 @@ on_console_socket (GObject      *source,
                                g_strerror (saved));
       return;
     }
-  return_fd (task, fd);
+  domus_task_return_fd (task, fd);
 }
 
 /* The daemon says whether the domain runs and has that console, and where it is. */
@@ -598,16 +579,7 @@ domus_connection_open_console_finish (DomusConnection  *self,
                                       GAsyncResult     *result,
                                       GError          **error)
 {
-  int *fd;
-  int out;
-
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
 
-  fd = g_task_propagate_pointer (G_TASK (result), error);
-  if (fd == NULL)
-    return -1;
-  out = *fd;
-  *fd = -1;
-  int_free (fd);
-  return out;
+  return domus_task_propagate_fd (G_TASK (result), error);
 }

@@ -24,6 +24,7 @@
 #include <libssh2.h>
 
 #include "domus-error.h"
+#include "domus-fd-task.h"
 #include "domus-known-hosts.h"
 #include "domus-ssh-session.h"
 
@@ -146,16 +147,6 @@ channel_request_free (ChannelRequest *request)
   g_free (request->command);
   g_clear_object (&request->task);
   g_free (request);
-}
-
-static void
-close_fd_and_free (gpointer data)
-{
-  int *fd = data;
-
-  if (*fd >= 0)
-    close (*fd);
-  g_free (fd);
 }
 
 /* Codes that say the connection itself is gone, not just one channel. */
@@ -374,7 +365,6 @@ open_channel (DomusSshSession *self,
 {
   LIBSSH2_CHANNEL *channel;
   int pair[2];
-  int *result;
   g_autofree char *reason = NULL;
 
   if (g_task_return_error_if_cancelled (request->task))
@@ -412,9 +402,7 @@ open_channel (DomusSshSession *self,
   g_ptr_array_add (self->channels, channel_new (channel, pair[0], !self->opened_primary));
   self->opened_primary = TRUE;
 
-  result = g_new (int, 1);
-  *result = pair[1];
-  g_task_return_pointer (request->task, result, close_fd_and_free);
+  domus_task_return_fd (request->task, pair[1]);
 }
 
 /* Returns FALSE when the worker should stop. */
@@ -1078,18 +1066,9 @@ domus_ssh_session_open_channel_finish (DomusSshSession  *self,
                                        GAsyncResult     *result,
                                        GError          **error)
 {
-  int *fd;
-  int out;
-
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
 
-  fd = g_task_propagate_pointer (G_TASK (result), error);
-  if (fd == NULL)
-    return -1;
-  out = *fd;
-  *fd = -1;
-  close_fd_and_free (fd);
-  return out;
+  return domus_task_propagate_fd (G_TASK (result), error);
 }
 
 GError *
