@@ -94,16 +94,25 @@ class Tap:
 
 
 class Daemon:
-    """One domusd with --root, under TCG, ended by its PID whatever happens."""
+    """One domusd with --root, ended by its PID whatever happens.
 
-    def __init__(self, root, log_name="domusd.log", name="testhost"):
+    Guests get TCG (DOMUS_ACCEL=tcg) unless probe_kvm asks for the real KVM probe.
+    """
+
+    def __init__(self, root, log_name="domusd.log", name="testhost", probe_kvm=False,
+                 domusd=DOMUSD, start_timeout=START_TIMEOUT, extra_args=()):
         self.root = root
         self.socket_path = os.path.join(root, "domusd.sock")
         self.uri = "unix:" + self.socket_path
         self.log_path = os.path.join(root, log_name)
         self.log = open(self.log_path, "wb")
-        env = dict(os.environ, DOMUS_ACCEL="tcg")
-        self.proc = subprocess.Popen([DOMUSD, "--root", root, "--name", name],
+        self.start_timeout = start_timeout
+        env = dict(os.environ)
+        if probe_kvm:
+            env.pop("DOMUS_ACCEL", None)
+        else:
+            env["DOMUS_ACCEL"] = "tcg"
+        self.proc = subprocess.Popen([domusd, "--root", root, "--name", name] + list(extra_args),
                                      stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
 
@@ -113,29 +122,44 @@ class Daemon:
             return f.read()
 
     def wait_listening(self):
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise Failure("domusd exited with status %d before listening:\n%s"
                               % (self.proc.returncode, self.log_text()))
             if os.path.exists(self.socket_path) and "listening on" in self.log_text():
                 return self
-            time.sleep(0.05)
-        raise Failure("domusd did not listen within %.0f s:\n%s" % (START_TIMEOUT, self.log_text()))
+            time.sleep(0.02)
+        raise Failure("domusd did not listen on %s within %.0f s:\n%s"
+                      % (self.socket_path, self.start_timeout, self.log_text()))
 
-    def stop(self):
-        """SIGTERM (guests keep running, as with xend), then every QEMU it started, by PID."""
+    def wait_exit(self, timeout=5.0):
+        """The exit status, or None if it still runs after timeout seconds."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self):
+        """SIGKILL, as a crash would: guests keep running."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def stop(self, kill_guests=True):
+        """SIGTERM (guests keep running, as with xend), then, unless told not to, every
+        QEMU it started, by PID."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
+            if self.wait_exit(10) is None:
                 self.proc.kill()
                 self.proc.wait()
-        for pid in qemu_pids(self.root):
-            if pid_alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        self.log.close()
+        if kill_guests:
+            for pid in qemu_pids(self.root):
+                if pid_alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+        if not self.log.closed:
+            self.log.close()
 
 
 def guest_cfg(guest_dir, name, extra=""):

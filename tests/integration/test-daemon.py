@@ -20,6 +20,12 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import lib_domus  # noqa: E402
+from lib_domus import Failure, Tap, check  # noqa: E402
+
 START_TIMEOUT = 20.0   # milliseconds with DOMUS_ACCEL; the KVM probe may take 5 s first
 EXIT_TIMEOUT = 5.0
 CALL_TIMEOUT = 10.0
@@ -58,86 +64,10 @@ vcpus = 2
 """
 
 
-class Tap:
-    """Numbered TAP results; the plan comes last because a failed start skips the rest."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-        print("TAP version 13", flush=True)
-
-    def ok(self, passed, description, diagnostics=""):
-        self.n += 1
-        if not passed:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if passed else "not ok", self.n, description))
-        for line in str(diagnostics).splitlines():
-            print("# " + line)
-        sys.stdout.flush()
-
-    def finish(self):
-        print("1..%d" % self.n, flush=True)
-        return 1 if self.failed else 0
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-class Daemon:
-    """One domusd process, ended by PID whatever happens."""
-
-    def __init__(self, domusd, root, name, log_name, probe_kvm=False):
-        self.root = root
-        self.socket_path = os.path.join(root, "domusd.sock")
-        self.log_path = os.path.join(root, log_name)
-        self.log = open(self.log_path, "wb")
-        # Only the first daemon pays for the KVM probe (up to 5 s); the rest choose TCG.
-        env = dict(os.environ)
-        if probe_kvm:
-            env.pop("DOMUS_ACCEL", None)
-        else:
-            env["DOMUS_ACCEL"] = "tcg"
-        self.proc = subprocess.Popen([domusd, "--root", root, "--name", name],
-                                     stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=env)
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log_path, "r", errors="replace") as f:
-            return f.read()
-
-    def wait_listening(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise Failure("domusd exited with status %d before listening:\n%s"
-                              % (self.proc.returncode, self.log_text()))
-            if os.path.exists(self.socket_path) and "listening on" in self.log_text():
-                return
-            time.sleep(0.02)
-        raise Failure("domusd did not listen on %s within %.0f s:\n%s"
-                      % (self.socket_path, START_TIMEOUT, self.log_text()))
-
-    def wait_exit(self, timeout=EXIT_TIMEOUT):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def stop(self):
-        """Ends the process if it still runs: SIGTERM, then SIGKILL."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            if self.wait_exit() is None:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+def Daemon(domusd, root, name, log_name, probe_kvm=False):
+    # Only the first daemon pays for the KVM probe (up to 5 s); the rest choose TCG.
+    return lib_domus.Daemon(root, log_name, name, probe_kvm=probe_kvm, domusd=domusd,
+                            start_timeout=START_TIMEOUT)
 
 
 def run_ctl(domusctl, *args):

@@ -18,7 +18,9 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_domus import pid_alive, qemu_pids  # noqa: E402
 from lib_qemu import READY_LINE, Tap, make_temp_dir, ticks_in  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
@@ -130,30 +132,10 @@ class Daemon:
         self.log.close()
 
 
-def qemu_pids(root):
-    pids = []
-    run = os.path.join(root, "run")
-    for name in os.listdir(run) if os.path.isdir(run) else []:
-        try:
-            with open(os.path.join(run, name, "qemu.pid")) as f:
-                pids.append(int(f.read().strip()))
-        except (OSError, ValueError):
-            pass
-    return pids
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
 def wait_gone(pid, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -381,7 +363,7 @@ def main():
         if daemon is not None:
             daemon.stop()
         for pid in set(qemu_pids(root)) | started_pids:
-            if alive(pid):
+            if pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
         try:
             with open(os.path.join(root, "domusd.log"), errors="replace") as f:

@@ -24,56 +24,16 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import lib_domus  # noqa: E402
+from lib_domus import Failure, Tap, check, pid_alive, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, counts_up, make_temp_dir, ticks_in  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
 DOMUSD = os.path.join(BUILD_DIR, "hvcore", "domusd")
 DOMUSCTL = os.path.join(BUILD_DIR, "cli", "domusctl")
-START_TIMEOUT = 10.0
 BOOT_TIMEOUT = 90.0      # TCG on a shared two-core machine
 CALL_TIMEOUT = 60.0
 SHUTDOWN_TIMEOUT = 60.0
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-class Tap:
-    """Numbered results; the plan comes last, as a failed start skips the rest."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-        print("TAP version 13", flush=True)
-
-    def ok(self, passed, description, diagnostics=""):
-        self.n += 1
-        if not passed:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if passed else "not ok", self.n, description))
-        for line in str(diagnostics).splitlines():
-            print("# " + line)
-        sys.stdout.flush()
-
-    def finish(self):
-        print("1..%d" % self.n, flush=True)
-        return 1 if self.failed else 0
-
-
-def pid_alive(pid):
-    """True while the process exists and is not a zombie waiting to be reaped."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return fields[0] != "Z"
 
 
 def is_qemu(pid):
@@ -84,58 +44,8 @@ def is_qemu(pid):
         return False
 
 
-def wait_until(predicate, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
-
-
-class Daemon:
-    """One domusd, ended by its PID whatever happens."""
-
-    def __init__(self, root, log_name):
-        self.root = root
-        self.socket_path = os.path.join(root, "domusd.sock")
-        self.log_path = os.path.join(root, log_name)
-        self.log = open(self.log_path, "wb")
-        env = dict(os.environ, DOMUS_ACCEL="tcg")
-        self.proc = subprocess.Popen([DOMUSD, "--root", root, "--name", "testhost"],
-                                     stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=env)
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log_path, "r", errors="replace") as f:
-            return f.read()
-
-    def wait_listening(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise Failure("domusd exited with status %d before listening:\n%s"
-                              % (self.proc.returncode, self.log_text()))
-            if os.path.exists(self.socket_path) and "listening on" in self.log_text():
-                return
-            time.sleep(0.05)
-        raise Failure("domusd did not listen within %.0f s:\n%s" % (START_TIMEOUT, self.log_text()))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+def Daemon(root, log_name):
+    return lib_domus.Daemon(root, log_name)
 
 
 class Console:
