@@ -15,6 +15,7 @@ it is destroyed. Everything started here is ended by PID. Output is TAP, the pla
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -43,8 +44,8 @@ def ctl(uri, *args, timeout=60):
                           start_new_session=True)
 
 
-def ctl_on_terminal(uri, answer, *args, timeout=60):
-    """domusctl on a pseudo-terminal; answers `answer` to the first yes/no question."""
+def ctl_on_terminal(uri, answer, *args, timeout=60, prompt=b"(yes/no)"):
+    """domusctl on a pseudo-terminal; answers `answer` to the first question ending in prompt."""
     env = dict(os.environ)
     env.pop("SSH_AUTH_SOCK", None)
     pid, fd = pty.fork()
@@ -64,7 +65,7 @@ def ctl_on_terminal(uri, answer, *args, timeout=60):
         if not chunk:
             break
         output += chunk
-        if not answered and b"(yes/no)" in output:
+        if not answered and prompt in output:
             os.write(fd, answer.encode() + b"\n")
             answered = True
     else:
@@ -260,6 +261,40 @@ def main():
             check(monitor.proc.returncode == 0, "monitor ended with %d: %s"
                   % (monitor.proc.returncode, err))
 
+        def agent_login():
+            agent = subprocess.run(["ssh-agent", "-s"], capture_output=True, text=True, check=True)
+            sock = re.search(r"SSH_AUTH_SOCK=([^;]+);", agent.stdout).group(1)
+            agent_pid = int(re.search(r"SSH_AGENT_PID=(\d+);", agent.stdout).group(1))
+            try:
+                env = dict(os.environ, SSH_AUTH_SOCK=sock)
+                subprocess.run(["ssh-add", "-q", sshd.client_key], env=env, check=True,
+                               capture_output=True)
+                # No keyfile: the agent's key is the only one that can let us in.
+                agent_uri = uri.replace("keyfile=%s&" % sshd.client_key, "")
+                check("keyfile" not in agent_uri, agent_uri)
+                r = subprocess.run([DOMUSCTL, "--connect", agent_uri, "list"], env=env,
+                                   stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                   timeout=60, start_new_session=True)
+                check(r.returncode == 0 and "Domain-0" in r.stdout, "%d %s" % (r.returncode, r.stderr))
+            finally:
+                os.kill(agent_pid, signal.SIGTERM)
+
+        def passphrase_asked():
+            locked = os.path.join(root, "locked_ed25519")
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "s3cret word", "-f", locked],
+                           check=True, stdin=subprocess.DEVNULL)
+            with open(locked + ".pub") as src, open(sshd.authorized, "a") as dst:
+                dst.write(src.read())
+            locked_uri = sshd.uri(known_hosts, keyfile=locked) + socket_query
+            status, out, answered = ctl_on_terminal(locked_uri, "s3cret word", "list",
+                                                    prompt=b"Passphrase for ")
+            check(answered, "no passphrase was asked:\n" + out)
+            check(status == 0 and "Domain-0" in out, "status %d:\n%s" % (status, out))
+            check("s3cret" not in out, "the passphrase was echoed:\n" + out)
+            r = ctl(locked_uri, "list")
+            check(r.returncode == 1 and "did not let us in" in r.stderr,
+                  "without a terminal: %d %r" % (r.returncode, r.stderr))
+
         def bridge_missing():
             bad = uri.replace("bridge=", "bridge=/nonexistent/")
             r = ctl(bad, "list")
@@ -282,6 +317,8 @@ def main():
             ("a changed host key is refused and known_hosts left alone", changed_key_refused),
             ("no_verify=1 connects and says the key was not checked", no_verify_says_so),
             ("a remote bridge that cannot start is reported with its exit status", bridge_missing),
+            ("ssh-agent's key logs in", agent_login),
+            ("an encrypted key's passphrase is asked on the terminal, not echoed", passphrase_asked),
             ("sshd killed mid-session: the host goes disconnected with the reason, and comes back",
              sshd_killed_and_back),
         ]
