@@ -10,6 +10,7 @@
 #include "hv-daemon.h"
 #include "hv-host.h"
 #include "hv-image-store.h"
+#include "hv-stats-archive.h"
 #include "hv-stats-sampler.h"
 
 G_BEGIN_DECLS
@@ -38,6 +39,7 @@ struct _HvDaemon
   HvHost         *host;
   HvImageStore   *images;
   HvStatsSampler *sampler;
+  HvStatsArchive *archive;           /* minutes and hours, on disk */
   GPtrArray      *stats_subscribers; /* HvRpcPeer */
 };
 

@@ -45,6 +45,7 @@ on_sample (HvStatsSampler *sampler,
   HvDaemon *self = HV_DAEMON (user_data);
   g_autoptr(JsonNode) params = NULL;
 
+  hv_stats_archive_add (self->archive, sample);
   /* Turned into JSON only when somebody listens. */
   if (self->stats_subscribers->len == 0)
     return;
@@ -66,6 +67,12 @@ on_sample (HvStatsSampler *sampler,
 void
 hv_daemon_start_stats (HvDaemon *self)
 {
+  g_autoptr(GError) error = NULL;
+
+  self->archive = hv_stats_archive_new (self->paths->stats_dir);
+  /* Without last week's history the daemon is still worth running: say so, carry on. */
+  if (!hv_stats_archive_load (self->archive, g_get_real_time (), &error))
+    g_message ("%s", error->message);
   self->sampler = hv_stats_sampler_new (collect_targets, self, self->options.stats_interval_ms);
   g_signal_connect_object (self->sampler, "sample", G_CALLBACK (on_sample), self, 0);
   hv_stats_sampler_start (self->sampler);
@@ -151,9 +158,36 @@ method_stats_set_interval (HvRpcCall *call,
   hv_rpc_call_return (call, hv_daemon_new_empty_result ());
 }
 
+static void
+method_stats_archive (HvRpcCall *call,
+                      JsonNode  *params,
+                      gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  const char *name = NULL;
+  const char *range_text = NULL;
+  HvStatsRange range;
+
+  if (!hv_rpc_params_get_string (params, "name", NULL, &name, &error) ||
+      !hv_rpc_params_get_string (params, "range", "1h", &range_text, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  if (!hv_stats_range_from_string (range_text, &range))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS,
+                                    _("range: “%s” is not one of 1h, 24h, 30d"), range_text);
+      return;
+    }
+  hv_rpc_call_return (call, hv_stats_archive_to_json (self->archive, name, range, g_get_real_time ()));
+}
+
 void
 hv_daemon_add_stats_methods (HvDaemon *self)
 {
+  hv_rpc_server_add_method (self->server, "stats.archive", method_stats_archive, self, NULL);
   hv_rpc_server_add_method (self->server, "stats.get", method_stats_get, self, NULL);
   hv_rpc_server_add_method (self->server, "stats.subscribe", method_stats_subscribe, self, NULL);
   hv_rpc_server_add_method (self->server, "stats.set_interval", method_stats_set_interval, self, NULL);

@@ -265,6 +265,7 @@ hv_daemon_dispose (GObject *object)
   g_clear_object (&self->qemu_probe_cancellable);
   g_clear_object (&self->server);
   g_clear_object (&self->sampler);
+  g_clear_pointer (&self->archive, hv_stats_archive_free);
   g_clear_object (&self->host);
   g_clear_object (&self->images);
   G_OBJECT_CLASS (hv_daemon_parent_class)->dispose (object);

@@ -19,6 +19,7 @@ paths_new (HvPathsKind  kind,
            char        *config_dir,
            char        *image_dir,
            char        *run_dir,
+           char        *stats_dir,
            char        *socket_path,
            guint        socket_mode)
 {
@@ -28,6 +29,7 @@ paths_new (HvPathsKind  kind,
   paths->config_dir = config_dir;
   paths->image_dir = image_dir;
   paths->run_dir = run_dir;
+  paths->stats_dir = stats_dir;
   paths->socket_path = socket_path;
   paths->socket_mode = socket_mode;
   return paths;
@@ -47,6 +49,7 @@ hv_paths_new_root (const char *root)
                     g_build_filename (absolute, "domains", NULL),
                     g_build_filename (absolute, "images", NULL),
                     g_build_filename (absolute, "run", NULL),
+                    g_build_filename (absolute, "stats", NULL),
                     g_build_filename (absolute, SOCKET_NAME, NULL),
                     0600);
 }
@@ -60,6 +63,7 @@ hv_paths_new_session (void)
                     g_build_filename (g_get_user_config_dir (), "domus", "domains", NULL),
                     g_build_filename (g_get_user_data_dir (), "domus", "images", NULL),
                     g_build_filename (g_get_user_runtime_dir (), "domus", NULL),
+                    g_build_filename (g_get_user_state_dir (), "domus", "stats", NULL),
                     g_build_filename (g_get_user_runtime_dir (), "domus", SOCKET_NAME, NULL),
                     0600);
 }
@@ -73,6 +77,7 @@ hv_paths_new_system (void)
                     g_strdup ("/etc/domus/domains"),
                     g_strdup ("/var/lib/domus/images"),
                     g_strdup ("/run/domus"),
+                    g_strdup ("/var/lib/domus/stats"),
                     g_strdup ("/run/domus/" SOCKET_NAME),
                     0660);
 }
@@ -86,6 +91,7 @@ hv_paths_copy (const HvPaths *paths)
                     g_strdup (paths->config_dir),
                     g_strdup (paths->image_dir),
                     g_strdup (paths->run_dir),
+                    g_strdup (paths->stats_dir),
                     g_strdup (paths->socket_path),
                     paths->socket_mode);
 }
@@ -98,6 +104,7 @@ hv_paths_free (HvPaths *paths)
   g_free (paths->config_dir);
   g_free (paths->image_dir);
   g_free (paths->run_dir);
+  g_free (paths->stats_dir);
   g_free (paths->socket_path);
   g_free (paths);
 }
@@ -141,5 +148,6 @@ hv_paths_ensure (const HvPaths  *paths,
   return ensure_dir (paths->config_dir, error) &&
          ensure_dir (paths->image_dir, error) &&
          ensure_dir (paths->run_dir, error) &&
+         ensure_dir (paths->stats_dir, error) &&
          ensure_dir (socket_dir, error);
 }

@@ -18,6 +18,7 @@ typedef struct {
   char       *config_dir;   /* domain .cfg files */
   char       *image_dir;    /* the image store */
   char       *run_dir;      /* one folder per running domain */
+  char       *stats_dir;    /* stats archives that outlive the daemon (minutes, hours) */
   char       *socket_path;  /* the JSON-RPC socket */
   guint       socket_mode;  /* permissions the socket file gets */
 } HvPaths;

@@ -257,6 +257,33 @@ def main():
                   "domusctl after the garbage: %d %s" % (result.returncode, result.stderr))
         step("a garbage line gets a parse-error reply; hello and list still answer", garbage_line)
 
+        def stats_archive():
+            client = RawClient(first.socket_path)
+            try:
+                # The first sample comes a second after the start.
+                deadline = time.monotonic() + 10
+                points = []
+                while not points and time.monotonic() < deadline:
+                    client.send(b'{"jsonrpc": "2.0", "id": 7, "method": "stats.archive", '
+                                b'"params": {"range": "24h"}}\n')
+                    reply = client.receive()
+                    check("result" in reply, "reply: %r" % reply)
+                    points = reply["result"]["points"]
+                    time.sleep(0.2)
+                check(reply["result"]["interval_s"] == 60 and reply["result"]["name"] is None,
+                      "reply: %r" % reply)
+                check(points and "cpu_percent" in points[-1] and len(points[-1]["cpu_percent"]) == 2,
+                      "no minute in progress: %r" % points)
+                client.send(b'{"jsonrpc": "2.0", "id": 8, "method": "stats.archive", '
+                            b'"params": {"range": "1w"}}\n')
+                bad = client.receive()
+                check(bad["error"]["data"]["kind"] == "invalid-params" and "1w" in bad["error"]["message"],
+                      "reply: %r" % bad)
+                check(os.path.isdir(os.path.join(root, "stats")), "no stats folder under the root")
+            finally:
+                client.close()
+        step("stats.archive answers the minute in progress and refuses an unknown range", stats_archive)
+
         def second_refused():
             second = Daemon(domusd, root, "intruder", "domusd-2.log")
             daemons.append(second)

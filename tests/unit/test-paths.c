@@ -13,6 +13,7 @@
 #define FAKE_CONFIG  "/fake/config"
 #define FAKE_DATA    "/fake/data"
 #define FAKE_RUNTIME "/fake/runtime"
+#define FAKE_STATE   "/fake/state"
 
 static void
 test_root (void)
@@ -48,6 +49,7 @@ test_session (void)
   g_assert_cmpstr (paths->config_dir, ==, FAKE_CONFIG "/domus/domains");
   g_assert_cmpstr (paths->image_dir, ==, FAKE_DATA "/domus/images");
   g_assert_cmpstr (paths->run_dir, ==, FAKE_RUNTIME "/domus");
+  g_assert_cmpstr (paths->stats_dir, ==, FAKE_STATE "/domus/stats");
   g_assert_cmpstr (paths->socket_path, ==, FAKE_RUNTIME "/domus/domusd.sock");
   g_assert_cmpuint (paths->socket_mode, ==, 0600);
 }
@@ -102,6 +104,7 @@ test_ensure (void)
   assert_private_dir (paths->config_dir);
   assert_private_dir (paths->image_dir);
   assert_private_dir (paths->run_dir);
+  assert_private_dir (paths->stats_dir);
   assert_private_dir (socket_dir);
   g_assert_cmpstr (paths->socket_path, ==, socket_path);
   /* A second time is fine: the folders are there. */
@@ -117,6 +120,7 @@ test_ensure (void)
 
   g_assert_no_errno (g_unlink (paths->image_dir));
   g_assert_no_errno (g_rmdir (paths->run_dir));
+  g_assert_no_errno (g_rmdir (paths->stats_dir));
   g_assert_no_errno (g_rmdir (paths->config_dir));
   g_assert_no_errno (g_rmdir (root));
   g_assert_no_errno (g_rmdir (socket_dir));
@@ -130,6 +134,7 @@ main (int argc, char **argv)
   g_setenv ("XDG_CONFIG_HOME", FAKE_CONFIG, TRUE);
   g_setenv ("XDG_DATA_HOME", FAKE_DATA, TRUE);
   g_setenv ("XDG_RUNTIME_DIR", FAKE_RUNTIME, TRUE);
+  g_setenv ("XDG_STATE_HOME", FAKE_STATE, TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/paths/root", test_root);
