@@ -1230,3 +1230,108 @@ domus_host_init (DomusHost *self)
   for (guint i = 0; i < DOMUS_HOST_N_METRICS; i++)
     self->histories[i] = domus_stats_history_new (history_capacity (self));
 }
+
+/* Long-range history */
+
+typedef struct {
+  char *metric;
+} ArchiveData;
+
+static void
+archive_data_free (ArchiveData *data)
+{
+  g_free (data->metric);
+  g_free (data);
+}
+
+static void
+on_archive (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ArchiveData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+  g_autoptr(DomusStatsHistory) history = NULL;
+  JsonObject *object;
+  JsonArray *points;
+
+  if (answer == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  object = node_object (answer);
+  if (object == NULL || !json_object_has_member (object, "points") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "points")))
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
+                               _("The daemon answered stats.archive without points."));
+      return;
+    }
+  points = json_object_get_array_member (object, "points");
+  history = domus_stats_history_new (MAX (json_array_get_length (points), 1));
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    {
+      JsonObject *point = node_object (json_array_get_element (points, i));
+      JsonNode *pair = point != NULL ? json_object_get_member (point, data->metric) : NULL;
+
+      /* A point without this figure is a gap, not a zero. */
+      if (pair == NULL || !JSON_NODE_HOLDS_ARRAY (pair) || json_array_get_length (json_node_get_array (pair)) < 1)
+        continue;
+      domus_stats_history_push (history, json_object_get_int_member_with_default (point, "time_us", 0),
+                                json_array_get_double_element (json_node_get_array (pair), 0));
+    }
+  g_task_return_pointer (task, g_steal_pointer (&history), (GDestroyNotify) domus_stats_history_unref);
+}
+
+void
+domus_host_get_archive_async (DomusHost           *self,
+                              const char          *domain_name,
+                              const char          *range,
+                              const char          *metric,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  JsonObject *params;
+  JsonNode *node;
+  ArchiveData *data;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (range != NULL && metric != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, domus_host_get_archive_async);
+  data = g_new0 (ArchiveData, 1);
+  data->metric = g_strdup (metric);
+  g_task_set_task_data (task, data, (GDestroyNotify) archive_data_free);
+
+  if (self->connection == NULL || self->state != DOMUS_HOST_STATE_CONNECTED)
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
+                               _("%s is not connected."), domus_host_get_name (self));
+      return;
+    }
+  params = json_object_new ();
+  json_object_set_string_member (params, "range", range);
+  if (domain_name != NULL)
+    json_object_set_string_member (params, "name", domain_name);
+  node = json_node_init_object (json_node_alloc (), params);
+  json_object_unref (params);
+  domus_connection_call_async (self->connection, "stats.archive", node, cancellable,
+                               on_archive, g_steal_pointer (&task));
+  json_node_unref (node);
+}
+
+DomusStatsHistory *
+domus_host_get_archive_finish (DomusHost     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

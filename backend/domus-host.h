@@ -100,4 +100,22 @@ DomusDomain       *domus_host_lookup_domain        (DomusHost       *self,
 DomusStatsHistory *domus_host_get_history          (DomusHost       *self,
                                                     DomusHostMetric  metric);
 
+/*
+ * The daemon's long-range archive (stats.archive) for the host (domain_name NULL) or a
+ * domain: range "1h", "24h" or "30d"; metric a figure's name in the protocol
+ * ("cpu_percent", "memory_mib", "disk_rd_bps", …). The history holds the averages, a
+ * point a minute (an hour for "30d"), the one in progress last. Errors: the
+ * connection's, and DOMUS_ERROR_CLOSED when the host is not connected.
+ */
+void               domus_host_get_archive_async    (DomusHost           *self,
+                                                    const char          *domain_name,
+                                                    const char          *range,
+                                                    const char          *metric,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+DomusStatsHistory *domus_host_get_archive_finish   (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 G_END_DECLS

@@ -175,6 +175,12 @@ fake_answer (Fake       *fake,
     }
   if (g_str_equal (method, "stats.get"))
     return json_node_init_object (json_node_alloc (), fake->stats);
+  if (g_str_equal (method, "stats.archive"))
+    /* Three minutes, the middle one without a CPU figure. */
+    return parse ("{\"name\": null, \"interval_s\": 60, \"points\": ["
+                  " {\"time_us\": 60000000, \"cpu_percent\": [12.5, 40], \"memory_mib\": [100, 120]},"
+                  " {\"time_us\": 120000000, \"memory_mib\": [110, 130]},"
+                  " {\"time_us\": 180000000, \"cpu_percent\": [7.5, 9], \"memory_mib\": [90, 95]}]}");
   if (g_str_equal (method, "stats.subscribe"))
     {
       JsonObject *result = json_object_new ();
@@ -1147,6 +1153,52 @@ call_domain (DomusDomain  *domain,
 }
 
 static void
+on_archive_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_archive (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) closed_result = NULL;
+  g_autoptr(DomusStatsHistory) cpu = NULL;
+  g_autoptr(DomusStatsHistory) none = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *params;
+  gint64 time_us;
+  double value;
+
+  domus_host_get_archive_async (host, "alpha", "24h", "cpu_percent", NULL, on_archive_done, &result);
+  wait_for (result != NULL);
+  cpu = domus_host_get_archive_finish (host, result, &error);
+  g_assert_no_error (error);
+  params = fake_last_params (fake, "stats.archive");
+  g_assert_cmpstr (json_object_get_string_member (params, "range"), ==, "24h");
+  g_assert_cmpstr (json_object_get_string_member (params, "name"), ==, "alpha");
+  /* The averages, and a gap where the figure is missing rather than a zero. */
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 2);
+  g_assert_true (domus_stats_history_get_nth (cpu, 0, &time_us, &value));
+  g_assert_cmpint (time_us, ==, 60000000);
+  g_assert_cmpfloat (value, ==, 12.5);
+  g_assert_true (domus_stats_history_get_nth (cpu, 1, &time_us, &value));
+  g_assert_cmpint (time_us, ==, 180000000);
+  g_assert_cmpfloat (value, ==, 7.5);
+
+  domus_host_disconnect (host);
+  domus_host_get_archive_async (host, NULL, "1h", "cpu_percent", NULL, on_archive_done, &closed_result);
+  wait_for (closed_result != NULL);
+  none = domus_host_get_archive_finish (host, closed_result, &error);
+  g_assert_null (none);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
+}
+
+static void
 test_domain_call (void)
 {
   g_autoptr(Fake) fake = fake_new ();
@@ -1217,6 +1269,7 @@ main (int   argc,
   g_test_add_func ("/model/permanent-error", test_permanent_error);
   g_test_add_func ("/model/history-seconds", test_history_seconds);
   g_test_add_func ("/model/domain-call", test_domain_call);
+  g_test_add_func ("/model/archive", test_archive);
   g_test_add_func ("/model/host-gone", test_host_gone);
 
   return g_test_run ();
