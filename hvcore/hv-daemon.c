@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hv-config.h"
+#include "hv-bridges.h"
 #include "hv-daemon.h"
 #include "hv-daemon-private.h"
 #include "hv-accel.h"
@@ -152,6 +153,29 @@ return_hello (HvDaemon  *self,
   json_builder_add_int_value (builder, host_memory_mib ());
   json_builder_end_object (builder);
 
+  hv_rpc_call_return (call, json_builder_get_root (builder));
+}
+
+/* What the create assistant offers for networks: the host's bridges, and whether
+   guests get them (bridge mode) or user-mode networking whatever a vif says. */
+static void
+method_host_bridges (HvRpcCall *call,
+                     JsonNode  *params,
+                     gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_auto(GStrv) bridges = hv_bridges_list (HV_SYS_CLASS_NET);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "network");
+  json_builder_add_string_value (builder, self->options.net_mode == HV_QEMU_NET_TAP ? "bridge" : "user");
+  json_builder_set_member_name (builder, "bridges");
+  json_builder_begin_array (builder);
+  for (guint i = 0; bridges[i] != NULL; i++)
+    json_builder_add_string_value (builder, bridges[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
   hv_rpc_call_return (call, json_builder_get_root (builder));
 }
 
@@ -338,6 +362,7 @@ hv_daemon_new (const HvPaths         *paths,
   self->images = hv_image_store_new (self->paths->image_dir, NULL);
   self->server = hv_rpc_server_new ();
   hv_rpc_server_add_method (self->server, "hello", method_hello, self, NULL);
+  hv_rpc_server_add_method (self->server, "host.bridges", method_host_bridges, self, NULL);
   hv_daemon_add_domain_methods (self);
   hv_daemon_add_stats_methods (self);
   hv_daemon_add_image_methods (self);

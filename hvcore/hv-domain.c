@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "domus-json-util.h"
+#include "hv-bridges.h"
 #include "hv-domain.h"
 #include "hv-proc-stats.h"
 
@@ -651,7 +652,6 @@ check_bridges (const HvDomainSpec  *spec,
   for (guint i = 0; i < spec->vifs->len; i++)
     {
       const HvVifSpec *vif = g_ptr_array_index (spec->vifs, i);
-      g_autofree char *path = NULL;
 
       if (vif->bridge == NULL)
         {
@@ -660,8 +660,7 @@ check_bridges (const HvDomainSpec  *spec,
                        spec->filename, vif->number);
           return FALSE;
         }
-      path = g_build_filename ("/sys/class/net", vif->bridge, "bridge", NULL);
-      if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+      if (!hv_bridge_exists (HV_SYS_CLASS_NET, vif->bridge))
         {
           g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NETWORK,
                        _("%s: vif %u: the bridge %s does not exist on this host"),

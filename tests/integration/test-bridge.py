@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_qemu import READY_LINE, Tap, make_temp_dir  # noqa: E402
 
-PLAN = 6
+PLAN = 7
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
 DOMUSD = os.path.join(BUILD_DIR, "hvcore", "domusd")
 GUEST_DIR = sys.argv[1]
@@ -78,6 +78,10 @@ def inside():
 
         hello = call(f, "hello")["result"]
         tap.ok(hello["network"] == "bridge", "hello says bridge networking", json.dumps(hello))
+
+        bridges = call(f, "host.bridges")["result"]
+        tap.ok(bridges == {"network": "bridge", "bridges": ["br0"]},
+               "host.bridges lists this namespace's bridge, and only it", json.dumps(bridges))
 
         missing = call(f, "domain.create", config=config("lost", "nobr"), filename="lost.cfg")
         listed = [d["name"] for d in call(f, "domain.list", all=True)["result"]["domains"]]
