@@ -28,6 +28,7 @@ struct _DomusDomain
   double             net_rx_rate;
   double             net_tx_rate;
   gboolean           autostart;
+  GStrv              tags;             /* never NULL */
   char              *config;
   char              *error;
 
@@ -61,6 +62,7 @@ enum {
   PROP_NET_RX_RATE,
   PROP_NET_TX_RATE,
   PROP_AUTOSTART,
+  PROP_TAGS,
   PROP_CONFIG,
   PROP_ERROR,
   PROP_HOST,
@@ -259,6 +261,33 @@ apply_state_members (DomusDomain *self,
     reset_live_figures (self);
 }
 
+static void
+set_tags (DomusDomain *self,
+          JsonNode    *node)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) tags = NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+            g_strv_builder_add (builder, json_node_get_string (element));
+        }
+    }
+  tags = g_strv_builder_end (builder);
+  if (g_strv_equal ((const char * const *) tags, (const char * const *) self->tags))
+    return;
+  g_strfreev (self->tags);
+  self->tags = g_steal_pointer (&tags);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TAGS]);
+}
+
 void
 _domus_domain_update (DomusDomain *self,
                       JsonObject  *object)
@@ -279,6 +308,8 @@ _domus_domain_update (DomusDomain *self,
     set_double (self, &self->cpu_time, get_double (object, "cpu_time", 0), PROP_CPU_TIME);
   if (json_object_has_member (object, "autostart"))
     set_autostart (self, json_object_get_boolean_member_with_default (object, "autostart", FALSE));
+  if (json_object_has_member (object, "tags"))
+    set_tags (self, json_object_get_member (object, "tags"));
   /* A whole domain object leaves these out, rather than null, when they do not apply. */
   if (json_object_has_member (object, "config") || json_object_has_member (object, "state"))
     set_string (self, &self->config, get_string (object, "config"), PROP_CONFIG);
@@ -522,6 +553,21 @@ domus_domain_get_net_tx_rate (DomusDomain *self)
   return self->net_tx_rate;
 }
 
+const char * const *
+domus_domain_get_tags (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
+  return (const char * const *) self->tags;
+}
+
+gboolean
+domus_domain_has_tag (DomusDomain *self,
+                      const char  *tag)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), FALSE);
+  return tag != NULL && g_strv_contains ((const char * const *) self->tags, tag);
+}
+
 gboolean
 domus_domain_get_autostart (DomusDomain *self)
 {
@@ -645,6 +691,7 @@ domus_domain_finalize (GObject *object)
   g_free (self->name);
   g_free (self->flags);
   g_free (self->config);
+  g_strfreev (self->tags);
   g_free (self->error);
   for (guint i = 0; i < DOMUS_N_METRICS; i++)
     g_clear_pointer (&self->histories[i], domus_stats_history_unref);
@@ -676,6 +723,7 @@ domus_domain_get_property (GObject    *object,
     case PROP_NET_RX_RATE:     g_value_set_double (value, self->net_rx_rate); break;
     case PROP_NET_TX_RATE:     g_value_set_double (value, self->net_tx_rate); break;
     case PROP_AUTOSTART:       g_value_set_boolean (value, self->autostart); break;
+    case PROP_TAGS:            g_value_set_boxed (value, self->tags); break;
     case PROP_CONFIG:          g_value_set_string (value, self->config); break;
     case PROP_ERROR:           g_value_set_string (value, self->error); break;
     case PROP_HOST:            g_value_set_object (value, self->host); break;
@@ -721,6 +769,8 @@ domus_domain_class_init (DomusDomainClass *klass)
     g_param_spec_double ("net-tx-rate", NULL, NULL, -1, G_MAXDOUBLE, -1, flags);
   properties[PROP_AUTOSTART] =
     g_param_spec_boolean ("autostart", NULL, NULL, FALSE, flags);
+  properties[PROP_TAGS] =
+    g_param_spec_boxed ("tags", NULL, NULL, G_TYPE_STRV, flags);
   properties[PROP_CONFIG] =
     g_param_spec_string ("config", NULL, NULL, NULL, flags);
   properties[PROP_ERROR] =
@@ -736,6 +786,7 @@ domus_domain_init (DomusDomain *self)
   self->id = -1;
   self->state = DOMUS_DOMAIN_STATE_SHUTOFF;
   self->flags = g_strdup ("------");
+  self->tags = g_new0 (char *, 1);
   self->memory_mib = -1;
   self->vcpus = -1;
   self->net_rx_rate = -1;

@@ -66,6 +66,10 @@ double             domus_domain_get_disk_write_rate (DomusDomain *self);
 double             domus_domain_get_net_rx_rate     (DomusDomain *self);
 double             domus_domain_get_net_tx_rate     (DomusDomain *self);
 gboolean           domus_domain_get_autostart       (DomusDomain *self);
+/* The config's `tags` (labels the window groups and filters by); never NULL. */
+const char * const *domus_domain_get_tags           (DomusDomain *self);
+gboolean           domus_domain_has_tag             (DomusDomain *self,
+                                                     const char  *tag);
 /* The path of the domain's .cfg file on the host, as the daemon reports it; NULL when none. */
 const char        *domus_domain_get_config          (DomusDomain *self);
 /* Why the config is invalid (state INVALID), else NULL. */

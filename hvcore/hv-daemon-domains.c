@@ -88,6 +88,17 @@ add_cpu_time (JsonBuilder *builder,
 }
 
 static void
+add_tags (JsonBuilder        *builder,
+          const char * const *tags)
+{
+  json_builder_set_member_name (builder, "tags");
+  json_builder_begin_array (builder);
+  for (guint i = 0; tags != NULL && tags[i] != NULL; i++)
+    json_builder_add_string_value (builder, tags[i]);
+  json_builder_end_array (builder);
+}
+
+static void
 add_active_domain (HvDaemon    *self,
                    JsonBuilder *builder,
                    HvDomain    *domain,
@@ -102,6 +113,7 @@ add_active_domain (HvDaemon    *self,
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, hv_domain_get_id (domain));
   add_nullable_string (builder, "uuid", spec != NULL ? spec->uuid : NULL);
+  add_tags (builder, spec != NULL ? (const char * const *) spec->tags : NULL);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, state);
   json_builder_set_member_name (builder, "flags");
@@ -155,6 +167,7 @@ add_defined_domain (HvDaemon        *self,
   json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "uuid");
   json_builder_add_null_value (builder);
+  add_tags (builder, (const char * const *) defined->tags);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, state);
   json_builder_set_member_name (builder, "flags");
@@ -209,6 +222,7 @@ add_domain0 (JsonBuilder *builder)
   json_builder_add_int_value (builder, 0);
   json_builder_set_member_name (builder, "uuid");
   json_builder_add_null_value (builder);
+  add_tags (builder, NULL);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, "running");
   json_builder_set_member_name (builder, "flags");

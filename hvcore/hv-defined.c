@@ -8,6 +8,7 @@
 
 #include "hv-config.h"
 #include "hv-defined.h"
+#include "hv-domain-spec.h"
 
 void
 hv_defined_free (HvDefined *defined)
@@ -17,7 +18,22 @@ hv_defined_free (HvDefined *defined)
   g_free (defined->name);
   g_free (defined->path);
   g_free (defined->error);
+  g_strfreev (defined->tags);
   g_free (defined);
+}
+
+static gboolean
+read_tags (HvConfig   *config,
+           HvDefined  *defined,
+           GError    **error)
+{
+  GStrv tags = NULL;
+
+  if (!hv_domain_spec_read_tags (config, &tags, error))
+    return FALSE;
+  g_strfreev (defined->tags);
+  defined->tags = tags;
+  return TRUE;
 }
 
 /* What one .cfg file says about its domain, or why it says nothing usable. */
@@ -33,13 +49,15 @@ read_defined (const char *config_dir,
   defined->path = g_build_filename (config_dir, file_name, NULL);
   /* Until the file says otherwise, its name stands for the domain. */
   defined->name = g_strndup (file_name, strlen (file_name) - strlen (".cfg"));
+  defined->tags = g_new0 (char *, 1);
 
   config = hv_config_new_from_file (defined->path, &error);
   if (config == NULL ||
       !hv_config_get_string (config, "name", NULL, &name, &error) ||
       !hv_config_get_int (config, "memory", "MiB", HV_DEFAULT_MEMORY_MIB,
                           &defined->memory_mib, &error) ||
-      !hv_config_get_int (config, "vcpus", NULL, HV_DEFAULT_VCPUS, &defined->vcpus, &error))
+      !hv_config_get_int (config, "vcpus", NULL, HV_DEFAULT_VCPUS, &defined->vcpus, &error) ||
+      !read_tags (config, defined, &error))
     {
       defined->error = g_strdup (error->message);
       return defined;

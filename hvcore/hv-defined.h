@@ -17,6 +17,7 @@ typedef struct {
   char   *path;
   gint64  memory_mib;
   gint64  vcpus;
+  GStrv   tags;        /* never NULL */
   char   *error;       /* non-NULL: the file does not parse or makes no sense */
 } HvDefined;
 

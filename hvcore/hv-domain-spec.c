@@ -123,6 +123,7 @@ hv_domain_spec_free (HvDomainSpec *spec)
   g_free (spec->filename);
   g_free (spec->name);
   g_free (spec->uuid);
+  g_strfreev (spec->tags);
   g_free (spec->kernel);
   g_free (spec->ramdisk);
   g_free (spec->cmdline);
@@ -240,6 +241,46 @@ check_disk_file (Reader      *reader,
 /* Identity, size, builder                                                    */
 
 static gboolean
+tag_is_valid (const char *tag)
+{
+  gsize length = strlen (tag);
+
+  if (length == 0 || length > 64 || !g_utf8_validate (tag, -1, NULL) || strchr (tag, ',') != NULL)
+    return FALSE;
+  for (const char *p = tag; *p != '\0'; p = g_utf8_next_char (p))
+    if (!g_unichar_isprint (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+hv_domain_spec_read_tags (HvConfig  *config,
+                          GStrv     *tags,
+                          GError   **error)
+{
+  g_auto(GStrv) listed = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!hv_config_get_string_list (config, "tags", &listed, error))
+    return FALSE;
+  for (guint i = 0; listed[i] != NULL; i++)
+    {
+      if (!tag_is_valid (listed[i]))
+        {
+          hv_config_set_key_error (config, error, HV_CONFIG_ERROR_INVALID, "tags",
+                                   _("'%s' is not a tag: use 1 to 64 printable characters, no commas"),
+                                   listed[i]);
+          return FALSE;
+        }
+      if (g_hash_table_add (seen, listed[i]))
+        g_strv_builder_add (builder, listed[i]);
+    }
+  *tags = g_strv_builder_end (builder);
+  return TRUE;
+}
+
+static gboolean
 read_identity (Reader  *reader,
                GError **error)
 {
@@ -276,7 +317,7 @@ read_identity (Reader  *reader,
         }
       spec->uuid = g_ascii_strdown (uuid, -1);
     }
-  return TRUE;
+  return hv_domain_spec_read_tags (reader->config, &spec->tags, error);
 }
 
 static gboolean

@@ -61,6 +61,7 @@ typedef struct {
   char               *filename;   /* the config's name, for messages */
   char               *name;
   char               *uuid;       /* NULL when not given */
+  GStrv               tags;       /* the `tags` key: labels for grouping, never NULL */
   gint64              memory_mib;
   gint64              vcpus;
   HvDomainBuilder     builder;
@@ -111,6 +112,15 @@ gboolean      hv_domain_action_from_string (const char         *text,
 
 /* Letters, digits, '.', '_' and '-'; not starting with '.' or '-'; at most 64 bytes. */
 gboolean      hv_domain_name_is_valid     (const char          *name);
+
+/*
+ * The `tags` key (a Domus addition, ignored by xm): a list of labels the window groups
+ * and filters domains by. Each tag is 1 to 64 bytes of printable UTF-8 without commas;
+ * repeats are dropped. *tags is never NULL on success (an empty list when absent).
+ */
+gboolean      hv_domain_spec_read_tags    (HvConfig            *config,
+                                           GStrv               *tags,
+                                           GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HvDomainSpec, hv_domain_spec_free)
 

@@ -284,6 +284,41 @@ def main():
                 client.close()
         step("stats.archive answers the minute in progress and refuses an unknown range", stats_archive)
 
+        def tags():
+            client = RawClient(first.socket_path)
+
+            def call(request_id, method, **params):
+                client.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method,
+                                        "params": params}).encode() + b"\n")
+                reply = client.receive()
+                while "id" not in reply:      # a domain.event on the way
+                    reply = client.receive()
+                check("result" in reply, "%s: %r" % (method, reply))
+                return reply["result"]
+
+            def listed():
+                return {d["name"]: d for d in call(99, "domain.list", all=True)["domains"]}
+
+            try:
+                call(20, "domain.define", filename="tagged.cfg",
+                     config="name = 'tagged'\nmemory = 64\nkernel = '/boot/none'\n"
+                            "tags = ['web', 'prod', 'web']\n")
+                check(listed()["tagged"]["tags"] == ["web", "prod"], "tags: %r" % listed()["tagged"])
+                check(listed()["Domain-0"]["tags"] == [], "Domain-0: %r" % listed()["Domain-0"])
+                call(21, "domain.set_values", name="tagged", values={"tags": ["lab"]})
+                check(listed()["tagged"]["tags"] == ["lab"], "after set_values: %r" % listed()["tagged"])
+                client.send(b'{"jsonrpc": "2.0", "id": 22, "method": "domain.set_values", '
+                            b'"params": {"name": "tagged", "values": {"tags": ["a,b"]}}}\n')
+                bad = client.receive()
+                while "id" not in bad:
+                    bad = client.receive()
+                check(bad["error"]["data"]["kind"] == "invalid-config" and "tags" in bad["error"]["message"],
+                      "reply: %r" % bad)
+                call(23, "domain.undefine", name="tagged")
+            finally:
+                client.close()
+        step("tags in a config are listed, changed with set_values, and checked", tags)
+
         def second_refused():
             second = Daemon(domusd, root, "intruder", "domusd-2.log")
             daemons.append(second)

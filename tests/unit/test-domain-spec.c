@@ -268,6 +268,26 @@ test_uuid (void)
   assert_error (PV "uuid = 'not-a-uuid'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:8: uuid: 'not-a-uuid'");
 }
 
+static void
+test_tags (void)
+{
+  g_autoptr(HvDomainSpec) tagged = spec_ok (PV "tags = ['web', 'prod', 'web', 'área 51']\n");
+  g_autoptr(HvDomainSpec) one = spec_ok (PV "tags = 'lab'\n");
+  g_autoptr(HvDomainSpec) none = spec_ok (PV);
+
+  /* Repeats go; order and non-ASCII stay. */
+  g_assert_cmpuint (g_strv_length (tagged->tags), ==, 3);
+  g_assert_cmpstr (tagged->tags[0], ==, "web");
+  g_assert_cmpstr (tagged->tags[1], ==, "prod");
+  g_assert_cmpstr (tagged->tags[2], ==, "área 51");
+  g_assert_cmpstr (one->tags[0], ==, "lab");
+  g_assert_nonnull (none->tags);
+  g_assert_cmpuint (g_strv_length (none->tags), ==, 0);
+  assert_error (PV "tags = ['a,b']\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:8: tags: 'a,b' is not a tag");
+  assert_error (PV "tags = ['']\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:8: tags: '' is not a tag");
+  assert_error (PV "tags = 3\n", HV_CONFIG_ERROR_TYPE, "guest.cfg:3:8: tags: ");
+}
+
 /* ------------------------------------------------------------------------- */
 /* Boot                                                                       */
 
@@ -696,6 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-spec/name", test_name);
   g_test_add_func ("/domain-spec/memory-vcpus", test_memory_vcpus);
   g_test_add_func ("/domain-spec/uuid", test_uuid);
+  g_test_add_func ("/domain-spec/tags", test_tags);
   g_test_add_func ("/domain-spec/kernel-command-line", test_kernel_command_line);
   g_test_add_func ("/domain-spec/kernel-required", test_kernel_required);
   g_test_add_func ("/domain-spec/relative-paths", test_relative_paths);

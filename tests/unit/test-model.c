@@ -334,7 +334,7 @@ fake_new (void)
     "  \"config\": \"/srv/domains/zeta.cfg\"},"
     " {\"name\": \"alpha\", \"id\": null, \"uuid\": null, \"state\": \"shutoff\", \"flags\": \"------\","
     "  \"memory_mib\": 512, \"vcpus\": 1, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": true,"
-    "  \"config\": \"/srv/domains/alpha.cfg\"},"
+    "  \"tags\": [\"web\", \"prod\"], \"config\": \"/srv/domains/alpha.cfg\"},"
     " {\"name\": \"beta\", \"id\": null, \"uuid\": null, \"state\": \"invalid\", \"flags\": \"------\","
     "  \"memory_mib\": null, \"vcpus\": null, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": false,"
     "  \"config\": \"/srv/domains/beta.cfg\", \"error\": \"/srv/domains/beta.cfg:3:10: memory: not a number\"}]");
@@ -606,6 +606,10 @@ test_initial_sync (void)
   g_assert_cmpint (domus_domain_get_state (alpha), ==, DOMUS_DOMAIN_STATE_SHUTOFF);
   g_assert_cmpint (domus_domain_get_memory_mib (alpha), ==, 512);
   g_assert_true (domus_domain_get_autostart (alpha));
+  g_assert_true (domus_domain_has_tag (alpha, "web"));
+  g_assert_true (domus_domain_has_tag (alpha, "prod"));
+  g_assert_false (domus_domain_has_tag (alpha, "lab"));
+  g_assert_cmpuint (g_strv_length ((char **) domus_domain_get_tags (beta)), ==, 0);
   g_assert_cmpstr (domus_domain_get_config (alpha), ==, "/srv/domains/alpha.cfg");
   g_assert_null (domus_domain_get_error (alpha));
 
@@ -695,9 +699,12 @@ test_events (void)
   g_hash_table_insert (fake->get, g_strdup ("alpha"), parse_object (
     "{\"name\": \"alpha\", \"id\": 5, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
     " \"memory_mib\": 768, \"vcpus\": 2, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": true,"
-    " \"config\": \"/srv/domains/alpha.cfg\"}"));
+    " \"tags\": [\"web\"], \"config\": \"/srv/domains/alpha.cfg\"}"));
   fake_event (fake, "alpha", 5, "running", "r-----", "started");
   wait_for (domus_domain_get_memory_mib (alpha) == 768);
+  /* The config lost a tag while alpha was off. */
+  g_assert_false (domus_domain_has_tag (alpha, "prod"));
+  g_assert_true (domus_domain_has_tag (alpha, "web"));
   g_assert_true (domus_host_lookup_domain (host, "alpha") == alpha);
   g_assert_cmpint (domus_domain_get_state (alpha), ==, DOMUS_DOMAIN_STATE_RUNNING);
   g_assert_cmpint (domus_domain_get_id (alpha), ==, 5);
