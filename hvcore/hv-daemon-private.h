@@ -53,6 +53,7 @@ JsonNode *hv_daemon_new_empty_result (void);
 void hv_daemon_add_domain_methods  (HvDaemon     *self);
 void hv_daemon_add_stats_methods   (HvDaemon     *self);
 void hv_daemon_add_image_methods   (HvDaemon     *self);
+void hv_daemon_add_demo_methods    (HvDaemon     *self);
 
 /* Broadcasts domain.event for what the host reports. */
 void hv_daemon_connect_domain_events (HvDaemon   *self);

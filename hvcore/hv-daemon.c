@@ -366,6 +366,7 @@ hv_daemon_new (const HvPaths         *paths,
   hv_daemon_add_domain_methods (self);
   hv_daemon_add_stats_methods (self);
   hv_daemon_add_image_methods (self);
+  hv_daemon_add_demo_methods (self);
   return self;
 }
 
