@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -88,6 +89,61 @@ struct _DomusSshSession
 };
 
 G_DEFINE_FINAL_TYPE (DomusSshSession, domus_ssh_session, G_TYPE_OBJECT)
+
+/*
+ * The sessions whose worker still runs. A program that exits with one running would
+ * pull OpenSSL from under it (libssh2's crypto is torn down by an atexit handler): our
+ * own handler, registered after OpenSSL's and so run before it, stops them all and
+ * waits a moment for them to let go.
+ */
+#define EXIT_WAIT_MS 2000
+
+static GMutex     live_lock;
+static GCond      live_cond;
+static GPtrArray *live_sessions;   /* DomusSshSession, no references: each worker holds one */
+
+static void wake_worker (DomusSshSession *self);
+
+static void
+stop_live_sessions_at_exit (void)
+{
+  gint64 deadline = g_get_monotonic_time () + EXIT_WAIT_MS * 1000;
+
+  g_mutex_lock (&live_lock);
+  for (guint i = 0; live_sessions != NULL && i < live_sessions->len; i++)
+    {
+      DomusSshSession *session = g_ptr_array_index (live_sessions, i);
+
+      g_mutex_lock (&session->lock);
+      session->stopping = TRUE;
+      g_mutex_unlock (&session->lock);
+      g_cancellable_cancel (session->cancellable);
+      wake_worker (session);
+    }
+  while (live_sessions != NULL && live_sessions->len > 0)
+    if (!g_cond_wait_until (&live_cond, &live_lock, deadline))
+      break;
+  g_mutex_unlock (&live_lock);
+}
+
+static void
+live_add (DomusSshSession *self)
+{
+  g_mutex_lock (&live_lock);
+  if (live_sessions == NULL)
+    live_sessions = g_ptr_array_new ();
+  g_ptr_array_add (live_sessions, self);
+  g_mutex_unlock (&live_lock);
+}
+
+static void
+live_remove (DomusSshSession *self)
+{
+  g_mutex_lock (&live_lock);
+  g_ptr_array_remove_fast (live_sessions, self);
+  g_cond_broadcast (&live_cond);
+  g_mutex_unlock (&live_lock);
+}
 
 /* Errors */
 
@@ -941,6 +997,7 @@ session_thread (gpointer data)
       end_session (self);
     }
   g_clear_object (&connect_task);
+  live_remove (self);
   g_object_unref (self);
   return NULL;
 }
@@ -971,7 +1028,13 @@ domus_ssh_session_connect_async (const DomusSshOptions *options,
   g_return_if_fail (options != NULL);
 
   if (g_once_init_enter (&initialized))
-    g_once_init_leave (&initialized, libssh2_init (0) == 0 ? 1 : 2);
+    {
+      gsize result = libssh2_init (0) == 0 ? 1 : 2;
+
+      /* After libssh2_init(): OpenSSL's own handler is registered by then. */
+      atexit (stop_live_sessions_at_exit);
+      g_once_init_leave (&initialized, result);
+    }
 
   self = g_object_new (DOMUS_TYPE_SSH_SESSION, NULL);
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1005,6 +1068,7 @@ domus_ssh_session_connect_async (const DomusSshOptions *options,
 
   /* The worker owns the task until it answers, and our reference on self. */
   g_object_set_data (G_OBJECT (self), "connect-task", task);
+  live_add (self);
   g_thread_unref (g_thread_new ("domus-ssh", session_thread, self));
 }
 
