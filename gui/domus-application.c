@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The `domus` program: one instance per session, the hosts it shows, its window. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "domus-application.h"
+#include "domus-interaction.h"
+#include "domus-window.h"
+
+/* The settings key holding the servers added in the window (an "as" of URIs). */
+#define SETTINGS_SERVERS "servers"
+
+struct _DomusApplication
+{
+  GtkApplication    parent_instance;
+
+  GListStore       *hosts;        /* DomusHost, in the order they were added */
+  GSettings        *settings;     /* NULL when the schema is not installed */
+  DomusInteraction *interaction;  /* answers every host's SSH prompts */
+};
+
+G_DEFINE_FINAL_TYPE (DomusApplication, domus_application, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry options[] = {
+  { "connect", 'c', G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Show the host at URI for this run (local, unix:PATH, ssh://[USER@]HOST[:PORT]); repeatable"),
+    N_("URI") },
+  { "console", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
+    N_("Open straight onto this domain"), N_("DOMAIN") },
+  { NULL }
+};
+
+static GListModel *
+hosts_model (DomusApplication *self)
+{
+  return G_LIST_MODEL (self->hosts);
+}
+
+GListModel *
+domus_application_get_hosts (DomusApplication *self)
+{
+  g_return_val_if_fail (DOMUS_IS_APPLICATION (self), NULL);
+
+  return hosts_model (self);
+}
+
+DomusHost *
+domus_application_lookup_host (DomusApplication *self,
+                               const char       *uri)
+{
+  guint n;
+
+  g_return_val_if_fail (DOMUS_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  n = g_list_model_get_n_items (hosts_model (self));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DomusHost) host = g_list_model_get_item (hosts_model (self), i);
+
+      if (g_strcmp0 (domus_host_get_uri (host), uri) == 0)
+        return host;
+    }
+  return NULL;
+}
+
+/* The servers kept from earlier runs; empty without a schema. */
+static GStrv
+remembered_servers (DomusApplication *self)
+{
+  if (self->settings == NULL)
+    return g_new0 (char *, 1);
+  return g_settings_get_strv (self->settings, SETTINGS_SERVERS);
+}
+
+static void
+set_remembered (DomusApplication *self,
+                const char       *uri,
+                gboolean          remembered)
+{
+  g_auto(GStrv) servers = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) updated = NULL;
+  gboolean present;
+
+  if (self->settings == NULL)
+    return;
+  servers = remembered_servers (self);
+  present = g_strv_contains ((const char * const *) servers, uri);
+  if (present == remembered)
+    return;
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; servers[i] != NULL; i++)
+    if (g_strcmp0 (servers[i], uri) != 0)
+      g_strv_builder_add (builder, servers[i]);
+  if (remembered)
+    g_strv_builder_add (builder, uri);
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, SETTINGS_SERVERS, (const char * const *) updated);
+}
+
+DomusHost *
+domus_application_add_host (DomusApplication *self,
+                            const char       *uri,
+                            gboolean          remember)
+{
+  DomusHost *existing;
+  g_autoptr(DomusHost) host = NULL;
+
+  g_return_val_if_fail (DOMUS_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (remember)
+    set_remembered (self, uri, TRUE);
+
+  existing = domus_application_lookup_host (self, uri);
+  if (existing != NULL)
+    {
+      /* A second --connect of a host that gave up (a refused key, a bad login) tries again. */
+      domus_host_connect (existing);
+      return existing;
+    }
+
+  host = domus_host_new (uri);
+  domus_host_set_interaction (host, G_TLS_INTERACTION (self->interaction));
+  g_list_store_append (self->hosts, host);
+  domus_host_connect (host);
+  return host;
+}
+
+void
+domus_application_remove_host (DomusApplication *self,
+                               DomusHost        *host)
+{
+  guint position;
+
+  g_return_if_fail (DOMUS_IS_APPLICATION (self));
+  g_return_if_fail (DOMUS_IS_HOST (host));
+
+  set_remembered (self, domus_host_get_uri (host), FALSE);
+  /* An attempt under way holds a reference until it ends: stop it first (domus-host.h). */
+  domus_host_disconnect (host);
+  if (g_list_store_find (self->hosts, host, &position))
+    g_list_store_remove (self->hosts, position);
+}
+
+static DomusWindow *
+ensure_window (DomusApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (domus_window_new (self));
+  domus_interaction_set_parent (self->interaction, window);
+  return DOMUS_WINDOW (window);
+}
+
+static int
+domus_application_command_line (GApplication            *application,
+                                GApplicationCommandLine *command_line)
+{
+  DomusApplication *self = DOMUS_APPLICATION (application);
+  GVariantDict *dict = g_application_command_line_get_options_dict (command_line);
+  g_autofree const char **uris = NULL;
+  g_autofree char *console = NULL;
+  DomusHost *console_host = NULL;
+  DomusWindow *window;
+
+  g_variant_dict_lookup (dict, "connect", "^a&s", &uris);
+  g_variant_dict_lookup (dict, "console", "s", &console);
+
+  if (uris != NULL)
+    for (guint i = 0; uris[i] != NULL; i++)
+      {
+        DomusHost *host = domus_application_add_host (self, uris[i], FALSE);
+
+        if (console_host == NULL)
+          console_host = host;
+      }
+
+  /* A first start with nothing configured shows the local session daemon (started by
+   * the backend when none answers), so there is something real to look at. */
+  if (g_list_model_get_n_items (hosts_model (self)) == 0)
+    {
+      g_auto(GStrv) servers = remembered_servers (self);
+
+      for (guint i = 0; servers[i] != NULL; i++)
+        domus_application_add_host (self, servers[i], FALSE);
+      if (servers[0] == NULL)
+        domus_application_add_host (self, DOMUS_DEFAULT_URI, FALSE);
+    }
+
+  window = ensure_window (self);
+  if (console != NULL)
+    {
+      if (console_host == NULL)
+        console_host = g_list_model_get_item (hosts_model (self), 0);
+      else
+        g_object_ref (console_host);
+      domus_window_open_domain (window, console_host, console, TRUE);
+      g_object_unref (console_host);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+  return 0;
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated, NULL, NULL, NULL },
+};
+
+/* Shortcuts for every action that has one; the window's actions act on the selection. */
+static const struct {
+  const char *action;
+  const char *accels[3];
+} accels[] = {
+  { "app.quit",       { "<Primary>q", NULL } },
+  { "win.find",       { "<Primary>f", NULL } },
+  { "win.start",      { "<Primary>s", NULL } },
+  { "win.shutdown",   { "<Primary>h", NULL } },
+  { "win.reboot",     { "<Primary>r", NULL } },
+  { "win.pause",      { "<Primary>p", NULL } },
+  { "win.resume",     { "<Primary><Shift>p", NULL } },
+  { "win.destroy",    { "<Primary>Delete", NULL } },
+  { "win.reconnect",  { "F5", NULL } },
+  { "win.add-server", { "<Primary>n", NULL } },
+  { "win.create-domain", { "<Primary><Shift>n", NULL } },
+};
+
+static void
+domus_application_startup (GApplication *application)
+{
+  DomusApplication *self = DOMUS_APPLICATION (application);
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+  GSettingsSchemaSource *source;
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  G_APPLICATION_CLASS (domus_application_parent_class)->startup (application);
+
+  g_set_application_name (_("Domus"));
+  gtk_window_set_default_icon_name (DOMUS_APPLICATION_ID);
+
+  gtk_css_provider_load_from_resource (css, "/org/domus/Domus/ui/style.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
+
+  /* g_settings_new() aborts on a schema that is not installed: without one (a build that
+   * was not installed), servers added in the window are kept for this run only. */
+  source = g_settings_schema_source_get_default ();
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, DOMUS_APPLICATION_ID, TRUE);
+  if (schema != NULL && g_settings_schema_has_key (schema, SETTINGS_SERVERS))
+    self->settings = g_settings_new_full (schema, NULL, NULL);
+  else
+    g_debug ("no GSettings schema %s: servers are kept for this run only", DOMUS_APPLICATION_ID);
+
+  self->interaction = domus_interaction_new ();
+}
+
+static void
+domus_application_shutdown (GApplication *application)
+{
+  DomusApplication *self = DOMUS_APPLICATION (application);
+  guint n = g_list_model_get_n_items (hosts_model (self));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DomusHost) host = g_list_model_get_item (hosts_model (self), i);
+      DomusConnection *connection = domus_host_get_connection (host);
+      g_autoptr(DomusConnection) kept = connection != NULL ? g_object_ref (connection) : NULL;
+
+      domus_host_disconnect (host);
+      /* An SSH connection's worker thread must let go of libssh2 before the process
+       * exits, whose clean-up pulls the crypto library from under it (domus-connection.h).
+       * Blocking here is the last thing the program does. */
+      if (kept != NULL)
+        domus_connection_close_and_wait (kept, 2000);
+    }
+  g_list_store_remove_all (self->hosts);
+
+  G_APPLICATION_CLASS (domus_application_parent_class)->shutdown (application);
+}
+
+static void
+domus_application_finalize (GObject *object)
+{
+  DomusApplication *self = DOMUS_APPLICATION (object);
+
+  g_clear_object (&self->hosts);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->interaction);
+
+  G_OBJECT_CLASS (domus_application_parent_class)->finalize (object);
+}
+
+static void
+domus_application_class_init (DomusApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = domus_application_finalize;
+  app_class->startup = domus_application_startup;
+  app_class->shutdown = domus_application_shutdown;
+  app_class->command_line = domus_application_command_line;
+}
+
+static void
+domus_application_init (DomusApplication *self)
+{
+  self->hosts = g_list_store_new (DOMUS_TYPE_HOST);
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Manage QEMU hosts and their domains."));
+}
+
+DomusApplication *
+domus_application_new (void)
+{
+  return g_object_new (DOMUS_TYPE_APPLICATION,
+                       "application-id", DOMUS_APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       NULL);
+}

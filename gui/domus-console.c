@@ -1,0 +1,1372 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A domain's graphical console: a gtk-vnc display on the backend's stream, with its toolbar. */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <vncdisplay.h>
+
+#include "domus-console.h"
+
+G_DEFINE_QUARK (domus-console-error-quark, domus_console_error)
+
+G_DEFINE_ENUM_TYPE (DomusConsoleState, domus_console_state,
+  G_DEFINE_ENUM_VALUE (DOMUS_CONSOLE_STATE_CONNECTING, "connecting"),
+  G_DEFINE_ENUM_VALUE (DOMUS_CONSOLE_STATE_CONNECTED, "connected"),
+  G_DEFINE_ENUM_VALUE (DOMUS_CONSOLE_STATE_DISCONNECTED, "disconnected"))
+
+struct _DomusConsole
+{
+  GtkBox             parent_instance;
+
+  DomusHost         *host;
+  char              *domain_name;
+
+  /* A new VncDisplay per stream, as a display that ended is not reliably reusable. */
+  GtkWidget         *display;
+
+  GtkWidget         *scale_button;
+  GtkWidget         *fullscreen_button;
+  GtkWidget         *keys_button;
+  GtkWidget         *screenshot_button;
+  GtkWidget         *detach_button;
+  GtkWidget         *grab_label;
+  GtkWidget         *message_bar;
+  GtkWidget         *message_label;
+  GtkWidget         *overlay;
+  GtkWidget         *scroller;
+  GtkWidget         *viewport;
+  GtkWidget         *status_box;
+  GtkWidget         *status_spinner;
+  GtkWidget         *status_label;
+  GtkWidget         *retry_label;
+  GtkWidget         *reconnect_button;
+
+  DomusConsoleState  state;
+  char              *status;
+  /* The last vnc-error, said when the stream then ends. */
+  char              *error_reason;
+
+  GCancellable      *cancellable;          /* the open_console call under way */
+  guint              retry_source;
+  guint              retry_delay_ms;
+  /* We closed the display ourselves to open a new stream: its end is no news. */
+  gboolean           reopen_on_disconnect;
+
+  gboolean           scaling;
+  gboolean           pointer_grabbed;
+  gboolean           keyboard_grabbed;
+
+  /* The domain, watched so that a domain started again is reconnected at once. */
+  DomusDomain       *domain;               /* weak */
+  gboolean           domain_active;
+
+  GtkWidget         *toplevel;             /* weak: its window-state-event keeps the toggle true */
+
+  GtkWidget         *detached_window;
+  GtkWidget         *home;                 /* weak: where the console goes back to */
+  GtkWidget         *home_tab_label;       /* when home is a GtkNotebook */
+  int                home_position;
+
+  GtkFileChooserNative *chooser;
+  GdkPixbuf         *pending_screenshot;
+};
+
+G_DEFINE_FINAL_TYPE (DomusConsole, domus_console, GTK_TYPE_BOX)
+
+enum {
+  PROP_0,
+  PROP_HOST,
+  PROP_DOMAIN_NAME,
+  PROP_STATE,
+  PROP_STATUS,
+  PROP_DISPLAY,
+  PROP_SCALING,
+  PROP_DETACHED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The "Send key" menu's targets. Keysyms, left-hand modifiers, pressed in order and released
+ * in reverse by vnc_display_send_keys(). */
+static const struct {
+  const char *name;
+  guint       keyvals[3];
+} key_combinations[] = {
+  { "ctrl-alt-del",       { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_Delete } },
+  { "ctrl-alt-backspace", { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_BackSpace } },
+  { "ctrl-alt-f1",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F1 } },
+  { "ctrl-alt-f2",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F2 } },
+  { "ctrl-alt-f3",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F3 } },
+  { "ctrl-alt-f4",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F4 } },
+  { "ctrl-alt-f5",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F5 } },
+  { "ctrl-alt-f6",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F6 } },
+  { "ctrl-alt-f7",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F7 } },
+  { "ctrl-alt-f8",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F8 } },
+  { "ctrl-alt-f9",        { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F9 } },
+  { "ctrl-alt-f10",       { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F10 } },
+  { "ctrl-alt-f11",       { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F11 } },
+  { "ctrl-alt-f12",       { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F12 } },
+};
+
+static void start_open            (DomusConsole    *self);
+static void track_domain          (DomusConsole    *self);
+static void fullscreen_toggled_cb (GtkToggleButton *button,
+                                   DomusConsole    *self);
+
+/* ---- status ---------------------------------------------------------------------------- */
+
+static void
+set_state (DomusConsole      *self,
+           DomusConsoleState  state,
+           const char        *status)
+{
+  gboolean connected = state == DOMUS_CONSOLE_STATE_CONNECTED;
+
+  if (g_strcmp0 (self->status, status) != 0)
+    {
+      g_free (self->status);
+      self->status = g_strdup (status);
+      gtk_label_set_text (GTK_LABEL (self->status_label), status);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    }
+
+  gtk_widget_set_visible (self->status_box, !connected);
+  g_object_set (self->status_spinner,
+                "active", state == DOMUS_CONSOLE_STATE_CONNECTING,
+                "visible", state == DOMUS_CONSOLE_STATE_CONNECTING,
+                NULL);
+  gtk_widget_set_visible (self->reconnect_button, state == DOMUS_CONSOLE_STATE_DISCONNECTED);
+  if (state != DOMUS_CONSOLE_STATE_DISCONNECTED)
+    gtk_label_set_text (GTK_LABEL (self->retry_label), "");
+  gtk_widget_set_sensitive (self->screenshot_button, connected);
+  gtk_widget_set_sensitive (self->keys_button, connected);
+
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+}
+
+static void
+show_message (DomusConsole *self,
+              const char   *message)
+{
+  gtk_label_set_text (GTK_LABEL (self->message_label), message);
+  gtk_widget_show (self->message_bar);
+}
+
+/* "Ctrl+Alt": the grab sequence as the keyboard's own modifier names. */
+static char *
+grab_keys_label (DomusConsole *self)
+{
+  VncGrabSequence *seq = vnc_display_get_grab_keys (VNC_DISPLAY (self->display));
+  g_autoptr(GString) label = g_string_new (NULL);
+
+  for (guint i = 0; seq != NULL && i < seq->nkeysyms; i++)
+    {
+      guint keyval = seq->keysyms[i];
+      g_autofree char *name = NULL;
+
+      switch (keyval)
+        {
+        case GDK_KEY_Control_L: case GDK_KEY_Control_R:
+          name = gtk_accelerator_get_label (0, GDK_CONTROL_MASK);
+          break;
+        case GDK_KEY_Alt_L: case GDK_KEY_Alt_R:
+          name = gtk_accelerator_get_label (0, GDK_MOD1_MASK);
+          break;
+        case GDK_KEY_Shift_L: case GDK_KEY_Shift_R:
+          name = gtk_accelerator_get_label (0, GDK_SHIFT_MASK);
+          break;
+        case GDK_KEY_Super_L: case GDK_KEY_Super_R:
+          name = gtk_accelerator_get_label (0, GDK_SUPER_MASK);
+          break;
+        default:
+          name = gtk_accelerator_get_label (keyval, 0);
+          break;
+        }
+      /* gtk_accelerator_get_label() ends modifiers with "+" already. */
+      if (g_str_has_suffix (name, "+"))
+        name[strlen (name) - 1] = '\0';
+      if (label->len > 0)
+        g_string_append_c (label, '+');
+      g_string_append (label, name);
+    }
+  return g_string_free (g_steal_pointer (&label), FALSE);
+}
+
+static void
+update_grab_label (DomusConsole *self)
+{
+  g_autofree char *keys = NULL;
+  g_autofree char *text = NULL;
+
+  if (!self->pointer_grabbed && !self->keyboard_grabbed)
+    {
+      gtk_label_set_text (GTK_LABEL (self->grab_label), "");
+      gtk_widget_set_tooltip_text (self->grab_label, NULL);
+      return;
+    }
+
+  keys = grab_keys_label (self);
+  if (self->pointer_grabbed && self->keyboard_grabbed)
+    /* Translators: %s is the key combination, e.g. "Ctrl+Alt". */
+    text = g_strdup_printf (_("Keyboard and pointer grabbed: press %s to release them"), keys);
+  else if (self->pointer_grabbed)
+    /* Translators: %s is the key combination, e.g. "Ctrl+Alt". */
+    text = g_strdup_printf (_("Pointer grabbed: press %s to release it"), keys);
+  else
+    /* gtk-vnc takes the keyboard while the pointer is over the screen, and gives it back
+     * when the pointer leaves: the grab keys would grab the pointer instead. */
+    text = g_strdup (_("Keyboard grabbed while the pointer is over the screen: move the pointer away to release it"));
+  gtk_label_set_text (GTK_LABEL (self->grab_label), text);
+  /* The toolbar may be too narrow for the whole sentence. */
+  gtk_widget_set_tooltip_text (self->grab_label, text);
+}
+
+/* ---- reconnecting ---------------------------------------------------------------------- */
+
+static gboolean
+host_connected (DomusConsole *self)
+{
+  return domus_host_get_state (self->host) == DOMUS_HOST_STATE_CONNECTED;
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  DomusConsole *self = user_data;
+
+  self->retry_source = 0;
+  start_open (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* After a failure: try again later, each wait twice the last, so a domain that stays away
+ * costs a call every half minute at most. A host that is not connected is waited for
+ * instead (notify::state). */
+static void
+schedule_retry (DomusConsole *self)
+{
+  guint delay = self->retry_delay_ms;
+  guint seconds;
+  g_autofree char *text = NULL;
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+
+  if (!host_connected (self))
+    {
+      gtk_label_set_text (GTK_LABEL (self->retry_label),
+                          _("Waiting for the host to be connected again…"));
+      return;
+    }
+  /* A domain the host knows to be off gets a screen only once it starts (domain_state_cb):
+   * nothing to poll for meanwhile. */
+  if (self->domain != NULL && !self->domain_active)
+    {
+      gtk_label_set_text (GTK_LABEL (self->retry_label),
+                          _("Waiting for the domain to start…"));
+      return;
+    }
+
+  self->retry_delay_ms = MIN (delay * 2, DOMUS_CONSOLE_MAX_RETRY_DELAY_MS);
+  self->retry_source = g_timeout_add (delay, retry_cb, self);
+  g_source_set_name_by_id (self->retry_source, "[domus] console retry");
+
+  seconds = (delay + 999) / 1000;
+  text = g_strdup_printf (ngettext ("Trying again in %u second…",
+                          "Trying again in %u seconds…", seconds), seconds);
+  gtk_label_set_text (GTK_LABEL (self->retry_label), text);
+}
+
+static void
+went_disconnected (DomusConsole *self,
+                   const char   *status)
+{
+  g_clear_pointer (&self->error_reason, g_free);
+  self->pointer_grabbed = self->keyboard_grabbed = FALSE;
+  update_grab_label (self);
+  set_state (self, DOMUS_CONSOLE_STATE_DISCONNECTED, status);
+  schedule_retry (self);
+}
+
+static void
+vnc_initialized_cb (GtkWidget    *display,
+                    DomusConsole *self)
+{
+  /* It worked: the next failure starts backing off from the beginning. */
+  self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
+  set_state (self, DOMUS_CONSOLE_STATE_CONNECTED, _("Connected"));
+}
+
+static void
+vnc_error_cb (GtkWidget    *display,
+              const char   *message,
+              DomusConsole *self)
+{
+  g_debug ("console of %s: %s", self->domain_name, message);
+  g_free (self->error_reason);
+  self->error_reason = g_strdup (message);
+}
+
+static void
+vnc_disconnected_cb (GtkWidget    *display,
+                     DomusConsole *self)
+{
+  g_autofree char *status = NULL;
+  const char *reason;
+
+  if (self->reopen_on_disconnect)
+    {
+      self->reopen_on_disconnect = FALSE;
+      start_open (self);
+      return;
+    }
+
+  if (self->error_reason != NULL)
+    reason = self->error_reason;
+  else if (self->domain == NULL)
+    reason = _("the domain no longer exists");
+  else if (!self->domain_active)
+    reason = _("the domain is not running");
+  else
+    reason = _("the guest's screen closed the connection");
+  /* Translators: %s says why, e.g. "the domain is not running". */
+  status = g_strdup_printf (_("The console was disconnected: %s"), reason);
+  went_disconnected (self, status);
+}
+
+static void
+vnc_pointer_grab_cb (GtkWidget    *display,
+                     DomusConsole *self)
+{
+  self->pointer_grabbed = TRUE;
+  update_grab_label (self);
+}
+
+static void
+vnc_pointer_ungrab_cb (GtkWidget    *display,
+                       DomusConsole *self)
+{
+  self->pointer_grabbed = FALSE;
+  update_grab_label (self);
+}
+
+static void
+vnc_keyboard_grab_cb (GtkWidget    *display,
+                      DomusConsole *self)
+{
+  self->keyboard_grabbed = TRUE;
+  update_grab_label (self);
+}
+
+static void
+vnc_keyboard_ungrab_cb (GtkWidget    *display,
+                        DomusConsole *self)
+{
+  self->keyboard_grabbed = FALSE;
+  update_grab_label (self);
+}
+
+static void
+drop_display (DomusConsole *self)
+{
+  if (self->display == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->display, self);
+  if (vnc_display_is_open (VNC_DISPLAY (self->display)))
+    vnc_display_close (VNC_DISPLAY (self->display));
+  gtk_widget_destroy (self->display);
+  self->display = NULL;
+}
+
+static void
+new_display (DomusConsole *self)
+{
+  g_autofree char *name = NULL;
+
+  drop_display (self);
+
+  self->display = vnc_display_new ();
+  /* Ctrl+Alt (gtk-vnc's default grab keys) releases both grabs. */
+  vnc_display_set_keyboard_grab (VNC_DISPLAY (self->display), TRUE);
+  vnc_display_set_pointer_grab (VNC_DISPLAY (self->display), TRUE);
+  vnc_display_set_keep_aspect_ratio (VNC_DISPLAY (self->display), TRUE);
+  /* Shared: a second viewer of the same domain (another window, `domusctl vnc`) must not
+   * disconnect this one, nor this one it. */
+  vnc_display_set_shared_flag (VNC_DISPLAY (self->display), TRUE);
+  vnc_display_set_scaling (VNC_DISPLAY (self->display), self->scaling);
+  /* Translators: the accessible name of the guest's screen; %s is the domain's name. */
+  name = g_strdup_printf (_("Console of %s"), self->domain_name);
+  atk_object_set_name (gtk_widget_get_accessible (self->display), name);
+
+  g_signal_connect (self->display, "vnc-initialized", G_CALLBACK (vnc_initialized_cb), self);
+  g_signal_connect (self->display, "vnc-error", G_CALLBACK (vnc_error_cb), self);
+  g_signal_connect (self->display, "vnc-disconnected", G_CALLBACK (vnc_disconnected_cb), self);
+  g_signal_connect (self->display, "vnc-pointer-grab", G_CALLBACK (vnc_pointer_grab_cb), self);
+  g_signal_connect (self->display, "vnc-pointer-ungrab", G_CALLBACK (vnc_pointer_ungrab_cb), self);
+  g_signal_connect (self->display, "vnc-keyboard-grab", G_CALLBACK (vnc_keyboard_grab_cb), self);
+  g_signal_connect (self->display, "vnc-keyboard-ungrab", G_CALLBACK (vnc_keyboard_ungrab_cb), self);
+
+  gtk_widget_set_hexpand (self->display, TRUE);
+  gtk_widget_set_vexpand (self->display, TRUE);
+  gtk_container_add (GTK_CONTAINER (self->viewport), self->display);
+  gtk_widget_show (self->display);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY]);
+}
+
+typedef struct {
+  DomusConsole *console;
+  GCancellable *cancellable;   /* which attempt this is */
+} OpenAttempt;
+
+static void
+open_attempt_free (OpenAttempt *attempt)
+{
+  g_clear_object (&attempt->console);
+  g_clear_object (&attempt->cancellable);
+  g_free (attempt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenAttempt, open_attempt_free)
+
+static void
+console_opened_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(OpenAttempt) attempt = user_data;
+  DomusConsole *self = attempt->console;
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  fd = domus_connection_open_console_finish (DOMUS_CONNECTION (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (attempt->cancellable != self->cancellable)
+    {
+      /* Superseded (a newer attempt, or disposed), and the stream came anyway. */
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  g_clear_object (&self->cancellable);
+
+  if (fd < 0)
+    {
+      g_autofree char *status = NULL;
+
+      /* Translators: %s is the host's reason, e.g. "domain 'web' is not running". */
+      status = g_strdup_printf (_("The console could not be opened: %s"), error->message);
+      went_disconnected (self, status);
+      return;
+    }
+
+  new_display (self);
+  /* gtk-vnc makes a GSocket of the descriptor: from here it closes it. */
+  if (!vnc_display_open_fd (VNC_DISPLAY (self->display), fd))
+    {
+      close (fd);
+      went_disconnected (self, _("The console could not be opened: the display refused the stream"));
+    }
+}
+
+static void
+start_open (DomusConsole *self)
+{
+  DomusConnection *connection;
+  OpenAttempt *attempt;
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  if (self->display != NULL && vnc_display_is_open (VNC_DISPLAY (self->display)))
+    {
+      /* A new stream only once the old one said goodbye (vnc_disconnected_cb). */
+      self->reopen_on_disconnect = TRUE;
+      vnc_display_close (VNC_DISPLAY (self->display));
+      return;
+    }
+
+  connection = domus_host_get_connection (self->host);
+  if (!host_connected (self) || connection == NULL)
+    {
+      const GError *error = domus_host_get_error (self->host);
+      g_autofree char *status = NULL;
+
+      if (error != NULL)
+        /* Translators: %s is why the host is not connected. */
+        status = g_strdup_printf (_("The host is not connected: %s"), error->message);
+      set_state (self, DOMUS_CONSOLE_STATE_DISCONNECTED,
+                 status != NULL ? status : _("Waiting for the host to connect…"));
+      gtk_label_set_text (GTK_LABEL (self->retry_label), "");
+      return;
+    }
+
+  set_state (self, DOMUS_CONSOLE_STATE_CONNECTING, _("Connecting…"));
+  self->cancellable = g_cancellable_new ();
+  attempt = g_new0 (OpenAttempt, 1);
+  attempt->console = g_object_ref (self);
+  attempt->cancellable = g_object_ref (self->cancellable);
+  domus_connection_open_console_async (connection, self->domain_name, DOMUS_CONSOLE_GRAPHICS,
+                                       self->cancellable, console_opened_cb, attempt);
+}
+
+static void
+host_state_cb (DomusHost    *host,
+               GParamSpec   *pspec,
+               DomusConsole *self)
+{
+  if (!host_connected (self))
+    {
+      /* A local VNC stream does not go through the daemon and may well outlive it: only a
+       * console that has no stream says anything. */
+      if (self->state == DOMUS_CONSOLE_STATE_DISCONNECTED)
+        schedule_retry (self);
+      return;
+    }
+
+  if (self->state == DOMUS_CONSOLE_STATE_DISCONNECTED)
+    {
+      self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
+      start_open (self);
+    }
+}
+
+static gboolean
+domain_state_is_active (DomusDomainState state)
+{
+  switch (state)
+    {
+    case DOMUS_DOMAIN_STATE_RUNNING:
+    case DOMUS_DOMAIN_STATE_BLOCKED:
+    case DOMUS_DOMAIN_STATE_PAUSED:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* A domain that became active again (created, started, rebooted into a new QEMU) has a new
+ * screen: open it now rather than at the end of the back-off. Only the transition counts,
+ * so a domain flipping between running and blocked does not defeat the back-off. */
+static void
+domain_state_cb (DomusDomain  *domain,
+                 GParamSpec   *pspec,
+                 DomusConsole *self)
+{
+  gboolean active = domain_state_is_active (domus_domain_get_state (domain));
+  gboolean was_active = self->domain_active;
+
+  self->domain_active = active;
+  if (active && !was_active && self->state == DOMUS_CONSOLE_STATE_DISCONNECTED &&
+      host_connected (self))
+    {
+      self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
+      start_open (self);
+    }
+}
+
+static void
+track_domain (DomusConsole *self)
+{
+  DomusDomain *domain = domus_host_lookup_domain (self->host, self->domain_name);
+
+  if (domain == self->domain)
+    return;
+
+  if (self->domain != NULL)
+    g_signal_handlers_disconnect_by_func (self->domain, domain_state_cb, self);
+  g_set_weak_pointer (&self->domain, domain);
+
+  if (domain == NULL)
+    {
+      self->domain_active = FALSE;
+      return;
+    }
+  g_signal_connect_object (domain, "notify::state", G_CALLBACK (domain_state_cb), self, 0);
+  domain_state_cb (domain, NULL, self);
+}
+
+static void
+domains_changed_cb (GListModel   *domains,
+                    guint         position,
+                    guint         removed,
+                    guint         added,
+                    DomusConsole *self)
+{
+  track_domain (self);
+}
+
+/* ---- toolbar --------------------------------------------------------------------------- */
+
+static void
+scale_toggled_cb (GtkToggleButton *button,
+                  DomusConsole    *self)
+{
+  domus_console_set_scaling (self, gtk_toggle_button_get_active (button));
+}
+
+static gboolean
+toplevel_window_state_cb (GtkWidget           *window,
+                          GdkEventWindowState *event,
+                          DomusConsole        *self)
+{
+  gboolean fullscreen = (event->new_window_state & GDK_WINDOW_STATE_FULLSCREEN) != 0;
+
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->fullscreen_button)) != fullscreen)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->fullscreen_button), fullscreen);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+domus_console_hierarchy_changed (GtkWidget *widget,
+                                 GtkWidget *previous_toplevel)
+{
+  DomusConsole *self = DOMUS_CONSOLE (widget);
+  GtkWidget *toplevel = gtk_widget_get_toplevel (widget);
+
+  if (GTK_WIDGET_CLASS (domus_console_parent_class)->hierarchy_changed != NULL)
+    GTK_WIDGET_CLASS (domus_console_parent_class)->hierarchy_changed (widget, previous_toplevel);
+
+  if (!gtk_widget_is_toplevel (toplevel))
+    toplevel = NULL;
+  if (toplevel == self->toplevel)
+    return;
+
+  if (self->toplevel != NULL)
+    g_signal_handlers_disconnect_by_func (self->toplevel, toplevel_window_state_cb, self);
+  g_set_weak_pointer (&self->toplevel, toplevel);
+  if (toplevel != NULL)
+    {
+      GdkWindow *window = gtk_widget_get_window (toplevel);
+      gboolean fullscreen = window != NULL &&
+                            (gdk_window_get_state (window) & GDK_WINDOW_STATE_FULLSCREEN) != 0;
+
+      g_signal_connect_object (toplevel, "window-state-event",
+                               G_CALLBACK (toplevel_window_state_cb), self, 0);
+      /* A new window (detached, or back home) has a fullscreen state of its own. */
+      g_signal_handlers_block_by_func (self->fullscreen_button, fullscreen_toggled_cb, self);
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->fullscreen_button), fullscreen);
+      g_signal_handlers_unblock_by_func (self->fullscreen_button, fullscreen_toggled_cb, self);
+    }
+}
+
+static void
+fullscreen_toggled_cb (GtkToggleButton *button,
+                       DomusConsole    *self)
+{
+  domus_console_set_fullscreen (self, gtk_toggle_button_get_active (button));
+}
+
+static void
+send_keys_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  domus_console_send_keys (DOMUS_CONSOLE (user_data), g_variant_get_string (parameter, NULL));
+}
+
+typedef struct {
+  DomusConsole *console;
+  GdkPixbuf    *pixbuf;
+  GFile        *file;
+  GOutputStream *stream;
+} ScreenshotSave;
+
+static void
+screenshot_save_free (ScreenshotSave *save)
+{
+  g_clear_object (&save->console);
+  g_clear_object (&save->pixbuf);
+  g_clear_object (&save->file);
+  g_clear_object (&save->stream);
+  g_free (save);
+}
+
+static void
+screenshot_failed (ScreenshotSave *save,
+                   const GError   *error)
+{
+  g_autofree char *message = NULL;
+
+  /* Translators: %s is the reason, e.g. "Permission denied". */
+  message = g_strdup_printf (_("The screenshot could not be saved: %s"), error->message);
+  show_message (save->console, message);
+  screenshot_save_free (save);
+}
+
+static void
+screenshot_closed_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  ScreenshotSave *save = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+    {
+      screenshot_failed (save, error);
+      return;
+    }
+  screenshot_save_free (save);
+}
+
+static void
+screenshot_written_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  ScreenshotSave *save = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gdk_pixbuf_save_to_stream_finish (result, &error))
+    {
+      screenshot_failed (save, error);
+      return;
+    }
+  g_output_stream_close_async (save->stream, G_PRIORITY_DEFAULT, NULL,
+                               screenshot_closed_cb, save);
+}
+
+static void
+screenshot_file_opened_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  ScreenshotSave *save = user_data;
+  g_autoptr(GError) error = NULL;
+  GFileOutputStream *stream;
+
+  stream = g_file_replace_finish (G_FILE (source), result, &error);
+  if (stream == NULL)
+    {
+      screenshot_failed (save, error);
+      return;
+    }
+  save->stream = G_OUTPUT_STREAM (stream);
+  /* gdk-pixbuf encodes and writes in a thread of its own. */
+  gdk_pixbuf_save_to_stream_async (save->pixbuf, save->stream, "png", NULL,
+                                   screenshot_written_cb, save, NULL);
+}
+
+static void
+chooser_response_cb (GtkNativeDialog *dialog,
+                     int              response,
+                     DomusConsole    *self)
+{
+  g_autoptr(GdkPixbuf) pixbuf = g_steal_pointer (&self->pending_screenshot);
+  g_autoptr(GtkFileChooserNative) chooser = g_steal_pointer (&self->chooser);
+  ScreenshotSave *save;
+
+  if (response != GTK_RESPONSE_ACCEPT || pixbuf == NULL)
+    return;
+
+  save = g_new0 (ScreenshotSave, 1);
+  save->console = g_object_ref (self);
+  save->pixbuf = g_steal_pointer (&pixbuf);
+  save->file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  g_file_replace_async (save->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                        G_PRIORITY_DEFAULT, NULL, screenshot_file_opened_cb, save);
+}
+
+static void
+ask_and_save_screenshot (DomusConsole *self)
+{
+  g_autoptr(GtkFileFilter) filter = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *stamp = NULL;
+  g_autofree char *file_name = NULL;
+  GtkWidget *toplevel;
+  GdkPixbuf *pixbuf = NULL;
+
+  if (self->chooser != NULL)
+    {
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+      return;
+    }
+
+  if (self->display != NULL && self->state == DOMUS_CONSOLE_STATE_CONNECTED)
+    pixbuf = vnc_display_get_pixbuf (VNC_DISPLAY (self->display));
+  if (pixbuf == NULL)
+    {
+      show_message (self, _("There is no picture of the screen to save yet."));
+      return;
+    }
+  /* The frame of the moment of the click, whatever the guest draws while the user chooses. */
+  g_set_object (&self->pending_screenshot, pixbuf);
+  g_object_unref (pixbuf);
+
+  toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  self->chooser = gtk_file_chooser_native_new (_("Save Screenshot"),
+                                               GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
+                                               GTK_FILE_CHOOSER_ACTION_SAVE,
+                                               _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (self->chooser), TRUE);
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("PNG images"));
+  gtk_file_filter_add_mime_type (filter, "image/png");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), g_object_ref (filter));
+
+  now = g_date_time_new_now_local ();
+  stamp = g_date_time_format (now, "%Y-%m-%d-%H%M%S");
+  file_name = g_strdup_printf ("%s-%s.png", self->domain_name, stamp);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), file_name);
+
+  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+screenshot_clicked_cb (GtkButton    *button,
+                       DomusConsole *self)
+{
+  ask_and_save_screenshot (self);
+}
+
+static void
+screenshot_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  ask_and_save_screenshot (DOMUS_CONSOLE (user_data));
+}
+
+static void
+detach_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  DomusConsole *self = DOMUS_CONSOLE (user_data);
+
+  if (self->detached_window != NULL)
+    domus_console_attach (self);
+  else
+    domus_console_detach (self);
+}
+
+static void
+reconnect_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  domus_console_reconnect (DOMUS_CONSOLE (user_data));
+}
+
+static void
+detach_clicked_cb (GtkButton    *button,
+                   DomusConsole *self)
+{
+  if (self->detached_window != NULL)
+    domus_console_attach (self);
+  else
+    domus_console_detach (self);
+}
+
+static void
+reconnect_clicked_cb (GtkButton    *button,
+                      DomusConsole *self)
+{
+  domus_console_reconnect (self);
+}
+
+static void
+message_bar_response_cb (GtkInfoBar   *bar,
+                         int           response,
+                         DomusConsole *self)
+{
+  gtk_widget_hide (GTK_WIDGET (bar));
+}
+
+/* ---- detaching ------------------------------------------------------------------------- */
+
+static void
+update_detach_button (DomusConsole *self)
+{
+  gboolean detached = self->detached_window != NULL;
+  AtkObject *accessible = gtk_widget_get_accessible (self->detach_button);
+  GtkWidget *image = gtk_bin_get_child (GTK_BIN (self->detach_button));
+
+  atk_object_set_name (accessible, detached ? _("Attach") : _("Detach"));
+  gtk_widget_set_tooltip_text (self->detach_button,
+                               detached ? _("Put the console back into the main window")
+                                        : _("Show the console in a window of its own"));
+  gtk_image_set_from_icon_name (GTK_IMAGE (image),
+                                detached ? "view-restore-symbolic" : "window-new-symbolic",
+                                GTK_ICON_SIZE_BUTTON);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DETACHED]);
+}
+
+static gboolean
+detached_delete_cb (GtkWidget    *window,
+                    GdkEvent     *event,
+                    DomusConsole *self)
+{
+  /* With nowhere to go back to, the console closes with its window. */
+  if (self->home == NULL)
+    return GDK_EVENT_PROPAGATE;
+  domus_console_attach (self);
+  return GDK_EVENT_STOP;
+}
+
+/* ---- GObject --------------------------------------------------------------------------- */
+
+static void
+domus_console_constructed (GObject *object)
+{
+  DomusConsole *self = DOMUS_CONSOLE (object);
+  GListModel *domains;
+
+  G_OBJECT_CLASS (domus_console_parent_class)->constructed (object);
+
+  g_return_if_fail (DOMUS_IS_HOST (self->host));
+  g_return_if_fail (self->domain_name != NULL);
+
+  new_display (self);
+
+  g_signal_connect_object (self->host, "notify::state", G_CALLBACK (host_state_cb), self, 0);
+  domains = domus_host_get_domains (self->host);
+  g_signal_connect_object (domains, "items-changed", G_CALLBACK (domains_changed_cb), self, 0);
+  track_domain (self);
+
+  start_open (self);
+}
+
+static void
+domus_console_dispose (GObject *object)
+{
+  DomusConsole *self = DOMUS_CONSOLE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+
+  if (self->display != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->display, self);
+      self->display = NULL;
+    }
+  if (self->domain != NULL)
+    g_signal_handlers_disconnect_by_func (self->domain, domain_state_cb, self);
+  g_clear_weak_pointer (&self->domain);
+  if (self->toplevel != NULL)
+    g_signal_handlers_disconnect_by_func (self->toplevel, toplevel_window_state_cb, self);
+  g_clear_weak_pointer (&self->toplevel);
+
+  if (self->chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+      g_clear_object (&self->chooser);
+    }
+  g_clear_object (&self->pending_screenshot);
+
+  /* Destroyed while detached (not by closing its window): the window goes too. */
+  if (self->detached_window != NULL)
+    {
+      GtkWidget *window = g_steal_pointer (&self->detached_window);
+
+      g_signal_handlers_disconnect_by_data (window, self);
+      if (!gtk_widget_in_destruction (window))
+        gtk_widget_destroy (window);
+    }
+  g_clear_weak_pointer (&self->home);
+  g_clear_object (&self->home_tab_label);
+  g_clear_object (&self->host);
+
+  G_OBJECT_CLASS (domus_console_parent_class)->dispose (object);
+}
+
+static void
+domus_console_finalize (GObject *object)
+{
+  DomusConsole *self = DOMUS_CONSOLE (object);
+
+  g_free (self->domain_name);
+  g_free (self->status);
+  g_free (self->error_reason);
+
+  G_OBJECT_CLASS (domus_console_parent_class)->finalize (object);
+}
+
+static void
+domus_console_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  DomusConsole *self = DOMUS_CONSOLE (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      g_value_set_object (value, self->host);
+      break;
+    case PROP_DOMAIN_NAME:
+      g_value_set_string (value, self->domain_name);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_STATUS:
+      g_value_set_string (value, self->status);
+      break;
+    case PROP_DISPLAY:
+      g_value_set_object (value, self->display);
+      break;
+    case PROP_SCALING:
+      g_value_set_boolean (value, self->scaling);
+      break;
+    case PROP_DETACHED:
+      g_value_set_boolean (value, self->detached_window != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_console_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  DomusConsole *self = DOMUS_CONSOLE (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      self->host = g_value_dup_object (value);
+      break;
+    case PROP_DOMAIN_NAME:
+      self->domain_name = g_value_dup_string (value);
+      break;
+    case PROP_SCALING:
+      domus_console_set_scaling (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_console_class_init (DomusConsoleClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = domus_console_constructed;
+  object_class->dispose = domus_console_dispose;
+  object_class->finalize = domus_console_finalize;
+  object_class->get_property = domus_console_get_property;
+  object_class->set_property = domus_console_set_property;
+  widget_class->hierarchy_changed = domus_console_hierarchy_changed;
+
+  properties[PROP_HOST] =
+    g_param_spec_object ("host", NULL, NULL, DOMUS_TYPE_HOST,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DOMAIN_NAME] =
+    g_param_spec_string ("domain-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, DOMUS_TYPE_CONSOLE_STATE,
+                       DOMUS_CONSOLE_STATE_CONNECTING,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATUS] =
+    g_param_spec_string ("status", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISPLAY] =
+    g_param_spec_object ("display", NULL, NULL, GTK_TYPE_WIDGET,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SCALING] =
+    g_param_spec_boolean ("scaling", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DETACHED] =
+    g_param_spec_boolean ("detached", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/domus/Domus/ui/domus-console.ui");
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, scale_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, fullscreen_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, keys_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, screenshot_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, detach_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, grab_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, message_bar);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, message_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, overlay);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, scroller);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, viewport);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, status_box);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, status_spinner);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, retry_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, reconnect_button);
+  gtk_widget_class_bind_template_callback (widget_class, scale_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, fullscreen_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, screenshot_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, detach_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reconnect_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, message_bar_response_cb);
+}
+
+static void
+domus_console_init (DomusConsole *self)
+{
+  static const GActionEntry actions[] = {
+    { .name = "send-keys", .activate = send_keys_activated, .parameter_type = "s" },
+    { .name = "screenshot", .activate = screenshot_activated },
+    { .name = "detach", .activate = detach_activated },
+    { .name = "reconnect", .activate = reconnect_activated },
+  };
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+
+  self->state = DOMUS_CONSOLE_STATE_CONNECTING;
+  self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_action_map_add_action_entries (G_ACTION_MAP (group), actions, G_N_ELEMENTS (actions), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "console", G_ACTION_GROUP (group));
+}
+
+/* ---- public ---------------------------------------------------------------------------- */
+
+GtkWidget *
+domus_console_new (DomusHost  *host,
+                   const char *domain_name)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
+  g_return_val_if_fail (domain_name != NULL, NULL);
+
+  return g_object_new (DOMUS_TYPE_CONSOLE, "host", host, "domain-name", domain_name, NULL);
+}
+
+DomusHost *
+domus_console_get_host (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), NULL);
+  return self->host;
+}
+
+const char *
+domus_console_get_domain_name (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), NULL);
+  return self->domain_name;
+}
+
+DomusConsoleState
+domus_console_get_state (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), DOMUS_CONSOLE_STATE_DISCONNECTED);
+  return self->state;
+}
+
+const char *
+domus_console_get_status (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), NULL);
+  return self->status;
+}
+
+GtkWidget *
+domus_console_get_display (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), NULL);
+  return self->display;
+}
+
+void
+domus_console_reconnect (DomusConsole *self)
+{
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+
+  self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
+  start_open (self);
+}
+
+void
+domus_console_set_scaling (DomusConsole *self,
+                           gboolean      scaling)
+{
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+
+  scaling = !!scaling;
+  if (self->display != NULL)
+    vnc_display_set_scaling (VNC_DISPLAY (self->display), scaling);
+  /* Scaled, the display takes the page's size (EXTERNAL: no scrollbars, and the page does
+   * not grow to the screen's size); unscaled, a larger screen scrolls. */
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller),
+                                  scaling ? GTK_POLICY_EXTERNAL : GTK_POLICY_AUTOMATIC,
+                                  scaling ? GTK_POLICY_EXTERNAL : GTK_POLICY_AUTOMATIC);
+  if (self->scaling == scaling)
+    return;
+  self->scaling = scaling;
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->scale_button), scaling);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALING]);
+}
+
+gboolean
+domus_console_get_scaling (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+  return self->scaling;
+}
+
+void
+domus_console_set_fullscreen (DomusConsole *self,
+                              gboolean      fullscreen)
+{
+  GtkWidget *toplevel;
+
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+
+  toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  if (!GTK_IS_WINDOW (toplevel) || !gtk_widget_is_toplevel (toplevel))
+    return;
+  if (fullscreen)
+    gtk_window_fullscreen (GTK_WINDOW (toplevel));
+  else
+    gtk_window_unfullscreen (GTK_WINDOW (toplevel));
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->fullscreen_button)) != !!fullscreen)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->fullscreen_button), fullscreen);
+}
+
+gboolean
+domus_console_send_keys (DomusConsole *self,
+                         const char   *combination)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+  g_return_val_if_fail (combination != NULL, FALSE);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (key_combinations); i++)
+    if (g_str_equal (key_combinations[i].name, combination))
+      {
+        if (self->display != NULL && self->state == DOMUS_CONSOLE_STATE_CONNECTED)
+          vnc_display_send_keys (VNC_DISPLAY (self->display), key_combinations[i].keyvals,
+                                 G_N_ELEMENTS (key_combinations[i].keyvals));
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+domus_console_save_screenshot (DomusConsole  *self,
+                               const char    *path,
+                               GError       **error)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->display != NULL && self->state == DOMUS_CONSOLE_STATE_CONNECTED)
+    pixbuf = vnc_display_get_pixbuf (VNC_DISPLAY (self->display));
+  if (pixbuf == NULL)
+    {
+      g_set_error_literal (error, DOMUS_CONSOLE_ERROR, DOMUS_CONSOLE_ERROR_NO_PICTURE,
+                           _("There is no picture of the screen to save yet."));
+      return FALSE;
+    }
+  return gdk_pixbuf_save (pixbuf, path, "png", error, NULL);
+}
+
+void
+domus_console_detach (DomusConsole *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  GtkWidget *parent;
+  GtkWidget *old_toplevel;
+  GtkApplication *application = NULL;
+  int width, height;
+
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+
+  if (self->detached_window != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->detached_window));
+      return;
+    }
+
+  old_toplevel = gtk_widget_get_toplevel (widget);
+  if (GTK_IS_WINDOW (old_toplevel))
+    application = gtk_window_get_application (GTK_WINDOW (old_toplevel));
+  width = gtk_widget_get_allocated_width (widget);
+  height = gtk_widget_get_allocated_height (widget);
+
+  g_object_ref (self);
+  parent = gtk_widget_get_parent (widget);
+  g_set_weak_pointer (&self->home, parent);
+  g_clear_object (&self->home_tab_label);
+  if (GTK_IS_NOTEBOOK (parent))
+    {
+      GtkWidget *tab_label = gtk_notebook_get_tab_label (GTK_NOTEBOOK (parent), widget);
+
+      self->home_position = gtk_notebook_page_num (GTK_NOTEBOOK (parent), widget);
+      if (tab_label != NULL)
+        self->home_tab_label = g_object_ref (tab_label);
+    }
+  if (parent != NULL)
+    gtk_container_remove (GTK_CONTAINER (parent), widget);
+
+  self->detached_window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_title (GTK_WINDOW (self->detached_window), self->domain_name);
+  if (application != NULL)
+    gtk_window_set_application (GTK_WINDOW (self->detached_window), application);
+  gtk_window_set_default_size (GTK_WINDOW (self->detached_window),
+                               width > 1 ? width : 800, height > 1 ? height : 600);
+  gtk_container_add (GTK_CONTAINER (self->detached_window), widget);
+  g_signal_connect_object (self->detached_window, "delete-event",
+                           G_CALLBACK (detached_delete_cb), self, 0);
+  g_object_unref (self);
+
+  update_detach_button (self);
+  gtk_window_present (GTK_WINDOW (self->detached_window));
+}
+
+void
+domus_console_attach (DomusConsole *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  GtkWidget *window;
+
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+
+  if (self->detached_window == NULL || self->home == NULL)
+    return;
+
+  window = g_steal_pointer (&self->detached_window);
+  g_signal_handlers_disconnect_by_data (window, self);
+
+  g_object_ref (self);
+  gtk_container_remove (GTK_CONTAINER (window), widget);
+  if (GTK_IS_NOTEBOOK (self->home))
+    {
+      int page = gtk_notebook_insert_page (GTK_NOTEBOOK (self->home), widget,
+                                           self->home_tab_label, self->home_position);
+      gtk_notebook_set_current_page (GTK_NOTEBOOK (self->home), page);
+    }
+  else
+    gtk_container_add (GTK_CONTAINER (self->home), widget);
+  g_clear_object (&self->home_tab_label);
+  g_clear_weak_pointer (&self->home);
+  g_object_unref (self);
+
+  gtk_widget_destroy (window);
+  update_detach_button (self);
+}
+
+gboolean
+domus_console_get_detached (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+  return self->detached_window != NULL;
+}

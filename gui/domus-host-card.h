@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A server on the dashboard: its state, CPU and memory graphs, domains by state, the busiest. */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "domus-host.h"
+
+G_BEGIN_DECLS
+
+/* How many of the busiest domains a card lists. */
+#define DOMUS_HOST_CARD_N_BUSY 3
+
+#define DOMUS_TYPE_HOST_CARD (domus_host_card_get_type ())
+G_DECLARE_FINAL_TYPE (DomusHostCard, domus_host_card, DOMUS, HOST_CARD, GtkEventBox)
+
+/*
+ * Signals:
+ *   "activate-host" (DomusHostCard *card, DomusHost *host): the card or its Open button
+ *     was clicked.
+ *   "open-domain" (DomusHostCard *card, DomusDomain *domain): one of the busiest domains
+ *     was clicked.
+ */
+GtkWidget   *domus_host_card_new              (DomusHost     *host);
+/* (transfer none) */
+DomusHost   *domus_host_card_get_host         (DomusHostCard *self);
+
+/* The groups a card counts domains in: running (with blocked), paused, shut off, and the
+ * rest (crashed, shutting down, starting, invalid config). */
+typedef enum {
+  DOMUS_HOST_CARD_COUNT_RUNNING,
+  DOMUS_HOST_CARD_COUNT_PAUSED,
+  DOMUS_HOST_CARD_COUNT_OFF,
+  DOMUS_HOST_CARD_COUNT_OTHER,
+  DOMUS_HOST_CARD_N_COUNTS
+} DomusHostCardCount;
+
+/* What the card shows (the labels' figures), for tests and for the window. */
+guint        domus_host_card_get_count        (DomusHostCard      *self,
+                                               DomusHostCardCount  which);
+/* (transfer none) The n-th busiest domain shown (n < DOMUS_HOST_CARD_N_BUSY), or NULL. */
+DomusDomain *domus_host_card_get_busy_domain  (DomusHostCard      *self,
+                                               guint               n);
+
+G_END_DECLS

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The sidebar: a tree of servers and their domains, with a filter box and context menus. */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "domus-host.h"
+
+G_BEGIN_DECLS
+
+#define DOMUS_TYPE_SERVER_LIST (domus_server_list_get_type ())
+G_DECLARE_FINAL_TYPE (DomusServerList, domus_server_list, DOMUS, SERVER_LIST, GtkBox)
+
+GtkWidget   *domus_server_list_new                 (void);
+
+/* Mirrors this GListModel of DomusHost, and each host's domains, from their signals. */
+void         domus_server_list_set_hosts           (DomusServerList *self,
+                                                    GListModel      *hosts);
+/* The context menus of server rows and domain rows; their actions resolve from the tree
+ * view up (win.*, app.*). Either may be NULL. */
+void         domus_server_list_set_menus           (DomusServerList *self,
+                                                    GMenuModel      *host_menu,
+                                                    GMenuModel      *domain_menu);
+
+/* The selected row's host (also when a domain row is selected), or NULL. (transfer none) */
+DomusHost   *domus_server_list_get_selected_host   (DomusServerList *self);
+/* The selected domain, NULL when none or a server row is selected. (transfer none) */
+DomusDomain *domus_server_list_get_selected_domain (DomusServerList *self);
+/* FALSE when the row is not in the tree (or hidden by the filter). */
+gboolean     domus_server_list_select_host         (DomusServerList *self,
+                                                    DomusHost       *host);
+gboolean     domus_server_list_select_domain       (DomusServerList *self,
+                                                    DomusDomain     *domain);
+void         domus_server_list_focus_filter        (DomusServerList *self);
+
+/* What the tree and the pages call each state, translated. */
+const char  *domus_host_state_label                (DomusHostState   state);
+const char  *domus_domain_state_label              (DomusDomainState state);
+/* The state icon's resource path. */
+const char  *domus_domain_state_icon_resource      (DomusDomainState state);
+
+G_END_DECLS

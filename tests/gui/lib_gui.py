@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the GUI tests share: an X server and a session bus of their own, and AT-SPI.
+
+Xvfb picks a free display itself (-displayfd). The session bus is a dbus-daemon of our
+own; GTK's accessibility bridge asks it for org.a11y.Bus, which starts
+at-spi-bus-launcher (and it the accessibility bus and at-spi2-registryd). Everything
+started here, and everything those processes started in turn, is ended by PID.
+
+Import pyatspi only after Session.start(): it connects to the buses in os.environ.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+XVFB = "/usr/bin/Xvfb"
+DBUS_DAEMON = "/usr/bin/dbus-daemon"
+
+
+def _children(pid):
+    """The PIDs whose parent is pid (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def descendants(pid):
+    """pid's children, their children, … (deepest last)."""
+    result = []
+    todo = [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            result.append(child)
+            todo.append(child)
+    return result
+
+
+def end_pids(pids, timeout=5.0):
+    """SIGTERM, then SIGKILL after timeout, each PID of the list."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+                with open("/proc/%d/stat" % pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break
+            except (ProcessLookupError, FileNotFoundError):
+                break
+            time.sleep(0.05)
+        else:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+class Session:
+    """Xvfb and a session bus; env() is what a GTK program under test needs."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.xvfb = None
+        self.dbus = None
+        self.display = None
+        self.bus_address = None
+        self._pids = []
+
+    def start(self):
+        read_fd, write_fd = os.pipe()
+        self.xvfb = subprocess.Popen(
+            [XVFB, "-displayfd", str(write_fd), "-screen", "0", "1280x900x24", "-nolisten", "tcp",
+             "-noreset"],
+            pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+            stdout=open(os.path.join(self.workdir, "xvfb.log"), "wb"), stderr=subprocess.STDOUT)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not give a display number (see %s/xvfb.log)" % self.workdir)
+        self.display = ":" + number
+
+        self.dbus = subprocess.Popen(
+            [DBUS_DAEMON, "--session", "--nofork", "--print-address=1"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=open(os.path.join(self.workdir, "dbus.log"), "wb"),
+            env=self.env(with_bus=False))
+        self.bus_address = self.dbus.stdout.readline().decode().strip()
+        if not self.bus_address:
+            raise RuntimeError("dbus-daemon did not give an address")
+
+        os.environ["DISPLAY"] = self.display
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = self.bus_address
+        os.environ.pop("NO_AT_BRIDGE", None)
+        return self
+
+    def env(self, with_bus=True):
+        env = dict(os.environ)
+        env["DISPLAY"] = self.display
+        # A desktop of the test's own: nothing from the user's session leaks in.
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+            path = os.path.join(self.workdir, name.lower())
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            env[name] = path
+        env.pop("NO_AT_BRIDGE", None)
+        env.pop("WAYLAND_DISPLAY", None)
+        env["GDK_BACKEND"] = "x11"
+        env["GTK_THEME"] = "Adwaita"
+        env.setdefault("GSETTINGS_BACKEND", "memory")
+        if with_bus:
+            env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_address
+        else:
+            env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        return env
+
+    def stop(self):
+        """The bus (with what it activated: the AT-SPI launcher, its bus, the registry), then X."""
+        for proc in (self.dbus, self.xvfb):
+            if proc is None or proc.poll() is not None:
+                continue
+            pids = descendants(proc.pid)
+            end_pids([proc.pid] + list(reversed(pids)))
+            proc.wait()
+
+
+def wait_for(predicate, timeout, interval=0.2):
+    """predicate()'s first true value within timeout seconds, else None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except Exception:  # noqa: BLE001 - objects come and go while the window updates
+            value = None
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+# AT-SPI helpers (pyatspi imported by the caller after Session.start()).
+
+def find_all(root, predicate, limit=5000):
+    """Every accessible under root (depth first) for which predicate holds."""
+    found = []
+    stack = [root]
+    seen = 0
+    while stack and seen < limit:
+        node = stack.pop()
+        seen += 1
+        try:
+            if node is not root and predicate(node):
+                found.append(node)
+            count = node.childCount
+        except Exception:  # noqa: BLE001 - a node that went away
+            continue
+        for i in reversed(range(count)):
+            try:
+                child = node.getChildAtIndex(i)
+            except Exception:  # noqa: BLE001
+                child = None
+            if child is not None:
+                stack.append(child)
+    return found
+
+
+def find_one(root, predicate):
+    found = find_all(root, predicate)
+    return found[0] if found else None
+
+
+def is_showing(node, pyatspi):
+    return node.getState().contains(pyatspi.STATE_SHOWING)

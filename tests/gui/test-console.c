@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DomusConsole against a real domusd and test guest (run by test-console.py under Xvfb). */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <vncdisplay.h>
+
+#include "domus-console.h"
+#include "domus-host.h"
+
+/* Usage: test-console URI DOMAIN CONFIG_FILE SHOT_DIR
+ * Prints "ok - …" / "not ok - …" lines; test-console.py numbers them. */
+
+static int failures;
+
+static gboolean
+check (gboolean    passed,
+       const char *format,
+       ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+check (gboolean    passed,
+       const char *format,
+       ...)
+{
+  va_list args;
+  g_autofree char *description = NULL;
+
+  va_start (args, format);
+  description = g_strdup_vprintf (format, args);
+  va_end (args);
+  printf ("%s - %s\n", passed ? "ok" : "not ok", description);
+  fflush (stdout);
+  if (!passed)
+    failures++;
+  return passed;
+}
+
+static void
+diag (const char *format,
+      ...) G_GNUC_PRINTF (1, 2);
+
+static void
+diag (const char *format,
+      ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  printf ("# %s\n", text);
+  fflush (stdout);
+}
+
+static gboolean
+wake_up (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until predicate holds or timeout_ms pass; whether it holds. */
+static gboolean
+wait_for (gboolean (*predicate) (gpointer),
+          gpointer  data,
+          guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint tick = g_timeout_add (20, wake_up, NULL);
+  gboolean result;
+
+  while (!(result = predicate (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  return result;
+}
+
+static void
+run_for (guint ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  guint tick = g_timeout_add (20, wake_up, NULL);
+
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+}
+
+typedef struct {
+  DomusHost    *host;
+  DomusConsole *console;
+  const char   *name;
+  guint         initialized;         /* vnc-initialized, over every display the console made */
+  guint         disconnected;        /* times the state became DISCONNECTED */
+  char         *first_disconnect;    /* the status said then */
+  JsonNode     *reply;
+  GError       *reply_error;
+  gboolean      replied;
+} Fixture;
+
+static void
+vnc_initialized_cb (GtkWidget *display,
+                    Fixture   *f)
+{
+  f->initialized++;
+  diag ("vnc-initialized (%u), %dx%d", f->initialized,
+        vnc_display_get_width (VNC_DISPLAY (display)),
+        vnc_display_get_height (VNC_DISPLAY (display)));
+}
+
+static void
+display_changed_cb (DomusConsole *console,
+                    GParamSpec   *pspec,
+                    Fixture      *f)
+{
+  GtkWidget *display = domus_console_get_display (console);
+
+  if (display != NULL)
+    g_signal_connect (display, "vnc-initialized", G_CALLBACK (vnc_initialized_cb), f);
+}
+
+static void
+state_changed_cb (DomusConsole *console,
+                  GParamSpec   *pspec,
+                  Fixture      *f)
+{
+  DomusConsoleState state = domus_console_get_state (console);
+
+  diag ("console state %d: %s", state, domus_console_get_status (console));
+  if (state == DOMUS_CONSOLE_STATE_DISCONNECTED)
+    {
+      f->disconnected++;
+      if (f->first_disconnect == NULL)
+        f->first_disconnect = g_strdup (domus_console_get_status (console));
+    }
+}
+
+static void
+count_attempts_cb (DomusConsole *console,
+                   GParamSpec   *pspec,
+                   guint        *attempts)
+{
+  if (domus_console_get_state (console) == DOMUS_CONSOLE_STATE_CONNECTING)
+    (*attempts)++;
+}
+
+static gboolean
+host_connected (gpointer data)
+{
+  Fixture *f = data;
+  return domus_host_get_state (f->host) == DOMUS_HOST_STATE_CONNECTED;
+}
+
+static gboolean
+console_connected (gpointer data)
+{
+  return domus_console_get_state (data) == DOMUS_CONSOLE_STATE_CONNECTED;
+}
+
+static gboolean
+host_not_connected (gpointer data)
+{
+  return !host_connected (data);
+}
+
+static gboolean
+initialized_once (gpointer data)
+{
+  Fixture *f = data;
+  return f->initialized >= 1 && domus_console_get_state (f->console) == DOMUS_CONSOLE_STATE_CONNECTED;
+}
+
+static gboolean
+initialized_twice (gpointer data)
+{
+  Fixture *f = data;
+  return f->initialized >= 2 && domus_console_get_state (f->console) == DOMUS_CONSOLE_STATE_CONNECTED;
+}
+
+static gboolean
+was_disconnected (gpointer data)
+{
+  Fixture *f = data;
+  return f->disconnected > 0;
+}
+
+static gboolean
+replied (gpointer data)
+{
+  Fixture *f = data;
+  return f->replied;
+}
+
+static void
+call_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->reply = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &f->reply_error);
+  f->replied = TRUE;
+}
+
+/* A call through the host's own connection, waited for; whether it succeeded. */
+static gboolean
+call (Fixture    *f,
+      const char *method,
+      JsonNode   *params,
+      guint       timeout_ms)
+{
+  DomusConnection *connection = domus_host_get_connection (f->host);
+
+  g_clear_pointer (&f->reply, json_node_unref);
+  g_clear_error (&f->reply_error);
+  f->replied = FALSE;
+  if (connection == NULL)
+    {
+      diag ("%s: the host is not connected", method);
+      return FALSE;
+    }
+  domus_connection_call_async (connection, method, params, NULL, call_done_cb, f);
+  if (!wait_for (replied, f, timeout_ms))
+    {
+      diag ("%s: no answer within %u ms", method, timeout_ms);
+      return FALSE;
+    }
+  if (f->reply_error != NULL)
+    diag ("%s: %s", method, f->reply_error->message);
+  return f->reply_error == NULL;
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* How many colours the PNG at path has, counting up to limit; -1 if it does not load. */
+static int
+count_colours (const char *path,
+               int         limit,
+               int        *width,
+               int        *height)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  g_autoptr(GHashTable) colours = NULL;
+  const guint8 *pixels;
+  int stride, channels;
+
+  if (pixbuf == NULL)
+    {
+      diag ("%s: %s", path, error->message);
+      return -1;
+    }
+  *width = gdk_pixbuf_get_width (pixbuf);
+  *height = gdk_pixbuf_get_height (pixbuf);
+  pixels = gdk_pixbuf_read_pixels (pixbuf);
+  stride = gdk_pixbuf_get_rowstride (pixbuf);
+  channels = gdk_pixbuf_get_n_channels (pixbuf);
+  colours = g_hash_table_new (g_direct_hash, g_direct_equal);
+  for (int y = 0; y < *height; y++)
+    for (int x = 0; x < *width; x++)
+      {
+        const guint8 *p = pixels + y * stride + x * channels;
+        guint rgb = (p[0] << 16) | (p[1] << 8) | p[2];
+
+        g_hash_table_add (colours, GUINT_TO_POINTER (rgb + 1));
+        if ((int) g_hash_table_size (colours) >= limit)
+          return limit;
+      }
+  return g_hash_table_size (colours);
+}
+
+typedef struct {
+  DomusConsole *console;
+  const char   *path;
+  int           colours;
+  int           width, height;
+} Shot;
+
+/* Saves a screenshot and counts its colours: the guest draws text in a moment. */
+static gboolean
+screen_has_picture (gpointer data)
+{
+  Shot *shot = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!domus_console_save_screenshot (shot->console, shot->path, &error))
+    {
+      shot->colours = -1;
+      return FALSE;
+    }
+  shot->colours = count_colours (shot->path, 16, &shot->width, &shot->height);
+  return shot->colours > 1;
+}
+
+static void
+send_button (GtkWidget    *widget,
+             GdkEventType  type)
+{
+  GdkEvent *event = gdk_event_new (type);
+  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (widget));
+
+  event->button.window = g_object_ref (gtk_widget_get_window (widget));
+  event->button.time = GDK_CURRENT_TIME;
+  event->button.x = 100;
+  event->button.y = 100;
+  event->button.button = 1;
+  gdk_event_set_device (event, gdk_seat_get_pointer (seat));
+  gtk_widget_event (widget, event);
+  gdk_event_free (event);
+}
+
+static void
+send_key (GtkWidget       *widget,
+          guint            keyval,
+          GdkEventType     type,
+          GdkModifierType  state)
+{
+  GdkEvent *event = gdk_event_new (type);
+  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (widget));
+  g_autofree GdkKeymapKey *keys = NULL;
+  int n_keys = 0;
+
+  gdk_keymap_get_entries_for_keyval (gdk_keymap_get_for_display (gtk_widget_get_display (widget)),
+                                     keyval, &keys, &n_keys);
+  event->key.window = g_object_ref (gtk_widget_get_window (widget));
+  event->key.time = GDK_CURRENT_TIME;
+  event->key.keyval = keyval;
+  event->key.state = state;
+  event->key.hardware_keycode = n_keys > 0 ? keys[0].keycode : 0;
+  gdk_event_set_device (event, gdk_seat_get_keyboard (seat));
+  gtk_widget_event (widget, event);
+  gdk_event_free (event);
+}
+
+typedef struct {
+  const char *prefix;
+  const char *found;
+} LabelSearch;
+
+static void
+search_label (GtkWidget *widget,
+              gpointer   data)
+{
+  LabelSearch *search = data;
+
+  if (search->found != NULL)
+    return;
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+      g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), search->prefix))
+    search->found = gtk_label_get_text (GTK_LABEL (widget));
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), search_label, search);
+}
+
+/* The text of a visible label under root that starts with prefix, or NULL. */
+static const char *
+find_label (GtkWidget  *root,
+            const char *prefix)
+{
+  LabelSearch search = { prefix, NULL };
+
+  search_label (root, &search);
+  return search.found;
+}
+
+typedef struct {
+  GtkWidget  *root;
+  const char *prefix;
+  gboolean    present;
+} LabelWait;
+
+static gboolean
+label_is (gpointer data)
+{
+  LabelWait *wait = data;
+  return (find_label (wait->root, wait->prefix) != NULL) == wait->present;
+}
+
+/* GtkFileChooserNative falls back to a GtkFileChooserDialog without a portal. */
+static GtkWidget *
+find_file_chooser (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_FILE_CHOOSER_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+file_chooser_shown (gpointer data)
+{
+  return find_file_chooser () != NULL;
+}
+
+static gboolean
+png_written (gpointer data)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+  if (!g_file_test (data, G_FILE_TEST_EXISTS))
+    return FALSE;
+  pixbuf = gdk_pixbuf_new_from_file (data, NULL);
+  return pixbuf != NULL && gdk_pixbuf_get_width (pixbuf) > 0;
+}
+
+typedef struct {
+  DomusConsole *console;
+  const char   *first_path;
+  const char   *later_path;
+} Compare;
+
+/* The guest prints a tick every second: a new screenshot differs from the first. */
+static gboolean
+screen_changed (gpointer data)
+{
+  Compare *compare = data;
+  g_autoptr(GdkPixbuf) first = NULL;
+  g_autoptr(GdkPixbuf) later = NULL;
+  guint first_size, later_size;
+  const guint8 *a, *b;
+
+  if (!domus_console_save_screenshot (compare->console, compare->later_path, NULL))
+    return FALSE;
+  first = gdk_pixbuf_new_from_file (compare->first_path, NULL);
+  later = gdk_pixbuf_new_from_file (compare->later_path, NULL);
+  if (first == NULL || later == NULL)
+    return FALSE;
+  a = gdk_pixbuf_get_pixels_with_length (first, &first_size);
+  b = gdk_pixbuf_get_pixels_with_length (later, &later_size);
+  return first_size != later_size || memcmp (a, b, first_size) != 0;
+}
+
+static JsonNode *
+name_params (const char *name)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static JsonNode *
+create_params (const char *config,
+               const char *name)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *filename = g_strdup_printf ("%s.cfg", name);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "config");
+  json_builder_add_string_value (builder, config);
+  json_builder_set_member_name (builder, "filename");
+  json_builder_add_string_value (builder, filename);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  Fixture f = { 0 };
+  g_autofree char *config = NULL;
+  g_autofree char *shot_path = NULL;
+  g_autofree char *expected_name = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) destroy = NULL;
+  g_autoptr(JsonNode) create = NULL;
+  GtkWidget *window, *console, *other;
+  Shot shot = { 0 };
+  gint64 started;
+  guint fds_before, fds_after;
+  gboolean ok;
+  guint attempts = 0;
+
+  gtk_init (&argc, &argv);
+  if (argc != 5)
+    {
+      g_printerr ("usage: %s URI DOMAIN CONFIG_FILE SHOT_DIR\n", argv[0]);
+      return 2;
+    }
+  f.name = argv[2];
+  if (!g_file_get_contents (argv[3], &config, NULL, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  g_mkdir_with_parents (argv[4], 0700);
+  shot_path = g_build_filename (argv[4], "console.png", NULL);
+
+  f.host = domus_host_new (argv[1]);
+  domus_host_set_retry_delay_ms (f.host, 200);
+  domus_host_connect (f.host);
+  if (!check (wait_for (host_connected, &f, 10000), "the host %s is connected", argv[1]))
+    return 1;
+
+  /* The console before the window is shown: it opens its stream by itself. */
+  window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  console = domus_console_new (f.host, f.name);
+  f.console = DOMUS_CONSOLE (console);
+  g_signal_connect (console, "notify::display", G_CALLBACK (display_changed_cb), &f);
+  g_signal_connect (console, "notify::state", G_CALLBACK (state_changed_cb), &f);
+  display_changed_cb (f.console, NULL, &f);
+  gtk_container_add (GTK_CONTAINER (window), console);
+  gtk_widget_show_all (window);
+
+  started = g_get_monotonic_time ();
+  ok = wait_for (initialized_once, &f, 15000);
+  check (ok, "the VNC display is initialized (after %.2f s)",
+         (g_get_monotonic_time () - started) / 1e6);
+  check (g_strcmp0 (domus_console_get_status (f.console), "Connected") == 0,
+         "the status says \"Connected\" (%s)", domus_console_get_status (f.console));
+
+  expected_name = g_strdup_printf ("Console of %s", f.name);
+  check (g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (domus_console_get_display (f.console))),
+                    expected_name) == 0,
+         "the display's accessible name is \"%s\"", expected_name);
+
+  shot.console = f.console;
+  shot.path = shot_path;
+  wait_for (screen_has_picture, &shot, 15000);
+  check (shot.colours > 1 && shot.width >= 320 && shot.height >= 200,
+         "the screenshot shows the guest's screen: %dx%d, %d colours (counted up to 16)",
+         shot.width, shot.height, shot.colours);
+
+  /* The toolbar's way: the file chooser, then an asynchronous save. */
+  {
+    GActionGroup *actions = gtk_widget_get_action_group (console, "console");
+    g_autofree char *chosen = g_build_filename (argv[4], "chosen.png", NULL);
+    GtkWidget *chooser;
+
+    g_action_group_activate_action (actions, "screenshot", NULL);
+    wait_for (file_chooser_shown, NULL, 5000);
+    chooser = find_file_chooser ();
+    if (chooser != NULL)
+      {
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), argv[4]);
+        gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "chosen.png");
+        run_for (300);
+        gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+      }
+    check (chooser != NULL && wait_for (png_written, chosen, 10000),
+           "console.screenshot asks where and saves a PNG there");
+  }
+
+  /* A click in the screen grabs the pointer (the guest's mouse is relative); the toolbar
+   * says so and how to get out; Ctrl+Alt lets go. GDK here has no XTest, and XI2 ignores
+   * XSendEvent: the events go to the display widget as GTK would deliver them. */
+  {
+    GtkWidget *display = domus_console_get_display (f.console);
+    LabelWait grabbed = { console, "Keyboard and pointer grabbed: press Ctrl+Alt to release them", TRUE };
+    LabelWait released = { console, "Keyboard and pointer grabbed", FALSE };
+    const char *hint;
+
+    gtk_window_present (GTK_WINDOW (window));
+    run_for (200);
+    send_button (display, GDK_BUTTON_PRESS);
+    send_button (display, GDK_BUTTON_RELEASE);
+    ok = wait_for (label_is, &grabbed, 5000);
+    hint = find_label (console, "Keyboard");
+    check (ok, "after a click the toolbar says \"%s\"", hint ? hint : "(nothing about a grab)");
+    send_key (display, GDK_KEY_Control_L, GDK_KEY_PRESS, 0);
+    send_key (display, GDK_KEY_Alt_L, GDK_KEY_PRESS, GDK_CONTROL_MASK);
+    send_key (display, GDK_KEY_Alt_L, GDK_KEY_RELEASE, GDK_CONTROL_MASK | GDK_MOD1_MASK);
+    send_key (display, GDK_KEY_Control_L, GDK_KEY_RELEASE, GDK_CONTROL_MASK);
+    ok = wait_for (label_is, &released, 5000);
+    hint = find_label (console, "Keyboard");
+    check (ok, "Ctrl+Alt releases the pointer (the toolbar now says: %s)", hint ? hint : "nothing");
+  }
+
+  domus_console_set_scaling (f.console, TRUE);
+  check (vnc_display_get_scaling (VNC_DISPLAY (domus_console_get_display (f.console))),
+         "scaling to fit reaches the display");
+  domus_console_set_scaling (f.console, FALSE);
+
+  check (domus_console_send_keys (f.console, "ctrl-alt-f1") &&
+         !domus_console_send_keys (f.console, "ctrl-alt-f13"),
+         "Ctrl+Alt+F1 is a known combination, Ctrl+Alt+F13 is not");
+
+  domus_console_detach (f.console);
+  run_for (200);
+  {
+    GtkWidget *toplevel = gtk_widget_get_toplevel (console);
+    gboolean detached = domus_console_get_detached (f.console) && toplevel != window &&
+                        GTK_IS_WINDOW (toplevel) &&
+                        g_strcmp0 (gtk_window_get_title (GTK_WINDOW (toplevel)), f.name) == 0;
+    domus_console_attach (f.console);
+    run_for (200);
+    check (detached && !domus_console_get_detached (f.console) &&
+           gtk_widget_get_parent (console) == window &&
+           domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED,
+           "detached into a window titled \"%s\" and back, still connected", f.name);
+  }
+  /* Closing the detached window, as its close button does, puts the console back. */
+  {
+    GtkWidget *toplevel;
+    gboolean back;
+
+    g_action_group_activate_action (gtk_widget_get_action_group (console, "console"),
+                                    "detach", NULL);
+    run_for (200);
+    toplevel = gtk_widget_get_toplevel (console);
+    if (toplevel != window && GTK_IS_WINDOW (toplevel))
+      gtk_window_close (GTK_WINDOW (toplevel));
+    run_for (300);
+    back = gtk_widget_get_parent (console) == window && !domus_console_get_detached (f.console);
+    check (toplevel != window && back &&
+           domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED,
+           "console.detach, then closing its window, brings it back");
+  }
+
+  /* In a notebook (the window's tabs), the console goes back to its own tab. */
+  {
+    GtkWidget *notebook = gtk_notebook_new ();
+    GtkWidget *tab = gtk_label_new ("the console's tab");
+    GtkWidget *tab_after;
+    int page;
+
+    g_object_ref (console);
+    gtk_container_remove (GTK_CONTAINER (window), console);
+    gtk_notebook_append_page (GTK_NOTEBOOK (notebook), gtk_label_new ("first"), NULL);
+    gtk_notebook_append_page (GTK_NOTEBOOK (notebook), console, tab);
+    gtk_notebook_append_page (GTK_NOTEBOOK (notebook), gtk_label_new ("last"), NULL);
+    gtk_container_add (GTK_CONTAINER (window), notebook);
+    g_object_unref (console);
+    gtk_widget_show_all (window);
+    run_for (100);
+
+    domus_console_detach (f.console);
+    run_for (100);
+    domus_console_attach (f.console);
+    run_for (100);
+    page = gtk_notebook_page_num (GTK_NOTEBOOK (notebook), console);
+    tab_after = gtk_notebook_get_tab_label (GTK_NOTEBOOK (notebook), console);
+    check (page == 1 && tab_after == tab &&
+           gtk_notebook_get_current_page (GTK_NOTEBOOK (notebook)) == 1,
+           "from a notebook it goes back to its place (page %d) with its tab label", page);
+
+    g_object_ref (console);
+    gtk_container_remove (GTK_CONTAINER (notebook), console);
+    gtk_widget_destroy (notebook);
+    gtk_container_add (GTK_CONTAINER (window), console);
+    g_object_unref (console);
+  }
+
+  /* A second viewer of the same domain: both stay connected (shared sessions). */
+  {
+    GtkWidget *second_window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+    GtkWidget *second = domus_console_new (f.host, f.name);
+    gboolean both;
+
+    gtk_container_add (GTK_CONTAINER (second_window), second);
+    gtk_widget_show_all (second_window);
+    wait_for (console_connected, second, 10000);
+    run_for (1000);
+    both = domus_console_get_state (DOMUS_CONSOLE (second)) == DOMUS_CONSOLE_STATE_CONNECTED &&
+           domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED &&
+           f.disconnected == 0;
+    check (both, "a second console of the same domain connects and the first stays connected");
+    gtk_widget_destroy (second_window);
+    run_for (200);
+  }
+
+  /* A domain that does not exist: the console says why and has no picture to save. */
+  other = domus_console_new (f.host, "no-such-domain");
+  g_object_ref_sink (other);
+  g_signal_connect (other, "notify::state", G_CALLBACK (count_attempts_cb), &attempts);
+  run_for (2700);
+  check (domus_console_get_state (DOMUS_CONSOLE (other)) == DOMUS_CONSOLE_STATE_DISCONNECTED &&
+         g_str_has_prefix (domus_console_get_status (DOMUS_CONSOLE (other)),
+                           "The console could not be opened: "),
+         "a console of a missing domain says so (%s)", domus_console_get_status (DOMUS_CONSOLE (other)));
+  /* Tries at 0, 0.5, 1.5 s (then 3.5, 7.5 …): backing off, not a tight loop. */
+  check (attempts >= 1 && attempts <= 3,
+         "it tries again, backing off: %u more tries in 2.7 s", attempts);
+  {
+    g_autoptr(GError) shot_error = NULL;
+    g_autofree char *other_path = g_build_filename (argv[4], "none.png", NULL);
+
+    check (!domus_console_save_screenshot (DOMUS_CONSOLE (other), other_path, &shot_error) &&
+           g_error_matches (shot_error, DOMUS_CONSOLE_ERROR, DOMUS_CONSOLE_ERROR_NO_PICTURE) &&
+           !g_file_test (other_path, G_FILE_TEST_EXISTS),
+           "its screenshot fails with DOMUS_CONSOLE_ERROR_NO_PICTURE and writes nothing");
+  }
+  gtk_widget_destroy (other);
+  g_object_unref (other);
+
+  /* The daemon dies and comes back: a local stream goes straight to QEMU's socket, so the
+   * console keeps showing the guest all along. */
+  printf ("# domus-test: restart-daemon\n");
+  fflush (stdout);
+  ok = wait_for (host_not_connected, &f, 10000);
+  ok = wait_for (host_connected, &f, 20000) && ok;
+  check (ok && f.initialized == 1 && f.disconnected == 0 &&
+         domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED,
+         "the host dropped and came back; the console stayed connected (%s)",
+         domus_console_get_status (f.console));
+  {
+    g_autofree char *later_path = g_build_filename (argv[4], "later.png", NULL);
+    Compare compare = { f.console, shot_path, later_path };
+
+    check (wait_for (screen_changed, &compare, 10000),
+           "the screen keeps updating: a later screenshot differs");
+  }
+
+  /* The domain goes away: the console says so. */
+  fds_before = count_open_fds ();
+  destroy = name_params (f.name);
+  check (call (&f, "domain.destroy", destroy, 15000), "domain.destroy through the host's connection");
+  ok = wait_for (was_disconnected, &f, 10000);
+  check (ok && f.first_disconnect != NULL &&
+         g_str_has_prefix (f.first_disconnect, "The console was disconnected: "),
+         "the console says it was disconnected (%s)",
+         f.first_disconnect ? f.first_disconnect : "(still connected)");
+  check (domus_console_get_state (f.console) != DOMUS_CONSOLE_STATE_CONNECTED,
+         "and is not connected while the domain is off (%s)", domus_console_get_status (f.console));
+  run_for (1500);
+
+  /* It comes back: the console reconnects by itself. */
+  create = create_params (config, f.name);
+  check (call (&f, "domain.create", create, 30000), "domain.create again");
+  started = g_get_monotonic_time ();
+  ok = wait_for (initialized_twice, &f, 15000);
+  check (ok, "the console reconnects to the new screen (vnc-initialized again %.2f s after "
+         "domain.create answered)", (g_get_monotonic_time () - started) / 1e6);
+  check (domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED &&
+         g_strcmp0 (domus_console_get_status (f.console), "Connected") == 0,
+         "the status says \"Connected\" again");
+  /* One stream replaced by one stream; the failed tries in between left nothing open. */
+  fds_after = count_open_fds ();
+  check (fds_after == fds_before, "no descriptor leaked over the reconnections (%u, then %u)",
+         fds_before, fds_after);
+
+  gtk_widget_destroy (window);
+  domus_host_disconnect (f.host);
+  run_for (100);
+  g_object_unref (f.host);
+  g_clear_pointer (&f.reply, json_node_unref);
+  g_clear_error (&f.reply_error);
+  g_free (f.first_disconnect);
+  return failures == 0 ? 0 : 1;
+}

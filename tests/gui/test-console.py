@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The console widget on the real test guest, under an Xvfb of the test's own.
+
+Usage: test-console.py GUEST_DIR TEST_CONSOLE   (DOMUS_BUILD_DIR from the environment)
+
+Starts Xvfb (-displayfd picks a free display) and a domusd with --root, creates the test
+guest with vnc = 1, waits for its ready line on the serial log, then runs TEST_CONSOLE (C:
+the DomusConsole widget against that daemon), whose results are renumbered into this
+test's TAP. Everything started here is ended by its PID.
+"""
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from lib_domus import Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
+from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
+
+NAME = "console1"
+BOOT_TIMEOUT = 40.0
+PROGRAM_TIMEOUT = 60.0
+
+
+def call(socket_path, method, **params):
+    """One JSON-RPC call on a connection of its own; the result, or Failure."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(30)
+        sock.connect(socket_path)
+        f = sock.makefile("rwb", buffering=0)
+        f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                             "params": params}) + "\n").encode())
+        while True:
+            line = f.readline()
+            if not line:
+                raise Failure("%s: the daemon closed the connection" % method)
+            reply = json.loads(line)
+            if reply.get("id") == 1:
+                break
+    if "error" in reply:
+        raise Failure("%s: %s" % (method, reply["error"].get("message")))
+    return reply["result"]
+
+
+class Xvfb:
+    def __init__(self, log_path):
+        self.log = open(log_path, "wb")
+        read_end, write_end = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24",
+             "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        os.close(write_end)
+        number = b""
+        deadline = time.monotonic() + 15
+        while not number.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
+                break
+            chunk = os.read(read_end, 16)
+            if not chunk:
+                break
+            number += chunk
+        os.close(read_end)
+        if not number.strip().isdigit():
+            self.stop()
+            raise Failure("Xvfb did not say which display it took (%r)" % number)
+        self.display = ":" + number.strip().decode()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+RESTART_REQUEST = "# domus-test: restart-daemon"
+
+
+def run_program(tap, program, env, args, restart_daemon):
+    """Runs the C part; its "ok - …" lines become this test's numbered results. When it
+    asks, the daemon is killed and started again (the guest keeps running)."""
+    proc = subprocess.Popen([program] + args, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + PROGRAM_TIMEOUT
+    buffered = b""
+    results = 0
+    timed_out = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        if not select.select([proc.stdout], [], [], remaining)[0]:
+            continue
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        buffered += chunk
+        while b"\n" in buffered:
+            raw, buffered = buffered.split(b"\n", 1)
+            line = raw.decode(errors="replace")
+            if line.startswith("ok - ") or line.startswith("not ok - "):
+                passed = line.startswith("ok - ")
+                tap.ok(passed, line.split(" - ", 1)[1])
+                results += 1
+            elif line == RESTART_REQUEST:
+                try:
+                    restart_daemon()
+                    print("# domusd killed and started again", flush=True)
+                except Failure as e:
+                    tap.ok(False, "domusd started again", str(e))
+            elif line.startswith("#"):
+                print(line, flush=True)
+            else:
+                print("# " + line, flush=True)
+    if timed_out and proc.poll() is None:
+        proc.kill()
+    status = proc.wait()
+    tap.ok(status == 0 and not timed_out and results > 0,
+           "test-console ended by itself with status 0",
+           "timed out after %.0f s" % PROGRAM_TIMEOUT if timed_out else "status %d" % status)
+
+
+def main():
+    guest_dir, program = sys.argv[1], sys.argv[2]
+    tap = Tap()
+    root = make_temp_dir("domus-console-")
+    xvfb = None
+    daemons = []
+    ok = False
+    try:
+        xvfb = Xvfb(os.path.join(root, "xvfb.log"))
+        tap.ok(True, "Xvfb on display %s" % xvfb.display)
+
+        daemon = Daemon(root).wait_listening()
+        daemons.append(daemon)
+
+        def restart_daemon():
+            daemons[-1].kill()
+            daemons.append(Daemon(root, log_name="domusd-%d.log" % (len(daemons) + 1))
+                           .wait_listening())
+        config = guest_cfg(guest_dir, NAME)
+        config_path = os.path.join(root, NAME + ".cfg.in")
+        with open(config_path, "w") as f:
+            f.write(config)
+        call(daemon.socket_path, "domain.create", config=config, filename=NAME + ".cfg")
+        serial_log = os.path.join(root, "run", NAME, "serial.log")
+
+        def ready():
+            try:
+                with open(serial_log, errors="replace") as f:
+                    return READY_LINE in f.read()
+            except FileNotFoundError:
+                return False
+        booted = wait_until(ready, BOOT_TIMEOUT)
+        tap.ok(booted, "the test guest with vnc = 1 says '%s'" % READY_LINE,
+               "" if booted else daemon.log_text()[-2000:])
+        if booted:
+            # The file chooser notes saved files in recently-used.xbel: not in the user's.
+            env = dict(os.environ, DISPLAY=xvfb.display, GDK_BACKEND="x11", NO_AT_BRIDGE="1",
+                       XDG_DATA_HOME=os.path.join(root, "data"),
+                       XDG_CONFIG_HOME=os.path.join(root, "config"),
+                       XDG_CACHE_HOME=os.path.join(root, "cache"))
+            env.pop("WAYLAND_DISPLAY", None)
+            run_program(tap, program, env,
+                        [daemon.uri, NAME, config_path, os.path.join(root, "shots")],
+                        restart_daemon)
+        ok = tap.failed == 0
+    except Failure as e:
+        tap.ok(False, "setting up", str(e))
+    finally:
+        for daemon in daemons:
+            daemon.stop()
+        if xvfb is not None:
+            xvfb.stop()
+        if ok:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print("# left for a look: %s" % root, flush=True)
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
