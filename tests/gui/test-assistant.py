@@ -11,11 +11,9 @@ must list the domains the assistant created as running. Everything started here 
 by its PID.
 """
 
-import json
 import os
 import select
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +22,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from lib_domus import DOMUSCTL, Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
+from lib_domus import rpc_call as call, DOMUSCTL, Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
 from lib_gui import Session  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
@@ -33,26 +31,6 @@ CREATED = "asst1"
 CREATED_2 = "asst2"
 ISO_NAME = "empty.iso"
 PROGRAM_TIMEOUT = 50.0
-
-
-def call(socket_path, method, **params):
-    """One JSON-RPC call on a connection of its own; the result, or Failure."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(30)
-        sock.connect(socket_path)
-        f = sock.makefile("rwb", buffering=0)
-        f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
-                             "params": params}) + "\n").encode())
-        while True:
-            line = f.readline()
-            if not line:
-                raise Failure("%s: the daemon closed the connection" % method)
-            reply = json.loads(line)
-            if reply.get("id") == 1:
-                break
-    if "error" in reply:
-        raise Failure("%s: %s" % (method, reply["error"].get("message")))
-    return reply["result"]
 
 
 def run_program(tap, program, env, args):

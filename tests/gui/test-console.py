@@ -10,12 +10,10 @@ the DomusConsole widget against that daemon), whose results are renumbered into 
 test's TAP. Everything started here is ended by its PID.
 """
 
-import json
 import os
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,32 +21,12 @@ import time
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from lib_domus import Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
+from lib_domus import rpc_call as call, Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 NAME = "console1"
 BOOT_TIMEOUT = 40.0
 PROGRAM_TIMEOUT = 60.0
-
-
-def call(socket_path, method, **params):
-    """One JSON-RPC call on a connection of its own; the result, or Failure."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(30)
-        sock.connect(socket_path)
-        f = sock.makefile("rwb", buffering=0)
-        f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
-                             "params": params}) + "\n").encode())
-        while True:
-            line = f.readline()
-            if not line:
-                raise Failure("%s: the daemon closed the connection" % method)
-            reply = json.loads(line)
-            if reply.get("id") == 1:
-                break
-    if "error" in reply:
-        raise Failure("%s: %s" % (method, reply["error"].get("message")))
-    return reply["result"]
 
 
 class Xvfb:

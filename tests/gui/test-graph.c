@@ -16,6 +16,8 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "gui-test-util.h"
+
 #include "domus-dashboard.h"
 #include "domus-graph.h"
 #include "domus-host-card.h"
@@ -27,60 +29,6 @@
 static GSubprocess *xvfb;
 /* The test guest's folder (vmlinuz, initrd.img): the first argument, when given. */
 static const char *guest_dir_arg;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static void
-end_process (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_send_signal (*process, SIGTERM);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
-/* Xvfb on a display it picks itself (-displayfd), so parallel tests never collide. */
-static void
-start_xvfb (void)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *display = NULL;
-  char buffer[32] = { 0 };
-  gsize got = 0;
-  int fds[2];
-
-  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, &error));
-  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen", "0",
-                                      "1024x768x24", "-nolisten", "tcp", NULL);
-  g_assert_no_error (error);
-  /* The launcher holds our copy of the write end: without it, EOF means Xvfb died. */
-  g_clear_object (&launcher);
-
-  while (got < sizeof buffer - 1 && strchr (buffer, '\n') == NULL)
-    {
-      struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-      ssize_t n;
-
-      g_assert_cmpint (poll (&pfd, 1, 10000), ==, 1);
-      n = read (fds[0], buffer + got, sizeof buffer - 1 - got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      g_assert_cmpint (n, >, 0);
-      got += n;
-    }
-  close (fds[0]);
-  display = g_strdup_printf (":%d", atoi (buffer));
-  g_setenv ("DISPLAY", display, TRUE);
-}
 
 /* Drawing */
 
@@ -558,7 +506,7 @@ test_host_card (void)
   write_config (domains, "beta");
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, gui_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "DOMUS_ACCEL", "tcg", TRUE);
   daemon = g_subprocess_launcher_spawn (launcher, &error, domusd, "--root", root, "--name", "graph-test-host",
                                         "--stats-interval", "200", NULL);
@@ -670,7 +618,7 @@ test_host_card (void)
   g_assert_cmpuint (opened->len, ==, 2);
 
   /* The daemon goes: the card says so, with the reason. */
-  end_process (&daemon);
+  gui_test_end_process (&daemon);
   WAIT_FOR (domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED);
   WAIT_FOR (domus_host_get_error (host) != NULL);
   g_assert_false (shows_label (card, "Connected"));
@@ -698,7 +646,7 @@ main (int   argc,
   g_setenv ("NO_AT_BRIDGE", "1", TRUE);
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   g_setenv ("GTK_THEME", "Adwaita", TRUE);
-  start_xvfb ();
+  xvfb = gui_test_start_xvfb ();
   gtk_init (&argc, &argv);
 
   g_test_add_func ("/graph/fill", test_graph_fill);
@@ -709,6 +657,6 @@ main (int   argc,
   g_test_add_func ("/host-card/daemon", test_host_card);
   status = g_test_run ();
 
-  end_process (&xvfb);
+  gui_test_end_process (&xvfb);
   return status;
 }

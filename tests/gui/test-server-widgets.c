@@ -15,6 +15,8 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "gui-test-util.h"
+
 #include "domus-image-store.h"
 #include "domus-top-table.h"
 
@@ -35,22 +37,6 @@ static GtkWidget *window;
 static DomusTopTable *table;
 static DomusImageStore *store;
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static void
-end_process (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_send_signal (*process, SIGTERM);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
 /* A failed g_assert aborts, g_error traps, meson's timeout sends SIGTERM: none of them may
  * leave a QEMU behind. */
 static void
@@ -63,44 +49,6 @@ on_fatal_signal (int signum)
     kill (qemu_pid, SIGKILL);
   signal (signum, SIG_DFL);
   raise (signum);
-}
-
-/* Xvfb on a display it picks itself (-displayfd), so parallel tests never collide. */
-static void
-start_xvfb (void)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *display = NULL;
-  char buffer[32] = { 0 };
-  gsize got = 0;
-  int fds[2];
-
-  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, &error));
-  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen", "0",
-                                      "1024x768x24", "-nolisten", "tcp", NULL);
-  g_assert_no_error (error);
-  /* Our copy of the write end goes with the launcher: EOF then means Xvfb died. */
-  g_clear_object (&launcher);
-
-  while (got < sizeof buffer - 1 && strchr (buffer, '\n') == NULL)
-    {
-      struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-      ssize_t n;
-
-      g_assert_cmpint (poll (&pfd, 1, 10000), ==, 1);
-      n = read (fds[0], buffer + got, sizeof buffer - 1 - got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      g_assert_cmpint (n, >, 0);
-      got += n;
-    }
-  close (fds[0]);
-  display = g_strdup_printf (":%d", atoi (buffer));
-  g_setenv ("DISPLAY", display, TRUE);
 }
 
 static gboolean
@@ -145,7 +93,7 @@ start_daemon (void)
   g_autoptr(GError) error = NULL;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, gui_test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "DOMUS_ACCEL", "tcg", TRUE);
   daemon_process = g_subprocess_launcher_spawn (launcher, &error, domusd, "--root", root, "--name", HOST_NAME,
                                                 "--stats-interval", "200", NULL);
@@ -692,7 +640,7 @@ test_image_store_reconnect (void)
 
   /* The daemon goes: nothing can be asked of it. */
   daemon_pid = 0;
-  end_process (&daemon_process);
+  gui_test_end_process (&daemon_process);
   WAIT_FOR (domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED);
   g_assert_false (gtk_widget_get_sensitive (create_button));
 
@@ -746,7 +694,7 @@ tear_down (void)
   domus_host_disconnect (host);
   g_clear_object (&host);
   daemon_pid = 0;
-  end_process (&daemon_process);
+  gui_test_end_process (&daemon_process);
   if (qemu_pid > 0)
     kill (qemu_pid, SIGKILL);
   remove_tree (root);
@@ -774,7 +722,7 @@ main (int   argc,
   g_setenv ("NO_AT_BRIDGE", "1", TRUE);
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   g_setenv ("GTK_THEME", "Adwaita", TRUE);
-  start_xvfb ();
+  xvfb = gui_test_start_xvfb ();
   gtk_init (&argc, &argv);
   set_up (build_dir);
 
@@ -785,6 +733,6 @@ main (int   argc,
   status = g_test_run ();
 
   tear_down ();
-  end_process (&xvfb);
+  gui_test_end_process (&xvfb);
   return status;
 }

@@ -4,8 +4,10 @@
 Stdlib only. Everything started here is ended by its PID.
 """
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -57,6 +59,26 @@ def qemu_pids(root):
         except (OSError, ValueError):
             pass
     return pids
+
+
+def rpc_call(socket_path, method, **params):
+    """One JSON-RPC call on a connection of its own: the result, or Failure with the daemon's words."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(30)
+        sock.connect(socket_path)
+        f = sock.makefile("rwb", buffering=0)
+        f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                             "params": params}) + "\n").encode())
+        while True:
+            line = f.readline()
+            if not line:
+                raise Failure("%s: the daemon closed the connection" % method)
+            reply = json.loads(line)
+            if reply.get("id") == 1:
+                break
+    if "error" in reply:
+        raise Failure("%s: %s" % (method, reply["error"].get("message")))
+    return reply["result"]
 
 
 class Tap:

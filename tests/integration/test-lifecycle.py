@@ -25,7 +25,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib_domus  # noqa: E402
-from lib_domus import Failure, Tap, check, pid_alive, wait_until  # noqa: E402
+from lib_domus import Tap, check, pid_alive, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, counts_up, make_temp_dir, ticks_in  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
