@@ -4,13 +4,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include "gui-test-util.h"
 
@@ -67,4 +70,55 @@ gui_test_start_xvfb (void)
   display = g_strdup_printf (":%d", atoi (buffer));
   g_setenv ("DISPLAY", display, TRUE);
   return xvfb;
+}
+
+void
+gui_test_remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          gui_test_remove_tree (child);
+        }
+    }
+  g_remove (path);
+}
+
+static int failures;
+
+gboolean
+gui_test_check (gboolean    passed,
+                const char *format,
+                ...)
+{
+  va_list args;
+  g_autofree char *description = NULL;
+
+  va_start (args, format);
+  description = g_strdup_vprintf (format, args);
+  va_end (args);
+  printf ("%s - %s\n", passed ? "ok" : "not ok", description);
+  fflush (stdout);
+  if (!passed)
+    failures++;
+  return passed;
+}
+
+int
+gui_test_failures (void)
+{
+  return failures;
+}
+
+gboolean
+gui_test_timed_out (gpointer what)
+{
+  g_error ("timed out waiting for %s", (const char *) what);
+  return G_SOURCE_REMOVE;
 }

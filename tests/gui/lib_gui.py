@@ -10,6 +10,7 @@ Import pyatspi only after Session.start(): it connects to the buses in os.enviro
 """
 
 import os
+import select
 import signal
 import subprocess
 import time
@@ -186,3 +187,47 @@ def find_one(root, predicate):
 
 def is_showing(node, pyatspi):
     return node.getState().contains(pyatspi.STATE_SHOWING)
+
+
+def run_program(tap, program, env, args, timeout, requests=None):
+    """Runs a C test program; its "ok - …" / "not ok - …" lines become tap's numbered
+    results, "#" lines pass through, and a line naming a key of requests runs that
+    function (a program asking its driver to act, e.g. restart the daemon). Ends with one
+    more result: the program ended by itself with status 0 and reported something."""
+    requests = requests or {}
+    name = os.path.basename(program)
+    proc = subprocess.Popen([program] + list(args), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + timeout
+    buffered = b""
+    results = 0
+    timed_out = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        if not select.select([proc.stdout], [], [], remaining)[0]:
+            continue
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        buffered += chunk
+        while b"\n" in buffered:
+            raw, buffered = buffered.split(b"\n", 1)
+            line = raw.decode(errors="replace")
+            if line.startswith("ok - ") or line.startswith("not ok - "):
+                tap.ok(line.startswith("ok - "), line.split(" - ", 1)[1])
+                results += 1
+            elif line in requests:
+                requests[line]()
+            elif line.startswith("#"):
+                print(line, flush=True)
+            else:
+                print("# " + line, flush=True)
+    if timed_out and proc.poll() is None:
+        proc.kill()
+    status = proc.wait()
+    tap.ok(status == 0 and not timed_out and results > 0,
+           "%s ended by itself with status 0" % name,
+           "timed out after %.0f s" % timeout if timed_out else "status %d" % status)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <gtk/gtk.h>
 
+#include "gui-test-util.h"
+
 #include "domus-create-assistant.h"
 #include "domus-host.h"
 
@@ -20,31 +22,6 @@
 #define NEW_NAME_2 "asst2"
 #define NEW_NAME_3 "asst3"
 #define ISO_NAME "empty.iso"
-
-static int failures;
-
-static gboolean
-check (gboolean    passed,
-       const char *format,
-       ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-check (gboolean    passed,
-       const char *format,
-       ...)
-{
-  va_list args;
-  g_autofree char *description = NULL;
-
-  va_start (args, format);
-  description = g_strdup_vprintf (format, args);
-  va_end (args);
-  printf ("%s - %s\n", passed ? "ok" : "not ok", description);
-  fflush (stdout);
-  if (!passed)
-    failures++;
-  return passed;
-}
 
 typedef gboolean (*Predicate) (gpointer data);
 
@@ -266,10 +243,10 @@ main (int    argc,
 
   host = domus_host_new (argv[1]);
   domus_host_connect (host);
-  if (!check (wait_for (host_connected, host, 10000), "the host connects"))
+  if (!gui_test_check (wait_for (host_connected, host, 10000), "the host connects"))
     return 1;
   taken = (Lookup) { host, argv[3] };
-  check (wait_for (domain_known, &taken, 5000), "the host lists the domain %s", argv[3]);
+  gui_test_check (wait_for (domain_known, &taken, 5000), "the host lists the domain %s", argv[3]);
 
   assistant = domus_create_assistant_new (host);
   g_signal_connect (assistant, "created", G_CALLBACK (on_created), &created);
@@ -277,38 +254,38 @@ main (int    argc,
   settle (300);   /* image.list and the first layout */
 
   /* 1. Name, validated as it is typed. */
-  check (current_page (assistant) == DOMUS_CREATE_PAGE_NAME, "the assistant opens on the name page");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME) && !next_sensitive (assistant),
+  gui_test_check (current_page (assistant) == DOMUS_CREATE_PAGE_NAME, "the assistant opens on the name page");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME) && !next_sensitive (assistant),
          "an empty name keeps the name page incomplete");
   set_text (assistant, "name_entry", "bad name");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME) && !next_sensitive (assistant),
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME) && !next_sensitive (assistant),
          "a name with a space keeps the page incomplete");
-  check (strlen (gtk_label_get_text (GTK_LABEL (child (assistant, "name_hint")))) > 0,
+  gui_test_check (strlen (gtk_label_get_text (GTK_LABEL (child (assistant, "name_hint")))) > 0,
          "and the page says why");
   set_text (assistant, "name_entry", "-x");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME), "a name starting with '-' is refused");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME), "a name starting with '-' is refused");
   set_text (assistant, "name_entry", argv[3]);
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME),
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_NAME),
          "the name of a domain the host has is refused");
   set_text (assistant, "name_entry", NEW_NAME);
-  check (page_complete (assistant, DOMUS_CREATE_PAGE_NAME) && next_sensitive (assistant),
+  gui_test_check (page_complete (assistant, DOMUS_CREATE_PAGE_NAME) && next_sensitive (assistant),
          "a new valid name completes the page");
-  check (g_strcmp0 (gtk_entry_get_text (GTK_ENTRY (child (assistant, "disk_name_entry"))),
+  gui_test_check (g_strcmp0 (gtk_entry_get_text (GTK_ENTRY (child (assistant, "disk_name_entry"))),
                     NEW_NAME ".qcow2") == 0,
          "the new disk image is named after the domain");
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_SOURCE,
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_SOURCE,
          "Next goes to the install source");
 
   /* 2. Kernel and ramdisk; first a kernel the host does not have. */
   activate (assistant, "source_kernel_radio");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "a kernel boot without a kernel is incomplete");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "a kernel boot without a kernel is incomplete");
   set_text (assistant, "kernel_entry", "vmlinuz");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "a relative kernel path is refused");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "a relative kernel path is refused");
   set_text (assistant, "kernel_entry", "/nonexistent/vmlinuz");
   set_text (assistant, "ramdisk_entry", ramdisk);
   set_text (assistant, "extra_entry", "console=tty0 console=ttyS0");
-  check (page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "kernel, ramdisk and command line complete the page");
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_RESOURCES,
+  gui_test_check (page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "kernel, ramdisk and command line complete the page");
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_RESOURCES,
          "Next goes to memory and CPUs");
 
   /* 3. Memory bounded by the host. */
@@ -318,77 +295,77 @@ main (int    argc,
     double upper = gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (memory));
     g_autofree char *too_much = g_strdup_printf ("%" G_GINT64_FORMAT, domus_host_get_memory_mib (host) + 1);
 
-    check (domus_host_get_memory_mib (host) > 0 && upper == (double) domus_host_get_memory_mib (host),
+    gui_test_check (domus_host_get_memory_mib (host) > 0 && upper == (double) domus_host_get_memory_mib (host),
            "the memory spin button stops at the host's memory (%.0f MiB)", upper);
-    check (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (vcpus)) ==
+    gui_test_check (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (vcpus)) ==
            (double) MIN (domus_host_get_cpus (host), 255),
            "the vCPU spin button stops at the host's CPUs");
-    check (strstr (gtk_label_get_text (GTK_LABEL (child (assistant, "limits_label"))), "MiB") != NULL,
+    gui_test_check (strstr (gtk_label_get_text (GTK_LABEL (child (assistant, "limits_label"))), "MiB") != NULL,
            "the host's limits are shown");
     gtk_entry_set_text (GTK_ENTRY (memory), too_much);
     settle (10);
-    check (!page_complete (assistant, DOMUS_CREATE_PAGE_RESOURCES),
+    gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_RESOURCES),
            "typing more memory than the host has makes the page incomplete");
     gtk_entry_set_text (GTK_ENTRY (memory), "12x");
     settle (10);
-    check (!page_complete (assistant, DOMUS_CREATE_PAGE_RESOURCES), "typing a non-number too");
+    gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_RESOURCES), "typing a non-number too");
     gtk_entry_set_text (GTK_ENTRY (memory), "128");
     settle (10);
-    check (page_complete (assistant, DOMUS_CREATE_PAGE_RESOURCES), "128 MiB completes it");
+    gui_test_check (page_complete (assistant, DOMUS_CREATE_PAGE_RESOURCES), "128 MiB completes it");
     gtk_spin_button_set_value (vcpus, 1);
   }
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_DISK, "Next goes to the disk");
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_DISK, "Next goes to the disk");
 
   /* 4. No disk; 5. user-mode network (the default); 6. VNC on (the default). */
   activate (assistant, "disk_none_radio");
-  check (page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "no disk is fine for a kernel boot");
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_NETWORK, "Next goes to the network");
-  check (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (assistant, "net_user_radio"))),
+  gui_test_check (page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "no disk is fine for a kernel boot");
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_NETWORK, "Next goes to the network");
+  gui_test_check (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (assistant, "net_user_radio"))),
          "user-mode networking is the default on a user-mode daemon");
   activate (assistant, "net_bridge_radio");
   gtk_entry_set_text (GTK_ENTRY (child (assistant, "bridge_entry")), "br0,x");
   settle (10);
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_NETWORK), "a bridge name with a comma is refused");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_NETWORK), "a bridge name with a comma is refused");
   activate (assistant, "net_user_radio");
-  check (page_complete (assistant, DOMUS_CREATE_PAGE_NETWORK), "user-mode completes the page again");
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_CONSOLE, "Next goes to the console");
-  check (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (assistant, "vnc_check"))), "VNC is on by default");
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_SUMMARY, "Next goes to the summary");
+  gui_test_check (page_complete (assistant, DOMUS_CREATE_PAGE_NETWORK), "user-mode completes the page again");
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_CONSOLE, "Next goes to the console");
+  gui_test_check (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (assistant, "vnc_check"))), "VNC is on by default");
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_SUMMARY, "Next goes to the summary");
 
   /* 7. The summary shows exactly what is sent. */
   config = domus_create_assistant_dup_config (DOMUS_CREATE_ASSISTANT (assistant));
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (child (assistant, "summary_view")));
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   shown = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  check (config != NULL && g_strcmp0 (config, shown) == 0, "the summary shows the configuration");
-  check (config != NULL && strstr (config, "name = '" NEW_NAME "'\n") && strstr (config, "memory = 128\n") &&
+  gui_test_check (config != NULL && g_strcmp0 (config, shown) == 0, "the summary shows the configuration");
+  gui_test_check (config != NULL && strstr (config, "name = '" NEW_NAME "'\n") && strstr (config, "memory = 128\n") &&
          strstr (config, "vnc = 1\n") && strstr (config, "kernel = '/nonexistent/vmlinuz'\n") &&
          strstr (config, "vif = [ '' ]\n") && !strstr (config, "\ndisk ="),
          "with the choices made");
   printf ("# %s\n", config != NULL ? g_strdelimit (g_strdup (config), "\n", ' ') : "(none)");
 
   /* The daemon refuses the missing kernel: its message appears on the source page. */
-  check (click (assistant, "_Apply"), "Apply is offered");
+  gui_test_check (click (assistant, "_Apply"), "Apply is offered");
   wait = (PageWait) { assistant, DOMUS_CREATE_PAGE_SOURCE };
-  check (wait_for (error_shown, &wait, 20000),
+  gui_test_check (wait_for (error_shown, &wait, 20000),
          "the daemon's refusal of the kernel is shown on the install source page");
   message = domus_create_assistant_get_page_error (DOMUS_CREATE_ASSISTANT (assistant), DOMUS_CREATE_PAGE_SOURCE);
-  check (message != NULL && strstr (message, "kernel") != NULL, "with the daemon's message (%s)",
+  gui_test_check (message != NULL && strstr (message, "kernel") != NULL, "with the daemon's message (%s)",
          message != NULL ? message : "none");
-  check (created == NULL, "nothing was reported created");
+  gui_test_check (created == NULL, "nothing was reported created");
 
   /* Corrected, and created. */
   set_text (assistant, "kernel_entry", kernel);
-  check (forward_to_summary (assistant), "forward again to the summary");
+  gui_test_check (forward_to_summary (assistant), "forward again to the summary");
   weak = assistant;
   g_object_add_weak_pointer (G_OBJECT (assistant), (gpointer *) &weak);
-  check (click (assistant, "_Apply"), "Apply again");
-  check (wait_for (pointer_cleared, &weak, 40000), "the assistant closes once the domain is created");
-  check (g_strcmp0 (created, NEW_NAME) == 0, "'created' came with the name %s", NEW_NAME);
+  gui_test_check (click (assistant, "_Apply"), "Apply again");
+  gui_test_check (wait_for (pointer_cleared, &weak, 40000), "the assistant closes once the domain is created");
+  gui_test_check (g_strcmp0 (created, NEW_NAME) == 0, "'created' came with the name %s", NEW_NAME);
   fresh = (Lookup) { host, NEW_NAME };
-  check (wait_for (domain_known, &fresh, 5000), "the host lists the new domain");
+  gui_test_check (wait_for (domain_known, &fresh, 5000), "the host lists the new domain");
   if (domus_host_lookup_domain (host, NEW_NAME) != NULL)
-    check (domus_domain_get_state (domus_host_lookup_domain (host, NEW_NAME)) != DOMUS_DOMAIN_STATE_SHUTOFF,
+    gui_test_check (domus_domain_get_state (domus_host_lookup_domain (host, NEW_NAME)) != DOMUS_DOMAIN_STATE_SHUTOFF,
            "and it is not shut off");
 
   if (weak != NULL)
@@ -403,53 +380,53 @@ main (int    argc,
   g_signal_connect (assistant, "created", G_CALLBACK (on_created), &created);
   gtk_widget_show (assistant);
   set_text (assistant, "name_entry", NEW_NAME_2);
-  check (click (assistant, "_Next"), "second domain: name accepted");
+  gui_test_check (click (assistant, "_Next"), "second domain: name accepted");
   {
     GtkComboBox *isos = GTK_COMBO_BOX (child (assistant, "iso_combo"));
     const char *iso_path;
 
-    check (wait_for ((Predicate) gtk_widget_get_visible, isos, 5000),
+    gui_test_check (wait_for ((Predicate) gtk_widget_get_visible, isos, 5000),
            "the image store's ISO images are offered");
-    check (gtk_combo_box_set_active_id (isos, ISO_NAME), "%s is among them", ISO_NAME);
+    gui_test_check (gtk_combo_box_set_active_id (isos, ISO_NAME), "%s is among them", ISO_NAME);
     iso_path = gtk_entry_get_text (GTK_ENTRY (child (assistant, "iso_entry")));
-    check (g_str_has_suffix (iso_path, "/images/" ISO_NAME) && g_path_is_absolute (iso_path),
+    gui_test_check (g_str_has_suffix (iso_path, "/images/" ISO_NAME) && g_path_is_absolute (iso_path),
            "choosing it fills in its path on the host (%s)", iso_path);
   }
-  check (page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE) && click (assistant, "_Next"),
+  gui_test_check (page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE) && click (assistant, "_Next"),
          "the ISO completes the source page");
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_DISK,
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_DISK,
          "the default memory is accepted");
-  check (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (assistant, "disk_new_radio"))) &&
+  gui_test_check (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child (assistant, "disk_new_radio"))) &&
          g_strcmp0 (gtk_entry_get_text (GTK_ENTRY (child (assistant, "disk_name_entry"))),
                     NEW_NAME_2 ".qcow2") == 0,
          "a new qcow2 image named after the domain is the default disk");
-  check (!gtk_widget_is_sensitive (child (assistant, "disk_existing_radio")),
+  gui_test_check (!gtk_widget_is_sensitive (child (assistant, "disk_existing_radio")),
          "with no disk image in the store, 'an existing image' is not offered");
   activate (assistant, "disk_existing_radio");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "an existing image with none chosen is incomplete");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "an existing image with none chosen is incomplete");
   activate (assistant, "disk_new_radio");
   set_text (assistant, "disk_name_entry", ISO_NAME);
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "an image name the store has is refused");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "an image name the store has is refused");
   set_text (assistant, "disk_name_entry", "a/b");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "an image name with '/' is refused");
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_DISK), "an image name with '/' is refused");
   set_text (assistant, "disk_name_entry", NEW_NAME_2 ".qcow2");
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (child (assistant, "disk_size_spin")), 1);
-  check (page_complete (assistant, DOMUS_CREATE_PAGE_DISK) && click (assistant, "_Next"), "1 GiB completes the disk page");
+  gui_test_check (page_complete (assistant, DOMUS_CREATE_PAGE_DISK) && click (assistant, "_Next"), "1 GiB completes the disk page");
   activate (assistant, "net_none_radio");
-  check (click (assistant, "_Next"), "no network");
+  gui_test_check (click (assistant, "_Next"), "no network");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (assistant, "vnc_check")), FALSE);
-  check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_SUMMARY, "no VNC; summary");
+  gui_test_check (click (assistant, "_Next") && current_page (assistant) == DOMUS_CREATE_PAGE_SUMMARY, "no VNC; summary");
   config = domus_create_assistant_dup_config (DOMUS_CREATE_ASSISTANT (assistant));
-  check (config != NULL && strstr (config, "builder = 'hvm'\n") && strstr (config, "boot = 'dc'\n") &&
+  gui_test_check (config != NULL && strstr (config, "builder = 'hvm'\n") && strstr (config, "boot = 'dc'\n") &&
          strstr (config, "/images/" NEW_NAME_2 ".qcow2,hda,w'") && strstr (config, "/images/" ISO_NAME ",hdc:cdrom,r'") &&
          strstr (config, "vnc = 0\n") && !strstr (config, "vif"),
          "the summary has the firmware boot from the CD, the new disk's path in the store, no vif");
   printf ("# %s\n", config != NULL ? g_strdelimit (g_strdup (config), "\n", ' ') : "(none)");
   weak = assistant;
   g_object_add_weak_pointer (G_OBJECT (assistant), (gpointer *) &weak);
-  check (click (assistant, "_Apply"), "Apply");
-  check (wait_for (pointer_cleared, &weak, 40000), "the assistant closes once the image and the domain are created");
-  check (g_strcmp0 (created, NEW_NAME_2) == 0, "'created' came with the name %s", NEW_NAME_2);
+  gui_test_check (click (assistant, "_Apply"), "Apply");
+  gui_test_check (wait_for (pointer_cleared, &weak, 40000), "the assistant closes once the image and the domain are created");
+  gui_test_check (g_strcmp0 (created, NEW_NAME_2) == 0, "'created' came with the name %s", NEW_NAME_2);
   if (weak != NULL)
     {
       for (int page = 0; page < DOMUS_CREATE_PAGE_PROGRESS; page++)
@@ -466,21 +443,21 @@ main (int    argc,
   gtk_widget_show (assistant);
   g_clear_pointer (&created, g_free);
   set_text (assistant, "name_entry", NEW_NAME_3);
-  check (click (assistant, "_Next"), "third domain: name accepted");
-  check (wait_for ((Predicate) gtk_widget_is_sensitive, child (assistant, "source_disk_radio"), 5000),
+  gui_test_check (click (assistant, "_Next"), "third domain: name accepted");
+  gui_test_check (wait_for ((Predicate) gtk_widget_is_sensitive, child (assistant, "source_disk_radio"), 5000),
          "with a disk image in the store, booting an existing image is offered");
   activate (assistant, "source_disk_radio");
-  check (!page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "until an image is chosen the page is incomplete");
-  check (gtk_combo_box_set_active_id (GTK_COMBO_BOX (child (assistant, "boot_disk_combo")), NEW_NAME_2 ".qcow2") &&
+  gui_test_check (!page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE), "until an image is chosen the page is incomplete");
+  gui_test_check (gtk_combo_box_set_active_id (GTK_COMBO_BOX (child (assistant, "boot_disk_combo")), NEW_NAME_2 ".qcow2") &&
          page_complete (assistant, DOMUS_CREATE_PAGE_SOURCE),
          "choosing %s.qcow2 completes it", NEW_NAME_2);
-  check (forward_to_summary (assistant), "forward to the summary");
+  gui_test_check (forward_to_summary (assistant), "forward to the summary");
   g_clear_pointer (&config, g_free);
   config = domus_create_assistant_dup_config (DOMUS_CREATE_ASSISTANT (assistant));
-  check (config != NULL && strstr (config, "builder = 'hvm'\n") && strstr (config, "boot = 'c'\n") &&
+  gui_test_check (config != NULL && strstr (config, "builder = 'hvm'\n") && strstr (config, "boot = 'c'\n") &&
          strstr (config, "/images/" NEW_NAME_2 ".qcow2,hda,w' ]\n") && !strstr (config, "cdrom"),
          "the summary boots the chosen image from the first disk");
-  check (click (assistant, "_Apply"), "Apply");
+  gui_test_check (click (assistant, "_Apply"), "Apply");
   {
     gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
     int page = -1;
@@ -495,13 +472,13 @@ main (int    argc,
       }
     message = page >= 0 ? domus_create_assistant_get_page_error (DOMUS_CREATE_ASSISTANT (assistant), page) : NULL;
     printf ("# page %d: %s\n", page, message != NULL ? message : "(none)");
-    check (created == NULL && message != NULL && page == DOMUS_CREATE_PAGE_SUMMARY,
+    gui_test_check (created == NULL && message != NULL && page == DOMUS_CREATE_PAGE_SUMMARY,
            "QEMU's refusal of a disk in use is shown on the summary page (page %d)", page);
-    check (message != NULL && strstr (message, NEW_NAME_2 ".qcow2") != NULL, "with QEMU's words");
+    gui_test_check (message != NULL && strstr (message, NEW_NAME_2 ".qcow2") != NULL, "with QEMU's words");
   }
   gtk_widget_destroy (assistant);
 
   domus_host_disconnect (host);
   settle (50);
-  return failures == 0 ? 0 : 1;
+  return gui_test_failures () == 0 ? 0 : 1;
 }

@@ -12,17 +12,16 @@ by its PID.
 """
 
 import os
-import select
 import shutil
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from lib_domus import rpc_call as call, DOMUSCTL, Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
+import lib_gui  # noqa: E402
 from lib_gui import Session  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
@@ -31,41 +30,6 @@ CREATED = "asst1"
 CREATED_2 = "asst2"
 ISO_NAME = "empty.iso"
 PROGRAM_TIMEOUT = 50.0
-
-
-def run_program(tap, program, env, args):
-    """Runs the C part; its "ok - …" lines become this test's numbered results."""
-    proc = subprocess.Popen([program] + args, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + PROGRAM_TIMEOUT
-    buffered = b""
-    results = 0
-    timed_out = False
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
-            break
-        if not select.select([proc.stdout], [], [], remaining)[0]:
-            continue
-        chunk = os.read(proc.stdout.fileno(), 4096)
-        if not chunk:
-            break
-        buffered += chunk
-        while b"\n" in buffered:
-            raw, buffered = buffered.split(b"\n", 1)
-            line = raw.decode(errors="replace")
-            if line.startswith("ok - ") or line.startswith("not ok - "):
-                tap.ok(line.startswith("ok - "), line.split(" - ", 1)[1])
-                results += 1
-            else:
-                print("# " + line, flush=True)
-    if timed_out and proc.poll() is None:
-        proc.kill()
-    status = proc.wait()
-    tap.ok(status == 0 and not timed_out and results > 0,
-           "test-assistant ended by itself with status 0",
-           "timed out after %.0f s" % PROGRAM_TIMEOUT if timed_out else "status %d" % status)
 
 
 def listed_running(uri, name):
@@ -100,7 +64,7 @@ def main():
 
         env = session.env(with_bus=False)
         env["NO_AT_BRIDGE"] = "1"
-        run_program(tap, program, env, [daemon.uri, guest_dir, TAKEN])
+        lib_gui.run_program(tap, program, env, [daemon.uri, guest_dir, TAKEN], PROGRAM_TIMEOUT)
 
         running, listing = False, ""
 

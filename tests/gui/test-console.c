@@ -8,6 +8,8 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+
+#include "gui-test-util.h"
 #include <vncdisplay.h>
 
 #include "domus-console.h"
@@ -15,31 +17,6 @@
 
 /* Usage: test-console URI DOMAIN CONFIG_FILE SHOT_DIR
  * Prints "ok - …" / "not ok - …" lines; test-console.py numbers them. */
-
-static int failures;
-
-static gboolean
-check (gboolean    passed,
-       const char *format,
-       ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-check (gboolean    passed,
-       const char *format,
-       ...)
-{
-  va_list args;
-  g_autofree char *description = NULL;
-
-  va_start (args, format);
-  description = g_strdup_vprintf (format, args);
-  va_end (args);
-  printf ("%s - %s\n", passed ? "ok" : "not ok", description);
-  fflush (stdout);
-  if (!passed)
-    failures++;
-  return passed;
-}
 
 static void
 diag (const char *format,
@@ -511,7 +488,7 @@ main (int   argc,
   f.host = domus_host_new (argv[1]);
   domus_host_set_retry_delay_ms (f.host, 200);
   domus_host_connect (f.host);
-  if (!check (wait_for (host_connected, &f, 10000), "the host %s is connected", argv[1]))
+  if (!gui_test_check (wait_for (host_connected, &f, 10000), "the host %s is connected", argv[1]))
     return 1;
 
   /* The console before the window is shown: it opens its stream by itself. */
@@ -527,20 +504,20 @@ main (int   argc,
 
   started = g_get_monotonic_time ();
   ok = wait_for (initialized_once, &f, 15000);
-  check (ok, "the VNC display is initialized (after %.2f s)",
+  gui_test_check (ok, "the VNC display is initialized (after %.2f s)",
          (g_get_monotonic_time () - started) / 1e6);
-  check (g_strcmp0 (domus_console_get_status (f.console), "Connected") == 0,
+  gui_test_check (g_strcmp0 (domus_console_get_status (f.console), "Connected") == 0,
          "the status says \"Connected\" (%s)", domus_console_get_status (f.console));
 
   expected_name = g_strdup_printf ("Console of %s", f.name);
-  check (g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (domus_console_get_display (f.console))),
+  gui_test_check (g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (domus_console_get_display (f.console))),
                     expected_name) == 0,
          "the display's accessible name is \"%s\"", expected_name);
 
   shot.console = f.console;
   shot.path = shot_path;
   wait_for (screen_has_picture, &shot, 15000);
-  check (shot.colours > 1 && shot.width >= 320 && shot.height >= 200,
+  gui_test_check (shot.colours > 1 && shot.width >= 320 && shot.height >= 200,
          "the screenshot shows the guest's screen: %dx%d, %d colours (counted up to 16)",
          shot.width, shot.height, shot.colours);
 
@@ -560,7 +537,7 @@ main (int   argc,
         run_for (300);
         gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
       }
-    check (chooser != NULL && wait_for (png_written, chosen, 10000),
+    gui_test_check (chooser != NULL && wait_for (png_written, chosen, 10000),
            "console.screenshot asks where and saves a PNG there");
   }
 
@@ -579,22 +556,22 @@ main (int   argc,
     send_button (display, GDK_BUTTON_RELEASE);
     ok = wait_for (label_is, &grabbed, 5000);
     hint = find_label (console, "Keyboard");
-    check (ok, "after a click the toolbar says \"%s\"", hint ? hint : "(nothing about a grab)");
+    gui_test_check (ok, "after a click the toolbar says \"%s\"", hint ? hint : "(nothing about a grab)");
     send_key (display, GDK_KEY_Control_L, GDK_KEY_PRESS, 0);
     send_key (display, GDK_KEY_Alt_L, GDK_KEY_PRESS, GDK_CONTROL_MASK);
     send_key (display, GDK_KEY_Alt_L, GDK_KEY_RELEASE, GDK_CONTROL_MASK | GDK_MOD1_MASK);
     send_key (display, GDK_KEY_Control_L, GDK_KEY_RELEASE, GDK_CONTROL_MASK);
     ok = wait_for (label_is, &released, 5000);
     hint = find_label (console, "Keyboard");
-    check (ok, "Ctrl+Alt releases the pointer (the toolbar now says: %s)", hint ? hint : "nothing");
+    gui_test_check (ok, "Ctrl+Alt releases the pointer (the toolbar now says: %s)", hint ? hint : "nothing");
   }
 
   domus_console_set_scaling (f.console, TRUE);
-  check (vnc_display_get_scaling (VNC_DISPLAY (domus_console_get_display (f.console))),
+  gui_test_check (vnc_display_get_scaling (VNC_DISPLAY (domus_console_get_display (f.console))),
          "scaling to fit reaches the display");
   domus_console_set_scaling (f.console, FALSE);
 
-  check (domus_console_send_keys (f.console, "ctrl-alt-f1") &&
+  gui_test_check (domus_console_send_keys (f.console, "ctrl-alt-f1") &&
          !domus_console_send_keys (f.console, "ctrl-alt-f13"),
          "Ctrl+Alt+F1 is a known combination, Ctrl+Alt+F13 is not");
 
@@ -607,7 +584,7 @@ main (int   argc,
                         g_strcmp0 (gtk_window_get_title (GTK_WINDOW (toplevel)), f.name) == 0;
     domus_console_attach (f.console);
     run_for (200);
-    check (detached && !domus_console_get_detached (f.console) &&
+    gui_test_check (detached && !domus_console_get_detached (f.console) &&
            gtk_widget_get_parent (console) == window &&
            domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED,
            "detached into a window titled \"%s\" and back, still connected", f.name);
@@ -625,7 +602,7 @@ main (int   argc,
       gtk_window_close (GTK_WINDOW (toplevel));
     run_for (300);
     back = gtk_widget_get_parent (console) == window && !domus_console_get_detached (f.console);
-    check (toplevel != window && back &&
+    gui_test_check (toplevel != window && back &&
            domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED,
            "console.detach, then closing its window, brings it back");
   }
@@ -653,7 +630,7 @@ main (int   argc,
     run_for (100);
     page = gtk_notebook_page_num (GTK_NOTEBOOK (notebook), console);
     tab_after = gtk_notebook_get_tab_label (GTK_NOTEBOOK (notebook), console);
-    check (page == 1 && tab_after == tab &&
+    gui_test_check (page == 1 && tab_after == tab &&
            gtk_notebook_get_current_page (GTK_NOTEBOOK (notebook)) == 1,
            "from a notebook it goes back to its place (page %d) with its tab label", page);
 
@@ -677,7 +654,7 @@ main (int   argc,
     both = domus_console_get_state (DOMUS_CONSOLE (second)) == DOMUS_CONSOLE_STATE_CONNECTED &&
            domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED &&
            f.disconnected == 0;
-    check (both, "a second console of the same domain connects and the first stays connected");
+    gui_test_check (both, "a second console of the same domain connects and the first stays connected");
     gtk_widget_destroy (second_window);
     run_for (200);
   }
@@ -687,18 +664,18 @@ main (int   argc,
   g_object_ref_sink (other);
   g_signal_connect (other, "notify::state", G_CALLBACK (count_attempts_cb), &attempts);
   run_for (2700);
-  check (domus_console_get_state (DOMUS_CONSOLE (other)) == DOMUS_CONSOLE_STATE_DISCONNECTED &&
+  gui_test_check (domus_console_get_state (DOMUS_CONSOLE (other)) == DOMUS_CONSOLE_STATE_DISCONNECTED &&
          g_str_has_prefix (domus_console_get_status (DOMUS_CONSOLE (other)),
                            "The console could not be opened: "),
          "a console of a missing domain says so (%s)", domus_console_get_status (DOMUS_CONSOLE (other)));
   /* Tries at 0, 0.5, 1.5 s (then 3.5, 7.5 …): backing off, not a tight loop. */
-  check (attempts >= 1 && attempts <= 3,
+  gui_test_check (attempts >= 1 && attempts <= 3,
          "it tries again, backing off: %u more tries in 2.7 s", attempts);
   {
     g_autoptr(GError) shot_error = NULL;
     g_autofree char *other_path = g_build_filename (argv[4], "none.png", NULL);
 
-    check (!domus_console_save_screenshot (DOMUS_CONSOLE (other), other_path, &shot_error) &&
+    gui_test_check (!domus_console_save_screenshot (DOMUS_CONSOLE (other), other_path, &shot_error) &&
            g_error_matches (shot_error, DOMUS_CONSOLE_ERROR, DOMUS_CONSOLE_ERROR_NO_PICTURE) &&
            !g_file_test (other_path, G_FILE_TEST_EXISTS),
            "its screenshot fails with DOMUS_CONSOLE_ERROR_NO_PICTURE and writes nothing");
@@ -712,7 +689,7 @@ main (int   argc,
   fflush (stdout);
   ok = wait_for (host_not_connected, &f, 10000);
   ok = wait_for (host_connected, &f, 20000) && ok;
-  check (ok && f.initialized == 1 && f.disconnected == 0 &&
+  gui_test_check (ok && f.initialized == 1 && f.disconnected == 0 &&
          domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED,
          "the host dropped and came back; the console stayed connected (%s)",
          domus_console_get_status (f.console));
@@ -720,36 +697,36 @@ main (int   argc,
     g_autofree char *later_path = g_build_filename (argv[4], "later.png", NULL);
     Compare compare = { f.console, shot_path, later_path };
 
-    check (wait_for (screen_changed, &compare, 10000),
+    gui_test_check (wait_for (screen_changed, &compare, 10000),
            "the screen keeps updating: a later screenshot differs");
   }
 
   /* The domain goes away: the console says so. */
   fds_before = count_open_fds ();
   destroy = name_params (f.name);
-  check (call (&f, "domain.destroy", destroy, 15000), "domain.destroy through the host's connection");
+  gui_test_check (call (&f, "domain.destroy", destroy, 15000), "domain.destroy through the host's connection");
   ok = wait_for (was_disconnected, &f, 10000);
-  check (ok && f.first_disconnect != NULL &&
+  gui_test_check (ok && f.first_disconnect != NULL &&
          g_str_has_prefix (f.first_disconnect, "The console was disconnected: "),
          "the console says it was disconnected (%s)",
          f.first_disconnect ? f.first_disconnect : "(still connected)");
-  check (domus_console_get_state (f.console) != DOMUS_CONSOLE_STATE_CONNECTED,
+  gui_test_check (domus_console_get_state (f.console) != DOMUS_CONSOLE_STATE_CONNECTED,
          "and is not connected while the domain is off (%s)", domus_console_get_status (f.console));
   run_for (1500);
 
   /* It comes back: the console reconnects by itself. */
   create = create_params (config, f.name);
-  check (call (&f, "domain.create", create, 30000), "domain.create again");
+  gui_test_check (call (&f, "domain.create", create, 30000), "domain.create again");
   started = g_get_monotonic_time ();
   ok = wait_for (initialized_twice, &f, 15000);
-  check (ok, "the console reconnects to the new screen (vnc-initialized again %.2f s after "
+  gui_test_check (ok, "the console reconnects to the new screen (vnc-initialized again %.2f s after "
          "domain.create answered)", (g_get_monotonic_time () - started) / 1e6);
-  check (domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED &&
+  gui_test_check (domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED &&
          g_strcmp0 (domus_console_get_status (f.console), "Connected") == 0,
          "the status says \"Connected\" again");
   /* One stream replaced by one stream; the failed tries in between left nothing open. */
   fds_after = count_open_fds ();
-  check (fds_after == fds_before, "no descriptor leaked over the reconnections (%u, then %u)",
+  gui_test_check (fds_after == fds_before, "no descriptor leaked over the reconnections (%u, then %u)",
          fds_before, fds_after);
 
   gtk_widget_destroy (window);
@@ -759,5 +736,5 @@ main (int   argc,
   g_clear_pointer (&f.reply, json_node_unref);
   g_clear_error (&f.reply_error);
   g_free (f.first_disconnect);
-  return failures == 0 ? 0 : 1;
+  return gui_test_failures () == 0 ? 0 : 1;
 }

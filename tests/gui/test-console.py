@@ -22,6 +22,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from lib_domus import rpc_call as call, Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
+import lib_gui  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 NAME = "console1"
@@ -69,51 +70,6 @@ class Xvfb:
 RESTART_REQUEST = "# domus-test: restart-daemon"
 
 
-def run_program(tap, program, env, args, restart_daemon):
-    """Runs the C part; its "ok - …" lines become this test's numbered results. When it
-    asks, the daemon is killed and started again (the guest keeps running)."""
-    proc = subprocess.Popen([program] + args, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + PROGRAM_TIMEOUT
-    buffered = b""
-    results = 0
-    timed_out = False
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
-            break
-        if not select.select([proc.stdout], [], [], remaining)[0]:
-            continue
-        chunk = os.read(proc.stdout.fileno(), 4096)
-        if not chunk:
-            break
-        buffered += chunk
-        while b"\n" in buffered:
-            raw, buffered = buffered.split(b"\n", 1)
-            line = raw.decode(errors="replace")
-            if line.startswith("ok - ") or line.startswith("not ok - "):
-                passed = line.startswith("ok - ")
-                tap.ok(passed, line.split(" - ", 1)[1])
-                results += 1
-            elif line == RESTART_REQUEST:
-                try:
-                    restart_daemon()
-                    print("# domusd killed and started again", flush=True)
-                except Failure as e:
-                    tap.ok(False, "domusd started again", str(e))
-            elif line.startswith("#"):
-                print(line, flush=True)
-            else:
-                print("# " + line, flush=True)
-    if timed_out and proc.poll() is None:
-        proc.kill()
-    status = proc.wait()
-    tap.ok(status == 0 and not timed_out and results > 0,
-           "test-console ended by itself with status 0",
-           "timed out after %.0f s" % PROGRAM_TIMEOUT if timed_out else "status %d" % status)
-
-
 def main():
     guest_dir, program = sys.argv[1], sys.argv[2]
     tap = Tap()
@@ -155,9 +111,16 @@ def main():
                        XDG_CONFIG_HOME=os.path.join(root, "config"),
                        XDG_CACHE_HOME=os.path.join(root, "cache"))
             env.pop("WAYLAND_DISPLAY", None)
-            run_program(tap, program, env,
-                        [daemon.uri, NAME, config_path, os.path.join(root, "shots")],
-                        restart_daemon)
+            def restart_requested():
+                try:
+                    restart_daemon()
+                    print("# domusd killed and started again", flush=True)
+                except Failure as e:
+                    tap.ok(False, "domusd started again", str(e))
+
+            lib_gui.run_program(tap, program, env,
+                                [daemon.uri, NAME, config_path, os.path.join(root, "shots")],
+                                PROGRAM_TIMEOUT, {RESTART_REQUEST: restart_requested})
         ok = tap.failed == 0
     except Failure as e:
         tap.ok(False, "setting up", str(e))

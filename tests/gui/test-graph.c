@@ -331,40 +331,6 @@ find_graphs (GtkWidget *widget,
     gtk_container_forall (GTK_CONTAINER (widget), find_graphs, user_data);
 }
 
-static gboolean
-timed_out (gpointer user_data)
-{
-  g_error ("timed out waiting for %s", (const char *) user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until condition holds; fails the test after 15 s. */
-#define WAIT_FOR(condition)                                                       \
-  G_STMT_START {                                                                  \
-    guint timeout_id = g_timeout_add_seconds (15, timed_out, (gpointer) #condition); \
-    while (!(condition))                                                          \
-      g_main_context_iteration (NULL, TRUE);                                      \
-    g_source_remove (timeout_id);                                                 \
-  } G_STMT_END
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
-
 static void
 write_config (const char *dir,
               const char *name)
@@ -533,8 +499,8 @@ test_host_card (void)
   g_signal_connect (dashboard, "open-host", G_CALLBACK (count_signal), opened);
 
   domus_host_connect (host);
-  WAIT_FOR (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED);
-  WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_OFF) == 2);
+  GUI_TEST_WAIT_FOR (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED);
+  GUI_TEST_WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_OFF) == 2);
 
   /* What the user reads: the daemon's name, its state, the domains by state. */
   g_assert_true (shows_label (card, "graph-test-host"));
@@ -546,7 +512,7 @@ test_host_card (void)
   g_assert_null (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0));
 
   /* The graphs follow the samples. */
-  WAIT_FOR (stats >= 3);
+  GUI_TEST_WAIT_FOR (stats >= 3);
   find_graphs (card, graphs);
   g_assert_cmpuint (graphs->len, ==, 2);
   for (guint i = 0; i < graphs->len; i++)
@@ -565,7 +531,7 @@ test_host_card (void)
   json_node_unref (call_daemon (host, "domain.define", "config",
                                 "name = 'gamma'\nkernel = '/nonexistent/vmlinuz'\nmemory = 64\n",
                                 "filename", "gamma.cfg", NULL));
-  WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_OFF) == 3);
+  GUI_TEST_WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_OFF) == 3);
   g_assert_true (shows_label (card, "3 off"));
 
   /* A running guest is counted and listed among the busiest; clicking it opens it. */
@@ -580,8 +546,8 @@ test_host_card (void)
 
       g_signal_connect (dashboard, "open-domain", G_CALLBACK (count_signal), domains_opened);
       json_node_unref (call_daemon (host, "domain.create", "config", config, "filename", "delta.cfg", NULL));
-      WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_RUNNING) == 1);
-      WAIT_FOR (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0) != NULL);
+      GUI_TEST_WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_RUNNING) == 1);
+      GUI_TEST_WAIT_FOR (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0) != NULL);
       delta = domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0);
       g_assert_cmpstr (domus_domain_get_name (delta), ==, "delta");
       g_assert_null (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 1));
@@ -597,8 +563,8 @@ test_host_card (void)
 
       /* A guest outlives its daemon: end it through the daemon first. */
       json_node_unref (call_daemon (host, "domain.destroy", "name", "delta", NULL));
-      WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_RUNNING) == 0);
-      WAIT_FOR (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0) == NULL);
+      GUI_TEST_WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_RUNNING) == 0);
+      GUI_TEST_WAIT_FOR (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0) == NULL);
       g_assert_true (shows_label (card, "No domain is running"));
     }
   else
@@ -619,8 +585,8 @@ test_host_card (void)
 
   /* The daemon goes: the card says so, with the reason. */
   gui_test_end_process (&daemon);
-  WAIT_FOR (domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED);
-  WAIT_FOR (domus_host_get_error (host) != NULL);
+  GUI_TEST_WAIT_FOR (domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED);
+  GUI_TEST_WAIT_FOR (domus_host_get_error (host) != NULL);
   g_assert_false (shows_label (card, "Connected"));
   g_assert_true (shows_label (card, domus_host_get_error (host)->message));
 
@@ -630,7 +596,7 @@ test_host_card (void)
   domus_host_disconnect (host);
   gtk_widget_destroy (window);
 
-  remove_tree (root);
+  gui_test_remove_tree (root);
 }
 
 int

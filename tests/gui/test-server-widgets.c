@@ -51,40 +51,6 @@ on_fatal_signal (int signum)
   raise (signum);
 }
 
-static gboolean
-timed_out (gpointer user_data)
-{
-  g_error ("timed out waiting for %s", (const char *) user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until condition holds; fails the test after 15 s. */
-#define WAIT_FOR(condition)                                                          \
-  G_STMT_START {                                                                     \
-    guint timeout_id = g_timeout_add_seconds (15, timed_out, (gpointer) #condition); \
-    while (!(condition))                                                             \
-      g_main_context_iteration (NULL, TRUE);                                         \
-    g_source_remove (timeout_id);                                                    \
-  } G_STMT_END
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
-
 static void
 start_daemon (void)
 {
@@ -132,7 +98,7 @@ call (const char *method,
   g_assert_no_error (error);
   g_assert_nonnull (domus_host_get_connection (host));
   domus_connection_call_async (domus_host_get_connection (host), method, params, NULL, on_answer, &answer);
-  WAIT_FOR (answer.done);
+  GUI_TEST_WAIT_FOR (answer.done);
   g_assert_no_error (answer.error);
   return answer.result;
 }
@@ -260,13 +226,13 @@ test_top_table (void)
 
   /* A defined domain gets its row: off, nothing used, vCPUs from its config. */
   define_domain ("alpha", "");
-  WAIT_FOR (domus_top_table_get_n_rows (table) == 1);
+  GUI_TEST_WAIT_FOR (domus_top_table_get_n_rows (table) == 1);
   alpha = domus_host_lookup_domain (host, "alpha");
   g_assert_nonnull (alpha);
   g_assert_true (domus_top_table_get_row_domain (table, 0) == alpha);
   g_assert_true (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_NAME, "alpha"));
   /* The defined event brings the row; the domain's figures follow from domain.get. */
-  WAIT_FOR (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_VCPUS, "1"));
+  GUI_TEST_WAIT_FOR (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_VCPUS, "1"));
   g_assert_true (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_STATE, "shut off"));
   g_assert_true (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_CPU_PERCENT, "0.0"));
   g_assert_true (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_MEMORY, "0"));
@@ -275,11 +241,11 @@ test_top_table (void)
 
   /* A config change reaches the row through the domain's notify. */
   json_node_unref (call ("domain.set_values", "{\"name\": \"alpha\", \"values\": {\"vcpus\": 2}}"));
-  WAIT_FOR (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_VCPUS, "2"));
+  GUI_TEST_WAIT_FOR (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_VCPUS, "2"));
 
   /* Busiest first; equal figures in name order. */
   define_domain ("zeta", "");
-  WAIT_FOR (domus_top_table_get_n_rows (table) == 2);
+  GUI_TEST_WAIT_FOR (domus_top_table_get_n_rows (table) == 2);
   zeta = domus_host_lookup_domain (host, "zeta");
   g_assert_true (gtk_tree_sortable_get_sort_column_id (sortable, &sort_column, &order));
   g_assert_cmpint (sort_column, ==, DOMUS_TOP_TABLE_COLUMN_CPU_PERCENT);
@@ -293,8 +259,8 @@ test_top_table (void)
   g_assert_true (g_file_get_contents (pid_path, &pid_text, NULL, NULL));
   qemu_pid = atoi (pid_text);
   g_assert_cmpint (qemu_pid, >, 0);
-  WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_STATE, "running") || cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_STATE, "blocked"));
-  WAIT_FOR (cell_number (zeta, DOMUS_TOP_TABLE_COLUMN_MEMORY) > 0
+  GUI_TEST_WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_STATE, "running") || cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_STATE, "blocked"));
+  GUI_TEST_WAIT_FOR (cell_number (zeta, DOMUS_TOP_TABLE_COLUMN_MEMORY) > 0
             && cell_number (zeta, DOMUS_TOP_TABLE_COLUMN_CPU_TIME) > 0
             && cell_number (zeta, DOMUS_TOP_TABLE_COLUMN_CPU_PERCENT) > 0);
   g_assert_true (domus_top_table_get_row_domain (table, 0) == zeta);
@@ -328,17 +294,17 @@ test_top_table (void)
 
   /* Destroyed: off again, its figures back to nothing. */
   call_with_name ("domain.destroy", "zeta");
-  WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_STATE, "shut off"));
-  WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_MEMORY, "0"));
-  WAIT_FOR (kill (qemu_pid, 0) != 0);
+  GUI_TEST_WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_STATE, "shut off"));
+  GUI_TEST_WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_MEMORY, "0"));
+  GUI_TEST_WAIT_FOR (kill (qemu_pid, 0) != 0);
   qemu_pid = 0;
 
   /* Undefined: the row goes. */
   call_with_name ("domain.undefine", "zeta");
-  WAIT_FOR (domus_top_table_get_n_rows (table) == 1);
+  GUI_TEST_WAIT_FOR (domus_top_table_get_n_rows (table) == 1);
   g_assert_true (domus_top_table_get_row_domain (table, 0) == alpha);
   call_with_name ("domain.undefine", "alpha");
-  WAIT_FOR (domus_top_table_get_n_rows (table) == 0);
+  GUI_TEST_WAIT_FOR (domus_top_table_get_n_rows (table) == 0);
 }
 
 /* The image store */
@@ -472,7 +438,7 @@ create_image (const char *name,
 {
   memset (change, 0, sizeof *change);
   domus_image_store_create_async (store, name, format, size_bytes, NULL, on_created, change);
-  WAIT_FOR (change->done);
+  GUI_TEST_WAIT_FOR (change->done);
 }
 
 static void
@@ -481,7 +447,7 @@ delete_image (const char *name,
 {
   memset (change, 0, sizeof *change);
   domus_image_store_delete_async (store, name, NULL, on_deleted, change);
-  WAIT_FOR (change->done);
+  GUI_TEST_WAIT_FOR (change->done);
 }
 
 static void
@@ -496,7 +462,7 @@ test_image_store_create_delete (void)
   Change change = { 0 };
 
   /* Mapped and connected: the list has been read, and it is empty. */
-  WAIT_FOR (domus_image_store_get_n_refreshes (store) > 0);
+  GUI_TEST_WAIT_FOR (domus_image_store_get_n_refreshes (store) > 0);
   g_assert_false (domus_image_store_has_image (store, "disk-a"));
   g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (GTK_WIDGET (domus_image_store_get_tree_view (store)))),
                    ==, "Images on " HOST_NAME);
@@ -532,11 +498,11 @@ test_image_store_create_delete (void)
 
   /* Create, as the user does it: the image appears, qcow2 of 1 GiB. */
   gtk_button_clicked (GTK_BUTTON (confirm));
-  WAIT_FOR (domus_image_store_has_image (store, "disk-a"));
+  GUI_TEST_WAIT_FOR (domus_image_store_has_image (store, "disk-a"));
   g_assert_true (image_column_is ("disk-a", DOMUS_IMAGE_STORE_COLUMN_FORMAT, "qcow2"));
   g_assert_true (image_column_is ("disk-a", DOMUS_IMAGE_STORE_COLUMN_SIZE_TEXT, "1.0\u00a0GiB" /* GLib puts a no-break space */));
   g_assert_true (image_column_is ("disk-a", DOMUS_IMAGE_STORE_COLUMN_USED_BY, "—"));
-  WAIT_FOR (!gtk_widget_get_visible (popover));
+  GUI_TEST_WAIT_FOR (!gtk_widget_get_visible (popover));
   g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (entry)), ==, "");
   g_assert_null (domus_image_store_get_error_message (store));
 
@@ -549,7 +515,7 @@ test_image_store_create_delete (void)
   create_image ("disk-b", "raw", 64 * 1024 * 1024, &change);
   g_assert_no_error (change.error);
   g_assert_true (change.ok);
-  WAIT_FOR (domus_image_store_has_image (store, "disk-b"));
+  GUI_TEST_WAIT_FOR (domus_image_store_has_image (store, "disk-b"));
   g_assert_true (image_column_is ("disk-b", DOMUS_IMAGE_STORE_COLUMN_FORMAT, "raw"));
   g_assert_true (image_column_is ("disk-b", DOMUS_IMAGE_STORE_COLUMN_SIZE_TEXT, "64.0\u00a0MiB"));
 
@@ -574,14 +540,14 @@ test_image_store_create_delete (void)
   dialog = shown_message_dialog ();
   g_assert_nonnull (dialog);
   gtk_dialog_response (dialog, GTK_RESPONSE_ACCEPT);
-  WAIT_FOR (!domus_image_store_has_image (store, "disk-b"));
+  GUI_TEST_WAIT_FOR (!domus_image_store_has_image (store, "disk-b"));
   /* A new action took the old message away. */
   g_assert_null (domus_image_store_get_error_message (store));
   g_assert_false (gtk_widget_get_sensitive (delete_button));
 
   delete_image ("disk-a", &change);
   g_assert_no_error (change.error);
-  WAIT_FOR (!domus_image_store_has_image (store, "disk-a"));
+  GUI_TEST_WAIT_FOR (!domus_image_store_has_image (store, "disk-a"));
 }
 
 static void
@@ -593,17 +559,17 @@ test_image_store_in_use (void)
 
   create_image ("disk-u", "raw", 64 * 1024 * 1024, &change);
   g_assert_no_error (change.error);
-  WAIT_FOR (domus_image_store_has_image (store, "disk-u"));
+  GUI_TEST_WAIT_FOR (domus_image_store_has_image (store, "disk-u"));
   path = image_column ("disk-u", DOMUS_IMAGE_STORE_COLUMN_PATH);
   g_assert_true (path != NULL && g_path_is_absolute (path));
 
   /* A domain that has it as a disk: the list says so once the domain is defined. */
   disk = g_strdup_printf ("disk = [ 'file:%s,xvda,w' ]\n", path);
   define_domain ("user", disk);
-  WAIT_FOR (image_column_is ("disk-u", DOMUS_IMAGE_STORE_COLUMN_USED_BY, "user"));
+  GUI_TEST_WAIT_FOR (image_column_is ("disk-u", DOMUS_IMAGE_STORE_COLUMN_USED_BY, "user"));
   create_image ("disk-v", "qcow2", 2 * GIB, &change);
   g_assert_no_error (change.error);
-  WAIT_FOR (domus_image_store_has_image (store, "disk-v"));
+  GUI_TEST_WAIT_FOR (domus_image_store_has_image (store, "disk-v"));
 
   /* Refused, with the daemon's message (it names the domain) in the info bar. */
   delete_image ("disk-u", &change);
@@ -620,12 +586,12 @@ test_image_store_in_use (void)
 
   /* Once the domain is gone the image can go too. */
   call_with_name ("domain.undefine", "user");
-  WAIT_FOR (image_column_is ("disk-u", DOMUS_IMAGE_STORE_COLUMN_USED_BY, "—"));
+  GUI_TEST_WAIT_FOR (image_column_is ("disk-u", DOMUS_IMAGE_STORE_COLUMN_USED_BY, "—"));
   delete_image ("disk-u", &change);
   g_assert_no_error (change.error);
   g_assert_true (change.ok);
   g_assert_null (domus_image_store_get_error_message (store));
-  WAIT_FOR (!domus_image_store_has_image (store, "disk-u"));
+  GUI_TEST_WAIT_FOR (!domus_image_store_has_image (store, "disk-u"));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
@@ -641,7 +607,7 @@ test_image_store_reconnect (void)
   /* The daemon goes: nothing can be asked of it. */
   daemon_pid = 0;
   gui_test_end_process (&daemon_process);
-  WAIT_FOR (domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED);
+  GUI_TEST_WAIT_FOR (domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED);
   g_assert_false (gtk_widget_get_sensitive (create_button));
 
   /* An image arrives behind the window's back; the daemon comes back. */
@@ -649,9 +615,9 @@ test_image_store_reconnect (void)
   g_assert_no_error (error);
   refreshes = domus_image_store_get_n_refreshes (store);
   start_daemon ();
-  WAIT_FOR (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED);
-  WAIT_FOR (domus_image_store_get_n_refreshes (store) > refreshes);
-  WAIT_FOR (domus_image_store_has_image (store, "outside.img"));
+  GUI_TEST_WAIT_FOR (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED);
+  GUI_TEST_WAIT_FOR (domus_image_store_get_n_refreshes (store) > refreshes);
+  GUI_TEST_WAIT_FOR (domus_image_store_has_image (store, "outside.img"));
   g_assert_true (gtk_widget_get_sensitive (create_button));
 }
 
@@ -673,7 +639,7 @@ set_up (const char *build_dir)
   host = domus_host_new (uri);
   domus_host_set_retry_delay_ms (host, 100);
   domus_host_connect (host);
-  WAIT_FOR (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED);
+  GUI_TEST_WAIT_FOR (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED);
 
   window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
@@ -697,7 +663,7 @@ tear_down (void)
   gui_test_end_process (&daemon_process);
   if (qemu_pid > 0)
     kill (qemu_pid, SIGKILL);
-  remove_tree (root);
+  gui_test_remove_tree (root);
   g_clear_pointer (&root, g_free);
   g_clear_pointer (&guest_dir, g_free);
 }
