@@ -12,6 +12,7 @@
 #include <librsvg/rsvg.h>
 
 #include "domus-server-list.h"
+#include "domus-sparkline-renderer.h"
 
 #define ICON_SIZE 16
 
@@ -180,6 +181,33 @@ icon_data_func (GtkTreeViewColumn *column,
                   NULL);
   else
     g_object_set (cell, "icon-name", NULL, "surface", state_icon (self, state), NULL);
+}
+
+/* The CPU sparkline of a row: the domain's, or the host's for a server row. */
+static void
+sparkline_data_func (GtkTreeViewColumn *column,
+                     GtkCellRenderer   *cell,
+                     GtkTreeModel      *model,
+                     GtkTreeIter       *iter,
+                     gpointer           user_data)
+{
+  g_autoptr(GObject) object = NULL;
+  DomusStatsHistory *history = NULL;
+  double max = 100;
+
+  gtk_tree_model_get (model, iter, COL_OBJECT, &object, -1);
+  if (DOMUS_IS_DOMAIN (object))
+    {
+      DomusDomain *domain = DOMUS_DOMAIN (object);
+
+      /* Of one core: a guest keeping two busy shows 200. */
+      max = 100.0 * MAX (domus_domain_get_vcpus (domain), 1);
+      if (domus_domain_get_id (domain) >= 0)
+        history = domus_domain_get_history (domain, DOMUS_METRIC_CPU_PERCENT);
+    }
+  else if (DOMUS_IS_HOST (object) && domus_host_get_state (DOMUS_HOST (object)) == DOMUS_HOST_STATE_CONNECTED)
+    history = domus_host_get_history (DOMUS_HOST (object), DOMUS_HOST_METRIC_CPU_PERCENT);
+  g_object_set (cell, "history", history, "max", max, NULL);
 }
 
 /* Rows */
@@ -389,6 +417,13 @@ host_notify (DomusHost       *host,
 }
 
 static void
+host_stats_updated (DomusHost       *host,
+                    DomusServerList *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self->tree_view));
+}
+
+static void
 add_host_row (DomusServerList *self,
               DomusHost       *host,
               guint            position)
@@ -400,6 +435,8 @@ add_host_row (DomusServerList *self,
   set_host_row (self, &iter, host);
   g_signal_connect (host, "notify::state", G_CALLBACK (host_notify), self);
   g_signal_connect (host, "notify::name", G_CALLBACK (host_notify), self);
+  /* The sparklines move once a sample: one redraw of the visible rows. */
+  g_signal_connect (host, "stats-updated", G_CALLBACK (host_stats_updated), self);
   g_signal_connect (domains, "items-changed", G_CALLBACK (domains_changed), self);
   domains_changed (domains, 0, 0, g_list_model_get_n_items (domains), self);
 }
@@ -843,6 +880,10 @@ domus_server_list_init (DomusServerList *self)
   column = add_text_column (self, _("Name"), COL_NAME, TRUE, FALSE);
   gtk_tree_view_set_expander_column (self->tree_view, gtk_tree_view_get_column (self->tree_view, 0));
   add_text_column (self, _("State"), COL_STATE_TEXT, FALSE, TRUE);
+  cell = domus_sparkline_renderer_new ();
+  column = gtk_tree_view_column_new_with_attributes (_("CPU"), cell, "sensitive", COL_CURRENT, NULL);
+  gtk_tree_view_column_set_cell_data_func (column, cell, sparkline_data_func, self, NULL);
+  gtk_tree_view_append_column (self->tree_view, column);
 
   g_signal_connect (gtk_tree_view_get_selection (self->tree_view), "changed",
                     G_CALLBACK (selection_changed), self);

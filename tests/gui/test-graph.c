@@ -21,6 +21,7 @@
 #include "domus-dashboard.h"
 #include "domus-graph.h"
 #include "domus-host-card.h"
+#include "domus-sparkline-renderer.h"
 
 #define GRAPH_W 400
 #define GRAPH_H 200
@@ -599,6 +600,53 @@ test_host_card (void)
   gui_test_remove_tree (root);
 }
 
+/* The sidebar's sparkline: the last minute, low on the left, high on the right. */
+static void
+test_sparkline (void)
+{
+  g_autoptr(DomusStatsHistory) history = domus_stats_history_new (120);
+  g_autoptr(GtkCellRenderer) cell = g_object_ref_sink (domus_sparkline_renderer_new ());
+  GtkWidget *window = gtk_offscreen_window_new ();
+  GtkWidget *label = gtk_label_new ("x");
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 60, 20);
+  cairo_t *cr = cairo_create (surface);
+  GdkRectangle area = { 0, 0, 60, 20 };
+  gint64 now = 1000 * G_USEC_PER_SEC;
+  int xpad, ypad;
+
+  gtk_container_add (GTK_CONTAINER (window), label);
+  gtk_widget_show_all (window);
+  /* 80 s of samples: the first 20 s fall outside the minute and must not be drawn. */
+  for (int i = 80; i >= 0; i--)
+    domus_stats_history_push (history, now - (gint64) i * G_USEC_PER_SEC, i > 10 ? 5.0 : 95.0);
+  g_object_set (cell, "history", history, "max", 100.0, NULL);
+  gtk_cell_renderer_get_padding (cell, &xpad, &ypad);
+  gtk_cell_renderer_render (cell, cr, label, &area, &area, 0);
+  cairo_surface_flush (surface);
+
+  /* 48 pixels wide from the left padding: the last 10 s (95 %) are the right sixth,
+     near the top; the 50 s before (5 %) near the bottom. */
+  g_assert_cmpint (painted_in_rect (surface, 44, 0, 50, 8), >, 0);
+  g_assert_cmpint (painted_in_rect (surface, 44, 14, 50, 20), ==, 0);
+  g_assert_cmpint (painted_in_rect (surface, 5, 14, 38, 20), >, 0);
+  g_assert_cmpint (painted_in_rect (surface, 5, 0, 38, 8), ==, 0);
+  /* Nothing right of the newest sample. */
+  g_assert_cmpint (painted_in_rect (surface, 52, 0, 60, 20), ==, 0);
+
+  /* No history: nothing at all. */
+  cairo_set_operator (cr, CAIRO_OPERATOR_CLEAR);
+  cairo_paint (cr);
+  cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
+  g_object_set (cell, "history", NULL, NULL);
+  gtk_cell_renderer_render (cell, cr, label, &area, &area, 0);
+  cairo_surface_flush (surface);
+  g_assert_cmpint (painted_in_rect (surface, 0, 0, 60, 20), ==, 0);
+
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  gtk_widget_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -620,6 +668,7 @@ main (int   argc,
   g_test_add_func ("/graph/long-range", test_graph_long_range);
   g_test_add_func ("/graph/accessible", test_graph_accessible);
   g_test_add_func ("/graph/scale", test_graph_scale);
+  g_test_add_func ("/graph/sparkline", test_sparkline);
   g_test_add_func ("/host-card/daemon", test_host_card);
   status = g_test_run ();
 
