@@ -19,6 +19,15 @@ struct _DomusApplication
   GListStore       *hosts;        /* DomusHost, in the order they were added */
   GSettings        *settings;     /* NULL when the schema is not installed */
   DomusInteraction *interaction;  /* answers every host's SSH prompts */
+
+  /* DOMUS_REPORT_STALLS=PATH only (bench/gui-window.py, docs/gui.md "Measuring"). */
+  char             *stall_path;
+  guint             stall_source;
+  gint64            stall_last_us;  /* monotonic time the meter last ran */
+  gint64            stall_worst_us;
+  guint64           stall_ticks;
+  guint             stall_histogram[6];
+  GString          *stall_events;   /* "MONOTONIC_US LATENESS_US" lines, one per stall >= 5 ms */
 };
 
 G_DEFINE_FINAL_TYPE (DomusApplication, domus_application, GTK_TYPE_APPLICATION)
@@ -237,6 +246,86 @@ static const struct {
   { "win.create-domain", { "<Primary><Shift>n", NULL } },
 };
 
+/* The main-loop stall meter. A 10 ms timeout measures how late the main loop runs it:
+ * anything that keeps the loop busy (a slow handler, a blocking call, a long redraw)
+ * delays the next tick by as much. GLib schedules the next tick 10 ms after this one
+ * ran, so the lateness is the time between two ticks less 10 ms. Off unless the
+ * environment asks for it: 100 wake-ups a second cost CPU a user should not pay. */
+#define STALL_TICK_MS 10
+#define STALL_EVENT_MS 5
+
+/* Upper bounds (ms) of the histogram's buckets; the last bucket takes the rest. */
+static const guint stall_bounds_ms[] = { 5, 10, 20, 50, 100 };
+
+static gboolean
+stall_tick (gpointer user_data)
+{
+  DomusApplication *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 late = MAX (0, now - self->stall_last_us - STALL_TICK_MS * 1000);
+  guint bucket = 0;
+
+  while (bucket < G_N_ELEMENTS (stall_bounds_ms) && late >= stall_bounds_ms[bucket] * 1000)
+    bucket++;
+  self->stall_histogram[bucket]++;
+  self->stall_ticks++;
+  self->stall_worst_us = MAX (self->stall_worst_us, late);
+  /* With its time, so a reader can leave out start-up or pick a window of the run.
+   * Kept in memory until exit: a run of minutes on a loaded machine is a few KiB. */
+  if (late >= STALL_EVENT_MS * 1000)
+    g_string_append_printf (self->stall_events, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
+                            now, late);
+  self->stall_last_us = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stall_meter_start (DomusApplication *self)
+{
+  const char *path = g_getenv ("DOMUS_REPORT_STALLS");
+
+  if (path == NULL || *path == '\0')
+    return;
+  self->stall_path = g_strdup (path);
+  self->stall_events = g_string_new (NULL);
+  self->stall_last_us = g_get_monotonic_time ();
+  self->stall_source = g_timeout_add (STALL_TICK_MS, stall_tick, self);
+}
+
+/* Written once, at exit: the worst lateness, the histogram, then every stall's time
+ * (CLOCK_MONOTONIC µs, as Python's time.monotonic()) and lateness (µs). */
+static void
+stall_meter_write (DomusApplication *self)
+{
+  g_autoptr(GString) report = NULL;
+  g_autoptr(GError) error = NULL;
+  guint lower = 0;
+
+  if (self->stall_path == NULL)
+    return;
+  g_clear_handle_id (&self->stall_source, g_source_remove);
+
+  report = g_string_new (NULL);
+  g_string_append_printf (report, "max_stall_ms %.1f\nticks %" G_GUINT64_FORMAT "\n",
+                          self->stall_worst_us / 1000.0, self->stall_ticks);
+  for (guint i = 0; i < G_N_ELEMENTS (self->stall_histogram); i++)
+    {
+      if (i < G_N_ELEMENTS (stall_bounds_ms))
+        g_string_append_printf (report, "late_ms %u-%u %u\n", lower, stall_bounds_ms[i],
+                                self->stall_histogram[i]);
+      else
+        g_string_append_printf (report, "late_ms %u- %u\n", lower, self->stall_histogram[i]);
+      if (i < G_N_ELEMENTS (stall_bounds_ms))
+        lower = stall_bounds_ms[i];
+    }
+  g_string_append_printf (report, "stalls_over_ms %u\n%s", STALL_EVENT_MS, self->stall_events->str);
+
+  if (!g_file_set_contents (self->stall_path, report->str, report->len, &error))
+    g_warning (_("Could not write the stall report: %s"), error->message);
+  g_clear_pointer (&self->stall_path, g_free);
+  g_string_free (g_steal_pointer (&self->stall_events), TRUE);
+}
+
 static void
 domus_application_startup (GApplication *application)
 {
@@ -269,6 +358,7 @@ domus_application_startup (GApplication *application)
     g_debug ("no GSettings schema %s: servers are kept for this run only", DOMUS_APPLICATION_ID);
 
   self->interaction = domus_interaction_new ();
+  stall_meter_start (self);
 }
 
 static void
@@ -277,6 +367,7 @@ domus_application_shutdown (GApplication *application)
   DomusApplication *self = DOMUS_APPLICATION (application);
   guint n = g_list_model_get_n_items (hosts_model (self));
 
+  stall_meter_write (self);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DomusHost) host = g_list_model_get_item (hosts_model (self), i);
