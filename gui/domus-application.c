@@ -368,18 +368,13 @@ domus_application_shutdown (GApplication *application)
   guint n = g_list_model_get_n_items (hosts_model (self));
 
   stall_meter_write (self);
+  /* SSH workers still busy at exit are stopped and awaited by the backend itself
+     (domus-ssh-session.c), all at once rather than one host after another here. */
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DomusHost) host = g_list_model_get_item (hosts_model (self), i);
-      DomusConnection *connection = domus_host_get_connection (host);
-      g_autoptr(DomusConnection) kept = connection != NULL ? g_object_ref (connection) : NULL;
 
       domus_host_disconnect (host);
-      /* An SSH connection's worker thread must let go of libssh2 before the process
-       * exits, whose clean-up pulls the crypto library from under it (domus-connection.h).
-       * Blocking here is the last thing the program does. */
-      if (kept != NULL)
-        domus_connection_close_and_wait (kept, 2000);
     }
   g_list_store_remove_all (self->hosts);
 
