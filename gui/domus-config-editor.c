@@ -76,6 +76,11 @@ fill_form (DomusConfigEditor *self)
   self->updating_form = FALSE;
 }
 
+static JsonNode *finish_call (DomusConfigEditor *self,
+                              GObject           *source,
+                              GAsyncResult      *result,
+                              gboolean          *refused);
+
 /* Reading */
 
 static void
@@ -84,17 +89,15 @@ on_config (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(DomusConfigEditor) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = domus_domain_call_finish (DOMUS_DOMAIN (source), result, &error);
+  gboolean refused;
+  g_autoptr(JsonNode) answer = finish_call (self, source, result, &refused);
   JsonObject *object;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (answer == NULL)
     return;
-  set_busy (self, FALSE);
-  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
+  if (!JSON_NODE_HOLDS_OBJECT (answer))
     {
-      show_message (self, GTK_MESSAGE_ERROR, error != NULL ? error->message
-                                                           : _("The daemon sent no configuration."));
+      show_message (self, GTK_MESSAGE_ERROR, _("The daemon sent no configuration."));
       return;
     }
   object = json_node_get_object (answer);
@@ -135,23 +138,41 @@ domus_config_editor_set_text (DomusConfigEditor *self,
 
 /* Writing */
 
+/* The end of every call this editor makes: the answer, or NULL when the call was
+   cancelled (the editor is going: *refused stays FALSE) or refused (the daemon's words
+   are shown: *refused is TRUE). */
+static JsonNode *
+finish_call (DomusConfigEditor *self,
+             GObject           *source,
+             GAsyncResult      *result,
+             gboolean          *refused)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *answer = domus_domain_call_finish (DOMUS_DOMAIN (source), result, &error);
+
+  *refused = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  set_busy (self, FALSE);
+  if (answer == NULL)
+    {
+      show_message (self, GTK_MESSAGE_ERROR, error->message);
+      *refused = TRUE;
+    }
+  return answer;
+}
+
 static void
 on_saved (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
 {
   g_autoptr(DomusConfigEditor) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = domus_domain_call_finish (DOMUS_DOMAIN (source), result, &error);
+  gboolean refused;
+  g_autoptr(JsonNode) answer = finish_call (self, source, result, &refused);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  set_busy (self, FALSE);
   if (answer == NULL)
-    {
-      show_message (self, GTK_MESSAGE_ERROR, error->message);
-      return;
-    }
+    return;
   show_message (self, GTK_MESSAGE_INFO,
                 domus_domain_get_id (self->domain) >= 0
                 ? _("Saved. The domain gets the new configuration when it next starts.")
@@ -194,17 +215,12 @@ on_autostart_set (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(DomusConfigEditor) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = domus_domain_call_finish (DOMUS_DOMAIN (source), result, &error);
+  gboolean refused;
+  g_autoptr(JsonNode) answer = finish_call (self, source, result, &refused);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  set_busy (self, FALSE);
-  if (answer == NULL)
-    {
-      show_message (self, GTK_MESSAGE_ERROR, error->message);
-      fill_form (self);
-    }
+  /* Refused: the check box goes back to what the domain says. */
+  if (refused)
+    fill_form (self);
 }
 
 static void
