@@ -3,11 +3,11 @@
 
 #include "config.h"
 
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "domus-i18n.h"
 #include "domusctl.h"
 
 typedef struct {
@@ -128,10 +128,7 @@ main (int argc, char **argv)
     { NULL }
   };
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  domus_i18n_init ();
 
   context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);

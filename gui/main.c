@@ -3,10 +3,10 @@
 
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 
 #include "domus-application.h"
+#include "domus-i18n.h"
 
 int
 main (int   argc,
@@ -14,10 +14,7 @@ main (int   argc,
 {
   g_autoptr(DomusApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  domus_i18n_init ();
 
   app = domus_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

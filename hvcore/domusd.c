@@ -3,13 +3,13 @@
 
 #include "config.h"
 
-#include <locale.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "domus-i18n.h"
 #include "hv-daemon.h"
 
 typedef struct {
@@ -91,10 +91,7 @@ main (int argc, char **argv)
     { NULL }
   };
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  domus_i18n_init ();
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("The Domus hypervisor daemon."));
