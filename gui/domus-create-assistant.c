@@ -961,10 +961,15 @@ images_listed (GObject      *source,
     }
   if (JSON_NODE_HOLDS_OBJECT (answer))
     {
-      JsonNode *node = json_object_get_member (json_node_get_object (answer), "images");
+      JsonObject *listing = json_node_get_object (answer);
+      JsonNode *node = json_object_get_member (listing, "images");
+      const char *dir = json_object_get_string_member_with_default (listing, "dir", NULL);
 
       if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
         images = json_node_get_array (node);
+      /* The store's folder (an older daemon leaves it out: the first image's folder stands in). */
+      if (dir != NULL && g_path_is_absolute (dir) && self->image_dir == NULL)
+        self->image_dir = g_strdup (dir);
     }
 
   for (guint i = 0; images != NULL && i < json_array_get_length (images); i++)

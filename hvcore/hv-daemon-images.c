@@ -105,6 +105,7 @@ on_images_listed (GObject      *source,
     json_array_add_element (array, image_to_json (g_ptr_array_index (images, i), users));
   object = json_object_new ();
   json_object_set_array_member (object, "images", array);
+  json_object_set_string_member (object, "dir", hv_image_store_get_dir (self->images));
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, object);
   hv_rpc_call_return (call, node);

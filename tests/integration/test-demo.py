@@ -69,7 +69,10 @@ def main():
                 check(result[key].startswith(os.path.join(root, "images")), "%s outside the store" % key)
             check("vnc = 1" in result["config"] and result["kernel"] in result["config"],
                   "config:\n" + result["config"])
-            listing = client.call("image.list")["result"]["images"]
+            answer = client.call("image.list")["result"]
+            check(answer.get("dir") == os.path.join(root, "images"),
+                  "image.list's dir: %r" % answer.get("dir"))
+            listing = answer["images"]
             check(not any("vmlinuz" in i["name"] or "initrd" in i["name"] for i in listing),
                   "the demo files show in the image store: %r" % listing)
             state["config"] = result["config"]
