@@ -11,6 +11,7 @@
 
 #include "domus-i18n.h"
 #include "hv-daemon.h"
+#include "hv-socket-activation.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -60,6 +61,8 @@ main (int argc, char **argv)
   g_autofree char *accel = NULL;
   g_autofree char *network = NULL;
   g_autofree char *qemu = NULL;
+  g_autofree char *config_path = NULL;
+  g_autoptr(HvDaemonConfig) config = NULL;
   int tb_size = -1;
   int stats_interval = 1000;
   HvDaemonOptions options;
@@ -86,11 +89,16 @@ main (int argc, char **argv)
       N_("Sample stats every MS milliseconds (100 to 60000; default 1000)"), N_("MS") },
     { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu,
       N_("The QEMU binary (default: qemu-system-x86_64 from PATH)"), N_("PATH") },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      N_("Read the daemon’s settings from PATH (default: domusd.conf in the root, "
+         "XDG config or /etc/domus folder)"), N_("PATH") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &show_version,
       N_("Print the version and exit"), NULL },
     { NULL }
   };
 
+  /* Before any thread starts: it takes LISTEN_PID/LISTEN_FDS out of the environment. */
+  hv_socket_activation_get_n_fds ();
   domus_i18n_init ();
 
   context = g_option_context_new (NULL);
@@ -175,6 +183,21 @@ main (int argc, char **argv)
   if (socket_path != NULL)
     hv_paths_set_socket (paths, socket_path);
 
+  /* A bad file stops the daemon before it listens: better than running with other settings. */
+  if (config_path != NULL)
+    config = hv_daemon_config_load (config_path, TRUE, &error);
+  else
+    {
+      g_autofree char *default_path = hv_daemon_config_default_path (paths->kind, root);
+
+      config = hv_daemon_config_load (default_path, FALSE, &error);
+    }
+  if (config == NULL)
+    {
+      g_printerr ("domusd: %s\n", error->message);
+      return 2;
+    }
+
   /* A client that hangs up mid-reply must not kill the daemon. */
   signal (SIGPIPE, SIG_IGN);
   /* QEMUs daemonize: as a subreaper we inherit them, so they are reaped rather than left as zombies. */
@@ -186,6 +209,7 @@ main (int argc, char **argv)
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &run);
 
   daemon = hv_daemon_new (paths, name, &options);
+  hv_daemon_set_config (daemon, config);
   hv_daemon_start_async (daemon, NULL, on_started, &run);
   g_main_loop_run (loop);
 

@@ -13,6 +13,7 @@
 #include "hv-config.h"
 #include "hv-daemon-private.h"
 #include "hv-defined.h"
+#include "hv-migration.h"
 #include "hv-proc-stats.h"
 
 /* Below this share of one core during the last sample a running domain counts as blocked (xm's b). */
@@ -98,6 +99,39 @@ add_tags (JsonBuilder        *builder,
   json_builder_end_array (builder);
 }
 
+/* The disks as a migration needs them: where, how big (virtual size), what kind. */
+static void
+add_disks (JsonBuilder        *builder,
+           const HvDomainSpec *spec)
+{
+  json_builder_set_member_name (builder, "disks");
+  json_builder_begin_array (builder);
+  for (guint i = 0; spec != NULL && i < spec->disks->len; i++)
+    {
+      const HvDiskSpec *disk = g_ptr_array_index (spec->disks, i);
+      gint64 size = *disk->path != '\0' ? hv_migration_disk_size (disk->path) : -1;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, disk->path);
+      json_builder_set_member_name (builder, "size_bytes");
+      if (size >= 0)
+        json_builder_add_int_value (builder, size);
+      else
+        json_builder_add_null_value (builder);
+      add_nullable_string (builder, "format", disk->format);
+      json_builder_set_member_name (builder, "target");
+      json_builder_add_string_value (builder, disk->device);
+      json_builder_set_member_name (builder, "mode");
+      json_builder_add_string_value (builder, disk->readonly ? "r" : disk->shared ? "w!" : "w");
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, disk->cdrom ? "cdrom"
+                                              : g_strcmp0 (disk->backend, "phy") == 0 ? "phy" : "file");
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 static void
 add_active_domain (HvDaemon    *self,
                    JsonBuilder *builder,
@@ -147,6 +181,7 @@ add_active_domain (HvDaemon    *self,
       for (guint i = 0; spec != NULL && i < spec->notices->len; i++)
         json_builder_add_string_value (builder, g_ptr_array_index (spec->notices, i));
       json_builder_end_array (builder);
+      add_disks (builder, spec);
     }
   json_builder_end_object (builder);
 }
@@ -198,6 +233,12 @@ add_defined_domain (HvDaemon        *self,
       json_builder_set_member_name (builder, "notices");
       json_builder_begin_array (builder);
       json_builder_end_array (builder);
+      {
+        g_autoptr(HvConfig) config = valid ? hv_config_new_from_file (defined->path, NULL) : NULL;
+        g_autoptr(HvDomainSpec) spec = config != NULL ? hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, NULL) : NULL;
+
+        add_disks (builder, spec);
+      }
     }
   json_builder_end_object (builder);
 }

@@ -2,7 +2,7 @@
 /*
  * The daemon's insides, shared by the files that answer its method families:
  * hv-daemon.c (hello, starting), hv-daemon-domains.c (domain.*), hv-daemon-stats.c (stats.*),
- * hv-daemon-images.c (image.*).
+ * hv-daemon-images.c (image.*), hv-daemon-migration.c (migration.*).
  */
 
 #pragma once
@@ -41,6 +41,9 @@ struct _HvDaemon
   HvStatsSampler *sampler;
   HvStatsArchive *archive;           /* minutes and hours, on disk */
   GPtrArray      *stats_subscribers; /* HvRpcPeer */
+
+  HvDaemonConfig *config;            /* domusd.conf */
+  GHashTable     *migrations;        /* domain name → HvMigration under way, either side */
 };
 
 /* Answers with `error` mapped onto the protocol's kinds (config errors are invalid-config, ...). */
@@ -54,6 +57,9 @@ void hv_daemon_add_domain_methods  (HvDaemon     *self);
 void hv_daemon_add_stats_methods   (HvDaemon     *self);
 void hv_daemon_add_image_methods   (HvDaemon     *self);
 void hv_daemon_add_demo_methods    (HvDaemon     *self);
+void hv_daemon_add_migration_methods (HvDaemon   *self);
+/* At start, after reattaching: ends incoming migrations a previous daemon left half done. */
+void hv_daemon_clean_migrations    (HvDaemon     *self);
 
 /* Broadcasts domain.event for what the host reports. */
 void hv_daemon_connect_domain_events (HvDaemon   *self);

@@ -20,6 +20,7 @@
 #include "hv-defined.h"
 #include "hv-domain.h"
 #include "hv-qmp.h"
+#include "hv-socket-activation.h"
 
 /* QEMU answers --version in milliseconds; this only guards against a wedged binary. */
 #define QEMU_PROBE_TIMEOUT_SECONDS 5
@@ -139,6 +140,20 @@ return_hello (HvDaemon  *self,
   json_builder_add_int_value (builder, self->options.tb_size_mib);
   json_builder_set_member_name (builder, "network");
   json_builder_add_string_value (builder, self->options.net_mode == HV_QEMU_NET_TAP ? "bridge" : "user");
+  json_builder_set_member_name (builder, "relocation");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "enabled");
+  json_builder_add_boolean_value (builder, self->config->relocation.enabled);
+  json_builder_set_member_name (builder, "address");
+  json_builder_add_string_value (builder, self->config->relocation.address);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, self->config->relocation.port);
+  json_builder_set_member_name (builder, "hosts_allow");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->config->relocation.hosts_allow[i] != NULL; i++)
+    json_builder_add_string_value (builder, self->config->relocation.hosts_allow[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
   json_builder_set_member_name (builder, "capabilities");
   json_builder_begin_array (builder);
   for (guint i = 0; methods[i] != NULL; i++)
@@ -292,6 +307,7 @@ hv_daemon_dispose (GObject *object)
   g_clear_pointer (&self->archive, hv_stats_archive_free);
   g_clear_object (&self->host);
   g_clear_object (&self->images);
+  g_clear_pointer (&self->migrations, g_hash_table_unref);
   G_OBJECT_CLASS (hv_daemon_parent_class)->dispose (object);
 }
 
@@ -311,6 +327,7 @@ hv_daemon_finalize (GObject *object)
   g_free (self->qemu_binary);
   g_free (self->accel_detail);
   g_ptr_array_unref (self->stats_subscribers);
+  g_clear_pointer (&self->config, hv_daemon_config_unref);
   G_OBJECT_CLASS (hv_daemon_parent_class)->finalize (object);
 }
 
@@ -329,6 +346,8 @@ hv_daemon_init (HvDaemon *self)
   self->hello_waiting = g_ptr_array_new ();
   self->stats_subscribers = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_rpc_peer_unref);
   self->accel_detail = g_strdup ("");
+  self->config = hv_daemon_config_new ();
+  self->migrations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
 void
@@ -367,6 +386,7 @@ hv_daemon_new (const HvPaths         *paths,
   hv_daemon_add_stats_methods (self);
   hv_daemon_add_image_methods (self);
   hv_daemon_add_demo_methods (self);
+  hv_daemon_add_migration_methods (self);
   return self;
 }
 
@@ -375,6 +395,24 @@ hv_daemon_get_paths (HvDaemon *self)
 {
   g_return_val_if_fail (HV_IS_DAEMON (self), NULL);
   return self->paths;
+}
+
+void
+hv_daemon_set_config (HvDaemon       *self,
+                      HvDaemonConfig *config)
+{
+  g_return_if_fail (HV_IS_DAEMON (self));
+  g_return_if_fail (config != NULL);
+  hv_daemon_config_ref (config);
+  hv_daemon_config_unref (self->config);
+  self->config = config;
+}
+
+HvDaemonConfig *
+hv_daemon_get_config (HvDaemon *self)
+{
+  g_return_val_if_fail (HV_IS_DAEMON (self), NULL);
+  return self->config;
 }
 
 const char *
@@ -401,13 +439,14 @@ on_host_loaded (GObject      *source,
   GError *error = NULL;
 
   if (!hv_host_load_finish (self->host, result, &error) ||
-      !hv_rpc_server_listen_unix (self->server, self->paths->socket_path,
-                                  self->paths->socket_mode, &error))
+      !hv_socket_activation_listen (self->server, self->paths->socket_path,
+                                    self->paths->socket_mode, &error))
     {
       g_task_return_error (task, error);
       return;
     }
   start_qemu_probe (self);
+  hv_daemon_clean_migrations (self);
   hv_daemon_start_stats (self);
   hv_host_autostart (self->host);
   g_task_return_boolean (task, TRUE);
@@ -522,7 +561,8 @@ hv_daemon_start_async (HvDaemon            *self,
     }
 
   path = self->paths->socket_path;
-  if (g_lstat (path, &info) != 0)
+  /* Socket-activated: the file is systemd's socket, and a probe would only reach ourselves. */
+  if (hv_socket_activation_get_n_fds () > 0 || g_lstat (path, &info) != 0)
     {
       daemon_listen (g_steal_pointer (&task));
       return;

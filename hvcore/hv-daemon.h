@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "hv-daemon-config.h"
 #include "hv-paths.h"
 #include "hv-qemu-command.h"
 #include "hv-rpc-server.h"
@@ -52,6 +53,10 @@ HvDaemon       *hv_daemon_new          (const HvPaths         *paths,
                                         const char            *name,
                                         const HvDaemonOptions *options);
 const HvPaths  *hv_daemon_get_paths    (HvDaemon            *self);
+/* The settings of domusd.conf; call before starting (the defaults until then). */
+void            hv_daemon_set_config   (HvDaemon            *self,
+                                        HvDaemonConfig      *config);
+HvDaemonConfig *hv_daemon_get_config   (HvDaemon            *self);
 const char     *hv_daemon_get_name     (HvDaemon            *self);
 HvRpcServer    *hv_daemon_get_server   (HvDaemon            *self);
 

@@ -59,6 +59,10 @@ struct _HvDomain
   guint          gone_poll_id;
   guint          gone_polls;
   GPtrArray     *end_waiters;       /* GTask of destroy calls */
+
+  gboolean       incoming;          /* the next start (or this run) waits for a migration */
+  gboolean       incoming_paused;   /* ... with -S */
+  char          *end_reason;        /* set by a migration: how the end is reported */
 };
 
 G_DEFINE_FINAL_TYPE (HvDomain, hv_domain, G_TYPE_OBJECT)
@@ -82,6 +86,7 @@ hv_domain_state_to_string (HvDomainState state)
     case HV_DOMAIN_STATE_PAUSED:   return "paused";
     case HV_DOMAIN_STATE_SHUTDOWN: return "shutdown";
     case HV_DOMAIN_STATE_DYING:    return "dying";
+    case HV_DOMAIN_STATE_INCOMING: return "incoming";
     default:                       return "unknown";
     }
 }
@@ -264,7 +269,9 @@ static HvDomainAction
 action_for_reason (HvDomain   *self,
                    const char *reason)
 {
-  if (self->spec == NULL || g_str_equal (reason, "destroyed"))
+  /* A domain that had not arrived, or has left, is not this host's to restart. */
+  if (self->spec == NULL || self->incoming || g_str_equal (reason, "destroyed") ||
+      g_str_equal (reason, "migrated"))
     return HV_DOMAIN_ACTION_DESTROY;
   if (g_str_equal (reason, "shutdown"))
     return self->spec->on_poweroff;
@@ -279,6 +286,8 @@ end_reason (HvDomain *self)
 {
   const char *qmp_reason = self->shutdown_reason;
 
+  if (self->end_reason != NULL)
+    return self->end_reason;
   if (self->destroying)
     return "destroyed";
   if (qmp_reason == NULL)
@@ -324,6 +333,9 @@ finish_end (HvDomain *self)
   self->id = 0;
   self->destroying = FALSE;
   self->ending = FALSE;
+  self->incoming = FALSE;
+  self->incoming_paused = FALSE;
+  g_clear_pointer (&self->end_reason, g_free);
   g_clear_pointer (&self->shutdown_reason, g_free);
   g_clear_pointer (&self->tap_names, g_strfreev);
   g_debug ("domain %s: ended (%s)", self->name, reason);
@@ -409,6 +421,8 @@ on_qmp_event (HvQmp      *qmp,
           g_str_equal (reason, "guest-shutdown") && !self->destroying)
         set_state (self, HV_DOMAIN_STATE_SHUTDOWN, "shutdown");
     }
+  else if (self->state == HV_DOMAIN_STATE_INCOMING)
+    ;  /* the migration decides what the domain becomes */
   else if (g_str_equal (name, "STOP"))
     {
       if (self->state == HV_DOMAIN_STATE_RUNNING)
@@ -474,6 +488,8 @@ reset_to_shutoff (HvDomain *self)
   g_clear_pointer (&self->spec, hv_domain_spec_free);
   g_clear_pointer (&self->tap_names, g_strfreev);
   self->id = 0;
+  self->incoming = FALSE;
+  self->incoming_paused = FALSE;
   self->state = HV_DOMAIN_STATE_SHUTOFF;
 }
 
@@ -516,8 +532,11 @@ on_first_status (GObject      *source,
       give_up (task, error);
       return;
     }
-  set_state (self, state_from_qmp_status (status),
-             g_task_get_source_tag (task) == hv_domain_start_async ? "started" : "reattached");
+  if (self->incoming && g_task_get_source_tag (task) == hv_domain_start_async)
+    set_state (self, HV_DOMAIN_STATE_INCOMING, "incoming");
+  else
+    set_state (self, state_from_qmp_status (status),
+               g_task_get_source_tag (task) == hv_domain_start_async ? "started" : "reattached");
   g_task_return_boolean (task, TRUE);
 }
 
@@ -728,6 +747,8 @@ build_command (HvDomain               *self,
   options.net_mode = runtime->net_mode;
   options.tap_names = (const char * const *) self->tap_names;
   options.strict = TRUE;
+  options.incoming = self->incoming;
+  options.paused = self->incoming && self->incoming_paused;
 
   command = hv_qemu_command_build (self->spec, &options, notices, error);
   if (command == NULL)
@@ -843,6 +864,39 @@ hv_domain_start_finish (HvDomain      *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Migration */
+
+void
+hv_domain_set_incoming (HvDomain *self,
+                        gboolean  incoming,
+                        gboolean  paused)
+{
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_return_if_fail (self->state == HV_DOMAIN_STATE_SHUTOFF);
+  self->incoming = incoming;
+  self->incoming_paused = incoming && paused;
+}
+
+void
+hv_domain_complete_incoming (HvDomain      *self,
+                             HvDomainState  state)
+{
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_return_if_fail (self->state == HV_DOMAIN_STATE_INCOMING);
+  self->incoming = FALSE;
+  self->incoming_paused = FALSE;
+  set_state (self, state, "migrated");
+}
+
+void
+hv_domain_set_end_reason (HvDomain   *self,
+                          const char *reason)
+{
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_free (self->end_reason);
+  self->end_reason = g_strdup (reason);
 }
 
 /* Reattaching */
@@ -1114,7 +1168,7 @@ hv_domain_command_async (HvDomain            *self,
   g_task_set_source_tag (task, hv_domain_command_async);
 
   if (self->qmp == NULL || self->state == HV_DOMAIN_STATE_STARTING ||
-      self->state == HV_DOMAIN_STATE_DYING)
+      self->state == HV_DOMAIN_STATE_DYING || self->state == HV_DOMAIN_STATE_INCOMING)
     {
       g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
                                _("Domain %s is not running."), self->name);
@@ -1154,6 +1208,7 @@ hv_domain_finalize (GObject *object)
   g_free (self->config_path);
   g_free (self->run_dir);
   g_free (self->shutdown_reason);
+  g_free (self->end_reason);
   g_clear_pointer (&self->spec, hv_domain_spec_free);
   g_strfreev (self->tap_names);
   g_ptr_array_unref (self->end_waiters);

@@ -31,6 +31,7 @@ typedef enum {
   HV_DOMAIN_STATE_PAUSED,
   HV_DOMAIN_STATE_SHUTDOWN,  /* the guest powered off and on_poweroff = "preserve" keeps QEMU */
   HV_DOMAIN_STATE_DYING,     /* being destroyed, or its QEMU ended and is being cleaned up */
+  HV_DOMAIN_STATE_INCOMING,  /* QEMU waits for (or receives) a migration stream */
 } HvDomainState;
 
 /* "shutoff", "running", ... as the protocol spells them. */
@@ -51,7 +52,8 @@ G_DECLARE_FINAL_TYPE (HvDomain, hv_domain, HV, DOMAIN, GObject)
  * Signals:
  *   "state-changed" (HvDomainState state, const char *reason)
  *       reason is the protocol's: "started", "paused", "unpaused", "shutdown", "rebooted",
- *       "destroyed", "crashed", "reattached"
+ *       "destroyed", "crashed", "reattached", "incoming" (started for a migration to arrive),
+ *       "migrated" (an incoming domain arrived; or QEMU ended because the domain moved away)
  *   "ended" (const char *reason, HvDomainAction action)
  *       QEMU is gone and the run folder removed; action is the on_poweroff, on_reboot or on_crash
  *       setting that applies (destroy for "destroyed"), so the host can restart the domain
@@ -97,6 +99,20 @@ void               hv_domain_start_async      (HvDomain              *self,
 gboolean           hv_domain_start_finish     (HvDomain            *self,
                                                GAsyncResult        *result,
                                                GError             **error);
+
+/*
+ * For the next start only: QEMU gets `-incoming defer` (and `-S` with `paused`), and the domain
+ * is in the incoming state until hv_domain_complete_incoming().
+ */
+void               hv_domain_set_incoming     (HvDomain            *self,
+                                               gboolean             incoming,
+                                               gboolean             paused);
+/* The migration arrived: the domain becomes an ordinary `state` (running or paused) domain, reason "migrated". */
+void               hv_domain_complete_incoming (HvDomain           *self,
+                                               HvDomainState        state);
+/* What the end of this QEMU is reported as instead of destroyed/crashed/... ("migrated"); NULL to clear. */
+void               hv_domain_set_end_reason   (HvDomain            *self,
+                                               const char          *reason);
 
 /*
  * Takes over the QEMU a previous daemon started, from what the run folder records. Fails (and

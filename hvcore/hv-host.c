@@ -829,6 +829,166 @@ hv_host_create_finish (HvHost        *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Migration */
+
+static void
+on_incoming_started (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HvHost *self = g_task_get_source_object (task);
+  HvDomain *domain = HV_DOMAIN (source);
+  GError *error = NULL;
+
+  if (!hv_domain_start_finish (domain, result, &error))
+    {
+      g_hash_table_remove (self->domains, hv_domain_get_name (domain));
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (domain), g_object_unref);
+}
+
+void
+hv_host_start_incoming_async (HvHost              *self,
+                              const char          *name,
+                              const char          *config_path,
+                              gboolean             paused,
+                              GPtrArray           *notices,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(HvDefined) defined = NULL;
+  HvDomain *domain;
+
+  g_return_if_fail (HV_IS_HOST (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_host_start_incoming_async);
+  domain = g_hash_table_lookup (self->domains, name);
+  if (domain != NULL && hv_domain_is_active (domain))
+    {
+      g_task_return_new_error (task, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_RUNNING,
+                               _("Domain %s is running on this host already (id %" PRId64 ")."),
+                               name, hv_domain_get_id (domain));
+      return;
+    }
+  defined = hv_defined_find (self->paths->config_dir, name);
+  if (defined != NULL)
+    {
+      g_task_return_new_error (task, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
+                               _("A domain named “%s” is defined on this host already (%s)."),
+                               name, defined->path);
+      return;
+    }
+  if (domain == NULL)
+    domain = add_domain (self, name, config_path);
+  else
+    hv_domain_set_config_path (domain, config_path);
+  hv_domain_set_incoming (domain, TRUE, paused);
+  hv_domain_start_async (domain, take_next_id (self), &self->runtime, notices,
+                         NULL, on_incoming_started, g_steal_pointer (&task));
+}
+
+HvDomain *
+hv_host_start_incoming_finish (HvHost        *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+hv_host_adopt_incoming (HvHost      *self,
+                        HvDomain    *domain,
+                        const char  *text,
+                        GError     **error)
+{
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (HV_IS_HOST (self), FALSE);
+
+  file = g_strconcat (hv_domain_get_name (domain), ".cfg", NULL);
+  path = g_build_filename (self->paths->config_dir, file, NULL);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
+                   _("%s appeared during the migration; the arrived domain keeps running from %s."),
+                   path, hv_domain_get_config_path (domain));
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (self->paths->config_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Cannot make %s: %s"), self->paths->config_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  hv_domain_set_config_path (domain, path);
+  emit_event (self, domain, "defined");
+  return TRUE;
+}
+
+void
+hv_host_forget_incoming (HvHost   *self,
+                         HvDomain *domain)
+{
+  g_autoptr(HvDomain) held = NULL;
+
+  g_return_if_fail (HV_IS_HOST (self));
+
+  if (hv_domain_is_active (domain) || g_hash_table_lookup (self->domains, hv_domain_get_name (domain)) != domain)
+    return;
+  held = g_object_ref (domain);
+  g_hash_table_remove (self->domains, hv_domain_get_name (domain));
+  emit_event (self, held, "undefined");
+}
+
+gboolean
+hv_host_retire_migrated (HvHost      *self,
+                         const char  *name,
+                         GError     **error)
+{
+  g_autoptr(HvDomain) domain = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  g_autofree char *folder = g_build_filename (self->paths->config_dir, ".migrated", NULL);
+  g_autofree char *file = g_strdup_printf ("%s.cfg.%s", name, stamp);
+  g_autofree char *target = g_build_filename (folder, file, NULL);
+  g_autofree char *link = NULL;
+  HvDomain *found;
+  const char *path;
+
+  g_return_val_if_fail (HV_IS_HOST (self), FALSE);
+
+  found = hv_host_lookup (self, name, error);
+  if (found == NULL || !refuse_if_active (found, error))
+    return FALSE;
+  domain = g_object_ref (found);
+  path = hv_domain_get_config_path (domain);
+  if (g_mkdir_with_parents (folder, 0700) != 0 || g_rename (path, target) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Cannot move %s to %s: %s"), path, target, g_strerror (saved_errno));
+      return FALSE;
+    }
+  link = autostart_link (self, hv_domain_get_name (domain));
+  g_unlink (link);
+  g_hash_table_remove (self->domains, hv_domain_get_name (domain));
+  emit_event (self, domain, "undefined");
+  return TRUE;
+}
+
 /* Loading: reattach, then autostart */
 
 typedef struct {

@@ -97,4 +97,36 @@ HvDomain   *hv_host_create_finish     (HvHost                 *self,
                                        GAsyncResult           *result,
                                        GError                **error);
 
+/*
+ * Migration. An incoming domain runs from `config_path`, outside the config folder, until it
+ * arrived. Refused (already-exists / already-running) when a domain of that name is defined or
+ * active here.
+ */
+void        hv_host_start_incoming_async  (HvHost             *self,
+                                           const char         *name,
+                                           const char         *config_path,
+                                           gboolean            paused,
+                                           GPtrArray          *notices,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+HvDomain   *hv_host_start_incoming_finish (HvHost             *self,
+                                           GAsyncResult       *result,
+                                           GError            **error);
+/* The domain arrived: `text` becomes NAME.cfg in the config folder ("defined"). */
+gboolean    hv_host_adopt_incoming        (HvHost             *self,
+                                           HvDomain           *domain,
+                                           const char         *text,
+                                           GError            **error);
+/* An incoming domain that is off again (the migration failed) is forgotten ("undefined"). */
+void        hv_host_forget_incoming       (HvHost             *self,
+                                           HvDomain           *domain);
+/*
+ * The domain moved to another host: its config goes to CONFIG_DIR/.migrated/NAME.cfg.TIMESTAMP
+ * (nothing is lost), its autostart link goes, "undefined" is emitted. The domain must be off.
+ */
+gboolean    hv_host_retire_migrated       (HvHost             *self,
+                                           const char         *name,
+                                           GError            **error);
+
 G_END_DECLS

@@ -284,6 +284,14 @@ hv_qemu_command_build (const HvDomainSpec  *spec,
   add_printf (argv, "unix:%s,server=on,wait=off", qmp);
   add (argv, "-pidfile");
   add (argv, pidfile);
+  if (options->paused)
+    add (argv, "-S");
+  /* The stream's address comes later over QMP: the daemon hands QEMU a connection it checked. */
+  if (options->incoming)
+    {
+      add (argv, "-incoming");
+      add (argv, "defer");
+    }
 
   g_ptr_array_add (argv, NULL);
   return (GStrv) g_ptr_array_free (g_steal_pointer (&argv), FALSE);

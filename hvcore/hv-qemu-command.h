@@ -29,6 +29,8 @@ typedef struct {
   HvQemuNetMode        net_mode;
   const char * const  *tap_names;    /* tap mode: one name per vif; missing ones get a default */
   gboolean             strict;       /* missing files are errors (the daemon) or notices (checks) */
+  gboolean             incoming;     /* -incoming defer: the guest arrives by migration (migrate-incoming) */
+  gboolean             paused;       /* -S: the CPUs wait for `cont` */
 } HvQemuOptions;
 
 /* TCG, user-mode networking, lenient, no run folder (set one before building). */

@@ -3,6 +3,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gunixfdmessage.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gi18n-lib.h>
 
@@ -405,6 +410,132 @@ hv_qmp_execute_async (HvQmp               *self,
       return;
     }
   send_command (self, command, arguments, g_steal_pointer (&task));
+}
+
+/* Passing an fd */
+
+/* Our queued lines must be out first: the fd-carrying line goes straight to the socket. */
+#define FD_SEND_RETRY_MS 2
+#define FD_SEND_TRIES    2500
+
+typedef struct {
+  char       *line;
+  int         fd;
+  gint64      id;
+  guint       tries;
+} FdSend;
+
+static void
+fd_send_free (FdSend *send)
+{
+  g_free (send->line);
+  if (send->fd >= 0)
+    close (send->fd);
+  g_free (send);
+}
+
+static gboolean send_with_fd (gpointer user_data);
+
+static gboolean
+send_with_fd (gpointer user_data)
+{
+  GTask *task = user_data;
+  HvQmp *self = g_task_get_source_object (task);
+  FdSend *send = g_task_get_task_data (task);
+  g_autoptr(GSocketControlMessage) message = NULL;
+  GSocketConnection *connection;
+  GError *error = NULL;
+  GOutputVector vector;
+  gssize sent;
+
+  if (self->phase != PHASE_READY)
+    {
+      g_task_return_new_error (task, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED,
+                               _("The QMP connection to %s is closed"), self->path);
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+  if (domus_json_stream_get_queued_bytes (self->stream) > 0 && ++send->tries < FD_SEND_TRIES)
+    return G_SOURCE_CONTINUE;
+
+  connection = G_SOCKET_CONNECTION (domus_json_stream_get_stream (self->stream));
+  message = g_unix_fd_message_new ();
+  if (!g_unix_fd_message_append_fd (G_UNIX_FD_MESSAGE (message), send->fd, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+  vector.buffer = send->line;
+  vector.size = strlen (send->line);
+  /* One short line on a local socket: the kernel takes it whole. */
+  sent = g_socket_send_message (g_socket_connection_get_socket (connection), NULL, &vector, 1,
+                                &message, 1, 0, NULL, &error);
+  if (sent != (gssize) vector.size)
+    {
+      if (error == NULL)
+        error = g_error_new (HV_QMP_ERROR, HV_QMP_ERROR_CLOSED,
+                             _("QMP on %s took only part of a command"), self->path);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+  g_hash_table_insert (self->pending, GSIZE_TO_POINTER ((gsize) send->id), task);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hv_qmp_execute_with_fd_async (HvQmp               *self,
+                              const char          *command,
+                              JsonObject          *arguments,
+                              int                  fd,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) message = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *object;
+  FdSend *send;
+
+  g_return_if_fail (HV_IS_QMP (self));
+  g_return_if_fail (command != NULL && fd >= 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_qmp_execute_async);
+  if (self->phase != PHASE_READY)
+    {
+      g_task_return_new_error (task, HV_QMP_ERROR, HV_QMP_ERROR_CLOSED,
+                               _("The QMP connection to %s is closed"), self->path);
+      return;
+    }
+  send = g_new0 (FdSend, 1);
+  send->fd = dup (fd);
+  send->id = self->next_id++;
+  object = json_object_new ();
+  json_object_set_string_member (object, "execute", command);
+  if (arguments != NULL)
+    json_object_set_object_member (object, "arguments", json_object_ref (arguments));
+  json_object_set_int_member (object, "id", send->id);
+  message = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (message, object);
+  generator = json_generator_new ();
+  json_generator_set_root (generator, message);
+  text = json_generator_to_data (generator, NULL);
+  send->line = g_strconcat (text, "\n", NULL);
+  g_task_set_task_data (task, send, (GDestroyNotify) fd_send_free);
+  if (send->fd < 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno),
+                               _("Cannot pass a file descriptor to QEMU: %s"), g_strerror (errno));
+      return;
+    }
+  if (send_with_fd (task))
+    g_timeout_add (FD_SEND_RETRY_MS, send_with_fd, g_steal_pointer (&task));
+  else
+    g_steal_pointer (&task);
 }
 
 JsonNode *

@@ -53,6 +53,18 @@ JsonNode   *hv_qmp_execute_finish  (HvQmp               *self,
                                     GAsyncResult        *result,
                                     GError             **error);
 
+/*
+ * As hv_qmp_execute_async, with `fd` passed to QEMU alongside the command (SCM_RIGHTS), for
+ * `getfd` and `add-fd`. The caller keeps its own fd; QEMU receives a duplicate.
+ */
+void        hv_qmp_execute_with_fd_async (HvQmp         *self,
+                                    const char          *command,
+                                    JsonObject          *arguments,
+                                    int                  fd,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data);
+
 gboolean    hv_qmp_is_closed       (HvQmp               *self);
 void        hv_qmp_close           (HvQmp               *self);
 

@@ -42,6 +42,9 @@ static const ErrorInfo error_infos[] = {
   [HV_RPC_ERROR_ALREADY_EXISTS]    = { "already-exists",      1007 },
   [HV_RPC_ERROR_IN_USE]            = { "in-use",              1008 },
   [HV_RPC_ERROR_NO_SUCH_IMAGE]     = { "no-such-image",       1009 },
+  [HV_RPC_ERROR_MIGRATION_REFUSED] = { "migration-refused",   1010 },
+  [HV_RPC_ERROR_MIGRATION_FAILED]  = { "migration-failed",    1011 },
+  [HV_RPC_ERROR_CANCELLED]         = { "cancelled",           1012 },
 };
 
 static const ErrorInfo *

@@ -35,6 +35,9 @@ typedef enum {
   HV_RPC_ERROR_ALREADY_EXISTS,     /*  1007 already-exists: a domain or image of that name */
   HV_RPC_ERROR_IN_USE,             /*  1008 in-use: an image a domain uses */
   HV_RPC_ERROR_NO_SUCH_IMAGE,      /*  1009 no-such-image */
+  HV_RPC_ERROR_MIGRATION_REFUSED,  /*  1010 migration-refused: a check of the target failed */
+  HV_RPC_ERROR_MIGRATION_FAILED,   /*  1011 migration-failed: QEMU's migration or mirror failed */
+  HV_RPC_ERROR_CANCELLED,          /*  1012 cancelled: migration.cancel, or a client that left */
 } HvRpcError;
 
 GQuark      hv_rpc_error_quark   (void);

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* domusd.conf: the daemon's own settings (relocation, ...), a GKeyFile read once at start. */
+
+#pragma once
+
+#include <glib-object.h>
+
+#include "hv-paths.h"
+
+G_BEGIN_DECLS
+
+#define HV_DAEMON_CONFIG_ERROR (hv_daemon_config_error_quark ())
+
+typedef enum {
+  HV_DAEMON_CONFIG_ERROR_SYNTAX,   /* FILE:LINE: a line that is not a group, key=value or comment */
+  HV_DAEMON_CONFIG_ERROR_UNKNOWN,  /* a group or key this daemon does not know (a typo, most likely) */
+  HV_DAEMON_CONFIG_ERROR_VALUE,    /* a value of the wrong type or out of range */
+  HV_DAEMON_CONFIG_ERROR_READ,     /* the file exists but cannot be read; or --config names none */
+} HvDaemonConfigError;
+
+GQuark hv_daemon_config_error_quark (void);
+
+/* [relocation], as xend-config.sxp's xend-relocation-* settings. */
+typedef struct {
+  gboolean   enabled;      /* xend-relocation-server; default off */
+  char      *address;      /* xend-relocation-address; "" = every address */
+  guint      port;         /* xend-relocation-port; 0 = a free port per migration */
+  GStrv      hosts_allow;  /* xend-relocation-hosts-allow, as written; empty = anyone */
+  GPtrArray *hosts_allow_regexes;  /* GRegex, compiled from hosts_allow */
+} HvRelocationConfig;
+
+typedef struct {
+  char               *path;        /* the file read; NULL when none existed (defaults) */
+  HvRelocationConfig  relocation;
+} HvDaemonConfig;
+
+#define HV_DAEMON_CONFIG_FILE "domusd.conf"
+
+#define HV_TYPE_DAEMON_CONFIG (hv_daemon_config_get_type ())
+GType           hv_daemon_config_get_type    (void) G_GNUC_CONST;
+
+/* Every setting at its default. */
+HvDaemonConfig *hv_daemon_config_new         (void);
+HvDaemonConfig *hv_daemon_config_ref         (HvDaemonConfig *config);
+void            hv_daemon_config_unref       (HvDaemonConfig *config);
+
+/*
+ * Where the daemon looks when --config is not given: ROOT/domusd.conf with --root,
+ * $XDG_CONFIG_HOME/domus/domusd.conf for the session daemon, /etc/domus/domusd.conf for --system.
+ */
+char           *hv_daemon_config_default_path (HvPathsKind kind,
+                                               const char *root);
+
+/*
+ * Reads `path`. A missing file gives the defaults unless `must_exist` (an explicit --config).
+ * Errors name the file and line ("FILE:LINE: [group] key: message").
+ */
+HvDaemonConfig *hv_daemon_config_load        (const char  *path,
+                                              gboolean     must_exist,
+                                              GError     **error);
+
+/* Whether a relocation peer may connect: `address` (numeric) or `name` (its reverse name, may
+   be NULL) matches one hosts-allow pattern, or the list is empty. */
+gboolean        hv_relocation_config_allows  (const HvRelocationConfig *relocation,
+                                              const char                *address,
+                                              const char                *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HvDaemonConfig, hv_daemon_config_unref)
+
+G_END_DECLS

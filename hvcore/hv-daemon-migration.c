@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The migration.* methods: check, prepare and finish on the target; perform, confirm and cancel on the source. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "hv-daemon-private.h"
+#include "hv-migration.h"
+
+static void
+fill_context (HvDaemon           *self,
+              HvMigrationContext *context,
+              char              **incoming_dir)
+{
+  *incoming_dir = g_build_filename (self->paths->config_dir, ".incoming", NULL);
+  context->host = self->host;
+  context->images = self->images;
+  context->config = self->config;
+  context->server = self->server;
+  context->accel = self->accel;
+  context->net_mode = self->options.net_mode;
+  context->incoming_dir = *incoming_dir;
+}
+
+/* An array member, or NULL when absent or null; FALSE (and an error) for anything else. */
+static gboolean
+get_array_param (JsonNode    *params,
+                 const char  *member,
+                 JsonArray  **out,
+                 GError     **error)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (params) ? json_node_get_object (params) : NULL;
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS, _("%s must be an array"), member);
+      return FALSE;
+    }
+  *out = json_node_get_array (node);
+  return TRUE;
+}
+
+/* An object member, or NULL when absent or null. */
+static gboolean
+get_nullable_object_param (JsonNode    *params,
+                           const char  *member,
+                           JsonObject **out,
+                           GError     **error)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (params) ? json_node_get_object (params) : NULL;
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  return hv_rpc_params_get_object (params, member, out, error);
+}
+
+static gboolean
+read_request (JsonNode            *params,
+              HvMigrationRequest  *request,
+              GError             **error)
+{
+  memset (request, 0, sizeof *request);
+  return hv_rpc_params_get_string (params, "config", NULL, &request->config_text, error) &&
+         hv_rpc_params_get_string (params, "name", NULL, &request->name, error) &&
+         hv_rpc_params_get_boolean (params, "copy_storage", FALSE, &request->copy_storage, error) &&
+         hv_rpc_params_get_boolean (params, "live", TRUE, &request->live, error) &&
+         hv_rpc_params_get_boolean (params, "postcopy", FALSE, &request->postcopy, error) &&
+         hv_rpc_params_get_string (params, "accelerator", NULL, &request->accelerator, error) &&
+         get_array_param (params, "disks", &request->disks, error);
+}
+
+static HvMigration *
+find_incoming_by_id (HvDaemon   *self,
+                     const char *id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->migrations);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (hv_migration_is_incoming (value) && g_strcmp0 (hv_migration_get_id (value), id) == 0)
+      return value;
+  return NULL;
+}
+
+static void
+on_migration_done (HvMigration *migration,
+                   gpointer     user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  const char *name = hv_migration_get_name (migration);
+
+  if (self->migrations != NULL && g_hash_table_lookup (self->migrations, name) == migration)
+    {
+      g_signal_handlers_disconnect_by_data (migration, self);
+      g_hash_table_remove (self->migrations, name);
+    }
+}
+
+static void
+track (HvDaemon    *self,
+       HvMigration *migration)
+{
+  g_signal_connect (migration, "done", G_CALLBACK (on_migration_done), self);
+  g_hash_table_replace (self->migrations, g_strdup (hv_migration_get_name (migration)), migration);
+}
+
+/* migration.check */
+
+static void
+method_migration_check (HvRpcCall *call,
+                        JsonNode  *params,
+                        gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) checks = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *incoming_dir = NULL;
+  HvMigrationContext context;
+  HvMigrationRequest request;
+  gboolean ok = TRUE;
+
+  fill_context (self, &context, &incoming_dir);
+  if (!read_request (params, &request, &error) ||
+      (checks = hv_migration_run_checks (&context, &request, &error)) == NULL)
+    {
+      hv_daemon_return_error (call, error);
+      return;
+    }
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "checks");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < checks->len; i++)
+    {
+      HvMigrationCheck *check = g_ptr_array_index (checks, i);
+
+      ok = ok && check->ok;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, check->id);
+      json_builder_set_member_name (builder, "ok");
+      json_builder_add_boolean_value (builder, check->ok);
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, check->message);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, ok);
+  json_builder_end_object (builder);
+  hv_rpc_call_return (call, json_builder_get_root (builder));
+}
+
+/* migration.prepare */
+
+static void
+method_migration_prepare (HvRpcCall *call,
+                          JsonNode  *params,
+                          gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GPtrArray) checks = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvMigration) migration = NULL;
+  g_autofree char *incoming_dir = NULL;
+  HvMigrationContext context;
+  HvMigrationRequest request;
+
+  fill_context (self, &context, &incoming_dir);
+  if (!read_request (params, &request, &error) ||
+      (checks = hv_migration_run_checks (&context, &request, &error)) == NULL)
+    {
+      hv_daemon_return_error (call, error);
+      return;
+    }
+  for (guint i = 0; i < checks->len; i++)
+    {
+      HvMigrationCheck *check = g_ptr_array_index (checks, i);
+
+      if (!check->ok)
+        {
+          hv_rpc_call_return_new_error (call, HV_RPC_ERROR_MIGRATION_REFUSED, "%s: %s", check->id, check->message);
+          return;
+        }
+    }
+  if (request.name == NULL)
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS, _("name is missing"));
+      return;
+    }
+  if (g_hash_table_contains (self->migrations, request.name))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_MIGRATION_REFUSED,
+                                    _("A migration of %s is already under way here"), request.name);
+      return;
+    }
+  migration = hv_migration_new_incoming (&context, &request);
+  track (self, g_object_ref (migration));
+  hv_migration_prepare (migration, call);
+}
+
+/* migration.finish */
+
+static void
+method_migration_finish (HvRpcCall *call,
+                         JsonNode  *params,
+                         gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  const char *id;
+  gboolean success, resume;
+  HvMigration *migration;
+
+  if (!hv_rpc_params_get_string (params, "id", NULL, &id, &error) ||
+      !hv_rpc_params_get_boolean (params, "success", TRUE, &success, &error) ||
+      !hv_rpc_params_get_boolean (params, "resume", TRUE, &resume, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  migration = id != NULL ? find_incoming_by_id (self, id) : NULL;
+  if (migration == NULL)
+    {
+      /* finish{false} twice, or after the prepared state timed out: nothing is left to undo. */
+      if (!success)
+        hv_rpc_call_return (call, hv_daemon_new_empty_result ());
+      else
+        hv_rpc_call_return_new_error (call, HV_RPC_ERROR_MIGRATION_FAILED,
+                                      _("No prepared migration has the id “%s” (it failed or timed out)"),
+                                      id != NULL ? id : "");
+      return;
+    }
+  hv_migration_finish (migration, success, resume, call);
+}
+
+/* migration.perform */
+
+static void
+method_migration_perform (HvRpcCall *call,
+                          JsonNode  *params,
+                          gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvMigration) migration = NULL;
+  g_autofree char *incoming_dir = NULL;
+  HvMigrationContext context;
+  HvMigrationPerform perform = { 0 };
+  const char *name;
+  HvDomain *domain;
+
+  if (!hv_rpc_params_get_string (params, "name", NULL, &name, &error) ||
+      !hv_rpc_params_get_string (params, "uri", NULL, &perform.uri, &error) ||
+      !hv_rpc_params_get_boolean (params, "live", TRUE, &perform.live, &error) ||
+      !hv_rpc_params_get_int (params, "bandwidth_mib", 0, &perform.bandwidth_mib, &error) ||
+      !hv_rpc_params_get_int (params, "downtime_ms", HV_MIGRATION_DEFAULT_DOWNTIME_MS, &perform.downtime_ms, &error) ||
+      !hv_rpc_params_get_boolean (params, "postcopy", FALSE, &perform.postcopy, &error) ||
+      !get_nullable_object_param (params, "nbd", &perform.nbd, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  if (name == NULL || perform.uri == NULL)
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS, _("name and uri are needed"));
+      return;
+    }
+  /* QEMU would connect anywhere it is told: only TCP, as prepare answers. */
+  if (!g_str_has_prefix (perform.uri, "tcp:"))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS,
+                                    _("uri must be tcp:HOST:PORT, as migration.prepare answered"));
+      return;
+    }
+  if (perform.bandwidth_mib < 0 || perform.bandwidth_mib > 1024 * 1024 ||
+      perform.downtime_ms < 0 || perform.downtime_ms > 2000000)
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS,
+                                    _("bandwidth_mib or downtime_ms is out of range"));
+      return;
+    }
+  domain = hv_host_lookup (self->host, name, &error);
+  if (domain == NULL)
+    {
+      hv_daemon_return_error (call, error);
+      return;
+    }
+  if (!hv_domain_is_active (domain))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_NOT_RUNNING,
+                                    _("Domain %s is not running."), hv_domain_get_name (domain));
+      return;
+    }
+  if (g_hash_table_contains (self->migrations, hv_domain_get_name (domain)))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_FAILED,
+                                    _("A migration of %s is already under way"), hv_domain_get_name (domain));
+      return;
+    }
+  fill_context (self, &context, &incoming_dir);
+  migration = hv_migration_new_outgoing (&context, domain);
+  track (self, g_object_ref (migration));
+  hv_migration_perform (migration, &perform, call);
+}
+
+/* migration.confirm, migration.cancel */
+
+static void
+method_migration_confirm (HvRpcCall *call,
+                          JsonNode  *params,
+                          gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  const char *name;
+  gboolean success;
+  HvMigration *migration;
+
+  if (!hv_rpc_params_get_string (params, "name", NULL, &name, &error) ||
+      !hv_rpc_params_get_boolean (params, "success", TRUE, &success, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  if (name == NULL)
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS, _("name is missing"));
+      return;
+    }
+  migration = g_hash_table_lookup (self->migrations, name);
+  if (migration == NULL && success)
+    {
+      HvDomain *domain = hv_host_lookup (self->host, name, NULL);
+
+      /* "Start on another server": the domain was defined and started there; here it only
+         leaves the configs folder, kept aside. */
+      if (domain != NULL && !hv_domain_is_active (domain))
+        {
+          if (!hv_host_retire_migrated (self->host, hv_domain_get_name (domain), &error))
+            hv_daemon_return_error (call, error);
+          else
+            hv_rpc_call_return (call, hv_daemon_new_empty_result ());
+          return;
+        }
+    }
+  if (migration == NULL || hv_migration_is_incoming (migration))
+    {
+      /* confirm{false} again, or after a perform that already rolled back: the domain is as it was. */
+      if (!success)
+        hv_rpc_call_return (call, hv_daemon_new_empty_result ());
+      else
+        hv_rpc_call_return_new_error (call, HV_RPC_ERROR_MIGRATION_FAILED,
+                                      _("No completed migration of %s to confirm"), name);
+      return;
+    }
+  hv_migration_confirm (migration, success, call);
+}
+
+static void
+method_migration_cancel (HvRpcCall *call,
+                         JsonNode  *params,
+                         gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  const char *name;
+  HvMigration *migration;
+
+  if (!hv_rpc_params_get_string (params, "name", NULL, &name, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  migration = name != NULL ? g_hash_table_lookup (self->migrations, name) : NULL;
+  if (migration == NULL)
+    {
+      /* Too late or too early: nothing runs. */
+      hv_rpc_call_return (call, hv_daemon_new_empty_result ());
+      return;
+    }
+  hv_migration_cancel (migration, call);
+}
+
+void
+hv_daemon_clean_migrations (HvDaemon *self)
+{
+  g_autofree char *incoming_dir = g_build_filename (self->paths->config_dir, ".incoming", NULL);
+
+  hv_migration_clean_abandoned (self->host, incoming_dir);
+}
+
+void
+hv_daemon_add_migration_methods (HvDaemon *self)
+{
+  static const struct {
+    const char      *name;
+    HvRpcMethodFunc  func;
+  } methods[] = {
+    { "migration.check", method_migration_check },
+    { "migration.prepare", method_migration_prepare },
+    { "migration.finish", method_migration_finish },
+    { "migration.perform", method_migration_perform },
+    { "migration.confirm", method_migration_confirm },
+    { "migration.cancel", method_migration_cancel },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    hv_rpc_server_add_method (self->server, methods[i].name, methods[i].func, self, NULL);
+}
