@@ -53,6 +53,9 @@ static const char * const error_kinds[] = {
   [DOMUS_ERROR_ALREADY_EXISTS]    = "already-exists",
   [DOMUS_ERROR_IN_USE]            = "in-use",
   [DOMUS_ERROR_NO_SUCH_IMAGE]     = "no-such-image",
+  [DOMUS_ERROR_MIGRATION_REFUSED] = "migration-refused",
+  [DOMUS_ERROR_MIGRATION_FAILED]  = "migration-failed",
+  [DOMUS_ERROR_MIGRATION_CANCELLED] = "cancelled",
 };
 
 DomusError

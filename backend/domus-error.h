@@ -41,6 +41,11 @@ typedef enum {
   DOMUS_ERROR_HOST_KEY_CHANGED,   /* SSH: known_hosts has another key for the host, or revoked it */
   DOMUS_ERROR_AUTH_FAILED,        /* SSH: no method the server offered let us in */
   DOMUS_ERROR_DISCONNECTED,       /* the transport under the connection went away */
+
+  DOMUS_ERROR_MIGRATION_REFUSED,  /* "migration-refused": a target's check failed (the message says which) */
+  DOMUS_ERROR_MIGRATION_FAILED,   /* "migration-failed": QEMU's stream or mirror failed */
+  DOMUS_ERROR_MIGRATION_CANCELLED,/* "cancelled": migration.cancel, or the client cancelled */
+  DOMUS_ERROR_MIGRATION_INCOMPLETE, /* the stream completed but the two ends could not be settled */
 } DomusError;
 
 GQuark      domus_error_quark     (void);

@@ -70,14 +70,28 @@ domusctl_verb_start (DomusctlGlobals *globals,
                      int              argc,
                      char           **argv)
 {
+  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(JsonNode) params = NULL;
   g_autoptr(JsonNode) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *on_uri = NULL;
   JsonObject *started;
-  int status = 0;
+  const GOptionEntry entries[] = {
+    { "on", 0, 0, G_OPTION_ARG_STRING, &on_uri,
+      N_("Start it on another host that sees its disks at the same paths; the domain then belongs to that host"),
+      N_("TARGET_URI") },
+    { NULL }
+  };
 
-  if (!parse_name_only (&argc, &argv, _("Start a defined domain, as xm start does."), "start", &status))
-    return status;
+  context = g_option_context_new (_("NAME"));
+  g_option_context_set_summary (context, _("Start a defined domain, as xm start does."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!domusctl_parse_options (context, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    return domusctl_usage_error (_("%s needs exactly one domain name or id"), "start");
+  if (on_uri != NULL)
+    return domusctl_start_on (globals, on_uri, argv[1]);
   params = domusctl_name_params (argv[1]);
   result = domusctl_call (globals->connect_uri, "domain.start", params, &error);
   if (result == NULL)

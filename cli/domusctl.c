@@ -27,6 +27,7 @@ static const DomusctlVerb verbs[] = {
   { "destroy",   domusctl_verb_destroy,   N_("Stop a domain at once, as pulling its plug") },
   { "image",     domusctl_verb_image,     N_("List, create, clone and delete disk images") },
   { "list",      domusctl_verb_list,      N_("List domains, as xm list does") },
+  { "migrate",   domusctl_verb_migrate,   N_("Move a running domain to another host, live or paused") },
   { "monitor",   domusctl_verb_monitor,   N_("Follow a host’s connection and domains, reconnecting when it drops") },
   { "pause",     domusctl_verb_pause,     N_("Pause a running domain") },
   { "reboot",    domusctl_verb_reboot,    N_("Reboot a domain") },

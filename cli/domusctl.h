@@ -31,6 +31,9 @@ gboolean domusctl_parse_options (GOptionContext *context,
 /* Copies the domain's serial console to and from the terminal until it ends (domusctl-console.c). */
 int domusctl_attach_console (DomusctlGlobals *globals, const char *name);
 
+/* start --on: start a shut-off domain on another host and let go of it here (domusctl-migrate.c). */
+int domusctl_start_on (DomusctlGlobals *globals, const char *target_uri, const char *name);
+
 /* Verbs (one file per verb or family: domusctl-VERB.c). */
 int domusctl_verb_autostart (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_bridge    (DomusctlGlobals *globals, int argc, char **argv);
@@ -42,6 +45,7 @@ int domusctl_verb_define    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_destroy   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_image     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_list      (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_migrate   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_monitor   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_pause     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_reboot    (DomusctlGlobals *globals, int argc, char **argv);

@@ -1,0 +1,577 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Live migration between two daemons on one machine, through `domusctl migrate`.
+
+Usage: test-migrate.py GUEST_DIR   (DOMUS_BUILD_DIR from the environment)
+
+Three domusd run with --root in folders of their own and different --name: A (the
+source) and B (a target) allow 127.0.0.1 in their domusd.conf; C has relocation on
+but names only 192.0.2.1 in hosts-allow. The test guest (TCG) runs on A and counts
+on its serial port. Steps: C refuses; a cancel (SIGINT to domusctl) and a target
+killed mid-way (its daemon and its QEMU, with --bandwidth 5 to make room) both leave
+the guest counting on A with nothing on B; a live migration to B where the ticks on B
+continue from A's; --copy-storage of a disk the guest wrote, read back on B; start
+--on for a shut-off domain. Everything started here is ended by its PID. TAP output,
+the plan last.
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import lib_domus  # noqa: E402
+from lib_domus import Failure, Tap, check, pid_alive, rpc_call, wait_until  # noqa: E402
+from lib_qemu import READY_LINE, counts_up, make_temp_dir, ticks_in  # noqa: E402
+from lib_sshd import SSHD, Sshd  # noqa: E402
+
+BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
+DOMUSCTL = os.path.join(BUILD_DIR, "cli", "domusctl")
+BOOT_TIMEOUT = 90.0        # TCG on a shared two-core machine
+MIGRATE_TIMEOUT = 120.0
+FINAL_RE = re.compile(r"downtime (\d+) ms, total (\d+) ms, transferred (\d+) MiB")
+
+RELOCATION_CONF = ("[relocation]\n"
+                   "enabled=true\n"
+                   "address=127.0.0.1\n"
+                   "port=0\n"
+                   "hosts-allow=%s\n")
+
+
+def qemu_pids_under(root):
+    """Every QEMU process whose command line names a path under root, by /proc."""
+    pids = []
+    needle = root.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if b"qemu-system" in cmdline and needle in cmdline and pid_alive(int(entry)):
+            pids.append(int(entry))
+    return pids
+
+
+class Skip(Exception):
+    """A step that cannot run here (no sshd)."""
+
+
+class Events:
+    """A raw connection to a daemon that collects its notifications (migration.progress)."""
+
+    def __init__(self, socket_path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(socket_path)
+        self.sock.sendall(b'{"jsonrpc": "2.0", "id": 1, "method": "hello"}\n')
+        self.events = []
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        f = self.sock.makefile("rb")
+        for line in f:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if "method" in message and "id" not in message:
+                with self.lock:
+                    self.events.append(message)
+
+    def progress(self, name):
+        with self.lock:
+            return [e["params"] for e in self.events
+                    if e["method"] == "migration.progress" and e["params"].get("name") == name]
+
+    def clear(self):
+        with self.lock:
+            self.events = []
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class Console:
+    """`domusctl console NAME` on one host; its output is collected by a thread."""
+
+    def __init__(self, uri, name):
+        self.proc = subprocess.Popen([DOMUSCTL, "--connect", uri, "console", name],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.data = b""
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                return
+            with self.lock:
+                self.data += chunk
+
+    def text(self):
+        with self.lock:
+            return self.data.decode("latin-1").replace("\r", "")
+
+    def ticks(self):
+        return ticks_in(self.text().split("\n"))
+
+    def wait_ticks(self, predicate, timeout):
+        wait_until(lambda: predicate(self.ticks()) or self.proc.poll() is not None, timeout)
+        return self.ticks()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.reader.join(5)
+        return self.proc.returncode
+
+
+class Host:
+    """One daemon under a root of its own, with its relocation settings."""
+
+    def __init__(self, base, label, hosts_allow):
+        self.label = label
+        self.root = os.path.join(base, label)
+        os.mkdir(self.root, 0o700)
+        with open(os.path.join(self.root, "domusd.conf"), "w") as f:
+            f.write(RELOCATION_CONF % hosts_allow)
+        self.daemon = None
+        self.logs = 0
+        self.socket_path = os.path.join(self.root, "domusd.sock")
+        self.uri = "unix:" + self.socket_path
+
+    def start(self):
+        self.logs += 1
+        self.daemon = lib_domus.Daemon(self.root, "domusd-%d.log" % self.logs,
+                                       name="host-" + self.label)
+        self.daemon.wait_listening()
+
+    def call(self, method, **params):
+        return rpc_call(self.socket_path, method, **params)
+
+    def ctl(self, *args, timeout=60.0):
+        return subprocess.run([DOMUSCTL, "--connect", self.uri] + list(args),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def domains(self):
+        """name -> domain object, every defined or active domain."""
+        return {d["name"]: d for d in self.call("domain.list", all=True)["domains"]}
+
+    def running(self, name):
+        d = self.domains().get(name)
+        return d is not None and d["state"] in ("running", "blocked") and d.get("id") is not None
+
+    def log_tail(self):
+        if self.daemon is None:
+            return ""
+        return "\n--- %s %s ---\n%s" % (self.label, os.path.basename(self.daemon.log_path),
+                                       self.daemon.log_text()[-1500:])
+
+    def cfg_files(self):
+        return sorted(os.path.basename(p) for p in glob.glob(os.path.join(self.root, "domains", "*.cfg")))
+
+    def stop(self):
+        if self.daemon is not None:
+            self.daemon.stop()
+        for pid in qemu_pids_under(self.root):
+            os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: not pid_alive(pid), 5)
+
+
+class Migration:
+    """The state the steps share."""
+
+    def __init__(self, base, guest_dir):
+        self.base = base
+        self.guest_dir = guest_dir
+        self.a = Host(base, "a", r"^localhost$;^127\.0\.0\.1$")
+        self.b = Host(base, "b", r"^localhost$;^127\.0\.0\.1$")
+        self.c = Host(base, "c", r"^192\.0\.2\.1$")
+        self.work = os.path.join(base, "work")
+        os.mkdir(self.work, 0o700)
+        self.consoles = []
+        self.events = []
+        self.migrations = []   # domusctl migrate processes started in the background
+        self.sshd = None
+
+    def guest_cfg(self, name, extra_cmdline="", extra=""):
+        return ("name = '%s'\n"
+                "kernel = '%s'\n"
+                "ramdisk = '%s'\n"
+                "extra = 'console=ttyS0 %s'\n"
+                "memory = 128\n"
+                "vcpus = 1\n"
+                "on_poweroff = 'destroy'\n"
+                "%s"
+                % (name, os.path.join(self.guest_dir, "vmlinuz"),
+                   os.path.join(self.guest_dir, "initrd.img"), extra_cmdline, extra))
+
+    def write_cfg(self, filename, text):
+        path = os.path.join(self.work, filename)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def console(self, host, name):
+        console = Console(host.uri, name)
+        self.consoles.append(console)
+        return console
+
+    def watch(self, host):
+        events = Events(host.socket_path)
+        self.events.append(events)
+        return events
+
+    def migrate(self, source, target, *args, timeout=MIGRATE_TIMEOUT):
+        return subprocess.run([DOMUSCTL, "--connect", source.uri, "migrate"] + list(args) + [target.uri],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def migrate_background(self, source, target, *args):
+        proc = subprocess.Popen([DOMUSCTL, "--connect", source.uri, "migrate"] + list(args) + [target.uri],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.migrations.append(proc)
+        return proc
+
+    def teardown(self):
+        if self.sshd is not None:
+            self.sshd.kill()
+        for proc in self.migrations:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for console in self.consoles:
+            console.stop()
+        for events in self.events:
+            events.close()
+        for host in (self.a, self.b, self.c):
+            host.stop()
+
+
+def finish_background(proc, timeout, after):
+    """stdout and stderr of a background domusctl; a Failure with what it said if it hangs."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise Failure("domusctl migrate did not end within %d s of %s; it said:\n%s%s"
+                      % (timeout, after, out, err))
+
+
+def serial_log_ticks(host, name):
+    """The ticks in the domain's serial.log on host (everything since its QEMU started)."""
+    d = host.call("domain.get", name=name)
+    path = d.get("serial_log")
+    check(path is not None, "%s on %s has no serial_log: %r" % (name, host.label, d))
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("latin-1").replace("\r", "")
+    except FileNotFoundError:
+        return [], ""
+    return ticks_in(text.split("\n")), text
+
+
+def steps(m):
+    a, b, c = m.a, m.b, m.c
+    mover_cfg = m.write_cfg("mover.cfg", m.guest_cfg("mover"))
+    state = {}
+
+    def start_daemons():
+        for host in (a, b, c):
+            host.start()
+        hello = b.call("hello")
+        check("migration.prepare" in hello.get("capabilities", []),
+              "B's capabilities lack migration.prepare: %s" % hello.get("capabilities"))
+        relocation = hello.get("relocation", {})
+        check(relocation.get("enabled") is True and relocation.get("address") == "127.0.0.1",
+              "B's hello relocation: %r" % relocation)
+
+    def create_on_a():
+        r = a.ctl("create", mover_cfg)
+        check(r.returncode == 0, "create: exit %d: %s" % (r.returncode, r.stderr))
+        console = m.console(a, "mover")
+        state["console"] = console
+        ticks = console.wait_ticks(lambda t: counts_up(t, 3), BOOT_TIMEOUT)
+        check(counts_up(ticks, 3), "ticks on A: %s\n%s" % (ticks, console.text()[-1500:]))
+
+    def still_on_a(what):
+        """The guest runs on A and counts on; B has no trace of it."""
+        console = state["console"]
+        check(a.running("mover"), "%s: mover is not running on A: %r" % (what, a.domains().get("mover")))
+        seen = len(console.ticks())
+        ticks = console.wait_ticks(lambda t: len(t) >= seen + 2, 20)
+        check(len(ticks) >= seen + 2 and counts_up(ticks[-3:], 3),
+              "%s: the guest does not count on A any more: %s (console exit %s)"
+              % (what, ticks[-5:], console.proc.poll()))
+
+    def nothing_on(host, what):
+        gone = wait_until(lambda: not qemu_pids_under(host.root), 20)
+        check(gone, "%s: QEMU left on %s: %s" % (what, host.label, qemu_pids_under(host.root)))
+        ok = wait_until(lambda: "mover" not in host.domains(), 20)
+        check(ok, "%s: %s still lists mover: %r" % (what, host.label, host.domains().get("mover")))
+        check("mover.cfg" not in host.cfg_files(), "%s: %s has domains/mover.cfg" % (what, host.label))
+        run = os.path.join(host.root, "run")
+        leftovers = [n for n in (os.listdir(run) if os.path.isdir(run) else []) if "mover" in n]
+        check(not leftovers, "%s: run folders left on %s: %s" % (what, host.label, leftovers))
+
+    def checks_only():
+        r = a.ctl("migrate", "--check", "mover", b.uri)
+        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stdout, r.stderr))
+        ids = [line.split()[1].rstrip(":") for line in r.stdout.splitlines()
+               if line.startswith("ok ")]
+        for wanted in ("relocation", "memory", "name", "disks", "cpu", "devices"):
+            check(wanted in ids, "no passed %r check:\n%s" % (wanted, r.stdout))
+        nothing_on(b, "--check")
+        # A check that fails says so, with status 1: B already has a domain of that name.
+        cfg = m.write_cfg("clash.cfg", m.guest_cfg("mover"))
+        r = b.ctl("define", cfg)
+        check(r.returncode == 0, "define on B: %s" % r.stderr)
+        r = a.ctl("migrate", "--check", "mover", b.uri)
+        failed = [line for line in r.stdout.splitlines() if line.startswith("FAILED name:")]
+        check(r.returncode == 1 and failed, "exit %d:\n%s%s" % (r.returncode, r.stdout, r.stderr))
+        r = b.ctl("undefine", "mover")
+        check(r.returncode == 0, "undefine on B: %s" % r.stderr)
+
+    def refused_by_hosts_allow():
+        r = m.migrate(a, c, "--live", "mover")
+        check(r.returncode != 0, "C took mover although its hosts-allow names only 192.0.2.1:\n" + r.stdout)
+        check(r.stderr.startswith("domusctl: ") and not FINAL_RE.search(r.stdout),
+              "stdout %r stderr %r" % (r.stdout, r.stderr))
+        nothing_on(c, "refused")
+        still_on_a("refused")
+        state["refused_message"] = r.stderr.strip()
+
+    def cancel_with_sigint():
+        events = m.watch(a)
+        proc = m.migrate_background(a, b, "--live", "--bandwidth", "5", "mover")
+        active = wait_until(lambda: any(p.get("phase") == "active" and p.get("transferred_bytes", 0) > 0
+                                        for p in events.progress("mover")) or proc.poll() is not None, 60, 0.05)
+        check(active and proc.poll() is None,
+              "no active migration.progress before the end: exit %s, %s"
+              % (proc.poll(), proc.stderr.read() if proc.poll() is not None else events.progress("mover")[-3:]))
+        check(qemu_pids_under(b.root), "no QEMU waits on B during the migration")
+        proc.send_signal(signal.SIGINT)
+        out, err = finish_background(proc, 60, "SIGINT")
+        check(proc.returncode != 0, "exit 0 after SIGINT: %r" % out)
+        check("cancel" in err.lower(), "stderr does not say it was cancelled: %r" % err)
+        check(not FINAL_RE.search(out), "a result line after a cancel: %r" % out)
+        phases = [p.get("phase") for p in events.progress("mover")]
+        check("cancelled" in phases or "failed" in phases, "progress phases: %s" % sorted(set(phases)))
+        nothing_on(b, "cancel")
+        still_on_a("cancel")
+
+    def target_killed():
+        events = m.watch(a)
+        proc = m.migrate_background(a, b, "--live", "--bandwidth", "5", "mover")
+        active = wait_until(lambda: any(p.get("phase") == "active" and p.get("transferred_bytes", 0) > 0
+                                        for p in events.progress("mover")) or proc.poll() is not None, 60, 0.05)
+        check(active and proc.poll() is None, "no active migration before the end: exit %s" % proc.poll())
+        qemus = qemu_pids_under(b.root)
+        check(qemus, "no QEMU on B to kill")
+        b.daemon.kill()
+        for pid in qemus:
+            os.kill(pid, signal.SIGKILL)
+        out, err = finish_background(proc, 60, "the target's death")
+        check(proc.returncode not in (0, None), "exit %s after the target died: %r" % (proc.returncode, out))
+        check(err.startswith("domusctl: ") and len(err.strip().splitlines()) == 1,
+              "not one error line: %r" % err)
+        still_on_a("target killed")
+        # The target comes back and must have nothing of the half-done migration.
+        b.start()
+        nothing_on(b, "target killed, restarted")
+
+    def live_migration():
+        console = state["console"]
+        before = console.ticks()
+        r = m.migrate(a, b, "--live", "mover")
+        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stderr, a.log_tail() + b.log_tail()))
+        lines = r.stdout.splitlines()
+        check(lines and FINAL_RE.fullmatch(lines[-1]) is not None, "last line: %r" % r.stdout)
+        check(len(lines) == 1, "more than the result line on a pipe: %r" % r.stdout)
+        downtime, total, mib = (int(x) for x in FINAL_RE.fullmatch(lines[-1]).groups())
+        state["live"] = (downtime, total, mib)
+        print("# live migration of the idle test guest (128 MiB, TCG): " + lines[-1], flush=True)
+        check(total > 0 and mib > 0, "result %r" % lines[-1])
+        # A lets go: the console there ends, the config is moved aside, not deleted.
+        wait_until(lambda: console.proc.poll() is not None, 15)
+        source_ticks = console.ticks()
+        check(len(source_ticks) > len(before) - 1, "source ticks %s" % source_ticks[-3:])
+        check("mover" not in a.domains(), "A still lists mover: %r" % a.domains().get("mover"))
+        moved = glob.glob(os.path.join(a.root, "domains", ".migrated", "mover.cfg.*"))
+        check(moved, "A's config was not moved to domains/.migrated/")
+        check(not qemu_pids_under(a.root), "a QEMU is left on A")
+        # B owns it: running, its config in domains/, and the guest did not restart.
+        d = b.domains().get("mover")
+        check(d is not None and d["state"] in ("running", "blocked"), "on B: %r" % d)
+        check("mover.cfg" in b.cfg_files(), "B has no domains/mover.cfg: %s" % b.cfg_files())
+        ok = wait_until(lambda: len(serial_log_ticks(b, "mover")[0]) >= 3, 20)
+        target_ticks, text = serial_log_ticks(b, "mover")
+        check(ok and counts_up(target_ticks, 3), "ticks on B: %s" % target_ticks)
+        check(READY_LINE not in text, "the guest booted again on B:\n" + text[-800:])
+        last = source_ticks[-1]
+        check(last < target_ticks[0] <= last + 3,
+              "ticks on B start at %d, A's last was %d (B: %s)" % (target_ticks[0], last, target_ticks[:5]))
+        state["b_console_ticks"] = target_ticks
+
+    def back_over_ssh():
+        """B -> A, not live, with A's daemon reached through sshd: any --connect address will do."""
+        if not os.access(SSHD, os.X_OK):
+            raise Skip("no %s" % SSHD)
+        sshd_dir = os.path.join(m.base, "sshd")
+        os.mkdir(sshd_dir, 0o700)
+        m.sshd = Sshd(sshd_dir).start()
+        known_hosts = os.path.join(sshd_dir, "known_hosts")
+        with open(m.sshd.host_key + ".pub") as f:
+            key_type, key = f.read().split()[:2]
+        with open(known_hosts, "w") as f:
+            f.write("[127.0.0.1]:%d %s %s\n" % (m.sshd.port, key_type, key))
+        os.chmod(known_hosts, 0o600)
+        target_uri = m.sshd.uri(known_hosts) + "&socket=" + a.socket_path
+        before = serial_log_ticks(b, "mover")[0]
+        check(before, "no ticks on B before going back")
+        # Without --live: the guest is paused first and moved whole, as xm migrate did.
+        r = subprocess.run([DOMUSCTL, "--connect", b.uri, "migrate", "mover", target_uri],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=MIGRATE_TIMEOUT)
+        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stderr, m.sshd.log()))
+        lines = r.stdout.splitlines()
+        check(lines and FINAL_RE.fullmatch(lines[-1]), "stdout %r" % r.stdout)
+        check(a.running("mover"), "mover on A: %r" % a.domains().get("mover"))
+        check("mover" not in b.domains(), "B still lists mover")
+        ok = wait_until(lambda: len(serial_log_ticks(a, "mover")[0]) >= 2, 20)
+        ticks, text = serial_log_ticks(a, "mover")
+        check(ok and READY_LINE not in text and before[-1] < ticks[0] <= before[-1] + 10,
+              "ticks on A after coming back: %s (B's last: %s)" % (ticks[:4], before[-3:]))
+
+    def start_on():
+        cfg = m.write_cfg("idle.cfg", m.guest_cfg("idle"))
+        r = a.ctl("define", cfg)
+        check(r.returncode == 0, "define: %s" % r.stderr)
+        r = a.ctl("start", "--on", b.uri, "idle")
+        check(r.returncode == 0, "start --on: exit %d: %s%s" % (r.returncode, r.stderr, b.log_tail()))
+        check(re.fullmatch(r"Started domain idle on \S+ \(id=\d+\)\n", r.stdout), "stdout %r" % r.stdout)
+        check(b.running("idle") or b.domains().get("idle", {}).get("state") == "starting",
+              "idle on B: %r" % b.domains().get("idle"))
+        check("idle" not in a.domains(), "A still has idle: %r" % a.domains().get("idle"))
+        check(glob.glob(os.path.join(a.root, "domains", ".migrated", "idle.cfg.*")),
+              "A's idle.cfg was not moved aside")
+        r = b.ctl("destroy", "idle")
+        check(r.returncode == 0, "destroy on B: %s" % r.stderr)
+
+    def start_on_running_refused():
+        source, target = (a, b) if a.running("mover") else (b, a)
+        check(source.running("mover"), "mover runs nowhere")
+        r = source.ctl("start", "--on", target.uri, "mover")
+        check(r.returncode != 0 and "shut-off" in r.stderr,
+              "start --on of a running domain: exit %d, %r" % (r.returncode, r.stderr))
+        check(source.running("mover"), "mover is not running on %s any more" % source.label)
+        check("mover" not in target.domains(), "%s has mover" % target.label)
+
+    def copy_storage():
+        r = a.ctl("image", "create", "scratch", "16M")
+        check(r.returncode == 0, "image create: %s" % r.stderr)
+        images = json.loads(a.ctl("image", "list", "--json").stdout)
+        path = [i["path"] for i in images if i["name"].startswith("scratch")][0]
+        cfg = m.write_cfg("disky.cfg", m.guest_cfg("disky", "domus.disk=/dev/vda",
+                                                   "disk = [ 'file:%s,xvda,w' ]\n" % path))
+        r = a.ctl("create", cfg)
+        check(r.returncode == 0, "create disky: %s" % r.stderr)
+        console = m.console(a, "disky")
+        ok = console.wait_ticks(lambda t: len(t) >= 2, BOOT_TIMEOUT)
+        text = console.text()
+        check("domus-disk /dev/vda marker 1" in text, "no marker 1 written on A:\n" + text[-1500:])
+        r = m.migrate(a, b, "--live", "--copy-storage", "disky")
+        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stderr, b.log_tail()))
+        check(FINAL_RE.fullmatch(r.stdout.splitlines()[-1]), "stdout %r" % r.stdout)
+        wait_until(lambda: console.proc.poll() is not None, 15)
+        check(b.running("disky"), "disky on B: %r" % b.domains().get("disky"))
+        config = b.call("domain.get_config", name="disky")["config"]
+        check(path not in config and os.path.join(b.root, "") in config,
+              "B's config does not point at a copy in B's store:\n" + config)
+        with open(path, "rb") as f:
+            check(f.read(15) == b"domus-marker 1\n", "A's image lost the marker")
+        # The guest reads the disk back: a reset runs init's marker test on the copy.
+        ticks, _ = serial_log_ticks(b, "disky")
+        r = b.ctl("reboot", "disky")
+        check(r.returncode == 0, "reboot on B: %s" % r.stderr)
+        ok = wait_until(lambda: "domus-disk /dev/vda marker 2" in serial_log_ticks(b, "disky")[1], BOOT_TIMEOUT)
+        text = serial_log_ticks(b, "disky")[1]
+        check(ok, "after the reset on B the guest did not find marker 1 on its disk:\n" + text[-1500:])
+        check("head 646f6d75732d6d61726b657220310a" in text, "head after the move:\n" + text[-1500:])
+        r = b.ctl("destroy", "disky")
+        check(r.returncode == 0, "destroy: %s" % r.stderr)
+
+    return [
+        ("three daemons start; B's hello reports relocation and the migration methods", start_daemons),
+        ("the test guest runs and counts on A", create_on_a),
+        ("migrate --check lists the target's checks; a name clash fails with status 1", checks_only),
+        ("C (hosts-allow names only 192.0.2.1) refuses: domusctl fails, nothing on C, guest counts on A",
+         refused_by_hosts_allow),
+        ("SIGINT to domusctl migrate mid-way cancels: guest counts on A, nothing on B", cancel_with_sigint),
+        ("target daemon and QEMU killed mid-way (--bandwidth 5): rollback, guest counts on A, B clean",
+         target_killed),
+        ("live migration A -> B: one result line, ticks on B continue A's, A keeps the config aside",
+         live_migration),
+        ("the guest comes back B -> A paused (no --live), the target reached over ssh://", back_over_ssh),
+        ("start --on: a shut-off domain is started on B and leaves A", start_on),
+        ("start --on refuses a running domain", start_on_running_refused),
+        ("--copy-storage: the disk the guest wrote on A is copied to B's store and read back there",
+         copy_storage),
+    ]
+
+
+def main():
+    guest_dir = os.path.abspath(sys.argv[1])
+    tap = Tap()
+    base = make_temp_dir("domus-mig-")
+    m = Migration(base, guest_dir)
+    try:
+        for description, function in steps(m):
+            try:
+                function()
+            except Skip as e:
+                tap.ok(True, "%s # SKIP %s" % (description, e))
+                continue
+            except Exception as e:  # noqa: BLE001 - one broken step must not hide the others
+                logs = "".join(h.log_tail() for h in (m.a, m.b))
+                tap.ok(False, description, "%s: %s%s" % (type(e).__name__, e, logs))
+                if description.startswith("three daemons"):
+                    break
+                continue
+            tap.ok(True, description)
+    finally:
+        m.teardown()
+        shutil.rmtree(base, ignore_errors=True)
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
