@@ -22,6 +22,7 @@ struct _DomusConfigEditor
   GtkSpinButton  *memory_spin;
   GtkSpinButton  *vcpus_spin;
   GtkToggleButton *autostart_check;
+  GtkEntry       *tags_entry;
   GtkWidget      *apply_button;
   GtkTextView    *text_view;
   GtkLabel       *path_label;
@@ -73,6 +74,11 @@ fill_form (DomusConfigEditor *self)
   if (domus_domain_get_vcpus (self->domain) > 0)
     gtk_spin_button_set_value (self->vcpus_spin, domus_domain_get_vcpus (self->domain));
   gtk_toggle_button_set_active (self->autostart_check, domus_domain_get_autostart (self->domain));
+  {
+    g_autofree char *tags = g_strjoinv (", ", (char **) domus_domain_get_tags (self->domain));
+
+    gtk_entry_set_text (self->tags_entry, tags);
+  }
   self->updating_form = FALSE;
 }
 
@@ -195,14 +201,39 @@ domus_config_editor_save (DomusConfigEditor *self)
                            on_saved, g_object_ref (self));
 }
 
+/* "web, prod" as the config's list ['web', 'prod']; NULL (the key removed) when empty.
+ * The daemon checks each tag (no commas, printable, 1 to 64 characters). */
+static JsonArray *
+tags_from_text (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  JsonArray *tags = json_array_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *tag = g_strstrip (parts[i]);
+
+      if (*tag != '\0')
+        json_array_add_string_element (tags, tag);
+    }
+  if (json_array_get_length (tags) == 0)
+    g_clear_pointer (&tags, json_array_unref);
+  return tags;
+}
+
 static void
 apply_clicked (DomusConfigEditor *self)
 {
   g_autoptr(JsonObject) params = json_object_new ();
   JsonObject *values = json_object_new ();
+  JsonArray *tags = tags_from_text (gtk_entry_get_text (self->tags_entry));
 
   json_object_set_int_member (values, "memory", gtk_spin_button_get_value_as_int (self->memory_spin));
   json_object_set_int_member (values, "vcpus", gtk_spin_button_get_value_as_int (self->vcpus_spin));
+  if (tags != NULL)
+    json_object_set_array_member (values, "tags", tags);
+  else
+    json_object_set_null_member (values, "tags");
   json_object_set_object_member (params, "values", values);
   set_busy (self, TRUE);
   domus_domain_call_async (self->domain, "domain.set_values", params, self->cancellable,
@@ -274,6 +305,7 @@ domus_config_editor_new (DomusDomain *domain)
   g_signal_connect_object (domain, "notify::autostart", G_CALLBACK (on_domain_changed), self, 0);
   g_signal_connect_object (domain, "notify::memory-mib", G_CALLBACK (on_domain_changed), self, 0);
   g_signal_connect_object (domain, "notify::vcpus", G_CALLBACK (on_domain_changed), self, 0);
+  g_signal_connect_object (domain, "notify::tags", G_CALLBACK (on_domain_changed), self, 0);
   g_signal_connect (self->autostart_check, "toggled", G_CALLBACK (autostart_toggled), self);
   fill_form (self);
   domus_config_editor_reload (self);
@@ -303,6 +335,7 @@ domus_config_editor_class_init (DomusConfigEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusConfigEditor, memory_spin);
   gtk_widget_class_bind_template_child (widget_class, DomusConfigEditor, vcpus_spin);
   gtk_widget_class_bind_template_child (widget_class, DomusConfigEditor, autostart_check);
+  gtk_widget_class_bind_template_child (widget_class, DomusConfigEditor, tags_entry);
   gtk_widget_class_bind_template_child (widget_class, DomusConfigEditor, apply_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConfigEditor, text_view);
   gtk_widget_class_bind_template_child (widget_class, DomusConfigEditor, path_label);

@@ -2,9 +2,11 @@
 /* The sidebar: a tree of servers and their domains, with a filter box and context menus.
  *
  * A GtkTreeStore mirrors the hosts' GListModels: a top-level row per host (in the hosts
- * model's order) with a child row per domain (in the host's order, by name). Rows change
- * only when the models or the objects say so (items-changed, notify): nothing is polled.
- * The view shows the store through a GtkTreeModelFilter for the filter box. */
+ * model's order) with a child row per domain (in the host's order, by name) or, grouped
+ * by tag (GSettings "group-by-tag"), a row per tag group of the host's DomusTagGroups with
+ * the group's domains under it. Rows change only when the models or the objects say so
+ * (items-changed, notify): nothing is polled. The view shows the store through a
+ * GtkTreeModelFilter for the filter box. */
 
 #include "config.h"
 
@@ -12,23 +14,31 @@
 #include <librsvg/rsvg.h>
 
 #include "domus-server-list.h"
+#include "domus-name-renderer.h"
 #include "domus-sparkline-renderer.h"
+#include "domus-tag-groups.h"
 
 #define ICON_SIZE 16
+#define TAG_ICON_RESOURCE "/org/domus/Domus/icons/scalable/domus-tag.svg"
+/* The settings key the "Group by Tag" toggle keeps (data/org.domus.Domus.gschema.xml). */
+#define SETTINGS_GROUP_BY_TAG "group-by-tag"
 
 enum {
-  COL_KIND,         /* ROW_HOST or ROW_DOMAIN */
-  COL_OBJECT,       /* the DomusHost or DomusDomain */
-  COL_NAME,         /* the text a screen reader reads for the row: the host or domain name */
-  COL_STATE_TEXT,
+  COL_KIND,         /* ROW_HOST, ROW_GROUP or ROW_DOMAIN */
+  COL_OBJECT,       /* the DomusHost, the group (an item of DomusTagGroups) or the DomusDomain */
+  COL_NAME,         /* the host or domain name, which a screen reader reads for the row; a
+                       group's tag, or "Untagged" */
+  COL_STATE_TEXT,   /* the state; for a group row, how many domains it holds */
   COL_STATE,        /* DomusDomainState for domain rows, DomusHostState for host rows */
   COL_CURRENT,      /* FALSE for the domains of a host that is not connected: shown dimmed */
+  COL_A11Y_NAME,    /* what a screen reader reads when not COL_NAME: "Tag web"; else NULL */
   N_COLUMNS
 };
 
 enum {
   ROW_HOST,
   ROW_DOMAIN,
+  ROW_GROUP,
 };
 
 struct _DomusServerList
@@ -44,6 +54,13 @@ struct _DomusServerList
   GListModel         *hosts;
   GtkWidget          *host_menu;
   GtkWidget          *domain_menu;
+  gboolean            group_by_tag;
+  GHashTable         *tag_groups;      /* DomusHost -> DomusTagGroups, while grouped */
+  GHashTable         *watched;         /* DomusDomain -> its number of rows */
+  GSettings          *settings;        /* NULL without the schema: grouping lasts this run */
+  guint               changing;        /* nesting of begin_change () */
+  GObject            *kept_selection;  /* what was selected when the change began */
+  cairo_surface_t    *tag_icon;
   /* Icons drawn by librsvg at the window's scale, by state. */
   cairo_surface_t    *icons[DOMUS_DOMAIN_STATE_INVALID + 1];
   int                 icons_scale;
@@ -57,6 +74,14 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_GROUP_BY_TAG,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* Labels and icons */
 
@@ -115,6 +140,7 @@ clear_icons (DomusServerList *self)
 {
   for (guint i = 0; i < G_N_ELEMENTS (self->icons); i++)
     g_clear_pointer (&self->icons[i], cairo_surface_destroy);
+  g_clear_pointer (&self->tag_icon, cairo_surface_destroy);
 }
 
 /* The SVG drawn at the size the screen needs, so it stays sharp at any scale. */
@@ -175,7 +201,15 @@ icon_data_func (GtkTreeViewColumn *column,
   int kind, state;
 
   gtk_tree_model_get (model, iter, COL_KIND, &kind, COL_STATE, &state, -1);
-  if (kind == ROW_HOST)
+  if (kind == ROW_GROUP)
+    {
+      /* state_icon() keeps the cache at the widget's scale. */
+      state_icon (self, DOMUS_DOMAIN_STATE_INVALID);
+      if (self->tag_icon == NULL)
+        self->tag_icon = render_icon (TAG_ICON_RESOURCE, self->icons_scale);
+      g_object_set (cell, "icon-name", NULL, "surface", self->tag_icon, NULL);
+    }
+  else if (kind == ROW_HOST)
     g_object_set (cell, "surface", NULL, "icon-name",
                   state == DOMUS_HOST_STATE_CONNECTED ? "network-server-symbolic" : "network-offline-symbolic",
                   NULL);
@@ -210,7 +244,13 @@ sparkline_data_func (GtkTreeViewColumn *column,
   g_object_set (cell, "history", history, "max", max, NULL);
 }
 
-/* Rows */
+/* Rows
+ *
+ * Ungrouped, a host row's children mirror the host's domains by position. Grouped, they
+ * mirror the host's DomusTagGroups: a row per group, whose children mirror that group's
+ * domains by position. Either way a row's children follow one GListModel's items-changed;
+ * a domain can have several rows (one per tag), so its notify handlers are connected once
+ * per domain, counted in self->watched. */
 
 static gboolean
 find_object (DomusServerList *self,
@@ -242,24 +282,69 @@ find_host_row (DomusServerList *self,
   return find_object (self, NULL, host, iter);
 }
 
+/* The first row (depth first) after *iter, or the first of all when from is NULL. */
+static gboolean
+next_row (GtkTreeModel *model,
+          GtkTreeIter  *from,
+          GtkTreeIter  *iter)
+{
+  GtkTreeIter child, parent;
+
+  if (from == NULL)
+    return gtk_tree_model_get_iter_first (model, iter);
+  if (gtk_tree_model_iter_children (model, &child, from))
+    {
+      *iter = child;
+      return TRUE;
+    }
+  *iter = *from;
+  while (TRUE)
+    {
+      GtkTreeIter sibling = *iter;
+
+      if (gtk_tree_model_iter_next (model, &sibling))
+        {
+          *iter = sibling;
+          return TRUE;
+        }
+      if (!gtk_tree_model_iter_parent (model, &parent, iter))
+        return FALSE;
+      *iter = parent;
+    }
+}
+
+/* The next row of this domain after *iter (from NULL: the first). */
+static gboolean
+next_domain_row (DomusServerList *self,
+                 DomusDomain     *domain,
+                 GtkTreeIter     *from,
+                 GtkTreeIter     *iter)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
+  gboolean more = next_row (model, from, iter);
+
+  while (more)
+    {
+      g_autoptr(GObject) row_object = NULL;
+
+      gtk_tree_model_get (model, iter, COL_OBJECT, &row_object, -1);
+      if (row_object == (GObject *) domain)
+        return TRUE;
+      more = next_row (model, iter, iter);
+    }
+  return FALSE;
+}
+
 static gboolean
 find_domain_row (DomusServerList *self,
                  DomusDomain     *domain,
                  GtkTreeIter     *iter)
 {
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-  GtkTreeIter host_iter;
-
-  if (!gtk_tree_model_get_iter_first (model, &host_iter))
-    return FALSE;
-  do
-    if (find_object (self, &host_iter, domain, iter))
-      return TRUE;
-  while (gtk_tree_model_iter_next (model, &host_iter));
-  return FALSE;
+  return next_domain_row (self, domain, NULL, iter);
 }
 
 static void refilter (DomusServerList *self);
+static void add_group_action (DomusServerList *self);
 
 /* A change can make a server row visible or hidden through its children: the filter only
  * re-checks the row that changed, so re-run it whole while a filter is set. */
@@ -270,22 +355,88 @@ store_changed (DomusServerList *self)
     refilter (self);
 }
 
+/* Changes keep the selection: a domain whose row went (it moved to another tag) is
+ * selected again where it is now, and the window hears of a change only when the
+ * selected object really is another. */
+static GObject *
+selected_object (DomusServerList *self);
+static gboolean
+select_object (DomusServerList *self,
+               GObject         *object);
+
+static void
+begin_change (DomusServerList *self)
+{
+  if (self->changing++ == 0)
+    g_set_object (&self->kept_selection, selected_object (self));
+}
+
+static void
+end_change (DomusServerList *self)
+{
+  g_autoptr(GObject) now = NULL;
+
+  if (self->changing > 1)
+    {
+      self->changing--;
+      return;
+    }
+  now = selected_object (self);
+  if (now == NULL && self->kept_selection != NULL)
+    {
+      select_object (self, self->kept_selection);
+      g_clear_object (&now);
+      now = selected_object (self);
+    }
+  self->changing = 0;
+  if (now != self->kept_selection)
+    g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+  g_clear_object (&self->kept_selection);
+}
+
+static gboolean
+host_is_current (DomusHost *host)
+{
+  return host != NULL && domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED;
+}
+
 static void
 set_domain_row (DomusServerList *self,
                 GtkTreeIter     *iter,
                 DomusDomain     *domain)
 {
   DomusDomainState state = domus_domain_get_state (domain);
-  DomusHost *host = domus_domain_get_host (domain);
-  gboolean current = host != NULL && domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED;
 
   gtk_tree_store_set (self->store, iter,
-                      COL_CURRENT, current,
+                      COL_CURRENT, host_is_current (domus_domain_get_host (domain)),
                       COL_KIND, ROW_DOMAIN,
                       COL_OBJECT, domain,
                       COL_NAME, domus_domain_get_name (domain),
                       COL_STATE_TEXT, domus_domain_state_label (state),
                       COL_STATE, state,
+                      -1);
+}
+
+/* The tag next to a tag icon, read "Tag web" by a screen reader, or "Untagged"; the state
+ * column counts the domains. */
+static void
+set_group_row (DomusServerList *self,
+               GtkTreeIter     *iter,
+               GListModel      *group,
+               DomusHost       *host)
+{
+  const char *tag = domus_tag_groups_get_tag (group);
+  g_autofree char *a11y_name = tag != NULL ? g_strdup_printf (_("Tag %s"), tag) : g_strdup (_("Untagged"));
+  g_autofree char *count = g_strdup_printf ("%u", g_list_model_get_n_items (group));
+
+  gtk_tree_store_set (self->store, iter,
+                      COL_CURRENT, host_is_current (host),
+                      COL_KIND, ROW_GROUP,
+                      COL_OBJECT, group,
+                      COL_NAME, tag != NULL ? tag : _("Untagged"),
+                      COL_A11Y_NAME, a11y_name,
+                      COL_STATE_TEXT, count,
+                      COL_STATE, 0,
                       -1);
 }
 
@@ -312,84 +463,247 @@ domain_notify (DomusDomain     *domain,
                DomusServerList *self)
 {
   GtkTreeIter iter;
+  gboolean more = find_domain_row (self, domain, &iter);
 
-  if (find_domain_row (self, domain, &iter))
+  if (!more)
+    return;
+  begin_change (self);
+  while (more)
     {
       set_domain_row (self, &iter, domain);
-      store_changed (self);
+      more = next_domain_row (self, domain, &iter, &iter);
     }
+  store_changed (self);
+  end_change (self);
 }
 
-/* Open a server's row when its first domain arrives: an empty row cannot be expanded. */
 static void
-expand_host_row (DomusServerList *self,
-                 GtkTreeIter     *host_iter)
+watch_domain (DomusServerList *self,
+              DomusDomain     *domain)
 {
-  g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->store), host_iter);
+  guint rows = GPOINTER_TO_UINT (g_hash_table_lookup (self->watched, domain));
+
+  if (rows == 0)
+    {
+      /* The tree shows the name and the state; the pages follow the rest themselves.
+       * Grouped, a change of tags moves rows through the DomusTagGroups. */
+      g_signal_connect (domain, "notify::state", G_CALLBACK (domain_notify), self);
+      g_signal_connect (domain, "notify::name", G_CALLBACK (domain_notify), self);
+      g_signal_connect (domain, "notify::tags", G_CALLBACK (domain_notify), self);
+      g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (1));
+    }
+  else
+    g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (rows + 1));
+}
+
+static void
+unwatch_domain (DomusServerList *self,
+                DomusDomain     *domain)
+{
+  guint rows = GPOINTER_TO_UINT (g_hash_table_lookup (self->watched, domain));
+
+  if (rows > 1)
+    {
+      g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (rows - 1));
+      return;
+    }
+  g_signal_handlers_disconnect_by_data (domain, self);
+  g_hash_table_remove (self->watched, domain);
+}
+
+/* Open a row when its first child arrives (an empty row cannot be expanded), and the rows
+ * above it: a group made under a server row that was not open yet shows all the same. */
+static void
+expand_store_row (DomusServerList *self,
+                  GtkTreeIter     *store_iter)
+{
+  g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->store), store_iter);
   g_autoptr(GtkTreePath) view_path = gtk_tree_model_filter_convert_child_path_to_path (self->filter, path);
 
   if (view_path != NULL)
-    gtk_tree_view_expand_row (self->tree_view, view_path, FALSE);
+    gtk_tree_view_expand_to_path (self->tree_view, view_path);
 }
 
-static void
-remove_domain_row (DomusServerList *self,
-                   GtkTreeIter     *iter)
-{
-  g_autoptr(GObject) domain = NULL;
+static void group_domains_changed (GListModel      *group,
+                                   guint            position,
+                                   guint            removed,
+                                   guint            added,
+                                   DomusServerList *self);
 
-  gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_OBJECT, &domain, -1);
-  if (domain != NULL)
-    g_signal_handlers_disconnect_by_data (domain, self);
+/* A row and everything under it, with the handlers its objects had. */
+static void
+remove_row (DomusServerList *self,
+            GtkTreeIter     *iter)
+{
+  g_autoptr(GObject) object = NULL;
+  GtkTreeIter child;
+  int kind;
+
+  while (gtk_tree_model_iter_children (GTK_TREE_MODEL (self->store), &child, iter))
+    remove_row (self, &child);
+  gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_KIND, &kind, COL_OBJECT, &object, -1);
+  if (kind == ROW_DOMAIN && object != NULL)
+    unwatch_domain (self, DOMUS_DOMAIN (object));
+  else if (kind == ROW_GROUP && object != NULL)
+    g_signal_handlers_disconnect_by_data (object, self);
   gtk_tree_store_remove (self->store, iter);
 }
 
+/* Rows for items [position, position + added) of model (domains, or tag groups) under
+ * parent, after removing `removed` rows there. */
 static void
-domains_changed (GListModel      *domains,
-                 guint            position,
-                 guint            removed,
-                 guint            added,
-                 DomusServerList *self)
+mirror_items (DomusServerList *self,
+              GtkTreeIter     *parent,
+              GListModel      *model,
+              DomusHost       *host,
+              guint            position,
+              guint            removed,
+              guint            added)
 {
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-  GtkTreeIter host_iter;
-  gboolean was_empty;
-  guint n = g_list_model_get_n_items (self->hosts);
-  gboolean found = FALSE;
+  GtkTreeModel *tree_model = GTK_TREE_MODEL (self->store);
+  gboolean was_empty = !gtk_tree_model_iter_has_child (tree_model, parent);
 
-  for (guint i = 0; i < n && !found; i++)
-    {
-      g_autoptr(DomusHost) host = g_list_model_get_item (self->hosts, i);
-
-      if (domus_host_get_domains (host) == domains)
-        found = find_host_row (self, host, &host_iter);
-    }
-  if (!found)
-    return;
-
-  was_empty = !gtk_tree_model_iter_has_child (model, &host_iter);
   for (guint i = 0; i < removed; i++)
     {
       GtkTreeIter iter;
 
-      if (gtk_tree_model_iter_nth_child (model, &iter, &host_iter, position))
-        remove_domain_row (self, &iter);
+      if (gtk_tree_model_iter_nth_child (tree_model, &iter, parent, position))
+        remove_row (self, &iter);
     }
   for (guint i = 0; i < added; i++)
     {
-      g_autoptr(DomusDomain) domain = g_list_model_get_item (domains, position + i);
+      g_autoptr(GObject) item = g_list_model_get_item (model, position + i);
       GtkTreeIter iter;
 
-      gtk_tree_store_insert (self->store, &iter, &host_iter, position + i);
-      set_domain_row (self, &iter, domain);
-      /* The tree shows the name and the state; the pages follow the rest themselves. */
-      g_signal_connect (domain, "notify::state", G_CALLBACK (domain_notify), self);
-      g_signal_connect (domain, "notify::name", G_CALLBACK (domain_notify), self);
-      g_signal_connect (domain, "notify::tags", G_CALLBACK (domain_notify), self);
+      gtk_tree_store_insert (self->store, &iter, parent, position + i);
+      if (DOMUS_IS_DOMAIN (item))
+        {
+          set_domain_row (self, &iter, DOMUS_DOMAIN (item));
+          watch_domain (self, DOMUS_DOMAIN (item));
+        }
+      else
+        {
+          GListModel *group = G_LIST_MODEL (item);
+
+          set_group_row (self, &iter, group, host);
+          g_signal_connect (group, "items-changed", G_CALLBACK (group_domains_changed), self);
+          mirror_items (self, &iter, group, host, 0, 0, g_list_model_get_n_items (group));
+          /* A new group opens: its domains are what the user came to see. */
+          expand_store_row (self, &iter);
+        }
     }
   if (was_empty && added > 0)
-    expand_host_row (self, &host_iter);
+    expand_store_row (self, parent);
+}
+
+/* The row whose children mirror this model: a host row (its domains, or its groups when
+ * grouped) or, grouped, a group row. */
+static gboolean
+find_model_row (DomusServerList *self,
+                GListModel      *model,
+                GtkTreeIter     *iter,
+                DomusHost      **host_out)
+{
+  GtkTreeModel *tree_model = GTK_TREE_MODEL (self->store);
+  GtkTreeIter host_iter;
+
+  if (!gtk_tree_model_get_iter_first (tree_model, &host_iter))
+    return FALSE;
+  do
+    {
+      g_autoptr(DomusHost) host = NULL;
+      GListModel *children;
+
+      gtk_tree_model_get (tree_model, &host_iter, COL_OBJECT, &host, -1);
+      if (host == NULL)
+        continue;
+      children = self->group_by_tag ? g_hash_table_lookup (self->tag_groups, host)
+                                    : domus_host_get_domains (host);
+      *host_out = host;
+      if (children == model)
+        {
+          *iter = host_iter;
+          return TRUE;
+        }
+      if (self->group_by_tag && find_object (self, &host_iter, model, iter))
+        return TRUE;
+    }
+  while (gtk_tree_model_iter_next (tree_model, &host_iter));
+  return FALSE;
+}
+
+static void
+children_changed (GListModel      *model,
+                  guint            position,
+                  guint            removed,
+                  guint            added,
+                  DomusServerList *self)
+{
+  GtkTreeIter iter;
+  DomusHost *host = NULL;
+
+  if (!find_model_row (self, model, &iter, &host))
+    return;
+  begin_change (self);
+  mirror_items (self, &iter, model, host, position, removed, added);
   store_changed (self);
+  end_change (self);
+}
+
+static void
+group_domains_changed (GListModel      *group,
+                       guint            position,
+                       guint            removed,
+                       guint            added,
+                       DomusServerList *self)
+{
+  GtkTreeIter iter;
+  DomusHost *host = NULL;
+
+  if (!find_model_row (self, group, &iter, &host))
+    return;
+  begin_change (self);
+  set_group_row (self, &iter, group, host);
+  mirror_items (self, &iter, group, host, position, removed, added);
+  store_changed (self);
+  end_change (self);
+}
+
+/* The host row's children as the mode says: the domains, or the tag groups. */
+static void
+fill_host_row (DomusServerList *self,
+               GtkTreeIter     *host_iter,
+               DomusHost       *host)
+{
+  GListModel *children = domus_host_get_domains (host);
+
+  if (self->group_by_tag)
+    {
+      DomusTagGroups *groups = domus_tag_groups_new (children);
+
+      g_hash_table_insert (self->tag_groups, g_object_ref (host), groups);
+      children = G_LIST_MODEL (groups);
+    }
+  g_signal_connect (children, "items-changed", G_CALLBACK (children_changed), self);
+  mirror_items (self, host_iter, children, host, 0, 0, g_list_model_get_n_items (children));
+}
+
+static void
+empty_host_row (DomusServerList *self,
+                GtkTreeIter     *host_iter,
+                DomusHost       *host)
+{
+  GtkTreeIter child;
+  DomusTagGroups *groups = g_hash_table_lookup (self->tag_groups, host);
+
+  while (gtk_tree_model_iter_children (GTK_TREE_MODEL (self->store), &child, host_iter))
+    remove_row (self, &child);
+  g_signal_handlers_disconnect_by_data (domus_host_get_domains (host), self);
+  if (groups != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (groups, self);
+      g_hash_table_remove (self->tag_groups, host);
+    }
 }
 
 static void
@@ -398,22 +712,30 @@ host_notify (DomusHost       *host,
              DomusServerList *self)
 {
   GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-  GtkTreeIter iter, child;
+  GtkTreeIter iter, row;
+  gboolean more;
 
   if (!find_host_row (self, host, &iter))
     return;
+  begin_change (self);
   set_host_row (self, &iter, host);
-  /* What the domain rows say is only as current as the host's connection. */
-  if (gtk_tree_model_iter_children (model, &child, &iter))
-    do
-      {
-        g_autoptr(DomusDomain) domain = NULL;
+  /* What the rows under it say is only as current as the host's connection. */
+  more = next_row (model, &iter, &row);
+  while (more)
+    {
+      g_autoptr(GObject) object = NULL;
 
-        gtk_tree_model_get (model, &child, COL_OBJECT, &domain, -1);
-        set_domain_row (self, &child, domain);
-      }
-    while (gtk_tree_model_iter_next (model, &child));
+      gtk_tree_model_get (model, &row, COL_OBJECT, &object, -1);
+      if (DOMUS_IS_HOST (object))
+        break;
+      if (DOMUS_IS_DOMAIN (object))
+        set_domain_row (self, &row, DOMUS_DOMAIN (object));
+      else if (G_IS_LIST_MODEL (object))
+        set_group_row (self, &row, G_LIST_MODEL (object), host);
+      more = next_row (model, &row, &row);
+    }
   store_changed (self);
+  end_change (self);
 }
 
 static void
@@ -428,7 +750,6 @@ add_host_row (DomusServerList *self,
               DomusHost       *host,
               guint            position)
 {
-  GListModel *domains = domus_host_get_domains (host);
   GtkTreeIter iter;
 
   gtk_tree_store_insert (self->store, &iter, NULL, position);
@@ -437,8 +758,7 @@ add_host_row (DomusServerList *self,
   g_signal_connect (host, "notify::name", G_CALLBACK (host_notify), self);
   /* The sparklines move once a sample: one redraw of the visible rows. */
   g_signal_connect (host, "stats-updated", G_CALLBACK (host_stats_updated), self);
-  g_signal_connect (domains, "items-changed", G_CALLBACK (domains_changed), self);
-  domains_changed (domains, 0, 0, g_list_model_get_n_items (domains), self);
+  fill_host_row (self, &iter, host);
 }
 
 static void
@@ -446,17 +766,14 @@ remove_host_row (DomusServerList *self,
                  GtkTreeIter     *iter)
 {
   g_autoptr(DomusHost) host = NULL;
-  GtkTreeIter child;
 
-  while (gtk_tree_model_iter_children (GTK_TREE_MODEL (self->store), &child, iter))
-    remove_domain_row (self, &child);
   gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_OBJECT, &host, -1);
   if (host != NULL)
     {
+      empty_host_row (self, iter, host);
       g_signal_handlers_disconnect_by_data (host, self);
-      g_signal_handlers_disconnect_by_data (domus_host_get_domains (host), self);
     }
-  gtk_tree_store_remove (self->store, iter);
+  remove_row (self, iter);
 }
 
 static void
@@ -466,6 +783,7 @@ hosts_changed (GListModel      *hosts,
                guint            added,
                DomusServerList *self)
 {
+  begin_change (self);
   for (guint i = 0; i < removed; i++)
     {
       GtkTreeIter iter;
@@ -480,6 +798,7 @@ hosts_changed (GListModel      *hosts,
       add_host_row (self, host, position + i);
     }
   store_changed (self);
+  end_change (self);
 }
 
 static void
@@ -506,13 +825,73 @@ domus_server_list_set_hosts (DomusServerList *self,
     }
   if (hosts == NULL)
     return;
+  /* By now the window has its application, for the action's shortcut. */
+  add_group_action (self);
   self->hosts = g_object_ref (hosts);
   g_signal_connect (hosts, "items-changed", G_CALLBACK (hosts_changed), self);
   hosts_changed (hosts, 0, 0, g_list_model_get_n_items (hosts), self);
 }
 
+/* Grouping by tag: every host row's children are made again in the other mode; the
+ * selected domain stays selected (under its first group), the rows open. */
+void
+domus_server_list_set_group_by_tag (DomusServerList *self,
+                                    gboolean         group_by_tag)
+{
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+
+  g_return_if_fail (DOMUS_IS_SERVER_LIST (self));
+
+  group_by_tag = !!group_by_tag;
+  if (self->group_by_tag == group_by_tag)
+    return;
+  model = GTK_TREE_MODEL (self->store);
+  begin_change (self);
+  if (gtk_tree_model_get_iter_first (model, &iter))
+    do
+      {
+        g_autoptr(DomusHost) host = NULL;
+
+        gtk_tree_model_get (model, &iter, COL_OBJECT, &host, -1);
+        empty_host_row (self, &iter, host);
+      }
+    while (gtk_tree_model_iter_next (model, &iter));
+  self->group_by_tag = group_by_tag;
+  if (gtk_tree_model_get_iter_first (model, &iter))
+    do
+      {
+        g_autoptr(DomusHost) host = NULL;
+
+        gtk_tree_model_get (model, &iter, COL_OBJECT, &host, -1);
+        fill_host_row (self, &iter, host);
+      }
+    while (gtk_tree_model_iter_next (model, &iter));
+  refilter (self);
+  end_change (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GROUP_BY_TAG]);
+}
+
+gboolean
+domus_server_list_get_group_by_tag (DomusServerList *self)
+{
+  g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), FALSE);
+  return self->group_by_tag;
+}
+
 /* Filtering */
 
+static gboolean
+text_matches (DomusServerList *self,
+              const char      *text)
+{
+  g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);
+
+  return strstr (folded, self->needle) != NULL;
+}
+
+/* A row matches by its own text: a host or domain by its name or state, a domain also by
+ * one of its tags ("web", "prod"), a group by its tag (or "Untagged"), not its count. */
 static gboolean
 row_matches (DomusServerList *self,
              GtkTreeModel    *model,
@@ -520,58 +899,65 @@ row_matches (DomusServerList *self,
 {
   g_autofree char *name = NULL;
   g_autofree char *state = NULL;
-  g_autofree char *name_folded = NULL;
-  g_autofree char *state_folded = NULL;
-
   g_autoptr(GObject) object = NULL;
+  int kind;
 
-  gtk_tree_model_get (model, iter, COL_NAME, &name, COL_STATE_TEXT, &state, COL_OBJECT, &object, -1);
-  name_folded = g_utf8_casefold (name != NULL ? name : "", -1);
-  state_folded = g_utf8_casefold (state != NULL ? state : "", -1);
-  if (strstr (name_folded, self->needle) != NULL || strstr (state_folded, self->needle) != NULL)
+  gtk_tree_model_get (model, iter, COL_KIND, &kind, COL_NAME, &name, COL_STATE_TEXT, &state,
+                      COL_OBJECT, &object, -1);
+  if (kind == ROW_GROUP)
+    {
+      const char *tag = object != NULL ? domus_tag_groups_get_tag (G_LIST_MODEL (object)) : NULL;
+
+      return text_matches (self, tag != NULL ? tag : _("Untagged"));
+    }
+  if (text_matches (self, name) || text_matches (self, state))
     return TRUE;
-  /* Tags group domains ("web", "prod"): typing one finds the group. */
   if (DOMUS_IS_DOMAIN (object))
     {
       const char * const *tags = domus_domain_get_tags (DOMUS_DOMAIN (object));
 
       for (guint i = 0; tags != NULL && tags[i] != NULL; i++)
-        {
-          g_autofree char *tag_folded = g_utf8_casefold (tags[i], -1);
-
-          if (strstr (tag_folded, self->needle) != NULL)
-            return TRUE;
-        }
+        if (text_matches (self, tags[i]))
+          return TRUE;
     }
   return FALSE;
 }
 
-/* A server row stays while one of its domains matches; a matching server shows all of its
- * domains. */
+static gboolean
+descendant_matches (DomusServerList *self,
+                    GtkTreeModel    *model,
+                    GtkTreeIter     *iter)
+{
+  GtkTreeIter child;
+
+  if (gtk_tree_model_iter_children (model, &child, iter))
+    do
+      if (row_matches (self, model, &child) || descendant_matches (self, model, &child))
+        return TRUE;
+    while (gtk_tree_model_iter_next (model, &child));
+  return FALSE;
+}
+
+/* A row stays while it, a row above it or a row below it matches: a matching server or
+ * tag group shows all it holds, and a matching domain keeps its group and server. */
 static gboolean
 row_visible (GtkTreeModel *model,
              GtkTreeIter  *iter,
              gpointer      user_data)
 {
   DomusServerList *self = user_data;
-  GtkTreeIter other;
-  int kind;
+  GtkTreeIter row, up;
 
   if (self->needle == NULL)
     return TRUE;
-  if (row_matches (self, model, iter))
-    return TRUE;
-
-  gtk_tree_model_get (model, iter, COL_KIND, &kind, -1);
-  if (kind == ROW_DOMAIN)
-    return gtk_tree_model_iter_parent (model, &other, iter) && row_matches (self, model, &other);
-
-  if (gtk_tree_model_iter_children (model, &other, iter))
-    do
-      if (row_matches (self, model, &other))
+  row = *iter;
+  do
+    {
+      if (row_matches (self, model, &row))
         return TRUE;
-    while (gtk_tree_model_iter_next (model, &other));
-  return FALSE;
+    }
+  while (gtk_tree_model_iter_parent (model, &up, &row) && (row = up, TRUE));
+  return descendant_matches (self, model, iter);
 }
 
 static void
@@ -587,10 +973,12 @@ filter_changed (GtkSearchEntry  *entry,
 {
   const char *text = gtk_entry_get_text (GTK_ENTRY (entry));
 
+  begin_change (self);
   g_clear_pointer (&self->needle, g_free);
   if (text != NULL && *text != '\0')
     self->needle = g_utf8_casefold (text, -1);
   refilter (self);
+  end_change (self);
 }
 
 void
@@ -617,37 +1005,67 @@ selected_row (DomusServerList *self,
   return TRUE;
 }
 
+/* The selected row's host, domain or group (transfer full), or NULL. */
+static GObject *
+selected_object (DomusServerList *self)
+{
+  GObject *object = NULL;
+  GtkTreeIter iter;
+
+  if (selected_row (self, &iter))
+    gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter, COL_OBJECT, &object, -1);
+  return object;
+}
+
 DomusHost *
 domus_server_list_get_selected_host (DomusServerList *self)
 {
-  g_autoptr(GObject) object = NULL;
-  GtkTreeIter iter;
+  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
+  GtkTreeIter iter, up;
 
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), NULL);
 
   if (!selected_row (self, &iter))
     return NULL;
-  gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter, COL_OBJECT, &object, -1);
-  if (DOMUS_IS_HOST (object))
-    return DOMUS_HOST (object);
-  if (DOMUS_IS_DOMAIN (object))
-    return domus_domain_get_host (DOMUS_DOMAIN (object));
-  return NULL;
+  /* A domain's host is its top-level row, above a group row when grouped. */
+  while (gtk_tree_model_iter_parent (model, &up, &iter))
+    iter = up;
+  {
+    g_autoptr(GObject) object = NULL;
+
+    gtk_tree_model_get (model, &iter, COL_OBJECT, &object, -1);
+    /* The store holds a reference for as long as the row exists. */
+    return DOMUS_IS_HOST (object) ? DOMUS_HOST (object) : NULL;
+  }
 }
 
 DomusDomain *
 domus_server_list_get_selected_domain (DomusServerList *self)
 {
   g_autoptr(GObject) object = NULL;
-  GtkTreeIter iter;
 
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), NULL);
 
-  if (!selected_row (self, &iter))
-    return NULL;
-  gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter, COL_OBJECT, &object, -1);
+  object = selected_object (self);
   /* The store holds a reference for as long as the row exists. */
   return DOMUS_IS_DOMAIN (object) ? DOMUS_DOMAIN (object) : NULL;
+}
+
+const char *
+domus_server_list_get_selected_tag (DomusServerList *self,
+                                    gboolean        *is_group)
+{
+  g_autoptr(GObject) object = NULL;
+
+  g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), NULL);
+
+  object = selected_object (self);
+  if (is_group != NULL)
+    *is_group = object != NULL && G_IS_LIST_MODEL (object);
+  if (object == NULL || !G_IS_LIST_MODEL (object))
+    return NULL;
+  /* The group lives while its row does. */
+  return domus_tag_groups_get_tag (G_LIST_MODEL (object));
 }
 
 static gboolean
@@ -664,11 +1082,32 @@ select_store_row (DomusServerList *self,
       g_autoptr(GtkTreePath) parent = gtk_tree_path_copy (view_path);
 
       gtk_tree_path_up (parent);
-      gtk_tree_view_expand_row (self->tree_view, parent, FALSE);
+      gtk_tree_view_expand_to_path (self->tree_view, parent);
     }
   gtk_tree_view_set_cursor (self->tree_view, view_path, NULL, FALSE);
   gtk_tree_view_scroll_to_cell (self->tree_view, view_path, NULL, FALSE, 0, 0);
   return TRUE;
+}
+
+/* The first row of the object the filter shows. */
+static gboolean
+select_object (DomusServerList *self,
+               GObject         *object)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
+  GtkTreeIter iter;
+  gboolean more = next_row (model, NULL, &iter);
+
+  while (more)
+    {
+      g_autoptr(GObject) row_object = NULL;
+
+      gtk_tree_model_get (model, &iter, COL_OBJECT, &row_object, -1);
+      if (row_object == object && select_store_row (self, &iter))
+        return TRUE;
+      more = next_row (model, &iter, &iter);
+    }
+  return FALSE;
 }
 
 gboolean
@@ -686,18 +1125,18 @@ gboolean
 domus_server_list_select_domain (DomusServerList *self,
                                  DomusDomain     *domain)
 {
-  GtkTreeIter iter;
-
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), FALSE);
 
-  return find_domain_row (self, domain, &iter) && select_store_row (self, &iter);
+  return select_object (self, G_OBJECT (domain));
 }
 
 static void
 selection_changed (GtkTreeSelection *selection,
                    DomusServerList  *self)
 {
-  g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+  /* Within a change of rows, end_change() says whether the selection really changed. */
+  if (self->changing == 0)
+    g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
 }
 
 /* Context menus */
@@ -731,6 +1170,12 @@ domus_server_list_set_menus (DomusServerList *self,
 static GtkWidget *
 menu_for_selection (DomusServerList *self)
 {
+  gboolean is_group;
+
+  /* A tag group row has no menu of its own; its domains' rows have theirs. */
+  domus_server_list_get_selected_tag (self, &is_group);
+  if (is_group)
+    return NULL;
   if (domus_server_list_get_selected_domain (self) != NULL)
     return self->domain_menu;
   if (domus_server_list_get_selected_host (self) != NULL)
@@ -783,6 +1228,95 @@ tree_popup_menu (GtkWidget       *widget,
   return TRUE;
 }
 
+/* Grouping by tag: a property, kept in GSettings, and the window's action
+ * "win.group-by-tag" (Ctrl+G) that the toggle next to the filter shows. */
+
+/* The action goes into the window the list is in, so that its shortcut works wherever the
+ * focus is; the application gets the shortcut unless it has one for it. */
+static void
+add_group_action (DomusServerList *self)
+{
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  GtkApplication *application;
+
+  if (!GTK_IS_APPLICATION_WINDOW (toplevel))
+    return;
+  if (g_action_map_lookup_action (G_ACTION_MAP (toplevel), SETTINGS_GROUP_BY_TAG) == NULL)
+    {
+      g_autoptr(GPropertyAction) action = g_property_action_new (SETTINGS_GROUP_BY_TAG, self, "group-by-tag");
+
+      g_action_map_add_action (G_ACTION_MAP (toplevel), G_ACTION (action));
+    }
+  application = gtk_window_get_application (GTK_WINDOW (toplevel));
+  if (application != NULL)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (application, "win." SETTINGS_GROUP_BY_TAG);
+
+      if (accels == NULL || accels[0] == NULL)
+        gtk_application_set_accels_for_action (application, "win." SETTINGS_GROUP_BY_TAG,
+                                               (const char *[]) { "<Primary>g", NULL });
+    }
+}
+
+static void
+toplevel_changed (GtkWidget *widget,
+                  GtkWidget *previous,
+                  gpointer   user_data)
+{
+  add_group_action (DOMUS_SERVER_LIST (widget));
+}
+
+static void
+domus_server_list_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  DomusServerList *self = DOMUS_SERVER_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_GROUP_BY_TAG:
+      g_value_set_boolean (value, self->group_by_tag);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_server_list_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  DomusServerList *self = DOMUS_SERVER_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_GROUP_BY_TAG:
+      domus_server_list_set_group_by_tag (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+/* g_settings_new() aborts on a schema that is not installed: without one (a build that
+ * was not installed), grouping is not remembered. */
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "org.domus.Domus", TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, SETTINGS_GROUP_BY_TAG))
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
 /* Construction */
 
 static void
@@ -794,7 +1328,13 @@ domus_server_list_dispose (GObject *object)
     domus_server_list_set_hosts (self, NULL);
   if (self->host_menu != NULL || self->domain_menu != NULL)
     domus_server_list_set_menus (self, NULL, NULL);
+  if (self->settings != NULL)
+    g_settings_unbind (self, "group-by-tag");
+  g_clear_object (&self->settings);
   clear_icons (self);
+  g_clear_object (&self->kept_selection);
+  g_clear_pointer (&self->tag_groups, g_hash_table_unref);
+  g_clear_pointer (&self->watched, g_hash_table_unref);
   g_clear_object (&self->filter);
   g_clear_object (&self->store);
 
@@ -819,6 +1359,14 @@ domus_server_list_class_init (DomusServerListClass *klass)
 
   object_class->dispose = domus_server_list_dispose;
   object_class->finalize = domus_server_list_finalize;
+  object_class->get_property = domus_server_list_get_property;
+  object_class->set_property = domus_server_list_set_property;
+
+  /* Whether each server's domains show under their tags (GSettings "group-by-tag"). */
+  properties[PROP_GROUP_BY_TAG] =
+    g_param_spec_boolean ("group-by-tag", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The selected row changed: read it with the getters. */
   signals[SIGNAL_SELECTION_CHANGED] =
@@ -840,11 +1388,15 @@ add_text_column (DomusServerList *self,
                  gboolean         expand,
                  gboolean         dim)
 {
-  GtkCellRenderer *cell = gtk_cell_renderer_text_new ();
+  /* The name's cells can be read otherwise than shown (a group row: "Tag web"). */
+  GtkCellRenderer *cell = expand ? domus_name_renderer_new () : gtk_cell_renderer_text_new ();
   GtkTreeViewColumn *column = gtk_tree_view_column_new_with_attributes (title, cell,
                                                                         "text", text_column,
                                                                         "sensitive", COL_CURRENT,
                                                                         NULL);
+
+  if (expand)
+    gtk_tree_view_column_add_attribute (column, cell, "accessible-text", COL_A11Y_NAME);
 
   /* The name gives way to the state, which stays whole. */
   if (expand)
@@ -864,8 +1416,11 @@ domus_server_list_init (DomusServerList *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->tag_groups = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_object_unref);
+  self->watched = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
   self->store = gtk_tree_store_new (N_COLUMNS, G_TYPE_INT, G_TYPE_OBJECT,
-                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_BOOLEAN);
+                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_BOOLEAN,
+                                    G_TYPE_STRING);
   self->filter = GTK_TREE_MODEL_FILTER (gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL));
   gtk_tree_model_filter_set_visible_func (self->filter, row_visible, self, NULL);
   gtk_tree_view_set_model (self->tree_view, GTK_TREE_MODEL (self->filter));
@@ -887,6 +1442,11 @@ domus_server_list_init (DomusServerList *self)
 
   g_signal_connect (gtk_tree_view_get_selection (self->tree_view), "changed",
                     G_CALLBACK (selection_changed), self);
+
+  self->settings = settings_new ();
+  if (self->settings != NULL)
+    g_settings_bind (self->settings, SETTINGS_GROUP_BY_TAG, self, "group-by-tag", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect (self, "hierarchy-changed", G_CALLBACK (toplevel_changed), NULL);
 }
 
 GtkWidget *

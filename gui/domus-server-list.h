@@ -34,6 +34,16 @@ gboolean     domus_server_list_select_domain       (DomusServerList *self,
                                                     DomusDomain     *domain);
 void         domus_server_list_focus_filter        (DomusServerList *self);
 
+/* Whether each server's domains show under their tags, a domain under each of its tags
+ * (property "group-by-tag", kept in GSettings; the window's action win.group-by-tag). */
+void         domus_server_list_set_group_by_tag    (DomusServerList *self,
+                                                    gboolean         group_by_tag);
+gboolean     domus_server_list_get_group_by_tag    (DomusServerList *self);
+/* The selected tag group's tag (NULL for the untagged domains' group, or when no group row
+ * is selected; *is_group, nullable, says which). (transfer none) */
+const char  *domus_server_list_get_selected_tag    (DomusServerList *self,
+                                                    gboolean        *is_group);
+
 /* What the tree and the pages call each state, translated. */
 const char  *domus_host_state_label                (DomusHostState   state);
 const char  *domus_domain_state_label              (DomusDomainState state);
