@@ -7,6 +7,9 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <vncdisplay.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/gdkx.h>
+#endif
 
 #include "domus-console.h"
 
@@ -33,6 +36,7 @@ struct _DomusConsole
   GtkWidget         *screenshot_button;
   GtkWidget         *detach_button;
   GtkWidget         *grab_label;
+  GtkWidget         *fullscreen_label;
   GtkWidget         *message_bar;
   GtkWidget         *message_label;
   GtkWidget         *overlay;
@@ -64,6 +68,13 @@ struct _DomusConsole
   gboolean           domain_active;
 
   GtkWidget         *toplevel;             /* weak: its window-state-event keeps the toggle true */
+
+  /* Fullscreen is always in a window of the console's own (detached for it when it was in
+   * a tab), so that the screen shows the guest and not the rest of the main window. */
+  gboolean           fullscreen;
+  gboolean           fullscreen_detached;  /* detached for fullscreen: goes back on leaving */
+  gboolean           fullscreen_emulated;  /* no window manager to ask: moved and resized */
+  GdkRectangle       windowed;             /* the window's place before emulated fullscreen */
 
   GtkWidget         *detached_window;
   GtkWidget         *home;                 /* weak: where the console goes back to */
@@ -116,6 +127,7 @@ static void start_open            (DomusConsole    *self);
 static void track_domain          (DomusConsole    *self);
 static void fullscreen_toggled_cb (GtkToggleButton *button,
                                    DomusConsole    *self);
+static void update_fullscreen_ui  (DomusConsole    *self);
 
 /* ---- status ---------------------------------------------------------------------------- */
 
@@ -389,6 +401,10 @@ static void
 new_display (DomusConsole *self)
 {
   g_autofree char *name = NULL;
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  /* The keyboard stays with the guest's screen across streams: each has a new display. */
+  gboolean had_focus = self->display != NULL && GTK_IS_WINDOW (toplevel) &&
+                       gtk_window_get_focus (GTK_WINDOW (toplevel)) == self->display;
 
   drop_display (self);
 
@@ -417,6 +433,8 @@ new_display (DomusConsole *self)
   gtk_widget_set_vexpand (self->display, TRUE);
   gtk_container_add (GTK_CONTAINER (self->viewport), self->display);
   gtk_widget_show (self->display);
+  if (had_focus)
+    gtk_widget_grab_focus (self->display);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY]);
 }
 
@@ -620,8 +638,17 @@ toplevel_window_state_cb (GtkWidget           *window,
 {
   gboolean fullscreen = (event->new_window_state & GDK_WINDOW_STATE_FULLSCREEN) != 0;
 
-  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->fullscreen_button)) != fullscreen)
-    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->fullscreen_button), fullscreen);
+  /* The window manager may change it too (its own key, another window taking the screen). */
+  if ((event->changed_mask & GDK_WINDOW_STATE_FULLSCREEN) == 0 || self->fullscreen_emulated ||
+      fullscreen == self->fullscreen)
+    return GDK_EVENT_PROPAGATE;
+  if (!fullscreen)
+    domus_console_set_fullscreen (self, FALSE);
+  else
+    {
+      self->fullscreen = TRUE;
+      update_fullscreen_ui (self);
+    }
   return GDK_EVENT_PROPAGATE;
 }
 
@@ -644,18 +671,8 @@ domus_console_hierarchy_changed (GtkWidget *widget,
     g_signal_handlers_disconnect_by_func (self->toplevel, toplevel_window_state_cb, self);
   g_set_weak_pointer (&self->toplevel, toplevel);
   if (toplevel != NULL)
-    {
-      GdkWindow *window = gtk_widget_get_window (toplevel);
-      gboolean fullscreen = window != NULL &&
-                            (gdk_window_get_state (window) & GDK_WINDOW_STATE_FULLSCREEN) != 0;
-
-      g_signal_connect_object (toplevel, "window-state-event",
-                               G_CALLBACK (toplevel_window_state_cb), self, 0);
-      /* A new window (detached, or back home) has a fullscreen state of its own. */
-      g_signal_handlers_block_by_func (self->fullscreen_button, fullscreen_toggled_cb, self);
-      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->fullscreen_button), fullscreen);
-      g_signal_handlers_unblock_by_func (self->fullscreen_button, fullscreen_toggled_cb, self);
-    }
+    g_signal_connect_object (toplevel, "window-state-event",
+                             G_CALLBACK (toplevel_window_state_cb), self, 0);
 }
 
 static void
@@ -1099,6 +1116,7 @@ domus_console_class_init (DomusConsoleClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, screenshot_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, detach_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, grab_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, fullscreen_label);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, message_bar);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, message_label);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, overlay);
@@ -1221,23 +1239,112 @@ domus_console_get_scaling (DomusConsole *self)
   return self->scaling;
 }
 
+/* Whether the window manager can make window fullscreen. Without one (a bare X server,
+ * a kiosk session) GTK asks nobody and nothing happens: the console then covers the
+ * monitor itself. */
+static gboolean
+window_manager_does_fullscreen (GtkWidget *window)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkScreen *screen = gtk_widget_get_screen (window);
+
+  if (GDK_IS_X11_SCREEN (screen))
+    return gdk_x11_screen_supports_net_wm_hint (screen,
+                                                gdk_atom_intern_static_string ("_NET_WM_STATE_FULLSCREEN"));
+#endif
+  return TRUE;
+}
+
+static void
+update_fullscreen_ui (DomusConsole *self)
+{
+  AtkObject *accessible = gtk_widget_get_accessible (self->fullscreen_button);
+
+  g_signal_handlers_block_by_func (self->fullscreen_button, fullscreen_toggled_cb, self);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->fullscreen_button), self->fullscreen);
+  g_signal_handlers_unblock_by_func (self->fullscreen_button, fullscreen_toggled_cb, self);
+  atk_object_set_name (accessible, self->fullscreen ? _("Leave Fullscreen") : _("Fullscreen"));
+  gtk_widget_set_tooltip_text (self->fullscreen_button,
+                               self->fullscreen ? _("Leave fullscreen")
+                                                : _("Show the console on the whole screen"));
+  gtk_widget_set_visible (self->fullscreen_label, self->fullscreen);
+}
+
 void
 domus_console_set_fullscreen (DomusConsole *self,
                               gboolean      fullscreen)
 {
-  GtkWidget *toplevel;
+  GtkWindow *window;
 
   g_return_if_fail (DOMUS_IS_CONSOLE (self));
 
-  toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
-  if (!GTK_IS_WINDOW (toplevel) || !gtk_widget_is_toplevel (toplevel))
-    return;
+  fullscreen = !!fullscreen;
+  if (fullscreen == self->fullscreen)
+    {
+      update_fullscreen_ui (self);
+      return;
+    }
+
   if (fullscreen)
-    gtk_window_fullscreen (GTK_WINDOW (toplevel));
+    {
+      if (self->detached_window == NULL)
+        {
+          domus_console_detach (self);
+          self->fullscreen_detached = TRUE;
+        }
+      window = GTK_WINDOW (self->detached_window);
+      self->fullscreen = TRUE;
+      if (window_manager_does_fullscreen (GTK_WIDGET (window)))
+        gtk_window_fullscreen (window);
+      else
+        {
+          GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
+          GdkWindow *gdk_window = gtk_widget_get_window (GTK_WIDGET (window));
+          GdkMonitor *monitor = gdk_window != NULL
+                                ? gdk_display_get_monitor_at_window (display, gdk_window)
+                                : gdk_display_get_primary_monitor (display);
+          GdkRectangle area = { 0, 0, 0, 0 };
+
+          if (monitor == NULL)
+            monitor = gdk_display_get_monitor (display, 0);
+          if (monitor != NULL)
+            gdk_monitor_get_geometry (monitor, &area);
+          gtk_window_get_position (window, &self->windowed.x, &self->windowed.y);
+          gtk_window_get_size (window, &self->windowed.width, &self->windowed.height);
+          self->fullscreen_emulated = TRUE;
+          gtk_window_move (window, area.x, area.y);
+          gtk_window_resize (window, area.width, area.height);
+        }
+    }
   else
-    gtk_window_unfullscreen (GTK_WINDOW (toplevel));
-  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->fullscreen_button)) != !!fullscreen)
-    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->fullscreen_button), fullscreen);
+    {
+      window = self->detached_window != NULL ? GTK_WINDOW (self->detached_window) : NULL;
+      self->fullscreen = FALSE;
+      if (window != NULL && self->fullscreen_emulated)
+        {
+          gtk_window_move (window, self->windowed.x, self->windowed.y);
+          gtk_window_resize (window, self->windowed.width, self->windowed.height);
+        }
+      else if (window != NULL)
+        gtk_window_unfullscreen (window);
+      else if (self->toplevel != NULL && GTK_IS_WINDOW (self->toplevel))
+        /* The window manager made the main window fullscreen (its own key): give it back. */
+        gtk_window_unfullscreen (GTK_WINDOW (self->toplevel));
+      self->fullscreen_emulated = FALSE;
+      if (self->fullscreen_detached)
+        {
+          self->fullscreen_detached = FALSE;
+          domus_console_attach (self);
+        }
+    }
+  update_fullscreen_ui (self);
+}
+
+gboolean
+domus_console_get_fullscreen (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+  return self->fullscreen;
 }
 
 gboolean
@@ -1343,6 +1450,12 @@ domus_console_attach (DomusConsole *self)
   if (self->detached_window == NULL || self->home == NULL)
     return;
 
+  /* Fullscreen belongs to the window that goes away. */
+  if (self->fullscreen)
+    {
+      self->fullscreen = self->fullscreen_detached = self->fullscreen_emulated = FALSE;
+      update_fullscreen_ui (self);
+    }
   window = g_steal_pointer (&self->detached_window);
   g_signal_handlers_disconnect_by_data (window, self);
 

@@ -59,9 +59,16 @@ void               domus_console_reconnect       (DomusConsole  *self);
 void               domus_console_set_scaling     (DomusConsole  *self,
                                                   gboolean       scaling);
 gboolean           domus_console_get_scaling     (DomusConsole  *self);
-/* Makes the console's window (its own window when detached) fullscreen, or not. */
+/*
+ * Shows the console alone on the whole screen, or not. A console in a tab moves into a
+ * window of its own for it and goes back to its tab on leaving; a detached one makes its
+ * window fullscreen. Without a window manager that does fullscreen (a bare X server) the
+ * window is moved and resized over its monitor instead, and given back its place after.
+ * While fullscreen the toolbar says how to leave.
+ */
 void               domus_console_set_fullscreen  (DomusConsole  *self,
                                                   gboolean       fullscreen);
+gboolean           domus_console_get_fullscreen  (DomusConsole  *self);
 
 /*
  * Sends a key combination by name: "ctrl-alt-del", "ctrl-alt-backspace", "ctrl-alt-f1" …

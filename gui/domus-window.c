@@ -9,9 +9,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <vncdisplay.h>
 
 #include "domus-config-editor.h"
 #include "domus-console.h"
+#include "domus-console-notebook.h"
 #include "domus-create-assistant.h"
 #include "domus-dashboard.h"
 #include "domus-error.h"
@@ -44,6 +46,8 @@ struct _DomusWindow
   GtkLabel             *domain_title;
   GtkGrid              *domain_facts;
   GtkWidget            *domain_notebook;
+  GtkStack             *consoles_stack;
+  GtkLabel             *consoles_button_label;
   GMenuModel           *host_menu;
   GMenuModel           *domain_menu;
 
@@ -71,6 +75,7 @@ struct _DomusWindow
   GtkWidget            *server_images_page;
   GtkWidget            *demo_button;
   GtkWidget            *console_page;         /* the domain notebook's console tab (a box) */
+  DomusConsoleNotebook *console_notebook;     /* the open consoles, on the stack's "consoles" page */
   GtkWidget            *domain_graphs_page;
   GtkWidget            *domain_config_page;
   GListModel           *followed_domains;     /* the followed host's, for the demo button */
@@ -161,6 +166,7 @@ update_actions (DomusWindow *self)
                                                 || state == DOMUS_DOMAIN_STATE_SHUTDOWN
                                                 || state == DOMUS_DOMAIN_STATE_CRASHED
                                                 || state == DOMUS_DOMAIN_STATE_STARTING));
+  set_action_enabled (self, "open-console", self->host != NULL && self->domain != NULL);
   set_action_enabled (self, "reconnect", self->host != NULL && !connected);
   set_action_enabled (self, "remove-server", self->host != NULL);
   set_action_enabled (self, "disconnect", self->host != NULL
@@ -470,16 +476,99 @@ fill_server_details (DomusWindow *self,
   gtk_widget_show_all (self->server_details);
 }
 
+/* Consoles */
+
 static void
-ensure_console (DomusWindow *self)
+update_consoles_button (DomusWindow *self)
 {
-  if (self->domain == NULL || self->host == NULL ||
-      gtk_container_get_children (GTK_CONTAINER (self->console_page)) != NULL)
+  guint n = domus_console_notebook_get_n_consoles (self->console_notebook);
+  g_autofree char *text = NULL;
+
+  /* Translators: the header bar's button; %u is how many consoles are open. */
+  text = n > 0 ? g_strdup_printf (_("Consoles (%u)"), n) : g_strdup (_("Consoles"));
+  gtk_label_set_text (self->consoles_button_label, text);
+  gtk_stack_set_visible_child_name (self->consoles_stack, n > 0 ? "tabs" : "empty");
+}
+
+/* Ctrl+W closes the console in front, when the consoles are what the window shows. */
+static void
+update_close_console (DomusWindow *self)
+{
+  gboolean shown = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "consoles") == 0;
+
+  set_action_enabled (self, "close-console",
+                      shown && domus_console_notebook_get_n_tabs (self->console_notebook) > 0);
+}
+
+static void
+n_consoles_changed (GObject     *notebook,
+                    GParamSpec  *pspec,
+                    DomusWindow *self)
+{
+  update_consoles_button (self);
+  update_close_console (self);
+}
+
+static void
+n_tabs_changed (GObject     *notebook,
+                GParamSpec  *pspec,
+                DomusWindow *self)
+{
+  update_close_console (self);
+}
+
+static void
+close_console_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+  DomusConsole *console = domus_console_notebook_get_current (self->console_notebook);
+
+  if (console != NULL)
+    domus_console_notebook_close (self->console_notebook, console);
+}
+
+/* The page of what the sidebar selects. */
+static void
+show_selection_page (DomusWindow *self)
+{
+  if (self->domain != NULL)
+    gtk_stack_set_visible_child_name (self->stack, "domain");
+  else if (self->host != NULL)
+    gtk_stack_set_visible_child_name (self->stack, "server");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "dashboard");
+}
+
+static void
+stack_child_changed (GtkStack    *stack,
+                     GParamSpec  *pspec,
+                     DomusWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-consoles");
+  gboolean shown = g_strcmp0 (gtk_stack_get_visible_child_name (stack), "consoles") == 0;
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (shown));
+  update_close_console (self);
+}
+
+/* One console per domain in this window: the tab already open is shown again. */
+static void
+open_console (DomusWindow *self,
+              DomusHost   *host,
+              const char  *name)
+{
+  DomusConsole *console = domus_console_notebook_open (self->console_notebook, host, name);
+  GtkWidget *display;
+
+  if (domus_console_get_detached (console))
     return;
-  gtk_box_pack_start (GTK_BOX (self->console_page),
-                      domus_console_new (self->host, domus_domain_get_name (self->domain)),
-                      TRUE, TRUE, 0);
-  gtk_widget_show_all (self->console_page);
+  gtk_stack_set_visible_child_name (self->stack, "consoles");
+  /* The guest gets the keys at once, as in a viewer of its own. */
+  display = domus_console_get_display (console);
+  if (display != NULL)
+    gtk_widget_grab_focus (display);
 }
 
 static void
@@ -488,9 +577,85 @@ domain_tab_switched (GtkNotebook *notebook,
                      guint        number,
                      DomusWindow *self)
 {
-  /* A console connects only when somebody looks at it. */
-  if (page == self->console_page)
-    ensure_console (self);
+  /* The Console tab is the way to the domain's tab among the consoles. */
+  if (page == self->console_page && self->domain != NULL && self->host != NULL &&
+      gtk_widget_get_mapped (GTK_WIDGET (notebook)))
+    open_console (self, self->host, domus_domain_get_name (self->domain));
+}
+
+static void
+open_console_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+
+  if (self->domain != NULL && self->host != NULL)
+    open_console (self, self->host, domus_domain_get_name (self->domain));
+}
+
+static void
+show_consoles_changed (GSimpleAction *action,
+                       GVariant      *state,
+                       gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+
+  if (g_variant_get_boolean (state))
+    gtk_stack_set_visible_child_name (self->stack, "consoles");
+  else
+    show_selection_page (self);
+  g_simple_action_set_state (action, state);
+}
+
+/* A double-click (or Enter) on a domain row opens its console. */
+static void
+server_row_activated (GtkTreeView       *tree,
+                      GtkTreePath       *path,
+                      GtkTreeViewColumn *column,
+                      DomusWindow       *self)
+{
+  DomusDomain *domain;
+  DomusHost *host;
+
+  /* A double-click has selected the row already; an activation from elsewhere (a screen
+   * reader's action) selects it now, so the pages follow what was opened. */
+  gtk_tree_selection_select_path (gtk_tree_view_get_selection (tree), path);
+  domain = domus_server_list_get_selected_domain (self->server_list);
+  host = domus_server_list_get_selected_host (self->server_list);
+
+  if (domain != NULL && host != NULL)
+    open_console (self, host, domus_domain_get_name (domain));
+}
+
+static void
+find_tree_view (GtkWidget *widget,
+                gpointer   data)
+{
+  GtkWidget **found = data;
+
+  if (*found != NULL)
+    return;
+  if (GTK_IS_TREE_VIEW (widget))
+    *found = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), find_tree_view, data);
+}
+
+/* While the guest's screen has the focus, keys are the guest's: the window's shortcuts
+ * (Ctrl+S, Ctrl+P, Ctrl+Q …) would otherwise act on the domain instead of reaching it, as
+ * GtkWindow tries accelerators before the focused widget. Ctrl+Page Up/Down still switch
+ * console tabs (DomusConsoleNotebook, connected earlier). */
+static gboolean
+window_key_press (GtkWidget   *widget,
+                  GdkEventKey *event,
+                  DomusWindow *self)
+{
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
+
+  if (focus != NULL && VNC_IS_DISPLAY (focus))
+    return gtk_window_propagate_key_event (GTK_WINDOW (self), event);
+  return GDK_EVENT_PROPAGATE;
 }
 
 static void
@@ -507,7 +672,6 @@ rebuild_domain_tabs (DomusWindow *self)
 {
   clear_container (self->domain_graphs_page);
   clear_container (self->domain_config_page);
-  clear_container (self->console_page);
   if (self->domain == NULL || domus_domain_get_host (self->domain) == NULL)
     return;
   gtk_box_pack_start (GTK_BOX (self->domain_graphs_page), domus_graph_set_new_for_domain (self->domain),
@@ -516,10 +680,6 @@ rebuild_domain_tabs (DomusWindow *self)
                       TRUE, TRUE, 0);
   gtk_widget_show_all (self->domain_graphs_page);
   gtk_widget_show_all (self->domain_config_page);
-  if (gtk_notebook_get_nth_page (GTK_NOTEBOOK (self->domain_notebook),
-                                 gtk_notebook_get_current_page (GTK_NOTEBOOK (self->domain_notebook)))
-      == self->console_page)
-    ensure_console (self);
 }
 
 static void
@@ -556,15 +716,6 @@ rebuild_details (DomusWindow *self,
     }
   if (domain_changed)
     rebuild_domain_tabs (self);
-}
-
-static void
-show_console_tab (DomusWindow *self)
-{
-  int page = gtk_notebook_page_num (GTK_NOTEBOOK (self->domain_notebook), self->console_page);
-
-  gtk_notebook_set_current_page (GTK_NOTEBOOK (self->domain_notebook), page);
-  ensure_console (self);
 }
 
 /* The demo guest: for a first start with nothing to look at */
@@ -812,12 +963,7 @@ selection_changed (DomusServerList *list,
   DomusHost *host = domus_server_list_get_selected_host (list);
 
   follow (self, host, domain);
-  if (domain != NULL)
-    gtk_stack_set_visible_child_name (self->stack, "domain");
-  else if (host != NULL)
-    gtk_stack_set_visible_child_name (self->stack, "server");
-  else
-    gtk_stack_set_visible_child_name (self->stack, "dashboard");
+  show_selection_page (self);
 }
 
 /* Opening a domain by name (--console) */
@@ -846,7 +992,7 @@ try_open_pending (DomusWindow *self)
   if (domain == NULL || !domus_server_list_select_domain (self->server_list, domain))
     return FALSE;
   if (self->pending_console)
-    show_console_tab (self);
+    open_console (self, self->pending_host, self->pending_name);
   clear_pending (self);
   return TRUE;
 }
@@ -1258,6 +1404,9 @@ static const GActionEntry win_actions[] = {
   { "add-server", add_server_activated,    NULL, NULL, NULL },
   { "remove-server", remove_server_activated, NULL, NULL, NULL },
   { "create-domain", create_domain_activated, NULL, NULL, NULL },
+  { "open-console", open_console_activated, NULL, NULL, NULL },
+  { "show-consoles", NULL, NULL, "false", show_consoles_changed },
+  { "close-console", close_console_activated, NULL, NULL, NULL },
 };
 
 /* Construction */
@@ -1312,7 +1461,22 @@ build_made_parts (DomusWindow *self)
   self->domain_graphs_page = page_box ();
   self->domain_config_page = page_box ();
   self->console_page = page_box ();
-  gtk_container_set_border_width (GTK_CONTAINER (self->console_page), 0);
+  {
+    GtkWidget *text = gtk_label_new (_("The console opens in a tab among the open consoles "
+                                       "(Consoles, at the top), where several guests can be "
+                                       "watched side by side."));
+    GtkWidget *button = gtk_button_new_with_mnemonic (_("_Open Console"));
+
+    gtk_label_set_line_wrap (GTK_LABEL (text), TRUE);
+    gtk_label_set_xalign (GTK_LABEL (text), 0);
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.open-console");
+    gtk_widget_set_halign (button, GTK_ALIGN_START);
+    gtk_box_set_spacing (GTK_BOX (self->console_page), 12);
+    gtk_container_set_border_width (GTK_CONTAINER (self->console_page), 18);
+    gtk_box_pack_start (GTK_BOX (self->console_page), text, FALSE, FALSE, 0);
+    gtk_box_pack_start (GTK_BOX (self->console_page), button, FALSE, FALSE, 0);
+    gtk_widget_show_all (self->console_page);
+  }
   gtk_notebook_append_page (GTK_NOTEBOOK (self->domain_notebook), self->domain_graphs_page,
                             tab_label (_("_Overview")));
   gtk_notebook_append_page (GTK_NOTEBOOK (self->domain_notebook), self->domain_config_page,
@@ -1320,6 +1484,24 @@ build_made_parts (DomusWindow *self)
   gtk_notebook_append_page (GTK_NOTEBOOK (self->domain_notebook), self->console_page,
                             tab_label (_("_Console")));
   g_signal_connect (self->domain_notebook, "switch-page", G_CALLBACK (domain_tab_switched), self);
+
+  self->console_notebook = DOMUS_CONSOLE_NOTEBOOK (domus_console_notebook_new ());
+  gtk_stack_add_named (self->consoles_stack, GTK_WIDGET (self->console_notebook), "tabs");
+  gtk_widget_show (GTK_WIDGET (self->console_notebook));
+  g_signal_connect (self->console_notebook, "notify::n-consoles", G_CALLBACK (n_consoles_changed), self);
+  /* Detaching and attaching change the tabs, not the consoles. */
+  g_signal_connect (self->console_notebook, "notify::n-tabs", G_CALLBACK (n_tabs_changed), self);
+  update_consoles_button (self);
+  update_close_console (self);
+  g_signal_connect (self->stack, "notify::visible-child-name", G_CALLBACK (stack_child_changed), self);
+
+  {
+    GtkWidget *tree = NULL;
+
+    find_tree_view (GTK_WIDGET (self->server_list), &tree);
+    if (tree != NULL)
+      g_signal_connect (tree, "row-activated", G_CALLBACK (server_row_activated), self);
+  }
 }
 
 static void
@@ -1364,6 +1546,8 @@ domus_window_class_init (DomusWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, domain_title);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, domain_facts);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, domain_notebook);
+  gtk_widget_class_bind_template_child (widget_class, DomusWindow, consoles_stack);
+  gtk_widget_class_bind_template_child (widget_class, DomusWindow, consoles_button_label);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, host_menu);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, domain_menu);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed);
@@ -1401,12 +1585,32 @@ domus_window_init (DomusWindow *self)
   build_made_parts (self);
   gtk_stack_set_visible_child_name (self->stack, "dashboard");
   update_actions (self);
+  /* After the console notebook's own handler (connected when it joined the window). */
+  g_signal_connect (self, "key-press-event", G_CALLBACK (window_key_press), self);
 }
 
 DomusWindow *
 domus_window_new (DomusApplication *application)
 {
   DomusWindow *self = g_object_new (DOMUS_TYPE_WINDOW, "application", application, NULL);
+  static const struct {
+    const char *action;
+    const char *accel;
+  } console_accels[] = {
+    { "win.open-console", "<Primary>o" },
+    { "win.close-console", "<Primary>w" },
+  };
+
+  /* The application's table has no lines for these yet: set here unless it has them. */
+  for (guint i = 0; i < G_N_ELEMENTS (console_accels); i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (application),
+                                                                    console_accels[i].action);
+
+      if (accels == NULL || accels[0] == NULL)
+        gtk_application_set_accels_for_action (GTK_APPLICATION (application), console_accels[i].action,
+                                               (const char *[]) { console_accels[i].accel, NULL });
+    }
 
   domus_server_list_set_hosts (self->server_list, domus_application_get_hosts (application));
   self->hosts = g_object_ref (domus_application_get_hosts (application));

@@ -13,10 +13,13 @@
 #include <vncdisplay.h>
 
 #include "domus-console.h"
+#include "domus-console-notebook.h"
 #include "domus-host.h"
 
-/* Usage: test-console URI DOMAIN CONFIG_FILE SHOT_DIR
- * Prints "ok - …" / "not ok - …" lines; test-console.py numbers them. */
+/* Usage: test-console URI DOMAIN CONFIG_FILE SHOT_DIR SERIAL_LOG
+ * Prints "ok - …" / "not ok - …" lines; test-console.py numbers them. SERIAL_LOG is the
+ * guest's serial port, where its init echoes the lines typed on its screen ("key: …") and
+ * says "domus-test-guest ctrl-alt-del" (docs/test-guest.md). */
 
 static void
 diag (const char *format,
@@ -452,6 +455,200 @@ create_params (const char *config,
   return json_builder_get_root (builder);
 }
 
+typedef struct {
+  const char *path;
+  const char *line;     /* a whole line of the serial log, without its \r\n */
+  gsize       from;     /* where to start looking: what was there before does not count */
+} SerialWait;
+
+static gsize
+serial_size (const char *path)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &text, &length, NULL))
+    return 0;
+  return length;
+}
+
+static gboolean
+serial_has_line (gpointer data)
+{
+  SerialWait *wait = data;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (wait->path, &text, &length, NULL) || length <= wait->from)
+    return FALSE;
+  lines = g_strsplit (text + wait->from, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strchomp (lines[i]);      /* the tty's \r */
+      if (g_str_equal (lines[i], wait->line))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Types text into the guest's screen as key clicks, one key after another, as a user would;
+ * the keyvals are plain ones the guest's default keymap has without Shift. */
+static void
+type_text (GtkWidget  *display,
+           const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guint keyval = *p == '\n' ? GDK_KEY_Return : gdk_unicode_to_keyval ((guchar) *p);
+
+      vnc_display_send_keys_ex (VNC_DISPLAY (display), &keyval, 1, VNC_DISPLAY_KEY_EVENT_CLICK);
+      run_for (30);
+    }
+}
+
+typedef struct {
+  GType       type;
+  const char *name;
+  GtkWidget  *found;
+} AccessibleSearch;
+
+static void
+search_accessible (GtkWidget *widget,
+                   gpointer   data)
+{
+  AccessibleSearch *search = data;
+
+  if (search->found != NULL)
+    return;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, search->type) &&
+      g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (widget)), search->name) == 0)
+    search->found = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), search_accessible, search);
+}
+
+/* The widget of that type under root that a screen reader calls name, or NULL. */
+static GtkWidget *
+find_accessible (GtkWidget  *root,
+                 GType       type,
+                 const char *name)
+{
+  AccessibleSearch search = { type, name, NULL };
+
+  search_accessible (root, &search);
+  return search.found;
+}
+
+/* Where the toplevel's X window is on the screen and its size. */
+static void
+window_geometry (GtkWidget    *toplevel,
+                 GdkRectangle *area)
+{
+  GdkWindow *window = gtk_widget_get_window (toplevel);
+
+  *area = (GdkRectangle) { -1, -1, -1, -1 };
+  if (window == NULL)
+    return;
+  gdk_window_get_origin (window, &area->x, &area->y);
+  area->width = gdk_window_get_width (window);
+  area->height = gdk_window_get_height (window);
+}
+
+typedef struct {
+  GtkWidget    *widget;
+  GdkRectangle  want;
+} GeometryWait;
+
+static gboolean
+geometry_is (gpointer data)
+{
+  GeometryWait *wait = data;
+  GtkWidget *toplevel = gtk_widget_get_toplevel (wait->widget);
+  GdkRectangle area;
+
+  window_geometry (toplevel, &area);
+  return area.x == wait->want.x && area.y == wait->want.y &&
+         area.width == wait->want.width && area.height == wait->want.height;
+}
+
+static void
+send_window_key (GtkWidget       *toplevel,
+                 guint            keyval,
+                 GdkModifierType  state)
+{
+  GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
+  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (toplevel));
+
+  event->key.window = g_object_ref (gtk_widget_get_window (toplevel));
+  event->key.time = GDK_CURRENT_TIME;
+  event->key.keyval = keyval;
+  event->key.state = state;
+  gdk_event_set_device (event, gdk_seat_get_keyboard (seat));
+  gtk_widget_event (toplevel, event);
+  gdk_event_free (event);
+}
+
+/* A middle click in the middle of widget, in root coordinates as GDK would report it. */
+static void
+middle_click (GtkWidget *target,
+              GtkWidget *widget)
+{
+  GdkEvent *event = gdk_event_new (GDK_BUTTON_PRESS);
+  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (widget));
+  GtkAllocation allocation;
+  int origin_x, origin_y;
+
+  gtk_widget_get_allocation (widget, &allocation);
+  gdk_window_get_origin (gtk_widget_get_window (widget), &origin_x, &origin_y);
+  event->button.window = g_object_ref (gtk_widget_get_window (target));
+  event->button.time = GDK_CURRENT_TIME;
+  event->button.x_root = origin_x + allocation.x + allocation.width / 2;
+  event->button.y_root = origin_y + allocation.y + allocation.height / 2;
+  event->button.button = GDK_BUTTON_MIDDLE;
+  gdk_event_set_device (event, gdk_seat_get_pointer (seat));
+  gtk_widget_event (target, event);
+  gdk_event_free (event);
+}
+
+static gboolean
+is_disconnected (gpointer data)
+{
+  return domus_console_get_state (data) == DOMUS_CONSOLE_STATE_DISCONNECTED;
+}
+
+/* The "Send key" menu's item labelled label: its action and target, as the menu would
+ * activate them. */
+static gboolean
+find_menu_item (GMenuModel  *model,
+                const char  *label,
+                char       **action,
+                GVariant   **target)
+{
+  for (int i = 0; model != NULL && i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *item_label = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+
+      if (section != NULL && find_menu_item (section, label, action, target))
+        return TRUE;
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_LABEL, "s", &item_label) &&
+          g_str_equal (item_label, label))
+        {
+          g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", action);
+          *target = g_menu_model_get_item_attribute_value (model, i, G_MENU_ATTRIBUTE_TARGET, NULL);
+          return *action != NULL;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+is_not_connected (gpointer data)
+{
+  return domus_console_get_state (data) != DOMUS_CONSOLE_STATE_CONNECTED;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -464,6 +661,10 @@ main (int   argc,
   g_autoptr(JsonNode) destroy = NULL;
   g_autoptr(JsonNode) create = NULL;
   GtkWidget *window, *console, *other;
+  GtkWidget *tabs_window;
+  DomusConsoleNotebook *tabs;
+  DomusConsole *tab_console;
+  g_autofree char *expected_title = NULL;
   Shot shot = { 0 };
   gint64 started;
   guint fds_before, fds_after;
@@ -471,9 +672,9 @@ main (int   argc,
   guint attempts = 0;
 
   gtk_init (&argc, &argv);
-  if (argc != 5)
+  if (argc != 6)
     {
-      g_printerr ("usage: %s URI DOMAIN CONFIG_FILE SHOT_DIR\n", argv[0]);
+      g_printerr ("usage: %s URI DOMAIN CONFIG_FILE SHOT_DIR SERIAL_LOG\n", argv[0]);
       return 2;
     }
   f.name = argv[2];
@@ -575,6 +776,95 @@ main (int   argc,
          !domus_console_send_keys (f.console, "ctrl-alt-f13"),
          "Ctrl+Alt+F1 is a known combination, Ctrl+Alt+F13 is not");
 
+  /* Keys typed into the screen reach the guest: its init reads the lines typed on its
+   * screen's keyboard and echoes them on the serial port ("key: LINE"). */
+  {
+    SerialWait typed = { argv[5], "key: domus42", serial_size (argv[5]) };
+
+    type_text (domus_console_get_display (f.console), "domus42\n");
+    gui_test_check (wait_for (serial_has_line, &typed, 10000),
+           "\"domus42\" and Enter typed into the screen reach the guest (\"key: domus42\" on its serial port)");
+  }
+  /* The Send key menu's Ctrl+Alt+Del: the guest's init says it got it. */
+  {
+    GtkWidget *keys = find_accessible (console, GTK_TYPE_MENU_BUTTON, "Send key");
+    GMenuModel *menu = keys != NULL ? gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (keys)) : NULL;
+    g_autofree char *action = NULL;
+    g_autoptr(GVariant) target = NULL;
+    SerialWait cad = { argv[5], "domus-test-guest ctrl-alt-del", serial_size (argv[5]) };
+    gboolean found = find_menu_item (menu, "Ctrl+Alt+Del", &action, &target);
+
+    gui_test_check (found && g_strcmp0 (action, "console.send-keys") == 0,
+           "the Send key menu has Ctrl+Alt+Del (%s)", action ? action : "no such item");
+    if (found && g_str_has_prefix (action, "console."))
+      g_action_group_activate_action (gtk_widget_get_action_group (console, "console"),
+                                      action + strlen ("console."), target);
+    gui_test_check (wait_for (serial_has_line, &cad, 10000),
+           "its Ctrl+Alt+Del reaches the guest (\"domus-test-guest ctrl-alt-del\" on its serial port)");
+  }
+
+  /* Fullscreen. Xvfb has no window manager, so GTK's request (_NET_WM_STATE_FULLSCREEN)
+   * would go unanswered: the console covers the monitor itself (domus_console_set_fullscreen). */
+  {
+    GtkWidget *button = find_accessible (console, GTK_TYPE_TOGGLE_BUTTON, "Fullscreen");
+    GdkMonitor *monitor = gdk_display_get_monitor (gdk_display_get_default (), 0);
+    GdkRectangle before, during, after;
+    GeometryWait covers = { console, { 0, 0, 0, 0 } };
+    GtkWidget *toplevel;
+    const char *hint;
+
+    gdk_monitor_get_geometry (monitor, &covers.want);
+    window_geometry (window, &before);
+    gui_test_check (button != NULL, "the toolbar has a toggle named Fullscreen");
+    if (button != NULL)
+      gtk_button_clicked (GTK_BUTTON (button));
+    ok = wait_for (geometry_is, &covers, 5000);
+    toplevel = gtk_widget_get_toplevel (console);
+    window_geometry (toplevel, &during);
+    gui_test_check (ok && domus_console_get_fullscreen (f.console) && toplevel != window,
+           "Fullscreen shows the console alone in a window covering the screen: %dx%d at %d,%d "
+           "(the screen is %dx%d)", during.width, during.height, during.x, during.y,
+           covers.want.width, covers.want.height);
+    hint = find_label (console, "Fullscreen: ");
+    gui_test_check (hint != NULL && strstr (hint, "Leave Fullscreen") != NULL && button != NULL &&
+           g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (button)), "Leave Fullscreen") == 0,
+           "the toolbar says how to leave (\"%s\") and the toggle is now named Leave Fullscreen",
+           hint ? hint : "nothing");
+    if (button != NULL)
+      gtk_button_clicked (GTK_BUTTON (button));
+    run_for (300);
+    window_geometry (window, &after);
+    gui_test_check (!domus_console_get_fullscreen (f.console) && !domus_console_get_detached (f.console) &&
+           gtk_widget_get_parent (console) == window && find_label (console, "Fullscreen: ") == NULL &&
+           after.width == before.width && after.height == before.height,
+           "leaving puts the console back in its window, still %dx%d (was %dx%d), and the hint goes",
+           after.width, after.height, before.width, before.height);
+  }
+  /* A detached console makes its own window fullscreen, and gives it back its size after. */
+  {
+    GeometryWait covers = { console, { 0, 0, 0, 0 } };
+    GeometryWait restored = { console, { 0, 0, 0, 0 } };
+    GtkWidget *toplevel;
+    gboolean same_window;
+
+    gdk_monitor_get_geometry (gdk_display_get_monitor (gdk_display_get_default (), 0), &covers.want);
+    domus_console_detach (f.console);
+    toplevel = gtk_widget_get_toplevel (console);
+    gtk_window_resize (GTK_WINDOW (toplevel), 640, 480);
+    run_for (300);
+    window_geometry (toplevel, &restored.want);
+    domus_console_set_fullscreen (f.console, TRUE);
+    ok = wait_for (geometry_is, &covers, 5000);
+    same_window = gtk_widget_get_toplevel (console) == toplevel;
+    domus_console_set_fullscreen (f.console, FALSE);
+    gui_test_check (ok && same_window && wait_for (geometry_is, &restored, 5000) &&
+           domus_console_get_detached (f.console),
+           "a detached console's window covers the screen, then is %dx%d again",
+           restored.want.width, restored.want.height);
+    domus_console_attach (f.console);
+    run_for (200);
+  }
+
   domus_console_detach (f.console);
   run_for (200);
   {
@@ -659,6 +949,103 @@ main (int   argc,
     run_for (200);
   }
 
+
+  /* The window's console tabs: one per domain, "NAME on HOST". */
+  tabs_window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  tabs = DOMUS_CONSOLE_NOTEBOOK (domus_console_notebook_new ());
+  gtk_window_set_default_size (GTK_WINDOW (tabs_window), 640, 480);
+  gtk_container_add (GTK_CONTAINER (tabs_window), GTK_WIDGET (tabs));
+  gtk_widget_show_all (tabs_window);
+  expected_title = g_strdup_printf ("%s on %s", f.name, domus_host_get_name (f.host));
+  {
+    DomusConsole *again, *other_tab;
+    GtkWidget *title, *other_title;
+    AtkObject *page;
+    gboolean detached, same, back;
+
+    tab_console = domus_console_notebook_open (tabs, f.host, f.name);
+    wait_for (console_connected, tab_console, 10000);
+    title = domus_console_notebook_get_tab_label (tabs, tab_console);
+    page = atk_object_ref_accessible_child (gtk_widget_get_accessible (GTK_WIDGET (tabs)), 0);
+    gui_test_check (console_connected (tab_console) && title != NULL &&
+           g_strcmp0 (gtk_label_get_text (GTK_LABEL (title)), expected_title) == 0 &&
+           g_str_has_prefix (expected_title, f.name) &&
+           g_strcmp0 (atk_object_get_name (page), expected_title) == 0,
+           "opening a console adds a connected tab, \"%s\" to a screen reader too (%s)",
+           expected_title, page ? atk_object_get_name (page) : "no page");
+    g_clear_object (&page);
+
+    again = domus_console_notebook_open (tabs, f.host, f.name);
+    gui_test_check (again == tab_console && domus_console_notebook_get_n_tabs (tabs) == 1 &&
+           domus_console_notebook_get_n_consoles (tabs) == 1,
+           "opening the same domain again shows its tab rather than a second one (%d tabs)",
+           domus_console_notebook_get_n_tabs (tabs));
+
+    other_tab = domus_console_notebook_open (tabs, f.host, "no-such-domain");
+    g_object_add_weak_pointer (G_OBJECT (other_tab), (gpointer *) &other_tab);
+    wait_for (is_disconnected, other_tab, 5000);
+    other_title = domus_console_notebook_get_tab_label (tabs, other_tab);
+    gui_test_check (domus_console_notebook_get_n_tabs (tabs) == 2 && domus_console_notebook_get_current (tabs) == other_tab &&
+           other_title != NULL &&
+           gtk_style_context_has_class (gtk_widget_get_style_context (other_title), "dim-label") &&
+           !gtk_style_context_has_class (gtk_widget_get_style_context (title), "dim-label"),
+           "another domain gets a second tab, shown; it is dimmed while it has no screen");
+
+    /* Ctrl+Page Up/Down switch tabs even while the guest's screen has the keyboard. */
+    gtk_widget_grab_focus (domus_console_get_display (other_tab));
+    send_window_key (tabs_window, GDK_KEY_Page_Up, GDK_CONTROL_MASK);
+    ok = domus_console_notebook_get_current (tabs) == tab_console;
+    send_window_key (tabs_window, GDK_KEY_Page_Up, GDK_CONTROL_MASK);
+    ok = ok && domus_console_notebook_get_current (tabs) == other_tab;
+    send_window_key (tabs_window, GDK_KEY_Page_Down, GDK_CONTROL_MASK);
+    ok = ok && domus_console_notebook_get_current (tabs) == tab_console;
+    gui_test_check (ok, "Ctrl+Page Up, Ctrl+Page Up (wrapping), Ctrl+Page Down switch tabs from a focused screen");
+
+    middle_click (GTK_WIDGET (tabs), other_title);
+    run_for (100);
+    gui_test_check (other_tab == NULL && domus_console_notebook_get_n_tabs (tabs) == 1 &&
+           domus_console_notebook_get_n_consoles (tabs) == 1 &&
+           domus_console_notebook_get_current (tabs) == tab_console,
+           "a middle click on a tab closes that console (%u tabs, %u consoles left)",
+           domus_console_notebook_get_n_tabs (tabs), domus_console_notebook_get_n_consoles (tabs));
+    if (other_tab != NULL)
+      g_object_remove_weak_pointer (G_OBJECT (other_tab), (gpointer *) &other_tab);
+
+    /* The closed tab's place serves the next console: its tab shows again. */
+    other_tab = domus_console_notebook_open (tabs, f.host, "no-such-domain");
+    run_for (200);
+    other_title = domus_console_notebook_get_tab_label (tabs, other_tab);
+    gui_test_check (domus_console_notebook_get_n_tabs (tabs) == 2 && other_title != NULL &&
+           gtk_widget_get_mapped (other_title) &&
+           domus_console_notebook_get_current (tabs) == other_tab,
+           "a console opened after one was closed gets a tab that shows, in front");
+    domus_console_notebook_close (tabs, other_tab);
+    run_for (100);
+    gui_test_check (domus_console_notebook_get_n_tabs (tabs) == 1 &&
+           domus_console_notebook_get_current (tabs) == tab_console &&
+           gtk_widget_get_mapped (domus_console_notebook_get_tab_label (tabs, tab_console)),
+           "closing it leaves the first tab, in front");
+
+    /* Detached, it is still the domain's console here. */
+    g_action_group_activate_action (gtk_widget_get_action_group (GTK_WIDGET (tab_console), "console"),
+                                    "detach", NULL);
+    run_for (200);
+    detached = domus_console_get_detached (tab_console) && domus_console_notebook_get_n_tabs (tabs) == 0 &&
+               domus_console_notebook_get_n_consoles (tabs) == 1;
+    again = domus_console_notebook_open (tabs, f.host, f.name);
+    same = again == tab_console && domus_console_get_detached (tab_console) &&
+           domus_console_notebook_get_n_tabs (tabs) == 0;
+    gtk_window_close (GTK_WINDOW (gtk_widget_get_toplevel (GTK_WIDGET (tab_console))));
+    run_for (300);
+    title = domus_console_notebook_get_tab_label (tabs, tab_console);
+    back = !domus_console_get_detached (tab_console) && domus_console_notebook_get_n_tabs (tabs) == 1 &&
+           domus_console_notebook_get_current (tabs) == tab_console &&
+           title != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (title)), expected_title) == 0;
+    gui_test_check (detached && same && back && console_connected (tab_console),
+           "a detached tab stays the domain's console (opening it again shows its window); "
+           "closing its window puts it back in its tab, still connected");
+  }
+
   /* A domain that does not exist: the console says why and has no picture to save. */
   other = domus_console_new (f.host, "no-such-domain");
   g_object_ref_sink (other);
@@ -712,6 +1099,13 @@ main (int   argc,
          f.first_disconnect ? f.first_disconnect : "(still connected)");
   gui_test_check (domus_console_get_state (f.console) != DOMUS_CONSOLE_STATE_CONNECTED,
          "and is not connected while the domain is off (%s)", domus_console_get_status (f.console));
+  wait_for (is_not_connected, tab_console, 5000);
+  gui_test_check (domus_console_notebook_get_tab_label (tabs, tab_console) != NULL &&
+         g_str_has_prefix (domus_console_get_status (tab_console), "The console was disconnected: ") &&
+         gtk_style_context_has_class (gtk_widget_get_style_context (
+           domus_console_notebook_get_tab_label (tabs, tab_console)), "dim-label"),
+         "the domain's tab stays, dimmed, and its console says why (%s)",
+         domus_console_get_status (tab_console));
   run_for (1500);
 
   /* It comes back: the console reconnects by itself. */
@@ -725,9 +1119,28 @@ main (int   argc,
          g_strcmp0 (domus_console_get_status (f.console), "Connected") == 0,
          "the status says \"Connected\" again");
   /* One stream replaced by one stream; the failed tries in between left nothing open. */
+  gui_test_check (wait_for (console_connected, tab_console, 15000),
+         "the domain's tab reconnects too");
   fds_after = count_open_fds ();
   gui_test_check (fds_after == fds_before, "no descriptor leaked over the reconnections (%u, then %u)",
          fds_before, fds_after);
+
+  /* The tab's close button ends the console. */
+  {
+    g_autofree char *close_name = g_strdup_printf ("Close %s", expected_title);
+    GtkWidget *close = find_accessible (GTK_WIDGET (tabs), GTK_TYPE_BUTTON, close_name);
+
+    g_object_add_weak_pointer (G_OBJECT (tab_console), (gpointer *) &tab_console);
+    if (close != NULL)
+      gtk_button_clicked (GTK_BUTTON (close));
+    run_for (100);
+    gui_test_check (close != NULL && tab_console == NULL && domus_console_notebook_get_n_tabs (tabs) == 0 &&
+           domus_console_notebook_get_n_consoles (tabs) == 0,
+           "the tab's \"%s\" button closes the console", close_name);
+    if (tab_console != NULL)
+      g_object_remove_weak_pointer (G_OBJECT (tab_console), (gpointer *) &tab_console);
+  }
+  gtk_widget_destroy (tabs_window);
 
   gtk_widget_destroy (window);
   domus_host_disconnect (f.host);

@@ -27,7 +27,7 @@ from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 NAME = "console1"
 BOOT_TIMEOUT = 40.0
-PROGRAM_TIMEOUT = 60.0
+PROGRAM_TIMEOUT = 120.0
 
 
 class Xvfb:
@@ -119,7 +119,8 @@ def main():
                     tap.ok(False, "domusd started again", str(e))
 
             lib_gui.run_program(tap, program, env,
-                                [daemon.uri, NAME, config_path, os.path.join(root, "shots")],
+                                [daemon.uri, NAME, config_path, os.path.join(root, "shots"),
+                                 serial_log],
                                 PROGRAM_TIMEOUT, {RESTART_REQUEST: restart_requested})
         ok = tap.failed == 0
     except Failure as e:

@@ -78,6 +78,8 @@ def domain_state(uri, name):
 CONTROL_MASK = 1 << 2
 SHIFT_MASK = 1 << 0
 KEY_P = 0x70
+KEY_O = 0x6f
+KEY_W = 0x77
 KEY_F10 = 0xffc7
 
 
@@ -273,7 +275,8 @@ def main():
                 and lib_gui.is_showing(n, pyatspi))}, 5)
             check(items, "Shift+F10 on alpha's row opened no menu")
             offered = sorted(name for name, item in items.items() if window.sensitive(item))
-            check(offered == ["Destroy…", "Resume"], "the menu of a paused domain offers %r" % offered)
+            check(offered == ["Destroy…", "Open Console", "Resume"],
+                  "the menu of a paused domain offers %r" % offered)
             items["Resume"].queryAction().doAction(0)
             running = lib_gui.wait_for(lambda: domain_state(daemon.uri, "alpha") in ("running", "blocked"), 15)
             check(running, "domusctl list shows alpha %r" % domain_state(daemon.uri, "alpha"))
@@ -297,18 +300,83 @@ def main():
             index = [tabs.getChildAtIndex(i) for i in range(tabs.childCount)].index(tab)
             check(tabs.querySelection().selectChild(index), "the %r tab could not be selected" % name)
 
+        alpha_tab = "alpha on " + HOST_NAME
+
+        def console_tabs(name):
+            return lib_gui.find_all(window.frame, lambda n: n.getRole() == pyatspi.ROLE_PAGE_TAB
+                                    and n.name == name)
+
+        def consoles_toggle(shown):
+            """The header bar's Consoles toggle: its state says whether the consoles show."""
+            button = lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_TOGGLE_BUTTON, "Consoles"), 5)
+            check(button, "no Consoles toggle in the header bar")
+            ok = lib_gui.wait_for(lambda: button.getState().contains(pyatspi.STATE_CHECKED) == shown, 5)
+            check(ok, "the Consoles toggle is %s" % ("off" if shown else "on"))
+            return button
+
         def console_tab():
             check(window.select("alpha"), "the tree refused to select alpha")
             select_tab("Console")
+            tab = lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_PAGE_TAB, alpha_tab), 10)
+            check(tab, "no %r tab showing among the consoles" % alpha_tab)
             display = lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_DRAWING_AREA, "Console of alpha")
                                        or lib_gui.find_one(window.frame, lambda n: n.name == "Console of alpha"
                                                            and lib_gui.is_showing(n, pyatspi)), 20)
-            check(display, "no 'Console of alpha' showing in the Console tab")
+            check(display, "no 'Console of alpha' showing in its tab")
             connected = lib_gui.wait_for(lambda: not window.showing_label_starting("Connecting")
                                          and not window.showing_label_starting("The console"), 20)
             check(connected, "the console still says it is connecting, or could not connect")
+            # The screen has the keyboard: the window's shortcuts are the guest's keys now.
+            press(pyatspi, CONTROL_MASK | SHIFT_MASK, KEY_P)
+            resumed = lib_gui.wait_for(lambda: domain_state(daemon.uri, "alpha") != "paused", 3)
+            check(not resumed, "Ctrl+Shift+P typed into alpha's screen resumed alpha: %r"
+                  % domain_state(daemon.uri, "alpha"))
+            consoles_toggle(True).queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_PAGE_TAB, "Configuration"), 5),
+                  "turning the Consoles toggle off did not go back to alpha's page")
 
-        tap.step("alpha's Console tab connects to its screen", console_tab)
+        tap.step("alpha's Console tab opens its console in a tab 'alpha on testhost', connected; "
+                 "the Consoles toggle goes back to the page", console_tab)
+
+        def open_console_again():
+            consoles_toggle(False)
+            check(window.table.queryComponent().grabFocus(), "the tree did not take the focus")
+            press(pyatspi, CONTROL_MASK, KEY_O)
+            check(lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_PAGE_TAB, alpha_tab), 5),
+                  "Ctrl+O did not show alpha's console tab")
+            check(len(console_tabs(alpha_tab)) == 1,
+                  "%d tabs %r after opening alpha's console twice" % (len(console_tabs(alpha_tab)), alpha_tab))
+            check(lib_gui.find_one(window.frame, lambda n: n.name == "Console of alpha"
+                                   and lib_gui.is_showing(n, pyatspi)), "alpha's screen is not shown")
+            consoles_toggle(True).queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_PAGE_TAB, "Configuration"), 5),
+                  "turning the Consoles toggle off did not go back to alpha's page")
+
+        tap.step("Ctrl+O on alpha shows its console tab again, not a second one", open_console_again)
+
+        def activate_row_then_close():
+            gamma_tab = "gamma on " + HOST_NAME
+            row = window.rows()["gamma"][0]
+            cell = window.table.queryTable().getAccessibleAt(row, 1)
+            action = cell.queryAction()
+            names = [action.getName(i) for i in range(action.nActions)]
+            check("activate" in names, "gamma's cell offers no activate action: %r" % names)
+            action.doAction(names.index("activate"))
+            check(lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_PAGE_TAB, gamma_tab), 5),
+                  "activating gamma's row showed no console tab %r" % gamma_tab)
+            shown = lib_gui.wait_for(lambda: window.showing_label_starting("The console could not be opened"), 10)
+            check(shown, "gamma's console does not say it could not be opened")
+            # AT-SPI shows a GTK 3 notebook tab with the page under it, not the tab's own
+            # widgets (its close button): Ctrl+W is the keyboard's way to close the console.
+            check(window.table.queryComponent().grabFocus(), "the tree did not take the focus")
+            press(pyatspi, CONTROL_MASK, KEY_W)
+            check(lib_gui.wait_for(lambda: not console_tabs(gamma_tab), 5), "after Ctrl+W gamma's tab is still there")
+            check(len(console_tabs(alpha_tab)) == 1, "alpha's tab went away with gamma's")
+            consoles_toggle(True).queryAction().doAction(0)
+            check(window.select("alpha"), "the tree refused to select alpha")
+
+        tap.step("activating a domain's row (double-click, Enter) opens its console in a tab; "
+                 "Ctrl+W closes the console in front", activate_row_then_close)
 
         def configuration_tab():
             select_tab("Configuration")
@@ -352,8 +420,9 @@ def main():
             r = subprocess.run([DOMUS, "--console", "beta"], env=env, capture_output=True, text=True,
                                timeout=20)
             check(r.returncode == 0, "domus --console exited %d: %s" % (r.returncode, r.stderr))
-            check(lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_LABEL, "beta"), 5),
-                  "domus --console beta did not open beta's page")
+            check(lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_PAGE_TAB, "beta on " + HOST_NAME), 5),
+                  "domus --console beta did not show a console tab 'beta on %s'" % HOST_NAME)
+            check(len(console_tabs(alpha_tab)) == 1, "alpha's console tab went away")
 
         tap.step("a second domus hands its --connect and --console to the first", second_launch_hands_over)
 
