@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -288,12 +289,12 @@ hv_migration_run_checks (const HvMigrationContext *context,
 
   available = available_memory_mib ();
   if (available < 0)
-    add_check (checks, "memory", TRUE, _("free memory unknown; %" G_GINT64_FORMAT " MiB needed"), spec->memory_mib);
+    add_check (checks, "memory", TRUE, _("free memory unknown; %" PRId64 " MiB needed"), spec->memory_mib);
   else
     add_check (checks, "memory", available >= spec->memory_mib,
                available >= spec->memory_mib
-                 ? _("%" G_GINT64_FORMAT " MiB needed, %" G_GINT64_FORMAT " MiB free")
-                 : _("%" G_GINT64_FORMAT " MiB needed but only %" G_GINT64_FORMAT " MiB free: stop a domain here or lower memory"),
+                 ? _("%" PRId64 " MiB needed, %" PRId64 " MiB free")
+                 : _("%" PRId64 " MiB needed but only %" PRId64 " MiB free: stop a domain here or lower memory"),
                spec->memory_mib, available);
 
   existing = hv_host_lookup (context->host, spec->name, &lookup_error);
