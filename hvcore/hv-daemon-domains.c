@@ -132,14 +132,18 @@ add_disks (JsonBuilder        *builder,
   json_builder_end_array (builder);
 }
 
+/* Tags are the domain's labels, not part of the machine: a running domain shows those of
+ * its config file (FILE, when found), so an edit shows at once, not at the next start. */
 static void
-add_active_domain (HvDaemon    *self,
-                   JsonBuilder *builder,
-                   HvDomain    *domain,
-                   gboolean     details)
+add_active_domain (HvDaemon        *self,
+                   JsonBuilder     *builder,
+                   HvDomain        *domain,
+                   const HvDefined *file,
+                   gboolean         details)
 {
   const HvDomainSpec *spec = hv_domain_get_spec (domain);
   const char *state = state_name (self, domain);
+  char **tags = file != NULL && file->error == NULL ? file->tags : spec != NULL ? spec->tags : NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
@@ -147,7 +151,7 @@ add_active_domain (HvDaemon    *self,
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, hv_domain_get_id (domain));
   add_nullable_string (builder, "uuid", spec != NULL ? spec->uuid : NULL);
-  add_tags (builder, spec != NULL ? (const char * const *) spec->tags : NULL);
+  add_tags (builder, (const char * const *) tags);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, state);
   json_builder_set_member_name (builder, "flags");
@@ -316,6 +320,14 @@ build_list (HvDaemon  *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GPtrArray) active = hv_host_dup_active (self->host);
   g_autoptr(GHashTable) active_names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) files = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; defined != NULL && i < defined->len; i++)
+    {
+      HvDefined *entry = g_ptr_array_index (defined, i);
+
+      g_hash_table_insert (files, entry->name, entry);
+    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "domains");
@@ -326,7 +338,8 @@ build_list (HvDaemon  *self,
       HvDomain *domain = g_ptr_array_index (active, i);
 
       g_hash_table_add (active_names, (gpointer) hv_domain_get_name (domain));
-      add_active_domain (self, builder, domain, FALSE);
+      add_active_domain (self, builder, domain,
+                         g_hash_table_lookup (files, hv_domain_get_name (domain)), FALSE);
     }
   for (guint i = 0; all && defined != NULL && i < defined->len; i++)
     {
@@ -426,7 +439,10 @@ method_domain_get (HvRpcCall *call,
   if (domain == NULL)
     return;
   if (hv_domain_is_active (domain))
-    add_active_domain (self, builder, domain, TRUE);
+    {
+      defined = hv_defined_find (self->paths->config_dir, hv_domain_get_name (domain));
+      add_active_domain (self, builder, domain, defined, TRUE);
+    }
   else
     {
       defined = hv_defined_find (self->paths->config_dir, hv_domain_get_name (domain));

@@ -160,7 +160,7 @@ def wait_serial(root, name, predicate, timeout=60.0):
 
 
 def main():
-    tap = Tap(28)
+    tap = Tap(29)
     root = make_temp_dir("domus-domains-")
     started_pids = set()
     daemon = None
@@ -224,6 +224,14 @@ def main():
                             values={"vcpus": 2, "on_crash": "destroy", "extra": None})["config"]
         tap.ok("vcpus = 2" in new_text and re.search(r"on_crash = [\"']destroy[\"']", new_text),
                "set_values writes values in the config", new_text)
+        # Tags are labels: a running domain's new tags show at once, not at its next start.
+        c.result("domain.set_values", name="alpha", values={"tags": ["web", "lab"]})
+        got = c.result("domain.get", name="alpha")
+        listed = {d["name"]: d for d in c.result("domain.list", all=True)["domains"]}
+        tap.ok(got["state"] in ("running", "blocked") and got["tags"] == ["web", "lab"]
+               and listed["alpha"]["tags"] == ["web", "lab"],
+               "a running domain's new tags show at once in domain.get and domain.list",
+               json.dumps([got, listed["alpha"]]))
         before = c.result("domain.get_config", name="alpha")["config"]
         bad = c.call("domain.set_values", name="alpha", values={"memory": "lots"})
         renamed = c.call("domain.set_values", name="alpha", values={"name": "beta"})
