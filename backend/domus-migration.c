@@ -942,6 +942,28 @@ rollback_source (GTask *task)
                   on_rollback_confirmed, task);
 }
 
+/* When the target had failed by itself (its hosts-allow refused us, its QEMU ended), the
+ * source saw only the effect (a broken pipe): the target's reason, which finish{false}
+ * answers, is the cause to report. A cancel stays a cancel. */
+static void
+take_target_reason (MigrationData *data,
+                    JsonNode      *answer)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+  const char *reason = object != NULL ? json_object_get_string_member_with_default (object, "reason", NULL) : NULL;
+  const char *kind = object != NULL ? json_object_get_string_member_with_default (object, "kind", NULL) : NULL;
+
+  if (reason == NULL || g_error_matches (data->error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_CANCELLED))
+    return;
+  g_debug ("the target's reason: %s (the source saw: %s)", reason,
+           data->error != NULL ? data->error->message : "nothing");
+  g_clear_error (&data->error);
+  data->error = g_error_new (DOMUS_ERROR,
+                             g_strcmp0 (kind, "migration-refused") == 0 ? DOMUS_ERROR_MIGRATION_REFUSED
+                                                                        : DOMUS_ERROR_MIGRATION_FAILED,
+                             _("The target ended the migration: %s"), reason);
+}
+
 static void
 on_rollback_finished (GObject      *object,
                       GAsyncResult *result,
@@ -975,6 +997,8 @@ on_rollback_finished (GObject      *object,
     }
   if (answer == NULL)
     g_debug ("migration.finish{success: false}: %s", error->message);
+  else
+    take_target_reason (data, answer);
   rollback_source (g_steal_pointer (&task));
 }
 

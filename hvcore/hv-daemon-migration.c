@@ -92,6 +92,25 @@ find_incoming_by_id (HvDaemon   *self,
   return NULL;
 }
 
+/* A target side that failed by itself (hosts-allow, QEMU, a timeout) is gone before the
+ * client's finish{false} comes: its reason is kept for that answer. A handful is plenty:
+ * the client asks at once. */
+#define MAX_REMEMBERED_FAILURES 16
+
+static void
+remember_failure (HvDaemon    *self,
+                  HvMigration *migration)
+{
+  const GError *failure = hv_migration_get_failure (migration);
+
+  if (!hv_migration_is_incoming (migration) || failure == NULL || hv_migration_get_id (migration) == NULL)
+    return;
+  if (g_hash_table_size (self->migration_failures) >= MAX_REMEMBERED_FAILURES)
+    g_hash_table_remove_all (self->migration_failures);
+  g_hash_table_replace (self->migration_failures, g_strdup (hv_migration_get_id (migration)),
+                        g_error_copy (failure));
+}
+
 static void
 on_migration_done (HvMigration *migration,
                    gpointer     user_data)
@@ -101,6 +120,7 @@ on_migration_done (HvMigration *migration,
 
   if (self->migrations != NULL && g_hash_table_lookup (self->migrations, name) == migration)
     {
+      remember_failure (self, migration);
       g_signal_handlers_disconnect_by_data (migration, self);
       g_hash_table_remove (self->migrations, name);
     }
@@ -234,7 +254,8 @@ method_migration_finish (HvRpcCall *call,
     {
       /* finish{false} twice, or after the prepared state timed out: nothing is left to undo. */
       if (!success)
-        hv_rpc_call_return (call, hv_daemon_new_empty_result ());
+        hv_rpc_call_return (call, hv_migration_new_rollback_result (
+                                    id != NULL ? g_hash_table_lookup (self->migration_failures, id) : NULL));
       else
         hv_rpc_call_return_new_error (call, HV_RPC_ERROR_MIGRATION_FAILED,
                                       _("No prepared migration has the id “%s” (it failed or timed out)"),

@@ -44,6 +44,8 @@ struct _HvDaemon
 
   HvDaemonConfig *config;            /* domusd.conf */
   GHashTable     *migrations;        /* domain name → HvMigration under way, either side */
+  GHashTable     *migration_failures; /* prepare's id → GError: why a target side failed, kept
+                                        for the client's finish{false}, the last few only */
 };
 
 /* Answers with `error` mapped onto the protocol's kinds (config errors are invalid-config, ...). */

@@ -308,6 +308,7 @@ hv_daemon_dispose (GObject *object)
   g_clear_object (&self->host);
   g_clear_object (&self->images);
   g_clear_pointer (&self->migrations, g_hash_table_unref);
+  g_clear_pointer (&self->migration_failures, g_hash_table_unref);
   G_OBJECT_CLASS (hv_daemon_parent_class)->dispose (object);
 }
 
@@ -348,6 +349,8 @@ hv_daemon_init (HvDaemon *self)
   self->accel_detail = g_strdup ("");
   self->config = hv_daemon_config_new ();
   self->migrations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->migration_failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                    (GDestroyNotify) g_error_free);
 }
 
 void

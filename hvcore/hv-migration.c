@@ -547,6 +547,32 @@ empty_result (void)
   return node;
 }
 
+/* The answer to a rollback (finish or confirm with success false): empty, or why the
+ * migration had already failed here, so the client can tell its user the real cause
+ * (say, hosts-allow) rather than what the other side saw (a broken pipe). */
+JsonNode *
+hv_migration_new_rollback_result (const GError *failure)
+{
+  JsonNode *node = empty_result ();
+
+  if (failure != NULL)
+    {
+      JsonObject *object = json_node_get_object (node);
+
+      json_object_set_string_member (object, "reason", failure->message);
+      json_object_set_string_member (object, "kind", hv_rpc_error_get_kind (failure));
+    }
+  return node;
+}
+
+const GError *
+hv_migration_get_failure (HvMigration *self)
+{
+  g_return_val_if_fail (HV_IS_MIGRATION (self), NULL);
+
+  return self->failure;
+}
+
 static void
 set_done (HvMigration *self)
 {
@@ -559,7 +585,7 @@ set_done (HvMigration *self)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   /* Rollbacks asked for while one ran: it is done now. */
   for (guint i = 0; i < self->waiters->len; i++)
-    hv_rpc_call_return (g_ptr_array_index (self->waiters, i), empty_result ());
+    hv_rpc_call_return (g_ptr_array_index (self->waiters, i), hv_migration_new_rollback_result (self->failure));
   g_ptr_array_set_size (self->waiters, 0);
   g_signal_emit (self, signals[SIGNAL_DONE], 0);
 }
@@ -1654,7 +1680,7 @@ hv_migration_finish (HvMigration *self,
       if (!success && self->step == STEP_CLEANING)
         g_ptr_array_add (self->waiters, call);  /* answered once the rollback is over */
       else if (!success && self->step == STEP_DONE)
-        hv_rpc_call_return (call, empty_result ());
+        hv_rpc_call_return (call, hv_migration_new_rollback_result (self->failure));
       else
         hv_rpc_call_return_new_error (call, HV_RPC_ERROR_MIGRATION_FAILED, "%s",
                                       self->failure != NULL ? self->failure->message

@@ -86,6 +86,10 @@ const char  *hv_migration_get_name       (HvMigration *self);
 /* The token prepare answered (incoming only; NULL for outgoing). */
 const char  *hv_migration_get_id         (HvMigration *self);
 gboolean     hv_migration_is_incoming    (HvMigration *self);
+/* Why it failed on this side; NULL while it runs, after success, or after a rollback asked for. */
+const GError *hv_migration_get_failure   (HvMigration *self);
+/* {} or {"reason": MESSAGE, "kind": KIND}: what finish/confirm {success: false} answer. */
+JsonNode    *hv_migration_new_rollback_result (const GError *failure);
 
 /* Target side. Each answers `call` itself, now or later. */
 HvMigration *hv_migration_new_incoming   (const HvMigrationContext *context,

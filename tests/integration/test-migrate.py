@@ -366,6 +366,9 @@ def steps(m):
         check(r.returncode != 0, "C took mover although its hosts-allow names only 192.0.2.1:\n" + r.stdout)
         check(r.stderr.startswith("domusctl: ") and not FINAL_RE.search(r.stdout),
               "stdout %r stderr %r" % (r.stdout, r.stderr))
+        # The target's own reason, not the broken pipe the source saw.
+        check("hosts-allow" in r.stderr and "127.0.0.1" in r.stderr,
+              "the error does not say hosts-allow refused 127.0.0.1: %r" % r.stderr)
         nothing_on(c, "refused")
         still_on_a("refused")
         state["refused_message"] = r.stderr.strip()
