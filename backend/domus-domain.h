@@ -20,6 +20,9 @@ typedef enum {
   DOMUS_DOMAIN_STATE_DYING,
   DOMUS_DOMAIN_STATE_STARTING,
   DOMUS_DOMAIN_STATE_SHUTOFF,
+  /* A migration's target: QEMU waits for the stream (reason "incoming"); the event with
+   * reason "migrated" makes it running or paused. */
+  DOMUS_DOMAIN_STATE_INCOMING,
   DOMUS_DOMAIN_STATE_INVALID,
 } DomusDomainState;
 

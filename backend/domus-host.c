@@ -74,7 +74,7 @@ static guint signals[N_SIGNALS];
 
 /* What domain.get is asked for after an event: the config or the process may have changed. */
 static const char * const refresh_reasons[] = {
-  "started", "reattached", "defined", "config-changed", "autostart-changed", "rebooted", NULL
+  "started", "reattached", "defined", "config-changed", "autostart-changed", "rebooted", "migrated", NULL
 };
 
 static void start_attempt (DomusHost *self);

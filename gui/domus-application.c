@@ -244,6 +244,9 @@ static const struct {
   { "win.reconnect",  { "F5", NULL } },
   { "win.add-server", { "<Primary>n", NULL } },
   { "win.create-domain", { "<Primary><Shift>n", NULL } },
+  { "win.open-console",  { "<Primary>o", NULL } },
+  { "win.close-console", { "<Primary>w", NULL } },
+  { "win.group-by-tag",  { "<Primary>g", NULL } },
 };
 
 /* The main-loop stall meter. A 10 ms timeout measures how late the main loop runs it:

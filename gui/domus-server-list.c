@@ -64,12 +64,14 @@ struct _DomusServerList
   /* Icons drawn by librsvg at the window's scale, by state. */
   cairo_surface_t    *icons[DOMUS_DOMAIN_STATE_INVALID + 1];
   int                 icons_scale;
+  DomusDomain        *drag_domain;     /* the domain row being dragged, while a drag lasts */
 };
 
 G_DEFINE_FINAL_TYPE (DomusServerList, domus_server_list, GTK_TYPE_BOX)
 
 enum {
   SIGNAL_SELECTION_CHANGED,
+  SIGNAL_MIGRATE_REQUESTED,
   N_SIGNALS
 };
 
@@ -110,6 +112,7 @@ domus_domain_state_label (DomusDomainState state)
     case DOMUS_DOMAIN_STATE_DYING:    return _("dying");
     case DOMUS_DOMAIN_STATE_STARTING: return _("starting");
     case DOMUS_DOMAIN_STATE_SHUTOFF:  return _("shut off");
+    case DOMUS_DOMAIN_STATE_INCOMING: return _("arriving");
     case DOMUS_DOMAIN_STATE_INVALID:
     default:                          return _("invalid");
     }
@@ -123,6 +126,8 @@ domus_domain_state_icon_resource (DomusDomainState state)
     {
     case DOMUS_DOMAIN_STATE_RUNNING:
     case DOMUS_DOMAIN_STATE_STARTING: return ICON ("running");
+    /* Waiting for a migration's stream: not running yet here. */
+    case DOMUS_DOMAIN_STATE_INCOMING: return ICON ("paused");
     case DOMUS_DOMAIN_STATE_BLOCKED:  return ICON ("blocked");
     case DOMUS_DOMAIN_STATE_PAUSED:   return ICON ("paused");
     case DOMUS_DOMAIN_STATE_SHUTDOWN:
@@ -1333,6 +1338,7 @@ domus_server_list_dispose (GObject *object)
   g_clear_object (&self->settings);
   clear_icons (self);
   g_clear_object (&self->kept_selection);
+  g_clear_object (&self->drag_domain);
   g_clear_pointer (&self->tag_groups, g_hash_table_unref);
   g_clear_pointer (&self->watched, g_hash_table_unref);
   g_clear_object (&self->filter);
@@ -1373,6 +1379,12 @@ domus_server_list_class_init (DomusServerListClass *klass)
     g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  /* A domain's row was dropped on another connected server's row (docs/gui.md,
+   * "Migration"): the window asks what to do. */
+  signals[SIGNAL_MIGRATE_REQUESTED] =
+    g_signal_new ("migrate-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, DOMUS_TYPE_DOMAIN, DOMUS_TYPE_HOST);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/org/domus/Domus/ui/domus-server-list.ui");
   gtk_widget_class_bind_template_child (widget_class, DomusServerList, filter_entry);
   gtk_widget_class_bind_template_child (widget_class, DomusServerList, tree_view);
@@ -1406,6 +1418,137 @@ add_text_column (DomusServerList *self,
   gtk_tree_view_column_set_expand (column, expand);
   gtk_tree_view_append_column (self->tree_view, column);
   return column;
+}
+
+/* Drag and drop: a domain's row onto another server's row asks for a migration.
+ *
+ * The drag never leaves the tree view (GTK_TARGET_SAME_WIDGET) and carries no data: the
+ * dragged domain is the row selected when the drag began (a press selects its row), and
+ * the drop emits "migrate-requested". The tree view's own handlers would ask the model
+ * (a GtkTreeModelFilter, no GtkTreeDragDest) to take rows, so motion, drop and
+ * data-received are handled here and stop there. */
+
+static const GtkTargetEntry drag_targets[] = {
+  { (char *) "application/x-domus-domain-row", GTK_TARGET_SAME_WIDGET, 0 },
+};
+
+/* The connected server under (x, y), other than the dragged domain's, or NULL. */
+static DomusHost *
+drop_host_at (DomusServerList *self,
+              int              x,
+              int              y,
+              GtkTreePath    **path_out)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->filter);
+  g_autoptr(GtkTreePath) path = NULL;
+  g_autoptr(GObject) object = NULL;
+  GtkTreeIter iter;
+  int kind;
+
+  if (self->drag_domain == NULL
+      || !gtk_tree_view_get_dest_row_at_pos (self->tree_view, x, y, &path, NULL)
+      || !gtk_tree_model_get_iter (model, &iter, path))
+    return NULL;
+  gtk_tree_model_get (model, &iter, COL_KIND, &kind, COL_OBJECT, &object, -1);
+  if (kind != ROW_HOST
+      || DOMUS_HOST (object) == domus_domain_get_host (self->drag_domain)
+      || domus_host_get_state (DOMUS_HOST (object)) != DOMUS_HOST_STATE_CONNECTED)
+    return NULL;
+  if (path_out != NULL)
+    *path_out = g_steal_pointer (&path);
+  return DOMUS_HOST (object);  /* the store keeps its reference */
+}
+
+static void
+tree_drag_begin (GtkWidget       *widget,
+                 GdkDragContext  *context,
+                 DomusServerList *self)
+{
+  DomusDomain *domain = domus_server_list_get_selected_domain (self);
+
+  g_set_object (&self->drag_domain, domain);
+}
+
+static void
+tree_drag_end (GtkWidget       *widget,
+               GdkDragContext  *context,
+               DomusServerList *self)
+{
+  g_clear_object (&self->drag_domain);
+}
+
+static gboolean
+tree_drag_motion (GtkWidget       *widget,
+                  GdkDragContext  *context,
+                  int              x,
+                  int              y,
+                  guint            time,
+                  DomusServerList *self)
+{
+  g_autoptr(GtkTreePath) path = NULL;
+
+  if (drop_host_at (self, x, y, &path) != NULL)
+    {
+      gtk_tree_view_set_drag_dest_row (self->tree_view, path, GTK_TREE_VIEW_DROP_INTO_OR_AFTER);
+      gdk_drag_status (context, GDK_ACTION_MOVE, time);
+    }
+  else
+    {
+      gtk_tree_view_set_drag_dest_row (self->tree_view, NULL, GTK_TREE_VIEW_DROP_BEFORE);
+      gdk_drag_status (context, 0, time);
+    }
+  return TRUE;
+}
+
+static gboolean
+tree_drag_drop (GtkWidget       *widget,
+                GdkDragContext  *context,
+                int              x,
+                int              y,
+                guint            time,
+                DomusServerList *self)
+{
+  DomusHost *host = drop_host_at (self, x, y, NULL);
+  g_autoptr(DomusDomain) domain = self->drag_domain != NULL ? g_object_ref (self->drag_domain) : NULL;
+
+  gtk_tree_view_set_drag_dest_row (self->tree_view, NULL, GTK_TREE_VIEW_DROP_BEFORE);
+  /* The row stays where it is: it moves when the servers say the domain did. */
+  gtk_drag_finish (context, host != NULL, FALSE, time);
+  if (host != NULL)
+    {
+      g_autoptr(DomusHost) target = g_object_ref (host);
+
+      g_signal_emit (self, signals[SIGNAL_MIGRATE_REQUESTED], 0, domain, target);
+    }
+  return TRUE;
+}
+
+static void
+tree_drag_data_received (GtkWidget        *widget,
+                         GdkDragContext   *context,
+                         int               x,
+                         int               y,
+                         GtkSelectionData *data,
+                         guint             info,
+                         guint             time,
+                         DomusServerList  *self)
+{
+  /* Never asked for; keep the tree view's handler (row reordering) out of it. */
+  g_signal_stop_emission_by_name (widget, "drag-data-received");
+}
+
+static void
+setup_drag_and_drop (DomusServerList *self)
+{
+  gtk_tree_view_enable_model_drag_source (self->tree_view, GDK_BUTTON1_MASK, drag_targets,
+                                          G_N_ELEMENTS (drag_targets), GDK_ACTION_MOVE);
+  gtk_tree_view_enable_model_drag_dest (self->tree_view, drag_targets,
+                                        G_N_ELEMENTS (drag_targets), GDK_ACTION_MOVE);
+  g_signal_connect_after (self->tree_view, "drag-begin", G_CALLBACK (tree_drag_begin), self);
+  g_signal_connect (self->tree_view, "drag-end", G_CALLBACK (tree_drag_end), self);
+  g_signal_connect (self->tree_view, "drag-motion", G_CALLBACK (tree_drag_motion), self);
+  g_signal_connect (self->tree_view, "drag-drop", G_CALLBACK (tree_drag_drop), self);
+  g_signal_connect (self->tree_view, "drag-data-received", G_CALLBACK (tree_drag_data_received), self);
 }
 
 static void
@@ -1442,6 +1585,7 @@ domus_server_list_init (DomusServerList *self)
 
   g_signal_connect (gtk_tree_view_get_selection (self->tree_view), "changed",
                     G_CALLBACK (selection_changed), self);
+  setup_drag_and_drop (self);
 
   self->settings = settings_new ();
   if (self->settings != NULL)

@@ -44,6 +44,9 @@ gboolean     domus_server_list_get_group_by_tag    (DomusServerList *self);
 const char  *domus_server_list_get_selected_tag    (DomusServerList *self,
                                                     gboolean        *is_group);
 
+/* Signal "migrate-requested" (DomusDomain *domain, DomusHost *target): a domain's row was
+ * dragged onto the row of another connected server. */
+
 /* What the tree and the pages call each state, translated. */
 const char  *domus_host_state_label                (DomusHostState   state);
 const char  *domus_domain_state_label              (DomusDomainState state);

@@ -19,6 +19,7 @@
 #include "domus-error.h"
 #include "domus-graph-set.h"
 #include "domus-image-store.h"
+#include "domus-migrate-dialog.h"
 #include "domus-server-list.h"
 #include "domus-top-table.h"
 #include "domus-ssh-options.h"
@@ -145,6 +146,20 @@ set_action_enabled (DomusWindow *self,
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
+/* Whether a migration has somewhere to go. */
+static gboolean
+other_host_connected (DomusWindow *self)
+{
+  for (guint i = 0; self->hosts != NULL && i < g_list_model_get_n_items (self->hosts); i++)
+    {
+      g_autoptr(DomusHost) host = g_list_model_get_item (self->hosts, i);
+
+      if (host != self->host && domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Which actions a domain in this state accepts (docs/protocol.md). */
 static void
 update_actions (DomusWindow *self)
@@ -167,6 +182,9 @@ update_actions (DomusWindow *self)
                                                 || state == DOMUS_DOMAIN_STATE_CRASHED
                                                 || state == DOMUS_DOMAIN_STATE_STARTING));
   set_action_enabled (self, "open-console", self->host != NULL && self->domain != NULL);
+  /* A running or paused domain moves; the dialog lists the other connected servers. */
+  set_action_enabled (self, "migrate", have && (active || state == DOMUS_DOMAIN_STATE_PAUSED)
+                                       && other_host_connected (self));
   set_action_enabled (self, "reconnect", self->host != NULL && !connected);
   set_action_enabled (self, "remove-server", self->host != NULL);
   set_action_enabled (self, "disconnect", self->host != NULL
@@ -903,7 +921,10 @@ hosts_changed (GListModel  *hosts,
         continue;
       domus_dashboard_add_host (self->dashboard, host);
       g_ptr_array_add (self->dashboard_hosts, g_object_ref (host));
+      /* win.migrate needs another connected server. */
+      g_signal_connect_object (host, "notify::state", G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
     }
+  update_actions (self);
 }
 
 static const char * const host_properties[] = {
@@ -1130,8 +1151,10 @@ destroy_activated (GSimpleAction *action,
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
                                             _("The domain stops at once, as if its power cord "
                                               "were pulled: what its guest had not saved is lost."));
-  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  gtk_widget_set_tooltip_text (button, _("Leave the domain running (Escape)"));
   button = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Destroy"), GTK_RESPONSE_ACCEPT);
+  gtk_widget_set_tooltip_text (button, _("Stop the domain now, losing what its guest had not saved"));
   gtk_style_context_add_class (gtk_widget_get_style_context (button), "destructive-action");
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
   gtk_window_set_modal (GTK_WINDOW (dialog), FALSE);
@@ -1342,6 +1365,7 @@ add_server_activated (GSimpleAction *action,
   gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (form->kind), "local", _("This computer"));
   gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (form->kind), "ssh", _("Another computer, over SSH"));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (form->kind), "local");
+  gtk_widget_set_tooltip_text (form->kind, _("Manage the domains of this computer or of another one over SSH"));
   add_form_row (GTK_GRID (grid), 0, _("_Server"), form->kind);
   gtk_container_add (GTK_CONTAINER (box), grid);
 
@@ -1351,12 +1375,16 @@ add_server_activated (GSimpleAction *action,
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   form->host = add_form_row (GTK_GRID (grid), 0, _("_Host"), gtk_entry_new ());
   gtk_entry_set_activates_default (GTK_ENTRY (form->host), TRUE);
+  gtk_widget_set_tooltip_text (form->host, _("Name or address of the computer running domusd"));
   form->port = add_form_row (GTK_GRID (grid), 1, _("_Port"), gtk_spin_button_new_with_range (1, 65535, 1));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (form->port), 22);
+  gtk_widget_set_tooltip_text (form->port, _("SSH port of that computer"));
   form->user = add_form_row (GTK_GRID (grid), 2, _("_User"), gtk_entry_new ());
   gtk_entry_set_placeholder_text (GTK_ENTRY (form->user), g_get_user_name ());
+  gtk_widget_set_tooltip_text (form->user, _("User to log in as; empty for your own name"));
   form->keyfile = add_form_row (GTK_GRID (grid), 3, _("_Key file"), gtk_entry_new ());
   gtk_entry_set_placeholder_text (GTK_ENTRY (form->keyfile), _("the agent, then ~/.ssh/id_*"));
+  gtk_widget_set_tooltip_text (form->keyfile, _("Private key to log in with; empty tries the agent, then ~/.ssh/id_*"));
   gtk_container_add (GTK_CONTAINER (box), grid);
 
   form->problem = gtk_label_new (NULL);
@@ -1391,6 +1419,53 @@ remove_server_activated (GSimpleAction *action,
   domus_application_remove_host (DOMUS_APPLICATION (app), host);
 }
 
+/* Migration (docs/gui.md): a drop of a domain's row on a server's row, "Migrate to…" in
+ * the domain's menu and win.migrate open the same non-modal dialog. */
+
+static void
+migrate_dialog_migrated (DomusMigrateDialog *dialog,
+                         DomusHost          *target,
+                         const char         *name,
+                         DomusWindow        *self)
+{
+  DomusDomain *domain = domus_host_lookup_domain (target, name);
+
+  /* The servers' events already moved the row; follow the domain there. */
+  if (domain != NULL)
+    domus_server_list_select_domain (self->server_list, domain);
+}
+
+static void
+open_migrate_dialog (DomusWindow *self,
+                     DomusDomain *domain,
+                     DomusHost   *target)
+{
+  GtkWidget *dialog = domus_migrate_dialog_new (GTK_WINDOW (self), domain, target, self->hosts);
+
+  g_signal_connect_object (dialog, "migrated", G_CALLBACK (migrate_dialog_migrated), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+migrate_requested (DomusServerList *list,
+                   DomusDomain     *domain,
+                   DomusHost       *target,
+                   DomusWindow     *self)
+{
+  open_migrate_dialog (self, domain, target);
+}
+
+static void
+migrate_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+
+  if (self->domain != NULL)
+    open_migrate_dialog (self, self->domain, NULL);
+}
+
 static const GActionEntry win_actions[] = {
   { "start",      domain_action_activated, NULL, NULL, NULL },
   { "shutdown",   domain_action_activated, NULL, NULL, NULL },
@@ -1407,6 +1482,7 @@ static const GActionEntry win_actions[] = {
   { "open-console", open_console_activated, NULL, NULL, NULL },
   { "show-consoles", NULL, NULL, "false", show_consoles_changed },
   { "close-console", close_console_activated, NULL, NULL, NULL },
+  { "migrate",    migrate_activated,       NULL, NULL, NULL },
 };
 
 /* Construction */
@@ -1466,6 +1542,8 @@ build_made_parts (DomusWindow *self)
                                        "(Consoles, at the top), where several guests can be "
                                        "watched side by side."));
     GtkWidget *button = gtk_button_new_with_mnemonic (_("_Open Console"));
+
+    gtk_widget_set_tooltip_text (button, _("Show this domain's console among the open consoles (Ctrl+O)"));
 
     gtk_label_set_line_wrap (GTK_LABEL (text), TRUE);
     gtk_label_set_xalign (GTK_LABEL (text), 0);
@@ -1565,7 +1643,15 @@ domus_window_init (DomusWindow *self)
   self->dashboard_hosts = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+  if (G_IS_MENU (self->domain_menu))
+    {
+      g_autoptr(GMenu) section = g_menu_new ();
+
+      g_menu_append (section, _("_Migrate to…"), "win.migrate");
+      g_menu_append_section (G_MENU (self->domain_menu), NULL, G_MENU_MODEL (section));
+    }
   domus_server_list_set_menus (self->server_list, self->host_menu, self->domain_menu);
+  g_signal_connect (self->server_list, "migrate-requested", G_CALLBACK (migrate_requested), self);
 
   self->host_state_label = add_fact (self->server_facts, row++, _("Connection"));
   self->host_address_label = add_fact (self->server_facts, row++, _("Address"));

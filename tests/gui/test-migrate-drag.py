@@ -1,0 +1,372 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Live migration from the window: a real mouse drag of a domain's row onto another server.
+
+Usage: test-migrate-drag.py GUEST_DIR DOMUS   (DOMUS_BUILD_DIR from the environment)
+
+Two domusd run with --root in folders of their own, different --name, and relocation on
+(127.0.0.1 allowed) in each root's domusd.conf; the test guest "mover" runs on host-a.
+`domus --connect A --connect B` runs under an Xvfb and a session bus of the test's own,
+with G_DEBUG=fatal-warnings. Then, as a user would:
+
+- xdotool presses the mouse on mover's row (its screen position from AT-SPI), moves in
+  steps onto host-b's row and lets go: the migration dialog opens with the target's
+  checks, every one passed, and "Migrate" enabled;
+- Return (typed with xdotool) migrates: `domusctl list --all --json` shows mover running
+  on host-b and gone from host-a; the dialog reports the downtime; the tree shows mover
+  under host-b;
+- "Migrate to…" in the row's context menu (Shift+F10) and Return bring it back to host-a;
+- with a shut-off "mover" defined on host-b, a drop shows the failed name check and
+  "Migrate" stays disabled; Cancel closes the dialog.
+
+Everything started here is ended by PID. Output is TAP.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import lib_gui  # noqa: E402
+from lib_domus import DOMUSCTL, Daemon, Tap, check  # noqa: E402
+from lib_qemu import make_temp_dir  # noqa: E402
+
+BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
+GUEST_DIR = sys.argv[1]
+DOMUS = sys.argv[2]
+XDOTOOL = "/usr/bin/xdotool"
+FIND_TIMEOUT = 20.0
+MIGRATE_TIMEOUT = 90.0
+NAME = "mover"
+RELOCATION_CONF = ("[relocation]\n"
+                   "enabled=true\n"
+                   "address=127.0.0.1\n"
+                   "port=0\n"
+                   "hosts-allow=^localhost$;^127\\.0\\.0\\.1$\n")
+
+SHIFT_MASK = 1 << 0
+KEY_F10 = 0xffc7
+
+
+def ctl(uri, *args, timeout=60):
+    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def listed(uri):
+    """name -> state of every domain domusctl lists on uri (None when the call fails)."""
+    r = ctl(uri, "list", "--all", "--json")
+    if r.returncode != 0:
+        return None
+    return {d["name"]: d["state"] for d in json.loads(r.stdout)}
+
+
+def xdotool(*args):
+    r = subprocess.run([XDOTOOL] + [str(a) for a in args], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=10)
+    check(r.returncode == 0, "xdotool %s: %s" % (" ".join(map(str, args)), r.stderr))
+
+
+def centre(node, pyatspi):
+    extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return extents.x + extents.width // 2, extents.y + extents.height // 2
+
+
+class Host:
+    def __init__(self, base, label):
+        self.name = "host-" + label
+        self.root = os.path.join(base, label)
+        os.mkdir(self.root, 0o700)
+        with open(os.path.join(self.root, "domusd.conf"), "w") as f:
+            f.write(RELOCATION_CONF)
+        self.daemon = Daemon(self.root, name=self.name).wait_listening()
+        self.uri = self.daemon.uri
+
+
+def main():
+    tap = Tap()
+    base = make_temp_dir("domus-gui-migrate-")
+    hosts = []
+    session = app = None
+    app_log_path = os.path.join(base, "domus.log")
+    try:
+        def start_daemons():
+            hosts.append(Host(base, "a"))
+            hosts.append(Host(base, "b"))
+            cfg = os.path.join(base, NAME + ".cfg")
+            with open(cfg, "w") as f:
+                f.write("name = '%s'\nkernel = '%s'\nramdisk = '%s'\n"
+                        "extra = 'console=ttyS0'\nmemory = 128\nvcpus = 1\n"
+                        "on_poweroff = 'destroy'\n"
+                        % (NAME, os.path.join(GUEST_DIR, "vmlinuz"),
+                           os.path.join(GUEST_DIR, "initrd.img")))
+            r = ctl(hosts[0].uri, "create", cfg, timeout=120)
+            check(r.returncode == 0, "create on host-a: " + r.stderr)
+
+        if not tap.step("two daemons with relocation on, %s running on host-a" % NAME, start_daemons):
+            return tap.finish()
+        a, b = hosts
+
+        session = lib_gui.Session(base).start()
+        import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
+
+        env = session.env()
+        env["G_DEBUG"] = os.environ.get("DRAG_G_DEBUG", "fatal-warnings")
+        env["LC_ALL"] = "C.UTF-8"
+        app_log = open(app_log_path, "wb")
+        app = subprocess.Popen([DOMUS, "--connect", a.uri, "--connect", b.uri], env=env,
+                               stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
+        state = {}
+
+        def app_log_text():
+            app_log.flush()
+            with open(app_log_path, errors="replace") as f:
+                return f.read()
+
+        def find_window():
+            desktop = pyatspi.Registry.getDesktop(0)
+            for i in range(desktop.childCount):
+                found = desktop.getChildAtIndex(i)
+                if found is not None and found.name == "domus":
+                    table = lib_gui.find_one(found, lambda n: n.getRole() == pyatspi.ROLE_TREE_TABLE
+                                             and n.name == "Servers")
+                    if table is not None:
+                        state["app"], state["table"] = found, table
+                        return True
+            return False
+
+        def rows():
+            """[(name, state text, row index)] top to bottom."""
+            table = state["table"].queryTable()
+            if table.nRows == 0:
+                # The view's accessible can be replaced (a new model): look it up again.
+                find_window()
+                table = state["table"].queryTable()
+            return [(table.getAccessibleAt(r, 1).name, table.getAccessibleAt(r, 2).name, r)
+                    for r in range(table.nRows)]
+
+        def index_of(name):
+            for row_name, _, r in rows():
+                if row_name == name:
+                    return r
+            return None
+
+        def under(name, host):
+            """True when name's row comes after host's row and before any later host's."""
+            order = [n for n, _, _ in rows()]
+            if name not in order or host not in order:
+                return False
+            hosts_after = [h.name for h in hosts if h.name in order
+                           and order.index(h.name) > order.index(host)]
+            end = min([order.index(h) for h in hosts_after], default=len(order))
+            return order.index(host) < order.index(name) < end
+
+        def cell(name):
+            return state["table"].queryTable().getAccessibleAt(index_of(name), 1)
+
+        def window_shows_both():
+            found = lib_gui.wait_for(find_window, FIND_TIMEOUT)
+            check(found, "no domus window with a tree 'Servers' (domus %s):\n%s"
+                  % ("running" if app.poll() is None else "exited with %s" % app.returncode,
+                     app_log_text()))
+            ok = lib_gui.wait_for(lambda: {r[0]: r[1] for r in rows()}.get(a.name) == "connected"
+                                  and {r[0]: r[1] for r in rows()}.get(b.name) == "connected"
+                                  and under(NAME, a.name), FIND_TIMEOUT)
+            check(ok, "rows: %r" % (rows(),))
+
+        if not tap.step("the tree shows both servers connected and %s under host-a" % NAME,
+                        window_shows_both):
+            return tap.finish()
+
+        def dialog():
+            return lib_gui.find_one(state["app"], lambda n: n.getRole() == pyatspi.ROLE_DIALOG
+                                    and n.name == "Migrate" and lib_gui.is_showing(n, pyatspi))
+
+        def button(parent, name):
+            return lib_gui.find_one(parent, lambda n: n.getRole() == pyatspi.ROLE_PUSH_BUTTON
+                                    and n.name == name and lib_gui.is_showing(n, pyatspi))
+
+        def labels(parent):
+            return [n.name for n in lib_gui.find_all(parent, lambda n: n.getRole() == pyatspi.ROLE_LABEL)]
+
+        def sensitive(node):
+            return node.getState().contains(pyatspi.STATE_SENSITIVE)
+
+        def checks_passed(target):
+            found = lib_gui.wait_for(dialog, 10)
+            check(found, "no dialog 'Migrate' showing; log:\n%s" % app_log_text())
+            state["dialog"] = found
+            heading = "Move “%s” from " % NAME
+            check(lib_gui.wait_for(lambda: any(t.startswith(heading) and t.endswith(" to " + target)
+                                               for t in labels(found)), 5),
+                  "the dialog's heading does not name %s: %r" % (target, labels(found)))
+            migrate = lib_gui.wait_for(lambda: button(found, "Migrate"), 5)
+            check(migrate, "no Migrate button in the dialog")
+            ok = lib_gui.wait_for(lambda: sensitive(migrate), 30)
+            texts = labels(found)
+            check(ok, "Migrate never became sensitive; the dialog says %r" % texts)
+            for check_id in ("Relocation", "Memory", "Name", "Disks"):
+                check(any(t.startswith(check_id + ": ok") for t in texts),
+                      "no passed %r check in %r" % (check_id, texts))
+            check(not any(": failed" in t for t in texts), "a failed check: %r" % texts)
+
+        def confirm_with_return(present=False):
+            # No window manager: the keyboard goes to the window X focused last or, when none
+            # was, where the pointer is. After AT-SPI focused the tree (the menu path), the
+            # dialog is focused the same way (grabFocus presents its window).
+            if present:
+                migrate = button(state["dialog"], "Migrate")
+                check(migrate is not None and migrate.queryComponent().grabFocus(),
+                      "the Migrate button did not take the focus")
+            x, y = centre(state["dialog"], pyatspi)
+            xdotool("mousemove", x, y)
+            xdotool("key", "Return")
+
+        def result_says(target):
+            def done():
+                for node in lib_gui.find_all(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_LABEL
+                                             and n.name == "Result"):
+                    text = node.queryText().getText(0, -1)
+                    if text:
+                        return text
+                return None
+            text = lib_gui.wait_for(done, MIGRATE_TIMEOUT)
+            check(text, "the dialog shows no result after %.0f s; it says %r"
+                  % (MIGRATE_TIMEOUT, labels(state["dialog"])))
+            check(text.startswith("“%s” now runs on %s. Downtime " % (NAME, target))
+                  and " ms, total " in text, "the dialog says %r" % text)
+            bar = lib_gui.find_one(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_PROGRESS_BAR
+                                   and n.name == "Migration progress")
+            check(bar is not None and lib_gui.is_showing(bar, pyatspi), "no progress bar showing")
+            value = bar.queryValue()
+            check(value.currentValue == value.maximumValue,
+                  "the progress bar stopped at %r of %r" % (value.currentValue, value.maximumValue))
+            return text
+
+        def moved(source, target):
+            ok = lib_gui.wait_for(lambda: (listed(target.uri) or {}).get(NAME) in ("running", "blocked")
+                                  and NAME not in (listed(source.uri) or {NAME: "?"}), MIGRATE_TIMEOUT)
+            check(ok, "after the migration: %s lists %r, %s lists %r"
+                  % (source.name, listed(source.uri), target.name, listed(target.uri)))
+            ok = lib_gui.wait_for(lambda: under(NAME, target.name), 10)
+            check(ok, "%s's row is not under %s: %r" % (NAME, target.name, rows()))
+
+        def close_dialog():
+            close = lib_gui.wait_for(lambda: button(state["dialog"], "Close"), 5)
+            check(close, "no Close button once it ended")
+            close.queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: dialog() is None, 5), "the dialog did not close")
+
+        def drag_row():
+            # Rows are redrawn as statistics arrive: read both positions in one go.
+            points = lib_gui.wait_for(lambda: (centre(cell(NAME), pyatspi), centre(cell(b.name), pyatspi)), 5)
+            check(points, "no screen position for the rows %r" % (rows(),))
+            src, dst = points
+            xdotool("mousemove", src[0], src[1])
+            xdotool("mousedown", 1)
+            steps = 8
+            for i in range(1, steps + 1):
+                xdotool("mousemove", src[0] + (dst[0] - src[0]) * i // steps,
+                        src[1] + (dst[1] - src[1]) * i // steps)
+                lib_gui.wait_for(lambda: False, 0.05, 0.05)
+            lib_gui.wait_for(lambda: False, 0.3, 0.3)
+            xdotool("mouseup", 1)
+            checks_passed(b.name)
+
+        if not tap.step("dragging %s's row onto host-b's row opens the dialog, every check passed" % NAME,
+                        drag_row):
+            return tap.finish()
+
+        def migrate_by_return():
+            confirm_with_return()
+            result_says(b.name)
+            moved(a, b)
+            selected = state["table"].queryTable().isRowSelected(index_of(NAME))
+            check(selected, "%s's row on host-b is not selected" % NAME)
+            close_dialog()
+
+        if not tap.step("Return migrates it: domusctl shows it on host-b only, the row moved",
+                        migrate_by_return):
+            return tap.finish()
+
+        def migrate_back_from_menu():
+            check(state["table"].queryComponent().grabFocus(), "the tree did not take the focus")
+            point = lib_gui.wait_for(lambda: centre(cell(NAME), pyatspi), 5)
+            check(point, "no screen position for %s's row: %r" % (NAME, rows()))
+            xdotool("mousemove", point[0], point[1])
+            registry = pyatspi.Registry
+            registry.generateKeyboardEvent(SHIFT_MASK, None, pyatspi.KEY_LOCKMODIFIERS)
+            try:
+                registry.generateKeyboardEvent(KEY_F10, None, pyatspi.KEY_SYM)
+            finally:
+                registry.generateKeyboardEvent(SHIFT_MASK, None, pyatspi.KEY_UNLOCKMODIFIERS)
+            item = lib_gui.wait_for(lambda: lib_gui.find_one(
+                state["app"], lambda n: n.getRole() == pyatspi.ROLE_MENU_ITEM
+                and n.name == "Migrate to…" and lib_gui.is_showing(n, pyatspi)), 5)
+            check(item, "Shift+F10 on %s's row shows no 'Migrate to…'" % NAME)
+            check(sensitive(item), "'Migrate to…' is not enabled for a running domain")
+            item.queryAction().doAction(0)
+            checks_passed(a.name)
+            confirm_with_return(present=True)
+            result_says(a.name)
+            moved(b, a)
+            close_dialog()
+
+        tap.step("“Migrate to…” from the context menu and Return bring it back to host-a",
+                 migrate_back_from_menu)
+
+        def refused_check_disables_migrate():
+            # A shut-off "mover" defined on host-b: the target's name check fails.
+            r = ctl(b.uri, "define", os.path.join(base, NAME + ".cfg"))
+            check(r.returncode == 0, "define on host-b: " + r.stderr)
+            check(lib_gui.wait_for(lambda: any(n == NAME and r > index_of(b.name) for n, _, r in rows()), 10),
+                  "no row for B's %s: %r" % (NAME, rows()))
+            points = lib_gui.wait_for(lambda: (centre(cell(NAME), pyatspi), centre(cell(b.name), pyatspi)), 5)
+            check(points, "no screen position for the rows %r" % (rows(),))
+            (sx, sy), (dx, dy) = points
+            xdotool("mousemove", sx, sy)
+            xdotool("mousedown", 1)
+            for i in range(1, 9):
+                xdotool("mousemove", sx + (dx - sx) * i // 8, sy + (dy - sy) * i // 8)
+                lib_gui.wait_for(lambda: False, 0.05, 0.05)
+            lib_gui.wait_for(lambda: False, 0.3, 0.3)
+            xdotool("mouseup", 1)
+            found = lib_gui.wait_for(dialog, 10)
+            check(found, "no dialog 'Migrate' after the drop")
+            state["dialog"] = found
+            failed = lib_gui.wait_for(lambda: [t for t in labels(found) if t.startswith("Name: failed — ")], 30)
+            check(failed, "no failed name check; the dialog says %r" % labels(found))
+            migrate = button(found, "Migrate")
+            check(migrate is not None and not sensitive(migrate), "Migrate is enabled despite %r" % failed)
+            cancel = button(found, "Cancel")
+            check(cancel is not None, "no Cancel button")
+            cancel.queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: dialog() is None, 5), "Cancel did not close the dialog")
+            on_a = (listed(a.uri) or {}).get(NAME)
+            check(on_a in ("running", "blocked"), "host-a lists %s as %r" % (NAME, on_a))
+
+        tap.step("a failed check (the name is taken on the target) says so and disables Migrate",
+                 refused_check_disables_migrate)
+
+        def still_running():
+            check(app.poll() is None, "domus exited (%s):\n%s" % (app.returncode, app_log_text()))
+
+        tap.step("domus is still running, no warning made it abort", still_running)
+    finally:
+        if app is not None and app.poll() is None:
+            lib_gui.end_pids([app.pid] + list(reversed(lib_gui.descendants(app.pid))))
+            app.wait()
+        if session is not None:
+            session.stop()
+        for host in hosts:
+            host.daemon.stop()
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
