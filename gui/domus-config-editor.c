@@ -352,4 +352,19 @@ domus_config_editor_init (DomusConfigEditor *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* GtkInfoBar's own close button (beside its action area) is an icon with no accessible
+   * name or tooltip. */
+  {
+    GtkWidget *area = gtk_info_bar_get_action_area (self->info_bar);
+    g_autoptr(GList) buttons = gtk_container_get_children (
+      GTK_CONTAINER (gtk_widget_get_parent (area)));
+
+    for (GList *l = buttons; l != NULL; l = l->next)
+      if (GTK_IS_BUTTON (l->data) && gtk_button_get_label (l->data) == NULL)
+        {
+          atk_object_set_name (gtk_widget_get_accessible (l->data), _("Close"));
+          gtk_widget_set_tooltip_text (l->data, _("Hide this message"));
+        }
+  }
 }

@@ -420,6 +420,9 @@ new_display (DomusConsole *self)
   /* Translators: the accessible name of the guest's screen; %s is the domain's name. */
   name = g_strdup_printf (_("Console of %s"), self->domain_name);
   atk_object_set_name (gtk_widget_get_accessible (self->display), name);
+  /* No tooltip: it would sit over the guest's screen; a screen reader still hears what this is. */
+  atk_object_set_description (gtk_widget_get_accessible (self->display),
+                              _("The guest's screen; keys and the pointer go to the guest while it has the focus"));
 
   g_signal_connect (self->display, "vnc-initialized", G_CALLBACK (vnc_initialized_cb), self);
   g_signal_connect (self->display, "vnc-error", G_CALLBACK (vnc_error_cb), self);

@@ -282,6 +282,7 @@ build (DomusGraphSet *self)
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->range_combo), self->range);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->range_combo));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->range_combo)), _("Graph range"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->range_combo), _("How far back the graphs below reach"));
   g_signal_connect (self->range_combo, "changed", G_CALLBACK (on_range_changed), self);
   gtk_box_pack_end (GTK_BOX (bar), GTK_WIDGET (self->range_combo), FALSE, FALSE, 0);
   gtk_box_pack_end (GTK_BOX (bar), label, FALSE, FALSE, 0);
