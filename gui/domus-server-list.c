@@ -1236,13 +1236,12 @@ tree_popup_menu (GtkWidget       *widget,
 /* Grouping by tag: a property, kept in GSettings, and the window's action
  * "win.group-by-tag" (Ctrl+G) that the toggle next to the filter shows. */
 
-/* The action goes into the window the list is in, so that its shortcut works wherever the
- * focus is; the application gets the shortcut unless it has one for it. */
+/* The action goes into the window the list is in, so that its shortcut (Ctrl+G, in the
+ * application's table) works wherever the focus is. */
 static void
 add_group_action (DomusServerList *self)
 {
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
-  GtkApplication *application;
 
   if (!GTK_IS_APPLICATION_WINDOW (toplevel))
     return;
@@ -1251,15 +1250,6 @@ add_group_action (DomusServerList *self)
       g_autoptr(GPropertyAction) action = g_property_action_new (SETTINGS_GROUP_BY_TAG, self, "group-by-tag");
 
       g_action_map_add_action (G_ACTION_MAP (toplevel), G_ACTION (action));
-    }
-  application = gtk_window_get_application (GTK_WINDOW (toplevel));
-  if (application != NULL)
-    {
-      g_auto(GStrv) accels = gtk_application_get_accels_for_action (application, "win." SETTINGS_GROUP_BY_TAG);
-
-      if (accels == NULL || accels[0] == NULL)
-        gtk_application_set_accels_for_action (application, "win." SETTINGS_GROUP_BY_TAG,
-                                               (const char *[]) { "<Primary>g", NULL });
     }
 }
 

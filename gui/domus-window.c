@@ -1679,24 +1679,6 @@ DomusWindow *
 domus_window_new (DomusApplication *application)
 {
   DomusWindow *self = g_object_new (DOMUS_TYPE_WINDOW, "application", application, NULL);
-  static const struct {
-    const char *action;
-    const char *accel;
-  } console_accels[] = {
-    { "win.open-console", "<Primary>o" },
-    { "win.close-console", "<Primary>w" },
-  };
-
-  /* The application's table has no lines for these yet: set here unless it has them. */
-  for (guint i = 0; i < G_N_ELEMENTS (console_accels); i++)
-    {
-      g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (application),
-                                                                    console_accels[i].action);
-
-      if (accels == NULL || accels[0] == NULL)
-        gtk_application_set_accels_for_action (GTK_APPLICATION (application), console_accels[i].action,
-                                               (const char *[]) { console_accels[i].accel, NULL });
-    }
 
   domus_server_list_set_hosts (self->server_list, domus_application_get_hosts (application));
   self->hosts = g_object_ref (domus_application_get_hosts (application));
