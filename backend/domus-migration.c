@@ -1030,6 +1030,36 @@ run_rollback (GTask  *task,
     rollback_source (task);
 }
 
+/* The task of a run or a start_on, with its data; NULL (the task answered already) when
+ * this object ran before: one object, one migration. */
+static GTask *
+start_task (DomusMigration      *self,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data,
+            gpointer             source_tag)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  MigrationData *data;
+
+  g_task_set_source_tag (task, source_tag);
+  /* A cancel mid-way ends in our own error, after the rollback, not in G_IO_ERROR_CANCELLED at once. */
+  g_task_set_check_cancellable (task, FALSE);
+  if (self->started)
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_FAILED,
+                               _("This migration has run already."));
+      return NULL;
+    }
+  self->started = TRUE;
+
+  data = g_new0 (MigrationData, 1);
+  data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  data->start_us = g_get_monotonic_time ();
+  g_task_set_task_data (task, data, (GDestroyNotify) migration_data_free);
+  return g_steal_pointer (&task);
+}
+
 void
 domus_migration_run_async (DomusMigration      *self,
                            GCancellable        *cancellable,
@@ -1042,23 +1072,10 @@ domus_migration_run_async (DomusMigration      *self,
   g_return_if_fail (DOMUS_IS_MIGRATION (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, domus_migration_run_async);
-  /* A cancel mid-way ends in our own error, after the rollback, not in G_IO_ERROR_CANCELLED at once. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  if (self->started)
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_FAILED,
-                               _("This migration has run already."));
-      return;
-    }
-  self->started = TRUE;
-
-  data = g_new0 (MigrationData, 1);
-  data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
-  data->start_us = g_get_monotonic_time ();
-  g_task_set_task_data (task, data, (GDestroyNotify) migration_data_free);
+  task = start_task (self, cancellable, callback, user_data, domus_migration_run_async);
+  if (task == NULL)
+    return;
+  data = g_task_get_task_data (task);
   if (cancellable != NULL)
     {
       data->cancel_source = g_cancellable_source_new (cancellable);
@@ -1278,26 +1295,13 @@ domus_migration_start_on_async (DomusMigration      *self,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  MigrationData *data;
 
   g_return_if_fail (DOMUS_IS_MIGRATION (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, domus_migration_start_on_async);
-  g_task_set_check_cancellable (task, FALSE);
-  if (self->started)
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_FAILED,
-                               _("This migration has run already."));
-      return;
-    }
-  self->started = TRUE;
-
-  data = g_new0 (MigrationData, 1);
-  data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
-  data->start_us = g_get_monotonic_time ();
-  g_task_set_task_data (task, data, (GDestroyNotify) migration_data_free);
+  task = start_task (self, cancellable, callback, user_data, domus_migration_start_on_async);
+  if (task == NULL)
+    return;
   set_stage (self, DOMUS_MIGRATION_STAGE_CHECKING);
   read_source_domain (task, start_on_read_done);
 }
