@@ -256,6 +256,18 @@ migration_call (DomusMigration      *self,
   domus_connection_call_async (connection, method, params, cancellable, callback, user_data);
 }
 
+/* The answer of a migration_call, logged as the call was. */
+static JsonNode *
+migration_call_finish (GObject       *connection,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  JsonNode *answer = domus_connection_call_finish (DOMUS_CONNECTION (connection), result, error);
+
+  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : (*error)->message);
+  return answer;
+}
+
 /* Progress */
 
 static void
@@ -345,8 +357,7 @@ on_read_config (GObject      *object,
   g_autoptr(JsonNode) answer = NULL;
   const char *config;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       read_failed (g_steal_pointer (&task), g_steal_pointer (&error));
@@ -378,8 +389,7 @@ on_read_domain (GObject      *object,
   JsonObject *domain;
   JsonArray *disks;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       read_failed (g_steal_pointer (&task), g_steal_pointer (&error));
@@ -517,8 +527,7 @@ on_check_answered (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -664,8 +673,7 @@ on_run_confirmed (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   self->result_total_ms = (g_get_monotonic_time () - data->start_us) / 1000;
   if (answer == NULL)
     {
@@ -695,8 +703,7 @@ on_run_finished (GObject      *object,
   g_autoptr(JsonNode) params_node = NULL;
   JsonObject *object_result;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       run_rollback (g_steal_pointer (&task),
@@ -730,8 +737,7 @@ on_run_performed (GObject      *object,
   g_autoptr(JsonNode) params_node = NULL;
   JsonObject *stats;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   data->performing = FALSE;
   if (answer == NULL)
     {
@@ -823,8 +829,7 @@ on_run_prepared (GObject      *object,
   const char *token;
   const char *uri;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       /* A prepare that failed cleaned up after itself: there is nothing to take back. */
@@ -909,8 +914,7 @@ on_rollback_confirmed (GObject      *object,
   g_autoptr(JsonNode) answer = NULL;
   GError *cause = g_steal_pointer (&data->error);
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   /*
    * The daemon answers no-such-domain or the like when perform never began; only a source
    * that did not answer at all leaves the user something to check.
@@ -975,8 +979,7 @@ on_rollback_finished (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL && data->perform_completed)
     {
       /*
@@ -1124,8 +1127,7 @@ on_start_on_confirmed (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       start_on_fail (task, g_error_new (DOMUS_ERROR, DOMUS_ERROR_MIGRATION_INCOMPLETE,
@@ -1149,8 +1151,7 @@ on_start_on_undefined (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     g_debug ("undefining the target's copy: %s", error->message);
   start_on_fail (task, g_steal_pointer (&data->error));
@@ -1170,8 +1171,7 @@ on_start_on_started (GObject      *object,
   g_autoptr(JsonNode) params_node = NULL;
   JsonObject *started;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       g_autoptr(JsonNode) undefine = name_params (self->name);
@@ -1207,8 +1207,7 @@ on_start_on_defined (GObject      *object,
   g_autoptr(JsonNode) answer = NULL;
   g_autoptr(JsonNode) params = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       start_on_fail (task, g_error_new (error->domain, error->code,
@@ -1234,8 +1233,7 @@ on_start_on_checked (GObject      *object,
   g_autoptr(JsonObject) params = NULL;
   g_autoptr(JsonNode) params_node = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (object), result, &error);
-  g_debug ("  answer%s%s", answer != NULL ? "" : ": ", answer != NULL ? "" : error->message);
+  answer = migration_call_finish (object, result, &error);
   if (answer == NULL)
     {
       start_on_fail (task, g_steal_pointer (&error));
