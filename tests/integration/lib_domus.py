@@ -97,6 +97,12 @@ class Tap:
         for line in str(diagnostics).splitlines():
             print("# " + line)
         sys.stdout.flush()
+        if not passed:
+            # meson's summary of a failed test (and CI's log) shows stderr, not the TAP.
+            print("not ok %d - %s" % (self.n, description), file=sys.stderr)
+            for line in str(diagnostics).splitlines():
+                print("# " + line, file=sys.stderr)
+            sys.stderr.flush()
 
     def step(self, description, function):
         """Runs function; a Failure or an exception is a failed subtest with its message."""
