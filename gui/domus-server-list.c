@@ -387,9 +387,11 @@ end_change (DomusServerList *self)
       return;
     }
   now = selected_object (self);
-  if (now == NULL && self->kept_selection != NULL)
+  /* Removing the selected row moves the selection to a neighbour (often the host): the row
+   * that was selected, when it is still there, wins. */
+  if (now != self->kept_selection && self->kept_selection != NULL &&
+      select_object (self, self->kept_selection))
     {
-      select_object (self, self->kept_selection);
       g_clear_object (&now);
       now = selected_object (self);
     }
@@ -992,6 +994,14 @@ domus_server_list_focus_filter (DomusServerList *self)
   g_return_if_fail (DOMUS_IS_SERVER_LIST (self));
 
   gtk_widget_grab_focus (GTK_WIDGET (self->filter_entry));
+}
+
+void
+domus_server_list_focus_tree (DomusServerList *self)
+{
+  g_return_if_fail (DOMUS_IS_SERVER_LIST (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->tree_view));
 }
 
 /* Selection */
