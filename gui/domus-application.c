@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "domus-application.h"
+#include "domus-accessibility.h"
 #include "domus-interaction.h"
 #include "domus-window.h"
 
@@ -338,6 +339,7 @@ domus_application_startup (GApplication *application)
   g_autoptr(GSettingsSchema) schema = NULL;
 
   G_APPLICATION_CLASS (domus_application_parent_class)->startup (application);
+  domus_accessibility_init ();
 
   g_set_application_name (_("Domus"));
   gtk_window_set_default_icon_name (DOMUS_APPLICATION_ID);

@@ -30,6 +30,7 @@ struct _DomusConsole
   /* A new VncDisplay per stream, as a display that ended is not reliably reusable. */
   GtkWidget         *display;
 
+  GtkWidget         *toolbar;
   GtkWidget         *scale_button;
   GtkWidget         *fullscreen_button;
   GtkWidget         *keys_button;
@@ -62,6 +63,7 @@ struct _DomusConsole
   gboolean           scaling;
   gboolean           pointer_grabbed;
   gboolean           keyboard_grabbed;
+  gboolean           display_focused;
 
   /* The domain, watched so that a domain started again is reconnected at once. */
   DomusDomain       *domain;               /* weak */
@@ -218,7 +220,7 @@ update_grab_label (DomusConsole *self)
   g_autofree char *keys = NULL;
   g_autofree char *text = NULL;
 
-  if (!self->pointer_grabbed && !self->keyboard_grabbed)
+  if (!self->pointer_grabbed && !self->keyboard_grabbed && !self->display_focused)
     {
       gtk_label_set_text (GTK_LABEL (self->grab_label), "");
       gtk_widget_set_tooltip_text (self->grab_label, NULL);
@@ -232,10 +234,12 @@ update_grab_label (DomusConsole *self)
   else if (self->pointer_grabbed)
     /* Translators: %s is the key combination, e.g. "Ctrl+Alt". */
     text = g_strdup_printf (_("Pointer grabbed: press %s to release it"), keys);
-  else
+  else if (self->keyboard_grabbed)
     /* gtk-vnc takes the keyboard while the pointer is over the screen, and gives it back
      * when the pointer leaves: the grab keys would grab the pointer instead. */
-    text = g_strdup (_("Keyboard grabbed while the pointer is over the screen: move the pointer away to release it"));
+    text = g_strdup (_("Keyboard grabbed while the pointer is over the screen: move the pointer away or press Shift+F12 to release it"));
+  else
+    text = g_strdup (_("Keys go to the guest: Shift+F12 gives them back to the window"));
   gtk_label_set_text (GTK_LABEL (self->grab_label), text);
   /* The toolbar may be too narrow for the whole sentence. */
   gtk_widget_set_tooltip_text (self->grab_label, text);
@@ -385,6 +389,54 @@ vnc_keyboard_ungrab_cb (GtkWidget    *display,
   update_grab_label (self);
 }
 
+/* Every key but this one goes to the guest while its screen has the focus (the window's
+ * shortcuts included), so a keyboard-only user needs one way out: Shift+F12, the release key
+ * of virt-viewer. */
+static gboolean
+display_key_press_cb (GtkWidget    *display,
+                      GdkEventKey  *event,
+                      DomusConsole *self)
+{
+  GdkModifierType modifiers = event->state & gtk_accelerator_get_default_mod_mask ();
+
+  if (event->keyval != GDK_KEY_F12 || modifiers != GDK_SHIFT_MASK)
+    return GDK_EVENT_PROPAGATE;
+  domus_console_release_keyboard (self);
+  return GDK_EVENT_STOP;
+}
+
+/**
+ * domus_console_release_keyboard:
+ *
+ * Gives the keyboard (and a grabbed pointer) back to the window: the focus moves from the
+ * guest's screen to the console's toolbar, from where Tab and the window's shortcuts work.
+ */
+void
+domus_console_release_keyboard (DomusConsole *self)
+{
+  GtkWidget *toplevel;
+
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+
+  if (self->display != NULL && self->pointer_grabbed)
+    vnc_display_force_grab (VNC_DISPLAY (self->display), FALSE);
+  if (gtk_widget_child_focus (self->toolbar, GTK_DIR_TAB_FORWARD))
+    return;
+  toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (toplevel))
+    gtk_window_set_focus (GTK_WINDOW (toplevel), NULL);
+}
+
+static gboolean
+display_focus_cb (GtkWidget     *display,
+                  GdkEventFocus *event,
+                  DomusConsole  *self)
+{
+  self->display_focused = event->in;
+  update_grab_label (self);
+  return GDK_EVENT_PROPAGATE;
+}
+
 static void
 drop_display (DomusConsole *self)
 {
@@ -422,8 +474,11 @@ new_display (DomusConsole *self)
   atk_object_set_name (gtk_widget_get_accessible (self->display), name);
   /* No tooltip: it would sit over the guest's screen; a screen reader still hears what this is. */
   atk_object_set_description (gtk_widget_get_accessible (self->display),
-                              _("The guest's screen; keys and the pointer go to the guest while it has the focus"));
+                              _("The guest's screen; keys and the pointer go to the guest while it has the focus, Shift+F12 gives the keyboard back to the window"));
 
+  g_signal_connect (self->display, "key-press-event", G_CALLBACK (display_key_press_cb), self);
+  g_signal_connect (self->display, "focus-in-event", G_CALLBACK (display_focus_cb), self);
+  g_signal_connect (self->display, "focus-out-event", G_CALLBACK (display_focus_cb), self);
   g_signal_connect (self->display, "vnc-initialized", G_CALLBACK (vnc_initialized_cb), self);
   g_signal_connect (self->display, "vnc-error", G_CALLBACK (vnc_error_cb), self);
   g_signal_connect (self->display, "vnc-disconnected", G_CALLBACK (vnc_disconnected_cb), self);
@@ -1113,6 +1168,7 @@ domus_console_class_init (DomusConsoleClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/domus/Domus/ui/domus-console.ui");
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, toolbar);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, scale_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, fullscreen_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, keys_button);

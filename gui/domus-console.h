@@ -55,6 +55,7 @@ GtkWidget         *domus_console_get_display     (DomusConsole  *self);
 
 /* Opens a new stream now instead of waiting for the next try (the overlay's button). */
 void               domus_console_reconnect       (DomusConsole  *self);
+void               domus_console_release_keyboard (DomusConsole *self);
 
 void               domus_console_set_scaling     (DomusConsole  *self,
                                                   gboolean       scaling);

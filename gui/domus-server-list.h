@@ -33,6 +33,7 @@ gboolean     domus_server_list_select_host         (DomusServerList *self,
 gboolean     domus_server_list_select_domain       (DomusServerList *self,
                                                     DomusDomain     *domain);
 void         domus_server_list_focus_filter        (DomusServerList *self);
+void         domus_server_list_focus_tree          (DomusServerList *self);
 
 /* Whether each server's domains show under their tags, a domain under each of its tags
  * (property "group-by-tag", kept in GSettings; the window's action win.group-by-tag). */

@@ -545,6 +545,9 @@ close_console_activated (GSimpleAction *action,
 
   if (console != NULL)
     domus_console_notebook_close (self->console_notebook, console);
+  /* The focus went with the console: a keyboard user carries on from the sidebar. */
+  if (gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
+    domus_server_list_focus_tree (self->server_list);
 }
 
 /* The page of what the sidebar selects. */
@@ -1342,12 +1345,14 @@ add_server_activated (GSimpleAction *action,
   GtkWidget *content;
   GtkWidget *box;
   GtkWidget *grid;
+  GtkWidget *cancel_button;
 
   form->dialog = gtk_dialog_new_with_buttons (_("Add Server"), GTK_WINDOW (self),
-                                              GTK_DIALOG_DESTROY_WITH_PARENT,
-                                              _("_Cancel"), GTK_RESPONSE_CANCEL,
-                                              NULL);
+                                              GTK_DIALOG_DESTROY_WITH_PARENT, NULL, NULL);
+  cancel_button = gtk_dialog_add_button (GTK_DIALOG (form->dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  gtk_widget_set_tooltip_text (cancel_button, _("Close this dialog without adding a server (Escape)"));
   form->add_button = gtk_dialog_add_button (GTK_DIALOG (form->dialog), _("_Add"), GTK_RESPONSE_ACCEPT);
+  gtk_widget_set_tooltip_text (form->add_button, _("Connect to this server and keep it in the sidebar"));
   gtk_style_context_add_class (gtk_widget_get_style_context (form->add_button), "suggested-action");
   gtk_dialog_set_default_response (GTK_DIALOG (form->dialog), GTK_RESPONSE_ACCEPT);
   gtk_window_set_modal (GTK_WINDOW (form->dialog), FALSE);

@@ -9,6 +9,7 @@ started here, and everything those processes started in turn, is ended by PID.
 Import pyatspi only after Session.start(): it connects to the buses in os.environ.
 """
 
+import collections
 import os
 import select
 import signal
@@ -17,6 +18,7 @@ import time
 
 XVFB = "/usr/bin/Xvfb"
 DBUS_DAEMON = "/usr/bin/dbus-daemon"
+XDOTOOL = "/usr/bin/xdotool"
 
 
 def _children(pid):
@@ -139,6 +141,15 @@ class Session:
             proc.wait()
 
 
+def xdotool(*args):
+    """Keys and the pointer through the X server (XTest), as a user's arrive, on the display
+    of os.environ (Session.start sets it)."""
+    r = subprocess.run([XDOTOOL] + [str(a) for a in args], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=10)
+    if r.returncode != 0:
+        raise AssertionError("xdotool %s: %s" % (" ".join(map(str, args)), r.stderr))
+
+
 def wait_for(predicate, timeout, interval=0.2):
     """predicate()'s first true value within timeout seconds, else None."""
     deadline = time.monotonic() + timeout
@@ -156,8 +167,9 @@ def wait_for(predicate, timeout, interval=0.2):
 
 # AT-SPI helpers (pyatspi imported by the caller after Session.start()).
 
-def find_all(root, predicate, limit=5000):
-    """Every accessible under root (depth first) for which predicate holds."""
+def find_all(root, predicate, limit=5000, prune=None):
+    """Every accessible under root (depth first) for which predicate holds; the children of
+    a node for which prune holds (a table's cells, say) are not visited."""
     found = []
     stack = [root]
     seen = 0
@@ -167,7 +179,7 @@ def find_all(root, predicate, limit=5000):
         try:
             if node is not root and predicate(node):
                 found.append(node)
-            count = node.childCount
+            count = 0 if prune is not None and prune(node) else node.childCount
         except Exception:  # noqa: BLE001 - a node that went away
             continue
         for i in reversed(range(count)):
@@ -202,6 +214,7 @@ def run_program(tap, program, env, args, timeout, requests=None):
     buffered = b""
     results = 0
     timed_out = False
+    tail = collections.deque(maxlen=40)   # the program's last words, for a failed end
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -216,6 +229,7 @@ def run_program(tap, program, env, args, timeout, requests=None):
         while b"\n" in buffered:
             raw, buffered = buffered.split(b"\n", 1)
             line = raw.decode(errors="replace")
+            tail.append(line)
             if line.startswith("ok - ") or line.startswith("not ok - "):
                 tap.ok(line.startswith("ok - "), line.split(" - ", 1)[1])
                 results += 1
@@ -228,6 +242,8 @@ def run_program(tap, program, env, args, timeout, requests=None):
     if timed_out and proc.poll() is None:
         proc.kill()
     status = proc.wait()
-    tap.ok(status == 0 and not timed_out and results > 0,
-           "%s ended by itself with status 0" % name,
-           "timed out after %.0f s" % timeout if timed_out else "status %d" % status)
+    ended_well = status == 0 and not timed_out and results > 0
+    why = "timed out after %.0f s" % timeout if timed_out else "status %d" % status
+    if not ended_well:
+        why += "; its last lines:\n" + "\n".join(tail)
+    tap.ok(ended_well, "%s ended by itself with status 0" % name, why)

@@ -39,7 +39,6 @@ from lib_qemu import make_temp_dir  # noqa: E402
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
 GUEST_DIR = sys.argv[1]
 DOMUS = sys.argv[2]
-XDOTOOL = "/usr/bin/xdotool"
 FIND_TIMEOUT = 20.0
 MIGRATE_TIMEOUT = 90.0
 NAME = "mover"
@@ -64,12 +63,6 @@ def listed(uri):
     if r.returncode != 0:
         return None
     return {d["name"]: d["state"] for d in json.loads(r.stdout)}
-
-
-def xdotool(*args):
-    r = subprocess.run([XDOTOOL] + [str(a) for a in args], capture_output=True, text=True,
-                       stdin=subprocess.DEVNULL, timeout=10)
-    check(r.returncode == 0, "xdotool %s: %s" % (" ".join(map(str, args)), r.stderr))
 
 
 def centre(node, pyatspi):
@@ -224,8 +217,8 @@ def main():
                 check(migrate is not None and migrate.queryComponent().grabFocus(),
                       "the Migrate button did not take the focus")
             x, y = centre(state["dialog"], pyatspi)
-            xdotool("mousemove", x, y)
-            xdotool("key", "Return")
+            lib_gui.xdotool("mousemove", x, y)
+            lib_gui.xdotool("key", "Return")
 
         def result_says(target):
             def done():
@@ -267,15 +260,15 @@ def main():
             points = lib_gui.wait_for(lambda: (centre(cell(NAME), pyatspi), centre(cell(b.name), pyatspi)), 5)
             check(points, "no screen position for the rows %r" % (rows(),))
             src, dst = points
-            xdotool("mousemove", src[0], src[1])
-            xdotool("mousedown", 1)
+            lib_gui.xdotool("mousemove", src[0], src[1])
+            lib_gui.xdotool("mousedown", 1)
             steps = 8
             for i in range(1, steps + 1):
-                xdotool("mousemove", src[0] + (dst[0] - src[0]) * i // steps,
+                lib_gui.xdotool("mousemove", src[0] + (dst[0] - src[0]) * i // steps,
                         src[1] + (dst[1] - src[1]) * i // steps)
                 lib_gui.wait_for(lambda: False, 0.05, 0.05)
             lib_gui.wait_for(lambda: False, 0.3, 0.3)
-            xdotool("mouseup", 1)
+            lib_gui.xdotool("mouseup", 1)
             checks_passed(b.name)
 
         if not tap.step("dragging %s's row onto host-b's row opens the dialog, every check passed" % NAME,
@@ -298,7 +291,7 @@ def main():
             check(state["table"].queryComponent().grabFocus(), "the tree did not take the focus")
             point = lib_gui.wait_for(lambda: centre(cell(NAME), pyatspi), 5)
             check(point, "no screen position for %s's row: %r" % (NAME, rows()))
-            xdotool("mousemove", point[0], point[1])
+            lib_gui.xdotool("mousemove", point[0], point[1])
             registry = pyatspi.Registry
             registry.generateKeyboardEvent(SHIFT_MASK, None, pyatspi.KEY_LOCKMODIFIERS)
             try:
@@ -329,13 +322,13 @@ def main():
             points = lib_gui.wait_for(lambda: (centre(cell(NAME), pyatspi), centre(cell(b.name), pyatspi)), 5)
             check(points, "no screen position for the rows %r" % (rows(),))
             (sx, sy), (dx, dy) = points
-            xdotool("mousemove", sx, sy)
-            xdotool("mousedown", 1)
+            lib_gui.xdotool("mousemove", sx, sy)
+            lib_gui.xdotool("mousedown", 1)
             for i in range(1, 9):
-                xdotool("mousemove", sx + (dx - sx) * i // 8, sy + (dy - sy) * i // 8)
+                lib_gui.xdotool("mousemove", sx + (dx - sx) * i // 8, sy + (dy - sy) * i // 8)
                 lib_gui.wait_for(lambda: False, 0.05, 0.05)
             lib_gui.wait_for(lambda: False, 0.3, 0.3)
-            xdotool("mouseup", 1)
+            lib_gui.xdotool("mouseup", 1)
             found = lib_gui.wait_for(dialog, 10)
             check(found, "no dialog 'Migrate' after the drop")
             state["dialog"] = found
