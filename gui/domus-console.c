@@ -29,6 +29,7 @@ struct _DomusConsole
 
   /* A new VncDisplay per stream, as a display that ended is not reliably reusable. */
   GtkWidget         *display;
+  int                pending_fd;           /* the stream, until the display is realized */
 
   GtkWidget         *toolbar;
   GtkWidget         *scale_button;
@@ -437,12 +438,33 @@ display_focus_cb (GtkWidget     *display,
   return GDK_EVENT_PROPAGATE;
 }
 
+/* A closed VncDisplay lives on until its connection has shut down, and until then gtk-vnc
+ * keeps painting the guest's updates into the widget's GdkWindow, which a destroyed widget no
+ * longer has (a Gdk-CRITICAL per update). Only its end of the connection is still wanted:
+ * "vnc-disconnected" is what releases the display. */
+static void
+silence_display (GtkWidget *display)
+{
+  VncConnection *connection = vnc_display_get_connection (VNC_DISPLAY (display));
+
+  if (connection == NULL)
+    return;
+  g_signal_handlers_block_matched (connection, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, display);
+  g_signal_handlers_unblock_matched (connection, G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA,
+                                     g_signal_lookup ("vnc-disconnected", VNC_TYPE_CONNECTION),
+                                     0, NULL, NULL, display);
+}
+
 static void
 drop_display (DomusConsole *self)
 {
+  if (self->pending_fd >= 0)
+    close (self->pending_fd);
+  self->pending_fd = -1;
   if (self->display == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->display, self);
+  silence_display (self->display);
   if (vnc_display_is_open (VNC_DISPLAY (self->display)))
     vnc_display_close (VNC_DISPLAY (self->display));
   gtk_widget_destroy (self->display);
@@ -512,6 +534,30 @@ open_attempt_free (OpenAttempt *attempt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenAttempt, open_attempt_free)
 
 static void
+open_stream (DomusConsole *self,
+             int           fd)
+{
+  /* gtk-vnc makes a GSocket of the descriptor: from here it closes it. */
+  if (!vnc_display_open_fd (VNC_DISPLAY (self->display), fd))
+    {
+      close (fd);
+      went_disconnected (self, _("The console could not be opened: the display refused the stream"));
+    }
+}
+
+static void
+display_realized_cb (GtkWidget    *display,
+                     DomusConsole *self)
+{
+  int fd = self->pending_fd;
+
+  g_signal_handlers_disconnect_by_func (display, display_realized_cb, self);
+  self->pending_fd = -1;
+  if (fd >= 0)
+    open_stream (self, fd);
+}
+
+static void
 console_opened_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -544,12 +590,17 @@ console_opened_cb (GObject      *source,
     }
 
   new_display (self);
-  /* gtk-vnc makes a GSocket of the descriptor: from here it closes it. */
-  if (!vnc_display_open_fd (VNC_DISPLAY (self->display), fd))
+  /* gtk-vnc paints the first update into the display's GdkWindow without looking whether it
+   * has one: the stream starts once the display is realized (at once inside a window). */
+  if (gtk_widget_is_toplevel (gtk_widget_get_toplevel (self->display)))
+    gtk_widget_realize (self->display);
+  if (gtk_widget_get_realized (self->display))
     {
-      close (fd);
-      went_disconnected (self, _("The console could not be opened: the display refused the stream"));
+      open_stream (self, fd);
+      return;
     }
+  self->pending_fd = fd;
+  g_signal_connect (self->display, "realize", G_CALLBACK (display_realized_cb), self);
 }
 
 static void
@@ -1022,9 +1073,14 @@ domus_console_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->retry_source, g_source_remove);
 
+  if (self->pending_fd >= 0)
+    close (self->pending_fd);
+  self->pending_fd = -1;
+  /* The display itself goes with the console's children. */
   if (self->display != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->display, self);
+      silence_display (self->display);
       self->display = NULL;
     }
   if (self->domain != NULL)
@@ -1207,6 +1263,7 @@ domus_console_init (DomusConsole *self)
 
   self->state = DOMUS_CONSOLE_STATE_CONNECTING;
   self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
+  self->pending_fd = -1;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

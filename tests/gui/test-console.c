@@ -949,6 +949,41 @@ main (int   argc,
     run_for (200);
   }
 
+  /* Consoles closed while the guest's screen changes: gtk-vnc keeps a closed display until its
+   * stream has ended, and the updates still coming must not reach a widget that has no
+   * window any more (a Gdk-CRITICAL, fatal in this test). */
+  {
+    guint closed = 0;
+
+    for (guint i = 0; i < 12; i++)
+      {
+        GtkWidget *viewer_window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+        GtkWidget *viewer = domus_console_new (f.host, f.name);
+        guint keyval = GDK_KEY_x;
+
+        gtk_container_add (GTK_CONTAINER (viewer_window), viewer);
+        gtk_widget_show_all (viewer_window);
+        if (!wait_for (console_connected, viewer, 10000))
+          {
+            gtk_widget_destroy (viewer_window);
+            break;
+          }
+        run_for (100);
+        /* Typed into the first console, echoed by the guest: every viewer's screen changes,
+         * and the closed one's update is on its way. */
+        for (guint k = 0; k < 4; k++)
+          vnc_display_send_keys_ex (VNC_DISPLAY (domus_console_get_display (f.console)), &keyval, 1,
+                                    VNC_DISPLAY_KEY_EVENT_CLICK);
+        run_for (2 + i);
+        gtk_widget_destroy (viewer_window);
+        closed++;
+        run_for (150);
+      }
+    type_text (domus_console_get_display (f.console), "\n");
+    gui_test_check (closed == 12 && console_connected (f.console),
+                    "12 viewers closed while the guest's screen changed, no critical, the first still connected");
+  }
+
 
   /* The window's console tabs: one per domain, "NAME on HOST". */
   tabs_window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
