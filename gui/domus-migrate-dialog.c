@@ -88,6 +88,11 @@ update_buttons (DomusMigrateDialog *self)
   gtk_widget_set_sensitive (self->options_grid, self->run_cancellable == NULL && !self->finished);
   gtk_button_set_label (GTK_BUTTON (self->cancel_button),
                         self->finished ? _("_Close") : _("_Cancel"));
+  gtk_widget_set_tooltip_text (self->cancel_button,
+                               self->finished ? _("Close this dialog")
+                               : self->run_cancellable != NULL
+                               ? _("Stop the migration: the domain keeps running on its server")
+                               : _("Close this dialog without migrating (Escape)"));
   /* Return confirms: the default button takes the focus once it can act, unless the
    * user has been changing an option (the spin button passes Return on anyway). */
   if (ok && !self->user_changed)
@@ -487,6 +492,7 @@ domus_migrate_dialog_init (DomusMigrateDialog *self)
   self->targets = g_ptr_array_new_with_free_func (g_object_unref);
   self->cancel_button = gtk_dialog_add_button (GTK_DIALOG (self), _("_Cancel"), GTK_RESPONSE_CANCEL);
   self->migrate_button = gtk_dialog_add_button (GTK_DIALOG (self), _("_Migrate"), GTK_RESPONSE_OK);
+  gtk_widget_set_tooltip_text (self->migrate_button, _("Move the domain now (Return)"));
   gtk_style_context_add_class (gtk_widget_get_style_context (self->migrate_button), "suggested-action");
   gtk_dialog_set_default_response (GTK_DIALOG (self), GTK_RESPONSE_OK);
   gtk_widget_set_sensitive (self->migrate_button, FALSE);

@@ -48,8 +48,6 @@ DOMUS = sys.argv[2]
 HOST = "a11yhost"
 FIND_TIMEOUT = 20.0
 
-# GTK's window manager buttons of the header bar: GTK names them and gives no description.
-WM_BUTTONS = ("Minimize", "Maximize", "Close")
 # GtkAssistant's own navigation buttons: GTK makes them, labels them, and offers no way to
 # reach them to add a description.
 ASSISTANT_BUTTONS = ("Cancel", "Back", "Next", "Apply", "Close", "Finish")
@@ -100,11 +98,7 @@ def main():
         app_log = open(app_log_path, "wb")
         app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
                                stdout=app_log, stderr=subprocess.STDOUT)
-        controls = {pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_TOGGLE_BUTTON, pyatspi.ROLE_CHECK_BOX,
-                    pyatspi.ROLE_RADIO_BUTTON, pyatspi.ROLE_COMBO_BOX, pyatspi.ROLE_ENTRY,
-                    pyatspi.ROLE_TEXT, pyatspi.ROLE_PASSWORD_TEXT, pyatspi.ROLE_SPIN_BUTTON,
-                    pyatspi.ROLE_SLIDER, pyatspi.ROLE_TREE_TABLE, pyatspi.ROLE_TABLE,
-                    pyatspi.ROLE_DRAWING_AREA, pyatspi.ROLE_LINK}
+        controls = lib_gui.control_roles(pyatspi)
         w = {}
 
         def press(keys):
@@ -151,26 +145,10 @@ def main():
             return [table.getAccessibleAt(r, 1).name for r in range(table.nRows)
                     if table.isRowSelected(r)]
 
-        def offenders(root_node, assistant_nav=False):
-            found = []
-            for n in lib_gui.find_all(root_node, lambda n: n.getRole() in controls and showing(n)):
-                if n.getRole() == pyatspi.ROLE_PUSH_BUTTON and n.name in WM_BUTTONS \
-                        and not n.description:
-                    continue
-                if n.getRole() == pyatspi.ROLE_PUSH_BUTTON and n.name in ASSISTANT_BUTTONS \
-                        and not n.description and assistant_nav:
-                    continue
-                if not n.name or not n.description:
-                    found.append("%s name=%r description=%r (in %s %r, beside %r)"
-                                 % (n.getRoleName(), n.name, n.description,
-                                    n.parent.getRoleName() if n.parent else None,
-                                    n.parent.name if n.parent else None,
-                                    [(c.getRoleName(), c.name) for c in n.parent if c is not None]))
-            return found
-
         def audit(root_node, where, assistant_nav=False):
             time.sleep(1.0)
-            bad = offenders(root_node, assistant_nav)
+            bad = lib_gui.undescribed_controls(
+                root_node, pyatspi, lib_gui.WM_BUTTONS + (ASSISTANT_BUTTONS if assistant_nav else ()))
             check(not bad, "%d control(s) on %s without a name or description:\n  %s"
                   % (len(bad), where, "\n  ".join(bad)))
 

@@ -275,6 +275,13 @@ def main():
                         drag_row):
             return tap.finish()
 
+        def dialog_described():
+            bad = lib_gui.undescribed_controls(state["dialog"], pyatspi)
+            check(not bad, "%d control(s) of the dialog without a name or description:\n  %s"
+                  % (len(bad), "\n  ".join(bad)))
+
+        tap.step("the dialog: every control has a name and a description", dialog_described)
+
         def migrate_by_return():
             confirm_with_return()
             result_says(b.name)
