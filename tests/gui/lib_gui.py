@@ -201,6 +201,23 @@ def is_showing(node, pyatspi):
     return node.getState().contains(pyatspi.STATE_SHOWING)
 
 
+def find_domus_window(pyatspi, tree_name="Servers"):
+    """(application, frame "Domus", tree named tree_name) as AT-SPI shows a running domus,
+    or None while it has not shown them yet. tree_name is the tree's name in the language
+    domus runs in ("Servidores" in Spanish)."""
+    desktop = pyatspi.Registry.getDesktop(0)
+    for i in range(desktop.childCount):
+        app = desktop.getChildAtIndex(i)
+        if app is None or app.name != "domus":
+            continue
+        for frame in find_all(app, lambda n: n.getRole() == pyatspi.ROLE_FRAME and n.name == "Domus"):
+            tree = find_one(frame, lambda n: n.getRole() == pyatspi.ROLE_TREE_TABLE
+                            and n.name == tree_name)
+            if tree is not None:
+                return app, frame, tree
+    return None
+
+
 # GTK's window manager buttons of a header bar: GTK names them and gives no description.
 WM_BUTTONS = ("Minimize", "Maximize", "Close")
 

@@ -169,18 +169,10 @@ def main():
 
         def window_found():
             def find():
-                desktop = pyatspi.Registry.getDesktop(0)
-                for i in range(desktop.childCount):
-                    a = desktop.getChildAtIndex(i)
-                    if a is not None and a.name == "domus":
-                        frame = lib_gui.find_one(a, lambda n: n.getRole() == pyatspi.ROLE_FRAME
-                                                 and n.name == "Domus")
-                        tree = frame and lib_gui.find_one(
-                            frame, lambda n: n.getRole() == pyatspi.ROLE_TREE_TABLE and n.name == "Servers")
-                        if tree is not None:
-                            w.update(app=a, frame=frame, tree=tree)
-                            return True
-                return False
+                found = lib_gui.find_domus_window(pyatspi)
+                if found is not None:
+                    w["app"], w["frame"], w["tree"] = found
+                return found is not None
             check(lib_gui.wait_for(find, FIND_TIMEOUT), "no window 'Domus' with the tree 'Servers'")
             check(lib_gui.wait_for(lambda: {"alpha", "beta"} <= set(rows()), FIND_TIMEOUT),
                   "rows: %r" % rows())

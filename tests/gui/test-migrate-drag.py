@@ -122,16 +122,11 @@ def main():
                 return f.read()
 
         def find_window():
-            desktop = pyatspi.Registry.getDesktop(0)
-            for i in range(desktop.childCount):
-                found = desktop.getChildAtIndex(i)
-                if found is not None and found.name == "domus":
-                    table = lib_gui.find_one(found, lambda n: n.getRole() == pyatspi.ROLE_TREE_TABLE
-                                             and n.name == "Servers")
-                    if table is not None:
-                        state["app"], state["table"] = found, table
-                        return True
-            return False
+            found = lib_gui.find_domus_window(pyatspi)
+            if found is None:
+                return False
+            state["app"], _, state["table"] = found
+            return True
 
         def rows():
             """[(name, state text, row index)] top to bottom."""

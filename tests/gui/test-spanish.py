@@ -136,13 +136,8 @@ def main():
 
         def spanish_tree():
             def tree():
-                desktop = pyatspi.Registry.getDesktop(0)
-                for i in range(desktop.childCount):
-                    a = desktop.getChildAtIndex(i)
-                    if a is not None and a.name == "domus":
-                        return lib_gui.find_one(a, lambda n: n.getRole() == pyatspi.ROLE_TREE_TABLE
-                                                and n.name == "Servidores")
-                return None
+                found = lib_gui.find_domus_window(pyatspi, "Servidores")
+                return found[2] if found else None
 
             def rows():
                 table = tree().queryTable()

@@ -56,18 +56,11 @@ class Window:
         self.app = self.frame = self.table = None
 
     def find(self):
-        desktop = self.pyatspi.Registry.getDesktop(0)
-        for i in range(desktop.childCount):
-            app = desktop.getChildAtIndex(i)
-            if app is not None and app.name == "domus":
-                frame = lib_gui.find_one(app, lambda n: n.getRole() == self.pyatspi.ROLE_FRAME
-                                         and n.name == "Domus")
-                table = lib_gui.find_one(app, lambda n: n.getRole() == self.pyatspi.ROLE_TREE_TABLE
-                                         and n.name == "Servers")
-                if frame is not None and table is not None:
-                    self.app, self.frame, self.table = app, frame, table
-                    return True
-        return False
+        found = lib_gui.find_domus_window(self.pyatspi)
+        if found is None:
+            return False
+        self.app, self.frame, self.table = found
+        return True
 
     def rows(self):
         """[(name, state or count)] of the rows the tree shows, top to bottom."""
