@@ -477,6 +477,19 @@ tab_label (const char *text)
   return gtk_label_new_with_mnemonic (text);
 }
 
+/* Graphs scroll rather than ask the window for their whole height (three rows of them
+ * would not fit a 768-pixel screen under a domain's facts). */
+static GtkWidget *
+scrolled_graphs (GtkWidget *graph_set)
+{
+  GtkWidget *scroller = gtk_scrolled_window_new (NULL, NULL);
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_container_add (GTK_CONTAINER (scroller), graph_set);
+  return scroller;
+}
+
 /* The pages stay and only their contents change: accessibility objects of removed
    notebook pages confuse GTK 3's bridge. */
 static void
@@ -489,7 +502,7 @@ fill_server_details (DomusWindow *self,
 
   g_signal_connect_object (top, "open-domain", G_CALLBACK (open_domain_from), self, 0);
   gtk_box_pack_start (GTK_BOX (self->server_domains_page), top, TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (self->server_load_page), graphs, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (self->server_load_page), scrolled_graphs (graphs), TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (self->server_images_page), images, TRUE, TRUE, 0);
   gtk_widget_show_all (self->server_details);
 }
@@ -695,8 +708,8 @@ rebuild_domain_tabs (DomusWindow *self)
   clear_container (self->domain_config_page);
   if (self->domain == NULL || domus_domain_get_host (self->domain) == NULL)
     return;
-  gtk_box_pack_start (GTK_BOX (self->domain_graphs_page), domus_graph_set_new_for_domain (self->domain),
-                      TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (self->domain_graphs_page),
+                      scrolled_graphs (domus_graph_set_new_for_domain (self->domain)), TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (self->domain_config_page), domus_config_editor_new (self->domain),
                       TRUE, TRUE, 0);
   gtk_widget_show_all (self->domain_graphs_page);

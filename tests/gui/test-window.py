@@ -185,6 +185,7 @@ def main():
         app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
                                stdout=app_log, stderr=subprocess.STDOUT)
         window = Window(pyatspi)
+        state = {}
 
         def app_log_text():
             app_log.flush()
@@ -196,6 +197,12 @@ def main():
             check(found, "no application 'domus' with a frame 'Domus' and a tree 'Servers' in %.0f s"
                   " (domus %s):\n%s" % (FIND_TIMEOUT, "running" if app.poll() is None
                                         else "exited with %s" % app.returncode, app_log_text()))
+
+            state["first_size"] = window_size()
+
+        def window_size():
+            extents = window.frame.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            return extents.width, extents.height
 
         if not tap.step("AT-SPI shows the application, its window 'Domus' and the server tree",
                         window_found):
@@ -378,13 +385,22 @@ def main():
             content = lib_gui.wait_for(
                 lambda: "name = 'alpha'" in text.queryText().getText(0, -1) and text.queryText().getText(0, -1), 10)
             check(content, "the configuration text lacks name = 'alpha': %r" % text.queryText().getText(0, -1))
+            bar = lib_gui.find_one(window.frame, lambda n: n.getRole() == pyatspi.ROLE_INFO_BAR
+                                   and lib_gui.is_showing(n, pyatspi))
+            check(bar is None, "an info bar shows with no message: %r" % (
+                [c.name for c in lib_gui.find_all(bar, lambda n: n.getRole() == pyatspi.ROLE_LABEL)]
+                if bar else None))
+            # The page fits the window it was given: nothing on it asks for more.
+            check(window_size() == state["first_size"], "the window grew from %r to %r on alpha's page"
+                  % (state["first_size"], window_size()))
             select_tab("Overview")
             graph = lib_gui.wait_for(lambda: window.showing(pyatspi.ROLE_DRAWING_AREA, "CPU")
                                      or lib_gui.find_one(window.frame, lambda n: n.name == "CPU"
                                                          and lib_gui.is_showing(n, pyatspi)), 10)
             check(graph, "no CPU graph showing on the Overview tab")
 
-        tap.step("alpha's Configuration tab shows its file, and Overview its graphs", configuration_tab)
+        tap.step("alpha's Configuration tab shows its file (no empty info bar, the window no wider"
+                 " than it started), and Overview its graphs", configuration_tab)
 
         def refusal_shown():
             check(window.select("gamma"), "the tree refused to select gamma")
