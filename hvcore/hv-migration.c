@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
 
 #include "domus-json-util.h"
 #include "hv-bridges.h"
@@ -33,7 +34,6 @@
 #define POSTCOPY_AFTER_PASSES 2
 
 #define QEMU_FD_MIGRATE "domus-migrate"
-#define QEMU_FD_NBD     "domus-nbd"
 
 /* Checks */
 
@@ -383,8 +383,12 @@ struct _HvMigration
   guint               next_copy;
   GSocketListener    *listener;
   GCancellable       *accept_cancellable;
-  GSocket            *nbd_socket;
+  GSocket            *nbd_socket;        /* the TCP side sources connect to for disk copies */
   guint               nbd_port;
+  GSocketService     *nbd_service;       /* admits them by hosts-allow */
+  GCancellable       *nbd_cancellable;   /* their lookups, connections and splices */
+  guint               nbd_admitted;
+  char               *nbd_unix_path;     /* QEMU's own NBD server, private to this host */
   char               *uri;
   guint               timeout_id;
   GSocketConnection  *connection;
@@ -422,6 +426,10 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+static gboolean open_nbd_gate (HvMigration  *self,
+                               GError      **error);
+static void     stop_nbd_gate (HvMigration  *self);
+
 static void
 hv_migration_dispose (GObject *object)
 {
@@ -443,9 +451,9 @@ hv_migration_dispose (GObject *object)
   if (self->listener != NULL)
     g_socket_listener_close (self->listener);
   g_clear_object (&self->listener);
-  if (self->nbd_socket != NULL)
-    g_socket_close (self->nbd_socket, NULL);
+  stop_nbd_gate (self);
   g_clear_object (&self->nbd_socket);
+  g_clear_object (&self->nbd_cancellable);
   g_clear_object (&self->connection);
   g_clear_object (&self->domain);
   G_OBJECT_CLASS (hv_migration_parent_class)->dispose (object);
@@ -464,6 +472,7 @@ hv_migration_finalize (GObject *object)
   g_free (self->temp_config_path);
   g_clear_pointer (&self->copies, g_ptr_array_unref);
   g_free (self->uri);
+  g_free (self->nbd_unix_path);
   g_free (self->peer_address);
   g_clear_error (&self->failure);
   g_free (self->perform_uri);
@@ -867,8 +876,7 @@ incoming_cleanup (HvMigration *self)
     g_cancellable_cancel (self->accept_cancellable);
   if (self->listener != NULL)
     g_socket_listener_close (self->listener);
-  if (self->nbd_socket != NULL)
-    g_socket_close (self->nbd_socket, NULL);
+  stop_nbd_gate (self);
   if (self->connection != NULL)
     g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
 
@@ -1233,41 +1241,183 @@ on_nbd_started (HvMigration  *self,
                 JsonNode     *reply,
                 const GError *error)
 {
+  g_autoptr(GError) local_error = NULL;
+
   if (error != NULL)
     {
       incoming_fail (self, g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_MIGRATION_FAILED,
                                         _("QEMU’s NBD server did not start: %s"), error->message));
       return;
     }
+  if (!open_nbd_gate (self, &local_error))
+    {
+      incoming_fail (self, g_steal_pointer (&local_error));
+      return;
+    }
   self->next_copy = 0;
   on_nbd_added (self, reply, NULL);
 }
 
-static void
-on_nbd_fd_passed (HvMigration  *self,
-                  JsonNode     *reply,
-                  const GError *error)
-{
-  JsonObject *arguments, *addr, *data;
+/* The disk copies' way in. QEMU's NBD server listens on a socket in the domain's private
+ * run folder; the TCP socket the source is told about is the daemon's, which admits a
+ * connection only from a peer hosts-allow names (as the migration stream) and only as many
+ * as there are disks, then splices it to QEMU's. An NBD export is writable: without the
+ * gate anyone who reached the relocation address first could write into the copy. */
 
-  if (error != NULL)
+typedef struct {
+  HvMigration       *migration;
+  GSocketConnection *tcp;
+  GInetAddress      *address;
+} NbdPeer;
+
+static void
+nbd_peer_free (NbdPeer *peer)
+{
+  g_clear_object (&peer->migration);
+  g_clear_object (&peer->tcp);
+  g_clear_object (&peer->address);
+  g_free (peer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbdPeer, nbd_peer_free)
+
+static void
+stop_nbd_gate (HvMigration *self)
+{
+  if (self->nbd_cancellable != NULL)
+    g_cancellable_cancel (self->nbd_cancellable);
+  if (self->nbd_service != NULL)
     {
-      incoming_fail (self, g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_MIGRATION_FAILED,
-                                        _("Cannot hand the NBD socket to QEMU: %s"), error->message));
+      g_socket_service_stop (self->nbd_service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->nbd_service));
+    }
+  g_clear_object (&self->nbd_service);
+  if (self->nbd_socket != NULL)
+    g_socket_close (self->nbd_socket, NULL);
+}
+
+static void
+on_nbd_spliced (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(NbdPeer) peer = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_io_stream_splice_finish (result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("migration of %s: NBD connection ended: %s", peer->migration->name, error->message);
+}
+
+static void
+on_nbd_unix_connected (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(NbdPeer) peer = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) qemu = NULL;
+  HvMigration *self = peer->migration;
+  GIOStream *tcp;
+
+  qemu = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (qemu == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("migration of %s: cannot reach QEMU's NBD server: %s", self->name, error->message);
       return;
     }
-  /* QEMU owns the listening socket now. */
-  g_socket_close (self->nbd_socket, NULL);
-  data = json_object_new ();
-  json_object_set_string_member (data, "str", QEMU_FD_NBD);
-  addr = json_object_new ();
-  json_object_set_string_member (addr, "type", "fd");
-  json_object_set_object_member (addr, "data", data);
-  arguments = json_object_new ();
-  json_object_set_object_member (arguments, "addr", addr);
-  /* One connection per mirrored disk, and nobody else's. */
-  json_object_set_int_member (arguments, "max-connections", self->copies->len);
-  qmp_run (self, "nbd-server-start", arguments, -1, on_nbd_started);
+  tcp = G_IO_STREAM (peer->tcp);   /* before the peer moves into the call */
+  g_io_stream_splice_async (tcp, G_IO_STREAM (qemu),
+                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2 |
+                            G_IO_STREAM_SPLICE_WAIT_FOR_BOTH,
+                            G_PRIORITY_DEFAULT, self->nbd_cancellable, on_nbd_spliced,
+                            g_steal_pointer (&peer));
+}
+
+static void
+admit_nbd_peer (NbdPeer    *peer,
+                const char *reverse_name)
+{
+  HvMigration *self = peer->migration;
+  g_autofree char *address = g_inet_address_to_string (peer->address);
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) unix_address = NULL;
+
+  if (!hv_relocation_config_allows (&self->context.config->relocation, address, reverse_name) ||
+      self->nbd_admitted >= self->copies->len)
+    {
+      g_message ("migration of %s: an NBD connection from %s was refused (%s)", self->name, address,
+                 self->nbd_admitted >= self->copies->len ? "one per disk" : "hosts-allow");
+      g_io_stream_close (G_IO_STREAM (peer->tcp), NULL, NULL);
+      nbd_peer_free (peer);
+      return;
+    }
+  self->nbd_admitted++;
+  g_debug ("migration of %s: NBD connection from %s", self->name, address);
+  client = g_socket_client_new ();
+  unix_address = g_unix_socket_address_new (self->nbd_unix_path);
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (unix_address), self->nbd_cancellable,
+                                 on_nbd_unix_connected, peer);
+}
+
+static void
+on_nbd_peer_name (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  NbdPeer *peer = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_resolver_lookup_by_address_finish (G_RESOLVER (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      nbd_peer_free (peer);
+      return;
+    }
+  admit_nbd_peer (peer, name);
+}
+
+static gboolean
+on_nbd_incoming (GSocketService    *service,
+                 GSocketConnection *connection,
+                 GObject           *source_object,
+                 gpointer           user_data)
+{
+  HvMigration *self = user_data;
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autofree char *text = NULL;
+  NbdPeer *peer;
+
+  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return TRUE;   /* dropped: the connection is closed when the service lets go of it */
+  peer = g_new0 (NbdPeer, 1);
+  peer->migration = g_object_ref (self);
+  peer->tcp = g_object_ref (connection);
+  peer->address = g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  text = g_inet_address_to_string (peer->address);
+  if (hv_relocation_config_allows (&self->context.config->relocation, text, NULL))
+    admit_nbd_peer (peer, NULL);
+  else
+    /* Patterns may name hosts: ask for the peer's name before refusing it. */
+    g_resolver_lookup_by_address_async (g_resolver_get_default (), peer->address, self->nbd_cancellable,
+                                        on_nbd_peer_name, peer);
+  return TRUE;
+}
+
+static gboolean
+open_nbd_gate (HvMigration  *self,
+               GError      **error)
+{
+  self->nbd_service = g_socket_service_new ();
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->nbd_service), self->nbd_socket, NULL, error))
+    return FALSE;
+  g_clear_object (&self->nbd_cancellable);
+  self->nbd_cancellable = g_cancellable_new ();
+  self->nbd_admitted = 0;
+  g_signal_connect_object (self->nbd_service, "incoming", G_CALLBACK (on_nbd_incoming), self, 0);
+  g_socket_service_start (self->nbd_service);
+  return TRUE;
 }
 
 static void
@@ -1299,9 +1449,19 @@ on_capabilities_set (HvMigration  *self,
       incoming_fail (self, g_steal_pointer (&local_error));
       return;
     }
-  arguments = json_object_new ();
-  json_object_set_string_member (arguments, "fdname", QEMU_FD_NBD);
-  qmp_run (self, "getfd", arguments, g_socket_get_fd (self->nbd_socket), on_nbd_fd_passed);
+  g_free (self->nbd_unix_path);
+  self->nbd_unix_path = g_build_filename (hv_domain_get_run_dir (self->domain), "nbd.sock", NULL);
+  {
+    JsonObject *addr = json_object_new ();
+    JsonObject *data = json_object_new ();
+
+    json_object_set_string_member (data, "path", self->nbd_unix_path);
+    json_object_set_string_member (addr, "type", "unix");
+    json_object_set_object_member (addr, "data", data);
+    arguments = json_object_new ();
+    json_object_set_object_member (arguments, "addr", addr);
+    qmp_run (self, "nbd-server-start", arguments, -1, on_nbd_started);
+  }
 }
 
 static void
@@ -1644,7 +1804,10 @@ on_incoming_info (HvMigration  *self,
     {
       self->received = TRUE;
       if (self->nbd_socket != NULL)
-        qmp_run (self, "nbd-server-stop", NULL, -1, on_nbd_stopped);
+        {
+          stop_nbd_gate (self);
+          qmp_run (self, "nbd-server-stop", NULL, -1, on_nbd_stopped);
+        }
       else
         qmp_run (self, "query-status", NULL, -1, on_finished_status);
       return;

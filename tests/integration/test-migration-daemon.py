@@ -402,6 +402,18 @@ def main():
                               disks=disks)
             nbd = prepared["nbd"]
             check(nbd is not None and nbd["port"] > 0 and nbd["exports"] == {disk: "disk0"}, "nbd %s" % nbd)
+            # 127.0.0.2 is this machine too, but B's hosts-allow names 127.0.0.1 only: the
+            # writable export must not answer it, nor spend the one connection the disk gets.
+            intruder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            intruder.settimeout(20)
+            intruder.bind(("127.0.0.2", 0))
+            intruder.connect((nbd["host"], nbd["port"]))
+            try:
+                greeting = intruder.recv(64)
+            except (ConnectionResetError, socket.timeout) as e:
+                greeting = repr(e).encode()
+            intruder.close()
+            check(greeting == b"", "an NBD connection from 127.0.0.2 got %r" % greeting)
             phases = len(a.progress())
             a.call("migration.perform", name="carrier", uri=prepared["uri"], live=True, nbd=nbd)
             check("mirror" in {p["phase"] for p in a.progress()[phases:]}, "no mirror phase")
@@ -450,7 +462,8 @@ def main():
             ("the ticks on B continue from A's", ticks_continue),
             ("a paused migration (live false) brings it back to A, resumed, ticks continue", paused_back),
             ("the client goes away: the target cleans up, the source cancels and runs on", client_gone),
-            ("copy_storage: NBD export on B, mirror from A, the copy holds the disk's data", copy_storage),
+            ("copy_storage: NBD export on B (nothing for a peer hosts-allow does not name), mirror from A,"
+             " the copy holds the disk's data", copy_storage),
             ("B's daemon killed after prepare: the next one ends the incoming domain", abandoned),
         ]
         for description, function in steps:
