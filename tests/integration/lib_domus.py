@@ -145,9 +145,15 @@ class Daemon:
                                      stderr=subprocess.STDOUT, env=env)
 
     def log_text(self):
+        """The daemon's log, and how it ended if it has (a crash says nothing in its log)."""
         self.log.flush()
         with open(self.log_path, "r", errors="replace") as f:
-            return f.read()
+            text = f.read()
+        status = self.proc.poll()
+        if status is not None:
+            text += "[domusd %d ended: %s]\n" % (
+                self.proc.pid, "signal %d" % -status if status < 0 else "status %d" % status)
+        return text
 
     def wait_listening(self):
         deadline = time.monotonic() + self.start_timeout
