@@ -26,6 +26,8 @@ struct _DomusMigrateDialog
   GtkToggleButton *live_radio;
   GtkToggleButton *copy_storage_check;
   GtkSpinButton   *bandwidth_spin;
+  GtkSpinButton   *downtime_spin;
+  GtkToggleButton *postcopy_check;
   GtkLabel        *checks_label;
   GtkListBox      *checks_list;
   GtkProgressBar  *progress_bar;
@@ -171,6 +173,8 @@ new_migration (DomusMigrateDialog *self,
   domus_migration_set_live (migration, gtk_toggle_button_get_active (self->live_radio));
   domus_migration_set_copy_storage (migration, gtk_toggle_button_get_active (self->copy_storage_check));
   domus_migration_set_bandwidth_mib (migration, (guint) gtk_spin_button_get_value_as_int (self->bandwidth_spin));
+  domus_migration_set_downtime_limit_ms (migration, (guint) gtk_spin_button_get_value_as_int (self->downtime_spin));
+  domus_migration_set_postcopy (migration, gtk_toggle_button_get_active (self->postcopy_check));
   return migration;
 }
 
@@ -363,6 +367,13 @@ run_done (GObject      *object,
           g_free (text);
           text = g_steal_pointer (&more);
         }
+      if (domus_migration_get_postcopy_used (migration))
+        {
+          g_autofree char *more = g_strdup_printf (_("%s It finished in post-copy."), text);
+
+          g_free (text);
+          text = g_steal_pointer (&more);
+        }
       if (target != NULL)
         g_signal_emit (self, signals[SIGNAL_MIGRATED], 0, target, domus_domain_get_name (self->domain));
     }
@@ -476,6 +487,8 @@ domus_migrate_dialog_class_init (DomusMigrateDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, live_radio);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, copy_storage_check);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, bandwidth_spin);
+  gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, downtime_spin);
+  gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, postcopy_check);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, checks_label);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, checks_list);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, progress_bar);
