@@ -5,7 +5,11 @@
  * for its checks (domus_migration_check_async) whenever the target or "Copy storage"
  * changes, enables "Migrate" when every check passed, then runs one DomusMigration and
  * shows its progress and, at the end, what the guest went through. The sidebar's rows move
- * by themselves: the servers' events say where the domain is. */
+ * by themselves: the servers' events say where the domain is.
+ *
+ * For a shut-off domain the same dialog starts it on the other server instead ("Start on
+ * another server", as Xenman did with a shared image store): the same checks, no
+ * migration options, and domus_migration_start_on_async. */
 
 #include "config.h"
 
@@ -43,6 +47,7 @@ struct _DomusMigrateDialog
   GCancellable    *check_cancellable;
   GCancellable    *run_cancellable;  /* non-NULL while the migration runs */
   DomusMigration  *migration;
+  gboolean         start_on;       /* the domain is shut off: start it there, do not migrate */
   gboolean         checks_ok;
   gboolean         finished;
   gboolean         user_changed;
@@ -93,7 +98,9 @@ update_buttons (DomusMigrateDialog *self)
   gtk_widget_set_tooltip_text (self->cancel_button,
                                self->finished ? _("Close this dialog")
                                : self->run_cancellable != NULL
-                               ? _("Stop the migration: the domain keeps running on its server")
+                               ? (self->start_on ? _("Stop: the domain stays on its server")
+                                                 : _("Stop the migration: the domain keeps running on its server"))
+                               : self->start_on ? _("Close this dialog without starting the domain (Escape)")
                                : _("Close this dialog without migrating (Escape)"));
   /* Return confirms: the default button takes the focus once it can act, unless the
    * user has been changing an option (the spin button passes Return on anyway). */
@@ -245,9 +252,15 @@ target_changed (GtkComboBox        *combo,
   DomusHost *target = chosen_target (self);
   g_autofree char *heading = NULL;
 
-  heading = g_strdup_printf (_("Move “%s” from %s to %s"), domus_domain_get_name (self->domain),
-                             domus_host_get_name (self->source),
-                             target != NULL ? domus_host_get_name (target) : "…");
+  if (self->start_on)
+    /* Translators: a shut-off domain started on another server; the second %s is that server. */
+    heading = g_strdup_printf (_("Start “%s” on %s instead of %s"), domus_domain_get_name (self->domain),
+                               target != NULL ? domus_host_get_name (target) : "…",
+                               domus_host_get_name (self->source));
+  else
+    heading = g_strdup_printf (_("Move “%s” from %s to %s"), domus_domain_get_name (self->domain),
+                               domus_host_get_name (self->source),
+                               target != NULL ? domus_host_get_name (target) : "…");
   gtk_label_set_text (self->heading_label, heading);
   self->user_changed = self->targets_filled;
   run_checks (self);
@@ -347,7 +360,24 @@ run_done (GObject      *object,
   target_name = target != NULL ? domus_host_get_name (target) : "";
   g_clear_object (&self->run_cancellable);
   self->finished = TRUE;
-  if (domus_migration_run_finish (migration, result, &error))
+  if (self->start_on)
+    {
+      if (domus_migration_start_on_finish (migration, result, &error))
+        {
+          gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
+          text = g_strdup_printf (_("“%s” now runs on %s; its configuration left %s."),
+                                  domus_domain_get_name (self->domain), target_name,
+                                  domus_host_get_name (self->source));
+          if (target != NULL)
+            g_signal_emit (self, signals[SIGNAL_MIGRATED], 0, target, domus_domain_get_name (self->domain));
+        }
+      else if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_CANCELLED))
+        text = g_strdup_printf (_("Cancelled: “%s” stays on %s."),
+                                domus_domain_get_name (self->domain), domus_host_get_name (self->source));
+      else
+        text = g_strdup_printf (_("It could not start there: %s"), error->message);
+    }
+  else if (domus_migration_run_finish (migration, result, &error))
     {
       g_autofree char *dirty = format_rate (domus_migration_get_dirty_rate (migration));
       g_autofree char *sent = g_format_size (domus_migration_get_transferred_bytes (migration));
@@ -406,7 +436,10 @@ start_run (DomusMigrateDialog *self)
   gtk_widget_show (GTK_WIDGET (self->progress_label));
   update_buttons (self);
   gtk_widget_grab_focus (self->cancel_button);
-  domus_migration_run_async (self->migration, self->run_cancellable, run_done, g_object_ref (self));
+  if (self->start_on)
+    domus_migration_start_on_async (self->migration, self->run_cancellable, run_done, g_object_ref (self));
+  else
+    domus_migration_run_async (self->migration, self->run_cancellable, run_done, g_object_ref (self));
 }
 
 static void
@@ -511,6 +544,27 @@ domus_migrate_dialog_init (DomusMigrateDialog *self)
   gtk_widget_set_sensitive (self->migrate_button, FALSE);
 }
 
+/* Only the target's row of options applies to starting a shut-off domain elsewhere. */
+static void
+become_start_on (DomusMigrateDialog *self)
+{
+  g_autoptr(GList) children = gtk_container_get_children (GTK_CONTAINER (self->options_grid));
+
+  self->start_on = TRUE;
+  gtk_window_set_title (GTK_WINDOW (self), _("Start on Another Server"));
+  for (GList *l = children; l != NULL; l = l->next)
+    {
+      int row = 0;
+
+      gtk_container_child_get (GTK_CONTAINER (self->options_grid), l->data, "top-attach", &row, NULL);
+      if (row > 0)
+        gtk_widget_hide (l->data);
+    }
+  gtk_button_set_label (GTK_BUTTON (self->migrate_button), _("_Start There"));
+  gtk_widget_set_tooltip_text (self->migrate_button,
+                               _("Start the domain on that server, which keeps its configuration from now on (Return)"));
+}
+
 GtkWidget *
 domus_migrate_dialog_new (GtkWindow   *parent,
                           DomusDomain *domain,
@@ -527,6 +581,8 @@ domus_migrate_dialog_new (GtkWindow   *parent,
                        "destroy-with-parent", TRUE, NULL);
   self->domain = g_object_ref (domain);
   self->source = g_object_ref (domus_domain_get_host (domain));
+  if (domus_domain_get_state (domain) == DOMUS_DOMAIN_STATE_SHUTOFF)
+    become_start_on (self);
   for (guint i = 0; hosts != NULL && i < g_list_model_get_n_items (hosts); i++)
     {
       g_autoptr(DomusHost) host = g_list_model_get_item (hosts, i);

@@ -18,7 +18,8 @@ G_DECLARE_FINAL_TYPE (DomusMigrateDialog, domus_migrate_dialog, DOMUS, MIGRATE_D
  * own). target, nullable, is preselected (a drop on its row); hosts is the GListModel of
  * DomusHost the target chooser offers. The target's checks run at once and again when the
  * target or "Copy storage" changes; "Migrate" (the default, so Return confirms) runs the
- * migration in the dialog, whose Cancel button then cancels it.
+ * migration in the dialog, whose Cancel button then cancels it. A shut-off domain is
+ * started on the target instead ("Start There", domus_migration_start_on_async).
  *
  * Signal "migrated" (DomusHost *target, const char *name): the domain now runs on target.
  * The dialog destroys itself when closed.

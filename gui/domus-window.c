@@ -185,6 +185,9 @@ update_actions (DomusWindow *self)
   /* A running or paused domain moves; the dialog lists the other connected servers. */
   set_action_enabled (self, "migrate", have && (active || state == DOMUS_DOMAIN_STATE_PAUSED)
                                        && other_host_connected (self));
+  /* A shut-off one starts there instead (its disks must be where that server sees them). */
+  set_action_enabled (self, "start-on", have && state == DOMUS_DOMAIN_STATE_SHUTOFF
+                                        && other_host_connected (self));
   set_action_enabled (self, "reconnect", self->host != NULL && !connected);
   set_action_enabled (self, "remove-server", self->host != NULL);
   set_action_enabled (self, "disconnect", self->host != NULL
@@ -1501,6 +1504,7 @@ static const GActionEntry win_actions[] = {
   { "show-consoles", NULL, NULL, "false", show_consoles_changed },
   { "close-console", close_console_activated, NULL, NULL, NULL },
   { "migrate",    migrate_activated,       NULL, NULL, NULL },
+  { "start-on",   migrate_activated,       NULL, NULL, NULL },
 };
 
 /* Construction */
@@ -1666,6 +1670,7 @@ domus_window_init (DomusWindow *self)
       g_autoptr(GMenu) section = g_menu_new ();
 
       g_menu_append (section, _("_Migrate to…"), "win.migrate");
+      g_menu_append (section, _("Start _on…"), "win.start-on");
       g_menu_append_section (G_MENU (self->domain_menu), NULL, G_MENU_MODEL (section));
     }
   domus_server_list_set_menus (self->server_list, self->host_menu, self->domain_menu);

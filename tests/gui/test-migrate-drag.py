@@ -17,7 +17,10 @@ with G_DEBUG=fatal-warnings. Then, as a user would:
   under host-b;
 - "Migrate to…" in the row's context menu (Shift+F10) and Return bring it back to host-a;
 - with a shut-off "mover" defined on host-b, a drop shows the failed name check and
-  "Migrate" stays disabled; Cancel closes the dialog.
+  "Migrate" stays disabled; Cancel closes the dialog;
+- a shut-off "parked" defined on host-a, dropped on host-b: the dialog offers "Start
+  There" (start on another server) without the migration options; Return starts it on
+  host-b and its config leaves host-a.
 
 Everything started here is ended by PID. Output is TAP.
 """
@@ -42,6 +45,7 @@ DOMUS = sys.argv[2]
 FIND_TIMEOUT = 20.0
 MIGRATE_TIMEOUT = 90.0
 NAME = "mover"
+PARKED = "parked"
 RELOCATION_CONF = ("[relocation]\n"
                    "enabled=true\n"
                    "address=127.0.0.1\n"
@@ -63,6 +67,14 @@ def listed(uri):
     if r.returncode != 0:
         return None
     return {d["name"]: d["state"] for d in json.loads(r.stdout)}
+
+
+def guest_config(name):
+    """The test guest, no disk: any server that has the guest's kernel can run it."""
+    return ("name = '%s'\nkernel = '%s'\nramdisk = '%s'\n"
+            "extra = 'console=ttyS0'\nmemory = 128\nvcpus = 1\n"
+            "on_poweroff = 'destroy'\n"
+            % (name, os.path.join(GUEST_DIR, "vmlinuz"), os.path.join(GUEST_DIR, "initrd.img")))
 
 
 def centre(node, pyatspi):
@@ -93,11 +105,7 @@ def main():
             hosts.append(Host(base, "b"))
             cfg = os.path.join(base, NAME + ".cfg")
             with open(cfg, "w") as f:
-                f.write("name = '%s'\nkernel = '%s'\nramdisk = '%s'\n"
-                        "extra = 'console=ttyS0'\nmemory = 128\nvcpus = 1\n"
-                        "on_poweroff = 'destroy'\n"
-                        % (NAME, os.path.join(GUEST_DIR, "vmlinuz"),
-                           os.path.join(GUEST_DIR, "initrd.img")))
+                f.write(guest_config(NAME))
             r = ctl(hosts[0].uri, "create", cfg, timeout=120)
             check(r.returncode == 0, "create on host-a: " + r.stderr)
 
@@ -171,9 +179,23 @@ def main():
                         window_shows_both):
             return tap.finish()
 
-        def dialog():
+        def dialog(title="Migrate"):
             return lib_gui.find_one(state["app"], lambda n: n.getRole() == pyatspi.ROLE_DIALOG
-                                    and n.name == "Migrate" and lib_gui.is_showing(n, pyatspi))
+                                    and n.name == title and lib_gui.is_showing(n, pyatspi))
+
+        def drag_onto(name, host_name):
+            """A real drag: press on name's row, move in steps onto host_name's row, let go."""
+            # Rows are redrawn as statistics arrive: read both positions in one go.
+            points = lib_gui.wait_for(lambda: (centre(cell(name), pyatspi), centre(cell(host_name), pyatspi)), 5)
+            check(points, "no screen position for the rows %r" % (rows(),))
+            (sx, sy), (dx, dy) = points
+            lib_gui.xdotool("mousemove", sx, sy)
+            lib_gui.xdotool("mousedown", 1)
+            for i in range(1, 9):
+                lib_gui.xdotool("mousemove", sx + (dx - sx) * i // 8, sy + (dy - sy) * i // 8)
+                lib_gui.wait_for(lambda: False, 0.05, 0.05)
+            lib_gui.wait_for(lambda: False, 0.3, 0.3)
+            lib_gui.xdotool("mouseup", 1)
 
         def button(parent, name):
             return lib_gui.find_one(parent, lambda n: n.getRole() == pyatspi.ROLE_PUSH_BUTTON
@@ -215,15 +237,16 @@ def main():
             lib_gui.xdotool("mousemove", x, y)
             lib_gui.xdotool("key", "Return")
 
+        def result_text():
+            for node in lib_gui.find_all(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_LABEL
+                                         and n.name == "Result"):
+                text = node.queryText().getText(0, -1)
+                if text:
+                    return text
+            return ""
+
         def result_says(target):
-            def done():
-                for node in lib_gui.find_all(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_LABEL
-                                             and n.name == "Result"):
-                    text = node.queryText().getText(0, -1)
-                    if text:
-                        return text
-                return None
-            text = lib_gui.wait_for(done, MIGRATE_TIMEOUT)
+            text = lib_gui.wait_for(lambda: result_text() or None, MIGRATE_TIMEOUT)
             check(text, "the dialog shows no result after %.0f s; it says %r"
                   % (MIGRATE_TIMEOUT, labels(state["dialog"])))
             check(text.startswith("“%s” now runs on %s. Downtime " % (NAME, target))
@@ -251,19 +274,7 @@ def main():
             check(lib_gui.wait_for(lambda: dialog() is None, 5), "the dialog did not close")
 
         def drag_row():
-            # Rows are redrawn as statistics arrive: read both positions in one go.
-            points = lib_gui.wait_for(lambda: (centre(cell(NAME), pyatspi), centre(cell(b.name), pyatspi)), 5)
-            check(points, "no screen position for the rows %r" % (rows(),))
-            src, dst = points
-            lib_gui.xdotool("mousemove", src[0], src[1])
-            lib_gui.xdotool("mousedown", 1)
-            steps = 8
-            for i in range(1, steps + 1):
-                lib_gui.xdotool("mousemove", src[0] + (dst[0] - src[0]) * i // steps,
-                        src[1] + (dst[1] - src[1]) * i // steps)
-                lib_gui.wait_for(lambda: False, 0.05, 0.05)
-            lib_gui.wait_for(lambda: False, 0.3, 0.3)
-            lib_gui.xdotool("mouseup", 1)
+            drag_onto(NAME, b.name)
             checks_passed(b.name)
 
         if not tap.step("dragging %s's row onto host-b's row opens the dialog, every check passed" % NAME,
@@ -321,16 +332,7 @@ def main():
             check(r.returncode == 0, "define on host-b: " + r.stderr)
             check(lib_gui.wait_for(lambda: any(n == NAME and r > index_of(b.name) for n, _, r in rows()), 10),
                   "no row for B's %s: %r" % (NAME, rows()))
-            points = lib_gui.wait_for(lambda: (centre(cell(NAME), pyatspi), centre(cell(b.name), pyatspi)), 5)
-            check(points, "no screen position for the rows %r" % (rows(),))
-            (sx, sy), (dx, dy) = points
-            lib_gui.xdotool("mousemove", sx, sy)
-            lib_gui.xdotool("mousedown", 1)
-            for i in range(1, 9):
-                lib_gui.xdotool("mousemove", sx + (dx - sx) * i // 8, sy + (dy - sy) * i // 8)
-                lib_gui.wait_for(lambda: False, 0.05, 0.05)
-            lib_gui.wait_for(lambda: False, 0.3, 0.3)
-            lib_gui.xdotool("mouseup", 1)
+            drag_onto(NAME, b.name)
             found = lib_gui.wait_for(dialog, 10)
             check(found, "no dialog 'Migrate' after the drop")
             state["dialog"] = found
@@ -347,6 +349,46 @@ def main():
 
         tap.step("a failed check (the name is taken on the target) says so and disables Migrate",
                  refused_check_disables_migrate)
+
+        def start_on_by_drag():
+            cfg = os.path.join(base, PARKED + ".cfg")
+            with open(cfg, "w") as f:
+                f.write(guest_config(PARKED))
+            r = ctl(a.uri, "define", cfg)
+            check(r.returncode == 0, "define %s on host-a: %s" % (PARKED, r.stderr))
+            check(lib_gui.wait_for(lambda: under(PARKED, a.name), 10), "no row for %s: %r" % (PARKED, rows()))
+            drag_onto(PARKED, b.name)
+            found = lib_gui.wait_for(lambda: dialog("Start on Another Server"), 10)
+            check(found, "no dialog 'Start on Another Server' after the drop; log:\n%s" % app_log_text())
+            state["dialog"] = found
+            heading = "Start “%s” on %s instead of %s" % (PARKED, b.name, a.name)
+            check(lib_gui.wait_for(lambda: heading in labels(found), 5),
+                  "no heading %r in %r" % (heading, labels(found)))
+            start = lib_gui.wait_for(lambda: button(found, "Start There"), 5)
+            check(start, "no Start There button")
+            check(lib_gui.wait_for(lambda: sensitive(start), 30), "Start There never became sensitive; "
+                  "the dialog says %r" % labels(found))
+            check(not any(": failed" in t for t in labels(found)), "a failed check: %r" % labels(found))
+            check(button(found, "Migrate") is None and not lib_gui.find_one(
+                found, lambda n: n.getRole() == pyatspi.ROLE_RADIO_BUTTON and lib_gui.is_showing(n, pyatspi)),
+                "migration options show for a shut-off domain")
+            bad = lib_gui.undescribed_controls(found, pyatspi)
+            check(not bad, "controls without a name or description:\n  %s" % "\n  ".join(bad))
+            x, y = centre(found, pyatspi)
+            lib_gui.xdotool("mousemove", x, y)
+            lib_gui.xdotool("key", "Return")
+            ok = lib_gui.wait_for(lambda: (listed(b.uri) or {}).get(PARKED) in ("running", "blocked")
+                                  and PARKED not in (listed(a.uri) or {PARKED: "?"}), MIGRATE_TIMEOUT)
+            check(ok, "host-a lists %r, host-b lists %r" % (listed(a.uri), listed(b.uri)))
+            said = lib_gui.wait_for(lambda: result_text().startswith(
+                "“%s” now runs on %s; its configuration left %s." % (PARKED, b.name, a.name)), 10)
+            check(said, "the dialog's result says %r" % result_text())
+            check(lib_gui.wait_for(lambda: under(PARKED, b.name), 10), "%s's row is not under %s: %r"
+                  % (PARKED, b.name, rows()))
+            close_dialog()
+
+        tap.step("a shut-off domain dropped on host-b: Start There (no migration options), Return"
+                 " starts it on host-b and its config leaves host-a", start_on_by_drag)
 
         def still_running():
             check(app.poll() is None, "domus exited (%s):\n%s" % (app.returncode, app_log_text()))
