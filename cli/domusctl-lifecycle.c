@@ -189,6 +189,27 @@ domusctl_verb_reboot (DomusctlGlobals *globals,
 }
 
 int
+domusctl_verb_sysrq (DomusctlGlobals *globals,
+                     int              argc,
+                     char           **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("NAME KEY"));
+  g_autoptr(JsonNode) params = NULL;
+
+  g_option_context_set_summary (context,
+                                _("Press the magic SysRq key with KEY on the domain’s keyboard, as xm sysrq "
+                                  "does: s syncs, u remounts read-only, b reboots, c crashes the guest "
+                                  "(then on_crash decides what follows)."));
+  if (!domusctl_parse_options (context, &argc, &argv))
+    return 2;
+  if (argc != 3)
+    return domusctl_usage_error (_("%s needs a domain name or id and one key"), "sysrq");
+  params = domusctl_name_params (argv[1]);
+  json_object_set_string_member (json_node_get_object (params), "key", argv[2]);
+  return call_on_domain (globals, "domain.sysrq", params);
+}
+
+int
 domusctl_verb_undefine (DomusctlGlobals *globals,
                         int              argc,
                         char           **argv)

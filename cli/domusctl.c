@@ -33,6 +33,7 @@ static const DomusctlVerb verbs[] = {
   { "reboot",    domusctl_verb_reboot,    N_("Reboot a domain") },
   { "shutdown",  domusctl_verb_shutdown,  N_("Ask a domain to shut down (ACPI power button)") },
   { "start",     domusctl_verb_start,     N_("Start a defined domain") },
+  { "sysrq",     domusctl_verb_sysrq,     N_("Press the magic SysRq key on a domain’s keyboard") },
   { "top",       domusctl_verb_top,       N_("Show the domains’ load live, as xm top does") },
   { "undefine",  domusctl_verb_undefine,  N_("Remove a domain’s configuration") },
   { "unpause",   domusctl_verb_unpause,   N_("Resume a paused domain") },

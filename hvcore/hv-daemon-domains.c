@@ -749,6 +749,49 @@ method_domain_reboot (HvRpcCall *call,
   run_command (call, params, user_data, HV_DOMAIN_COMMAND_REBOOT, FALSE);
 }
 
+static void
+on_sysrq_sent (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  HvRpcCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hv_domain_sysrq_finish (HV_DOMAIN (source), result, &error))
+    hv_daemon_return_error (call, error);
+  else
+    hv_rpc_call_return (call, hv_daemon_new_empty_result ());
+}
+
+/* `xm sysrq`: the magic SysRq key, so that a hung guest can be asked for a sync, a task
+ * dump or a crash (which, with pvpanic, on_crash then handles). */
+static void
+method_domain_sysrq (HvRpcCall *call,
+                     JsonNode  *params,
+                     gpointer   user_data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *key = NULL;
+  HvDomain *domain;
+
+  if (!hv_rpc_params_get_string (params, "key", NULL, &key, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  if (key == NULL || strlen (key) != 1 || !(g_ascii_islower (key[0]) || g_ascii_isdigit (key[0])))
+    {
+      g_set_error (&error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                   _("key must be one letter a-z or digit 0-9, not “%s”"), key != NULL ? key : "");
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  domain = lookup_param (HV_DAEMON (user_data), call, params);
+  if (domain == NULL)
+    return;
+  hv_domain_sysrq_async (domain, key[0], NULL, on_sysrq_sent, call);
+}
+
 /* Configs and autostart */
 
 static void
@@ -909,6 +952,7 @@ hv_daemon_add_domain_methods (HvDaemon *self)
     { "domain.pause", method_domain_pause },
     { "domain.unpause", method_domain_unpause },
     { "domain.reboot", method_domain_reboot },
+    { "domain.sysrq", method_domain_sysrq },
     { "domain.get_config", method_domain_get_config },
     { "domain.set_config", method_domain_set_config },
     { "domain.set_values", method_domain_set_values },

@@ -87,6 +87,7 @@ hv_domain_state_to_string (HvDomainState state)
     case HV_DOMAIN_STATE_SHUTDOWN: return "shutdown";
     case HV_DOMAIN_STATE_DYING:    return "dying";
     case HV_DOMAIN_STATE_INCOMING: return "incoming";
+    case HV_DOMAIN_STATE_CRASHED:  return "crashed";
     default:                       return "unknown";
     }
 }
@@ -433,6 +434,13 @@ on_qmp_event (HvQmp      *qmp,
       if (self->state == HV_DOMAIN_STATE_PAUSED || self->state == HV_DOMAIN_STATE_SHUTDOWN)
         set_state (self, HV_DOMAIN_STATE_RUNNING, "unpaused");
     }
+  else if (g_str_equal (name, "GUEST_PANICKED"))
+    {
+      /* -action panic=pause (on_crash = "preserve"): QEMU keeps the guest as it died, for a
+       * look at its memory; other actions end QEMU, and the end says "crashed". */
+      if (g_str_equal (json_object_get_string_member_with_default (data, "action", ""), "pause"))
+        set_state (self, HV_DOMAIN_STATE_CRASHED, "crashed");
+    }
   else if (g_str_equal (name, "RESET"))
     {
       if (self->state == HV_DOMAIN_STATE_RUNNING || self->state == HV_DOMAIN_STATE_PAUSED)
@@ -459,6 +467,8 @@ state_from_qmp_status (JsonNode *status)
     return HV_DOMAIN_STATE_RUNNING;
   if (g_str_equal (text, "shutdown"))
     return HV_DOMAIN_STATE_SHUTDOWN;
+  if (g_str_equal (text, "guest-panicked"))
+    return HV_DOMAIN_STATE_CRASHED;
   return HV_DOMAIN_STATE_PAUSED;
 }
 
@@ -1182,6 +1192,60 @@ gboolean
 hv_domain_command_finish (HvDomain      *self,
                           GAsyncResult  *result,
                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static JsonNode *
+qcode (const char *name)
+{
+  JsonObject *key = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (key, "type", "qcode");
+  json_object_set_string_member (key, "data", name);
+  json_node_take_object (node, key);
+  return node;
+}
+
+void
+hv_domain_sysrq_async (HvDomain            *self,
+                       char                 key,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) arguments = NULL;
+  JsonArray *keys;
+  char letter[2] = { key, '\0' };
+
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_return_if_fail (g_ascii_islower (key) || g_ascii_isdigit (key));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_domain_sysrq_async);
+  if (self->qmp == NULL || self->state == HV_DOMAIN_STATE_STARTING ||
+      self->state == HV_DOMAIN_STATE_DYING || self->state == HV_DOMAIN_STATE_INCOMING)
+    {
+      g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
+                               _("Domain %s is not running."), self->name);
+      return;
+    }
+  keys = json_array_new ();
+  json_array_add_element (keys, qcode ("alt"));
+  json_array_add_element (keys, qcode ("sysrq"));
+  json_array_add_element (keys, qcode (letter));
+  arguments = json_object_new ();
+  json_object_set_array_member (arguments, "keys", keys);
+  hv_qmp_execute_async (self->qmp, "send-key", arguments, cancellable, on_command_done, g_steal_pointer (&task));
+}
+
+gboolean
+hv_domain_sysrq_finish (HvDomain      *self,
+                        GAsyncResult  *result,
+                        GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

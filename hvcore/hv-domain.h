@@ -32,6 +32,7 @@ typedef enum {
   HV_DOMAIN_STATE_SHUTDOWN,  /* the guest powered off and on_poweroff = "preserve" keeps QEMU */
   HV_DOMAIN_STATE_DYING,     /* being destroyed, or its QEMU ended and is being cleaned up */
   HV_DOMAIN_STATE_INCOMING,  /* QEMU waits for (or receives) a migration stream */
+  HV_DOMAIN_STATE_CRASHED,   /* the guest panicked and on_crash = "preserve" keeps QEMU, stopped */
 } HvDomainState;
 
 /* "shutoff", "running", ... as the protocol spells them. */
@@ -151,6 +152,17 @@ void               hv_domain_command_async    (HvDomain            *self,
                                                GAsyncReadyCallback  callback,
                                                gpointer             user_data);
 gboolean           hv_domain_command_finish   (HvDomain            *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+
+/* The magic SysRq key with key (a-z, 0-9) pressed on the guest's keyboard, as `xm sysrq`:
+ * Alt+SysRq+key through QMP send-key. key must be one of those (callers check it). */
+void               hv_domain_sysrq_async      (HvDomain            *self,
+                                               char                 key,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean           hv_domain_sysrq_finish     (HvDomain            *self,
                                                GAsyncResult        *result,
                                                GError             **error);
 

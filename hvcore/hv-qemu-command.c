@@ -266,6 +266,15 @@ hv_qemu_command_build (const HvDomainSpec  *spec,
       add (argv, "-device");
       add (argv, spec->usb_device);
     }
+  /* A guest kernel that panics says so (pvpanic) instead of hanging: QEMU then ends, and
+   * on_crash decides what follows; "preserve" keeps the dead guest, stopped. */
+  add (argv, "-device");
+  add (argv, "pvpanic");
+  if (spec->on_crash == HV_DOMAIN_ACTION_PRESERVE)
+    {
+      add (argv, "-action");
+      add (argv, "panic=pause");
+    }
   add (argv, "-vga");
   add (argv, "std");
   add (argv, "-display");

@@ -37,10 +37,11 @@ srcdir=$(cd "$(dirname "$0")" && pwd)
 
 # Modules the guest loads, in this order (each after its dependencies). button and
 # evdev make the ACPI power button reach acpid; the rest let later tests see disks,
-# CD-ROMs and NICs. Missing ones are skipped with a notice, except button and evdev.
+# CD-ROMs and NICs, pvpanic-mmio a kernel panic to QEMU (on_crash). Missing ones are skipped
+# with a notice, except button and evdev.
 required_modules="button evdev"
 optional_modules="virtio_pci virtio_blk virtio_net scsi_mod sd_mod cdrom sr_mod
-                  ata_piix ata_generic ahci e1000"
+                  ata_piix ata_generic ahci e1000 pvpanic-mmio"
 
 # --- pick the kernel -------------------------------------------------------------
 

@@ -53,6 +53,17 @@ values_of (char       **argv,
   return g_strv_builder_end (builder);
 }
 
+/* The one -device the config asked for, besides the pvpanic every guest gets. */
+static char *
+config_device (char **argv)
+{
+  g_auto(GStrv) devices = values_of (argv, "-device");
+
+  g_assert_cmpuint (g_strv_length (devices), ==, 2);
+  g_assert_cmpstr (devices[1], ==, "pvpanic");
+  return g_strdup (devices[0]);
+}
+
 /* The only value of `option`; fails when there is none or several. */
 static const char *
 value_of (char       **argv,
@@ -115,8 +126,9 @@ test_listing1 (void)
   g_assert_cmpstr (drives[2], ==, "file=/dev/cdrom,format=raw,if=ide,index=2,media=cdrom,readonly=on,id=cdrom");
 
   g_assert_cmpstr (value_of (argv, "-netdev"), ==, "user,id=net0");
-  g_assert_cmpuint (g_strv_length (devices), ==, 1);
+  g_assert_cmpuint (g_strv_length (devices), ==, 2);
   g_assert_cmpstr (devices[0], ==, "virtio-net-pci,netdev=net0,mac=aa:00:00:12:23:34");
+  g_assert_cmpstr (devices[1], ==, "pvpanic");
 
   g_assert_true (has_arg (argv, "-nodefaults"));
   g_assert_true (has_arg (argv, "-no-user-config"));
@@ -150,7 +162,11 @@ test_listing4 (void)
   g_assert_cmpstr (drives[0], ==, "file=/dev/hda3,format=raw,if=ide,index=0,media=disk,id=disk0");
   g_assert_cmpstr (drives[1], ==, "file=/root/wincd.iso,format=raw,if=ide,index=2,media=cdrom,readonly=on,id=disk1");
 
-  g_assert_cmpstr (value_of (argv, "-device"), ==, nic);
+  {
+    g_autofree char *device = config_device (argv);
+
+    g_assert_cmpstr (device, ==, nic);
+  }
   g_assert_cmpstr (value_of (argv, "-vnc"), ==, "unix:" RUN_DIR "/vnc.sock");
 
   for (guint i = 0; i < spec->notices->len; i++)
@@ -204,12 +220,20 @@ test_machine_keys (void)
   g_assert_cmpstr (value_of (argv, "-machine"), ==, "pc,acpi=off");
   g_assert_cmpstr (value_of (argv, "-uuid"), ==, "4f1c2a3e-5d6b-4c7d-8e9f-0a1b2c3d4e5f");
   g_assert_true (has_arg (argv, "-usb"));
-  g_assert_cmpstr (value_of (argv, "-device"), ==, "usb-tablet");
+  {
+    g_autofree char *device = config_device (argv);
+
+    g_assert_cmpstr (device, ==, "usb-tablet");
+  }
 
   g_assert_cmpstr (value_of (plain, "-m"), ==, "128");
   g_assert_false (has_arg (plain, "-rtc"));
   g_assert_false (has_arg (plain, "-uuid"));
-  g_assert_cmpstr (value_of (plain, "-device"), ==, "usb-mouse");
+  {
+    g_autofree char *device = config_device (plain);
+
+    g_assert_cmpstr (device, ==, "usb-mouse");
+  }
 }
 
 static void
@@ -291,7 +315,12 @@ test_nics_user (void)
 
   /* No vif: no NIC at all (-nodefaults leaves QEMU's default one out). */
   g_assert_false (has_arg (none, "-netdev"));
-  g_assert_false (has_arg (none, "-device"));
+  {
+    g_auto(GStrv) none_devices = values_of (none, "-device");
+
+    g_assert_cmpuint (g_strv_length (none_devices), ==, 1);
+    g_assert_cmpstr (none_devices[0], ==, "pvpanic");
+  }
   g_assert_true (has_arg (none, "-nodefaults"));
 }
 
@@ -362,6 +391,14 @@ test_actions (void)
   g_assert_true (has_arg (preserve, "-no-shutdown"));
   g_assert_false (has_arg (preserve, "-no-reboot"));
   g_assert_false (has_arg (restart, "-no-reboot"));
+
+  /* A panic QEMU hears of (pvpanic) ends it, unless on_crash keeps the dead guest. */
+  {
+    g_auto(GStrv) crash_preserve = build_text ("name = 'g'\nkernel = '/k'\non_crash = 'preserve'\n");
+
+    g_assert_cmpstr (value_of (crash_preserve, "-action"), ==, "panic=pause");
+    g_assert_false (has_arg (destroy, "-action"));
+  }
 }
 
 static void

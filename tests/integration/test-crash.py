@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A guest kernel that panics, and what on_crash makes of it, on a real domusd and QEMU (TCG).
+
+Usage: test-crash.py GUEST_DIR   (DOMUS_BUILD_DIR from the environment)
+
+domusd runs with --root in a fresh folder. Three copies of the test guest boot with
+sysrq_always_enabled on their command line: "keeper" (on_crash = 'preserve'), "phoenix"
+(on_crash = 'restart') and "goner" (on_crash = 'destroy'). `domusctl sysrq NAME c` makes
+each kernel panic (Alt+SysRq+C through QMP send-key); the guest's pvpanic driver tells
+QEMU. Checked: keeper stays, crashed (`----c-`), its QEMU alive and stopped, until
+`domusctl destroy`; phoenix boots again with a new id; goner is shut off. Bad keys and a
+domain that is not running are refused with what was wrong. Everything started here is
+ended by PID. Output is TAP, the plan last.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg, pid_alive, wait_until  # noqa: E402
+from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
+
+BOOT_TIMEOUT = 120.0     # three TCG guests at once on two cores
+CRASH_TIMEOUT = 30.0
+POLICIES = {"keeper": "preserve", "phoenix": "restart", "goner": "destroy"}
+
+
+def ctl(uri, *args, timeout=60):
+    return subprocess.run([DOMUSCTL, "--connect", uri] + list(args), capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def listed(uri):
+    r = ctl(uri, "list", "--all", "--json")
+    check(r.returncode == 0, "domusctl list: %s" % r.stderr)
+    return {d["name"]: d for d in json.loads(r.stdout)}
+
+
+def serial_text(root, name):
+    try:
+        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def qemu_pid(root, name):
+    try:
+        with open(os.path.join(root, "run", name, "qemu.pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def main(guest_dir):
+    tap = Tap()
+    root = make_temp_dir("domus-crash-")
+    daemon = None
+    ok = False
+    try:
+        daemon = Daemon(root).wait_listening()
+        uri = daemon.uri
+        first_ids = {}
+
+        def boot_all():
+            for name, policy in POLICIES.items():
+                config = guest_cfg(guest_dir, name, "on_crash = '%s'\n" % policy).replace(
+                    "console=tty0 console=ttyS0", "console=tty0 console=ttyS0 sysrq_always_enabled")
+                path = os.path.join(root, name + ".cfg")
+                with open(path, "w") as f:
+                    f.write(config)
+                r = ctl(uri, "create", path, timeout=120)
+                check(r.returncode == 0, "create %s: %s" % (name, r.stderr))
+            check(wait_until(lambda: all(READY_LINE in serial_text(root, n) for n in POLICIES),
+                             BOOT_TIMEOUT),
+                  "not every guest booted: %r" % {n: serial_text(root, n)[-300:] for n in POLICIES})
+            domains = listed(uri)
+            for name in POLICIES:
+                first_ids[name] = domains[name]["id"]
+
+        if not tap.step("keeper, phoenix and goner boot (on_crash preserve, restart, destroy)", boot_all):
+            return tap.finish()
+
+        def bad_keys_refused():
+            for key in ("C", "cc", "!"):
+                r = ctl(uri, "sysrq", "keeper", key)
+                check(r.returncode == 1 and "key must be one letter a-z or digit 0-9" in r.stderr
+                      and key in r.stderr, "sysrq keeper %r: status %d, %r" % (key, r.returncode, r.stderr))
+            r = ctl(uri, "sysrq", "keeper")
+            check(r.returncode == 2, "sysrq without a key: status %d, %r" % (r.returncode, r.stderr))
+            check(listed(uri)["keeper"]["state"] in ("running", "blocked"), "keeper did not keep running")
+
+        tap.step("sysrq refuses a key that is not one letter or digit, and keeper keeps running",
+                 bad_keys_refused)
+
+        def keeper_preserved():
+            pid = qemu_pid(root, "keeper")
+            r = ctl(uri, "sysrq", "keeper", "c")
+            check(r.returncode == 0, "sysrq keeper c: %s" % r.stderr)
+            check(wait_until(lambda: listed(uri)["keeper"]["state"] == "crashed", CRASH_TIMEOUT),
+                  "keeper is %r; its serial log ends %r"
+                  % (listed(uri)["keeper"]["state"], serial_text(root, "keeper")[-400:]))
+            domain = listed(uri)["keeper"]
+            check(domain["flags"] == "----c-", "flags %r" % domain["flags"])
+            check("Kernel panic" in serial_text(root, "keeper"), "no panic on keeper's serial port")
+            check(pid is not None and pid_alive(pid) and qemu_pid(root, "keeper") == pid,
+                  "keeper's QEMU %s is gone" % pid)
+            r = ctl(uri, "list")
+            check(any(line.split()[:1] == ["keeper"] and "----c-" in line for line in r.stdout.splitlines()),
+                  "domusctl list shows %r" % r.stdout)
+            r = ctl(uri, "destroy", "keeper")
+            check(r.returncode == 0, "destroy keeper: %s" % r.stderr)
+            check(wait_until(lambda: listed(uri)["keeper"]["state"] == "shutoff" and not pid_alive(pid),
+                             CRASH_TIMEOUT), "keeper after destroy: %r" % listed(uri)["keeper"])
+
+        tap.step("on_crash = 'preserve': after sysrq c keeper is crashed (----c-), its QEMU kept, "
+                 "until destroy", keeper_preserved)
+
+        def phoenix_restarted():
+            before = serial_text(root, "phoenix").count(READY_LINE)
+            r = ctl(uri, "sysrq", "phoenix", "c")
+            check(r.returncode == 0, "sysrq phoenix c: %s" % r.stderr)
+            check(wait_until(lambda: listed(uri)["phoenix"]["id"] not in (None, first_ids["phoenix"])
+                             and listed(uri)["phoenix"]["state"] in ("running", "blocked"), CRASH_TIMEOUT),
+                  "phoenix is %r" % listed(uri)["phoenix"])
+            # A new QEMU, a new serial log: the guest boots to its ready line again.
+            check(wait_until(lambda: READY_LINE in serial_text(root, "phoenix"), BOOT_TIMEOUT),
+                  "phoenix did not boot again (%d ready lines before)" % before)
+
+        tap.step("on_crash = 'restart': phoenix runs again with a new id and boots", phoenix_restarted)
+
+        def goner_destroyed():
+            pid = qemu_pid(root, "goner")
+            r = ctl(uri, "sysrq", "goner", "c")
+            check(r.returncode == 0, "sysrq goner c: %s" % r.stderr)
+            check(wait_until(lambda: listed(uri)["goner"]["state"] == "shutoff", CRASH_TIMEOUT),
+                  "goner is %r" % listed(uri)["goner"])
+            check(pid is not None and not pid_alive(pid), "goner's QEMU %s still runs" % pid)
+            r = ctl(uri, "sysrq", "goner", "s")
+            check(r.returncode == 1 and "not running" in r.stderr,
+                  "sysrq on a shut-off domain: status %d, %r" % (r.returncode, r.stderr))
+
+        tap.step("on_crash = 'destroy': goner is shut off; sysrq on it is refused as not running",
+                 goner_destroyed)
+        ok = tap.failed == 0
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        if not ok:
+            print("# left for a look: %s" % root, flush=True)
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
