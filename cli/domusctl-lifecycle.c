@@ -189,6 +189,38 @@ domusctl_verb_reboot (DomusctlGlobals *globals,
 }
 
 int
+domusctl_verb_dump_core (DomusctlGlobals *globals,
+                         int              argc,
+                         char           **argv)
+{
+  g_autoptr(JsonNode) params = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  JsonObject *dumped;
+  int status = 0;
+
+  if (!parse_name_only (&argc, &argv,
+                        _("Write a running or crashed domain’s memory to an ELF core file in the "
+                          "host’s dump folder, as xm dump-core does (crash(8) and gdb read it)."),
+                        "dump-core", &status))
+    return status;
+  params = domusctl_name_params (argv[1]);
+  client = domusctl_client_open (globals->connect_uri, &error);
+  if (client == NULL)
+    return domusctl_fail_error (error);
+  /* A big guest takes a while to write: no answer timeout. */
+  result = domusctl_client_call (client, "domain.dump", params, 0, &error);
+  if (result == NULL)
+    return domusctl_fail_error (error);
+  dumped = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
+  g_print (_("Dumped the memory of %s to %s (%" PRId64 " bytes)\n"), argv[1],
+           domusctl_object_get_string (dumped, "path", "?"),
+           domusctl_object_get_int (dumped, "size_bytes", 0));
+  return 0;
+}
+
+int
 domusctl_verb_sysrq (DomusctlGlobals *globals,
                      int              argc,
                      char           **argv)

@@ -25,6 +25,7 @@ static const DomusctlVerb verbs[] = {
   { "create",    domusctl_verb_create,    N_("Create a domain from a configuration file") },
   { "define",    domusctl_verb_define,    N_("Add a domain from a configuration file without starting it") },
   { "destroy",   domusctl_verb_destroy,   N_("Stop a domain at once, as pulling its plug") },
+  { "dump-core", domusctl_verb_dump_core, N_("Write a domain’s memory to a core file on its host") },
   { "image",     domusctl_verb_image,     N_("List, create, clone and delete disk images") },
   { "list",      domusctl_verb_list,      N_("List domains, as xm list does") },
   { "migrate",   domusctl_verb_migrate,   N_("Move a running domain to another host, live or paused") },

@@ -49,6 +49,7 @@ int domusctl_verb_migrate   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_monitor   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_pause     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_sysrq     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_dump_core (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_reboot    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_shutdown  (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_start     (DomusctlGlobals *globals, int argc, char **argv);

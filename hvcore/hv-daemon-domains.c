@@ -3,11 +3,15 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "hv-config.h"
@@ -792,6 +796,88 @@ method_domain_sysrq (HvRpcCall *call,
   hv_domain_sysrq_async (domain, key[0], NULL, on_sysrq_sent, call);
 }
 
+typedef struct {
+  HvRpcCall *call;
+  char      *path;
+  int        fd;
+} Dump;
+
+static void
+on_dumped (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Dump *dump = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  struct stat info;
+
+  if (!hv_domain_dump_finish (HV_DOMAIN (source), result, &error) || fstat (dump->fd, &info) != 0)
+    {
+      /* No half-written core left behind. */
+      g_unlink (dump->path);
+      if (error == NULL)
+        g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", dump->path, g_strerror (errno));
+      hv_daemon_return_error (dump->call, error);
+    }
+  else
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, dump->path);
+      json_builder_set_member_name (builder, "size_bytes");
+      json_builder_add_int_value (builder, info.st_size);
+      json_builder_end_object (builder);
+      hv_rpc_call_return (dump->call, json_builder_get_root (builder));
+    }
+  close (dump->fd);
+  g_free (dump->path);
+  g_free (dump);
+}
+
+/* `xm dump-core`: the guest's memory into the host's dump folder, never a path the client
+ * names (the system daemon is root). The file is the daemon's, mode 0600: it holds
+ * whatever the guest had in memory. */
+static void
+method_domain_dump (HvRpcCall *call,
+                    JsonNode  *params,
+                    gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *file_name = NULL;
+  g_autofree char *path = NULL;
+  HvDomain *domain = lookup_param (self, call, params);
+  Dump *dump;
+  int fd;
+
+  if (domain == NULL)
+    return;
+  if (!hv_domain_is_active (domain))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_NOT_RUNNING, _("Domain %s is not running."),
+                                    hv_domain_get_name (domain));
+      return;
+    }
+  file_name = g_strdup_printf ("%s-%s.core", hv_domain_get_name (domain), stamp);
+  path = g_build_filename (self->paths->dump_dir, file_name, NULL);
+  if (g_mkdir_with_parents (self->paths->dump_dir, 0700) != 0 ||
+      (fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+    {
+      int saved_errno = errno;
+
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_FAILED, _("Cannot create the dump file “%s”: %s"),
+                                    path, g_strerror (saved_errno));
+      return;
+    }
+  dump = g_new0 (Dump, 1);
+  dump->call = call;
+  dump->path = g_steal_pointer (&path);
+  dump->fd = fd;
+  hv_domain_dump_async (domain, fd, NULL, on_dumped, dump);
+}
+
 /* Configs and autostart */
 
 static void
@@ -953,6 +1039,7 @@ hv_daemon_add_domain_methods (HvDaemon *self)
     { "domain.unpause", method_domain_unpause },
     { "domain.reboot", method_domain_reboot },
     { "domain.sysrq", method_domain_sysrq },
+    { "domain.dump", method_domain_dump },
     { "domain.get_config", method_domain_get_config },
     { "domain.set_config", method_domain_set_config },
     { "domain.set_values", method_domain_set_values },

@@ -1197,6 +1197,71 @@ hv_domain_command_finish (HvDomain      *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+#define DUMP_FD_NAME "domus-dump"
+
+static void
+on_dump_fd_passed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonObject) arguments = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  reply = hv_qmp_execute_finish (HV_QMP (source), result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Without paging: the guest's physical memory as it is, which crash(8) and gdb read. */
+  arguments = json_object_new ();
+  json_object_set_boolean_member (arguments, "paging", FALSE);
+  json_object_set_string_member (arguments, "protocol", "fd:" DUMP_FD_NAME);
+  cancellable = g_task_get_cancellable (task);   /* before the task moves into the call */
+  hv_qmp_execute_async (HV_QMP (source), "dump-guest-memory", arguments, cancellable,
+                        on_command_done, g_steal_pointer (&task));
+}
+
+void
+hv_domain_dump_async (HvDomain            *self,
+                      int                  fd,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) arguments = NULL;
+
+  g_return_if_fail (HV_IS_DOMAIN (self));
+  g_return_if_fail (fd >= 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hv_domain_dump_async);
+  if (self->qmp == NULL || self->state == HV_DOMAIN_STATE_STARTING ||
+      self->state == HV_DOMAIN_STATE_DYING || self->state == HV_DOMAIN_STATE_INCOMING)
+    {
+      g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
+                               _("Domain %s is not running."), self->name);
+      return;
+    }
+  arguments = json_object_new ();
+  json_object_set_string_member (arguments, "fdname", DUMP_FD_NAME);
+  hv_qmp_execute_with_fd_async (self->qmp, "getfd", arguments, fd, cancellable,
+                                on_dump_fd_passed, g_steal_pointer (&task));
+}
+
+gboolean
+hv_domain_dump_finish (HvDomain      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static JsonNode *
 qcode (const char *name)
 {

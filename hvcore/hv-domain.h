@@ -155,6 +155,17 @@ gboolean           hv_domain_command_finish   (HvDomain            *self,
                                                GAsyncResult        *result,
                                                GError             **error);
 
+/* The guest's memory as an ELF core file written into fd, as `xm dump-core` (QMP getfd and
+ * dump-guest-memory; QEMU gets its own copy of fd). Finishes when the file is complete. */
+void               hv_domain_dump_async       (HvDomain            *self,
+                                               int                  fd,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean           hv_domain_dump_finish      (HvDomain            *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+
 /* The magic SysRq key with key (a-z, 0-9) pressed on the guest's keyboard, as `xm sysrq`:
  * Alt+SysRq+key through QMP send-key. key must be one of those (callers check it). */
 void               hv_domain_sysrq_async      (HvDomain            *self,

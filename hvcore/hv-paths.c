@@ -20,6 +20,7 @@ paths_new (HvPathsKind  kind,
            char        *image_dir,
            char        *run_dir,
            char        *stats_dir,
+           char        *dump_dir,
            char        *socket_path,
            guint        socket_mode)
 {
@@ -30,6 +31,7 @@ paths_new (HvPathsKind  kind,
   paths->image_dir = image_dir;
   paths->run_dir = run_dir;
   paths->stats_dir = stats_dir;
+  paths->dump_dir = dump_dir;
   paths->socket_path = socket_path;
   paths->socket_mode = socket_mode;
   return paths;
@@ -50,6 +52,7 @@ hv_paths_new_root (const char *root)
                     g_build_filename (absolute, "images", NULL),
                     g_build_filename (absolute, "run", NULL),
                     g_build_filename (absolute, "stats", NULL),
+                    g_build_filename (absolute, "dumps", NULL),
                     g_build_filename (absolute, SOCKET_NAME, NULL),
                     0600);
 }
@@ -64,6 +67,7 @@ hv_paths_new_session (void)
                     g_build_filename (g_get_user_data_dir (), "domus", "images", NULL),
                     g_build_filename (g_get_user_runtime_dir (), "domus", NULL),
                     g_build_filename (g_get_user_state_dir (), "domus", "stats", NULL),
+                    g_build_filename (g_get_user_state_dir (), "domus", "dumps", NULL),
                     g_build_filename (g_get_user_runtime_dir (), "domus", SOCKET_NAME, NULL),
                     0600);
 }
@@ -78,6 +82,7 @@ hv_paths_new_system (void)
                     g_strdup ("/var/lib/domus/images"),
                     g_strdup ("/run/domus"),
                     g_strdup ("/var/lib/domus/stats"),
+                    g_strdup ("/var/lib/domus/dumps"),
                     g_strdup ("/run/domus/" SOCKET_NAME),
                     0660);
 }
@@ -92,6 +97,7 @@ hv_paths_copy (const HvPaths *paths)
                     g_strdup (paths->image_dir),
                     g_strdup (paths->run_dir),
                     g_strdup (paths->stats_dir),
+                    g_strdup (paths->dump_dir),
                     g_strdup (paths->socket_path),
                     paths->socket_mode);
 }
@@ -105,6 +111,7 @@ hv_paths_free (HvPaths *paths)
   g_free (paths->image_dir);
   g_free (paths->run_dir);
   g_free (paths->stats_dir);
+  g_free (paths->dump_dir);
   g_free (paths->socket_path);
   g_free (paths);
 }
@@ -149,5 +156,6 @@ hv_paths_ensure (const HvPaths  *paths,
          ensure_dir (paths->image_dir, error) &&
          ensure_dir (paths->run_dir, error) &&
          ensure_dir (paths->stats_dir, error) &&
+         ensure_dir (paths->dump_dir, error) &&
          ensure_dir (socket_dir, error);
 }

@@ -19,6 +19,7 @@ typedef struct {
   char       *image_dir;    /* the image store */
   char       *run_dir;      /* one folder per running domain */
   char       *stats_dir;    /* stats archives that outlive the daemon (minutes, hours) */
+  char       *dump_dir;     /* guests' memory dumps (domain.dump), as Xen's /var/xen/dump */
   char       *socket_path;  /* the JSON-RPC socket */
   guint       socket_mode;  /* permissions the socket file gets */
 } HvPaths;

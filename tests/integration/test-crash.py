@@ -9,7 +9,8 @@ sysrq_always_enabled on their command line: "keeper" (on_crash = 'preserve'), "p
 (on_crash = 'restart') and "goner" (on_crash = 'destroy'). `domusctl sysrq NAME c` makes
 each kernel panic (Alt+SysRq+C through QMP send-key); the guest's pvpanic driver tells
 QEMU. Checked: keeper stays, crashed (`----c-`), its QEMU alive and stopped, until
-`domusctl destroy`; phoenix boots again with a new id; goner is shut off. Bad keys and a
+`domusctl destroy`, and `domusctl dump-core` writes its memory as an ELF core (mode
+0600) into the host's dump folder; phoenix boots again with a new id; goner is shut off. Bad keys and a
 domain that is not running are refused with what was wrong. Everything started here is
 ended by PID. Output is TAP, the plan last.
 """
@@ -113,13 +114,26 @@ def main(guest_dir):
             r = ctl(uri, "list")
             check(any(line.split()[:1] == ["keeper"] and "----c-" in line for line in r.stdout.splitlines()),
                   "domusctl list shows %r" % r.stdout)
+            # The dead guest's memory, for crash(8): an ELF core in the host's dump folder.
+            r = ctl(uri, "dump-core", "keeper")
+            check(r.returncode == 0, "dump-core keeper: %s" % r.stderr)
+            dumps = os.path.join(root, "dumps")
+            files = [f for f in os.listdir(dumps) if f.startswith("keeper-") and f.endswith(".core")]
+            check(len(files) == 1 and os.path.join(dumps, files[0]) in r.stdout,
+                  "dump folder %r, domusctl said %r" % (files, r.stdout))
+            core = os.path.join(dumps, files[0])
+            info = os.stat(core)
+            with open(core, "rb") as f:
+                magic = f.read(4)
+            check(magic == b"\x7fELF" and info.st_size >= 128 * 1024 * 1024 and info.st_mode & 0o777 == 0o600,
+                  "%s: magic %r, %d bytes, mode %o" % (core, magic, info.st_size, info.st_mode & 0o777))
             r = ctl(uri, "destroy", "keeper")
             check(r.returncode == 0, "destroy keeper: %s" % r.stderr)
             check(wait_until(lambda: listed(uri)["keeper"]["state"] == "shutoff" and not pid_alive(pid),
                              CRASH_TIMEOUT), "keeper after destroy: %r" % listed(uri)["keeper"])
 
         tap.step("on_crash = 'preserve': after sysrq c keeper is crashed (----c-), its QEMU kept, "
-                 "until destroy", keeper_preserved)
+                 "dump-core writes its memory (ELF, 0600), destroy ends it", keeper_preserved)
 
         def phoenix_restarted():
             before = serial_text(root, "phoenix").count(READY_LINE)
@@ -144,8 +158,14 @@ def main(guest_dir):
             r = ctl(uri, "sysrq", "goner", "s")
             check(r.returncode == 1 and "not running" in r.stderr,
                   "sysrq on a shut-off domain: status %d, %r" % (r.returncode, r.stderr))
+            r = ctl(uri, "dump-core", "goner")
+            check(r.returncode == 1 and "not running" in r.stderr,
+                  "dump-core of a shut-off domain: status %d, %r" % (r.returncode, r.stderr))
+            check(not [f for f in os.listdir(os.path.join(root, "dumps")) if f.startswith("goner-")],
+                  "a dump file was left for goner")
 
-        tap.step("on_crash = 'destroy': goner is shut off; sysrq on it is refused as not running",
+        tap.step("on_crash = 'destroy': goner is shut off; sysrq and dump-core on it are refused as"
+                 " not running",
                  goner_destroyed)
         ok = tap.failed == 0
     finally:

@@ -50,6 +50,7 @@ test_session (void)
   g_assert_cmpstr (paths->image_dir, ==, FAKE_DATA "/domus/images");
   g_assert_cmpstr (paths->run_dir, ==, FAKE_RUNTIME "/domus");
   g_assert_cmpstr (paths->stats_dir, ==, FAKE_STATE "/domus/stats");
+  g_assert_cmpstr (paths->dump_dir, ==, FAKE_STATE "/domus/dumps");
   g_assert_cmpstr (paths->socket_path, ==, FAKE_RUNTIME "/domus/domusd.sock");
   g_assert_cmpuint (paths->socket_mode, ==, 0600);
 }
@@ -64,6 +65,8 @@ test_system (void)
   g_assert_cmpstr (paths->config_dir, ==, "/etc/domus/domains");
   g_assert_cmpstr (paths->image_dir, ==, "/var/lib/domus/images");
   g_assert_cmpstr (paths->run_dir, ==, "/run/domus");
+  g_assert_cmpstr (paths->dump_dir, ==, "/var/lib/domus/dumps");
+  g_assert_cmpstr (copy->dump_dir, ==, paths->dump_dir);
   g_assert_cmpstr (paths->socket_path, ==, "/run/domus/domusd.sock");
   g_assert_cmpuint (paths->socket_mode, ==, 0660);
   g_assert_cmpstr (copy->socket_path, ==, paths->socket_path);
@@ -105,6 +108,7 @@ test_ensure (void)
   assert_private_dir (paths->image_dir);
   assert_private_dir (paths->run_dir);
   assert_private_dir (paths->stats_dir);
+  assert_private_dir (paths->dump_dir);
   assert_private_dir (socket_dir);
   g_assert_cmpstr (paths->socket_path, ==, socket_path);
   /* A second time is fine: the folders are there. */
@@ -121,6 +125,7 @@ test_ensure (void)
   g_assert_no_errno (g_unlink (paths->image_dir));
   g_assert_no_errno (g_rmdir (paths->run_dir));
   g_assert_no_errno (g_rmdir (paths->stats_dir));
+  g_assert_no_errno (g_rmdir (paths->dump_dir));
   g_assert_no_errno (g_rmdir (paths->config_dir));
   g_assert_no_errno (g_rmdir (root));
   g_assert_no_errno (g_rmdir (socket_dir));
