@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Live migration on loopback: bare QEMU driven over QMP against Domus, in the same run.
 
-Usage: bench/migration.py [BUILD_DIR] [--rounds N] [--only idle|dirty] [--memory MIB]
+Usage: bench/migration.py [BUILD_DIR] [--rounds N] [--only idle|dirty|storage] [--memory MIB]
+       (--rounds: idle and storage; default 5 idle, 3 storage)
        (default build dir: build; the test guest must be built:
         meson compile -C build test-guest)
 
@@ -31,10 +32,48 @@ dirty: the guest rewrites a 64 MiB buffer of random bytes over and over (dd from
   DIRTY_LIMIT_S to finish; reported: converged or not, downtime, wall time, sent,
   the dirty rate QEMU saw, the auto-converge throttle or "post-copy".
 
+storage: live migration with the disk copied (the target does not share it). Each round
+  makes a raw image of DISK_MIB MiB filled with random bytes (nothing in it is zero, so
+  the mirror copies every byte) and attaches it to the guest as Domus would (`disk =
+  ['file:PATH,xvda,w']`, i.e. `-drive file=PATH,format=raw,if=virtio,media=disk,id=disk0`).
+  The test guest never touches the disk. Rounds alternate bare, Domus, bare, Domus, ...
+  bare    source QEMU with the disk; target QEMU (-incoming defer, -S) with an empty
+          raw image of the same size, `nbd-server-start` on tcp 127.0.0.1:PORT and
+          `nbd-server-add` (writable) of its drive; the source runs `drive-mirror`
+          (sync full, format raw, mode existing) to nbd://127.0.0.1:PORT/disk0 straight
+          into the target QEMU's NBD server, until its BLOCK_JOB_READY event (waited
+          for, not polled: a QMP command runs in the main loop the mirror runs in;
+          polling every 5 ms made the mirror about 4% slower); then the RAM as "bare tuned" (max-bandwidth lifted, downtime-limit
+          20 ms), `block-job-cancel` once `completed`, the job gone, the target's
+          `nbd-server-stop` and `cont`.
+  Domus   two domusd (relocation on, 127.0.0.1 allowed), a new domain per round created
+          on A, `domusctl migrate --live --copy-storage --verbose NAME B`: the target
+          daemon makes the empty image, QEMU's NBD server listens on a private Unix
+          socket and the daemon splices the admitted TCP connection to it (the cost
+          this scenario is about). Always A -> B; afterwards the domain is destroyed
+          and undefined on B and its copy removed.
+  Reported: the disk copy phase ("mirror": bare, from `drive-mirror` until the job
+  reports ready; Domus, from the daemon's first `mirror` progress notification until
+  its `setup` one, which the daemon sends as soon as it sees every mirror ready: it
+  polls every 100 ms, so up to 100 ms of this is polling), DISK_MIB over that as MiB/s,
+  the RAM downtime, the wall time (bare: `drive-mirror` until the target runs; Domus:
+  the whole `domusctl migrate` process, the target's image and QEMU start included)
+  and DISK_MIB over the wall time; for Domus also the CPU time (user + system) the
+  target's domusd used during the command: almost all of it the splice (qemu-img runs as
+  a child and is not counted; an idle migration without disks costs it under 10 ms).
+  Every copy is checked: sha256 of the first DISK_MIB MiB of the target's image (Domus:
+  the path in B's config for the domain) against the source's; a mismatch is printed
+  loudly and makes the script exit 1.
+  Rounds: STORAGE_ROUNDS (3) unless --rounds is given. Part of the default run: a round
+  (bare and Domus) takes about 30 s here, so the three add about 1.5 minutes; the whole
+  default run took 466 s on 2026-11-29 (2 cores, TCG), well under 15 minutes.
+  `--only storage` runs it alone.
+
 Everything runs in a temporary folder; every process started here is ended by its PID.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -55,9 +94,10 @@ SOURCE = os.path.dirname(HERE)
 def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("build", nargs="?", default=os.path.join(SOURCE, "build"))
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds of idle and storage (default: 5 idle, 3 storage)")
     parser.add_argument("--memory", type=int, default=256)
-    parser.add_argument("--only", choices=["idle", "dirty"])
+    parser.add_argument("--only", choices=["idle", "dirty", "storage"])
     return parser.parse_args()
 
 
@@ -71,6 +111,9 @@ DIRTY_READY = "dirty-ready"
 SETTLE_S = 3.0            # after the guest is ready: let boot-time writes settle
 DIRTY_LIMIT_S = 120.0     # a migration of the dirtying guest that takes longer did not converge
 DIRTY_CAP_MIB = 16        # the slow link of the second dirty run
+DISK_MIB = 512            # the disk copied by the storage scenario
+STORAGE_ROUNDS = 3        # its default rounds
+STORAGE_LIMIT_S = 300.0   # a storage migration that takes longer failed
 VERBOSE_RE = re.compile(r"QEMU: total (\d+) ms, setup (\d+) ms, downtime (\d+) ms, (\d+) bytes, "
                         r"dirty rate ([\d.]+) MiB/s, throttle (\d+)%")
 FINAL_RE = re.compile(r"downtime (\d+) ms, total (\d+) ms, transferred (\d+) MiB")
@@ -84,6 +127,13 @@ DIRTY_SCRIPT = ("busybox mount -t devtmpfs d /dev; busybox mount -t tmpfs t /tmp
                 "i=$((i+1)); busybox echo pass $i; done")
 DIRTY_CMDLINE = 'console=ttyS0 rdinit=/bin/busybox -- sh -c "%s"' % DIRTY_SCRIPT
 IDLE_CMDLINE = "console=ttyS0"
+
+
+def cpu_ms(pid):
+    """User + system CPU time of a process so far, in ms."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
 def kill(pid):
@@ -138,6 +188,7 @@ class Qmp:
                     raise
                 time.sleep(0.02)
         self.file = self.sock.makefile("rwb", buffering=0)
+        self.events = []                          # events seen while waiting for replies
         json.loads(self.file.readline())          # the greeting
         self.execute("qmp_capabilities")
 
@@ -149,10 +200,35 @@ class Qmp:
         while True:
             reply = json.loads(self.file.readline())
             if "event" in reply:
+                self.events.append(reply)
                 continue
             if "error" in reply:
                 raise RuntimeError("%s: %s" % (command, reply["error"].get("desc")))
             return reply.get("return")
+
+    def wait_event(self, name, timeout):
+        """The first event NAME, whether it came already or comes within timeout s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self.events:
+                if event["event"] == name:
+                    self.events.remove(event)
+                    return event
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RuntimeError("no %s within %.0f s" % (name, timeout))
+            self.sock.settimeout(remaining)
+            try:
+                line = self.file.readline()
+            except socket.timeout:
+                continue
+            finally:
+                self.sock.settimeout(None)
+            if not line:
+                raise RuntimeError("QMP closed while waiting for " + name)
+            message = json.loads(line)
+            if "event" in message:
+                self.events.append(message)
 
     def close(self):
         self.sock.close()
@@ -161,7 +237,7 @@ class Qmp:
 class BareQemu:
     """One QEMU process running the test guest, QMP on a socket, serial to a file."""
 
-    def __init__(self, workdir, name, cmdline, incoming=False):
+    def __init__(self, workdir, name, cmdline, incoming=False, extra=()):
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir)
         self.serial = os.path.join(self.dir, "serial.log")
@@ -173,6 +249,7 @@ class BareQemu:
                 "-qmp", "unix:%s,server=on,wait=off" % os.path.join(self.dir, "qmp.sock")]
         if incoming:
             argv += ["-incoming", "defer"]
+        argv += list(extra)
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.qmp = Qmp(os.path.join(self.dir, "qmp.sock"))
@@ -249,6 +326,7 @@ class ProgressWatch:
         self.sock.sendall(b'{"jsonrpc": "2.0", "id": 1, "method": "hello"}\n')
         self.last = {}
         self.max_dirty = 0
+        self.phase_at = {}        # phase -> perf_counter() when it was first seen
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -260,6 +338,7 @@ class ProgressWatch:
                 continue
             if message.get("method") == "migration.progress":
                 params = message["params"]
+                self.phase_at.setdefault(params.get("phase"), time.perf_counter())
                 self.last = params
                 self.max_dirty = max(self.max_dirty, params.get("dirty_rate_bytes_per_s", 0))
 
@@ -387,6 +466,164 @@ def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False):
     return results
 
 
+def make_disk(path):
+    """A raw image of DISK_MIB MiB of random bytes: no zero block the mirror could skip."""
+    with open(path, "wb") as f:
+        for _ in range(DISK_MIB):
+            f.write(os.urandom(1 << 20))
+
+
+def disk_digest(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for _ in range(DISK_MIB):
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_copy(label, source_path, target_path, source_digest):
+    target_digest = disk_digest(target_path)
+    if target_digest != source_digest:
+        print("\n!!! %s: THE DISK COPY DIFFERS FROM THE SOURCE !!!\n!!!   source %s %s\n!!!   target %s %s\n"
+              % (label, source_digest, source_path, target_digest, target_path), file=sys.stderr)
+        sys.stderr.flush()
+        return False
+    return True
+
+
+def drive_args(path):
+    # What domusctl create --dry-run prints for disk = ['file:PATH,xvda,w'].
+    return ["-drive", "file=%s,format=raw,if=virtio,media=disk,id=disk0" % path]
+
+
+def bare_storage_round(workdir, label, disk, disk_digest_hex):
+    target_disk = os.path.join(workdir, label + "-target.img")
+    with open(target_disk, "wb") as f:
+        f.truncate(DISK_MIB << 20)
+    source = BareQemu(workdir, label + "-src", IDLE_CMDLINE, extra=drive_args(disk))
+    target = BareQemu(workdir, label + "-dst", IDLE_CMDLINE, incoming=True,
+                      extra=["-S"] + drive_args(target_disk))
+    try:
+        wait_for(lambda: READY_LINE in read_text(source.serial), 120, "the guest to be ready")
+        time.sleep(SETTLE_S)
+        nbd_port = free_port()
+        target.qmp.execute("nbd-server-start",
+                           addr={"type": "inet", "data": {"host": "127.0.0.1", "port": str(nbd_port)}})
+        target.qmp.execute("nbd-server-add", device="disk0", name="disk0", writable=True)
+        port = free_port()
+        target.qmp.execute("migrate-incoming", uri="tcp:127.0.0.1:%d" % port)
+        source.qmp.execute("migrate-set-parameters", **{"max-bandwidth": 100 << 30, "downtime-limit": 20})
+        limit = time.monotonic() + STORAGE_LIMIT_S
+        t0 = time.perf_counter()
+        source.qmp.execute("drive-mirror", **{"job-id": "disk0", "device": "disk0",
+                                              "target": "nbd://127.0.0.1:%d/disk0" % nbd_port,
+                                              "format": "raw", "sync": "full", "mode": "existing"})
+        # The event, not polling: QMP commands run in the main loop the mirror runs in.
+        source.qmp.wait_event("BLOCK_JOB_READY", STORAGE_LIMIT_S)
+        mirror_ms = (time.perf_counter() - t0) * 1000
+        source.qmp.execute("migrate", uri="tcp:127.0.0.1:%d" % port)
+        while True:
+            info = source.qmp.execute("query-migrate")
+            if info.get("status") in ("completed", "failed", "cancelled"):
+                break
+            if time.monotonic() > limit:
+                raise RuntimeError("the migration did not complete in %.0f s" % STORAGE_LIMIT_S)
+            time.sleep(0.005)
+        if info.get("status") != "completed":
+            raise RuntimeError("bare migration: %s" % info.get("status"))
+        source.qmp.execute("block-job-cancel", device="disk0")
+        wait_for(lambda: not source.qmp.execute("query-block-jobs"), 30, "the mirror to end")
+        wait_for(lambda: target.qmp.execute("query-status")["status"] != "inmigrate", 30,
+                 "the target's incoming side to complete")
+        target.qmp.execute("nbd-server-stop")
+        target.qmp.execute("cont")
+        wait_for(lambda: target.qmp.execute("query-status")["status"] == "running", 10, "the target to run")
+        wall_ms = (time.perf_counter() - t0) * 1000
+        numbers = query_numbers(info)
+        numbers.update(mirror_ms=mirror_ms, wall_ms=wall_ms)
+    finally:
+        source.close()
+        target.close()
+    numbers["verified"] = check_copy(label, disk, target_disk, disk_digest_hex)
+    os.unlink(target_disk)
+    return numbers
+
+
+def domus_storage_round(workdir, hosts, name, disk, disk_digest_hex):
+    source, target = hosts
+    cfg = os.path.join(workdir, name + ".cfg")
+    with open(cfg, "w") as f:
+        f.write(domus_config(name, IDLE_CMDLINE) + "disk = ['file:%s,xvda,w']\n" % disk)
+    source.ctl("create", cfg)
+    wait_for(lambda: READY_LINE in read_text(source.serial_log(name)), 120, "the guest to be ready")
+    time.sleep(SETTLE_S)
+    watch = ProgressWatch(os.path.join(source.root, "domusd.sock"))
+    target_cpu = cpu_ms(target.process.pid)
+    t0 = time.perf_counter()
+    proc = subprocess.run([DOMUSCTL, "--connect", source.uri, "migrate", "--live", "--copy-storage",
+                           "--verbose", name, target.uri],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=STORAGE_LIMIT_S)
+    wall_ms = (time.perf_counter() - t0) * 1000
+    target_cpu = cpu_ms(target.process.pid) - target_cpu
+    time.sleep(0.1)                          # the last notifications
+    watch.close()
+    m = FINAL_RE.search(proc.stdout)
+    if proc.returncode != 0 or m is None:
+        raise RuntimeError("domusctl migrate --copy-storage failed: %r, %r" % (proc.stdout, proc.stderr))
+    v = VERBOSE_RE.search(proc.stderr)
+    mirror_ms = None
+    if "mirror" in watch.phase_at and "setup" in watch.phase_at:
+        mirror_ms = (watch.phase_at["setup"] - watch.phase_at["mirror"]) * 1000
+    wait_for(lambda: re.search(r"tick \d+", read_text(target.serial_log(name))), 10, "a tick on the target")
+    # The copy's path, from B's config for the domain.
+    config = target.ctl("config", name).stdout
+    d = re.search(r"file:([^,']+),xvda", config)
+    if d is None:
+        raise RuntimeError("no xvda disk in the target's config: %r" % config)
+    copy = d.group(1)
+    if os.path.realpath(copy) == os.path.realpath(disk):
+        raise RuntimeError("the target's config names the source disk %s, not a copy" % copy)
+    target.ctl("destroy", name)
+    verified = check_copy("Domus " + name, disk, copy, disk_digest_hex)
+    target.ctl("undefine", name, check=False)
+    try:
+        os.unlink(copy)
+    except OSError:
+        pass
+    return {
+        "downtime_ms": int(m.group(1)),
+        "total_ms": int(v.group(1)) if v else None,
+        "wall_ms": wall_ms,
+        "mirror_ms": mirror_ms,
+        "daemon_cpu_ms": target_cpu,
+        "bytes": int(v.group(4)) if v else 0,
+        "verified": verified,
+    }
+
+
+def storage_rounds(workdir, rounds):
+    """Bare and Domus rounds, alternating, each round with a fresh disk."""
+    bare, domus = [], []
+    hosts = [Daemon(os.path.join(workdir, "domus-a-storage"), "bench-a"),
+             Daemon(os.path.join(workdir, "domus-b-storage"), "bench-b")]
+    try:
+        for i in range(rounds):
+            disk = os.path.join(workdir, "storage%d.img" % i)
+            make_disk(disk)
+            digest = disk_digest(disk)
+            bare.append(bare_storage_round(workdir, "stor%d" % i, disk, digest))
+            domus.append(domus_storage_round(workdir, hosts, "storage%d" % i, disk, digest))
+            os.unlink(disk)
+    finally:
+        for host in hosts:
+            host.stop()
+    return bare, domus
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -432,20 +669,44 @@ def report_dirty(rows):
     sys.stdout.flush()
 
 
+def report_storage(rows):
+    print("\nstorage: %d MiB raw disk copied (median (min-max))" % DISK_MIB)
+    print("%-8s %-22s %-20s %-14s %-22s %-20s %-16s %-9s" % ("", "mirror ms", "mirror MiB/s", "downtime ms",
+                                                             "wall ms", "wall MiB/s", "B daemon CPU ms",
+                                                             "verified"))
+    for label, results in rows:
+        print("%-8s %-22s %-20s %-14s %-22s %-20s %-16s %-9s" % (
+            label,
+            spread([round(r["mirror_ms"]) if r["mirror_ms"] else None for r in results]),
+            spread([DISK_MIB * 1000.0 / r["mirror_ms"] if r["mirror_ms"] else None for r in results]),
+            spread([r["downtime_ms"] for r in results]),
+            spread([round(r["wall_ms"]) for r in results]),
+            spread([DISK_MIB * 1000.0 / r["wall_ms"] for r in results]),
+            spread([round(r["daemon_cpu_ms"]) if "daemon_cpu_ms" in r else None for r in results]),
+            "%d/%d" % (sum(1 for r in results if r["verified"]), len(results))))
+    sys.stdout.flush()
+
+
 def main():
     for path in (DOMUSD, DOMUSCTL, os.path.join(GUEST, "vmlinuz")):
         if not os.path.exists(path):
             sys.exit("missing %s (build it, and the test guest: meson compile -C BUILD test-guest)" % path)
     workdir = tempfile.mkdtemp(prefix="domus-bench-mig-", dir="/tmp")
+    failed = False
     try:
-        print("guest: test guest, %d MiB, TCG, 1 vCPU; loopback; %d rounds" % (ARGS.memory, ARGS.rounds))
+        rounds = ARGS.rounds or 5
+        if ARGS.only is None:
+            shown = "%d rounds (storage: %d)" % (rounds, ARGS.rounds or STORAGE_ROUNDS)
+        else:
+            shown = "%d rounds" % (ARGS.rounds or (STORAGE_ROUNDS if ARGS.only == "storage" else 5))
+        print("guest: test guest, %d MiB, TCG, 1 vCPU; loopback; %s" % (ARGS.memory, shown))
         if ARGS.only in (None, "idle"):
             defaults, tuned = [], []
             # Alternate, so that neither gets the warmer machine.
-            for i in range(ARGS.rounds):
+            for i in range(rounds):
                 defaults.append(bare_round(workdir, "def%d" % i, tuned=False, dirty=False))
                 tuned.append(bare_round(workdir, "tun%d" % i, tuned=True, dirty=False))
-            domus = domus_rounds(workdir, dirty=False, rounds=ARGS.rounds)
+            domus = domus_rounds(workdir, dirty=False, rounds=rounds)
             report("idle guest (median (min-max))", [("bare defaults", defaults),
                                                      ("bare tuned", tuned),
                                                      ("Domus", domus)])
@@ -459,8 +720,14 @@ def main():
             rows.append(("Domus %d MiB/s postcopy" % DIRTY_CAP_MIB,
                          domus_rounds(workdir, dirty=True, rounds=1, bandwidth_mib=DIRTY_CAP_MIB, postcopy=True)[0]))
             report_dirty(rows)
+        if ARGS.only in (None, "storage"):
+            bare, domus = storage_rounds(workdir, ARGS.rounds or STORAGE_ROUNDS)
+            report_storage([("bare", bare), ("Domus", domus)])
+            failed = not all(r["verified"] for r in bare + domus)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if failed:
+        sys.exit("a disk copy differed from its source (see above)")
 
 
 if __name__ == "__main__":
