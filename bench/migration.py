@@ -49,7 +49,7 @@ storage: live migration with the disk copied (the target does not share it). Eac
   Domus   two domusd (relocation on, 127.0.0.1 allowed), a new domain per round created
           on A, `domusctl migrate --live --copy-storage --verbose NAME B`: the target
           daemon makes the empty image, QEMU's NBD server listens on a private Unix
-          socket and the daemon splices the admitted TCP connection to it (the cost
+          socket and the daemon relays the admitted TCP connection to it (the cost
           this scenario is about). Always A -> B; afterwards the domain is destroyed
           and undefined on B and its copy removed.
   Reported: the disk copy phase ("mirror": bare, from `drive-mirror` until the job
@@ -59,7 +59,7 @@ storage: live migration with the disk copied (the target does not share it). Eac
   the RAM downtime, the wall time (bare: `drive-mirror` until the target runs; Domus:
   the whole `domusctl migrate` process, the target's image and QEMU start included)
   and DISK_MIB over the wall time; for Domus also the CPU time (user + system) the
-  target's domusd used during the command: almost all of it the splice (qemu-img runs as
+  target's domusd used during the command: almost all of it the relay (qemu-img runs as
   a child and is not counted; an idle migration without disks costs it under 10 ms).
   Every copy is checked: sha256 of the first DISK_MIB MiB of the target's image (Domus:
   the path in B's config for the domain) against the source's; a mismatch is printed

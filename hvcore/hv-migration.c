@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/stat.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -24,6 +26,7 @@
 #include "hv-config.h"
 #include "hv-domain-spec.h"
 #include "hv-migration.h"
+#include "hv-socket-relay.h"
 
 /* "Fit the link": no bandwidth cap to speak of (1 TiB/s); the link and the CPU set the pace. */
 #define UNCAPPED_BANDWIDTH_BYTES ((gint64) 1 << 40)
@@ -386,7 +389,7 @@ struct _HvMigration
   GSocket            *nbd_socket;        /* the TCP side sources connect to for disk copies */
   guint               nbd_port;
   GSocketService     *nbd_service;       /* admits them by hosts-allow */
-  GCancellable       *nbd_cancellable;   /* their lookups, connections and splices */
+  GCancellable       *nbd_cancellable;   /* their lookups, connections and relays */
   guint               nbd_admitted;
   char               *nbd_unix_path;     /* QEMU's own NBD server, private to this host */
   char               *uri;
@@ -1261,12 +1264,14 @@ on_nbd_started (HvMigration  *self,
 /* The disk copies' way in. QEMU's NBD server listens on a socket in the domain's private
  * run folder; the TCP socket the source is told about is the daemon's, which admits a
  * connection only from a peer hosts-allow names (as the migration stream) and only as many
- * as there are disks, then splices it to QEMU's. An NBD export is writable: without the
- * gate anyone who reached the relocation address first could write into the copy. */
+ * as there are disks, then relays it to QEMU's (hv-socket-relay.c, off the main loop). An
+ * NBD export is writable: without the gate anyone who reached the relocation address first
+ * could write into the copy. */
 
 typedef struct {
   HvMigration       *migration;
   GSocketConnection *tcp;
+  GSocketConnection *qemu;
   GInetAddress      *address;
 } NbdPeer;
 
@@ -1275,6 +1280,7 @@ nbd_peer_free (NbdPeer *peer)
 {
   g_clear_object (&peer->migration);
   g_clear_object (&peer->tcp);
+  g_clear_object (&peer->qemu);
   g_clear_object (&peer->address);
   g_free (peer);
 }
@@ -1297,16 +1303,20 @@ stop_nbd_gate (HvMigration *self)
 }
 
 static void
-on_nbd_spliced (GObject      *source,
+on_nbd_relayed (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   g_autoptr(NbdPeer) peer = user_data;
   g_autoptr(GError) error = NULL;
+  gint64 bytes = hv_socket_relay_finish (result, &error);
 
-  if (!g_io_stream_splice_finish (result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (bytes < 0)
     g_debug ("migration of %s: NBD connection ended: %s", peer->migration->name, error->message);
+  else
+    g_debug ("migration of %s: NBD connection ended, %" G_GINT64_FORMAT " bytes", peer->migration->name, bytes);
+  g_io_stream_close (G_IO_STREAM (peer->tcp), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (peer->qemu), NULL, NULL);
 }
 
 static void
@@ -1318,7 +1328,7 @@ on_nbd_unix_connected (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) qemu = NULL;
   HvMigration *self = peer->migration;
-  GIOStream *tcp;
+  GSocket *tcp;
 
   qemu = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
   if (qemu == NULL)
@@ -1327,12 +1337,13 @@ on_nbd_unix_connected (GObject      *source,
         g_warning ("migration of %s: cannot reach QEMU's NBD server: %s", self->name, error->message);
       return;
     }
-  tcp = G_IO_STREAM (peer->tcp);   /* before the peer moves into the call */
-  g_io_stream_splice_async (tcp, G_IO_STREAM (qemu),
-                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2 |
-                            G_IO_STREAM_SPLICE_WAIT_FOR_BOTH,
-                            G_PRIORITY_DEFAULT, self->nbd_cancellable, on_nbd_spliced,
-                            g_steal_pointer (&peer));
+  peer->qemu = g_object_ref (qemu);
+  tcp = g_socket_connection_get_socket (peer->tcp);   /* before the peer moves into the call */
+  /* NBD replies are small and many: Nagle would hold them for the source's ACKs, as QEMU's
+   * own NBD server knows (it sets TCP_NODELAY too). */
+  g_socket_set_option (tcp, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  hv_socket_relay_async (tcp, g_socket_connection_get_socket (qemu), self->nbd_cancellable,
+                         on_nbd_relayed, g_steal_pointer (&peer));
 }
 
 static void
