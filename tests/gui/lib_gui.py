@@ -218,6 +218,48 @@ def find_domus_window(pyatspi, tree_name="Servers"):
     return None
 
 
+class DomusTree:
+    """A running domus as AT-SPI shows it: its window "Domus" and the server tree."""
+
+    def __init__(self, pyatspi, tree_name="Servers"):
+        self.pyatspi = pyatspi
+        self.tree_name = tree_name
+        self.app = self.frame = self.table = None
+
+    def find(self):
+        """True once the window and its tree are there (for wait_for)."""
+        found = find_domus_window(self.pyatspi, self.tree_name)
+        if found is None:
+            return False
+        self.app, self.frame, self.table = found
+        return True
+
+    def all_rows(self):
+        """[(name, state text or count)] of the rows the tree shows, top to bottom."""
+        table = self.table.queryTable()
+        return [(table.getAccessibleAt(row, 1).name, table.getAccessibleAt(row, 2).name)
+                for row in range(table.nRows)]
+
+    def names(self):
+        return [name for name, _ in self.all_rows()]
+
+    def selected(self):
+        table = self.table.queryTable()
+        return [table.getAccessibleAt(row, 1).name for row in range(table.nRows)
+                if table.isRowSelected(row)]
+
+    def select(self, name):
+        """Selects the first row named name, as a screen reader would."""
+        row = self.names().index(name)
+        table = self.table.queryTable()
+        return table.isRowSelected(row) or table.addRowSelection(row)
+
+    def showing(self, role, name):
+        pyatspi = self.pyatspi
+        return find_one(self.frame, lambda n: n.getRole() == role and n.name == name
+                        and is_showing(n, pyatspi))
+
+
 # GTK's window manager buttons of a header bar: GTK names them and gives no description.
 WM_BUTTONS = ("Minimize", "Maximize", "Close")
 

@@ -50,36 +50,10 @@ def ctl(uri, *args, timeout=30):
                           timeout=timeout)
 
 
-class Window:
-    def __init__(self, pyatspi):
-        self.pyatspi = pyatspi
-        self.app = self.frame = self.table = None
-
-    def find(self):
-        found = lib_gui.find_domus_window(self.pyatspi)
-        if found is None:
-            return False
-        self.app, self.frame, self.table = found
-        return True
-
+class Window(lib_gui.DomusTree):
     def rows(self):
         """[(name, state or count)] of the rows the tree shows, top to bottom."""
-        table = self.table.queryTable()
-        return [(table.getAccessibleAt(row, 1).name, table.getAccessibleAt(row, 2).name)
-                for row in range(table.nRows)]
-
-    def names(self):
-        return [name for name, _ in self.rows()]
-
-    def selected(self):
-        table = self.table.queryTable()
-        return [table.getAccessibleAt(row, 1).name for row in range(table.nRows)
-                if table.isRowSelected(row)]
-
-    def select(self, name):
-        row = self.names().index(name)
-        table = self.table.queryTable()
-        return table.isRowSelected(row) or table.addRowSelection(row)
+        return self.all_rows()
 
     def find_named(self, role, name):
         return lib_gui.find_one(self.frame, lambda n: n.getRole() == role and n.name == name)

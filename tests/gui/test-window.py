@@ -93,27 +93,8 @@ def press(pyatspi, modifiers, keysym):
         registry.generateKeyboardEvent(modifiers, None, pyatspi.KEY_UNLOCKMODIFIERS)
 
 
-class Window:
-    """The running domus as AT-SPI shows it."""
-
-    def __init__(self, pyatspi):
-        self.pyatspi = pyatspi
-        self.app = None
-        self.frame = None
-        self.table = None
-
-    def find(self):
-        found = lib_gui.find_domus_window(self.pyatspi)
-        if found is None:
-            return False
-        self.app, self.frame, self.table = found
-        return True
-
-    def all_rows(self):
-        """[(name, state text)] of the rows the tree shows, top to bottom."""
-        table = self.table.queryTable()
-        return [(table.getAccessibleAt(row, 1).name, table.getAccessibleAt(row, 2).name)
-                for row in range(table.nRows)]
+class Window(lib_gui.DomusTree):
+    """The running domus as AT-SPI shows it, with this test's questions about it."""
 
     def rows(self):
         """{name: (row index, state text)}; the first row of a name when several have it."""
@@ -125,16 +106,6 @@ class Window:
     def state_of(self, name):
         entry = self.rows().get(name)
         return entry[1] if entry else None
-
-    def select(self, name):
-        row = self.rows()[name][0]
-        table = self.table.queryTable()
-        return table.isRowSelected(row) or table.addRowSelection(row)
-
-    def showing(self, role, name):
-        pyatspi = self.pyatspi
-        return lib_gui.find_one(self.frame, lambda n: n.getRole() == role and n.name == name
-                                and lib_gui.is_showing(n, pyatspi))
 
     def showing_label_starting(self, prefix):
         pyatspi = self.pyatspi
