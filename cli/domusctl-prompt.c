@@ -53,13 +53,15 @@ ask_line (const char *question,
 
   if (fd < 0)
     return NULL;
-  (void) !write (fd, question, strlen (question));
+  /* Quiet before the question shows: an answer typed (or pasted) as soon as it appears must
+   * neither be echoed nor thrown away by the flush, which only drops what came earlier. */
   if (!echo && tcgetattr (fd, &saved) == 0)
     {
       quiet = saved;
       quiet.c_lflag &= ~(tcflag_t) ECHO;
       restore = tcsetattr (fd, TCSAFLUSH, &quiet) == 0;
     }
+  (void) !write (fd, question, strlen (question));
   for (;;)
     {
       ssize_t n = read (fd, &c, 1);
