@@ -1156,6 +1156,20 @@ on_command_done (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
+/* QMP commands need a QEMU that is up and this domain's: not starting, dying or arriving.
+ * FALSE (and the task answered "not running") otherwise. */
+static gboolean
+refuse_unless_commandable (HvDomain *self,
+                           GTask    *task)
+{
+  if (self->qmp != NULL && self->state != HV_DOMAIN_STATE_STARTING &&
+      self->state != HV_DOMAIN_STATE_DYING && self->state != HV_DOMAIN_STATE_INCOMING)
+    return TRUE;
+  g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
+                           _("Domain %s is not running."), self->name);
+  return FALSE;
+}
+
 void
 hv_domain_command_async (HvDomain            *self,
                          HvDomainCommand      command,
@@ -1177,13 +1191,8 @@ hv_domain_command_async (HvDomain            *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hv_domain_command_async);
 
-  if (self->qmp == NULL || self->state == HV_DOMAIN_STATE_STARTING ||
-      self->state == HV_DOMAIN_STATE_DYING || self->state == HV_DOMAIN_STATE_INCOMING)
-    {
-      g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
-                               _("Domain %s is not running."), self->name);
-      return;
-    }
+  if (!refuse_unless_commandable (self, task))
+    return;
   hv_qmp_execute_async (self->qmp, qmp_commands[command], NULL, cancellable,
                         on_command_done, g_steal_pointer (&task));
 }
@@ -1240,13 +1249,8 @@ hv_domain_dump_async (HvDomain            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hv_domain_dump_async);
-  if (self->qmp == NULL || self->state == HV_DOMAIN_STATE_STARTING ||
-      self->state == HV_DOMAIN_STATE_DYING || self->state == HV_DOMAIN_STATE_INCOMING)
-    {
-      g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
-                               _("Domain %s is not running."), self->name);
-      return;
-    }
+  if (!refuse_unless_commandable (self, task))
+    return;
   arguments = json_object_new ();
   json_object_set_string_member (arguments, "fdname", DUMP_FD_NAME);
   hv_qmp_execute_with_fd_async (self->qmp, "getfd", arguments, fd, cancellable,
@@ -1291,13 +1295,8 @@ hv_domain_sysrq_async (HvDomain            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hv_domain_sysrq_async);
-  if (self->qmp == NULL || self->state == HV_DOMAIN_STATE_STARTING ||
-      self->state == HV_DOMAIN_STATE_DYING || self->state == HV_DOMAIN_STATE_INCOMING)
-    {
-      g_task_return_new_error (task, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
-                               _("Domain %s is not running."), self->name);
-      return;
-    }
+  if (!refuse_unless_commandable (self, task))
+    return;
   keys = json_array_new ();
   json_array_add_element (keys, qcode ("alt"));
   json_array_add_element (keys, qcode ("sysrq"));

@@ -10,7 +10,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+
+from lib_qemu import ticks_in
 
 BUILD_DIR = os.environ.get("DOMUS_BUILD_DIR", "")
 DOMUSD = os.path.join(BUILD_DIR, "hvcore", "domusd")
@@ -209,3 +212,53 @@ def guest_cfg(guest_dir, name, extra=""):
             "%s"
             % (name, os.path.join(guest_dir, "vmlinuz"),
                os.path.join(guest_dir, "initrd.img"), extra))
+
+
+class Console:
+    """`domusctl console NAME` on uri with a pipe for stdin; its output is collected by a thread."""
+
+    def __init__(self, uri, name):
+        self.proc = subprocess.Popen([DOMUSCTL, "--connect", uri, "console", name],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.data = b""
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                return
+            with self.lock:
+                self.data += chunk
+
+    def text(self):
+        with self.lock:
+            return self.data.decode("latin-1").replace("\r", "")
+
+    def ticks(self):
+        return ticks_in(self.text().split("\n"))
+
+    def wait_ticks(self, predicate, timeout):
+        wait_until(lambda: predicate(self.ticks()) or self.proc.poll() is not None, timeout)
+        return self.ticks()
+
+    def stderr(self):
+        try:
+            return self.proc.stderr.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+
+    def stop(self):
+        """SIGTERM, as a user leaving a piped console would; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.reader.join(5)
+        return self.proc.returncode

@@ -31,7 +31,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib_domus  # noqa: E402
-from lib_domus import Failure, Tap, check, pid_alive, rpc_call, wait_until  # noqa: E402
+from lib_domus import Console, Failure, Tap, check, pid_alive, rpc_call, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, counts_up, make_temp_dir, ticks_in  # noqa: E402
 from lib_sshd import SSHD, Sshd  # noqa: E402
 
@@ -107,49 +107,6 @@ class Events:
         except OSError:
             pass
         self.sock.close()
-
-
-class Console:
-    """`domusctl console NAME` on one host; its output is collected by a thread."""
-
-    def __init__(self, uri, name):
-        self.proc = subprocess.Popen([DOMUSCTL, "--connect", uri, "console", name],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.data = b""
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        while True:
-            chunk = self.proc.stdout.read1(4096)
-            if not chunk:
-                return
-            with self.lock:
-                self.data += chunk
-
-    def text(self):
-        with self.lock:
-            return self.data.decode("latin-1").replace("\r", "")
-
-    def ticks(self):
-        return ticks_in(self.text().split("\n"))
-
-    def wait_ticks(self, predicate, timeout):
-        wait_until(lambda: predicate(self.ticks()) or self.proc.poll() is not None, timeout)
-        return self.ticks()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.reader.join(5)
-        return self.proc.returncode
 
 
 class Host:
