@@ -8,6 +8,7 @@
 #include "domus-domain.h"
 #include "domus-connection.h"
 #include "domus-host.h"
+#include "domus-json-util.h"
 
 struct _DomusDomain
 {
@@ -123,57 +124,9 @@ state_is_active (DomusDomainState state)
   return state != DOMUS_DOMAIN_STATE_SHUTOFF && state != DOMUS_DOMAIN_STATE_INVALID;
 }
 
-/* JSON members, tolerant of null and of integers where doubles are expected */
 
-static gboolean
-member_is_number (JsonObject *object,
-                  const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
 
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         (json_node_get_value_type (node) == G_TYPE_INT64 ||
-          json_node_get_value_type (node) == G_TYPE_DOUBLE);
-}
 
-static gint64
-get_int (JsonObject *object,
-         const char *member,
-         gint64      fallback)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (!member_is_number (object, member))
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  return json_node_get_int (node);
-}
-
-static double
-get_double (JsonObject *object,
-            const char *member,
-            double      fallback)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (!member_is_number (object, member))
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
-  return json_node_get_double (node);
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 /* Setters that notify only on a real change */
 
@@ -253,11 +206,11 @@ apply_state_members (DomusDomain *self,
                      JsonObject  *object)
 {
   if (json_object_has_member (object, "id"))
-    set_int (self, &self->id, get_int (object, "id", -1), PROP_ID);
+    set_int (self, &self->id, domus_json_object_get_int (object, "id", -1), PROP_ID);
   if (json_object_has_member (object, "state"))
-    set_state (self, domus_domain_state_from_string (get_string (object, "state")));
-  if (get_string (object, "flags") != NULL)
-    set_string (self, &self->flags, get_string (object, "flags"), PROP_FLAGS);
+    set_state (self, domus_domain_state_from_string (domus_json_object_get_string (object, "state", NULL)));
+  if (domus_json_object_get_string (object, "flags", NULL) != NULL)
+    set_string (self, &self->flags, domus_json_object_get_string (object, "flags", NULL), PROP_FLAGS);
   if (!state_is_active (self->state))
     reset_live_figures (self);
 }
@@ -299,23 +252,23 @@ _domus_domain_update (DomusDomain *self,
   g_object_freeze_notify (G_OBJECT (self));
   apply_state_members (self, object);
   if (json_object_has_member (object, "memory_mib"))
-    set_int (self, &self->memory_mib, get_int (object, "memory_mib", -1), PROP_MEMORY_MIB);
+    set_int (self, &self->memory_mib, domus_json_object_get_int (object, "memory_mib", -1), PROP_MEMORY_MIB);
   if (json_object_has_member (object, "vcpus"))
-    set_int (self, &self->vcpus, get_int (object, "vcpus", -1), PROP_VCPUS);
+    set_int (self, &self->vcpus, domus_json_object_get_int (object, "vcpus", -1), PROP_VCPUS);
   /* The exact integer, when there is one. */
-  if (member_is_number (object, "cpu_time_ns"))
-    set_double (self, &self->cpu_time, get_int (object, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
-  else if (member_is_number (object, "cpu_time"))
-    set_double (self, &self->cpu_time, get_double (object, "cpu_time", 0), PROP_CPU_TIME);
+  if (domus_json_object_has_number (object, "cpu_time_ns"))
+    set_double (self, &self->cpu_time, domus_json_object_get_int (object, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
+  else if (domus_json_object_has_number (object, "cpu_time"))
+    set_double (self, &self->cpu_time, domus_json_object_get_double (object, "cpu_time", 0), PROP_CPU_TIME);
   if (json_object_has_member (object, "autostart"))
     set_autostart (self, json_object_get_boolean_member_with_default (object, "autostart", FALSE));
   if (json_object_has_member (object, "tags"))
     set_tags (self, json_object_get_member (object, "tags"));
   /* A whole domain object leaves these out, rather than null, when they do not apply. */
   if (json_object_has_member (object, "config") || json_object_has_member (object, "state"))
-    set_string (self, &self->config, get_string (object, "config"), PROP_CONFIG);
+    set_string (self, &self->config, domus_json_object_get_string (object, "config", NULL), PROP_CONFIG);
   if (json_object_has_member (object, "error") || json_object_has_member (object, "state"))
-    set_string (self, &self->error, get_string (object, "error"), PROP_ERROR);
+    set_string (self, &self->error, domus_json_object_get_string (object, "error", NULL), PROP_ERROR);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -371,11 +324,11 @@ _domus_domain_apply_sample (DomusDomain *self,
   if (self->have_totals && time_us <= self->totals_time_us)
     return;
 
-  id = get_int (sample, "id", -1);
-  rd = get_int (sample, "disk_rd_bytes", 0);
-  wr = get_int (sample, "disk_wr_bytes", 0);
-  rx = get_int (sample, "net_rx_bytes", -1);
-  tx = get_int (sample, "net_tx_bytes", -1);
+  id = domus_json_object_get_int (sample, "id", -1);
+  rd = domus_json_object_get_int (sample, "disk_rd_bytes", 0);
+  wr = domus_json_object_get_int (sample, "disk_wr_bytes", 0);
+  rx = domus_json_object_get_int (sample, "net_rx_bytes", -1);
+  tx = domus_json_object_get_int (sample, "net_tx_bytes", -1);
   have_previous = self->have_totals && self->totals_id == id;
 
   if (have_previous)
@@ -405,10 +358,10 @@ _domus_domain_apply_sample (DomusDomain *self,
   self->net_tx_bytes = tx;
 
   g_object_freeze_notify (G_OBJECT (self));
-  set_double (self, &self->cpu_percent, get_double (sample, "cpu_percent", 0), PROP_CPU_PERCENT);
-  if (member_is_number (sample, "cpu_time_ns"))
-    set_double (self, &self->cpu_time, get_int (sample, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
-  set_int (self, &self->rss_mib, get_int (sample, "rss_mib", 0), PROP_RSS_MIB);
+  set_double (self, &self->cpu_percent, domus_json_object_get_double (sample, "cpu_percent", 0), PROP_CPU_PERCENT);
+  if (domus_json_object_has_number (sample, "cpu_time_ns"))
+    set_double (self, &self->cpu_time, domus_json_object_get_int (sample, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
+  set_int (self, &self->rss_mib, domus_json_object_get_int (sample, "rss_mib", 0), PROP_RSS_MIB);
   set_double (self, &self->disk_read_rate, read_rate, PROP_DISK_READ_RATE);
   set_double (self, &self->disk_write_rate, write_rate, PROP_DISK_WRITE_RATE);
   set_double (self, &self->net_rx_rate, rx_rate, PROP_NET_RX_RATE);

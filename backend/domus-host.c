@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "domus-host.h"
+#include "domus-json-util.h"
 
 #define DEFAULT_INTERVAL_MS 1000
 
@@ -143,27 +144,7 @@ update_capacities (DomusHost *self)
     _domus_domain_set_history_capacity (domain, capacity);
 }
 
-static JsonObject *
-node_object (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
 
-static double
-member_double (JsonObject *object,
-               const char *member,
-               double      fallback)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return json_node_get_double (node);
-  return fallback;
-}
 
 static const char *
 hello_string (DomusHost  *self,
@@ -423,8 +404,8 @@ on_domain_got (GObject      *source,
       return;
     }
   domain = domus_host_lookup_domain (step->host, step->name);
-  if (domain != NULL && node_object (node) != NULL)
-    _domus_domain_update (domain, node_object (node));
+  if (domain != NULL && domus_json_node_get_object (node) != NULL)
+    _domus_domain_update (domain, domus_json_node_get_object (node));
 }
 
 static void
@@ -444,7 +425,7 @@ on_domain_event (DomusConnection *connection,
                  gpointer         user_data)
 {
   DomusHost *self = user_data;
-  JsonObject *event = node_object (params);
+  JsonObject *event = domus_json_node_get_object (params);
   const char *name, *reason;
   DomusDomain *domain;
   gboolean refresh;
@@ -487,7 +468,7 @@ sync_domains (DomusHost  *self,
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *entry = node_object (json_array_get_element (entries, i));
+      JsonObject *entry = domus_json_node_get_object (json_array_get_element (entries, i));
       const char *name = entry != NULL ? json_object_get_string_member_with_default (entry, "name", NULL) : NULL;
       DomusDomain *domain;
 
@@ -530,18 +511,18 @@ apply_sample (DomusHost  *self,
               JsonObject *sample)
 {
   gint64 time_us = json_object_get_int_member_with_default (sample, "time_us", 0);
-  JsonObject *host = node_object (json_object_get_member (sample, "host"));
+  JsonObject *host = domus_json_node_get_object (json_object_get_member (sample, "host"));
   JsonNode *domains = json_object_get_member (sample, "domains");
 
   if (host != NULL)
     {
       JsonNode *load = json_object_get_member (host, "load");
 
-      set_double (self, &self->cpu_percent, member_double (host, "cpu_percent", 0), PROP_CPU_PERCENT);
-      set_int (self, &self->memory_used_mib, (gint64) member_double (host, "memory_used_mib", 0),
+      set_double (self, &self->cpu_percent, domus_json_object_get_double (host, "cpu_percent", 0), PROP_CPU_PERCENT);
+      set_int (self, &self->memory_used_mib, (gint64) domus_json_object_get_double (host, "memory_used_mib", 0),
                PROP_MEMORY_USED_MIB);
       if (json_object_has_member (host, "memory_mib"))
-        set_int (self, &self->memory_mib, (gint64) member_double (host, "memory_mib", 0), PROP_MEMORY_MIB);
+        set_int (self, &self->memory_mib, (gint64) domus_json_object_get_double (host, "memory_mib", 0), PROP_MEMORY_MIB);
       if (load != NULL && JSON_NODE_HOLDS_ARRAY (load) && json_array_get_length (json_node_get_array (load)) > 0)
         {
           JsonNode *first = json_array_get_element (json_node_get_array (load), 0);
@@ -559,7 +540,7 @@ apply_sample (DomusHost  *self,
 
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
-          JsonObject *entry = node_object (json_array_get_element (array, i));
+          JsonObject *entry = domus_json_node_get_object (json_array_get_element (array, i));
           DomusDomain *domain;
 
           if (entry == NULL)
@@ -580,10 +561,10 @@ on_stats_sample (DomusConnection *connection,
 {
   DomusHost *self = user_data;
 
-  if (node_object (params) == NULL)
+  if (domus_json_node_get_object (params) == NULL)
     return;
   g_object_freeze_notify (G_OBJECT (self));
-  apply_sample (self, node_object (params));
+  apply_sample (self, domus_json_node_get_object (params));
   g_object_thaw_notify (G_OBJECT (self));
   g_signal_emit (self, signals[SIGNAL_STATS_UPDATED], 0);
 }
@@ -621,13 +602,13 @@ finish_step (Step          *step,
       attempt_failed (step->host, g_steal_pointer (&error));
       return NULL;
     }
-  if (node_object (*node) == NULL)
+  if (domus_json_node_get_object (*node) == NULL)
     {
       attempt_failed (step->host, g_error_new (DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
                                                _("The daemon answered with something that is not an object.")));
       return NULL;
     }
-  return node_object (*node);
+  return domus_json_node_get_object (*node);
 }
 
 static void
@@ -684,7 +665,7 @@ on_stats_got (GObject      *source,
 
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
-          JsonObject *sample = node_object (json_array_get_element (array, i));
+          JsonObject *sample = domus_json_node_get_object (json_array_get_element (array, i));
 
           if (sample != NULL)
             apply_sample (self, sample);
@@ -1262,7 +1243,7 @@ on_archive (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  object = node_object (answer);
+  object = domus_json_node_get_object (answer);
   if (object == NULL || !json_object_has_member (object, "points") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "points")))
     {
@@ -1274,7 +1255,7 @@ on_archive (GObject      *source,
   history = domus_stats_history_new (MAX (json_array_get_length (points), 1));
   for (guint i = 0; i < json_array_get_length (points); i++)
     {
-      JsonObject *point = node_object (json_array_get_element (points, i));
+      JsonObject *point = domus_json_node_get_object (json_array_get_element (points, i));
       JsonNode *pair = point != NULL ? json_object_get_member (point, data->metric) : NULL;
 
       /* A point without this figure is a gap, not a zero. */

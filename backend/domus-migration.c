@@ -182,7 +182,7 @@ object_get_bool (JsonObject *object,
 static JsonObject *
 result_object (JsonNode *result)
 {
-  return result != NULL && JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
+  return domus_json_node_get_object (result);
 }
 
 static JsonNode *
@@ -953,7 +953,7 @@ static void
 take_target_reason (MigrationData *data,
                     JsonNode      *answer)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+  JsonObject *object = domus_json_node_get_object (answer);
   const char *reason = object != NULL ? json_object_get_string_member_with_default (object, "reason", NULL) : NULL;
   const char *kind = object != NULL ? json_object_get_string_member_with_default (object, "kind", NULL) : NULL;
 

@@ -156,12 +156,12 @@ create_on_daemon (DomusctlGlobals *globals,
   if (result == NULL)
     return domusctl_fail_error (error);
 
-  created = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
-  name = domusctl_object_get_string (created, "name", NULL);
+  created = domus_json_node_get_object (result);
+  name = domus_json_object_get_string (created, "name", NULL);
   if (name == NULL)
     return domusctl_fail (_("the daemon sent an answer without the domain’s name"));
   g_print (_("Started domain %s (id=%" PRId64 ")\n"), name,
-           domusctl_object_get_int (created, "id", -1));
+           domus_json_object_get_int (created, "id", -1));
   if (console)
     return domusctl_attach_console (globals, name);
   return 0;

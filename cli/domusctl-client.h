@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "domus-connection.h"
+#include "domus-json-util.h"
 
 G_BEGIN_DECLS
 
@@ -63,17 +64,5 @@ JsonNode        *domusctl_name_params           (const char     *name);
 /* A result's member, or NULL when the result is no object or lacks it. */
 JsonNode        *domusctl_result_member         (JsonNode       *result,
                                                  const char     *member);
-/* An integer member, or fallback when absent, null or not a number. */
-gint64           domusctl_object_get_int        (JsonObject     *object,
-                                                 const char     *member,
-                                                 gint64          fallback);
-/* A string member, or fallback when absent, null or not a string. */
-const char      *domusctl_object_get_string     (JsonObject     *object,
-                                                 const char     *member,
-                                                 const char     *fallback);
-/* A number member (integer or double), or fallback. */
-double           domusctl_object_get_double     (JsonObject     *object,
-                                                 const char     *member,
-                                                 double          fallback);
 
 G_END_DECLS

@@ -98,8 +98,8 @@ print_config (DomusctlGlobals *globals,
 
   if (result == NULL)
     return domusctl_fail_error (error);
-  object = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
-  text = domusctl_object_get_string (object, "config", NULL);
+  object = domus_json_node_get_object (result);
+  text = domus_json_object_get_string (object, "config", NULL);
   if (text == NULL)
     return domusctl_fail (_("the daemon sent an answer without the configuration"));
   /* As the file holds it, with a final newline added only when it lacks one. */

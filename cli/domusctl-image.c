@@ -165,10 +165,10 @@ image_list (DomusctlGlobals *globals,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       image = json_node_get_object (node);
-      size = format_size (domusctl_object_get_int (image, "size_bytes", 0));
+      size = format_size (domus_json_object_get_int (image, "size_bytes", 0));
       users = join_users (image);
-      g_print ("%-32s %-6s %8s %s\n", domusctl_object_get_string (image, "name", "?"),
-               domusctl_object_get_string (image, "format", "?"), size, users);
+      g_print ("%-32s %-6s %8s %s\n", domus_json_object_get_string (image, "name", "?"),
+               domus_json_object_get_string (image, "format", "?"), size, users);
     }
   return 0;
 }
@@ -177,13 +177,13 @@ static void
 print_image_made (JsonNode   *result,
                   const char *fallback_name)
 {
-  JsonObject *image = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
-  g_autofree char *size = format_size (domusctl_object_get_int (image, "size_bytes", 0));
+  JsonObject *image = domus_json_node_get_object (result);
+  g_autofree char *size = format_size (domus_json_object_get_int (image, "size_bytes", 0));
 
   g_print (_("Created image %s (%s, %s) at %s\n"),
-           domusctl_object_get_string (image, "name", fallback_name),
-           domusctl_object_get_string (image, "format", "?"), size,
-           domusctl_object_get_string (image, "path", "?"));
+           domus_json_object_get_string (image, "name", fallback_name),
+           domus_json_object_get_string (image, "format", "?"), size,
+           domus_json_object_get_string (image, "path", "?"));
 }
 
 static int

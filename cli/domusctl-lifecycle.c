@@ -96,10 +96,10 @@ domusctl_verb_start (DomusctlGlobals *globals,
   result = domusctl_call (globals->connect_uri, "domain.start", params, &error);
   if (result == NULL)
     return domusctl_fail_error (error);
-  started = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
+  started = domus_json_node_get_object (result);
   g_print (_("Started domain %s (id=%" PRId64 ")\n"),
-           domusctl_object_get_string (started, "name", argv[1]),
-           domusctl_object_get_int (started, "id", -1));
+           domus_json_object_get_string (started, "name", argv[1]),
+           domus_json_object_get_int (started, "id", -1));
   return 0;
 }
 
@@ -213,10 +213,10 @@ domusctl_verb_dump_core (DomusctlGlobals *globals,
   result = domusctl_client_call (client, "domain.dump", params, 0, &error);
   if (result == NULL)
     return domusctl_fail_error (error);
-  dumped = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
+  dumped = domus_json_node_get_object (result);
   g_print (_("Dumped the memory of %s to %s (%" PRId64 " bytes)\n"), argv[1],
-           domusctl_object_get_string (dumped, "path", "?"),
-           domusctl_object_get_int (dumped, "size_bytes", 0));
+           domus_json_object_get_string (dumped, "path", "?"),
+           domus_json_object_get_int (dumped, "size_bytes", 0));
   return 0;
 }
 
@@ -290,10 +290,10 @@ domusctl_verb_define (DomusctlGlobals *globals,
   result = domusctl_call (globals->connect_uri, "domain.define", params, &error);
   if (result == NULL)
     return domusctl_fail_error (error);
-  defined = JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
+  defined = domus_json_node_get_object (result);
   g_print (_("Defined domain %s (%s)\n"),
-           domusctl_object_get_string (defined, "name", "?"),
-           domusctl_object_get_string (defined, "config", "?"));
+           domus_json_object_get_string (defined, "name", "?"),
+           domus_json_object_get_string (defined, "config", "?"));
   return 0;
 }
 

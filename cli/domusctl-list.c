@@ -15,11 +15,11 @@ print_row (JsonObject *domain)
 {
   const char *name = json_object_get_string_member_with_default (domain, "name", "?");
   /* The daemon computes the flags; the first daemons, which ran no domain, sent none. */
-  const char *flags = domusctl_object_get_string (domain, "flags", "------");
-  gint64 id = domusctl_object_get_int (domain, "id", -1);
-  gint64 memory = domusctl_object_get_int (domain, "memory_mib", -1);
-  gint64 vcpus = domusctl_object_get_int (domain, "vcpus", -1);
-  double cpu_time = domusctl_object_get_double (domain, "cpu_time", 0.0);
+  const char *flags = domus_json_object_get_string (domain, "flags", "------");
+  gint64 id = domus_json_object_get_int (domain, "id", -1);
+  gint64 memory = domus_json_object_get_int (domain, "memory_mib", -1);
+  gint64 vcpus = domus_json_object_get_int (domain, "vcpus", -1);
+  double cpu_time = domus_json_object_get_double (domain, "cpu_time", 0.0);
   char time_text[G_ASCII_DTOSTR_BUF_SIZE];
   g_autofree char *id_text = id >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, id) : g_strdup ("");
   glong name_width = g_utf8_strlen (name, -1);
@@ -60,7 +60,7 @@ print_table (JsonArray *domains)
   for (guint i = 0; i < n_domains; i++)
     {
       JsonNode *node = json_array_get_element (domains, i);
-      JsonObject *domain = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *domain = domus_json_node_get_object (node);
       const char *error = domain != NULL
         ? json_object_get_string_member_with_default (domain, "error", NULL) : NULL;
 

@@ -62,7 +62,7 @@ index_domains (JsonNode *list_result)
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
-      name = domusctl_object_get_string (json_node_get_object (node), "name", NULL);
+      name = domus_json_object_get_string (json_node_get_object (node), "name", NULL);
       if (name != NULL)
         g_hash_table_insert (by_name, (gpointer) name, json_node_get_object (node));
     }
@@ -108,15 +108,15 @@ append_host_row (GString    *table,
                  JsonObject *host,
                  JsonObject *domain0)
 {
-  gint64 total = domusctl_object_get_int (host, "memory_mib", 0);
-  gint64 used = domusctl_object_get_int (host, "memory_used_mib", 0);
+  gint64 total = domus_json_object_get_int (host, "memory_mib", 0);
+  gint64 used = domus_json_object_get_int (host, "memory_used_mib", 0);
 
   g_string_append_printf (table, "%10s %6s %10" PRId64 " %6.1f %10" PRId64 " %6.1f %6" PRId64,
-                          "Domain-0", domusctl_object_get_string (domain0, "flags", "r-----"),
-                          (gint64) domusctl_object_get_double (domain0, "cpu_time", 0.0),
-                          domusctl_object_get_double (host, "cpu_percent", 0.0),
+                          "Domain-0", domus_json_object_get_string (domain0, "flags", "r-----"),
+                          (gint64) domus_json_object_get_double (domain0, "cpu_time", 0.0),
+                          domus_json_object_get_double (host, "cpu_percent", 0.0),
                           used * 1024, percent (used, total),
-                          domusctl_object_get_int (domain0, "vcpus", 0));
+                          domus_json_object_get_int (domain0, "vcpus", 0));
   g_string_append_printf (table, " %8s %8s %8s %8s\n", "n/a", "n/a", "n/a", "n/a");
 }
 
@@ -126,15 +126,15 @@ append_domain_row (GString    *table,
                    JsonObject *listed,
                    gint64      host_memory_mib)
 {
-  gint64 memory = domusctl_object_get_int (domain, "memory_mib", 0);
-  g_autofree char *vcpus = listed != NULL && domusctl_object_get_int (listed, "vcpus", -1) >= 0
-    ? g_strdup_printf ("%" PRId64, domusctl_object_get_int (listed, "vcpus", 0)) : g_strdup ("?");
+  gint64 memory = domus_json_object_get_int (domain, "memory_mib", 0);
+  g_autofree char *vcpus = listed != NULL && domus_json_object_get_int (listed, "vcpus", -1) >= 0
+    ? g_strdup_printf ("%" PRId64, domus_json_object_get_int (listed, "vcpus", 0)) : g_strdup ("?");
 
   g_string_append_printf (table, "%10s %6s %10" PRId64 " %6.1f %10" PRId64 " %6.1f %6s",
-                          domusctl_object_get_string (domain, "name", "?"),
-                          domusctl_object_get_string (listed, "flags", "------"),
-                          domusctl_object_get_int (domain, "cpu_time_ns", 0) / 1000000000,
-                          domusctl_object_get_double (domain, "cpu_percent", 0.0),
+                          domus_json_object_get_string (domain, "name", "?"),
+                          domus_json_object_get_string (listed, "flags", "------"),
+                          domus_json_object_get_int (domain, "cpu_time_ns", 0) / 1000000000,
+                          domus_json_object_get_double (domain, "cpu_percent", 0.0),
                           memory * 1024, percent (memory, host_memory_mib), vcpus);
   append_kib_or_na (table, domain, "net_tx_bytes");
   append_kib_or_na (table, domain, "net_rx_bytes");
@@ -153,7 +153,7 @@ count_states (GHashTable *listed,
   g_hash_table_iter_init (&iter, listed);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      const char *flags = domusctl_object_get_string (value, "flags", "");
+      const char *flags = domus_json_object_get_string (value, "flags", "");
 
       for (guint i = 0; i < 6 && flags[i] != '\0'; i++)
         if (flags[i] != '-')
@@ -180,12 +180,12 @@ render (JsonObject *sample,
 
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     host = json_node_get_object (node);
-  total = domusctl_object_get_int (host, "memory_mib", 0);
+  total = domus_json_object_get_int (host, "memory_mib", 0);
   if (host != NULL && json_object_has_member (host, "load") &&
       JSON_NODE_HOLDS_ARRAY (json_object_get_member (host, "load")))
     load = json_object_get_array_member (host, "load");
 
-  when = g_date_time_new_from_unix_local (domusctl_object_get_int (sample, "time_us", 0) / G_USEC_PER_SEC);
+  when = g_date_time_new_from_unix_local (domus_json_object_get_int (sample, "time_us", 0) / G_USEC_PER_SEC);
   clock = when != NULL ? g_date_time_format (when, "%H:%M:%S") : g_strdup ("--:--:--");
   count_states (listed, counts);
 
@@ -196,7 +196,7 @@ render (JsonObject *sample,
   g_string_append_printf (table, _("%u domains: %u running, %u blocked, %u paused, %u shutdown, %u crashed, %u dying\n"),
                           g_hash_table_size (listed), counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
   g_string_append_printf (table, _("Mem: %" PRId64 "k total, %" PRId64 "k used\n\n"),
-                          total * 1024, domusctl_object_get_int (host, "memory_used_mib", 0) * 1024);
+                          total * 1024, domus_json_object_get_int (host, "memory_used_mib", 0) * 1024);
 
   /* xentop's columns; not translated, as scripts read batch output. */
   g_string_append_printf (table, "%10s %6s %10s %6s %10s %6s %6s %8s %8s %8s %8s\n",
@@ -212,7 +212,7 @@ render (JsonObject *sample,
       if (!JSON_NODE_HOLDS_OBJECT (element))
         continue;
       domain = json_node_get_object (element);
-      name = domusctl_object_get_string (domain, "name", "?");
+      name = domus_json_object_get_string (domain, "name", "?");
       if (g_strcmp0 (name, "Domain-0") == 0)
         continue;
       append_domain_row (table, domain, g_hash_table_lookup (listed, name), total);
@@ -451,7 +451,7 @@ domusctl_verb_top (DomusctlGlobals *globals,
       return domusctl_fail_error (error);
     }
   interval_ms = JSON_NODE_HOLDS_OBJECT (subscribed)
-    ? domusctl_object_get_int (json_node_get_object (subscribed), "interval_ms", 1000) : 1000;
+    ? domus_json_object_get_int (json_node_get_object (subscribed), "interval_ms", 1000) : 1000;
   if (delay > 0 && interval_ms > 0)
     top.every = MAX (1, (gint64) (delay * 1000.0 / interval_ms + 0.5));
 

@@ -221,7 +221,7 @@ domusctl_verb_vnc (DomusctlGlobals *globals,
   domain = domusctl_client_call (client, "domain.get", params, DOMUSCTL_ANSWER_TIMEOUT_SECONDS, &error);
   if (domain == NULL)
     return domusctl_fail_error (error);
-  if (domusctl_object_get_string (json_node_get_object (domain), "vnc_socket", NULL) == NULL)
+  if (domus_json_object_get_string (json_node_get_object (domain), "vnc_socket", NULL) == NULL)
     return domusctl_fail (_("domain %s is not running, or its config has no vnc = 1"), argv[1]);
 
   service = g_socket_service_new ();

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Type-checked member look-ups json-glib 1.6 lacks: NULL when absent or of another type. */
+/* Typed JSON member look-ups, the one copy daemon, library, window and domusctl share. */
 
 #pragma once
 
@@ -7,22 +7,29 @@
 
 G_BEGIN_DECLS
 
-static inline JsonObject *
-domus_json_object_get_object (JsonObject *object,
-                              const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+/* The object a node holds, or NULL for a NULL node or one of another type. */
+JsonObject *domus_json_node_get_object   (JsonNode   *node);
 
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static inline JsonArray *
-domus_json_object_get_array (JsonObject *object,
-                             const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
+/* Each returns the member's value, or fallback (NULL) when object is NULL, the member is
+ * absent or null, or it holds another type. Numbers are taken whether the JSON wrote them
+ * as integers or with a fraction. */
+gboolean    domus_json_object_has_number (JsonObject *object,
+                                          const char *member);
+gint64      domus_json_object_get_int    (JsonObject *object,
+                                          const char *member,
+                                          gint64      fallback);
+double      domus_json_object_get_double (JsonObject *object,
+                                          const char *member,
+                                          double      fallback);
+gboolean    domus_json_object_get_bool   (JsonObject *object,
+                                          const char *member,
+                                          gboolean    fallback);
+const char *domus_json_object_get_string (JsonObject *object,
+                                          const char *member,
+                                          const char *fallback);
+JsonObject *domus_json_object_get_object (JsonObject *object,
+                                          const char *member);
+JsonArray  *domus_json_object_get_array  (JsonObject *object,
+                                          const char *member);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "domus-cfg-builder.h"
 #include "domus-create-assistant.h"
+#include "domus-json-util.h"
 
 #define GIB ((gint64) 1024 * 1024 * 1024)
 
@@ -775,7 +776,7 @@ image_created (GObject      *source,
       show_page_error (self, DOMUS_CREATE_PAGE_DISK, error->message);
       return;
     }
-  image = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+  image = domus_json_node_get_object (answer);
   path = image != NULL ? json_object_get_string_member_with_default (image, "path", NULL) : NULL;
   if (path == NULL)
     {
@@ -975,7 +976,7 @@ images_listed (GObject      *source,
   for (guint i = 0; images != NULL && i < json_array_get_length (images); i++)
     {
       JsonNode *node = json_array_get_element (images, i);
-      JsonObject *image = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *image = domus_json_node_get_object (node);
       const char *name, *path, *format;
       ImageInfo *info;
 

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "domus-image-store.h"
+#include "domus-json-util.h"
 
 #define GIB 1073741824.0
 
@@ -128,14 +129,6 @@ update_status (DomusImageStore *self)
   gtk_label_set_text (self->status_label, text);
 }
 
-static gint64
-member_int (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : 0;
-}
 
 static void
 fill_store (DomusImageStore *self,
@@ -148,7 +141,7 @@ fill_store (DomusImageStore *self,
   for (guint i = 0; images != NULL && i < json_array_get_length (images); i++)
     {
       JsonNode *node = json_array_get_element (images, i);
-      JsonObject *image = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *image = domus_json_node_get_object (node);
       JsonNode *used_node;
       g_autoptr(GString) used_by = g_string_new (NULL);
       g_autofree char *size = NULL;
@@ -159,8 +152,8 @@ fill_store (DomusImageStore *self,
 
       if (image == NULL || (name = json_object_get_string_member_with_default (image, "name", NULL)) == NULL)
         continue;
-      size_bytes = member_int (image, "size_bytes");
-      allocated_bytes = member_int (image, "allocated_bytes");
+      size_bytes = domus_json_object_get_int (image, "size_bytes", 0);
+      allocated_bytes = domus_json_object_get_int (image, "allocated_bytes", 0);
       size = g_format_size_full (size_bytes, G_FORMAT_SIZE_IEC_UNITS);
       allocated = g_format_size_full (allocated_bytes, G_FORMAT_SIZE_IEC_UNITS);
       used_node = json_object_get_member (image, "used_by");
@@ -226,7 +219,7 @@ on_listed (GObject      *source,
     }
   else
     {
-      JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *object = domus_json_node_get_object (node);
       JsonNode *images = object != NULL ? json_object_get_member (object, "images") : NULL;
 
       fill_store (self, images != NULL && JSON_NODE_HOLDS_ARRAY (images) ? json_node_get_array (images) : NULL);

@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "domus-json-util.h"
 #include "hv-daemon-private.h"
 #include "hv-migration.h"
 
@@ -32,7 +33,7 @@ get_array_param (JsonNode    *params,
                  JsonArray  **out,
                  GError     **error)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (params) ? json_node_get_object (params) : NULL;
+  JsonObject *object = domus_json_node_get_object (params);
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
   *out = NULL;
@@ -54,7 +55,7 @@ get_nullable_object_param (JsonNode    *params,
                            JsonObject **out,
                            GError     **error)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (params) ? json_node_get_object (params) : NULL;
+  JsonObject *object = domus_json_node_get_object (params);
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
   *out = NULL;

@@ -460,7 +460,7 @@ adopt_qmp (HvDomain *self,
 static HvDomainState
 state_from_qmp_status (JsonNode *status)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (status) ? json_node_get_object (status) : NULL;
+  JsonObject *object = domus_json_node_get_object (status);
   const char *text = object != NULL ? json_object_get_string_member_with_default (object, "status", "") : "";
 
   if (g_str_equal (text, "running"))

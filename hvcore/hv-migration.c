@@ -128,7 +128,7 @@ requested_size (JsonArray  *disks,
   for (guint i = 0; disks != NULL && i < json_array_get_length (disks); i++)
     {
       JsonNode *node = json_array_get_element (disks, i);
-      JsonObject *disk = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *disk = domus_json_node_get_object (node);
 
       if (disk != NULL && g_strcmp0 (json_object_get_string_member_with_default (disk, "path", NULL), path) == 0)
         return json_object_get_int_member_with_default (disk, "size_bytes", -1);
@@ -719,35 +719,7 @@ capabilities_arguments (JsonObject *first,
   return arguments;
 }
 
-static gint64
-member_int (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  return 0;
-}
-
-static double
-member_double (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return json_node_get_double (node);
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
-  return 0;
-}
 
 /* When the client that drives us goes away (its connection is the cancellable's). */
 static void on_peer_gone (HvMigration *self);
@@ -805,17 +777,17 @@ broadcast_progress (HvMigration *self,
   json_builder_set_member_name (builder, "phase");
   json_builder_add_string_value (builder, phase);
   json_builder_set_member_name (builder, "transferred_bytes");
-  json_builder_add_int_value (builder, member_int (ram, "transferred"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (ram, "transferred", 0));
   json_builder_set_member_name (builder, "remaining_bytes");
-  json_builder_add_int_value (builder, member_int (ram, "remaining"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (ram, "remaining", 0));
   json_builder_set_member_name (builder, "total_bytes");
-  json_builder_add_int_value (builder, member_int (ram, "total"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (ram, "total", 0));
   json_builder_set_member_name (builder, "dirty_rate_bytes_per_s");
   json_builder_add_int_value (builder, self->last_dirty_rate);
   json_builder_set_member_name (builder, "expected_downtime_ms");
-  json_builder_add_int_value (builder, member_int (self->last_info, "expected-downtime"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (self->last_info, "expected-downtime", 0));
   json_builder_set_member_name (builder, "mbps");
-  json_builder_add_double_value (builder, member_double (ram, "mbps"));
+  json_builder_add_double_value (builder, domus_json_object_get_double (ram, "mbps", 0));
   json_builder_set_member_name (builder, "disk_remaining_bytes");
   json_builder_add_int_value (builder, self->disk_remaining);
   json_builder_end_object (builder);
@@ -1758,7 +1730,7 @@ on_finished_status (HvMigration  *self,
                     JsonNode     *reply,
                     const GError *error)
 {
-  JsonObject *status = reply != NULL && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+  JsonObject *status = domus_json_node_get_object (reply);
   gboolean running = status != NULL && json_object_get_boolean_member_with_default (status, "running", FALSE);
 
   if (error != NULL)
@@ -1801,7 +1773,7 @@ on_incoming_info (HvMigration  *self,
                   JsonNode     *reply,
                   const GError *error)
 {
-  JsonObject *info = reply != NULL && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+  JsonObject *info = domus_json_node_get_object (reply);
   const char *status = info != NULL ? json_object_get_string_member_with_default (info, "status", "none") : "none";
 
   if (self->step != STEP_FINISHING)
@@ -1963,17 +1935,17 @@ perform_result (HvMigration *self)
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "downtime_ms");
-  json_builder_add_int_value (builder, member_int (info, "downtime"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (info, "downtime", 0));
   json_builder_set_member_name (builder, "total_ms");
-  json_builder_add_int_value (builder, member_int (info, "total-time"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (info, "total-time", 0));
   json_builder_set_member_name (builder, "setup_ms");
-  json_builder_add_int_value (builder, member_int (info, "setup-time"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (info, "setup-time", 0));
   json_builder_set_member_name (builder, "transferred_bytes");
-  json_builder_add_int_value (builder, member_int (ram, "transferred") + member_int (disk, "transferred"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (ram, "transferred", 0) + domus_json_object_get_int (disk, "transferred", 0));
   json_builder_set_member_name (builder, "dirty_rate_bytes_per_s");
   json_builder_add_int_value (builder, self->last_dirty_rate);
   json_builder_set_member_name (builder, "auto_converge_throttle_pct");
-  json_builder_add_int_value (builder, member_int (info, "cpu-throttle-percentage"));
+  json_builder_add_int_value (builder, domus_json_object_get_int (info, "cpu-throttle-percentage", 0));
   json_builder_set_member_name (builder, "postcopy");
   json_builder_add_boolean_value (builder, self->postcopy_started);
   json_builder_end_object (builder);
@@ -1985,7 +1957,7 @@ perform_succeeded (HvMigration *self)
 {
   self->step = STEP_PERFORMED;
   g_message ("migration of %s: QEMU completed (downtime %" G_GINT64_FORMAT " ms, total %" G_GINT64_FORMAT " ms)",
-             self->name, member_int (self->last_info, "downtime"), member_int (self->last_info, "total-time"));
+             self->name, domus_json_object_get_int (self->last_info, "downtime", 0), domus_json_object_get_int (self->last_info, "total-time", 0));
   answer (self, perform_result (self));
 }
 
@@ -2071,7 +2043,7 @@ on_migration_info (HvMigration  *self,
                    JsonNode     *reply,
                    const GError *error)
 {
-  JsonObject *info = reply != NULL && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+  JsonObject *info = domus_json_node_get_object (reply);
   const char *status;
   JsonObject *ram;
 
@@ -2086,8 +2058,8 @@ on_migration_info (HvMigration  *self,
   g_clear_pointer (&self->last_info, json_object_unref);
   self->last_info = json_object_ref (info);
   ram = domus_json_object_get_object (info, "ram");
-  if (ram != NULL && member_int (ram, "dirty-pages-rate") > 0)
-    self->last_dirty_rate = member_int (ram, "dirty-pages-rate") * MAX (member_int (ram, "page-size"), 4096);
+  if (ram != NULL && domus_json_object_get_int (ram, "dirty-pages-rate", 0) > 0)
+    self->last_dirty_rate = domus_json_object_get_int (ram, "dirty-pages-rate", 0) * MAX (domus_json_object_get_int (ram, "page-size", 0), 4096);
 
   if (g_str_equal (status, "completed"))
     {
@@ -2116,7 +2088,7 @@ on_migration_info (HvMigration  *self,
 
   /* Post-copy when asked and the copy did not converge in its first passes. */
   if (self->perform.postcopy && !self->postcopy_started && g_str_equal (status, "active") &&
-      member_int (ram, "dirty-sync-count") >= POSTCOPY_AFTER_PASSES)
+      domus_json_object_get_int (ram, "dirty-sync-count", 0) >= POSTCOPY_AFTER_PASSES)
     {
       self->postcopy_started = TRUE;
       qmp_run (self, "migrate-start-postcopy", NULL, -1, NULL);
@@ -2238,7 +2210,7 @@ on_mirrors_listed (HvMigration  *self,
         }
       if (!json_object_get_boolean_member_with_default (found, "ready", FALSE))
         all_ready = FALSE;
-      remaining += member_int (found, "len") - member_int (found, "offset");
+      remaining += domus_json_object_get_int (found, "len", 0) - domus_json_object_get_int (found, "offset", 0);
     }
   self->disk_remaining = remaining;
   broadcast_progress (self, "mirror");
