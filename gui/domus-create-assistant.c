@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "domus-cfg-builder.h"
+#include "domus-domain-name.h"
 #include "domus-create-assistant.h"
 #include "domus-json-util.h"
 
@@ -275,15 +276,14 @@ static gboolean
 validate_name (DomusCreateAssistant *self)
 {
   const char *name = gtk_entry_get_text (self->name_entry);
+  g_autoptr(GError) name_error = NULL;
   g_autofree char *hint = NULL;
 
   if (name[0] == '\0')
     hint = g_strdup ("");
-  else if (!domus_cfg_name_is_valid (name))
-    hint = g_strdup (_("A name is 1 to 64 letters, digits, “.”, “_” or “-”, "
-                       "not starting with “.” or “-”."));
-  else if (g_strcmp0 (name, "Domain-0") == 0 ||
-           domus_host_lookup_domain (self->host, name) != NULL)
+  else if (!domus_domain_name_check (name, &name_error))
+    hint = g_strdup (name_error->message);
+  else if (domus_host_lookup_domain (self->host, name) != NULL)
     hint = g_strdup_printf (_("This host has a domain named “%s” already."), name);
 
   gtk_label_set_text (self->name_hint, hint != NULL ? hint : "");

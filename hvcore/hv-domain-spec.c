@@ -8,11 +8,11 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "domus-domain-name.h"
 #include "hv-domain-spec.h"
 
 #define DEFAULT_MEMORY_MIB 128  /* what xm gave a guest without `memory` */
 #define MAX_VCPUS          255  /* the pc machine's limit */
-#define MAX_NAME_LENGTH    64
 #define N_IDE_SLOTS        4
 
 /* Per-call state while reading one config. */
@@ -59,18 +59,7 @@ hv_domain_action_from_string (const char     *text,
 gboolean
 hv_domain_name_is_valid (const char *name)
 {
-  gsize length;
-
-  if (name == NULL)
-    return FALSE;
-  length = strlen (name);
-  /* A leading '.' or '-' would make a hidden file or an option of the name. */
-  if (length == 0 || length > MAX_NAME_LENGTH || name[0] == '.' || name[0] == '-')
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
-      return FALSE;
-  return TRUE;
+  return domus_domain_name_is_valid (name);
 }
 
 char *
@@ -286,6 +275,7 @@ read_identity (Reader  *reader,
 {
   HvDomainSpec *spec = reader->spec;
   g_autofree char *uuid = NULL;
+  g_autoptr(GError) name_error = NULL;
 
   if (!get_nonempty_string (reader, "name", &spec->name, error))
     return FALSE;
@@ -295,12 +285,10 @@ read_identity (Reader  *reader,
                                _("missing: every domain needs a name"));
       return FALSE;
     }
-  if (!hv_domain_name_is_valid (spec->name))
+  if (!domus_domain_name_check (spec->name, &name_error))
     {
       hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "name",
-                               _("'%s' is not a valid domain name: use up to 64 letters, "
-                                 "digits, '.', '_' and '-', not starting with '.' or '-'"),
-                               spec->name);
+                               "%s", name_error->message);
       return FALSE;
     }
 

@@ -110,7 +110,8 @@ const char   *hv_domain_action_to_string  (HvDomainAction       action);
 gboolean      hv_domain_action_from_string (const char         *text,
                                             HvDomainAction     *out);
 
-/* Letters, digits, '.', '_' and '-'; not starting with '.' or '-'; at most 64 bytes. */
+/* common/'s domus_domain_name_is_valid: letters, digits, '.', '_' and '-'; not starting with
+ * '.' or '-'; at most 64 bytes; not digits only; not Domain-0. */
 gboolean      hv_domain_name_is_valid     (const char          *name);
 
 /*

@@ -6,8 +6,8 @@
 
 #include "hv-config.h"
 #include "hv-domain-spec.h"
-/* gui/ is GTK's folder, but this part of it is plain GLib and built into this test. */
-#include "../../gui/domus-cfg-builder.h"
+#include "domus-cfg-builder.h"
+#include "domus-domain-name.h"
 
 /* The built text, checked by hvcore exactly as domain.create checks it (except that the
  * files it names need not exist here). */
@@ -272,19 +272,52 @@ test_names (void)
   const char *names[] = {
     "a", "A9", "web-01", "db_2.example", "9lives", "-x", ".hidden", "", "a b", "a/b",
     "caf\xc3\xa9", "x\n", "semi;colon",
-    "0123456789012345678901234567890123456789012345678901234567890123",
-    "01234567890123456789012345678901234567890123456789012345678901234",
+    "a123456789012345678901234567890123456789012345678901234567890123",
+    "a1234567890123456789012345678901234567890123456789012345678901234",
+    "2", "007", "Domain-0", "2a",
+  };
+  const gboolean valid[] = {
+    TRUE, TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE,
+    FALSE, FALSE, FALSE,
+    TRUE,   /* 64 bytes */
+    FALSE,  /* 65 bytes */
+    FALSE, FALSE, FALSE, TRUE,
   };
 
-  g_assert_false (domus_cfg_name_is_valid (NULL));
-  /* The assistant's check as the user types and the daemon's must never disagree. */
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == G_N_ELEMENTS (valid));
+  g_assert_false (domus_domain_name_is_valid (NULL));
+  /* The builder and the daemon's config reader both use common/'s rule: both agree with the table. */
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
+      DomusCfgChoices choices = { .name = names[i], .memory_mib = 64, .vcpus = 1,
+                                  .kind = DOMUS_CFG_KIND_KERNEL, .kernel = "/k" };
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      gboolean expected = valid[i];
+
       g_test_message ("name %s", names[i]);
-      g_assert_cmpint (domus_cfg_name_is_valid (names[i]), ==, hv_domain_name_is_valid (names[i]));
+      g_assert_cmpint (domus_domain_name_is_valid (names[i]), ==, expected);
+      g_assert_cmpint (hv_domain_name_is_valid (names[i]), ==, expected);
+      text = domus_cfg_build (&choices, &error);
+      g_assert_cmpint (text != NULL, ==, expected);
+      if (!expected)
+        g_assert_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NAME);
     }
-  g_assert_true (domus_cfg_name_is_valid ("web-01"));
-  g_assert_false (domus_cfg_name_is_valid ("a b"));
+}
+
+/* Issue 13: a domain named 2 was destroyed by `domusctl destroy 2` meant for id 2. */
+static void
+test_all_digit_name (void)
+{
+  DomusCfgChoices choices = { .name = "2", .memory_mib = 64, .vcpus = 1,
+                              .kind = DOMUS_CFG_KIND_KERNEL, .kernel = "/k" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = domus_cfg_build (&choices, &error);
+
+  g_assert_null (text);
+  g_assert_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NAME);
+  g_assert_nonnull (strstr (error->message, "digits only"));
+  g_assert_nonnull (strstr (error->message, "vm2"));
 }
 
 static void
@@ -367,6 +400,7 @@ main (int    argc,
   g_test_add_func ("/cfg-builder/escaping", test_escaping);
   g_test_add_func ("/cfg-builder/quote", test_quote);
   g_test_add_func ("/cfg-builder/names", test_names);
+  g_test_add_func ("/cfg-builder/all-digit-name", test_all_digit_name);
   g_test_add_func ("/cfg-builder/errors", test_errors);
   return g_test_run ();
 }

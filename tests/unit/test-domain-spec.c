@@ -230,11 +230,16 @@ test_name (void)
   assert_error ("kernel = '/k'\n", HV_CONFIG_ERROR_MISSING, "guest.cfg: name: missing");
   assert_error ("name = ''\nkernel = '/k'\n", HV_CONFIG_ERROR_MISSING, "guest.cfg:1:8: name: missing");
   assert_error ("name = 'a/b'\nkernel = '/k'\n", HV_CONFIG_ERROR_INVALID,
-                "guest.cfg:1:8: name: 'a/b' is not a valid domain name");
+                "guest.cfg:1:8: name: “a/b” is not a valid domain name");
   assert_error ("name = '-x'\nkernel = '/k'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:1:8: name: ");
   assert_error ("name = 'a b'\nkernel = '/k'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:1:8: name: ");
   assert_error ("name = 5\nkernel = '/k'\n", HV_CONFIG_ERROR_TYPE, "guest.cfg:1:8: name: expected a string");
+  assert_error ("name = '2'\nkernel = '/k'\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:1:8: name: “2” is not a valid domain name: a name of digits only");
+  assert_error ("name = 'Domain-0'\nkernel = '/k'\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:1:8: name: “Domain-0” is the host’s own name");
   g_assert_true (hv_domain_name_is_valid ("debian1"));
+  g_assert_false (hv_domain_name_is_valid ("42"));
   g_assert_false (hv_domain_name_is_valid (".hidden"));
   g_assert_false (hv_domain_name_is_valid ("a,b"));
 }

@@ -4,28 +4,12 @@
 #include "config.h"
 
 #include <string.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "domus-cfg-builder.h"
+#include "domus-domain-name.h"
 
 G_DEFINE_QUARK (domus-cfg-error-quark, domus_cfg_error)
-
-gboolean
-domus_cfg_name_is_valid (const char *name)
-{
-  gsize length;
-
-  if (name == NULL)
-    return FALSE;
-  length = strlen (name);
-  /* The name becomes NAME.cfg and the run folder's name: the daemon's own rule. */
-  if (length == 0 || length > 64 || name[0] == '.' || name[0] == '-')
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
-      return FALSE;
-  return TRUE;
-}
 
 char *
 domus_cfg_quote (const char *text)
@@ -137,17 +121,17 @@ domus_cfg_build (const DomusCfgChoices  *choices,
 {
   g_autoptr(GString) out = NULL;
   g_autoptr(GPtrArray) disks = NULL;
+  g_autoptr(GError) name_error = NULL;
   gboolean has_disk;
   gboolean firmware;
 
   g_return_val_if_fail (choices != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!domus_cfg_name_is_valid (choices->name))
+  /* The daemon's own rule, so the assistant refuses what define would refuse. */
+  if (!domus_domain_name_check (choices->name, &name_error))
     {
-      g_set_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NAME,
-                   _("A name is 1 to 64 letters, digits, “.”, “_” or “-”, "
-                     "not starting with “.” or “-”."));
+      g_set_error_literal (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NAME, name_error->message);
       return NULL;
     }
   if (choices->memory_mib < 1)

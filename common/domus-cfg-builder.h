@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The .cfg text of a new domain from the create assistant's choices. Pure GLib, no GTK. */
+/* The .cfg text of a new domain from the create assistant's choices. Pure GLib: the window and domusctl share it. */
 
 #pragma once
 
@@ -50,9 +50,6 @@ typedef struct {
   const char      *bridge;       /* NETWORK_BRIDGE: the host bridge's name */
   gboolean         vnc;
 } DomusCfgChoices;
-
-/* Letters, digits, '.', '_' and '-'; not starting with '.' or '-'; 1 to 64 bytes (as domusd). */
-gboolean  domus_cfg_name_is_valid    (const char             *name);
 
 /* A Python string literal in single quotes with what must be escaped escaped. */
 char     *domus_cfg_quote            (const char             *text);
