@@ -22,20 +22,6 @@ hv_defined_free (HvDefined *defined)
   g_free (defined);
 }
 
-static gboolean
-read_tags (HvConfig   *config,
-           HvDefined  *defined,
-           GError    **error)
-{
-  GStrv tags = NULL;
-
-  if (!hv_domain_spec_read_tags (config, &tags, error))
-    return FALSE;
-  g_strfreev (defined->tags);
-  defined->tags = tags;
-  return TRUE;
-}
-
 /* What one .cfg file says about its domain, or why it says nothing usable. */
 static HvDefined *
 read_defined (const char *config_dir,
@@ -43,46 +29,30 @@ read_defined (const char *config_dir,
 {
   HvDefined *defined = g_new0 (HvDefined, 1);
   g_autoptr(HvConfig) config = NULL;
+  g_autoptr(HvDomainSpec) spec = NULL;
   g_autoptr(GError) error = NULL;
-  const char *name = NULL;
 
   defined->path = g_build_filename (config_dir, file_name, NULL);
   /* Until the file says otherwise, its name stands for the domain. */
   defined->name = g_strndup (file_name, strlen (file_name) - strlen (".cfg"));
   defined->tags = g_new0 (char *, 1);
 
+  /* The same reading as a start's, up to the size: a listing reads no disk or kernel. */
   config = hv_config_new_from_file (defined->path, &error);
-  if (config == NULL ||
-      !hv_config_get_string (config, "name", NULL, &name, &error) ||
-      !hv_config_get_int (config, "memory", "MiB", HV_DEFAULT_MEMORY_MIB,
-                          &defined->memory_mib, &error) ||
-      !hv_config_get_int (config, "vcpus", NULL, HV_DEFAULT_VCPUS, &defined->vcpus, &error) ||
-      !read_tags (config, defined, &error))
-    {
-      defined->error = g_strdup (error->message);
-      return defined;
-    }
-
-  if (name == NULL || *name == '\0')
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_MISSING, "name",
-                             _("every domain needs a name"));
-  else if (strcmp (name, HV_DOMAIN0_NAME) == 0)
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_INVALID, "name",
-                             _("“%s” is the host’s own name"), HV_DOMAIN0_NAME);
-  else if (defined->memory_mib <= 0)
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_INVALID, "memory",
-                             _("must be at least 1 MiB"));
-  else if (defined->vcpus <= 0)
-    hv_config_set_key_error (config, &error, HV_CONFIG_ERROR_INVALID, "vcpus",
-                             _("must be at least 1"));
-  if (error != NULL)
+  if (config != NULL)
+    spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_BASICS_ONLY, &error);
+  if (spec == NULL)
     {
       defined->error = g_strdup (error->message);
       return defined;
     }
 
   g_free (defined->name);
-  defined->name = g_strdup (name);
+  defined->name = g_strdup (spec->name);
+  defined->memory_mib = spec->memory_mib;
+  defined->vcpus = spec->vcpus;
+  g_strfreev (defined->tags);
+  defined->tags = g_steal_pointer (&spec->tags);
   return defined;
 }
 

@@ -5,17 +5,16 @@
 
 #include <glib.h>
 
+#include "domus-domain-name.h"
+
 G_BEGIN_DECLS
 
-/* xm's defaults for a config that leaves them out. */
-#define HV_DEFAULT_MEMORY_MIB 128
-#define HV_DEFAULT_VCPUS      1
-#define HV_DOMAIN0_NAME       "Domain-0"
+#define HV_DOMAIN0_NAME DOMUS_DOMAIN0_NAME
 
 typedef struct {
   char   *name;        /* the `name` key; the file name without .cfg while `error` is set */
   char   *path;
-  gint64  memory_mib;
+  gint64  memory_mib;  /* as hv-domain-spec.c reads them: one default, one range check */
   gint64  vcpus;
   GStrv   tags;        /* never NULL */
   char   *error;       /* non-NULL: the file does not parse or makes no sense */

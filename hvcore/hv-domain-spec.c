@@ -11,7 +11,7 @@
 #include "domus-domain-name.h"
 #include "hv-domain-spec.h"
 
-#define DEFAULT_MEMORY_MIB 128  /* what xm gave a guest without `memory` */
+#define DEFAULT_MEMORY_MIB 128  /* what xm gave a guest without `memory`; the one default */
 #define MAX_VCPUS          255  /* the pc machine's limit */
 #define N_IDE_SLOTS        4
 
@@ -1321,8 +1321,17 @@ hv_domain_spec_new (HvConfig           *config,
   reader.base_dir = g_canonicalize_filename (dir, NULL);
 
   if (!read_identity (&reader, error) ||
-      !read_size (&reader, error) ||
-      !read_builder (&reader, error) ||
+      !read_size (&reader, error))
+    {
+      g_free (reader.base_dir);
+      return NULL;
+    }
+  if (flags & HV_DOMAIN_SPEC_BASICS_ONLY)
+    {
+      g_free (reader.base_dir);
+      return g_steal_pointer (&spec);
+    }
+  if (!read_builder (&reader, error) ||
       !read_boot (&reader, error) ||
       !read_disks (&reader, error) ||
       !read_vifs (&reader, error) ||

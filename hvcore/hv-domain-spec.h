@@ -87,6 +87,9 @@ typedef enum {
   /* Kernels, ramdisks, images and CD-ROMs that do not exist are errors rather than
    * notices: what the daemon wants before it starts QEMU. */
   HV_DOMAIN_SPEC_STRICT_FILES = 1 << 0,
+  /* Name, uuid, tags, memory and vcpus only, for listings (hv-defined.c): the rest of the
+   * spec stays empty. */
+  HV_DOMAIN_SPEC_BASICS_ONLY  = 1 << 1,
 } HvDomainSpecFlags;
 
 /* Errors are HV_CONFIG_ERROR_TYPE, _INVALID or _MISSING and name file, line, column and key. */

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "hv-defined.h"
 #include "hv-domain-spec.h"
 #include "test-util.h"
 
@@ -710,6 +711,66 @@ test_dup_notices (void)
   g_assert_cmpuint (g_strv_length (notices), ==, 3);
 }
 
+/* Issue 14: the listing reads memory and vcpus through the spec: one default, one range. */
+static void
+test_defined_reads_through_spec (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("domus-defined-XXXXXX", NULL);
+  static const struct {
+    const char *file;
+    const char *text;
+  } files[] = {
+    { "plain.cfg", "name = 'plain'\nkernel = '/k'\n" },
+    { "big.cfg", "name = 'big'\nmemory = '512'\nvcpus = 2\ntags = ['web']\n" },
+    { "huge.cfg", "name = 'huge'\nmemory = 99999999999\n" },
+    { "cpus.cfg", "name = 'cpus'\nvcpus = 256\n" },
+    { "digits.cfg", "name = '42'\n" },
+    /* A disk the start would refuse does not hide the domain from the listing. */
+    { "disk.cfg", "name = 'disk'\ndisk = ['nonsense']\n" },
+  };
+  g_autoptr(GPtrArray) all = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i].file, NULL);
+
+      g_assert_true (g_file_set_contents (path, files[i].text, -1, NULL));
+    }
+  all = hv_defined_scan (dir);
+  g_assert_cmpuint (all->len, ==, G_N_ELEMENTS (files));
+  for (guint i = 0; i < all->len; i++)
+    {
+      HvDefined *defined = g_ptr_array_index (all, i);
+
+      g_test_message ("%s: %s", defined->name, defined->error != NULL ? defined->error : "ok");
+      if (strcmp (defined->name, "plain") == 0)
+        {
+          g_assert_null (defined->error);
+          g_assert_cmpint (defined->memory_mib, ==, 128);
+          g_assert_cmpint (defined->vcpus, ==, 1);
+        }
+      else if (strcmp (defined->name, "big") == 0)
+        {
+          g_assert_null (defined->error);
+          g_assert_cmpint (defined->memory_mib, ==, 512);
+          g_assert_cmpint (defined->vcpus, ==, 2);
+          g_assert_cmpstr (defined->tags[0], ==, "web");
+        }
+      else if (strcmp (defined->name, "disk") == 0)
+        g_assert_null (defined->error);
+      else if (strcmp (defined->name, "huge") == 0)
+        g_assert_nonnull (strstr (defined->error, "memory: 99999999999 MiB is not a possible memory size"));
+      else if (strcmp (defined->name, "cpus") == 0)
+        g_assert_nonnull (strstr (defined->error, "vcpus: 256 is not between 1 and 255"));
+      else if (strcmp (defined->name, "digits") == 0)
+        g_assert_nonnull (strstr (defined->error, "digits only"));
+      else
+        g_assert_not_reached ();
+      g_remove (defined->path);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -738,6 +799,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-spec/actions", test_actions);
   g_test_add_func ("/domain-spec/xen-only-keys", test_xen_only_keys);
   g_test_add_func ("/domain-spec/dup-notices", test_dup_notices);
+  g_test_add_func ("/domain-spec/defined-reads-through-spec", test_defined_reads_through_spec);
 
   return g_test_run ();
 }
