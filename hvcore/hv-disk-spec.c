@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The `disk` and `cdrom` keys: xm's backend:path,device,mode and xl's diskspec, placed on IDE or virtio. */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "hv-domain-spec-private.h"
+
+void
+hv_disk_spec_free (HvDiskSpec *disk)
+{
+  g_free (disk->entry);
+  g_free (disk->backend);
+  g_free (disk->path);
+  g_free (disk->device);
+  g_free (disk->format);
+  g_free (disk);
+}
+
+static gboolean
+check_disk_file (HvSpecReader      *reader,
+                 HvDiskSpec  *disk,
+                 GError     **error)
+{
+  const char *key = disk->number > 0 ? "disk" : "cdrom";
+
+  if (*disk->path == '\0' || g_file_test (disk->path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (disk->number == 0)
+    return hv_spec_check_file (reader, key, disk->path, error);
+  if (reader->flags & HV_DOMAIN_SPEC_STRICT_FILES)
+    {
+      hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, key,
+                               _("entry %u '%s': %s does not exist"),
+                               disk->number, disk->entry, disk->path);
+      return FALSE;
+    }
+  hv_spec_notice (reader, key, _("entry %u '%s': %s does not exist"),
+          disk->number, disk->entry, disk->path);
+  return TRUE;
+}
+
+
+typedef struct {
+  const char *prefix;
+  const char *backend;
+  const char *format;   /* NULL: look at the file */
+} DiskBackend;
+
+static const DiskBackend disk_backends[] = {
+  { "phy:", "phy", "raw" },
+  { "file:", "file", NULL },
+  { "tap:aio:", "tap:aio", "raw" },
+  { "tap:sync:", "tap:sync", "raw" },
+  { "tap:qcow2:", "tap:qcow2", "qcow2" },
+  { "tap:qcow:", "tap:qcow", "qcow" },
+  { "tap:vmdk:", "tap:vmdk", "vmdk" },
+};
+
+static gboolean disk_error (HvSpecReader      *reader,
+                            GError     **error,
+                            guint        number,
+                            const char  *entry,
+                            const char  *format,
+                            ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+disk_error (HvSpecReader      *reader,
+            GError     **error,
+            guint        number,
+            const char  *entry,
+            const char  *format,
+            ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "disk",
+                           _("entry %u '%s': %s"), number, entry, message);
+  return FALSE;
+}
+
+/* qcow and qcow2 images start with "QFI\xfb" and a big-endian version. */
+static const char *
+sniff_format (const char *path)
+{
+  guchar header[8];
+  gsize got;
+  FILE *file;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return "raw";
+  file = fopen (path, "rb");
+  if (file == NULL)
+    return "raw";
+  got = fread (header, 1, sizeof header, file);
+  fclose (file);
+  if (got == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
+    return header[7] == 1 && header[4] == 0 && header[5] == 0 && header[6] == 0 ? "qcow" : "qcow2";
+  return "raw";
+}
+
+static int
+ide_slot_of (const char *device,
+             gboolean    hvm)
+{
+  /* hda..hdd are the four IDE places; an HVM guest's xvda..xvdd were emulated IDE disks too. */
+  if (strlen (device) == 3 && g_str_has_prefix (device, "hd") && device[2] >= 'a' && device[2] <= 'd')
+    return device[2] - 'a';
+  if (hvm && strlen (device) == 4 && g_str_has_prefix (device, "xvd") &&
+      device[3] >= 'a' && device[3] <= 'd')
+    return device[3] - 'a';
+  return -1;
+}
+
+static gboolean
+device_name_is_valid (const char *device)
+{
+  static const char * const prefixes[] = { "xvd", "hd", "sd", "vd" };
+  const char *p = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes) && p == NULL; i++)
+    if (g_str_has_prefix (device, prefixes[i]))
+      p = device + strlen (prefixes[i]);
+  if (p == NULL || !g_ascii_islower (*p))
+    return FALSE;
+  while (g_ascii_islower (*p))
+    p++;
+  while (g_ascii_isdigit (*p))
+    p++;
+  return *p == '\0';
+}
+
+static gboolean
+claim_ide_slot (HvSpecReader      *reader,
+                HvDiskSpec  *disk,
+                int          slot,
+                GError     **error)
+{
+  HvDiskSpec *other = reader->ide[slot];
+
+  if (other != NULL)
+    {
+      hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "disk",
+                               _("entry %u '%s' and entry %u '%s' both use IDE slot %d (hd%c)"),
+                               other->number, other->entry, disk->number, disk->entry,
+                               slot, 'a' + slot);
+      return FALSE;
+    }
+  reader->ide[slot] = disk;
+  disk->bus = HV_DISK_BUS_IDE;
+  disk->ide_index = slot;
+  return TRUE;
+}
+
+/* A CD-ROM without an IDE name takes hdc if it is free, as Xen's cdrom key did. */
+static int
+free_ide_slot (HvSpecReader *reader)
+{
+  static const int preference[] = { 2, 3, 1, 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (preference); i++)
+    if (reader->ide[preference[i]] == NULL)
+      return preference[i];
+  return -1;
+}
+
+static gboolean
+split_disk_target (HvSpecReader      *reader,
+                   HvDiskSpec  *disk,
+                   const char  *uname,
+                   GError     **error)
+{
+  const DiskBackend *backend = NULL;
+  const char *path;
+
+  for (guint i = 0; i < G_N_ELEMENTS (disk_backends) && backend == NULL; i++)
+    if (g_str_has_prefix (uname, disk_backends[i].prefix))
+      backend = &disk_backends[i];
+
+  if (*uname == '\0')
+    {
+      disk->backend = g_strdup ("");
+      path = "";
+    }
+  else if (backend == NULL)
+    {
+      const char *colon = strchr (uname, ':');
+      g_autofree char *prefix = colon != NULL ? g_strndup (uname, colon - uname + 1) : NULL;
+
+      if (prefix != NULL && g_str_has_prefix (prefix, "tap"))
+        {
+          g_autofree char *tap = NULL;
+          const char *second = strchr (colon + 1, ':');
+
+          tap = second != NULL ? g_strndup (uname, second - uname + 1) : g_strdup (prefix);
+          return disk_error (reader, error, disk->number, disk->entry,
+                             _("unknown backend '%s': use phy:, file:, tap:aio:, tap:qcow: or tap:qcow2:"),
+                             tap);
+        }
+      if (prefix != NULL)
+        return disk_error (reader, error, disk->number, disk->entry,
+                           _("unknown backend '%s': use phy:, file:, tap:aio:, tap:qcow: or tap:qcow2:"),
+                           prefix);
+      return disk_error (reader, error, disk->number, disk->entry,
+                         _("'%s' has no backend: write phy:%s for a device or file:%s for an image"),
+                         uname, uname, uname);
+    }
+  else
+    {
+      disk->backend = g_strdup (backend->backend);
+      path = uname + strlen (backend->prefix);
+      disk->format = g_strdup (backend->format);
+    }
+
+  if (*path == '\0')
+    disk->path = g_strdup ("");
+  else if (backend != NULL && strcmp (backend->backend, "phy") == 0 && !g_path_is_absolute (path))
+    disk->path = g_build_filename ("/dev", path, NULL);   /* xm's phy:sda1 meant /dev/sda1 */
+  else
+    disk->path = hv_spec_resolve_path (reader, path);
+  return TRUE;
+}
+
+static gboolean
+split_disk_device (HvSpecReader      *reader,
+                   HvDiskSpec  *disk,
+                   const char  *field,
+                   GError     **error)
+{
+  g_autofree char *device = g_strdup (field);
+
+  if (g_str_has_prefix (device, "ioemu:"))
+    memmove (device, device + strlen ("ioemu:"), strlen (device) - strlen ("ioemu:") + 1);
+  if (g_str_has_suffix (device, ":cdrom"))
+    {
+      disk->cdrom = TRUE;
+      device[strlen (device) - strlen (":cdrom")] = '\0';
+    }
+  else if (g_str_has_suffix (device, ":disk"))
+    device[strlen (device) - strlen (":disk")] = '\0';
+
+  if (*device == '\0')
+    return disk_error (reader, error, disk->number, disk->entry, _("missing guest device"));
+  if (!device_name_is_valid (device))
+    return disk_error (reader, error, disk->number, disk->entry,
+                       _("unknown guest device '%s': use hda..hdd, xvda, sda, vda or a partition like hda1"),
+                       device);
+  disk->device = g_steal_pointer (&device);
+  return TRUE;
+}
+
+static gboolean
+split_disk_mode (HvSpecReader      *reader,
+                 HvDiskSpec  *disk,
+                 const char  *mode,
+                 GError     **error)
+{
+  if (strcmp (mode, "r") == 0)
+    disk->readonly = TRUE;
+  else if (strcmp (mode, "w!") == 0)
+    disk->shared = TRUE;
+  else if (strcmp (mode, "w") != 0)
+    return disk_error (reader, error, disk->number, disk->entry,
+                       _("mode '%s' is not r, w or w!"), mode);
+  return TRUE;
+}
+
+static gboolean
+has_iso_suffix (const char *path)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  return g_str_has_suffix (lower, ".iso");
+}
+
+static gboolean
+read_disk_entry (HvSpecReader      *reader,
+                 guint        number,
+                 const char  *entry,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_disk_spec_free);
+  g_auto(GStrv) fields = g_strsplit (entry, ",", -1);
+  HvDiskSpec *disk = g_new0 (HvDiskSpec, 1);
+  int slot;
+
+  g_ptr_array_add (owned, disk);
+  disk->number = number;
+  disk->entry = g_strdup (entry);
+  disk->ide_index = -1;
+  disk->bus = HV_DISK_BUS_VIRTIO;
+
+  if (g_strv_length (fields) != 3)
+    return disk_error (reader, error, number, entry,
+                       _("expected backend:path,guest-device,mode"));
+  for (guint i = 0; i < 3; i++)
+    g_strstrip (fields[i]);
+
+  if (!split_disk_target (reader, disk, fields[0], error) ||
+      !split_disk_device (reader, disk, fields[1], error) ||
+      !split_disk_mode (reader, disk, fields[2], error))
+    return FALSE;
+
+  for (guint i = 0; i < reader->spec->disks->len; i++)
+    {
+      HvDiskSpec *other = g_ptr_array_index (reader->spec->disks, i);
+
+      if (strcmp (other->device, disk->device) == 0)
+        {
+          hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "disk",
+                                   _("entry %u '%s' and entry %u '%s' both name guest device %s"),
+                                   other->number, other->entry, number, entry, disk->device);
+          return FALSE;
+        }
+    }
+
+  if (!disk->cdrom && has_iso_suffix (disk->path))
+    {
+      disk->cdrom = TRUE;
+      hv_spec_notice (reader, "disk", _("entry %u '%s': an ISO image, attached as a CD-ROM"), number, entry);
+    }
+  if (*disk->path == '\0' && !disk->cdrom)
+    return disk_error (reader, error, number, entry,
+                       _("missing path (only a CD-ROM drive may be empty)"));
+
+  if (disk->cdrom)
+    {
+      /* A CD is read-only whatever the mode says, and has no format to guess. */
+      disk->readonly = TRUE;
+      disk->shared = FALSE;
+      if (*disk->path != '\0' && disk->format == NULL)
+        disk->format = g_strdup ("raw");
+      if (*disk->path == '\0')
+        g_clear_pointer (&disk->format, g_free);
+    }
+
+  slot = ide_slot_of (disk->device, reader->spec->builder == HV_DOMAIN_BUILDER_HVM);
+  if (slot >= 0 && !claim_ide_slot (reader, disk, slot, error))
+    return FALSE;
+
+  if (!check_disk_file (reader, disk, error))
+    return FALSE;
+  if (disk->format == NULL && *disk->path != '\0')
+    disk->format = g_strdup (sniff_format (disk->path));
+
+  g_ptr_array_add (reader->spec->disks, g_ptr_array_steal_index (owned, 0));
+  return TRUE;
+}
+
+/* CD-ROMs named xvdc:cdrom and the like, which virtio cannot carry, go on IDE. */
+static gboolean
+place_cdroms (HvSpecReader  *reader,
+              GError **error)
+{
+  for (guint i = 0; i < reader->spec->disks->len; i++)
+    {
+      HvDiskSpec *disk = g_ptr_array_index (reader->spec->disks, i);
+      int slot;
+
+      if (!disk->cdrom || disk->bus == HV_DISK_BUS_IDE)
+        continue;
+      slot = free_ide_slot (reader);
+      if (slot < 0)
+        return disk_error (reader, error, disk->number, disk->entry,
+                           _("no IDE slot is left for this CD-ROM (hda..hdd are all used)"));
+      if (!claim_ide_slot (reader, disk, slot, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_cdrom_key (HvSpecReader  *reader,
+                GError **error)
+{
+  g_autofree char *path = NULL;
+  HvDiskSpec *disk;
+  int slot;
+
+  if (!hv_spec_get_nonempty_string (reader, "cdrom", &path, error))
+    return FALSE;
+  if (path == NULL)
+    return TRUE;
+
+  slot = free_ide_slot (reader);
+  if (slot < 0)
+    {
+      hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "cdrom",
+                               _("no IDE slot is left for the CD-ROM (hda..hdd are all used by disk)"));
+      return FALSE;
+    }
+  disk = g_new0 (HvDiskSpec, 1);
+  disk->number = 0;
+  disk->entry = g_strdup (path);
+  disk->backend = g_strdup ("");
+  disk->path = hv_spec_resolve_path (reader, path);
+  disk->device = g_strdup_printf ("hd%c", 'a' + slot);
+  disk->format = g_strdup ("raw");
+  disk->cdrom = TRUE;
+  disk->readonly = TRUE;
+  disk->bus = HV_DISK_BUS_IDE;
+  disk->ide_index = slot;
+  reader->ide[slot] = disk;
+  g_ptr_array_add (reader->spec->disks, disk);
+  return check_disk_file (reader, disk, error);
+}
+
+/* Tells where root=/dev/hda1 went when that disk became a virtio disk. */
+static void
+explain_root_device (HvSpecReader *reader)
+{
+  g_autofree char *root = NULL;
+  guint virtio = 0;
+
+  if (reader->spec->boot_method != HV_DOMAIN_BOOT_KERNEL ||
+      !hv_spec_get_nonempty_string (reader, "root", &root, NULL) || root == NULL ||
+      !g_str_has_prefix (root, "/dev/"))
+    return;
+  g_strdelimit (root, " \t", '\0');
+  for (guint i = 0; i < reader->spec->disks->len; i++)
+    {
+      HvDiskSpec *disk = g_ptr_array_index (reader->spec->disks, i);
+
+      if (disk->bus != HV_DISK_BUS_VIRTIO)
+        continue;
+      if (strcmp (disk->device, root + strlen ("/dev/")) == 0 && virtio < 26)
+        hv_spec_notice (reader, "root",
+                _("the disk listed as %s appears in the guest as /dev/vd%c (virtio); root=%s is passed unchanged"),
+                disk->device, 'a' + virtio, root);
+      virtio++;
+    }
+}
+
+gboolean
+hv_spec_read_disks (HvSpecReader  *reader,
+            GError **error)
+{
+  g_auto(GStrv) entries = NULL;
+
+  if (!hv_config_get_string_list (reader->config, "disk", &entries, error))
+    return FALSE;
+  for (guint i = 0; entries[i] != NULL; i++)
+    if (!read_disk_entry (reader, i + 1, entries[i], error))
+      return FALSE;
+  if (!place_cdroms (reader, error) || !read_cdrom_key (reader, error))
+    return FALSE;
+  explain_root_device (reader);
+  return TRUE;
+}
