@@ -13,6 +13,7 @@ struct _DomusDashboard
   GtkScrolledWindow  parent_instance;
 
   GHashTable        *children;   /* DomusHost → its GtkFlowBoxChild (borrowed from the box) */
+  GListModel        *hosts;      /* the model followed by set_hosts(), or NULL */
 
   GtkStack          *stack;
   GtkFlowBox        *flow_box;
@@ -125,6 +126,56 @@ domus_dashboard_remove_host (DomusDashboard *self,
   update_page (self);
 }
 
+static gboolean
+model_contains (GListModel *model,
+                gpointer    item)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GObject) other = g_list_model_get_item (model, i);
+
+      if (other == item)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+hosts_changed (GListModel     *hosts,
+               guint           position,
+               guint           removed,
+               guint           added,
+               DomusDashboard *self)
+{
+  g_autoptr(GList) shown = g_hash_table_get_keys (self->children);
+
+  /* A handful of hosts: compare the lists rather than track positions. */
+  for (GList *l = shown; l != NULL; l = l->next)
+    if (hosts == NULL || !model_contains (hosts, l->data))
+      domus_dashboard_remove_host (self, l->data);
+  for (guint i = 0; hosts != NULL && i < g_list_model_get_n_items (hosts); i++)
+    {
+      g_autoptr(DomusHost) host = g_list_model_get_item (hosts, i);
+
+      domus_dashboard_add_host (self, host);
+    }
+}
+
+void
+domus_dashboard_set_hosts (DomusDashboard *self,
+                           GListModel     *hosts)
+{
+  g_return_if_fail (DOMUS_IS_DASHBOARD (self));
+  g_return_if_fail (hosts == NULL || G_IS_LIST_MODEL (hosts));
+
+  if (self->hosts != NULL)
+    g_signal_handlers_disconnect_by_func (self->hosts, hosts_changed, self);
+  g_set_object (&self->hosts, hosts);
+  if (hosts != NULL)
+    g_signal_connect (hosts, "items-changed", G_CALLBACK (hosts_changed), self);
+  hosts_changed (hosts, 0, 0, 0, self);
+}
+
 guint
 domus_dashboard_get_n_hosts (DomusDashboard *self)
 {
@@ -149,6 +200,9 @@ domus_dashboard_dispose (GObject *object)
 {
   DomusDashboard *self = DOMUS_DASHBOARD (object);
 
+  if (self->hosts != NULL)
+    g_signal_handlers_disconnect_by_func (self->hosts, hosts_changed, self);
+  g_clear_object (&self->hosts);
   if (self->children != NULL)
     {
       GHashTableIter iter;

@@ -18,6 +18,9 @@ G_DECLARE_FINAL_TYPE (DomusDashboard, domus_dashboard, DOMUS, DASHBOARD, GtkScro
  *   "open-domain" (DomusDashboard *dashboard, DomusDomain *domain): a busy domain was clicked.
  */
 GtkWidget *domus_dashboard_new         (void);
+/* Keeps a card for each DomusHost of hosts (NULL: none), following its items-changed. */
+void       domus_dashboard_set_hosts   (DomusDashboard *self,
+                                        GListModel     *hosts);
 /* Adds a card for host (once: adding it again does nothing). */
 void       domus_dashboard_add_host    (DomusDashboard *self,
                                         DomusHost      *host);
