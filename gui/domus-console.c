@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A domain's graphical console: a gtk-vnc display on the backend's stream, with its toolbar. */
+/* A domain's graphical console: a gtk-vnc display on the backend's stream, with its toolbar.
+ *
+ * The console owns its VncDisplay (a new one per stream), opens it on the descriptor the
+ * backend gives, and opens a new stream when one ends, backing off between failures and
+ * waiting for the host or the domain to come back. The toolbar's Detach and Fullscreen move
+ * it into a DomusConsoleWindow; Screenshot hands the frame to a DomusScreenshotSaver. */
 
 #include "config.h"
 
@@ -7,11 +12,10 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <vncdisplay.h>
-#ifdef GDK_WINDOWING_X11
-#include <gdk/gdkx.h>
-#endif
 
 #include "domus-console.h"
+#include "domus-console-window.h"
+#include "domus-screenshot-saver.h"
 
 G_DEFINE_QUARK (domus-console-error-quark, domus_console_error)
 
@@ -70,22 +74,19 @@ struct _DomusConsole
   DomusDomain       *domain;               /* weak */
   gboolean           domain_active;
 
-  GtkWidget         *toplevel;             /* weak: its window-state-event keeps the toggle true */
+  /* The main window, weak: the window manager may make it fullscreen (its own key), which
+   * the toggle then shows. */
+  GtkWidget         *toplevel;
 
   /* Fullscreen is always in a window of the console's own (detached for it when it was in
    * a tab), so that the screen shows the guest and not the rest of the main window. */
   gboolean           fullscreen;
   gboolean           fullscreen_detached;  /* detached for fullscreen: goes back on leaving */
-  gboolean           fullscreen_emulated;  /* no window manager to ask: moved and resized */
-  GdkRectangle       windowed;             /* the window's place before emulated fullscreen */
 
-  GtkWidget         *detached_window;
-  GtkWidget         *home;                 /* weak: where the console goes back to */
-  GtkWidget         *home_tab_label;       /* when home is a GtkNotebook */
-  int                home_position;
+  DomusConsoleWindow *detached_window;
 
-  GtkFileChooserNative *chooser;
-  GdkPixbuf         *pending_screenshot;
+  DomusScreenshotSaver *saver;             /* the last screenshot asked for, while it runs */
+  GCancellable      *saver_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (DomusConsole, domus_console, GTK_TYPE_BOX)
@@ -740,17 +741,13 @@ scale_toggled_cb (GtkToggleButton *button,
   domus_console_set_scaling (self, gtk_toggle_button_get_active (button));
 }
 
-static gboolean
-toplevel_window_state_cb (GtkWidget           *window,
-                          GdkEventWindowState *event,
-                          DomusConsole        *self)
+/* The window manager may change it too (its own key, another window taking the screen). */
+static void
+window_fullscreen_changed (DomusConsole *self,
+                           gboolean      fullscreen)
 {
-  gboolean fullscreen = (event->new_window_state & GDK_WINDOW_STATE_FULLSCREEN) != 0;
-
-  /* The window manager may change it too (its own key, another window taking the screen). */
-  if ((event->changed_mask & GDK_WINDOW_STATE_FULLSCREEN) == 0 || self->fullscreen_emulated ||
-      fullscreen == self->fullscreen)
-    return GDK_EVENT_PROPAGATE;
+  if (fullscreen == self->fullscreen)
+    return;
   if (!fullscreen)
     domus_console_set_fullscreen (self, FALSE);
   else
@@ -758,7 +755,24 @@ toplevel_window_state_cb (GtkWidget           *window,
       self->fullscreen = TRUE;
       update_fullscreen_ui (self);
     }
+}
+
+static gboolean
+toplevel_window_state_cb (GtkWidget           *window,
+                          GdkEventWindowState *event,
+                          DomusConsole        *self)
+{
+  if ((event->changed_mask & GDK_WINDOW_STATE_FULLSCREEN) != 0)
+    window_fullscreen_changed (self, (event->new_window_state & GDK_WINDOW_STATE_FULLSCREEN) != 0);
   return GDK_EVENT_PROPAGATE;
+}
+
+static void
+detached_fullscreen_cb (DomusConsoleWindow *window,
+                        GParamSpec         *pspec,
+                        DomusConsole       *self)
+{
+  window_fullscreen_changed (self, domus_console_window_get_fullscreen (window));
 }
 
 static void
@@ -771,7 +785,8 @@ domus_console_hierarchy_changed (GtkWidget *widget,
   if (GTK_WIDGET_CLASS (domus_console_parent_class)->hierarchy_changed != NULL)
     GTK_WIDGET_CLASS (domus_console_parent_class)->hierarchy_changed (widget, previous_toplevel);
 
-  if (!gtk_widget_is_toplevel (toplevel))
+  /* A window of the console's own says so itself (detached_fullscreen_cb). */
+  if (!gtk_widget_is_toplevel (toplevel) || DOMUS_IS_CONSOLE_WINDOW (toplevel))
     toplevel = NULL;
   if (toplevel == self->toplevel)
     return;
@@ -799,124 +814,40 @@ send_keys_activated (GSimpleAction *action,
   domus_console_send_keys (DOMUS_CONSOLE (user_data), g_variant_get_string (parameter, NULL));
 }
 
-typedef struct {
-  DomusConsole *console;
-  GdkPixbuf    *pixbuf;
-  GFile        *file;
-  GOutputStream *stream;
-} ScreenshotSave;
-
 static void
-screenshot_save_free (ScreenshotSave *save)
+screenshot_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  g_clear_object (&save->console);
-  g_clear_object (&save->pixbuf);
-  g_clear_object (&save->file);
-  g_clear_object (&save->stream);
-  g_free (save);
-}
-
-static void
-screenshot_failed (ScreenshotSave *save,
-                   const GError   *error)
-{
-  g_autofree char *message = NULL;
-
-  /* Translators: %s is the reason, e.g. "Permission denied". */
-  message = g_strdup_printf (_("The screenshot could not be saved: %s"), error->message);
-  show_message (save->console, message);
-  screenshot_save_free (save);
-}
-
-static void
-screenshot_closed_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  ScreenshotSave *save = user_data;
+  g_autoptr(DomusConsole) self = user_data;
+  DomusScreenshotSaver *saver = DOMUS_SCREENSHOT_SAVER (source);
   g_autoptr(GError) error = NULL;
 
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+  if (self->saver == saver)
+    g_clear_object (&self->saver);
+  if (!domus_screenshot_saver_run_finish (saver, result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      screenshot_failed (save, error);
-      return;
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is the reason, e.g. "Permission denied". */
+      message = g_strdup_printf (_("The screenshot could not be saved: %s"), error->message);
+      show_message (self, message);
     }
-  screenshot_save_free (save);
-}
-
-static void
-screenshot_written_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  ScreenshotSave *save = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!gdk_pixbuf_save_to_stream_finish (result, &error))
-    {
-      screenshot_failed (save, error);
-      return;
-    }
-  g_output_stream_close_async (save->stream, G_PRIORITY_DEFAULT, NULL,
-                               screenshot_closed_cb, save);
-}
-
-static void
-screenshot_file_opened_cb (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  ScreenshotSave *save = user_data;
-  g_autoptr(GError) error = NULL;
-  GFileOutputStream *stream;
-
-  stream = g_file_replace_finish (G_FILE (source), result, &error);
-  if (stream == NULL)
-    {
-      screenshot_failed (save, error);
-      return;
-    }
-  save->stream = G_OUTPUT_STREAM (stream);
-  /* gdk-pixbuf encodes and writes in a thread of its own. */
-  gdk_pixbuf_save_to_stream_async (save->pixbuf, save->stream, "png", NULL,
-                                   screenshot_written_cb, save, NULL);
-}
-
-static void
-chooser_response_cb (GtkNativeDialog *dialog,
-                     int              response,
-                     DomusConsole    *self)
-{
-  g_autoptr(GdkPixbuf) pixbuf = g_steal_pointer (&self->pending_screenshot);
-  g_autoptr(GtkFileChooserNative) chooser = g_steal_pointer (&self->chooser);
-  ScreenshotSave *save;
-
-  if (response != GTK_RESPONSE_ACCEPT || pixbuf == NULL)
-    return;
-
-  save = g_new0 (ScreenshotSave, 1);
-  save->console = g_object_ref (self);
-  save->pixbuf = g_steal_pointer (&pixbuf);
-  save->file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  g_file_replace_async (save->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                        G_PRIORITY_DEFAULT, NULL, screenshot_file_opened_cb, save);
 }
 
 static void
 ask_and_save_screenshot (DomusConsole *self)
 {
-  g_autoptr(GtkFileFilter) filter = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *stamp = NULL;
   g_autofree char *file_name = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
   GtkWidget *toplevel;
-  GdkPixbuf *pixbuf = NULL;
 
-  if (self->chooser != NULL)
-    {
-      gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-      return;
-    }
+  /* A second click while the first still asks shows that question again. */
+  if (self->saver != NULL && domus_screenshot_saver_present (self->saver))
+    return;
 
   if (self->display != NULL && self->state == DOMUS_CONSOLE_STATE_CONNECTED)
     pixbuf = vnc_display_get_pixbuf (VNC_DISPLAY (self->display));
@@ -925,28 +856,15 @@ ask_and_save_screenshot (DomusConsole *self)
       show_message (self, _("There is no picture of the screen to save yet."));
       return;
     }
-  /* The frame of the moment of the click, whatever the guest draws while the user chooses. */
-  g_set_object (&self->pending_screenshot, pixbuf);
-  g_object_unref (pixbuf);
-
-  toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
-  self->chooser = gtk_file_chooser_native_new (_("Save Screenshot"),
-                                               GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE,
-                                               _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (self->chooser), TRUE);
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("PNG images"));
-  gtk_file_filter_add_mime_type (filter, "image/png");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), g_object_ref (filter));
 
   now = g_date_time_new_now_local ();
   stamp = g_date_time_format (now, "%Y-%m-%d-%H%M%S");
   file_name = g_strdup_printf ("%s-%s.png", self->domain_name, stamp);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), file_name);
-
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->saver);
+  self->saver = domus_screenshot_saver_new (pixbuf, file_name);
+  toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  domus_screenshot_saver_run_async (self->saver, GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
+                                    self->saver_cancellable, screenshot_done_cb, g_object_ref (self));
 }
 
 static void
@@ -965,16 +883,20 @@ screenshot_activated (GSimpleAction *action,
 }
 
 static void
-detach_activated (GSimpleAction *action,
-                  GVariant      *parameter,
-                  gpointer       user_data)
+toggle_detached (DomusConsole *self)
 {
-  DomusConsole *self = DOMUS_CONSOLE (user_data);
-
   if (self->detached_window != NULL)
     domus_console_attach (self);
   else
     domus_console_detach (self);
+}
+
+static void
+detach_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  toggle_detached (DOMUS_CONSOLE (user_data));
 }
 
 static void
@@ -989,10 +911,7 @@ static void
 detach_clicked_cb (GtkButton    *button,
                    DomusConsole *self)
 {
-  if (self->detached_window != NULL)
-    domus_console_attach (self);
-  else
-    domus_console_detach (self);
+  toggle_detached (self);
 }
 
 static void
@@ -1029,16 +948,22 @@ update_detach_button (DomusConsole *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DETACHED]);
 }
 
-static gboolean
-detached_delete_cb (GtkWidget    *window,
-                    GdkEvent     *event,
-                    DomusConsole *self)
+/* The window went: it put the console back (Attach, or closing it), or takes it along. */
+static void
+detached_window_destroyed (GtkWidget    *window,
+                           DomusConsole *self)
 {
-  /* With nowhere to go back to, the console closes with its window. */
-  if (self->home == NULL)
-    return GDK_EVENT_PROPAGATE;
-  domus_console_attach (self);
-  return GDK_EVENT_STOP;
+  if (window != GTK_WIDGET (self->detached_window))
+    return;
+  g_signal_handlers_disconnect_by_data (window, self);
+  self->detached_window = NULL;
+  /* Fullscreen belonged to the window that went away. */
+  if (self->fullscreen)
+    {
+      self->fullscreen = self->fullscreen_detached = FALSE;
+      update_fullscreen_ui (self);
+    }
+  update_detach_button (self);
 }
 
 /* ---- GObject --------------------------------------------------------------------------- */
@@ -1090,25 +1015,20 @@ domus_console_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->toplevel, toplevel_window_state_cb, self);
   g_clear_weak_pointer (&self->toplevel);
 
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-      g_clear_object (&self->chooser);
-    }
-  g_clear_object (&self->pending_screenshot);
+  /* A question still asked goes with the console; a picture being written is finished. */
+  g_cancellable_cancel (self->saver_cancellable);
+  g_clear_object (&self->saver_cancellable);
+  g_clear_object (&self->saver);
 
   /* Destroyed while detached (not by closing its window): the window goes too. */
   if (self->detached_window != NULL)
     {
-      GtkWidget *window = g_steal_pointer (&self->detached_window);
+      GtkWidget *window = GTK_WIDGET (g_steal_pointer (&self->detached_window));
 
       g_signal_handlers_disconnect_by_data (window, self);
       if (!gtk_widget_in_destruction (window))
         gtk_widget_destroy (window);
     }
-  g_clear_weak_pointer (&self->home);
-  g_clear_object (&self->home_tab_label);
   g_clear_object (&self->host);
 
   G_OBJECT_CLASS (domus_console_parent_class)->dispose (object);
@@ -1264,6 +1184,7 @@ domus_console_init (DomusConsole *self)
   self->state = DOMUS_CONSOLE_STATE_CONNECTING;
   self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
   self->pending_fd = -1;
+  self->saver_cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1355,22 +1276,6 @@ domus_console_get_scaling (DomusConsole *self)
   return self->scaling;
 }
 
-/* Whether the window manager can make window fullscreen. Without one (a bare X server,
- * a kiosk session) GTK asks nobody and nothing happens: the console then covers the
- * monitor itself. */
-static gboolean
-window_manager_does_fullscreen (GtkWidget *window)
-{
-#ifdef GDK_WINDOWING_X11
-  GdkScreen *screen = gtk_widget_get_screen (window);
-
-  if (GDK_IS_X11_SCREEN (screen))
-    return gdk_x11_screen_supports_net_wm_hint (screen,
-                                                gdk_atom_intern_static_string ("_NET_WM_STATE_FULLSCREEN"));
-#endif
-  return TRUE;
-}
-
 static void
 update_fullscreen_ui (DomusConsole *self)
 {
@@ -1390,8 +1295,6 @@ void
 domus_console_set_fullscreen (DomusConsole *self,
                               gboolean      fullscreen)
 {
-  GtkWindow *window;
-
   g_return_if_fail (DOMUS_IS_CONSOLE (self));
 
   fullscreen = !!fullscreen;
@@ -1401,6 +1304,7 @@ domus_console_set_fullscreen (DomusConsole *self,
       return;
     }
 
+  self->fullscreen = fullscreen;
   if (fullscreen)
     {
       if (self->detached_window == NULL)
@@ -1408,45 +1312,15 @@ domus_console_set_fullscreen (DomusConsole *self,
           domus_console_detach (self);
           self->fullscreen_detached = TRUE;
         }
-      window = GTK_WINDOW (self->detached_window);
-      self->fullscreen = TRUE;
-      if (window_manager_does_fullscreen (GTK_WIDGET (window)))
-        gtk_window_fullscreen (window);
-      else
-        {
-          GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
-          GdkWindow *gdk_window = gtk_widget_get_window (GTK_WIDGET (window));
-          GdkMonitor *monitor = gdk_window != NULL
-                                ? gdk_display_get_monitor_at_window (display, gdk_window)
-                                : gdk_display_get_primary_monitor (display);
-          GdkRectangle area = { 0, 0, 0, 0 };
-
-          if (monitor == NULL)
-            monitor = gdk_display_get_monitor (display, 0);
-          if (monitor != NULL)
-            gdk_monitor_get_geometry (monitor, &area);
-          gtk_window_get_position (window, &self->windowed.x, &self->windowed.y);
-          gtk_window_get_size (window, &self->windowed.width, &self->windowed.height);
-          self->fullscreen_emulated = TRUE;
-          gtk_window_move (window, area.x, area.y);
-          gtk_window_resize (window, area.width, area.height);
-        }
+      domus_console_window_set_fullscreen (self->detached_window, TRUE);
     }
   else
     {
-      window = self->detached_window != NULL ? GTK_WINDOW (self->detached_window) : NULL;
-      self->fullscreen = FALSE;
-      if (window != NULL && self->fullscreen_emulated)
-        {
-          gtk_window_move (window, self->windowed.x, self->windowed.y);
-          gtk_window_resize (window, self->windowed.width, self->windowed.height);
-        }
-      else if (window != NULL)
-        gtk_window_unfullscreen (window);
+      if (self->detached_window != NULL)
+        domus_console_window_set_fullscreen (self->detached_window, FALSE);
       else if (self->toplevel != NULL && GTK_IS_WINDOW (self->toplevel))
         /* The window manager made the main window fullscreen (its own key): give it back. */
         gtk_window_unfullscreen (GTK_WINDOW (self->toplevel));
-      self->fullscreen_emulated = FALSE;
       if (self->fullscreen_detached)
         {
           self->fullscreen_detached = FALSE;
@@ -1505,92 +1379,28 @@ domus_console_save_screenshot (DomusConsole  *self,
 void
 domus_console_detach (DomusConsole *self)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  GtkWidget *parent;
-  GtkWidget *old_toplevel;
-  GtkApplication *application = NULL;
-  int width, height;
-
   g_return_if_fail (DOMUS_IS_CONSOLE (self));
 
-  if (self->detached_window != NULL)
+  if (self->detached_window == NULL)
     {
-      gtk_window_present (GTK_WINDOW (self->detached_window));
-      return;
+      self->detached_window = DOMUS_CONSOLE_WINDOW (domus_console_window_new (GTK_WIDGET (self),
+                                                                              self->domain_name));
+      g_signal_connect (self->detached_window, "destroy", G_CALLBACK (detached_window_destroyed), self);
+      g_signal_connect (self->detached_window, "notify::fullscreen",
+                        G_CALLBACK (detached_fullscreen_cb), self);
+      update_detach_button (self);
     }
-
-  old_toplevel = gtk_widget_get_toplevel (widget);
-  if (GTK_IS_WINDOW (old_toplevel))
-    application = gtk_window_get_application (GTK_WINDOW (old_toplevel));
-  width = gtk_widget_get_allocated_width (widget);
-  height = gtk_widget_get_allocated_height (widget);
-
-  g_object_ref (self);
-  parent = gtk_widget_get_parent (widget);
-  g_set_weak_pointer (&self->home, parent);
-  g_clear_object (&self->home_tab_label);
-  if (GTK_IS_NOTEBOOK (parent))
-    {
-      GtkWidget *tab_label = gtk_notebook_get_tab_label (GTK_NOTEBOOK (parent), widget);
-
-      self->home_position = gtk_notebook_page_num (GTK_NOTEBOOK (parent), widget);
-      if (tab_label != NULL)
-        self->home_tab_label = g_object_ref (tab_label);
-    }
-  if (parent != NULL)
-    gtk_container_remove (GTK_CONTAINER (parent), widget);
-
-  self->detached_window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
-  gtk_window_set_title (GTK_WINDOW (self->detached_window), self->domain_name);
-  if (application != NULL)
-    gtk_window_set_application (GTK_WINDOW (self->detached_window), application);
-  gtk_window_set_default_size (GTK_WINDOW (self->detached_window),
-                               width > 1 ? width : 800, height > 1 ? height : 600);
-  gtk_container_add (GTK_CONTAINER (self->detached_window), widget);
-  g_signal_connect_object (self->detached_window, "delete-event",
-                           G_CALLBACK (detached_delete_cb), self, 0);
-  g_object_unref (self);
-
-  update_detach_button (self);
   gtk_window_present (GTK_WINDOW (self->detached_window));
 }
 
 void
 domus_console_attach (DomusConsole *self)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  GtkWidget *window;
-
   g_return_if_fail (DOMUS_IS_CONSOLE (self));
 
-  if (self->detached_window == NULL || self->home == NULL)
-    return;
-
-  /* Fullscreen belongs to the window that goes away. */
-  if (self->fullscreen)
-    {
-      self->fullscreen = self->fullscreen_detached = self->fullscreen_emulated = FALSE;
-      update_fullscreen_ui (self);
-    }
-  window = g_steal_pointer (&self->detached_window);
-  g_signal_handlers_disconnect_by_data (window, self);
-
-  g_object_ref (self);
-  gtk_container_remove (GTK_CONTAINER (window), widget);
-  if (GTK_IS_NOTEBOOK (self->home))
-    {
-      int page = gtk_notebook_insert_page (GTK_NOTEBOOK (self->home), widget,
-                                           self->home_tab_label, self->home_position);
-      gtk_notebook_set_current_page (GTK_NOTEBOOK (self->home), page);
-    }
-  else
-    gtk_container_add (GTK_CONTAINER (self->home), widget);
-  g_clear_object (&self->home_tab_label);
-  g_clear_weak_pointer (&self->home);
-  g_object_unref (self);
-
-  gtk_widget_destroy (window);
-  update_detach_button (self);
+  /* The window tells when it has put the console back (detached_window_destroyed). */
+  if (self->detached_window != NULL)
+    domus_console_window_put_back (self->detached_window);
 }
 
 gboolean

@@ -945,8 +945,14 @@ main (int   argc,
            domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED &&
            f.disconnected == 0;
     gui_test_check (both, "a second console of the same domain connects and the first stays connected");
+    /* Closed while its Screenshot asks where: the question goes with it. */
+    g_action_group_activate_action (gtk_widget_get_action_group (second, "console"), "screenshot", NULL);
+    both = wait_for (file_chooser_shown, NULL, 5000);
     gtk_widget_destroy (second_window);
     run_for (200);
+    gui_test_check (both && find_file_chooser () == NULL,
+           "a console closed while its screenshot asks where closes the file chooser too "
+           "(asked: %s, closed: %s)", both ? "yes" : "no", find_file_chooser () == NULL ? "yes" : "no");
   }
 
   /* Consoles closed while the guest's screen changes: gtk-vnc keeps a closed display until its
