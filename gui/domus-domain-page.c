@@ -13,7 +13,7 @@
 #include "domus-domain-page.h"
 #include "domus-graph-set.h"
 #include "domus-page-parts.h"
-#include "domus-server-list.h"
+#include "domus-state-text.h"
 
 struct _DomusDomainPage
 {

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The sidebar: a tree of servers and their domains, with a filter box and context menus.
  *
- * A GtkTreeStore mirrors the hosts' GListModels: a top-level row per host (in the hosts
- * model's order) with a child row per domain (in the host's order, by name) or, grouped
- * by tag (GSettings "group-by-tag"), a row per tag group of the host's DomusTagGroups with
- * the group's domains under it. Rows change only when the models or the objects say so
- * (items-changed, notify): nothing is polled. The view shows the store through a
- * GtkTreeModelFilter for the filter box. */
+ * The rows are a DomusServerStore's, which keeps them in step with the hosts, their
+ * domains and, grouped by tag (GSettings "group-by-tag"), their tags. This is the view:
+ * the tree shows the store through a GtkTreeModelFilter for the filter box; it draws the
+ * state icons and sparklines, offers the context menus, is the drag source and the drop
+ * targets for migrations, and says what is selected. */
 
 #include "config.h"
 
@@ -15,6 +14,7 @@
 
 #include "domus-server-list.h"
 #include "domus-name-renderer.h"
+#include "domus-server-store.h"
 #include "domus-sparkline-renderer.h"
 #include "domus-tag-groups.h"
 
@@ -23,23 +23,13 @@
 /* The settings key the "Group by Tag" toggle keeps (data/org.domus.Domus.gschema.xml). */
 #define SETTINGS_GROUP_BY_TAG "group-by-tag"
 
-enum {
-  COL_KIND,         /* ROW_HOST, ROW_GROUP or ROW_DOMAIN */
-  COL_OBJECT,       /* the DomusHost, the group (an item of DomusTagGroups) or the DomusDomain */
-  COL_NAME,         /* the host or domain name, which a screen reader reads for the row; a
-                       group's tag, or "Untagged" */
-  COL_STATE_TEXT,   /* the state; for a group row, how many domains it holds */
-  COL_STATE,        /* DomusDomainState for domain rows, DomusHostState for host rows */
-  COL_CURRENT,      /* FALSE for the domains of a host that is not connected: shown dimmed */
-  COL_A11Y_NAME,    /* what a screen reader reads when not COL_NAME: "Tag web"; else NULL */
-  N_COLUMNS
-};
-
-enum {
-  ROW_HOST,
-  ROW_DOMAIN,
-  ROW_GROUP,
-};
+#define COL_KIND       DOMUS_SERVER_STORE_COL_KIND
+#define COL_OBJECT     DOMUS_SERVER_STORE_COL_OBJECT
+#define COL_NAME       DOMUS_SERVER_STORE_COL_NAME
+#define COL_STATE_TEXT DOMUS_SERVER_STORE_COL_STATE_TEXT
+#define COL_STATE      DOMUS_SERVER_STORE_COL_STATE
+#define COL_CURRENT    DOMUS_SERVER_STORE_COL_CURRENT
+#define COL_A11Y_NAME  DOMUS_SERVER_STORE_COL_A11Y_NAME
 
 struct _DomusServerList
 {
@@ -48,15 +38,12 @@ struct _DomusServerList
   GtkSearchEntry     *filter_entry;
   GtkTreeView        *tree_view;
 
-  GtkTreeStore       *store;
+  DomusServerStore   *rows;
+  GtkTreeModel       *store;           /* the rows' GtkTreeStore */
   GtkTreeModelFilter *filter;
   char               *needle;          /* the filter text, case-folded; NULL when empty */
-  GListModel         *hosts;
   GtkWidget          *host_menu;
   GtkWidget          *domain_menu;
-  gboolean            group_by_tag;
-  GHashTable         *tag_groups;      /* DomusHost -> DomusTagGroups, while grouped */
-  GHashTable         *watched;         /* DomusDomain -> its number of rows */
   GSettings          *settings;        /* NULL without the schema: grouping lasts this run */
   guint               changing;        /* nesting of begin_change () */
   GObject            *kept_selection;  /* what was selected when the change began */
@@ -71,6 +58,7 @@ G_DEFINE_FINAL_TYPE (DomusServerList, domus_server_list, GTK_TYPE_BOX)
 
 enum {
   SIGNAL_SELECTION_CHANGED,
+  SIGNAL_DOMAIN_ACTIVATED,
   SIGNAL_MIGRATE_REQUESTED,
   N_SIGNALS
 };
@@ -85,60 +73,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* Labels and icons */
-
-const char *
-domus_host_state_label (DomusHostState state)
-{
-  switch (state)
-    {
-    case DOMUS_HOST_STATE_CONNECTING:   return _("connecting");
-    case DOMUS_HOST_STATE_CONNECTED:    return _("connected");
-    case DOMUS_HOST_STATE_DISCONNECTED: return _("disconnected");
-    default:                            return "";
-    }
-}
-
-const char *
-domus_domain_state_label (DomusDomainState state)
-{
-  switch (state)
-    {
-    case DOMUS_DOMAIN_STATE_RUNNING:  return _("running");
-    case DOMUS_DOMAIN_STATE_BLOCKED:  return _("blocked");
-    case DOMUS_DOMAIN_STATE_PAUSED:   return _("paused");
-    case DOMUS_DOMAIN_STATE_SHUTDOWN: return _("shut down");
-    case DOMUS_DOMAIN_STATE_CRASHED:  return _("crashed");
-    case DOMUS_DOMAIN_STATE_DYING:    return _("dying");
-    case DOMUS_DOMAIN_STATE_STARTING: return _("starting");
-    case DOMUS_DOMAIN_STATE_SHUTOFF:  return _("shut off");
-    case DOMUS_DOMAIN_STATE_INCOMING: return _("arriving");
-    case DOMUS_DOMAIN_STATE_INVALID:
-    default:                          return _("invalid");
-    }
-}
-
-const char *
-domus_domain_state_icon_resource (DomusDomainState state)
-{
-#define ICON(name) "/org/domus/Domus/icons/scalable/status/domus-state-" name ".svg"
-  switch (state)
-    {
-    case DOMUS_DOMAIN_STATE_RUNNING:
-    case DOMUS_DOMAIN_STATE_STARTING: return ICON ("running");
-    /* Waiting for a migration's stream: not running yet here. */
-    case DOMUS_DOMAIN_STATE_INCOMING: return ICON ("paused");
-    case DOMUS_DOMAIN_STATE_BLOCKED:  return ICON ("blocked");
-    case DOMUS_DOMAIN_STATE_PAUSED:   return ICON ("paused");
-    case DOMUS_DOMAIN_STATE_SHUTDOWN:
-    case DOMUS_DOMAIN_STATE_DYING:    return ICON ("shutdown");
-    case DOMUS_DOMAIN_STATE_SHUTOFF:  return ICON ("shutoff");
-    case DOMUS_DOMAIN_STATE_CRASHED:
-    case DOMUS_DOMAIN_STATE_INVALID:
-    default:                          return ICON ("crashed");
-    }
-#undef ICON
-}
+/* Icons */
 
 static void
 clear_icons (DomusServerList *self)
@@ -206,7 +141,7 @@ icon_data_func (GtkTreeViewColumn *column,
   int kind, state;
 
   gtk_tree_model_get (model, iter, COL_KIND, &kind, COL_STATE, &state, -1);
-  if (kind == ROW_GROUP)
+  if (kind == DOMUS_SERVER_ROW_GROUP)
     {
       /* state_icon() keeps the cache at the widget's scale. */
       state_icon (self, DOMUS_DOMAIN_STATE_INVALID);
@@ -214,7 +149,7 @@ icon_data_func (GtkTreeViewColumn *column,
         self->tag_icon = render_icon (TAG_ICON_RESOURCE, self->icons_scale);
       g_object_set (cell, "icon-name", NULL, "surface", self->tag_icon, NULL);
     }
-  else if (kind == ROW_HOST)
+  else if (kind == DOMUS_SERVER_ROW_HOST)
     g_object_set (cell, "surface", NULL, "icon-name",
                   state == DOMUS_HOST_STATE_CONNECTED ? "network-server-symbolic" : "network-offline-symbolic",
                   NULL);
@@ -249,125 +184,15 @@ sparkline_data_func (GtkTreeViewColumn *column,
   g_object_set (cell, "history", history, "max", max, NULL);
 }
 
-/* Rows
- *
- * Ungrouped, a host row's children mirror the host's domains by position. Grouped, they
- * mirror the host's DomusTagGroups: a row per group, whose children mirror that group's
- * domains by position. Either way a row's children follow one GListModel's items-changed;
- * a domain can have several rows (one per tag), so its notify handlers are connected once
- * per domain, counted in self->watched. */
+/* Following the rows: changes keep the selection. A domain whose row went (it moved to
+ * another tag) is selected again where it is now, and the window hears of a change only
+ * when the selected object really is another. */
 
-static gboolean
-find_object (DomusServerList *self,
-             GtkTreeIter     *parent,
-             gpointer         object,
-             GtkTreeIter     *iter)
-{
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-
-  if (!gtk_tree_model_iter_children (model, iter, parent))
-    return FALSE;
-  do
-    {
-      g_autoptr(GObject) row_object = NULL;
-
-      gtk_tree_model_get (model, iter, COL_OBJECT, &row_object, -1);
-      if (row_object == object)
-        return TRUE;
-    }
-  while (gtk_tree_model_iter_next (model, iter));
-  return FALSE;
-}
-
-static gboolean
-find_host_row (DomusServerList *self,
-               DomusHost       *host,
-               GtkTreeIter     *iter)
-{
-  return find_object (self, NULL, host, iter);
-}
-
-/* The first row (depth first) after *iter, or the first of all when from is NULL. */
-static gboolean
-next_row (GtkTreeModel *model,
-          GtkTreeIter  *from,
-          GtkTreeIter  *iter)
-{
-  GtkTreeIter child, parent;
-
-  if (from == NULL)
-    return gtk_tree_model_get_iter_first (model, iter);
-  if (gtk_tree_model_iter_children (model, &child, from))
-    {
-      *iter = child;
-      return TRUE;
-    }
-  *iter = *from;
-  while (TRUE)
-    {
-      GtkTreeIter sibling = *iter;
-
-      if (gtk_tree_model_iter_next (model, &sibling))
-        {
-          *iter = sibling;
-          return TRUE;
-        }
-      if (!gtk_tree_model_iter_parent (model, &parent, iter))
-        return FALSE;
-      *iter = parent;
-    }
-}
-
-/* The next row of this domain after *iter (from NULL: the first). */
-static gboolean
-next_domain_row (DomusServerList *self,
-                 DomusDomain     *domain,
-                 GtkTreeIter     *from,
-                 GtkTreeIter     *iter)
-{
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-  gboolean more = next_row (model, from, iter);
-
-  while (more)
-    {
-      g_autoptr(GObject) row_object = NULL;
-
-      gtk_tree_model_get (model, iter, COL_OBJECT, &row_object, -1);
-      if (row_object == (GObject *) domain)
-        return TRUE;
-      more = next_row (model, iter, iter);
-    }
-  return FALSE;
-}
-
-static gboolean
-find_domain_row (DomusServerList *self,
-                 DomusDomain     *domain,
-                 GtkTreeIter     *iter)
-{
-  return next_domain_row (self, domain, NULL, iter);
-}
-
-static void refilter (DomusServerList *self);
-static void add_group_action (DomusServerList *self);
-
-/* A change can make a server row visible or hidden through its children: the filter only
- * re-checks the row that changed, so re-run it whole while a filter is set. */
-static void
-store_changed (DomusServerList *self)
-{
-  if (self->needle != NULL)
-    refilter (self);
-}
-
-/* Changes keep the selection: a domain whose row went (it moved to another tag) is
- * selected again where it is now, and the window hears of a change only when the
- * selected object really is another. */
-static GObject *
-selected_object (DomusServerList *self);
-static gboolean
-select_object (DomusServerList *self,
-               GObject         *object);
+static GObject *selected_object (DomusServerList *self);
+static gboolean select_object   (DomusServerList *self,
+                                 GObject         *object);
+static void     refilter        (DomusServerList *self);
+static void     add_group_action (DomusServerList *self);
 
 static void
 begin_change (DomusServerList *self)
@@ -401,420 +226,43 @@ end_change (DomusServerList *self)
   g_clear_object (&self->kept_selection);
 }
 
-static gboolean
-host_is_current (DomusHost *host)
-{
-  return host != NULL && domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED;
-}
-
 static void
-set_domain_row (DomusServerList *self,
-                GtkTreeIter     *iter,
-                DomusDomain     *domain)
+rows_changing (DomusServerStore *rows,
+               DomusServerList  *self)
 {
-  DomusDomainState state = domus_domain_get_state (domain);
-
-  gtk_tree_store_set (self->store, iter,
-                      COL_CURRENT, host_is_current (domus_domain_get_host (domain)),
-                      COL_KIND, ROW_DOMAIN,
-                      COL_OBJECT, domain,
-                      COL_NAME, domus_domain_get_name (domain),
-                      COL_STATE_TEXT, domus_domain_state_label (state),
-                      COL_STATE, state,
-                      -1);
-}
-
-/* The tag next to a tag icon, read "Tag web" by a screen reader, or "Untagged"; the state
- * column counts the domains. */
-static void
-set_group_row (DomusServerList *self,
-               GtkTreeIter     *iter,
-               GListModel      *group,
-               DomusHost       *host)
-{
-  const char *tag = domus_tag_groups_get_tag (group);
-  g_autofree char *a11y_name = tag != NULL ? g_strdup_printf (_("Tag %s"), tag) : g_strdup (_("Untagged"));
-  g_autofree char *count = g_strdup_printf ("%u", g_list_model_get_n_items (group));
-
-  gtk_tree_store_set (self->store, iter,
-                      COL_CURRENT, host_is_current (host),
-                      COL_KIND, ROW_GROUP,
-                      COL_OBJECT, group,
-                      COL_NAME, tag != NULL ? tag : _("Untagged"),
-                      COL_A11Y_NAME, a11y_name,
-                      COL_STATE_TEXT, count,
-                      COL_STATE, 0,
-                      -1);
-}
-
-static void
-set_host_row (DomusServerList *self,
-              GtkTreeIter     *iter,
-              DomusHost       *host)
-{
-  DomusHostState state = domus_host_get_state (host);
-
-  gtk_tree_store_set (self->store, iter,
-                      COL_CURRENT, TRUE,
-                      COL_KIND, ROW_HOST,
-                      COL_OBJECT, host,
-                      COL_NAME, domus_host_get_name (host),
-                      COL_STATE_TEXT, domus_host_state_label (state),
-                      COL_STATE, state,
-                      -1);
-}
-
-static void
-domain_notify (DomusDomain     *domain,
-               GParamSpec      *pspec,
-               DomusServerList *self)
-{
-  GtkTreeIter iter;
-  gboolean more = find_domain_row (self, domain, &iter);
-
-  if (!more)
-    return;
   begin_change (self);
-  while (more)
-    {
-      set_domain_row (self, &iter, domain);
-      more = next_domain_row (self, domain, &iter, &iter);
-    }
-  store_changed (self);
+}
+
+/* A change can make a server row visible or hidden through its children: the filter only
+ * re-checks the row that changed, so re-run it whole while a filter is set. */
+static void
+rows_changed (DomusServerStore *rows,
+              DomusServerList  *self)
+{
+  if (self->needle != NULL)
+    refilter (self);
   end_change (self);
 }
 
+/* Open a row when its first child arrives, and the rows above it: a group made under a
+ * server row that was not open yet shows all the same. */
 static void
-watch_domain (DomusServerList *self,
-              DomusDomain     *domain)
+row_filled (DomusServerStore *rows,
+            GtkTreePath      *path,
+            DomusServerList  *self)
 {
-  guint rows = GPOINTER_TO_UINT (g_hash_table_lookup (self->watched, domain));
-
-  if (rows == 0)
-    {
-      /* The tree shows the name and the state; the pages follow the rest themselves.
-       * Grouped, a change of tags moves rows through the DomusTagGroups. */
-      g_signal_connect (domain, "notify::state", G_CALLBACK (domain_notify), self);
-      g_signal_connect (domain, "notify::name", G_CALLBACK (domain_notify), self);
-      g_signal_connect (domain, "notify::tags", G_CALLBACK (domain_notify), self);
-      g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (1));
-    }
-  else
-    g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (rows + 1));
-}
-
-static void
-unwatch_domain (DomusServerList *self,
-                DomusDomain     *domain)
-{
-  guint rows = GPOINTER_TO_UINT (g_hash_table_lookup (self->watched, domain));
-
-  if (rows > 1)
-    {
-      g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (rows - 1));
-      return;
-    }
-  g_signal_handlers_disconnect_by_data (domain, self);
-  g_hash_table_remove (self->watched, domain);
-}
-
-/* Open a row when its first child arrives (an empty row cannot be expanded), and the rows
- * above it: a group made under a server row that was not open yet shows all the same. */
-static void
-expand_store_row (DomusServerList *self,
-                  GtkTreeIter     *store_iter)
-{
-  g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->store), store_iter);
   g_autoptr(GtkTreePath) view_path = gtk_tree_model_filter_convert_child_path_to_path (self->filter, path);
 
   if (view_path != NULL)
     gtk_tree_view_expand_to_path (self->tree_view, view_path);
 }
 
-static void group_domains_changed (GListModel      *group,
-                                   guint            position,
-                                   guint            removed,
-                                   guint            added,
-                                   DomusServerList *self);
-
-/* A row and everything under it, with the handlers its objects had. */
 static void
-remove_row (DomusServerList *self,
-            GtkTreeIter     *iter)
-{
-  g_autoptr(GObject) object = NULL;
-  GtkTreeIter child;
-  int kind;
-
-  while (gtk_tree_model_iter_children (GTK_TREE_MODEL (self->store), &child, iter))
-    remove_row (self, &child);
-  gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_KIND, &kind, COL_OBJECT, &object, -1);
-  if (kind == ROW_DOMAIN && object != NULL)
-    unwatch_domain (self, DOMUS_DOMAIN (object));
-  else if (kind == ROW_GROUP && object != NULL)
-    g_signal_handlers_disconnect_by_data (object, self);
-  gtk_tree_store_remove (self->store, iter);
-}
-
-/* Rows for items [position, position + added) of model (domains, or tag groups) under
- * parent, after removing `removed` rows there. */
-static void
-mirror_items (DomusServerList *self,
-              GtkTreeIter     *parent,
-              GListModel      *model,
-              DomusHost       *host,
-              guint            position,
-              guint            removed,
-              guint            added)
-{
-  GtkTreeModel *tree_model = GTK_TREE_MODEL (self->store);
-  gboolean was_empty = !gtk_tree_model_iter_has_child (tree_model, parent);
-
-  for (guint i = 0; i < removed; i++)
-    {
-      GtkTreeIter iter;
-
-      if (gtk_tree_model_iter_nth_child (tree_model, &iter, parent, position))
-        remove_row (self, &iter);
-    }
-  for (guint i = 0; i < added; i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (model, position + i);
-      GtkTreeIter iter;
-
-      gtk_tree_store_insert (self->store, &iter, parent, position + i);
-      if (DOMUS_IS_DOMAIN (item))
-        {
-          set_domain_row (self, &iter, DOMUS_DOMAIN (item));
-          watch_domain (self, DOMUS_DOMAIN (item));
-        }
-      else
-        {
-          GListModel *group = G_LIST_MODEL (item);
-
-          set_group_row (self, &iter, group, host);
-          g_signal_connect (group, "items-changed", G_CALLBACK (group_domains_changed), self);
-          mirror_items (self, &iter, group, host, 0, 0, g_list_model_get_n_items (group));
-          /* A new group opens: its domains are what the user came to see. */
-          expand_store_row (self, &iter);
-        }
-    }
-  if (was_empty && added > 0)
-    expand_store_row (self, parent);
-}
-
-/* The row whose children mirror this model: a host row (its domains, or its groups when
- * grouped) or, grouped, a group row. */
-static gboolean
-find_model_row (DomusServerList *self,
-                GListModel      *model,
-                GtkTreeIter     *iter,
-                DomusHost      **host_out)
-{
-  GtkTreeModel *tree_model = GTK_TREE_MODEL (self->store);
-  GtkTreeIter host_iter;
-
-  if (!gtk_tree_model_get_iter_first (tree_model, &host_iter))
-    return FALSE;
-  do
-    {
-      g_autoptr(DomusHost) host = NULL;
-      GListModel *children;
-
-      gtk_tree_model_get (tree_model, &host_iter, COL_OBJECT, &host, -1);
-      if (host == NULL)
-        continue;
-      children = self->group_by_tag ? g_hash_table_lookup (self->tag_groups, host)
-                                    : domus_host_get_domains (host);
-      *host_out = host;
-      if (children == model)
-        {
-          *iter = host_iter;
-          return TRUE;
-        }
-      if (self->group_by_tag && find_object (self, &host_iter, model, iter))
-        return TRUE;
-    }
-  while (gtk_tree_model_iter_next (tree_model, &host_iter));
-  return FALSE;
-}
-
-static void
-children_changed (GListModel      *model,
-                  guint            position,
-                  guint            removed,
-                  guint            added,
-                  DomusServerList *self)
-{
-  GtkTreeIter iter;
-  DomusHost *host = NULL;
-
-  if (!find_model_row (self, model, &iter, &host))
-    return;
-  begin_change (self);
-  mirror_items (self, &iter, model, host, position, removed, added);
-  store_changed (self);
-  end_change (self);
-}
-
-static void
-group_domains_changed (GListModel      *group,
-                       guint            position,
-                       guint            removed,
-                       guint            added,
-                       DomusServerList *self)
-{
-  GtkTreeIter iter;
-  DomusHost *host = NULL;
-
-  if (!find_model_row (self, group, &iter, &host))
-    return;
-  begin_change (self);
-  set_group_row (self, &iter, group, host);
-  mirror_items (self, &iter, group, host, position, removed, added);
-  store_changed (self);
-  end_change (self);
-}
-
-/* The host row's children as the mode says: the domains, or the tag groups. */
-static void
-fill_host_row (DomusServerList *self,
-               GtkTreeIter     *host_iter,
-               DomusHost       *host)
-{
-  GListModel *children = domus_host_get_domains (host);
-
-  if (self->group_by_tag)
-    {
-      DomusTagGroups *groups = domus_tag_groups_new (children);
-
-      g_hash_table_insert (self->tag_groups, g_object_ref (host), groups);
-      children = G_LIST_MODEL (groups);
-    }
-  g_signal_connect (children, "items-changed", G_CALLBACK (children_changed), self);
-  mirror_items (self, host_iter, children, host, 0, 0, g_list_model_get_n_items (children));
-}
-
-static void
-empty_host_row (DomusServerList *self,
-                GtkTreeIter     *host_iter,
-                DomusHost       *host)
-{
-  GtkTreeIter child;
-  DomusTagGroups *groups = g_hash_table_lookup (self->tag_groups, host);
-
-  while (gtk_tree_model_iter_children (GTK_TREE_MODEL (self->store), &child, host_iter))
-    remove_row (self, &child);
-  g_signal_handlers_disconnect_by_data (domus_host_get_domains (host), self);
-  if (groups != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (groups, self);
-      g_hash_table_remove (self->tag_groups, host);
-    }
-}
-
-static void
-host_notify (DomusHost       *host,
-             GParamSpec      *pspec,
-             DomusServerList *self)
-{
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-  GtkTreeIter iter, row;
-  gboolean more;
-
-  if (!find_host_row (self, host, &iter))
-    return;
-  begin_change (self);
-  set_host_row (self, &iter, host);
-  /* What the rows under it say is only as current as the host's connection. */
-  more = next_row (model, &iter, &row);
-  while (more)
-    {
-      g_autoptr(GObject) object = NULL;
-
-      gtk_tree_model_get (model, &row, COL_OBJECT, &object, -1);
-      if (DOMUS_IS_HOST (object))
-        break;
-      if (DOMUS_IS_DOMAIN (object))
-        set_domain_row (self, &row, DOMUS_DOMAIN (object));
-      else if (G_IS_LIST_MODEL (object))
-        set_group_row (self, &row, G_LIST_MODEL (object), host);
-      more = next_row (model, &row, &row);
-    }
-  store_changed (self);
-  end_change (self);
-}
-
-static void
-host_stats_updated (DomusHost       *host,
-                    DomusServerList *self)
+stats_updated (DomusServerStore *rows,
+               DomusHost        *host,
+               DomusServerList  *self)
 {
   gtk_widget_queue_draw (GTK_WIDGET (self->tree_view));
-}
-
-static void
-add_host_row (DomusServerList *self,
-              DomusHost       *host,
-              guint            position)
-{
-  GtkTreeIter iter;
-
-  gtk_tree_store_insert (self->store, &iter, NULL, position);
-  set_host_row (self, &iter, host);
-  g_signal_connect (host, "notify::state", G_CALLBACK (host_notify), self);
-  g_signal_connect (host, "notify::name", G_CALLBACK (host_notify), self);
-  /* The sparklines move once a sample: one redraw of the visible rows. */
-  g_signal_connect (host, "stats-updated", G_CALLBACK (host_stats_updated), self);
-  fill_host_row (self, &iter, host);
-}
-
-static void
-remove_host_row (DomusServerList *self,
-                 GtkTreeIter     *iter)
-{
-  g_autoptr(DomusHost) host = NULL;
-
-  gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_OBJECT, &host, -1);
-  if (host != NULL)
-    {
-      empty_host_row (self, iter, host);
-      g_signal_handlers_disconnect_by_data (host, self);
-    }
-  remove_row (self, iter);
-}
-
-static void
-hosts_changed (GListModel      *hosts,
-               guint            position,
-               guint            removed,
-               guint            added,
-               DomusServerList *self)
-{
-  begin_change (self);
-  for (guint i = 0; i < removed; i++)
-    {
-      GtkTreeIter iter;
-
-      if (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (self->store), &iter, NULL, position))
-        remove_host_row (self, &iter);
-    }
-  for (guint i = 0; i < added; i++)
-    {
-      g_autoptr(DomusHost) host = g_list_model_get_item (hosts, position + i);
-
-      add_host_row (self, host, position + i);
-    }
-  store_changed (self);
-  end_change (self);
-}
-
-static void
-clear_rows (DomusServerList *self)
-{
-  GtkTreeIter iter;
-
-  while (gtk_tree_model_get_iter_first (GTK_TREE_MODEL (self->store), &iter))
-    remove_host_row (self, &iter);
 }
 
 void
@@ -824,56 +272,25 @@ domus_server_list_set_hosts (DomusServerList *self,
   g_return_if_fail (DOMUS_IS_SERVER_LIST (self));
   g_return_if_fail (hosts == NULL || G_IS_LIST_MODEL (hosts));
 
-  if (self->hosts != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->hosts, self);
-      clear_rows (self);
-      g_clear_object (&self->hosts);
-    }
-  if (hosts == NULL)
-    return;
   /* By now the window has its application, for the action's shortcut. */
-  add_group_action (self);
-  self->hosts = g_object_ref (hosts);
-  g_signal_connect (hosts, "items-changed", G_CALLBACK (hosts_changed), self);
-  hosts_changed (hosts, 0, 0, g_list_model_get_n_items (hosts), self);
+  if (hosts != NULL)
+    add_group_action (self);
+  domus_server_store_set_hosts (self->rows, hosts);
 }
 
-/* Grouping by tag: every host row's children are made again in the other mode; the
- * selected domain stays selected (under its first group), the rows open. */
+/* Grouping by tag: the rows are made again in the other mode; the selected domain stays
+ * selected (under its first group), the rows open. */
 void
 domus_server_list_set_group_by_tag (DomusServerList *self,
                                     gboolean         group_by_tag)
 {
-  GtkTreeModel *model;
-  GtkTreeIter iter;
-
   g_return_if_fail (DOMUS_IS_SERVER_LIST (self));
 
   group_by_tag = !!group_by_tag;
-  if (self->group_by_tag == group_by_tag)
+  if (domus_server_store_get_group_by_tag (self->rows) == group_by_tag)
     return;
-  model = GTK_TREE_MODEL (self->store);
   begin_change (self);
-  if (gtk_tree_model_get_iter_first (model, &iter))
-    do
-      {
-        g_autoptr(DomusHost) host = NULL;
-
-        gtk_tree_model_get (model, &iter, COL_OBJECT, &host, -1);
-        empty_host_row (self, &iter, host);
-      }
-    while (gtk_tree_model_iter_next (model, &iter));
-  self->group_by_tag = group_by_tag;
-  if (gtk_tree_model_get_iter_first (model, &iter))
-    do
-      {
-        g_autoptr(DomusHost) host = NULL;
-
-        gtk_tree_model_get (model, &iter, COL_OBJECT, &host, -1);
-        fill_host_row (self, &iter, host);
-      }
-    while (gtk_tree_model_iter_next (model, &iter));
+  domus_server_store_set_group_by_tag (self->rows, group_by_tag);
   refilter (self);
   end_change (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GROUP_BY_TAG]);
@@ -883,7 +300,7 @@ gboolean
 domus_server_list_get_group_by_tag (DomusServerList *self)
 {
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), FALSE);
-  return self->group_by_tag;
+  return domus_server_store_get_group_by_tag (self->rows);
 }
 
 /* Filtering */
@@ -911,7 +328,7 @@ row_matches (DomusServerList *self,
 
   gtk_tree_model_get (model, iter, COL_KIND, &kind, COL_NAME, &name, COL_STATE_TEXT, &state,
                       COL_OBJECT, &object, -1);
-  if (kind == ROW_GROUP)
+  if (kind == DOMUS_SERVER_ROW_GROUP)
     {
       const char *tag = object != NULL ? domus_tag_groups_get_tag (G_LIST_MODEL (object)) : NULL;
 
@@ -1028,14 +445,14 @@ selected_object (DomusServerList *self)
   GtkTreeIter iter;
 
   if (selected_row (self, &iter))
-    gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter, COL_OBJECT, &object, -1);
+    gtk_tree_model_get (self->store, &iter, COL_OBJECT, &object, -1);
   return object;
 }
 
 DomusHost *
 domus_server_list_get_selected_host (DomusServerList *self)
 {
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
+  GtkTreeModel *model = self->store;
   GtkTreeIter iter, up;
 
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), NULL);
@@ -1087,7 +504,7 @@ static gboolean
 select_store_row (DomusServerList *self,
                   GtkTreeIter     *store_iter)
 {
-  g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->store), store_iter);
+  g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (self->store, store_iter);
   g_autoptr(GtkTreePath) view_path = gtk_tree_model_filter_convert_child_path_to_path (self->filter, path);
 
   if (view_path == NULL)
@@ -1109,18 +526,14 @@ static gboolean
 select_object (DomusServerList *self,
                GObject         *object)
 {
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
   GtkTreeIter iter;
-  gboolean more = next_row (model, NULL, &iter);
+  gboolean more = domus_server_store_next_row_of (self->rows, object, NULL, &iter);
 
   while (more)
     {
-      g_autoptr(GObject) row_object = NULL;
-
-      gtk_tree_model_get (model, &iter, COL_OBJECT, &row_object, -1);
-      if (row_object == object && select_store_row (self, &iter))
+      if (select_store_row (self, &iter))
         return TRUE;
-      more = next_row (model, &iter, &iter);
+      more = domus_server_store_next_row_of (self->rows, object, &iter, &iter);
     }
   return FALSE;
 }
@@ -1133,7 +546,7 @@ domus_server_list_select_host (DomusServerList *self,
 
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), FALSE);
 
-  return find_host_row (self, host, &iter) && select_store_row (self, &iter);
+  return domus_server_store_find_host (self->rows, host, &iter) && select_store_row (self, &iter);
 }
 
 gboolean
@@ -1152,6 +565,25 @@ selection_changed (GtkTreeSelection *selection,
   /* Within a change of rows, end_change() says whether the selection really changed. */
   if (self->changing == 0)
     g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+}
+
+/* A double-click (or Enter) on a domain row: the window opens its console. */
+static void
+tree_row_activated (GtkTreeView       *tree,
+                    GtkTreePath       *path,
+                    GtkTreeViewColumn *column,
+                    DomusServerList   *self)
+{
+  DomusDomain *domain;
+  DomusHost *host;
+
+  /* A double-click has selected the row already; an activation from elsewhere (a screen
+   * reader's action) selects it now, so the pages follow what was opened. */
+  gtk_tree_selection_select_path (gtk_tree_view_get_selection (tree), path);
+  domain = domus_server_list_get_selected_domain (self);
+  host = domus_server_list_get_selected_host (self);
+  if (domain != NULL && host != NULL)
+    g_signal_emit (self, signals[SIGNAL_DOMAIN_ACTIVATED], 0, domain, host);
 }
 
 /* Context menus */
@@ -1282,7 +714,7 @@ domus_server_list_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_GROUP_BY_TAG:
-      g_value_set_boolean (value, self->group_by_tag);
+      g_value_set_boolean (value, domus_server_store_get_group_by_tag (self->rows));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1329,8 +761,11 @@ domus_server_list_dispose (GObject *object)
 {
   DomusServerList *self = DOMUS_SERVER_LIST (object);
 
-  if (self->hosts != NULL)
-    domus_server_list_set_hosts (self, NULL);
+  if (self->rows != NULL)
+    {
+      domus_server_store_set_hosts (self->rows, NULL);
+      g_signal_handlers_disconnect_by_data (self->rows, self);
+    }
   if (self->host_menu != NULL || self->domain_menu != NULL)
     domus_server_list_set_menus (self, NULL, NULL);
   if (self->settings != NULL)
@@ -1339,10 +774,9 @@ domus_server_list_dispose (GObject *object)
   clear_icons (self);
   g_clear_object (&self->kept_selection);
   g_clear_object (&self->drag_domain);
-  g_clear_pointer (&self->tag_groups, g_hash_table_unref);
-  g_clear_pointer (&self->watched, g_hash_table_unref);
   g_clear_object (&self->filter);
-  g_clear_object (&self->store);
+  self->store = NULL;
+  g_clear_object (&self->rows);
 
   G_OBJECT_CLASS (domus_server_list_parent_class)->dispose (object);
 }
@@ -1379,6 +813,11 @@ domus_server_list_class_init (DomusServerListClass *klass)
     g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  /* A domain's row was activated (double-click, Enter): (DomusDomain *, DomusHost *). */
+  signals[SIGNAL_DOMAIN_ACTIVATED] =
+    g_signal_new ("domain-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, DOMUS_TYPE_DOMAIN, DOMUS_TYPE_HOST);
+
   /* A domain's row was dropped on another connected server's row (docs/gui.md,
    * "Migration"): the window asks what to do. */
   signals[SIGNAL_MIGRATE_REQUESTED] =
@@ -1391,6 +830,7 @@ domus_server_list_class_init (DomusServerListClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, tree_button_pressed);
   gtk_widget_class_bind_template_callback (widget_class, tree_popup_menu);
+  gtk_widget_class_bind_template_callback (widget_class, tree_row_activated);
 }
 
 static GtkTreeViewColumn *
@@ -1450,7 +890,7 @@ drop_host_at (DomusServerList *self,
       || !gtk_tree_model_get_iter (model, &iter, path))
     return NULL;
   gtk_tree_model_get (model, &iter, COL_KIND, &kind, COL_OBJECT, &object, -1);
-  if (kind != ROW_HOST
+  if (kind != DOMUS_SERVER_ROW_HOST
       || DOMUS_HOST (object) == domus_domain_get_host (self->drag_domain)
       || domus_host_get_state (DOMUS_HOST (object)) != DOMUS_HOST_STATE_CONNECTED)
     return NULL;
@@ -1559,12 +999,13 @@ domus_server_list_init (DomusServerList *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->tag_groups = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_object_unref);
-  self->watched = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
-  self->store = gtk_tree_store_new (N_COLUMNS, G_TYPE_INT, G_TYPE_OBJECT,
-                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_BOOLEAN,
-                                    G_TYPE_STRING);
-  self->filter = GTK_TREE_MODEL_FILTER (gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL));
+  self->rows = domus_server_store_new ();
+  self->store = domus_server_store_get_model (self->rows);
+  g_signal_connect (self->rows, "rows-changing", G_CALLBACK (rows_changing), self);
+  g_signal_connect (self->rows, "rows-changed", G_CALLBACK (rows_changed), self);
+  g_signal_connect (self->rows, "row-filled", G_CALLBACK (row_filled), self);
+  g_signal_connect (self->rows, "stats-updated", G_CALLBACK (stats_updated), self);
+  self->filter = GTK_TREE_MODEL_FILTER (gtk_tree_model_filter_new (self->store, NULL));
   gtk_tree_model_filter_set_visible_func (self->filter, row_visible, self, NULL);
   gtk_tree_view_set_model (self->tree_view, GTK_TREE_MODEL (self->filter));
 

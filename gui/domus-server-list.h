@@ -6,6 +6,8 @@
 #include <gtk/gtk.h>
 
 #include "domus-host.h"
+/* The state labels, for the widgets that show states beside the sidebar. */
+#include "domus-state-text.h"
 
 G_BEGIN_DECLS
 
@@ -45,13 +47,14 @@ gboolean     domus_server_list_get_group_by_tag    (DomusServerList *self);
 const char  *domus_server_list_get_selected_tag    (DomusServerList *self,
                                                     gboolean        *is_group);
 
-/* Signal "migrate-requested" (DomusDomain *domain, DomusHost *target): a domain's row was
- * dragged onto the row of another connected server. */
-
-/* What the tree and the pages call each state, translated. */
-const char  *domus_host_state_label                (DomusHostState   state);
-const char  *domus_domain_state_label              (DomusDomainState state);
-/* The state icon's resource path. */
-const char  *domus_domain_state_icon_resource      (DomusDomainState state);
+/*
+ * Signals:
+ *   "selection-changed" (DomusServerList *list): another row is selected; read it with the
+ *     getters.
+ *   "domain-activated" (DomusServerList *list, DomusDomain *domain, DomusHost *host): a
+ *     domain's row was double-clicked or Enter pressed on it (it is selected by then).
+ *   "migrate-requested" (DomusServerList *list, DomusDomain *domain, DomusHost *target): a
+ *     domain's row was dragged onto the row of another connected server.
+ */
 
 G_END_DECLS

@@ -12,7 +12,7 @@
 #include "domus-graph-set.h"
 #include "domus-image-store.h"
 #include "domus-page-parts.h"
-#include "domus-server-list.h"
+#include "domus-state-text.h"
 #include "domus-server-page.h"
 #include "domus-top-table.h"
 

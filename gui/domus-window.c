@@ -315,36 +315,12 @@ show_consoles_changed (GSimpleAction *action,
 
 /* A double-click (or Enter) on a domain row opens its console. */
 static void
-server_row_activated (GtkTreeView       *tree,
-                      GtkTreePath       *path,
-                      GtkTreeViewColumn *column,
-                      DomusWindow       *self)
+domain_activated (DomusServerList *list,
+                  DomusDomain     *domain,
+                  DomusHost       *host,
+                  DomusWindow     *self)
 {
-  DomusDomain *domain;
-  DomusHost *host;
-
-  /* A double-click has selected the row already; an activation from elsewhere (a screen
-   * reader's action) selects it now, so the pages follow what was opened. */
-  gtk_tree_selection_select_path (gtk_tree_view_get_selection (tree), path);
-  domain = domus_server_list_get_selected_domain (self->server_list);
-  host = domus_server_list_get_selected_host (self->server_list);
-
-  if (domain != NULL && host != NULL)
-    open_console (self, host, domus_domain_get_name (domain));
-}
-
-static void
-find_tree_view (GtkWidget *widget,
-                gpointer   data)
-{
-  GtkWidget **found = data;
-
-  if (*found != NULL)
-    return;
-  if (GTK_IS_TREE_VIEW (widget))
-    *found = widget;
-  else if (GTK_IS_CONTAINER (widget))
-    gtk_container_forall (GTK_CONTAINER (widget), find_tree_view, data);
+  open_console (self, host, domus_domain_get_name (domain));
 }
 
 /* While the guest's screen has the focus, keys are the guest's: the window's shortcuts
@@ -782,6 +758,9 @@ domus_window_dispose (GObject *object)
   DomusWindow *self = DOMUS_WINDOW (object);
 
   clear_pending (self);
+  /* The sidebar may still say something while it goes: nobody listens now. */
+  if (self->server_list != NULL)
+    g_signal_handlers_disconnect_by_data (self->server_list, self);
   if (self->domain != NULL)
     g_signal_handlers_disconnect_by_data (self->domain, self);
   g_clear_object (&self->domain);
@@ -818,6 +797,8 @@ domus_window_class_init (DomusWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, host_menu);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, domain_menu);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, domain_activated);
+  gtk_widget_class_bind_template_callback (widget_class, migrate_requested);
   gtk_widget_class_bind_template_callback (widget_class, open_domain_from);
   gtk_widget_class_bind_template_callback (widget_class, open_host_from);
   gtk_widget_class_bind_template_callback (widget_class, domain_created);
@@ -830,8 +811,6 @@ domus_window_class_init (DomusWindowClass *klass)
 static void
 domus_window_init (DomusWindow *self)
 {
-  GtkWidget *tree = NULL;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
@@ -844,11 +823,6 @@ domus_window_init (DomusWindow *self)
       g_menu_append_section (G_MENU (self->domain_menu), NULL, G_MENU_MODEL (section));
     }
   domus_server_list_set_menus (self->server_list, self->host_menu, self->domain_menu);
-  g_signal_connect (self->server_list, "migrate-requested", G_CALLBACK (migrate_requested), self);
-
-  find_tree_view (GTK_WIDGET (self->server_list), &tree);
-  if (tree != NULL)
-    g_signal_connect (tree, "row-activated", G_CALLBACK (server_row_activated), self);
 
   update_consoles_button (self);
   update_close_console (self);
