@@ -150,6 +150,27 @@ def xdotool(*args):
         raise AssertionError("xdotool %s: %s" % (" ".join(map(str, args)), r.stderr))
 
 
+def pointer_location():
+    """(x, y) of the pointer, as the X server has it now."""
+    r = subprocess.run([XDOTOOL, "getmouselocation", "--shell"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=10)
+    if r.returncode != 0:
+        raise AssertionError("xdotool getmouselocation: %s" % r.stderr)
+    values = dict(line.split("=", 1) for line in r.stdout.split() if "=" in line)
+    return int(values["X"]), int(values["Y"])
+
+
+def move_pointer(x, y, timeout=5.0):
+    """The pointer to (x, y), returning once the X server has it there, so that keys sent
+    next go where it now is: with no window manager, X gives the keyboard to the window
+    under the pointer. (xdotool's own --sync waits for a motion, forever when the pointer
+    is there already.)"""
+    where = (int(x), int(y))
+    xdotool("mousemove", where[0], where[1])
+    wait_until(lambda: pointer_location() == where, timeout, "the pointer at %r" % (where,),
+               pointer_location)
+
+
 def wait_for(predicate, timeout, interval=0.2):
     """predicate()'s first true value within timeout seconds, else None."""
     deadline = time.monotonic() + timeout
@@ -163,6 +184,27 @@ def wait_for(predicate, timeout, interval=0.2):
         if time.monotonic() >= deadline:
             return None
         time.sleep(interval)
+
+
+class Timeout(AssertionError):
+    """What wait_until raises: what was awaited, for how long, and what was seen last."""
+
+
+def wait_until(predicate, timeout, what, last=None, interval=0.05):
+    """predicate()'s first true value, polled until timeout seconds have passed; else raises
+    Timeout naming what was awaited and, when last is given, last() at the end (say, the
+    rows the tree showed). The way a GUI test waits for what it expects, rather than
+    sleeping for a time that a loaded machine may not keep."""
+    value = wait_for(predicate, timeout, interval)
+    if value:
+        return value
+    seen = ""
+    if last is not None:
+        try:
+            seen = ": %r" % (last(),)
+        except Exception as e:  # noqa: BLE001 - the state itself may be gone
+            seen = ": (%s)" % e
+    raise Timeout("%s, not within %.0f s%s" % (what, timeout, seen))
 
 
 # AT-SPI helpers (pyatspi imported by the caller after Session.start()).
