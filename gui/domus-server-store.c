@@ -278,11 +278,11 @@ row_filled (DomusServerStore *self,
   g_signal_emit (self, signals[SIGNAL_ROW_FILLED], 0, path);
 }
 
-static void group_domains_changed (GListModel       *group,
-                                   guint             position,
-                                   guint             removed,
-                                   guint             added,
-                                   DomusServerStore *self);
+static void children_changed (GListModel       *model,
+                              guint             position,
+                              guint             removed,
+                              guint             added,
+                              DomusServerStore *self);
 
 /* A row and everything under it, with the handlers its objects had. */
 static void
@@ -340,7 +340,7 @@ mirror_items (DomusServerStore *self,
           GListModel *group = G_LIST_MODEL (item);
 
           set_group_row (self, &iter, group, host);
-          g_signal_connect (group, "items-changed", G_CALLBACK (group_domains_changed), self);
+          g_signal_connect (group, "items-changed", G_CALLBACK (children_changed), self);
           mirror_items (self, &iter, group, host, 0, 0, g_list_model_get_n_items (group));
           /* A new group opens: its domains are what the user came to see. */
           row_filled (self, &iter);
@@ -386,6 +386,8 @@ find_model_row (DomusServerStore  *self,
   return FALSE;
 }
 
+/* A model that a row's children mirror changed: a host's domains or tag groups, or a
+ * group's domains (whose row also counts them). */
 static void
 children_changed (GListModel       *model,
                   guint             position,
@@ -395,29 +397,15 @@ children_changed (GListModel       *model,
 {
   GtkTreeIter iter;
   DomusHost *host = NULL;
+  int kind;
 
   if (!find_model_row (self, model, &iter, &host))
     return;
   begin_change (self);
+  gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter, COL_KIND, &kind, -1);
+  if (kind == DOMUS_SERVER_ROW_GROUP)
+    set_group_row (self, &iter, model, host);
   mirror_items (self, &iter, model, host, position, removed, added);
-  end_change (self);
-}
-
-static void
-group_domains_changed (GListModel       *group,
-                       guint             position,
-                       guint             removed,
-                       guint             added,
-                       DomusServerStore *self)
-{
-  GtkTreeIter iter;
-  DomusHost *host = NULL;
-
-  if (!find_model_row (self, group, &iter, &host))
-    return;
-  begin_change (self);
-  set_group_row (self, &iter, group, host);
-  mirror_items (self, &iter, group, host, position, removed, added);
   end_change (self);
 }
 
