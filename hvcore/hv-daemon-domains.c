@@ -932,6 +932,70 @@ method_domain_set_config (HvRpcCall *call,
   hv_rpc_call_return (call, hv_daemon_new_empty_result ());
 }
 
+static GVariant *
+variant_from_json (const char  *key,
+                   JsonNode    *node,
+                   GError     **error)
+{
+  if (JSON_NODE_HOLDS_VALUE (node))
+    switch (json_node_get_value_type (node))
+      {
+      case G_TYPE_STRING:
+        return g_variant_new_string (json_node_get_string (node));
+      case G_TYPE_INT64:
+        return g_variant_new_int64 (json_node_get_int (node));
+      case G_TYPE_BOOLEAN:
+        return g_variant_new_boolean (json_node_get_boolean (node));
+      default:
+        break;
+      }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      GVariantBuilder builder;
+
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("av"));
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+            {
+              g_variant_builder_clear (&builder);
+              g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                           _("values.%s: a list may only hold strings"), key);
+              return NULL;
+            }
+          g_variant_builder_add (&builder, "v", g_variant_new_string (json_node_get_string (element)));
+        }
+      return g_variant_builder_end (&builder);
+    }
+  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+               _("values.%s: expected a string, an integer, a boolean, a list of strings or null"), key);
+  return NULL;
+}
+
+/* values as the host takes them (a{smv}); the JSON types the protocol allows, nothing else. */
+static GVariant *
+values_from_json (JsonObject  *values,
+                  GError     **error)
+{
+  g_autoptr(GList) members = json_object_get_members (values);
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{smv}"));
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *node = json_object_get_member (values, key);
+      GVariant *value = NULL;
+
+      if (!JSON_NODE_HOLDS_NULL (node) && (value = variant_from_json (key, node, error)) == NULL)
+        return NULL;
+      g_variant_builder_add (&builder, "{smv}", key, value);
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
 static void
 method_domain_set_values (HvRpcCall *call,
                           JsonNode  *params,
@@ -940,13 +1004,15 @@ method_domain_set_values (HvRpcCall *call,
   HvDaemon *self = HV_DAEMON (user_data);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) values = NULL;
   g_autofree char *text = NULL;
-  JsonObject *values;
+  JsonObject *object;
   const char *name;
 
   if (!get_name_param (call, params, &name))
     return;
-  if (!hv_rpc_params_get_object (params, "values", &values, &error) ||
+  if (!hv_rpc_params_get_object (params, "values", &object, &error) ||
+      (values = values_from_json (object, &error)) == NULL ||
       (text = hv_host_set_values (self->host, name, values, &error)) == NULL)
     {
       hv_daemon_return_error (call, error);

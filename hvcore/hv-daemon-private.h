@@ -48,7 +48,10 @@ struct _HvDaemon
                                         for the client's finish{false}, the last few only */
 };
 
-/* Answers with `error` mapped onto the protocol's kinds (config errors are invalid-config, ...). */
+/* `error` as the protocol reports it: HV_RPC_ERROR as it is, the models' errors mapped onto its
+ * kinds (config errors are invalid-config, ...). The one place that mapping lives. */
+GError *hv_daemon_error_to_rpc     (const GError *error);
+/* Answers with `error` mapped as hv_daemon_error_to_rpc() does. */
 void hv_daemon_return_error        (HvRpcCall    *call,
                                     const GError *error);
 

@@ -49,9 +49,20 @@ host_memory_mib (void)
 
 /* Errors */
 
+/* The one mapping from the models' errors onto the protocol's kinds (docs/protocol.md). */
 static HvRpcError
 rpc_code_for (const GError *error)
 {
+  if (error->domain == HV_HOST_ERROR)
+    switch ((HvHostError) error->code)
+      {
+      case HV_HOST_ERROR_NO_SUCH_DOMAIN:  return HV_RPC_ERROR_NO_SUCH_DOMAIN;
+      case HV_HOST_ERROR_ALREADY_EXISTS:  return HV_RPC_ERROR_ALREADY_EXISTS;
+      case HV_HOST_ERROR_ALREADY_RUNNING: return HV_RPC_ERROR_ALREADY_RUNNING;
+      case HV_HOST_ERROR_RENAME:
+      case HV_HOST_ERROR_INVALID_KEY:     return HV_RPC_ERROR_INVALID_PARAMS;
+      default:                            return HV_RPC_ERROR_FAILED;
+      }
   if (error->domain == HV_CONFIG_ERROR)
     return HV_RPC_ERROR_INVALID_CONFIG;
   if (error->domain == HV_DOMAIN_ERROR)
@@ -79,18 +90,20 @@ rpc_code_for (const GError *error)
   return HV_RPC_ERROR_FAILED;
 }
 
+GError *
+hv_daemon_error_to_rpc (const GError *error)
+{
+  if (error->domain == HV_RPC_ERROR)
+    return g_error_copy (error);
+  return g_error_new_literal (HV_RPC_ERROR, rpc_code_for (error), error->message);
+}
+
 void
 hv_daemon_return_error (HvRpcCall    *call,
                         const GError *error)
 {
-  g_autoptr(GError) mapped = NULL;
+  g_autoptr(GError) mapped = hv_daemon_error_to_rpc (error);
 
-  if (error->domain == HV_RPC_ERROR)
-    {
-      hv_rpc_call_return_error (call, error);
-      return;
-    }
-  mapped = g_error_new_literal (HV_RPC_ERROR, rpc_code_for (error), error->message);
   hv_rpc_call_return_error (call, mapped);
 }
 

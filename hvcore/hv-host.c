@@ -15,7 +15,6 @@
 #include "hv-defined.h"
 #include "hv-domain-spec.h"
 #include "hv-host.h"
-#include "hv-rpc-server.h"
 
 #define NEXT_ID_FILE      "next-id"
 #define AUTOSTART_FOLDER  "auto"
@@ -40,6 +39,8 @@ typedef struct {
   gint64 window_start_us;
   guint  count;
 } RestartRecord;
+
+G_DEFINE_QUARK (hv-host-error-quark, hv_host_error)
 
 G_DEFINE_FINAL_TYPE (HvHost, hv_host, G_TYPE_OBJECT)
 
@@ -233,7 +234,7 @@ hv_host_lookup (HvHost      *self,
   defined = hv_defined_find (self->paths->config_dir, name_or_id);
   if (defined == NULL)
     {
-      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_NO_SUCH_DOMAIN,
+      g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_NO_SUCH_DOMAIN,
                    _("There is no domain “%s” on this host."), name_or_id);
       return NULL;
     }
@@ -347,7 +348,7 @@ define_parsed (HvHost              *self,
 
   if (existing != NULL || (domain != NULL && hv_domain_is_active (domain)))
     {
-      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
+      g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_EXISTS,
                    _("A domain named “%s” exists already (%s)."), spec->name,
                    existing != NULL ? existing->path : hv_domain_get_config_path (domain));
       return NULL;
@@ -355,7 +356,7 @@ define_parsed (HvHost              *self,
   /* Another file may sit at NAME.cfg, broken or naming another domain: never overwrite it. */
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
+      g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_EXISTS,
                    _("%s exists already and does not define “%s”; rename or remove it first."),
                    path, spec->name);
       return NULL;
@@ -399,7 +400,7 @@ refuse_if_active (HvDomain  *domain,
 {
   if (!hv_domain_is_active (domain))
     return TRUE;
-  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_RUNNING,
+  g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_RUNNING,
                _("Domain %s is running; destroy or shut it down first."), hv_domain_get_name (domain));
   return FALSE;
 }
@@ -457,7 +458,7 @@ hv_host_set_config (HvHost      *self,
     return FALSE;
   if (strcmp (spec->name, hv_domain_get_name (domain)) != 0)
     {
-      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+      g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_RENAME,
                    _("The config names “%s”, not “%s”: renaming a domain is not supported."),
                    spec->name, hv_domain_get_name (domain));
       return FALSE;
@@ -468,61 +469,21 @@ hv_host_set_config (HvHost      *self,
   return TRUE;
 }
 
-static GVariant *
-variant_from_json (const char  *key,
-                   JsonNode    *node,
-                   GError     **error)
-{
-  if (JSON_NODE_HOLDS_VALUE (node))
-    switch (json_node_get_value_type (node))
-      {
-      case G_TYPE_STRING:
-        return g_variant_new_string (json_node_get_string (node));
-      case G_TYPE_INT64:
-        return g_variant_new_int64 (json_node_get_int (node));
-      case G_TYPE_BOOLEAN:
-        return g_variant_new_boolean (json_node_get_boolean (node));
-      default:
-        break;
-      }
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-      GVariantBuilder builder;
-
-      g_variant_builder_init (&builder, G_VARIANT_TYPE ("av"));
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-
-          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-            {
-              g_variant_builder_clear (&builder);
-              g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-                           _("values.%s: a list may only hold strings"), key);
-              return NULL;
-            }
-          g_variant_builder_add (&builder, "v", g_variant_new_string (json_node_get_string (element)));
-        }
-      return g_variant_builder_end (&builder);
-    }
-  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-               _("values.%s: expected a string, an integer, a boolean, a list of strings or null"), key);
-  return NULL;
-}
-
 char *
 hv_host_set_values (HvHost      *self,
                     const char  *name,
-                    JsonObject  *values,
+                    GVariant    *values,
                     GError     **error)
 {
   g_autoptr(HvConfig) config = NULL;
-  g_autoptr(GList) members = NULL;
   g_autofree char *text = NULL;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
   HvDomain *domain;
 
   g_return_val_if_fail (HV_IS_HOST (self), NULL);
+  g_return_val_if_fail (g_variant_is_of_type (values, G_VARIANT_TYPE ("a{smv}")), NULL);
 
   domain = hv_host_lookup (self, name, error);
   if (domain == NULL)
@@ -531,34 +492,27 @@ hv_host_set_values (HvHost      *self,
   if (config == NULL)
     return NULL;
 
-  members = json_object_get_members (values);
-  for (GList *l = members; l != NULL; l = l->next)
+  g_variant_iter_init (&iter, values);
+  while (g_variant_iter_loop (&iter, "{&smv}", &key, &value))
     {
-      const char *key = l->data;
-      JsonNode *node = json_object_get_member (values, key);
-      GVariant *value;
-
       if (strcmp (key, "name") == 0)
         {
-          g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+          g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_RENAME,
                        _("values.name: renaming a domain is not supported"));
+          g_clear_pointer (&value, g_variant_unref);
           return NULL;
         }
       if (!g_regex_match_simple ("^[A-Za-z_][A-Za-z0-9_]*$", key, 0, 0))
         {
-          g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+          g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_INVALID_KEY,
                        _("values: “%s” is not a config key (letters, digits and _)"), key);
+          g_clear_pointer (&value, g_variant_unref);
           return NULL;
         }
-      if (JSON_NODE_HOLDS_NULL (node))
-        {
-          hv_config_remove (config, key);
-          continue;
-        }
-      value = variant_from_json (key, node, error);
       if (value == NULL)
-        return NULL;
-      hv_config_set_value (config, key, value);
+        hv_config_remove (config, key);
+      else
+        hv_config_set_value (config, key, value);
     }
 
   /* Checked as a whole, exactly as it will be read back. */
@@ -785,7 +739,7 @@ hv_host_create_async (HvHost              *self,
       domain = hv_host_lookup (self, spec->name, &error);
       if (domain != NULL && hv_domain_is_active (domain))
         {
-          g_task_return_new_error (task, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_RUNNING,
+          g_task_return_new_error (task, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_RUNNING,
                                    _("Domain %s is running already (id %" PRId64 ")."),
                                    spec->name, hv_domain_get_id (domain));
           return;
@@ -794,7 +748,7 @@ hv_host_create_async (HvHost              *self,
       if (domain == NULL || current == NULL || !same_definition (current, config, spec))
         {
           g_clear_error (&error);
-          g_task_return_new_error (task, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
+          g_task_return_new_error (task, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_EXISTS,
                                    _("A different domain named “%s” is defined already (%s); start it, or undefine it first."),
                                    spec->name, existing->path);
           return;
@@ -871,7 +825,7 @@ hv_host_start_incoming_async (HvHost              *self,
   domain = g_hash_table_lookup (self->domains, name);
   if (domain != NULL && hv_domain_is_active (domain))
     {
-      g_task_return_new_error (task, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_RUNNING,
+      g_task_return_new_error (task, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_RUNNING,
                                _("Domain %s is running on this host already (id %" PRId64 ")."),
                                name, hv_domain_get_id (domain));
       return;
@@ -879,7 +833,7 @@ hv_host_start_incoming_async (HvHost              *self,
   defined = hv_defined_find (self->paths->config_dir, name);
   if (defined != NULL)
     {
-      g_task_return_new_error (task, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
+      g_task_return_new_error (task, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_EXISTS,
                                _("A domain named “%s” is defined on this host already (%s)."),
                                name, defined->path);
       return;
@@ -917,7 +871,7 @@ hv_host_adopt_incoming (HvHost      *self,
   path = g_build_filename (self->paths->config_dir, file, NULL);
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_ALREADY_EXISTS,
+      g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_EXISTS,
                    _("%s appeared during the migration; the arrived domain keeps running from %s."),
                    path, hv_domain_get_config_path (domain));
       return FALSE;

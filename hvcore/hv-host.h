@@ -4,12 +4,23 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
 #include "hv-domain.h"
 #include "hv-paths.h"
 
 G_BEGIN_DECLS
+
+#define HV_HOST_ERROR (hv_host_error_quark ())
+
+typedef enum {
+  HV_HOST_ERROR_NO_SUCH_DOMAIN,   /* no active domain of that name or id, none defined by that name */
+  HV_HOST_ERROR_ALREADY_EXISTS,   /* a domain of that name is defined or active, or NAME.cfg is taken */
+  HV_HOST_ERROR_ALREADY_RUNNING,  /* the operation needs the domain off */
+  HV_HOST_ERROR_RENAME,           /* a new config or value would rename the domain */
+  HV_HOST_ERROR_INVALID_KEY,      /* a config key that is not letters, digits and _ */
+} HvHostError;
+
+GQuark hv_host_error_quark (void);
 
 #define HV_TYPE_HOST (hv_host_get_type ())
 G_DECLARE_FINAL_TYPE (HvHost, hv_host, HV, HOST, GObject)
@@ -20,8 +31,8 @@ G_DECLARE_FINAL_TYPE (HvHost, hv_host, HV, HOST, GObject)
  *       a state change of a domain (its state-changed reasons), or "defined", "undefined",
  *       "config-changed", "autostart-changed"
  *
- * Errors are HV_RPC_ERROR codes (no-such-domain, already-exists, already-running, not-running,
- * invalid-params), HV_CONFIG_ERROR for configs, HV_DOMAIN_ERROR from starting and stopping.
+ * Errors are HV_HOST_ERROR for what the host's table refuses, HV_CONFIG_ERROR for configs,
+ * HV_DOMAIN_ERROR from starting and stopping, G_FILE_ERROR for the config folder's files.
  */
 
 HvHost     *hv_host_new               (const HvPaths          *paths,
@@ -61,10 +72,13 @@ gboolean    hv_host_set_config        (HvHost                 *self,
                                        const char             *name,
                                        const char             *text,
                                        GError                **error);
-/* Members: string, integer, boolean, array of strings, or null to remove. Returns the new text. */
+/*
+ * values: a{smv}, key → a string, an int64, a boolean or an array of strings (av of s), or
+ * nothing to remove the key; applied in order. Returns the new text.
+ */
 char       *hv_host_set_values        (HvHost                 *self,
                                        const char             *name,
-                                       JsonObject             *values,
+                                       GVariant               *values,
                                        GError                **error);
 gboolean    hv_host_set_autostart     (HvHost                 *self,
                                        const char             *name,
