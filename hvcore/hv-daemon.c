@@ -19,6 +19,7 @@
 #include "hv-accel.h"
 #include "hv-defined.h"
 #include "hv-domain.h"
+#include "hv-migration.h"
 #include "hv-qmp.h"
 #include "hv-socket-activation.h"
 
@@ -62,6 +63,16 @@ rpc_code_for (const GError *error)
       case HV_HOST_ERROR_RENAME:
       case HV_HOST_ERROR_INVALID_KEY:     return HV_RPC_ERROR_INVALID_PARAMS;
       default:                            return HV_RPC_ERROR_FAILED;
+      }
+  if (error->domain == HV_MIGRATION_ERROR)
+    switch ((HvMigrationError) error->code)
+      {
+      case HV_MIGRATION_ERROR_INVALID:     return HV_RPC_ERROR_INVALID_PARAMS;
+      case HV_MIGRATION_ERROR_REFUSED:     return HV_RPC_ERROR_MIGRATION_REFUSED;
+      case HV_MIGRATION_ERROR_FAILED:      return HV_RPC_ERROR_MIGRATION_FAILED;
+      case HV_MIGRATION_ERROR_CANCELLED:   return HV_RPC_ERROR_CANCELLED;
+      case HV_MIGRATION_ERROR_NOT_RUNNING: return HV_RPC_ERROR_NOT_RUNNING;
+      default:                             return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_CONFIG_ERROR)
     return HV_RPC_ERROR_INVALID_CONFIG;
