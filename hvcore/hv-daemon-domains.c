@@ -200,8 +200,19 @@ add_defined_domain (HvDaemon        *self,
                     const HvDefined *defined,
                     gboolean         details)
 {
-  gboolean valid = defined->error == NULL;
-  const char *state = valid ? "shutoff" : "invalid";
+  g_autofree char *id_error = NULL;
+  const char *error = defined->error;
+  gboolean valid;
+  const char *state;
+
+  /* Digits name an id (as xm read them): such a file can never be reached by its name, and
+   * must not look like a domain one could start or destroy by it. */
+  if (error == NULL && hv_host_name_is_id (defined->name))
+    error = id_error = g_strdup_printf (_("%s: name: “%s” is all digits, which reads as a domain id; "
+                                          "give the domain a name with a letter in it"),
+                                        defined->path, defined->name);
+  valid = error == NULL;
+  state = valid ? "shutoff" : "invalid";
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
@@ -231,7 +242,7 @@ add_defined_domain (HvDaemon        *self,
   json_builder_set_member_name (builder, "config");
   json_builder_add_string_value (builder, defined->path);
   if (!valid)
-    add_nullable_string (builder, "error", defined->error);
+    add_nullable_string (builder, "error", error);
   if (details)
     {
       add_nullable_string (builder, "vnc_socket", NULL);
@@ -405,7 +416,7 @@ get_name_param (HvRpcCall   *call,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!hv_rpc_params_get_string (params, "name", NULL, name, &error))
+  if (!hv_daemon_params_require_string (params, "name", name, &error))
     {
       hv_rpc_call_return_error (call, error);
       return FALSE;
@@ -518,7 +529,7 @@ get_config_params (HvRpcCall   *call,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!hv_rpc_params_get_string (params, "config", NULL, text, &error) ||
+  if (!hv_daemon_params_require_string (params, "config", text, &error) ||
       !hv_rpc_params_get_string (params, "filename", "<config>", filename, &error))
     {
       hv_rpc_call_return_error (call, error);
@@ -923,7 +934,7 @@ method_domain_set_config (HvRpcCall *call,
 
   if (!get_name_param (call, params, &name))
     return;
-  if (!hv_rpc_params_get_string (params, "config", NULL, &text, &error) ||
+  if (!hv_daemon_params_require_string (params, "config", &text, &error) ||
       !hv_host_set_config (self->host, name, text, &error))
     {
       hv_daemon_return_error (call, error);
@@ -1011,7 +1022,7 @@ method_domain_set_values (HvRpcCall *call,
 
   if (!get_name_param (call, params, &name))
     return;
-  if (!hv_rpc_params_get_object (params, "values", &object, &error) ||
+  if (!hv_daemon_params_require_object (params, "values", &object, &error) ||
       (values = values_from_json (object, &error)) == NULL ||
       (text = hv_host_set_values (self->host, name, values, &error)) == NULL)
     {

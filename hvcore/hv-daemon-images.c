@@ -153,7 +153,7 @@ method_image_create (HvRpcCall *call,
   const char *name, *format;
   gint64 size;
 
-  if (!hv_rpc_params_get_string (params, "name", NULL, &name, &error) ||
+  if (!hv_daemon_params_require_string (params, "name", &name, &error) ||
       !hv_rpc_params_get_string (params, "format", "raw", &format, &error) ||
       !hv_rpc_params_get_int (params, "size_bytes", -1, &size, &error))
     {
@@ -178,8 +178,8 @@ method_image_clone (HvRpcCall *call,
   g_autoptr(GError) error = NULL;
   const char *source, *name;
 
-  if (!hv_rpc_params_get_string (params, "source", NULL, &source, &error) ||
-      !hv_rpc_params_get_string (params, "name", NULL, &name, &error))
+  if (!hv_daemon_params_require_string (params, "source", &source, &error) ||
+      !hv_daemon_params_require_string (params, "name", &name, &error))
     {
       hv_rpc_call_return_error (call, error);
       return;
@@ -199,7 +199,7 @@ method_image_delete (HvRpcCall *call,
   GPtrArray *names;
   const char *name;
 
-  if (!hv_rpc_params_get_string (params, "name", NULL, &name, &error))
+  if (!hv_daemon_params_require_string (params, "name", &name, &error))
     {
       hv_rpc_call_return_error (call, error);
       return;

@@ -55,6 +55,17 @@ GError *hv_daemon_error_to_rpc     (const GError *error);
 void hv_daemon_return_error        (HvRpcCall    *call,
                                     const GError *error);
 
+/* A member the method cannot do without: absent or null is invalid-params naming it, as a
+ * member of the wrong type is. *out lives as long as params. */
+gboolean hv_daemon_params_require_string (JsonNode     *params,
+                                          const char   *member,
+                                          const char  **out,
+                                          GError      **error);
+gboolean hv_daemon_params_require_object (JsonNode     *params,
+                                          const char   *member,
+                                          JsonObject  **out,
+                                          GError      **error);
+
 /* {}: what methods without a result of their own answer. */
 JsonNode *hv_daemon_new_empty_result (void);
 

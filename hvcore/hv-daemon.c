@@ -118,6 +118,39 @@ hv_daemon_return_error (HvRpcCall    *call,
   hv_rpc_call_return_error (call, mapped);
 }
 
+/* Absent or null: invalid-params naming the member. */
+static gboolean
+check_present (gconstpointer   value,
+               const char     *member,
+               GError        **error)
+{
+  if (value != NULL)
+    return TRUE;
+  g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+               _("The parameter “%s” is missing."), member);
+  return FALSE;
+}
+
+gboolean
+hv_daemon_params_require_string (JsonNode     *params,
+                                 const char   *member,
+                                 const char  **out,
+                                 GError      **error)
+{
+  return hv_rpc_params_get_string (params, member, NULL, out, error) &&
+         check_present (*out, member, error);
+}
+
+gboolean
+hv_daemon_params_require_object (JsonNode     *params,
+                                 const char   *member,
+                                 JsonObject  **out,
+                                 GError      **error)
+{
+  return hv_rpc_params_get_object (params, member, out, error) &&
+         check_present (*out, member, error);
+}
+
 JsonNode *
 hv_daemon_new_empty_result (void)
 {

@@ -213,29 +213,40 @@ find_active_by_id (HvHost     *self,
   return NULL;
 }
 
+gboolean
+hv_host_name_is_id (const char *name_or_id)
+{
+  g_return_val_if_fail (name_or_id != NULL, FALSE);
+
+  if (*name_or_id == '\0')
+    return FALSE;
+  for (const char *p = name_or_id; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
 HvDomain *
-hv_host_lookup (HvHost      *self,
-                const char  *name_or_id,
-                GError     **error)
+hv_host_find (HvHost      *self,
+              const char  *name,
+              GError     **error)
 {
   g_autoptr(HvDefined) defined = NULL;
   HvDomain *domain;
 
   g_return_val_if_fail (HV_IS_HOST (self), NULL);
-  g_return_val_if_fail (name_or_id != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
 
-  domain = g_hash_table_lookup (self->domains, name_or_id);
+  domain = g_hash_table_lookup (self->domains, name);
   if (domain != NULL && hv_domain_is_active (domain))
-    return domain;
-  if ((domain = find_active_by_id (self, name_or_id)) != NULL)
     return domain;
 
   /* Off: the config folder is the truth, and people edit it by hand. */
-  defined = hv_defined_find (self->paths->config_dir, name_or_id);
+  defined = hv_defined_find (self->paths->config_dir, name);
   if (defined == NULL)
     {
       g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_NO_SUCH_DOMAIN,
-                   _("There is no domain “%s” on this host."), name_or_id);
+                   _("There is no domain “%s” on this host."), name);
       return NULL;
     }
   domain = g_hash_table_lookup (self->domains, defined->name);
@@ -243,6 +254,27 @@ hv_host_lookup (HvHost      *self,
     domain = add_domain (self, defined->name, defined->path);
   else
     hv_domain_set_config_path (domain, defined->path);
+  return domain;
+}
+
+HvDomain *
+hv_host_lookup (HvHost      *self,
+                const char  *name_or_id,
+                GError     **error)
+{
+  HvDomain *domain;
+
+  g_return_val_if_fail (HV_IS_HOST (self), NULL);
+  g_return_val_if_fail (name_or_id != NULL, NULL);
+
+  if (!hv_host_name_is_id (name_or_id))
+    return hv_host_find (self, name_or_id, error);
+  /* Never a domain *named* with these digits: `destroy 2` must not end another domain than
+   * the one with id 2, whatever names old config files hold. */
+  domain = find_active_by_id (self, name_or_id);
+  if (domain == NULL)
+    g_set_error (error, HV_HOST_ERROR, HV_HOST_ERROR_NO_SUCH_DOMAIN,
+                 _("No running domain has the id %s on this host."), name_or_id);
   return domain;
 }
 
@@ -405,20 +437,16 @@ refuse_if_active (HvDomain  *domain,
   return FALSE;
 }
 
-gboolean
-hv_host_undefine (HvHost      *self,
-                  const char  *name,
-                  GError     **error)
+static gboolean
+undefine_domain (HvHost    *self,
+                 HvDomain  *found,
+                 GError   **error)
 {
   g_autoptr(HvDomain) domain = NULL;
   g_autofree char *link = NULL;
-  HvDomain *found;
   const char *path;
 
-  g_return_val_if_fail (HV_IS_HOST (self), FALSE);
-
-  found = hv_host_lookup (self, name, error);
-  if (found == NULL || !refuse_if_active (found, error))
+  if (!refuse_if_active (found, error))
     return FALSE;
   /* Held past its removal from the table, for the event. */
   domain = g_object_ref (found);
@@ -439,20 +467,27 @@ hv_host_undefine (HvHost      *self,
 }
 
 gboolean
-hv_host_set_config (HvHost      *self,
-                    const char  *name,
-                    const char  *text,
-                    GError     **error)
+hv_host_undefine (HvHost      *self,
+                  const char  *name,
+                  GError     **error)
 {
-  g_autoptr(HvDomainSpec) spec = NULL;
-  g_autoptr(HvConfig) config = NULL;
-  HvDomain *domain;
+  HvDomain *found;
 
   g_return_val_if_fail (HV_IS_HOST (self), FALSE);
 
-  domain = hv_host_lookup (self, name, error);
-  if (domain == NULL)
-    return FALSE;
+  found = hv_host_lookup (self, name, error);
+  return found != NULL && undefine_domain (self, found, error);
+}
+
+static gboolean
+set_config_of (HvHost      *self,
+               HvDomain    *domain,
+               const char  *text,
+               GError     **error)
+{
+  g_autoptr(HvDomainSpec) spec = NULL;
+  g_autoptr(HvConfig) config = NULL;
+
   config = parse_config (text, hv_domain_get_config_path (domain), &spec, error);
   if (config == NULL)
     return FALSE;
@@ -467,6 +502,20 @@ hv_host_set_config (HvHost      *self,
     return FALSE;
   emit_event (self, domain, "config-changed");
   return TRUE;
+}
+
+gboolean
+hv_host_set_config (HvHost      *self,
+                    const char  *name,
+                    const char  *text,
+                    GError     **error)
+{
+  HvDomain *domain;
+
+  g_return_val_if_fail (HV_IS_HOST (self), FALSE);
+
+  domain = hv_host_lookup (self, name, error);
+  return domain != NULL && set_config_of (self, domain, text, error);
 }
 
 char *
@@ -517,7 +566,7 @@ hv_host_set_values (HvHost      *self,
 
   /* Checked as a whole, exactly as it will be read back. */
   text = hv_config_to_data (config, NULL);
-  if (!hv_host_set_config (self, hv_domain_get_name (domain), text, error))
+  if (!set_config_of (self, domain, text, error))
     return NULL;
   return g_steal_pointer (&text);
 }
@@ -680,7 +729,7 @@ on_created_started (GObject      *source,
         {
           g_autoptr(GError) undefine_error = NULL;
 
-          if (!hv_host_undefine (self, hv_domain_get_name (data->defined_here), &undefine_error))
+          if (!undefine_domain (self, data->defined_here, &undefine_error))
             g_warning ("cannot take back the definition of %s: %s",
                        hv_domain_get_name (data->defined_here), undefine_error->message);
         }
@@ -736,7 +785,7 @@ hv_host_create_async (HvHost              *self,
     {
       g_autoptr(HvConfig) current = hv_config_new_from_file (existing->path, NULL);
 
-      domain = hv_host_lookup (self, spec->name, &error);
+      domain = hv_host_find (self, spec->name, &error);
       if (domain != NULL && hv_domain_is_active (domain))
         {
           g_task_return_new_error (task, HV_HOST_ERROR, HV_HOST_ERROR_ALREADY_RUNNING,
@@ -923,7 +972,7 @@ hv_host_retire_migrated (HvHost      *self,
 
   g_return_val_if_fail (HV_IS_HOST (self), FALSE);
 
-  found = hv_host_lookup (self, name, error);
+  found = hv_host_find (self, name, error);
   if (found == NULL || !refuse_if_active (found, error))
     return FALSE;
   domain = g_object_ref (found);
@@ -1061,7 +1110,9 @@ hv_host_autostart (HvHost *self)
       HvDefined *defined = g_ptr_array_index (all, i);
       HvDomain *domain;
 
-      if (defined->error != NULL || !hv_host_get_autostart (self, defined->name))
+      /* A name of digits only cannot be named to start it (it reads as an id). */
+      if (defined->error != NULL || hv_host_name_is_id (defined->name) ||
+          !hv_host_get_autostart (self, defined->name))
         continue;
       domain = g_hash_table_lookup (self->domains, defined->name);
       if (domain != NULL && hv_domain_is_active (domain))

@@ -52,9 +52,18 @@ void        hv_host_autostart         (HvHost                 *self);
 /* The active domains (starting, running, paused, ...), by id. Transfer container. */
 GPtrArray  *hv_host_dup_active        (HvHost                 *self);
 
-/* An active domain by name or id (as text), else a defined one by name. */
+/* xm's rule: an argument of digits only is a domain id, never a name. */
+gboolean    hv_host_name_is_id        (const char             *name_or_id);
+/*
+ * What a user's argument names: digits only, the active domain with that id; else the domain
+ * of that name, active, or defined in the config folder.
+ */
 HvDomain   *hv_host_lookup            (HvHost                 *self,
                                        const char             *name_or_id,
+                                       GError                **error);
+/* The domain of that name (active, or defined), whatever its spelling. */
+HvDomain   *hv_host_find              (HvHost                 *self,
+                                       const char             *name,
                                        GError                **error);
 
 gboolean    hv_host_get_autostart     (HvHost                 *self,

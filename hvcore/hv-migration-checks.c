@@ -267,7 +267,7 @@ hv_migration_run_checks (const HvMigrationContext *context,
                  : _("%" PRId64 " MiB needed but only %" PRId64 " MiB free: stop a domain here or lower memory"),
                spec->memory_mib, available);
 
-  existing = hv_host_lookup (context->host, spec->name, &lookup_error);
+  existing = hv_host_find (context->host, spec->name, &lookup_error);
   if (existing == NULL)
     add_check (checks, "name", TRUE, _("no domain named %s here"), spec->name);
   else

@@ -998,7 +998,7 @@ hv_migration_clean_abandoned (HvHost     *host,
       if (!g_str_has_suffix (entry, ".cfg"))
         continue;
       name = g_strndup (entry, strlen (entry) - strlen (".cfg"));
-      domain = hv_host_lookup (host, name, NULL);
+      domain = hv_host_find (host, name, NULL);
       /* Its QEMU outlived the daemon: reattached, but nobody will finish it. */
       if (domain != NULL && hv_domain_is_active (domain) &&
           (g_strcmp0 (hv_domain_get_config_path (domain), path) == 0 ||
