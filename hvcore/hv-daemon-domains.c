@@ -877,9 +877,11 @@ method_domain_dump (HvRpcCall *call,
       (fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
     {
       int saved_errno = errno;
+      g_autoptr(GError) error = g_error_new (G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                                             _("Cannot create the dump file “%s”: %s"),
+                                             path, g_strerror (saved_errno));
 
-      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_FAILED, _("Cannot create the dump file “%s”: %s"),
-                                    path, g_strerror (saved_errno));
+      hv_daemon_return_error (call, error);
       return;
     }
   dump = g_new0 (Dump, 1);

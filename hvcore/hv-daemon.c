@@ -74,6 +74,9 @@ rpc_code_for (const GError *error)
       case HV_MIGRATION_ERROR_NOT_RUNNING: return HV_RPC_ERROR_NOT_RUNNING;
       default:                             return HV_RPC_ERROR_FAILED;
       }
+  /* A config that cannot be read or written is the disk's fault, not the config's. */
+  if (g_error_matches (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_IO))
+    return HV_RPC_ERROR_IO;
   if (error->domain == HV_CONFIG_ERROR)
     return HV_RPC_ERROR_INVALID_CONFIG;
   if (error->domain == HV_DOMAIN_ERROR)
@@ -98,6 +101,9 @@ rpc_code_for (const GError *error)
       g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_PERM) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
     return HV_RPC_ERROR_PERMISSION_DENIED;
+  /* The daemon's own files (configs, links, folders): their messages name the path. */
+  if (error->domain == G_FILE_ERROR || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    return HV_RPC_ERROR_IO;
   return HV_RPC_ERROR_FAILED;
 }
 

@@ -18,6 +18,7 @@
 #include "hv-bridges.h"
 #include "hv-domain.h"
 #include "hv-proc-stats.h"
+#include "hv-run-folder.h"
 
 /* How long a QEMU gets to leave after `quit` or SIGTERM before the next, harder step. */
 #define QUIT_GRACE_MS    3000
@@ -29,9 +30,7 @@
 #define REATTACH_TRIES   20
 #define REATTACH_WAIT_MS 100
 
-#define RECORD_FILE      "domain.json"
 #define LIVE_CONFIG_FILE "config.cfg"
-#define PID_FILE         "qemu.pid"
 
 G_DEFINE_QUARK (hv-domain-error-quark, hv_domain_error)
 
@@ -60,6 +59,7 @@ struct _HvDomain
   guint          gone_polls;
   GPtrArray     *end_waiters;       /* GTask of destroy calls */
 
+  char          *io_error;          /* the disk error QEMU stopped the guest for, until it runs again */
   gboolean       incoming;          /* the next start (or this run) waits for a migration */
   gboolean       incoming_paused;   /* ... with -S */
   char          *end_reason;        /* set by a migration: how the end is reported */
@@ -74,6 +74,8 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+static void send_quit (HvDomain *self);
 
 const char *
 hv_domain_state_to_string (HvDomainState state)
@@ -111,96 +113,20 @@ hv_domain_dup_socket_path (HvDomain   *self,
   return g_build_filename (self->run_dir, name, NULL);
 }
 
-/* The run folder holds only files QEMU and we put there: no recursion needed. */
-static void
-remove_run_folder (const char *run_dir)
-{
-  g_autoptr(GDir) dir = g_dir_open (run_dir, 0, NULL);
-  const char *entry;
-
-  if (dir == NULL)
-    return;
-  while ((entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (run_dir, entry, NULL);
-
-      if (g_unlink (path) != 0)
-        g_warning ("cannot remove %s: %s", path, g_strerror (errno));
-    }
-  if (g_rmdir (run_dir) != 0)
-    g_warning ("cannot remove %s: %s", run_dir, g_strerror (errno));
-}
-
-static gboolean
-make_run_folder (HvDomain  *self,
-                 GError   **error)
-{
-  /* A folder left by a QEMU that is gone: the host only starts us when none runs. */
-  remove_run_folder (self->run_dir);
-  if (g_mkdir_with_parents (self->run_dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER,
-                   _("Cannot make the run folder %s: %s"), self->run_dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 write_record (HvDomain  *self,
               GError   **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *path = g_build_filename (self->run_dir, RECORD_FILE, NULL);
-  g_autofree char *text = NULL;
+  HvRunRecord record = {
+    .name = self->name,
+    .config_path = self->config_path,
+    .id = self->id,
+    .pid = self->pid,
+    .pid_start_ticks = self->pid_start_ticks,
+    .tap_names = self->tap_names,
+  };
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, self->name);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, self->id);
-  json_builder_set_member_name (builder, "config");
-  json_builder_add_string_value (builder, self->config_path);
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, self->pid);
-  json_builder_set_member_name (builder, "pid_start");
-  json_builder_add_int_value (builder, (gint64) self->pid_start_ticks);
-  json_builder_set_member_name (builder, "taps");
-  json_builder_begin_array (builder);
-  for (guint i = 0; self->tap_names != NULL && self->tap_names[i] != NULL; i++)
-    json_builder_add_string_value (builder, self->tap_names[i]);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  /* A fresh file in a fresh folder, gone at the next boot anyway: no fsync in the start's path. */
-  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
-    {
-      g_prefix_error (error, _("Cannot write the run folder record: "));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gint64
-hv_domain_read_recorded_id (const char *run_dir)
-{
-  g_autofree char *path = g_build_filename (run_dir, RECORD_FILE, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_file (parser, path, NULL))
-    return 0;
-  root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return 0;
-  return json_object_get_int_member_with_default (json_node_get_object (root), "id", 0);
+  return hv_run_folder_write_record (self->run_dir, &record, error);
 }
 
 /* Process bookkeeping */
@@ -217,29 +143,6 @@ pid_is_our_qemu (GPid    pid,
   if (stats.state == 'Z' || stats.state == 'X')
     return FALSE;
   return start_ticks == 0 || stats.start_ticks == start_ticks;
-}
-
-static gboolean
-read_pid_file (const char  *run_dir,
-               GPid        *out,
-               GError     **error)
-{
-  g_autofree char *path = g_build_filename (run_dir, PID_FILE, NULL);
-  g_autofree char *text = NULL;
-  gint64 pid;
-  char *end;
-
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return FALSE;
-  pid = g_ascii_strtoll (text, &end, 10);
-  if (pid <= 0 || pid > G_MAXINT || (*end != '\0' && !g_ascii_isspace (*end)))
-    {
-      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER,
-                   _("%s does not hold a process id"), path);
-      return FALSE;
-    }
-  *out = (GPid) pid;
-  return TRUE;
 }
 
 static void
@@ -330,7 +233,7 @@ finish_end (HvDomain *self)
 
   self->end_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   forget_process (self);
-  remove_run_folder (self->run_dir);
+  hv_run_folder_remove (self->run_dir);
   self->id = 0;
   self->destroying = FALSE;
   self->ending = FALSE;
@@ -338,6 +241,7 @@ finish_end (HvDomain *self)
   self->incoming_paused = FALSE;
   g_clear_pointer (&self->end_reason, g_free);
   g_clear_pointer (&self->shutdown_reason, g_free);
+  g_clear_pointer (&self->io_error, g_free);
   g_clear_pointer (&self->tap_names, g_strfreev);
   g_debug ("domain %s: ended (%s)", self->name, reason);
 
@@ -401,6 +305,82 @@ on_qmp_closed (HvQmp        *qmp,
   begin_end (self);
 }
 
+/*
+ * QEMU never ends by itself when the guest powers off, resets against -no-reboot or panics
+ * (-no-shutdown and -action panic=pause, always): it stops and waits, and the daemon ends it
+ * here, reported as `reason` so that on_poweroff, on_reboot or on_crash applies. A QEMU whose
+ * guest did so while no daemon watched is still there, stopped, when the next daemon
+ * reattaches: that one applies the setting then (hv_domain_reattach_async).
+ */
+static void
+end_kept_qemu (HvDomain   *self,
+               const char *reason)
+{
+  if (self->destroying || self->ending)
+    return;
+  g_debug ("domain %s: ending its stopped QEMU (%s)", self->name, reason);
+  if (self->end_reason == NULL)
+    self->end_reason = g_strdup (reason);
+  self->destroying = TRUE;
+  self->state = HV_DOMAIN_STATE_DYING;
+  send_quit (self);
+}
+
+/* What the guest asked for, not someone on the host (quit, a signal): QEMU is kept for us. */
+static gboolean
+shutdown_is_the_guests (const char *qmp_reason)
+{
+  return g_str_equal (qmp_reason, "guest-shutdown") || g_str_equal (qmp_reason, "guest-reset") ||
+         g_str_equal (qmp_reason, "host-qmp-system-reset") || g_str_equal (qmp_reason, "guest-panic");
+}
+
+static void
+on_shutdown_event (HvDomain   *self,
+                   JsonObject *data)
+{
+  const char *reason = domus_json_object_get_string (data, "reason", "guest-shutdown");
+
+  g_free (self->shutdown_reason);
+  self->shutdown_reason = g_strdup (reason);
+  if (self->destroying || self->ending || !shutdown_is_the_guests (reason) ||
+      self->state == HV_DOMAIN_STATE_INCOMING)
+    return;
+  /* on_poweroff = "preserve": QEMU stays, stopped, and the domain is kept in the shutdown state. */
+  if (self->spec != NULL && self->spec->on_poweroff == HV_DOMAIN_ACTION_PRESERVE &&
+      g_str_equal (reason, "guest-shutdown"))
+    set_state (self, HV_DOMAIN_STATE_SHUTDOWN, "shutdown");
+  else
+    end_kept_qemu (self, end_reason (self));
+}
+
+/* A disk error QEMU stops the guest for (werror=enospc, its default: a full disk). The STOP
+ * that follows is this, not a pause anyone asked for; `cont` retries once there is room. */
+static void
+on_block_io_error (HvDomain   *self,
+                   JsonObject *data)
+{
+  const char *device = domus_json_object_get_string (data, "device", "");
+  const char *node = domus_json_object_get_string (data, "node-name", "");
+  const char *operation = domus_json_object_get_string (data, "operation", "write");
+  const char *why = domus_json_object_get_string (data, "reason", _("an I/O error"));
+  const HvDiskSpec *disk = NULL;
+
+  if (!g_str_equal (domus_json_object_get_string (data, "action", ""), "stop") || self->io_error != NULL)
+    return;
+  /* QEMU's drive ids are disk0, disk1, ... for the config's disks 1, 2, ... */
+  for (guint i = 0; self->spec != NULL && i < self->spec->disks->len; i++)
+    {
+      const HvDiskSpec *candidate = g_ptr_array_index (self->spec->disks, i);
+      g_autofree char *id = g_strdup_printf ("disk%u", candidate->number - 1);
+
+      if (candidate->number > 0 && (g_str_equal (id, device) || g_str_equal (id, node)))
+        disk = candidate;
+    }
+  self->io_error = disk != NULL ? g_strdup_printf ("%s (%s): %s %s", disk->device, disk->path, operation, why)
+                                : g_strdup_printf ("%s: %s %s", *device != '\0' ? device : node, operation, why);
+  g_message ("domain %s: QEMU paused the guest: disk %s", self->name, self->io_error);
+}
+
 static void
 on_qmp_event (HvQmp      *qmp,
               const char *name,
@@ -412,34 +392,31 @@ on_qmp_event (HvQmp      *qmp,
 
   g_debug ("domain %s: QMP event %s", self->name, name);
   if (g_str_equal (name, "SHUTDOWN"))
-    {
-      const char *reason = json_object_get_string_member_with_default (data, "reason", "guest-shutdown");
-
-      g_free (self->shutdown_reason);
-      self->shutdown_reason = g_strdup (reason);
-      /* -no-shutdown: QEMU stays, stopped, and the domain is kept in the shutdown state. */
-      if (self->spec != NULL && self->spec->on_poweroff == HV_DOMAIN_ACTION_PRESERVE &&
-          g_str_equal (reason, "guest-shutdown") && !self->destroying)
-        set_state (self, HV_DOMAIN_STATE_SHUTDOWN, "shutdown");
-    }
+    on_shutdown_event (self, data);
   else if (self->state == HV_DOMAIN_STATE_INCOMING)
     ;  /* the migration decides what the domain becomes */
+  else if (g_str_equal (name, "BLOCK_IO_ERROR"))
+    on_block_io_error (self, data);
   else if (g_str_equal (name, "STOP"))
     {
       if (self->state == HV_DOMAIN_STATE_RUNNING)
-        set_state (self, HV_DOMAIN_STATE_PAUSED, "paused");
+        set_state (self, HV_DOMAIN_STATE_PAUSED, self->io_error != NULL ? "io-error" : "paused");
     }
   else if (g_str_equal (name, "RESUME"))
     {
+      if (self->io_error != NULL)
+        g_message ("domain %s: runs again after its disk error", self->name);
+      g_clear_pointer (&self->io_error, g_free);
       if (self->state == HV_DOMAIN_STATE_PAUSED || self->state == HV_DOMAIN_STATE_SHUTDOWN)
         set_state (self, HV_DOMAIN_STATE_RUNNING, "unpaused");
     }
   else if (g_str_equal (name, "GUEST_PANICKED"))
     {
-      /* -action panic=pause (on_crash = "preserve"): QEMU keeps the guest as it died, for a
-       * look at its memory; other actions end QEMU, and the end says "crashed". */
-      if (g_str_equal (json_object_get_string_member_with_default (data, "action", ""), "pause"))
+      /* on_crash = "preserve" keeps the guest as it died, for a look at its memory. */
+      if (self->spec != NULL && self->spec->on_crash == HV_DOMAIN_ACTION_PRESERVE)
         set_state (self, HV_DOMAIN_STATE_CRASHED, "crashed");
+      else
+        end_kept_qemu (self, "crashed");
     }
   else if (g_str_equal (name, "RESET"))
     {
@@ -519,7 +496,7 @@ give_up (GTask  *task,
 
       if (data->qemu_started && self->pid > 0 && pid_is_our_qemu (self->pid, self->pid_start_ticks))
         kill (self->pid, SIGKILL);
-      remove_run_folder (self->run_dir);
+      hv_run_folder_remove (self->run_dir);
     }
   reset_to_shutoff (self);
   g_task_return_error (task, error);
@@ -548,6 +525,13 @@ on_first_status (GObject      *source,
     set_state (self, state_from_qmp_status (status),
                g_task_get_source_tag (task) == hv_domain_start_async ? "started" : "reattached");
   g_task_return_boolean (task, TRUE);
+  /* Its guest powered off or panicked while no daemon watched: what the config says now. */
+  if (self->state == HV_DOMAIN_STATE_SHUTDOWN && self->spec != NULL &&
+      self->spec->on_poweroff != HV_DOMAIN_ACTION_PRESERVE)
+    end_kept_qemu (self, "shutdown");
+  else if (self->state == HV_DOMAIN_STATE_CRASHED && self->spec != NULL &&
+           self->spec->on_crash != HV_DOMAIN_ACTION_PRESERVE)
+    end_kept_qemu (self, "crashed");
 }
 
 static void
@@ -648,13 +632,13 @@ on_qemu_daemonized (GObject      *source,
     {
       g_autofree char *message = qemu_message (stderr_text, data->qemu_binary);
 
-      data->qemu_started = read_pid_file (self->run_dir, &self->pid, NULL);
+      data->qemu_started = hv_run_folder_read_pid_file (self->run_dir, &self->pid, NULL);
       give_up (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_QEMU,
                                        _("QEMU could not start %s: %s"), self->name, message));
       return;
     }
   data->qemu_started = TRUE;
-  if (!read_pid_file (self->run_dir, &self->pid, &error))
+  if (!hv_run_folder_read_pid_file (self->run_dir, &self->pid, &error))
     {
       give_up (task, error);
       return;
@@ -765,6 +749,12 @@ build_command (HvDomain               *self,
     return NULL;
   for (guint i = 0; command[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (command[i]));
+  /* A guest that powers off or panics leaves QEMU stopped, not gone: the daemon ends it and
+   * applies on_poweroff or on_crash, also when it happened while no daemon watched
+   * (end_kept_qemu). Given again after the spec's own, which may say the same. */
+  g_ptr_array_add (argv, g_strdup ("-no-shutdown"));
+  g_ptr_array_add (argv, g_strdup ("-action"));
+  g_ptr_array_add (argv, g_strdup ("panic=pause"));
   /* QEMU answers only once the guest is set up, and then lives on without us. */
   g_ptr_array_add (argv, g_strdup ("-daemonize"));
   g_ptr_array_add (argv, NULL);
@@ -799,7 +789,7 @@ prepare_start (HvDomain               *self,
     }
   if (!write_generated_macs (config, self->spec, self->config_path, error))
     return FALSE;
-  if (!make_run_folder (self, error))
+  if (!hv_run_folder_make (self->run_dir, error))
     return FALSE;
   live_path = g_build_filename (self->run_dir, LIVE_CONFIG_FILE, NULL);
   live_text = hv_config_to_data (config, &live_length);
@@ -912,7 +902,8 @@ hv_domain_set_end_reason (HvDomain   *self,
 /* Reattaching */
 
 typedef struct {
-  guint tries;
+  guint          tries;
+  HvDomainAction gone_action;   /* on_crash of a QEMU found gone */
 } ReattachData;
 
 static void reattach_connect (GTask *task);
@@ -964,45 +955,15 @@ static gboolean
 read_record (HvDomain  *self,
              GError   **error)
 {
-  g_autofree char *path = g_build_filename (self->run_dir, RECORD_FILE, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func (g_free);
-  JsonObject *record;
-  JsonArray *tap_array;
+  HvRunRecord record;
 
-  if (!json_parser_load_from_file (parser, path, error))
+  if (!hv_run_folder_read_record (self->run_dir, &record, error))
     return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER, _("%s is not a run record"), path);
-      return FALSE;
-    }
-  record = json_node_get_object (json_parser_get_root (parser));
-  self->id = json_object_get_int_member_with_default (record, "id", 0);
-  self->pid = (GPid) json_object_get_int_member_with_default (record, "pid", 0);
-  self->pid_start_ticks = (guint64) json_object_get_int_member_with_default (record, "pid_start", 0);
-  tap_array = domus_json_object_get_array (record, "taps");
-  for (guint i = 0; tap_array != NULL && i < json_array_get_length (tap_array); i++)
-    g_ptr_array_add (taps, g_strdup (json_array_get_string_element (tap_array, i)));
-  if (taps->len > 0)
-    {
-      g_ptr_array_add (taps, NULL);
-      self->tap_names = (GStrv) g_ptr_array_free (g_steal_pointer (&taps), FALSE);
-    }
-  /* A daemon that died while QEMU was starting recorded no pid yet; QEMU's pid file has it. */
-  if (self->pid <= 0 && read_pid_file (self->run_dir, &self->pid, NULL))
-    {
-      HvProcessStats stats;
-
-      if (hv_proc_stats_read_process (self->pid, &stats))
-        self->pid_start_ticks = stats.start_ticks;
-    }
-  if (self->id <= 0 || self->pid <= 0)
-    {
-      g_set_error (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_RUN_FOLDER,
-                   _("%s records no domain id or process"), path);
-      return FALSE;
-    }
+  self->id = record.id;
+  self->pid = record.pid;
+  self->pid_start_ticks = record.pid_start_ticks;
+  self->tap_names = g_steal_pointer (&record.tap_names);
+  hv_run_record_clear (&record);
   return TRUE;
 }
 
@@ -1022,6 +983,7 @@ hv_domain_reattach_async (HvDomain            *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hv_domain_reattach_async);
   g_task_set_task_data (task, g_new0 (ReattachData, 1), g_free);
+  ((ReattachData *) g_task_get_task_data (task))->gone_action = HV_DOMAIN_ACTION_DESTROY;
 
   if (self->state != HV_DOMAIN_STATE_SHUTOFF)
     {
@@ -1036,29 +998,39 @@ hv_domain_reattach_async (HvDomain            *self,
       give_up (task, error);
       return;
     }
-  if (!pid_is_our_qemu (self->pid, self->pid_start_ticks))
-    {
-      remove_run_folder (self->run_dir);
-      give_up (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_NOT_RUNNING,
-                                  _("Domain %s (id %" PRId64 ") ended while no daemon watched it."),
-                                  self->name, self->id));
-      return;
-    }
   /* The spec it runs with is the live copy: the file may have been edited since. */
   live_path = g_build_filename (self->run_dir, LIVE_CONFIG_FILE, NULL);
   config = hv_config_new_from_file (live_path, NULL);
   if (config != NULL)
     self->spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, NULL);
+  if (!pid_is_our_qemu (self->pid, self->pid_start_ticks))
+    {
+      ReattachData *data = g_task_get_task_data (task);
+
+      /* Nothing says why it ended: as for a QEMU that dies under a daemon's eyes, a crash. */
+      data->gone_action = self->spec != NULL ? self->spec->on_crash : HV_DOMAIN_ACTION_DESTROY;
+      hv_run_folder_remove (self->run_dir);
+      give_up (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_GONE,
+                                  _("Domain %s (id %" PRId64 ") ended while no daemon watched it."),
+                                  self->name, self->id));
+      return;
+    }
   watch_if_child (self);
   reattach_connect (g_steal_pointer (&task));
 }
 
 gboolean
-hv_domain_reattach_finish (HvDomain      *self,
-                           GAsyncResult  *result,
-                           GError       **error)
+hv_domain_reattach_finish (HvDomain        *self,
+                           GAsyncResult    *result,
+                           HvDomainAction  *gone_action,
+                           GError         **error)
 {
+  ReattachData *data;
+
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  data = g_task_get_task_data (G_TASK (result));
+  if (gone_action != NULL)
+    *gone_action = data->gone_action;
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -1094,6 +1066,18 @@ on_quit_sent (GObject      *source,
   /* Whether QEMU answered or just went away, the end arrives through "closed". */
 }
 
+/* QMP quit, then SIGTERM and SIGKILL if QEMU stays; the end arrives through "closed". */
+static void
+send_quit (HvDomain *self)
+{
+  if (self->qmp != NULL && !hv_qmp_is_closed (self->qmp))
+    hv_qmp_execute_async (self->qmp, "quit", NULL, NULL, on_quit_sent, NULL);
+  else
+    kill (self->pid, SIGTERM);
+  self->gone_polls = 0;
+  self->kill_timeout_id = g_timeout_add (QUIT_GRACE_MS, on_kill_timeout, self);
+}
+
 void
 hv_domain_destroy_async (HvDomain            *self,
                          GCancellable        *cancellable,
@@ -1121,12 +1105,7 @@ hv_domain_destroy_async (HvDomain            *self,
 
   self->destroying = TRUE;
   set_state (self, HV_DOMAIN_STATE_DYING, "destroying");
-  if (self->qmp != NULL && !hv_qmp_is_closed (self->qmp))
-    hv_qmp_execute_async (self->qmp, "quit", NULL, NULL, on_quit_sent, NULL);
-  else
-    kill (self->pid, SIGTERM);
-  self->gone_polls = 0;
-  self->kill_timeout_id = g_timeout_add (QUIT_GRACE_MS, on_kill_timeout, self);
+  send_quit (self);
 }
 
 gboolean
@@ -1336,6 +1315,7 @@ hv_domain_finalize (GObject *object)
   g_free (self->config_path);
   g_free (self->run_dir);
   g_free (self->shutdown_reason);
+  g_free (self->io_error);
   g_free (self->end_reason);
   g_clear_pointer (&self->spec, hv_domain_spec_free);
   g_strfreev (self->tap_names);

@@ -20,6 +20,7 @@ typedef enum {
   HV_DOMAIN_ERROR_QEMU,             /* QEMU refused to start; the message is QEMU's */
   HV_DOMAIN_ERROR_NETWORK,          /* a bridge that does not exist, a tap that cannot join it */
   HV_DOMAIN_ERROR_RUN_FOLDER,       /* the run folder cannot be made, read or written */
+  HV_DOMAIN_ERROR_GONE,             /* reattaching: the QEMU the run folder records has ended */
 } HvDomainError;
 
 GQuark hv_domain_error_quark (void);
@@ -117,7 +118,10 @@ void               hv_domain_set_end_reason   (HvDomain            *self,
 
 /*
  * Takes over the QEMU a previous daemon started, from what the run folder records. Fails (and
- * removes the folder) when that QEMU is gone.
+ * removes the folder) when that QEMU is gone: HV_DOMAIN_ERROR_GONE, and *gone_action is the
+ * on_crash setting of the config it ran from (destroy when unknown), for the caller to apply.
+ * A QEMU kept stopped because its guest powered off or panicked meanwhile is ended now as
+ * on_poweroff or on_crash says ("ended" follows, reason "shutdown" or "crashed").
  */
 void               hv_domain_reattach_async   (HvDomain            *self,
                                                GCancellable        *cancellable,
@@ -125,9 +129,8 @@ void               hv_domain_reattach_async   (HvDomain            *self,
                                                gpointer             user_data);
 gboolean           hv_domain_reattach_finish  (HvDomain            *self,
                                                GAsyncResult        *result,
+                                               HvDomainAction      *gone_action,
                                                GError             **error);
-/* The id a run folder records, without touching anything; 0 when it records none. */
-gint64             hv_domain_read_recorded_id (const char          *run_dir);
 
 /* Ends QEMU now (QMP quit, then SIGTERM, then SIGKILL); finishes once it is gone and cleaned up. */
 void               hv_domain_destroy_async    (HvDomain            *self,

@@ -15,6 +15,7 @@
 #include "hv-defined.h"
 #include "hv-domain-spec.h"
 #include "hv-host.h"
+#include "hv-run-folder.h"
 
 #define NEXT_ID_FILE      "next-id"
 #define AUTOSTART_FOLDER  "auto"
@@ -995,16 +996,68 @@ hv_host_retire_migrated (HvHost      *self,
 /* Loading: reattach, then autostart */
 
 typedef struct {
-  guint pending;
+  guint      pending;
+  GPtrArray *gone;     /* HvDomain whose QEMU ended while no daemon watched and that restart */
 } LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_ptr_array_unref (data->gone);
+  g_free (data);
+}
+
+static gboolean
+action_restarts (HvDomainAction action)
+{
+  return action == HV_DOMAIN_ACTION_RESTART || action == HV_DOMAIN_ACTION_RENAME_RESTART ||
+         action == HV_DOMAIN_ACTION_COREDUMP_RESTART;
+}
 
 static void
 load_step_done (GTask *task)
 {
+  HvHost *self = g_task_get_source_object (task);
   LoadData *data = g_task_get_task_data (task);
 
-  if (--data->pending == 0)
-    g_task_return_boolean (task, TRUE);
+  if (--data->pending > 0)
+    return;
+  /* Only now: every run folder is read, so no id a reattached domain holds is taken again. */
+  for (guint i = 0; i < data->gone->len; i++)
+    start_restart (self, g_ptr_array_index (data->gone, i));
+  g_task_return_boolean (task, TRUE);
+}
+
+static const char *
+action_name (HvDomainAction action)
+{
+  switch (action)
+    {
+    case HV_DOMAIN_ACTION_RESTART:           return "restart";
+    case HV_DOMAIN_ACTION_PRESERVE:          return "preserve";
+    case HV_DOMAIN_ACTION_RENAME_RESTART:    return "rename-restart";
+    case HV_DOMAIN_ACTION_COREDUMP_DESTROY:  return "coredump-destroy";
+    case HV_DOMAIN_ACTION_COREDUMP_RESTART:  return "coredump-restart";
+    case HV_DOMAIN_ACTION_DESTROY:
+    default:                                 return "destroy";
+    }
+}
+
+/* Its QEMU ended while no daemon watched, for no reason anyone recorded: a crash, as it would
+ * be under a daemon's eyes, and on_crash applies now. */
+static void
+apply_gone (HvHost         *self,
+            HvDomain       *domain,
+            HvDomainAction  action,
+            LoadData       *data)
+{
+  gboolean restart = action_restarts (action) && hv_domain_get_config_path (domain) != NULL;
+
+  g_message ("domain %s: its QEMU ended while no daemon watched it; taken as a crash, on_crash = %s%s",
+             hv_domain_get_name (domain), action_name (action), restart ? ": starting it again" : "");
+  emit_event (self, domain, "crashed");
+  if (restart && restart_allowed (self, hv_domain_get_name (domain)))
+    g_ptr_array_add (data->gone, g_object_ref (domain));
 }
 
 static void
@@ -1016,10 +1069,13 @@ on_reattached (GObject      *source,
   HvHost *self = g_task_get_source_object (task);
   HvDomain *domain = HV_DOMAIN (source);
   g_autoptr(GError) error = NULL;
+  HvDomainAction gone_action;
 
-  if (hv_domain_reattach_finish (domain, result, &error))
+  if (hv_domain_reattach_finish (domain, result, &gone_action, &error))
     g_message ("domain %s: reattached (id %" G_GINT64_FORMAT ", pid %d)",
                hv_domain_get_name (domain), hv_domain_get_id (domain), hv_domain_get_pid (domain));
+  else if (g_error_matches (error, HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_GONE))
+    apply_gone (self, domain, gone_action, g_task_get_task_data (task));
   else
     {
       g_message ("domain %s: not reattached: %s", hv_domain_get_name (domain), error->message);
@@ -1046,7 +1102,7 @@ reattach_all (HvHost *self,
 
       if (!g_file_test (run_dir, G_FILE_TEST_IS_DIR) || !hv_domain_name_is_valid (entry))
         continue;
-      id = hv_domain_read_recorded_id (run_dir);
+      id = hv_run_folder_read_id (run_dir);
       self->next_id = MAX (self->next_id, id + 1);
       defined = hv_defined_find (self->paths->config_dir, entry);
       domain = add_domain (self, entry, defined != NULL ? defined->path : NULL);
@@ -1063,12 +1119,15 @@ hv_host_load_async (HvHost              *self,
                     gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  LoadData *data;
 
   g_return_if_fail (HV_IS_HOST (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hv_host_load_async);
-  g_task_set_task_data (task, g_new0 (LoadData, 1), g_free);
+  data = g_new0 (LoadData, 1);
+  data->gone = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
   load_next_id (self);
   reattach_all (self, task);
 }

@@ -45,6 +45,7 @@ static const ErrorInfo error_infos[] = {
   [HV_RPC_ERROR_MIGRATION_REFUSED] = { "migration-refused",   1010 },
   [HV_RPC_ERROR_MIGRATION_FAILED]  = { "migration-failed",    1011 },
   [HV_RPC_ERROR_CANCELLED]         = { "cancelled",           1012 },
+  [HV_RPC_ERROR_IO]                = { "io-error",            1013 },
 };
 
 static const ErrorInfo *

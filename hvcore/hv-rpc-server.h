@@ -38,6 +38,7 @@ typedef enum {
   HV_RPC_ERROR_MIGRATION_REFUSED,  /*  1010 migration-refused: a check of the target failed */
   HV_RPC_ERROR_MIGRATION_FAILED,   /*  1011 migration-failed: QEMU's migration or mirror failed */
   HV_RPC_ERROR_CANCELLED,          /*  1012 cancelled: migration.cancel, or a client that left */
+  HV_RPC_ERROR_IO,                 /*  1013 io-error: the daemon could not read or write a file (a full disk) */
 } HvRpcError;
 
 GQuark      hv_rpc_error_quark   (void);

@@ -64,6 +64,15 @@ def qemu_pids(root):
     return pids
 
 
+def serial_text(root, name):
+    """What the domain's guest wrote on its serial port so far ("" before it started)."""
+    try:
+        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def rpc_call(socket_path, method, **params):
     """One JSON-RPC call on a connection of its own: the result, or Failure with the daemon's words."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -82,6 +91,68 @@ def rpc_call(socket_path, method, **params):
     if "error" in reply:
         raise Failure("%s: %s" % (method, reply["error"].get("message")))
     return reply["result"]
+
+
+class RpcClient:
+    """A JSON-RPC client that keeps the notifications it reads while waiting."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rwb", buffering=0)
+        self.next_id = 1
+        self.notifications = []
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+    def _read(self, timeout):
+        self.sock.settimeout(timeout)
+        line = self.file.readline()
+        if not line:
+            raise EOFError("the daemon closed the connection")
+        return json.loads(line)
+
+    def call(self, method, timeout=60.0, **params):
+        request_id = self.next_id
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+        self.file.write((json.dumps(message) + "\n").encode())
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read(max(0.1, deadline - time.monotonic()))
+            if "id" not in reply:
+                self.notifications.append(reply)
+                continue
+            if reply["id"] == request_id:
+                return reply
+
+    def result(self, method, **params):
+        reply = self.call(method, **params)
+        if "error" in reply:
+            raise RuntimeError("%s: %s" % (method, reply["error"]["message"]))
+        return reply["result"]
+
+    def wait_notification(self, predicate, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, message in enumerate(self.notifications):
+                if predicate(message):
+                    del self.notifications[i]
+                    return message
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                self.notifications.append(self._read(remaining))
+            except (socket.timeout, TimeoutError):
+                return None
+
+
+def event_is(name, reason):
+    return lambda m: (m.get("method") == "domain.event" and m["params"]["name"] == name
+                      and m["params"]["reason"] == reason)
 
 
 class Tap:
@@ -131,7 +202,9 @@ class Daemon:
     """
 
     def __init__(self, root, log_name="domusd.log", name="testhost", probe_kvm=False,
-                 domusd=DOMUSD, start_timeout=START_TIMEOUT, extra_args=()):
+                 domusd=DOMUSD, start_timeout=START_TIMEOUT, extra_args=(), wrapper=()):
+        """wrapper: a command that ends by running its arguments with exec (the daemon keeps
+        its PID), e.g. unshare and a shell that mounts something first."""
         self.root = root
         self.socket_path = os.path.join(root, "domusd.sock")
         self.uri = "unix:" + self.socket_path
@@ -143,7 +216,8 @@ class Daemon:
             env.pop("DOMUS_ACCEL", None)
         else:
             env["DOMUS_ACCEL"] = "tcg"
-        self.proc = subprocess.Popen([domusd, "--root", root, "--name", name] + list(extra_args),
+        self.proc = subprocess.Popen(list(wrapper) + [domusd, "--root", root, "--name", name]
+                                     + list(extra_args),
                                      stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
 

@@ -11,19 +11,24 @@ each kernel panic (Alt+SysRq+C through QMP send-key); the guest's pvpanic driver
 QEMU. Checked: keeper stays, crashed (`----c-`), its QEMU alive and stopped, until
 `domusctl destroy`, and `domusctl dump-core` writes its memory as an ELF core (mode
 0600) into the host's dump folder; phoenix boots again with a new id; goner is shut off. Bad keys and a
-domain that is not running are refused with what was wrong. Everything started here is
+domain that is not running are refused with what was wrong. Then, while the daemon is
+killed, phoenix's QEMU is killed too and "lazarus" (on_poweroff = 'restart', on_crash =
+'destroy') is powered off through its QMP socket: the next daemon must start both again,
+phoenix for its crash and lazarus for its power-off. Everything started here is
 ended by PID. Output is TAP, the plan last.
 """
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg, pid_alive, wait_until  # noqa: E402
+from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg, pid_alive, serial_text, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 BOOT_TIMEOUT = 120.0     # three TCG guests at once on two cores
@@ -42,14 +47,6 @@ def listed(uri):
     return {d["name"]: d for d in json.loads(r.stdout)}
 
 
-def serial_text(root, name):
-    try:
-        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
 def qemu_pid(root, name):
     try:
         with open(os.path.join(root, "run", name, "qemu.pid")) as f:
@@ -58,14 +55,32 @@ def qemu_pid(root, name):
         return None
 
 
+def qmp(path, command):
+    """One QMP command on QEMU's own socket (free while no daemon holds it); its reply."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(path)
+        f = sock.makefile("rwb", buffering=0)
+        reply = None
+        for message in ({"execute": "qmp_capabilities"}, {"execute": command}):
+            if reply is None:
+                f.readline()  # the greeting
+            f.write((json.dumps(message) + "\n").encode())
+            while True:
+                reply = json.loads(f.readline())
+                if "event" not in reply:
+                    break
+        return reply
+
+
 def main(guest_dir):
     tap = Tap()
     root = make_temp_dir("domus-crash-")
-    daemon = None
+    daemons = []
     ok = False
     try:
-        daemon = Daemon(root).wait_listening()
-        uri = daemon.uri
+        daemons.append(Daemon(root).wait_listening())
+        uri = daemons[0].uri
         first_ids = {}
 
         def boot_all():
@@ -167,9 +182,49 @@ def main(guest_dir):
         tap.step("on_crash = 'destroy': goner is shut off; sysrq and dump-core on it are refused as"
                  " not running",
                  goner_destroyed)
+
+        def applied_at_reattach():
+            config = guest_cfg(guest_dir, "lazarus", "on_crash = 'destroy'\n").replace(
+                "on_poweroff = 'destroy'", "on_poweroff = 'restart'")
+            path = os.path.join(root, "lazarus.cfg")
+            with open(path, "w") as f:
+                f.write(config)
+            r = ctl(uri, "create", path, timeout=120)
+            check(r.returncode == 0, "create lazarus: %s" % r.stderr)
+            check(wait_until(lambda: READY_LINE in serial_text(root, "lazarus"), BOOT_TIMEOUT),
+                  "lazarus did not boot: %r" % serial_text(root, "lazarus")[-300:])
+            old = {name: (listed(uri)[name]["id"], qemu_pid(root, name)) for name in ("phoenix", "lazarus")}
+            daemons[0].kill()
+            os.kill(old["phoenix"][1], signal.SIGKILL)
+            check(wait_until(lambda: not pid_alive(old["phoenix"][1]), 10), "phoenix's QEMU stays")
+            lazarus_qmp = os.path.join(root, "run", "lazarus", "qmp.sock")
+            qmp(lazarus_qmp, "system_powerdown")
+            check(wait_until(lambda: "powering off" in serial_text(root, "lazarus"), CRASH_TIMEOUT),
+                  "lazarus did not power off: %r" % serial_text(root, "lazarus")[-300:])
+            check(wait_until(lambda: qmp(lazarus_qmp, "query-status").get("return", {}).get("status")
+                             == "shutdown", CRASH_TIMEOUT),
+                  "lazarus's QEMU is not waiting, stopped: %r" % qmp(lazarus_qmp, "query-status"))
+            daemons.append(Daemon(root, "domusd-2.log").wait_listening())
+
+            def started_again(name):
+                domain = listed(uri).get(name, {})
+                return (domain.get("state") in ("running", "blocked") and domain.get("id") != old[name][0]
+                        and qemu_pid(root, name) not in (None, old[name][1]))
+
+            check(wait_until(lambda: started_again("phoenix") and started_again("lazarus"), BOOT_TIMEOUT),
+                  "after the restart: %r\n%s" % ({n: listed(uri).get(n) for n in old},
+                                                 daemons[1].log_text()[-1500:]))
+            check(not pid_alive(old["lazarus"][1]), "lazarus's stopped QEMU was not ended")
+            log = daemons[1].log_text()
+            check("phoenix: its QEMU ended while no daemon watched it; taken as a crash, on_crash = restart"
+                  in log, "the log does not say why phoenix starts again:\n%s" % log[-1500:])
+
+        tap.step("what happened while no daemon watched is applied by the next one: phoenix's "
+                 "killed QEMU as a crash (restart), lazarus's power-off (on_poweroff restart)",
+                 applied_at_reattach)
         ok = tap.failed == 0
     finally:
-        if daemon is not None:
+        for daemon in daemons:
             daemon.stop()
         if not ok:
             print("# left for a look: %s" % root, flush=True)

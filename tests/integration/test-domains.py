@@ -20,7 +20,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_domus import pid_alive, qemu_pids  # noqa: E402
+from lib_domus import RpcClient as Client, event_is, pid_alive, qemu_pids  # noqa: E402
 from lib_qemu import READY_LINE, Tap, make_temp_dir, ticks_in  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
@@ -38,68 +38,6 @@ def guest_config(name, extra=""):
         "memory = 128\n"
         "vif = [ 'model=e1000' ]\n"
         '%s' % (name, KERNEL, INITRD, extra))
-
-
-class Client:
-    """A JSON-RPC client that keeps the notifications it reads while waiting."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.file = self.sock.makefile("rwb", buffering=0)
-        self.next_id = 1
-        self.notifications = []
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
-
-    def _read(self, timeout):
-        self.sock.settimeout(timeout)
-        line = self.file.readline()
-        if not line:
-            raise EOFError("the daemon closed the connection")
-        return json.loads(line)
-
-    def call(self, method, timeout=60.0, **params):
-        request_id = self.next_id
-        self.next_id += 1
-        message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
-        self.file.write((json.dumps(message) + "\n").encode())
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read(max(0.1, deadline - time.monotonic()))
-            if "id" not in reply:
-                self.notifications.append(reply)
-                continue
-            if reply["id"] == request_id:
-                return reply
-
-    def result(self, method, **params):
-        reply = self.call(method, **params)
-        if "error" in reply:
-            raise RuntimeError("%s: %s" % (method, reply["error"]["message"]))
-        return reply["result"]
-
-    def wait_notification(self, predicate, timeout=60.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, message in enumerate(self.notifications):
-                if predicate(message):
-                    del self.notifications[i]
-                    return message
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            try:
-                self.notifications.append(self._read(remaining))
-            except (socket.timeout, TimeoutError):
-                return None
-
-
-def event_is(name, reason):
-    return lambda m: (m.get("method") == "domain.event" and m["params"]["name"] == name
-                      and m["params"]["reason"] == reason)
 
 
 class Daemon:
