@@ -200,19 +200,8 @@ add_defined_domain (HvDaemon        *self,
                     const HvDefined *defined,
                     gboolean         details)
 {
-  g_autofree char *id_error = NULL;
-  const char *error = defined->error;
-  gboolean valid;
-  const char *state;
-
-  /* Digits name an id (as xm read them): such a file can never be reached by its name, and
-   * must not look like a domain one could start or destroy by it. */
-  if (error == NULL && hv_host_name_is_id (defined->name))
-    error = id_error = g_strdup_printf (_("%s: name: “%s” is all digits, which reads as a domain id; "
-                                          "give the domain a name with a letter in it"),
-                                        defined->path, defined->name);
-  valid = error == NULL;
-  state = valid ? "shutoff" : "invalid";
+  gboolean valid = defined->error == NULL;
+  const char *state = valid ? "shutoff" : "invalid";
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
@@ -242,7 +231,7 @@ add_defined_domain (HvDaemon        *self,
   json_builder_set_member_name (builder, "config");
   json_builder_add_string_value (builder, defined->path);
   if (!valid)
-    add_nullable_string (builder, "error", error);
+    add_nullable_string (builder, "error", defined->error);
   if (details)
     {
       add_nullable_string (builder, "vnc_socket", NULL);

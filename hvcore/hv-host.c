@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "domus-domain-name.h"
 #include "hv-config.h"
 #include "hv-defined.h"
 #include "hv-domain-spec.h"
@@ -214,11 +215,10 @@ find_active_by_id (HvHost     *self,
   return NULL;
 }
 
-gboolean
-hv_host_name_is_id (const char *name_or_id)
+/* xm's rule: an argument of digits only is a domain id, never a name. */
+static gboolean
+name_is_id (const char *name_or_id)
 {
-  g_return_val_if_fail (name_or_id != NULL, FALSE);
-
   if (*name_or_id == '\0')
     return FALSE;
   for (const char *p = name_or_id; *p != '\0'; p++)
@@ -268,7 +268,7 @@ hv_host_lookup (HvHost      *self,
   g_return_val_if_fail (HV_IS_HOST (self), NULL);
   g_return_val_if_fail (name_or_id != NULL, NULL);
 
-  if (!hv_host_name_is_id (name_or_id))
+  if (!name_is_id (name_or_id))
     return hv_host_find (self, name_or_id, error);
   /* Never a domain *named* with these digits: `destroy 2` must not end another domain than
    * the one with id 2, whatever names old config files hold. */
@@ -1084,6 +1084,17 @@ on_reattached (GObject      *source,
   load_step_done (task);
 }
 
+/* The name rule, and names of digits only, which older daemons accepted: such a guest still
+ * runs and is taken over; it answers to its id. */
+static gboolean
+run_folder_name_is_valid (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  return domus_domain_name_check (name, &error) ||
+         g_error_matches (error, DOMUS_DOMAIN_NAME_ERROR, DOMUS_DOMAIN_NAME_ERROR_ALL_DIGITS);
+}
+
 static void
 reattach_all (HvHost *self,
               GTask  *task)
@@ -1100,7 +1111,7 @@ reattach_all (HvHost *self,
       gint64 id;
       HvDomain *domain;
 
-      if (!g_file_test (run_dir, G_FILE_TEST_IS_DIR) || !hv_domain_name_is_valid (entry))
+      if (!g_file_test (run_dir, G_FILE_TEST_IS_DIR) || !run_folder_name_is_valid (entry))
         continue;
       id = hv_run_folder_read_id (run_dir);
       self->next_id = MAX (self->next_id, id + 1);
@@ -1169,9 +1180,7 @@ hv_host_autostart (HvHost *self)
       HvDefined *defined = g_ptr_array_index (all, i);
       HvDomain *domain;
 
-      /* A name of digits only cannot be named to start it (it reads as an id). */
-      if (defined->error != NULL || hv_host_name_is_id (defined->name) ||
-          !hv_host_get_autostart (self, defined->name))
+      if (defined->error != NULL || !hv_host_get_autostart (self, defined->name))
         continue;
       domain = g_hash_table_lookup (self->domains, defined->name);
       if (domain != NULL && hv_domain_is_active (domain))

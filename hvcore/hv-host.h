@@ -52,11 +52,10 @@ void        hv_host_autostart         (HvHost                 *self);
 /* The active domains (starting, running, paused, ...), by id. Transfer container. */
 GPtrArray  *hv_host_dup_active        (HvHost                 *self);
 
-/* xm's rule: an argument of digits only is a domain id, never a name. */
-gboolean    hv_host_name_is_id        (const char             *name_or_id);
 /*
- * What a user's argument names: digits only, the active domain with that id; else the domain
- * of that name, active, or defined in the config folder.
+ * What a user's argument names, as xm read it: digits only are an id, the active domain with
+ * that id (never a domain whose name is those digits); else the domain of that name, active,
+ * or defined in the config folder.
  */
 HvDomain   *hv_host_lookup            (HvHost                 *self,
                                        const char             *name_or_id,

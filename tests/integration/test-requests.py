@@ -204,7 +204,7 @@ def main():
                   "the request for id 7 reached the config named 7: %r" % answers["domain.undefine"])
             listed = {d["name"]: d for d in rpc_call(daemon.socket_path, "domain.list", all=True)["domains"]}
             seven = listed.get("7", {})
-            check(seven.get("state") == "invalid" and "all digits" in (seven.get("error") or ""),
+            check(seven.get("state") == "invalid" and "digits only" in (seven.get("error") or ""),
                   "7.cfg is listed as %r" % seven)
             check(listed.get("alpha", {}).get("state") == "shutoff", "alpha: %r" % listed.get("alpha"))
 
