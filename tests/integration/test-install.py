@@ -19,8 +19,9 @@ post-install cache updates skip themselves under DESTDIR) and checks, on what la
 - every command `domusctl --help` lists, and every long option of domusctl (global, and of
   each command's --help), domusd --help and domus --help appears in its man page, so the
   pages cannot fall behind the programs;
-- the units name the installed domusd, the sockets the daemons' default paths and modes,
-  and systemd-analyze verify accepts them (skipped, with a message, without the tool);
+- the units name the installed domusd, the sockets the daemons' default paths and modes
+  (the system one's group domus, which the sysusers.d file makes), and systemd-analyze
+  verify accepts them (skipped, with a message, without the tool);
 - domusd starts with the sample config as installed, and with its [relocation] keys
   switched on at the values the sample shows, and `hello` reports those values.
 
@@ -137,6 +138,7 @@ def main():
             "system.socket": "/systemd/system/domusd.socket",
             "user.service": "/systemd/user/domusd.service",
             "user.socket": "/systemd/user/domusd.socket",
+            "sysusers": "/lib/sysusers.d/domus.conf",
             "sample": "/share/doc/domus/domusd.conf.sample",
             "catalogue": "/share/locale/es/LC_MESSAGES/domus.mo",
         }
@@ -292,6 +294,13 @@ def main():
                       "%s socket: not ListenStream=%s" % (kind, path))
                 check(re.search(r"^SocketMode=%s$" % mode, socket_unit, re.M),
                       "%s socket: not SocketMode=%s" % (kind, mode))
+                group = re.search(r"^SocketGroup=(.*)$", socket_unit, re.M)
+                check((group.group(1) if group else None) == ("domus" if kind == "system" else None),
+                      "%s socket: SocketGroup=%s" % (kind, group.group(1) if group else ""))
+            check(re.search(r"^DirectoryMode=0711$", read(files["system.socket"]), re.M),
+                  "system socket: the group cannot reach a socket in a folder that is not 0711")
+            check(re.search(r"^g domus -$", read(files["sysusers"]), re.M),
+                  "%s does not make the group domus" % files["sysusers"])
 
         tap.step("the units start the installed domusd on the daemons' own socket paths",
                  units_content)
