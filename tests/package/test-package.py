@@ -20,7 +20,7 @@ In a folder of its own (nothing is written to the source tree or outside the fol
     verify` accepts them, the system socket and daemon are enabled and the user units not;
   - the group domus exists, and `domusd --system` makes /run/domus/domusd.sock 0660
     root:domus in a 0711 /run/domus: a member of domus lists the domains, another user is
-    refused;
+    refused with a message that names the group;
   - a guest's config and image, and a change to /etc/domus/domusd.conf, outlive an upgrade
     (the same files repacked as a later version) and a removal; purge removes the conffile
     only (and leaves the group);
@@ -340,8 +340,10 @@ def main():
             check("711 root:root /run/domus\n660 root:domus /run/domus/domusd.sock" in out,
                   "modes and owners:\n%s" % out)
             check("Domain-0" in out and "alice=ok" in out, "a member of domus could not list:\n" + out)
-            check("bob=refused" in out and "Permission denied" in out,
+            check("bob=refused" in out and "permission denied" in out,
                   "a user outside domus was not refused:\n" + out)
+            check("members of the group domus (sudo adduser bob domus" in out,
+                  "the refusal does not say who gets in:\n" + out)
 
         timed("the group domus exists; domusd --system gives it the socket (0660 root:domus, "
               "/run/domus 0711): a member lists, another user is refused", group_and_socket)
