@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import lib_gui  # noqa: E402
 from lib_domus import Daemon, Tap, check  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
-from lib_sshd import Sshd  # noqa: E402
+from lib_sshd import sshd_without_domus  # noqa: E402
 
 DOMUS = sys.argv[1]
 FIND_TIMEOUT = 20.0
@@ -41,11 +41,7 @@ def main():
     try:
         os.makedirs(os.path.join(root, "local"))
         daemon = Daemon(os.path.join(root, "local"), name="testhost").wait_listening()
-        empty = os.path.join(root, "empty-bin")
-        os.makedirs(empty)
-        sshd_dir = os.path.join(root, "sshd")
-        os.makedirs(sshd_dir)
-        sshd = Sshd(sshd_dir, extra_config="SetEnv PATH=%s\n" % empty).start()
+        sshd = sshd_without_domus(root)
         home = os.path.join(root, "home")
         os.makedirs(os.path.join(home, ".ssh"), mode=0o700)
         sshd.write_known_hosts(os.path.join(home, ".ssh", "known_hosts"))

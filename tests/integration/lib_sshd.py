@@ -53,6 +53,16 @@ def children_of(pid):
     return out
 
 
+def sshd_without_domus(workdir):
+    """A started Sshd (in workdir/sshd) whose sessions' PATH is an empty folder: a host
+    without domusctl, as far as a client can tell."""
+    empty = os.path.join(workdir, "empty-bin")
+    folder = os.path.join(workdir, "sshd")
+    os.makedirs(empty)
+    os.makedirs(folder)
+    return Sshd(folder, extra_config="SetEnv PATH=%s\n" % empty).start()
+
+
 class Sshd:
     def __init__(self, workdir, extra_config=""):
         """extra_config: more sshd_config lines (e.g. SetEnv PATH=... for the sessions)."""

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib_domus import DOMUSCTL, Daemon, Tap, check  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
-from lib_sshd import Sshd  # noqa: E402
+from lib_sshd import sshd_without_domus  # noqa: E402
 
 
 def ctl(uri, *args):
@@ -41,11 +41,7 @@ def main():
     sshd = None
     daemon = None
     try:
-        empty = os.path.join(tmp, "empty-bin")
-        os.makedirs(empty)
-        sshd_dir = os.path.join(tmp, "sshd")
-        os.makedirs(sshd_dir)
-        sshd = Sshd(sshd_dir, extra_config="SetEnv PATH=%s\n" % empty).start()
+        sshd = sshd_without_domus(tmp)
         known_hosts = sshd.write_known_hosts(os.path.join(tmp, "known_hosts"))
         label = "[127.0.0.1]:%d" % sshd.port
 
