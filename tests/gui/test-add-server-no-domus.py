@@ -10,7 +10,8 @@ and a session bus of the test's own, with G_DEBUG=fatal-warnings) knows the serv
 key (a HOME of its own). Through AT-SPI, as a screen reader user: Add Server, "Another
 computer, over SSH", the host, port and key file, Add. The new server's page then shows,
 read through AT-SPI, that Domus is not installed there with the package to install and the
-unit to enable, offers Reconnect and does not say it tries again by itself. Everything
+unit to enable, and that Reconnect comes next (the button is there); it does not say it
+tries again by itself. Everything
 started here is ended by PID. Output is TAP.
 """
 
@@ -126,6 +127,8 @@ def main():
                 check(part in text, "%r is not in %r" % (part, text))
             check("Trying again" not in text and "Connecting again" not in text,
                   "it says it retries by itself: %r" % text)
+            check(text.startswith("Domus is not installed") and text.endswith("Then press Reconnect."),
+                  "not the hint and what to do next, alone: %r" % text)
             check(window.showing(pyatspi.ROLE_PUSH_BUTTON, "Reconnect") is not None,
                   "no Reconnect button beside it")
 
