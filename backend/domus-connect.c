@@ -109,6 +109,14 @@ on_unix_connected (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
+      /* A daemon answers there, but not to us: say who it does answer (docs/daemon.md). */
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+        g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PERMISSION_DENIED,
+                                 _("Cannot connect to %s: permission denied. The system daemon "
+                                   "lets in root and the members of the group domus (sudo "
+                                   "adduser %s domus, then log in again)."),
+                                 ((ConnectData *) g_task_get_task_data (task))->uri,
+                                 g_get_user_name ());
       else
         g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
                                  "%s", error->message);

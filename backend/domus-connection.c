@@ -110,7 +110,10 @@ connection_close_with_error (DomusConnection *self,
   g_hash_table_iter_init (&iter, pending);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     {
-      if (reason != NULL)
+      /* Nothing was lost when there never was a daemon: the reason says what to install. */
+      if (g_error_matches (reason, DOMUS_ERROR, DOMUS_ERROR_NOT_INSTALLED))
+        g_task_return_error (call->task, g_error_copy (reason));
+      else if (reason != NULL)
         g_task_return_new_error (call->task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
                                  _("The connection to the daemon was lost: %s"),
                                  reason->message);
@@ -330,14 +333,15 @@ on_json_closed (DomusJsonStream *json,
 
   if (self->closed)
     return;
-  /* Over SSH, the session knows better why the stream ended (sshd gone, bridge failed). */
+  /* Over SSH, the session knows better why the stream ended (sshd gone, bridge failed,
+     Domus not installed there), and its error says so with its own code. */
   if (self->ssh != NULL)
     {
       g_autoptr(GError) transport_error = domus_ssh_session_dup_error (self->ssh);
 
       if (transport_error != NULL)
         {
-          connection_close_with_new_error (self, DOMUS_ERROR_DISCONNECTED, "%s", transport_error->message);
+          connection_close_with_error (self, transport_error);
           return;
         }
     }

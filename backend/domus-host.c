@@ -103,10 +103,10 @@ domus_host_error_is_permanent (const GError *error)
     return FALSE;
 
   /*
-   * Only what needs the user: a URI we cannot read, an SSH host key to accept or a
-   * login to fix. A daemon that is down, a network that is out, a protocol we do not
-   * speak (the daemon may be upgraded) are worth trying again. New transports'
-   * errors of that kind belong here.
+   * Only what needs the user: a URI we cannot read, an SSH host key to accept, a
+   * login to fix or a host to install Domus on. A daemon that is down, a network that
+   * is out, a protocol we do not speak (the daemon may be upgraded) are worth trying
+   * again. New transports' errors of that kind belong here.
    */
   switch ((DomusError) error->code)
     {
@@ -114,6 +114,7 @@ domus_host_error_is_permanent (const GError *error)
     case DOMUS_ERROR_HOST_KEY_UNKNOWN:
     case DOMUS_ERROR_HOST_KEY_CHANGED:
     case DOMUS_ERROR_AUTH_FAILED:
+    case DOMUS_ERROR_NOT_INSTALLED:
       return TRUE;
     default:
       return FALSE;

@@ -363,6 +363,9 @@ channel_is_done (Channel *ch)
   return ch->broken || (ch->remote_eof && ch->local_shut);
 }
 
+/* What a shell answers when it finds no such command (POSIX: 127). */
+#define EXIT_STATUS_NOT_FOUND 127
+
 /* The primary channel's end is the session's: say why, in the remote command's words. */
 static GError *
 describe_primary_end (DomusSshSession *self,
@@ -377,6 +380,13 @@ describe_primary_end (DomusSshSession *self,
   else
     last_line = said;
 
+  /* A host without Domus: say what to put there, not the shell's "command not found". */
+  if (exit_status == EXIT_STATUS_NOT_FOUND)
+    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_NOT_INSTALLED,
+                        _("Domus is not installed on %s: the command “%s” was not found there. "
+                          "On %s, install the package domusd (sudo apt install ./domusd_*.deb) "
+                          "and enable its daemon (sudo systemctl enable --now domusd.socket)."),
+                        self->host_label, self->options->bridge, self->host_label);
   if (exit_status != 0 && *last_line != '\0')
     return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
                         _("The bridge to the daemon on %s ended (exit status %d): %s"),

@@ -121,6 +121,14 @@ update_info_bar (DomusServerPage *self)
                                  domus_host_get_name (host), key_type, fingerprint);
       gtk_info_bar_set_message_type (GTK_INFO_BAR (self->info_bar), GTK_MESSAGE_ERROR);
     }
+  else if (error != NULL && state != DOMUS_HOST_STATE_CONNECTING
+           && g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_NOT_INSTALLED))
+    {
+      /* Nothing was lost: the message says what to run on the host (the label is
+         selectable, to copy the commands), and Reconnect is the step after. */
+      message = g_strdup_printf (_("%s Then press Reconnect."), error->message);
+      gtk_info_bar_set_message_type (GTK_INFO_BAR (self->info_bar), GTK_MESSAGE_WARNING);
+    }
   else if (error != NULL)
     {
       if (state == DOMUS_HOST_STATE_CONNECTING)

@@ -504,9 +504,11 @@ on_host_loaded (GObject      *source,
   HvDaemon *self = g_task_get_source_object (task);
   GError *error = NULL;
 
+  /* A socket systemd made has the unit's SocketGroup= already; ours gets it here. */
   if (!hv_host_load_finish (self->host, result, &error) ||
       !hv_socket_activation_listen (self->server, self->paths->socket_path,
-                                    self->paths->socket_mode, &error))
+                                    self->paths->socket_mode, &error) ||
+      (hv_socket_activation_get_n_fds () == 0 && !hv_paths_set_socket_group (self->paths, &error)))
     {
       g_task_return_error (task, error);
       return;

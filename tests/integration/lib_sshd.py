@@ -53,8 +53,19 @@ def children_of(pid):
     return out
 
 
+def sshd_without_domus(workdir):
+    """A started Sshd (in workdir/sshd) whose sessions' PATH is an empty folder: a host
+    without domusctl, as far as a client can tell."""
+    empty = os.path.join(workdir, "empty-bin")
+    folder = os.path.join(workdir, "sshd")
+    os.makedirs(empty)
+    os.makedirs(folder)
+    return Sshd(folder, extra_config="SetEnv PATH=%s\n" % empty).start()
+
+
 class Sshd:
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra_config=""):
+        """extra_config: more sshd_config lines (e.g. SetEnv PATH=... for the sessions)."""
         self.workdir = workdir
         self.port = free_port()
         self.host_key = make_key(os.path.join(workdir, "host_ed25519"))
@@ -77,8 +88,9 @@ class Sshd:
                     "PermitRootLogin prohibit-password\n"
                     "StrictModes no\n"
                     "LogLevel ERROR\n"
+                    "%s"
                     % (self.port, self.host_key, os.path.join(workdir, "sshd.pid"),
-                       self.authorized))
+                       self.authorized, extra_config))
         self.log_path = os.path.join(workdir, "sshd.log")
         self.proc = None
 
@@ -121,9 +133,19 @@ class Sshd:
         self.proc.wait()
         self.proc = None
 
-    def uri(self, known_hosts, keyfile=None, extra=""):
+    def uri(self, known_hosts, keyfile=None, extra="", bridge=True):
+        """bridge: True for this build's domusctl, False for none (the remote PATH decides)."""
         import getpass
-        build = os.environ["DOMUS_BUILD_DIR"]
-        query = "keyfile=%s&known_hosts=%s&bridge=%s" % (
-            keyfile or self.client_key, known_hosts, os.path.join(build, "cli", "domusctl"))
+        query = "keyfile=%s&known_hosts=%s" % (keyfile or self.client_key, known_hosts)
+        if bridge:
+            query += "&bridge=" + os.path.join(os.environ["DOMUS_BUILD_DIR"], "cli", "domusctl")
         return "ssh://%s@127.0.0.1:%d?%s%s" % (getpass.getuser(), self.port, query, extra)
+
+    def write_known_hosts(self, path):
+        """A known_hosts that knows this server's key, as ssh would have saved it."""
+        with open(self.host_key + ".pub") as f:
+            key_type, key = f.read().split()[:2]
+        with open(path, "w") as f:
+            f.write("[127.0.0.1]:%d %s %s\n" % (self.port, key_type, key))
+        os.chmod(path, 0o600)
+        return path

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`meson install` into a folder of the test's own, and what a distribution checks in it.
 
-Usage: test-install.py BUILD_DIR SOURCE_DIR
+Usage: test-install.py BUILD_DIR SOURCE_DIR [gui|no-gui]
 
 Runs `meson install -C BUILD_DIR --destdir TMP` (nothing outside TMP is written; the
 post-install cache updates skip themselves under DESTDIR) and checks, on what landed there:
@@ -19,10 +19,14 @@ post-install cache updates skip themselves under DESTDIR) and checks, on what la
 - every command `domusctl --help` lists, and every long option of domusctl (global, and of
   each command's --help), domusd --help and domus --help appears in its man page, so the
   pages cannot fall behind the programs;
-- the units name the installed domusd, the sockets the daemons' default paths and modes,
-  and systemd-analyze verify accepts them (skipped, with a message, without the tool);
+- the units name the installed domusd, the sockets the daemons' default paths and modes
+  (the system one's group domus, which the sysusers.d file makes), and systemd-analyze
+  verify accepts them (skipped, with a message, without the tool);
 - domusd starts with the sample config as installed, and with its [relocation] keys
   switched on at the values the sample shows, and `hello` reports those values.
+
+Built with -Dgui=disabled (no-gui), none of the window's files may be installed, and their
+checks are left out.
 
 Output is TAP.
 """
@@ -44,6 +48,9 @@ from lib_qemu import make_temp_dir  # noqa: E402
 
 BUILD_DIR = os.path.abspath(sys.argv[1])
 SOURCE_DIR = os.path.abspath(sys.argv[2])
+WINDOW = len(sys.argv) < 4 or sys.argv[3] != "no-gui"
+# What only the window installs (the gui option).
+WINDOW_FILES = ("domus", "desktop", "metainfo", "schema", "icon", "symbolic", "domus.1")
 LONG_OPTION_RE = re.compile(r"^\s+(?:-\w, )?--([a-z][a-z0-9-]*)", re.M)
 
 
@@ -137,9 +144,29 @@ def main():
             "system.socket": "/systemd/system/domusd.socket",
             "user.service": "/systemd/user/domusd.service",
             "user.socket": "/systemd/user/domusd.socket",
+            "sysusers": "/lib/sysusers.d/domus.conf",
             "sample": "/share/doc/domus/domusd.conf.sample",
             "catalogue": "/share/locale/es/LC_MESSAGES/domus.mo",
         }
+        if not WINDOW:
+            def no_window_files():
+                found = sorted(p for p in installed for key in WINDOW_FILES
+                               if p.endswith(expected[key]))
+                check(not found, "built without the window, yet installed: %s" % found)
+                # A daemon-only install pulls no GTK in: the programs do not link it.
+                for program in ("domusd", "domusctl"):
+                    r = run(["ldd", os.path.join(BUILD_DIR, "hvcore" if program == "domusd"
+                                                 else "cli", program)])
+                    check(r.returncode == 0 and "gtk" not in r.stdout,
+                          "%s links %s" % (program, r.stdout))
+
+            tap.step("without the window: none of its files, and no GTK", no_window_files)
+            for key in WINDOW_FILES:
+                del expected[key]
+        def window_step(name, function):
+            if WINDOW:
+                tap.step(name, function)
+
         files = {}
         for key, suffix in expected.items():
             try:
@@ -159,8 +186,8 @@ def main():
             check(os.path.basename(files["icon"]) == icon.group(1) + ".svg", "no icon for Icon=")
             check(re.search(r"^Exec=domus\b", read(files["desktop"]), re.M), "Exec= is not domus")
 
-        tap.step("desktop-file-validate accepts the desktop file; its icon is installed",
-                 desktop_valid)
+        window_step("desktop-file-validate accepts the desktop file; its icon is installed",
+                    desktop_valid)
 
         def icons_are_svg():
             for key in ("icon", "symbolic"):
@@ -170,7 +197,7 @@ def main():
             colours = set(re.findall(r'fill="(#[0-9a-fA-F]{6})"', read(files["symbolic"])))
             check(len(colours) == 1, "the symbolic icon has colours %s" % sorted(colours))
 
-        tap.step("the icons are SVG; the symbolic one has one colour", icons_are_svg)
+        window_step("the icons are SVG; the symbolic one has one colour", icons_are_svg)
 
         def metainfo_valid():
             r = run(["appstreamcli", "validate", "--no-net", files["metainfo"]])
@@ -194,18 +221,19 @@ def main():
                       "%s is %dx%d, the metainfo says %sx%s"
                       % (name, size[0], size[1], image.get("width"), image.get("height")))
 
-        tap.step("appstreamcli accepts the metainfo; its screenshots are in the tree",
-                 metainfo_valid)
+        window_step("appstreamcli accepts the metainfo; its screenshots are in the tree",
+                    metainfo_valid)
 
         def schemas_valid():
             r = run(["glib-compile-schemas", "--strict", "--dry-run",
                      os.path.dirname(files["schema"])])
             check(r.returncode == 0 and not r.stderr.strip(), "glib-compile-schemas: " + r.stderr)
 
-        tap.step("glib-compile-schemas --strict accepts the installed schemas", schemas_valid)
+        window_step("glib-compile-schemas --strict accepts the installed schemas", schemas_valid)
 
-        pages = {"domus": files["domus.1"], "domusctl": files["domusctl.1"],
-                 "domusd": files["domusd.8"]}
+        pages = {"domusctl": files["domusctl.1"], "domusd": files["domusd.8"]}
+        if WINDOW:
+            pages["domus"] = files["domus.1"]
         texts = {}
         for program, page in pages.items():
             def man_clean(page=page, program=program):
@@ -221,7 +249,7 @@ def main():
 
             tap.step("%s: groff -ww and man --warnings without warnings"
                      % os.path.basename(page), man_clean)
-        if len(texts) != 3:
+        if len(texts) != len(pages):
             return tap.finish()
 
         def helps(program, *args):
@@ -248,7 +276,7 @@ def main():
             missing = missing_options(texts["domus"], options)
             check(not missing, "domus.1 lacks --%s" % ", --".join(missing))
 
-        tap.step("domus.1 names every option of domus --help", domus_options)
+        window_step("domus.1 names every option of domus --help", domus_options)
 
         def domusctl_verbs():
             text = helps(("cli", "domusctl"))
@@ -292,6 +320,13 @@ def main():
                       "%s socket: not ListenStream=%s" % (kind, path))
                 check(re.search(r"^SocketMode=%s$" % mode, socket_unit, re.M),
                       "%s socket: not SocketMode=%s" % (kind, mode))
+                group = re.search(r"^SocketGroup=(.*)$", socket_unit, re.M)
+                check((group.group(1) if group else None) == ("domus" if kind == "system" else None),
+                      "%s socket: SocketGroup=%s" % (kind, group.group(1) if group else ""))
+            check(re.search(r"^DirectoryMode=0711$", read(files["system.socket"]), re.M),
+                  "system socket: the group cannot reach a socket in a folder that is not 0711")
+            check(re.search(r"^g domus -$", read(files["sysusers"]), re.M),
+                  "%s does not make the group domus" % files["sysusers"])
 
         tap.step("the units start the installed domusd on the daemons' own socket paths",
                  units_content)

@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <grp.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
@@ -26,6 +28,8 @@ test_root (void)
   g_assert_cmpstr (paths->run_dir, ==, "/srv/hosts/a/run");
   g_assert_cmpstr (paths->socket_path, ==, "/srv/hosts/a/domusd.sock");
   g_assert_cmpuint (paths->socket_mode, ==, 0600);
+  g_assert_null (paths->socket_group);
+  g_assert_cmpuint (paths->socket_dir_mode, ==, 0700);
 }
 
 static void
@@ -71,6 +75,16 @@ test_system (void)
   g_assert_cmpuint (paths->socket_mode, ==, 0660);
   g_assert_cmpstr (copy->socket_path, ==, paths->socket_path);
   g_assert_true (copy->socket_path != paths->socket_path);
+  /* The group's members reach the socket through a folder they cannot list. */
+  g_assert_cmpstr (paths->socket_group, ==, "domus");
+  g_assert_cmpstr (copy->socket_group, ==, "domus");
+  g_assert_cmpuint (paths->socket_dir_mode, ==, 0711);
+  g_assert_cmpuint (copy->socket_dir_mode, ==, 0711);
+
+  /* A socket elsewhere (--socket): its folder is not opened up; the group stays. */
+  hv_paths_set_socket (paths, "/srv/domus/domusd.sock");
+  g_assert_cmpuint (paths->socket_dir_mode, ==, 0700);
+  g_assert_cmpstr (paths->socket_group, ==, "domus");
 }
 
 static void
@@ -133,6 +147,106 @@ test_ensure (void)
   g_assert_no_errno (g_rmdir (base));
 }
 
+/* The system daemon's folder is set to its mode even when something else made it. */
+static void
+test_ensure_socket_dir_mode (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("test-paths-XXXXXX", &error);
+  g_autoptr(HvPaths) paths = NULL;
+  struct stat info;
+
+  g_assert_no_error (error);
+  paths = hv_paths_new_root (base);
+  paths->socket_dir_mode = 0711;
+  g_assert_no_errno (g_chmod (base, 0700));
+
+  g_assert_true (hv_paths_ensure (paths, &error));
+  g_assert_no_error (error);
+  g_assert_no_errno (g_stat (base, &info));
+  g_assert_cmpint (info.st_mode & 0777, ==, 0711);
+  /* The folders under it stay private. */
+  assert_private_dir (paths->run_dir);
+  assert_private_dir (paths->config_dir);
+
+  g_assert_no_errno (g_rmdir (paths->config_dir));
+  g_assert_no_errno (g_rmdir (paths->image_dir));
+  g_assert_no_errno (g_rmdir (paths->run_dir));
+  g_assert_no_errno (g_rmdir (paths->stats_dir));
+  g_assert_no_errno (g_rmdir (paths->dump_dir));
+  g_assert_no_errno (g_rmdir (base));
+}
+
+/* A group this process may give its files to, other than the one they get anyway. */
+static char *
+other_group (void)
+{
+  gid_t groups[256];
+  int n = getgroups (G_N_ELEMENTS (groups), groups);
+  struct group *entry;
+
+  for (int i = 0; i < n; i++)
+    if (groups[i] != getegid () && (entry = getgrgid (groups[i])) != NULL)
+      return g_strdup (entry->gr_name);
+  /* Root may choose any: Debian always has "daemon" (gid 1). */
+  if (geteuid () == 0 && (entry = getgrnam ("daemon")) != NULL && entry->gr_gid != getegid ())
+    return g_strdup (entry->gr_name);
+  return NULL;
+}
+
+static void
+test_socket_group (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("test-paths-XXXXXX", &error);
+  g_autofree char *group = other_group ();
+  g_autoptr(HvPaths) paths = NULL;
+  struct stat info;
+  struct group *entry;
+
+  g_assert_no_error (error);
+  paths = hv_paths_new_root (base);
+  /* What the daemon bound; a plain file serves as well for its owner and group. */
+  g_assert_true (g_file_set_contents (paths->socket_path, "", 0, NULL));
+
+  /* No group asked for (root and session daemons): nothing changes. */
+  g_assert_true (hv_paths_set_socket_group (paths, &error));
+  g_assert_no_error (error);
+  g_assert_no_errno (g_stat (paths->socket_path, &info));
+  g_assert_cmpuint (info.st_gid, ==, getegid ());
+
+  /* A group the system does not have: the socket stays as it is, and the daemon runs. */
+  paths->socket_group = g_strdup ("domus-test-no-such-group");
+  g_assert_true (hv_paths_set_socket_group (paths, &error));
+  g_assert_no_error (error);
+  g_assert_no_errno (g_stat (paths->socket_path, &info));
+  g_assert_cmpuint (info.st_gid, ==, getegid ());
+
+  if (group == NULL)
+    g_test_skip ("this process may give its files to no other group");
+  else
+    {
+      g_free (paths->socket_group);
+      paths->socket_group = g_strdup (group);
+      g_assert_true (hv_paths_set_socket_group (paths, &error));
+      g_assert_no_error (error);
+      g_assert_no_errno (g_stat (paths->socket_path, &info));
+      entry = getgrnam (group);
+      g_assert_nonnull (entry);
+      g_assert_cmpuint (info.st_gid, ==, entry->gr_gid);
+    }
+
+  /* A socket that is not there is an error naming it. */
+  g_assert_no_errno (g_unlink (paths->socket_path));
+  if (group != NULL)
+    {
+      g_assert_false (hv_paths_set_socket_group (paths, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, paths->socket_path));
+    }
+  g_assert_no_errno (g_rmdir (base));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -147,6 +261,8 @@ main (int argc, char **argv)
   g_test_add_func ("/paths/session", test_session);
   g_test_add_func ("/paths/system", test_system);
   g_test_add_func ("/paths/ensure", test_ensure);
+  g_test_add_func ("/paths/ensure-socket-dir-mode", test_ensure_socket_dir_mode);
+  g_test_add_func ("/paths/socket-group", test_socket_group);
 
   return g_test_run ();
 }
