@@ -45,20 +45,32 @@ wake_up (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Runs the main loop until predicate holds or timeout_ms pass; whether it holds. */
+static void run_for (guint ms);
+
+/* Runs the main loop until predicate holds or timeout_ms pass; whether it holds. Between
+ * two questions the loop runs at least 20 ms, and at least as long as the last question
+ * took: some (a screenshot saved and read back) cost more than many iterations, and asking
+ * at each one starved gtk-vnc, which reads a screen update a few KiB per iteration (on a
+ * loaded machine the first picture then never came). */
 static gboolean
 wait_for (gboolean (*predicate) (gpointer),
           gpointer  data,
           guint     timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (20, wake_up, NULL);
-  gboolean result;
 
-  while (!(result = predicate (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return result;
+  for (;;)
+    {
+      gint64 asked = g_get_monotonic_time ();
+      gint64 cost_ms;
+
+      if (predicate (data))
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      cost_ms = (g_get_monotonic_time () - asked) / 1000;
+      run_for ((guint) MAX (20, cost_ms));
+    }
 }
 
 static void
