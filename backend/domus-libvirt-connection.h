@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One libvirt connection (any libvirt URI), its calls made on a thread of its own, its events. */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+
+G_BEGIN_DECLS
+
+#define DOMUS_TYPE_LIBVIRT_CONNECTION (domus_libvirt_connection_get_type ())
+G_DECLARE_FINAL_TYPE (DomusLibvirtConnection, domus_libvirt_connection, DOMUS, LIBVIRT_CONNECTION, GObject)
+
+/* What a "domain-event" reports. */
+typedef enum {
+  DOMUS_LIBVIRT_EVENT_LIFECYCLE,   /* vir_event is a virDomainEventType, vir_detail its detail */
+  DOMUS_LIBVIRT_EVENT_METADATA,    /* the domain's <metadata> (tags), title or description changed */
+} DomusLibvirtEventKind;
+
+/*
+ * Work for the connection's thread: runs there with the connection's virConnectPtr and
+ * must return the task's result (g_task_return_*). libvirt errors are read on that
+ * thread (domus_libvirt_set_error()). Never touch GObjects of the main thread there.
+ */
+typedef void (*DomusLibvirtWork) (GTask        *task,
+                                  virConnectPtr conn,
+                                  gpointer      task_data,
+                                  GCancellable *cancellable);
+
+/*
+ * Opens uri (any URI libvirt accepts) on a thread of the connection's own. Passwords
+ * and passphrases libvirt asks for go to interaction (nullable: then they fail); an SSH
+ * host key libvirt does not know fails with DOMUS_ERROR_HOST_KEY_UNKNOWN carrying its
+ * fingerprint unless it is accepted_host_key (nullable), which libvirt then records in
+ * the URI's known_hosts. Other failures: DOMUS_ERROR_CONNECT_FAILED, _AUTH_FAILED, …
+ * Calls domus_libvirt_init().
+ */
+void                    domus_libvirt_connection_open_async  (const char          *uri,
+                                                              GTlsInteraction     *interaction,
+                                                              const char          *accepted_host_key,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+DomusLibvirtConnection *domus_libvirt_connection_open_finish (GAsyncResult        *result,
+                                                              GError             **error);
+
+const char             *domus_libvirt_connection_get_uri      (DomusLibvirtConnection *self);
+/* libvirt's name for the hypervisor ("QEMU", "Test", "Xen") and its host's name. */
+const char             *domus_libvirt_connection_get_driver   (DomusLibvirtConnection *self);
+const char             *domus_libvirt_connection_get_hostname (DomusLibvirtConnection *self);
+/* The canonical URI the server gave (virConnectGetURI), e.g. "qemu:///system". */
+const char             *domus_libvirt_connection_get_canonical_uri (DomusLibvirtConnection *self);
+/* The hypervisor's version (major * 1,000,000 + minor * 1,000 + release), 0 when not said. */
+gulong                  domus_libvirt_connection_get_hypervisor_version (DomusLibvirtConnection *self);
+/* TRUE until the connection closed (domus_libvirt_connection_close() or "closed"). */
+gboolean                domus_libvirt_connection_is_open      (DomusLibvirtConnection *self);
+
+/*
+ * Queues work for the connection's thread; calls run one after another, in order.
+ * When the connection is closed, or task's cancellable is cancelled before the work
+ * starts, the task returns DOMUS_ERROR_CLOSED or G_IO_ERROR_CANCELLED instead.
+ */
+void                    domus_libvirt_connection_run          (DomusLibvirtConnection *self,
+                                                               GTask                  *task,
+                                                               DomusLibvirtWork        work);
+
+/* Closes the connection (its thread ends once the calls queued before are done). */
+void                    domus_libvirt_connection_close        (DomusLibvirtConnection *self);
+
+G_END_DECLS

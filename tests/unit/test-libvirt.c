@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The libvirt pieces of the backend against libvirt's own test driver (test:///PATH.xml,
+ * in this process): URIs, opening and logging in, the domain list, lifecycle calls and
+ * their events, definitions, tags in <metadata>, the configuration form, closing.
+ */
+
+#include <string.h>
+
+#include "domus-libvirt.h"
+#include "domus-libvirt-connection.h"
+#include "domus-libvirt-domains.h"
+#include "test-libvirt-util.h"
+
+#define ALPHA_UUID "8f0c5c3e-4a0a-4a55-9d3e-2a1f7e6b0a01"
+
+static const char node_xml[] =
+  "<node>"
+  "  <domain type='test'>"
+  "    <name>alpha</name><uuid>" ALPHA_UUID "</uuid>"
+  "    <memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+  "    <os><type>hvm</type></os>"
+  "    <devices>"
+  "      <serial type='pty'><target port='0'/></serial>"
+  "      <graphics type='vnc' port='-1'/>"
+  "    </devices>"
+  "  </domain>"
+  "  <domain type='test'>"
+  "    <name>spicy</name>"
+  "    <memory unit='MiB'>128</memory><vcpu>2</vcpu>"
+  "    <os><type>hvm</type></os>"
+  "    <devices><graphics type='spice' port='-1'/></devices>"
+  "  </domain>"
+  "</node>";
+
+static DomusLibvirtConnection *
+open_node (void)
+{
+  g_autofree char *uri = lvt_test_uri (node_xml);
+
+  return lvt_open (uri);
+}
+
+static DomusLibvirtDomainInfo *
+get_domain (DomusLibvirtConnection *connection,
+            const char             *name,
+            GError                **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_libvirt_get_domain_async (connection, name, NULL, lvt_keep_result, &result);
+  return domus_libvirt_get_domain_finish (connection, lvt_wait (&result), error);
+}
+
+static gboolean
+act (DomusLibvirtConnection *connection,
+     const char             *name,
+     DomusLibvirtAction      action,
+     GError                **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_libvirt_domain_action_async (connection, name, action, NULL, lvt_keep_result, &result);
+  return domus_libvirt_domain_action_finish (connection, lvt_wait (&result), error);
+}
+
+static DomusLibvirtDomainInfo *
+find_info (GPtrArray  *infos,
+           const char *name)
+{
+  for (guint i = 0; i < infos->len; i++)
+    {
+      DomusLibvirtDomainInfo *info = g_ptr_array_index (infos, i);
+
+      if (g_strcmp0 (info->name, name) == 0)
+        return info;
+    }
+  return NULL;
+}
+
+/* URIs */
+
+static void
+test_uris (void)
+{
+  static const struct {
+    const char *uri;
+    gboolean    libvirt;
+  } cases[] = {
+    { "qemu:///system", TRUE },
+    { "qemu:///session", TRUE },
+    { "qemu+ssh://root@host/system", TRUE },
+    { "qemu+libssh2://root@host/system?known_hosts=/tmp/kh", TRUE },
+    { "xen:///system", TRUE },
+    { "test:///default", TRUE },
+    { "test:///tmp/node.xml", TRUE },
+    { "lxc:///", TRUE },
+    /* Domus's own addresses stay domusd hosts. */
+    { "ssh://root@host", FALSE },
+    { "unix:/run/domus/domusd.sock", FALSE },
+    { "local", FALSE },
+    { "", FALSE },
+    { "qemu+pigeon://host/system", FALSE },
+    { "qemu:/system", FALSE },
+    { "http://example.org/", FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].uri);
+      g_assert_cmpint (domus_libvirt_uri_is_libvirt (cases[i].uri), ==, cases[i].libvirt);
+    }
+  g_assert_false (domus_libvirt_uri_is_libvirt (NULL));
+}
+
+/* Opening */
+
+static void
+test_open (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+
+  g_assert_true (domus_libvirt_connection_is_open (connection));
+  g_assert_cmpstr (domus_libvirt_connection_get_driver (connection), ==, "TEST");
+  g_assert_true (g_str_has_prefix (domus_libvirt_connection_get_canonical_uri (connection), "test://"));
+  g_assert_cmpstr (domus_libvirt_connection_get_hostname (connection), !=, "");
+}
+
+static void
+test_open_failure (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusLibvirtConnection) connection = NULL;
+
+  domus_libvirt_connection_open_async ("test:///nonexistent/domus-node.xml", NULL, NULL, NULL,
+                                       lvt_keep_result, &result);
+  connection = domus_libvirt_connection_open_finish (lvt_wait (&result), &error);
+  g_assert_null (connection);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/domus-node.xml"));
+}
+
+/* A test driver <node> with <auth> asks for a user name and a password. */
+static const char auth_node_xml[] =
+  "<node>"
+  "  <auth><user password='s3cret'>admin</user></auth>"
+  "  <domain type='test'><name>one</name><memory>131072</memory><os><type>hvm</type></os></domain>"
+  "</node>";
+
+#define TEST_TYPE_ANSWERS (test_answers_get_type ())
+G_DECLARE_FINAL_TYPE (TestAnswers, test_answers, TEST, ANSWERS, GTlsInteraction)
+
+struct _TestAnswers
+{
+  GTlsInteraction  parent_instance;
+  char            *user;
+  char            *password;
+  GPtrArray       *asked;
+  GThread         *asked_on;
+};
+
+G_DEFINE_FINAL_TYPE (TestAnswers, test_answers, G_TYPE_TLS_INTERACTION)
+
+static GTlsInteractionResult
+test_answers_ask_password (GTlsInteraction  *interaction,
+                           GTlsPassword     *password,
+                           GCancellable     *cancellable,
+                           GError          **error)
+{
+  TestAnswers *self = TEST_ANSWERS (interaction);
+  const char *description = g_tls_password_get_description (password);
+  const char *answer = strstr (description, "username") != NULL ? self->user : self->password;
+
+  g_ptr_array_add (self->asked, g_strdup (description));
+  self->asked_on = g_thread_self ();
+  if (answer == NULL)
+    return G_TLS_INTERACTION_UNHANDLED;
+  g_tls_password_set_value (password, (const guchar *) answer, -1);
+  return G_TLS_INTERACTION_HANDLED;
+}
+
+static void
+test_answers_finalize (GObject *object)
+{
+  TestAnswers *self = TEST_ANSWERS (object);
+
+  g_free (self->user);
+  g_free (self->password);
+  g_ptr_array_unref (self->asked);
+  G_OBJECT_CLASS (test_answers_parent_class)->finalize (object);
+}
+
+static void
+test_answers_class_init (TestAnswersClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_answers_finalize;
+  G_TLS_INTERACTION_CLASS (klass)->ask_password = test_answers_ask_password;
+}
+
+static void
+test_answers_init (TestAnswers *self)
+{
+  self->asked = g_ptr_array_new_with_free_func (g_free);
+}
+
+static TestAnswers *
+test_answers_new (const char *user,
+                  const char *password)
+{
+  TestAnswers *self = g_object_new (TEST_TYPE_ANSWERS, NULL);
+
+  self->user = g_strdup (user);
+  self->password = g_strdup (password);
+  return self;
+}
+
+static DomusLibvirtConnection *
+open_with (const char       *uri,
+           GTlsInteraction  *interaction,
+           GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_libvirt_connection_open_async (uri, interaction, NULL, NULL, lvt_keep_result, &result);
+  return domus_libvirt_connection_open_finish (lvt_wait (&result), error);
+}
+
+static void
+test_login (void)
+{
+  g_autofree char *uri = lvt_test_uri (auth_node_xml);
+  g_autoptr(TestAnswers) right = test_answers_new ("admin", "s3cret");
+  g_autoptr(TestAnswers) wrong = test_answers_new ("admin", "guess");
+  g_autoptr(TestAnswers) silent = test_answers_new ("admin", NULL);
+  g_autoptr(DomusLibvirtConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Both questions reach the interaction, asked on the main thread (the GUI's dialogs live there). */
+  connection = open_with (uri, G_TLS_INTERACTION (right), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (connection);
+  g_assert_cmpuint (right->asked->len, ==, 2);
+  g_assert_true (right->asked_on == g_thread_self ());
+
+  g_clear_object (&connection);
+  connection = open_with (uri, G_TLS_INTERACTION (wrong), &error);
+  g_assert_null (connection);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+
+  /* The user closed the dialog: nothing is tried with an empty password. */
+  connection = open_with (uri, G_TLS_INTERACTION (silent), &error);
+  g_assert_null (connection);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+
+  connection = open_with (uri, NULL, &error);
+  g_assert_null (connection);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_AUTH_FAILED);
+}
+
+/* The work runs on the connection's own thread, never on the caller's. */
+static void
+record_thread (GTask         *task,
+               virConnectPtr  conn,
+               gpointer       task_data,
+               GCancellable  *cancellable)
+{
+  g_task_return_pointer (task, g_thread_self (), NULL);
+}
+
+static void
+test_worker_thread (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GTask) task = g_task_new (connection, NULL, lvt_keep_result, &result);
+  GThread *thread;
+
+  domus_libvirt_connection_run (connection, task, record_thread);
+  thread = g_task_propagate_pointer (G_TASK (lvt_wait (&result)), NULL);
+  g_assert_nonnull (thread);
+  g_assert_true (thread != g_thread_self ());
+}
+
+/* The list */
+
+static void
+test_list (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(GError) error = NULL;
+  DomusLibvirtDomainInfo *alpha, *spicy;
+
+  domus_libvirt_list_domains_async (connection, NULL, lvt_keep_result, &result);
+  infos = domus_libvirt_list_domains_finish (connection, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (infos->len, ==, 2);
+
+  alpha = find_info (infos, "alpha");
+  g_assert_nonnull (alpha);
+  g_assert_cmpstr (alpha->uuid, ==, ALPHA_UUID);
+  g_assert_cmpint (alpha->state, ==, DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpint (alpha->id, >, 0);
+  g_assert_cmpint (alpha->memory_mib, ==, 256);
+  g_assert_cmpint (alpha->vcpus, ==, 1);
+  g_assert_true (alpha->persistent);
+  g_assert_cmpint (alpha->graphics, ==, DOMUS_LIBVIRT_GRAPHICS_VNC);
+  g_assert_true (alpha->has_serial);
+  g_assert_cmpuint (g_strv_length (alpha->tags), ==, 0);
+  g_assert_null (alpha->error);
+
+  spicy = find_info (infos, "spicy");
+  g_assert_nonnull (spicy);
+  g_assert_cmpint (spicy->graphics, ==, DOMUS_LIBVIRT_GRAPHICS_SPICE);
+  g_assert_false (spicy->has_serial);
+  g_assert_cmpint (spicy->vcpus, ==, 2);
+}
+
+/* Lifecycle, and the events that say so */
+
+static void
+test_lifecycle (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(DomusLibvirtDomainInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *suspended = g_strdup_printf ("alpha %d %d", DOMUS_LIBVIRT_EVENT_LIFECYCLE, VIR_DOMAIN_EVENT_SUSPENDED);
+  g_autofree char *resumed = g_strdup_printf ("alpha %d %d", DOMUS_LIBVIRT_EVENT_LIFECYCLE, VIR_DOMAIN_EVENT_RESUMED);
+  g_autofree char *stopped = g_strdup_printf ("alpha %d %d", DOMUS_LIBVIRT_EVENT_LIFECYCLE, VIR_DOMAIN_EVENT_STOPPED);
+  g_autofree char *started = g_strdup_printf ("alpha %d %d", DOMUS_LIBVIRT_EVENT_LIFECYCLE, VIR_DOMAIN_EVENT_STARTED);
+  LvtEvents events;
+
+  lvt_events_watch (&events, connection);
+
+  g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_PAUSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (lvt_events_wait (&events, suspended, 5000));
+  info = get_domain (connection, "alpha", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (info->state, ==, DOMUS_DOMAIN_STATE_PAUSED);
+  g_clear_pointer (&info, domus_libvirt_domain_info_free);
+
+  g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_RESUME, &error));
+  g_assert_true (lvt_events_wait (&events, resumed, 5000));
+
+  g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_DESTROY, &error));
+  g_assert_true (lvt_events_wait (&events, stopped, 5000));
+  info = get_domain (connection, "alpha", &error);
+  g_assert_cmpint (info->state, ==, DOMUS_DOMAIN_STATE_SHUTOFF);
+  g_assert_cmpint (info->id, ==, -1);
+  g_clear_pointer (&info, domus_libvirt_domain_info_free);
+
+  /* Not in a state for it: the caller learns which way. */
+  g_assert_false (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_PAUSE, &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+
+  g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_START, &error));
+  g_assert_no_error (error);
+  g_assert_true (lvt_events_wait (&events, started, 5000));
+  g_assert_false (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_START, &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_RUNNING);
+  g_clear_error (&error);
+
+  g_assert_false (act (connection, "nobody", DOMUS_LIBVIRT_ACTION_START, &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
+  g_clear_error (&error);
+  info = get_domain (connection, "nobody", &error);
+  g_assert_null (info);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
+  g_ptr_array_unref (events.seen);
+}
+
+/* Definitions */
+
+static DomusLibvirtDomainInfo *
+define (DomusLibvirtConnection *connection,
+        const char             *xml,
+        GError                **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_libvirt_define_xml_async (connection, xml, NULL, lvt_keep_result, &result);
+  return domus_libvirt_define_xml_finish (connection, lvt_wait (&result), error);
+}
+
+static void
+test_define_undefine (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(DomusLibvirtDomainInfo) info = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *defined = g_strdup_printf ("gamma %d %d", DOMUS_LIBVIRT_EVENT_LIFECYCLE, VIR_DOMAIN_EVENT_DEFINED);
+  g_autofree char *undefined = g_strdup_printf ("gamma %d %d", DOMUS_LIBVIRT_EVENT_LIFECYCLE, VIR_DOMAIN_EVENT_UNDEFINED);
+  LvtEvents events;
+
+  lvt_events_watch (&events, connection);
+  info = define (connection,
+                 "<domain type='test'><name>gamma</name><memory unit='MiB'>64</memory>"
+                 "<vcpu>1</vcpu><os><type>hvm</type></os></domain>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "gamma");
+  g_assert_cmpint (info->state, ==, DOMUS_DOMAIN_STATE_SHUTOFF);
+  g_assert_true (info->persistent);
+  g_assert_cmpint (info->graphics, ==, DOMUS_LIBVIRT_GRAPHICS_NONE);
+  g_assert_true (lvt_events_wait (&events, defined, 5000));
+
+  domus_libvirt_get_xml_async (connection, "gamma", TRUE, NULL, lvt_keep_result, &result);
+  xml = domus_libvirt_get_xml_finish (connection, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, "<name>gamma</name>"));
+
+  g_assert_true (act (connection, "gamma", DOMUS_LIBVIRT_ACTION_UNDEFINE, &error));
+  g_assert_no_error (error);
+  g_assert_true (lvt_events_wait (&events, undefined, 5000));
+  g_clear_pointer (&info, domus_libvirt_domain_info_free);
+  info = get_domain (connection, "gamma", &error);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
+  g_clear_error (&error);
+
+  /* Nonsense is refused with libvirt's reason, and nothing is defined. */
+  info = define (connection, "<domain type='test'><memory>64</memory></domain>", &error);
+  g_assert_null (info);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_ptr_array_unref (events.seen);
+}
+
+/* Tags in <metadata> */
+
+static void
+test_tags_metadata_text (void)
+{
+  const char *tags[] = { "web", "a & b", "<x>", NULL };
+  const char *none[] = { NULL };
+  g_autofree char *element = domus_libvirt_tags_to_metadata (tags);
+  g_autofree char *empty = domus_libvirt_tags_to_metadata (none);
+  /* What libvirt gives back: the element with its namespace on every node. */
+  const char *stored =
+    "<domus:tags xmlns:domus='" DOMUS_LIBVIRT_METADATA_URI "'>\n"
+    "  <domus:tag>web</domus:tag>\n  <domus:tag>a &amp; b</domus:tag>\n  <domus:tag>&lt;x&gt;</domus:tag>\n"
+    "</domus:tags>";
+  g_auto(GStrv) read = domus_libvirt_tags_from_metadata (stored);
+  g_auto(GStrv) nothing = domus_libvirt_tags_from_metadata (NULL);
+  g_auto(GStrv) broken = domus_libvirt_tags_from_metadata ("<tags><tag>web</tag><tag>unfinished");
+
+  g_assert_cmpstr (element, ==, "<tags><tag>web</tag><tag>a &amp; b</tag><tag>&lt;x&gt;</tag></tags>");
+  g_assert_cmpstr (empty, ==, "<tags></tags>");
+  g_assert_true (g_strv_equal ((const char * const *) read, tags));
+  g_assert_cmpuint (g_strv_length (nothing), ==, 0);
+  g_assert_cmpuint (g_strv_length (broken), ==, 1);
+}
+
+static gboolean
+set_tags (DomusLibvirtConnection *connection,
+          const char             *name,
+          const char * const     *tags,
+          GError                **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_libvirt_set_tags_async (connection, name, tags, NULL, lvt_keep_result, &result);
+  return domus_libvirt_set_tags_finish (connection, lvt_wait (&result), error);
+}
+
+static void
+test_tags (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(DomusLibvirtDomainInfo) info = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *changed = g_strdup_printf ("alpha %d", DOMUS_LIBVIRT_EVENT_METADATA);
+  const char *tags[] = { "web", "a & b", NULL };
+  const char *none[] = { NULL };
+  LvtEvents events;
+
+  lvt_events_watch (&events, connection);
+  g_assert_true (set_tags (connection, "alpha", tags, &error));
+  g_assert_no_error (error);
+  g_assert_true (lvt_events_wait (&events, changed, 5000));
+  info = get_domain (connection, "alpha", &error);
+  g_assert_true (g_strv_equal ((const char * const *) info->tags, tags));
+  g_clear_pointer (&info, domus_libvirt_domain_info_free);
+
+  /* In the persistent definition too: they travel with the domain. */
+  domus_libvirt_get_xml_async (connection, "alpha", TRUE, NULL, lvt_keep_result, &result);
+  xml = domus_libvirt_get_xml_finish (connection, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, DOMUS_LIBVIRT_METADATA_URI));
+  g_assert_nonnull (strstr (xml, "<domus:tag>a &amp; b</domus:tag>"));
+
+  g_assert_true (set_tags (connection, "alpha", none, &error));
+  info = get_domain (connection, "alpha", &error);
+  g_assert_cmpuint (g_strv_length (info->tags), ==, 0);
+
+  g_assert_false (set_tags (connection, "nobody", tags, &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
+  g_ptr_array_unref (events.seen);
+}
+
+/* The configuration form */
+
+static void
+test_configuration_form (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(DomusLibvirtDomainInfo) info = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_DESTROY, &error));
+
+  domus_libvirt_set_resources_async (connection, "alpha", 512, 2, NULL, lvt_keep_result, &result);
+  g_assert_true (domus_libvirt_set_resources_finish (connection, lvt_wait (&result), &error));
+  g_assert_no_error (error);
+  info = get_domain (connection, "alpha", &error);
+  g_assert_cmpint (info->memory_mib, ==, 512);
+  g_assert_cmpint (info->vcpus, ==, 2);
+  g_clear_pointer (&info, domus_libvirt_domain_info_free);
+
+  /* Down again: the current value first, then the maximum. */
+  domus_libvirt_set_resources_async (connection, "alpha", 128, 1, NULL, lvt_keep_result, &result);
+  g_assert_true (domus_libvirt_set_resources_finish (connection, lvt_wait (&result), &error));
+  g_assert_no_error (error);
+  info = get_domain (connection, "alpha", &error);
+  g_assert_cmpint (info->memory_mib, ==, 128);
+  g_assert_cmpint (info->vcpus, ==, 1);
+  g_assert_false (info->autostart);
+  g_clear_pointer (&info, domus_libvirt_domain_info_free);
+
+  domus_libvirt_set_autostart_async (connection, "alpha", TRUE, NULL, lvt_keep_result, &result);
+  g_assert_true (domus_libvirt_set_autostart_finish (connection, lvt_wait (&result), &error));
+  info = get_domain (connection, "alpha", &error);
+  g_assert_true (info->autostart);
+}
+
+static void
+test_read_xml (void)
+{
+  g_autoptr(DomusLibvirtDomainInfo) info = domus_libvirt_domain_info_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (domus_libvirt_domain_info_read_xml (info, "<domain><memory>1</memory></domain>", &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_clear_error (&error);
+  g_assert_false (domus_libvirt_domain_info_read_xml (info, "not xml", &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_clear_error (&error);
+
+  g_assert_true (domus_libvirt_domain_info_read_xml (info,
+    "<domain type='kvm'><name>web</name><memory unit='GiB'>2</memory><vcpu>4</vcpu>"
+    "<devices><console type='pty'/><graphics type='spice'/><graphics type='vnc'/></devices></domain>",
+    &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "web");
+  g_assert_cmpint (info->memory_mib, ==, 2048);
+  g_assert_cmpint (info->vcpus, ==, 4);
+  /* VNC wins over SPICE when a domain has both. */
+  g_assert_cmpint (info->graphics, ==, DOMUS_LIBVIRT_GRAPHICS_VNC);
+  g_assert_true (info->has_serial);
+}
+
+static void
+test_close (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_libvirt_connection_close (connection);
+  g_assert_false (domus_libvirt_connection_is_open (connection));
+  domus_libvirt_list_domains_async (connection, NULL, lvt_keep_result, &result);
+  infos = domus_libvirt_list_domains_finish (connection, lvt_wait (&result), &error);
+  g_assert_null (infos);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  domus_libvirt_init ();
+
+  g_test_add_func ("/libvirt/uris", test_uris);
+  g_test_add_func ("/libvirt/open", test_open);
+  g_test_add_func ("/libvirt/open-failure", test_open_failure);
+  g_test_add_func ("/libvirt/login", test_login);
+  g_test_add_func ("/libvirt/worker-thread", test_worker_thread);
+  g_test_add_func ("/libvirt/list", test_list);
+  g_test_add_func ("/libvirt/lifecycle", test_lifecycle);
+  g_test_add_func ("/libvirt/define-undefine", test_define_undefine);
+  g_test_add_func ("/libvirt/tags-metadata-text", test_tags_metadata_text);
+  g_test_add_func ("/libvirt/tags", test_tags);
+  g_test_add_func ("/libvirt/configuration-form", test_configuration_form);
+  g_test_add_func ("/libvirt/read-xml", test_read_xml);
+  g_test_add_func ("/libvirt/close", test_close);
+  return g_test_run ();
+}
