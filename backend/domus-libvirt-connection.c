@@ -667,6 +667,46 @@ domus_libvirt_connection_run (DomusLibvirtConnection *self,
   g_async_queue_push (self->jobs, job);
 }
 
+static void
+release_lent (gpointer conn)
+{
+  virConnectClose (conn);
+}
+
+static void
+lend_work (GTask         *task,
+           virConnectPtr  conn,
+           gpointer       task_data,
+           GCancellable  *cancellable)
+{
+  virConnectRef (conn);
+  g_task_return_pointer (task, conn, release_lent);
+}
+
+void
+domus_libvirt_connection_lend_async (DomusLibvirtConnection *self,
+                                     GCancellable           *cancellable,
+                                     GAsyncReadyCallback     callback,
+                                     gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DOMUS_IS_LIBVIRT_CONNECTION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, domus_libvirt_connection_lend_async);
+  domus_libvirt_connection_run (self, task, lend_work);
+}
+
+virConnectPtr
+domus_libvirt_connection_lend_finish (DomusLibvirtConnection  *self,
+                                      GAsyncResult            *result,
+                                      GError                 **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 domus_libvirt_connection_close (DomusLibvirtConnection *self)
 {

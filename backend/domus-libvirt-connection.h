@@ -64,6 +64,20 @@ void                    domus_libvirt_connection_run          (DomusLibvirtConne
                                                                GTask                  *task,
                                                                DomusLibvirtWork        work);
 
+/*
+ * For a call too long to hold up the connection's thread (a migration runs for minutes
+ * while its progress is read on that thread): a new reference to the virConnectPtr,
+ * taken on that thread. Use it on a thread of the caller's own and release it there
+ * with virConnectClose(). DOMUS_ERROR_CLOSED when the connection is closed.
+ */
+void                    domus_libvirt_connection_lend_async   (DomusLibvirtConnection *self,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+virConnectPtr           domus_libvirt_connection_lend_finish  (DomusLibvirtConnection *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+
 /* Closes the connection (its thread ends once the calls queued before are done). */
 void                    domus_libvirt_connection_close        (DomusLibvirtConnection *self);
 

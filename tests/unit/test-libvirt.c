@@ -9,7 +9,10 @@
 
 #include "domus-libvirt.h"
 #include "domus-libvirt-connection.h"
+#include "domus-libvirt-console.h"
 #include "domus-libvirt-domains.h"
+#include "domus-libvirt-sampler.h"
+#include "domus-libvirt-storage.h"
 #include "test-libvirt-util.h"
 
 #define ALPHA_UUID "8f0c5c3e-4a0a-4a55-9d3e-2a1f7e6b0a01"
@@ -31,6 +34,11 @@ static const char node_xml[] =
   "    <os><type>hvm</type></os>"
   "    <devices><graphics type='spice' port='-1'/></devices>"
   "  </domain>"
+  "  <pool type='dir'>"
+  "    <name>images</name><target><path>/images</path></target>"
+  "    <volume type='file'><name>disk.qcow2</name><capacity unit='MiB'>64</capacity>"
+  "      <target><format type='qcow2'/></target></volume>"
+  "  </pool>"
   "</node>";
 
 static DomusLibvirtConnection *
@@ -583,12 +591,150 @@ test_close (void)
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
 }
 
+/* Samples */
+
+typedef struct {
+  GPtrArray *samples;
+} Samples;
+
+static void
+on_sample (DomusLibvirtSampler      *sampler,
+           const DomusLibvirtSample *sample,
+           gpointer                  user_data)
+{
+  g_ptr_array_add (((Samples *) user_data)->samples, domus_libvirt_sample_copy (sample));
+}
+
+static gboolean
+three_samples (gpointer data)
+{
+  return ((Samples *) data)->samples->len >= 3;
+}
+
+static void
+test_sampler (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(DomusLibvirtSampler) sampler = domus_libvirt_sampler_new (connection, 100);
+  Samples samples = { g_ptr_array_new_with_free_func ((GDestroyNotify) domus_libvirt_sample_free) };
+  const DomusLibvirtSample *first, *last;
+  const DomusLibvirtDomainSample *alpha;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (act (connection, "spicy", DOMUS_LIBVIRT_ACTION_DESTROY, &error));
+  g_signal_connect (sampler, "sample", G_CALLBACK (on_sample), &samples);
+  domus_libvirt_sampler_start (sampler);
+  g_assert_true (lvt_wait_until (three_samples, &samples, 10000));
+  domus_libvirt_sampler_stop (sampler);
+
+  first = g_ptr_array_index (samples.samples, 0);
+  last = g_ptr_array_index (samples.samples, samples.samples->len - 1);
+  g_assert_cmpint (last->time_us, >, first->time_us);
+  /* Running domains only: spicy was destroyed. */
+  g_assert_cmpuint (last->domains->len, ==, 1);
+  alpha = domus_libvirt_sample_lookup (last, "alpha");
+  g_assert_nonnull (alpha);
+  g_assert_cmpstr (alpha->uuid, ==, ALPHA_UUID);
+  g_assert_cmpint (alpha->state, ==, DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpint (alpha->id, >, 0);
+  g_assert_null (domus_libvirt_sample_lookup (last, "spicy"));
+  g_assert_cmpint (last->host_cpus, >, 0);
+  g_ptr_array_unref (samples.samples);
+}
+
+/* Storage */
+
+static void
+test_storage (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) pools = NULL;
+  g_autoptr(DomusLibvirtVolume) created = NULL;
+  g_autoptr(GError) error = NULL;
+  DomusLibvirtPool *pool;
+  DomusLibvirtVolume *volume;
+
+  domus_libvirt_list_pools_async (connection, NULL, lvt_keep_result, &result);
+  pools = domus_libvirt_list_pools_finish (connection, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pools->len, ==, 1);
+  pool = g_ptr_array_index (pools, 0);
+  g_assert_cmpstr (pool->name, ==, "images");
+  g_assert_cmpstr (pool->type, ==, "dir");
+  g_assert_cmpstr (pool->target, ==, "/images");
+  g_assert_true (pool->active);
+  g_assert_cmpuint (pool->volumes->len, ==, 1);
+  volume = g_ptr_array_index (pool->volumes, 0);
+  g_assert_cmpstr (volume->name, ==, "disk.qcow2");
+  g_assert_cmpstr (volume->pool, ==, "images");
+  g_assert_cmpstr (volume->path, ==, "/images/disk.qcow2");
+  g_assert_cmpstr (volume->format, ==, "qcow2");
+  g_assert_cmpint (volume->capacity, ==, 64 * 1024 * 1024);
+
+  domus_libvirt_create_volume_async (connection, "images", "new.qcow2", 32 * 1024 * 1024, "qcow2",
+                                     NULL, lvt_keep_result, &result);
+  created = domus_libvirt_create_volume_finish (connection, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (created->path, ==, "/images/new.qcow2");
+  g_assert_cmpint (created->capacity, ==, 32 * 1024 * 1024);
+
+  domus_libvirt_create_volume_async (connection, "images", "new.qcow2", 1024, "qcow2",
+                                     NULL, lvt_keep_result, &result);
+  g_assert_null (domus_libvirt_create_volume_finish (connection, lvt_wait (&result), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  domus_libvirt_create_volume_async (connection, "nowhere", "x.qcow2", 1024, "qcow2",
+                                     NULL, lvt_keep_result, &result);
+  g_assert_null (domus_libvirt_create_volume_finish (connection, lvt_wait (&result), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_IMAGE);
+  g_clear_error (&error);
+
+  domus_libvirt_delete_volume_async (connection, "images", "new.qcow2", NULL, lvt_keep_result, &result);
+  g_assert_true (domus_libvirt_delete_volume_finish (connection, lvt_wait (&result), &error));
+  g_assert_no_error (error);
+  domus_libvirt_delete_volume_async (connection, "images", "new.qcow2", NULL, lvt_keep_result, &result);
+  g_assert_false (domus_libvirt_delete_volume_finish (connection, lvt_wait (&result), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_IMAGE);
+}
+
+/* Consoles: the test driver has neither, so what is checked here is what Domus says
+ * before it asks libvirt (the real ones are in the integration test libvirt). */
+
+static void
+test_console_refusals (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GIOStream) serial = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_libvirt_open_graphics_async (connection, "spicy", NULL, lvt_keep_result, &result);
+  g_assert_cmpint (domus_libvirt_open_graphics_finish (connection, lvt_wait (&result), &error), ==, -1);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "SPICE"));
+  g_clear_error (&error);
+
+  g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_DESTROY, &error));
+  domus_libvirt_open_graphics_async (connection, "alpha", NULL, lvt_keep_result, &result);
+  g_assert_cmpint (domus_libvirt_open_graphics_finish (connection, lvt_wait (&result), &error), ==, -1);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+  domus_libvirt_open_serial_async (connection, "alpha", NULL, lvt_keep_result, &result);
+  serial = domus_libvirt_open_serial_finish (connection, lvt_wait (&result), &error);
+  g_assert_null (serial);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   domus_libvirt_init ();
+  /* As g_main_loop_run() does in the programs: held for good, so that what another thread
+   * invokes on the main context (the interaction's questions) runs on this thread. */
+  g_main_context_acquire (NULL);
 
   g_test_add_func ("/libvirt/uris", test_uris);
   g_test_add_func ("/libvirt/open", test_open);
@@ -602,6 +748,9 @@ main (int   argc,
   g_test_add_func ("/libvirt/tags", test_tags);
   g_test_add_func ("/libvirt/configuration-form", test_configuration_form);
   g_test_add_func ("/libvirt/read-xml", test_read_xml);
+  g_test_add_func ("/libvirt/sampler", test_sampler);
+  g_test_add_func ("/libvirt/storage", test_storage);
+  g_test_add_func ("/libvirt/console-refusals", test_console_refusals);
   g_test_add_func ("/libvirt/close", test_close);
   return g_test_run ();
 }
