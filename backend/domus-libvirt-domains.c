@@ -281,9 +281,9 @@ lookup (virConnectPtr   conn,
   return dom;
 }
 
-static DomusLibvirtDomainInfo *
-describe (virDomainPtr   dom,
-          GError       **error)
+DomusLibvirtDomainInfo *
+domus_libvirt_describe_domain (virDomainPtr   dom,
+                               GError       **error)
 {
   g_autoptr(DomusLibvirtDomainInfo) info = domus_libvirt_domain_info_new ();
   char uuid[VIR_UUID_STRING_BUFLEN];
@@ -354,7 +354,7 @@ list_domains_work (GTask         *task,
     }
   for (int i = 0; i < n; i++)
     {
-      DomusLibvirtDomainInfo *info = describe (doms[i], &error);
+      DomusLibvirtDomainInfo *info = domus_libvirt_describe_domain (doms[i], &error);
 
       /* A transient domain that stopped while we looked is simply not there any more;
        * one that cannot be read is listed as such, with the reason. */
@@ -461,7 +461,7 @@ return_info_of (GTask        *task,
                 virDomainPtr  dom)
 {
   GError *error = NULL;
-  DomusLibvirtDomainInfo *info = describe (dom, &error);
+  DomusLibvirtDomainInfo *info = domus_libvirt_describe_domain (dom, &error);
 
   if (info == NULL)
     g_task_return_error (task, error);

@@ -157,4 +157,8 @@ gboolean domus_libvirt_set_tags_finish      (DomusLibvirtConnection  *connection
                                              GAsyncResult            *result,
                                              GError                 **error);
 
+/* < private > For the other libvirt pieces, on the connection's thread: what dom is now. */
+DomusLibvirtDomainInfo *domus_libvirt_describe_domain (virDomainPtr   dom,
+                                                       GError       **error);
+
 G_END_DECLS

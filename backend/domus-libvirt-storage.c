@@ -338,21 +338,54 @@ lookup_active_pool (virConnectPtr   conn,
 
 /* The XML of a new volume, written with libvirt-gconfig. */
 static char *
-volume_xml (const VolumeCall *call)
+volume_xml (const char *name,
+            gint64      capacity,
+            const char *format)
 {
   GVirConfigStorageVol *vol = gvir_config_storage_vol_new ();
   GVirConfigStorageVolTarget *target = gvir_config_storage_vol_target_new ();
   char *xml;
 
-  gvir_config_storage_vol_set_name (vol, call->name);
-  gvir_config_storage_vol_set_capacity (vol, (guint64) call->capacity);
+  gvir_config_storage_vol_set_name (vol, name);
+  gvir_config_storage_vol_set_capacity (vol, (guint64) capacity);
   gvir_config_storage_vol_set_allocation (vol, 0);
-  gvir_config_storage_vol_target_set_format (target, call->format);
+  gvir_config_storage_vol_target_set_format (target, format);
   gvir_config_storage_vol_set_target (vol, target);
   xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (vol));
   g_object_unref (target);
   g_object_unref (vol);
   return xml;
+}
+
+virStorageVolPtr
+domus_libvirt_storage_create_volume (virConnectPtr   conn,
+                                     const char     *pool_name,
+                                     const char     *name,
+                                     gint64          capacity,
+                                     const char     *format,
+                                     GError        **error)
+{
+  virStoragePoolPtr pool = lookup_active_pool (conn, pool_name, error);
+  virStorageVolPtr vol = NULL;
+
+  if (pool != NULL && (vol = virStorageVolLookupByName (pool, name)) != NULL)
+    {
+      /* Asked first: drivers word "it exists" differently (the test driver as a plain failure). */
+      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_EXISTS,
+                   _("The storage pool “%s” already has a volume “%s”."), pool_name, name);
+      g_clear_pointer (&vol, virStorageVolFree);
+    }
+  else if (pool != NULL)
+    {
+      g_autofree char *xml = volume_xml (name, capacity, format);
+
+      virResetLastError ();
+      vol = virStorageVolCreateXML (pool, xml, 0);
+      if (vol == NULL)
+        domus_libvirt_set_error (error, DOMUS_ERROR_FAILED);
+    }
+  g_clear_pointer (&pool, virStoragePoolFree);
+  return vol;
 }
 
 static void
@@ -363,26 +396,9 @@ create_volume_work (GTask         *task,
 {
   VolumeCall *call = task_data;
   GError *error = NULL;
-  virStoragePoolPtr pool = lookup_active_pool (conn, call->pool, &error);
-  virStorageVolPtr vol = NULL;
+  virStorageVolPtr vol = domus_libvirt_storage_create_volume (conn, call->pool, call->name,
+                                                              call->capacity, call->format, &error);
 
-  if (pool != NULL && (vol = virStorageVolLookupByName (pool, call->name)) != NULL)
-    {
-      /* Asked first: drivers word "it exists" differently (the test driver as a plain failure). */
-      g_set_error (&error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_EXISTS,
-                   _("The storage pool “%s” already has a volume “%s”."), call->pool, call->name);
-      g_clear_pointer (&vol, virStorageVolFree);
-    }
-  else if (pool != NULL)
-    {
-      g_autofree char *xml = volume_xml (call);
-
-      virResetLastError ();
-      vol = virStorageVolCreateXML (pool, xml, 0);
-      if (vol == NULL)
-        domus_libvirt_set_error (&error, DOMUS_ERROR_FAILED);
-    }
-  g_clear_pointer (&pool, virStoragePoolFree);
   if (vol == NULL)
     {
       g_task_return_error (task, error);

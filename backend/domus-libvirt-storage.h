@@ -76,4 +76,13 @@ gboolean   domus_libvirt_delete_volume_finish (DomusLibvirtConnection  *connecti
                                                GAsyncResult            *result,
                                                GError                 **error);
 
+/* < private > For the other libvirt pieces, on the connection's thread: the new volume
+ * (release with virStorageVolFree), or NULL with the errors of the call above. */
+virStorageVolPtr domus_libvirt_storage_create_volume (virConnectPtr   conn,
+                                                      const char     *pool,
+                                                      const char     *name,
+                                                      gint64          capacity,
+                                                      const char     *format,
+                                                      GError        **error);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "domus-libvirt.h"
 #include "domus-libvirt-connection.h"
+#include "domus-libvirt-builder.h"
 #include "domus-libvirt-console.h"
 #include "domus-libvirt-domains.h"
 #include "domus-libvirt-sampler.h"
@@ -726,6 +727,134 @@ test_console_refusals (void)
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
 }
 
+/* Creating from the assistant's choices */
+
+static DomusCfgChoices
+kernel_choices (const char *name)
+{
+  DomusCfgChoices choices = {
+    .name = name, .memory_mib = 96, .vcpus = 2, .kind = DOMUS_CFG_KIND_KERNEL,
+    .kernel = "/boot/vmlinuz", .ramdisk = "/boot/initrd.img", .extra = "console=ttyS0",
+    .network = DOMUS_CFG_NETWORK_USER, .vnc = TRUE,
+  };
+
+  return choices;
+}
+
+static void
+test_domain_xml (void)
+{
+  DomusCfgChoices choices = kernel_choices ("web1");
+  DomusLibvirtCreateOptions options = { .virt_type = "qemu", .arch = "x86_64" };
+  g_autoptr(DomusLibvirtDomainInfo) info = domus_libvirt_domain_info_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = domus_libvirt_domain_xml_new (&choices, &options, &error);
+  g_autofree char *iso_xml = NULL;
+  g_autofree char *bad = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (domus_libvirt_domain_info_read_xml (info, xml, &error));
+  g_assert_cmpstr (info->name, ==, "web1");
+  g_assert_cmpint (info->memory_mib, ==, 96);
+  g_assert_cmpint (info->vcpus, ==, 2);
+  g_assert_cmpint (info->graphics, ==, DOMUS_LIBVIRT_GRAPHICS_VNC);
+  g_assert_true (info->has_serial);
+  g_assert_nonnull (strstr (xml, "<domain type=\"qemu\">"));
+  g_assert_nonnull (strstr (xml, "<kernel>/boot/vmlinuz</kernel>"));
+  g_assert_nonnull (strstr (xml, "<initrd>/boot/initrd.img</initrd>"));
+  g_assert_nonnull (strstr (xml, "<cmdline>console=ttyS0</cmdline>"));
+  g_assert_nonnull (strstr (xml, "<interface type=\"user\"/>"));
+  g_assert_nonnull (strstr (xml, "<acpi/>"));
+
+  /* An ISO: firmware boots the CD, then the disk; the CD is read-only. A named libvirt network. */
+  choices.kind = DOMUS_CFG_KIND_ISO;
+  choices.iso_path = "/srv/iso/debian.iso";
+  choices.disk_path = "/var/lib/libvirt/images/web1.qcow2";
+  choices.disk_format = "qcow2";
+  options.network = "default";
+  iso_xml = domus_libvirt_domain_xml_new (&choices, &options, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (iso_xml, "<kernel>"));
+  g_assert_nonnull (strstr (iso_xml, "<boot dev=\"cdrom\"/>"));
+  g_assert_true (strstr (iso_xml, "<boot dev=\"cdrom\"/>") < strstr (iso_xml, "<boot dev=\"hd\"/>"));
+  g_assert_nonnull (strstr (iso_xml, "<readonly/>"));
+  g_assert_nonnull (strstr (iso_xml, "<source network=\"default\"/>"));
+  g_assert_nonnull (strstr (iso_xml, "<source file=\"/var/lib/libvirt/images/web1.qcow2\"/>"));
+
+  /* The assistant's rules, naming the wrong choice. */
+  choices.name = "1234";
+  bad = domus_libvirt_domain_xml_new (&choices, &options, &error);
+  g_assert_null (bad);
+  g_assert_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NAME);
+  g_clear_error (&error);
+  choices.name = "web1";
+  options.virt_type = "pigeon";
+  bad = domus_libvirt_domain_xml_new (&choices, &options, &error);
+  g_assert_null (bad);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+}
+
+static DomusLibvirtDomainInfo *
+create (DomusLibvirtConnection          *connection,
+        const DomusCfgChoices           *choices,
+        const DomusLibvirtCreateOptions *options,
+        GError                         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_libvirt_create_domain_async (connection, choices, options, NULL, lvt_keep_result, &result);
+  return domus_libvirt_create_domain_finish (connection, lvt_wait (&result), error);
+}
+
+static guint
+volumes_in_images (DomusLibvirtConnection *connection)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) pools = NULL;
+
+  domus_libvirt_list_pools_async (connection, NULL, lvt_keep_result, &result);
+  pools = domus_libvirt_list_pools_finish (connection, lvt_wait (&result), NULL);
+  return ((DomusLibvirtPool *) g_ptr_array_index (pools, 0))->volumes->len;
+}
+
+static void
+test_create (void)
+{
+  g_autoptr(DomusLibvirtConnection) connection = open_node ();
+  DomusCfgChoices choices = kernel_choices ("gamma");
+  DomusLibvirtCreateOptions options = {
+    .new_disk_pool = "images", .new_disk_mib = 16, .start = TRUE,
+  };
+  g_autoptr(DomusLibvirtDomainInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The host's own architecture and virtualisation type (the test driver's "test"), a
+   * new volume named after the domain, started. */
+  info = create (connection, &choices, &options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "gamma");
+  g_assert_cmpint (info->state, ==, DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpint (info->memory_mib, ==, 96);
+  g_assert_cmpuint (volumes_in_images (connection), ==, 2);
+  g_clear_pointer (&info, domus_libvirt_domain_info_free);
+
+  /* The name is taken: refused before any volume is made. */
+  options.new_disk_pool = "images";
+  info = create (connection, &choices, &options, &error);
+  g_assert_null (info);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  g_assert_cmpuint (volumes_in_images (connection), ==, 2);
+
+  /* A wrong choice: nothing made either. */
+  choices.name = "delta";
+  choices.memory_mib = 0;
+  info = create (connection, &choices, &options, &error);
+  g_assert_null (info);
+  g_assert_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_MEMORY);
+  g_assert_cmpuint (volumes_in_images (connection), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -751,6 +880,8 @@ main (int   argc,
   g_test_add_func ("/libvirt/sampler", test_sampler);
   g_test_add_func ("/libvirt/storage", test_storage);
   g_test_add_func ("/libvirt/console-refusals", test_console_refusals);
+  g_test_add_func ("/libvirt/domain-xml", test_domain_xml);
+  g_test_add_func ("/libvirt/create", test_create);
   g_test_add_func ("/libvirt/close", test_close);
   return g_test_run ();
 }
