@@ -12,6 +12,10 @@
 #include "domus-libvirt-builder.h"
 #include "domus-libvirt-console.h"
 #include "domus-libvirt-domains.h"
+#include "domus-libvirt-import.h"
+#include "domus-libvirt-migration.h"
+#include "hv-config.h"
+#include "hv-domain-spec.h"
 #include "domus-libvirt-sampler.h"
 #include "domus-libvirt-storage.h"
 #include "test-libvirt-util.h"
@@ -855,6 +859,175 @@ test_create (void)
   g_assert_cmpuint (volumes_in_images (connection), ==, 2);
 }
 
+/* Migration: the test driver has none, and says so; two real daemons are in the
+ * integration test libvirt. */
+static void
+test_migration_unsupported (void)
+{
+  g_autoptr(DomusLibvirtConnection) source = open_node ();
+  g_autoptr(DomusLibvirtConnection) target = open_node ();
+  DomusLibvirtMigrateOptions options = { .live = TRUE };
+  g_autoptr(DomusLibvirtMigration) migration = domus_libvirt_migration_new (source, target, "alpha", &options);
+  g_autoptr(DomusLibvirtMigration) nobody = domus_libvirt_migration_new (source, target, "nobody", &options);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_libvirt_migration_run_async (migration, NULL, lvt_keep_result, &result);
+  g_assert_false (domus_libvirt_migration_run_finish (migration, lvt_wait (&result), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_cmpint (domus_libvirt_migration_get_downtime_ms (migration), ==, -1);
+  g_clear_error (&error);
+
+  domus_libvirt_migration_run_async (nobody, NULL, lvt_keep_result, &result);
+  g_assert_false (domus_libvirt_migration_run_finish (nobody, lvt_wait (&result), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
+}
+
+/* Import: a libvirt definition as an xm .cfg that domusd's own reader takes. */
+
+/* What virt-manager writes for an installed guest, plus Domus tags. */
+static const char virt_manager_xml[] =
+  "<domain type='kvm'>"
+  "  <name>web-1</name><uuid>0b4c2d6e-5f7a-4b8c-9d0e-1f2a3b4c5d6e</uuid>"
+  "  <title>The web server</title>"
+  "  <metadata>"
+  "    <libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>"
+  "      <libosinfo:os id='http://debian.org/debian/12'/></libosinfo:libosinfo>"
+  "    <domus:tags xmlns:domus='" DOMUS_LIBVIRT_METADATA_URI "'>"
+  "      <domus:tag>web</domus:tag><domus:tag>prod</domus:tag></domus:tags>"
+  "  </metadata>"
+  "  <memory unit='KiB'>2097152</memory><currentMemory unit='KiB'>1048576</currentMemory>"
+  "  <vcpu placement='static'>2</vcpu>"
+  "  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type><boot dev='hd'/><boot dev='cdrom'/></os>"
+  "  <features><acpi/><apic/><vmport state='off'/></features>"
+  "  <cpu mode='host-passthrough' check='none' migratable='on'/>"
+  "  <clock offset='localtime'><timer name='rtc' tickpolicy='catchup'/></clock>"
+  "  <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>coredump-destroy</on_crash>"
+  "  <pm><suspend-to-mem enabled='no'/></pm>"
+  "  <devices>"
+  "    <emulator>/usr/bin/qemu-system-x86_64</emulator>"
+  "    <disk type='file' device='disk'><driver name='qemu' type='qcow2' discard='unmap'/>"
+  "      <source file='/var/lib/libvirt/images/web-1.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+  "    <disk type='block' device='disk'><driver name='qemu' type='raw'/>"
+  "      <source dev='/dev/vg0/web-data'/><target dev='vdb' bus='virtio'/><shareable/></disk>"
+  "    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+  "      <target dev='sda' bus='sata'/><readonly/></disk>"
+  "    <disk type='network' device='disk'><source protocol='rbd' name='pool/img'/>"
+  "      <target dev='vdc' bus='virtio'/></disk>"
+  "    <controller type='usb' model='qemu-xhci'/>"
+  "    <interface type='network'><mac address='52:54:00:12:34:56'/><source network='default'/>"
+  "      <model type='virtio'/></interface>"
+  "    <interface type='bridge'><mac address='52:54:00:ab:cd:ef'/><source bridge='br0'/>"
+  "      <model type='e1000e'/></interface>"
+  "    <serial type='pty'><target type='isa-serial' port='0'/></serial>"
+  "    <console type='pty'><target type='serial' port='0'/></console>"
+  "    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+  "    <input type='tablet' bus='usb'/><input type='mouse' bus='ps2'/>"
+  "    <graphics type='spice' autoport='yes'/>"
+  "    <video><model type='qxl' ram='65536'/></video>"
+  "    <memballoon model='virtio'/>"
+  "    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+  "  </devices>"
+  "</domain>";
+
+static gboolean
+lost_mentions (GPtrArray  *lost,
+               const char *words)
+{
+  for (guint i = 0; i < lost->len; i++)
+    if (strstr (g_ptr_array_index (lost, i), words) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_import (void)
+{
+  g_autoptr(GPtrArray) lost = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cfg = domus_libvirt_import_xml (virt_manager_xml, &lost, &error);
+  g_autoptr(HvConfig) config = NULL;
+  HvDomainSpec *spec;
+
+  g_assert_no_error (error);
+  g_test_message ("%s", cfg);
+  g_assert_nonnull (strstr (cfg, "name = 'web-1'\n"));
+  g_assert_nonnull (strstr (cfg, "uuid = '0b4c2d6e-5f7a-4b8c-9d0e-1f2a3b4c5d6e'\n"));
+  g_assert_nonnull (strstr (cfg, "memory = 2048\n"));
+  g_assert_nonnull (strstr (cfg, "vcpus = 2\n"));
+  g_assert_nonnull (strstr (cfg, "    'web',\n    'prod',\n"));
+  g_assert_nonnull (strstr (cfg, "builder = 'hvm'\nboot = 'cd'\n"));
+  g_assert_nonnull (strstr (cfg, "'tap:qcow2:/var/lib/libvirt/images/web-1.qcow2,vda,w',"));
+  g_assert_nonnull (strstr (cfg, "'phy:/dev/vg0/web-data,vdb,w!',"));
+  g_assert_nonnull (strstr (cfg, "',sda:cdrom,r',"));
+  g_assert_nonnull (strstr (cfg, "'mac=52:54:00:12:34:56, model=virtio',"));
+  g_assert_nonnull (strstr (cfg, "'mac=52:54:00:ab:cd:ef, bridge=br0, model=e1000e',"));
+  g_assert_nonnull (strstr (cfg, "vnc = 1\n"));
+  g_assert_nonnull (strstr (cfg, "usbdevice = 'tablet'\n"));
+  g_assert_nonnull (strstr (cfg, "localtime = 1\n"));
+  g_assert_nonnull (strstr (cfg, "on_crash = 'coredump-destroy'\n"));
+  g_assert_null (strstr (cfg, "acpi = 0"));
+
+  /* Everything else is said, one sentence each, and at the end of the file. */
+  g_assert_true (lost_mentions (lost, "balloon"));
+  g_assert_true (lost_mentions (lost, "vdc"));              /* the rbd disk */
+  g_assert_true (lost_mentions (lost, "“default”"));        /* the libvirt network */
+  g_assert_true (lost_mentions (lost, "SPICE"));
+  g_assert_true (lost_mentions (lost, "qxl"));
+  g_assert_true (lost_mentions (lost, "<channel>"));
+  g_assert_true (lost_mentions (lost, "<rng>"));
+  g_assert_true (lost_mentions (lost, "host-passthrough"));
+  g_assert_true (lost_mentions (lost, "pc-q35-7.2"));
+  g_assert_true (lost_mentions (lost, "vmport"));
+  g_assert_true (lost_mentions (lost, "<pm>"));
+  g_assert_false (lost_mentions (lost, "controller"));     /* plumbing */
+  g_assert_false (lost_mentions (lost, "memballoon"));
+  g_assert_cmpuint (lost->len, ==, 11);
+  g_assert_nonnull (strstr (cfg, "#   - "));
+
+  /* domusd's reader takes it (paths need not exist for that). */
+  config = hv_config_new_from_data (cfg, -1, "web-1.cfg", &error);
+  g_assert_no_error (error);
+  spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (spec);
+  hv_domain_spec_free (spec);
+}
+
+static void
+test_import_refusals (void)
+{
+  g_autoptr(GPtrArray) lost = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cfg = NULL;
+
+  cfg = domus_libvirt_import_xml ("this is not xml", &lost, &error);
+  g_assert_null (cfg);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_clear_error (&error);
+  cfg = domus_libvirt_import_xml ("<network><name>default</name></network>", &lost, &error);
+  g_assert_null (cfg);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_clear_error (&error);
+  /* A name domusd would refuse: said now, not when the file is used. */
+  cfg = domus_libvirt_import_xml ("<domain type='kvm'><name>my vm</name></domain>", &lost, &error);
+  g_assert_null (cfg);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_assert_nonnull (strstr (error->message, "my vm"));
+  g_clear_error (&error);
+
+  /* A kernel-boot guest without ACPI: kernel, ramdisk, extra and acpi = 0; nothing lost. */
+  cfg = domus_libvirt_import_xml ("<domain type='qemu'><name>pv1</name><memory unit='MiB'>128</memory>"
+                                  "<vcpu>1</vcpu><os><type>hvm</type><kernel>/boot/vmlinuz</kernel>"
+                                  "<initrd>/boot/initrd.img</initrd><cmdline>root=/dev/vda1 ro</cmdline></os>"
+                                  "<features><apic/></features></domain>", &lost, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (cfg, "memory = 128\nvcpus = 1\nkernel = '/boot/vmlinuz'\n"
+                                 "ramdisk = '/boot/initrd.img'\nextra = 'root=/dev/vda1 ro'\n"));
+  g_assert_nonnull (strstr (cfg, "acpi = 0\n"));
+  g_assert_cmpuint (lost->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -882,6 +1055,9 @@ main (int   argc,
   g_test_add_func ("/libvirt/console-refusals", test_console_refusals);
   g_test_add_func ("/libvirt/domain-xml", test_domain_xml);
   g_test_add_func ("/libvirt/create", test_create);
+  g_test_add_func ("/libvirt/migration-unsupported", test_migration_unsupported);
+  g_test_add_func ("/libvirt/import", test_import);
+  g_test_add_func ("/libvirt/import-refusals", test_import_refusals);
   g_test_add_func ("/libvirt/close", test_close);
   return g_test_run ();
 }
