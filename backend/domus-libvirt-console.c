@@ -76,6 +76,7 @@ vnc_graphics_index (const char *xml,
 static int
 open_graphics_fd (virDomainPtr   dom,
                   const char    *name,
+                  gboolean       remote,
                   GError       **error)
 {
   char *xml = virDomainGetXMLDesc (dom, 0);
@@ -104,9 +105,29 @@ open_graphics_fd (virDomainPtr   dom,
     }
   /* libvirt has already checked who we are: VNC's own password would only ask again. */
   fd = virDomainOpenGraphicsFD (dom, (unsigned int) index, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
-  if (fd < 0)
+  if (fd < 0 && remote)
+    {
+      g_autoptr(GError) cause = NULL;
+
+      domus_libvirt_set_error (&cause, DOMUS_ERROR_NOT_SUPPORTED);
+      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
+                   _("The screen of “%s” cannot be opened over this connection: libvirt hands "
+                     "screens over on local connections only (%s)."), name, cause->message);
+    }
+  else if (fd < 0)
     domus_libvirt_set_error (error, DOMUS_ERROR_NOT_SUPPORTED);
   return fd;
+}
+
+/* A connection with a host part goes over the network, where descriptors do not pass. */
+static gboolean
+is_remote (virConnectPtr conn)
+{
+  char *text = virConnectGetURI (conn);
+  g_autoptr(GUri) uri = text != NULL ? g_uri_parse (text, G_URI_FLAGS_NONE, NULL) : NULL;
+
+  free (text);
+  return uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
 }
 
 static void
@@ -122,7 +143,7 @@ open_graphics_work (GTask         *task,
 
   if (dom != NULL)
     {
-      fd = open_graphics_fd (dom, name, &error);
+      fd = open_graphics_fd (dom, name, is_remote (conn), &error);
       virDomainFree (dom);
     }
   if (fd < 0)

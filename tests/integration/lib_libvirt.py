@@ -38,7 +38,8 @@ set -e
 root=$1
 mount --make-rprivate /
 mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -p /run/libvirt
+# /var/lock is /run/lock: libvirt locks a console's pty there.
+mkdir -p /run/libvirt /run/lock
 mount --bind "$root/run" /run/libvirt
 mount --bind "$root/etc" /etc/libvirt
 mount --bind "$root/lib" /var/lib/libvirt
@@ -172,9 +173,13 @@ class LibvirtDaemon:
                        os.path.join(self.root, "libvirtd.log")))
         self._write("etc/virtlogd.conf",
                     'log_outputs = "3:file:%s"\n' % os.path.join(self.root, "virtlogd.log"))
-        # QEMU's defaults (user libvirt-qemu, DAC labels, VNC on 127.0.0.1) are what a
-        # Debian host has; nothing is changed but the logs.
-        self._write("etc/qemu.conf", "")
+        # QEMU's defaults (user libvirt-qemu, DAC labels, VNC on 127.0.0.1, virtlogd) are
+        # what a Debian host has, with one change: no cgroups. The cgroup tree is the
+        # machine's, not the namespace's, and libvirt names a domain's group after its id
+        # and name ("machine/qemu-1-tguest.libvirt-qemu"), so two daemons on one machine
+        # running the same guest (a migration's two ends) would share one group and fail
+        # to remove it (EBUSY). CPU times then come from /proc instead.
+        self._write("etc/qemu.conf", "cgroup_controllers = [ ]\n")
 
     # --- addresses ----------------------------------------------------------------
 
