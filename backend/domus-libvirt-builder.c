@@ -401,10 +401,10 @@ name_is_free (virConnectPtr   conn,
 }
 
 static void
-create_work (GTask         *task,
-             virConnectPtr  conn,
-             gpointer       task_data,
-             GCancellable  *cancellable)
+create_work (DomusLibvirtReply *reply,
+             virConnectPtr      conn,
+             gpointer           task_data,
+             GCancellable      *cancellable)
 {
   Create *create = task_data;
   GError *error = NULL;
@@ -429,9 +429,9 @@ create_work (GTask         *task,
   g_clear_pointer (&dom, virDomainFree);
   g_clear_pointer (&new_disk, virStorageVolFree);
   if (info == NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_pointer (task, info, (GDestroyNotify) domus_libvirt_domain_info_free);
+    domus_libvirt_reply_pointer (reply, info, (GDestroyNotify) domus_libvirt_domain_info_free);
 }
 
 void

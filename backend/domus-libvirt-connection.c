@@ -57,26 +57,186 @@ event_sink_unref (gpointer data)
 typedef enum {
   JOB_WORK,
   JOB_OPEN,
-  JOB_STOP,
+  JOB_STOP,   /* to the worker: end; to the outbox: the last reply has been delivered */
 } JobKind;
 
+typedef enum {
+  REPLY_NONE,
+  REPLY_POINTER,
+  REPLY_BOOLEAN,
+  REPLY_ERROR,
+} ReplyKind;
+
+struct _DomusLibvirtReply
+{
+  ReplyKind       kind;
+  gpointer        pointer;
+  GDestroyNotify  destroy;
+  gboolean        boolean;
+  GError         *error;
+};
+
 typedef struct {
-  JobKind           kind;
-  GTask            *task;
-  DomusLibvirtWork  work;
+  JobKind            kind;
+  GTask             *task;
+  DomusLibvirtWork   work;
+  DomusLibvirtReply  reply;
 } Job;
 
 static void
 job_free (Job *job)
 {
+  if (job->reply.pointer != NULL && job->reply.destroy != NULL)
+    job->reply.destroy (job->reply.pointer);
+  g_clear_error (&job->reply.error);
   g_clear_object (&job->task);
   g_free (job);
+}
+
+static Job *
+job_new (JobKind           kind,
+         GTask            *task,
+         DomusLibvirtWork  work)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = kind;
+  job->task = task != NULL ? g_object_ref (task) : NULL;
+  job->work = work;
+  return job;
+}
+
+void
+domus_libvirt_reply_pointer (DomusLibvirtReply *reply,
+                             gpointer           result,
+                             GDestroyNotify     result_destroy)
+{
+  g_return_if_fail (reply->kind == REPLY_NONE);
+  reply->kind = REPLY_POINTER;
+  reply->pointer = result;
+  reply->destroy = result_destroy;
+}
+
+void
+domus_libvirt_reply_boolean (DomusLibvirtReply *reply,
+                             gboolean           result)
+{
+  g_return_if_fail (reply->kind == REPLY_NONE);
+  reply->kind = REPLY_BOOLEAN;
+  reply->boolean = result;
+}
+
+void
+domus_libvirt_reply_error (DomusLibvirtReply *reply,
+                           GError            *error)
+{
+  g_return_if_fail (reply->kind == REPLY_NONE);
+  g_return_if_fail (error != NULL);
+  reply->kind = REPLY_ERROR;
+  reply->error = error;
+}
+
+/*
+ * The outbox: a GSource on the caller's main context that returns the worker's replies
+ * through their tasks. The worker wakes it only when it was not already woken, so a
+ * burst of answers costs the main context's lock once, and the tasks return from
+ * inside its dispatch, where GTask calls their callbacks at once instead of attaching
+ * an idle source each. The source ends itself after the worker's last reply.
+ */
+typedef struct {
+  GSource      source;
+  GAsyncQueue *done;      /* Job *, answered */
+  gint         woken;
+} Outbox;
+
+static void
+deliver (Job *job)
+{
+  GTask *task = job->task;
+
+  switch (job->reply.kind)
+    {
+    case REPLY_POINTER:
+      g_task_return_pointer (task, g_steal_pointer (&job->reply.pointer), job->reply.destroy);
+      break;
+    case REPLY_BOOLEAN:
+      g_task_return_boolean (task, job->reply.boolean);
+      break;
+    case REPLY_ERROR:
+      g_task_return_error (task, g_steal_pointer (&job->reply.error));
+      break;
+    case REPLY_NONE:
+    default:
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_INTERNAL,
+                               "a libvirt call ended without an answer (a bug in Domus)");
+      break;
+    }
+}
+
+static gboolean
+outbox_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
+{
+  Outbox *outbox = (Outbox *) source;
+  Job *job;
+
+  g_source_set_ready_time (source, -1);
+  g_atomic_int_set (&outbox->woken, 0);
+  while ((job = g_async_queue_try_pop (outbox->done)) != NULL)
+    {
+      gboolean last = job->kind == JOB_STOP;
+
+      if (!last)
+        deliver (job);
+      job_free (job);
+      if (last)
+        return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+outbox_finalize (GSource *source)
+{
+  g_async_queue_unref (((Outbox *) source)->done);
+}
+
+static GSourceFuncs outbox_funcs = {
+  .dispatch = outbox_dispatch,
+  .finalize = outbox_finalize,
+};
+
+static GSource *
+outbox_new (void)
+{
+  Outbox *outbox = (Outbox *) g_source_new (&outbox_funcs, sizeof (Outbox));
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+  outbox->done = g_async_queue_new_full ((GDestroyNotify) job_free);
+  g_source_set_static_name (&outbox->source, "libvirt replies");
+  g_source_set_ready_time (&outbox->source, -1);
+  g_source_attach (&outbox->source, context);
+  return &outbox->source;
+}
+
+/* On the worker's thread. */
+static void
+outbox_post (GSource *source,
+             Job     *job)
+{
+  Outbox *outbox = (Outbox *) source;
+
+  g_async_queue_push (outbox->done, job);
+  if (g_atomic_int_compare_and_exchange (&outbox->woken, 0, 1))
+    g_source_set_ready_time (source, 0);
 }
 
 /* The connection's thread and what only it touches. It outlives the object when calls
  * are still under way as the object goes, and frees itself as it ends. */
 typedef struct {
   GAsyncQueue   *jobs;
+  GSource       *outbox;
   virConnectPtr  conn;
   EventSink     *sink;
   int            lifecycle_id;
@@ -305,8 +465,7 @@ mark_closed (DomusLibvirtConnection *self)
   if (!self->open)
     return;
   self->open = FALSE;
-  stop = g_new0 (Job, 1);
-  stop->kind = JOB_STOP;
+  stop = job_new (JOB_STOP, NULL, NULL);
   g_async_queue_push (self->jobs, stop);
 }
 
@@ -382,8 +541,9 @@ register_events (Worker *worker)
 }
 
 static void
-open_connection (Worker *worker,
-                 GTask  *task)
+open_connection (Worker            *worker,
+                 GTask             *task,
+                 DomusLibvirtReply *reply)
 {
   OpenData *data = g_task_get_task_data (task);
   static int credential_types[] = {
@@ -415,7 +575,7 @@ open_connection (Worker *worker,
             error->code = DOMUS_ERROR_CONNECT_FAILED;
         }
       virResetLastError ();
-      g_task_return_error (task, g_steal_pointer (&error));
+      domus_libvirt_reply_error (reply, g_steal_pointer (&error));
       return;
     }
   register_events (worker);
@@ -430,7 +590,7 @@ open_connection (Worker *worker,
   if (virConnectGetVersion (worker->conn, &version) == 0)
     data->hypervisor_version = version;
   virResetLastError ();
-  g_task_return_boolean (task, TRUE);
+  domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 static void
@@ -450,10 +610,10 @@ stop_connection (Worker *worker)
 }
 
 static void
-return_closed (GTask *task)
+reply_closed (DomusLibvirtReply *reply)
 {
-  g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
-                           _("The libvirt connection is closed."));
+  domus_libvirt_reply_error (reply, g_error_new (DOMUS_ERROR, DOMUS_ERROR_CLOSED,
+                                                 _("The libvirt connection is closed.")));
 }
 
 static void
@@ -463,13 +623,14 @@ run_job (Worker *worker,
   GCancellable *cancellable = g_task_get_cancellable (job->task);
 
   if (job->kind == JOB_OPEN)
-    open_connection (worker, job->task);
+    open_connection (worker, job->task, &job->reply);
   else if (worker->conn == NULL)
-    return_closed (job->task);
+    reply_closed (&job->reply);
   else if (g_cancellable_is_cancelled (cancellable))
-    g_task_return_error_if_cancelled (job->task);
+    domus_libvirt_reply_error (&job->reply, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                                 g_dgettext ("glib20", "Operation was cancelled")));
   else
-    job->work (job->task, worker->conn, g_task_get_task_data (job->task), cancellable);
+    job->work (&job->reply, worker->conn, g_task_get_task_data (job->task), cancellable);
 }
 
 static gpointer
@@ -484,17 +645,23 @@ worker_main (gpointer data)
       if (job->kind == JOB_STOP)
         break;
       run_job (worker, job);
-      job_free (job);
+      outbox_post (worker->outbox, job);
     }
   job_free (job);
   stop_connection (worker);
   /* Anything queued after the stop order (a race with the close) is answered, not lost. */
   while ((job = g_async_queue_try_pop (worker->jobs)) != NULL)
     {
-      if (job->task != NULL)
-        return_closed (job->task);
-      job_free (job);
+      if (job->task == NULL)
+        {
+          job_free (job);
+          continue;
+        }
+      reply_closed (&job->reply);
+      outbox_post (worker->outbox, job);
     }
+  outbox_post (worker->outbox, job_new (JOB_STOP, NULL, NULL));
+  g_source_unref (worker->outbox);
   g_async_queue_unref (worker->jobs);
   event_sink_unref (worker->sink);
   g_free (worker);
@@ -510,9 +677,8 @@ domus_libvirt_connection_dispose (GObject *object)
 
   if (self->jobs != NULL)
     {
-      Job *stop = g_new0 (Job, 1);
+      Job *stop = job_new (JOB_STOP, NULL, NULL);
 
-      stop->kind = JOB_STOP;
       self->open = FALSE;
       g_async_queue_push (self->jobs, stop);
       g_clear_pointer (&self->jobs, g_async_queue_unref);
@@ -566,6 +732,7 @@ start_worker (DomusLibvirtConnection *self)
   self->jobs = g_async_queue_new_full ((GDestroyNotify) job_free);
   self->sink = event_sink_new (self);
   worker->jobs = g_async_queue_ref (self->jobs);
+  worker->outbox = outbox_new ();
   worker->sink = event_sink_ref (self->sink);
   worker->lifecycle_id = -1;
   worker->metadata_id = -1;
@@ -628,9 +795,8 @@ domus_libvirt_connection_open_async (const char          *uri,
   /* The inner task's result comes to on_opened, which makes the object ready. */
   open_task = g_task_new (self, NULL, on_opened, g_steal_pointer (&task));
   g_task_set_task_data (open_task, data, (GDestroyNotify) open_data_free);
-  job = g_new0 (Job, 1);
-  job->kind = JOB_OPEN;
-  job->task = open_task;
+  job = job_new (JOB_OPEN, open_task, NULL);
+  g_object_unref (open_task);
   g_async_queue_push (self->jobs, job);
 }
 
@@ -657,13 +823,11 @@ domus_libvirt_connection_run (DomusLibvirtConnection *self,
 
   if (!self->open)
     {
-      return_closed (task);
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
+                               _("The libvirt connection is closed."));
       return;
     }
-  job = g_new0 (Job, 1);
-  job->kind = JOB_WORK;
-  job->task = g_object_ref (task);
-  job->work = work;
+  job = job_new (JOB_WORK, task, work);
   g_async_queue_push (self->jobs, job);
 }
 
@@ -674,13 +838,13 @@ release_lent (gpointer conn)
 }
 
 static void
-lend_work (GTask         *task,
-           virConnectPtr  conn,
-           gpointer       task_data,
-           GCancellable  *cancellable)
+lend_work (DomusLibvirtReply *reply,
+           virConnectPtr      conn,
+           gpointer           task_data,
+           GCancellable      *cancellable)
 {
   virConnectRef (conn);
-  g_task_return_pointer (task, conn, release_lent);
+  domus_libvirt_reply_pointer (reply, conn, release_lent);
 }
 
 void

@@ -17,15 +17,28 @@ typedef enum {
   DOMUS_LIBVIRT_EVENT_METADATA,    /* the domain's <metadata> (tags), title or description changed */
 } DomusLibvirtEventKind;
 
+/* What a piece of work hands back (exactly one of the three). */
+typedef struct _DomusLibvirtReply DomusLibvirtReply;
+
+void domus_libvirt_reply_pointer (DomusLibvirtReply *reply,
+                                  gpointer           result,
+                                  GDestroyNotify     result_destroy);
+void domus_libvirt_reply_boolean (DomusLibvirtReply *reply,
+                                  gboolean           result);
+/* Takes error. */
+void domus_libvirt_reply_error   (DomusLibvirtReply *reply,
+                                  GError            *error);
+
 /*
  * Work for the connection's thread: runs there with the connection's virConnectPtr and
- * must return the task's result (g_task_return_*). libvirt errors are read on that
- * thread (domus_libvirt_set_error()). Never touch GObjects of the main thread there.
+ * the task's data, and hands its result to reply; the connection returns it through the
+ * task on the task's main context. libvirt errors are read on that thread
+ * (domus_libvirt_set_error()). Never touch GObjects of the main thread there.
  */
-typedef void (*DomusLibvirtWork) (GTask        *task,
-                                  virConnectPtr conn,
-                                  gpointer      task_data,
-                                  GCancellable *cancellable);
+typedef void (*DomusLibvirtWork) (DomusLibvirtReply *reply,
+                                  virConnectPtr      conn,
+                                  gpointer           task_data,
+                                  GCancellable      *cancellable);
 
 /*
  * Opens uri (any URI libvirt accepts) on a thread of the connection's own. Passwords
@@ -58,7 +71,10 @@ gboolean                domus_libvirt_connection_is_open      (DomusLibvirtConne
 /*
  * Queues work for the connection's thread; calls run one after another, in order.
  * When the connection is closed, or task's cancellable is cancelled before the work
- * starts, the task returns DOMUS_ERROR_CLOSED or G_IO_ERROR_CANCELLED instead.
+ * starts, the task returns DOMUS_ERROR_CLOSED or G_IO_ERROR_CANCELLED instead. Results
+ * reach the main context in batches: one wake-up of its loop for all the answers ready
+ * by then, not one per call, so that many hosts answering at once never make the
+ * worker threads and the main loop queue for the main context's lock.
  */
 void                    domus_libvirt_connection_run          (DomusLibvirtConnection *self,
                                                                GTask                  *task,

@@ -119,6 +119,14 @@ open_graphics_fd (virDomainPtr   dom,
   return fd;
 }
 
+/* The descriptor, as domus_task_propagate_fd() takes it; closed if nobody does. */
+static void
+close_boxed_fd (gpointer data)
+{
+  close (*(int *) data);
+  g_free (data);
+}
+
 /* A connection with a host part goes over the network, where descriptors do not pass. */
 static gboolean
 is_remote (virConnectPtr conn)
@@ -131,10 +139,10 @@ is_remote (virConnectPtr conn)
 }
 
 static void
-open_graphics_work (GTask         *task,
-                    virConnectPtr  conn,
-                    gpointer       task_data,
-                    GCancellable  *cancellable)
+open_graphics_work (DomusLibvirtReply *reply,
+                    virConnectPtr      conn,
+                    gpointer           task_data,
+                    GCancellable      *cancellable)
 {
   const char *name = task_data;
   GError *error = NULL;
@@ -147,9 +155,9 @@ open_graphics_work (GTask         *task,
       virDomainFree (dom);
     }
   if (fd < 0)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    domus_task_return_fd (task, fd);
+    domus_libvirt_reply_pointer (reply, g_memdup2 (&fd, sizeof fd), close_boxed_fd);
 }
 
 void
@@ -189,10 +197,10 @@ free_stream (gpointer stream)
 }
 
 static void
-open_serial_work (GTask         *task,
-                  virConnectPtr  conn,
-                  gpointer       task_data,
-                  GCancellable  *cancellable)
+open_serial_work (DomusLibvirtReply *reply,
+                  virConnectPtr      conn,
+                  gpointer           task_data,
+                  GCancellable      *cancellable)
 {
   const char *name = task_data;
   GError *error = NULL;
@@ -210,9 +218,9 @@ open_serial_work (GTask         *task,
       virDomainFree (dom);
     }
   if (stream == NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_pointer (task, stream, free_stream);
+    domus_libvirt_reply_pointer (reply, stream, free_stream);
 }
 
 /* The bridge between the stream and our end of the socket pair (main context). */
@@ -231,14 +239,14 @@ typedef struct {
 static void update_watches (Bridge *bridge);
 
 static void
-abort_stream_work (GTask         *task,
-                   virConnectPtr  conn,
-                   gpointer       task_data,
-                   GCancellable  *cancellable)
+abort_stream_work (DomusLibvirtReply *reply,
+                   virConnectPtr      conn,
+                   gpointer           task_data,
+                   GCancellable      *cancellable)
 {
   virStreamAbort (task_data);
   virResetLastError ();
-  g_task_return_boolean (task, TRUE);
+  domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 static gboolean

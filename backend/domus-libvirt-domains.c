@@ -336,10 +336,10 @@ unreadable (virDomainPtr  dom,
 }
 
 static void
-list_domains_work (GTask         *task,
-                   virConnectPtr  conn,
-                   gpointer       task_data,
-                   GCancellable  *cancellable)
+list_domains_work (DomusLibvirtReply *reply,
+                   virConnectPtr      conn,
+                   gpointer           task_data,
+                   GCancellable      *cancellable)
 {
   g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) domus_libvirt_domain_info_free);
   virDomainPtr *doms = NULL;
@@ -349,7 +349,7 @@ list_domains_work (GTask         *task,
   if (n < 0)
     {
       domus_libvirt_set_error (&error, DOMUS_ERROR_FAILED);
-      g_task_return_error (task, error);
+      domus_libvirt_reply_error (reply, error);
       return;
     }
   for (int i = 0; i < n; i++)
@@ -366,7 +366,7 @@ list_domains_work (GTask         *task,
       virDomainFree (doms[i]);
     }
   free (doms);
-  g_task_return_pointer (task, g_steal_pointer (&infos), (GDestroyNotify) g_ptr_array_unref);
+  domus_libvirt_reply_pointer (reply, g_steal_pointer (&infos), (GDestroyNotify) g_ptr_array_unref);
 }
 
 /* The calls */
@@ -457,23 +457,23 @@ domus_libvirt_list_domains_finish (DomusLibvirtConnection  *connection,
 }
 
 static void
-return_info_of (GTask        *task,
-                virDomainPtr  dom)
+return_info_of (DomusLibvirtReply *reply,
+                virDomainPtr       dom)
 {
   GError *error = NULL;
   DomusLibvirtDomainInfo *info = domus_libvirt_describe_domain (dom, &error);
 
   if (info == NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_pointer (task, info, (GDestroyNotify) domus_libvirt_domain_info_free);
+    domus_libvirt_reply_pointer (reply, info, (GDestroyNotify) domus_libvirt_domain_info_free);
 }
 
 static void
-get_domain_work (GTask         *task,
-                 virConnectPtr  conn,
-                 gpointer       task_data,
-                 GCancellable  *cancellable)
+get_domain_work (DomusLibvirtReply *reply,
+                 virConnectPtr      conn,
+                 gpointer           task_data,
+                 GCancellable      *cancellable)
 {
   DomainCall *call = task_data;
   GError *error = NULL;
@@ -481,10 +481,10 @@ get_domain_work (GTask         *task,
 
   if (dom == NULL)
     {
-      g_task_return_error (task, error);
+      domus_libvirt_reply_error (reply, error);
       return;
     }
-  return_info_of (task, dom);
+  return_info_of (reply, dom);
   virDomainFree (dom);
 }
 
@@ -554,10 +554,10 @@ apply_action (virDomainPtr       dom,
 }
 
 static void
-action_work (GTask         *task,
-             virConnectPtr  conn,
-             gpointer       task_data,
-             GCancellable  *cancellable)
+action_work (DomusLibvirtReply *reply,
+             virConnectPtr      conn,
+             gpointer           task_data,
+             GCancellable      *cancellable)
 {
   DomainCall *call = task_data;
   GError *error = NULL;
@@ -569,9 +569,9 @@ action_work (GTask         *task,
   if (dom != NULL)
     virDomainFree (dom);
   if (error != NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_boolean (task, TRUE);
+    domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 void
@@ -603,10 +603,10 @@ domus_libvirt_domain_action_finish (DomusLibvirtConnection  *connection,
 /* XML */
 
 static void
-get_xml_work (GTask         *task,
-              virConnectPtr  conn,
-              gpointer       task_data,
-              GCancellable  *cancellable)
+get_xml_work (DomusLibvirtReply *reply,
+              virConnectPtr      conn,
+              gpointer           task_data,
+              GCancellable      *cancellable)
 {
   DomainCall *call = task_data;
   GError *error = NULL;
@@ -622,10 +622,10 @@ get_xml_work (GTask         *task,
     }
   if (xml == NULL)
     {
-      g_task_return_error (task, error);
+      domus_libvirt_reply_error (reply, error);
       return;
     }
-  g_task_return_pointer (task, g_strdup (xml), g_free);
+  domus_libvirt_reply_pointer (reply, g_strdup (xml), g_free);
   free (xml);
 }
 
@@ -656,10 +656,10 @@ domus_libvirt_get_xml_finish (DomusLibvirtConnection  *connection,
 }
 
 static void
-define_xml_work (GTask         *task,
-                 virConnectPtr  conn,
-                 gpointer       task_data,
-                 GCancellable  *cancellable)
+define_xml_work (DomusLibvirtReply *reply,
+                 virConnectPtr      conn,
+                 gpointer           task_data,
+                 GCancellable      *cancellable)
 {
   DomainCall *call = task_data;
   GError *error = NULL;
@@ -668,10 +668,10 @@ define_xml_work (GTask         *task,
   if (dom == NULL)
     {
       domus_libvirt_set_error (&error, DOMUS_ERROR_INVALID_CONFIG);
-      g_task_return_error (task, error);
+      domus_libvirt_reply_error (reply, error);
       return;
     }
-  return_info_of (task, dom);
+  return_info_of (reply, dom);
   virDomainFree (dom);
 }
 
@@ -736,10 +736,10 @@ set_vcpus (virDomainPtr dom,
 }
 
 static void
-set_resources_work (GTask         *task,
-                    virConnectPtr  conn,
-                    gpointer       task_data,
-                    GCancellable  *cancellable)
+set_resources_work (DomusLibvirtReply *reply,
+                    virConnectPtr      conn,
+                    gpointer           task_data,
+                    GCancellable      *cancellable)
 {
   DomainCall *call = task_data;
   GError *error = NULL;
@@ -752,9 +752,9 @@ set_resources_work (GTask         *task,
   if (dom != NULL)
     virDomainFree (dom);
   if (error != NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_boolean (task, TRUE);
+    domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 void
@@ -786,10 +786,10 @@ domus_libvirt_set_resources_finish (DomusLibvirtConnection  *connection,
 }
 
 static void
-set_autostart_work (GTask         *task,
-                    virConnectPtr  conn,
-                    gpointer       task_data,
-                    GCancellable  *cancellable)
+set_autostart_work (DomusLibvirtReply *reply,
+                    virConnectPtr      conn,
+                    gpointer           task_data,
+                    GCancellable      *cancellable)
 {
   DomainCall *call = task_data;
   GError *error = NULL;
@@ -800,9 +800,9 @@ set_autostart_work (GTask         *task,
   if (dom != NULL)
     virDomainFree (dom);
   if (error != NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_boolean (task, TRUE);
+    domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 void
@@ -834,10 +834,10 @@ domus_libvirt_set_autostart_finish (DomusLibvirtConnection  *connection,
 /* Tags */
 
 static void
-set_tags_work (GTask         *task,
-               virConnectPtr  conn,
-               gpointer       task_data,
-               GCancellable  *cancellable)
+set_tags_work (DomusLibvirtReply *reply,
+               virConnectPtr      conn,
+               gpointer           task_data,
+               GCancellable      *cancellable)
 {
   DomainCall *call = task_data;
   GError *error = NULL;
@@ -857,9 +857,9 @@ set_tags_work (GTask         *task,
       virDomainFree (dom);
     }
   if (error != NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_boolean (task, TRUE);
+    domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 void

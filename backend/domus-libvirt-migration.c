@@ -201,10 +201,10 @@ param_of (virTypedParameterPtr params,
 }
 
 static void
-poll_work (GTask         *task,
-           virConnectPtr  conn,
-           gpointer       task_data,
-           GCancellable  *cancellable)
+poll_work (DomusLibvirtReply *reply,
+           virConnectPtr      conn,
+           gpointer           task_data,
+           GCancellable      *cancellable)
 {
   virDomainPtr dom = lookup_quietly (conn, task_data);
   DomusLibvirtJobInfo *info = g_new0 (DomusLibvirtJobInfo, 1);
@@ -229,14 +229,14 @@ poll_work (GTask         *task,
   virTypedParamsFree (params, n);
   g_clear_pointer (&dom, virDomainFree);
   virResetLastError ();
-  g_task_return_pointer (task, info, g_free);
+  domus_libvirt_reply_pointer (reply, info, g_free);
 }
 
 static void
-postcopy_work (GTask         *task,
-               virConnectPtr  conn,
-               gpointer       task_data,
-               GCancellable  *cancellable)
+postcopy_work (DomusLibvirtReply *reply,
+               virConnectPtr      conn,
+               gpointer           task_data,
+               GCancellable      *cancellable)
 {
   virDomainPtr dom = lookup_quietly (conn, task_data);
 
@@ -244,14 +244,14 @@ postcopy_work (GTask         *task,
     g_debug ("post-copy did not start: %s", virGetLastErrorMessage ());
   g_clear_pointer (&dom, virDomainFree);
   virResetLastError ();
-  g_task_return_boolean (task, TRUE);
+  domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 static void
-abort_work (GTask         *task,
-            virConnectPtr  conn,
-            gpointer       task_data,
-            GCancellable  *cancellable)
+abort_work (DomusLibvirtReply *reply,
+            virConnectPtr      conn,
+            gpointer           task_data,
+            GCancellable      *cancellable)
 {
   virDomainPtr dom = lookup_quietly (conn, task_data);
 
@@ -260,7 +260,7 @@ abort_work (GTask         *task,
     g_debug ("the migration could not be aborted: %s", virGetLastErrorMessage ());
   g_clear_pointer (&dom, virDomainFree);
   virResetLastError ();
-  g_task_return_boolean (task, TRUE);
+  domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 static void

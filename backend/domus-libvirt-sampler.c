@@ -246,10 +246,10 @@ get_all_stats (virConnectPtr              conn,
 }
 
 static void
-sample_work (GTask         *task,
-             virConnectPtr  conn,
-             gpointer       task_data,
-             GCancellable  *cancellable)
+sample_work (DomusLibvirtReply *reply,
+             virConnectPtr      conn,
+             gpointer           task_data,
+             GCancellable      *cancellable)
 {
   Reading *reading = g_new0 (Reading, 1);
   virDomainStatsRecordPtr *records = NULL;
@@ -264,7 +264,7 @@ sample_work (GTask         *task,
     {
       domus_libvirt_set_error (&error, DOMUS_ERROR_FAILED);
       reading_free (reading);
-      g_task_return_error (task, error);
+      domus_libvirt_reply_error (reply, error);
       return;
     }
   for (int i = 0; i < n; i++)
@@ -274,7 +274,7 @@ sample_work (GTask         *task,
   read_host_memory (conn, reading->sample);
   /* The node calls are optional: a driver without them leaves -1 behind, not an error. */
   virResetLastError ();
-  g_task_return_pointer (task, reading, (GDestroyNotify) reading_free);
+  domus_libvirt_reply_pointer (reply, reading, (GDestroyNotify) reading_free);
 }
 
 /* The sampler (main context) */

@@ -244,10 +244,10 @@ by_pool_name (gconstpointer a,
 }
 
 static void
-list_pools_work (GTask         *task,
-                 virConnectPtr  conn,
-                 gpointer       task_data,
-                 GCancellable  *cancellable)
+list_pools_work (DomusLibvirtReply *reply,
+                 virConnectPtr      conn,
+                 gpointer           task_data,
+                 GCancellable      *cancellable)
 {
   g_autoptr(GPtrArray) pools = g_ptr_array_new_with_free_func ((GDestroyNotify) domus_libvirt_pool_free);
   virStoragePoolPtr *list = NULL;
@@ -257,7 +257,7 @@ list_pools_work (GTask         *task,
   if (n < 0)
     {
       domus_libvirt_set_error (&error, DOMUS_ERROR_FAILED);
-      g_task_return_error (task, error);
+      domus_libvirt_reply_error (reply, error);
       return;
     }
   for (int i = 0; i < n; i++)
@@ -267,7 +267,7 @@ list_pools_work (GTask         *task,
     }
   free (list);
   g_ptr_array_sort (pools, by_pool_name);
-  g_task_return_pointer (task, g_steal_pointer (&pools), (GDestroyNotify) g_ptr_array_unref);
+  domus_libvirt_reply_pointer (reply, g_steal_pointer (&pools), (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -389,10 +389,10 @@ domus_libvirt_storage_create_volume (virConnectPtr   conn,
 }
 
 static void
-create_volume_work (GTask         *task,
-                    virConnectPtr  conn,
-                    gpointer       task_data,
-                    GCancellable  *cancellable)
+create_volume_work (DomusLibvirtReply *reply,
+                    virConnectPtr      conn,
+                    gpointer           task_data,
+                    GCancellable      *cancellable)
 {
   VolumeCall *call = task_data;
   GError *error = NULL;
@@ -401,10 +401,10 @@ create_volume_work (GTask         *task,
 
   if (vol == NULL)
     {
-      g_task_return_error (task, error);
+      domus_libvirt_reply_error (reply, error);
       return;
     }
-  g_task_return_pointer (task, describe_volume (vol, call->pool), (GDestroyNotify) domus_libvirt_volume_free);
+  domus_libvirt_reply_pointer (reply, describe_volume (vol, call->pool), (GDestroyNotify) domus_libvirt_volume_free);
   virStorageVolFree (vol);
 }
 
@@ -447,10 +447,10 @@ domus_libvirt_create_volume_finish (DomusLibvirtConnection  *connection,
 }
 
 static void
-delete_volume_work (GTask         *task,
-                    virConnectPtr  conn,
-                    gpointer       task_data,
-                    GCancellable  *cancellable)
+delete_volume_work (DomusLibvirtReply *reply,
+                    virConnectPtr      conn,
+                    gpointer           task_data,
+                    GCancellable      *cancellable)
 {
   VolumeCall *call = task_data;
   GError *error = NULL;
@@ -468,9 +468,9 @@ delete_volume_work (GTask         *task,
       virStoragePoolFree (pool);
     }
   if (error != NULL)
-    g_task_return_error (task, error);
+    domus_libvirt_reply_error (reply, error);
   else
-    g_task_return_boolean (task, TRUE);
+    domus_libvirt_reply_boolean (reply, TRUE);
 }
 
 void

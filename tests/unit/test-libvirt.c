@@ -275,12 +275,12 @@ test_login (void)
 
 /* The work runs on the connection's own thread, never on the caller's. */
 static void
-record_thread (GTask         *task,
-               virConnectPtr  conn,
-               gpointer       task_data,
-               GCancellable  *cancellable)
+record_thread (DomusLibvirtReply *reply,
+               virConnectPtr      conn,
+               gpointer           task_data,
+               GCancellable      *cancellable)
 {
-  g_task_return_pointer (task, g_thread_self (), NULL);
+  domus_libvirt_reply_pointer (reply, g_thread_self (), NULL);
 }
 
 static void
