@@ -371,7 +371,14 @@ list_domains_work (DomusLibvirtReply *reply,
 
 /* The calls */
 
-typedef struct {
+typedef struct _DomainCall DomainCall;
+
+/* A change to one domain: TRUE, or FALSE with error set (on the connection's thread). */
+typedef gboolean (*DomainChange) (virDomainPtr   dom,
+                                  DomainCall    *call,
+                                  GError       **error);
+
+struct _DomainCall {
   char               *name;
   char               *text;
   DomusLibvirtAction  action;
@@ -379,7 +386,8 @@ typedef struct {
   gint64              vcpus;
   gboolean            flag;
   GStrv               tags;
-} DomainCall;
+  DomainChange        change;
+};
 
 static void
 domain_call_free (DomainCall *call)
@@ -413,6 +421,41 @@ queue_call (DomusLibvirtConnection *connection,
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, call, (GDestroyNotify) domain_call_free);
   domus_libvirt_connection_run (connection, task, work);
+}
+
+/* Looks the domain up, makes the call's change, and answers TRUE or why not. */
+static void
+change_work (DomusLibvirtReply *reply,
+             virConnectPtr      conn,
+             gpointer           task_data,
+             GCancellable      *cancellable)
+{
+  DomainCall *call = task_data;
+  GError *error = NULL;
+  virDomainPtr dom = lookup (conn, call->name, &error);
+
+  if (dom != NULL)
+    {
+      call->change (dom, call, &error);
+      virDomainFree (dom);
+    }
+  if (error != NULL)
+    domus_libvirt_reply_error (reply, error);
+  else
+    domus_libvirt_reply_boolean (reply, TRUE);
+}
+
+static void
+queue_change (DomusLibvirtConnection *connection,
+              DomainCall             *call,
+              DomainChange            change,
+              gpointer                source_tag,
+              GCancellable           *cancellable,
+              GAsyncReadyCallback     callback,
+              gpointer                user_data)
+{
+  call->change = change;
+  queue_call (connection, call, source_tag, change_work, cancellable, callback, user_data);
 }
 
 static gpointer
@@ -553,25 +596,16 @@ apply_action (virDomainPtr       dom,
     }
 }
 
-static void
-action_work (DomusLibvirtReply *reply,
-             virConnectPtr      conn,
-             gpointer           task_data,
-             GCancellable      *cancellable)
+static gboolean
+change_state (virDomainPtr   dom,
+              DomainCall    *call,
+              GError       **error)
 {
-  DomainCall *call = task_data;
-  GError *error = NULL;
-  virDomainPtr dom = lookup (conn, call->name, &error);
-
-  if (dom != NULL && apply_action (dom, call->action) < 0)
-    domus_libvirt_set_error (&error, call->action == DOMUS_LIBVIRT_ACTION_START
-                                     ? DOMUS_ERROR_ALREADY_RUNNING : DOMUS_ERROR_NOT_RUNNING);
-  if (dom != NULL)
-    virDomainFree (dom);
-  if (error != NULL)
-    domus_libvirt_reply_error (reply, error);
-  else
-    domus_libvirt_reply_boolean (reply, TRUE);
+  if (apply_action (dom, call->action) == 0)
+    return TRUE;
+  domus_libvirt_set_error (error, call->action == DOMUS_LIBVIRT_ACTION_START
+                                  ? DOMUS_ERROR_ALREADY_RUNNING : DOMUS_ERROR_NOT_RUNNING);
+  return FALSE;
 }
 
 void
@@ -588,8 +622,8 @@ domus_libvirt_domain_action_async (DomusLibvirtConnection *connection,
   g_return_if_fail (name != NULL);
   call = domain_call_new (name);
   call->action = action;
-  queue_call (connection, call, domus_libvirt_domain_action_async, action_work,
-              cancellable, callback, user_data);
+  queue_change (connection, call, change_state, domus_libvirt_domain_action_async,
+                cancellable, callback, user_data);
 }
 
 gboolean
@@ -735,26 +769,18 @@ set_vcpus (virDomainPtr dom,
          virDomainSetVcpusFlags (dom, (unsigned int) vcpus, config | VIR_DOMAIN_VCPU_MAXIMUM) < 0 ? -1 : 0;
 }
 
-static void
-set_resources_work (DomusLibvirtReply *reply,
-                    virConnectPtr      conn,
-                    gpointer           task_data,
-                    GCancellable      *cancellable)
+static gboolean
+change_resources (virDomainPtr   dom,
+                  DomainCall    *call,
+                  GError       **error)
 {
-  DomainCall *call = task_data;
-  GError *error = NULL;
-  virDomainPtr dom = lookup (conn, call->name, &error);
-
-  if (dom != NULL &&
-      ((call->memory_mib > 0 && set_memory (dom, call->memory_mib) < 0) ||
-       (call->vcpus > 0 && set_vcpus (dom, call->vcpus) < 0)))
-    domus_libvirt_set_error (&error, DOMUS_ERROR_INVALID_PARAMS);
-  if (dom != NULL)
-    virDomainFree (dom);
-  if (error != NULL)
-    domus_libvirt_reply_error (reply, error);
-  else
-    domus_libvirt_reply_boolean (reply, TRUE);
+  if ((call->memory_mib > 0 && set_memory (dom, call->memory_mib) < 0) ||
+      (call->vcpus > 0 && set_vcpus (dom, call->vcpus) < 0))
+    {
+      domus_libvirt_set_error (error, DOMUS_ERROR_INVALID_PARAMS);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void
@@ -773,8 +799,8 @@ domus_libvirt_set_resources_async (DomusLibvirtConnection *connection,
   call = domain_call_new (name);
   call->memory_mib = memory_mib;
   call->vcpus = vcpus;
-  queue_call (connection, call, domus_libvirt_set_resources_async, set_resources_work,
-              cancellable, callback, user_data);
+  queue_change (connection, call, change_resources, domus_libvirt_set_resources_async,
+                cancellable, callback, user_data);
 }
 
 gboolean
@@ -785,24 +811,15 @@ domus_libvirt_set_resources_finish (DomusLibvirtConnection  *connection,
   return finish_boolean (connection, result, domus_libvirt_set_resources_async, error);
 }
 
-static void
-set_autostart_work (DomusLibvirtReply *reply,
-                    virConnectPtr      conn,
-                    gpointer           task_data,
-                    GCancellable      *cancellable)
+static gboolean
+change_autostart (virDomainPtr   dom,
+                  DomainCall    *call,
+                  GError       **error)
 {
-  DomainCall *call = task_data;
-  GError *error = NULL;
-  virDomainPtr dom = lookup (conn, call->name, &error);
-
-  if (dom != NULL && virDomainSetAutostart (dom, call->flag ? 1 : 0) < 0)
-    domus_libvirt_set_error (&error, DOMUS_ERROR_FAILED);
-  if (dom != NULL)
-    virDomainFree (dom);
-  if (error != NULL)
-    domus_libvirt_reply_error (reply, error);
-  else
-    domus_libvirt_reply_boolean (reply, TRUE);
+  if (virDomainSetAutostart (dom, call->flag ? 1 : 0) == 0)
+    return TRUE;
+  domus_libvirt_set_error (error, DOMUS_ERROR_FAILED);
+  return FALSE;
 }
 
 void
@@ -819,8 +836,8 @@ domus_libvirt_set_autostart_async (DomusLibvirtConnection *connection,
   g_return_if_fail (name != NULL);
   call = domain_call_new (name);
   call->flag = autostart;
-  queue_call (connection, call, domus_libvirt_set_autostart_async, set_autostart_work,
-              cancellable, callback, user_data);
+  queue_change (connection, call, change_autostart, domus_libvirt_set_autostart_async,
+                cancellable, callback, user_data);
 }
 
 gboolean
@@ -833,33 +850,22 @@ domus_libvirt_set_autostart_finish (DomusLibvirtConnection  *connection,
 
 /* Tags */
 
-static void
-set_tags_work (DomusLibvirtReply *reply,
-               virConnectPtr      conn,
-               gpointer           task_data,
-               GCancellable      *cancellable)
+static gboolean
+change_tags (virDomainPtr   dom,
+             DomainCall    *call,
+             GError       **error)
 {
-  DomainCall *call = task_data;
-  GError *error = NULL;
-  virDomainPtr dom = lookup (conn, call->name, &error);
   g_autofree char *metadata = domus_libvirt_tags_to_metadata ((const char * const *) call->tags);
+  /* Both definitions: the running one (seen now) and the persistent one (kept). */
+  unsigned int flags = VIR_DOMAIN_AFFECT_CURRENT;
 
-  if (dom != NULL)
-    {
-      /* Both definitions: the running one (seen now) and the persistent one (kept). */
-      unsigned int flags = VIR_DOMAIN_AFFECT_CURRENT;
-
-      if (virDomainIsActive (dom) == 1)
-        flags = VIR_DOMAIN_AFFECT_LIVE | (virDomainIsPersistent (dom) == 1 ? VIR_DOMAIN_AFFECT_CONFIG : 0);
-      if (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, metadata, DOMUS_LIBVIRT_METADATA_PREFIX,
-                                DOMUS_LIBVIRT_METADATA_URI, flags) < 0)
-        domus_libvirt_set_error (&error, DOMUS_ERROR_FAILED);
-      virDomainFree (dom);
-    }
-  if (error != NULL)
-    domus_libvirt_reply_error (reply, error);
-  else
-    domus_libvirt_reply_boolean (reply, TRUE);
+  if (virDomainIsActive (dom) == 1)
+    flags = VIR_DOMAIN_AFFECT_LIVE | (virDomainIsPersistent (dom) == 1 ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+  if (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, metadata, DOMUS_LIBVIRT_METADATA_PREFIX,
+                            DOMUS_LIBVIRT_METADATA_URI, flags) == 0)
+    return TRUE;
+  domus_libvirt_set_error (error, DOMUS_ERROR_FAILED);
+  return FALSE;
 }
 
 void
@@ -876,8 +882,8 @@ domus_libvirt_set_tags_async (DomusLibvirtConnection *connection,
   g_return_if_fail (name != NULL);
   call = domain_call_new (name);
   call->tags = g_strdupv ((char **) tags);
-  queue_call (connection, call, domus_libvirt_set_tags_async, set_tags_work,
-              cancellable, callback, user_data);
+  queue_change (connection, call, change_tags, domus_libvirt_set_tags_async,
+                cancellable, callback, user_data);
 }
 
 gboolean

@@ -346,44 +346,32 @@ start_thread (GTask *task)
   g_task_run_in_thread (thread_task, migrate_thread);
 }
 
+/* Both connections are lent in turn: the source's first, then the target's. */
 static void
-on_target_lent (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_lent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   DomusLibvirtMigration *self = g_task_get_source_object (task);
   Run *run = g_task_get_task_data (task);
   GError *error = NULL;
+  virConnectPtr conn = domus_libvirt_connection_lend_finish (DOMUS_LIBVIRT_CONNECTION (source), result, &error);
 
-  run->target = domus_libvirt_connection_lend_finish (DOMUS_LIBVIRT_CONNECTION (source), result, &error);
-  if (run->target == NULL)
+  if (conn == NULL)
     {
       self->running = FALSE;
       g_task_return_error (task, error);
       return;
     }
-  start_thread (task);
-}
-
-static void
-on_source_lent (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  DomusLibvirtMigration *self = g_task_get_source_object (task);
-  Run *run = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  run->source = domus_libvirt_connection_lend_finish (DOMUS_LIBVIRT_CONNECTION (source), result, &error);
   if (run->source == NULL)
     {
-      self->running = FALSE;
-      g_task_return_error (task, error);
+      run->source = conn;
+      domus_libvirt_connection_lend_async (self->target, NULL, on_lent, g_steal_pointer (&task));
       return;
     }
-  domus_libvirt_connection_lend_async (self->target, NULL, on_target_lent, g_steal_pointer (&task));
+  run->target = conn;
+  start_thread (task);
 }
 
 static void
@@ -414,7 +402,7 @@ domus_libvirt_migration_run_async (DomusLibvirtMigration *self,
   self->downtime_ms = -1;
   if (cancellable != NULL)
     g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (on_cancelled), self, 0);
-  domus_libvirt_connection_lend_async (self->source, NULL, on_source_lent, g_steal_pointer (&task));
+  domus_libvirt_connection_lend_async (self->source, NULL, on_lent, g_steal_pointer (&task));
 }
 
 gboolean

@@ -168,14 +168,15 @@ describe_volume (virStorageVolPtr  vol,
   return volume;
 }
 
+/* For arrays of DomusLibvirtVolume or DomusLibvirtPool: both begin with their name. */
 static int
-by_volume_name (gconstpointer a,
-                gconstpointer b)
+by_name (gconstpointer a,
+         gconstpointer b)
 {
-  const DomusLibvirtVolume *va = *(DomusLibvirtVolume * const *) a;
-  const DomusLibvirtVolume *vb = *(DomusLibvirtVolume * const *) b;
+  const char * const *name_a = *(const char * const * const *) a;
+  const char * const *name_b = *(const char * const * const *) b;
 
-  return g_strcmp0 (va->name, vb->name);
+  return g_strcmp0 (*name_a, *name_b);
 }
 
 static void
@@ -228,19 +229,9 @@ describe_pool (virStoragePoolPtr p)
       virStorageVolFree (vols[i]);
     }
   free (vols);
-  g_ptr_array_sort (pool->volumes, by_volume_name);
+  g_ptr_array_sort (pool->volumes, by_name);
   virResetLastError ();
   return pool;
-}
-
-static int
-by_pool_name (gconstpointer a,
-              gconstpointer b)
-{
-  const DomusLibvirtPool *pa = *(DomusLibvirtPool * const *) a;
-  const DomusLibvirtPool *pb = *(DomusLibvirtPool * const *) b;
-
-  return g_strcmp0 (pa->name, pb->name);
 }
 
 static void
@@ -266,7 +257,7 @@ list_pools_work (DomusLibvirtReply *reply,
       virStoragePoolFree (list[i]);
     }
   free (list);
-  g_ptr_array_sort (pools, by_pool_name);
+  g_ptr_array_sort (pools, by_name);
   domus_libvirt_reply_pointer (reply, g_steal_pointer (&pools), (GDestroyNotify) g_ptr_array_unref);
 }
 

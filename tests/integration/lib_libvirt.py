@@ -25,6 +25,7 @@ import signal
 import socket
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -66,6 +67,22 @@ def missing_tools():
     if os.geteuid() != 0:
         out.append("root (a system instance of libvirtd, in a mount namespace)")
     return out
+
+
+def skip_if_impossible():
+    """Prints a TAP plan that skips everything and returns True when this machine cannot
+    run a daemon here."""
+    missing = missing_tools()
+    if missing:
+        print("1..0 # SKIP this machine lacks: " + ", ".join(missing), flush=True)
+    return bool(missing)
+
+
+def two_daemons(prefix):
+    """A fresh work folder with two daemons, "a" and "b", not started yet."""
+    workdir = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    return (workdir, LibvirtDaemon(os.path.join(workdir, "a"), "a"),
+            LibvirtDaemon(os.path.join(workdir, "b"), "b"))
 
 
 def pid_alive(pid):
@@ -140,10 +157,10 @@ class LibvirtDaemon:
     """libvirtd and virtlogd in a mount namespace of their own, under root (a folder the
     caller owns). Use as a context manager, or call stop() on every path."""
 
-    def __init__(self, root, name="lv"):
+    def __init__(self, root, name="lv", host_uuid=None):
         self.root = root
         self.name = name
-        self.host_uuid = str(uuid.uuid4())
+        self.host_uuid = host_uuid or str(uuid.uuid4())
         self.libvirtd = None
         self.virtlogd = None
         self.socket_path = os.path.join(root, "sock", "libvirt-sock")

@@ -47,17 +47,6 @@ env (const char *name)
   return value;
 }
 
-static DomusLibvirtDomainInfo *
-get_domain (DomusLibvirtConnection *connection,
-            const char             *name,
-            GError                **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  domus_libvirt_get_domain_async (connection, name, NULL, lvt_keep_result, &result);
-  return domus_libvirt_get_domain_finish (connection, lvt_wait (&result), error);
-}
-
 /* virsh against a daemon, as a person beside Domus would use it; its standard output. */
 static char *
 virsh (const char *uri,
@@ -248,7 +237,7 @@ test_virsh_events (void)
 
   g_assert_true (virsh_then_event ("start", VIR_DOMAIN_EVENT_STARTED));
   g_assert_true (virsh_then_event ("suspend", VIR_DOMAIN_EVENT_SUSPENDED));
-  info = get_domain (a, guest, &error);
+  info = lvt_get_domain (a, guest, &error);
   g_assert_no_error (error);
   g_assert_cmpint (info->state, ==, DOMUS_DOMAIN_STATE_PAUSED);
   g_assert_cmpint (info->id, >, 0);
@@ -377,36 +366,18 @@ test_graphics (void)
 
 /* 1 Hz samples */
 
-typedef struct {
-  GPtrArray *samples;
-} Samples;
-
-static void
-on_sample (DomusLibvirtSampler      *sampler,
-           const DomusLibvirtSample *sample,
-           gpointer                  user_data)
-{
-  g_ptr_array_add (((Samples *) user_data)->samples, domus_libvirt_sample_copy (sample));
-}
-
-static gboolean
-four_samples (gpointer data)
-{
-  return ((Samples *) data)->samples->len >= 4;
-}
-
 static void
 test_sampler (void)
 {
   g_autoptr(DomusLibvirtSampler) sampler = domus_libvirt_sampler_new (a, DOMUS_LIBVIRT_SAMPLER_DEFAULT_INTERVAL_MS);
-  Samples samples = { g_ptr_array_new_with_free_func ((GDestroyNotify) domus_libvirt_sample_free) };
+  LvtSamples samples;
   const DomusLibvirtSample *first, *last;
   const DomusLibvirtDomainSample *then, *now;
   double seconds;
 
-  g_signal_connect (sampler, "sample", G_CALLBACK (on_sample), &samples);
+  lvt_samples_watch (&samples, G_OBJECT (sampler));
   domus_libvirt_sampler_start (sampler);
-  g_assert_true (lvt_wait_until (four_samples, &samples, 15000));
+  g_assert_true (lvt_samples_wait (&samples, 4, 15000));
   domus_libvirt_sampler_stop (sampler);
   if (samples.samples->len < 4)
     return;
@@ -457,7 +428,7 @@ test_tags (void)
   g_assert_true (domus_libvirt_set_tags_finish (a, lvt_wait (&result), &error));
   g_assert_no_error (error);
   g_assert_true (lvt_events_wait (&events_a, changed, 2000));
-  info = get_domain (a, guest, &error);
+  info = lvt_get_domain (a, guest, &error);
   g_assert_true (g_strv_equal ((const char * const *) info->tags, tags));
   live = virsh (env ("DOMUS_LV_URI_A"), "metadata", guest, "--uri", DOMUS_LIBVIRT_METADATA_URI, NULL);
   config = virsh (env ("DOMUS_LV_URI_A"), "metadata", guest, "--uri", DOMUS_LIBVIRT_METADATA_URI, "--config", NULL);
@@ -482,7 +453,7 @@ test_configuration_form (void)
   g_assert_nonnull (strstr (inactive, "<memory unit='KiB'>196608</memory>"));
   g_assert_nonnull (strstr (inactive, ">2</vcpu>"));
   /* The running guest keeps what it has. */
-  info = get_domain (a, guest, &error);
+  info = lvt_get_domain (a, guest, &error);
   g_assert_cmpint (info->memory_mib, ==, 128);
   g_assert_cmpint (info->vcpus, ==, 1);
   /* Back, so that the migration below moves the guest as it runs. */
@@ -576,13 +547,13 @@ test_migrate (void)
   g_assert_cmpint (domus_libvirt_migration_get_downtime_ms (migration), >=, 0);
   g_assert_cmpint (domus_libvirt_migration_get_progress (migration)->disk_total, >, 0);
 
-  there = get_domain (b, guest, &error);
+  there = lvt_get_domain (b, guest, &error);
   g_assert_no_error (error);
   g_assert_cmpint (there->state, ==, DOMUS_DOMAIN_STATE_RUNNING);
   g_assert_true (there->persistent);
   /* The tags travelled with it. */
   g_assert_cmpuint (g_strv_length (there->tags), ==, 2);
-  here = get_domain (a, guest, &error);
+  here = lvt_get_domain (a, guest, &error);
   g_assert_null (here);
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
   g_assert_true (serial_ticks (b, guest, 2, 30000));
@@ -614,7 +585,7 @@ test_migrate_cancel (void)
   g_cancellable_cancel (cancellable);
   g_assert_false (domus_libvirt_migration_run_finish (migration, lvt_wait (&result), &error));
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_CANCELLED);
-  still = get_domain (b, guest, &error);
+  still = lvt_get_domain (b, guest, &error);
   g_assert_nonnull (still);
   if (still != NULL)
     g_assert_cmpint (still->state, ==, DOMUS_DOMAIN_STATE_RUNNING);

@@ -13,13 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib_domus import Failure, Tap, check, wait_until  # noqa: E402
-from lib_libvirt import IMAGES, LibvirtDaemon, missing_tools, test_guest_xml  # noqa: E402
+from lib_libvirt import (IMAGES, LibvirtDaemon, skip_if_impossible, test_guest_xml,  # noqa: E402
+                         two_daemons)
 from lib_qemu import counts_up, ticks_in  # noqa: E402
 
 GUEST = "tguest"
@@ -50,17 +50,11 @@ def disk_marker(daemon, volume):
 
 def main():
     guest_dir = sys.argv[1]
-    tap = Tap()
-    missing = missing_tools()
-    if missing:
-        print("1..0 # SKIP this machine lacks: " + ", ".join(missing))
+    if skip_if_impossible():
         return 0
-    workdir = tempfile.mkdtemp(prefix="domus-lvd-", dir="/tmp")
-    a = LibvirtDaemon(os.path.join(workdir, "a"), "a")
-    b = LibvirtDaemon(os.path.join(workdir, "b"), "b")
-    twin = LibvirtDaemon(os.path.join(workdir, "twin"), "twin")
-    twin.host_uuid = a.host_uuid
-    twin._write_config()
+    tap = Tap()
+    workdir, a, b = two_daemons("domus-lvd-")
+    twin = LibvirtDaemon(os.path.join(workdir, "twin"), "twin", host_uuid=a.host_uuid)
     kernel = initrd = None
     try:
         def start_daemons():

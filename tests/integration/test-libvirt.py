@@ -16,12 +16,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib_domus import Tap  # noqa: E402
-from lib_libvirt import IMAGES, LibvirtDaemon, missing_tools, test_guest_xml  # noqa: E402
+from lib_libvirt import IMAGES, skip_if_impossible, test_guest_xml, two_daemons  # noqa: E402
 from lib_sshd import Sshd  # noqa: E402
 
 GUEST = "tguest"
@@ -66,14 +65,10 @@ def relay_results(tap, program, env):
 
 def main():
     program, guest_dir = sys.argv[1], sys.argv[2]
-    tap = Tap()
-    missing = missing_tools()
-    if missing:
-        print("1..0 # SKIP this machine lacks: " + ", ".join(missing))
+    if skip_if_impossible():
         return 0
-    workdir = tempfile.mkdtemp(prefix="domus-lvb-", dir="/tmp")
-    a = LibvirtDaemon(os.path.join(workdir, "a"), "a")
-    b = LibvirtDaemon(os.path.join(workdir, "b"), "b")
+    tap = Tap()
+    workdir, a, b = two_daemons("domus-lvb-")
     sshd = Sshd(workdir)
     env = dict(os.environ)
     try:

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "domus-libvirt-sampler.h"
 #include "test-libvirt-util.h"
 
 void
@@ -67,6 +68,17 @@ lvt_open (const char *uri)
   g_assert_no_error (error);
   g_assert_nonnull (connection);
   return connection;
+}
+
+DomusLibvirtDomainInfo *
+lvt_get_domain (DomusLibvirtConnection  *connection,
+                const char              *name,
+                GError                 **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  domus_libvirt_get_domain_async (connection, name, NULL, lvt_keep_result, &result);
+  return domus_libvirt_get_domain_finish (connection, lvt_wait (&result), error);
 }
 
 char *
@@ -137,4 +149,43 @@ void
 lvt_events_clear (LvtEvents *events)
 {
   g_ptr_array_set_size (events->seen, 0);
+}
+
+static void
+on_sample (DomusLibvirtSampler      *sampler,
+           const DomusLibvirtSample *sample,
+           gpointer                  user_data)
+{
+  g_ptr_array_add (((LvtSamples *) user_data)->samples, domus_libvirt_sample_copy (sample));
+}
+
+void
+lvt_samples_watch (LvtSamples *samples,
+                   GObject    *sampler)
+{
+  samples->samples = g_ptr_array_new_with_free_func ((GDestroyNotify) domus_libvirt_sample_free);
+  g_signal_connect (sampler, "sample", G_CALLBACK (on_sample), samples);
+}
+
+typedef struct {
+  LvtSamples *samples;
+  guint       count;
+} SampleWait;
+
+static gboolean
+enough_samples (gpointer data)
+{
+  SampleWait *wait = data;
+
+  return wait->samples->samples->len >= wait->count;
+}
+
+gboolean
+lvt_samples_wait (LvtSamples *samples,
+                  guint       count,
+                  guint       timeout_ms)
+{
+  SampleWait wait = { samples, count };
+
+  return lvt_wait_until (enough_samples, &wait, timeout_ms);
 }

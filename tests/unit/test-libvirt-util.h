@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "domus-libvirt-connection.h"
+#include "domus-libvirt-domains.h"
 
 /* A GAsyncReadyCallback that keeps the result in *(GAsyncResult **) user_data. */
 void                    lvt_keep_result   (GObject       *source,
@@ -21,6 +22,10 @@ gboolean                lvt_wait_until    (gboolean     (*predicate) (gpointer d
 
 /* Opens uri, failing the test on error. */
 DomusLibvirtConnection *lvt_open          (const char    *uri);
+/* One domain's info (domus_libvirt_get_domain_async), waited for. */
+DomusLibvirtDomainInfo *lvt_get_domain    (DomusLibvirtConnection *connection,
+                                           const char             *name,
+                                           GError                **error);
 /* Writes node_xml (a test driver <node>) to a fresh temporary file: its test:/// URI. */
 char                   *lvt_test_uri      (const char    *node_xml);
 
@@ -36,3 +41,15 @@ gboolean                lvt_events_wait   (LvtEvents              *events,
                                            const char             *prefix,
                                            guint                   timeout_ms);
 void                    lvt_events_clear  (LvtEvents              *events);
+
+/* Every "sample" of a sampler, copied. */
+typedef struct {
+  GPtrArray *samples;   /* DomusLibvirtSample */
+} LvtSamples;
+
+void                    lvt_samples_watch (LvtSamples             *samples,
+                                           GObject                *sampler);
+/* Waits up to timeout_ms for count samples; TRUE when they came. */
+gboolean                lvt_samples_wait  (LvtSamples             *samples,
+                                           guint                   count,
+                                           guint                   timeout_ms);

@@ -54,17 +54,6 @@ open_node (void)
   return lvt_open (uri);
 }
 
-static DomusLibvirtDomainInfo *
-get_domain (DomusLibvirtConnection *connection,
-            const char             *name,
-            GError                **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  domus_libvirt_get_domain_async (connection, name, NULL, lvt_keep_result, &result);
-  return domus_libvirt_get_domain_finish (connection, lvt_wait (&result), error);
-}
-
 static gboolean
 act (DomusLibvirtConnection *connection,
      const char             *name,
@@ -352,7 +341,7 @@ test_lifecycle (void)
   g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_PAUSE, &error));
   g_assert_no_error (error);
   g_assert_true (lvt_events_wait (&events, suspended, 5000));
-  info = get_domain (connection, "alpha", &error);
+  info = lvt_get_domain (connection, "alpha", &error);
   g_assert_no_error (error);
   g_assert_cmpint (info->state, ==, DOMUS_DOMAIN_STATE_PAUSED);
   g_clear_pointer (&info, domus_libvirt_domain_info_free);
@@ -362,7 +351,7 @@ test_lifecycle (void)
 
   g_assert_true (act (connection, "alpha", DOMUS_LIBVIRT_ACTION_DESTROY, &error));
   g_assert_true (lvt_events_wait (&events, stopped, 5000));
-  info = get_domain (connection, "alpha", &error);
+  info = lvt_get_domain (connection, "alpha", &error);
   g_assert_cmpint (info->state, ==, DOMUS_DOMAIN_STATE_SHUTOFF);
   g_assert_cmpint (info->id, ==, -1);
   g_clear_pointer (&info, domus_libvirt_domain_info_free);
@@ -382,7 +371,7 @@ test_lifecycle (void)
   g_assert_false (act (connection, "nobody", DOMUS_LIBVIRT_ACTION_START, &error));
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
   g_clear_error (&error);
-  info = get_domain (connection, "nobody", &error);
+  info = lvt_get_domain (connection, "nobody", &error);
   g_assert_null (info);
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
   g_ptr_array_unref (events.seen);
@@ -433,7 +422,7 @@ test_define_undefine (void)
   g_assert_no_error (error);
   g_assert_true (lvt_events_wait (&events, undefined, 5000));
   g_clear_pointer (&info, domus_libvirt_domain_info_free);
-  info = get_domain (connection, "gamma", &error);
+  info = lvt_get_domain (connection, "gamma", &error);
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
   g_clear_error (&error);
 
@@ -498,7 +487,7 @@ test_tags (void)
   g_assert_true (set_tags (connection, "alpha", tags, &error));
   g_assert_no_error (error);
   g_assert_true (lvt_events_wait (&events, changed, 5000));
-  info = get_domain (connection, "alpha", &error);
+  info = lvt_get_domain (connection, "alpha", &error);
   g_assert_true (g_strv_equal ((const char * const *) info->tags, tags));
   g_clear_pointer (&info, domus_libvirt_domain_info_free);
 
@@ -510,7 +499,7 @@ test_tags (void)
   g_assert_nonnull (strstr (xml, "<domus:tag>a &amp; b</domus:tag>"));
 
   g_assert_true (set_tags (connection, "alpha", none, &error));
-  info = get_domain (connection, "alpha", &error);
+  info = lvt_get_domain (connection, "alpha", &error);
   g_assert_cmpuint (g_strv_length (info->tags), ==, 0);
 
   g_assert_false (set_tags (connection, "nobody", tags, &error));
@@ -533,7 +522,7 @@ test_configuration_form (void)
   domus_libvirt_set_resources_async (connection, "alpha", 512, 2, NULL, lvt_keep_result, &result);
   g_assert_true (domus_libvirt_set_resources_finish (connection, lvt_wait (&result), &error));
   g_assert_no_error (error);
-  info = get_domain (connection, "alpha", &error);
+  info = lvt_get_domain (connection, "alpha", &error);
   g_assert_cmpint (info->memory_mib, ==, 512);
   g_assert_cmpint (info->vcpus, ==, 2);
   g_clear_pointer (&info, domus_libvirt_domain_info_free);
@@ -542,7 +531,7 @@ test_configuration_form (void)
   domus_libvirt_set_resources_async (connection, "alpha", 128, 1, NULL, lvt_keep_result, &result);
   g_assert_true (domus_libvirt_set_resources_finish (connection, lvt_wait (&result), &error));
   g_assert_no_error (error);
-  info = get_domain (connection, "alpha", &error);
+  info = lvt_get_domain (connection, "alpha", &error);
   g_assert_cmpint (info->memory_mib, ==, 128);
   g_assert_cmpint (info->vcpus, ==, 1);
   g_assert_false (info->autostart);
@@ -550,7 +539,7 @@ test_configuration_form (void)
 
   domus_libvirt_set_autostart_async (connection, "alpha", TRUE, NULL, lvt_keep_result, &result);
   g_assert_true (domus_libvirt_set_autostart_finish (connection, lvt_wait (&result), &error));
-  info = get_domain (connection, "alpha", &error);
+  info = lvt_get_domain (connection, "alpha", &error);
   g_assert_true (info->autostart);
 }
 
@@ -598,38 +587,20 @@ test_close (void)
 
 /* Samples */
 
-typedef struct {
-  GPtrArray *samples;
-} Samples;
-
-static void
-on_sample (DomusLibvirtSampler      *sampler,
-           const DomusLibvirtSample *sample,
-           gpointer                  user_data)
-{
-  g_ptr_array_add (((Samples *) user_data)->samples, domus_libvirt_sample_copy (sample));
-}
-
-static gboolean
-three_samples (gpointer data)
-{
-  return ((Samples *) data)->samples->len >= 3;
-}
-
 static void
 test_sampler (void)
 {
   g_autoptr(DomusLibvirtConnection) connection = open_node ();
   g_autoptr(DomusLibvirtSampler) sampler = domus_libvirt_sampler_new (connection, 100);
-  Samples samples = { g_ptr_array_new_with_free_func ((GDestroyNotify) domus_libvirt_sample_free) };
+  LvtSamples samples;
   const DomusLibvirtSample *first, *last;
   const DomusLibvirtDomainSample *alpha;
   g_autoptr(GError) error = NULL;
 
   g_assert_true (act (connection, "spicy", DOMUS_LIBVIRT_ACTION_DESTROY, &error));
-  g_signal_connect (sampler, "sample", G_CALLBACK (on_sample), &samples);
+  lvt_samples_watch (&samples, G_OBJECT (sampler));
   domus_libvirt_sampler_start (sampler);
-  g_assert_true (lvt_wait_until (three_samples, &samples, 10000));
+  g_assert_true (lvt_samples_wait (&samples, 3, 10000));
   domus_libvirt_sampler_stop (sampler);
 
   first = g_ptr_array_index (samples.samples, 0);
