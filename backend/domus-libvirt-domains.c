@@ -310,6 +310,7 @@ domus_libvirt_describe_domain (virDomainPtr   dom,
   free (xml);
   if (!read)
     return NULL;
+  g_free (info->uuid);
   info->uuid = g_strdup (uuid);
   info->id = id == (unsigned int) -1 ? -1 : (gint64) id;
   info->state = domus_libvirt_state_from_vir (info->vir_state, info->vir_reason);

@@ -26,12 +26,17 @@ on_too_long (gpointer data)
 GAsyncResult *
 lvt_wait (GAsyncResult **slot)
 {
+  /* The last result is kept until the next wait: the callers pass it straight to a
+   * _finish, and the task (with its source object, a connection) must go after that. */
+  static GAsyncResult *last;
   guint timeout = g_timeout_add_seconds (60, on_too_long, NULL);
 
   while (*slot == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (timeout);
-  return g_steal_pointer (slot);
+  g_clear_object (&last);
+  last = g_steal_pointer (slot);
+  return last;
 }
 
 static gboolean

@@ -12,7 +12,8 @@
 void                    lvt_keep_result   (GObject       *source,
                                            GAsyncResult  *result,
                                            gpointer       user_data);
-/* Runs the default main context until *slot is set (failing the test after 60 s); transfer full. */
+/* Runs the default main context until *slot is set (failing the test after 60 s) and empties
+ * it; the result (transfer none) stays alive until the next lvt_wait(). */
 GAsyncResult           *lvt_wait          (GAsyncResult **slot);
 /* Runs the default main context until predicate (polled after each iteration) holds or
  * timeout_ms pass; what predicate said last. */
