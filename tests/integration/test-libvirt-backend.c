@@ -8,11 +8,13 @@
  *   DOMUS_LV_KERNEL, DOMUS_LV_INITRD its kernel and initramfs, as the daemons see them;
  *   DOMUS_LV_SSH_URI                 A again, through qemu+libssh2 and a real sshd, with a
  *                                    passphrase-protected key and an empty known_hosts;
- *   DOMUS_LV_SSH_PASSPHRASE          that key's passphrase.
+ *   DOMUS_LV_SSH_PASSPHRASE          that key's passphrase;
+ *   DOMUS_LV_PID_B                   B's libvirtd, which the last case ends.
  * The cases run in order and build on each other (the guest started in one is migrated
  * in a later one); an assertion that fails marks its case and the next ones go on.
  */
 
+#include <signal.h>
 #include <string.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -701,6 +703,42 @@ test_libssh2 (void)
   g_test_message ("graphics over libssh2: %s", error != NULL ? error->message : "");
 }
 
+/* B's daemon goes away: the connection says so, and its calls answer "closed". */
+
+static void
+on_closed (DomusLibvirtConnection *connection,
+           const GError           *error,
+           gpointer                user_data)
+{
+  *(GError **) user_data = g_error_copy (error);
+}
+
+static gboolean
+seen_error (gpointer data)
+{
+  return *(GError **) data != NULL;
+}
+
+static void
+test_closed (void)
+{
+  g_autoptr(GError) closed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  gint64 pid = g_ascii_strtoll (env ("DOMUS_LV_PID_B"), NULL, 10);
+
+  g_signal_connect (b, "closed", G_CALLBACK (on_closed), &closed);
+  g_assert_cmpint (kill ((pid_t) pid, SIGTERM), ==, 0);
+  g_assert_true (lvt_wait_until (seen_error, &closed, 20000));
+  g_assert_error (closed, DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED);
+  g_assert_false (domus_libvirt_connection_is_open (b));
+  domus_libvirt_list_domains_async (b, NULL, lvt_keep_result, &result);
+  infos = domus_libvirt_list_domains_finish (b, lvt_wait (&result), &error);
+  g_assert_null (infos);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -728,5 +766,6 @@ main (int   argc,
   g_test_add_func ("/libvirt-daemon/migrate", test_migrate);
   g_test_add_func ("/libvirt-daemon/migrate-cancel", test_migrate_cancel);
   g_test_add_func ("/libvirt-daemon/import", test_import);
+  g_test_add_func ("/libvirt-daemon/closed", test_closed);
   return g_test_run ();
 }

@@ -95,6 +95,8 @@ def main():
                                     % (sshd.port, a.socket_path, key,
                                        os.path.join(workdir, "known_hosts")),
                 "DOMUS_LV_SSH_PASSPHRASE": PASSPHRASE,
+                # The last case ends B's libvirtd (by this PID) to see the connection close.
+                "DOMUS_LV_PID_B": str(b.libvirtd.pid),
             })
         if not tap.step("two libvirt daemons, the test guest defined on one, sshd in front of it",
                         prepare):
