@@ -70,18 +70,59 @@ translate (const char     *filename,
   return g_steal_pointer (&spec);
 }
 
+/* --explain: every assignment Domus reads, with its line, and what it passed over. */
+static void
+print_assignments (const char *filename)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(HvConfig) config = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) keys = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (filename, &text, &length, &error) ||
+      (config = hv_config_new_from_data_partial (text, (gssize) length, filename, skipped, &error)) == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return;
+    }
+  keys = hv_config_dup_keys (config);
+  g_print (_("%s: the assignments Domus reads:\n"), filename);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *value = hv_config_value_to_string (hv_config_get_value (config, keys[i]));
+      guint line = 0;
+
+      hv_config_get_location (config, keys[i], &line, NULL);
+      g_print ("  %4u  %s = %s\n", line, keys[i], value);
+    }
+  if (skipped->len == 0)
+    return;
+  g_print (_("%s: what it cannot read:\n"), filename);
+  for (guint i = 0; i < skipped->len; i++)
+    g_print ("  %s\n", (const char *) g_ptr_array_index (skipped, i));
+}
+
 int
 domusctl_verb_check (DomusctlGlobals *globals,
                      int              argc,
                      char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  gboolean explain = FALSE;
   int status = 0;
+  const GOptionEntry entries[] = {
+    { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
+      N_("Also print every assignment read (line, key, value) and every statement passed over"), NULL },
+    { NULL }
+  };
 
   context = g_option_context_new (_("FILE…"));
   g_option_context_set_summary (context,
                                 _("Check domain configuration files: parse them and translate them "
                                   "to a QEMU command line, without starting anything."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!domusctl_parse_options (context, &argc, &argv))
     return 2;
   if (argc < 2)
@@ -93,6 +134,8 @@ domusctl_verb_check (DomusctlGlobals *globals,
       g_autoptr(HvDomainSpec) spec = NULL;
       HvQemuOptions options;
 
+      if (explain)
+        print_assignments (argv[i]);
       hv_qemu_options_init (&options);
       /* Any absolute folder will do: only the spec's own notices are shown, not the network's. */
       spec = translate (argv[i], &options, "/run/domus/check", NULL, NULL, &error);

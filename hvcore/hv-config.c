@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hv-config.h"
+#include "hv-config-private.h"
 
 /* Deeper nesting than this is not a config file but an attack on the stack. */
 #define MAX_LIST_DEPTH 32
@@ -111,6 +112,7 @@ typedef struct {
   gsize       length;
   gsize       pos;
   const char *filename;
+  gboolean    python;    /* the last error is about Python beyond literals, not a typo */
 } Parser;
 
 static int
@@ -468,6 +470,8 @@ parse_list (Parser    *p,
         break;
       if (peek (p) == -1)
         return syntax_error_at (p, open, error, _("unterminated list: “[” has no matching “]”"));
+      /* 'a' + b inside a list is Python; a missing comma is a typo. */
+      p->python = strchr ("+-*/%(.[", peek (p)) != NULL;
       return syntax_error_at (p, p->pos, error,
                               _("expected “,” or “]” in the list opened at line %u"), open_line);
     }
@@ -505,6 +509,8 @@ parse_value (Parser    *p,
           *out = g_variant_new_boolean (name[0] == 'T');
           return TRUE;
         }
+      /* A variable xm's Python knew; None is a value Python has and a config cannot. */
+      p->python = strcmp (name, "None") != 0;
       return syntax_error_at (p, start, error,
                               _("“%s” is not a value: only strings, numbers, True, False and lists are supported"),
                               name);
@@ -541,9 +547,29 @@ parse_statement_end (Parser  *p,
       return TRUE;
     }
   if (strchr ("+-*/%()", c) != NULL)
-    return syntax_error_at (p, p->pos, error,
-                            _("expressions are not supported: write the value itself"));
+    {
+      p->python = TRUE;
+      return syntax_error_at (p, p->pos, error,
+                              _("expressions are not supported: write the value itself"));
+    }
   return syntax_error_at (p, p->pos, error, _("unexpected text after the value"));
+}
+
+/* A statement that is Python rather than a mistyped setting: a keyword (import, if, def, …),
+ * a call or attribute (os.system(…)), or an augmented assignment (memory += 256). */
+static gboolean
+is_python_statement (Parser     *p,
+                     const char *word)
+{
+  static const char * const keywords[] = {
+    "import", "from", "def", "if", "elif", "else", "for", "while", "try", "except", "finally",
+    "class", "with", "return", "print", "global", "del", "pass", "lambda", "assert", "raise",
+    "exec", NULL
+  };
+  int c = peek (p);
+
+  return g_strv_contains (keywords, word) || c == '.' || c == '(' || c == '[' || c == ':' ||
+         (strchr ("+-*/%|&", c) != NULL && c != -1 && peek_at (p, 1) == '=');
 }
 
 static gboolean
@@ -568,11 +594,15 @@ parse_statement (Parser   *p,
   key = parse_name (p);
   skip_blanks (p);
   if (peek (p) != '=' || peek_at (p, 1) == '=')
-    return syntax_error_at (p, p->pos, error, _("expected “=” after “%s”"), key);
+    {
+      p->python = is_python_statement (p, key);
+      return syntax_error_at (p, p->pos, error, _("expected “=” after “%s”"), key);
+    }
   p->pos++;
   skip_blanks (p);
 
   value_start = p->pos;
+  p->python = FALSE;
   if (!parse_value (p, 0, &value, error))
     return FALSE;
 
@@ -591,6 +621,26 @@ parse_statement (Parser   *p,
   return parse_statement_end (p, error);
 }
 
+/* After a statement failed: explains Python where the failure was Python, then either gives
+ * up (FALSE, *error kept) or, when skipping, notes it and moves past it. */
+static gboolean
+give_up_statement (Parser     *p,
+                   HvConfig   *self,
+                   gsize       start,
+                   GPtrArray  *skipped,
+                   GError    **error)
+{
+  if (p->python)
+    hv_config_explain_python (p->text, p->length, start, p->filename, error);
+  if (skipped == NULL)
+    return FALSE;
+  g_ptr_array_add (skipped, g_strdup ((*error)->message));
+  g_clear_error (error);
+  p->python = FALSE;
+  p->pos = hv_config_statement_end (p->text, p->length, start);
+  return TRUE;
+}
+
 /* Python counts spaces and tabs as indentation, not form feeds or carriage returns. */
 static gboolean
 is_indented (const char *blanks,
@@ -599,9 +649,12 @@ is_indented (const char *blanks,
   return memchr (blanks, ' ', length) != NULL || memchr (blanks, '\t', length) != NULL;
 }
 
+/* With `skipped` (for domusctl check --explain), a statement that cannot be read is noted
+ * there and passed over, with the indented block after it; without, it is the error. */
 static gboolean
-parse_text (HvConfig *self,
-            GError  **error)
+parse_text (HvConfig  *self,
+            GPtrArray *skipped,
+            GError   **error)
 {
   Parser p = {
     .text = self->text->str,
@@ -635,10 +688,35 @@ parse_text (HvConfig *self,
 
       /* Only top-level statements: indentation is an error, as in Python. */
       if (!after_semicolon && is_indented (p.text + line_start, p.pos - line_start))
-        return syntax_error_at (&p, line_start, error, _("unexpected indentation"));
+        {
+          g_autoptr(GError) local_error = NULL;
 
-      if (!parse_statement (&p, self, error))
-        return FALSE;
+          p.python = FALSE;
+          syntax_error_at (&p, line_start, &local_error, _("unexpected indentation"));
+          if (!give_up_statement (&p, self, line_start, skipped, &local_error))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          continue;
+        }
+
+      {
+        g_autoptr(GError) local_error = NULL;
+        gsize statement_start = p.pos;
+        guint n_entries = self->entries->len;
+
+        if (parse_statement (&p, self, &local_error))
+          continue;
+        /* A statement that failed half-way may have added its entry: it stays unread. */
+        if (self->entries->len > n_entries)
+          g_ptr_array_remove_index (self->entries, self->entries->len - 1);
+        if (!give_up_statement (&p, self, statement_start, skipped, &local_error))
+          {
+            g_propagate_error (error, g_steal_pointer (&local_error));
+            return FALSE;
+          }
+      }
     }
 
   return TRUE;
@@ -666,9 +744,52 @@ hv_config_new_from_data (const char *data,
     }
 
   g_string_append_len (self->text, data, length);
-  if (!parse_text (self, error))
+  if (!parse_text (self, NULL, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+HvConfig *
+hv_config_new_from_data_partial (const char *data,
+                                 gssize      length,
+                                 const char *filename,
+                                 GPtrArray  *skipped,
+                                 GError    **error)
+{
+  g_autoptr(HvConfig) self = hv_config_new (filename);
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (skipped != NULL, NULL);
+
+  if (length < 0)
+    length = strlen (data);
+  if (memchr (data, '\0', length) != NULL)
+    {
+      g_set_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_SYNTAX,
+                   _("%s: the file contains NUL bytes: it is not a configuration file"),
+                   self->filename);
+      return NULL;
+    }
+  g_string_append_len (self->text, data, length);
+  if (!parse_text (self, skipped, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+gboolean
+hv_config_parse_literal (const char  *text,
+                         gsize        length,
+                         gsize       *pos,
+                         GVariant   **out)
+{
+  Parser p = { .text = text, .length = length, .pos = *pos, .filename = "" };
+  GVariant *value = NULL;
+
+  if (!parse_value (&p, 0, &value, NULL))
+    return FALSE;
+  *out = g_variant_ref_sink (value);
+  *pos = p.pos;
+  return TRUE;
 }
 
 HvConfig *

@@ -38,6 +38,17 @@ HvConfig   *hv_config_new_from_data   (const char  *data,
                                        GError     **error);
 HvConfig   *hv_config_new_from_file   (const char  *path,
                                        GError     **error);
+/*
+ * What domusctl check --explain shows of a file that does not parse: every statement that
+ * can be read is; each one that cannot (Python beyond literal assignments, a typo) adds its
+ * error message to `skipped` and is passed over, with the indented block that follows it.
+ * Fails only where nothing can be read (not UTF-8, NUL bytes). Not for saving.
+ */
+HvConfig   *hv_config_new_from_data_partial (const char *data,
+                                             gssize      length,
+                                             const char *filename,
+                                             GPtrArray  *skipped,
+                                             GError    **error);
 
 /* The name used in messages ("guest.cfg"); never NULL. */
 const char *hv_config_get_filename    (HvConfig    *self);

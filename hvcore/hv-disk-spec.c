@@ -58,6 +58,13 @@ static const DiskBackend disk_backends[] = {
   { "tap:qcow2:", "tap:qcow2", "qcow2" },
   { "tap:qcow:", "tap:qcow", "qcow" },
   { "tap:vmdk:", "tap:vmdk", "vmdk" },
+  { "tap:vhd:", "tap:vhd", "vpc" },
+  /* The bare format prefixes of later xm and xl versions: phy or file by the path. */
+  { "aio:", NULL, "raw" },
+  { "raw:", NULL, "raw" },
+  { "qcow2:", NULL, "qcow2" },
+  { "qcow:", NULL, "qcow" },
+  { "vhd:", NULL, "vpc" },
 };
 
 static gboolean disk_error (HvSpecReader      *reader,
@@ -201,12 +208,12 @@ split_disk_target (HvSpecReader      *reader,
 
           tap = second != NULL ? g_strndup (uname, second - uname + 1) : g_strdup (prefix);
           return disk_error (reader, error, disk->number, disk->entry,
-                             _("unknown backend '%s': use phy:, file:, tap:aio:, tap:qcow: or tap:qcow2:"),
+                             _("unknown backend '%s': use phy:, file:, tap:aio:, tap:qcow2:, qcow2: or raw:"),
                              tap);
         }
       if (prefix != NULL)
         return disk_error (reader, error, disk->number, disk->entry,
-                           _("unknown backend '%s': use phy:, file:, tap:aio:, tap:qcow: or tap:qcow2:"),
+                           _("unknown backend '%s': use phy:, file:, tap:aio:, tap:qcow2:, qcow2: or raw:"),
                            prefix);
       return disk_error (reader, error, disk->number, disk->entry,
                          _("'%s' has no backend: write phy:%s for a device or file:%s for an image"),
@@ -214,14 +221,17 @@ split_disk_target (HvSpecReader      *reader,
     }
   else
     {
-      disk->backend = g_strdup (backend->backend);
       path = uname + strlen (backend->prefix);
+      disk->backend = g_strdup (backend->backend != NULL ? backend->backend
+                                : g_str_has_prefix (path, "/dev/") ? "phy" : "file");
       disk->format = g_strdup (backend->format);
+      /* phy: names a device, which is raw; a tap: or bare prefix names the image's format. */
+      disk->format_explicit = backend->format != NULL && g_strcmp0 (backend->backend, "phy") != 0;
     }
 
   if (*path == '\0')
     disk->path = g_strdup ("");
-  else if (backend != NULL && strcmp (backend->backend, "phy") == 0 && !g_path_is_absolute (path))
+  else if (backend != NULL && g_strcmp0 (backend->backend, "phy") == 0 && !g_path_is_absolute (path))
     disk->path = g_build_filename ("/dev", path, NULL);   /* xm's phy:sda1 meant /dev/sda1 */
   else
     disk->path = hv_spec_resolve_path (reader, path);
@@ -262,14 +272,359 @@ split_disk_mode (HvSpecReader      *reader,
                  const char  *mode,
                  GError     **error)
 {
-  if (strcmp (mode, "r") == 0)
+  /* xl's older syntax spells the modes ro and rw too. */
+  if (strcmp (mode, "r") == 0 || strcmp (mode, "ro") == 0)
     disk->readonly = TRUE;
   else if (strcmp (mode, "w!") == 0)
     disk->shared = TRUE;
-  else if (strcmp (mode, "w") != 0)
+  else if (strcmp (mode, "w") != 0 && strcmp (mode, "rw") != 0)
     return disk_error (reader, error, disk->number, disk->entry,
                        _("mode '%s' is not r, w or w!"), mode);
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* xl's diskspec (xl-disk-configuration(5)): positional target, format, vdev, access,
+ * the same as key=value items, flags, and the deprecated prefixes.                */
+
+/* The formats xl names, as QEMU names them. */
+static const struct {
+  const char *xl;
+  const char *qemu;
+} xl_formats[] = {
+  { "raw", "raw" },
+  { "qcow", "qcow" },
+  { "qcow2", "qcow2" },
+  { "vhd", "vpc" },
+  { "qed", "qed" },
+};
+
+/* Flags xl accepts with nothing to do under QEMU. */
+static const char * const xl_ignored_flags[] = {
+  "direct-io-safe", "discard", "no-discard", "trusted", "untrusted", "colo",
+};
+
+/* Keys xl accepts with nothing to do under QEMU (the disk works without them). */
+static const char * const xl_ignored_keys[] = {
+  "backendtype", "backend", "colo-host", "colo-port", "colo-export", "active-disk", "hidden-disk",
+  "specification",
+};
+
+static const char *
+xl_format_to_qemu (const char *format)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (xl_formats); i++)
+    if (strcmp (xl_formats[i].xl, format) == 0)
+      return xl_formats[i].qemu;
+  return NULL;
+}
+
+static gboolean
+is_mode_word (const char *text)
+{
+  static const char * const modes[] = { "r", "w", "w!", "ro", "rw", NULL };
+
+  return g_strv_contains (modes, text);
+}
+
+/*
+ * xm's entries have three fields, backend:path,device,mode. xl's have any number, key=value
+ * items and flags; a three-field xl entry (target,format,vdev) has a format or nothing in the
+ * middle, where xm has a device, and no mode at the end.
+ */
+static gboolean
+is_xl_disk_spec (GStrv fields)
+{
+  g_autofree char *middle = NULL;
+  g_autofree char *last = NULL;
+
+  guint n = g_strv_length (fields);
+  g_autofree char *tail = n > 0 ? g_strstrip (g_strdup (fields[n - 1])) : NULL;
+
+  /* 'phy:/dev/sda,w' is an xm entry short of its device, not an xl one. */
+  if (n < 3 && tail != NULL && is_mode_word (tail) && strchr (fields[0], '=') == NULL)
+    return FALSE;
+  if (n != 3)
+    return TRUE;
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *item = g_strstrip (g_strdup (fields[i]));
+
+      if (strchr (item, '=') != NULL || g_strv_contains ((const char * const *) xl_ignored_flags, item) ||
+          strcmp (item, "cdrom") == 0)
+        return TRUE;
+    }
+  middle = g_strstrip (g_strdup (fields[1]));
+  last = g_strstrip (g_strdup (fields[2]));
+  if (is_mode_word (last))
+    return FALSE;
+  /* xm's middle field is a device (ioemu:hda, hdc:cdrom, xvda); xl's is a format or empty. */
+  if (g_str_has_prefix (middle, "ioemu:") || strchr (middle, ':') != NULL)
+    return FALSE;
+  return !device_name_is_valid (middle);
+}
+
+typedef struct {
+  char     *target;
+  char     *format;
+  char     *vdev;
+  char     *access;
+  gboolean  set[4];      /* which of the four was given, positionally or by name */
+  gboolean  cdrom;
+  char     *prefix;      /* a deprecated prefix that named the backend ("phy", "file") */
+} XlDisk;
+
+static void
+xl_disk_clear (XlDisk *xl)
+{
+  g_free (xl->target);
+  g_free (xl->format);
+  g_free (xl->vdev);
+  g_free (xl->access);
+  g_free (xl->prefix);
+}
+
+static const char * const xl_positional[] = { "target", "format", "vdev", "access" };
+
+static gboolean
+xl_set_param (HvSpecReader  *reader,
+              HvDiskSpec    *disk,
+              XlDisk        *xl,
+              guint          index,
+              const char    *value,
+              GError       **error)
+{
+  char **slots[] = { &xl->target, &xl->format, &xl->vdev, &xl->access };
+
+  if (xl->set[index])
+    return disk_error (reader, error, disk->number, disk->entry,
+                       _("%s is given twice"), xl_positional[index]);
+  xl->set[index] = TRUE;
+  *slots[index] = g_strdup (value);
+  return TRUE;
+}
+
+/* Deprecated prefixes on the target: format ones name the format, the others are dropped. */
+static gboolean
+xl_strip_prefixes (HvSpecReader  *reader,
+                   HvDiskSpec    *disk,
+                   XlDisk        *xl,
+                   GError       **error)
+{
+  static const char * const dropped[] = { "tapdisk", "tap2", "tap", "aio", "ioemu", "file", "phy" };
+  static const char * const scripts[] = { "iscsi", "nbd", "enbd", "drbd" };
+
+  for (;;)
+    {
+      const char *colon = xl->target != NULL ? strchr (xl->target, ':') : NULL;
+      g_autofree char *prefix = NULL;
+      char *rest;
+      gboolean known = FALSE;
+      const char *slash = colon != NULL ? strchr (xl->target, '/') : NULL;
+
+      /* A prefix comes before the path proper: the colon of /a:b belongs to the file name. */
+      if (colon == NULL || (slash != NULL && slash < colon))
+        return TRUE;
+      prefix = g_strndup (xl->target, colon - xl->target);
+      if (g_strv_contains (scripts, prefix))
+        return disk_error (reader, error, disk->number, disk->entry,
+                           _("%s: is one of Xen's block scripts, which Domus does not run: give the device or image path itself"),
+                           prefix);
+      if (xl_format_to_qemu (prefix) != NULL && strcmp (prefix, "qed") != 0)
+        {
+          if (!xl->set[1] || xl->format == NULL || *xl->format == '\0')
+            {
+              g_free (xl->format);
+              xl->format = g_strdup (prefix);
+              xl->set[1] = TRUE;
+            }
+          known = TRUE;
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (dropped) && !known; i++)
+        if (strcmp (prefix, dropped[i]) == 0)
+          {
+            known = TRUE;
+            if (strcmp (prefix, "phy") == 0 || strcmp (prefix, "file") == 0)
+              {
+                g_free (xl->prefix);
+                xl->prefix = g_strdup (prefix);
+              }
+          }
+      if (!known)
+        return TRUE;
+      rest = g_strdup (colon + 1);
+      g_free (xl->target);
+      xl->target = rest;
+    }
+}
+
+static gboolean
+xl_read_item (HvSpecReader  *reader,
+              HvDiskSpec    *disk,
+              XlDisk        *xl,
+              const char    *item,
+              guint         *next_positional,
+              GError       **error)
+{
+  const char *equals = strchr (item, '=');
+  g_autofree char *key = NULL;
+  const char *value;
+
+  if (equals == NULL)
+    {
+      if (strcmp (item, "cdrom") == 0)
+        {
+          xl->cdrom = TRUE;
+          return TRUE;
+        }
+      if (g_strv_contains ((const char * const *) xl_ignored_flags, item))
+        {
+          hv_spec_notice (reader, "disk", _("entry %u: %s ignored: QEMU serves the disk itself, without Xen's backend"),
+                          disk->number, item);
+          return TRUE;
+        }
+      /* Parameters not yet given take positional values in their order. */
+      while (*next_positional < G_N_ELEMENTS (xl_positional) && xl->set[*next_positional])
+        (*next_positional)++;
+      if (*next_positional >= G_N_ELEMENTS (xl_positional))
+        return disk_error (reader, error, disk->number, disk->entry,
+                           _("'%s' is one value too many: the positional values are target, format, vdev and access"),
+                           item);
+      return xl_set_param (reader, disk, xl, (*next_positional)++, item, error);
+    }
+
+  key = g_strstrip (g_strndup (item, equals - item));
+  value = equals + 1;
+  for (guint i = 0; i < G_N_ELEMENTS (xl_positional); i++)
+    if (strcmp (key, xl_positional[i]) == 0)
+      return xl_set_param (reader, disk, xl, i, value, error);
+  if (strcmp (key, "devtype") == 0)
+    {
+      if (strcmp (value, "cdrom") != 0)
+        return disk_error (reader, error, disk->number, disk->entry,
+                           _("devtype '%s' is not cdrom (the only device type xl knows)"), value);
+      xl->cdrom = TRUE;
+      return TRUE;
+    }
+  if (strcmp (key, "script") == 0)
+    return disk_error (reader, error, disk->number, disk->entry,
+                       _("script=%s: Xen's block scripts are not run: give the device or image path itself"),
+                       value);
+  if (g_strv_contains ((const char * const *) xl_ignored_keys, key))
+    {
+      hv_spec_notice (reader, "disk", _("entry %u: %s=%s ignored: QEMU serves the disk itself, without Xen's backend"),
+                      disk->number, key, value);
+      return TRUE;
+    }
+  return disk_error (reader, error, disk->number, disk->entry,
+                     _("'%s' is not a parameter of xl's disk syntax (target, format, vdev, access, devtype, "
+                       "backendtype, script, ...)"),
+                     key);
+}
+
+/* Splits the entry into items; target= takes the rest of the entry, commas and all. */
+static gboolean
+xl_read_items (HvSpecReader  *reader,
+               HvDiskSpec    *disk,
+               XlDisk        *xl,
+               const char    *entry,
+               GError       **error)
+{
+  guint next_positional = 0;
+  const char *p = entry;
+
+  for (;;)
+    {
+      const char *comma;
+      g_autofree char *item = NULL;
+
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (g_str_has_prefix (p, "target="))
+        return xl_set_param (reader, disk, xl, 0, p + strlen ("target="), error);
+      comma = strchr (p, ',');
+      item = g_strstrip (comma != NULL ? g_strndup (p, comma - p) : g_strdup (p));
+      /* An empty value stands for the parameter's default, positionally too. */
+      if (*item == '\0' && (comma != NULL || next_positional > 0))
+        {
+          while (next_positional < G_N_ELEMENTS (xl_positional) && xl->set[next_positional])
+            next_positional++;
+          if (next_positional < G_N_ELEMENTS (xl_positional))
+            xl->set[next_positional++] = TRUE;
+        }
+      else if (*item != '\0' && !xl_read_item (reader, disk, xl, item, &next_positional, error))
+        return FALSE;
+      if (comma == NULL)
+        return TRUE;
+      p = comma + 1;
+    }
+}
+
+static gboolean
+read_xl_disk_spec (HvSpecReader  *reader,
+                   HvDiskSpec    *disk,
+                   const char    *entry,
+                   GError       **error)
+{
+  XlDisk xl = { 0 };
+  g_autofree char *vdev = NULL;
+  const char *format;
+  gboolean ok = FALSE;
+
+  if (!xl_read_items (reader, disk, &xl, entry, error) ||
+      !xl_strip_prefixes (reader, disk, &xl, error))
+    goto out;
+
+  format = xl.format != NULL && *xl.format != '\0' ? xl.format : "raw";
+  if (xl_format_to_qemu (format) == NULL)
+    {
+      disk_error (reader, error, disk->number, disk->entry,
+                  _("format '%s' is not raw, qcow, qcow2, vhd or qed"), format);
+      goto out;
+    }
+  disk->format = g_strdup (xl_format_to_qemu (format));
+  disk->format_explicit = xl.format != NULL && *xl.format != '\0';
+
+  /* The old vdev:cdrom spelling still works in xl. */
+  vdev = g_strdup (xl.vdev != NULL ? xl.vdev : "");
+  if (g_str_has_suffix (vdev, ":cdrom"))
+    {
+      xl.cdrom = TRUE;
+      vdev[strlen (vdev) - strlen (":cdrom")] = '\0';
+    }
+  else if (g_str_has_suffix (vdev, ":disk"))
+    vdev[strlen (vdev) - strlen (":disk")] = '\0';
+  if (!split_disk_device (reader, disk, vdev, error))
+    goto out;
+  disk->cdrom = xl.cdrom;
+
+  if (xl.access == NULL || *xl.access == '\0')
+    disk->readonly = disk->cdrom;
+  else if (strcmp (xl.access, "ro") == 0 || strcmp (xl.access, "r") == 0)
+    disk->readonly = TRUE;
+  else if (strcmp (xl.access, "rw") != 0 && strcmp (xl.access, "w") != 0)
+    {
+      disk_error (reader, error, disk->number, disk->entry,
+                  _("access '%s' is not ro, r, rw or w"), xl.access);
+      goto out;
+    }
+
+  if (xl.target == NULL || *xl.target == '\0')
+    disk->path = g_strdup ("");
+  else if (xl.target[0] != '/')
+    disk->path = g_build_filename ("/dev", xl.target, NULL);   /* xl's rule for a bare name */
+  else
+    disk->path = g_canonicalize_filename (xl.target, NULL);
+  /* What a block device is matters for migration, which copies only images. */
+  if (g_strcmp0 (xl.prefix, "phy") == 0 || g_str_has_prefix (disk->path, "/dev/"))
+    disk->backend = g_strdup ("phy");
+  else
+    disk->backend = g_strdup (*disk->path == '\0' ? "" : "file");
+  ok = TRUE;
+
+out:
+  xl_disk_clear (&xl);
+  return ok;
 }
 
 static gboolean
@@ -297,16 +652,23 @@ read_disk_entry (HvSpecReader      *reader,
   disk->ide_index = -1;
   disk->bus = HV_DISK_BUS_VIRTIO;
 
-  if (g_strv_length (fields) != 3)
-    return disk_error (reader, error, number, entry,
-                       _("expected backend:path,guest-device,mode"));
-  for (guint i = 0; i < 3; i++)
-    g_strstrip (fields[i]);
-
-  if (!split_disk_target (reader, disk, fields[0], error) ||
-      !split_disk_device (reader, disk, fields[1], error) ||
-      !split_disk_mode (reader, disk, fields[2], error))
-    return FALSE;
+  if (is_xl_disk_spec (fields))
+    {
+      if (!read_xl_disk_spec (reader, disk, entry, error))
+        return FALSE;
+    }
+  else
+    {
+      if (g_strv_length (fields) != 3)
+        return disk_error (reader, error, number, entry,
+                           _("expected backend:path,guest-device,mode"));
+      for (guint i = 0; i < 3; i++)
+        g_strstrip (fields[i]);
+      if (!split_disk_target (reader, disk, fields[0], error) ||
+          !split_disk_device (reader, disk, fields[1], error) ||
+          !split_disk_mode (reader, disk, fields[2], error))
+        return FALSE;
+    }
 
   for (guint i = 0; i < reader->spec->disks->len; i++)
     {

@@ -100,7 +100,8 @@ hv_domain_spec_free (HvDomainSpec *spec)
   g_clear_pointer (&spec->disks, g_ptr_array_unref);
   g_clear_pointer (&spec->vifs, g_ptr_array_unref);
   g_clear_pointer (&spec->notices, g_ptr_array_unref);
-  g_free (spec->usb_device);
+  g_strfreev (spec->usb_devices);
+  g_free (spec->vga);
   g_free (spec);
 }
 
@@ -290,22 +291,52 @@ read_size (HvSpecReader  *reader,
   return TRUE;
 }
 
+/* xl's `type` ("pv", "pvh", "hvm") or xm's `builder` ("linux", "generic", "hvm"). */
 static gboolean
 read_builder (HvSpecReader  *reader,
-              GError **error)
+              GError       **error)
 {
   const char *builder = NULL;
+  const char *type = NULL;
+  HvDomainBuilder from_builder;
 
-  if (!hv_config_get_string (reader->config, "builder", "linux", &builder, error))
+  if (!hv_config_get_string (reader->config, "builder", "linux", &builder, error) ||
+      !hv_config_get_string (reader->config, "type", NULL, &type, error))
     return FALSE;
   if (g_ascii_strcasecmp (builder, "hvm") == 0)
-    reader->spec->builder = HV_DOMAIN_BUILDER_HVM;
-  else if (g_ascii_strcasecmp (builder, "linux") == 0 || *builder == '\0')
-    reader->spec->builder = HV_DOMAIN_BUILDER_LINUX;
+    from_builder = HV_DOMAIN_BUILDER_HVM;
+  else if (g_ascii_strcasecmp (builder, "linux") == 0 || g_ascii_strcasecmp (builder, "generic") == 0 ||
+           *builder == '\0')
+    from_builder = HV_DOMAIN_BUILDER_LINUX;
   else
     {
       hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "builder",
                                _("'%s' is neither 'linux' nor 'hvm'"), builder);
+      return FALSE;
+    }
+  reader->spec->builder = from_builder;
+  if (type == NULL)
+    return TRUE;
+
+  if (g_ascii_strcasecmp (type, "hvm") == 0)
+    reader->spec->builder = HV_DOMAIN_BUILDER_HVM;
+  else if (g_ascii_strcasecmp (type, "pv") == 0)
+    reader->spec->builder = HV_DOMAIN_BUILDER_LINUX;
+  else if (g_ascii_strcasecmp (type, "pvh") == 0)
+    {
+      reader->spec->builder = HV_DOMAIN_BUILDER_LINUX;
+      hv_spec_notice (reader, "type", _("pvh: started like a pv guest, from its kernel (QEMU has no PVH container)"));
+    }
+  else
+    {
+      hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "type",
+                               _("'%s' is not pv, pvh or hvm"), type);
+      return FALSE;
+    }
+  if (hv_config_has_key (reader->config, "builder") && reader->spec->builder != from_builder)
+    {
+      hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "type",
+                               _("'%s' and builder = '%s' disagree: keep one of them"), type, builder);
       return FALSE;
     }
   return TRUE;
@@ -366,12 +397,28 @@ read_kernel_command_line (HvSpecReader  *reader,
 {
   g_autofree char *root = NULL;
   g_autofree char *extra = NULL;
+  g_autofree char *cmdline = NULL;
+  const char *line_key = "extra";
   g_autoptr(GStrvBuilder) parts = g_strv_builder_new ();
   g_auto(GStrv) words = NULL;
 
   if (!hv_spec_get_nonempty_string (reader, "root", &root, error) ||
-      !hv_spec_get_nonempty_string (reader, "extra", &extra, error))
+      !hv_spec_get_nonempty_string (reader, "extra", &extra, error) ||
+      !hv_spec_get_nonempty_string (reader, "cmdline", &cmdline, error))
     return FALSE;
+
+  /* xl's cmdline is the whole command line: root and extra then mean nothing, as in xl. */
+  if (cmdline != NULL)
+    {
+      if (root != NULL)
+        hv_spec_notice (reader, "root", _("ignored: cmdline gives the whole kernel command line"));
+      if (extra != NULL)
+        hv_spec_notice (reader, "extra", _("ignored: cmdline gives the whole kernel command line"));
+      g_clear_pointer (&root, g_free);
+      g_clear_pointer (&extra, g_free);
+      extra = g_steal_pointer (&cmdline);
+      line_key = "cmdline";
+    }
 
   if (root != NULL)
     {
@@ -388,7 +435,7 @@ read_kernel_command_line (HvSpecReader  *reader,
       g_strv_builder_add (parts, "console=ttyS0");
     }
   else if (strstr (extra, "console=hvc0") != NULL || strstr (extra, "console=xvc0") != NULL)
-    hv_spec_notice (reader, "extra",
+    hv_spec_notice (reader, line_key,
             _("console=hvc0 and console=xvc0 are Xen's consoles: under QEMU the serial console is console=ttyS0"));
 
   words = g_strv_builder_end (parts);
@@ -423,9 +470,11 @@ read_boot (HvSpecReader  *reader,
       ignore_for_hvm (reader, "ramdisk");
       ignore_for_hvm (reader, "root");
       ignore_for_hvm (reader, "extra");
+      ignore_for_hvm (reader, "cmdline");
       if (bootloader != NULL)
         hv_spec_notice (reader, "bootloader", _("ignored: a builder = 'hvm' guest boots through its firmware"));
-      return read_boot_order (reader, "c", error);
+      /* xl boots the disk first and falls back to the CD; xm booted the disk only. */
+      return read_boot_order (reader, reader->xl ? "cd" : "c", error);
     }
 
   if (hv_config_has_key (reader->config, "boot"))
@@ -601,6 +650,12 @@ read_vif_entry (HvSpecReader      *reader,
 
       if (*item == '\0')
         continue;
+      if (equals == NULL && (strcmp (item, "trusted") == 0 || strcmp (item, "untrusted") == 0))
+        {
+          hv_spec_notice (reader, "vif", _("vif %u: %s ignored (advice to Xen's network frontend)"),
+                          vif->number, item);
+          continue;
+        }
       if (equals == NULL)
         return vif_error (reader, error, vif, _("'%s' is not key=value"), item);
       key = g_strstrip (g_strndup (item, equals - item));
@@ -699,7 +754,10 @@ read_screen (HvSpecReader  *reader,
   static const char * const vnc_strings[] = { "vnclisten", "vncdisplay", "vncpasswd" };
   gboolean vnc, sdl, viewer, unused;
 
-  if (!hv_config_get_bool (reader->config, "vnc", FALSE, &vnc, error) ||
+  /* xl gives an HVM guest a VNC screen unless told otherwise; xm did not. */
+  gboolean vnc_default = reader->xl && reader->spec->builder == HV_DOMAIN_BUILDER_HVM;
+
+  if (!hv_config_get_bool (reader->config, "vnc", vnc_default, &vnc, error) ||
       !hv_config_get_bool (reader->config, "sdl", FALSE, &sdl, error) ||
       !hv_config_get_bool (reader->config, "vncviewer", FALSE, &viewer, error) ||
       !hv_config_get_bool (reader->config, "vncunused", TRUE, &unused, error))
@@ -727,31 +785,70 @@ read_screen (HvSpecReader  *reader,
   return read_vfb (reader, error);
 }
 
+/* xl's vga ("stdvga", "cirrus", "none", "qxl") and the older stdvga = 1. Domus's default
+ * stays QEMU's standard VGA, which every guest it has met drives, where Xen's was Cirrus. */
+static gboolean
+read_vga (HvSpecReader  *reader,
+          GError       **error)
+{
+  const char *vga = NULL;
+
+  if (!hv_config_get_string (reader->config, "vga", NULL, &vga, error))
+    return FALSE;
+  if (vga == NULL || strcmp (vga, "stdvga") == 0)
+    reader->spec->vga = g_strdup ("std");
+  else if (strcmp (vga, "cirrus") == 0 || strcmp (vga, "none") == 0)
+    reader->spec->vga = g_strdup (vga);
+  else if (strcmp (vga, "qxl") == 0)
+    {
+      reader->spec->vga = g_strdup ("std");
+      hv_spec_notice (reader, "vga", _("qxl: the standard VGA card instead (QXL needs SPICE, and the screen is on VNC)"));
+    }
+  else
+    {
+      hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "vga",
+                               _("'%s' is not stdvga, cirrus, none or qxl"), vga);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 read_devices (HvSpecReader  *reader,
               GError **error)
 {
   HvDomainSpec *spec = reader->spec;
-  g_autofree char *usb = NULL;
+  g_auto(GStrv) usb = NULL;
+  g_autoptr(GStrvBuilder) devices = g_strv_builder_new ();
 
+  /* xm wrote usbdevice = 'tablet', xl a list: usbdevice = [ 'tablet' ] with usb = 1. */
   if (!hv_config_get_bool (reader->config, "localtime", FALSE, &spec->localtime, error) ||
       !hv_config_get_bool (reader->config, "acpi", TRUE, &spec->acpi, error) ||
-      !hv_spec_get_nonempty_string (reader, "usbdevice", &usb, error))
+      !hv_config_get_bool (reader->config, "usb", FALSE, &spec->usb, error) ||
+      !hv_config_get_string_list (reader->config, "usbdevice", &usb, error))
     return FALSE;
 
-  if (usb != NULL)
+  for (guint i = 0; usb[i] != NULL; i++)
     {
-      if (strcmp (usb, "tablet") == 0)
-        spec->usb_device = g_strdup ("usb-tablet");
-      else if (strcmp (usb, "mouse") == 0)
-        spec->usb_device = g_strdup ("usb-mouse");
-      else
+      g_autofree char *device = g_strstrip (g_strdup (usb[i]));
+
+      if (strcmp (device, "tablet") == 0)
+        g_strv_builder_add (devices, "usb-tablet");
+      else if (strcmp (device, "mouse") == 0)
+        g_strv_builder_add (devices, "usb-mouse");
+      else if (*device != '\0')
         {
           hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "usbdevice",
-                                   _("'%s' is neither 'tablet' nor 'mouse'"), usb);
+                                   _("'%s' is neither 'tablet' nor 'mouse'"), device);
           return FALSE;
         }
     }
+  spec->usb_devices = g_strv_builder_end (devices);
+  if (spec->usb_devices[0] != NULL)
+    spec->usb = TRUE;
+
+  if (!read_vga (reader, error))
+    return FALSE;
 
   if (hv_config_has_key (reader->config, "serial"))
     hv_spec_notice (reader, "serial",
@@ -775,11 +872,18 @@ read_action (HvSpecReader          *reader,
       *out = fallback;
       return TRUE;
     }
+  if (strcmp (text, "soft-reset") == 0)
+    {
+      /* Xen reset its own interfaces for the guest; a QEMU guest has none: it starts anew. */
+      hv_spec_notice (reader, key, _("soft-reset: the domain restarts (a reset of Xen's own interfaces means nothing under QEMU)"));
+      *out = HV_DOMAIN_ACTION_RESTART;
+      return TRUE;
+    }
   if (!hv_domain_action_from_string (text, out))
     {
       hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, key,
                                _("'%s' is not one of destroy, restart, preserve, rename-restart, "
-                                 "coredump-destroy, coredump-restart"),
+                                 "coredump-destroy, coredump-restart, soft-reset"),
                                text);
       return FALSE;
     }
@@ -792,10 +896,16 @@ read_actions (HvSpecReader  *reader,
 {
   HvDomainSpec *spec = reader->spec;
 
-  /* xm's defaults. */
+  HvDomainAction unused;
+
+  /* xm's defaults, but xl destroys a crashed guest. on_watchdog and on_soft_reset are checked
+   * only: QEMU gives the guest no Xen watchdog, and a kexec stays inside the guest. */
   return read_action (reader, "on_poweroff", HV_DOMAIN_ACTION_DESTROY, &spec->on_poweroff, error) &&
          read_action (reader, "on_reboot", HV_DOMAIN_ACTION_RESTART, &spec->on_reboot, error) &&
-         read_action (reader, "on_crash", HV_DOMAIN_ACTION_RESTART, &spec->on_crash, error);
+         read_action (reader, "on_crash", reader->xl ? HV_DOMAIN_ACTION_DESTROY : HV_DOMAIN_ACTION_RESTART,
+                      &spec->on_crash, error) &&
+         read_action (reader, "on_watchdog", HV_DOMAIN_ACTION_DESTROY, &unused, error) &&
+         read_action (reader, "on_soft_reset", HV_DOMAIN_ACTION_RESTART, &unused, error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -822,6 +932,8 @@ hv_domain_spec_new (HvConfig           *config,
   reader.flags = flags;
   reader.spec = spec;
   reader.base_dir = g_canonicalize_filename (dir, NULL);
+  /* Only xl knows `type`: a file that uses it gets xl's defaults where xl and xm differ. */
+  reader.xl = hv_config_has_key (config, "type");
 
   if (!read_identity (&reader, error) ||
       !read_size (&reader, error))

@@ -40,7 +40,8 @@ typedef struct {
   char      *backend;     /* "phy", "file", "tap:aio", "tap:qcow2", ...; "" when absent */
   char      *path;        /* absolute; "" for an empty CD-ROM drive */
   char      *device;      /* the guest device without ioemu: and :cdrom ("hda", "xvda2") */
-  char      *format;      /* "raw", "qcow2", "qcow", "vmdk"; NULL for an empty drive */
+  char      *format;      /* QEMU's name: "raw", "qcow2", "qcow", "vmdk", "vpc", "qed"; NULL for an empty drive */
+  gboolean   format_explicit; /* the entry named it (tap:qcow2:, xl's format=), not a default */
   HvDiskBus  bus;
   int        ide_index;   /* 0..3 on IDE, -1 on virtio */
   gboolean   cdrom;
@@ -75,7 +76,9 @@ typedef struct {
   gboolean            vnc;
   gboolean            localtime;
   gboolean            acpi;
-  char               *usb_device; /* "usb-tablet", "usb-mouse" or NULL */
+  gboolean            usb;         /* a USB controller: usb = 1, or any usbdevice */
+  GStrv               usb_devices; /* "usb-tablet", "usb-mouse"; never NULL */
+  char               *vga;         /* QEMU's -vga: "std", "cirrus" or "none" */
   HvDomainAction      on_poweroff;
   HvDomainAction      on_reboot;
   HvDomainAction      on_crash;

@@ -260,11 +260,12 @@ hv_qemu_command_build (const HvDomainSpec  *spec,
   add_boot (argv, spec);
   add_drives (argv, spec);
   add_nics (argv, spec, options, notices);
-  if (spec->usb_device != NULL)
+  if (spec->usb)
+    add (argv, "-usb");
+  for (guint i = 0; spec->usb_devices[i] != NULL; i++)
     {
-      add (argv, "-usb");
       add (argv, "-device");
-      add (argv, spec->usb_device);
+      add (argv, spec->usb_devices[i]);
     }
   /* A guest kernel that panics says so (pvpanic) instead of hanging: QEMU then ends, and
    * on_crash decides what follows; "preserve" keeps the dead guest, stopped. */
@@ -276,7 +277,7 @@ hv_qemu_command_build (const HvDomainSpec  *spec,
       add (argv, "panic=pause");
     }
   add (argv, "-vga");
-  add (argv, "std");
+  add (argv, spec->vga != NULL ? spec->vga : "std");
   add (argv, "-display");
   add (argv, "none");
   /* Never a network address: whoever can open the run folder may see the screen. */

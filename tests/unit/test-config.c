@@ -254,8 +254,11 @@ static const SyntaxCase syntax_cases[] = {
   { "disk = [ 'a' 'b' 1 ]\n", "guest.cfg:1:18: expected “,” or “]” in the list opened at line 1" },
   { "memory 512\n", "guest.cfg:1:8: expected “=” after “memory”" },
   { "memory == 512\n", "guest.cfg:1:8: expected “=” after “memory”" },
-  { "memory = 256 * 2\n", "guest.cfg:1:14: expressions are not supported: write the value itself" },
-  { "memory = mem\n", "guest.cfg:1:10: “mem” is not a value: only strings, numbers, True, False and lists are supported" },
+  { "memory = 256 * 2\n", "guest.cfg:1: “memory = 256 * 2” is Python: xm ran these files as Python programs, "
+    "Domus reads only their literal assignments. Write the value it had instead: memory = 512" },
+  { "memory = mem\n", "guest.cfg:1: “memory = mem” is Python: xm ran these files as Python programs, Domus reads "
+    "only their literal assignments. Write the value it had on your Xen host instead, as a literal: memory = 'text', "
+    "a number, or a [ list ]" },
   { "bootloader = None\n", "guest.cfg:1:14: “None” is not a value: only strings, numbers, True, False and lists are supported" },
   { "name = 'a'\n  memory = 1\n", "guest.cfg:2:1: unexpected indentation" },
   { "cpus = (1, 2)\n", "guest.cfg:1:8: tuples and dictionaries are not supported: use a list “[ … ]”" },
@@ -265,7 +268,9 @@ static const SyntaxCase syntax_cases[] = {
   { "name = 'a' 'b' c\n", "guest.cfg:1:16: unexpected text after the value" },
   { "memory =\n", "guest.cfg:1:9: expected a value" },
   { "memory = \\x\n", "guest.cfg:1:10: unexpected character “\\”" },
-  { "import os\n", "guest.cfg:1:8: expected “=” after “import”" },
+  { "import os\n", "guest.cfg:1: “import os” is Python: xm ran these files as Python programs, Domus reads only "
+    "their literal assignments (key = 'text', key = 512, key = [ … ]). Remove it, and write each value it was used "
+    "to compute as a literal" },
   { "1 = 2\n", "guest.cfg:1:1: expected a setting such as “memory = 512”" },
   { "name = 'bad \\x4'\n", "guest.cfg:1:13: invalid \\x escape: two hexadecimal digits must follow" },
   { "name = 'caf\xe9'\n", "guest.cfg:1:12: the file is not valid UTF-8 text" },
@@ -718,6 +723,130 @@ test_mangled_files (void)
     }
 }
 
+/* ------------------------------------------------------------------------- */
+/* Python beyond literal assignments (issue 19)                               */
+
+static void
+assert_python_refused (const char *text,
+                       const char *expected_start,
+                       const char *expected_part)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvConfig) config = hv_config_new_from_data (text, -1, "guest.cfg", &error);
+
+  g_assert_null (config);
+  g_assert_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_SYNTAX);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, expected_start));
+  g_assert_nonnull (strstr (error->message, "xm ran these files as Python programs, Domus reads only their literal assignments"));
+  if (expected_part != NULL)
+    g_assert_nonnull (strstr (error->message, expected_part));
+}
+
+static void
+test_python_refused (void)
+{
+  g_autofree char *example = NULL;
+  g_autofree char *path = g_build_filename (TEST_DATA_DIR, "xm-python.cfg", NULL);
+
+  assert_python_refused ("import os\nname = 'a'\n", "guest.cfg:1: “import os” is Python", "Remove it");
+  assert_python_refused ("name = 'a'\ndef f():\n    return 1\n", "guest.cfg:2: “def f():” is Python", NULL);
+  assert_python_refused ("mem = 256\nmemory = mem * 2\n", "guest.cfg:2: “memory = mem * 2”",
+                         "Write the value it had instead: memory = 512");
+  assert_python_refused ("n = 3\nname = 'vm%d' % n\n", "guest.cfg:2:", "instead: name = \"vm3\"");
+  assert_python_refused ("name = 'web' + '-' + '01'\n", "guest.cfg:1:", "instead: name = \"web-01\"");
+  assert_python_refused ("dev = '/dev/sda'\ndisk = [ 'phy:%s,xvda,w' % dev, 'phy:/dev/sdb,xvdb,w' ]\n",
+                         "guest.cfg:2:", "instead: disk = [ 'phy:/dev/sda,xvda,w', 'phy:/dev/sdb,xvdb,w' ]");
+  assert_python_refused ("vif = [ 'bridge=%s' % ('br0',) ]\n", "guest.cfg:1:", "instead: vif = [ 'bridge=br0' ]");
+  /* What only Python knew stays unknown: no value is made up. */
+  assert_python_refused ("import os\narch = os.uname()[4]\n", "guest.cfg:1:", NULL);
+  assert_python_refused ("memory = int(open('/proc/meminfo').read().split()[1]) / 4\n", "guest.cfg:1:",
+                         "on your Xen host instead, as a literal: memory = ");
+  assert_python_refused ("if True:\n    memory = 512\n", "guest.cfg:1: “if True:”", NULL);
+  /* A variable reassigned in a block is not known after it (read past the block as --explain does). */
+  {
+    g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(HvConfig) config = hv_config_new_from_data_partial ("m = 1\nif x:\n    m = 2\nmemory = m\n", -1,
+                                                                  "guest.cfg", skipped, NULL);
+
+    g_assert_nonnull (config);
+    g_assert_cmpuint (skipped->len, ==, 2);
+    g_assert_true (g_str_has_prefix (g_ptr_array_index (skipped, 1), "guest.cfg:4: “memory = m”"));
+    g_assert_nonnull (strstr (g_ptr_array_index (skipped, 1), "on your Xen host"));
+  }
+  /* Xen 3's own example config: refused at its first line. */
+  g_assert_true (g_file_get_contents (path, &example, NULL, NULL));
+  assert_python_refused (example, "guest.cfg:2: “import os, re” is Python", NULL);
+
+  /* Typos are still plain syntax errors, not Python advice. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(HvConfig) config = hv_config_new_from_data ("name = 'a\n", -1, "guest.cfg", &error);
+
+    g_assert_null (config);
+    g_assert_cmpstr (error->message, ==, "guest.cfg:1:8: unterminated string");
+  }
+}
+
+/* domusctl check --explain: what can be read is, the rest is listed. */
+static void
+test_python_partial (void)
+{
+  g_autofree char *example = NULL;
+  g_autofree char *path = g_build_filename (TEST_DATA_DIR, "xm-python.cfg", NULL);
+  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(HvConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = NULL;
+  const char * const expected_keys[] = { "kernel", "builder", "memory", "name", "vif", "disk", NULL };
+
+  g_assert_true (g_file_get_contents (path, &example, NULL, NULL));
+  config = hv_config_new_from_data_partial (example, -1, "xm-python.cfg", skipped, &error);
+  g_assert_no_error (error);
+  keys = hv_config_dup_keys (config);
+  g_assert_cmpstrv (keys, expected_keys);
+  assert_int (config, "memory", 128);
+  /* import, arch =, if (with its block), else (with its block), device_model = */
+  g_assert_cmpuint (skipped->len, ==, 5);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (skipped, 0), "xm-python.cfg:2: “import os, re”"));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (skipped, 2), "xm-python.cfg:4: “if re.search"));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (skipped, 3), "xm-python.cfg:6: “else:”"));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (skipped, 4), "xm-python.cfg:13: “device_model"));
+}
+
+/* xl files read and written back byte for byte; an edit changes its own value only. */
+static void
+test_xl_round_trip (void)
+{
+  const char *files[] = { "xl-hvm.cfg", "xl-pv.cfg" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (TEST_DATA_DIR, files[i], NULL);
+      g_autofree char *text = NULL;
+      g_autofree char *written = NULL;
+      g_autofree char *edited = NULL;
+      g_autofree char *expected = NULL;
+      g_autoptr(HvConfig) config = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GString) want = NULL;
+      gsize length, written_length;
+
+      g_assert_true (g_file_get_contents (path, &text, &length, NULL));
+      config = hv_config_new_from_data (text, (gssize) length, files[i], &error);
+      g_assert_no_error (error);
+      written = hv_config_to_data (config, &written_length);
+      g_assert_cmpmem (written, written_length, text, length);
+
+      hv_config_set_int (config, "memory", 1024);
+      edited = hv_config_to_data (config, NULL);
+      want = g_string_new (text);
+      g_assert_cmpuint (g_string_replace (want, "\nmemory = ", "\nmemory = 1024\n#", 1), ==, 1);
+      expected = g_regex_replace (g_regex_new ("\n#[0-9]+\n", 0, 0, NULL), want->str, -1, 0, "\n", 0, NULL);
+      g_assert_cmpstr (edited, ==, expected);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -747,6 +876,9 @@ main (int argc, char **argv)
   g_test_add_func ("/config/writer/save", test_save_is_atomic_and_private);
   g_test_add_func ("/config/robustness/mangled-files", test_mangled_files);
   g_test_add_func ("/config/robustness/fuzzer-findings", test_fuzzer_findings);
+  g_test_add_func ("/config/python/refused", test_python_refused);
+  g_test_add_func ("/config/python/partial", test_python_partial);
+  g_test_add_func ("/config/xl/round-trip", test_xl_round_trip);
 
   return g_test_run ();
 }

@@ -203,7 +203,7 @@ test_admin_files (void)
   g_assert_cmpstr (hvm->boot_order, ==, "dc");
   g_assert_false (hvm->acpi);
   g_assert_true (hvm->localtime);
-  g_assert_cmpstr (hvm->usb_device, ==, "usb-tablet");
+  g_assert_cmpstr (hvm->usb_devices[0], ==, "usb-tablet");
   g_assert_cmpstr (vif_at (hvm, 0)->model, ==, "rtl8139");
   g_assert_true (disk_at (hvm, 1)->cdrom);
   g_assert_cmpint (disk_at (hvm, 1)->ide_index, ==, 2);
@@ -401,8 +401,8 @@ test_disk_modes (void)
   g_assert_true (disk_at (spec, 1)->readonly);
   g_assert_false (disk_at (spec, 2)->readonly);
   g_assert_true (disk_at (spec, 2)->shared);
-  assert_error (PV "disk = [ 'phy:/dev/a,xvda,rw' ]\n", HV_CONFIG_ERROR_INVALID,
-                "guest.cfg:3:8: disk: entry 1 'phy:/dev/a,xvda,rw': mode 'rw' is not r, w or w!");
+  assert_error (PV "disk = [ 'phy:/dev/a,xvda,wr' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 'phy:/dev/a,xvda,wr': mode 'wr' is not r, w or w!");
 }
 
 static void
@@ -422,8 +422,8 @@ test_disk_backends (void)
 
   assert_error (PV "disk = [ 'nfs:/x,xvda,w' ]\n", HV_CONFIG_ERROR_INVALID,
                 "guest.cfg:3:8: disk: entry 1 'nfs:/x,xvda,w': unknown backend 'nfs:'");
-  assert_error (PV "disk = [ 'tap:vhd:/x,xvda,w' ]\n", HV_CONFIG_ERROR_INVALID,
-                "guest.cfg:3:8: disk: entry 1 'tap:vhd:/x,xvda,w': unknown backend 'tap:vhd:'");
+  assert_error (PV "disk = [ 'tap:vdi:/x,xvda,w' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 'tap:vdi:/x,xvda,w': unknown backend 'tap:vdi:'");
   assert_error (PV "disk = [ '/x.img,xvda,w' ]\n", HV_CONFIG_ERROR_INVALID,
                 "guest.cfg:3:8: disk: entry 1 '/x.img,xvda,w': '/x.img' has no backend");
   assert_error (PV "disk = [ 'phy:/dev/sda,w' ]\n", HV_CONFIG_ERROR_INVALID,
@@ -647,12 +647,14 @@ test_devices (void)
 
   g_assert_false (plain->localtime);
   g_assert_true (plain->acpi);
-  g_assert_null (plain->usb_device);
+  g_assert_null (plain->usb_devices[0]);
+  g_assert_false (plain->usb);
   g_assert_true (set->localtime);
   g_assert_false (set->acpi);
-  g_assert_cmpstr (set->usb_device, ==, "usb-tablet");
+  g_assert_cmpstr (set->usb_devices[0], ==, "usb-tablet");
+  g_assert_true (set->usb);
   g_assert_true (has_notice (set, "serial: ", "serial.sock"));
-  g_assert_cmpstr (mouse->usb_device, ==, "usb-mouse");
+  g_assert_cmpstr (mouse->usb_devices[0], ==, "usb-mouse");
   assert_error (PV "usbdevice = 'disk:/x'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:13: usbdevice: 'disk:/x'");
 }
 
@@ -771,6 +773,215 @@ test_defined_reads_through_spec (void)
   g_rmdir (dir);
 }
 
+/* ------------------------------------------------------------------------- */
+/* xl's syntax (issue 19), from xl-disk-configuration(5) and xl.cfg(5)       */
+
+#define XL_HVM "name = 'g'\ntype = 'hvm'\n"
+
+static HvDomainSpec *
+spec_with_disk (const char *entry)
+{
+  g_autofree char *text = g_strdup_printf (XL_HVM "disk = [ '%s' ]\n", entry);
+
+  return spec_ok (text);
+}
+
+/* The equivalent spellings the disk syntax's documentation lists, each read alike. */
+static void
+test_xl_disk_forms (void)
+{
+  const char *disks[] = {
+    "/dev/vg/guest-volume,,hda",
+    "/dev/vg/guest-volume,raw,hda,rw",
+    "format=raw, vdev=hda, access=rw, target=/dev/vg/guest-volume",
+    "raw:/dev/vg/guest-volume,hda,w",
+  };
+  const char *cdroms[] = {
+    "/root/image.iso,,hdc,cdrom",
+    "/root/image.iso,,hdc,,cdrom",
+    "/root/image.iso,raw,hdc,devtype=cdrom",
+    "format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/root/image.iso",
+    "raw:/root/image.iso,hdc:cdrom,ro",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (disks); i++)
+    {
+      g_autoptr(HvDomainSpec) spec = spec_with_disk (disks[i]);
+      HvDiskSpec *disk = disk_at (spec, 0);
+
+      g_test_message ("%s", disks[i]);
+      g_assert_cmpstr (disk->path, ==, "/dev/vg/guest-volume");
+      g_assert_cmpstr (disk->device, ==, "hda");
+      g_assert_cmpstr (disk->format, ==, "raw");
+      g_assert_cmpstr (disk->backend, ==, "phy");
+      g_assert_false (disk->readonly);
+      g_assert_false (disk->cdrom);
+      g_assert_cmpint (disk->bus, ==, HV_DISK_BUS_IDE);
+      g_assert_cmpint (disk->ide_index, ==, 0);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (cdroms); i++)
+    {
+      g_autoptr(HvDomainSpec) spec = spec_with_disk (cdroms[i]);
+      HvDiskSpec *disk = disk_at (spec, 0);
+
+      g_test_message ("%s", cdroms[i]);
+      g_assert_cmpstr (disk->path, ==, "/root/image.iso");
+      g_assert_cmpstr (disk->device, ==, "hdc");
+      g_assert_cmpstr (disk->format, ==, "raw");
+      g_assert_true (disk->readonly);
+      g_assert_true (disk->cdrom);
+      g_assert_cmpint (disk->ide_index, ==, 2);
+    }
+}
+
+static void
+test_xl_disk_parameters (void)
+{
+  g_autoptr(HvDomainSpec) qcow2 = spec_with_disk ("/img/a.qcow2,qcow2,xvda,w");
+  g_autoptr(HvDomainSpec) vhd = spec_with_disk ("vdev=xvda, format=vhd, target=/img/a.vhd");
+  g_autoptr(HvDomainSpec) commas = spec_with_disk ("vdev=xvde, access=ro, target=/img/a,b c.img");
+  g_autoptr(HvDomainSpec) bare = spec_with_disk ("sdb1,,xvdf");
+  g_autoptr(HvDomainSpec) empty_cd = spec_with_disk (",,hdc,cdrom");
+  g_autoptr(HvDomainSpec) legacy_cd = spec_with_disk (",hdc:cdrom,r");
+  g_autoptr(HvDomainSpec) prefixes = spec_with_disk ("tap:aio:/img/b.img,,xvdb");
+  g_autoptr(HvDomainSpec) flags = spec_with_disk ("/img/c.img,raw,xvdc,rw,discard,backendtype=qdisk,direct-io-safe");
+
+  g_assert_cmpstr (disk_at (qcow2, 0)->format, ==, "qcow2");
+  g_assert_true (disk_at (qcow2, 0)->format_explicit);
+  /* HVM: xvda..xvdd are IDE, as Xen emulated them. */
+  g_assert_cmpint (disk_at (qcow2, 0)->ide_index, ==, 0);
+  g_assert_cmpstr (disk_at (qcow2, 0)->backend, ==, "file");
+  g_assert_cmpstr (disk_at (vhd, 0)->format, ==, "vpc");
+  g_assert_cmpstr (disk_at (commas, 0)->path, ==, "/img/a,b c.img");
+  g_assert_true (disk_at (commas, 0)->readonly);
+  g_assert_cmpstr (disk_at (bare, 0)->path, ==, "/dev/sdb1");
+  g_assert_false (disk_at (bare, 0)->format_explicit);
+  g_assert_cmpstr (disk_at (empty_cd, 0)->path, ==, "");
+  g_assert_true (disk_at (empty_cd, 0)->cdrom);
+  g_assert_true (disk_at (legacy_cd, 0)->cdrom);
+  g_assert_cmpstr (disk_at (prefixes, 0)->path, ==, "/img/b.img");
+  g_assert_cmpstr (disk_at (prefixes, 0)->format, ==, "raw");
+  g_assert_true (has_notice (flags, "disk: ", "discard ignored"));
+  g_assert_true (has_notice (flags, "disk: ", "backendtype=qdisk ignored"));
+  g_assert_true (has_notice (flags, "disk: ", "direct-io-safe ignored"));
+
+  assert_error (XL_HVM "disk = [ '/img/a,qcow3,xvda' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 '/img/a,qcow3,xvda': format 'qcow3' is not raw, qcow, qcow2, vhd or qed");
+  assert_error (XL_HVM "disk = [ '/img/a,raw,xvda,rx' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 '/img/a,raw,xvda,rx': access 'rx' is not ro, r, rw or w");
+  assert_error (XL_HVM "disk = [ 'format=raw, format=qcow2, vdev=xvda, target=/a' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 'format=raw, format=qcow2, vdev=xvda, target=/a': format is given twice");
+  assert_error (XL_HVM "disk = [ 'vdev=xvda, script=iscsi, target=iqn.x' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 'vdev=xvda, script=iscsi, target=iqn.x': script=iscsi: Xen's block scripts are not run");
+  assert_error (XL_HVM "disk = [ 'nbd:host:1234,raw,xvda,rw' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 'nbd:host:1234,raw,xvda,rw': nbd: is one of Xen's block scripts");
+  assert_error (XL_HVM "disk = [ '/a,raw,,rw' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 '/a,raw,,rw': missing guest device");
+  assert_error (XL_HVM "disk = [ '/a,raw,xvda,rw,extra' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 '/a,raw,xvda,rw,extra': 'extra' is one value too many");
+  assert_error (XL_HVM "disk = [ 'vdev=xvda, colour=red, target=/a' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 'vdev=xvda, colour=red, target=/a': 'colour' is not a parameter");
+  assert_error (XL_HVM "disk = [ 'vdev=xvda, devtype=floppy, target=/a' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: disk: entry 1 'vdev=xvda, devtype=floppy, target=/a': devtype 'floppy' is not cdrom");
+}
+
+static void
+test_xl_keys (void)
+{
+  g_autoptr(HvDomainSpec) hvm = spec_ok (XL_HVM);
+  g_autoptr(HvDomainSpec) pv = spec_ok ("name = 'g'\ntype = 'pv'\nkernel = '/k'\ncmdline = 'root=/dev/xvda1 ro'\n"
+                                        "root = '/dev/sda'\n");
+  g_autoptr(HvDomainSpec) pvh = spec_ok ("name = 'g'\ntype = 'pvh'\nkernel = '/k'\n");
+  g_autoptr(HvDomainSpec) xm_hvm = spec_ok (HVM);
+  g_autoptr(HvDomainSpec) novnc = spec_ok (XL_HVM "vnc = 0\n");
+  g_autoptr(HvDomainSpec) vga = spec_ok (XL_HVM "vga = 'cirrus'\nusb = 1\nusbdevice = [ 'tablet', 'mouse' ]\n");
+  g_autoptr(HvDomainSpec) qxl = spec_ok (XL_HVM "vga = 'qxl'\n");
+  g_autoptr(HvDomainSpec) actions = spec_ok (XL_HVM "on_reboot = 'soft-reset'\non_crash = 'coredump-destroy'\n"
+                                             "on_watchdog = 'restart'\non_soft_reset = 'destroy'\n");
+  g_autoptr(HvDomainSpec) vifs = spec_ok (XL_HVM "vif = [ 'mac=00:16:3E:74:3d:76,model=rtl8139,bridge=xenbr0,"
+                                          "vifname=v1,rate=10Mb/s,ip=10.0.0.2,mtu=9000,untrusted' ]\n");
+  g_autoptr(HvDomainSpec) noted = spec_ok (XL_HVM "maxmem = 4096\ncpus = 'all,^1'\ncpu_weight = 512\ncap = 50\n"
+                                           "serial = [ 'pty' ]\nfirmware = 'uefi'\nspice = 1\npci = [ '01:00.0' ]\n"
+                                           "keymap = 'de'\nnestedhvm = 1\ndevice_model_version = 'qemu-xen'\n");
+
+  /* xl's defaults where they differ from xm's: a VNC screen, boot from disk then CD, crash destroys. */
+  g_assert_cmpint (hvm->builder, ==, HV_DOMAIN_BUILDER_HVM);
+  g_assert_true (hvm->vnc);
+  g_assert_cmpstr (hvm->boot_order, ==, "cd");
+  g_assert_cmpint (hvm->on_crash, ==, HV_DOMAIN_ACTION_DESTROY);
+  g_assert_false (xm_hvm->vnc);
+  g_assert_cmpstr (xm_hvm->boot_order, ==, "c");
+  g_assert_cmpint (xm_hvm->on_crash, ==, HV_DOMAIN_ACTION_RESTART);
+  g_assert_false (novnc->vnc);
+  g_assert_cmpstr (hvm->vga, ==, "std");
+
+  g_assert_cmpint (pv->builder, ==, HV_DOMAIN_BUILDER_LINUX);
+  g_assert_cmpstr (pv->cmdline, ==, "root=/dev/xvda1 ro console=tty0 console=ttyS0");
+  g_assert_true (has_notice (pv, "root: ", "cmdline"));
+  g_assert_cmpint (pvh->builder, ==, HV_DOMAIN_BUILDER_LINUX);
+  g_assert_true (has_notice (pvh, "type: ", "pvh"));
+
+  g_assert_cmpstr (vga->vga, ==, "cirrus");
+  g_assert_true (vga->usb);
+  g_assert_cmpstr (vga->usb_devices[0], ==, "usb-tablet");
+  g_assert_cmpstr (vga->usb_devices[1], ==, "usb-mouse");
+  g_assert_cmpstr (qxl->vga, ==, "std");
+  g_assert_true (has_notice (qxl, "vga: ", "qxl"));
+
+  g_assert_cmpint (actions->on_reboot, ==, HV_DOMAIN_ACTION_RESTART);
+  g_assert_true (has_notice (actions, "on_reboot: ", "soft-reset"));
+  g_assert_cmpint (actions->on_crash, ==, HV_DOMAIN_ACTION_COREDUMP_DESTROY);
+
+  g_assert_cmpstr (vif_at (vifs, 0)->mac, ==, "00:16:3e:74:3d:76");
+  g_assert_cmpstr (vif_at (vifs, 0)->model, ==, "rtl8139");
+  g_assert_cmpstr (vif_at (vifs, 0)->bridge, ==, "xenbr0");
+  g_assert_true (has_notice (vifs, "vif: ", "vifname=v1 ignored"));
+  g_assert_true (has_notice (vifs, "vif: ", "rate=10Mb/s ignored"));
+  g_assert_true (has_notice (vifs, "vif: ", "mtu=9000 ignored"));
+  g_assert_true (has_notice (vifs, "vif: ", "untrusted ignored"));
+
+  {
+    const char *keys[] = { "maxmem: ", "cpus: ", "cpu_weight: ", "cap: ", "serial: ", "firmware: ", "spice: ",
+                           "pci: ", "keymap: ", "nestedhvm: ", "device_model_version: " };
+
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      if (!has_notice (noted, keys[i], NULL))
+        g_error ("no notice for %s", keys[i]);
+  }
+
+  assert_error ("name = 'g'\ntype = 'pvhvm'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:2:8: type: 'pvhvm' is not pv, pvh or hvm");
+  assert_error ("name = 'g'\ntype = 'hvm'\nbuilder = 'linux'\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:2:8: type: 'hvm' and builder = 'linux' disagree");
+  assert_error (XL_HVM "vga = 'ega'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:7: vga: 'ega' is not stdvga, cirrus, none or qxl");
+  assert_error (XL_HVM "on_crash = 'explode'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:12: on_crash: 'explode' is not one of");
+  assert_error (XL_HVM "on_watchdog = 'explode'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:15: on_watchdog: ");
+}
+
+/* The two example files in tests/data, whole. */
+static void
+test_xl_files (void)
+{
+  g_autoptr(HvDomainSpec) hvm = test_spec_from_file ("xl-hvm.cfg");
+  g_autoptr(HvDomainSpec) pv = test_spec_from_file ("xl-pv.cfg");
+
+  g_assert_cmpstr (hvm->name, ==, "win-xl");
+  g_assert_cmpint (hvm->memory_mib, ==, 2048);
+  g_assert_cmpuint (hvm->disks->len, ==, 2);
+  g_assert_true (disk_at (hvm, 1)->cdrom);
+  g_assert_cmpuint (hvm->vifs->len, ==, 2);
+  g_assert_cmpstr (hvm->boot_order, ==, "dc");
+  g_assert_cmpint (hvm->on_crash, ==, HV_DOMAIN_ACTION_COREDUMP_RESTART);
+  g_assert_true (has_notice (hvm, "vnclisten: ", NULL));
+  g_assert_true (has_notice (hvm, "on_soft_reset: ", "soft-reset"));
+
+  g_assert_cmpstr (disk_at (pv, 0)->format, ==, "qcow2");
+  g_assert_cmpstr (disk_at (pv, 1)->path, ==, "/var/lib/xen/images/data,with,commas.img");
+  g_assert_cmpint (disk_at (pv, 0)->bus, ==, HV_DISK_BUS_VIRTIO);
+  g_assert_true (pv->vnc);
+  g_assert_true (has_notice (pv, "cmdline: ", "console=hvc0"));
+  g_assert_cmpint (pv->on_crash, ==, HV_DOMAIN_ACTION_RESTART);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -800,6 +1011,10 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-spec/xen-only-keys", test_xen_only_keys);
   g_test_add_func ("/domain-spec/dup-notices", test_dup_notices);
   g_test_add_func ("/domain-spec/defined-reads-through-spec", test_defined_reads_through_spec);
+  g_test_add_func ("/domain-spec/xl/disk-forms", test_xl_disk_forms);
+  g_test_add_func ("/domain-spec/xl/disk-parameters", test_xl_disk_parameters);
+  g_test_add_func ("/domain-spec/xl/keys", test_xl_keys);
+  g_test_add_func ("/domain-spec/xl/files", test_xl_files);
 
   return g_test_run ();
 }
