@@ -203,6 +203,18 @@ create_on_daemon (DomusctlGlobals *globals,
   name = domus_json_object_get_string (created, "name", NULL);
   if (name == NULL)
     return domusctl_fail (_("the daemon sent an answer without the domain’s name"));
+  /* What the daemon accepted without honouring, as check shows it. */
+  {
+    JsonArray *notices = domus_json_object_get_array (created, "notices");
+
+    for (guint i = 0; notices != NULL && i < json_array_get_length (notices); i++)
+      {
+        JsonNode *notice = json_array_get_element (notices, i);
+
+        if (JSON_NODE_HOLDS_VALUE (notice) && json_node_get_value_type (notice) == G_TYPE_STRING)
+          g_printerr (_("%s: warning: %s\n"), filename, json_node_get_string (notice));
+      }
+  }
   g_print (_("Started domain %s (id=%" PRId64 ")\n"), name,
            domus_json_object_get_int (created, "id", -1));
   if (console)

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Today's Xen configs on a real domusd and QEMU (TCG): an xl.cfg of the test guest boots,
+and an xm file that runs Python is refused with what to write instead.
+
+Usage: test-xl-config.py GUEST_DIR   (DOMUS_BUILD_DIR from the environment)
+
+domusd runs with --root in a fresh folder. "xlguest" is written in xl's syntax: type = 'pv',
+cmdline, vfb, a disk in xl's positional form and one in key=value form (a raw scratch image
+and a qcow2 image, both in the daemon's image store), and keys QEMU cannot honour (maxmem,
+cpus, cpu_weight, serial, on_crash = 'coredump-destroy'). `domusctl create` starts it with a
+notice for each of those keys; the guest reaches its ready line and writes its marker to the
+first disk (domus.disk=/dev/vda), and QEMU's command line names both disks with the format the
+entries gave. An xm file that computes its device_model in Python is refused by create with
+the line and the value advice, and `check --explain` lists what it could read. Everything
+started here is ended by PID. Output is TAP, the plan last.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lib_domus import DOMUSCTL, Daemon, Tap, check, wait_until  # noqa: E402
+from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
+
+BOOT_TIMEOUT = 90.0
+SOURCE_DIR = os.environ.get("DOMUS_SOURCE_DIR",
+                            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def ctl(uri, *args, timeout=60):
+    return subprocess.run([DOMUSCTL, "--connect", uri] + list(args), capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def listed(uri):
+    r = ctl(uri, "list", "--all", "--json")
+    check(r.returncode == 0, "domusctl list: %s" % r.stderr)
+    return {d["name"]: d for d in json.loads(r.stdout)}
+
+
+def serial_text(root, name):
+    try:
+        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def qemu_cmdline(root, name):
+    with open(os.path.join(root, "run", name, "qemu.pid")) as f:
+        pid = int(f.read().strip())
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        return [a.decode() for a in f.read().split(b"\0") if a]
+
+
+def xl_config(guest_dir, images):
+    return """# The test guest in xl's syntax (xl.cfg(5)).
+name = "xlguest"
+type = "pv"
+kernel = "{kernel}"
+ramdisk = "{ramdisk}"
+cmdline = "console=tty0 console=ttyS0 domus.disk=/dev/vda"
+memory = 128
+maxmem = 256
+vcpus = 1
+cpus = "all"
+cpu_weight = 512
+vfb = [ 'vnc=1, vnclisten=127.0.0.1' ]
+disk = [ '{images}/scratch.img,raw,xvda,rw',
+         'vdev=xvdb, access=ro, format=qcow2, target={images}/data.qcow2' ]
+serial = [ 'pty' ]
+on_poweroff = "destroy"
+on_crash = "coredump-destroy"
+""".format(kernel=os.path.join(guest_dir, "vmlinuz"), ramdisk=os.path.join(guest_dir, "initrd.img"),
+           images=images)
+
+
+def main(guest_dir):
+    tap = Tap()
+    root = make_temp_dir("domus-xl-")
+    daemon = None
+    try:
+        daemon = Daemon(root).wait_listening()
+        uri = daemon.uri
+        images = os.path.join(root, "images")
+
+        def xl_guest_boots():
+            r = ctl(uri, "image", "create", "scratch.img", "16M", "--format", "raw")
+            check(r.returncode == 0, "image create scratch.img: %s" % r.stderr)
+            r = ctl(uri, "image", "create", "data.qcow2", "16M", "--format", "qcow2")
+            check(r.returncode == 0, "image create data.qcow2: %s" % r.stderr)
+            path = os.path.join(root, "xlguest.cfg")
+            with open(path, "w") as f:
+                f.write(xl_config(guest_dir, images))
+            r = ctl(uri, "create", path, timeout=120)
+            check(r.returncode == 0, "create: %s" % r.stderr)
+            for key in ("maxmem", "cpus", "cpu_weight", "serial", "vnclisten"):
+                check("%s: " % key in r.stderr, "no notice naming %s in %r" % (key, r.stderr))
+            check(wait_until(lambda: READY_LINE in serial_text(root, "xlguest"), BOOT_TIMEOUT),
+                  "no ready line: %r" % serial_text(root, "xlguest")[-800:])
+            check(wait_until(lambda: "domus-disk /dev/vda marker 1" in serial_text(root, "xlguest"), 30),
+                  "no marker on /dev/vda: %r" % serial_text(root, "xlguest")[-800:])
+            argv = qemu_cmdline(root, "xlguest")
+            drives = [argv[i + 1] for i, a in enumerate(argv) if a == "-drive"]
+            check(any(d.startswith("file=%s/scratch.img,format=raw," % images) for d in drives), "drives %r" % drives)
+            check(any(d.startswith("file=%s/data.qcow2,format=qcow2," % images) and "readonly=on" in d
+                      for d in drives), "drives %r" % drives)
+            check(any(a.startswith("unix:") and a.endswith("vnc.sock") for a in argv), "no VNC in %r" % argv)
+            domain = listed(uri)["xlguest"]
+            check(domain["state"] in ("running", "blocked"), "xlguest is %r" % domain)
+
+        tap.step("an xl.cfg of the test guest (type, cmdline, vfb, both disk forms, maxmem, cpus, serial) "
+                 "boots, with a notice for each key QEMU cannot honour", xl_guest_boots)
+
+        def destroyed():
+            r = ctl(uri, "destroy", "xlguest")
+            check(r.returncode == 0, "destroy: %s" % r.stderr)
+            check(wait_until(lambda: listed(uri)["xlguest"]["state"] == "shutoff", 30), "still running")
+
+        tap.step("destroy ends it", destroyed)
+
+        def python_refused():
+            example = os.path.join(SOURCE_DIR, "tests", "data", "xm-python.cfg")
+            r = ctl(uri, "create", example)
+            check(r.returncode == 1, "create of a Python config: status %d" % r.returncode)
+            check("xm-python.cfg:2: “import os, re” is Python: xm ran these files as Python programs, "
+                  "Domus reads only their literal assignments" in r.stderr, r.stderr)
+            check("ExampleHVMDomain" not in json.dumps(listed(uri)), "the refused domain was defined")
+            r = subprocess.run([DOMUSCTL, "check", "--explain", example], capture_output=True, text=True)
+            check(r.returncode == 1, "check --explain: status %d" % r.returncode)
+            check("memory = 128" in r.stdout and "“device_model = '/usr/' + arch_libdir" in r.stdout,
+                  "check --explain printed %r" % r.stdout)
+
+        tap.step("an xm file that runs Python is refused with its line and what to write; "
+                 "check --explain lists what it reads", python_refused)
+    finally:
+        if daemon is not None:
+            daemon.stop()
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
