@@ -78,8 +78,8 @@ check_path (const char     *path,
   return TRUE;
 }
 
-/* `file:` lets the daemon look at the image; naming the format is safer for raw images,
- * whose first sector a guest could make look like qcow2. */
+/* The format in the entry, as the image store recorded it; `file:` (raw, or the store's
+ * record for an image it made) when the caller does not know it. */
 static const char *
 disk_backend (const char *format)
 {

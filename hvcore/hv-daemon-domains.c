@@ -113,7 +113,7 @@ add_disks (JsonBuilder        *builder,
   for (guint i = 0; spec != NULL && i < spec->disks->len; i++)
     {
       const HvDiskSpec *disk = g_ptr_array_index (spec->disks, i);
-      gint64 size = *disk->path != '\0' ? hv_migration_disk_size (disk->path) : -1;
+      gint64 size = *disk->path != '\0' ? hv_migration_disk_size (disk->path, disk->format) : -1;
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "path");

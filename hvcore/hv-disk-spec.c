@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hv-domain-spec-private.h"
+#include "hv-image-store.h"
 
 void
 hv_disk_spec_free (HvDiskSpec *disk)
@@ -47,12 +48,12 @@ check_disk_file (HvSpecReader      *reader,
 typedef struct {
   const char *prefix;
   const char *backend;
-  const char *format;   /* NULL: look at the file */
+  const char *format;
 } DiskBackend;
 
 static const DiskBackend disk_backends[] = {
   { "phy:", "phy", "raw" },
-  { "file:", "file", NULL },
+  { "file:", "file", "raw" },   /* never the file's first bytes: a guest writes those */
   { "tap:aio:", "tap:aio", "raw" },
   { "tap:sync:", "tap:sync", "raw" },
   { "tap:qcow2:", "tap:qcow2", "qcow2" },
@@ -91,26 +92,6 @@ disk_error (HvSpecReader      *reader,
   hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "disk",
                            _("entry %u '%s': %s"), number, entry, message);
   return FALSE;
-}
-
-/* qcow and qcow2 images start with "QFI\xfb" and a big-endian version. */
-static const char *
-sniff_format (const char *path)
-{
-  guchar header[8];
-  gsize got;
-  FILE *file;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return "raw";
-  file = fopen (path, "rb");
-  if (file == NULL)
-    return "raw";
-  got = fread (header, 1, sizeof header, file);
-  fclose (file);
-  if (got == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
-    return header[7] == 1 && header[4] == 0 && header[5] == 0 && header[6] == 0 ? "qcow" : "qcow2";
-  return "raw";
 }
 
 static int
@@ -226,7 +207,8 @@ split_disk_target (HvSpecReader      *reader,
                                 : g_str_has_prefix (path, "/dev/") ? "phy" : "file");
       disk->format = g_strdup (backend->format);
       /* phy: names a device, which is raw; a tap: or bare prefix names the image's format. */
-      disk->format_explicit = backend->format != NULL && g_strcmp0 (backend->backend, "phy") != 0;
+      /* phy: and file: mean "a device", "an image": raw by default, not a statement of format. */
+      disk->format_explicit = g_strcmp0 (backend->backend, "phy") != 0 && g_strcmp0 (backend->backend, "file") != 0;
     }
 
   if (*path == '\0')
@@ -627,6 +609,30 @@ out:
   return ok;
 }
 
+/*
+ * An image the image store made carries the format recorded then (hv-image-store.c), whatever
+ * the entry's backend defaults to; an entry that names another format is refused, since a
+ * raw image read as qcow2 would let the guest's own bytes name files for QEMU to open.
+ */
+static gboolean
+apply_recorded_format (HvSpecReader  *reader,
+                       HvDiskSpec    *disk,
+                       GError       **error)
+{
+  g_autofree char *recorded = NULL;
+
+  if (*disk->path == '\0' || disk->cdrom ||
+      (recorded = hv_image_store_recorded_format (disk->path)) == NULL)
+    return TRUE;
+  if (disk->format_explicit && g_strcmp0 (disk->format, recorded) != 0)
+    return disk_error (reader, error, disk->number, disk->entry,
+                       _("the image store made %s as a %s image, not %s: name its format as %s or leave it out"),
+                       disk->path, recorded, disk->format, recorded);
+  g_free (disk->format);
+  disk->format = g_steal_pointer (&recorded);
+  return TRUE;
+}
+
 static gboolean
 has_iso_suffix (const char *path)
 {
@@ -709,8 +715,8 @@ read_disk_entry (HvSpecReader      *reader,
 
   if (!check_disk_file (reader, disk, error))
     return FALSE;
-  if (disk->format == NULL && *disk->path != '\0')
-    disk->format = g_strdup (sniff_format (disk->path));
+  if (!apply_recorded_format (reader, disk, error))
+    return FALSE;
 
   g_ptr_array_add (reader->spec->disks, g_ptr_array_steal_index (owned, 0));
   return TRUE;

@@ -17,6 +17,7 @@
 #include "domus-json-util.h"
 #include "hv-bridges.h"
 #include "hv-domain.h"
+#include "hv-image-store.h"
 #include "hv-proc-stats.h"
 #include "hv-run-folder.h"
 
@@ -797,6 +798,68 @@ prepare_start (HvDomain               *self,
                                    G_FILE_SET_CONTENTS_NONE, 0600, error);
 }
 
+static void spawn_qemu (GTask *owned_task);
+
+/* A qcow2 (or other non-raw) image may name backing files: they must lie beside it. */
+static void
+check_backing_chains_thread (GTask        *task,
+                             gpointer      source_object,
+                             gpointer      task_data,
+                             GCancellable *cancellable)
+{
+  GPtrArray *images = task_data;   /* path, format, path, format, ... */
+  GError *error = NULL;
+
+  for (guint i = 0; i + 1 < images->len; i += 2)
+    if (!hv_image_check_backing_chain (NULL, g_ptr_array_index (images, i),
+                                       g_ptr_array_index (images, i + 1), &error))
+      {
+        g_task_return_error (task, error);
+        return;
+      }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+check_backing_chains_async (HvDomain            *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GPtrArray *images = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < self->spec->disks->len; i++)
+    {
+      const HvDiskSpec *disk = g_ptr_array_index (self->spec->disks, i);
+
+      if (*disk->path != '\0' && disk->format != NULL && strcmp (disk->format, "raw") != 0)
+        {
+          g_ptr_array_add (images, g_strdup (disk->path));
+          g_ptr_array_add (images, g_strdup (disk->format));
+        }
+    }
+  g_task_set_task_data (task, images, (GDestroyNotify) g_ptr_array_unref);
+  if (images->len == 0)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_run_in_thread (task, check_backing_chains_thread);
+}
+
+static void
+on_backing_chains_checked (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    give_up (task, error);
+  else
+    spawn_qemu (g_steal_pointer (&task));
+}
+
 void
 hv_domain_start_async (HvDomain              *self,
                        gint64                 id,
@@ -807,8 +870,6 @@ hv_domain_start_async (HvDomain              *self,
                        gpointer               user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_auto(GStrv) argv = NULL;
   StartData *data;
   GError *error = NULL;
 
@@ -833,9 +894,28 @@ hv_domain_start_async (HvDomain              *self,
   self->state = HV_DOMAIN_STATE_STARTING;
   self->id = id;
 
+  if (!prepare_start (self, runtime, notices, &error))
+    {
+      give_up (task, error);
+      return;
+    }
+  data->notices = notices != NULL ? g_ptr_array_ref (notices) : NULL;
+  /* qemu-img reads each image's backing chain (issue 13): in a thread, off the main loop. */
+  check_backing_chains_async (self, cancellable, on_backing_chains_checked, g_steal_pointer (&task));
+}
+
+static void
+spawn_qemu (GTask *owned_task)
+{
+  g_autoptr(GTask) task = owned_task;
+  HvDomain *self = g_task_get_source_object (task);
+  StartData *data = g_task_get_task_data (task);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_auto(GStrv) argv = NULL;
+  GError *error = NULL;
+
   /* Recorded before QEMU runs, so that a daemon dying meanwhile still leaves a way back. */
-  if (!prepare_start (self, runtime, notices, &error) ||
-      (argv = build_command (self, runtime, notices, &error)) == NULL ||
+  if ((argv = build_command (self, &data->runtime, data->notices, &error)) == NULL ||
       !write_record (self, &error))
     {
       give_up (task, error);

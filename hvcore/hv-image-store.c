@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -13,6 +14,9 @@
 #include "hv-image-store.h"
 
 #define MAX_NAME_LENGTH 255
+
+/* What QEMU may be told an image is; anything else in a record is not trusted. */
+static const char * const known_formats[] = { "raw", "qcow2", "qcow", "vmdk", "vpc", "qed", NULL };
 
 G_DEFINE_QUARK (hv-image-store-error-quark, hv_image_store_error)
 
@@ -101,19 +105,71 @@ hv_image_store_path_for (HvImageStore  *self,
   return g_build_filename (self->dir, name, NULL);
 }
 
+/* Format records */
+
+static char *
+record_path (const char *image_path)
+{
+  g_autofree char *dir = g_path_get_dirname (image_path);
+  g_autofree char *base = g_path_get_basename (image_path);
+
+  return g_build_filename (dir, HV_IMAGE_STORE_FORMATS_FOLDER, base, NULL);
+}
+
+char *
+hv_image_store_recorded_format (const char *path)
+{
+  g_autofree char *record = record_path (path);
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (record, &text, NULL, NULL))
+    return NULL;
+  g_strstrip (text);
+  if (!g_strv_contains (known_formats, text))
+    {
+      g_message ("%s: “%s” is not an image format; the image counts as raw", record, text);
+      return NULL;
+    }
+  return g_steal_pointer (&text);
+}
+
+/* Written under a temporary name; *temporary is renamed into place once the image is. */
+static gboolean
+write_record (const char  *image_path,
+              const char  *format,
+              char       **temporary,
+              GError     **error)
+{
+  g_autofree char *record = record_path (image_path);
+  g_autofree char *dir = g_path_get_dirname (record);
+  g_autofree char *text = g_strconcat (format, "\n", NULL);
+  g_autoptr(GError) local_error = NULL;
+
+  *temporary = g_strdup_printf ("%s.%u.partial", record, g_random_int ());
+  if (g_mkdir_with_parents (dir, 0700) != 0 ||
+      !g_file_set_contents_full (*temporary, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
+    {
+      g_set_error (error, HV_IMAGE_STORE_ERROR, HV_IMAGE_STORE_ERROR_IO, _("Cannot record the format of %s: %s"),
+                   image_path, local_error != NULL ? local_error->message : g_strerror (errno));
+      g_clear_pointer (temporary, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* qemu-img, run from a worker thread; its stderr becomes the error. */
 static gboolean
-run_qemu_img (HvImageStore  *self,
-              const char   **arguments,
-              char         **out,
-              GError       **error)
+run_program (const char   *qemu_img,
+             const char  **arguments,
+             char        **out,
+             GError      **error)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
   int status;
 
-  g_ptr_array_add (argv, self->qemu_img);
+  g_ptr_array_add (argv, (char *) (qemu_img != NULL ? qemu_img : "qemu-img"));
   for (guint i = 0; arguments[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) arguments[i]);
   g_ptr_array_add (argv, NULL);
@@ -132,13 +188,78 @@ run_qemu_img (HvImageStore  *self,
   return TRUE;
 }
 
+static gboolean
+run_qemu_img (HvImageStore  *self,
+              const char   **arguments,
+              char         **out,
+              GError       **error)
+{
+  return run_program (self->qemu_img, arguments, out, error);
+}
+
+static gboolean
+path_is_inside (const char *path,
+                const char *dir)
+{
+  return g_str_has_prefix (path, dir) && path[strlen (dir)] == '/';
+}
+
+gboolean
+hv_image_check_backing_chain (const char  *qemu_img,
+                              const char  *path,
+                              const char  *format,
+                              GError     **error)
+{
+  const char *arguments[] = { "info", "-f", format, "--backing-chain", "--output=json", "--force-share", path, NULL };
+  g_autofree char *text = NULL;
+  g_autofree char *real_top = NULL;
+  g_autofree char *folder = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *chain;
+
+  if (g_strcmp0 (format, "raw") == 0)
+    return TRUE;
+  if (!run_program (qemu_img, arguments, &text, error))
+    return FALSE;
+  if (!json_parser_load_from_data (parser, text, -1, NULL) ||
+      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    {
+      g_set_error (error, HV_IMAGE_STORE_ERROR, HV_IMAGE_STORE_ERROR_QEMU_IMG,
+                   _("qemu-img info %s answered something that is not JSON"), path);
+      return FALSE;
+    }
+  real_top = realpath (path, NULL);
+  folder = g_path_get_dirname (real_top != NULL ? real_top : path);
+  chain = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 1; i < json_array_get_length (chain); i++)
+    {
+      JsonNode *node = json_array_get_element (chain, i);
+      const char *file = JSON_NODE_HOLDS_OBJECT (node)
+                         ? json_object_get_string_member_with_default (json_node_get_object (node), "filename", NULL)
+                         : NULL;
+      g_autofree char *real = file != NULL ? realpath (file, NULL) : NULL;
+
+      if (real == NULL || !path_is_inside (real, folder))
+        {
+          g_set_error (error, HV_IMAGE_STORE_ERROR, HV_IMAGE_STORE_ERROR_BACKING,
+                       _("%s: its backing file %s lies outside %s; a %s image may only be based on "
+                         "images in its own folder"),
+                       path, file != NULL ? file : "?", folder, format);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static HvImageInfo *
 read_image_info (HvImageStore  *self,
                  const char    *name,
                  const char    *path,
                  GError       **error)
 {
-  const char *arguments[] = { "info", "--output=json", "--force-share", path, NULL };
+  g_autofree char *format = hv_image_store_recorded_format (path);
+  const char *arguments[] = { "info", "-f", format != NULL ? format : "raw", "--output=json", "--force-share",
+                              path, NULL };
   g_autofree char *text = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   HvImageInfo *info;
@@ -158,7 +279,8 @@ read_image_info (HvImageStore  *self,
   info = g_new0 (HvImageInfo, 1);
   info->name = g_strdup (name);
   info->path = g_strdup (path);
-  info->format = g_strdup (json_object_get_string_member_with_default (object, "format", "raw"));
+  /* The recorded format, which qemu-img was told: never what the content looks like. */
+  info->format = g_strdup (format != NULL ? format : "raw");
   info->size_bytes = (guint64) json_object_get_int_member_with_default (object, "virtual-size", 0);
   info->allocated_bytes = (guint64) json_object_get_int_member_with_default (object, "actual-size", 0);
   return info;
@@ -318,17 +440,22 @@ ensure_dir (HvImageStore  *self,
 static HvImageInfo *
 make_image (HvImageStore  *self,
             const char    *name,
+            const char    *format,
             const char   **arguments,
             const char    *temporary,
             GError       **error)
 {
   g_autofree char *path = hv_image_store_path_for (self, name, error);
+  g_autofree char *record = NULL;
+  g_autofree char *record_temporary = NULL;
 
-  if (path == NULL || !refuse_existing (self, path, name, error) || !ensure_dir (self, error))
+  if (path == NULL || !refuse_existing (self, path, name, error) || !ensure_dir (self, error) ||
+      !write_record (path, format, &record_temporary, error))
     return NULL;
   if (!run_qemu_img (self, arguments, NULL, error))
     {
       g_unlink (temporary);
+      g_unlink (record_temporary);
       return NULL;
     }
   /* link() rather than rename(): it refuses to replace a file made meanwhile. */
@@ -337,6 +464,7 @@ make_image (HvImageStore  *self,
       int saved_errno = errno;
 
       g_unlink (temporary);
+      g_unlink (record_temporary);
       if (saved_errno == EEXIST)
         refuse_existing (self, path, name, error);
       else
@@ -345,6 +473,17 @@ make_image (HvImageStore  *self,
       return NULL;
     }
   g_unlink (temporary);
+  /* The image is ours now: its record goes in place. A crash before this leaves it raw. */
+  record = record_path (path);
+  if (g_rename (record_temporary, record) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (record_temporary);
+      g_set_error (error, HV_IMAGE_STORE_ERROR, HV_IMAGE_STORE_ERROR_IO,
+                   _("Cannot record the format of %s: %s"), path, g_strerror (saved_errno));
+      return NULL;
+    }
   return lookup_image (self, name, error);
 }
 
@@ -369,7 +508,7 @@ create_thread (GTask        *task,
   g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, data->size_bytes);
   const char *arguments[] = { "create", "-q", "-f", data->format, temporary, size, NULL };
   GError *error = NULL;
-  HvImageInfo *info = make_image (self, data->name, arguments, temporary, &error);
+  HvImageInfo *info = make_image (self, data->name, data->format, arguments, temporary, &error);
 
   if (info == NULL)
     g_task_return_error (task, error);
@@ -440,7 +579,8 @@ clone_thread (GTask        *task,
   HvImageInfo *info;
 
   source = lookup_image (self, data->source, &error);
-  if (source == NULL)
+  /* A copy reads the whole chain: it must not reach out of the store. */
+  if (source == NULL || !hv_image_check_backing_chain (self->qemu_img, source->path, source->format, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -449,7 +589,7 @@ clone_thread (GTask        *task,
     const char *arguments[] = { "convert", "-q", "-f", source->format, "-O", source->format,
                                 source->path, temporary, NULL };
 
-    info = make_image (self, data->name, arguments, temporary, &error);
+    info = make_image (self, data->name, source->format, arguments, temporary, &error);
   }
   if (info == NULL)
     g_task_return_error (task, error);
@@ -506,6 +646,11 @@ hv_image_store_delete (HvImageStore  *self,
                      _("Cannot delete %s: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
+  {
+    g_autofree char *record = record_path (path);
+
+    g_unlink (record);
+  }
   g_mutex_lock (&self->lock);
   g_hash_table_remove (self->cache, path);
   g_mutex_unlock (&self->lock);

@@ -18,9 +18,30 @@ typedef enum {
   HV_IMAGE_STORE_ERROR_INVALID_SIZE,
   HV_IMAGE_STORE_ERROR_QEMU_IMG,   /* qemu-img failed; the message is its own */
   HV_IMAGE_STORE_ERROR_IO,
+  HV_IMAGE_STORE_ERROR_BACKING,    /* a backing file outside the image's folder */
 } HvImageStoreError;
 
 GQuark hv_image_store_error_quark (void);
+
+/*
+ * Formats are recorded, never probed: the store writes FOLDER/.domus-formats/NAME ("qcow2\n")
+ * when it makes an image (create, clone, a migration's copy), and everything that opens the
+ * image (QEMU, qemu-img) is told that format. An image without a record is raw.
+ */
+#define HV_IMAGE_STORE_FORMATS_FOLDER ".domus-formats"
+
+/* The format recorded beside `path` (in its folder's .domus-formats), or NULL. */
+char *hv_image_store_recorded_format (const char *path);
+
+/*
+ * Runs `qemu-img info -f FORMAT --backing-chain` (qemu_img: NULL for PATH's) and refuses, naming
+ * it, any backing file outside the image's own folder. Raw images have no chain. Blocking: call
+ * it from a worker thread.
+ */
+gboolean hv_image_check_backing_chain (const char  *qemu_img,
+                                       const char  *path,
+                                       const char  *format,
+                                       GError     **error);
 
 typedef struct {
   char    *name;

@@ -55,9 +55,11 @@ available_memory_mib (void)
   return (gint64) (g_ascii_strtoull (line + strlen ("MemAvailable:"), NULL, 10) / 1024);
 }
 
-/* qcow2's header says it; any other file is its own size. */
+/* A qcow2 image's header says it (only when the format is known to be qcow2: a raw image's
+ * first bytes are the guest's); any other file is its own size. */
 gint64
 hv_migration_local_virtual_size (const char *path,
+                                 const char *format,
                                  gint64     *file_size)
 {
   struct stat info;
@@ -70,6 +72,8 @@ hv_migration_local_virtual_size (const char *path,
     return -1;
   *file_size = info.st_size;
   size = info.st_size;
+  if (g_strcmp0 (format, "qcow2") != 0)
+    return size;
   file = g_fopen (path, "rb");
   if (file == NULL)
     return size;
@@ -85,11 +89,12 @@ hv_migration_local_virtual_size (const char *path,
 }
 
 gint64
-hv_migration_disk_size (const char *path)
+hv_migration_disk_size (const char *path,
+                        const char *format)
 {
   gint64 file_size;
 
-  return hv_migration_local_virtual_size (path, &file_size);
+  return hv_migration_local_virtual_size (path, format, &file_size);
 }
 
 gint64
@@ -117,7 +122,7 @@ disk_is_shared (const HvDiskSpec         *disk,
 {
   gint64 wanted = hv_migration_requested_size (request->disks, request->n_disks, disk->path);
   gint64 file_size;
-  gint64 size = hv_migration_local_virtual_size (disk->path, &file_size);
+  gint64 size = hv_migration_local_virtual_size (disk->path, disk->format, &file_size);
 
   if (size < 0)
     return FALSE;

@@ -711,7 +711,7 @@ plan_copies (HvMigration               *self,
         continue;
       size = hv_migration_requested_size (request->disks, request->n_disks, disk->path);
       if (size <= 0)
-        size = hv_migration_local_virtual_size (disk->path, &file_size);
+        size = hv_migration_local_virtual_size (disk->path, disk->format, &file_size);
       if (size <= 0)
         {
           g_set_error (error, HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_REFUSED,

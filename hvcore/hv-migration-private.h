@@ -173,6 +173,7 @@ gint64        hv_migration_requested_size (const HvMigrationDisk *disks,
 gboolean      hv_migration_disk_is_copyable (const HvDiskSpec *disk);
 /* A disk's virtual size here; *file_size the file's own; -1 (both) when it is missing. */
 gint64        hv_migration_local_virtual_size (const char *path,
+                                               const char *format,
                                                gint64     *file_size);
 
 /* hv-migration-incoming.c */

@@ -82,8 +82,9 @@ GPtrArray *hv_migration_run_checks (const HvMigrationContext *context,
                                     const HvMigrationRequest *request,
                                     GError                  **error);
 
-/* A disk's virtual size here (qcow2's header, else the file's size); -1 when it is missing. */
-gint64     hv_migration_disk_size  (const char *path);
+/* A disk's virtual size here (a qcow2 image's header, else the file's size); -1 when it is missing. */
+gint64     hv_migration_disk_size  (const char *path,
+                                    const char *format);
 
 /*
  * After a daemon restart: an incoming migration that was under way when the daemon died is

@@ -12,6 +12,7 @@
 typedef struct {
   char         *dir;          /* the test's folder: images/, the wrapper, its count file */
   char         *image_dir;
+  char         *records;      /* image_dir/.domus-formats */
   char         *count_file;
   char         *wrapper;
   HvImageStore *store;
@@ -116,11 +117,15 @@ run_qemu_img (const char **arguments)
   g_assert_no_error (error);
 }
 
-/* qemu-img's own view of a file, independent of the store's cache. */
+/* qemu-img's own view of a file, independent of the store's cache; format NULL lets it look at
+ * the content, which only this test, checking what the store wrote, may do. */
 static JsonObject *
-qemu_img_info (const char *path)
+qemu_img_info (const char *path,
+               const char *format)
 {
-  const char *argv[] = { "qemu-img", "info", "--output=json", path, NULL };
+  const char *told[] = { "qemu-img", "info", "-f", format, "--output=json", path, NULL };
+  const char *probed[] = { "qemu-img", "info", "--output=json", path, NULL };
+  const char **argv = format != NULL ? told : probed;
   g_autofree char *text = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
@@ -162,6 +167,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->dir = g_dir_make_tmp ("domus-images-XXXXXX", &error);
   g_assert_no_error (error);
   fixture->image_dir = g_build_filename (fixture->dir, "images", NULL);
+  fixture->records = g_build_filename (fixture->image_dir, ".domus-formats", NULL);
   fixture->count_file = g_build_filename (fixture->dir, "runs", NULL);
   fixture->wrapper = g_build_filename (fixture->dir, "qemu-img-counting", NULL);
   /* The subcommand is the first argument: one line per run. */
@@ -199,6 +205,7 @@ fixture_tear_down (Fixture       *fixture,
   remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->image_dir);
+  g_free (fixture->records);
   g_free (fixture->count_file);
   g_free (fixture->wrapper);
 }
@@ -237,7 +244,7 @@ test_create_and_list (Fixture       *fixture,
   /* A qcow2 of 64 MiB starts with a few hundred KiB of metadata, not 64 MiB. */
   g_assert_cmpuint (qcow2->allocated_bytes, >, 0);
   g_assert_cmpuint (qcow2->allocated_bytes, <, 8 * MIB);
-  on_disk = qemu_img_info (qcow2->path);
+  on_disk = qemu_img_info (qcow2->path, NULL);
   g_assert_cmpstr (json_object_get_string_member (on_disk, "format"), ==, "qcow2");
   g_assert_cmpint (json_object_get_int_member (on_disk, "virtual-size"), ==, 64 * MIB);
 
@@ -282,7 +289,7 @@ test_refusals (Fixture       *fixture,
   g_assert_null (again);
   g_assert_error (error, HV_IMAGE_STORE_ERROR, HV_IMAGE_STORE_ERROR_EXISTS);
   g_clear_error (&error);
-  on_disk = qemu_img_info (first->path);
+  on_disk = qemu_img_info (first->path, NULL);
   g_assert_cmpstr (json_object_get_string_member (on_disk, "format"), ==, "raw");
   g_assert_cmpint (json_object_get_int_member (on_disk, "virtual-size"), ==, MIB);
 
@@ -333,6 +340,10 @@ test_refusals (Fixture       *fixture,
   g_clear_error (&error);
 
   listing = folder_listing (fixture->image_dir);
+  g_assert_cmpstr (listing, ==, ".domus-formats taken");
+  g_free (listing);
+  /* One record, and no record of a failed image left behind. */
+  listing = folder_listing (fixture->records);
   g_assert_cmpstr (listing, ==, "taken");
 }
 
@@ -361,14 +372,14 @@ test_clone (Fixture       *fixture,
   g_assert_cmpstr (copy->format, ==, "qcow2");
   g_assert_cmpuint (copy->size_bytes, ==, 16 * MIB);
   /* Standalone: no backing file pointing at the source. */
-  on_disk = qemu_img_info (copy->path);
+  on_disk = qemu_img_info (copy->path, "qcow2");
   g_assert_cmpstr (json_object_get_string_member (on_disk, "format"), ==, "qcow2");
   g_assert_false (json_object_has_member (on_disk, "backing-filename"));
   g_assert_false (json_object_has_member (on_disk, "full-backing-filename"));
   g_assert_true (hv_image_store_delete (fixture->store, "base", &error));
   g_assert_no_error (error);
   g_clear_pointer (&on_disk, json_object_unref);
-  on_disk = qemu_img_info (copy->path);
+  on_disk = qemu_img_info (copy->path, "qcow2");
   g_assert_cmpint (json_object_get_int_member (on_disk, "virtual-size"), ==, 16 * MIB);
 
   /* A raw source stays raw, byte for byte. */
@@ -400,7 +411,79 @@ test_clone (Fixture       *fixture,
   g_clear_error (&error);
 
   listing = folder_listing (fixture->image_dir);
-  g_assert_cmpstr (listing, ==, "base.raw copy copy.raw");
+  g_assert_cmpstr (listing, ==, ".domus-formats base.raw copy copy.raw");
+  g_free (listing);
+  /* base's record went with it; base.raw was put there by hand and has none. */
+  listing = folder_listing (fixture->records);
+  g_assert_cmpstr (listing, ==, "copy copy.raw");
+}
+
+/*
+ * Issue 13: a raw image whose first bytes a guest made into a qcow2 header naming a host
+ * file. The store keeps calling it raw (list, size) and a clone copies its bytes, never the
+ * host file; a qcow2 image whose backing file lies outside the store is not cloned.
+ */
+static void
+test_formats_recorded (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvImageInfo) victim = NULL;
+  g_autoptr(HvImageInfo) copy = NULL;
+  g_autoptr(HvImageInfo) overlay = NULL;
+  g_autoptr(GPtrArray) images = NULL;
+  g_autofree char *secret = g_build_filename (fixture->dir, "host-secret", NULL);
+  g_autofree char *header = g_build_filename (fixture->dir, "header.qcow2", NULL);
+  g_autofree char *overlay_path = g_build_filename (fixture->image_dir, "overlay", NULL);
+  g_autofree char *overlay_record = g_build_filename (fixture->records, "overlay", NULL);
+  g_autofree char *header_bytes = NULL;
+  g_autofree char *victim_bytes = NULL;
+  g_autofree char *copy_bytes = NULL;
+  gsize header_length, victim_length, copy_length;
+
+  g_assert_true (g_file_set_contents (secret, "the host's secret\n", -1, NULL));
+  {
+    const char *arguments[] = { "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", header, NULL };
+
+    run_qemu_img (arguments);
+  }
+  victim = create_sync (fixture->store, "victim.img", "raw", MIB, &error);
+  g_assert_no_error (error);
+  /* What the guest writes to its disk's first sectors. */
+  g_assert_true (g_file_get_contents (header, &header_bytes, &header_length, NULL));
+  {
+    FILE *file = fopen (victim->path, "r+b");
+
+    g_assert_nonnull (file);
+    g_assert_cmpuint (fwrite (header_bytes, 1, header_length, file), ==, header_length);
+    fclose (file);
+  }
+  images = list_sync (fixture->store);
+  g_assert_cmpuint (images->len, ==, 1);
+  g_assert_cmpstr (((HvImageInfo *) g_ptr_array_index (images, 0))->format, ==, "raw");
+  g_assert_cmpuint (((HvImageInfo *) g_ptr_array_index (images, 0))->size_bytes, ==, MAX (MIB, header_length));
+
+  copy = clone_sync (fixture->store, "victim.img", "copy.img", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copy->format, ==, "raw");
+  g_assert_true (g_file_get_contents (victim->path, &victim_bytes, &victim_length, NULL));
+  g_assert_true (g_file_get_contents (copy->path, &copy_bytes, &copy_length, NULL));
+  g_assert_cmpmem (copy_bytes, copy_length, victim_bytes, victim_length);
+  g_assert_null (g_strstr_len (copy_bytes, copy_length, "the host's secret"));
+
+  /* A qcow2 image recorded as such, but based on a file outside the store: refused. */
+  {
+    const char *arguments[] = { "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", overlay_path, NULL };
+
+    run_qemu_img (arguments);
+  }
+  g_assert_true (g_file_set_contents (overlay_record, "qcow2\n", -1, NULL));
+  overlay = clone_sync (fixture->store, "overlay", "overlay-copy", &error);
+  g_assert_null (overlay);
+  g_assert_error (error, HV_IMAGE_STORE_ERROR, HV_IMAGE_STORE_ERROR_BACKING);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, secret));
+  g_assert_false (g_file_test (overlay_record, G_FILE_TEST_IS_DIR));
 }
 
 static void
@@ -421,8 +504,12 @@ test_list_cache (Fixture       *fixture,
     {
       g_autofree char *path = g_build_filename (fixture->image_dir, names[i], NULL);
       const char *arguments[] = { "create", "-q", "-f", "qcow2", path, "1M", NULL };
+      g_autofree char *record = g_build_filename (fixture->records, names[i], NULL);
 
       run_qemu_img (arguments);
+      /* Added by hand: its format recorded by hand, as docs/daemon.md says. */
+      g_assert_cmpint (g_mkdir_with_parents (fixture->records, 0700), ==, 0);
+      g_assert_true (g_file_set_contents (record, "qcow2\n", -1, NULL));
     }
   g_file_set_contents (hidden, "not an image", -1, &error);
   g_assert_no_error (error);
@@ -474,6 +561,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/image-store/refusals", Fixture, NULL, fixture_set_up, test_refusals, fixture_tear_down);
   g_test_add ("/image-store/clone", Fixture, NULL, fixture_set_up, test_clone, fixture_tear_down);
+  g_test_add ("/image-store/formats-recorded", Fixture, NULL, fixture_set_up, test_formats_recorded,
+              fixture_tear_down);
   g_test_add ("/image-store/list-cache", Fixture, NULL, fixture_set_up, test_list_cache,
               fixture_tear_down);
   return g_test_run ();

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Today's Xen configs on a real domusd and QEMU (TCG): an xl.cfg of the test guest boots,
-and an xm file that runs Python is refused with what to write instead.
+an xm file that runs Python is refused with what to write instead, and disk formats are never
+read from an image's content (issue 13).
 
 Usage: test-xl-config.py GUEST_DIR   (DOMUS_BUILD_DIR from the environment)
 
@@ -12,8 +13,13 @@ cpus, cpu_weight, serial, on_crash = 'coredump-destroy'). `domusctl create` star
 notice for each of those keys; the guest reaches its ready line and writes its marker to the
 first disk (domus.disk=/dev/vda), and QEMU's command line names both disks with the format the
 entries gave. An xm file that computes its device_model in Python is refused by create with
-the line and the value advice, and `check --explain` lists what it could read. Everything
-started here is ended by PID. Output is TAP, the plan last.
+the line and the value advice, and `check --explain` lists what it could read.
+
+The attack of issue 13: a raw store image whose first bytes are a qcow2 header naming a host
+file as its backing file (what a guest can write to its own disk). "victim" uses it read-only
+(`file:`, so its first bytes survive); the guest sees the header's own bytes, not the host
+file, at its first start and again after a restart; `image clone` copies those bytes.
+Everything started here is ended by PID. Output is TAP, the plan last.
 """
 
 import json
@@ -138,6 +144,67 @@ def main(guest_dir):
 
         tap.step("an xm file that runs Python is refused with its line and what to write; "
                  "check --explain lists what it reads", python_refused)
+
+        secret = os.path.join(root, "host-secret")
+        evil = os.path.join(images, "evil.img")
+
+        def guest_heads():
+            return [line.split()[-1] for line in serial_text(root, "victim").splitlines()
+                    if line.startswith("domus-disk /dev/vda head ")]
+
+        def raw_image_stays_raw():
+            with open(secret, "w") as f:
+                f.write("the host's secret " * 8)
+            os.chmod(secret, 0o600)
+            header = os.path.join(root, "header.qcow2")
+            r = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", header],
+                               capture_output=True, text=True)
+            check(r.returncode == 0, "qemu-img create: %s" % r.stderr)
+            r = ctl(uri, "image", "create", "evil.img", "1M", "--format", "raw")
+            check(r.returncode == 0, "image create evil.img: %s" % r.stderr)
+            with open(header, "rb") as f:
+                head = f.read(64)
+            with open(evil, "r+b") as f:
+                f.write(head)
+            config = os.path.join(root, "victim.cfg")
+            with open(config, "w") as f:
+                f.write("name = 'victim'\nkernel = '%s'\nramdisk = '%s'\nmemory = 128\n"
+                        "extra = 'console=ttyS0 domus.disk=/dev/vda'\n"
+                        "disk = [ 'file:%s,xvda,r' ]\n"
+                        % (os.path.join(guest_dir, "vmlinuz"), os.path.join(guest_dir, "initrd.img"), evil))
+            r = ctl(uri, "create", config, timeout=120)
+            check(r.returncode == 0, "create victim: %s" % r.stderr)
+            check(wait_until(lambda: len(guest_heads()) == 1, BOOT_TIMEOUT),
+                  "no head line: %r" % serial_text(root, "victim")[-800:])
+            check(guest_heads()[0] == head.hex(), "the guest saw %s, the image holds %s" % (guest_heads()[0], head.hex()))
+            argv = qemu_cmdline(root, "victim")
+            check(any(a.startswith("file=%s,format=raw," % evil) for a in argv), "QEMU's drives: %r" % argv)
+
+            r = ctl(uri, "destroy", "victim")
+            check(r.returncode == 0, "destroy victim: %s" % r.stderr)
+            check(wait_until(lambda: listed(uri)["victim"]["state"] == "shutoff", 30), "victim still runs")
+            r = ctl(uri, "start", "victim", timeout=120)
+            check(r.returncode == 0, "start victim again: %s" % r.stderr)
+            check(wait_until(lambda: len(guest_heads()) == 1 and READY_LINE in serial_text(root, "victim"),
+                             BOOT_TIMEOUT), "no head line after the restart: %r" % serial_text(root, "victim")[-800:])
+            check(guest_heads()[0] == head.hex(), "after the restart the guest saw %s" % guest_heads()[0])
+            check("the host" not in serial_text(root, "victim"), "the host file reached the guest")
+            ctl(uri, "destroy", "victim")
+
+        tap.step("a raw image holding a qcow2 header that names a host file stays raw: the guest sees "
+                 "the header's bytes at its start and after a restart", raw_image_stays_raw)
+
+        def clone_copies_bytes():
+            r = ctl(uri, "image", "clone", "evil.img", "evil-copy.img")
+            check(r.returncode == 0, "image clone: %s" % r.stderr)
+            with open(evil, "rb") as f:
+                original = f.read()
+            with open(os.path.join(images, "evil-copy.img"), "rb") as f:
+                copied = f.read()
+            check(copied == original, "the clone differs from the image (%d vs %d bytes)" % (len(copied), len(original)))
+            check(b"the host's secret" not in copied, "the clone holds the host file")
+
+        tap.step("image clone copies the raw bytes, not the host file", clone_copies_bytes)
     finally:
         if daemon is not None:
             daemon.stop()

@@ -417,7 +417,7 @@ test_disk_backends (void)
   g_assert_cmpstr (disk_at (spec, 1)->format, ==, "qcow");
   g_assert_cmpstr (disk_at (spec, 2)->format, ==, "qcow2");
   g_assert_cmpstr (disk_at (spec, 2)->path, ==, "/c.qcow2");
-  /* Not readable: raw. */
+  /* file: is raw, whatever the file holds. */
   g_assert_cmpstr (disk_at (spec, 3)->format, ==, "raw");
 
   assert_error (PV "disk = [ 'nfs:/x,xvda,w' ]\n", HV_CONFIG_ERROR_INVALID,
@@ -438,33 +438,50 @@ test_disk_backends (void)
                 "guest.cfg:5:8: disk: item 1: expected a string");
 }
 
+/* Issue 13: a format is never read from the image's content, only from the entry or the
+ * image store's record beside the image. */
 static void
-test_disk_format_sniffing (void)
+test_disk_format_never_probed (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("domus-spec-XXXXXX", NULL);
-  g_autofree char *qcow2 = g_build_filename (dir, "a.qcow2", NULL);
-  g_autofree char *qcow = g_build_filename (dir, "b.img", NULL);
-  g_autofree char *raw = g_build_filename (dir, "c.img", NULL);
+  g_autofree char *records = g_build_filename (dir, ".domus-formats", NULL);
+  g_autofree char *looks_qcow2 = g_build_filename (dir, "guest-written.img", NULL);
+  g_autofree char *made = g_build_filename (dir, "made.qcow2", NULL);
+  g_autofree char *made_record = g_build_filename (records, "made.qcow2", NULL);
   g_autofree char *text = NULL;
+  g_autofree char *wrong = NULL;
   g_autoptr(HvDomainSpec) spec = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (g_file_set_contents (qcow2, "QFI\xfb\0\0\0\3 and more", 16, NULL));
-  g_assert_true (g_file_set_contents (qcow, "QFI\xfb\0\0\0\1 and more", 16, NULL));
-  g_assert_true (g_file_set_contents (raw, "\xeb\x63\x90 boot sector", 16, NULL));
-  text = g_strdup_printf (PV "disk = [ 'file:%s,xvda,w', 'file:%s,xvdb,w', 'file:%s,xvdc,w', "
-                          "'tap:aio:%s,xvdd,w' ]\n", qcow2, qcow, raw, qcow2);
+  g_assert_true (g_file_set_contents (looks_qcow2, "QFI\xfb\0\0\0\3 and more", 16, NULL));
+  g_assert_true (g_file_set_contents (made, "QFI\xfb\0\0\0\3 and more", 16, NULL));
+  g_assert_cmpint (g_mkdir (records, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (made_record, "qcow2\n", -1, NULL));
+  text = g_strdup_printf (PV "disk = [ 'file:%s,xvda,w', 'file:%s,xvdb,w', 'tap:qcow2:%s,xvdc,w', "
+                          "'%s,,xvdd', 'qcow2:%s,xvde,w' ]\n", looks_qcow2, made, made, made, looks_qcow2);
   spec = spec_from_text (text, HV_DOMAIN_SPEC_FLAGS_NONE, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (disk_at (spec, 0)->format, ==, "qcow2");
-  g_assert_cmpstr (disk_at (spec, 1)->format, ==, "qcow");
-  g_assert_cmpstr (disk_at (spec, 2)->format, ==, "raw");
-  /* The backend said raw: the file's content does not overrule it. */
-  g_assert_cmpstr (disk_at (spec, 3)->format, ==, "raw");
+  /* A raw image a guest wrote a qcow2 header into stays raw. */
+  g_assert_cmpstr (disk_at (spec, 0)->format, ==, "raw");
+  /* An image the store made as qcow2 is qcow2, in xm's form and in xl's. */
+  g_assert_cmpstr (disk_at (spec, 1)->format, ==, "qcow2");
+  g_assert_cmpstr (disk_at (spec, 2)->format, ==, "qcow2");
+  g_assert_cmpstr (disk_at (spec, 3)->format, ==, "qcow2");
+  /* Outside the store's records, the entry's own word decides. */
+  g_assert_cmpstr (disk_at (spec, 4)->format, ==, "qcow2");
 
-  g_unlink (qcow2);
-  g_unlink (qcow);
-  g_unlink (raw);
+  wrong = g_strdup_printf (PV "disk = [ 'tap:aio:%s,xvda,w' ]\n", made);
+  g_clear_pointer (&spec, hv_domain_spec_free);
+  spec = spec_from_text (wrong, HV_DOMAIN_SPEC_FLAGS_NONE, &error);
+  g_assert_null (spec);
+  g_assert_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "the image store made"));
+  g_assert_nonnull (strstr (error->message, "as a qcow2 image, not raw"));
+
+  g_unlink (made_record);
+  g_rmdir (records);
+  g_unlink (looks_qcow2);
+  g_unlink (made);
   g_rmdir (dir);
 }
 
@@ -1000,7 +1017,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-spec/builder-and-boot", test_builder_and_boot);
   g_test_add_func ("/domain-spec/disk-modes", test_disk_modes);
   g_test_add_func ("/domain-spec/disk-backends", test_disk_backends);
-  g_test_add_func ("/domain-spec/disk-format-sniffing", test_disk_format_sniffing);
+  g_test_add_func ("/domain-spec/disk-format-never-probed", test_disk_format_never_probed);
   g_test_add_func ("/domain-spec/disk-devices", test_disk_devices);
   g_test_add_func ("/domain-spec/cdroms", test_cdroms);
   g_test_add_func ("/domain-spec/vifs", test_vifs);
