@@ -32,6 +32,7 @@ config_clear (HvDaemonConfig *config)
 {
   g_free (config->path);
   relocation_clear (&config->relocation);
+  g_strfreev (config->domain_folders);
 }
 
 HvDaemonConfig *
@@ -360,12 +361,69 @@ load_relocation (Loader      *loader,
   return TRUE;
 }
 
+/* [domains] */
+static gboolean
+load_domains (Loader      *loader,
+              const char  *group,
+              GError     **error)
+{
+  static const char * const keys[] = { "folders", NULL };
+  g_autofree char *value = NULL;
+  g_auto(GStrv) folders = NULL;
+
+  if (!check_keys (loader, group, keys, error))
+    return FALSE;
+  value = g_key_file_get_value (loader->keyfile, group, "folders", NULL);
+  if (value == NULL)
+    return TRUE;
+  folders = g_strsplit (value, ";", -1);
+  for (guint i = 0; folders[i] != NULL; i++)
+    {
+      g_strstrip (folders[i]);
+      if (*folders[i] != '\0' && !g_path_is_absolute (folders[i]))
+        {
+          set_key_error (loader, error, HV_DAEMON_CONFIG_ERROR_VALUE, group, "folders",
+                         _("“%s” is not an absolute path"), folders[i]);
+          return FALSE;
+        }
+    }
+  {
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+    for (guint i = 0; folders[i] != NULL; i++)
+      if (*folders[i] != '\0')
+        {
+          g_autofree char *clean = g_canonicalize_filename (folders[i], NULL);
+
+          g_strv_builder_add (builder, clean);
+        }
+    g_strfreev (loader->config->domain_folders);
+    loader->config->domain_folders = g_strv_builder_end (builder);
+  }
+  return TRUE;
+}
+
+GStrv
+hv_daemon_config_dup_domain_folders (const HvDaemonConfig *config,
+                                     const char           *image_dir)
+{
+  g_autofree char *parent = NULL;
+  g_autofree char *isos = NULL;
+
+  if (config != NULL && config->domain_folders != NULL)
+    return g_strdupv (config->domain_folders);
+  parent = g_path_get_dirname (image_dir);
+  isos = g_build_filename (parent, "isos", NULL);
+  return g_strdupv ((char *[]) { (char *) image_dir, isos, NULL });
+}
+
 /* One loader per group; a group not here is refused, so a misspelt one never goes unnoticed. */
 static const struct {
   const char    *name;
   GroupLoadFunc  load;
 } groups[] = {
   { "relocation", load_relocation },
+  { "domains", load_domains },
 };
 
 HvDaemonConfig *

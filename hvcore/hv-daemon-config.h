@@ -32,6 +32,9 @@ typedef struct {
 typedef struct {
   char               *path;        /* the file read; NULL when none existed (defaults) */
   HvRelocationConfig  relocation;
+  /* [domains] folders: where the files other users' domains name (disks, kernels, ramdisks,
+   * CD-ROMs) may be; NULL for the default (hv_daemon_config_dup_domain_folders). */
+  GStrv               domain_folders;
 } HvDaemonConfig;
 
 #define HV_DAEMON_CONFIG_FILE "domusd.conf"
@@ -58,6 +61,13 @@ char           *hv_daemon_config_default_path (HvPathsKind kind,
 HvDaemonConfig *hv_daemon_config_load        (const char  *path,
                                               gboolean     must_exist,
                                               GError     **error);
+
+/*
+ * The folders of [domains] folders, or by default the image store and the ISO folder beside it
+ * (IMAGES/../isos: DIR/isos with --root, ~/.local/share/domus/isos, /var/lib/domus/isos).
+ */
+GStrv           hv_daemon_config_dup_domain_folders (const HvDaemonConfig *config,
+                                                     const char           *image_dir);
 
 /* Whether a relocation peer may connect: `address` (numeric) or `name` (its reverse name, may
    be NULL) matches one hosts-allow pattern, or the list is empty. */

@@ -510,6 +510,36 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (StartRequest, start_request_free)
 
 /* domain.define, domain.undefine, domain.create, domain.start */
 
+/*
+ * A client that is not the daemon's own user may name only files in the folders domusd.conf
+ * lists (issue 13): a guest must not boot or read a host file that user could not read.
+ * FALSE when the call has been answered with the refusal. A config that does not parse is
+ * left to the host, which says why.
+ */
+static gboolean
+allow_config_paths (HvDaemon    *self,
+                    HvRpcCall   *call,
+                    const char  *text,
+                    const char  *filename)
+{
+  g_autoptr(HvConfig) config = NULL;
+  g_autoptr(HvDomainSpec) spec = NULL;
+  g_auto(GStrv) folders = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (hv_rpc_peer_get_uid (hv_rpc_call_get_peer (call)) == (gint64) getuid ())
+    return TRUE;
+  config = hv_config_new_from_data (text, -1, filename, NULL);
+  spec = config != NULL ? hv_domain_spec_new (config, HV_DOMAIN_SPEC_FLAGS_NONE, NULL) : NULL;
+  if (spec == NULL)
+    return TRUE;
+  folders = hv_daemon_config_dup_domain_folders (self->config, self->paths->image_dir);
+  if (hv_domain_spec_check_folders (spec, (const char * const *) folders, &error))
+    return TRUE;
+  hv_rpc_call_return_new_error (call, HV_RPC_ERROR_PERMISSION_DENIED, "%s", error->message);
+  return FALSE;
+}
+
 static gboolean
 get_config_params (HvRpcCall   *call,
                    JsonNode    *params,
@@ -538,7 +568,8 @@ method_domain_define (HvRpcCall *call,
   const char *text, *filename;
   HvDomain *domain;
 
-  if (!get_config_params (call, params, &text, &filename))
+  if (!get_config_params (call, params, &text, &filename) ||
+      !allow_config_paths (self, call, text, filename))
     return;
   domain = hv_host_define (self->host, text, filename, &error);
   if (domain == NULL)
@@ -600,7 +631,8 @@ method_domain_create (HvRpcCall *call,
   StartRequest *request;
   const char *text, *filename;
 
-  if (!get_config_params (call, params, &text, &filename))
+  if (!get_config_params (call, params, &text, &filename) ||
+      !allow_config_paths (self, call, text, filename))
     return;
   request = start_request_new (call);
   hv_host_create_async (self->host, text, filename, request->notices, NULL, on_domain_created, request);
@@ -921,11 +953,16 @@ method_domain_set_config (HvRpcCall *call,
 {
   HvDaemon *self = HV_DAEMON (user_data);
   g_autoptr(GError) error = NULL;
-  const char *name, *text;
+  const char *name, *text = NULL;
+  HvDomain *domain;
 
   if (!get_name_param (call, params, &name))
     return;
-  if (!hv_daemon_params_require_string (params, "config", &text, &error) ||
+  if (hv_daemon_params_require_string (params, "config", &text, &error) &&
+      (domain = hv_host_lookup (self->host, name, NULL)) != NULL &&
+      !allow_config_paths (self, call, text, hv_domain_get_config_path (domain)))
+    return;
+  if (error != NULL ||
       !hv_host_set_config (self->host, name, text, &error))
     {
       hv_daemon_return_error (call, error);

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -906,6 +907,79 @@ read_actions (HvSpecReader  *reader,
                       &spec->on_crash, error) &&
          read_action (reader, "on_watchdog", HV_DOMAIN_ACTION_DESTROY, &unused, error) &&
          read_action (reader, "on_soft_reset", HV_DOMAIN_ACTION_RESTART, &unused, error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Folders a domain of another user may name                                 */
+
+/* The path with every symbolic link resolved; a file that does not exist yet is resolved
+ * through its folder. NULL when neither can be. */
+static char *
+resolved_path (const char *path)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *real_dir = NULL;
+  g_autofree char *base = NULL;
+  char *real = realpath (path, NULL);
+
+  if (real != NULL)
+    return real;
+  dir = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  real_dir = realpath (dir, NULL);
+  return real_dir != NULL ? g_build_filename (real_dir, base, NULL) : NULL;
+}
+
+static gboolean
+path_in_folders (const char         *path,
+                 const char * const *folders)
+{
+  g_autofree char *real = resolved_path (path);
+
+  for (guint i = 0; real != NULL && folders[i] != NULL; i++)
+    {
+      g_autofree char *folder = resolved_path (folders[i]);
+
+      if (folder != NULL && g_str_has_prefix (real, folder) && real[strlen (folder)] == '/')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+refuse_path (const HvDomainSpec  *spec,
+             const char          *key,
+             const char          *path,
+             const char * const  *folders,
+             GError             **error)
+{
+  g_autofree char *list = g_strjoinv (", ", (char **) folders);
+
+  g_set_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_INVALID,
+               _("%s: %s: %s is outside the folders this daemon lets other users' domains use (%s)"),
+               spec->filename, key, path, list);
+  return FALSE;
+}
+
+gboolean
+hv_domain_spec_check_folders (const HvDomainSpec  *spec,
+                              const char * const  *folders,
+                              GError             **error)
+{
+  g_return_val_if_fail (spec != NULL && folders != NULL, FALSE);
+
+  if (spec->kernel != NULL && !path_in_folders (spec->kernel, folders))
+    return refuse_path (spec, "kernel", spec->kernel, folders, error);
+  if (spec->ramdisk != NULL && !path_in_folders (spec->ramdisk, folders))
+    return refuse_path (spec, "ramdisk", spec->ramdisk, folders, error);
+  for (guint i = 0; i < spec->disks->len; i++)
+    {
+      const HvDiskSpec *disk = g_ptr_array_index (spec->disks, i);
+
+      if (*disk->path != '\0' && !path_in_folders (disk->path, folders))
+        return refuse_path (spec, disk->number > 0 ? "disk" : "cdrom", disk->path, folders, error);
+    }
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------- */

@@ -111,6 +111,15 @@ char         *hv_domain_spec_generate_mac (void);
 char         *hv_domain_spec_vif_entry_with_mac (const char *entry,
                                                  const char *mac);
 
+/*
+ * Every file the spec names (kernel, ramdisk, each disk and CD-ROM) lies inside one of
+ * `folders` (symbolic links followed); else FALSE and an HV_CONFIG_ERROR_INVALID error naming
+ * the key and the path. For clients that are not the daemon's own user.
+ */
+gboolean      hv_domain_spec_check_folders (const HvDomainSpec  *spec,
+                                            const char * const  *folders,
+                                            GError             **error);
+
 /* "destroy", "restart", ... */
 const char   *hv_domain_action_to_string  (HvDomainAction       action);
 gboolean      hv_domain_action_from_string (const char         *text,

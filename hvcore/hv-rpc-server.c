@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
@@ -116,6 +117,7 @@ struct _HvRpcPeer
   DomusJsonStream  *json;
   GCancellable     *cancellable;     /* cancelled at close */
   gboolean          closed;
+  gint64            uid;             /* the client's Unix user; -1 when unknown */
 };
 
 struct _HvRpcCall
@@ -156,6 +158,29 @@ hv_rpc_peer_get_id (HvRpcPeer *peer)
 {
   g_return_val_if_fail (peer != NULL, 0);
   return peer->id;
+}
+
+gint64
+hv_rpc_peer_get_uid (HvRpcPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, -1);
+  return peer->uid;
+}
+
+/* The kernel's word on who connected (SO_PEERCRED); a stream that is not a socket was made
+ * by the daemon itself (stdio, a socketpair of its own). */
+static gint64
+stream_uid (GIOStream *stream)
+{
+  g_autoptr(GCredentials) credentials = NULL;
+  uid_t uid;
+
+  if (!G_IS_SOCKET_CONNECTION (stream))
+    return (gint64) getuid ();
+  credentials = g_socket_get_credentials (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)), NULL);
+  if (credentials == NULL || (uid = g_credentials_get_unix_user (credentials, NULL)) == (uid_t) -1)
+    return -1;
+  return (gint64) uid;
 }
 
 gboolean
@@ -757,6 +782,7 @@ hv_rpc_server_add_stream (HvRpcServer *self,
   peer = g_new0 (HvRpcPeer, 1);
   peer->ref_count = 1;
   peer->id = self->next_peer_id++;
+  peer->uid = stream_uid (stream);
   g_set_weak_pointer (&peer->server, self);
   peer->json = domus_json_stream_new (stream, HV_RPC_MAX_MESSAGE_SIZE, MAX_QUEUED_OUTPUT);
   peer->cancellable = g_cancellable_new ();

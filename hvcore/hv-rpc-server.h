@@ -55,6 +55,9 @@ HvRpcPeer    *hv_rpc_peer_ref             (HvRpcPeer  *peer);
 void          hv_rpc_peer_unref           (HvRpcPeer  *peer);
 /* A number for log messages, unique in the server's life. */
 guint64       hv_rpc_peer_get_id          (HvRpcPeer  *peer);
+/* The client's Unix user from the socket's peer credentials (the daemon's own for a stream
+ * that is not a socket); -1 when the kernel does not say. */
+gint64        hv_rpc_peer_get_uid         (HvRpcPeer  *peer);
 gboolean      hv_rpc_peer_is_closed       (HvRpcPeer  *peer);
 /* Sends a notification (a message without id); does nothing once closed. */
 void          hv_rpc_peer_notify          (HvRpcPeer  *peer,
