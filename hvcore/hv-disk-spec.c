@@ -22,9 +22,9 @@ hv_disk_spec_free (HvDiskSpec *disk)
 }
 
 static gboolean
-check_disk_file (HvSpecReader      *reader,
-                 HvDiskSpec  *disk,
-                 GError     **error)
+check_disk_file (HvSpecReader  *reader,
+                 HvDiskSpec    *disk,
+                 GError       **error)
 {
   const char *key = disk->number > 0 ? "disk" : "cdrom";
 
@@ -68,19 +68,19 @@ static const DiskBackend disk_backends[] = {
   { "vhd:", NULL, "vpc" },
 };
 
-static gboolean disk_error (HvSpecReader      *reader,
-                            GError     **error,
-                            guint        number,
-                            const char  *entry,
-                            const char  *format,
+static gboolean disk_error (HvSpecReader  *reader,
+                            GError       **error,
+                            guint          number,
+                            const char    *entry,
+                            const char    *format,
                             ...) G_GNUC_PRINTF (5, 6);
 
 static gboolean
-disk_error (HvSpecReader      *reader,
-            GError     **error,
-            guint        number,
-            const char  *entry,
-            const char  *format,
+disk_error (HvSpecReader  *reader,
+            GError       **error,
+            guint          number,
+            const char    *entry,
+            const char    *format,
             ...)
 {
   g_autofree char *message = NULL;
@@ -126,10 +126,10 @@ device_name_is_valid (const char *device)
 }
 
 static gboolean
-claim_ide_slot (HvSpecReader      *reader,
-                HvDiskSpec  *disk,
-                int          slot,
-                GError     **error)
+claim_ide_slot (HvSpecReader  *reader,
+                HvDiskSpec    *disk,
+                int            slot,
+                GError       **error)
 {
   HvDiskSpec *other = reader->ide[slot];
 
@@ -160,10 +160,10 @@ free_ide_slot (HvSpecReader *reader)
 }
 
 static gboolean
-split_disk_target (HvSpecReader      *reader,
-                   HvDiskSpec  *disk,
-                   const char  *uname,
-                   GError     **error)
+split_disk_target (HvSpecReader  *reader,
+                   HvDiskSpec    *disk,
+                   const char    *uname,
+                   GError       **error)
 {
   const DiskBackend *backend = NULL;
   const char *path;
@@ -221,10 +221,10 @@ split_disk_target (HvSpecReader      *reader,
 }
 
 static gboolean
-split_disk_device (HvSpecReader      *reader,
-                   HvDiskSpec  *disk,
-                   const char  *field,
-                   GError     **error)
+split_disk_device (HvSpecReader  *reader,
+                   HvDiskSpec    *disk,
+                   const char    *field,
+                   GError       **error)
 {
   g_autofree char *device = g_strdup (field);
 
@@ -249,10 +249,10 @@ split_disk_device (HvSpecReader      *reader,
 }
 
 static gboolean
-split_disk_mode (HvSpecReader      *reader,
-                 HvDiskSpec  *disk,
-                 const char  *mode,
-                 GError     **error)
+split_disk_mode (HvSpecReader  *reader,
+                 HvDiskSpec    *disk,
+                 const char    *mode,
+                 GError       **error)
 {
   /* xl's older syntax spells the modes ro and rw too. */
   if (strcmp (mode, "r") == 0 || strcmp (mode, "ro") == 0)
@@ -642,10 +642,10 @@ has_iso_suffix (const char *path)
 }
 
 static gboolean
-read_disk_entry (HvSpecReader      *reader,
-                 guint        number,
-                 const char  *entry,
-                 GError     **error)
+read_disk_entry (HvSpecReader  *reader,
+                 guint          number,
+                 const char    *entry,
+                 GError       **error)
 {
   g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_disk_spec_free);
   g_auto(GStrv) fields = g_strsplit (entry, ",", -1);
@@ -725,7 +725,7 @@ read_disk_entry (HvSpecReader      *reader,
 /* CD-ROMs named xvdc:cdrom and the like, which virtio cannot carry, go on IDE. */
 static gboolean
 place_cdroms (HvSpecReader  *reader,
-              GError **error)
+              GError       **error)
 {
   for (guint i = 0; i < reader->spec->disks->len; i++)
     {
@@ -746,7 +746,7 @@ place_cdroms (HvSpecReader  *reader,
 
 static gboolean
 read_cdrom_key (HvSpecReader  *reader,
-                GError **error)
+                GError       **error)
 {
   g_autofree char *path = NULL;
   HvDiskSpec *disk;
@@ -808,7 +808,7 @@ explain_root_device (HvSpecReader *reader)
 
 gboolean
 hv_spec_read_disks (HvSpecReader  *reader,
-            GError **error)
+                    GError       **error)
 {
   g_auto(GStrv) entries = NULL;
 

@@ -123,10 +123,10 @@ hv_domain_spec_dup_notices (const HvDomainSpec *spec)
 /* Reader helpers                                                             */
 
 void
-hv_spec_notice (HvSpecReader     *reader,
-        const char *key,
-        const char *format,
-        ...)
+hv_spec_notice (HvSpecReader *reader,
+                const char   *key,
+                const char   *format,
+                ...)
 {
   g_autofree char *message = NULL;
   va_list args;
@@ -138,18 +138,18 @@ hv_spec_notice (HvSpecReader     *reader,
 }
 
 char *
-hv_spec_resolve_path (HvSpecReader     *reader,
-              const char *path)
+hv_spec_resolve_path (HvSpecReader *reader,
+                      const char   *path)
 {
   return g_canonicalize_filename (path, reader->base_dir);
 }
 
 /* A key's value when it is a non-empty string (after stripping), else NULL. */
 gboolean
-hv_spec_get_nonempty_string (HvSpecReader      *reader,
-                     const char  *key,
-                     char       **out,
-                     GError     **error)
+hv_spec_get_nonempty_string (HvSpecReader  *reader,
+                             const char    *key,
+                             char         **out,
+                             GError       **error)
 {
   const char *value = NULL;
 
@@ -163,10 +163,10 @@ hv_spec_get_nonempty_string (HvSpecReader      *reader,
 
 /* Missing files are errors for the daemon and notices for `domusctl check`. */
 gboolean
-hv_spec_check_file (HvSpecReader      *reader,
-            const char  *key,
-            const char  *path,
-            GError     **error)
+hv_spec_check_file (HvSpecReader  *reader,
+                    const char    *key,
+                    const char    *path,
+                    GError       **error)
 {
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
@@ -226,7 +226,7 @@ hv_domain_spec_read_tags (HvConfig  *config,
 
 static gboolean
 read_identity (HvSpecReader  *reader,
-               GError **error)
+               GError       **error)
 {
   HvDomainSpec *spec = reader->spec;
   g_autofree char *uuid = NULL;
@@ -265,7 +265,7 @@ read_identity (HvSpecReader  *reader,
 
 static gboolean
 read_size (HvSpecReader  *reader,
-           GError **error)
+           GError       **error)
 {
   HvDomainSpec *spec = reader->spec;
 
@@ -347,9 +347,9 @@ read_builder (HvSpecReader  *reader,
 /* Boot: kernel, or firmware and `boot`                                      */
 
 static gboolean
-read_boot_order (HvSpecReader      *reader,
-                 const char  *fallback,
-                 GError     **error)
+read_boot_order (HvSpecReader  *reader,
+                 const char    *fallback,
+                 GError       **error)
 {
   const char *boot = NULL;
   g_autofree char *order = NULL;
@@ -385,8 +385,8 @@ read_boot_order (HvSpecReader      *reader,
 }
 
 static void
-ignore_for_hvm (HvSpecReader     *reader,
-                const char *key)
+ignore_for_hvm (HvSpecReader *reader,
+                const char   *key)
 {
   if (hv_config_has_key (reader->config, key))
     hv_spec_notice (reader, key, _("ignored: a builder = 'hvm' guest boots through its firmware"));
@@ -394,7 +394,7 @@ ignore_for_hvm (HvSpecReader     *reader,
 
 static gboolean
 read_kernel_command_line (HvSpecReader  *reader,
-                          GError **error)
+                          GError       **error)
 {
   g_autofree char *root = NULL;
   g_autofree char *extra = NULL;
@@ -446,7 +446,7 @@ read_kernel_command_line (HvSpecReader  *reader,
 
 static gboolean
 read_boot (HvSpecReader  *reader,
-           GError **error)
+           GError       **error)
 {
   HvDomainSpec *spec = reader->spec;
   g_autofree char *kernel = NULL;
@@ -558,17 +558,17 @@ mac_parse (const char *text,
   return TRUE;
 }
 
-static gboolean vif_error (HvSpecReader      *reader,
-                           GError     **error,
-                           HvVifSpec   *vif,
-                           const char  *format,
+static gboolean vif_error (HvSpecReader  *reader,
+                           GError       **error,
+                           HvVifSpec     *vif,
+                           const char    *format,
                            ...) G_GNUC_PRINTF (4, 5);
 
 static gboolean
-vif_error (HvSpecReader      *reader,
-           GError     **error,
-           HvVifSpec   *vif,
-           const char  *format,
+vif_error (HvSpecReader  *reader,
+           GError       **error,
+           HvVifSpec     *vif,
+           const char    *format,
            ...)
 {
   g_autofree char *message = NULL;
@@ -583,11 +583,11 @@ vif_error (HvSpecReader      *reader,
 }
 
 static gboolean
-read_vif_item (HvSpecReader      *reader,
-               HvVifSpec   *vif,
-               const char  *key,
-               const char  *value,
-               GError     **error)
+read_vif_item (HvSpecReader  *reader,
+               HvVifSpec     *vif,
+               const char    *key,
+               const char    *value,
+               GError       **error)
 {
   if (strcmp (key, "mac") == 0)
     {
@@ -629,10 +629,10 @@ read_vif_item (HvSpecReader      *reader,
 }
 
 static gboolean
-read_vif_entry (HvSpecReader      *reader,
-                guint        number,
-                const char  *entry,
-                GError     **error)
+read_vif_entry (HvSpecReader  *reader,
+                guint          number,
+                const char    *entry,
+                GError       **error)
 {
   g_auto(GStrv) items = g_strsplit (entry, ",", -1);
   HvVifSpec *vif = g_new0 (HvVifSpec, 1);
@@ -680,7 +680,7 @@ read_vif_entry (HvSpecReader      *reader,
 
 static gboolean
 read_vifs (HvSpecReader  *reader,
-           GError **error)
+           GError       **error)
 {
   g_auto(GStrv) entries = NULL;
 
@@ -696,9 +696,9 @@ read_vifs (HvSpecReader  *reader,
 /* Screen, console, devices, actions                                          */
 
 static void
-explain_vnc_setting (HvSpecReader     *reader,
-                     const char *key,
-                     const char *value)
+explain_vnc_setting (HvSpecReader *reader,
+                     const char   *key,
+                     const char   *value)
 {
   if (strcmp (key, "vnclisten") == 0)
     hv_spec_notice (reader, key,
@@ -713,7 +713,7 @@ explain_vnc_setting (HvSpecReader     *reader,
 
 static gboolean
 read_vfb (HvSpecReader  *reader,
-          GError **error)
+          GError       **error)
 {
   g_auto(GStrv) entries = NULL;
 
@@ -750,7 +750,7 @@ read_vfb (HvSpecReader  *reader,
 
 static gboolean
 read_screen (HvSpecReader  *reader,
-             GError **error)
+             GError       **error)
 {
   static const char * const vnc_strings[] = { "vnclisten", "vncdisplay", "vncpasswd" };
   gboolean vnc, sdl, viewer, unused;
@@ -816,7 +816,7 @@ read_vga (HvSpecReader  *reader,
 
 static gboolean
 read_devices (HvSpecReader  *reader,
-              GError **error)
+              GError       **error)
 {
   HvDomainSpec *spec = reader->spec;
   g_auto(GStrv) usb = NULL;
@@ -858,7 +858,7 @@ read_devices (HvSpecReader  *reader,
 }
 
 static gboolean
-read_action (HvSpecReader          *reader,
+read_action (HvSpecReader    *reader,
              const char      *key,
              HvDomainAction   fallback,
              HvDomainAction  *out,
@@ -893,7 +893,7 @@ read_action (HvSpecReader          *reader,
 
 static gboolean
 read_actions (HvSpecReader  *reader,
-              GError **error)
+              GError       **error)
 {
   HvDomainSpec *spec = reader->spec;
 

@@ -23,7 +23,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import Daemon, Tap, check, rpc_call  # noqa: E402
+from lib_domus import DOMUSD, Daemon, Tap, check, rpc_call  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 # One call as `nobody`: the reply (events skipped), as JSON on stdout.
@@ -167,6 +167,16 @@ def main():
                 second.stop()
 
         tap.step("[domains] folders in domusd.conf replaces the default folders", configured_folders)
+
+        def relative_folder_refused():
+            conf = os.path.join(root, "domusd.conf")
+            with open(conf, "w") as f:
+                f.write("[domains]\nfolders=/srv/isos;images\n")
+            r = subprocess.run([DOMUSD, "--root", root], capture_output=True, text=True, timeout=30)
+            check(r.returncode == 2, "domusd: status %d" % r.returncode)
+            check("%s:2: [domains] folders: “images” is not an absolute path" % conf in r.stderr, r.stderr)
+
+        tap.step("a relative folder in [domains] stops the daemon with the file and line", relative_folder_refused)
     finally:
         if daemon is not None:
             daemon.stop()
