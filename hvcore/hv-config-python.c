@@ -404,66 +404,51 @@ apply (char      op,
     }
 }
 
+/* One level of Python's binary operators, left to right: `tokens` and `ops` pair up. */
 static GVariant *
-fold_product (Folder *f)
+fold_level (Folder              *f,
+            GVariant          *(*operand) (Folder *f),
+            const char * const  *tokens,
+            const char          *ops)
 {
-  g_autoptr(GVariant) value = fold_unary (f);
+  g_autoptr(GVariant) value = operand (f);
 
   while (value != NULL)
     {
       g_autoptr(GVariant) right = NULL;
-      char op;
+      GVariant *result;
+      char op = '\0';
 
-      if (accept (f, "//"))
-        op = 'q';
-      else if (accept (f, "*"))
-        op = '*';
-      else if (accept (f, "/"))
-        op = '/';
-      else if (accept (f, "%"))
-        op = '%';
-      else
+      for (guint i = 0; tokens[i] != NULL && op == '\0'; i++)
+        if (accept (f, tokens[i]))
+          op = ops[i];
+      if (op == '\0')
         break;
-      right = fold_unary (f);
+      right = operand (f);
       if (right == NULL)
         return NULL;
-      {
-        GVariant *result = apply (op, value, right);
-
-        g_variant_unref (value);
-        value = result;
-      }
+      result = apply (op, value, right);
+      g_variant_unref (value);
+      value = result;
     }
   return g_steal_pointer (&value);
 }
 
 static GVariant *
+fold_product (Folder *f)
+{
+  /* "//" before "/": the longer token first. */
+  static const char * const tokens[] = { "//", "*", "/", "%", NULL };
+
+  return fold_level (f, fold_unary, tokens, "q*/%");
+}
+
+static GVariant *
 fold_sum (Folder *f)
 {
-  g_autoptr(GVariant) value = fold_product (f);
+  static const char * const tokens[] = { "+", "-", NULL };
 
-  while (value != NULL)
-    {
-      g_autoptr(GVariant) right = NULL;
-      char op;
-
-      if (accept (f, "+"))
-        op = '+';
-      else if (accept (f, "-"))
-        op = '-';
-      else
-        break;
-      right = fold_product (f);
-      if (right == NULL)
-        return NULL;
-      {
-        GVariant *result = apply (op, value, right);
-
-        g_variant_unref (value);
-        value = result;
-      }
-    }
-  return g_steal_pointer (&value);
+  return fold_level (f, fold_product, tokens, "+-");
 }
 
 /* The value of the expression in [pos, end), or NULL when only Python could say. */

@@ -722,11 +722,12 @@ parse_text (HvConfig  *self,
   return TRUE;
 }
 
-HvConfig *
-hv_config_new_from_data (const char *data,
-                         gssize      length,
-                         const char *filename,
-                         GError    **error)
+static HvConfig *
+new_from_data (const char  *data,
+               gssize       length,
+               const char  *filename,
+               GPtrArray   *skipped,
+               GError     **error)
 {
   g_autoptr(HvConfig) self = hv_config_new (filename);
 
@@ -744,9 +745,18 @@ hv_config_new_from_data (const char *data,
     }
 
   g_string_append_len (self->text, data, length);
-  if (!parse_text (self, NULL, error))
+  if (!parse_text (self, skipped, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+HvConfig *
+hv_config_new_from_data (const char *data,
+                         gssize      length,
+                         const char *filename,
+                         GError    **error)
+{
+  return new_from_data (data, length, filename, NULL, error);
 }
 
 HvConfig *
@@ -756,24 +766,8 @@ hv_config_new_from_data_partial (const char *data,
                                  GPtrArray  *skipped,
                                  GError    **error)
 {
-  g_autoptr(HvConfig) self = hv_config_new (filename);
-
-  g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (skipped != NULL, NULL);
-
-  if (length < 0)
-    length = strlen (data);
-  if (memchr (data, '\0', length) != NULL)
-    {
-      g_set_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_SYNTAX,
-                   _("%s: the file contains NUL bytes: it is not a configuration file"),
-                   self->filename);
-      return NULL;
-    }
-  g_string_append_len (self->text, data, length);
-  if (!parse_text (self, skipped, error))
-    return NULL;
-  return g_steal_pointer (&self);
+  return new_from_data (data, length, filename, skipped, error);
 }
 
 gboolean

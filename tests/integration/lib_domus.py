@@ -273,6 +273,19 @@ class Daemon:
             self.log.close()
 
 
+def ctl(uri, *args, timeout=60):
+    """domusctl --connect uri ARGS, without a terminal; the CompletedProcess (text)."""
+    return subprocess.run([DOMUSCTL, "--connect", uri] + list(args), capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def listed(uri):
+    """Every domain of `domusctl list --all --json`, by name."""
+    r = ctl(uri, "list", "--all", "--json")
+    check(r.returncode == 0, "domusctl list: %s" % r.stderr)
+    return {d["name"]: d for d in json.loads(r.stdout)}
+
+
 def guest_cfg(guest_dir, name, extra=""):
     """A config for the test guest: kernel text on the screen and on the serial port."""
     return ("name = '%s'\n"

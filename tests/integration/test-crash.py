@@ -28,7 +28,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg, pid_alive, serial_text, wait_until  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl, guest_cfg, listed, pid_alive, serial_text, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 BOOT_TIMEOUT = 120.0     # three TCG guests at once on two cores
@@ -36,15 +36,6 @@ CRASH_TIMEOUT = 30.0
 POLICIES = {"keeper": "preserve", "phoenix": "restart", "goner": "destroy"}
 
 
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "--connect", uri] + list(args), capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=timeout)
-
-
-def listed(uri):
-    r = ctl(uri, "list", "--all", "--json")
-    check(r.returncode == 0, "domusctl list: %s" % r.stderr)
-    return {d["name"]: d for d in json.loads(r.stdout)}
 
 
 def qemu_pid(root, name):

@@ -30,7 +30,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import DOMUSCTL, Daemon, Tap, check, wait_until  # noqa: E402
+from lib_domus import DOMUSCTL, Daemon, Tap, check, ctl, listed, serial_text, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 BOOT_TIMEOUT = 90.0
@@ -38,23 +38,7 @@ SOURCE_DIR = os.environ.get("DOMUS_SOURCE_DIR",
                             os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "--connect", uri] + list(args), capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=timeout)
 
-
-def listed(uri):
-    r = ctl(uri, "list", "--all", "--json")
-    check(r.returncode == 0, "domusctl list: %s" % r.stderr)
-    return {d["name"]: d for d in json.loads(r.stdout)}
-
-
-def serial_text(root, name):
-    try:
-        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def qemu_cmdline(root, name):
