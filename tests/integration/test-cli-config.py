@@ -76,7 +76,7 @@ def check_errors(tap, work):
         ("guest.cfg", 'name = "g"\nmemory = 64\nvcpus = 1\nroot = "/dev/vda\n',
          "guest.cfg:4:8: unterminated string"),
         ("noname.cfg", "memory = 64\n", "noname.cfg: name: "),
-        ("mode.cfg", "name = 'm'\nbuilder = 'hvm'\ndisk = [ 'file:/x.img,xvda,rw' ]\n", "mode.cfg:3:8: disk: "),
+        ("mode.cfg", "name = 'm'\nbuilder = 'hvm'\ndisk = [ 'file:/x.img,xvda,wr' ]\n", "mode.cfg:3:8: disk: "),
     ]
     for filename, text, message in cases:
         path = write(os.path.join(work, filename), text)

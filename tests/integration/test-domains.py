@@ -260,12 +260,14 @@ def main():
         no_source = c.call("image.clone", source="missing.img", name="never.img")
         kinds = [r.get("error", {}).get("data", {}).get("kind") for r in refusals + [no_source]]
         leftovers = sorted(os.listdir(os.path.join(root, "images")))
+        records = sorted(os.listdir(os.path.join(root, "images", ".domus-formats")))
         tap.ok(made["format"] == "qcow2" and made["size_bytes"] == 64 * 1024 * 1024
                and clone["format"] == "qcow2" and clone["size_bytes"] == made["size_bytes"]
                and kinds == ["invalid-params"] * 3 + ["already-exists", "no-such-image"]
-               and leftovers == ["base.qcow2", "copy.qcow2"],
+               and leftovers == [".domus-formats", "base.qcow2", "copy.qcow2"]
+               and records == ["base.qcow2", "copy.qcow2"],
                "image.create/clone make what was asked; bad names, taken names and missing sources are refused",
-               json.dumps([made, clone, kinds, leftovers]))
+               json.dumps([made, clone, kinds, leftovers, records]))
 
         # Autostart and reattach across daemon restarts.
         c.result("domain.define", config=guest_config("auto"))
