@@ -117,7 +117,8 @@ struct _HvRpcPeer
   DomusJsonStream  *json;
   GCancellable     *cancellable;     /* cancelled at close */
   gboolean          closed;
-  gint64            uid;             /* the client's Unix user; -1 when unknown */
+  GSocket          *socket;          /* NULL for a stream that is not a socket */
+  gint64            uid;             /* the client's Unix user, once asked; -2 before */
 };
 
 struct _HvRpcCall
@@ -148,6 +149,7 @@ hv_rpc_peer_unref (HvRpcPeer *peer)
   g_signal_handlers_disconnect_by_data (peer->json, peer);
   domus_json_stream_close (peer->json);
   g_clear_object (&peer->json);
+  g_clear_object (&peer->socket);
   g_clear_weak_pointer (&peer->server);
   g_clear_object (&peer->cancellable);
   g_free (peer);
@@ -160,27 +162,25 @@ hv_rpc_peer_get_id (HvRpcPeer *peer)
   return peer->id;
 }
 
+/* The kernel's word on who connected (SO_PEERCRED), asked when a method first needs it; a
+ * stream that is not a socket was made by the daemon itself (stdio, a socketpair of its own). */
 gint64
 hv_rpc_peer_get_uid (HvRpcPeer *peer)
-{
-  g_return_val_if_fail (peer != NULL, -1);
-  return peer->uid;
-}
-
-/* The kernel's word on who connected (SO_PEERCRED); a stream that is not a socket was made
- * by the daemon itself (stdio, a socketpair of its own). */
-static gint64
-stream_uid (GIOStream *stream)
 {
   g_autoptr(GCredentials) credentials = NULL;
   uid_t uid;
 
-  if (!G_IS_SOCKET_CONNECTION (stream))
-    return (gint64) getuid ();
-  credentials = g_socket_get_credentials (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)), NULL);
-  if (credentials == NULL || (uid = g_credentials_get_unix_user (credentials, NULL)) == (uid_t) -1)
-    return -1;
-  return (gint64) uid;
+  g_return_val_if_fail (peer != NULL, -1);
+
+  if (peer->uid != -2)
+    return peer->uid;
+  peer->uid = -1;
+  if (peer->socket == NULL)
+    peer->uid = (gint64) getuid ();
+  else if ((credentials = g_socket_get_credentials (peer->socket, NULL)) != NULL &&
+           (uid = g_credentials_get_unix_user (credentials, NULL)) != (uid_t) -1)
+    peer->uid = (gint64) uid;
+  return peer->uid;
 }
 
 gboolean
@@ -782,7 +782,9 @@ hv_rpc_server_add_stream (HvRpcServer *self,
   peer = g_new0 (HvRpcPeer, 1);
   peer->ref_count = 1;
   peer->id = self->next_peer_id++;
-  peer->uid = stream_uid (stream);
+  peer->uid = -2;
+  if (G_IS_SOCKET_CONNECTION (stream))
+    peer->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
   g_set_weak_pointer (&peer->server, self);
   peer->json = domus_json_stream_new (stream, HV_RPC_MAX_MESSAGE_SIZE, MAX_QUEUED_OUTPUT);
   peer->cancellable = g_cancellable_new ();
