@@ -800,52 +800,6 @@ prepare_start (HvDomain               *self,
 
 static void spawn_qemu (GTask *owned_task);
 
-/* A qcow2 (or other non-raw) image may name backing files: they must lie beside it. */
-static void
-check_backing_chains_thread (GTask        *task,
-                             gpointer      source_object,
-                             gpointer      task_data,
-                             GCancellable *cancellable)
-{
-  GPtrArray *images = task_data;   /* path, format, path, format, ... */
-  GError *error = NULL;
-
-  for (guint i = 0; i + 1 < images->len; i += 2)
-    if (!hv_image_check_backing_chain (NULL, g_ptr_array_index (images, i),
-                                       g_ptr_array_index (images, i + 1), &error))
-      {
-        g_task_return_error (task, error);
-        return;
-      }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-check_backing_chains_async (HvDomain            *self,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  GPtrArray *images = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < self->spec->disks->len; i++)
-    {
-      const HvDiskSpec *disk = g_ptr_array_index (self->spec->disks, i);
-
-      if (*disk->path != '\0' && disk->format != NULL && strcmp (disk->format, "raw") != 0)
-        {
-          g_ptr_array_add (images, g_strdup (disk->path));
-          g_ptr_array_add (images, g_strdup (disk->format));
-        }
-    }
-  g_task_set_task_data (task, images, (GDestroyNotify) g_ptr_array_unref);
-  if (images->len == 0)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_run_in_thread (task, check_backing_chains_thread);
-}
-
 static void
 on_backing_chains_checked (GObject      *source,
                            GAsyncResult *result,
@@ -854,7 +808,7 @@ on_backing_chains_checked (GObject      *source,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!hv_image_check_backing_chains_finish (result, &error))
     give_up (task, error);
   else
     spawn_qemu (g_steal_pointer (&task));
@@ -901,7 +855,8 @@ hv_domain_start_async (HvDomain              *self,
     }
   data->notices = notices != NULL ? g_ptr_array_ref (notices) : NULL;
   /* qemu-img reads each image's backing chain (issue 13): in a thread, off the main loop. */
-  check_backing_chains_async (self, cancellable, on_backing_chains_checked, g_steal_pointer (&task));
+  hv_image_check_backing_chains_async (self->spec, cancellable, on_backing_chains_checked,
+                                       g_steal_pointer (&task));
 }
 
 static void

@@ -251,6 +251,61 @@ hv_image_check_backing_chain (const char  *qemu_img,
   return TRUE;
 }
 
+static void
+check_backing_chains_thread (GTask        *task,
+                             gpointer      source_object,
+                             gpointer      task_data,
+                             GCancellable *cancellable)
+{
+  GPtrArray *images = task_data;   /* path, format, path, format, ... */
+  GError *error = NULL;
+
+  for (guint i = 0; i + 1 < images->len; i += 2)
+    if (!hv_image_check_backing_chain (NULL, g_ptr_array_index (images, i),
+                                       g_ptr_array_index (images, i + 1), &error))
+      {
+        g_task_return_error (task, error);
+        return;
+      }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hv_image_check_backing_chains_async (const HvDomainSpec  *spec,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  GPtrArray *images = g_ptr_array_new_with_free_func (g_free);
+
+  g_task_set_source_tag (task, hv_image_check_backing_chains_async);
+  /* Copied: the thread must not read a spec the main loop may free. */
+  for (guint i = 0; i < spec->disks->len; i++)
+    {
+      const HvDiskSpec *disk = g_ptr_array_index (spec->disks, i);
+
+      if (*disk->path != '\0' && disk->format != NULL && strcmp (disk->format, "raw") != 0)
+        {
+          g_ptr_array_add (images, g_strdup (disk->path));
+          g_ptr_array_add (images, g_strdup (disk->format));
+        }
+    }
+  g_task_set_task_data (task, images, (GDestroyNotify) g_ptr_array_unref);
+  if (images->len == 0)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_run_in_thread (task, check_backing_chains_thread);
+}
+
+gboolean
+hv_image_check_backing_chains_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static HvImageInfo *
 read_image_info (HvImageStore  *self,
                  const char    *name,

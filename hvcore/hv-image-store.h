@@ -6,6 +6,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "hv-domain-spec.h"
+
 G_BEGIN_DECLS
 
 #define HV_IMAGE_STORE_ERROR (hv_image_store_error_quark ())
@@ -42,6 +44,14 @@ gboolean hv_image_check_backing_chain (const char  *qemu_img,
                                        const char  *path,
                                        const char  *format,
                                        GError     **error);
+
+/* The same for every non-raw disk of `spec`, in a worker thread (qemu-img from PATH). */
+void     hv_image_check_backing_chains_async  (const HvDomainSpec  *spec,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean hv_image_check_backing_chains_finish (GAsyncResult        *result,
+                                               GError             **error);
 
 typedef struct {
   char    *name;

@@ -18,7 +18,8 @@ the line and the value advice, and `check --explain` lists what it could read.
 The attack of issue 13: a raw store image whose first bytes are a qcow2 header naming a host
 file as its backing file (what a guest can write to its own disk). "victim" uses it read-only
 (`file:`, so its first bytes survive); the guest sees the header's own bytes, not the host
-file, at its first start and again after a restart; `image clone` copies those bytes.
+file, at its first start and again after a restart; `image clone` copies those bytes; a
+qcow2 image whose backing file lies outside the store refuses the domain's start.
 Everything started here is ended by PID. Output is TAP, the plan last.
 """
 
@@ -189,6 +190,27 @@ def main(guest_dir):
             check(b"the host's secret" not in copied, "the clone holds the host file")
 
         tap.step("image clone copies the raw bytes, not the host file", clone_copies_bytes)
+
+        def outside_backing_refused():
+            overlay = os.path.join(images, "overlay.qcow2")
+            r = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", overlay],
+                               capture_output=True, text=True)
+            check(r.returncode == 0, "qemu-img create: %s" % r.stderr)
+            os.makedirs(os.path.join(images, ".domus-formats"), exist_ok=True)
+            with open(os.path.join(images, ".domus-formats", "overlay.qcow2"), "w") as f:
+                f.write("qcow2\n")
+            config = os.path.join(root, "based.cfg")
+            with open(config, "w") as f:
+                f.write("name = 'based'\nkernel = '%s'\nmemory = 64\ndisk = [ '%s,qcow2,xvda,ro' ]\n"
+                        % (os.path.join(guest_dir, "vmlinuz"), overlay))
+            r = ctl(uri, "create", config, timeout=120)
+            check(r.returncode == 1, "create of a domain whose image is based on a host file: status %d" % r.returncode)
+            check("its backing file %s lies outside %s" % (secret, images) in r.stderr, r.stderr)
+            domains = listed(uri)
+            check("based" not in domains or domains["based"]["state"] == "shutoff", "based: %r" % domains.get("based"))
+
+        tap.step("a qcow2 image based on a file outside its folder refuses the start, naming the file",
+                 outside_backing_refused)
     finally:
         if daemon is not None:
             daemon.stop()
