@@ -1052,7 +1052,15 @@ method_domain_set_values (HvRpcCall *call,
     return;
   if (!hv_daemon_params_require_object (params, "values", &object, &error) ||
       (values = values_from_json (object, &error)) == NULL ||
-      (text = hv_host_set_values (self->host, name, values, &error)) == NULL)
+      (text = hv_host_apply_values (self->host, name, values, &error)) == NULL)
+    {
+      hv_daemon_return_error (call, error);
+      return;
+    }
+  /* A value may name a file (disk, kernel…): the same folders rule as a whole config. */
+  if (!allow_config_paths (self, call, text, name))
+    return;
+  if (!hv_host_set_config (self->host, name, text, &error))
     {
       hv_daemon_return_error (call, error);
       return;

@@ -520,13 +520,12 @@ hv_host_set_config (HvHost      *self,
 }
 
 char *
-hv_host_set_values (HvHost      *self,
-                    const char  *name,
-                    GVariant    *values,
-                    GError     **error)
+hv_host_apply_values (HvHost      *self,
+                      const char  *name,
+                      GVariant    *values,
+                      GError     **error)
 {
   g_autoptr(HvConfig) config = NULL;
-  g_autofree char *text = NULL;
   GVariantIter iter;
   const char *key;
   GVariant *value;
@@ -565,9 +564,19 @@ hv_host_set_values (HvHost      *self,
         hv_config_set_value (config, key, value);
     }
 
+  return hv_config_to_data (config, NULL);
+}
+
+char *
+hv_host_set_values (HvHost      *self,
+                    const char  *name,
+                    GVariant    *values,
+                    GError     **error)
+{
+  g_autofree char *text = hv_host_apply_values (self, name, values, error);
+
   /* Checked as a whole, exactly as it will be read back. */
-  text = hv_config_to_data (config, NULL);
-  if (!set_config_of (self, domain, text, error))
+  if (text == NULL || !hv_host_set_config (self, name, text, error))
     return NULL;
   return g_steal_pointer (&text);
 }

@@ -82,8 +82,13 @@ gboolean    hv_host_set_config        (HvHost                 *self,
                                        GError                **error);
 /*
  * values: a{smv}, key → a string, an int64, a boolean or an array of strings (av of s), or
- * nothing to remove the key; applied in order. Returns the new text.
+ * nothing to remove the key; applied in order. Returns the new text. apply_values only
+ * returns the text the config would have, saving nothing (for checks before the save).
  */
+char       *hv_host_apply_values      (HvHost                 *self,
+                                       const char             *name,
+                                       GVariant               *values,
+                                       GError                **error);
 char       *hv_host_set_values        (HvHost                 *self,
                                        const char             *name,
                                        GVariant               *values,

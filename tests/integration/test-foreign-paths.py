@@ -6,7 +6,7 @@ Usage: test-foreign-paths.py   (DOMUS_BUILD_DIR from the environment; runs as ro
 
 domusd runs with --root in a fresh folder, its socket opened to everyone for the test (as the
 system daemon's group will be). A second user, `nobody` (setpriv --reuid), sends JSON-RPC
-calls. Checked: nobody's define, create and set_config naming a kernel, ramdisk, disk or
+calls. Checked: nobody's define, create, set_config and set_values naming a kernel, ramdisk, disk or
 CD-ROM outside the daemon's folders (the image store and the ISO folder by default; a
 symbolic link inside the store that points out counts as out) are refused as
 permission-denied, naming the key and the path, and nothing is defined; nobody may name
@@ -140,6 +140,18 @@ def main():
             check("/etc/shadow" not in current, "the config changed: %r" % current)
 
         tap.step("nobody's set_config naming /etc/shadow is refused and changes nothing", set_config_refused)
+
+        def set_values_refused():
+            reply = as_nobody(sock, "domain.set_values",
+                              {"name": "mine", "values": {"disk": ["file:/etc/shadow,xvda,r"]}})
+            expect_refused(reply, "disk", "/etc/shadow")
+            current = rpc_call(sock, "domain.get_config", name="mine")["config"]
+            check("/etc/shadow" not in current, "the config changed: %r" % current)
+            reply = as_nobody(sock, "domain.set_values", {"name": "mine", "values": {"memory": 96}})
+            check("result" in reply, "a value naming no file is taken: %r" % reply)
+
+        tap.step("nobody's set_values naming /etc/shadow is refused and changes nothing; memory is taken",
+                 set_values_refused)
 
         def owner_unrestricted():
             result = rpc_call(sock, "domain.define", config=config("roots", os.path.join(outside, "vmlinuz")),
