@@ -95,9 +95,11 @@ test_guest_start (const char         *guest_dir,
   qmp = g_strdup_printf ("unix:%s,server=on,wait=off", guest->qmp_path);
 
   g_ptr_array_add (argv, g_strdup (binary != NULL ? binary : "qemu-system-x86_64"));
-  for (const char *arg = "-accel\0tcg\0-m\0256\0-nodefaults\0-vga\0std\0-display\0none\0";
-       *arg != '\0'; arg += strlen (arg) + 1)
-    g_ptr_array_add (argv, g_strdup (arg));
+  static const char * const fixed[] = { "-accel", "tcg", "-m", "256", "-nodefaults", "-vga", "std",
+                                        "-display", "none", NULL };
+
+  for (guint i = 0; fixed[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (fixed[i]));
   g_ptr_array_add (argv, g_strdup ("-kernel"));
   g_ptr_array_add (argv, g_build_filename (guest_dir, "vmlinuz", NULL));
   g_ptr_array_add (argv, g_strdup ("-initrd"));
@@ -117,12 +119,25 @@ test_guest_start (const char         *guest_dir,
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  guest->process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
-  g_assert_no_error (error);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+    g_autofree char *log = g_strdup_printf ("%s/%s.qemu-log", dir, name);
 
-  /* The socket appears once QEMU listens. */
-  for (int i = 0; i < 200 && !g_file_test (guest->qmp_path, G_FILE_TEST_EXISTS); i++)
-    g_usleep (50 * 1000);
+    g_subprocess_launcher_set_stderr_file_path (launcher, log);
+    guest->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+    g_assert_no_error (error);
+
+    /* The socket appears once QEMU listens. */
+    for (int i = 0; i < 200 && !g_file_test (guest->qmp_path, G_FILE_TEST_EXISTS); i++)
+      g_usleep (50 * 1000);
+    if (!g_file_test (guest->qmp_path, G_FILE_TEST_EXISTS))
+      {
+        g_autofree char *text = NULL;
+
+        g_file_get_contents (log, &text, NULL, NULL);
+        g_error ("QEMU did not start: %s", text != NULL ? text : "");
+      }
+  }
   {
     g_autoptr(GAsyncResult) result = NULL;
 

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Debian guests from Debian's archive (HvDebianBuilder through domus-debian-build).
+
+Usage: test-debian.py BUILD_DIR
+
+Skips (TAP "1..0 # SKIP") when Debian's archive cannot be reached. Otherwise: a suite that
+does not exist and an archive that does not answer are refused with their cause and leave
+the store as it was; a first guest is built from nothing (the suite's base image); a second
+one is an overlay on it; the second boots under TCG with the QEMU command Domus makes of
+its .cfg (plus a host port forward for SSH) to its login prompt, and root logs in over SSH
+with the key given at build time. Takes about 10 minutes on the project's machines.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+BUILD = os.path.abspath(sys.argv[1])
+TOOL = os.path.join(BUILD, "tests", "slow", "domus-debian-build")
+ARCHIVE = os.environ.get("DOMUS_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+SUITE = os.environ.get("DOMUS_DEBIAN_SUITE", "bookworm")
+# HvDebianBuilderError values.
+UNKNOWN_SUITE, NO_ARCHIVE = 2, 4
+
+count = 0
+failed = False
+
+
+def tap(ok, what, detail=""):
+    global count, failed
+    count += 1
+    print(("ok" if ok else "not ok") + " %d - %s" % (count, what), flush=True)
+    if not ok:
+        failed = True
+        for line in detail.splitlines()[-40:]:
+            print("# " + line, flush=True)
+
+
+def archive_reachable():
+    try:
+        with urllib.request.urlopen("%s/dists/%s/Release" % (ARCHIVE, SUITE), timeout=15) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def build(work, name, *extra):
+    args = [TOOL, "--images", os.path.join(work, "images"), "--configs", os.path.join(work, "configs"),
+            "--suite", SUITE, *extra, name]
+    return subprocess.run(args, capture_output=True, text=True, timeout=1500)
+
+
+def store_listing(work):
+    images = os.path.join(work, "images")
+    configs = os.path.join(work, "configs")
+    return sorted(os.listdir(images) if os.path.isdir(images) else []) + \
+        sorted(os.listdir(configs) if os.path.isdir(configs) else [])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    if not os.access(TOOL, os.X_OK):
+        print("1..0 # SKIP %s is not built" % TOOL)
+        return 0
+    if not archive_reachable():
+        print("1..0 # SKIP Debian's archive (%s, suite %s) is not reachable from here" % (ARCHIVE, SUITE))
+        return 0
+    print("1..8", flush=True)
+    work = tempfile.mkdtemp(prefix="domus-debian-")
+    qemu = None
+    try:
+        key = os.path.join(work, "id_ed25519")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        password = os.path.join(work, "password")
+        with open(password, "w") as f:
+            f.write("domus-test-password\n")
+
+        before = store_listing(work)
+        result = build(work, "nosuch", "--suite", "domus-no-such-suite", "--ssh-key", key + ".pub")
+        tap(result.returncode == 1 and result.stderr.startswith("error %d:" % UNKNOWN_SUITE)
+            and store_listing(work) == before,
+            "a suite the archive does not have is refused by name and nothing is left",
+            result.stdout + result.stderr)
+        result = build(work, "nonet", "--mirror", "http://127.0.0.1:9/debian", "--ssh-key", key + ".pub")
+        tap(result.returncode == 1 and result.stderr.startswith("error %d:" % NO_ARCHIVE)
+            and store_listing(work) == before,
+            "an archive that does not answer is named as the cause and nothing is left",
+            result.stdout + result.stderr)
+
+        start = time.monotonic()
+        result = build(work, "deb1", "--ssh-key", key + ".pub", "--root-password-file", password)
+        first = time.monotonic() - start
+        tap(result.returncode == 0 and "built base=1" in result.stdout,
+            "the first guest builds the suite's base image (%.0f s)" % first, result.stdout + result.stderr)
+        stages = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("progress ")]
+        tap(stages[:1] == ["checking"] and "bootstrapping" in stages and stages[-1:] == ["done"],
+            "progress comes as stages: " + " ".join(dict.fromkeys(stages)), result.stdout)
+
+        start = time.monotonic()
+        result = build(work, "deb2", "--hostname", "deb2.example", "--ssh-key", key + ".pub")
+        second = time.monotonic() - start
+        tap(result.returncode == 0 and "built base=0" in result.stdout and second < 30,
+            "a second guest is an overlay on the base (%.1f s)" % second, result.stdout + result.stderr)
+        info = subprocess.run(["qemu-img", "info", "-U", os.path.join(work, "images", "deb2.qcow2")],
+                              capture_output=True, text=True).stdout
+        tap("backing file: debian-%s.qcow2" % SUITE in info, "the overlay's backing file is the base, by name", info)
+
+        run_dir = os.path.join(work, "run-deb2")
+        os.mkdir(run_dir)
+        command = subprocess.run([TOOL, "--qemu-command", os.path.join(work, "configs", "deb2.cfg"), run_dir],
+                                 capture_output=True, text=True, check=True).stdout.splitlines()
+        port = free_port()
+        command = [("%s,hostfwd=tcp:127.0.0.1:%d-:22" % (arg, port)) if arg.startswith("user,id=net0") else arg
+                   for arg in command]
+        log = os.path.join(run_dir, "serial.log")
+        qemu = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.err"), "w"))
+        deadline = time.monotonic() + 900
+        text = ""
+        start = time.monotonic()
+        while time.monotonic() < deadline and qemu.poll() is None:
+            if os.path.exists(log):
+                with open(log, errors="replace") as f:
+                    text = f.read()
+                if "deb2 login:" in text:
+                    break
+            time.sleep(1)
+        boot = time.monotonic() - start
+        tap("deb2 login:" in text, "the guest boots to its login prompt under TCG (%.0f s)" % boot, text)
+
+        answer = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            answer = subprocess.run(["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                                     "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-i", key, "-p", str(port),
+                                     "root@127.0.0.1", "hostname -f; cat /etc/hostname; id -u"],
+                                    capture_output=True, text=True, timeout=60)
+            if answer.returncode == 0:
+                break
+            time.sleep(3)
+        tap(answer is not None and answer.returncode == 0 and answer.stdout.split() == ["deb2.example", "deb2.example", "0"],
+            "root logs in over SSH with the key; the host name is the one asked for",
+            (answer.stdout + answer.stderr) if answer else "")
+    finally:
+        if qemu is not None and qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
+        if os.environ.get("DOMUS_KEEP_TEST_DIR") is None:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("# kept " + work)
+    return 1 if failed else 0
+
+
+sys.exit(main())
