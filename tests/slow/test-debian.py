@@ -51,8 +51,9 @@ def archive_reachable():
 
 
 def build(work, name, *extra):
+    mirror = ["--mirror", os.environ["DOMUS_DEBIAN_MIRROR"]] if "DOMUS_DEBIAN_MIRROR" in os.environ else []
     args = [TOOL, "--images", os.path.join(work, "images"), "--configs", os.path.join(work, "configs"),
-            "--suite", SUITE, *extra, name]
+            "--suite", SUITE, *mirror, *extra, name]
     return subprocess.run(args, capture_output=True, text=True, timeout=1500)
 
 
