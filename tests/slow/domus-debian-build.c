@@ -6,6 +6,7 @@
  *   domus-debian-build --images DIR --configs DIR [--mirror URL] [--suite S] [--size BYTES]
  *                      [--hostname H] [--ssh-key FILE] [--root-password-file FILE]
  *                      [--packages a,b] NAME
+ *                      [--cancel-at STAGE:PERCENT]
  *   domus-debian-build --qemu-command CFG RUNDIR    the QEMU command Domus runs for CFG
  *
  * Prints "progress STAGE PERCENT" lines, then "built base=0|1 seconds=S config=PATH";
@@ -20,13 +21,25 @@
 #include "hv-domain-spec.h"
 #include "hv-qemu-command.h"
 
+/* --cancel-at STAGE:PERCENT: the build is cancelled once it reports that far. */
+static char *cancel_stage;
+static guint cancel_percent;
+
 static void
 on_progress (HvDebianBuilder *builder,
              const char      *stage,
              guint            percent,
              gpointer         user_data)
 {
+  GCancellable *cancellable = user_data;
+
   g_print ("progress %s %u\n", stage, percent);
+  if (cancel_stage != NULL && g_str_equal (stage, cancel_stage) && percent >= cancel_percent &&
+      !g_cancellable_is_cancelled (cancellable))
+    {
+      g_print ("cancelling\n");
+      g_cancellable_cancel (cancellable);
+    }
 }
 
 static void
@@ -75,6 +88,8 @@ main (int   argc,
   g_autofree char *images = NULL, *configs = NULL, *mirror = NULL, *suite = NULL;
   g_autofree char *hostname = NULL, *ssh_key = NULL, *password = NULL, *packages = NULL;
   g_autofree char *qemu_command = NULL;
+  g_autofree char *cancel_at = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   gint64 size = 0;
   GOptionEntry entries[] = {
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images, "The image store", "DIR" },
@@ -86,6 +101,7 @@ main (int   argc,
     { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, &ssh_key, "Public keys for root", "FILE" },
     { "root-password-file", 0, 0, G_OPTION_ARG_FILENAME, &password, "Root's password", "FILE" },
     { "packages", 0, 0, G_OPTION_ARG_STRING, &packages, "More packages", "A,B" },
+    { "cancel-at", 0, 0, G_OPTION_ARG_STRING, &cancel_at, "Cancel once progress reaches it", "STAGE:PERCENT" },
     { "qemu-command", 0, 0, G_OPTION_ARG_FILENAME, &qemu_command, "Print the QEMU command of CFG", "CFG" },
     { NULL }
   };
@@ -113,7 +129,14 @@ main (int   argc,
 
   builder = hv_debian_builder_new (images, configs);
   hv_debian_builder_set_mirror (builder, mirror);
-  g_signal_connect (builder, "progress", G_CALLBACK (on_progress), NULL);
+  if (cancel_at != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (cancel_at, ":", 2);
+
+      cancel_stage = g_strdup (parts[0]);
+      cancel_percent = parts[1] != NULL ? (guint) g_ascii_strtoull (parts[1], NULL, 10) : 0;
+    }
+  g_signal_connect (builder, "progress", G_CALLBACK (on_progress), cancellable);
   request = hv_debian_request_new (argv[1]);
   request->suite = g_steal_pointer (&suite);
   request->size_bytes = (guint64) size;
@@ -124,7 +147,7 @@ main (int   argc,
     request->packages = g_strsplit (packages, ",", -1);
 
   start = g_get_monotonic_time ();
-  hv_debian_builder_build_async (builder, request, NULL, on_built, &async_result);
+  hv_debian_builder_build_async (builder, request, cancellable, on_built, &async_result);
   while (async_result == NULL)
     g_main_context_iteration (NULL, TRUE);
   result = hv_debian_builder_build_finish (builder, async_result, &error);

@@ -64,6 +64,14 @@ def store_listing(work):
         sorted(os.listdir(configs) if os.path.isdir(configs) else [])
 
 
+def proc_cmdline(pid):
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,7 +85,7 @@ def main():
     if not archive_reachable():
         print("1..0 # SKIP Debian's archive (%s, suite %s) is not reachable from here" % (ARCHIVE, SUITE))
         return 0
-    print("1..8", flush=True)
+    print("1..10", flush=True)
     work = tempfile.mkdtemp(prefix="domus-debian-")
     qemu = None
     try:
@@ -99,6 +107,18 @@ def main():
             "an archive that does not answer is named as the cause and nothing is left",
             result.stdout + result.stderr)
 
+        # Cancelled in the middle of mmdebstrap's work (in a store of its own, so the base is
+        # being built): nothing left, no process of the build still running.
+        cancel_work = os.path.join(work, "cancel")
+        os.mkdir(cancel_work)
+        result = build(cancel_work, "gone", "--ssh-key", key + ".pub", "--cancel-at", "bootstrapping:20")
+        time.sleep(2)
+        running = [pid for pid in os.listdir("/proc") if pid.isdigit() and cancel_work in proc_cmdline(pid)]
+        tap(result.returncode == 1 and "cancelling" in result.stdout and store_listing(cancel_work) == []
+            and os.listdir(os.path.join(cancel_work, "images")) == [] and not running,
+            "a build cancelled while packages install leaves no file and no process",
+            result.stdout + result.stderr + " ".join(running))
+
         start = time.monotonic()
         result = build(work, "deb1", "--ssh-key", key + ".pub", "--root-password-file", password)
         first = time.monotonic() - start
@@ -109,7 +129,8 @@ def main():
             "progress comes as stages: " + " ".join(dict.fromkeys(stages)), result.stdout)
 
         start = time.monotonic()
-        result = build(work, "deb2", "--hostname", "deb2.example", "--ssh-key", key + ".pub")
+        result = build(work, "deb2", "--hostname", "deb2.example", "--ssh-key", key + ".pub",
+                       "--root-password-file", password)
         second = time.monotonic() - start
         tap(result.returncode == 0 and "built base=0" in result.stdout and second < 30,
             "a second guest is an overlay on the base (%.1f s)" % second, result.stdout + result.stderr)
@@ -152,6 +173,20 @@ def main():
         tap(answer is not None and answer.returncode == 0 and answer.stdout.split() == ["deb2.example", "deb2.example", "0"],
             "root logs in over SSH with the key; the host name is the one asked for",
             (answer.stdout + answer.stderr) if answer else "")
+
+        # The password, given to ssh by an askpass program (no terminal needed).
+        askpass = os.path.join(work, "askpass")
+        with open(askpass, "w") as f:
+            f.write("#!/bin/sh\necho domus-test-password\n")
+        os.chmod(askpass, 0o700)
+        env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":none")
+        answer = subprocess.run(["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                                 "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password",
+                                 "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=10", "-p", str(port),
+                                 "root@127.0.0.1", "id -un"],
+                                capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+        tap(answer.returncode == 0 and answer.stdout.strip() == "root",
+            "root logs in over SSH with the password from the password file", answer.stdout + answer.stderr)
     finally:
         if qemu is not None and qemu.poll() is None:
             qemu.kill()
