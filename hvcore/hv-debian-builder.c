@@ -973,9 +973,11 @@ build_thread (GTask        *task,
   HvDebianResult *result;
   gboolean ok;
 
-  ok = prepare (build, cancellable, &error) && claim_base (build, &error);
+  ok = prepare (build, cancellable, &error);
+  /* Only a build that makes the base claims it: overlays on a whole base run side by side. */
   if (ok && !g_file_test (build->base_path, G_FILE_TEST_EXISTS))
-    ok = build_base (build, cancellable, &error);
+    ok = claim_base (build, &error) &&
+         (g_file_test (build->base_path, G_FILE_TEST_EXISTS) || build_base (build, cancellable, &error));
   ok = ok && make_guest (build, cancellable, &error);
   if (!ok)
     {

@@ -55,16 +55,18 @@ on_stderr_line (GObject      *source,
                 gpointer      user_data)
 {
   Run *run = user_data;
+  g_autofree char *raw = NULL;
   g_autofree char *line = NULL;
   gsize length;
 
-  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, &length, NULL);
-  if (line == NULL)
+  raw = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, &length, NULL);
+  if (raw == NULL)
     {
-      /* End of output, or bytes that are not UTF-8: either way, stop reading lines. */
       run->pending--;
       return;
     }
+  /* Keep reading whatever the bytes: a tool blocked on a full pipe would never end. */
+  line = g_utf8_make_valid (raw, (gssize) length);
   g_string_append (run->stderr_text, line);
   g_string_append_c (run->stderr_text, '\n');
   if (run->options != NULL && run->options->on_stderr_line != NULL)
