@@ -11,7 +11,8 @@ qcow2 disk. Each round, on the same guest and disk:
          JOB_STATUS_CHANGE "concluded", job-dismiss; then snapshot-load the same way;
   Domus  HvSnapshots create and revert (hvcore/hv-snapshots.c): the same jobs, plus the
          checks it makes first (the snapshot list read by qemu-img info, query-block).
-Rounds alternate bare and Domus; both snapshots are deleted at the end of the round.
+Which goes first alternates from round to round (a second save finds the image grown);
+both snapshots are deleted at the end of the round.
 Prints the median and the spread of each.
 """
 

@@ -149,7 +149,32 @@ check_usable (HvSnapshots  *self,
   return TRUE;
 }
 
-/* Listing, by qemu-img (with -U: a running QEMU holds the image) */
+/* Listing: qemu-img info and QMP's query-block both describe an image's snapshots so */
+
+static GPtrArray *
+snapshots_from_json (JsonArray *snapshots)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_snapshot_info_free);
+
+  for (guint i = 0; snapshots != NULL && i < json_array_get_length (snapshots); i++)
+    {
+      JsonObject *item = json_array_get_object_element (snapshots, i);
+      HvSnapshotInfo *info;
+
+      if (item == NULL)
+        continue;
+      info = g_new0 (HvSnapshotInfo, 1);
+      info->name = g_strdup (json_object_get_string_member_with_default (item, "name", ""));
+      info->date_sec = json_object_get_int_member_with_default (item, "date-sec", 0);
+      info->vm_state_size = (guint64) json_object_get_int_member_with_default (item, "vm-state-size", 0);
+      info->vm_clock_ns = (guint64) json_object_get_int_member_with_default (item, "vm-clock-sec", 0) * G_GUINT64_CONSTANT (1000000000) +
+                          (guint64) json_object_get_int_member_with_default (item, "vm-clock-nsec", 0);
+      g_ptr_array_add (list, info);
+    }
+  return list;
+}
+
+/* Shut off, by qemu-img (-U all the same: a QEMU started meanwhile holds the image). */
 
 static GPtrArray *
 list_disk (const Disk    *disk,
@@ -157,7 +182,6 @@ list_disk (const Disk    *disk,
            GError       **error)
 {
   const char *argv[] = { "qemu-img", "info", "-U", "--output=json", "-f", "qcow2", disk->path, NULL };
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_snapshot_info_free);
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -177,22 +201,7 @@ list_disk (const Disk    *disk,
       return NULL;
     }
   snapshots = domus_json_object_get_array (json_node_get_object (root), "snapshots");
-  for (guint i = 0; snapshots != NULL && i < json_array_get_length (snapshots); i++)
-    {
-      JsonObject *item = json_array_get_object_element (snapshots, i);
-      HvSnapshotInfo *info;
-
-      if (item == NULL)
-        continue;
-      info = g_new0 (HvSnapshotInfo, 1);
-      info->name = g_strdup (json_object_get_string_member_with_default (item, "name", ""));
-      info->date_sec = json_object_get_int_member_with_default (item, "date-sec", 0);
-      info->vm_state_size = (guint64) json_object_get_int_member_with_default (item, "vm-state-size", 0);
-      info->vm_clock_ns = (guint64) json_object_get_int_member_with_default (item, "vm-clock-sec", 0) * G_GUINT64_CONSTANT (1000000000) +
-                          (guint64) json_object_get_int_member_with_default (item, "vm-clock-nsec", 0);
-      g_ptr_array_add (list, info);
-    }
-  return g_steal_pointer (&list);
+  return snapshots_from_json (snapshots);
 }
 
 static HvSnapshotInfo *
@@ -207,6 +216,16 @@ find_snapshot (GPtrArray  *list,
         return info;
     }
   return NULL;
+}
+
+/* Drops from `list` what `other` lacks. */
+static void
+keep_common (GPtrArray *list,
+             GPtrArray *other)
+{
+  for (guint i = list->len; i > 0; i--)
+    if (find_snapshot (other, ((HvSnapshotInfo *) g_ptr_array_index (list, i - 1))->name) == NULL)
+      g_ptr_array_remove_index (list, i - 1);
 }
 
 /* The first disk's snapshots that every other disk has too. */
@@ -226,9 +245,7 @@ list_all (HvSnapshots   *self,
 
       if (other == NULL)
         return NULL;
-      for (guint i = list->len; i > 0; i--)
-        if (find_snapshot (other, ((HvSnapshotInfo *) g_ptr_array_index (list, i - 1))->name) == NULL)
-          g_ptr_array_remove_index (list, i - 1);
+      keep_common (list, other);
     }
   return g_steal_pointer (&list);
 }
@@ -294,16 +311,13 @@ op_free (Op *op)
 }
 
 static gboolean
-check_against_list (HvSnapshots   *self,
-                    Op            *op,
-                    GCancellable  *cancellable,
-                    GError       **error)
+check_list (HvSnapshots  *self,
+            Op           *op,
+            GPtrArray    *list,
+            GError      **error)
 {
-  g_autoptr(GPtrArray) list = list_all (self, cancellable, error);
   HvSnapshotInfo *found;
 
-  if (list == NULL)
-    return FALSE;
   found = find_snapshot (list, op->name);
   if (op->kind == OP_CREATE && found != NULL)
     {
@@ -328,7 +342,7 @@ check_against_list (HvSnapshots   *self,
   return TRUE;
 }
 
-/* Shut off: qemu-img on each disk */
+/* Shut off: qemu-img on each disk, in a thread */
 
 static gboolean
 qemu_img_snapshot (const char    *flag,
@@ -387,8 +401,9 @@ check_thread (GTask        *task,
   Op *op = task_data;
   GError *error = NULL;
 
-  if (!check_against_list (self, op, cancellable, &error) ||
-      (self->qmp == NULL && !change_offline (self, op, cancellable, &error)))
+  g_autoptr(GPtrArray) list = list_all (self, cancellable, &error);
+
+  if (list == NULL || !check_list (self, op, list, &error) || !change_offline (self, op, cancellable, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -556,7 +571,23 @@ start_job (GTask *task)
   hv_qmp_execute_async (self->qmp, commands[op->kind], arguments, NULL, on_job_started, task);
 }
 
-/* QEMU's jobs want block node names; the config knows drive ids. */
+static JsonObject *
+find_inserted (JsonArray  *devices,
+               const char *drive_id)
+{
+  for (guint i = 0; devices != NULL && i < json_array_get_length (devices); i++)
+    {
+      JsonObject *device = json_array_get_object_element (devices, i);
+
+      if (device != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (device, "device", NULL), drive_id) == 0)
+        return domus_json_object_get_object (device, "inserted");
+    }
+  return NULL;
+}
+
+/* One query-block gives what a running change needs: the snapshots each disk has (for the
+ * checks) and the block node names QEMU's jobs want (the config knows drive ids). */
 static void
 on_block_queried (GObject      *source,
                   GAsyncResult *result,
@@ -566,6 +597,7 @@ on_block_queried (GObject      *source,
   HvSnapshots *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
   g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GPtrArray) list = NULL;
   GError *error = NULL;
   JsonArray *devices;
 
@@ -580,17 +612,11 @@ on_block_queried (GObject      *source,
   for (guint d = 0; d < self->disks->len; d++)
     {
       const Disk *disk = g_ptr_array_index (self->disks, d);
-      const char *node = NULL;
+      JsonObject *inserted = find_inserted (devices, disk->drive_id);
+      JsonObject *image = inserted != NULL ? domus_json_object_get_object (inserted, "image") : NULL;
+      const char *node = inserted != NULL ? json_object_get_string_member_with_default (inserted, "node-name", NULL) : NULL;
+      g_autoptr(GPtrArray) snapshots = NULL;
 
-      for (guint i = 0; devices != NULL && i < json_array_get_length (devices); i++)
-        {
-          JsonObject *device = json_array_get_object_element (devices, i);
-          JsonObject *inserted = device != NULL ? domus_json_object_get_object (device, "inserted") : NULL;
-
-          if (inserted != NULL &&
-              g_strcmp0 (json_object_get_string_member_with_default (device, "device", NULL), disk->drive_id) == 0)
-            node = json_object_get_string_member_with_default (inserted, "node-name", NULL);
-        }
       if (node == NULL)
         {
           job_finished (task, g_error_new (HV_SNAPSHOT_ERROR, HV_SNAPSHOT_ERROR_FAILED,
@@ -598,6 +624,16 @@ on_block_queried (GObject      *source,
           return;
         }
       g_ptr_array_add (op->nodes, g_strdup (node));
+      snapshots = snapshots_from_json (image != NULL ? domus_json_object_get_array (image, "snapshots") : NULL);
+      if (list == NULL)
+        list = g_steal_pointer (&snapshots);
+      else
+        keep_common (list, snapshots);
+    }
+  if (!check_list (self, op, list, &error))
+    {
+      job_finished (task, error);
+      return;
     }
   start_job (task);
 }
@@ -608,15 +644,10 @@ on_checked (GObject      *source,
             gpointer      user_data)
 {
   GTask *task = user_data;
-  HvSnapshots *self = HV_SNAPSHOTS (source);
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    job_finished (task, error);
-  else if (self->qmp == NULL)
-    job_finished (task, NULL);
-  else
-    hv_qmp_execute_async (self->qmp, "query-block", NULL, NULL, on_block_queried, task);
+  g_task_propagate_boolean (G_TASK (result), &error);
+  job_finished (task, error);
 }
 
 static void
@@ -651,7 +682,12 @@ change_async (HvSnapshots         *self,
   op->kind = kind;
   op->name = g_strdup (name);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
-  /* The check (and, shut off, the work) in a thread; task is released by job_finished. */
+  /* task is released by job_finished. */
+  if (self->qmp != NULL)
+    {
+      hv_qmp_execute_async (self->qmp, "query-block", NULL, NULL, on_block_queried, task);
+      return;
+    }
   check = g_task_new (self, cancellable, on_checked, task);
   g_task_set_task_data (check, op, NULL);
   g_task_run_in_thread (check, check_thread);
