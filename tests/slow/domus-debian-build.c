@@ -8,6 +8,8 @@
  *                      [--packages a,b] NAME
  *                      [--cancel-at STAGE:PERCENT]
  *   domus-debian-build --qemu-command CFG RUNDIR    the QEMU command Domus runs for CFG
+ *   domus-debian-build --images DIR --configs DIR --clone CFG NEW    a full clone of CFG
+ *   domus-debian-build --probe IMAGE FORMAT         does IMAGE hold cloud-init?
  *
  * Prints "progress STAGE PERCENT" lines, then "built base=0|1 seconds=S config=PATH";
  * on failure "error CODE: MESSAGE" on stderr and exit status 1.
@@ -16,6 +18,8 @@
 #include <stdlib.h>
 #include <glib.h>
 
+#include "hv-clone.h"
+#include "hv-cloud-init-probe.h"
 #include "hv-config.h"
 #include "hv-debian-builder.h"
 #include "hv-domain-spec.h"
@@ -81,6 +85,55 @@ print_qemu_command (const char *cfg,
   return 0;
 }
 
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static int
+clone_domain (const char *cfg,
+              const char *new_name,
+              const char *images,
+              const char *configs)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(HvCloneResult) clone = NULL;
+  g_autoptr(GError) error = NULL;
+
+  hv_clone_async (cfg, new_name, images, configs, FALSE, NULL, on_built, &result);
+  clone = hv_clone_finish (wait_for (&result), &error);
+  if (clone == NULL)
+    {
+      g_printerr ("error %d: %s\n", error->code, error->message);
+      return 1;
+    }
+  g_print ("cloned config=%s\n", clone->config_path);
+  return 0;
+}
+
+static int
+probe (const char *image,
+       const char *format)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  HvCloudInitPresence presence;
+
+  hv_cloud_init_probe_async (image, format, NULL, on_built, &result);
+  presence = hv_cloud_init_probe_finish (wait_for (&result), &detail, &error);
+  if (error != NULL)
+    {
+      g_printerr ("error %d: %s\n", error->code, error->message);
+      return 1;
+    }
+  g_print ("cloud-init %s: %s\n", hv_cloud_init_presence_to_string (presence), detail);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -89,6 +142,8 @@ main (int   argc,
   g_autofree char *hostname = NULL, *ssh_key = NULL, *password = NULL, *packages = NULL;
   g_autofree char *qemu_command = NULL;
   g_autofree char *cancel_at = NULL;
+  g_autofree char *clone_source = NULL;
+  g_autofree char *probe_image = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   gint64 size = 0;
   GOptionEntry entries[] = {
@@ -102,6 +157,8 @@ main (int   argc,
     { "root-password-file", 0, 0, G_OPTION_ARG_FILENAME, &password, "Root's password", "FILE" },
     { "packages", 0, 0, G_OPTION_ARG_STRING, &packages, "More packages", "A,B" },
     { "cancel-at", 0, 0, G_OPTION_ARG_STRING, &cancel_at, "Cancel once progress reaches it", "STAGE:PERCENT" },
+    { "clone", 0, 0, G_OPTION_ARG_FILENAME, &clone_source, "Clone CFG as NAME", "CFG" },
+    { "probe", 0, 0, G_OPTION_ARG_FILENAME, &probe_image, "Look for cloud-init in IMAGE (FORMAT given)", "IMAGE" },
     { "qemu-command", 0, 0, G_OPTION_ARG_FILENAME, &qemu_command, "Print the QEMU command of CFG", "CFG" },
     { NULL }
   };
@@ -121,6 +178,10 @@ main (int   argc,
     }
   if (qemu_command != NULL)
     return argc == 2 ? print_qemu_command (qemu_command, argv[1]) : 2;
+  if (probe_image != NULL)
+    return argc == 2 ? probe (probe_image, argv[1]) : 2;
+  if (clone_source != NULL)
+    return argc == 2 && images != NULL && configs != NULL ? clone_domain (clone_source, argv[1], images, configs) : 2;
   if (argc != 2 || images == NULL || configs == NULL)
     {
       g_printerr ("usage: domus-debian-build --images DIR --configs DIR [options] NAME\n");

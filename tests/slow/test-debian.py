@@ -72,6 +72,47 @@ def proc_cmdline(pid):
         return ""
 
 
+SSH = ["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"]
+
+
+def boot_guest(work, name, qemus):
+    """Boots NAME with the QEMU command Domus makes of its .cfg, SSH forwarded from a local
+    port; returns the port, the serial text and the seconds to "NAME login:"."""
+    run_dir = os.path.join(work, "run-" + name)
+    os.mkdir(run_dir)
+    command = subprocess.run([TOOL, "--qemu-command", os.path.join(work, "configs", name + ".cfg"), run_dir],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+    port = free_port()
+    command = [("%s,hostfwd=tcp:127.0.0.1:%d-:22" % (arg, port)) if arg.startswith("user,id=net0") else arg
+               for arg in command]
+    log = os.path.join(run_dir, "serial.log")
+    qemus.append(subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(run_dir, "qemu.err"), "w")))
+    text = ""
+    start = time.monotonic()
+    while time.monotonic() - start < 900 and qemus[-1].poll() is None:
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                text = f.read()
+            if name + " login:" in text:
+                break
+        time.sleep(1)
+    return port, text, time.monotonic() - start
+
+
+def ssh_key(key, port, command):
+    """Runs COMMAND as root with KEY, retrying while sshd comes up; the last answer."""
+    answer = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        answer = subprocess.run(SSH + ["-o", "BatchMode=yes", "-i", key, "-p", str(port), "root@127.0.0.1", command],
+                                capture_output=True, text=True, timeout=60)
+        if answer.returncode == 0:
+            break
+        time.sleep(3)
+    return answer
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,9 +126,9 @@ def main():
     if not archive_reachable():
         print("1..0 # SKIP Debian's archive (%s, suite %s) is not reachable from here" % (ARCHIVE, SUITE))
         return 0
-    print("1..10", flush=True)
+    print("1..12", flush=True)
     work = tempfile.mkdtemp(prefix="domus-debian-")
-    qemu = None
+    qemus = []
     try:
         key = os.path.join(work, "id_ed25519")
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
@@ -138,41 +179,14 @@ def main():
                               capture_output=True, text=True).stdout
         tap("backing file: debian-%s.qcow2" % SUITE in info, "the overlay's backing file is the base, by name", info)
 
-        run_dir = os.path.join(work, "run-deb2")
-        os.mkdir(run_dir)
-        command = subprocess.run([TOOL, "--qemu-command", os.path.join(work, "configs", "deb2.cfg"), run_dir],
-                                 capture_output=True, text=True, check=True).stdout.splitlines()
-        port = free_port()
-        command = [("%s,hostfwd=tcp:127.0.0.1:%d-:22" % (arg, port)) if arg.startswith("user,id=net0") else arg
-                   for arg in command]
-        log = os.path.join(run_dir, "serial.log")
-        qemu = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.err"), "w"))
-        deadline = time.monotonic() + 900
-        text = ""
-        start = time.monotonic()
-        while time.monotonic() < deadline and qemu.poll() is None:
-            if os.path.exists(log):
-                with open(log, errors="replace") as f:
-                    text = f.read()
-                if "deb2 login:" in text:
-                    break
-            time.sleep(1)
-        boot = time.monotonic() - start
+        port, text, boot = boot_guest(work, "deb2", qemus)
         tap("deb2 login:" in text, "the guest boots to its login prompt under TCG (%.0f s)" % boot, text)
-
-        answer = None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            answer = subprocess.run(["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                                     "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-i", key, "-p", str(port),
-                                     "root@127.0.0.1", "hostname -f; cat /etc/hostname; id -u"],
-                                    capture_output=True, text=True, timeout=60)
-            if answer.returncode == 0:
-                break
-            time.sleep(3)
-        tap(answer is not None and answer.returncode == 0 and answer.stdout.split() == ["deb2.example", "deb2.example", "0"],
+        answer = ssh_key(key, port, "hostname -f; cat /etc/hostname; id -u; cat /etc/ssh/ssh_host_ed25519_key.pub")
+        words = answer.stdout.split() if answer else []
+        tap(answer is not None and answer.returncode == 0 and words[:3] == ["deb2.example", "deb2.example", "0"],
             "root logs in over SSH with the key; the host name is the one asked for",
             (answer.stdout + answer.stderr) if answer else "")
+        host_key = words[4:5]
 
         # The password, given to ssh by an askpass program (no terminal needed).
         askpass = os.path.join(work, "askpass")
@@ -180,17 +194,39 @@ def main():
             f.write("#!/bin/sh\necho domus-test-password\n")
         os.chmod(askpass, 0o700)
         env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":none")
-        answer = subprocess.run(["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                                 "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password",
-                                 "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=10", "-p", str(port),
-                                 "root@127.0.0.1", "id -un"],
+        answer = subprocess.run(SSH + ["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password",
+                                       "-o", "NumberOfPasswordPrompts=1", "-p", str(port), "root@127.0.0.1", "id -un"],
                                 capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
         tap(answer.returncode == 0 and answer.stdout.strip() == "root",
             "root logs in over SSH with the password from the password file", answer.stdout + answer.stderr)
+
+        # A clone of the shut-off guest comes up under its own name, as a new machine.
+        subprocess.run(SSH + ["-o", "BatchMode=yes", "-i", key, "-p", str(port), "root@127.0.0.1", "poweroff"],
+                       capture_output=True, timeout=60)
+        try:
+            qemus[-1].wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            qemus[-1].kill()
+            qemus[-1].wait()
+        result = subprocess.run([TOOL, "--images", os.path.join(work, "images"), "--configs",
+                                 os.path.join(work, "configs"), "--clone", os.path.join(work, "configs", "deb2.cfg"),
+                                 "deb3"], capture_output=True, text=True)
+        port, text, boot = boot_guest(work, "deb3", qemus) if result.returncode == 0 else (0, "", 0)
+        answer = ssh_key(key, port, "hostname; cat /etc/ssh/ssh_host_ed25519_key.pub") if "deb3 login:" in text else None
+        words = answer.stdout.split() if answer is not None and answer.returncode == 0 else []
+        tap(words[:1] == ["deb3"] and host_key != [] and words[2:3] != host_key,
+            "a clone of the shut-off guest boots as deb3 with SSH host keys of its own (%.0f s)" % boot,
+            result.stdout + result.stderr + text[-2000:] + " ".join(words))
+
+        result = subprocess.run([TOOL, "--probe", os.path.join(work, "images", "debian-%s.qcow2" % SUITE), "qcow2"],
+                                capture_output=True, text=True)
+        tap(result.returncode == 0 and result.stdout.startswith("cloud-init absent:"),
+            "the probe finds a Linux system without cloud-init in the base image", result.stdout + result.stderr)
     finally:
-        if qemu is not None and qemu.poll() is None:
-            qemu.kill()
-            qemu.wait()
+        for qemu in qemus:
+            if qemu.poll() is None:
+                qemu.kill()
+                qemu.wait()
         if os.environ.get("DOMUS_KEEP_TEST_DIR") is None:
             shutil.rmtree(work, ignore_errors=True)
         else:
