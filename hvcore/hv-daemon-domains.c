@@ -647,7 +647,7 @@ method_domain_start (HvRpcCall *call,
   StartRequest *request;
   const char *name;
 
-  if (!get_name_param (call, params, &name))
+  if (!get_name_param (call, params, &name) || hv_daemon_refuse_template (self, call, name))
     return;
   request = start_request_new (call);
   hv_host_start_async (self->host, name, request->notices, NULL, on_domain_created, request);

@@ -17,10 +17,12 @@
 #include "hv-daemon.h"
 #include "hv-daemon-private.h"
 #include "hv-accel.h"
+#include "hv-clone.h"
 #include "hv-defined.h"
 #include "hv-domain.h"
 #include "hv-migration.h"
 #include "hv-qmp.h"
+#include "hv-snapshots.h"
 #include "hv-socket-activation.h"
 
 /* QEMU answers --version in milliseconds; this only guards against a wedged binary. */
@@ -79,6 +81,25 @@ rpc_code_for (const GError *error)
     return HV_RPC_ERROR_IO;
   if (error->domain == HV_CONFIG_ERROR)
     return HV_RPC_ERROR_INVALID_CONFIG;
+  if (error->domain == HV_SNAPSHOT_ERROR)
+    switch ((HvSnapshotError) error->code)
+      {
+      case HV_SNAPSHOT_ERROR_INVALID_NAME:
+      case HV_SNAPSHOT_ERROR_NOT_FOUND:        return HV_RPC_ERROR_INVALID_PARAMS;
+      case HV_SNAPSHOT_ERROR_EXISTS:           return HV_RPC_ERROR_ALREADY_EXISTS;
+      case HV_SNAPSHOT_ERROR_UNSUPPORTED:
+      case HV_SNAPSHOT_ERROR_NO_MEMORY_STATE:  return HV_RPC_ERROR_NOT_SUPPORTED;
+      default:                                 return HV_RPC_ERROR_FAILED;
+      }
+  if (error->domain == HV_CLONE_ERROR)
+    switch ((HvCloneError) error->code)
+      {
+      case HV_CLONE_ERROR_INVALID_NAME:  return HV_RPC_ERROR_INVALID_PARAMS;
+      case HV_CLONE_ERROR_EXISTS:        return HV_RPC_ERROR_ALREADY_EXISTS;
+      case HV_CLONE_ERROR_NOT_TEMPLATE:
+      case HV_CLONE_ERROR_UNSUPPORTED:   return HV_RPC_ERROR_NOT_SUPPORTED;
+      default:                           return HV_RPC_ERROR_FAILED;
+      }
   if (error->domain == HV_DOMAIN_ERROR)
     switch ((HvDomainError) error->code)
       {
@@ -453,6 +474,7 @@ hv_daemon_new (const HvPaths         *paths,
   hv_daemon_add_image_methods (self);
   hv_daemon_add_demo_methods (self);
   hv_daemon_add_migration_methods (self);
+  hv_daemon_add_guest_methods (self);
   return self;
 }
 

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""domusd's domain.snapshot.*, domain.clone and domain.set_template, over the protocol.
+
+Usage: test-guest-ops.py GUEST_DIR
+
+One domusd under --root with the test guest on a qcow2 disk in its store: a snapshot of the
+running guest and a revert that brings its tick counter back to the snapshot's value; a
+snapshot of the shut-off domain; bad names and a raw disk refused with their kinds; a full
+clone of the shut-off domain that is defined and starts; a linked clone refused until the
+source is a template, then made. TAP output.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lib_domus  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
+
+GUEST_DIR = os.path.abspath(sys.argv[1])
+
+
+def call(daemon, method, **params):
+    """The whole reply: {"result": ...} or {"error": {...}}."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(120)
+        sock.connect(daemon.socket_path)
+        f = sock.makefile("rwb", buffering=0)
+        f.write((json.dumps({"jsonrpc": "2.0", "id": 7, "method": method, "params": params}) + "\n").encode())
+        while True:
+            line = f.readline()
+            if not line:
+                raise Failure("%s: the daemon closed the connection" % method)
+            reply = json.loads(line)
+            if reply.get("id") == 7:
+                return reply
+
+
+def ok(daemon, method, **params):
+    reply = call(daemon, method, **params)
+    if "error" in reply:
+        raise Failure("%s: %s" % (method, reply["error"]))
+    return reply["result"]
+
+
+def kind(reply):
+    return reply.get("error", {}).get("data", {}).get("kind")
+
+
+def ticks(root, name):
+    try:
+        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
+            return [int(n) for n in re.findall(r"tick (\d+)", f.read())]
+    except OSError:
+        return []
+
+
+def main():
+    tap = Tap()
+    root = tempfile.mkdtemp(prefix="domus-guest-ops-")
+    daemon = None
+    try:
+        images = os.path.join(root, "images")
+        os.makedirs(images)
+        disk = os.path.join(images, "snap.qcow2")
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"], check=True)
+        raw = os.path.join(images, "raw.img")
+        subprocess.run(["qemu-img", "create", "-q", "-f", "raw", raw, "16M"], check=True)
+        daemon = Daemon(root).wait_listening()
+        ok(daemon, "domain.define", config=guest_cfg(GUEST_DIR, "snap", "disk = [ 'tap:qcow2:%s,xvda,w' ]\n" % disk))
+        ok(daemon, "domain.define", config=guest_cfg(GUEST_DIR, "rawguest", "disk = [ 'tap:aio:%s,xvda,w' ]\n" % raw))
+
+        hello = ok(daemon, "hello")
+        tap.ok(all(m in hello["capabilities"] for m in ("domain.snapshot.list", "domain.snapshot.create",
+                                                         "domain.snapshot.revert", "domain.snapshot.delete",
+                                                         "domain.clone", "domain.set_template")),
+               "hello lists the snapshot, clone and template methods", str(hello["capabilities"]))
+
+        ok(daemon, "domain.start", name="snap")
+        wait_until(lambda: len(ticks(root, "snap")) >= 3, 120)
+        ok(daemon, "domain.snapshot.create", name="snap", snapshot="first")
+        saved = ticks(root, "snap")[-1]
+        listed = ok(daemon, "domain.snapshot.list", name="snap")["snapshots"]
+        tap.ok(len(listed) == 1 and listed[0]["name"] == "first" and listed[0]["memory"] and listed[0]["date"] > 0,
+               "a snapshot of the running domain holds its memory", str(listed))
+        wait_until(lambda: ticks(root, "snap")[-1] >= saved + 5, 120)
+        seen = len(ticks(root, "snap"))
+        ok(daemon, "domain.snapshot.revert", name="snap", snapshot="first")
+        wait_until(lambda: len(ticks(root, "snap")) > seen, 60)
+        after = ticks(root, "snap")[seen]
+        tap.ok(saved <= after <= saved + 2,
+               "a revert brings the counter back to the snapshot's value (%d, then %d)" % (saved, after))
+
+        replies = [call(daemon, "domain.snapshot.create", name="snap", snapshot="first"),
+                   call(daemon, "domain.snapshot.create", name="snap", snapshot="42"),
+                   call(daemon, "domain.snapshot.revert", name="snap", snapshot="none"),
+                   call(daemon, "domain.snapshot.create", name="snap"),
+                   call(daemon, "domain.snapshot.create", name="rawguest", snapshot="x"),
+                   call(daemon, "domain.snapshot.list", name="nosuch")]
+        tap.ok([kind(r) for r in replies] == ["already-exists", "invalid-params", "invalid-params",
+                                              "invalid-params", "not-supported", "no-such-domain"],
+               "a taken name, a name of digits, an unknown snapshot, no name, a raw disk and an "
+               "unknown domain are refused with their kinds", json.dumps(replies))
+
+        ok(daemon, "domain.snapshot.delete", name="snap", snapshot="first")
+        clone_running = call(daemon, "domain.clone", name="snap", new_name="copy")
+        ok(daemon, "domain.destroy", name="snap")
+        ok(daemon, "domain.snapshot.create", name="snap", snapshot="off")
+        listed = ok(daemon, "domain.snapshot.list", name="snap")["snapshots"]
+        tap.ok(kind(clone_running) == "already-running" and [s["name"] for s in listed] == ["off"]
+               and not listed[0]["memory"],
+               "a running domain is not cloned; a shut-off one gets a disk-only snapshot", json.dumps([clone_running, listed]))
+
+        clone = ok(daemon, "domain.clone", name="snap", new_name="copy")
+        domains = {d["name"]: d for d in ok(daemon, "domain.list", all=True)["domains"]}
+        config = ok(daemon, "domain.get_config", name="copy")["config"]
+        tap.ok("copy" in domains and os.path.join(images, "copy.qcow2") in clone["images"]
+               and os.path.join(images, "copy.qcow2") in config,
+               "a full clone is defined with a disk of its own", json.dumps([clone, config]))
+        ok(daemon, "domain.start", name="copy")
+        wait_until(lambda: len(ticks(root, "copy")) >= 1, 120)
+        tap.ok(True, "the clone starts")
+        ok(daemon, "domain.destroy", name="copy")
+
+        refused = call(daemon, "domain.clone", name="snap", new_name="thin", linked=True)
+        ok(daemon, "domain.set_template", name="snap")
+        start_template = call(daemon, "domain.start", name="snap")
+        thin = call(daemon, "domain.clone", name="snap", new_name="thin", linked=True)
+        again = call(daemon, "domain.clone", name="snap", new_name="copy")
+        tap.ok(kind(refused) == "not-supported" and "result" in thin and kind(again) == "already-exists"
+               and not os.path.exists(os.path.join(images, ".copy.qcow2.clone")),
+               "a linked clone needs a template; a taken name is refused and leaves nothing",
+               json.dumps([refused, thin, again]))
+        ok(daemon, "domain.start", name="thin")
+        wait_until(lambda: len(ticks(root, "thin")) >= 1, 120)
+        tap.ok(kind(start_template) == "not-supported" and len(ticks(root, "thin")) >= 1,
+               "a template is not started; its linked clone is", json.dumps(start_template))
+        ok(daemon, "domain.destroy", name="thin")
+    except Failure as failure:
+        tap.ok(False, "the run went through", str(failure) + "\n" + (daemon.log_text() if daemon else ""))
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return tap.finish()
+
+
+sys.exit(main())
