@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The protocol face of the real-guest models (issue 15): domain.snapshot.*, domain.clone and
- * domain.set_template. The work is HvSnapshots' and hv-clone's; this file only turns params
- * into calls and results or errors into answers.
+ * The protocol face of the real-guest models (issue 15): domain.snapshot.*, domain.clone,
+ * domain.set_template, domain.save and domain.restore. The work is HvSnapshots', hv-clone's and
+ * hv-save-file's; this file only turns params into calls and results or errors into answers.
  */
 
 #include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -15,6 +18,7 @@
 #include "hv-config.h"
 #include "hv-daemon-private.h"
 #include "hv-domain.h"
+#include "hv-save-file.h"
 #include "hv-snapshots.h"
 #include "hv-tool.h"
 
@@ -369,6 +373,320 @@ method_domain_set_template (HvRpcCall *call,
     hv_rpc_call_return (call, hv_daemon_new_empty_result ());
 }
 
+/* Save and restore (xm save, xm restore) */
+
+/* A file in the host's save folder: never a path the client names (the system daemon is root). */
+static char *
+save_path_param (HvDaemon    *self,
+                 HvRpcCall   *call,
+                 JsonNode    *params,
+                 const char  *fallback_domain)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fallback = NULL;
+  const char *file;
+
+  if (fallback_domain != NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+      fallback = g_strdup_printf ("%s-%s.save", fallback_domain, stamp);
+    }
+  if (!hv_rpc_params_get_string (params, "file", fallback, &file, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return NULL;
+    }
+  if (file == NULL)
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS, _("params: “%s” is missing"), "file");
+      return NULL;
+    }
+  if (*file == '\0' || *file == '.' || strchr (file, '/') != NULL || strlen (file) > 255)
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS,
+                                    _("file: “%s” is not a file name in the save folder %s (no “/”, not starting with “.”)"),
+                                    file, self->paths->save_dir);
+      return NULL;
+    }
+  return g_build_filename (self->paths->save_dir, file, NULL);
+}
+
+typedef struct {
+  HvDaemon  *daemon;
+  HvRpcCall *call;
+  HvDomain  *domain;
+  char      *path;
+} SaveCall;
+
+static void
+save_call_free (SaveCall *request)
+{
+  g_object_unref (request->daemon);
+  g_object_unref (request->domain);
+  g_free (request->path);
+  g_free (request);
+}
+
+static void
+on_saved_domain_destroyed (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  SaveCall *request = user_data;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+
+  /* The state is in the file whatever happens to the paused QEMU now. */
+  if (!hv_domain_destroy_finish (HV_DOMAIN (source), result, &error))
+    g_warning ("domain %s: saved, but its QEMU did not end: %s", hv_domain_get_name (request->domain), error->message);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "file");
+  json_builder_add_string_value (builder, request->path);
+  json_builder_set_member_name (builder, "size_bytes");
+  json_builder_add_int_value (builder, g_stat (request->path, &st) == 0 ? (gint64) st.st_size : 0);
+  json_builder_end_object (builder);
+  hv_rpc_call_return (request->call, json_builder_get_root (builder));
+  save_call_free (request);
+}
+
+static void
+on_saved (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  SaveCall *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hv_save_file_save_finish (result, &error))
+    {
+      hv_daemon_return_error (request->call, error);
+      save_call_free (request);
+      return;
+    }
+  hv_domain_set_end_reason (request->domain, "saved");
+  hv_domain_destroy_async (request->domain, NULL, on_saved_domain_destroyed, request);
+}
+
+static void
+method_domain_save (HvRpcCall *call,
+                    JsonNode  *params,
+                    gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *path = NULL;
+  HvDomainState state;
+  SaveCall *request;
+  HvDomain *domain = lookup_domain (self, call, params);
+
+  if (domain == NULL)
+    return;
+  state = hv_domain_get_state (domain);
+  if ((state != HV_DOMAIN_STATE_RUNNING && state != HV_DOMAIN_STATE_PAUSED) || hv_domain_get_qmp (domain) == NULL)
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_NOT_RUNNING, _("Domain %s is not running."),
+                                    hv_domain_get_name (domain));
+      return;
+    }
+  path = save_path_param (self, call, params, hv_domain_get_name (domain));
+  if (path == NULL)
+    return;
+  /* The config it runs with, as its run folder keeps it. */
+  live = g_build_filename (hv_domain_get_run_dir (domain), "config.cfg", NULL);
+  if (!g_file_get_contents (live, &text, NULL, &error) ||
+      g_mkdir_with_parents (self->paths->save_dir, 0700) != 0)
+    {
+      if (error == NULL)
+        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot make %s"), self->paths->save_dir);
+      hv_daemon_return_error (call, error);
+      return;
+    }
+  request = g_new0 (SaveCall, 1);
+  request->daemon = g_object_ref (self);
+  request->call = call;
+  request->domain = g_object_ref (domain);
+  request->path = g_steal_pointer (&path);
+  hv_save_file_save_async (hv_domain_get_qmp (domain), request->path, text, NULL, on_saved, request);
+}
+
+typedef struct {
+  HvDaemon  *daemon;
+  HvRpcCall *call;
+  HvDomain  *domain;
+  char      *path;
+  char      *config_text;
+  char      *staged_config;   /* a domain not defined here runs from this until it arrived */
+} RestoreCall;
+
+static void
+restore_call_free (RestoreCall *request)
+{
+  g_object_unref (request->daemon);
+  g_clear_object (&request->domain);
+  g_free (request->path);
+  g_free (request->config_text);
+  if (request->staged_config != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (request->staged_config);
+
+      hv_tool_remove_tree (dir);
+    }
+  g_free (request->staged_config);
+  g_free (request);
+}
+
+static void
+on_failed_restore_destroyed (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  RestoreCall *request = user_data;
+  GError *error = g_object_steal_data (G_OBJECT (request->domain), "domus-restore-error");
+
+  hv_domain_destroy_finish (HV_DOMAIN (source), result, NULL);
+  if (request->staged_config != NULL)
+    hv_host_forget_incoming (request->daemon->host, request->domain);
+  hv_daemon_return_error (request->call, error);
+  g_error_free (error);
+  restore_call_free (request);
+}
+
+static void
+on_restored (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  RestoreCall *request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  if (!hv_save_file_restore_finish (result, &error) ||
+      (request->staged_config != NULL &&
+       !hv_host_adopt_incoming (request->daemon->host, request->domain, request->config_text, &error)))
+    {
+      /* Nothing half-restored stays: the waiting QEMU goes. */
+      g_object_set_data_full (G_OBJECT (request->domain), "domus-restore-error",
+                              g_steal_pointer (&error), (GDestroyNotify) g_error_free);
+      hv_domain_destroy_async (request->domain, NULL, on_failed_restore_destroyed, request);
+      return;
+    }
+  hv_domain_complete_incoming_as (request->domain, HV_DOMAIN_STATE_RUNNING, "restored");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, hv_domain_get_name (request->domain));
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, hv_domain_get_id (request->domain));
+  json_builder_end_object (builder);
+  hv_rpc_call_return (request->call, json_builder_get_root (builder));
+  restore_call_free (request);
+}
+
+static void
+on_restore_started (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  RestoreCall *request = user_data;
+  g_autoptr(GError) error = NULL;
+  HvDomain *domain;
+
+  if (request->staged_config != NULL)
+    domain = hv_host_start_incoming_finish (HV_HOST (source), result, &error);
+  else
+    domain = hv_host_start_finish (HV_HOST (source), result, &error);
+  if (domain == NULL)
+    {
+      hv_daemon_return_error (request->call, error);
+      restore_call_free (request);
+      return;
+    }
+  request->domain = g_object_ref (domain);
+  hv_save_file_restore_async (hv_domain_get_qmp (domain), request->path, NULL, on_restored, request);
+}
+
+/* The name the saved config gives its domain. */
+static char *
+saved_domain_name (const char  *text,
+                   const char  *path,
+                   GError     **error)
+{
+  g_autoptr(HvConfig) config = hv_config_new_from_data (text, -1, path, error);
+  const char *name = NULL;
+
+  if (config == NULL || !hv_config_get_string (config, "name", NULL, &name, error))
+    return NULL;
+  if (name == NULL)
+    g_set_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_MISSING, _("%s: the saved config has no name"), path);
+  return g_strdup (name);
+}
+
+static void
+method_domain_restore (HvRpcCall *call,
+                       JsonNode  *params,
+                       gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = save_path_param (self, call, params, NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *name = NULL;
+  RestoreCall *request;
+  HvDomain *domain;
+
+  if (path == NULL)
+    return;
+  text = hv_save_file_read_config (path, NULL, &error);
+  if (text == NULL || (name = saved_domain_name (text, path, &error)) == NULL)
+    {
+      hv_daemon_return_error (call, error);
+      return;
+    }
+  request = g_new0 (RestoreCall, 1);
+  request->daemon = g_object_ref (self);
+  request->call = call;
+  request->path = g_steal_pointer (&path);
+  request->config_text = g_steal_pointer (&text);
+  domain = hv_host_lookup (self->host, name, NULL);
+  if (domain != NULL && hv_domain_get_config_path (domain) != NULL && !hv_domain_is_active (domain))
+    {
+      /* Defined here (xm save keeps the definition): it comes back under it, as it was. */
+      hv_domain_set_incoming (domain, TRUE, FALSE);
+      hv_host_start_async (self->host, name, NULL, NULL, on_restore_started, request);
+      return;
+    }
+  if (domain != NULL && hv_domain_is_active (domain))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_ALREADY_RUNNING, _("Domain %s is running already."), name);
+      restore_call_free (request);
+      return;
+    }
+  /* Not defined here: it runs from the saved config until it is in, then is defined by it. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("domus-restore-XXXXXX", &error);
+
+    if (dir != NULL)
+      {
+        request->staged_config = g_build_filename (dir, "config.cfg", NULL);
+        if (!g_file_set_contents_full (request->staged_config, request->config_text, -1,
+                                       G_FILE_SET_CONTENTS_NONE, 0600, &error))
+          g_clear_pointer (&dir, g_free);
+      }
+    if (dir == NULL)
+      {
+        hv_daemon_return_error (call, error);
+        restore_call_free (request);
+        return;
+      }
+  }
+  hv_host_start_incoming_async (self->host, name, request->staged_config, FALSE, NULL, NULL,
+                                on_restore_started, request);
+}
+
 gboolean
 hv_daemon_refuse_template (HvDaemon   *self,
                            HvRpcCall  *call,
@@ -402,6 +720,8 @@ hv_daemon_add_guest_methods (HvDaemon *self)
     { "domain.snapshot.delete", method_snapshot_delete },
     { "domain.clone", method_domain_clone },
     { "domain.set_template", method_domain_set_template },
+    { "domain.save", method_domain_save },
+    { "domain.restore", method_domain_restore },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)

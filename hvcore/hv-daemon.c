@@ -22,6 +22,7 @@
 #include "hv-domain.h"
 #include "hv-migration.h"
 #include "hv-qmp.h"
+#include "hv-save-file.h"
 #include "hv-snapshots.h"
 #include "hv-socket-activation.h"
 
@@ -90,6 +91,13 @@ rpc_code_for (const GError *error)
       case HV_SNAPSHOT_ERROR_UNSUPPORTED:
       case HV_SNAPSHOT_ERROR_NO_MEMORY_STATE:  return HV_RPC_ERROR_NOT_SUPPORTED;
       default:                                 return HV_RPC_ERROR_FAILED;
+      }
+  if (error->domain == HV_SAVE_FILE_ERROR)
+    switch ((HvSaveFileError) error->code)
+      {
+      case HV_SAVE_FILE_ERROR_EXISTS:    return HV_RPC_ERROR_ALREADY_EXISTS;
+      case HV_SAVE_FILE_ERROR_NOT_SAVE:  return HV_RPC_ERROR_INVALID_PARAMS;
+      default:                           return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_CLONE_ERROR)
     switch ((HvCloneError) error->code)

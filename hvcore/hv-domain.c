@@ -176,7 +176,7 @@ action_for_reason (HvDomain   *self,
 {
   /* A domain that had not arrived, or has left, is not this host's to restart. */
   if (self->spec == NULL || self->incoming || g_str_equal (reason, "destroyed") ||
-      g_str_equal (reason, "migrated"))
+      g_str_equal (reason, "migrated") || g_str_equal (reason, "saved"))
     return HV_DOMAIN_ACTION_DESTROY;
   if (g_str_equal (reason, "shutdown"))
     return self->spec->on_poweroff;
@@ -918,11 +918,19 @@ void
 hv_domain_complete_incoming (HvDomain      *self,
                              HvDomainState  state)
 {
+  hv_domain_complete_incoming_as (self, state, "migrated");
+}
+
+void
+hv_domain_complete_incoming_as (HvDomain      *self,
+                                HvDomainState  state,
+                                const char    *reason)
+{
   g_return_if_fail (HV_IS_DOMAIN (self));
   g_return_if_fail (self->state == HV_DOMAIN_STATE_INCOMING);
   self->incoming = FALSE;
   self->incoming_paused = FALSE;
-  set_state (self, state, "migrated");
+  set_state (self, state, reason);
 }
 
 void

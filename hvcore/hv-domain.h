@@ -112,7 +112,12 @@ void               hv_domain_set_incoming     (HvDomain            *self,
 /* The migration arrived: the domain becomes an ordinary `state` (running or paused) domain, reason "migrated". */
 void               hv_domain_complete_incoming (HvDomain           *self,
                                                HvDomainState        state);
-/* What the end of this QEMU is reported as instead of destroyed/crashed/... ("migrated"); NULL to clear. */
+/* The same with another reason: "restored" when the state came from a save file. */
+void               hv_domain_complete_incoming_as (HvDomain        *self,
+                                               HvDomainState        state,
+                                               const char          *reason);
+/* What the end of this QEMU is reported as instead of destroyed/crashed/... ("migrated",
+ * "saved": neither is restarted by on_crash); NULL to clear. */
 void               hv_domain_set_end_reason   (HvDomain            *self,
                                                const char          *reason);
 

@@ -40,6 +40,15 @@ paths_new (HvPathsKind  kind,
   return paths;
 }
 
+/* The save folder came later than the others (issue 15): set beside them. */
+static HvPaths *
+with_save_dir (HvPaths *paths,
+               char    *save_dir)
+{
+  paths->save_dir = save_dir;
+  return paths;
+}
+
 HvPaths *
 hv_paths_new_root (const char *root)
 {
@@ -50,14 +59,15 @@ hv_paths_new_root (const char *root)
   /* The socket path ends up in messages and in other processes' arguments:
    * make it absolute so it means the same thing everywhere. */
   absolute = g_canonicalize_filename (root, NULL);
-  return paths_new (HV_PATHS_ROOT,
+  return with_save_dir (paths_new (HV_PATHS_ROOT,
                     g_build_filename (absolute, "domains", NULL),
                     g_build_filename (absolute, "images", NULL),
                     g_build_filename (absolute, "run", NULL),
                     g_build_filename (absolute, "stats", NULL),
                     g_build_filename (absolute, "dumps", NULL),
                     g_build_filename (absolute, SOCKET_NAME, NULL),
-                    0600);
+                    0600),
+                        g_build_filename (absolute, "saves", NULL));
 }
 
 HvPaths *
@@ -65,14 +75,15 @@ hv_paths_new_session (void)
 {
   /* g_get_user_runtime_dir() is $XDG_RUNTIME_DIR, or the cache folder
    * when the session has none; backend/ computes the same default. */
-  return paths_new (HV_PATHS_SESSION,
+  return with_save_dir (paths_new (HV_PATHS_SESSION,
                     g_build_filename (g_get_user_config_dir (), "domus", "domains", NULL),
                     g_build_filename (g_get_user_data_dir (), "domus", "images", NULL),
                     g_build_filename (g_get_user_runtime_dir (), "domus", NULL),
                     g_build_filename (g_get_user_state_dir (), "domus", "stats", NULL),
                     g_build_filename (g_get_user_state_dir (), "domus", "dumps", NULL),
                     g_build_filename (g_get_user_runtime_dir (), "domus", SOCKET_NAME, NULL),
-                    0600);
+                    0600),
+                        g_build_filename (g_get_user_state_dir (), "domus", "saves", NULL));
 }
 
 HvPaths *
@@ -94,6 +105,17 @@ hv_paths_new_system (void)
   paths->socket_group = g_strdup (HV_PATHS_SYSTEM_GROUP);
   paths->socket_dir_mode = 0711;
   return paths;
+  /* 0660: the group that may manage the host is for a later issue; until
+   * then the socket's group is root's, so only root gets in. */
+  return with_save_dir (paths_new (HV_PATHS_SYSTEM,
+                    g_strdup ("/etc/domus/domains"),
+                    g_strdup ("/var/lib/domus/images"),
+                    g_strdup ("/run/domus"),
+                    g_strdup ("/var/lib/domus/stats"),
+                    g_strdup ("/var/lib/domus/dumps"),
+                    g_strdup ("/run/domus/" SOCKET_NAME),
+                    0660),
+                        g_strdup ("/var/lib/domus/save"));
 }
 
 HvPaths *
@@ -104,6 +126,7 @@ hv_paths_copy (const HvPaths *paths)
   g_return_val_if_fail (paths != NULL, NULL);
 
   copy = paths_new (paths->kind,
+  return with_save_dir (paths_new (paths->kind,
                     g_strdup (paths->config_dir),
                     g_strdup (paths->image_dir),
                     g_strdup (paths->run_dir),
@@ -114,6 +137,8 @@ hv_paths_copy (const HvPaths *paths)
   copy->socket_group = g_strdup (paths->socket_group);
   copy->socket_dir_mode = paths->socket_dir_mode;
   return copy;
+                    paths->socket_mode),
+                        g_strdup (paths->save_dir));
 }
 
 void
@@ -126,6 +151,7 @@ hv_paths_free (HvPaths *paths)
   g_free (paths->run_dir);
   g_free (paths->stats_dir);
   g_free (paths->dump_dir);
+  g_free (paths->save_dir);
   g_free (paths->socket_path);
   g_free (paths->socket_group);
   g_free (paths);

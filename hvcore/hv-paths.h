@@ -20,6 +20,7 @@ typedef struct {
   char       *run_dir;      /* one folder per running domain */
   char       *stats_dir;    /* stats archives that outlive the daemon (minutes, hours) */
   char       *dump_dir;     /* guests' memory dumps (domain.dump), as Xen's /var/xen/dump */
+  char       *save_dir;     /* saved guests (domain.save), as Xen's /var/lib/xen/save */
   char       *socket_path;  /* the JSON-RPC socket */
   guint       socket_mode;  /* permissions the socket file gets */
   char       *socket_group; /* the group the socket file gets when it exists (system: "domus"), or NULL */

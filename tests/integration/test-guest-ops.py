@@ -110,6 +110,30 @@ def main():
                "a taken name, a name of digits, an unknown snapshot, no name, a raw disk and an "
                "unknown domain are refused with their kinds", json.dumps(replies))
 
+        # xm save and restore: the counter goes on from where it was saved.
+        wait_until(lambda: len(ticks(root, "snap")) >= seen + 3, 60)
+        # The run folder (and its serial log) goes with the saved QEMU: read the counter just before.
+        at_save = ticks(root, "snap")[-1]
+        saved_file = ok(daemon, "domain.save", name="snap", file="snap.save")
+        listed = {d["name"]: d for d in ok(daemon, "domain.list", all=True)["domains"]}
+        bad = [call(daemon, "domain.save", name="snap", file="other.save"),
+               call(daemon, "domain.restore", file="../etc/passwd"),
+               call(daemon, "domain.restore", file="nothing.save")]
+        with open(os.path.join(root, "saves", "junk.save"), "w") as f:
+            f.write("not a save\n")
+        bad.append(call(daemon, "domain.restore", file="junk.save"))
+        restored = ok(daemon, "domain.restore", file="snap.save")
+        wait_until(lambda: len(ticks(root, "snap")) >= 1, 60)
+        resumed = ticks(root, "snap")[0] if ticks(root, "snap") else 0
+        tap.ok(saved_file["file"] == os.path.join(root, "saves", "snap.save") and saved_file["size_bytes"] > 0
+               and listed["snap"]["state"] in ("shutoff", "off") and restored["name"] == "snap"
+               and at_save <= resumed <= at_save + 3,
+               "save stops the domain into a file; restore brings it back where it was (tick %d, then %d)"
+               % (at_save, resumed), json.dumps([saved_file, listed.get("snap"), restored]))
+        tap.ok([kind(r) for r in bad] == ["not-running", "invalid-params", "failed", "invalid-params"],
+               "a domain that is off, a path, a missing file and a file that is no save are refused",
+               json.dumps(bad))
+
         ok(daemon, "domain.snapshot.delete", name="snap", snapshot="first")
         clone_running = call(daemon, "domain.clone", name="snap", new_name="copy")
         ok(daemon, "domain.destroy", name="snap")
@@ -126,8 +150,19 @@ def main():
                and os.path.join(images, "copy.qcow2") in config,
                "a full clone is defined with a disk of its own", json.dumps([clone, config]))
         ok(daemon, "domain.start", name="copy")
-        wait_until(lambda: len(ticks(root, "copy")) >= 1, 120)
+        wait_until(lambda: len(ticks(root, "copy")) >= 2, 120)
         tap.ok(True, "the clone starts")
+
+        # Saved, then undefined: restore defines it again from the saved config.
+        ok(daemon, "domain.save", name="copy", file="copy.save")
+        ok(daemon, "domain.undefine", name="copy")
+        gone = "copy" not in {d["name"] for d in ok(daemon, "domain.list", all=True)["domains"]}
+        ok(daemon, "domain.restore", file="copy.save")
+        wait_until(lambda: len(ticks(root, "copy")) >= 1, 60)
+        back = {d["name"]: d for d in ok(daemon, "domain.list", all=True)["domains"]}.get("copy", {})
+        tap.ok(gone and back.get("state") == "running" and ticks(root, "copy")[:1] != [1]
+               and os.path.exists(os.path.join(root, "domains", "copy.cfg")),
+               "a saved domain that was undefined is restored and defined again", json.dumps(back))
         ok(daemon, "domain.destroy", name="copy")
 
         refused = call(daemon, "domain.clone", name="snap", new_name="thin", linked=True)
