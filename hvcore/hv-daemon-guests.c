@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The protocol face of the real-guest models (issue 15): domain.snapshot.*, domain.clone,
- * domain.set_template, domain.save and domain.restore. The work is HvSnapshots', hv-clone's and
- * hv-save-file's; this file only turns params into calls and results or errors into answers.
+ * domain.set_template, domain.save, domain.restore and image.debian. The work is the models'
+ * (HvSnapshots, hv-clone, hv-save-file, HvDebianBuilder); this file only turns params into
+ * calls and results or errors into answers.
  */
 
 #include "config.h"
@@ -16,6 +17,7 @@
 
 #include "hv-clone.h"
 #include "hv-config.h"
+#include "hv-debian-builder.h"
 #include "hv-daemon-private.h"
 #include "hv-domain.h"
 #include "hv-save-file.h"
@@ -687,6 +689,244 @@ method_domain_restore (HvRpcCall *call,
                                 on_restore_started, request);
 }
 
+/* Debian guests from the archive (xen-create-image) */
+
+typedef struct {
+  HvDaemon        *daemon;
+  HvRpcCall       *call;
+  HvRpcPeer       *peer;
+  HvDebianBuilder *builder;
+  char            *name;
+  char            *staging;     /* the builder's config folder: defined through the host after */
+  gulong           progress_id;
+} DebianCall;
+
+static void
+debian_call_free (DebianCall *request)
+{
+  g_clear_signal_handler (&request->progress_id, request->builder);
+  if (request->staging != NULL)
+    hv_tool_remove_tree (request->staging);
+  g_free (request->staging);
+  g_free (request->name);
+  g_object_unref (request->builder);
+  hv_rpc_peer_unref (request->peer);
+  g_object_unref (request->daemon);
+  g_free (request);
+}
+
+/* One builder per daemon: it knows which suites' bases are being built, so two requests never
+ * make the same base at once. */
+static HvDebianBuilder *
+daemon_builder (HvDaemon *self)
+{
+  HvDebianBuilder *builder = g_object_get_data (G_OBJECT (self), "domus-debian-builder");
+
+  if (builder == NULL)
+    {
+      builder = hv_debian_builder_new (self->paths->image_dir, self->paths->config_dir);
+      g_object_set_data_full (G_OBJECT (self), "domus-debian-builder", builder, g_object_unref);
+    }
+  return g_object_ref (builder);
+}
+
+static void
+on_debian_progress (HvDebianBuilder *builder,
+                    const char      *name,
+                    const char      *stage,
+                    guint            percent,
+                    gpointer         user_data)
+{
+  DebianCall *request = user_data;
+  g_autoptr(JsonBuilder) json = json_builder_new ();
+
+  /* The builder is the daemon's: its other builds are other clients' business. */
+  if (!g_str_equal (name, request->name))
+    return;
+
+  json_builder_begin_object (json);
+  json_builder_set_member_name (json, "name");
+  json_builder_add_string_value (json, request->name);
+  json_builder_set_member_name (json, "stage");
+  json_builder_add_string_value (json, stage);
+  json_builder_set_member_name (json, "percent");
+  json_builder_add_int_value (json, percent);
+  json_builder_end_object (json);
+  hv_rpc_peer_notify (request->peer, "image.progress", json_builder_get_root (json));
+}
+
+static void
+on_debian_built (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  DebianCall *request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvDebianResult) built = hv_debian_builder_build_finish (HV_DEBIAN_BUILDER (source), result, &error);
+  g_autoptr(JsonBuilder) json = json_builder_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *filename = NULL;
+  HvDomain *domain = NULL;
+
+  if (built != NULL && g_file_get_contents (built->config_path, &text, NULL, &error))
+    {
+      /* Defined through the host, so that clients hear of it as of any definition. */
+      filename = g_path_get_basename (built->config_path);
+      domain = hv_host_define (request->daemon->host, text, filename, &error);
+    }
+  if (domain == NULL)
+    {
+      if (built != NULL)
+        {
+          g_unlink (built->disk_path);
+          g_unlink (built->seed_path);
+        }
+      hv_daemon_return_error (request->call, error);
+      debian_call_free (request);
+      return;
+    }
+  json_builder_begin_object (json);
+  json_builder_set_member_name (json, "name");
+  json_builder_add_string_value (json, hv_domain_get_name (domain));
+  json_builder_set_member_name (json, "disk");
+  json_builder_add_string_value (json, built->disk_path);
+  json_builder_set_member_name (json, "seed");
+  json_builder_add_string_value (json, built->seed_path);
+  json_builder_set_member_name (json, "base");
+  json_builder_add_string_value (json, built->base_path);
+  json_builder_set_member_name (json, "base_built");
+  json_builder_add_boolean_value (json, built->base_built);
+  json_builder_end_object (json);
+  hv_rpc_call_return (request->call, json_builder_get_root (json));
+  debian_call_free (request);
+}
+
+/* "packages": an array of strings, or absent. */
+static gboolean
+packages_param (JsonNode  *params,
+                GStrv     *out,
+                GError   **error)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (params) ? json_node_get_object (params) : NULL;
+  JsonNode *member = object != NULL ? json_object_get_member (object, "packages") : NULL;
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  JsonArray *array;
+
+  *out = NULL;
+  if (member == NULL || JSON_NODE_HOLDS_NULL (member))
+    return TRUE;
+  array = JSON_NODE_HOLDS_ARRAY (member) ? json_node_get_array (member) : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+        {
+          array = NULL;
+          break;
+        }
+      g_strv_builder_add (names, json_node_get_string (item));
+    }
+  if (array == NULL)
+    {
+      g_set_error_literal (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                           _("packages: expected an array of package names"));
+      return FALSE;
+    }
+  *out = g_strv_builder_end (names);
+  return TRUE;
+}
+
+static gboolean
+debian_request_params (JsonNode          *params,
+                       HvDebianRequest   *request,
+                       const char       **mirror,
+                       GError           **error)
+{
+  const char *suite = NULL, *hostname = NULL, *keys = NULL, *password = NULL;
+  gint64 size = 0, memory = 0;
+
+  if (!hv_rpc_params_get_string (params, "suite", NULL, &suite, error) ||
+      !hv_rpc_params_get_string (params, "hostname", NULL, &hostname, error) ||
+      !hv_rpc_params_get_string (params, "ssh_keys", NULL, &keys, error) ||
+      !hv_rpc_params_get_string (params, "root_password", NULL, &password, error) ||
+      !hv_rpc_params_get_string (params, "mirror", NULL, mirror, error) ||
+      !hv_rpc_params_get_int (params, "size_bytes", 0, &size, error) ||
+      !hv_rpc_params_get_int (params, "memory_mib", 0, &memory, error) ||
+      !packages_param (params, &request->packages, error))
+    return FALSE;
+  if (size < 0)
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS, _("size_bytes: %lld is not a size"), (long long) size);
+      return FALSE;
+    }
+  if (*mirror != NULL && !g_str_has_prefix (*mirror, "http://") && !g_str_has_prefix (*mirror, "https://"))
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                   _("mirror: “%s” is not an http:// or https:// address"), *mirror);
+      return FALSE;
+    }
+  request->suite = g_strdup (suite);
+  request->hostname = g_strdup (hostname);
+  request->ssh_keys = g_strdup (keys);
+  request->root_password = g_strdup (password);
+  request->size_bytes = (guint64) size;
+  request->memory_mib = memory;
+  return TRUE;
+}
+
+static void
+method_image_debian (HvRpcCall *call,
+                     JsonNode  *params,
+                     gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvDebianRequest) debian = NULL;
+  g_autofree char *staging = NULL;
+  const char *name, *mirror = NULL;
+  DebianCall *request;
+
+  if (!require_string (call, params, "name", &name))
+    return;
+  debian = hv_debian_request_new (name);
+  if (!debian_request_params (params, debian, &mirror, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  /* A domain of that name defined or running here is refused before minutes of work. */
+  {
+    g_autoptr(GError) lookup_error = NULL;
+
+    if (hv_host_lookup (self->host, name, &lookup_error) != NULL)
+      {
+        hv_rpc_call_return_new_error (call, HV_RPC_ERROR_ALREADY_EXISTS,
+                                      _("A domain named “%s” exists on this host already."), name);
+        return;
+      }
+  }
+  staging = g_dir_make_tmp ("domus-debian-XXXXXX", &error);
+  if (staging == NULL)
+    {
+      hv_daemon_return_error (call, error);
+      return;
+    }
+  request = g_new0 (DebianCall, 1);
+  request->daemon = g_object_ref (self);
+  request->call = call;
+  request->peer = hv_rpc_peer_ref (hv_rpc_call_get_peer (call));
+  request->name = g_strdup (name);
+  request->staging = g_steal_pointer (&staging);
+  request->builder = daemon_builder (self);
+  debian->config_dir = g_strdup (request->staging);
+  debian->mirror = g_strdup (mirror);
+  request->progress_id = g_signal_connect (request->builder, "progress", G_CALLBACK (on_debian_progress), request);
+  /* A client that leaves cancels the build: nothing half-made stays. */
+  hv_debian_builder_build_async (request->builder, debian, hv_rpc_call_get_cancellable (call),
+                                 on_debian_built, request);
+}
+
 gboolean
 hv_daemon_refuse_template (HvDaemon   *self,
                            HvRpcCall  *call,
@@ -722,6 +962,7 @@ hv_daemon_add_guest_methods (HvDaemon *self)
     { "domain.set_template", method_domain_set_template },
     { "domain.save", method_domain_save },
     { "domain.restore", method_domain_restore },
+    { "image.debian", method_image_debian },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)

@@ -18,6 +18,7 @@
 #include "hv-daemon-private.h"
 #include "hv-accel.h"
 #include "hv-clone.h"
+#include "hv-debian-builder.h"
 #include "hv-defined.h"
 #include "hv-domain.h"
 #include "hv-migration.h"
@@ -91,6 +92,16 @@ rpc_code_for (const GError *error)
       case HV_SNAPSHOT_ERROR_UNSUPPORTED:
       case HV_SNAPSHOT_ERROR_NO_MEMORY_STATE:  return HV_RPC_ERROR_NOT_SUPPORTED;
       default:                                 return HV_RPC_ERROR_FAILED;
+      }
+  if (error->domain == HV_DEBIAN_BUILDER_ERROR)
+    switch ((HvDebianBuilderError) error->code)
+      {
+      case HV_DEBIAN_BUILDER_ERROR_INVALID:
+      case HV_DEBIAN_BUILDER_ERROR_UNKNOWN_SUITE:
+      case HV_DEBIAN_BUILDER_ERROR_UNKNOWN_PACKAGE: return HV_RPC_ERROR_INVALID_PARAMS;
+      case HV_DEBIAN_BUILDER_ERROR_EXISTS:          return HV_RPC_ERROR_ALREADY_EXISTS;
+      case HV_DEBIAN_BUILDER_ERROR_NO_TOOL:         return HV_RPC_ERROR_NOT_SUPPORTED;
+      default:                                      return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_SAVE_FILE_ERROR)
     switch ((HvSaveFileError) error->code)

@@ -84,6 +84,12 @@ hv_debian_request_free (HvDebianRequest *request)
   g_free (request->hostname);
   g_free (request->ssh_key_file);
   g_free (request->root_password_file);
+  g_free (request->ssh_keys);
+  g_free (request->config_dir);
+  g_free (request->mirror);
+  if (request->root_password != NULL)
+    memset (request->root_password, 0, strlen (request->root_password));
+  g_free (request->root_password);
   g_strfreev (request->packages);
   g_free (request);
 }
@@ -98,6 +104,10 @@ request_copy (const HvDebianRequest *request)
   copy->hostname = g_strdup (request->hostname != NULL ? request->hostname : request->name);
   copy->ssh_key_file = g_strdup (request->ssh_key_file);
   copy->root_password_file = g_strdup (request->root_password_file);
+  copy->ssh_keys = g_strdup (request->ssh_keys);
+  copy->config_dir = g_strdup (request->config_dir);
+  copy->mirror = g_strdup (request->mirror);
+  copy->root_password = g_strdup (request->root_password);
   copy->packages = g_strdupv (request->packages);
   copy->memory_mib = request->memory_mib != 0 ? request->memory_mib : DEFAULT_MEMORY_MIB;
   return copy;
@@ -137,7 +147,7 @@ hv_debian_builder_class_init (HvDebianBuilderClass *klass)
 
   signals[SIGNAL_PROGRESS] =
     g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
 }
 
 static void
@@ -179,6 +189,7 @@ typedef struct {
   char            *initrd_path;
   char            *disk_path;
   char            *seed_path;
+  char            *config_dir;
   char            *config_path;
   char            *ssh_keys;    /* checked lines, or NULL */
   char            *password_hash;
@@ -205,6 +216,7 @@ build_free (Build *build)
   g_free (build->initrd_path);
   g_free (build->disk_path);
   g_free (build->seed_path);
+  g_free (build->config_dir);
   g_free (build->config_path);
   g_free (build->ssh_keys);
   g_free (build->password_hash);
@@ -213,6 +225,7 @@ build_free (Build *build)
 
 typedef struct {
   HvDebianBuilder *builder;
+  char            *name;
   char            *stage;
   guint            percent;
 } Progress;
@@ -222,7 +235,8 @@ emit_progress (gpointer user_data)
 {
   Progress *progress = user_data;
 
-  g_signal_emit (progress->builder, signals[SIGNAL_PROGRESS], 0, progress->stage, progress->percent);
+  g_signal_emit (progress->builder, signals[SIGNAL_PROGRESS], 0, progress->name, progress->stage,
+                 progress->percent);
   return G_SOURCE_REMOVE;
 }
 
@@ -230,6 +244,7 @@ static void
 progress_free (Progress *progress)
 {
   g_object_unref (progress->builder);
+  g_free (progress->name);
   g_free (progress->stage);
   g_free (progress);
 }
@@ -242,6 +257,7 @@ report (Build      *build,
   Progress *progress = g_new0 (Progress, 1);
 
   progress->builder = g_object_ref (build->builder);
+  progress->name = g_strdup (build->request->name);
   progress->stage = g_strdup (stage);
   progress->percent = MIN (percent, 100);
   g_main_context_invoke_full (build->context, G_PRIORITY_DEFAULT, emit_progress, progress,
@@ -321,7 +337,8 @@ check_request (const HvDebianRequest  *request,
     if (!is_package_name (request->packages[i]))
       return fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID,
                    _("packages: “%s” is not a Debian package name"), request->packages[i]);
-  if (request->ssh_key_file == NULL && request->root_password_file == NULL)
+  if (request->ssh_key_file == NULL && request->root_password_file == NULL &&
+      request->ssh_keys == NULL && request->root_password == NULL)
     return fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID,
                  _("Give an SSH key file or a root password file: without either no one could log in."));
   return TRUE;
@@ -338,9 +355,15 @@ read_ssh_keys (Build   *build,
   g_auto(GStrv) lines = NULL;
   GError *local = NULL;
 
-  if (file == NULL)
+  if (file == NULL && build->request->ssh_keys == NULL)
     return TRUE;
-  if (!g_file_get_contents (file, &contents, NULL, &local))
+  if (file == NULL)
+    {
+      /* Keys given as text are named as such in messages. */
+      file = "ssh_keys";
+      contents = g_strdup (build->request->ssh_keys);
+    }
+  else if (!g_file_get_contents (file, &contents, NULL, &local))
     {
       fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID, _("ssh-key: %s"), local->message);
       g_error_free (local);
@@ -388,9 +411,14 @@ hash_password (Build         *build,
   int status = 0;
   gboolean ran;
 
-  if (file == NULL)
+  if (file == NULL && build->request->root_password == NULL)
     return TRUE;
-  if (!g_file_get_contents (file, &contents, NULL, &local))
+  if (file == NULL)
+    {
+      file = "root_password";
+      contents = g_strdup (build->request->root_password);
+    }
+  else if (!g_file_get_contents (file, &contents, NULL, &local))
     {
       fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID, _("root-password-file: %s"), local->message);
       g_error_free (local);
@@ -651,8 +679,9 @@ bootstrap (Build         *build,
   g_ptr_array_add (argv, g_strdup_printf ("--customize-hook=%s", copy_out));
   g_ptr_array_add (argv, g_strdup (build->request->suite));
   g_ptr_array_add (argv, g_strdup (tarball));
-  if (build->builder->mirror != NULL)
-    g_ptr_array_add (argv, g_strdup (build->builder->mirror));
+  if (build->request->mirror != NULL || build->builder->mirror != NULL)
+    g_ptr_array_add (argv, g_strdup (build->request->mirror != NULL ? build->request->mirror
+                                                                     : build->builder->mirror));
   g_ptr_array_add (argv, NULL);
 
   report (build, "bootstrapping", 2);
@@ -897,9 +926,9 @@ write_config (Build   *build,
   GError *local = NULL;
 
   report (build, "config", build->base_built ? 98 : 90);
-  if (g_mkdir_with_parents (build->builder->config_dir, 0700) != 0)
+  if (g_mkdir_with_parents (build->config_dir, 0700) != 0)
     return fail (error, HV_DEBIAN_BUILDER_ERROR_IO, _("Cannot make %s: %s"),
-                 build->builder->config_dir, g_strerror (errno));
+                 build->config_dir, g_strerror (errno));
   if (g_file_set_contents_full (build->config_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local))
     return TRUE;
   fail (error, HV_DEBIAN_BUILDER_ERROR_IO, "%s", local->message);
@@ -953,7 +982,9 @@ prepare (Build         *build,
   }
   build->disk_path = g_build_filename (self->image_dir, disk_name, NULL);
   build->seed_path = g_build_filename (self->image_dir, seed_name, NULL);
-  build->config_path = g_build_filename (self->config_dir, config_name, NULL);
+  build->config_dir = g_strdup (build->request->config_dir != NULL ? build->request->config_dir
+                                                                    : self->config_dir);
+  build->config_path = g_build_filename (build->config_dir, config_name, NULL);
   if (!refuse_existing (build->disk_path, error) || !refuse_existing (build->seed_path, error) ||
       !refuse_existing (build->config_path, error))
     return FALSE;

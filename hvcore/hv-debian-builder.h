@@ -31,6 +31,10 @@ typedef struct {
   char    *hostname;            /* NULL: the name */
   char    *ssh_key_file;        /* public keys for root, one per line */
   char    *root_password_file;  /* the password on the first line; hashed here, never logged */
+  char    *ssh_keys;            /* or the keys themselves (a client's, over the protocol) */
+  char    *root_password;       /* or the password itself; wiped when the request is freed */
+  char    *config_dir;          /* where the .cfg goes; NULL: the builder's config folder */
+  char    *mirror;              /* the archive; NULL: the builder's (hv_debian_builder_set_mirror) */
   GStrv    packages;            /* more packages (part of the base image's identity) */
   gint64   memory_mib;          /* 0: 512 */
 } HvDebianRequest;
@@ -55,9 +59,10 @@ G_DECLARE_FINAL_TYPE (HvDebianBuilder, hv_debian_builder, HV, DEBIAN_BUILDER, GO
 
 /*
  * Signals:
- *   "progress" (const char *stage, guint percent)   emitted on the main context the build
- *              was started from; stages: "checking", "bootstrapping", "file-system",
- *              "converting", "overlay", "seed", "config", "done"
+ *   "progress" (const char *name, const char *stage, guint percent)   emitted on the main
+ *              context the build was started from, for the build of guest `name`; stages:
+ *              "checking", "bootstrapping", "file-system", "converting", "overlay", "seed",
+ *              "config", "done"
  */
 
 /* image_dir: the image store; config_dir: where the domain .cfg files live. */

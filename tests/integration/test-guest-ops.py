@@ -28,8 +28,9 @@ from lib_domus import Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
 GUEST_DIR = os.path.abspath(sys.argv[1])
 
 
-def call(daemon, method, **params):
-    """The whole reply: {"result": ...} or {"error": {...}}."""
+def call(daemon, method, notifications=None, **params):
+    """The whole reply: {"result": ...} or {"error": {...}}; notifications that came before
+    it are added to the list `notifications` when given."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(120)
         sock.connect(daemon.socket_path)
@@ -42,6 +43,8 @@ def call(daemon, method, **params):
             reply = json.loads(line)
             if reply.get("id") == 7:
                 return reply
+            if notifications is not None and "method" in reply:
+                notifications.append(reply)
 
 
 def ok(daemon, method, **params):
@@ -179,6 +182,25 @@ def main():
         tap.ok(kind(start_template) == "not-supported" and len(ticks(root, "thin")) >= 1,
                "a template is not started; its linked clone is", json.dumps(start_template))
         ok(daemon, "domain.destroy", name="thin")
+        # image.debian without the archive: refusals, and an archive that does not answer.
+        key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHj3vQ8u2bXpZ1m6kTqv9mTj1o2qYQh1kq0Sx5bGd7Qs test"
+        before = sorted(os.listdir(images))
+        refusals = [call(daemon, "image.debian", name="snap", ssh_keys=key),
+                    call(daemon, "image.debian", name="deb", ssh_keys="not a key"),
+                    call(daemon, "image.debian", name="deb"),
+                    call(daemon, "image.debian", name="deb", ssh_keys=key, packages="vim"),
+                    call(daemon, "image.debian", name="deb", ssh_keys=key, mirror="file:///etc")]
+        progress = []
+        unreachable = call(daemon, "image.debian", progress, name="deb", ssh_keys=key, root_password="secret",
+                           mirror="http://127.0.0.1:9/debian")
+        stages = [n["params"]["stage"] for n in progress if n["method"] == "image.progress"]
+        defined = {d["name"] for d in ok(daemon, "domain.list", all=True)["domains"]}
+        tap.ok([kind(r) for r in refusals] == ["already-exists"] + ["invalid-params"] * 4
+               and kind(unreachable) == "failed" and "could not be reached" in unreachable["error"]["message"]
+               and stages[:2] == ["checking", "bootstrapping"] and sorted(os.listdir(images)) == before
+               and "deb" not in defined and "secret" not in daemon.log_text(),
+               "image.debian refuses bad params by kind, reports progress, and an unreachable archive "
+               "leaves nothing (and the password is in no log)", json.dumps([refusals, unreachable, stages]))
     except Failure as failure:
         tap.ok(False, "the run went through", str(failure) + "\n" + (daemon.log_text() if daemon else ""))
     finally:

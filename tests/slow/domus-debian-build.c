@@ -31,6 +31,7 @@ static guint cancel_percent;
 
 static void
 on_progress (HvDebianBuilder *builder,
+             const char      *name,
              const char      *stage,
              guint            percent,
              gpointer         user_data)
