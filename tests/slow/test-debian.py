@@ -12,6 +12,7 @@ its .cfg (plus a host port forward for SSH) to its login prompt, and root logs i
 with the key given at build time. Takes about 10 minutes on the project's machines.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -20,6 +21,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import lib_domus  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1])
 TOOL = os.path.join(BUILD, "tests", "slow", "domus-debian-build")
@@ -126,7 +130,7 @@ def main():
     if not archive_reachable():
         print("1..0 # SKIP Debian's archive (%s, suite %s) is not reachable from here" % (ARCHIVE, SUITE))
         return 0
-    print("1..12", flush=True)
+    print("1..13", flush=True)
     work = tempfile.mkdtemp(prefix="domus-debian-")
     qemus = []
     try:
@@ -217,6 +221,35 @@ def main():
         tap(words[:1] == ["deb3"] and host_key != [] and words[2:3] != host_key,
             "a clone of the shut-off guest boots as deb3 with SSH host keys of its own (%.0f s)" % boot,
             result.stdout + result.stderr + text[-2000:] + " ".join(words))
+
+        # The same through domusd: image.debian (an overlay on the base built above, which the
+        # daemon's store shares), then domain.start, to the login prompt on its serial console.
+        root = os.path.join(work, "daemon")
+        os.makedirs(root)
+        os.symlink(os.path.join(work, "images"), os.path.join(root, "images"))
+        daemon = lib_domus.Daemon(root).wait_listening()
+        try:
+            with open(key + ".pub") as f:
+                keys = f.read()
+            built = lib_domus.rpc_call(daemon.socket_path, "image.debian", name="deb4", ssh_keys=keys)
+            lib_domus.rpc_call(daemon.socket_path, "domain.start", name="deb4")
+            log = os.path.join(root, "run", "deb4", "serial.log")
+            start = time.monotonic()
+            text = ""
+            while time.monotonic() - start < 900:
+                if os.path.exists(log):
+                    with open(log, errors="replace") as f:
+                        text = f.read()
+                    if "deb4 login:" in text:
+                        break
+                time.sleep(1)
+            tap(not built["base_built"] and "deb4 login:" in text,
+                "image.debian through domusd makes a guest that domain.start boots to its login prompt (%.0f s)"
+                % (time.monotonic() - start), json.dumps(built) + text[-2000:])
+        except lib_domus.Failure as failure:
+            tap(False, "image.debian through domusd", str(failure) + daemon.log_text())
+        finally:
+            daemon.stop()
 
         result = subprocess.run([TOOL, "--probe", os.path.join(work, "images", "debian-%s.qcow2" % SUITE), "qcow2"],
                                 capture_output=True, text=True)
