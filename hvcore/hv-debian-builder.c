@@ -344,6 +344,34 @@ check_request (const HvDebianRequest  *request,
   return TRUE;
 }
 
+/*
+ * The contents of *file, or of `text` when there is no file (*file then becomes `text_name`,
+ * for messages); *contents stays NULL when neither is given. `key` prefixes a read error.
+ */
+static gboolean
+read_file_or_text (const char  **file,
+                   const char   *text,
+                   const char   *text_name,
+                   const char   *key,
+                   char        **contents,
+                   GError      **error)
+{
+  GError *local = NULL;
+
+  *contents = NULL;
+  if (*file == NULL)
+    {
+      *file = text_name;
+      *contents = g_strdup (text);
+      return TRUE;
+    }
+  if (g_file_get_contents (*file, contents, NULL, &local))
+    return TRUE;
+  fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID, "%s: %s", key, local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
 /* Every non-empty, non-comment line must be a public key. */
 static gboolean
 read_ssh_keys (Build   *build,
@@ -353,22 +381,11 @@ read_ssh_keys (Build   *build,
   g_autofree char *contents = NULL;
   g_autoptr(GString) keys = g_string_new (NULL);
   g_auto(GStrv) lines = NULL;
-  GError *local = NULL;
 
-  if (file == NULL && build->request->ssh_keys == NULL)
+  if (!read_file_or_text (&file, build->request->ssh_keys, "ssh_keys", "ssh-key", &contents, error))
+    return FALSE;
+  if (contents == NULL)
     return TRUE;
-  if (file == NULL)
-    {
-      /* Keys given as text are named as such in messages. */
-      file = "ssh_keys";
-      contents = g_strdup (build->request->ssh_keys);
-    }
-  else if (!g_file_get_contents (file, &contents, NULL, &local))
-    {
-      fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID, _("ssh-key: %s"), local->message);
-      g_error_free (local);
-      return FALSE;
-    }
   lines = g_strsplit (contents, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -411,19 +428,11 @@ hash_password (Build         *build,
   int status = 0;
   gboolean ran;
 
-  if (file == NULL && build->request->root_password == NULL)
+  if (!read_file_or_text (&file, build->request->root_password, "root_password", "root-password-file",
+                          &contents, error))
+    return FALSE;
+  if (contents == NULL)
     return TRUE;
-  if (file == NULL)
-    {
-      file = "root_password";
-      contents = g_strdup (build->request->root_password);
-    }
-  else if (!g_file_get_contents (file, &contents, NULL, &local))
-    {
-      fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID, _("root-password-file: %s"), local->message);
-      g_error_free (local);
-      return FALSE;
-    }
   newline = strchr (contents, '\n');
   if (newline != NULL)
     newline[newline > contents && newline[-1] == '\r' ? -1 : 0] = '\0';
