@@ -104,18 +104,8 @@ hv_paths_new_system (void)
 
   paths->socket_group = g_strdup (HV_PATHS_SYSTEM_GROUP);
   paths->socket_dir_mode = 0711;
+  paths->save_dir = g_strdup ("/var/lib/domus/save");
   return paths;
-  /* 0660: the group that may manage the host is for a later issue; until
-   * then the socket's group is root's, so only root gets in. */
-  return with_save_dir (paths_new (HV_PATHS_SYSTEM,
-                    g_strdup ("/etc/domus/domains"),
-                    g_strdup ("/var/lib/domus/images"),
-                    g_strdup ("/run/domus"),
-                    g_strdup ("/var/lib/domus/stats"),
-                    g_strdup ("/var/lib/domus/dumps"),
-                    g_strdup ("/run/domus/" SOCKET_NAME),
-                    0660),
-                        g_strdup ("/var/lib/domus/save"));
 }
 
 HvPaths *
@@ -126,7 +116,6 @@ hv_paths_copy (const HvPaths *paths)
   g_return_val_if_fail (paths != NULL, NULL);
 
   copy = paths_new (paths->kind,
-  return with_save_dir (paths_new (paths->kind,
                     g_strdup (paths->config_dir),
                     g_strdup (paths->image_dir),
                     g_strdup (paths->run_dir),
@@ -136,9 +125,8 @@ hv_paths_copy (const HvPaths *paths)
                     paths->socket_mode);
   copy->socket_group = g_strdup (paths->socket_group);
   copy->socket_dir_mode = paths->socket_dir_mode;
+  copy->save_dir = g_strdup (paths->save_dir);
   return copy;
-                    paths->socket_mode),
-                        g_strdup (paths->save_dir));
 }
 
 void
