@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "domus-domain.h"
 #include "domus-error.h"
 
 G_BEGIN_DECLS
@@ -86,11 +87,6 @@ void             domus_connection_connect_full_async (const char         *uri,
 /* For both connect functions. */
 DomusConnection *domus_connection_connect_finish  (GAsyncResult       *result,
                                                    GError            **error);
-
-typedef enum {
-  DOMUS_CONSOLE_GRAPHICS,   /* the VNC server (RFB) */
-  DOMUS_CONSOLE_SERIAL,     /* the first serial port, as `xm console` */
-} DomusConsoleKind;
 
 /*
  * Opens a stream to a domain's screen (VNC) or serial port and returns its file

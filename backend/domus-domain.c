@@ -6,9 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "domus-domain.h"
-#include "domus-connection.h"
 #include "domus-host.h"
-#include "domus-json-util.h"
 
 struct _DomusDomain
 {
@@ -117,6 +115,52 @@ domus_domain_state_to_string (DomusDomainState state)
   return "invalid";
 }
 
+/* The info struct */
+
+G_DEFINE_BOXED_TYPE (DomusDomainInfo, domus_domain_info, domus_domain_info_copy, domus_domain_info_free)
+
+DomusDomainInfo *
+domus_domain_info_new (void)
+{
+  DomusDomainInfo *info = g_new0 (DomusDomainInfo, 1);
+
+  info->id = -1;
+  info->state = DOMUS_DOMAIN_STATE_INVALID;
+  info->memory_mib = -1;
+  info->vcpus = -1;
+  info->cpu_time_ns = -1;
+  info->tags = g_new0 (char *, 1);
+  return info;
+}
+
+DomusDomainInfo *
+domus_domain_info_copy (const DomusDomainInfo *info)
+{
+  DomusDomainInfo *copy;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  copy = g_memdup2 (info, sizeof *info);
+  copy->name = g_strdup (info->name);
+  copy->flags = g_strdup (info->flags);
+  copy->tags = g_strdupv (info->tags);
+  copy->config = g_strdup (info->config);
+  copy->error = g_strdup (info->error);
+  return copy;
+}
+
+void
+domus_domain_info_free (DomusDomainInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info->flags);
+  g_strfreev (info->tags);
+  g_free (info->config);
+  g_free (info->error);
+  g_free (info);
+}
+
 /* A QEMU process exists in these states: its figures mean something. */
 static gboolean
 state_is_active (DomusDomainState state)
@@ -202,85 +246,51 @@ reset_live_figures (DomusDomain *self)
 }
 
 static void
-apply_state_members (DomusDomain *self,
-                     JsonObject  *object)
+set_tags (DomusDomain        *self,
+          const char * const *tags)
 {
-  if (json_object_has_member (object, "id"))
-    set_int (self, &self->id, domus_json_object_get_int (object, "id", -1), PROP_ID);
-  if (json_object_has_member (object, "state"))
-    set_state (self, domus_domain_state_from_string (domus_json_object_get_string (object, "state", NULL)));
-  if (domus_json_object_get_string (object, "flags", NULL) != NULL)
-    set_string (self, &self->flags, domus_json_object_get_string (object, "flags", NULL), PROP_FLAGS);
-  if (!state_is_active (self->state))
-    reset_live_figures (self);
-}
-
-static void
-set_tags (DomusDomain *self,
-          JsonNode    *node)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) tags = NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-
-          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-            g_strv_builder_add (builder, json_node_get_string (element));
-        }
-    }
-  tags = g_strv_builder_end (builder);
-  if (g_strv_equal ((const char * const *) tags, (const char * const *) self->tags))
+  if (g_strv_equal (tags, (const char * const *) self->tags))
     return;
   g_strfreev (self->tags);
-  self->tags = g_steal_pointer (&tags);
+  self->tags = g_strdupv ((char **) tags);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TAGS]);
 }
 
 void
-_domus_domain_update (DomusDomain *self,
-                      JsonObject  *object)
+_domus_domain_update (DomusDomain           *self,
+                      const DomusDomainInfo *info)
 {
-  g_return_if_fail (DOMUS_IS_DOMAIN (self));
-  g_return_if_fail (object != NULL);
+  DomusDomainInfoFields fields;
 
+  g_return_if_fail (DOMUS_IS_DOMAIN (self));
+  g_return_if_fail (info != NULL);
+
+  fields = info->fields;
   g_object_freeze_notify (G_OBJECT (self));
-  apply_state_members (self, object);
-  if (json_object_has_member (object, "memory_mib"))
-    set_int (self, &self->memory_mib, domus_json_object_get_int (object, "memory_mib", -1), PROP_MEMORY_MIB);
-  if (json_object_has_member (object, "vcpus"))
-    set_int (self, &self->vcpus, domus_json_object_get_int (object, "vcpus", -1), PROP_VCPUS);
+  if (fields & DOMUS_DOMAIN_INFO_ID)
+    set_int (self, &self->id, info->id, PROP_ID);
+  if (fields & DOMUS_DOMAIN_INFO_STATE)
+    set_state (self, info->state);
+  if ((fields & DOMUS_DOMAIN_INFO_FLAGS) && info->flags != NULL)
+    set_string (self, &self->flags, info->flags, PROP_FLAGS);
+  if (!state_is_active (self->state))
+    reset_live_figures (self);
+  if (fields & DOMUS_DOMAIN_INFO_MEMORY)
+    set_int (self, &self->memory_mib, info->memory_mib, PROP_MEMORY_MIB);
+  if (fields & DOMUS_DOMAIN_INFO_VCPUS)
+    set_int (self, &self->vcpus, info->vcpus, PROP_VCPUS);
   /* The exact integer, when there is one. */
-  if (domus_json_object_has_number (object, "cpu_time_ns"))
-    set_double (self, &self->cpu_time, domus_json_object_get_int (object, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
-  else if (domus_json_object_has_number (object, "cpu_time"))
-    set_double (self, &self->cpu_time, domus_json_object_get_double (object, "cpu_time", 0), PROP_CPU_TIME);
-  if (json_object_has_member (object, "autostart"))
-    set_autostart (self, json_object_get_boolean_member_with_default (object, "autostart", FALSE));
-  if (json_object_has_member (object, "tags"))
-    set_tags (self, json_object_get_member (object, "tags"));
-  /* A whole domain object leaves these out, rather than null, when they do not apply. */
-  if (json_object_has_member (object, "config") || json_object_has_member (object, "state"))
-    set_string (self, &self->config, domus_json_object_get_string (object, "config", NULL), PROP_CONFIG);
-  if (json_object_has_member (object, "error") || json_object_has_member (object, "state"))
-    set_string (self, &self->error, domus_json_object_get_string (object, "error", NULL), PROP_ERROR);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-void
-_domus_domain_apply_event (DomusDomain *self,
-                           JsonObject  *params)
-{
-  g_return_if_fail (DOMUS_IS_DOMAIN (self));
-  g_return_if_fail (params != NULL);
-
-  g_object_freeze_notify (G_OBJECT (self));
-  apply_state_members (self, params);
+  if (fields & DOMUS_DOMAIN_INFO_CPU_TIME)
+    set_double (self, &self->cpu_time, info->cpu_time_ns >= 0 ? info->cpu_time_ns / 1e9 : info->cpu_time,
+                PROP_CPU_TIME);
+  if (fields & DOMUS_DOMAIN_INFO_AUTOSTART)
+    set_autostart (self, info->autostart);
+  if (fields & DOMUS_DOMAIN_INFO_TAGS)
+    set_tags (self, (const char * const *) info->tags);
+  if (fields & DOMUS_DOMAIN_INFO_CONFIG)
+    set_string (self, &self->config, info->config, PROP_CONFIG);
+  if (fields & DOMUS_DOMAIN_INFO_ERROR)
+    set_string (self, &self->error, info->error, PROP_ERROR);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -309,11 +319,11 @@ push_newer (DomusStatsHistory *history,
 }
 
 void
-_domus_domain_apply_sample (DomusDomain *self,
-                            gint64       time_us,
-                            JsonObject  *sample)
+_domus_domain_apply_sample (DomusDomain             *self,
+                            gint64                   time_us,
+                            const DomusDomainSample *sample)
 {
-  gint64 id, rd, wr, rx, tx;
+  gint64 rx, tx;
   gboolean have_previous;
   double read_rate = 0, write_rate = 0, rx_rate = -1, tx_rate = -1;
 
@@ -324,19 +334,16 @@ _domus_domain_apply_sample (DomusDomain *self,
   if (self->have_totals && time_us <= self->totals_time_us)
     return;
 
-  id = domus_json_object_get_int (sample, "id", -1);
-  rd = domus_json_object_get_int (sample, "disk_rd_bytes", 0);
-  wr = domus_json_object_get_int (sample, "disk_wr_bytes", 0);
-  rx = domus_json_object_get_int (sample, "net_rx_bytes", -1);
-  tx = domus_json_object_get_int (sample, "net_tx_bytes", -1);
-  have_previous = self->have_totals && self->totals_id == id;
+  rx = sample->net_rx_bytes;
+  tx = sample->net_tx_bytes;
+  have_previous = self->have_totals && self->totals_id == sample->id;
 
   if (have_previous)
     {
       gint64 elapsed_us = time_us - self->totals_time_us;
 
-      read_rate = rate (self->disk_rd_bytes, rd, elapsed_us);
-      write_rate = rate (self->disk_wr_bytes, wr, elapsed_us);
+      read_rate = rate (self->disk_rd_bytes, sample->disk_rd_bytes, elapsed_us);
+      write_rate = rate (self->disk_wr_bytes, sample->disk_wr_bytes, elapsed_us);
       if (rx >= 0)
         rx_rate = self->net_rx_bytes >= 0 ? rate (self->net_rx_bytes, rx, elapsed_us) : 0;
       if (tx >= 0)
@@ -351,17 +358,17 @@ _domus_domain_apply_sample (DomusDomain *self,
 
   self->have_totals = TRUE;
   self->totals_time_us = time_us;
-  self->totals_id = id;
-  self->disk_rd_bytes = rd;
-  self->disk_wr_bytes = wr;
+  self->totals_id = sample->id;
+  self->disk_rd_bytes = sample->disk_rd_bytes;
+  self->disk_wr_bytes = sample->disk_wr_bytes;
   self->net_rx_bytes = rx;
   self->net_tx_bytes = tx;
 
   g_object_freeze_notify (G_OBJECT (self));
-  set_double (self, &self->cpu_percent, domus_json_object_get_double (sample, "cpu_percent", 0), PROP_CPU_PERCENT);
-  if (domus_json_object_has_number (sample, "cpu_time_ns"))
-    set_double (self, &self->cpu_time, domus_json_object_get_int (sample, "cpu_time_ns", 0) / 1e9, PROP_CPU_TIME);
-  set_int (self, &self->rss_mib, domus_json_object_get_int (sample, "rss_mib", 0), PROP_RSS_MIB);
+  set_double (self, &self->cpu_percent, sample->cpu_percent, PROP_CPU_PERCENT);
+  if (sample->cpu_time_ns >= 0)
+    set_double (self, &self->cpu_time, sample->cpu_time_ns / 1e9, PROP_CPU_TIME);
+  set_int (self, &self->rss_mib, sample->rss_mib, PROP_RSS_MIB);
   set_double (self, &self->disk_read_rate, read_rate, PROP_DISK_READ_RATE);
   set_double (self, &self->disk_write_rate, write_rate, PROP_DISK_WRITE_RATE);
   set_double (self, &self->net_rx_rate, rx_rate, PROP_NET_RX_RATE);
@@ -557,81 +564,6 @@ domus_domain_get_history (DomusDomain *self,
   g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
   g_return_val_if_fail ((guint) metric < DOMUS_N_METRICS, NULL);
   return self->histories[metric];
-}
-
-/* Actions */
-
-static void
-on_call_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-
-  if (node == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
-}
-
-void
-domus_domain_call_async (DomusDomain         *self,
-                         const char          *method,
-                         JsonObject          *extra_params,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) params = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  DomusConnection *connection = NULL;
-
-  g_return_if_fail (DOMUS_IS_DOMAIN (self));
-  g_return_if_fail (method != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, domus_domain_call_async);
-
-  if (self->host != NULL)
-    connection = domus_host_get_connection (self->host);
-  if (connection == NULL)
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
-                               _("The host of domain “%s” is not connected."), self->name);
-      return;
-    }
-
-  params = json_object_new ();
-  if (extra_params != NULL)
-    {
-      JsonObjectIter iter;
-      const char *member;
-      JsonNode *value;
-
-      json_object_iter_init (&iter, extra_params);
-      while (json_object_iter_next (&iter, &member, &value))
-        json_object_set_member (params, member, json_node_copy (value));
-    }
-  json_object_set_string_member (params, "name", self->name);
-  node = json_node_init_object (json_node_alloc (), params);
-
-  domus_connection_call_async (connection, method, node, cancellable,
-                               on_call_done, g_steal_pointer (&task));
-}
-
-JsonNode *
-domus_domain_call_finish (DomusDomain   *self,
-                          GAsyncResult  *result,
-                          GError       **error)
-{
-  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* GObject */

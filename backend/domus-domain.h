@@ -84,9 +84,77 @@ DomusStatsHistory *domus_domain_get_history         (DomusDomain *self,
                                                      DomusMetric  metric);
 
 /*
- * Calls a domain method, e.g. "domain.pause", with {"name": NAME} plus the members of
- * extra_params (nullable, not consumed). Fails with DOMUS_ERROR_CLOSED when the host is
- * not connected; otherwise with the daemon's error.
+ * What a host said about a domain: a list entry, a lookup's answer or an event. `fields`
+ * says which members it said; the others are left at their defaults (-1, NULL, FALSE)
+ * and, applied to a DomusDomain, leave its properties alone.
+ */
+typedef enum {
+  DOMUS_DOMAIN_INFO_ID        = 1 << 0,
+  DOMUS_DOMAIN_INFO_STATE     = 1 << 1,
+  DOMUS_DOMAIN_INFO_FLAGS     = 1 << 2,
+  DOMUS_DOMAIN_INFO_MEMORY    = 1 << 3,
+  DOMUS_DOMAIN_INFO_VCPUS     = 1 << 4,
+  DOMUS_DOMAIN_INFO_CPU_TIME  = 1 << 5,
+  DOMUS_DOMAIN_INFO_AUTOSTART = 1 << 6,
+  DOMUS_DOMAIN_INFO_TAGS      = 1 << 7,
+  DOMUS_DOMAIN_INFO_CONFIG    = 1 << 8,   /* config, even when NULL (Domain-0 has none) */
+  DOMUS_DOMAIN_INFO_ERROR     = 1 << 9,   /* error, even when NULL (the config is valid) */
+  DOMUS_DOMAIN_INFO_CONSOLES  = 1 << 10,  /* has_graphics and has_serial (a lookup only) */
+} DomusDomainInfoFields;
+
+typedef struct {
+  DomusDomainInfoFields fields;
+  char             *name;         /* NULL when the host sent none */
+  gint64            id;           /* -1 when not active */
+  DomusDomainState  state;
+  char             *flags;        /* xm list's six columns */
+  gint64            memory_mib;   /* -1 when unknown (an invalid config) */
+  gint64            vcpus;
+  gint64            cpu_time_ns;  /* -1 when the host gave seconds only */
+  double            cpu_time;     /* seconds, as the host rounded them */
+  gboolean          autostart;
+  GStrv             tags;         /* never NULL */
+  char             *config;       /* where the domain's configuration lives on the host */
+  char             *error;        /* state INVALID: why */
+  gboolean          has_graphics; /* running with a screen to open */
+  gboolean          has_serial;   /* running with a serial console to open */
+} DomusDomainInfo;
+
+#define DOMUS_TYPE_DOMAIN_INFO (domus_domain_info_get_type ())
+GType            domus_domain_info_get_type (void) G_GNUC_CONST;
+/* An info that says nothing yet (fields 0, numbers -1). */
+DomusDomainInfo *domus_domain_info_new      (void);
+DomusDomainInfo *domus_domain_info_copy     (const DomusDomainInfo *info);
+void             domus_domain_info_free     (DomusDomainInfo       *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomusDomainInfo, domus_domain_info_free)
+
+/* The consoles a domain may have (domus_host_open_console_async()). */
+typedef enum {
+  DOMUS_CONSOLE_GRAPHICS,   /* the screen, as an RFB (VNC) stream */
+  DOMUS_CONSOLE_SERIAL,     /* the first serial port, as `xm console` */
+} DomusConsoleKind;
+
+/* The lifecycle actions (domus_host_domain_action_async()). */
+typedef enum {
+  DOMUS_DOMAIN_ACTION_START,
+  DOMUS_DOMAIN_ACTION_SHUTDOWN,   /* the ACPI power button: the guest decides */
+  DOMUS_DOMAIN_ACTION_REBOOT,
+  DOMUS_DOMAIN_ACTION_PAUSE,
+  DOMUS_DOMAIN_ACTION_RESUME,
+  DOMUS_DOMAIN_ACTION_DESTROY,    /* ended at once, as pulling the plug */
+} DomusDomainAction;
+
+typedef enum {
+  DOMUS_DOMAIN_ACTION_FLAGS_NONE = 0,
+  DOMUS_DOMAIN_ACTION_FLAGS_WAIT = 1 << 0,   /* SHUTDOWN: answer once the domain is off */
+} DomusDomainActionFlags;
+
+/*
+ * Transitional: the JSON-RPC call the window's last unported parts (gui/domus-window.c)
+ * still make; it goes once they use domus_host_domain_action_async(). Calls a domusd
+ * method with {"name": NAME} plus extra_params (nullable, not consumed); fails with
+ * DOMUS_ERROR_CLOSED when the host is not connected, DOMUS_ERROR_NOT_SUPPORTED when it
+ * is not a domusd host.
  */
 void               domus_domain_call_async          (DomusDomain         *self,
                                                      const char          *method,
@@ -94,25 +162,34 @@ void               domus_domain_call_async          (DomusDomain         *self,
                                                      GCancellable        *cancellable,
                                                      GAsyncReadyCallback  callback,
                                                      gpointer             user_data);
-/* The result (transfer full). */
 JsonNode          *domus_domain_call_finish         (DomusDomain         *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
 
-/* < private > For DomusHost only: the daemon's news reaches a domain through these. */
+/* One domain's figures in a stats sample (totals since its QEMU started). */
+typedef struct {
+  const char *name;
+  gint64      id;
+  double      cpu_percent;     /* of one core */
+  gint64      cpu_time_ns;     /* -1 when not said */
+  gint64      rss_mib;
+  gint64      disk_rd_bytes;
+  gint64      disk_wr_bytes;
+  gint64      net_rx_bytes;    /* -1: the host cannot count this domain's traffic */
+  gint64      net_tx_bytes;
+} DomusDomainSample;
+
+/* < private > For DomusHost only: the host's news reaches a domain through these. */
 DomusDomain       *_domus_domain_new                (DomusHost   *host,
                                                      const char  *name,
                                                      guint        history_capacity);
-/* A domain.list entry or a domain.get answer. */
-void               _domus_domain_update             (DomusDomain *self,
-                                                     JsonObject  *object);
-/* The params of a domain.event. */
-void               _domus_domain_apply_event        (DomusDomain *self,
-                                                     JsonObject  *params);
-/* The domain's entry in a stats sample; histories only get points newer than their latest. */
-void               _domus_domain_apply_sample       (DomusDomain *self,
-                                                     gint64       time_us,
-                                                     JsonObject  *sample);
+/* The members info says it has (a list entry, a lookup or an event). */
+void               _domus_domain_update             (DomusDomain           *self,
+                                                     const DomusDomainInfo *info);
+/* Histories only get points newer than their latest. */
+void               _domus_domain_apply_sample       (DomusDomain             *self,
+                                                     gint64                   time_us,
+                                                     const DomusDomainSample *sample);
 void               _domus_domain_set_history_capacity (DomusDomain *self,
                                                        guint        capacity);
 void               _domus_domain_forget_host        (DomusDomain *self);

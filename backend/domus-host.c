@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One host's daemon: its connection, its domains kept current from its events, its stats. */
+/*
+ * One host: its state and reconnection, its facts, its domains and stats kept current by
+ * its driver, its image store. The typed calls are in domus-host-calls.c.
+ */
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "domus-host.h"
-#include "domus-json-util.h"
+#include "domus-host-driver.h"
+#include "domus-host-private.h"
 
 #define DEFAULT_INTERVAL_MS 1000
 
@@ -19,14 +24,14 @@ struct _DomusHost
   DomusHostState     state;
   GError            *error;
 
-  DomusConnection   *connection;     /* from a successful connect until it is lost */
-  GCancellable      *cancellable;    /* the current attempt and everything it started */
+  DomusHostDriver   *driver;         /* the kind of host, for the host's whole life */
+  GCancellable      *cancellable;    /* the current attempt; NULL between attempts */
   gboolean           wanted;         /* connect() was called and disconnect() was not */
   guint              retry_source;
   guint              failures;       /* in a row: the next retry waits longer */
   guint              retry_delay_ms;
 
-  JsonObject        *hello;
+  DomusHostFacts    *facts;          /* from the last connection */
   double             cpu_percent;
   gint64             memory_mib;
   gint64             memory_used_mib;
@@ -40,6 +45,12 @@ struct _DomusHost
   GListStore        *domains;        /* DomusDomain, sorted by name */
   GHashTable        *by_name;        /* name -> DomusDomain (a reference) */
   DomusStatsHistory *histories[DOMUS_HOST_N_METRICS];
+  GPtrArray         *frozen;         /* objects whose notifications wait for the end of samples */
+
+  GListStore        *images;         /* DomusImage, sorted by name */
+  char              *image_dir;
+  guint64            image_listings_sent;
+  guint64            image_listing_applied;  /* the newest listing in the model */
 };
 
 G_DEFINE_FINAL_TYPE (DomusHost, domus_host, G_TYPE_OBJECT)
@@ -73,12 +84,8 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/* What domain.get is asked for after an event: the config or the process may have changed. */
-static const char * const refresh_reasons[] = {
-  "started", "reattached", "defined", "config-changed", "autostart-changed", "rebooted", "migrated", NULL
-};
-
-static void start_attempt (DomusHost *self);
+static void start_attempt (DomusHost *self,
+                           GTask     *open_task);
 
 GType
 domus_host_state_get_type (void)
@@ -147,24 +154,6 @@ update_capacities (DomusHost *self)
 
 
 
-static const char *
-hello_string (DomusHost  *self,
-              const char *member)
-{
-  if (self->hello == NULL)
-    return NULL;
-  return json_object_get_string_member_with_default (self->hello, member, NULL);
-}
-
-static gint64
-hello_int (DomusHost  *self,
-           const char *member)
-{
-  if (self->hello == NULL)
-    return -1;
-  return json_object_get_int_member_with_default (self->hello, member, -1);
-}
-
 static void
 notify (DomusHost *self,
         guint      prop)
@@ -218,78 +207,10 @@ set_int (DomusHost *self,
   notify (self, prop);
 }
 
+/* Ends the attempt: no answer, event or loss of the old connection reaches us afterwards. */
 static void
-set_interval (DomusHost *self,
-              gint64     interval_ms)
-{
-  if (interval_ms <= 0 || (guint) interval_ms == self->interval_ms)
-    return;
-  self->interval_ms = (guint) MIN (interval_ms, G_MAXUINT);
-  update_capacities (self);
-  notify (self, PROP_STATS_INTERVAL_MS);
-}
-
-/* Steps of an attempt: each knows which attempt it belongs to */
-
-typedef struct {
-  DomusHost    *host;
-  GCancellable *cancellable;
-  char         *name;          /* domain.get: which domain */
-} Step;
-
-static Step *
-step_new (DomusHost  *self,
-          const char *name)
-{
-  Step *step = g_new0 (Step, 1);
-
-  step->host = g_object_ref (self);
-  step->cancellable = g_object_ref (self->cancellable);
-  step->name = g_strdup (name);
-  return step;
-}
-
-static void
-step_free (Step *step)
-{
-  g_object_unref (step->host);
-  g_object_unref (step->cancellable);
-  g_free (step->name);
-  g_free (step);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Step, step_free)
-
-/* disconnect() or a later attempt took over: this answer is nobody's business. */
-static gboolean
-step_is_stale (Step *step)
-{
-  return step->cancellable != step->host->cancellable ||
-         g_cancellable_is_cancelled (step->cancellable);
-}
-
-/* Takes params (nullable). */
-static void
-call (DomusHost           *self,
-      const char          *method,
-      JsonObject          *params,
-      const char          *name,
-      GAsyncReadyCallback  callback)
-{
-  g_autoptr(JsonNode) node = NULL;
-
-  if (params != NULL)
-    {
-      node = json_node_alloc ();
-      json_node_take_object (node, params);
-    }
-  domus_connection_call_async (self->connection, method, node, self->cancellable,
-                               callback, step_new (self, name));
-}
-
-/* Ends the attempt: no answer, event or close of the old connection reaches us afterwards. */
-static void
-teardown (DomusHost *self)
+teardown (DomusHost *self,
+          guint      wait_ms)
 {
   g_clear_handle_id (&self->retry_source, g_source_remove);
   if (self->cancellable != NULL)
@@ -297,13 +218,7 @@ teardown (DomusHost *self)
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
     }
-  if (self->connection != NULL)
-    {
-      g_autoptr(DomusConnection) connection = g_steal_pointer (&self->connection);
-
-      g_signal_handlers_disconnect_by_data (connection, self);
-      domus_connection_close (connection);
-    }
+  DOMUS_HOST_DRIVER_GET_CLASS (self->driver)->close (self->driver, wait_ms);
 }
 
 static gboolean
@@ -312,7 +227,7 @@ on_retry (gpointer user_data)
   DomusHost *self = user_data;
 
   self->retry_source = 0;
-  start_attempt (self);
+  start_attempt (self, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -324,7 +239,7 @@ attempt_failed (DomusHost *self,
   gboolean permanent = domus_host_error_is_permanent (error);
 
   g_debug ("%s: %s", self->uri, error->message);
-  teardown (self);
+  teardown (self, 0);
   set_error (self, error);
   set_state (self, DOMUS_HOST_STATE_DISCONNECTED);
 
@@ -339,6 +254,21 @@ attempt_failed (DomusHost *self,
     }
 }
 
+void
+_domus_host_driver_lost (DomusHost *self,
+                         GError    *error)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+
+  /* Between attempts nothing is ours to lose. */
+  if (self->cancellable == NULL)
+    {
+      g_error_free (error);
+      return;
+    }
+  attempt_failed (self, error);
+}
+
 /* Domains */
 
 static int
@@ -350,6 +280,7 @@ compare_domains (gconstpointer a,
                          domus_domain_get_name ((DomusDomain *) b));
 }
 
+/* The model leaves the host itself out: its figures are the host's. */
 static gboolean
 is_domain_0 (const char *name)
 {
@@ -358,18 +289,13 @@ is_domain_0 (const char *name)
 
 /* Filled in before it is added, so a list view never sees a blank domain. */
 static DomusDomain *
-add_domain (DomusHost  *self,
-            const char *name,
-            JsonObject *entry,
-            JsonObject *event)
+add_domain (DomusHost             *self,
+            const DomusDomainInfo *info)
 {
-  g_autoptr(DomusDomain) domain = _domus_domain_new (self, name, history_capacity (self));
+  g_autoptr(DomusDomain) domain = _domus_domain_new (self, info->name, history_capacity (self));
 
-  if (entry != NULL)
-    _domus_domain_update (domain, entry);
-  if (event != NULL)
-    _domus_domain_apply_event (domain, event);
-  g_hash_table_insert (self->by_name, g_strdup (name), g_object_ref (domain));
+  _domus_domain_update (domain, info);
+  g_hash_table_insert (self->by_name, g_strdup (info->name), g_object_ref (domain));
   g_list_store_insert_sorted (self->domains, domain, compare_domains, NULL);
   return domain;
 }
@@ -386,101 +312,59 @@ remove_domain (DomusHost   *self,
   g_hash_table_remove (self->by_name, domus_domain_get_name (domain));
 }
 
-static void
-on_domain_got (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+gboolean
+_domus_host_update_domain (DomusHost             *self,
+                           const DomusDomainInfo *info,
+                           gboolean               add_missing)
 {
-  g_autoptr(Step) step = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
   DomusDomain *domain;
 
-  if (step_is_stale (step))
-    return;
-  /* An undefined domain's event follows; a lost connection has its own handler. */
-  if (node == NULL)
+  g_return_val_if_fail (DOMUS_IS_HOST (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  if (info->name == NULL || is_domain_0 (info->name))
+    return FALSE;
+  domain = domus_host_lookup_domain (self, info->name);
+  if (domain != NULL)
     {
-      g_debug ("domain.get %s: %s", step->name, error->message);
-      return;
+      _domus_domain_update (domain, info);
+      return FALSE;
     }
-  domain = domus_host_lookup_domain (step->host, step->name);
-  if (domain != NULL && domus_json_node_get_object (node) != NULL)
-    _domus_domain_update (domain, domus_json_node_get_object (node));
+  if (!add_missing)
+    return FALSE;
+  add_domain (self, info);
+  return TRUE;
 }
 
-static void
-refresh_domain (DomusHost  *self,
-                const char *name)
+void
+_domus_host_remove_domain (DomusHost  *self,
+                           const char *name)
 {
-  JsonObject *params = json_object_new ();
-
-  json_object_set_string_member (params, "name", name);
-  call (self, "domain.get", params, name, on_domain_got);
-}
-
-static void
-on_domain_event (DomusConnection *connection,
-                 const char      *method,
-                 JsonNode        *params,
-                 gpointer         user_data)
-{
-  DomusHost *self = user_data;
-  JsonObject *event = domus_json_node_get_object (params);
-  const char *name, *reason;
   DomusDomain *domain;
-  gboolean refresh;
 
-  if (event == NULL)
-    return;
-  name = json_object_get_string_member_with_default (event, "name", NULL);
-  reason = json_object_get_string_member_with_default (event, "reason", "");
-  if (name == NULL || is_domain_0 (name))
-    return;
+  g_return_if_fail (DOMUS_IS_HOST (self));
 
   domain = domus_host_lookup_domain (self, name);
-  if (g_str_equal (reason, "undefined"))
-    {
-      if (domain != NULL)
-        remove_domain (self, domain);
-      return;
-    }
-
-  refresh = g_strv_contains (refresh_reasons, reason);
-  if (domain == NULL)
-    {
-      /* Shown at once with what the event says; domain.get fills in the rest. */
-      add_domain (self, name, NULL, event);
-      refresh = TRUE;
-    }
-  else
-    /* The daemon's event already says shutoff and a null id for a domain that ended. */
-    _domus_domain_apply_event (domain, event);
-  if (refresh)
-    refresh_domain (self, name);
+  if (domain != NULL)
+    remove_domain (self, domain);
 }
 
-static void
-sync_domains (DomusHost  *self,
-              JsonArray  *entries)
+void
+_domus_host_sync_domains (DomusHost *self,
+                          GPtrArray *infos)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  guint n = json_array_get_length (entries);
 
-  for (guint i = 0; i < n; i++)
+  g_return_if_fail (DOMUS_IS_HOST (self));
+
+  for (guint i = 0; i < infos->len; i++)
     {
-      JsonObject *entry = domus_json_node_get_object (json_array_get_element (entries, i));
-      const char *name = entry != NULL ? json_object_get_string_member_with_default (entry, "name", NULL) : NULL;
-      DomusDomain *domain;
+      const DomusDomainInfo *info = g_ptr_array_index (infos, i);
 
-      if (name == NULL || is_domain_0 (name))
+      if (info->name == NULL || is_domain_0 (info->name))
         continue;
-      domain = domus_host_lookup_domain (self, name);
-      if (domain == NULL)
-        domain = add_domain (self, name, entry, NULL);
-      else
-        _domus_domain_update (domain, entry);
-      g_hash_table_add (seen, (gpointer) domus_domain_get_name (domain));
+      _domus_host_update_domain (self, info, TRUE);
+      g_hash_table_add (seen, (gpointer) domus_domain_get_name (domus_host_lookup_domain (self, info->name)));
     }
 
   /* Whatever went while we were away. Backwards, so positions stay valid. */
@@ -507,304 +391,191 @@ push_newer (DomusStatsHistory *history,
   domus_stats_history_push (history, time_us, value);
 }
 
-static void
-apply_sample (DomusHost  *self,
-              JsonObject *sample)
+void
+_domus_host_set_stats_interval (DomusHost *self,
+                                gint64     interval_ms)
 {
-  gint64 time_us = json_object_get_int_member_with_default (sample, "time_us", 0);
-  JsonObject *host = domus_json_node_get_object (json_object_get_member (sample, "host"));
-  JsonNode *domains = json_object_get_member (sample, "domains");
+  g_return_if_fail (DOMUS_IS_HOST (self));
 
-  if (host != NULL)
-    {
-      JsonNode *load = json_object_get_member (host, "load");
-
-      set_double (self, &self->cpu_percent, domus_json_object_get_double (host, "cpu_percent", 0), PROP_CPU_PERCENT);
-      set_int (self, &self->memory_used_mib, (gint64) domus_json_object_get_double (host, "memory_used_mib", 0),
-               PROP_MEMORY_USED_MIB);
-      if (json_object_has_member (host, "memory_mib"))
-        set_int (self, &self->memory_mib, (gint64) domus_json_object_get_double (host, "memory_mib", 0), PROP_MEMORY_MIB);
-      if (load != NULL && JSON_NODE_HOLDS_ARRAY (load) && json_array_get_length (json_node_get_array (load)) > 0)
-        {
-          JsonNode *first = json_array_get_element (json_node_get_array (load), 0);
-
-          if (JSON_NODE_HOLDS_VALUE (first))
-            set_double (self, &self->load_1, json_node_get_double (first), PROP_LOAD_1);
-        }
-      push_newer (self->histories[DOMUS_HOST_METRIC_CPU_PERCENT], time_us, self->cpu_percent);
-      push_newer (self->histories[DOMUS_HOST_METRIC_MEMORY_USED], time_us, self->memory_used_mib);
-    }
-
-  if (domains != NULL && JSON_NODE_HOLDS_ARRAY (domains))
-    {
-      JsonArray *array = json_node_get_array (domains);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonObject *entry = domus_json_node_get_object (json_array_get_element (array, i));
-          DomusDomain *domain;
-
-          if (entry == NULL)
-            continue;
-          /* A domain the list does not have yet gets its figures from the next sample. */
-          domain = domus_host_lookup_domain (self, json_object_get_string_member_with_default (entry, "name", ""));
-          if (domain != NULL)
-            _domus_domain_apply_sample (domain, time_us, entry);
-        }
-    }
-}
-
-static void
-on_stats_sample (DomusConnection *connection,
-                 const char      *method,
-                 JsonNode        *params,
-                 gpointer         user_data)
-{
-  DomusHost *self = user_data;
-
-  if (domus_json_node_get_object (params) == NULL)
+  if (interval_ms <= 0 || (guint) interval_ms == self->interval_ms)
     return;
-  g_object_freeze_notify (G_OBJECT (self));
-  apply_sample (self, domus_json_node_get_object (params));
-  g_object_thaw_notify (G_OBJECT (self));
-  g_signal_emit (self, signals[SIGNAL_STATS_UPDATED], 0);
+  self->interval_ms = (guint) MIN (interval_ms, G_MAXUINT);
+  update_capacities (self);
+  notify (self, PROP_STATS_INTERVAL_MS);
 }
 
-static void
-on_connection_closed (DomusConnection *connection,
-                      const GError    *reason,
-                      gpointer         user_data)
+void
+_domus_host_begin_samples (DomusHost *self)
 {
-  DomusHost *self = user_data;
-
-  /* Someone else closed our connection (domus_host_get_connection() hands it out). */
-  if (reason == NULL)
-    attempt_failed (self, g_error_new (DOMUS_ERROR, DOMUS_ERROR_CLOSED, _("The connection to the daemon was closed.")));
-  else
-    attempt_failed (self, g_error_copy (reason));
-}
-
-/* Connecting: connect, hello, domain.list, stats.get, stats.subscribe */
-
-/* The answer of a step, or NULL when the attempt is over (stale, or failed here). */
-static JsonObject *
-finish_step (Step          *step,
-             GObject       *source,
-             GAsyncResult  *result,
-             JsonNode     **node)
-{
-  g_autoptr(GError) error = NULL;
-
-  *node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-  if (step_is_stale (step))
-    return NULL;
-  if (*node == NULL)
-    {
-      attempt_failed (step->host, g_steal_pointer (&error));
-      return NULL;
-    }
-  if (domus_json_node_get_object (*node) == NULL)
-    {
-      attempt_failed (step->host, g_error_new (DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                                               _("The daemon answered with something that is not an object.")));
-      return NULL;
-    }
-  return domus_json_node_get_object (*node);
-}
-
-static void
-on_subscribed (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(Step) step = user_data;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *answer = finish_step (step, source, result, &node);
-  DomusHost *self = step->host;
-
-  if (answer == NULL)
-    return;
-  set_interval (self, json_object_get_int_member_with_default (answer, "interval_ms", 0));
-  self->failures = 0;
-  set_error (self, NULL);
-  set_state (self, DOMUS_HOST_STATE_CONNECTED);
-}
-
-static void
-on_stats_got (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(Step) step = user_data;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *answer = finish_step (step, source, result, &node);
-  DomusHost *self = step->host;
-  g_autoptr(GPtrArray) frozen = NULL;
-  JsonNode *samples;
-  JsonObject *params;
-
-  if (answer == NULL)
-    return;
-  set_interval (self, json_object_get_int_member_with_default (answer, "interval_ms", 0));
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (self->frozen == NULL);
 
   /* Ten minutes of samples would notify each figure hundreds of times: once is enough. */
-  frozen = g_ptr_array_new_with_free_func ((GDestroyNotify) g_object_thaw_notify);
+  self->frozen = g_ptr_array_new_with_free_func ((GDestroyNotify) g_object_thaw_notify);
   g_object_freeze_notify (G_OBJECT (self));
-  g_ptr_array_add (frozen, self);
+  g_ptr_array_add (self->frozen, self);
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->domains)); i++)
     {
       GObject *domain = g_list_model_get_item (G_LIST_MODEL (self->domains), i);
 
       g_object_freeze_notify (domain);
-      g_ptr_array_add (frozen, domain);
+      g_ptr_array_add (self->frozen, domain);
       g_object_unref (domain);   /* the list keeps it */
     }
-  samples = json_object_get_member (answer, "samples");
-  if (samples != NULL && JSON_NODE_HOLDS_ARRAY (samples))
-    {
-      JsonArray *array = json_node_get_array (samples);
+}
 
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonObject *sample = domus_json_node_get_object (json_array_get_element (array, i));
+void
+_domus_host_end_samples (DomusHost *self)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
 
-          if (sample != NULL)
-            apply_sample (self, sample);
-        }
-    }
-  g_clear_pointer (&frozen, g_ptr_array_unref);
+  g_clear_pointer (&self->frozen, g_ptr_array_unref);
   g_signal_emit (self, signals[SIGNAL_STATS_UPDATED], 0);
-
-  params = json_object_new ();
-  json_object_set_boolean_member (params, "enable", TRUE);
-  call (self, "stats.subscribe", params, NULL, on_subscribed);
 }
 
-static void
-on_listed (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+void
+_domus_host_apply_sample (DomusHost             *self,
+                          const DomusHostSample *sample)
 {
-  g_autoptr(Step) step = user_data;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *answer = finish_step (step, source, result, &node);
-  DomusHost *self = step->host;
-  JsonNode *domains;
+  g_return_if_fail (DOMUS_IS_HOST (self));
 
-  if (answer == NULL)
-    return;
-  domains = json_object_get_member (answer, "domains");
-  if (domains == NULL || !JSON_NODE_HOLDS_ARRAY (domains))
+  if (sample->has_host)
     {
-      attempt_failed (self, g_error_new (DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                                         _("The daemon’s list of domains has no “domains” array.")));
-      return;
+      set_double (self, &self->cpu_percent, sample->cpu_percent, PROP_CPU_PERCENT);
+      set_int (self, &self->memory_used_mib, sample->memory_used_mib, PROP_MEMORY_USED_MIB);
+      if (sample->memory_mib >= 0)
+        set_int (self, &self->memory_mib, sample->memory_mib, PROP_MEMORY_MIB);
+      if (sample->has_load)
+        set_double (self, &self->load_1, sample->load_1, PROP_LOAD_1);
+      push_newer (self->histories[DOMUS_HOST_METRIC_CPU_PERCENT], sample->time_us, self->cpu_percent);
+      push_newer (self->histories[DOMUS_HOST_METRIC_MEMORY_USED], sample->time_us, self->memory_used_mib);
     }
-  sync_domains (self, json_node_get_array (domains));
-  call (self, "stats.get", NULL, NULL, on_stats_got);
+
+  for (guint i = 0; i < sample->n_domains; i++)
+    {
+      /* A domain the list does not have yet gets its figures from the next sample. */
+      DomusDomain *domain = domus_host_lookup_domain (self, sample->domains[i].name);
+
+      if (domain != NULL)
+        _domus_domain_apply_sample (domain, sample->time_us, &sample->domains[i]);
+    }
 }
 
-/* The properties that read hello's answer. */
-static const struct {
-  const char *member;
-  guint       prop;
-} hello_members[] = {
-  { "accelerator",  PROP_ACCELERATOR },
-  { "qemu_version", PROP_QEMU_VERSION },
-  { "version",      PROP_VERSION },
-  { "cpus",         PROP_CPUS },
-};
+/* Facts */
 
 static void
-on_hello (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+set_facts (DomusHost      *self,
+           DomusHostFacts *facts)
 {
-  g_autoptr(Step) step = user_data;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *answer = finish_step (step, source, result, &node);
-  DomusHost *self = step->host;
-  g_autoptr(JsonObject) old_hello = NULL;
-  JsonObject *params;
-  gint64 protocol;
-  const char *name;
-
-  if (answer == NULL)
-    return;
-  protocol = json_object_get_int_member_with_default (answer, "protocol", 1);
-  if (protocol != 1)
-    {
-      attempt_failed (self, g_error_new (DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                                         _("The daemon speaks protocol version %lld; this Domus speaks version 1."),
-                                         (long long) protocol));
-      return;
-    }
+  g_autoptr(DomusHostFacts) old = g_steal_pointer (&self->facts);
+  const DomusHostFacts none = { .cpus = -1, .memory_mib = -1 };
+  const DomusHostFacts *before = old != NULL ? old : &none;
 
   g_object_freeze_notify (G_OBJECT (self));
-  old_hello = g_steal_pointer (&self->hello);
-  self->hello = json_object_ref (answer);
-  name = json_object_get_string_member_with_default (answer, "name", NULL);
-  if (name != NULL && g_strcmp0 (name, self->name) != 0)
+  self->facts = facts;
+  if (facts->name != NULL && g_strcmp0 (facts->name, self->name) != 0)
     {
       g_free (self->name);
-      self->name = g_strdup (name);
+      self->name = g_strdup (facts->name);
       notify (self, PROP_NAME);
     }
-  set_int (self, &self->memory_mib, hello_int (self, "memory_mib"), PROP_MEMORY_MIB);
-  /* A reconnection usually finds the same daemon: notify only what changed. */
-  for (guint i = 0; i < G_N_ELEMENTS (hello_members); i++)
-    {
-      JsonNode *before = old_hello != NULL ? json_object_get_member (old_hello, hello_members[i].member) : NULL;
-      JsonNode *after = json_object_get_member (answer, hello_members[i].member);
-
-      if (before == NULL || after == NULL ? before != after : !json_node_equal (before, after))
-        notify (self, hello_members[i].prop);
-    }
+  set_int (self, &self->memory_mib, facts->memory_mib, PROP_MEMORY_MIB);
+  /* A reconnection usually finds the same host: notify only what changed. */
+  if (g_strcmp0 (before->accelerator, facts->accelerator) != 0)
+    notify (self, PROP_ACCELERATOR);
+  if (g_strcmp0 (before->hypervisor_version, facts->hypervisor_version) != 0)
+    notify (self, PROP_QEMU_VERSION);
+  if (g_strcmp0 (before->version, facts->version) != 0)
+    notify (self, PROP_VERSION);
+  if (before->cpus != facts->cpus)
+    notify (self, PROP_CPUS);
   g_object_thaw_notify (G_OBJECT (self));
+}
 
-  params = json_object_new ();
-  json_object_set_boolean_member (params, "all", TRUE);
-  call (self, "domain.list", params, NULL, on_listed);
+/* Connecting: the driver connects and says what the host is, then follows it */
+
+/* disconnect() or a later attempt took over: this answer is nobody's business. */
+static gboolean
+attempt_is_stale (DomusHost    *self,
+                  GAsyncResult *result)
+{
+  /* teardown() forgets the attempt's cancellable; an open's caller cancelling does not. */
+  return g_task_get_cancellable (G_TASK (result)) != self->cancellable;
 }
 
 static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_followed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
-  g_autoptr(Step) step = user_data;
+  DomusHost *self = DOMUS_HOST (source);
   g_autoptr(GError) error = NULL;
-  g_autoptr(DomusConnection) connection = domus_connection_connect_finish (result, &error);
-  DomusHost *self = step->host;
 
-  if (step_is_stale (step))
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (connection != NULL)
-        domus_connection_close (connection);
+      if (!attempt_is_stale (self, result))
+        attempt_failed (self, g_steal_pointer (&error));
       return;
     }
-  if (connection == NULL)
+  if (attempt_is_stale (self, result))
+    return;
+  self->failures = 0;
+  set_error (self, NULL);
+  set_state (self, DOMUS_HOST_STATE_CONNECTED);
+}
+
+/* user_data: the open's task (one-shot), or NULL when the host is followed. */
+static void
+on_driver_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  DomusHost *self = DOMUS_HOST (source);
+  g_autoptr(GTask) open_task = user_data;
+  g_autoptr(GError) error = NULL;
+  DomusHostFacts *facts = g_task_propagate_pointer (G_TASK (result), &error);
+  GTask *follow;
+
+  if (facts != NULL && attempt_is_stale (self, result))
     {
-      attempt_failed (self, g_steal_pointer (&error));
+      g_clear_pointer (&facts, domus_host_facts_free);
+      error = g_error_new (DOMUS_ERROR, DOMUS_ERROR_CLOSED, _("The connection to %s was closed."), self->uri);
+    }
+  if (facts == NULL)
+    {
+      if (!attempt_is_stale (self, result))
+        attempt_failed (self, g_error_copy (error));
+      if (open_task != NULL)
+        g_task_return_error (open_task, g_steal_pointer (&error));
       return;
     }
 
-  self->connection = g_steal_pointer (&connection);
-  /* From now on, so no event is missed while the state is read. */
-  g_signal_connect (self->connection, "notification::domain.event", G_CALLBACK (on_domain_event), self);
-  g_signal_connect (self->connection, "notification::stats.sample", G_CALLBACK (on_stats_sample), self);
-  g_signal_connect (self->connection, "closed", G_CALLBACK (on_connection_closed), self);
-  call (self, "hello", NULL, NULL, on_hello);
+  set_facts (self, facts);
+  if (open_task != NULL)
+    {
+      self->failures = 0;
+      set_error (self, NULL);
+      set_state (self, DOMUS_HOST_STATE_CONNECTED);
+      g_task_return_boolean (open_task, TRUE);
+      return;
+    }
+  follow = g_task_new (self, self->cancellable, on_followed, NULL);
+  g_task_set_source_tag (follow, on_followed);
+  DOMUS_HOST_DRIVER_GET_CLASS (self->driver)->follow (self->driver, follow);
 }
 
 static void
-start_attempt (DomusHost *self)
+start_attempt (DomusHost *self,
+               GTask     *open_task)
 {
-  teardown (self);
+  GTask *task;
+
+  teardown (self, 0);
   self->cancellable = g_cancellable_new ();
   set_state (self, DOMUS_HOST_STATE_CONNECTING);
-  domus_connection_connect_full_async (self->uri, self->interaction, self->accepted_key,
-                                       self->cancellable, on_connected, step_new (self, NULL));
+  task = g_task_new (self, self->cancellable, on_driver_connected, open_task);
+  g_task_set_source_tag (task, on_driver_connected);
+  DOMUS_HOST_DRIVER_GET_CLASS (self->driver)->connect (self->driver, self->interaction, self->accepted_key, task);
 }
 
 void
@@ -817,17 +588,79 @@ domus_host_connect (DomusHost *self)
     return;
   /* Asked for now: the backoff starts again from its first delay. */
   self->failures = 0;
-  start_attempt (self);
+  start_attempt (self, NULL);
+}
+
+/* The open's caller cancelled: the attempt ends. */
+static void
+on_open_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+void
+domus_host_open_async (DomusHost           *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, domus_host_open_async);
+  /* The caller's cancellable is checked at the end, not the attempt's own. */
+  g_task_set_check_cancellable (task, FALSE);
+  self->wanted = FALSE;
+  start_attempt (self, g_object_ref (task));
+  if (cancellable != NULL)
+    {
+      gulong handler = g_cancellable_connect (cancellable, G_CALLBACK (on_open_cancelled),
+                                              g_object_ref (self->cancellable), g_object_unref);
+
+      g_object_set_data_full (G_OBJECT (task), "cancel-handler", g_object_ref (cancellable), NULL);
+      g_task_set_task_data (task, GSIZE_TO_POINTER (handler), NULL);
+    }
+}
+
+gboolean
+domus_host_open_finish (DomusHost     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  GCancellable *cancellable;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_host_open_async, FALSE);
+
+  cancellable = g_object_get_data (G_OBJECT (result), "cancel-handler");
+  if (cancellable != NULL)
+    {
+      g_cancellable_disconnect (cancellable, GPOINTER_TO_SIZE (g_task_get_task_data (G_TASK (result))));
+      g_object_set_data (G_OBJECT (result), "cancel-handler", NULL);
+      g_object_unref (cancellable);
+    }
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
 domus_host_disconnect (DomusHost *self)
 {
+  domus_host_disconnect_and_wait (self, 0);
+}
+
+void
+domus_host_disconnect_and_wait (DomusHost *self,
+                                guint      timeout_ms)
+{
   g_return_if_fail (DOMUS_IS_HOST (self));
 
   self->wanted = FALSE;
   self->failures = 0;
-  teardown (self);
+  teardown (self, timeout_ms);
   set_error (self, NULL);
   set_state (self, DOMUS_HOST_STATE_DISCONNECTED);
 }
@@ -851,7 +684,8 @@ domus_host_accept_host_key (DomusHost  *self,
 
   g_free (self->accepted_key);
   self->accepted_key = g_strdup (fingerprint);
-  domus_host_connect (self);
+  if (self->wanted)
+    domus_host_connect (self);
 }
 
 DomusHost *
@@ -890,46 +724,85 @@ domus_host_get_error (DomusHost *self)
   return self->error;
 }
 
-DomusConnection *
-domus_host_get_connection (DomusHost *self)
+DomusHostDriver *
+_domus_host_get_driver (DomusHost *self)
 {
-  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
-  return self->state == DOMUS_HOST_STATE_CONNECTED ? self->connection : NULL;
+  return self->driver;
 }
 
-JsonObject *
-domus_host_get_hello (DomusHost *self)
+const char *
+domus_host_get_kind (DomusHost *self)
 {
   g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
-  return self->hello;
+  return DOMUS_HOST_DRIVER_GET_CLASS (self->driver)->kind;
 }
+
+const char *
+domus_host_get_security_notice (DomusHost *self)
+{
+  DomusHostDriverClass *klass;
+
+  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
+  klass = DOMUS_HOST_DRIVER_GET_CLASS (self->driver);
+  return klass->get_security_notice != NULL ? klass->get_security_notice (self->driver) : NULL;
+}
+
+gboolean
+domus_host_has_facts (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), FALSE);
+  return self->facts != NULL;
+}
+
+#define FACT(self, member, fallback) ((self)->facts != NULL ? (self)->facts->member : (fallback))
 
 const char *
 domus_host_get_accelerator (DomusHost *self)
 {
   g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
-  return hello_string (self, "accelerator");
+  return FACT (self, accelerator, NULL);
+}
+
+const char *
+domus_host_get_hypervisor (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
+  return FACT (self, hypervisor, NULL);
 }
 
 const char *
 domus_host_get_qemu_version (DomusHost *self)
 {
   g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
-  return hello_string (self, "qemu_version");
+  return FACT (self, hypervisor_version, NULL);
 }
 
 const char *
 domus_host_get_version (DomusHost *self)
 {
   g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
-  return hello_string (self, "version");
+  return FACT (self, version, NULL);
 }
 
 gint64
 domus_host_get_cpus (DomusHost *self)
 {
   g_return_val_if_fail (DOMUS_IS_HOST (self), -1);
-  return hello_int (self, "cpus");
+  return FACT (self, cpus, -1);
+}
+
+DomusHostNetwork
+domus_host_get_network (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), DOMUS_HOST_NETWORK_UNKNOWN);
+  return FACT (self, network, DOMUS_HOST_NETWORK_UNKNOWN);
+}
+
+DomusHostCapabilities
+domus_host_get_capabilities (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), 0);
+  return FACT (self, capabilities, 0);
 }
 
 gint64
@@ -1023,6 +896,110 @@ domus_host_lookup_domain (DomusHost  *self,
   return name != NULL ? g_hash_table_lookup (self->by_name, name) : NULL;
 }
 
+GListModel *
+domus_host_get_images (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
+  return G_LIST_MODEL (self->images);
+}
+
+DomusImage *
+domus_host_lookup_image (DomusHost  *self,
+                         const char *name)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
+
+  for (guint i = 0; name != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (self->images)); i++)
+    {
+      g_autoptr(DomusImage) image = g_list_model_get_item (G_LIST_MODEL (self->images), i);
+
+      if (g_str_equal (domus_image_get_name (image), name))
+        return image;   /* the store keeps it */
+    }
+  return NULL;
+}
+
+const char *
+domus_host_get_image_dir (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
+  return self->image_dir;
+}
+
+/* The image store, as the driver's listings and the changes made here say */
+
+static int
+compare_images (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  return strcmp (domus_image_get_name ((DomusImage *) a), domus_image_get_name ((DomusImage *) b));
+}
+
+/* The model's own object for image (added when new). (transfer none) */
+DomusImage *
+_domus_host_put_image (DomusHost  *self,
+                       DomusImage *image)
+{
+  DomusImage *known = domus_host_lookup_image (self, domus_image_get_name (image));
+
+  if (known != NULL)
+    {
+      _domus_image_update (known, image);
+      return known;
+    }
+  g_list_store_insert_sorted (self->images, image, compare_images, NULL);
+  return image;
+}
+
+void
+_domus_host_forget_image (DomusHost  *self,
+                          const char *name)
+{
+  DomusImage *image = domus_host_lookup_image (self, name);
+  guint position;
+
+  if (image != NULL && g_list_store_find (self->images, image, &position))
+    g_list_store_remove (self->images, position);
+}
+
+/* A listing sent before one already applied says less than it: dropped. */
+guint64
+_domus_host_next_image_listing (DomusHost *self)
+{
+  return ++self->image_listings_sent;
+}
+
+void
+_domus_host_apply_image_listing (DomusHost         *self,
+                                 guint64            serial,
+                                 DomusImageListing *listing)
+{
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (serial <= self->image_listing_applied)
+    return;
+  self->image_listing_applied = serial;
+  if (listing->dir != NULL && g_strcmp0 (listing->dir, self->image_dir) != 0)
+    {
+      g_free (self->image_dir);
+      self->image_dir = g_strdup (listing->dir);
+    }
+  for (guint i = 0; i < listing->images->len; i++)
+    {
+      DomusImage *image = _domus_host_put_image (self, g_ptr_array_index (listing->images, i));
+
+      g_hash_table_add (listed, (gpointer) domus_image_get_name (image));
+    }
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->images)); i > 0; i--)
+    {
+      g_autoptr(DomusImage) image = g_list_model_get_item (G_LIST_MODEL (self->images), i - 1);
+
+      if (!g_hash_table_contains (listed, domus_image_get_name (image)))
+        g_list_store_remove (self->images, i - 1);
+    }
+}
+
 DomusStatsHistory *
 domus_host_get_history (DomusHost       *self,
                         DomusHostMetric  metric)
@@ -1040,7 +1017,9 @@ domus_host_dispose (GObject *object)
   DomusHost *self = DOMUS_HOST (object);
 
   self->wanted = FALSE;
-  teardown (self);
+  if (self->driver != NULL)
+    teardown (self, 0);
+  g_clear_object (&self->driver);
   if (self->by_name != NULL)
     {
       GHashTableIter iter;
@@ -1069,7 +1048,9 @@ domus_host_finalize (GObject *object)
   g_free (self->uri);
   g_free (self->name);
   g_clear_error (&self->error);
-  g_clear_pointer (&self->hello, json_object_unref);
+  g_clear_pointer (&self->facts, domus_host_facts_free);
+  g_clear_object (&self->images);
+  g_free (self->image_dir);
   for (guint i = 0; i < DOMUS_HOST_N_METRICS; i++)
     g_clear_pointer (&self->histories[i], domus_stats_history_unref);
 
@@ -1140,6 +1121,7 @@ domus_host_constructed (GObject *object)
 
   if (self->name == NULL)
     self->name = g_strdup (self->uri);
+  self->driver = domus_host_driver_new_for_uri (self, self->uri);
 }
 
 static void
@@ -1208,112 +1190,8 @@ domus_host_init (DomusHost *self)
   self->retry_delay_ms = DOMUS_HOST_DEFAULT_RETRY_DELAY_MS;
   self->memory_mib = -1;
   self->domains = g_list_store_new (DOMUS_TYPE_DOMAIN);
+  self->images = g_list_store_new (DOMUS_TYPE_IMAGE);
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   for (guint i = 0; i < DOMUS_HOST_N_METRICS; i++)
     self->histories[i] = domus_stats_history_new (history_capacity (self));
-}
-
-/* Long-range history */
-
-typedef struct {
-  char *metric;
-} ArchiveData;
-
-static void
-archive_data_free (ArchiveData *data)
-{
-  g_free (data->metric);
-  g_free (data);
-}
-
-static void
-on_archive (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ArchiveData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-  g_autoptr(DomusStatsHistory) history = NULL;
-  JsonObject *object;
-  JsonArray *points;
-
-  if (answer == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  object = domus_json_node_get_object (answer);
-  if (object == NULL || !json_object_has_member (object, "points") ||
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "points")))
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                               _("The daemon answered stats.archive without points."));
-      return;
-    }
-  points = json_object_get_array_member (object, "points");
-  history = domus_stats_history_new (MAX (json_array_get_length (points), 1));
-  for (guint i = 0; i < json_array_get_length (points); i++)
-    {
-      JsonObject *point = domus_json_node_get_object (json_array_get_element (points, i));
-      JsonNode *pair = point != NULL ? json_object_get_member (point, data->metric) : NULL;
-
-      /* A point without this figure is a gap, not a zero. */
-      if (pair == NULL || !JSON_NODE_HOLDS_ARRAY (pair) || json_array_get_length (json_node_get_array (pair)) < 1)
-        continue;
-      domus_stats_history_push (history, json_object_get_int_member_with_default (point, "time_us", 0),
-                                json_array_get_double_element (json_node_get_array (pair), 0));
-    }
-  g_task_return_pointer (task, g_steal_pointer (&history), (GDestroyNotify) domus_stats_history_unref);
-}
-
-void
-domus_host_get_archive_async (DomusHost           *self,
-                              const char          *domain_name,
-                              const char          *range,
-                              const char          *metric,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  JsonObject *params;
-  JsonNode *node;
-  ArchiveData *data;
-
-  g_return_if_fail (DOMUS_IS_HOST (self));
-  g_return_if_fail (range != NULL && metric != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, domus_host_get_archive_async);
-  data = g_new0 (ArchiveData, 1);
-  data->metric = g_strdup (metric);
-  g_task_set_task_data (task, data, (GDestroyNotify) archive_data_free);
-
-  if (self->connection == NULL || self->state != DOMUS_HOST_STATE_CONNECTED)
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
-                               _("%s is not connected."), domus_host_get_name (self));
-      return;
-    }
-  params = json_object_new ();
-  json_object_set_string_member (params, "range", range);
-  if (domain_name != NULL)
-    json_object_set_string_member (params, "name", domain_name);
-  node = json_node_init_object (json_node_alloc (), params);
-  json_object_unref (params);
-  domus_connection_call_async (self->connection, "stats.archive", node, cancellable,
-                               on_archive, g_steal_pointer (&task));
-  json_node_unref (node);
-}
-
-DomusStatsHistory *
-domus_host_get_archive_finish (DomusHost     *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One host's daemon: its connection, its domains kept current from its events, its stats. */
+/*
+ * One host as the window and domusctl see it, whatever kind it is: its facts, its domains
+ * kept current from its events, its stats, its images, and the typed calls that act on
+ * them. Behind it a DomusHostDriver speaks the host's own protocol (docs/backend-api.md).
+ */
 
 #pragma once
 
@@ -8,6 +12,8 @@
 
 #include "domus-connection.h"
 #include "domus-domain.h"
+#include "domus-error.h"
+#include "domus-image.h"
 #include "domus-stats-history.h"
 
 G_BEGIN_DECLS
@@ -28,6 +34,24 @@ typedef enum {
   DOMUS_HOST_N_METRICS
 } DomusHostMetric;
 
+/* How the host's guests reach the network (hello's `network` for a domusd host). */
+typedef enum {
+  DOMUS_HOST_NETWORK_UNKNOWN,
+  DOMUS_HOST_NETWORK_USER,     /* user-mode networking: a vif's bridge is not used */
+  DOMUS_HOST_NETWORK_BRIDGE,   /* each vif on its bridge */
+} DomusHostNetwork;
+
+/* What a host can do beyond listing and running domains (older daemons lack some). */
+typedef enum {
+  DOMUS_HOST_CAN_LIST_BRIDGES = 1 << 0,
+  DOMUS_HOST_CAN_DEMO         = 1 << 1,
+  DOMUS_HOST_CAN_DUMP         = 1 << 2,
+  DOMUS_HOST_CAN_SYSRQ        = 1 << 3,
+  DOMUS_HOST_CAN_ARCHIVE      = 1 << 4,
+  DOMUS_HOST_CAN_MIGRATE      = 1 << 5,
+  DOMUS_HOST_CAN_IMAGES       = 1 << 6,
+} DomusHostCapabilities;
+
 #define DOMUS_HOST_DEFAULT_HISTORY_SECONDS 600
 #define DOMUS_HOST_DEFAULT_RETRY_DELAY_MS  1000
 #define DOMUS_HOST_MAX_RETRY_DELAY_MS      30000
@@ -45,12 +69,31 @@ void               domus_host_connect              (DomusHost       *self);
 void               domus_host_set_interaction      (DomusHost       *self,
                                                     GTlsInteraction *interaction);
 /* After DOMUS_ERROR_HOST_KEY_UNKNOWN: the user accepted the key with this fingerprint
- * (domus_error_get_host_key()); it is saved to known_hosts as the host connects again. */
+ * (domus_error_get_host_key()); it is saved to known_hosts as the host connects again:
+ * at once when domus_host_connect() was called, else at the next domus_host_open_async(). */
 void               domus_host_accept_host_key      (DomusHost       *self,
                                                     const char      *fingerprint);
 /* Closes the connection and stops retrying: state DISCONNECTED with no error. Call it before
  * dropping the last reference: an attempt under way holds one until it ends. */
 void               domus_host_disconnect           (DomusHost       *self);
+/* The same, then waits (at most timeout_ms) until the transport has ended (an SSH session
+ * says goodbye): for programs about to exit. */
+void               domus_host_disconnect_and_wait  (DomusHost       *self,
+                                                    guint            timeout_ms);
+
+/*
+ * For one-shot callers (domusctl): connects once and reads the host's facts, but follows
+ * nothing (no domain list, no stats, no events) and does not reconnect. State CONNECTED
+ * on success; a lost connection leaves it DISCONNECTED with the cause as error. The
+ * typed calls below work as on a followed host. The errors are the connection's.
+ */
+void               domus_host_open_async           (DomusHost           *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean           domus_host_open_finish          (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
 
 /* TRUE for errors retrying cannot fix (a bad address, an SSH host key or login refused):
  * after those the host stays DISCONNECTED until domus_host_connect() is called again. */
@@ -63,16 +106,23 @@ DomusHostState     domus_host_get_state            (DomusHost       *self);
 /* Why the host is disconnected: the last failure, kept while a retry connects; NULL once
  * connected and after domus_host_disconnect(). */
 const GError      *domus_host_get_error            (DomusHost       *self);
-/* (transfer none) NULL when not connected. */
-DomusConnection   *domus_host_get_connection       (DomusHost       *self);
+/* A sentence to show when the transport is less safe than asked (an SSH host key not
+ * checked), else NULL. */
+const char        *domus_host_get_security_notice  (DomusHost       *self);
+/* The kind of host: "domusd" (issue 16 adds "libvirt"). */
+const char        *domus_host_get_kind             (DomusHost       *self);
 
-/* The last hello's answer (transfer none), NULL before the first connection; and parts of it. */
-JsonObject        *domus_host_get_hello            (DomusHost       *self);
+/* The facts the host gave when it last connected; NULL / -1 / 0 before. */
 const char        *domus_host_get_accelerator      (DomusHost       *self);
+const char        *domus_host_get_hypervisor       (DomusHost       *self);
+/* The hypervisor's version (QEMU's for a domusd host). */
 const char        *domus_host_get_qemu_version     (DomusHost       *self);
 const char        *domus_host_get_version          (DomusHost       *self);
 gint64             domus_host_get_cpus             (DomusHost       *self);
 gint64             domus_host_get_memory_mib       (DomusHost       *self);
+DomusHostNetwork   domus_host_get_network          (DomusHost       *self);
+DomusHostCapabilities domus_host_get_capabilities  (DomusHost       *self);
+gboolean           domus_host_has_facts            (DomusHost       *self);
 
 /* From the latest stats sample. */
 double             domus_host_get_cpu_percent      (DomusHost       *self);
@@ -101,11 +151,273 @@ DomusStatsHistory *domus_host_get_history          (DomusHost       *self,
                                                     DomusHostMetric  metric);
 
 /*
- * The daemon's long-range archive (stats.archive) for the host (domain_name NULL) or a
- * domain: range "1h", "24h" or "30d"; metric a figure's name in the protocol
- * ("cpu_percent", "memory_mib", "disk_rd_bps", …). The history holds the averages, a
- * point a minute (an hour for "30d"), the one in progress last. Errors: the
- * connection's, and DOMUS_ERROR_CLOSED when the host is not connected.
+ * Typed calls. Each fails with DOMUS_ERROR_CLOSED ("… is not connected.") when the host
+ * is not connected, else with the host's own error mapped onto DomusError; cancelling
+ * only stops waiting: the host may still do the work. `name` is a domain's name or, for
+ * a running domain, its id written as a string, as xm took either.
+ */
+
+/* Every domain the host has, Domain-0 included (the model leaves it out): for domusctl
+ * list. all: also the defined domains that are off. Element type DomusDomainInfo. */
+void               domus_host_list_domains_async   (DomusHost           *self,
+                                                    gboolean             all,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GPtrArray         *domus_host_list_domains_finish  (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* One domain as the host sees it now, with its consoles. Errors: _NO_SUCH_DOMAIN. */
+void               domus_host_get_domain_async     (DomusHost           *self,
+                                                    const char          *name,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+DomusDomainInfo   *domus_host_get_domain_finish    (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
+/*
+ * Start, shut down, reboot, pause, resume or destroy. START answers once the guest runs
+ * and gives its id (id, nullable; -1 for the other actions); SHUTDOWN answers once the
+ * host pressed the power button, or with DOMUS_DOMAIN_ACTION_FLAGS_WAIT once the domain
+ * is off (a guest that ignores ACPI keeps it waiting). Errors: _NO_SUCH_DOMAIN,
+ * _ALREADY_RUNNING, _NOT_RUNNING, _INVALID_CONFIG (START: a missing kernel or disk).
+ */
+void               domus_host_domain_action_async  (DomusHost              *self,
+                                                    const char             *name,
+                                                    DomusDomainAction       action,
+                                                    DomusDomainActionFlags  flags,
+                                                    GCancellable           *cancellable,
+                                                    GAsyncReadyCallback     callback,
+                                                    gpointer                user_data);
+gboolean           domus_host_domain_action_finish (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    gint64              *id,
+                                                    GError             **error);
+
+/* The domain's configuration as its file holds it now, and where that file is (path,
+ * nullable). */
+void               domus_host_get_domain_config_async  (DomusHost           *self,
+                                                        const char          *name,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+char              *domus_host_get_domain_config_finish (DomusHost           *self,
+                                                        GAsyncResult        *result,
+                                                        char               **path,
+                                                        GError             **error);
+/* Replaces the configuration, checked as a define checks it (the name must stay); a
+ * running domain gets it when it next starts. Errors: _INVALID_CONFIG naming the line. */
+void               domus_host_set_domain_config_async  (DomusHost           *self,
+                                                        const char          *name,
+                                                        const char          *config,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean           domus_host_set_domain_config_finish (DomusHost           *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+/*
+ * Changes some keys and keeps every other line of the configuration. values: an a{sv}
+ * (floating references are sunk): a string, an int64, a double, a boolean, or an "av" of
+ * those for a list; an empty maybe ("mv", nothing) removes the key. Returns the new
+ * configuration. Errors: _INVALID_PARAMS (a value of another type, the key "name"),
+ * _INVALID_CONFIG.
+ */
+void               domus_host_set_domain_values_async  (DomusHost           *self,
+                                                        const char          *name,
+                                                        GVariant            *values,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+char              *domus_host_set_domain_values_finish (DomusHost           *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+void               domus_host_set_domain_autostart_async  (DomusHost           *self,
+                                                           const char          *name,
+                                                           gboolean             autostart,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+gboolean           domus_host_set_domain_autostart_finish (DomusHost           *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/*
+ * Defines a domain from configuration text (`xm new`); create also starts it (`xm
+ * create`). filename names the text in the host's messages ("FILE:LINE:COL: …"). The
+ * info has the domain's name and, for define, where its configuration now lives; for
+ * create, its id. Errors: _INVALID_CONFIG, _ALREADY_EXISTS, _ALREADY_RUNNING (create),
+ * _FAILED (the hypervisor refused to start it: its words).
+ */
+void               domus_host_define_domain_async  (DomusHost           *self,
+                                                    const char          *config,
+                                                    const char          *filename,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void               domus_host_create_domain_async  (DomusHost           *self,
+                                                    const char          *config,
+                                                    const char          *filename,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+/*
+ * The same from a file on this machine, read first (path as the user wrote it, which
+ * also names it in messages). Errors as g_file_get_contents(), DOMUS_ERROR_INVALID_CONFIG
+ * for a file that is not UTF-8 text, then as above.
+ */
+void               domus_host_define_domain_from_file_async (DomusHost           *self,
+                                                             const char          *path,
+                                                             gboolean             start,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+/* For the three define and create calls. */
+DomusDomainInfo   *domus_host_define_domain_finish (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* Removes a domain that is not running; its disk images stay. Errors: _NO_SUCH_DOMAIN,
+ * _ALREADY_RUNNING. */
+void               domus_host_undefine_domain_async  (DomusHost           *self,
+                                                      const char          *name,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean           domus_host_undefine_domain_finish (DomusHost           *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
+/* Writes a running or crashed domain's memory as an ELF core into the host's dump folder;
+ * returns the file's path on the host (size_bytes, nullable). Errors: _NOT_RUNNING, _FAILED. */
+void               domus_host_dump_domain_async    (DomusHost           *self,
+                                                    const char          *name,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+char              *domus_host_dump_domain_finish   (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    guint64             *size_bytes,
+                                                    GError             **error);
+/* Presses Alt+SysRq+key (one letter or digit) on the guest's keyboard. Errors:
+ * _INVALID_PARAMS (another key), _NOT_RUNNING. */
+void               domus_host_send_sysrq_async     (DomusHost           *self,
+                                                    const char          *name,
+                                                    const char          *key,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean           domus_host_send_sysrq_finish    (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
+/*
+ * A stream to a domain's screen (RFB, for gtk-vnc's vnc_display_open_fd()) or serial
+ * port, as a file descriptor (transfer full). Over SSH it rides on the host's session:
+ * keep the host connected while it is used. Errors: _NO_SUCH_DOMAIN, _NOT_RUNNING,
+ * _NOT_SUPPORTED (no screen in its configuration).
+ */
+void               domus_host_open_console_async   (DomusHost           *self,
+                                                    const char          *name,
+                                                    DomusConsoleKind     kind,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+int                domus_host_open_console_finish  (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
+/* Builds the demo guest on the host and creates (starts) it; returns its name ("demo",
+ * "demo-2", …). Errors: _NOT_SUPPORTED with what the host lacks. */
+void               domus_host_create_demo_async    (DomusHost           *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+char              *domus_host_create_demo_finish   (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* The host's network bridges, sorted (transfer full). Errors: _NOT_SUPPORTED (a host
+ * that cannot say: see DOMUS_HOST_CAN_LIST_BRIDGES). */
+void               domus_host_list_bridges_async   (DomusHost           *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GStrv              domus_host_list_bridges_finish  (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* Whether the host still answers: for a caller waiting long on another call. */
+void               domus_host_ping_async           (DomusHost           *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean           domus_host_ping_finish          (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
+/*
+ * The image store: a GListModel of DomusImage sorted by name (transfer none), empty until
+ * first read. It is read again by domus_host_refresh_images_async(), and changes made
+ * through this host (create, clone, delete) show in it at once; domusd sends no event for
+ * an image another client makes, so a page that shows the store refreshes when shown.
+ */
+GListModel        *domus_host_get_images           (DomusHost           *self);
+/* (transfer none) NULL when there is none. */
+DomusImage        *domus_host_lookup_image         (DomusHost           *self,
+                                                    const char          *name);
+/* Where the store keeps images (new ones go there); NULL until read. */
+const char        *domus_host_get_image_dir        (DomusHost           *self);
+/* Answers after the model holds what the host said (refreshes do not overtake each other). */
+void               domus_host_refresh_images_async  (DomusHost           *self,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean           domus_host_refresh_images_finish (DomusHost           *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
+/* format: "raw" or "qcow2". Errors: _INVALID_PARAMS (a name with "/" or starting with
+ * "."), _ALREADY_EXISTS, _FAILED. */
+void               domus_host_create_image_async   (DomusHost           *self,
+                                                    const char          *name,
+                                                    const char          *format,
+                                                    guint64              size_bytes,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+/* A full copy of source in its format. Errors: _NO_SUCH_IMAGE, _ALREADY_EXISTS, _FAILED. */
+void               domus_host_clone_image_async    (DomusHost           *self,
+                                                    const char          *source,
+                                                    const char          *name,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+/* For create and clone: the new image, as the model holds it (transfer full). */
+DomusImage        *domus_host_create_image_finish  (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* Errors: _NO_SUCH_IMAGE, _IN_USE (a domain has it as a disk: the message names it). */
+void               domus_host_delete_image_async   (DomusHost           *self,
+                                                    const char          *name,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean           domus_host_delete_image_finish  (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
+/*
+ * Transitional: the protocol objects the window's last unported parts
+ * (gui/domus-window.c, gui/domus-console.c) still use; they go once those use the typed
+ * calls. NULL for a host that is not a domusd host, or not connected.
+ */
+DomusConnection   *domus_host_get_connection       (DomusHost       *self);
+JsonObject        *domus_host_get_hello            (DomusHost       *self);
+
+/*
+ * The host's long-range archive for the host (domain_name NULL) or a domain: range
+ * "1h", "24h" or "30d"; metric a figure's name ("cpu_percent", "memory_mib",
+ * "disk_rd_bps", … as docs/protocol.md lists them). The history holds the averages, a
+ * point a minute (an hour for "30d"), the one in progress last.
  */
 void               domus_host_get_archive_async    (DomusHost           *self,
                                                     const char          *domain_name,

@@ -14,18 +14,35 @@ typedef struct {
   GString    *log;       /* the groups model's items-changed, "pos-removed+added;" */
 } Fixture;
 
+/* What a host would say: the domain's tags, written as a JSON array for short. */
+static DomusDomainInfo *
+info_with_tags (const char *tags_json)
+{
+  g_autoptr(JsonNode) node = json_from_string (tags_json, NULL);
+  DomusDomainInfo *info = domus_domain_info_new ();
+  JsonArray *array;
+
+  g_assert_nonnull (node);
+  array = json_node_get_array (node);
+  g_strfreev (info->tags);
+  info->tags = g_new0 (char *, json_array_get_length (array) + 1);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    info->tags[i] = g_strdup (json_array_get_string_element (array, i));
+  info->fields = DOMUS_DOMAIN_INFO_TAGS;
+  return info;
+}
+
 static DomusDomain *
 add_domain (Fixture    *fixture,
             const char *name,
             const char *tags_json)
 {
   g_autoptr(DomusDomain) domain = _domus_domain_new (fixture->host, name, 4);
-  g_autofree char *text = g_strdup_printf ("{\"name\": \"%s\", \"state\": \"shutoff\", \"tags\": %s}",
-                                           name, tags_json);
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(DomusDomainInfo) info = info_with_tags (tags_json);
 
-  g_assert_nonnull (node);
-  _domus_domain_update (domain, json_node_get_object (node));
+  info->fields |= DOMUS_DOMAIN_INFO_STATE;
+  info->state = DOMUS_DOMAIN_STATE_SHUTOFF;
+  _domus_domain_update (domain, info);
   g_list_store_append (fixture->domains, domain);
   return domain;   /* the store keeps it */
 }
@@ -34,10 +51,9 @@ static void
 set_tags (DomusDomain *domain,
           const char  *tags_json)
 {
-  g_autofree char *text = g_strdup_printf ("{\"tags\": %s}", tags_json);
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(DomusDomainInfo) info = info_with_tags (tags_json);
 
-  _domus_domain_update (domain, json_node_get_object (node));
+  _domus_domain_update (domain, info);
 }
 
 /* "web: a b | db: c | -: d" — every group's tag and domains, in order. */

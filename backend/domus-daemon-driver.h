@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The domusd kind of host: the JSON-RPC protocol of docs/protocol.md behind the typed calls. */
+
+#pragma once
+
+#include "domus-connection.h"
+#include "domus-host-driver.h"
+
+G_BEGIN_DECLS
+
+#define DOMUS_TYPE_DAEMON_DRIVER (domus_daemon_driver_get_type ())
+G_DECLARE_FINAL_TYPE (DomusDaemonDriver, domus_daemon_driver, DOMUS, DAEMON_DRIVER, DomusHostDriver)
+
+/*
+ * The connection to the daemon (transfer none), NULL when not connected: for what only
+ * a domusd host has (domusctl's raw --json dumps and bridge) and for the migration flow.
+ */
+DomusConnection *domus_daemon_driver_get_connection (DomusDaemonDriver *self);
+/* hello's answer from the last connection (transfer none), NULL before. */
+JsonObject      *domus_daemon_driver_get_hello      (DomusDaemonDriver *self);
+
+G_END_DECLS

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The kind of a host: the abstract class, the structs drivers answer with, and the choice by URI. */
+
+#include "config.h"
+
+#include "domus-daemon-driver.h"
+#include "domus-host-driver.h"
+
+typedef struct {
+  DomusHost *host;    /* weak: the host owns its driver */
+  char      *uri;
+} DomusHostDriverPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (DomusHostDriver, domus_host_driver, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_HOST,
+  PROP_URI,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The structs */
+
+DomusHostFacts *
+domus_host_facts_new (void)
+{
+  DomusHostFacts *facts = g_new0 (DomusHostFacts, 1);
+
+  facts->cpus = -1;
+  facts->memory_mib = -1;
+  return facts;
+}
+
+void
+domus_host_facts_free (DomusHostFacts *facts)
+{
+  if (facts == NULL)
+    return;
+  g_free (facts->name);
+  g_free (facts->version);
+  g_free (facts->hypervisor);
+  g_free (facts->hypervisor_version);
+  g_free (facts->accelerator);
+  g_free (facts);
+}
+
+void
+domus_driver_file_free (DomusDriverFile *file)
+{
+  if (file == NULL)
+    return;
+  g_free (file->text);
+  g_free (file->path);
+  g_free (file);
+}
+
+void
+domus_image_listing_free (DomusImageListing *listing)
+{
+  if (listing == NULL)
+    return;
+  g_free (listing->dir);
+  g_clear_pointer (&listing->images, g_ptr_array_unref);
+  g_free (listing);
+}
+
+/* Choosing the kind */
+
+/*
+ * Every address Domus reads today is a domusd host's: unix:PATH, local, ssh://. A new
+ * kind adds its schemes here (issue 16: qemu://, qemu+ssh://, xen://, test:// for
+ * libvirt) and nothing else changes above backend/. An address no kind takes goes to
+ * the domusd driver, whose connect says what it accepts.
+ */
+DomusHostDriver *
+domus_host_driver_new_for_uri (DomusHost  *host,
+                               const char *uri)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
+
+  return g_object_new (DOMUS_TYPE_DAEMON_DRIVER, "host", host, "uri", uri, NULL);
+}
+
+DomusHost *
+domus_host_driver_get_host (DomusHostDriver *self)
+{
+  DomusHostDriverPrivate *priv = domus_host_driver_get_instance_private (self);
+
+  g_return_val_if_fail (DOMUS_IS_HOST_DRIVER (self), NULL);
+  return priv->host;
+}
+
+const char *
+domus_host_driver_get_uri (DomusHostDriver *self)
+{
+  DomusHostDriverPrivate *priv = domus_host_driver_get_instance_private (self);
+
+  g_return_val_if_fail (DOMUS_IS_HOST_DRIVER (self), NULL);
+  return priv->uri;
+}
+
+/* GObject */
+
+static void
+domus_host_driver_finalize (GObject *object)
+{
+  DomusHostDriverPrivate *priv = domus_host_driver_get_instance_private (DOMUS_HOST_DRIVER (object));
+
+  g_clear_weak_pointer (&priv->host);
+  g_free (priv->uri);
+  G_OBJECT_CLASS (domus_host_driver_parent_class)->finalize (object);
+}
+
+static void
+domus_host_driver_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  DomusHostDriverPrivate *priv = domus_host_driver_get_instance_private (DOMUS_HOST_DRIVER (object));
+
+  switch (prop_id)
+    {
+    case PROP_HOST: g_value_set_object (value, priv->host); break;
+    case PROP_URI:  g_value_set_string (value, priv->uri); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_host_driver_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  DomusHostDriverPrivate *priv = domus_host_driver_get_instance_private (DOMUS_HOST_DRIVER (object));
+
+  switch (prop_id)
+    {
+    case PROP_HOST: g_set_weak_pointer (&priv->host, g_value_get_object (value)); break;
+    case PROP_URI:  priv->uri = g_value_dup_string (value); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+domus_host_driver_class_init (DomusHostDriverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = domus_host_driver_finalize;
+  object_class->get_property = domus_host_driver_get_property;
+  object_class->set_property = domus_host_driver_set_property;
+
+  properties[PROP_HOST] =
+    g_param_spec_object ("host", NULL, NULL, DOMUS_TYPE_HOST,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_URI] =
+    g_param_spec_string ("uri", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+domus_host_driver_init (DomusHostDriver *self)
+{
+}
