@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The configuration tab of a domain: the .cfg file as text (domain.get_config,
- * domain.set_config) and a form for the values people change most (domain.set_values,
- * which keeps every other line of the file). The daemon checks both the way it checks
- * a file it starts; its refusal, naming line and key, shows here in an info bar.
+ * The configuration tab of a domain: the configuration file as text and a form for the
+ * values people change most (which keeps every other line of the file). The host checks
+ * both the way it checks a file it starts; its refusal, naming line and key, shows here
+ * in an info bar.
  */
 
 #include "config.h"
@@ -82,10 +82,41 @@ fill_form (DomusConfigEditor *self)
   self->updating_form = FALSE;
 }
 
-static JsonNode *finish_call (DomusConfigEditor *self,
-                              GObject           *source,
-                              GAsyncResult      *result,
-                              gboolean          *refused);
+/* The host to ask, or NULL (said in the info bar) once the domain's host is gone. */
+static DomusHost *
+host_to_ask (DomusConfigEditor *self)
+{
+  DomusHost *host = domus_domain_get_host (self->domain);
+
+  if (host == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The host of domain “%s” is not connected."),
+                                                  domus_domain_get_name (self->domain));
+
+      show_message (self, GTK_MESSAGE_ERROR, message);
+    }
+  return host;
+}
+
+/* The end of every call this editor makes: FALSE when it was cancelled (the editor is
+ * going: touch nothing) or refused (the host's words are shown: *refused is TRUE). */
+static gboolean
+call_ended (DomusConfigEditor *self,
+            gboolean           ok,
+            GError            *error,
+            gboolean          *refused)
+{
+  *refused = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  set_busy (self, FALSE);
+  if (!ok)
+    {
+      show_message (self, GTK_MESSAGE_ERROR, error->message);
+      *refused = TRUE;
+    }
+  return ok;
+}
 
 /* Reading */
 
@@ -95,31 +126,30 @@ on_config (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(DomusConfigEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = domus_host_get_domain_config_finish (DOMUS_HOST (source), result, &path, &error);
   gboolean refused;
-  g_autoptr(JsonNode) answer = finish_call (self, source, result, &refused);
-  JsonObject *object;
 
-  if (answer == NULL)
+  if (!call_ended (self, text != NULL, error, &refused))
     return;
-  if (!JSON_NODE_HOLDS_OBJECT (answer))
-    {
-      show_message (self, GTK_MESSAGE_ERROR, _("The daemon sent no configuration."));
-      return;
-    }
-  object = json_node_get_object (answer);
-  domus_config_editor_set_text (self, json_object_get_string_member_with_default (object, "config", ""));
-  gtk_label_set_text (self->path_label, json_object_get_string_member_with_default (object, "path", ""));
+  domus_config_editor_set_text (self, text);
+  gtk_label_set_text (self->path_label, path != NULL ? path : "");
   fill_form (self);
 }
 
 void
 domus_config_editor_reload (DomusConfigEditor *self)
 {
+  DomusHost *host;
+
   g_return_if_fail (DOMUS_IS_CONFIG_EDITOR (self));
 
+  if ((host = host_to_ask (self)) == NULL)
+    return;
   set_busy (self, TRUE);
-  domus_domain_call_async (self->domain, "domain.get_config", NULL, self->cancellable,
-                           on_config, g_object_ref (self));
+  domus_host_get_domain_config_async (host, domus_domain_get_name (self->domain), self->cancellable,
+                                      on_config, g_object_ref (self));
 }
 
 char *
@@ -144,40 +174,14 @@ domus_config_editor_set_text (DomusConfigEditor *self,
 
 /* Writing */
 
-/* The end of every call this editor makes: the answer, or NULL when the call was
-   cancelled (the editor is going: *refused stays FALSE) or refused (the daemon's words
-   are shown: *refused is TRUE). */
-static JsonNode *
-finish_call (DomusConfigEditor *self,
-             GObject           *source,
-             GAsyncResult      *result,
-             gboolean          *refused)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *answer = domus_domain_call_finish (DOMUS_DOMAIN (source), result, &error);
-
-  *refused = FALSE;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return NULL;
-  set_busy (self, FALSE);
-  if (answer == NULL)
-    {
-      show_message (self, GTK_MESSAGE_ERROR, error->message);
-      *refused = TRUE;
-    }
-  return answer;
-}
-
 static void
-on_saved (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+saved (DomusConfigEditor *self,
+       gboolean           ok,
+       GError            *error)
 {
-  g_autoptr(DomusConfigEditor) self = user_data;
   gboolean refused;
-  g_autoptr(JsonNode) answer = finish_call (self, source, result, &refused);
 
-  if (answer == NULL)
+  if (!call_ended (self, ok, error, &refused))
     return;
   show_message (self, GTK_MESSAGE_INFO,
                 domus_domain_get_id (self->domain) >= 0
@@ -186,58 +190,83 @@ on_saved (GObject      *source,
   domus_config_editor_reload (self);
 }
 
+static void
+on_text_saved (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(DomusConfigEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = domus_host_set_domain_config_finish (DOMUS_HOST (source), result, &error);
+
+  saved (self, ok, error);
+}
+
+static void
+on_values_saved (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(DomusConfigEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = domus_host_set_domain_values_finish (DOMUS_HOST (source), result, &error);
+
+  saved (self, text != NULL, error);
+}
+
 void
 domus_config_editor_save (DomusConfigEditor *self)
 {
-  g_autoptr(JsonObject) params = json_object_new ();
   g_autofree char *text = NULL;
+  DomusHost *host;
 
   g_return_if_fail (DOMUS_IS_CONFIG_EDITOR (self));
 
+  if ((host = host_to_ask (self)) == NULL)
+    return;
   text = domus_config_editor_dup_text (self);
-  json_object_set_string_member (params, "config", text);
   set_busy (self, TRUE);
-  domus_domain_call_async (self->domain, "domain.set_config", params, self->cancellable,
-                           on_saved, g_object_ref (self));
+  domus_host_set_domain_config_async (host, domus_domain_get_name (self->domain), text, self->cancellable,
+                                      on_text_saved, g_object_ref (self));
 }
 
-/* "web, prod" as the config's list ['web', 'prod']; NULL (the key removed) when empty.
- * The daemon checks each tag (no commas, printable, 1 to 64 characters). */
-static JsonArray *
+/* "web, prod" as the config's list ['web', 'prod']; nothing (the key removed) when empty.
+ * The host checks each tag (no commas, printable, 1 to 64 characters). */
+static GVariant *
 tags_from_text (const char *text)
 {
   g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-  JsonArray *tags = json_array_new ();
+  g_auto(GVariantBuilder) tags = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("av"));
+  gboolean any = FALSE;
 
   for (guint i = 0; parts[i] != NULL; i++)
     {
       char *tag = g_strstrip (parts[i]);
 
-      if (*tag != '\0')
-        json_array_add_string_element (tags, tag);
+      if (*tag == '\0')
+        continue;
+      g_variant_builder_add (&tags, "v", g_variant_new_string (tag));
+      any = TRUE;
     }
-  if (json_array_get_length (tags) == 0)
-    g_clear_pointer (&tags, json_array_unref);
-  return tags;
+  if (!any)
+    return g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
+  return g_variant_builder_end (&tags);
 }
 
 static void
 apply_clicked (DomusConfigEditor *self)
 {
-  g_autoptr(JsonObject) params = json_object_new ();
-  JsonObject *values = json_object_new ();
-  JsonArray *tags = tags_from_text (gtk_entry_get_text (self->tags_entry));
+  g_auto(GVariantDict) values = G_VARIANT_DICT_INIT (NULL);
+  DomusHost *host;
 
-  json_object_set_int_member (values, "memory", gtk_spin_button_get_value_as_int (self->memory_spin));
-  json_object_set_int_member (values, "vcpus", gtk_spin_button_get_value_as_int (self->vcpus_spin));
-  if (tags != NULL)
-    json_object_set_array_member (values, "tags", tags);
-  else
-    json_object_set_null_member (values, "tags");
-  json_object_set_object_member (params, "values", values);
+  if ((host = host_to_ask (self)) == NULL)
+    return;
+  g_variant_dict_insert (&values, "memory", "x", (gint64) gtk_spin_button_get_value_as_int (self->memory_spin));
+  g_variant_dict_insert (&values, "vcpus", "x", (gint64) gtk_spin_button_get_value_as_int (self->vcpus_spin));
+  g_variant_dict_insert_value (&values, "tags", tags_from_text (gtk_entry_get_text (self->tags_entry)));
   set_busy (self, TRUE);
-  domus_domain_call_async (self->domain, "domain.set_values", params, self->cancellable,
-                           on_saved, g_object_ref (self));
+  domus_host_set_domain_values_async (host, domus_domain_get_name (self->domain), g_variant_dict_end (&values),
+                                      self->cancellable, on_values_saved, g_object_ref (self));
 }
 
 static void
@@ -246,11 +275,12 @@ on_autostart_set (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(DomusConfigEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = domus_host_set_domain_autostart_finish (DOMUS_HOST (source), result, &error);
   gboolean refused;
-  g_autoptr(JsonNode) answer = finish_call (self, source, result, &refused);
 
   /* Refused: the check box goes back to what the domain says. */
-  if (refused)
+  if (!call_ended (self, ok, error, &refused) && refused)
     fill_form (self);
 }
 
@@ -258,14 +288,19 @@ static void
 autostart_toggled (GtkToggleButton   *button,
                    DomusConfigEditor *self)
 {
-  g_autoptr(JsonObject) params = json_object_new ();
+  DomusHost *host;
 
   if (self->updating_form)
     return;
-  json_object_set_boolean_member (params, "autostart", gtk_toggle_button_get_active (button));
+  if ((host = host_to_ask (self)) == NULL)
+    {
+      fill_form (self);
+      return;
+    }
   set_busy (self, TRUE);
-  domus_domain_call_async (self->domain, "domain.set_autostart", params, self->cancellable,
-                           on_autostart_set, g_object_ref (self));
+  domus_host_set_domain_autostart_async (host, domus_domain_get_name (self->domain),
+                                         gtk_toggle_button_get_active (button), self->cancellable,
+                                         on_autostart_set, g_object_ref (self));
 }
 
 static void

@@ -10,26 +10,12 @@
 #include "domus-cfg-builder.h"
 #include "domus-domain-name.h"
 #include "domus-create-assistant.h"
-#include "domus-json-util.h"
 
 #define GIB ((gint64) 1024 * 1024 * 1024)
 
 /* Shown in the summary while a new image's folder is not known yet: the daemon says
  * where it put the image when it creates it, and the text is written with that path. */
 #define UNKNOWN_IMAGE_DIR "/IMAGE-STORE"
-
-typedef struct {
-  char *path;
-  char *format;
-} ImageInfo;
-
-static void
-image_info_free (ImageInfo *info)
-{
-  g_free (info->path);
-  g_free (info->format);
-  g_free (info);
-}
 
 struct _DomusCreateAssistant
 {
@@ -38,8 +24,6 @@ struct _DomusCreateAssistant
   DomusHost      *host;
   GCancellable   *cancellable;
 
-  GHashTable     *images;          /* name -> ImageInfo, from image.list */
-  char           *image_dir;       /* where the store keeps images; NULL until known */
   guint           n_disk_images;   /* images in the store that are not ISOs */
   gboolean        disk_name_edited;
   gboolean        setting_disk_name;
@@ -131,13 +115,14 @@ disk_is_boot_disk (DomusCreateAssistant *self)
   return gtk_toggle_button_get_active (self->source_disk_radio);
 }
 
-static ImageInfo *
+/* The image chosen in one of the combos, as the host's image store has it now. */
+static DomusImage *
 combo_image (DomusCreateAssistant *self,
              GtkComboBoxText      *combo)
 {
   const char *name = gtk_combo_box_get_active_id (GTK_COMBO_BOX (combo));
 
-  return name != NULL ? g_hash_table_lookup (self->images, name) : NULL;
+  return name != NULL ? domus_host_lookup_image (self->host, name) : NULL;
 }
 
 static const char *
@@ -152,7 +137,7 @@ collect_choices (DomusCreateAssistant *self,
                  DomusCfgChoices      *c,
                  char                **owned)
 {
-  ImageInfo *image;
+  DomusImage *image;
 
   memset (c, 0, sizeof *c);
   *owned = NULL;
@@ -176,24 +161,24 @@ collect_choices (DomusCreateAssistant *self,
   if (c->kind == DOMUS_CFG_KIND_DISK)
     {
       image = combo_image (self, self->boot_disk_combo);
-      c->disk_path = image != NULL ? image->path : NULL;
-      c->disk_format = image != NULL ? image->format : NULL;
+      c->disk_path = image != NULL ? domus_image_get_path (image) : NULL;
+      c->disk_format = image != NULL ? domus_image_get_format (image) : NULL;
     }
   else if (gtk_toggle_button_get_active (self->disk_new_radio))
     {
       if (self->created_image_path != NULL)
         c->disk_path = self->created_image_path;
       else
-        c->disk_path = *owned = g_build_filename (self->image_dir != NULL ? self->image_dir
-                                                                          : UNKNOWN_IMAGE_DIR,
+        c->disk_path = *owned = g_build_filename (domus_host_get_image_dir (self->host) != NULL
+                                                  ? domus_host_get_image_dir (self->host) : UNKNOWN_IMAGE_DIR,
                                                   new_image_name (self), NULL);
       c->disk_format = "qcow2";
     }
   else if (gtk_toggle_button_get_active (self->disk_existing_radio))
     {
       image = combo_image (self, self->disk_combo);
-      c->disk_path = image != NULL ? image->path : NULL;
-      c->disk_format = image != NULL ? image->format : NULL;
+      c->disk_path = image != NULL ? domus_image_get_path (image) : NULL;
+      c->disk_format = image != NULL ? domus_image_get_format (image) : NULL;
     }
 
   if (gtk_toggle_button_get_active (self->net_bridge_radio))
@@ -376,9 +361,9 @@ validate_disk (DomusCreateAssistant *self)
 
   if (boot_disk)
     {
-      ImageInfo *image = combo_image (self, self->boot_disk_combo);
+      DomusImage *image = combo_image (self, self->boot_disk_combo);
 
-      gtk_label_set_text (self->disk_hint, image != NULL ? image->path : "");
+      gtk_label_set_text (self->disk_hint, image != NULL ? domus_image_get_path (image) : "");
       return TRUE;
     }
 
@@ -392,7 +377,7 @@ validate_disk (DomusCreateAssistant *self)
           hint = _("An image name cannot be empty, start with “.”, or contain “/” or “,”.");
           ok = FALSE;
         }
-      else if (g_hash_table_contains (self->images, name))
+      else if (domus_host_lookup_image (self->host, name) != NULL)
         {
           hint = _("The image store has an image of that name already: choose it as an existing image, or another name.");
           ok = FALSE;
@@ -434,11 +419,8 @@ validate_network (DomusCreateAssistant *self)
     gtk_label_set_text (self->network_hint, error->message);
   else
     {
-      JsonObject *hello = domus_host_get_hello (self->host);
-      const char *mode = hello != NULL ? json_object_get_string_member_with_default (hello, "network", NULL) : NULL;
-
       gtk_label_set_text (self->network_hint,
-                          g_strcmp0 (mode, "user") == 0 &&
+                          domus_host_get_network (self->host) == DOMUS_HOST_NETWORK_USER &&
                           gtk_toggle_button_get_active (self->net_bridge_radio)
                           ? _("This host’s daemon gives every guest user-mode networking: the bridge is written to the configuration but not used.")
                           : "");
@@ -474,7 +456,7 @@ update_summary (DomusCreateAssistant *self,
       g_autofree char *size = g_format_size_full ((guint64) gtk_spin_button_get_value_as_int (self->disk_size_spin) * GIB,
                                                   G_FORMAT_SIZE_IEC_UNITS);
 
-      if (self->image_dir == NULL && self->created_image_path == NULL)
+      if (domus_host_get_image_dir (self->host) == NULL && self->created_image_path == NULL)
         more = g_strdup_printf (_("A new image “%s” of %s is created first; its path is filled in "
                                   "once the image store has made it."), new_image_name (self), size);
       else
@@ -545,10 +527,10 @@ on_name_changed_for_disk (DomusCreateAssistant *self)
 static void
 on_iso_combo_changed (DomusCreateAssistant *self)
 {
-  ImageInfo *image = combo_image (self, self->iso_combo);
+  DomusImage *image = combo_image (self, self->iso_combo);
 
   if (image != NULL)
-    gtk_entry_set_text (self->iso_entry, image->path);
+    gtk_entry_set_text (self->iso_entry, domus_image_get_path (image));
 }
 
 /* Info bars: the daemon's errors on the page they concern */
@@ -665,22 +647,10 @@ page_for_daemon_error (DomusCreateAssistant *self,
 static void
 forget_created_image (DomusCreateAssistant *self)
 {
-  DomusConnection *connection = domus_host_get_connection (self->host);
-
   /* Best effort, and nothing waits for it: a left-over image is only clutter, shown in
    * the image store where the user can delete it. */
-  if (self->created_image != NULL && connection != NULL)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) params = NULL;
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, self->created_image);
-      json_builder_end_object (builder);
-      params = json_builder_get_root (builder);
-      domus_connection_call_async (connection, "image.delete", params, NULL, NULL, NULL);
-    }
+  if (self->created_image != NULL && domus_host_get_state (self->host) == DOMUS_HOST_STATE_CONNECTED)
+    domus_host_delete_image_async (self->host, self->created_image, NULL, NULL, NULL);
   g_clear_pointer (&self->created_image, g_free);
   g_clear_pointer (&self->created_image_path, g_free);
 }
@@ -692,13 +662,13 @@ domain_created (GObject      *source,
 {
   g_autoptr(DomusCreateAssistant) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(DomusDomainInfo) created = NULL;
   g_autofree char *name = NULL;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+  created = domus_host_define_domain_finish (DOMUS_HOST (source), result, &error);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (answer == NULL)
+  if (created == NULL)
     {
       DomusCreatePage page = page_for_daemon_error (self, error);
 
@@ -716,14 +686,11 @@ domain_created (GObject      *source,
 static void
 create_domain (DomusCreateAssistant *self)
 {
-  DomusConnection *connection = domus_host_get_connection (self->host);
   DomusCfgChoices c;
   g_autofree char *owned = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *filename = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
   gboolean complete;
 
   /* With a new image the path is now the store's own: show what is really written. */
@@ -736,7 +703,7 @@ create_domain (DomusCreateAssistant *self)
       show_page_error (self, page_for_cfg_error (error), error->message);
       return;
     }
-  if (connection == NULL)
+  if (domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
     {
       forget_created_image (self);
       show_page_error (self, DOMUS_CREATE_PAGE_SUMMARY, _("The host is not connected."));
@@ -745,16 +712,8 @@ create_domain (DomusCreateAssistant *self)
 
   gtk_label_set_text (self->progress_label, _("Creating and starting the domain…"));
   filename = g_strdup_printf ("%s.cfg", c.name);
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "config");
-  json_builder_add_string_value (builder, text);
-  json_builder_set_member_name (builder, "filename");
-  json_builder_add_string_value (builder, filename);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-  domus_connection_call_async (connection, "domain.create", params, self->cancellable,
-                               domain_created, g_object_ref (self));
+  domus_host_create_domain_async (self->host, text, filename, self->cancellable,
+                                  domain_created, g_object_ref (self));
 }
 
 static void
@@ -764,20 +723,18 @@ image_created (GObject      *source,
 {
   g_autoptr(DomusCreateAssistant) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  JsonObject *image;
+  g_autoptr(DomusImage) image = NULL;
   const char *path;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+  image = domus_host_create_image_finish (DOMUS_HOST (source), result, &error);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (answer == NULL)
+  if (image == NULL)
     {
       show_page_error (self, DOMUS_CREATE_PAGE_DISK, error->message);
       return;
     }
-  image = domus_json_node_get_object (answer);
-  path = image != NULL ? json_object_get_string_member_with_default (image, "path", NULL) : NULL;
+  path = domus_image_get_path (image);
   if (path == NULL)
     {
       show_page_error (self, DOMUS_CREATE_PAGE_DISK,
@@ -793,11 +750,10 @@ static gboolean
 start_creating (gpointer user_data)
 {
   DomusCreateAssistant *self = user_data;
-  DomusConnection *connection = domus_host_get_connection (self->host);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return G_SOURCE_REMOVE;
-  if (connection == NULL)
+  if (domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
     {
       show_page_error (self, DOMUS_CREATE_PAGE_SUMMARY, _("The host is not connected."));
       return G_SOURCE_REMOVE;
@@ -806,21 +762,10 @@ start_creating (gpointer user_data)
   if (!disk_is_boot_disk (self) && gtk_toggle_button_get_active (self->disk_new_radio) &&
       self->created_image == NULL)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) params = NULL;
-
       gtk_label_set_text (self->progress_label, _("Creating the disk image…"));
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, new_image_name (self));
-      json_builder_set_member_name (builder, "format");
-      json_builder_add_string_value (builder, "qcow2");
-      json_builder_set_member_name (builder, "size_bytes");
-      json_builder_add_int_value (builder, gtk_spin_button_get_value_as_int (self->disk_size_spin) * GIB);
-      json_builder_end_object (builder);
-      params = json_builder_get_root (builder);
-      domus_connection_call_async (connection, "image.create", params, self->cancellable,
-                                   image_created, g_object_ref (self));
+      domus_host_create_image_async (self->host, new_image_name (self), "qcow2",
+                                     (guint64) gtk_spin_button_get_value_as_int (self->disk_size_spin) * GIB,
+                                     self->cancellable, image_created, g_object_ref (self));
       return G_SOURCE_REMOVE;
     }
   create_domain (self);
@@ -944,14 +889,12 @@ images_listed (GObject      *source,
 {
   g_autoptr(DomusCreateAssistant) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  JsonArray *images = NULL;
+  GListModel *images = domus_host_get_images (self->host);
   guint n_iso = 0, n_disk = 0;
 
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-  if (g_cancellable_is_cancelled (self->cancellable))
+  if (!domus_host_refresh_images_finish (self->host, result, &error) && g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (answer == NULL)
+  if (error != NULL)
     {
       /* Not fatal: paths can still be typed. */
       g_autofree char *text = g_strdup_printf (_("The image store could not be read: %s"), error->message);
@@ -960,40 +903,15 @@ images_listed (GObject      *source,
       gtk_widget_show (self->infobars[DOMUS_CREATE_PAGE_SOURCE]);
       return;
     }
-  if (JSON_NODE_HOLDS_OBJECT (answer))
+
+  for (guint i = 0; i < g_list_model_get_n_items (images); i++)
     {
-      JsonObject *listing = json_node_get_object (answer);
-      JsonNode *node = json_object_get_member (listing, "images");
-      const char *dir = json_object_get_string_member_with_default (listing, "dir", NULL);
+      g_autoptr(DomusImage) image = g_list_model_get_item (images, i);
+      const char *name = domus_image_get_name (image);
+      const char *path = domus_image_get_path (image);
 
-      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-        images = json_node_get_array (node);
-      /* The store's folder (an older daemon leaves it out: the first image's folder stands in). */
-      if (dir != NULL && g_path_is_absolute (dir) && self->image_dir == NULL)
-        self->image_dir = g_strdup (dir);
-    }
-
-  for (guint i = 0; images != NULL && i < json_array_get_length (images); i++)
-    {
-      JsonNode *node = json_array_get_element (images, i);
-      JsonObject *image = domus_json_node_get_object (node);
-      const char *name, *path, *format;
-      ImageInfo *info;
-
-      if (image == NULL)
+      if (path == NULL || !g_path_is_absolute (path))
         continue;
-      name = json_object_get_string_member_with_default (image, "name", NULL);
-      path = json_object_get_string_member_with_default (image, "path", NULL);
-      format = json_object_get_string_member_with_default (image, "format", NULL);
-      if (name == NULL || path == NULL || !g_path_is_absolute (path))
-        continue;
-      info = g_new0 (ImageInfo, 1);
-      info->path = g_strdup (path);
-      info->format = g_strdup (format);
-      g_hash_table_replace (self->images, g_strdup (name), info);
-      if (self->image_dir == NULL)
-        self->image_dir = g_path_get_dirname (path);
-
       if (has_suffix_nocase (name, ".iso"))
         {
           gtk_combo_box_text_append (self->iso_combo, name, name);
@@ -1020,65 +938,31 @@ bridges_listed (GObject      *source,
                 gpointer      user_data)
 {
   g_autoptr(DomusCreateAssistant) self = user_data;
-  g_autoptr(JsonNode) answer = NULL;
-  JsonObject *object;
-  JsonNode *node;
-  JsonArray *bridges;
-  const char *mode;
+  g_auto(GStrv) bridges = NULL;
 
   /* Without the list the entry still takes a typed name. */
-  answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, NULL);
-  if (answer == NULL || g_cancellable_is_cancelled (self->cancellable) || !JSON_NODE_HOLDS_OBJECT (answer))
+  bridges = domus_host_list_bridges_finish (self->host, result, NULL);
+  if (bridges == NULL || g_cancellable_is_cancelled (self->cancellable))
     return;
-  object = json_node_get_object (answer);
-  node = json_object_get_member (object, "bridges");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return;
-  bridges = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (bridges); i++)
-    {
-      const char *name = json_node_get_string (json_array_get_element (bridges, i));
-
-      if (name != NULL)
-        gtk_combo_box_text_append (self->bridge_combo, name, name);
-    }
-  mode = json_object_get_string_member_with_default (object, "network", NULL);
-  /* A daemon that puts guests on bridges wants one: offer the first. */
-  if (json_array_get_length (bridges) > 0)
+  for (guint i = 0; bridges[i] != NULL; i++)
+    gtk_combo_box_text_append (self->bridge_combo, bridges[i], bridges[i]);
+  /* A host that puts guests on bridges wants one: offer the first. */
+  if (bridges[0] != NULL)
     {
       gtk_combo_box_set_active (GTK_COMBO_BOX (self->bridge_combo), 0);
-      if (g_strcmp0 (mode, "bridge") == 0)
+      if (domus_host_get_network (self->host) == DOMUS_HOST_NETWORK_BRIDGE)
         gtk_toggle_button_set_active (self->net_bridge_radio, TRUE);
     }
   update_pages (self);
 }
 
-static gboolean
-host_can (DomusHost  *host,
-          const char *method)
-{
-  JsonObject *hello = domus_host_get_hello (host);
-  JsonNode *node = hello != NULL ? json_object_get_member (hello, "capabilities") : NULL;
-  JsonArray *capabilities;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  capabilities = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (capabilities); i++)
-    if (g_strcmp0 (json_node_get_string (json_array_get_element (capabilities, i)), method) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 read_host (DomusCreateAssistant *self)
 {
-  DomusConnection *connection = domus_host_get_connection (self->host);
   GtkAdjustment *memory = gtk_spin_button_get_adjustment (self->memory_spin);
   GtkAdjustment *vcpus = gtk_spin_button_get_adjustment (self->vcpus_spin);
   gint64 host_memory = domus_host_get_memory_mib (self->host);
   gint64 host_cpus = domus_host_get_cpus (self->host);
-  JsonObject *hello = domus_host_get_hello (self->host);
   g_autofree char *title = NULL;
 
   title = g_strdup_printf (_("Create a Domain on %s"), domus_host_get_name (self->host));
@@ -1093,8 +977,7 @@ read_host (DomusCreateAssistant *self)
   if (host_cpus > 0)
     gtk_adjustment_set_upper (vcpus, (double) MIN (host_cpus, 255));
 
-  if (hello != NULL &&
-      g_strcmp0 (json_object_get_string_member_with_default (hello, "network", NULL), "bridge") == 0)
+  if (domus_host_get_network (self->host) == DOMUS_HOST_NETWORK_BRIDGE)
     gtk_toggle_button_set_active (self->net_bridge_radio, TRUE);
 
   gtk_widget_set_visible (self->iso_browse, host_is_local (self->host));
@@ -1104,13 +987,11 @@ read_host (DomusCreateAssistant *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->source_disk_radio), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->disk_existing_radio), FALSE);
 
-  if (connection == NULL)
+  if (domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
     return;
-  domus_connection_call_async (connection, "image.list", NULL, self->cancellable,
-                               images_listed, g_object_ref (self));
-  if (host_can (self->host, "host.bridges"))
-    domus_connection_call_async (connection, "host.bridges", NULL, self->cancellable,
-                                 bridges_listed, g_object_ref (self));
+  domus_host_refresh_images_async (self->host, self->cancellable, images_listed, g_object_ref (self));
+  if (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_LIST_BRIDGES)
+    domus_host_list_bridges_async (self->host, self->cancellable, bridges_listed, g_object_ref (self));
 }
 
 /* GObject */
@@ -1136,8 +1017,6 @@ domus_create_assistant_finalize (GObject *object)
   DomusCreateAssistant *self = DOMUS_CREATE_ASSISTANT (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->images, g_hash_table_unref);
-  g_free (self->image_dir);
   g_free (self->created_image);
   g_free (self->created_image_path);
   G_OBJECT_CLASS (domus_create_assistant_parent_class)->finalize (object);
@@ -1218,8 +1097,6 @@ static void
 domus_create_assistant_init (DomusCreateAssistant *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) image_info_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   for (int page = 0; page < DOMUS_CREATE_PAGE_PROGRESS; page++)
     add_infobar (self, page);

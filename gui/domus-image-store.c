@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A host's image store: its disk images (image.list), created and deleted from the window. */
+/* A host's image store: the host's model of its disk images, shown, created and deleted from the window. */
 
 #include "config.h"
 
@@ -8,7 +8,6 @@
 #include <glib/gi18n.h>
 
 #include "domus-image-store.h"
-#include "domus-json-util.h"
 
 #define GIB 1073741824.0
 
@@ -18,7 +17,7 @@ struct _DomusImageStore
 
   DomusHost     *host;
   GCancellable  *cancellable;     /* every call's; cancelled when the widget goes */
-  gboolean       listing;         /* an image.list is on its way */
+  gboolean       listing;         /* a refresh is on its way */
   gboolean       list_again;      /* something changed while it was */
   guint          n_refreshes;
   gboolean       creating;
@@ -83,8 +82,7 @@ static gboolean
 is_connected (DomusImageStore *self)
 {
   return self->host != NULL
-         && domus_host_get_state (self->host) == DOMUS_HOST_STATE_CONNECTED
-         && domus_host_get_connection (self->host) != NULL;
+         && domus_host_get_state (self->host) == DOMUS_HOST_STATE_CONNECTED;
 }
 
 static char *
@@ -130,61 +128,52 @@ update_status (DomusImageStore *self)
 }
 
 
+static char *
+join_users (DomusImage *image)
+{
+  const char * const *users = domus_image_get_users (image);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; users[i] != NULL; i++)
+    {
+      if (text->len > 0)
+        /* TRANSLATORS: between the names of the domains that use an image. */
+        g_string_append (text, _(", "));
+      g_string_append (text, users[i]);
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : g_strdup ("—");
+}
+
+/* The rows, from the host's model of its store. */
 static void
-fill_store (DomusImageStore *self,
-            JsonArray       *images)
+fill_store (DomusImageStore *self)
 {
   g_autofree char *selected = selected_name (self, NULL);
   GtkTreeSelection *selection = gtk_tree_view_get_selection (self->view);
+  GListModel *images = domus_host_get_images (self->host);
 
   gtk_list_store_clear (self->store);
-  for (guint i = 0; images != NULL && i < json_array_get_length (images); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (images); i++)
     {
-      JsonNode *node = json_array_get_element (images, i);
-      JsonObject *image = domus_json_node_get_object (node);
-      JsonNode *used_node;
-      g_autoptr(GString) used_by = g_string_new (NULL);
-      g_autofree char *size = NULL;
-      g_autofree char *allocated = NULL;
-      const char *name;
-      gint64 size_bytes, allocated_bytes;
+      g_autoptr(DomusImage) image = g_list_model_get_item (images, i);
+      g_autofree char *size = g_format_size_full (domus_image_get_size (image), G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *allocated = g_format_size_full (domus_image_get_allocated (image), G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *used_by = join_users (image);
+      const char *name = domus_image_get_name (image);
+      const char *format = domus_image_get_format (image);
+      const char *path = domus_image_get_path (image);
       GtkTreeIter iter;
-
-      if (image == NULL || (name = json_object_get_string_member_with_default (image, "name", NULL)) == NULL)
-        continue;
-      size_bytes = domus_json_object_get_int (image, "size_bytes", 0);
-      allocated_bytes = domus_json_object_get_int (image, "allocated_bytes", 0);
-      size = g_format_size_full (size_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      allocated = g_format_size_full (allocated_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      used_node = json_object_get_member (image, "used_by");
-      if (used_node != NULL && JSON_NODE_HOLDS_ARRAY (used_node))
-        {
-          JsonArray *array = json_node_get_array (used_node);
-
-          for (guint j = 0; j < json_array_get_length (array); j++)
-            {
-              const char *domain = json_array_get_string_element (array, j);
-
-              if (domain == NULL)
-                continue;
-              if (used_by->len > 0)
-                /* TRANSLATORS: between the names of the domains that use an image. */
-                g_string_append (used_by, _(", "));
-              g_string_append (used_by, domain);
-            }
-        }
 
       gtk_list_store_insert_with_values (self->store, &iter, -1,
                                          DOMUS_IMAGE_STORE_COLUMN_NAME, name,
-                                         DOMUS_IMAGE_STORE_COLUMN_FORMAT,
-                                         json_object_get_string_member_with_default (image, "format", ""),
+                                         DOMUS_IMAGE_STORE_COLUMN_FORMAT, format != NULL ? format : "",
                                          DOMUS_IMAGE_STORE_COLUMN_SIZE_TEXT, size,
-                                         DOMUS_IMAGE_STORE_COLUMN_SIZE_BYTES, size_bytes,
+                                         DOMUS_IMAGE_STORE_COLUMN_SIZE_BYTES, (gint64) domus_image_get_size (image),
                                          DOMUS_IMAGE_STORE_COLUMN_ALLOCATED_TEXT, allocated,
-                                         DOMUS_IMAGE_STORE_COLUMN_ALLOCATED_BYTES, allocated_bytes,
-                                         DOMUS_IMAGE_STORE_COLUMN_USED_BY, used_by->len > 0 ? used_by->str : "—",
-                                         DOMUS_IMAGE_STORE_COLUMN_PATH,
-                                         json_object_get_string_member_with_default (image, "path", ""),
+                                         DOMUS_IMAGE_STORE_COLUMN_ALLOCATED_BYTES,
+                                         (gint64) domus_image_get_allocated (image),
+                                         DOMUS_IMAGE_STORE_COLUMN_USED_BY, used_by,
+                                         DOMUS_IMAGE_STORE_COLUMN_PATH, path != NULL ? path : "",
                                          -1);
       /* The row the user had chosen stays chosen across a refresh. */
       if (selected != NULL && g_str_equal (selected, name))
@@ -200,14 +189,14 @@ on_listed (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+  gboolean ok = domus_host_refresh_images_finish (DOMUS_HOST (source), result, &error);
   DomusImageStore *self = user_data;
 
   /* Cancelled: the widget is gone (dispose cancels), touch nothing. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->listing = FALSE;
-  if (node == NULL)
+  if (!ok)
     {
       /* A lost connection is the host's news, shown where the host's state is. */
       if (!g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED))
@@ -219,10 +208,8 @@ on_listed (GObject      *source,
     }
   else
     {
-      JsonObject *object = domus_json_node_get_object (node);
-      JsonNode *images = object != NULL ? json_object_get_member (object, "images") : NULL;
-
-      fill_store (self, images != NULL && JSON_NODE_HOLDS_ARRAY (images) ? json_node_get_array (images) : NULL);
+      /* An image's users change without the list changing: the rows are read again. */
+      fill_store (self);
       self->n_refreshes++;
     }
   update_status (self);
@@ -240,38 +227,45 @@ list_images (DomusImageStore *self)
     return;
   if (self->listing)
     {
-      /* One call at a time: the answer to a call made now could overtake it. */
+      /* One refresh at a time: images are costly for the host to read. */
       self->list_again = TRUE;
       return;
     }
   self->listing = TRUE;
   self->list_again = FALSE;
-  domus_connection_call_async (domus_host_get_connection (self->host), "image.list", NULL,
-                               self->cancellable, on_listed, self);
+  domus_host_refresh_images_async (self->host, self->cancellable, on_listed, self);
+}
+
+static void
+on_images_changed (GListModel      *images,
+                   guint            position,
+                   guint            removed,
+                   guint            added,
+                   DomusImageStore *self)
+{
+  fill_store (self);
+  update_status (self);
+  update_sensitivity (self);
 }
 
 /* Changes */
 
-/* The GTask of a create or delete; the call's answer reaches it through here. */
+/* The answer of a create or delete, for its task: the model has the change already. */
 static void
-on_changed (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+change_done (DomusImageStore *self,
+             GTask           *task,
+             gboolean         ok,
+             GError          *error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-  DomusImageStore *self = g_task_get_source_object (task);
-
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
-  if (node == NULL)
+  if (!ok)
     {
       show_error (self, error->message);
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
     }
   else
     g_task_return_boolean (task, TRUE);
@@ -280,26 +274,47 @@ on_changed (GObject      *source,
 }
 
 static void
-call_change (DomusImageStore *self,
-             GTask           *task,
-             const char      *method,
-             JsonObject      *params)
+on_created (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), params);
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(DomusImage) image = domus_host_create_image_finish (DOMUS_HOST (source), result, &error);
 
-  if (!is_connected (self))
+  change_done (g_task_get_source_object (task), task, image != NULL, error);
+}
+
+static void
+on_deleted (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gboolean ok = domus_host_delete_image_finish (DOMUS_HOST (source), result, &error);
+
+  change_done (g_task_get_source_object (task), task, ok, error);
+}
+
+/* FALSE (task answered) when the host cannot be asked. Hides an old message, which would
+ * read as this action's. */
+static gboolean
+can_change (DomusImageStore *self,
+            GTask           *task)
+{
+  GError *error;
+
+  if (is_connected (self))
     {
-      GError *error = g_error_new_literal (DOMUS_ERROR, DOMUS_ERROR_CLOSED, _("The server is not connected."));
-
-      show_error (self, error->message);
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
+      hide_error (self);
+      return TRUE;
     }
-  /* An old message would read as this action's. */
-  hide_error (self);
-  domus_connection_call_async (domus_host_get_connection (self->host), method, node,
-                               self->cancellable, on_changed, task);
+  error = g_error_new_literal (DOMUS_ERROR, DOMUS_ERROR_CLOSED, _("The server is not connected."));
+  show_error (self, error->message);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+  return FALSE;
 }
 
 /* The Create popover */
@@ -546,7 +561,6 @@ domus_image_store_create_async (DomusImageStore     *self,
                                 gpointer             user_data)
 {
   GTask *task;
-  JsonObject *params;
 
   g_return_if_fail (DOMUS_IS_IMAGE_STORE (self));
   g_return_if_fail (name != NULL);
@@ -554,11 +568,8 @@ domus_image_store_create_async (DomusImageStore     *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, domus_image_store_create_async);
-  params = json_object_new ();
-  json_object_set_string_member (params, "name", name);
-  json_object_set_string_member (params, "format", format);
-  json_object_set_int_member (params, "size_bytes", (gint64) size_bytes);
-  call_change (self, task, "image.create", params);
+  if (can_change (self, task))
+    domus_host_create_image_async (self->host, name, format, size_bytes, self->cancellable, on_created, task);
 }
 
 gboolean
@@ -578,16 +589,14 @@ domus_image_store_delete_async (DomusImageStore     *self,
                                 gpointer             user_data)
 {
   GTask *task;
-  JsonObject *params;
 
   g_return_if_fail (DOMUS_IS_IMAGE_STORE (self));
   g_return_if_fail (name != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, domus_image_store_delete_async);
-  params = json_object_new ();
-  json_object_set_string_member (params, "name", name);
-  call_change (self, task, "image.delete", params);
+  if (can_change (self, task))
+    domus_host_delete_image_async (self->host, name, self->cancellable, on_deleted, task);
 }
 
 gboolean
@@ -631,6 +640,9 @@ domus_image_store_constructed (GObject *object)
   g_signal_connect_object (self->host, "notify", G_CALLBACK (on_host_notify), self, 0);
   g_signal_connect_object (domus_host_get_domains (self->host), "items-changed",
                            G_CALLBACK (on_domains_changed), self, 0);
+  g_signal_connect_object (domus_host_get_images (self->host), "items-changed",
+                           G_CALLBACK (on_images_changed), self, 0);
+  fill_store (self);
   update_name (self);
   update_status (self);
   update_sensitivity (self);
@@ -651,6 +663,7 @@ domus_image_store_dispose (GObject *object)
   if (self->host != NULL)
     {
       g_signal_handlers_disconnect_by_data (domus_host_get_domains (self->host), self);
+      g_signal_handlers_disconnect_by_data (domus_host_get_images (self->host), self);
       g_signal_handlers_disconnect_by_data (self->host, self);
       g_clear_object (&self->host);
     }

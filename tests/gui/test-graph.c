@@ -370,40 +370,45 @@ store_result (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
-/* A daemon call from the test, run to its end. */
-static JsonNode *
-call_daemon (DomusHost  *host,
-             const char *method,
-             const char *first_member,
-             ...)
+/* Runs the main context until a call from the test has answered. */
+static GAsyncResult *
+wait_result (GAsyncResult **result)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) params = NULL;
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+/* The host defines (start FALSE) or creates a domain, as the test asks it from the side. */
+static void
+define_on_host (DomusHost  *host,
+                const char *config,
+                const char *filename,
+                gboolean    start)
+{
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  JsonNode *answer;
-  const char *member = first_member;
-  va_list args;
+  g_autoptr(DomusDomainInfo) info = NULL;
 
-  json_builder_begin_object (builder);
-  va_start (args, first_member);
-  while (member != NULL)
-    {
-      json_builder_set_member_name (builder, member);
-      json_builder_add_string_value (builder, va_arg (args, const char *));
-      member = va_arg (args, const char *);
-    }
-  va_end (args);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  domus_connection_call_async (domus_host_get_connection (host), method, params, NULL,
-                               store_result, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  answer = domus_connection_call_finish (domus_host_get_connection (host), result, &error);
+  if (start)
+    domus_host_create_domain_async (host, config, filename, NULL, store_result, &result);
+  else
+    domus_host_define_domain_async (host, config, filename, NULL, store_result, &result);
+  info = domus_host_define_domain_finish (host, wait_result (&result), &error);
   g_assert_no_error (error);
-  return answer;
+}
+
+static void
+destroy_on_host (DomusHost  *host,
+                 const char *name)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_domain_action_async (host, name, DOMUS_DOMAIN_ACTION_DESTROY, DOMUS_DOMAIN_ACTION_FLAGS_NONE,
+                                  NULL, store_result, &result);
+  domus_host_domain_action_finish (host, wait_result (&result), NULL, &error);
+  g_assert_no_error (error);
 }
 
 /* A primary-button click on the card's own input window at (x, y), as the user makes it
@@ -529,9 +534,7 @@ test_host_card (void)
                      (double) domus_host_get_memory_mib (host));
 
   /* A domain defined while we watch is counted. */
-  json_node_unref (call_daemon (host, "domain.define", "config",
-                                "name = 'gamma'\nkernel = '/nonexistent/vmlinuz'\nmemory = 64\n",
-                                "filename", "gamma.cfg", NULL));
+  define_on_host (host, "name = 'gamma'\nkernel = '/nonexistent/vmlinuz'\nmemory = 64\n", "gamma.cfg", FALSE);
   GUI_TEST_WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_OFF) == 3);
   g_assert_true (shows_label (card, "3 off"));
 
@@ -546,7 +549,7 @@ test_host_card (void)
       DomusDomain *delta;
 
       g_signal_connect (dashboard, "open-domain", G_CALLBACK (count_signal), domains_opened);
-      json_node_unref (call_daemon (host, "domain.create", "config", config, "filename", "delta.cfg", NULL));
+      define_on_host (host, config, "delta.cfg", TRUE);
       GUI_TEST_WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_RUNNING) == 1);
       GUI_TEST_WAIT_FOR (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0) != NULL);
       delta = domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0);
@@ -563,7 +566,7 @@ test_host_card (void)
       g_assert_true (g_ptr_array_index (domains_opened, 0) == delta);
 
       /* A guest outlives its daemon: end it through the daemon first. */
-      json_node_unref (call_daemon (host, "domain.destroy", "name", "delta", NULL));
+      destroy_on_host (host, "delta");
       GUI_TEST_WAIT_FOR (domus_host_card_get_count (DOMUS_HOST_CARD (card), DOMUS_HOST_CARD_COUNT_RUNNING) == 0);
       GUI_TEST_WAIT_FOR (domus_host_card_get_busy_domain (DOMUS_HOST_CARD (card), 0) == NULL);
       g_assert_true (shows_label (card, "No domain is running"));

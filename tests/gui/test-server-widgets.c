@@ -67,49 +67,60 @@ start_daemon (void)
   daemon_pid = atoi (g_subprocess_get_identifier (daemon_process));
 }
 
-/* Calls through the host's connection, as the window's other parts do */
-
-typedef struct {
-  gboolean  done;
-  JsonNode *result;
-  GError   *error;
-} Answer;
+/* Calls through the host's typed calls, as the window's other parts do */
 
 static void
 on_answer (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  Answer *answer = user_data;
-
-  answer->result = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &answer->error);
-  answer->done = TRUE;
+  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
-/* params: JSON text. Returns the result; fails the test on an error. */
-static JsonNode *
-call (const char *method,
-      const char *params_json)
+static GAsyncResult *
+wait_answer (GAsyncResult **result)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) params = json_from_string (params_json, &error);
-  Answer answer = { 0 };
+  GUI_TEST_WAIT_FOR (*result != NULL);
+  return *result;
+}
 
+/* Starts, destroys (… any DomusDomainAction) a domain; fails the test on an error. */
+static void
+act_on (const char        *name,
+        DomusDomainAction  action)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_domain_action_async (host, name, action, DOMUS_DOMAIN_ACTION_FLAGS_NONE, NULL, on_answer, &result);
+  domus_host_domain_action_finish (host, wait_answer (&result), NULL, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (domus_host_get_connection (host));
-  domus_connection_call_async (domus_host_get_connection (host), method, params, NULL, on_answer, &answer);
-  GUI_TEST_WAIT_FOR (answer.done);
-  g_assert_no_error (answer.error);
-  return answer.result;
 }
 
 static void
-call_with_name (const char *method,
-                const char *name)
+undefine (const char *name)
 {
-  g_autofree char *params = g_strdup_printf ("{\"name\": \"%s\"}", name);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
-  json_node_unref (call (method, params));
+  domus_host_undefine_domain_async (host, name, NULL, on_answer, &result);
+  domus_host_undefine_domain_finish (host, wait_answer (&result), &error);
+  g_assert_no_error (error);
+}
+
+static void
+set_vcpus (const char *name,
+           gint64      vcpus)
+{
+  g_auto(GVariantDict) values = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_dict_insert (&values, "vcpus", "x", vcpus);
+  domus_host_set_domain_values_async (host, name, g_variant_dict_end (&values), NULL, on_answer, &result);
+  text = domus_host_set_domain_values_finish (host, wait_answer (&result), &error);
+  g_assert_no_error (error);
 }
 
 static void
@@ -122,19 +133,13 @@ define_domain (const char *name,
                                              "extra = 'console=ttyS0'\nmemory = 128\nvcpus = 1\n"
                                              "on_poweroff = 'destroy'\non_crash = 'destroy'\n%s",
                                              name, kernel, ramdisk, extra);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) params = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusDomainInfo) info = NULL;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "config");
-  json_builder_add_string_value (builder, config);
-  json_builder_set_member_name (builder, "filename");
-  json_builder_add_string_value (builder, name);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-  text = json_to_string (params, FALSE);
-  json_node_unref (call ("domain.define", text));
+  domus_host_define_domain_async (host, config, name, NULL, on_answer, &result);
+  info = domus_host_define_domain_finish (host, wait_answer (&result), &error);
+  g_assert_no_error (error);
 }
 
 /* With TEST_SERVER_PNG=DIR, what the window looks like, to check the layout by eye. */
@@ -240,7 +245,7 @@ test_top_table (void)
   g_assert_true (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_NET_TX, "—"));
 
   /* A config change reaches the row through the domain's notify. */
-  json_node_unref (call ("domain.set_values", "{\"name\": \"alpha\", \"values\": {\"vcpus\": 2}}"));
+  set_vcpus ("alpha", 2);
   GUI_TEST_WAIT_FOR (cell_is (alpha, DOMUS_TOP_TABLE_COLUMN_VCPUS, "2"));
 
   /* Busiest first; equal figures in name order. */
@@ -254,7 +259,7 @@ test_top_table (void)
   g_assert_true (domus_top_table_get_row_domain (table, 1) == zeta);
 
   /* zeta runs: its figures come with the stats samples and it goes to the top. */
-  call_with_name ("domain.start", "zeta");
+  act_on ("zeta", DOMUS_DOMAIN_ACTION_START);
   pid_path = g_build_filename (root, "run", "zeta", "qemu.pid", NULL);
   g_assert_true (g_file_get_contents (pid_path, &pid_text, NULL, NULL));
   qemu_pid = atoi (pid_text);
@@ -293,17 +298,17 @@ test_top_table (void)
   g_signal_handlers_disconnect_by_func (table, on_open_domain, opened);
 
   /* Destroyed: off again, its figures back to nothing. */
-  call_with_name ("domain.destroy", "zeta");
+  act_on ("zeta", DOMUS_DOMAIN_ACTION_DESTROY);
   GUI_TEST_WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_STATE, "shut off"));
   GUI_TEST_WAIT_FOR (cell_is (zeta, DOMUS_TOP_TABLE_COLUMN_MEMORY, "0"));
   GUI_TEST_WAIT_FOR (kill (qemu_pid, 0) != 0);
   qemu_pid = 0;
 
   /* Undefined: the row goes. */
-  call_with_name ("domain.undefine", "zeta");
+  undefine ("zeta");
   GUI_TEST_WAIT_FOR (domus_top_table_get_n_rows (table) == 1);
   g_assert_true (domus_top_table_get_row_domain (table, 0) == alpha);
-  call_with_name ("domain.undefine", "alpha");
+  undefine ("alpha");
   GUI_TEST_WAIT_FOR (domus_top_table_get_n_rows (table) == 0);
 }
 
@@ -585,7 +590,7 @@ test_image_store_in_use (void)
   g_assert_no_error (change.error);
 
   /* Once the domain is gone the image can go too. */
-  call_with_name ("domain.undefine", "user");
+  undefine ("user");
   GUI_TEST_WAIT_FOR (image_column_is ("disk-u", DOMUS_IMAGE_STORE_COLUMN_USED_BY, "—"));
   delete_image ("disk-u", &change);
   g_assert_no_error (change.error);

@@ -46,6 +46,8 @@ struct _Fake
   gint64          interval_ms;    /* stats.subscribe's */
   char           *fail_method;    /* answered with fail_kind */
   char           *fail_kind;
+  JsonArray      *images;         /* image.list's */
+  char           *capabilities;   /* hello's, as JSON */
 };
 
 static JsonNode *
@@ -149,11 +151,49 @@ fake_answer (Fake       *fake,
       return NULL;
     }
   if (g_str_equal (method, "hello"))
-    return parse ("{\"protocol\": 1, \"name\": \"testhost\", \"version\": \"0.1.0\", \"mode\": \"session\","
-                  " \"hypervisor\": \"qemu\", \"qemu_version\": \"7.2.22\", \"accelerator\": \"tcg\","
-                  " \"accelerator_probed\": false, \"accelerator_detail\": \"chosen by DOMUS_ACCEL=tcg\","
-                  " \"tb_size_mib\": 32, \"network\": \"user\", \"capabilities\": [\"domain.get\", \"domain.list\"],"
-                  " \"pid\": 4242, \"cpus\": 4, \"memory_mib\": 8192}");
+    {
+      g_autofree char *text = g_strdup_printf (
+        "{\"protocol\": 1, \"name\": \"testhost\", \"version\": \"0.1.0\", \"mode\": \"session\","
+        " \"hypervisor\": \"qemu\", \"qemu_version\": \"7.2.22\", \"accelerator\": \"tcg\","
+        " \"accelerator_probed\": false, \"accelerator_detail\": \"chosen by DOMUS_ACCEL=tcg\","
+        " \"tb_size_mib\": 32, \"network\": \"user\", \"capabilities\": %s,"
+        " \"pid\": 4242, \"cpus\": 4, \"memory_mib\": 8192}", fake->capabilities);
+
+      return parse (text);
+    }
+  if (g_str_equal (method, "image.list"))
+    {
+      JsonObject *result = json_object_new ();
+
+      json_object_set_string_member (result, "dir", "/srv/images");
+      json_object_set_array_member (result, "images", json_array_ref (fake->images));
+      return take_object (result);
+    }
+  if (g_str_equal (method, "image.create") || g_str_equal (method, "image.clone"))
+    {
+      const char *name = json_object_get_string_member (params, "name");
+      g_autofree char *text = g_strdup_printf (
+        "{\"name\": \"%s\", \"path\": \"/srv/images/%s\", \"format\": \"%s\", \"size_bytes\": %" G_GINT64_FORMAT ","
+        " \"allocated_bytes\": 4096, \"used_by\": []}", name, name,
+        json_object_get_string_member_with_default (params, "format", "qcow2"),
+        json_object_get_int_member_with_default (params, "size_bytes", 1024));
+
+      return parse (text);
+    }
+  if (g_str_equal (method, "domain.get_config"))
+    return parse ("{\"config\": \"name = 'zeta'\\nmemory = 256\\n\", \"path\": \"/srv/domains/zeta.cfg\"}");
+  if (g_str_equal (method, "domain.set_values"))
+    return parse ("{\"config\": \"name = 'zeta'\\nmemory = 512\\n\"}");
+  if (g_str_equal (method, "domain.define"))
+    return parse ("{\"name\": \"made\", \"config\": \"/srv/domains/made.cfg\"}");
+  if (g_str_equal (method, "domain.create") || g_str_equal (method, "domain.start"))
+    return parse ("{\"name\": \"made\", \"id\": 9, \"notices\": []}");
+  if (g_str_equal (method, "domain.dump"))
+    return parse ("{\"path\": \"/srv/dumps/zeta.core\", \"size_bytes\": 268435456}");
+  if (g_str_equal (method, "demo.prepare"))
+    return parse ("{\"name\": \"demo-2\", \"kernel\": \"/k\", \"ramdisk\": \"/r\", \"config\": \"name = 'demo-2'\\n\"}");
+  if (g_str_equal (method, "host.bridges"))
+    return parse ("{\"network\": \"user\", \"bridges\": [\"br0\", \"virbr1\"]}");
   if (g_str_equal (method, "domain.list"))
     {
       JsonObject *result = json_object_new ();
@@ -311,6 +351,16 @@ fake_set_domains (Fake       *fake,
   fake->domains = json_array_ref (json_node_get_array (node));
 }
 
+static void
+fake_set_images (Fake       *fake,
+                 const char *json)
+{
+  g_autoptr(JsonNode) node = parse (json);
+
+  g_clear_pointer (&fake->images, json_array_unref);
+  fake->images = json_array_ref (json_node_get_array (node));
+}
+
 static Fake *
 fake_new (void)
 {
@@ -325,6 +375,12 @@ fake_new (void)
   fake->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   fake->get = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   fake->interval_ms = 1000;
+  fake->capabilities = g_strdup ("[\"domain.get\", \"domain.list\", \"host.bridges\", \"image.list\"]");
+  fake_set_images (fake,
+    "[{\"name\": \"a.qcow2\", \"path\": \"/srv/images/a.qcow2\", \"format\": \"qcow2\","
+    "  \"size_bytes\": 1073741824, \"allocated_bytes\": 196608, \"used_by\": [\"alpha\"]},"
+    " {\"name\": \"b.raw\", \"path\": \"/srv/images/b.raw\", \"format\": \"raw\","
+    "  \"size_bytes\": 65536, \"allocated_bytes\": 65536, \"used_by\": []}]");
 
   fake_set_domains (fake,
     "[{\"name\": \"Domain-0\", \"id\": 0, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
@@ -382,6 +438,8 @@ fake_free (Fake *fake)
   json_object_unref (fake->stats);
   g_free (fake->fail_method);
   g_free (fake->fail_kind);
+  json_array_unref (fake->images);
+  g_free (fake->capabilities);
   g_rmdir (fake->dir);
   g_free (fake->dir);
   g_free (fake->path);
@@ -1262,6 +1320,533 @@ test_host_gone (void)
   wait_for (fake->clients->len == 0);
 }
 
+/* The typed calls: what each sends, and what it makes of the answer */
+
+static void
+on_result (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result)
+{
+  wait_for (*result != NULL);
+  return *result;
+}
+
+/* params, compared with what the fake got: the same members with the same values. */
+static void
+assert_params (Fake       *fake,
+               const char *method,
+               const char *expected)
+{
+  g_autoptr(JsonNode) want = parse (expected);
+  JsonObject *got = fake_last_params (fake, method);
+  g_autoptr(JsonNode) got_node = NULL;
+  g_autofree char *got_text = NULL;
+
+  g_assert_nonnull (got);
+  got_node = json_node_init_object (json_node_alloc (), got);
+  got_text = json_to_string (got_node, FALSE);
+  if (!json_node_equal (want, got_node))
+    g_error ("%s was sent %s, not %s", method, got_text, expected);
+}
+
+typedef struct {
+  const char *name;
+  /* Makes the call and checks its answer. */
+  void      (*run)    (DomusHost *host);
+  const char *method;   /* the request the host sent last */
+  const char *params;   /* its params, exactly */
+} CallCase;
+
+static void
+run_list (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  DomusDomainInfo *zeta, *beta;
+
+  domus_host_list_domains_async (host, FALSE, NULL, on_result, &result);
+  infos = domus_host_list_domains_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  /* Domain-0 too: the model leaves it out, domusctl list does not. */
+  g_assert_cmpuint (infos->len, ==, 4);
+  g_assert_cmpstr (((DomusDomainInfo *) g_ptr_array_index (infos, 0))->name, ==, "Domain-0");
+  zeta = g_ptr_array_index (infos, 1);
+  g_assert_cmpstr (zeta->name, ==, "zeta");
+  g_assert_cmpint (zeta->id, ==, 3);
+  g_assert_cmpint (zeta->state, ==, DOMUS_DOMAIN_STATE_RUNNING);
+  g_assert_cmpstr (zeta->flags, ==, "r-----");
+  g_assert_cmpint (zeta->memory_mib, ==, 256);
+  g_assert_cmpint (zeta->cpu_time_ns, ==, 5000000000);
+  g_assert_cmpfloat (zeta->cpu_time, ==, 5.0);
+  g_assert_cmpstr (zeta->config, ==, "/srv/domains/zeta.cfg");
+  beta = g_ptr_array_index (infos, 3);
+  g_assert_cmpint (beta->memory_mib, ==, -1);
+  g_assert_cmpint (beta->state, ==, DOMUS_DOMAIN_STATE_INVALID);
+  g_assert_cmpstr (beta->error, ==, "/srv/domains/beta.cfg:3:10: memory: not a number");
+  g_assert_true (beta->fields & DOMUS_DOMAIN_INFO_ERROR);
+}
+
+static void
+run_get (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusDomainInfo) info = NULL;
+
+  domus_host_get_domain_async (host, "zeta", NULL, on_result, &result);
+  info = domus_host_get_domain_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "zeta");
+  g_assert_true (info->fields & DOMUS_DOMAIN_INFO_CONSOLES);
+  g_assert_true (info->has_graphics);
+  g_assert_false (info->has_serial);
+}
+
+static void
+run_action (DomusHost              *host,
+            DomusDomainAction       action,
+            DomusDomainActionFlags  flags,
+            gint64                  want_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = -2;
+
+  domus_host_domain_action_async (host, "zeta", action, flags, NULL, on_result, &result);
+  g_assert_true (domus_host_domain_action_finish (host, wait_result (&result), &id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (id, ==, want_id);
+}
+
+static void run_start (DomusHost *host)         { run_action (host, DOMUS_DOMAIN_ACTION_START, 0, 9); }
+static void run_shutdown (DomusHost *host)      { run_action (host, DOMUS_DOMAIN_ACTION_SHUTDOWN, 0, -1); }
+static void run_shutdown_wait (DomusHost *host) { run_action (host, DOMUS_DOMAIN_ACTION_SHUTDOWN, DOMUS_DOMAIN_ACTION_FLAGS_WAIT, -1); }
+static void run_reboot (DomusHost *host)        { run_action (host, DOMUS_DOMAIN_ACTION_REBOOT, 0, -1); }
+static void run_pause (DomusHost *host)         { run_action (host, DOMUS_DOMAIN_ACTION_PAUSE, 0, -1); }
+static void run_resume (DomusHost *host)        { run_action (host, DOMUS_DOMAIN_ACTION_RESUME, 0, -1); }
+static void run_destroy (DomusHost *host)       { run_action (host, DOMUS_DOMAIN_ACTION_DESTROY, 0, -1); }
+
+static void
+run_get_config (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  domus_host_get_domain_config_async (host, "zeta", NULL, on_result, &result);
+  text = domus_host_get_domain_config_finish (host, wait_result (&result), &path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "name = 'zeta'\nmemory = 256\n");
+  g_assert_cmpstr (path, ==, "/srv/domains/zeta.cfg");
+}
+
+static void
+run_set_config (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_set_domain_config_async (host, "zeta", "name = 'zeta'\n", NULL, on_result, &result);
+  g_assert_true (domus_host_set_domain_config_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+run_set_values (DomusHost *host)
+{
+  g_auto(GVariantBuilder) tags = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("av"));
+  g_auto(GVariantDict) values = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_builder_add (&tags, "v", g_variant_new_string ("web"));
+  g_variant_builder_add (&tags, "v", g_variant_new_string ("db"));
+  g_variant_dict_insert (&values, "memory", "x", (gint64) 512);
+  g_variant_dict_insert (&values, "on_crash", "s", "restart");
+  g_variant_dict_insert (&values, "acpi", "b", TRUE);
+  g_variant_dict_insert_value (&values, "tags", g_variant_builder_end (&tags));
+  g_variant_dict_insert_value (&values, "extra", g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+  domus_host_set_domain_values_async (host, "zeta", g_variant_dict_end (&values), NULL, on_result, &result);
+  text = domus_host_set_domain_values_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "name = 'zeta'\nmemory = 512\n");
+}
+
+static void
+run_autostart (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_set_domain_autostart_async (host, "zeta", TRUE, NULL, on_result, &result);
+  g_assert_true (domus_host_set_domain_autostart_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+run_define (DomusHost *host,
+            gboolean   start)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusDomainInfo) info = NULL;
+
+  if (start)
+    domus_host_create_domain_async (host, "name = 'made'\n", "made.cfg", NULL, on_result, &result);
+  else
+    domus_host_define_domain_async (host, "name = 'made'\n", "made.cfg", NULL, on_result, &result);
+  info = domus_host_define_domain_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "made");
+  g_assert_cmpint (info->id, ==, start ? 9 : -1);
+  g_assert_cmpstr (info->config, ==, start ? NULL : "/srv/domains/made.cfg");
+}
+
+static void run_define_only (DomusHost *host) { run_define (host, FALSE); }
+static void run_create (DomusHost *host)      { run_define (host, TRUE); }
+
+static void
+run_undefine (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_undefine_domain_async (host, "alpha", NULL, on_result, &result);
+  g_assert_true (domus_host_undefine_domain_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+run_dump (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  guint64 size = 0;
+
+  domus_host_dump_domain_async (host, "zeta", NULL, on_result, &result);
+  path = domus_host_dump_domain_finish (host, wait_result (&result), &size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, "/srv/dumps/zeta.core");
+  g_assert_cmpuint (size, ==, 268435456);
+}
+
+static void
+run_sysrq (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_send_sysrq_async (host, "zeta", "s", NULL, on_result, &result);
+  g_assert_true (domus_host_send_sysrq_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+run_bridges (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) bridges = NULL;
+
+  domus_host_list_bridges_async (host, NULL, on_result, &result);
+  bridges = domus_host_list_bridges_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (bridges), ==, 2);
+  g_assert_cmpstr (bridges[1], ==, "virbr1");
+}
+
+static void
+run_demo (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  domus_host_create_demo_async (host, NULL, on_result, &result);
+  name = domus_host_create_demo_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  /* The name the host chose when it prepared the guest, not the one create answered. */
+  g_assert_cmpstr (name, ==, "demo-2");
+}
+
+static void
+run_ping (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_ping_async (host, NULL, on_result, &result);
+  g_assert_true (domus_host_ping_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static const CallCase call_cases[] = {
+  { "list",          run_list,          "domain.list",           "{\"all\": false}" },
+  { "get",           run_get,           "domain.get",            "{\"name\": \"zeta\"}" },
+  { "start",         run_start,         "domain.start",          "{\"name\": \"zeta\"}" },
+  { "shutdown",      run_shutdown,      "domain.shutdown",       "{\"name\": \"zeta\", \"wait\": false}" },
+  { "shutdown-wait", run_shutdown_wait, "domain.shutdown",       "{\"name\": \"zeta\", \"wait\": true}" },
+  { "reboot",        run_reboot,        "domain.reboot",         "{\"name\": \"zeta\"}" },
+  { "pause",         run_pause,         "domain.pause",          "{\"name\": \"zeta\"}" },
+  { "resume",        run_resume,        "domain.unpause",        "{\"name\": \"zeta\"}" },
+  { "destroy",       run_destroy,       "domain.destroy",        "{\"name\": \"zeta\"}" },
+  { "get-config",    run_get_config,    "domain.get_config",     "{\"name\": \"zeta\"}" },
+  { "set-config",    run_set_config,    "domain.set_config",     "{\"name\": \"zeta\", \"config\": \"name = 'zeta'\\n\"}" },
+  { "set-values",    run_set_values,    "domain.set_values",
+    "{\"name\": \"zeta\", \"values\": {\"memory\": 512, \"on_crash\": \"restart\", \"acpi\": true,"
+    " \"tags\": [\"web\", \"db\"], \"extra\": null}}" },
+  { "autostart",     run_autostart,     "domain.set_autostart",  "{\"name\": \"zeta\", \"autostart\": true}" },
+  { "define",        run_define_only,   "domain.define",         "{\"config\": \"name = 'made'\\n\", \"filename\": \"made.cfg\"}" },
+  { "create",        run_create,        "domain.create",         "{\"config\": \"name = 'made'\\n\", \"filename\": \"made.cfg\"}" },
+  { "undefine",      run_undefine,      "domain.undefine",       "{\"name\": \"alpha\"}" },
+  { "dump",          run_dump,          "domain.dump",           "{\"name\": \"zeta\"}" },
+  { "sysrq",         run_sysrq,         "domain.sysrq",          "{\"name\": \"zeta\", \"key\": \"s\"}" },
+  { "bridges",       run_bridges,       "host.bridges",          NULL },
+  { "demo",          run_demo,          "domain.create",         "{\"config\": \"name = 'demo-2'\\n\", \"filename\": \"demo.cfg\"}" },
+  { "ping",          run_ping,          "hello",                 NULL },
+};
+
+static void
+test_typed_calls (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+
+  g_hash_table_insert (fake->get, g_strdup ("zeta"), parse_object (
+    "{\"name\": \"zeta\", \"id\": 3, \"state\": \"running\", \"vnc_socket\": \"/run/zeta/vnc.sock\","
+    " \"serial_socket\": null}"));
+  for (gsize i = 0; i < G_N_ELEMENTS (call_cases); i++)
+    {
+      guint before = fake->requests->len;
+
+      g_test_message ("%s", call_cases[i].name);
+      call_cases[i].run (host);
+      g_assert_cmpuint (fake->requests->len, >, before);
+      g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, fake->requests->len - 1),
+                                                      "method"), ==, call_cases[i].method);
+      if (call_cases[i].params != NULL)
+        assert_params (fake, call_cases[i].method, call_cases[i].params);
+    }
+}
+
+/* The daemon's refusals come back in DOMUS_ERROR; a host that cannot be asked is not. */
+static void
+test_typed_call_errors (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = NULL;
+  g_autoptr(GAsyncResult) refused = NULL;
+  g_autoptr(GAsyncResult) unsupported = NULL;
+  g_autoptr(GAsyncResult) closed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) bridges = NULL;
+  guint before;
+
+  /* An older daemon without host.bridges: not asked at all. */
+  g_free (fake->capabilities);
+  fake->capabilities = g_strdup ("[\"domain.list\"]");
+  host = connect_host (fake);
+  g_assert_false (domus_host_get_capabilities (host) & DOMUS_HOST_CAN_LIST_BRIDGES);
+  g_assert_cmpint (domus_host_get_network (host), ==, DOMUS_HOST_NETWORK_USER);
+  before = fake->requests->len;
+  domus_host_list_bridges_async (host, NULL, on_result, &unsupported);
+  bridges = domus_host_list_bridges_finish (host, wait_result (&unsupported), &error);
+  g_assert_null (bridges);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_cmpuint (fake->requests->len, ==, before);
+  g_clear_error (&error);
+
+  fake->fail_method = g_strdup ("domain.undefine");
+  fake->fail_kind = g_strdup ("already-running");
+  domus_host_undefine_domain_async (host, "zeta", NULL, on_result, &refused);
+  g_assert_false (domus_host_undefine_domain_finish (host, wait_result (&refused), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_RUNNING);
+  g_clear_error (&error);
+
+  domus_host_disconnect (host);
+  before = fake->requests->len;
+  domus_host_send_sysrq_async (host, "zeta", "s", NULL, on_result, &closed);
+  g_assert_false (domus_host_send_sysrq_finish (host, wait_result (&closed), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
+  g_assert_cmpuint (fake->requests->len, ==, before);
+}
+
+static void
+test_define_from_file (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  g_autofree char *path = g_build_filename (fake->dir, "from-file.cfg", NULL);
+  g_autofree char *latin1 = g_build_filename (fake->dir, "latin1.cfg", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) bad = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusDomainInfo) info = NULL;
+  g_autoptr(DomusDomainInfo) none = NULL;
+  g_autofree char *expected = NULL;
+  guint before;
+
+  g_assert_true (g_file_set_contents (path, "name = 'made'\n", -1, NULL));
+  domus_host_define_domain_from_file_async (host, path, TRUE, NULL, on_result, &result);
+  info = domus_host_define_domain_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (info->id, ==, 9);
+  /* The file's name names it in the host's messages. */
+  expected = g_strdup_printf ("{\"config\": \"name = 'made'\\n\", \"filename\": \"%s\"}", path);
+  assert_params (fake, "domain.create", expected);
+
+  /* Not UTF-8: refused here, nothing sent. */
+  g_assert_true (g_file_set_contents (latin1, "name = 'caf\xe9'\n", -1, NULL));
+  before = fake->requests->len;
+  domus_host_define_domain_from_file_async (host, latin1, FALSE, NULL, on_result, &bad);
+  none = domus_host_define_domain_finish (host, wait_result (&bad), &error);
+  g_assert_null (none);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_assert_nonnull (strstr (error->message, "latin1.cfg"));
+  g_assert_cmpuint (fake->requests->len, ==, before);
+  g_unlink (path);
+  g_unlink (latin1);
+}
+
+/* The image store: read on request, kept by the calls that change it */
+
+static guint
+count_images (DomusHost *host)
+{
+  return g_list_model_get_n_items (domus_host_get_images (host));
+}
+
+static void
+refresh_images (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_refresh_images_async (host, NULL, on_result, &result);
+  g_assert_true (domus_host_refresh_images_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_images (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = connect_host (fake);
+  g_autoptr(GAsyncResult) created = NULL;
+  g_autoptr(GAsyncResult) cloned = NULL;
+  g_autoptr(GAsyncResult) deleted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusImage) made = NULL;
+  g_autoptr(DomusImage) copy = NULL;
+  DomusImage *a;
+  guint users_notifies = 0;
+  ItemsChanged changed = { 0 };
+
+  /* Nothing is read until someone asks: the store is costly for the host to list. */
+  g_assert_cmpuint (count_images (host), ==, 0);
+  g_assert_null (domus_host_get_image_dir (host));
+  g_assert_cmpuint (fake_count (fake, "image.list"), ==, 0);
+
+  refresh_images (host);
+  g_assert_cmpuint (count_images (host), ==, 2);
+  g_assert_cmpstr (domus_host_get_image_dir (host), ==, "/srv/images");
+  a = domus_host_lookup_image (host, "a.qcow2");
+  g_assert_nonnull (a);
+  g_assert_cmpstr (domus_image_get_path (a), ==, "/srv/images/a.qcow2");
+  g_assert_cmpstr (domus_image_get_format (a), ==, "qcow2");
+  g_assert_cmpuint (domus_image_get_size (a), ==, 1073741824);
+  g_assert_cmpuint (domus_image_get_allocated (a), ==, 196608);
+  g_assert_true (g_strv_equal (domus_image_get_users (a), (const char * const[]) { "alpha", NULL }));
+  g_assert_cmpuint (g_strv_length ((char **) domus_image_get_users (domus_host_lookup_image (host, "b.raw"))), ==, 0);
+
+  /* A change another client made: the same object, notified. */
+  g_signal_connect (a, "notify::users", G_CALLBACK (on_count), &users_notifies);
+  fake_set_images (fake,
+    "[{\"name\": \"a.qcow2\", \"path\": \"/srv/images/a.qcow2\", \"format\": \"qcow2\","
+    "  \"size_bytes\": 1073741824, \"allocated_bytes\": 196608, \"used_by\": []}]");
+  g_signal_connect (domus_host_get_images (host), "items-changed", G_CALLBACK (on_items_changed), &changed);
+  refresh_images (host);
+  g_assert_true (domus_host_lookup_image (host, "a.qcow2") == a);
+  g_assert_cmpuint (users_notifies, ==, 1);
+  g_assert_cmpuint (count_images (host), ==, 1);
+  g_assert_null (domus_host_lookup_image (host, "b.raw"));
+  g_assert_cmpuint (changed.count, ==, 1);
+  g_assert_cmpuint (changed.removed, ==, 1);
+
+  /* Made here: in the model at once, in its sorted place, without listing again. */
+  domus_host_create_image_async (host, "0first.raw", "raw", 65536, NULL, on_result, &created);
+  made = domus_host_create_image_finish (host, wait_result (&created), &error);
+  g_assert_no_error (error);
+  assert_params (fake, "image.create", "{\"name\": \"0first.raw\", \"format\": \"raw\", \"size_bytes\": 65536}");
+  g_assert_true (made == domus_host_lookup_image (host, "0first.raw"));
+  g_assert_true (g_list_model_get_item (domus_host_get_images (host), 0) == (gpointer) made);
+  g_object_unref (made);   /* the get_item's */
+  g_assert_cmpuint (fake_count (fake, "image.list"), ==, 2);
+
+  domus_host_clone_image_async (host, "a.qcow2", "c.qcow2", NULL, on_result, &cloned);
+  copy = domus_host_create_image_finish (host, wait_result (&cloned), &error);
+  g_assert_no_error (error);
+  assert_params (fake, "image.clone", "{\"source\": \"a.qcow2\", \"name\": \"c.qcow2\"}");
+  g_assert_cmpuint (count_images (host), ==, 3);
+
+  domus_host_delete_image_async (host, "0first.raw", NULL, on_result, &deleted);
+  g_assert_true (domus_host_delete_image_finish (host, wait_result (&deleted), &error));
+  g_assert_no_error (error);
+  assert_params (fake, "image.delete", "{\"name\": \"0first.raw\"}");
+  g_assert_null (domus_host_lookup_image (host, "0first.raw"));
+  g_assert_cmpuint (count_images (host), ==, 2);
+}
+
+/* One-shot: hello only, nothing followed, no reconnection. */
+static void
+test_open (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = domus_host_new (fake->uri);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_set_retry_delay_ms (host, RETRY_MS);
+  domus_host_open_async (host, NULL, on_result, &result);
+  g_assert_true (domus_host_open_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_CONNECTED);
+  g_assert_cmpstr (domus_host_get_name (host), ==, "testhost");
+  g_assert_cmpint (domus_host_get_cpus (host), ==, 4);
+  g_assert_cmpstr (domus_host_get_kind (host), ==, "domusd");
+  g_assert_cmpuint (fake->requests->len, ==, 1);
+
+  /* Events do not fill a model nobody follows. */
+  fake_event (fake, "gamma", 4, "running", "r-----", "defined");
+  run_ping (host);
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 0);
+
+  /* The daemon goes: the host says why and stays down. */
+  fake_close_clients (fake);
+  wait_for (domus_host_get_state (host) == DOMUS_HOST_STATE_DISCONNECTED);
+  g_assert_error (domus_host_get_error (host), DOMUS_ERROR, DOMUS_ERROR_CLOSED);
+  spin (RETRY_MS * 20);
+  g_assert_cmpuint (fake->accepted, ==, 1);
+
+  /* Nobody there: the open fails with the connection's error. */
+  g_clear_object (&result);
+  fake_stop_listening (fake);
+  domus_host_open_async (host, NULL, on_result, &result);
+  g_assert_false (domus_host_open_finish (host, wait_result (&result), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED);
+  g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1278,6 +1863,11 @@ main (int   argc,
   g_test_add_func ("/model/domain-call", test_domain_call);
   g_test_add_func ("/model/archive", test_archive);
   g_test_add_func ("/model/host-gone", test_host_gone);
+  g_test_add_func ("/model/typed-calls", test_typed_calls);
+  g_test_add_func ("/model/typed-call-errors", test_typed_call_errors);
+  g_test_add_func ("/model/define-from-file", test_define_from_file);
+  g_test_add_func ("/model/images", test_images);
+  g_test_add_func ("/model/open", test_open);
 
   return g_test_run ();
 }
