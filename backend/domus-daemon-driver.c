@@ -121,6 +121,11 @@ info_from_json (JsonObject *object)
       info->fields |= DOMUS_DOMAIN_INFO_ERROR;
       info->error = g_strdup (domus_json_object_get_string (object, "error", NULL));
     }
+  if (json_object_has_member (object, "notices"))
+    {
+      g_strfreev (info->notices);
+      info->notices = strings_of (json_object_get_member (object, "notices"));
+    }
   if (json_object_has_member (object, "vnc_socket") || json_object_has_member (object, "serial_socket"))
     {
       info->fields |= DOMUS_DOMAIN_INFO_CONSOLES;
@@ -407,8 +412,16 @@ answer_dump (DomusDaemonDriver *self,
              GTask             *task,
              JsonObject        *answer)
 {
-  DomusDriverFile *file = g_new0 (DomusDriverFile, 1);
+  DomusDriverFile *file;
 
+  if (domus_json_object_get_string (answer, "path", NULL) == NULL)
+    {
+      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
+                               _("The daemon did not say where it wrote the core file."));
+      g_object_unref (task);
+      return;
+    }
+  file = g_new0 (DomusDriverFile, 1);
   file->path = g_strdup (domus_json_object_get_string (answer, "path", NULL));
   file->size = MAX (domus_json_object_get_int (answer, "size_bytes", 0), 0);
   g_task_return_pointer (task, file, (GDestroyNotify) domus_driver_file_free);
@@ -1061,18 +1074,24 @@ domus_daemon_driver_get_hello (DomusDaemonDriver *self)
   return self->hello;
 }
 
+DomusConnection *
+domus_daemon_driver_get_host_connection (DomusHost *host)
+{
+  DomusHostDriver *driver;
+
+  g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
+  driver = _domus_host_get_driver (host);
+  if (!DOMUS_IS_DAEMON_DRIVER (driver) || domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED)
+    return NULL;
+  return DOMUS_DAEMON_DRIVER (driver)->connection;
+}
+
 /* Transitional: see domus-host.h and domus-domain.h */
 
 DomusConnection *
 domus_host_get_connection (DomusHost *self)
 {
-  DomusHostDriver *driver;
-
-  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
-  driver = _domus_host_get_driver (self);
-  if (!DOMUS_IS_DAEMON_DRIVER (driver) || domus_host_get_state (self) != DOMUS_HOST_STATE_CONNECTED)
-    return NULL;
-  return DOMUS_DAEMON_DRIVER (driver)->connection;
+  return domus_daemon_driver_get_host_connection (self);
 }
 
 JsonObject *

@@ -16,6 +16,8 @@ G_DECLARE_FINAL_TYPE (DomusDaemonDriver, domus_daemon_driver, DOMUS, DAEMON_DRIV
  * a domusd host has (domusctl's raw --json dumps and bridge) and for the migration flow.
  */
 DomusConnection *domus_daemon_driver_get_connection (DomusDaemonDriver *self);
+/* The same for a host: NULL when it is not a domusd host or not connected. */
+DomusConnection *domus_daemon_driver_get_host_connection (DomusHost *host);
 /* hello's answer from the last connection (transfer none), NULL before. */
 JsonObject      *domus_daemon_driver_get_hello      (DomusDaemonDriver *self);
 

@@ -130,6 +130,7 @@ domus_domain_info_new (void)
   info->vcpus = -1;
   info->cpu_time_ns = -1;
   info->tags = g_new0 (char *, 1);
+  info->notices = g_new0 (char *, 1);
   return info;
 }
 
@@ -156,6 +157,7 @@ domus_domain_info_free (DomusDomainInfo *info)
   g_free (info->name);
   g_free (info->flags);
   g_strfreev (info->tags);
+  g_strfreev (info->notices);
   g_free (info->config);
   g_free (info->error);
   g_free (info);

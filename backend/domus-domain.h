@@ -118,6 +118,7 @@ typedef struct {
   char             *error;        /* state INVALID: why */
   gboolean          has_graphics; /* running with a screen to open */
   gboolean          has_serial;   /* running with a serial console to open */
+  GStrv             notices;      /* what the host took without honouring it (create, a lookup); never NULL */
 } DomusDomainInfo;
 
 #define DOMUS_TYPE_DOMAIN_INFO (domus_domain_info_get_type ())

@@ -171,54 +171,30 @@ create_on_daemon (DomusctlGlobals *globals,
                   gboolean         console)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
-  g_autofree char *text = NULL;
-  JsonObject *created;
-  const char *name;
+  g_autoptr(DomusctlClient) client = NULL;
+  g_autoptr(DomusDomainInfo) created = NULL;
+  int status;
 
-  if (!g_file_get_contents (filename, &text, NULL, &error))
-    return domusctl_fail_error (error);
-  if (!g_utf8_validate (text, -1, NULL))
-    return domusctl_fail (_("%s is not UTF-8 text"), filename);
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "config");
-  json_builder_add_string_value (builder, text);
-  json_builder_set_member_name (builder, "filename");
-  json_builder_add_string_value (builder, filename);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  result = domusctl_call (globals->connect_uri, "domain.create", params, &error);
-  if (result == NULL && g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED))
+  client = domusctl_client_open (globals->connect_uri, &error);
+  if (client == NULL && g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED))
     return domusctl_fail (_("%s; “domusctl create --dry-run %s” shows the QEMU command line without it"),
                           error->message, filename);
-  if (result == NULL)
+  if (client == NULL)
     return domusctl_fail_error (error);
-
-  created = domus_json_node_get_object (result);
-  name = domus_json_object_get_string (created, "name", NULL);
-  if (name == NULL)
+  /* Starting takes as long as it takes; the wait is as long as the daemon answers. */
+  if ((status = domusctl_define_file (client, filename, TRUE, &created)) != 0)
+    return status;
+  if (created->name == NULL)
     return domusctl_fail (_("the daemon sent an answer without the domain’s name"));
   /* What the daemon accepted without honouring, as check shows it. */
-  {
-    JsonArray *notices = domus_json_object_get_array (created, "notices");
-
-    for (guint i = 0; notices != NULL && i < json_array_get_length (notices); i++)
-      {
-        JsonNode *notice = json_array_get_element (notices, i);
-
-        if (JSON_NODE_HOLDS_VALUE (notice) && json_node_get_value_type (notice) == G_TYPE_STRING)
-          g_printerr (_("%s: warning: %s\n"), filename, json_node_get_string (notice));
-      }
-  }
-  g_print (_("Started domain %s (id=%" PRId64 ")\n"), name,
-           domus_json_object_get_int (created, "id", -1));
+  for (guint i = 0; created->notices[i] != NULL; i++)
+    g_printerr (_("%s: warning: %s\n"), filename, created->notices[i]);
+  g_print (_("Started domain %s (id=%" PRId64 ")\n"), created->name, created->id);
   if (console)
-    return domusctl_attach_console (globals, name);
+    {
+      g_clear_pointer (&client, domusctl_client_free);
+      return domusctl_attach_console (globals, created->name);
+    }
   return 0;
 }
 

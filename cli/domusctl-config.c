@@ -21,45 +21,13 @@ is_key (const char *text)
   return TRUE;
 }
 
-static JsonNode *
-variant_to_json (GVariant *value)
-{
-  JsonNode *node = json_node_alloc ();
-
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-    json_node_init_string (node, g_variant_get_string (value, NULL));
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
-    json_node_init_int (node, g_variant_get_int64 (value));
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
-    json_node_init_double (node, g_variant_get_double (value));
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-    json_node_init_boolean (node, g_variant_get_boolean (value));
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE ("av")))
-    {
-      JsonArray *array = json_array_new ();
-      gsize n = g_variant_n_children (value);
-
-      for (gsize i = 0; i < n; i++)
-        {
-          g_autoptr(GVariant) boxed = g_variant_get_child_value (value, i);
-          g_autoptr(GVariant) element = g_variant_get_variant (boxed);
-
-          json_array_add_element (array, variant_to_json (element));
-        }
-      json_node_init_array (node, array);
-      json_array_unref (array);
-    }
-  else
-    json_node_init_null (node);
-  return node;
-}
-
 /*
  * A value as typed after "key=": an xm cfg literal when it reads as one (512,
  * "destroy", True, [ 'a', 'b' ]), else the text itself as a string, so that
- * on_crash=destroy and extra=console=ttyS0 need no quotes. Nothing at all removes the key.
+ * on_crash=destroy and extra=console=ttyS0 need no quotes. Nothing at all removes the key
+ * (an empty maybe). Returns a full reference.
  */
-static JsonNode *
+static GVariant *
 parse_value (const char *text)
 {
   g_autoptr(HvConfig) config = NULL;
@@ -68,7 +36,7 @@ parse_value (const char *text)
   g_auto(GStrv) keys = NULL;
 
   if (*text == '\0')
-    return json_node_new (JSON_NODE_NULL);
+    return g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
 
   /* One line, one statement: anything that could smuggle in a second key is plain text. */
   if (strpbrk (text, "\n\r;") == NULL)
@@ -81,72 +49,68 @@ parse_value (const char *text)
   if (keys != NULL && g_strv_length (keys) == 1)
     value = hv_config_get_value (config, "value");
   if (value != NULL)
-    return variant_to_json (value);
+    return g_variant_ref (value);
 
-  return json_node_init_string (json_node_alloc (), text);
+  return g_variant_ref_sink (g_variant_new_string (text));
 }
 
 static int
-print_config (DomusctlGlobals *globals,
-              const char      *name)
+print_config (DomusctlClient *client,
+              const char     *name)
 {
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) params = domusctl_name_params (name);
-  g_autoptr(JsonNode) result = domusctl_call (globals->connect_uri, "domain.get_config", params, &error);
-  JsonObject *object;
-  const char *text;
+  g_autofree char *text = NULL;
 
-  if (result == NULL)
+  domus_host_get_domain_config_async (domusctl_client_get_host (client), name,
+                                      domusctl_client_get_cancellable (client), domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (text = domus_host_get_domain_config_finish (domusctl_client_get_host (client), result, NULL, &error)) == NULL)
     return domusctl_fail_error (error);
-  object = domus_json_node_get_object (result);
-  text = domus_json_object_get_string (object, "config", NULL);
-  if (text == NULL)
-    return domusctl_fail (_("the daemon sent an answer without the configuration"));
   /* As the file holds it, with a final newline added only when it lacks one. */
   g_print ("%s%s", text, *text != '\0' && !g_str_has_suffix (text, "\n") ? "\n" : "");
   return 0;
 }
 
+/* Checks the assignments before anything is sent; values: an a{sv} (floating). */
 static int
-set_values (DomusctlGlobals *globals,
-            const char      *name,
-            char           **assignments)
+parse_assignments (char      **assignments,
+                   GVariant  **values)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
-  JsonObject *values = json_object_new ();
-  JsonObject *object = json_object_new ();
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
 
   for (gsize i = 0; assignments[i] != NULL; i++)
     {
       const char *equals = strchr (assignments[i], '=');
       g_autofree char *key = NULL;
+      g_autoptr(GVariant) value = NULL;
 
       if (equals == NULL)
-        {
-          json_object_unref (values);
-          json_object_unref (object);
-          return domusctl_usage_error (_("--set takes key=value, not “%s”"), assignments[i]);
-        }
+        return domusctl_usage_error (_("--set takes key=value, not “%s”"), assignments[i]);
       key = g_strndup (assignments[i], equals - assignments[i]);
       g_strstrip (key);
       if (!is_key (key))
-        {
-          json_object_unref (values);
-          json_object_unref (object);
-          return domusctl_usage_error (_("“%s” is not a configuration key"), key);
-        }
-      json_object_set_member (values, key, parse_value (equals + 1));
+        return domusctl_usage_error (_("“%s” is not a configuration key"), key);
+      value = parse_value (equals + 1);
+      g_variant_dict_insert_value (&dict, key, value);
     }
+  *values = g_variant_dict_end (&dict);
+  return 0;
+}
 
-  json_object_set_string_member (object, "name", name);
-  json_object_set_object_member (object, "values", values);
-  params = json_node_init_object (json_node_alloc (), object);
-  json_object_unref (object);
+static int
+set_values (DomusctlClient *client,
+            const char     *name,
+            GVariant       *values)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
 
-  result = domusctl_call (globals->connect_uri, "domain.set_values", params, &error);
-  if (result == NULL)
+  domus_host_set_domain_values_async (domusctl_client_get_host (client), name, values,
+                                      domusctl_client_get_cancellable (client), domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (text = domus_host_set_domain_values_finish (domusctl_client_get_host (client), result, &error)) == NULL)
     return domusctl_fail_error (error);
   return 0;
 }
@@ -157,7 +121,11 @@ domusctl_verb_config (DomusctlGlobals *globals,
                       char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
   g_auto(GStrv) assignments = NULL;
+  GVariant *values = NULL;
+  int status;
   const GOptionEntry entries[] = {
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &assignments,
       N_("Set a key to a value (an xm literal such as 512, \"text\", True or [ 'a' ], "
@@ -176,7 +144,17 @@ domusctl_verb_config (DomusctlGlobals *globals,
   if (argc != 2)
     return domusctl_usage_error (_("config needs exactly one domain name or id"));
 
-  if (assignments == NULL)
-    return print_config (globals, argv[1]);
-  return set_values (globals, argv[1], assignments);
+  /* A mistake in the command line is said before any connection is made. */
+  if (assignments != NULL && (status = parse_assignments (assignments, &values)) != 0)
+    return status;
+  client = domusctl_client_open (globals->connect_uri, &error);
+  if (client == NULL)
+    {
+      if (values != NULL)
+        g_variant_unref (g_variant_ref_sink (values));
+      return domusctl_fail_error (error);
+    }
+  if (values == NULL)
+    return print_config (client, argv[1]);
+  return set_values (client, argv[1], values);
 }

@@ -79,40 +79,50 @@ format_size (gint64 bytes)
   return g_strdup_printf ("%.1f%c", value, letters[unit]);
 }
 
-static void
-print_json (JsonNode *node)
+static char *
+join_users (DomusImage *image)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  const char * const *users = domus_image_get_users (image);
 
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
+  if (users[0] == NULL)
+    return g_strdup ("-");
+  return g_strjoinv (",", (char **) users);
 }
 
-static char *
-join_users (JsonObject *image)
+static const char *
+or_unknown (const char *text)
 {
-  JsonNode *node = json_object_get_member (image, "used_by");
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  JsonArray *array;
+  return text != NULL ? text : "?";
+}
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return g_strdup ("-");
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
+/* Opens --connect's host; NULL after saying why. */
+static DomusctlClient *
+open_client (DomusctlGlobals *globals,
+             int             *status)
+{
+  g_autoptr(GError) error = NULL;
+  DomusctlClient *client = domusctl_client_open (globals->connect_uri, &error);
 
-      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-        g_ptr_array_add (names, (gpointer) json_node_get_string (element));
-    }
-  if (names->len == 0)
-    return g_strdup ("-");
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (",", (char **) names->pdata);
+  if (client == NULL)
+    *status = domusctl_fail_error (error);
+  return client;
+}
+
+/* --json: the daemon's own words, which only a domusd host has. */
+static int
+print_listing_json (DomusctlClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = domusctl_client_call (client, "image.list", NULL, &error);
+  JsonObject *listing;
+
+  if (result == NULL)
+    return domusctl_fail_error (error);
+  listing = domus_json_node_get_object (result);
+  if (domus_json_object_get_array (listing, "images") == NULL)
+    return domusctl_fail (_("the daemon sent an answer without a list of images"));
+  domusctl_print_json (json_object_get_member (listing, "images"));
+  return 0;
 }
 
 static int
@@ -122,10 +132,11 @@ image_list (DomusctlGlobals *globals,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
   gboolean json = FALSE;
-  JsonNode *images;
-  JsonArray *array;
+  GListModel *images;
+  int status = 0;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print the images as JSON, as the daemon sent them"), NULL },
@@ -140,50 +151,64 @@ image_list (DomusctlGlobals *globals,
   if (argc > 1)
     return domusctl_usage_error (_("image list takes no arguments (got “%s”)"), argv[1]);
 
-  result = domusctl_call (globals->connect_uri, "image.list", NULL, &error);
-  if (result == NULL)
-    return domusctl_fail_error (error);
-  images = domusctl_result_member (result, "images");
-  if (images == NULL || !JSON_NODE_HOLDS_ARRAY (images))
-    return domusctl_fail (_("the daemon sent an answer without a list of images"));
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
   if (json)
-    {
-      print_json (images);
-      return 0;
-    }
+    return print_listing_json (client);
+  domus_host_refresh_images_async (domusctl_client_get_host (client), domusctl_client_get_cancellable (client),
+                                   domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_refresh_images_finish (domusctl_client_get_host (client), result, &error))
+    return domusctl_fail_error (error);
 
   /* Not translated: scripts read these columns, like xm list's. */
   g_print ("%-32s %-6s %8s %s\n", "NAME", "FORMAT", "SIZE", "USED-BY");
-  array = json_node_get_array (images);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  images = domus_host_get_images (domusctl_client_get_host (client));
+  for (guint i = 0; i < g_list_model_get_n_items (images); i++)
     {
-      JsonNode *node = json_array_get_element (array, i);
-      JsonObject *image;
-      g_autofree char *size = NULL;
-      g_autofree char *users = NULL;
+      g_autoptr(DomusImage) image = g_list_model_get_item (images, i);
+      g_autofree char *size = format_size ((gint64) domus_image_get_size (image));
+      g_autofree char *users = join_users (image);
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      image = json_node_get_object (node);
-      size = format_size (domus_json_object_get_int (image, "size_bytes", 0));
-      users = join_users (image);
-      g_print ("%-32s %-6s %8s %s\n", domus_json_object_get_string (image, "name", "?"),
-               domus_json_object_get_string (image, "format", "?"), size, users);
+      g_print ("%-32s %-6s %8s %s\n", domus_image_get_name (image), or_unknown (domus_image_get_format (image)),
+               size, users);
     }
   return 0;
 }
 
-static void
-print_image_made (JsonNode   *result,
-                  const char *fallback_name)
+/* Creates or clones (source non-NULL) and prints what was made. */
+static int
+make_image (DomusctlGlobals *globals,
+            const char      *source,
+            const char      *name,
+            const char      *format,
+            gint64           size)
 {
-  JsonObject *image = domus_json_node_get_object (result);
-  g_autofree char *size = format_size (domus_json_object_get_int (image, "size_bytes", 0));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  g_autoptr(DomusImage) image = NULL;
+  g_autofree char *size_text = NULL;
+  DomusHost *host;
+  int status = 0;
 
-  g_print (_("Created image %s (%s, %s) at %s\n"),
-           domus_json_object_get_string (image, "name", fallback_name),
-           domus_json_object_get_string (image, "format", "?"), size,
-           domus_json_object_get_string (image, "path", "?"));
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  host = domusctl_client_get_host (client);
+  /* Copying gigabytes takes a while: waited for as long as the daemon answers. */
+  if (source != NULL)
+    domus_host_clone_image_async (host, source, name, domusctl_client_get_cancellable (client),
+                                  domusctl_store_result, &result);
+  else
+    domus_host_create_image_async (host, name, format, (guint64) size, domusctl_client_get_cancellable (client),
+                                   domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (image = domus_host_create_image_finish (host, result, &error)) == NULL)
+    return domusctl_fail_error (error);
+  size_text = format_size ((gint64) domus_image_get_size (image));
+  g_print (_("Created image %s (%s, %s) at %s\n"), domus_image_get_name (image),
+           or_unknown (domus_image_get_format (image)), size_text, or_unknown (domus_image_get_path (image)));
+  return 0;
 }
 
 static int
@@ -192,10 +217,6 @@ image_create (DomusctlGlobals *globals,
               char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
   g_autofree char *format = NULL;
   gint64 size;
   const GOptionEntry entries[] = {
@@ -219,23 +240,7 @@ image_create (DomusctlGlobals *globals,
                                  argv[2]);
   if (format != NULL && g_strcmp0 (format, "raw") != 0 && g_strcmp0 (format, "qcow2") != 0)
     return domusctl_usage_error (_("--format must be raw or qcow2, not “%s”"), format);
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, argv[1]);
-  json_builder_set_member_name (builder, "format");
-  json_builder_add_string_value (builder, format != NULL ? format : "raw");
-  json_builder_set_member_name (builder, "size_bytes");
-  json_builder_add_int_value (builder, size);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  result = domusctl_call (globals->connect_uri, "image.create", params, &error);
-  if (result == NULL)
-    return domusctl_fail_error (error);
-  print_image_made (result, argv[1]);
-  return 0;
+  return make_image (globals, NULL, argv[1], format != NULL ? format : "raw", size);
 }
 
 static int
@@ -244,10 +249,6 @@ image_clone (DomusctlGlobals *globals,
              char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
 
   context = g_option_context_new (_("SOURCE NAME"));
   g_option_context_set_summary (context,
@@ -256,28 +257,7 @@ image_clone (DomusctlGlobals *globals,
     return 2;
   if (argc != 3)
     return domusctl_usage_error (_("image clone needs the source image’s name and the new name"));
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "source");
-  json_builder_add_string_value (builder, argv[1]);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, argv[2]);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  /* Copying gigabytes takes a while: wait for the daemon as long as it works. */
-  {
-    g_autoptr(DomusctlClient) client = domusctl_client_open (globals->connect_uri, &error);
-
-    if (client == NULL)
-      return domusctl_fail_error (error);
-    result = domusctl_client_call (client, "image.clone", params, 0, &error);
-  }
-  if (result == NULL)
-    return domusctl_fail_error (error);
-  print_image_made (result, argv[2]);
-  return 0;
+  return make_image (globals, argv[1], argv[2], NULL, 0);
 }
 
 static int
@@ -287,8 +267,9 @@ image_delete (DomusctlGlobals *globals,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  int status = 0;
 
   context = g_option_context_new (_("NAME"));
   g_option_context_set_summary (context,
@@ -299,9 +280,12 @@ image_delete (DomusctlGlobals *globals,
   if (argc != 2)
     return domusctl_usage_error (_("image delete needs exactly one image name"));
 
-  params = domusctl_name_params (argv[1]);
-  result = domusctl_call (globals->connect_uri, "image.delete", params, &error);
-  if (result == NULL)
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  domus_host_delete_image_async (domusctl_client_get_host (client), argv[1], domusctl_client_get_cancellable (client),
+                                 domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_delete_image_finish (domusctl_client_get_host (client), result, &error))
     return domusctl_fail_error (error);
   return 0;
 }

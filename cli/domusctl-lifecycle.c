@@ -34,35 +34,55 @@ parse_name_only (int          *argc,
   return TRUE;
 }
 
-/* Calls a domain.* method whose result is {} and prints nothing on success, as xm did. */
-static int
-call_on_domain (DomusctlGlobals *globals,
-                const char      *method,
-                JsonNode        *params)
+/* Opens --connect's host; NULL after saying why. */
+static DomusctlClient *
+open_client (DomusctlGlobals *globals,
+             int             *status)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) result = domusctl_call (globals->connect_uri, method, params, &error);
+  DomusctlClient *client = domusctl_client_open (globals->connect_uri, &error);
 
-  if (result == NULL)
+  if (client == NULL)
+    *status = domusctl_fail_error (error);
+  return client;
+}
+
+/* Runs a lifecycle action to its end and prints nothing on success, as xm did. */
+static int
+act_on_domain (DomusctlGlobals        *globals,
+               const char             *name,
+               DomusDomainAction       action,
+               DomusDomainActionFlags  flags,
+               gint64                 *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  int status = 0;
+
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  domus_host_domain_action_async (domusctl_client_get_host (client), name, action, flags,
+                                  domusctl_client_get_cancellable (client), domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_domain_action_finish (domusctl_client_get_host (client), result, id, &error))
     return domusctl_fail_error (error);
   return 0;
 }
 
 static int
-simple_verb (DomusctlGlobals *globals,
-             int              argc,
-             char           **argv,
-             const char      *verb,
-             const char      *method,
-             const char      *summary)
+simple_verb (DomusctlGlobals   *globals,
+             int                argc,
+             char             **argv,
+             const char        *verb,
+             DomusDomainAction  action,
+             const char        *summary)
 {
-  g_autoptr(JsonNode) params = NULL;
   int status = 0;
 
   if (!parse_name_only (&argc, &argv, summary, verb, &status))
     return status;
-  params = domusctl_name_params (argv[1]);
-  return call_on_domain (globals, method, params);
+  return act_on_domain (globals, argv[1], action, DOMUS_DOMAIN_ACTION_FLAGS_NONE, NULL);
 }
 
 int
@@ -71,11 +91,9 @@ domusctl_verb_start (DomusctlGlobals *globals,
                      char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *on_uri = NULL;
-  JsonObject *started;
+  gint64 id = -1;
+  int status;
   const GOptionEntry entries[] = {
     { "on", 0, 0, G_OPTION_ARG_STRING, &on_uri,
       N_("Start it on another host that sees its disks at the same paths; the domain then belongs to that host"),
@@ -92,15 +110,11 @@ domusctl_verb_start (DomusctlGlobals *globals,
     return domusctl_usage_error (_("%s needs exactly one domain name or id"), "start");
   if (on_uri != NULL)
     return domusctl_start_on (globals, on_uri, argv[1]);
-  params = domusctl_name_params (argv[1]);
-  result = domusctl_call (globals->connect_uri, "domain.start", params, &error);
-  if (result == NULL)
-    return domusctl_fail_error (error);
-  started = domus_json_node_get_object (result);
-  g_print (_("Started domain %s (id=%" PRId64 ")\n"),
-           domus_json_object_get_string (started, "name", argv[1]),
-           domus_json_object_get_int (started, "id", -1));
-  return 0;
+  /* Starting takes as long as it takes; the wait is as long as the daemon answers. */
+  status = act_on_domain (globals, argv[1], DOMUS_DOMAIN_ACTION_START, DOMUS_DOMAIN_ACTION_FLAGS_NONE, &id);
+  if (status == 0)
+    g_print (_("Started domain %s (id=%" PRId64 ")\n"), argv[1], id);
+  return status;
 }
 
 int
@@ -109,11 +123,6 @@ domusctl_verb_shutdown (DomusctlGlobals *globals,
                         char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DomusctlClient) client = NULL;
   gboolean wait = FALSE;
   const GOptionEntry entries[] = {
     { "wait", 'w', 0, G_OPTION_ARG_NONE, &wait,
@@ -131,24 +140,9 @@ domusctl_verb_shutdown (DomusctlGlobals *globals,
   if (argc != 2)
     return domusctl_usage_error (_("%s needs exactly one domain name or id"), "shutdown");
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, argv[1]);
-  json_builder_set_member_name (builder, "wait");
-  json_builder_add_boolean_value (builder, wait);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  client = domusctl_client_open (globals->connect_uri, &error);
-  if (client == NULL)
-    return domusctl_fail_error (error);
   /* A guest takes as long as it takes to power off, as with xm shutdown -w. */
-  result = domusctl_client_call (client, "domain.shutdown", params,
-                                 wait ? 0 : DOMUSCTL_ANSWER_TIMEOUT_SECONDS, &error);
-  if (result == NULL)
-    return domusctl_fail_error (error);
-  return 0;
+  return act_on_domain (globals, argv[1], DOMUS_DOMAIN_ACTION_SHUTDOWN,
+                        wait ? DOMUS_DOMAIN_ACTION_FLAGS_WAIT : DOMUS_DOMAIN_ACTION_FLAGS_NONE, NULL);
 }
 
 int
@@ -156,7 +150,7 @@ domusctl_verb_destroy (DomusctlGlobals *globals,
                        int              argc,
                        char           **argv)
 {
-  return simple_verb (globals, argc, argv, "destroy", "domain.destroy",
+  return simple_verb (globals, argc, argv, "destroy", DOMUS_DOMAIN_ACTION_DESTROY,
                       _("Stop a domain at once, as xm destroy does: its QEMU process is killed "
                         "without asking the guest."));
 }
@@ -166,7 +160,7 @@ domusctl_verb_pause (DomusctlGlobals *globals,
                      int              argc,
                      char           **argv)
 {
-  return simple_verb (globals, argc, argv, "pause", "domain.pause",
+  return simple_verb (globals, argc, argv, "pause", DOMUS_DOMAIN_ACTION_PAUSE,
                       _("Pause a running domain: it keeps its memory but gets no processor time."));
 }
 
@@ -175,7 +169,7 @@ domusctl_verb_unpause (DomusctlGlobals *globals,
                        int              argc,
                        char           **argv)
 {
-  return simple_verb (globals, argc, argv, "unpause", "domain.unpause",
+  return simple_verb (globals, argc, argv, "unpause", DOMUS_DOMAIN_ACTION_RESUME,
                       _("Resume a paused domain."));
 }
 
@@ -184,7 +178,7 @@ domusctl_verb_reboot (DomusctlGlobals *globals,
                       int              argc,
                       char           **argv)
 {
-  return simple_verb (globals, argc, argv, "reboot", "domain.reboot",
+  return simple_verb (globals, argc, argv, "reboot", DOMUS_DOMAIN_ACTION_REBOOT,
                       _("Reboot a domain, as xm reboot does."));
 }
 
@@ -193,11 +187,11 @@ domusctl_verb_dump_core (DomusctlGlobals *globals,
                          int              argc,
                          char           **argv)
 {
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(DomusctlClient) client = NULL;
-  JsonObject *dumped;
+  g_autofree char *path = NULL;
+  guint64 size = 0;
   int status = 0;
 
   if (!parse_name_only (&argc, &argv,
@@ -205,18 +199,15 @@ domusctl_verb_dump_core (DomusctlGlobals *globals,
                           "host’s dump folder, as xm dump-core does (crash(8) and gdb read it)."),
                         "dump-core", &status))
     return status;
-  params = domusctl_name_params (argv[1]);
-  client = domusctl_client_open (globals->connect_uri, &error);
-  if (client == NULL)
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  /* A big guest takes a while to write: waited for as long as the daemon answers. */
+  domus_host_dump_domain_async (domusctl_client_get_host (client), argv[1], domusctl_client_get_cancellable (client),
+                                domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (path = domus_host_dump_domain_finish (domusctl_client_get_host (client), result, &size, &error)) == NULL)
     return domusctl_fail_error (error);
-  /* A big guest takes a while to write: no answer timeout. */
-  result = domusctl_client_call (client, "domain.dump", params, 0, &error);
-  if (result == NULL)
-    return domusctl_fail_error (error);
-  dumped = domus_json_node_get_object (result);
-  g_print (_("Dumped the memory of %s to %s (%" PRId64 " bytes)\n"), argv[1],
-           domus_json_object_get_string (dumped, "path", "?"),
-           domus_json_object_get_int (dumped, "size_bytes", 0));
+  g_print (_("Dumped the memory of %s to %s (%" PRId64 " bytes)\n"), argv[1], path, (gint64) size);
   return 0;
 }
 
@@ -226,7 +217,10 @@ domusctl_verb_sysrq (DomusctlGlobals *globals,
                      char           **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new (_("NAME KEY"));
-  g_autoptr(JsonNode) params = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  int status = 0;
 
   g_option_context_set_summary (context,
                                 _("Press the magic SysRq key with KEY on the domain’s keyboard, as xm sysrq "
@@ -236,9 +230,14 @@ domusctl_verb_sysrq (DomusctlGlobals *globals,
     return 2;
   if (argc != 3)
     return domusctl_usage_error (_("%s needs a domain name or id and one key"), "sysrq");
-  params = domusctl_name_params (argv[1]);
-  json_object_set_string_member (json_node_get_object (params), "key", argv[2]);
-  return call_on_domain (globals, "domain.sysrq", params);
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  domus_host_send_sysrq_async (domusctl_client_get_host (client), argv[1], argv[2],
+                               domusctl_client_get_cancellable (client), domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_send_sysrq_finish (domusctl_client_get_host (client), result, &error))
+    return domusctl_fail_error (error);
+  return 0;
 }
 
 int
@@ -246,9 +245,41 @@ domusctl_verb_undefine (DomusctlGlobals *globals,
                         int              argc,
                         char           **argv)
 {
-  return simple_verb (globals, argc, argv, "undefine", "domain.undefine",
-                      _("Remove a domain that is not running from the host, as xm delete does: "
-                        "its configuration file goes, its disk images stay."));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  int status = 0;
+
+  if (!parse_name_only (&argc, &argv,
+                        _("Remove a domain that is not running from the host, as xm delete does: "
+                          "its configuration file goes, its disk images stay."),
+                        "undefine", &status))
+    return status;
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  domus_host_undefine_domain_async (domusctl_client_get_host (client), argv[1],
+                                    domusctl_client_get_cancellable (client), domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_undefine_domain_finish (domusctl_client_get_host (client), result, &error))
+    return domusctl_fail_error (error);
+  return 0;
+}
+
+int
+domusctl_define_file (DomusctlClient   *client,
+                      const char       *path,
+                      gboolean          start,
+                      DomusDomainInfo **info)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_define_domain_from_file_async (domusctl_client_get_host (client), path, start,
+                                            domusctl_client_get_cancellable (client), domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (*info = domus_host_define_domain_finish (domusctl_client_get_host (client), result, &error)) == NULL)
+    return domusctl_fail_error (error);
+  return 0;
 }
 
 int
@@ -257,12 +288,9 @@ domusctl_verb_define (DomusctlGlobals *globals,
                       char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  JsonObject *defined;
+  g_autoptr(DomusctlClient) client = NULL;
+  g_autoptr(DomusDomainInfo) defined = NULL;
+  int status = 0;
 
   context = g_option_context_new (_("FILE"));
   g_option_context_set_summary (context,
@@ -273,27 +301,12 @@ domusctl_verb_define (DomusctlGlobals *globals,
   if (argc != 2)
     return domusctl_usage_error (_("define needs exactly one configuration file"));
 
-  if (!g_file_get_contents (argv[1], &text, NULL, &error))
-    return domusctl_fail_error (error);
-  if (!g_utf8_validate (text, -1, NULL))
-    return domusctl_fail (_("%s is not UTF-8 text"), argv[1]);
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "config");
-  json_builder_add_string_value (builder, text);
-  json_builder_set_member_name (builder, "filename");
-  json_builder_add_string_value (builder, argv[1]);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  result = domusctl_call (globals->connect_uri, "domain.define", params, &error);
-  if (result == NULL)
-    return domusctl_fail_error (error);
-  defined = domus_json_node_get_object (result);
-  g_print (_("Defined domain %s (%s)\n"),
-           domus_json_object_get_string (defined, "name", "?"),
-           domus_json_object_get_string (defined, "config", "?"));
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  if ((status = domusctl_define_file (client, argv[1], FALSE, &defined)) != 0)
+    return status;
+  g_print (_("Defined domain %s (%s)\n"), defined->name != NULL ? defined->name : "?",
+           defined->config != NULL ? defined->config : "?");
   return 0;
 }
 
@@ -326,9 +339,11 @@ domusctl_verb_autostart (DomusctlGlobals *globals,
                          char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
   gboolean autostart;
+  int status = 0;
 
   context = g_option_context_new (_("NAME on|off"));
   g_option_context_set_summary (context,
@@ -340,13 +355,12 @@ domusctl_verb_autostart (DomusctlGlobals *globals,
   if (!parse_switch (argv[2], &autostart))
     return domusctl_usage_error (_("autostart takes on or off, not “%s”"), argv[2]);
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, argv[1]);
-  json_builder_set_member_name (builder, "autostart");
-  json_builder_add_boolean_value (builder, autostart);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-  return call_on_domain (globals, "domain.set_autostart", params);
+  if ((client = open_client (globals, &status)) == NULL)
+    return status;
+  domus_host_set_domain_autostart_async (domusctl_client_get_host (client), argv[1], autostart,
+                                         domusctl_client_get_cancellable (client), domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_set_domain_autostart_finish (domusctl_client_get_host (client), result, &error))
+    return domusctl_fail_error (error);
+  return 0;
 }

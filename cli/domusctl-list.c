@@ -5,23 +5,18 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
 #include "domusctl-client.h"
 #include "domusctl.h"
 
 static void
-print_row (JsonObject *domain)
+print_row (const DomusDomainInfo *domain)
 {
-  const char *name = json_object_get_string_member_with_default (domain, "name", "?");
+  const char *name = domain->name != NULL ? domain->name : "?";
   /* The daemon computes the flags; the first daemons, which ran no domain, sent none. */
-  const char *flags = domus_json_object_get_string (domain, "flags", "------");
-  gint64 id = domus_json_object_get_int (domain, "id", -1);
-  gint64 memory = domus_json_object_get_int (domain, "memory_mib", -1);
-  gint64 vcpus = domus_json_object_get_int (domain, "vcpus", -1);
-  double cpu_time = domus_json_object_get_double (domain, "cpu_time", 0.0);
+  const char *flags = domain->flags != NULL ? domain->flags : "------";
   char time_text[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autofree char *id_text = id >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, id) : g_strdup ("");
+  g_autofree char *id_text = domain->id >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, domain->id) : g_strdup ("");
   glong name_width = g_utf8_strlen (name, -1);
   GString *line = g_string_new (name);
 
@@ -29,58 +24,55 @@ print_row (JsonObject *domain)
   for (glong i = name_width; i < 40; i++)
     g_string_append_c (line, ' ');
   /* A period whatever the locale, as xm (Python) printed it. */
-  g_ascii_formatd (time_text, sizeof time_text, "%.1f", cpu_time);
+  g_ascii_formatd (time_text, sizeof time_text, "%.1f", domain->cpu_time);
   g_string_append_printf (line, " %3s %8" G_GINT64_FORMAT " %5" G_GINT64_FORMAT " %5s %8s",
-                          id_text, MAX (memory, 0), MAX (vcpus, 0),
+                          id_text, MAX (domain->memory_mib, 0), MAX (domain->vcpus, 0),
                           flags, time_text);
   g_print ("%s\n", line->str);
   g_string_free (line, TRUE);
 }
 
 static int
-print_table (JsonArray *domains)
+print_table (GPtrArray *domains)
 {
-  guint n_domains = json_array_get_length (domains);
-
   /*
    * xm 3.0's columns exactly (Python: '%-40s %3s %8s %5s %5s %9s' for the header,
    * '%-40s %3d %8d %5d %5s %8.1f' for a row). Not translated: scripts parse this
    * output, and xm printed it the same in every locale.
    */
   g_print ("%-40s %3s %8s %5s %5s %9s\n", "Name", "ID", "Mem(MiB)", "VCPUs", "State", "Time(s)");
-  for (guint i = 0; i < n_domains; i++)
-    {
-      JsonNode *node = json_array_get_element (domains, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        print_row (json_node_get_object (node));
-    }
+  for (guint i = 0; i < domains->len; i++)
+    print_row (g_ptr_array_index (domains, i));
 
   /* A config that does not parse is listed, and why goes to stderr. */
-  for (guint i = 0; i < n_domains; i++)
+  for (guint i = 0; i < domains->len; i++)
     {
-      JsonNode *node = json_array_get_element (domains, i);
-      JsonObject *domain = domus_json_node_get_object (node);
-      const char *error = domain != NULL
-        ? json_object_get_string_member_with_default (domain, "error", NULL) : NULL;
+      const DomusDomainInfo *domain = g_ptr_array_index (domains, i);
 
-      if (error != NULL)
-        g_printerr (_("domusctl: warning: %s\n"), error);
+      if (domain->error != NULL)
+        g_printerr (_("domusctl: warning: %s\n"), domain->error);
     }
   return 0;
 }
 
+/* --json: the daemon's own words, which only a domusd host has. */
 static int
-print_json (JsonNode *domains)
+print_json (DomusctlClient *client,
+            gboolean        all)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) params = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonNode) result = NULL;
+  JsonArray *domains;
 
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, domains);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
+  json_object_set_boolean_member (json_node_get_object (params), "all", all);
+  result = domusctl_client_call (client, "domain.list", params, &error);
+  if (result == NULL)
+    return domusctl_fail_error (error);
+  domains = domus_json_object_get_array (domus_json_node_get_object (result), "domains");
+  if (domains == NULL)
+    return domusctl_fail (_("the daemon sent an answer without a list of domains"));
+  domusctl_print_json (json_object_get_member (json_node_get_object (result), "domains"));
   return 0;
 }
 
@@ -90,13 +82,12 @@ domusctl_verb_list (DomusctlGlobals *globals,
                     char           **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(DomusctlClient) client = NULL;
+  g_autoptr(GPtrArray) domains = NULL;
   gboolean all = FALSE;
   gboolean json = FALSE;
-  JsonNode *domains;
   const GOptionEntry entries[] = {
     { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
       N_("Also list the defined domains that are not running"), NULL },
@@ -113,21 +104,15 @@ domusctl_verb_list (DomusctlGlobals *globals,
   if (argc > 1)
     return domusctl_usage_error (_("list takes no arguments (got “%s”)"), argv[1]);
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "all");
-  json_builder_add_boolean_value (builder, all);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-  result = domusctl_call (globals->connect_uri, "domain.list", params, &error);
-  if (result == NULL)
+  client = domusctl_client_open (globals->connect_uri, &error);
+  if (client == NULL)
     return domusctl_fail_error (error);
-
-  domains = domusctl_result_member (result, "domains");
-  if (domains == NULL || !JSON_NODE_HOLDS_ARRAY (domains))
-    return domusctl_fail (_("the daemon sent an answer without a list of domains"));
-
   if (json)
-    return print_json (domains);
-  return print_table (json_node_get_array (domains));
+    return print_json (client, all);
+  domus_host_list_domains_async (domusctl_client_get_host (client), all, domusctl_client_get_cancellable (client),
+                                 domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (domains = domus_host_list_domains_finish (domusctl_client_get_host (client), result, &error)) == NULL)
+    return domusctl_fail_error (error);
+  return print_table (domains);
 }

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "domus-daemon-driver.h"
 #include "domusctl-client.h"
 #include "domusctl.h"
 
@@ -27,7 +28,7 @@ typedef struct {
   gint64          every;        /* print one sample in so many */
   gint64          seen;
   JsonNode       *waiting;      /* the sample to draw once the domain list is in */
-  gboolean        listing;      /* a domain.list is outstanding */
+  gboolean        listing;      /* a list of the domains is outstanding */
   int             status;
   GError         *error;
   guint           stdin_watch;
@@ -47,26 +48,27 @@ top_stop (Top    *top,
   g_main_loop_quit (top->loop);
 }
 
-/* Domain name → its entry in domain.list, for the flags and vcpus a sample does not carry. */
+/* Domain name → its entry in the host's list, for the flags and vcpus a sample does not carry. */
 static GHashTable *
-index_domains (JsonNode *list_result)
+index_domains (GPtrArray *listed)
 {
   GHashTable *by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  JsonNode *domains = domusctl_result_member (list_result, "domains");
-  JsonArray *array = domains != NULL && JSON_NODE_HOLDS_ARRAY (domains) ? json_node_get_array (domains) : NULL;
 
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+  for (guint i = 0; i < listed->len; i++)
     {
-      JsonNode *node = json_array_get_element (array, i);
-      const char *name;
+      DomusDomainInfo *info = g_ptr_array_index (listed, i);
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      name = domus_json_object_get_string (json_node_get_object (node), "name", NULL);
-      if (name != NULL)
-        g_hash_table_insert (by_name, (gpointer) name, json_node_get_object (node));
+      if (info->name != NULL)
+        g_hash_table_insert (by_name, info->name, info);
     }
   return by_name;
+}
+
+static const char *
+flags_of (const DomusDomainInfo *info,
+          const char            *fallback)
+{
+  return info != NULL && info->flags != NULL ? info->flags : fallback;
 }
 
 static void
@@ -104,35 +106,35 @@ percent (double part,
 
 /* The host's own row, from the sample's host part and Domain-0's list entry. */
 static void
-append_host_row (GString    *table,
-                 JsonObject *host,
-                 JsonObject *domain0)
+append_host_row (GString               *table,
+                 JsonObject            *host,
+                 const DomusDomainInfo *domain0)
 {
   gint64 total = domus_json_object_get_int (host, "memory_mib", 0);
   gint64 used = domus_json_object_get_int (host, "memory_used_mib", 0);
 
   g_string_append_printf (table, "%10s %6s %10" PRId64 " %6.1f %10" PRId64 " %6.1f %6" PRId64,
-                          "Domain-0", domus_json_object_get_string (domain0, "flags", "r-----"),
-                          (gint64) domus_json_object_get_double (domain0, "cpu_time", 0.0),
+                          "Domain-0", flags_of (domain0, "r-----"),
+                          domain0 != NULL ? (gint64) domain0->cpu_time : 0,
                           domus_json_object_get_double (host, "cpu_percent", 0.0),
                           used * 1024, percent (used, total),
-                          domus_json_object_get_int (domain0, "vcpus", 0));
+                          domain0 != NULL ? MAX (domain0->vcpus, 0) : 0);
   g_string_append_printf (table, " %8s %8s %8s %8s\n", "n/a", "n/a", "n/a", "n/a");
 }
 
 static void
-append_domain_row (GString    *table,
-                   JsonObject *domain,
-                   JsonObject *listed,
-                   gint64      host_memory_mib)
+append_domain_row (GString               *table,
+                   JsonObject            *domain,
+                   const DomusDomainInfo *listed,
+                   gint64                 host_memory_mib)
 {
   gint64 memory = domus_json_object_get_int (domain, "memory_mib", 0);
-  g_autofree char *vcpus = listed != NULL && domus_json_object_get_int (listed, "vcpus", -1) >= 0
-    ? g_strdup_printf ("%" PRId64, domus_json_object_get_int (listed, "vcpus", 0)) : g_strdup ("?");
+  g_autofree char *vcpus = listed != NULL && listed->vcpus >= 0
+    ? g_strdup_printf ("%" PRId64, listed->vcpus) : g_strdup ("?");
 
   g_string_append_printf (table, "%10s %6s %10" PRId64 " %6.1f %10" PRId64 " %6.1f %6s",
                           domus_json_object_get_string (domain, "name", "?"),
-                          domus_json_object_get_string (listed, "flags", "------"),
+                          flags_of (listed, "------"),
                           domus_json_object_get_int (domain, "cpu_time_ns", 0) / 1000000000,
                           domus_json_object_get_double (domain, "cpu_percent", 0.0),
                           memory * 1024, percent (memory, host_memory_mib), vcpus);
@@ -153,7 +155,7 @@ count_states (GHashTable *listed,
   g_hash_table_iter_init (&iter, listed);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      const char *flags = domus_json_object_get_string (value, "flags", "");
+      const char *flags = flags_of (value, "");
 
       for (guint i = 0; i < 6 && flags[i] != '\0'; i++)
         if (flags[i] != '-')
@@ -163,10 +165,10 @@ count_states (GHashTable *listed,
 
 static char *
 render (JsonObject *sample,
-        JsonNode   *list_result,
+        GPtrArray  *list,
         gboolean    batch)
 {
-  g_autoptr(GHashTable) listed = index_domains (list_result);
+  g_autoptr(GHashTable) listed = index_domains (list);
   g_autoptr(GDateTime) when = NULL;
   g_autofree char *clock = NULL;
   JsonObject *host = NULL;
@@ -233,15 +235,15 @@ on_listed (GObject      *source,
 {
   Top *top = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) list_result = NULL;
+  g_autoptr(GPtrArray) list = NULL;
   g_autoptr(JsonNode) sample = NULL;
   g_autofree char *text = NULL;
 
-  list_result = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+  list = domus_host_list_domains_finish (DOMUS_HOST (source), result, &error);
   top->listing = FALSE;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (list_result == NULL)
+  if (list == NULL)
     {
       top_stop (top, 1, error);
       return;
@@ -250,7 +252,7 @@ on_listed (GObject      *source,
   sample = g_steal_pointer (&top->waiting);
   if (sample == NULL || !JSON_NODE_HOLDS_OBJECT (sample))
     return;
-  text = render (json_node_get_object (sample), list_result, top->batch);
+  text = render (json_node_get_object (sample), list, top->batch);
   fputs (text, stdout);
   fflush (stdout);
 
@@ -262,11 +264,8 @@ on_listed (GObject      *source,
 static void
 list_domains (Top *top)
 {
-  g_autoptr(JsonNode) params = json_from_string ("{\"all\": false}", NULL);
-
   top->listing = TRUE;
-  domus_connection_call_async (domusctl_client_get_connection (top->client), "domain.list",
-                               params, top->cancellable, on_listed, top);
+  domus_host_list_domains_async (domusctl_client_get_host (top->client), FALSE, top->cancellable, on_listed, top);
 }
 
 /* A sample to draw: the domain list is fetched for each, so states are as fresh as the numbers. */
@@ -371,15 +370,10 @@ subscribe_params (gboolean enable)
 static void
 show_latest (Top *top)
 {
-  g_autoptr(JsonNode) ring = domusctl_client_call (top->client, "stats.get", NULL,
-                                                   DOMUSCTL_ANSWER_TIMEOUT_SECONDS, NULL);
-  JsonNode *samples = domusctl_result_member (ring, "samples");
-  JsonArray *array;
+  g_autoptr(JsonNode) ring = domusctl_client_call (top->client, "stats.get", NULL, NULL);
+  JsonArray *array = domus_json_object_get_array (domus_json_node_get_object (ring), "samples");
 
-  if (samples == NULL || !JSON_NODE_HOLDS_ARRAY (samples))
-    return;
-  array = json_node_get_array (samples);
-  if (json_array_get_length (array) > 0)
+  if (array != NULL && json_array_get_length (array) > 0)
     show_sample (top, json_array_get_element (array, json_array_get_length (array) - 1));
 }
 
@@ -395,6 +389,7 @@ domusctl_verb_top (DomusctlGlobals *globals,
   g_autoptr(JsonNode) subscribed = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
+  DomusConnection *connection;
   gboolean batch = FALSE;
   int iterations = 0;
   double delay = 0.0;
@@ -429,6 +424,10 @@ domusctl_verb_top (DomusctlGlobals *globals,
   client = domusctl_client_open (globals->connect_uri, &error);
   if (client == NULL)
     return domusctl_fail_error (error);
+  /* The samples as they come: what only a domusd host sends. */
+  connection = domus_daemon_driver_get_host_connection (domusctl_client_get_host (client));
+  if (connection == NULL)
+    return domusctl_fail (_("%s is not a domusd host"), domusctl_client_get_uri (client));
 
   loop = g_main_loop_new (NULL, FALSE);
   cancellable = g_cancellable_new ();
@@ -438,16 +437,14 @@ domusctl_verb_top (DomusctlGlobals *globals,
   top.batch = batch;
   top.iterations = iterations;
   top.every = 1;
-  g_signal_connect (domusctl_client_get_connection (client), "notification::stats.sample",
-                    G_CALLBACK (on_sample), &top);
-  g_signal_connect (domusctl_client_get_connection (client), "closed", G_CALLBACK (on_closed), &top);
+  g_signal_connect (connection, "notification::stats.sample", G_CALLBACK (on_sample), &top);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), &top);
 
   params = subscribe_params (TRUE);
-  subscribed = domusctl_client_call (client, "stats.subscribe", params,
-                                     DOMUSCTL_ANSWER_TIMEOUT_SECONDS, &error);
+  subscribed = domusctl_client_call (client, "stats.subscribe", params, &error);
   if (subscribed == NULL)
     {
-      g_signal_handlers_disconnect_by_data (domusctl_client_get_connection (client), &top);
+      g_signal_handlers_disconnect_by_data (connection, &top);
       return domusctl_fail_error (error);
     }
   interval_ms = JSON_NODE_HOLDS_OBJECT (subscribed)
@@ -474,7 +471,7 @@ domusctl_verb_top (DomusctlGlobals *globals,
     g_source_remove (signal_ids[i]);
   g_clear_handle_id (&top.stdin_watch, g_source_remove);
   g_cancellable_cancel (cancellable);
-  g_signal_handlers_disconnect_by_data (domusctl_client_get_connection (client), &top);
+  g_signal_handlers_disconnect_by_data (connection, &top);
   g_clear_pointer (&top.waiting, json_node_unref);
   /* Let the cancelled list call report back before its Top goes away. */
   while (top.listing)

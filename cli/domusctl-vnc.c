@@ -51,7 +51,7 @@ on_console_opened (GObject      *source,
   g_autoptr(GSocketConnection) screen = NULL;
   int fd;
 
-  fd = domus_connection_open_console_finish (DOMUS_CONNECTION (source), result, &error);
+  fd = domus_host_open_console_finish (DOMUS_HOST (source), result, &error);
   if (fd >= 0)
     socket = g_socket_new_from_fd (fd, &error);
   if (socket == NULL)
@@ -77,21 +77,22 @@ on_incoming (GSocketService    *service,
 
   /* Frame updates are small and many: do not hold them back. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  domus_connection_open_console_async (domusctl_client_get_connection (forwarder->client),
-                                       forwarder->name, DOMUS_CONSOLE_GRAPHICS, NULL,
-                                       on_console_opened, g_object_ref (viewer));
+  domus_host_open_console_async (domusctl_client_get_host (forwarder->client), forwarder->name,
+                                 DOMUS_CONSOLE_GRAPHICS, NULL, on_console_opened, g_object_ref (viewer));
   return TRUE;
 }
 
 static void
-on_connection_closed (DomusConnection *connection,
-                      const GError    *reason,
-                      gpointer         user_data)
+on_host_state (DomusHost  *host,
+               GParamSpec *pspec,
+               gpointer    user_data)
 {
   Forwarder *forwarder = user_data;
 
-  if (reason != NULL)
-    g_printerr ("domusctl: %s\n", reason->message);
+  if (domus_host_get_state (host) != DOMUS_HOST_STATE_DISCONNECTED)
+    return;
+  if (domus_host_get_error (host) != NULL)
+    g_printerr ("domusctl: %s\n", domus_host_get_error (host)->message);
   forwarder->status = 1;
   g_main_loop_quit (forwarder->loop);
 }
@@ -190,8 +191,8 @@ domusctl_verb_vnc (DomusctlGlobals *globals,
   g_autoptr(DomusctlClient) client = NULL;
   g_autoptr(GSocketService) service = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) domain = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(DomusDomainInfo) domain = NULL;
   guint16 port = 0, bound = 0;
   Forwarder forwarder = { 0 };
   guint signal_ids[3];
@@ -217,11 +218,12 @@ domusctl_verb_vnc (DomusctlGlobals *globals,
   if (client == NULL)
     return domusctl_fail_error (error);
   /* Refuse at once rather than at the first viewer when there is no screen to show. */
-  params = domusctl_name_params (argv[1]);
-  domain = domusctl_client_call (client, "domain.get", params, DOMUSCTL_ANSWER_TIMEOUT_SECONDS, &error);
-  if (domain == NULL)
+  domus_host_get_domain_async (domusctl_client_get_host (client), argv[1], domusctl_client_get_cancellable (client),
+                               domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (domain = domus_host_get_domain_finish (domusctl_client_get_host (client), result, &error)) == NULL)
     return domusctl_fail_error (error);
-  if (domus_json_object_get_string (json_node_get_object (domain), "vnc_socket", NULL) == NULL)
+  if (!domain->has_graphics)
     return domusctl_fail (_("domain %s is not running, or its config has no vnc = 1"), argv[1]);
 
   service = g_socket_service_new ();
@@ -233,8 +235,7 @@ domusctl_verb_vnc (DomusctlGlobals *globals,
   forwarder.name = argv[1];
   forwarder.loop = loop;
   g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), &forwarder);
-  g_signal_connect (domusctl_client_get_connection (client), "closed",
-                    G_CALLBACK (on_connection_closed), &forwarder);
+  g_signal_connect (domusctl_client_get_host (client), "notify::state", G_CALLBACK (on_host_state), &forwarder);
   signal_ids[0] = g_unix_signal_add (SIGINT, on_signal, &forwarder);
   signal_ids[1] = g_unix_signal_add (SIGTERM, on_signal, &forwarder);
   signal_ids[2] = g_unix_signal_add (SIGHUP, on_signal, &forwarder);
@@ -252,7 +253,7 @@ domusctl_verb_vnc (DomusctlGlobals *globals,
   g_socket_service_stop (service);
   g_socket_listener_close (G_SOCKET_LISTENER (service));
 
-  g_signal_handlers_disconnect_by_data (domusctl_client_get_connection (client), &forwarder);
+  g_signal_handlers_disconnect_by_data (domusctl_client_get_host (client), &forwarder);
   for (gsize i = 0; i < G_N_ELEMENTS (signal_ids); i++)
     g_source_remove (signal_ids[i]);
   return forwarder.status;

@@ -75,7 +75,8 @@ domusctl_usage_error (const char *format, ...)
 int
 domusctl_fail_error (const GError *error)
 {
-  return domusctl_fail ("%s", error->message);
+  domusctl_fail ("%s", error->message);
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? 130 : 1;
 }
 
 gboolean

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "domusctl-client.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -20,7 +22,7 @@ typedef int (*DomusctlVerbFunc) (DomusctlGlobals *globals,
 int domusctl_fail       (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* The same for a mistake in the command line itself: returns 2, as usage errors do. */
 int domusctl_usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
-/* The same for a GError. */
+/* The same for a GError; 130 (as for SIGINT) for an interrupted wait (G_IO_ERROR_CANCELLED). */
 int domusctl_fail_error (const GError *error);
 
 /* Parses a verb's options; prints the verb's usage error and returns FALSE on failure. */
@@ -30,6 +32,15 @@ gboolean domusctl_parse_options (GOptionContext *context,
 
 /* Copies the domain's serial console to and from the terminal until it ends (domusctl-console.c). */
 int domusctl_attach_console (DomusctlGlobals *globals, const char *name);
+
+/*
+ * Defines (start: creates) a domain on the client's host from the file at path
+ * (domusctl-lifecycle.c). Returns 0 with *info set, or the exit status after saying why.
+ */
+int domusctl_define_file (DomusctlClient   *client,
+                          const char       *path,
+                          gboolean          start,
+                          DomusDomainInfo **info);
 
 /* start --on: start a shut-off domain on another host and let go of it here (domusctl-migrate.c). */
 int domusctl_start_on (DomusctlGlobals *globals, const char *target_uri, const char *name);
