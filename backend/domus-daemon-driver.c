@@ -312,8 +312,8 @@ call (DomusDaemonDriver *self,
   domus_connection_call_async (self->connection, method, node, g_task_get_cancellable (task), on_called, call);
 }
 
-static JsonObject *
-name_params (const char *name)
+JsonObject *
+_domus_daemon_name_params (const char *name)
 {
   JsonObject *params = json_object_new ();
 
@@ -546,7 +546,7 @@ refresh_domain (DomusDaemonDriver *self,
   GTask *task = g_task_new (self, self->cancellable, on_refresh_done, NULL);
 
   g_task_set_task_data (task, g_strdup (name), g_free);
-  call (self, "domain.get", name_params (name), task, on_domain_refreshed);
+  call (self, "domain.get", _domus_daemon_name_params (name), task, on_domain_refreshed);
 }
 
 static void
@@ -807,7 +807,7 @@ daemon_get_domain (DomusHostDriver *driver,
                    const char      *name,
                    GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.get", name_params (name), task, answer_info);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.get", _domus_daemon_name_params (name), task, answer_info);
 }
 
 static const char * const action_methods[] = {
@@ -826,7 +826,7 @@ daemon_domain_action (DomusHostDriver        *driver,
                       DomusDomainActionFlags  flags,
                       GTask                  *task)
 {
-  JsonObject *params = name_params (name);
+  JsonObject *params = _domus_daemon_name_params (name);
 
   if (action == DOMUS_DOMAIN_ACTION_SHUTDOWN)
     json_object_set_boolean_member (params, "wait", (flags & DOMUS_DOMAIN_ACTION_FLAGS_WAIT) != 0);
@@ -838,7 +838,7 @@ daemon_get_config (DomusHostDriver *driver,
                    const char      *name,
                    GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.get_config", name_params (name), task, answer_config);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.get_config", _domus_daemon_name_params (name), task, answer_config);
 }
 
 static void
@@ -847,7 +847,7 @@ daemon_set_config (DomusHostDriver *driver,
                    const char      *config,
                    GTask           *task)
 {
-  JsonObject *params = name_params (name);
+  JsonObject *params = _domus_daemon_name_params (name);
 
   json_object_set_string_member (params, "config", config);
   call (DOMUS_DAEMON_DRIVER (driver), "domain.set_config", params, task, answer_true);
@@ -859,7 +859,7 @@ daemon_set_values (DomusHostDriver *driver,
                    GVariant        *values,
                    GTask           *task)
 {
-  JsonObject *params = name_params (name);
+  JsonObject *params = _domus_daemon_name_params (name);
 
   /* a{sv} is a JSON object; an empty maybe is null, which removes the key. */
   json_object_set_member (params, "values", json_gvariant_serialize (values));
@@ -872,7 +872,7 @@ daemon_set_autostart (DomusHostDriver *driver,
                       gboolean         autostart,
                       GTask           *task)
 {
-  JsonObject *params = name_params (name);
+  JsonObject *params = _domus_daemon_name_params (name);
 
   json_object_set_boolean_member (params, "autostart", autostart);
   call (DOMUS_DAEMON_DRIVER (driver), "domain.set_autostart", params, task, answer_true);
@@ -906,7 +906,7 @@ daemon_undefine (DomusHostDriver *driver,
                  const char      *name,
                  GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.undefine", name_params (name), task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.undefine", _domus_daemon_name_params (name), task, answer_true);
 }
 
 static void
@@ -914,7 +914,7 @@ daemon_dump (DomusHostDriver *driver,
              const char      *name,
              GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.dump", name_params (name), task, answer_dump);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.dump", _domus_daemon_name_params (name), task, answer_dump);
 }
 
 static void
@@ -923,7 +923,7 @@ daemon_sysrq (DomusHostDriver *driver,
               const char      *key,
               GTask           *task)
 {
-  JsonObject *params = name_params (name);
+  JsonObject *params = _domus_daemon_name_params (name);
 
   json_object_set_string_member (params, "key", key);
   call (DOMUS_DAEMON_DRIVER (driver), "domain.sysrq", params, task, answer_true);
@@ -1030,7 +1030,7 @@ daemon_create_image (DomusHostDriver *driver,
                      guint64          size_bytes,
                      GTask           *task)
 {
-  JsonObject *params = name_params (name);
+  JsonObject *params = _domus_daemon_name_params (name);
 
   json_object_set_string_member (params, "format", format);
   json_object_set_int_member (params, "size_bytes", (gint64) MIN (size_bytes, G_MAXINT64));
@@ -1055,7 +1055,7 @@ daemon_delete_image (DomusHostDriver *driver,
                      const char      *name,
                      GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "image.delete", name_params (name), task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "image.delete", _domus_daemon_name_params (name), task, answer_true);
 }
 
 /* Accessors */
@@ -1224,6 +1224,9 @@ domus_daemon_driver_class_init (DomusDaemonDriverClass *klass)
   driver_class->create_image = daemon_create_image;
   driver_class->clone_image = daemon_clone_image;
   driver_class->delete_image = daemon_delete_image;
+  driver_class->migration_check = _domus_daemon_migration_check;
+  driver_class->migration_run = _domus_daemon_migration_run;
+  driver_class->migration_start_on = _domus_daemon_migration_start_on;
 }
 
 static void

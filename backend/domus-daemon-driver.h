@@ -5,6 +5,7 @@
 
 #include "domus-connection.h"
 #include "domus-host-driver.h"
+#include "domus-migration.h"
 
 G_BEGIN_DECLS
 
@@ -20,5 +21,22 @@ DomusConnection *domus_daemon_driver_get_connection (DomusDaemonDriver *self);
 DomusConnection *domus_daemon_driver_get_host_connection (DomusHost *host);
 /* hello's answer from the last connection (transfer none), NULL before. */
 JsonObject      *domus_daemon_driver_get_hello      (DomusDaemonDriver *self);
+
+/* {"name": NAME}, the params most methods take (transfer full). */
+JsonObject *_domus_daemon_name_params (const char *name);
+
+/* The migration flow between two domusd hosts (domus-daemon-migration.c). */
+void _domus_daemon_migration_check    (DomusHostDriver *source,
+                                       DomusHostDriver *target,
+                                       DomusMigration  *migration,
+                                       GTask           *task);
+void _domus_daemon_migration_run      (DomusHostDriver *source,
+                                       DomusHostDriver *target,
+                                       DomusMigration  *migration,
+                                       GTask           *task);
+void _domus_daemon_migration_start_on (DomusHostDriver *source,
+                                       DomusHostDriver *target,
+                                       DomusMigration  *migration,
+                                       GTask           *task);
 
 G_END_DECLS

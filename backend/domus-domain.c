@@ -117,8 +117,6 @@ domus_domain_state_to_string (DomusDomainState state)
 
 /* The info struct */
 
-G_DEFINE_BOXED_TYPE (DomusDomainInfo, domus_domain_info, domus_domain_info_copy, domus_domain_info_free)
-
 DomusDomainInfo *
 domus_domain_info_new (void)
 {
@@ -132,21 +130,6 @@ domus_domain_info_new (void)
   info->tags = g_new0 (char *, 1);
   info->notices = g_new0 (char *, 1);
   return info;
-}
-
-DomusDomainInfo *
-domus_domain_info_copy (const DomusDomainInfo *info)
-{
-  DomusDomainInfo *copy;
-
-  g_return_val_if_fail (info != NULL, NULL);
-  copy = g_memdup2 (info, sizeof *info);
-  copy->name = g_strdup (info->name);
-  copy->flags = g_strdup (info->flags);
-  copy->tags = g_strdupv (info->tags);
-  copy->config = g_strdup (info->config);
-  copy->error = g_strdup (info->error);
-  return copy;
 }
 
 void

@@ -121,11 +121,8 @@ typedef struct {
   GStrv             notices;      /* what the host took without honouring it (create, a lookup); never NULL */
 } DomusDomainInfo;
 
-#define DOMUS_TYPE_DOMAIN_INFO (domus_domain_info_get_type ())
-GType            domus_domain_info_get_type (void) G_GNUC_CONST;
 /* An info that says nothing yet (fields 0, numbers -1). */
 DomusDomainInfo *domus_domain_info_new      (void);
-DomusDomainInfo *domus_domain_info_copy     (const DomusDomainInfo *info);
 void             domus_domain_info_free     (DomusDomainInfo       *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomusDomainInfo, domus_domain_info_free)
 

@@ -47,6 +47,7 @@ typedef enum {
   DOMUS_ERROR_MIGRATION_CANCELLED,/* "cancelled": migration.cancel, or the client cancelled */
   DOMUS_ERROR_MIGRATION_INCOMPLETE, /* the stream completed but the two ends could not be settled */
   DOMUS_ERROR_NOT_INSTALLED,      /* SSH: the host has no domusctl (the bridge command was not found) */
+  DOMUS_ERROR_HOST_KIND_MISMATCH, /* a migration between hosts of two kinds (a domusd and a libvirt host) */
 } DomusError;
 
 GQuark      domus_error_quark     (void);

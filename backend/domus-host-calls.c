@@ -64,6 +64,20 @@ finish_boolean (DomusHost     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The _finish of the calls whose task returns a boolean or a pointer. */
+#define DEFINE_BOOLEAN_FINISH(call)                                                       \
+  gboolean                                                                                \
+  domus_host_##call##_finish (DomusHost *self, GAsyncResult *result, GError **error)      \
+  {                                                                                       \
+    return finish_boolean (self, result, domus_host_##call##_async, error);               \
+  }
+#define DEFINE_POINTER_FINISH(type, call)                                                 \
+  type                                                                                    \
+  domus_host_##call##_finish (DomusHost *self, GAsyncResult *result, GError **error)      \
+  {                                                                                       \
+    return finish_pointer (self, result, domus_host_##call##_async, error);               \
+  }
+
 /*
  * The body of most calls: the task (or an answer at once, see call_task()), handed to the
  * driver's vfunc with the arguments given here and the task last.
@@ -89,13 +103,7 @@ domus_host_list_domains_async (DomusHost           *self,
   DRIVER_CALL (list_domains, domus_host_list_domains_async, all);
 }
 
-GPtrArray *
-domus_host_list_domains_finish (DomusHost     *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return finish_pointer (self, result, domus_host_list_domains_async, error);
-}
+DEFINE_POINTER_FINISH (GPtrArray *, list_domains)
 
 void
 domus_host_get_domain_async (DomusHost           *self,
@@ -109,13 +117,7 @@ domus_host_get_domain_async (DomusHost           *self,
   DRIVER_CALL (get_domain, domus_host_get_domain_async, name);
 }
 
-DomusDomainInfo *
-domus_host_get_domain_finish (DomusHost     *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  return finish_pointer (self, result, domus_host_get_domain_async, error);
-}
+DEFINE_POINTER_FINISH (DomusDomainInfo *, get_domain)
 
 void
 domus_host_domain_action_async (DomusHost              *self,
@@ -209,13 +211,7 @@ domus_host_set_domain_config_async (DomusHost           *self,
   DRIVER_CALL (set_config, domus_host_set_domain_config_async, name, config);
 }
 
-gboolean
-domus_host_set_domain_config_finish (DomusHost     *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  return finish_boolean (self, result, domus_host_set_domain_config_async, error);
-}
+DEFINE_BOOLEAN_FINISH (set_domain_config)
 
 void
 domus_host_set_domain_values_async (DomusHost           *self,
@@ -238,13 +234,7 @@ domus_host_set_domain_values_async (DomusHost           *self,
     KLASS (self)->set_values (DRIVER (self), name, owned, task);
 }
 
-char *
-domus_host_set_domain_values_finish (DomusHost     *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  return finish_pointer (self, result, domus_host_set_domain_values_async, error);
-}
+DEFINE_POINTER_FINISH (char *, set_domain_values)
 
 void
 domus_host_set_domain_autostart_async (DomusHost           *self,
@@ -259,13 +249,7 @@ domus_host_set_domain_autostart_async (DomusHost           *self,
   DRIVER_CALL (set_autostart, domus_host_set_domain_autostart_async, name, autostart);
 }
 
-gboolean
-domus_host_set_domain_autostart_finish (DomusHost     *self,
-                                        GAsyncResult  *result,
-                                        GError       **error)
-{
-  return finish_boolean (self, result, domus_host_set_domain_autostart_async, error);
-}
+DEFINE_BOOLEAN_FINISH (set_domain_autostart)
 
 /* Define and create */
 
@@ -411,13 +395,7 @@ domus_host_undefine_domain_async (DomusHost           *self,
   DRIVER_CALL (undefine, domus_host_undefine_domain_async, name);
 }
 
-gboolean
-domus_host_undefine_domain_finish (DomusHost     *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  return finish_boolean (self, result, domus_host_undefine_domain_async, error);
-}
+DEFINE_BOOLEAN_FINISH (undefine_domain)
 
 /* Dump, SysRq, consoles */
 
@@ -455,13 +433,7 @@ domus_host_send_sysrq_async (DomusHost           *self,
   DRIVER_CALL (sysrq, domus_host_send_sysrq_async, name, key);
 }
 
-gboolean
-domus_host_send_sysrq_finish (DomusHost     *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  return finish_boolean (self, result, domus_host_send_sysrq_async, error);
-}
+DEFINE_BOOLEAN_FINISH (send_sysrq)
 
 void
 domus_host_open_console_async (DomusHost           *self,
@@ -498,13 +470,7 @@ domus_host_create_demo_async (DomusHost           *self,
   DRIVER_CALL (create_demo, domus_host_create_demo_async);
 }
 
-char *
-domus_host_create_demo_finish (DomusHost     *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return finish_pointer (self, result, domus_host_create_demo_async, error);
-}
+DEFINE_POINTER_FINISH (char *, create_demo)
 
 void
 domus_host_list_bridges_async (DomusHost           *self,
@@ -522,13 +488,7 @@ domus_host_list_bridges_async (DomusHost           *self,
     KLASS (self)->list_bridges (DRIVER (self), task);
 }
 
-GStrv
-domus_host_list_bridges_finish (DomusHost     *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return finish_pointer (self, result, domus_host_list_bridges_async, error);
-}
+DEFINE_POINTER_FINISH (GStrv, list_bridges)
 
 void
 domus_host_ping_async (DomusHost           *self,
@@ -540,13 +500,7 @@ domus_host_ping_async (DomusHost           *self,
   DRIVER_CALL (ping, domus_host_ping_async);
 }
 
-gboolean
-domus_host_ping_finish (DomusHost     *self,
-                        GAsyncResult  *result,
-                        GError       **error)
-{
-  return finish_boolean (self, result, domus_host_ping_async, error);
-}
+DEFINE_BOOLEAN_FINISH (ping)
 
 void
 domus_host_get_archive_async (DomusHost           *self,
@@ -562,13 +516,7 @@ domus_host_get_archive_async (DomusHost           *self,
   DRIVER_CALL (get_archive, domus_host_get_archive_async, domain_name, range, metric);
 }
 
-DomusStatsHistory *
-domus_host_get_archive_finish (DomusHost     *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return finish_pointer (self, result, domus_host_get_archive_async, error);
-}
+DEFINE_POINTER_FINISH (DomusStatsHistory *, get_archive)
 
 /* Images: the driver's answers go through the model, so every view sees the change */
 
@@ -610,13 +558,7 @@ domus_host_refresh_images_async (DomusHost           *self,
   KLASS (self)->list_images (DRIVER (self), listing);
 }
 
-gboolean
-domus_host_refresh_images_finish (DomusHost     *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
-{
-  return finish_boolean (self, result, domus_host_refresh_images_async, error);
-}
+DEFINE_BOOLEAN_FINISH (refresh_images)
 
 static void
 on_image_made (GObject      *source,
@@ -730,10 +672,4 @@ domus_host_delete_image_async (DomusHost           *self,
   KLASS (self)->delete_image (DRIVER (self), name, image_task (self, task, on_image_deleted));
 }
 
-gboolean
-domus_host_delete_image_finish (DomusHost     *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return finish_boolean (self, result, domus_host_delete_image_async, error);
-}
+DEFINE_BOOLEAN_FINISH (delete_image)

@@ -13,15 +13,6 @@ typedef struct {
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (DomusHostDriver, domus_host_driver, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_HOST,
-  PROP_URI,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
 /* The structs */
 
 DomusHostFacts *
@@ -79,9 +70,25 @@ DomusHostDriver *
 domus_host_driver_new_for_uri (DomusHost  *host,
                                const char *uri)
 {
+  return domus_host_driver_new (DOMUS_TYPE_DAEMON_DRIVER, host, uri);
+}
+
+DomusHostDriver *
+domus_host_driver_new (GType       driver_type,
+                       DomusHost  *host,
+                       const char *uri)
+{
+  DomusHostDriver *self;
+  DomusHostDriverPrivate *priv;
+
+  g_return_val_if_fail (g_type_is_a (driver_type, DOMUS_TYPE_HOST_DRIVER), NULL);
   g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
 
-  return g_object_new (DOMUS_TYPE_DAEMON_DRIVER, "host", host, "uri", uri, NULL);
+  self = g_object_new (driver_type, NULL);
+  priv = domus_host_driver_get_instance_private (self);
+  g_set_weak_pointer (&priv->host, host);
+  priv->uri = g_strdup (uri);
+  return self;
 }
 
 DomusHost *
@@ -115,55 +122,9 @@ domus_host_driver_finalize (GObject *object)
 }
 
 static void
-domus_host_driver_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  DomusHostDriverPrivate *priv = domus_host_driver_get_instance_private (DOMUS_HOST_DRIVER (object));
-
-  switch (prop_id)
-    {
-    case PROP_HOST: g_value_set_object (value, priv->host); break;
-    case PROP_URI:  g_value_set_string (value, priv->uri); break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-domus_host_driver_set_property (GObject      *object,
-                                guint         prop_id,
-                                const GValue *value,
-                                GParamSpec   *pspec)
-{
-  DomusHostDriverPrivate *priv = domus_host_driver_get_instance_private (DOMUS_HOST_DRIVER (object));
-
-  switch (prop_id)
-    {
-    case PROP_HOST: g_set_weak_pointer (&priv->host, g_value_get_object (value)); break;
-    case PROP_URI:  priv->uri = g_value_dup_string (value); break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 domus_host_driver_class_init (DomusHostDriverClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = domus_host_driver_finalize;
-  object_class->get_property = domus_host_driver_get_property;
-  object_class->set_property = domus_host_driver_set_property;
-
-  properties[PROP_HOST] =
-    g_param_spec_object ("host", NULL, NULL, DOMUS_TYPE_HOST,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_URI] =
-    g_param_spec_string ("uri", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  G_OBJECT_CLASS (klass)->finalize = domus_host_driver_finalize;
 }
 
 static void

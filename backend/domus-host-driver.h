@@ -124,6 +124,10 @@ struct _DomusHostDriverClass
 /* The driver for a host's URI (the one place that knows which scheme is which kind). */
 DomusHostDriver *domus_host_driver_new_for_uri (DomusHost       *host,
                                                 const char      *uri);
+/* A driver of driver_type for host (not a reference: the host owns its driver). */
+DomusHostDriver *domus_host_driver_new         (GType            driver_type,
+                                                DomusHost       *host,
+                                                const char      *uri);
 /* The host it serves (not a reference); NULL once the host is gone. */
 DomusHost       *domus_host_driver_get_host    (DomusHostDriver *self);
 const char      *domus_host_driver_get_uri     (DomusHostDriver *self);

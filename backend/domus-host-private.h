@@ -52,6 +52,10 @@ void             _domus_host_apply_image_listing (DomusHost         *self,
                                                   guint64            serial,
                                                   DomusImageListing *listing);
 
+/* A host with a driver of driver_type whatever uri says: for tests, and a kind on trial. */
+DomusHost       *_domus_host_new_for_driver    (const char        *uri,
+                                                GType              driver_type);
+
 /* The driver's transport went away by itself (takes error). */
 void     _domus_host_driver_lost       (DomusHost             *self,
                                         GError                *error);

@@ -694,6 +694,17 @@ domus_host_new (const char *uri)
   return g_object_new (DOMUS_TYPE_HOST, "uri", uri, NULL);
 }
 
+DomusHost *
+_domus_host_new_for_driver (const char *uri,
+                            GType       driver_type)
+{
+  DomusHost *self = domus_host_new (uri);
+
+  g_object_unref (self->driver);
+  self->driver = domus_host_driver_new (driver_type, self, self->uri);
+  return self;
+}
+
 /* Getters and setters */
 
 const char *
@@ -936,19 +947,21 @@ compare_images (gconstpointer a,
   return strcmp (domus_image_get_name ((DomusImage *) a), domus_image_get_name ((DomusImage *) b));
 }
 
-/* The model's own object for image (added when new). (transfer none) */
+/* The model's object for image: the one it had when nothing changed, else image, put
+ * in the old one's place or in its sorted place. (transfer none) */
 DomusImage *
 _domus_host_put_image (DomusHost  *self,
                        DomusImage *image)
 {
   DomusImage *known = domus_host_lookup_image (self, domus_image_get_name (image));
+  guint position;
 
-  if (known != NULL)
-    {
-      _domus_image_update (known, image);
-      return known;
-    }
-  g_list_store_insert_sorted (self->images, image, compare_images, NULL);
+  if (known == NULL)
+    g_list_store_insert_sorted (self->images, image, compare_images, NULL);
+  else if (_domus_image_equal (known, image))
+    return known;
+  else if (g_list_store_find (self->images, known, &position))
+    g_list_store_splice (self->images, position, 1, (gpointer *) &image, 1);
   return image;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One disk image in a host's image store, as the host last described it. */
+/* One disk image in a host's image store, as the host described it when it listed the store. */
 
 #include "config.h"
 
@@ -19,19 +19,6 @@ struct _DomusImage
 
 G_DEFINE_FINAL_TYPE (DomusImage, domus_image, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_NAME,
-  PROP_PATH,
-  PROP_FORMAT,
-  PROP_SIZE,
-  PROP_ALLOCATED,
-  PROP_USERS,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
 DomusImage *
 _domus_image_new (const char         *name,
                   const char         *path,
@@ -50,58 +37,18 @@ _domus_image_new (const char         *name,
   self->format = g_strdup (format);
   self->size = size;
   self->allocated = allocated;
-  if (users != NULL)
-    {
-      g_strfreev (self->users);
-      self->users = g_strdupv ((char **) users);
-    }
+  self->users = users != NULL ? g_strdupv ((char **) users) : g_new0 (char *, 1);
   return self;
 }
 
-static void
-update_string (DomusImage  *self,
-               char       **field,
-               const char  *value,
-               guint        prop)
+gboolean
+_domus_image_equal (DomusImage *self,
+                    DomusImage *other)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-static void
-update_number (DomusImage *self,
-               guint64    *field,
-               guint64     value,
-               guint       prop)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-void
-_domus_image_update (DomusImage *self,
-                     DomusImage *other)
-{
-  g_return_if_fail (DOMUS_IS_IMAGE (self));
-  g_return_if_fail (DOMUS_IS_IMAGE (other));
-
-  g_object_freeze_notify (G_OBJECT (self));
-  update_string (self, &self->path, other->path, PROP_PATH);
-  update_string (self, &self->format, other->format, PROP_FORMAT);
-  update_number (self, &self->size, other->size, PROP_SIZE);
-  update_number (self, &self->allocated, other->allocated, PROP_ALLOCATED);
-  if (!g_strv_equal ((const char * const *) self->users, (const char * const *) other->users))
-    {
-      g_strfreev (self->users);
-      self->users = g_strdupv (other->users);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERS]);
-    }
-  g_object_thaw_notify (G_OBJECT (self));
+  return g_str_equal (self->name, other->name) && g_strcmp0 (self->path, other->path) == 0 &&
+         g_strcmp0 (self->format, other->format) == 0 && self->size == other->size &&
+         self->allocated == other->allocated &&
+         g_strv_equal ((const char * const *) self->users, (const char * const *) other->users);
 }
 
 const char *
@@ -159,46 +106,12 @@ domus_image_finalize (GObject *object)
 }
 
 static void
-domus_image_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
-{
-  DomusImage *self = DOMUS_IMAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_NAME:      g_value_set_string (value, self->name); break;
-    case PROP_PATH:      g_value_set_string (value, self->path); break;
-    case PROP_FORMAT:    g_value_set_string (value, self->format); break;
-    case PROP_SIZE:      g_value_set_uint64 (value, self->size); break;
-    case PROP_ALLOCATED: g_value_set_uint64 (value, self->allocated); break;
-    case PROP_USERS:     g_value_set_boxed (value, self->users); break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 domus_image_class_init (DomusImageClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-
-  object_class->finalize = domus_image_finalize;
-  object_class->get_property = domus_image_get_property;
-
-  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
-  properties[PROP_PATH] = g_param_spec_string ("path", NULL, NULL, NULL, flags);
-  properties[PROP_FORMAT] = g_param_spec_string ("format", NULL, NULL, NULL, flags);
-  properties[PROP_SIZE] = g_param_spec_uint64 ("size", NULL, NULL, 0, G_MAXUINT64, 0, flags);
-  properties[PROP_ALLOCATED] = g_param_spec_uint64 ("allocated", NULL, NULL, 0, G_MAXUINT64, 0, flags);
-  properties[PROP_USERS] = g_param_spec_boxed ("users", NULL, NULL, G_TYPE_STRV, flags);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  G_OBJECT_CLASS (klass)->finalize = domus_image_finalize;
 }
 
 static void
 domus_image_init (DomusImage *self)
 {
-  self->users = g_new0 (char *, 1);
 }

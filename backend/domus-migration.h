@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Moving a domain from one daemon to another, over the client's connections to both (docs/migration.md). */
+/* Moving a domain from one host to another of the same kind, driven by this client (docs/migration.md). */
 
 #pragma once
 
 #include <gio/gio.h>
 
-#include "domus-connection.h"
 #include "domus-error.h"
+#include "domus-host.h"
 
 G_BEGIN_DECLS
 
 /*
- * One of the target's checks (migration.check): id is "relocation", "memory", "name",
+ * One of the target's checks: id is "relocation", "memory", "name",
  * "disks", "cpu", "devices" or one a newer daemon adds; message says what was found and,
  * when !ok, what to change.
  */
@@ -26,8 +26,8 @@ DomusMigrationCheck *domus_migration_check_copy (const DomusMigrationCheck *chec
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomusMigrationCheck, domus_migration_check_free)
 
 /*
- * A snapshot of the stream, from the source daemon's `migration.progress` notification
- * (docs/protocol.md). Byte counts are 0 when QEMU has not said yet.
+ * A snapshot of the stream, as the source host reports it (for domusd: its
+ * `migration.progress` notification). Byte counts are 0 when QEMU has not said yet.
  */
 typedef struct {
   /* "setup", "mirror" (disks being copied), "active", "postcopy", "completed", "failed", "cancelled" */
@@ -63,8 +63,11 @@ GType domus_migration_stage_get_type (void) G_GNUC_CONST;
 G_DECLARE_FINAL_TYPE (DomusMigration, domus_migration, DOMUS, MIGRATION, GObject)
 
 /*
- * name: the domain on source. Both connections must be open and stay open until the
- * run finishes; the migration holds a reference on each. Options are GObject properties:
+ * name: the domain on source. Both hosts must be connected (followed, or opened with
+ * domus_host_open_async()) and stay connected until the run finishes; the migration
+ * holds a reference on each. They must be of one kind (domus_host_get_kind()): between
+ * kinds every call fails at once with DOMUS_ERROR_HOST_KIND_MISMATCH, before anything
+ * is asked of either. Options are GObject properties:
  *
  *   "live"          gboolean, default TRUE: the guest keeps running while its memory is
  *                   sent; FALSE pauses it first (smaller stream, longer outage)
@@ -76,13 +79,13 @@ G_DECLARE_FINAL_TYPE (DomusMigration, domus_migration, DOMUS, MIGRATION, GObject
  *
  * Read-only: "name", "source", "target", "stage" (DomusMigrationStage).
  */
-DomusMigration *domus_migration_new (DomusConnection *source,
-                                     DomusConnection *target,
+DomusMigration *domus_migration_new (DomusHost       *source,
+                                     DomusHost       *target,
                                      const char      *name);
 
 const char          *domus_migration_get_name   (DomusMigration *self);
-DomusConnection     *domus_migration_get_source (DomusMigration *self);
-DomusConnection     *domus_migration_get_target (DomusMigration *self);
+DomusHost           *domus_migration_get_source (DomusMigration *self);
+DomusHost           *domus_migration_get_target (DomusMigration *self);
 DomusMigrationStage  domus_migration_get_stage  (DomusMigration *self);
 
 void     domus_migration_set_live          (DomusMigration *self, gboolean live);
@@ -99,9 +102,8 @@ guint    domus_migration_get_downtime_limit_ms (DomusMigration *self);
 
 /*
  * Asks the target whether it could take the domain, without changing anything: reads
- * the domain's config and disks from the source (domain.get_config, domain.get) and
- * sends them to the target's migration.check with the copy-storage property. For a
- * confirmation dialog; run does the same checks again.
+ * the domain's config and disks from the source and has the target check them with the
+ * copy-storage property. For a confirmation dialog; run does the same checks again.
  */
 void       domus_migration_check_async  (DomusMigration      *self,
                                          GCancellable        *cancellable,
@@ -110,21 +112,23 @@ void       domus_migration_check_async  (DomusMigration      *self,
 /*
  * Every check, passed or not (element type DomusMigrationCheck, transfer full; a failed
  * check is not an error). Errors: the calls themselves failing (DOMUS_ERROR_NO_SUCH_DOMAIN,
- * DOMUS_ERROR_METHOD_NOT_FOUND from a daemon without migration, DOMUS_ERROR_CLOSED, …).
+ * DOMUS_ERROR_METHOD_NOT_FOUND from a daemon without migration, DOMUS_ERROR_CLOSED, …),
+ * DOMUS_ERROR_HOST_KIND_MISMATCH.
  */
 GPtrArray *domus_migration_check_finish (DomusMigration      *self,
                                          GAsyncResult        *result,
                                          GError             **error);
 
 /*
- * Moves the domain: target migration.prepare → source migration.perform → target
- * migration.finish → source migration.confirm. "progress" is emitted while it runs.
+ * Moves the domain: the target prepares, the source sends, the target takes over, the
+ * source lets go (for domusd: migration.prepare, perform, finish, confirm, as
+ * docs/protocol.md says). "progress" is emitted while it runs.
  *
  * When anything fails — the target refuses, either connection drops, the stream breaks,
- * or the cancellable is cancelled (which sends migration.cancel to the source) — the
- * target gets migration.finish{success:false} and the source migration.confirm
- * {success:false}: the domain keeps running on the source and the target keeps nothing.
- * The error is the first cause, not what the rollback met. One run per object.
+ * or the cancellable is cancelled (which tells the source to stop) — the target drops
+ * what it has and the source resumes: the domain keeps running on the source and the
+ * target keeps nothing. The error is the first cause, not what the rollback met. One
+ * run per object.
  */
 void     domus_migration_run_async  (DomusMigration      *self,
                                      GCancellable        *cancellable,
@@ -135,8 +139,9 @@ void     domus_migration_run_async  (DomusMigration      *self,
  * check's), DOMUS_ERROR_MIGRATION_FAILED (QEMU's error, or a daemon that went away
  * mid-way), DOMUS_ERROR_MIGRATION_CANCELLED (the cancellable, or migration.cancel from
  * another client), DOMUS_ERROR_MIGRATION_INCOMPLETE (the stream completed but the end
- * could not be settled: see the message, the guest may be paused on the source), and
- * the connection's own errors (DOMUS_ERROR_NO_SUCH_DOMAIN, _NOT_RUNNING, …).
+ * could not be settled: see the message, the guest may be paused on the source),
+ * DOMUS_ERROR_HOST_KIND_MISMATCH, and the hosts' own errors (DOMUS_ERROR_NO_SUCH_DOMAIN,
+ * _NOT_RUNNING, …).
  */
 gboolean domus_migration_run_finish (DomusMigration      *self,
                                      GAsyncResult        *result,
@@ -145,9 +150,9 @@ gboolean domus_migration_run_finish (DomusMigration      *self,
 /*
  * "Start on another server": a defined, shut-off domain whose disks the target sees at
  * the same paths is defined and started on the target, and its config leaves the source
- * (moved aside by migration.confirm, never deleted). The target checks first (as
- * migration.check with copy-storage off); if defining or starting there fails, the
- * target's copy is undefined again and the source keeps its config.
+ * (moved aside, never deleted). The target checks first (as check does, with
+ * copy-storage off); if defining or starting there fails, the target's copy is undefined
+ * again and the source keeps its config.
  */
 void     domus_migration_start_on_async  (DomusMigration      *self,
                                           GCancellable        *cancellable,
@@ -181,8 +186,8 @@ gint64   domus_migration_get_target_id         (DomusMigration *self);
 
 /*
  * Signals:
- *   "progress" (const DomusMigrationProgress *progress): the source sent migration.progress
- *              for this domain. The pointer is valid during the emission only.
+ *   "progress" (const DomusMigrationProgress *progress): the source reported how the
+ *              stream of this domain goes. The pointer is valid during the emission only.
  *   notify::stage: the run moved on (see DomusMigrationStage).
  */
 

@@ -142,10 +142,10 @@ domusctl_attach_console (DomusctlGlobals *globals,
   g_autoptr(DomusctlClient) client = NULL;
   Console console = { 0 };
   guint signal_ids[3];
+  int status = 0;
 
-  client = domusctl_client_open (globals->connect_uri, &error);
-  if (client == NULL)
-    return domusctl_fail_error (error);
+  if ((client = domusctl_open (globals, &status)) == NULL)
+    return status;
   console.socket_fd = domusctl_client_open_console (client, name, DOMUS_CONSOLE_SERIAL, &error);
   if (console.socket_fd < 0)
     return domusctl_fail_error (error);

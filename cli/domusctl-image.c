@@ -95,19 +95,6 @@ or_unknown (const char *text)
   return text != NULL ? text : "?";
 }
 
-/* Opens --connect's host; NULL after saying why. */
-static DomusctlClient *
-open_client (DomusctlGlobals *globals,
-             int             *status)
-{
-  g_autoptr(GError) error = NULL;
-  DomusctlClient *client = domusctl_client_open (globals->connect_uri, &error);
-
-  if (client == NULL)
-    *status = domusctl_fail_error (error);
-  return client;
-}
-
 /* --json: the daemon's own words, which only a domusd host has. */
 static int
 print_listing_json (DomusctlClient *client)
@@ -151,7 +138,7 @@ image_list (DomusctlGlobals *globals,
   if (argc > 1)
     return domusctl_usage_error (_("image list takes no arguments (got “%s”)"), argv[1]);
 
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   if (json)
     return print_listing_json (client);
@@ -192,7 +179,7 @@ make_image (DomusctlGlobals *globals,
   DomusHost *host;
   int status = 0;
 
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   host = domusctl_client_get_host (client);
   /* Copying gigabytes takes a while: waited for as long as the daemon answers. */
@@ -280,7 +267,7 @@ image_delete (DomusctlGlobals *globals,
   if (argc != 2)
     return domusctl_usage_error (_("image delete needs exactly one image name"));
 
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   domus_host_delete_image_async (domusctl_client_get_host (client), argv[1], domusctl_client_get_cancellable (client),
                                  domusctl_store_result, &result);

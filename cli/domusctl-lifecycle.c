@@ -34,19 +34,6 @@ parse_name_only (int          *argc,
   return TRUE;
 }
 
-/* Opens --connect's host; NULL after saying why. */
-static DomusctlClient *
-open_client (DomusctlGlobals *globals,
-             int             *status)
-{
-  g_autoptr(GError) error = NULL;
-  DomusctlClient *client = domusctl_client_open (globals->connect_uri, &error);
-
-  if (client == NULL)
-    *status = domusctl_fail_error (error);
-  return client;
-}
-
 /* Runs a lifecycle action to its end and prints nothing on success, as xm did. */
 static int
 act_on_domain (DomusctlGlobals        *globals,
@@ -60,7 +47,7 @@ act_on_domain (DomusctlGlobals        *globals,
   g_autoptr(DomusctlClient) client = NULL;
   int status = 0;
 
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   domus_host_domain_action_async (domusctl_client_get_host (client), name, action, flags,
                                   domusctl_client_get_cancellable (client), domusctl_store_result, &result);
@@ -199,7 +186,7 @@ domusctl_verb_dump_core (DomusctlGlobals *globals,
                           "host’s dump folder, as xm dump-core does (crash(8) and gdb read it)."),
                         "dump-core", &status))
     return status;
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   /* A big guest takes a while to write: waited for as long as the daemon answers. */
   domus_host_dump_domain_async (domusctl_client_get_host (client), argv[1], domusctl_client_get_cancellable (client),
@@ -230,7 +217,7 @@ domusctl_verb_sysrq (DomusctlGlobals *globals,
     return 2;
   if (argc != 3)
     return domusctl_usage_error (_("%s needs a domain name or id and one key"), "sysrq");
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   domus_host_send_sysrq_async (domusctl_client_get_host (client), argv[1], argv[2],
                                domusctl_client_get_cancellable (client), domusctl_store_result, &result);
@@ -255,7 +242,7 @@ domusctl_verb_undefine (DomusctlGlobals *globals,
                           "its configuration file goes, its disk images stay."),
                         "undefine", &status))
     return status;
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   domus_host_undefine_domain_async (domusctl_client_get_host (client), argv[1],
                                     domusctl_client_get_cancellable (client), domusctl_store_result, &result);
@@ -301,7 +288,7 @@ domusctl_verb_define (DomusctlGlobals *globals,
   if (argc != 2)
     return domusctl_usage_error (_("define needs exactly one configuration file"));
 
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   if ((status = domusctl_define_file (client, argv[1], FALSE, &defined)) != 0)
     return status;
@@ -355,7 +342,7 @@ domusctl_verb_autostart (DomusctlGlobals *globals,
   if (!parse_switch (argv[2], &autostart))
     return domusctl_usage_error (_("autostart takes on or off, not “%s”"), argv[2]);
 
-  if ((client = open_client (globals, &status)) == NULL)
+  if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
   domus_host_set_domain_autostart_async (domusctl_client_get_host (client), argv[1], autostart,
                                          domusctl_client_get_cancellable (client), domusctl_store_result, &result);

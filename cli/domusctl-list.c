@@ -95,6 +95,7 @@ domusctl_verb_list (DomusctlGlobals *globals,
       N_("Print the domains as JSON, as the daemon sent them"), NULL },
     { NULL }
   };
+  int status = 0;
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("List domains, as xm list does."));
@@ -104,9 +105,8 @@ domusctl_verb_list (DomusctlGlobals *globals,
   if (argc > 1)
     return domusctl_usage_error (_("list takes no arguments (got “%s”)"), argv[1]);
 
-  client = domusctl_client_open (globals->connect_uri, &error);
-  if (client == NULL)
-    return domusctl_fail_error (error);
+  if ((client = domusctl_open (globals, &status)) == NULL)
+    return status;
   if (json)
     return print_json (client, all);
   domus_host_list_domains_async (domusctl_client_get_host (client), all, domusctl_client_get_cancellable (client),

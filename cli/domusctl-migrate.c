@@ -11,7 +11,6 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
-#include "domus-daemon-driver.h"
 #include "domus-migration.h"
 #include "domusctl-client.h"
 #include "domusctl.h"
@@ -284,8 +283,8 @@ domusctl_verb_migrate (DomusctlGlobals *globals,
   if (!open_both (globals, argv[2], &source, &target, &error))
     return domusctl_fail_error (error);
 
-  migration = domus_migration_new (domus_daemon_driver_get_host_connection (domusctl_client_get_host (source)),
-                                   domus_daemon_driver_get_host_connection (domusctl_client_get_host (target)), argv[1]);
+  migration = domus_migration_new (domusctl_client_get_host (source),
+                                   domusctl_client_get_host (target), argv[1]);
   domus_migration_set_live (migration, live);
   domus_migration_set_copy_storage (migration, copy_storage);
   domus_migration_set_postcopy (migration, postcopy);
@@ -377,8 +376,8 @@ domusctl_start_on (DomusctlGlobals *globals,
 
   if (!open_both (globals, target_uri, &source, &target, &error))
     return domusctl_fail_error (error);
-  migration = domus_migration_new (domus_daemon_driver_get_host_connection (domusctl_client_get_host (source)),
-                                   domus_daemon_driver_get_host_connection (domusctl_client_get_host (target)), name);
+  migration = domus_migration_new (domusctl_client_get_host (source),
+                                   domusctl_client_get_host (target), name);
   migrate.migration = migration;
   migrate.cancellable = cancellable;
   domus_migration_start_on_async (migration, cancellable, on_start_on_done, &migrate);

@@ -405,6 +405,7 @@ domusctl_verb_top (DomusctlGlobals *globals,
       N_("Seconds between tables (default: every sample the daemon takes)"), N_("SECONDS") },
     { NULL }
   };
+  int status = 0;
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
@@ -421,9 +422,8 @@ domusctl_verb_top (DomusctlGlobals *globals,
   if (!(delay >= 0 && delay <= 86400))
     return domusctl_usage_error (_("--delay must be a number of seconds"));
 
-  client = domusctl_client_open (globals->connect_uri, &error);
-  if (client == NULL)
-    return domusctl_fail_error (error);
+  if ((client = domusctl_open (globals, &status)) == NULL)
+    return status;
   /* The samples as they come: what only a domusd host sends. */
   connection = domus_daemon_driver_get_host_connection (domusctl_client_get_host (client));
   if (connection == NULL)
@@ -479,7 +479,7 @@ domusctl_verb_top (DomusctlGlobals *globals,
 
   if (top.error != NULL)
     {
-      int status = domusctl_fail_error (top.error);
+      status = domusctl_fail_error (top.error);
       g_error_free (top.error);
       return status;
     }

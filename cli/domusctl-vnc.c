@@ -201,6 +201,7 @@ domusctl_verb_vnc (DomusctlGlobals *globals,
       N_("Listen on ADDR[:PORT] (default 127.0.0.1 and the first free port from 5900)"), N_("ADDR:PORT") },
     { NULL }
   };
+  int status = 0;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
@@ -214,9 +215,8 @@ domusctl_verb_vnc (DomusctlGlobals *globals,
   if (!parse_listen (listen != NULL ? listen : "127.0.0.1", &address, &port, &error))
     return domusctl_usage_error ("%s", error->message);
 
-  client = domusctl_client_open (globals->connect_uri, &error);
-  if (client == NULL)
-    return domusctl_fail_error (error);
+  if ((client = domusctl_open (globals, &status)) == NULL)
+    return status;
   /* Refuse at once rather than at the first viewer when there is no screen to show. */
   domus_host_get_domain_async (domusctl_client_get_host (client), argv[1], domusctl_client_get_cancellable (client),
                                domusctl_store_result, &result);

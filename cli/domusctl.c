@@ -79,6 +79,18 @@ domusctl_fail_error (const GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? 130 : 1;
 }
 
+DomusctlClient *
+domusctl_open (DomusctlGlobals *globals,
+               int             *status)
+{
+  g_autoptr(GError) error = NULL;
+  DomusctlClient *client = domusctl_client_open (globals->connect_uri, &error);
+
+  if (client == NULL)
+    *status = domusctl_fail_error (error);
+  return client;
+}
+
 gboolean
 domusctl_parse_options (GOptionContext *context,
                         int            *argc,

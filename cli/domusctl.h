@@ -25,6 +25,10 @@ int domusctl_usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* The same for a GError; 130 (as for SIGINT) for an interrupted wait (G_IO_ERROR_CANCELLED). */
 int domusctl_fail_error (const GError *error);
 
+/* Opens --connect's host (domusctl_client_open()); NULL with *status set after saying why. */
+DomusctlClient *domusctl_open (DomusctlGlobals *globals,
+                               int             *status);
+
 /* Parses a verb's options; prints the verb's usage error and returns FALSE on failure. */
 gboolean domusctl_parse_options (GOptionContext *context,
                                  int            *argc,

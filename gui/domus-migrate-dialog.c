@@ -173,9 +173,7 @@ static DomusMigration *
 new_migration (DomusMigrateDialog *self,
                DomusHost          *target)
 {
-  DomusMigration *migration = domus_migration_new (domus_host_get_connection (self->source),
-                                                   domus_host_get_connection (target),
-                                                   domus_domain_get_name (self->domain));
+  DomusMigration *migration = domus_migration_new (self->source, target, domus_domain_get_name (self->domain));
 
   domus_migration_set_live (migration, gtk_toggle_button_get_active (self->live_radio));
   domus_migration_set_copy_storage (migration, gtk_toggle_button_get_active (self->copy_storage_check));

@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* DomusMigration against two scripted daemons on socket pairs: the calls on each side, on success and every failure. */
+/* DomusMigration between two hosts opened on scripted daemons: the calls on each side, on success and every failure. */
 
 #include "config.h"
 
 #include <string.h>
-#include <sys/socket.h>
+#include <glib/gstdio.h>
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <json-glib/json-glib.h>
 
+#include "domus-host-driver.h"
+#include "domus-host-private.h"
 #include "domus-migration.h"
 
 /* No test should come near this; it turns a hang into a failure. */
 #define WAIT_LIMIT_SECONDS 10
 
-/* One scripted daemon: the far end of a socket pair. */
+/* One scripted daemon on a Unix socket of its own; one client (the host) at a time. */
 typedef struct {
   const char        *label;
+  char              *dir;
+  char              *path;
+  GSocketService    *service;
   GIOStream         *stream;
   GDataInputStream  *input;
   GCancellable      *cancellable;
@@ -71,7 +77,8 @@ fake_hang_up (Fake *fake)
     return;
   fake->closed = TRUE;
   g_cancellable_cancel (fake->cancellable);
-  g_io_stream_close (fake->stream, NULL, NULL);
+  if (fake->stream != NULL)
+    g_io_stream_close (fake->stream, NULL, NULL);
 }
 
 static void
@@ -99,6 +106,17 @@ on_fake_line (GObject      *source,
   id = json_object_get_int_member (request, "id");
   params = json_object_has_member (request, "params") ? json_object_get_object_member (request, "params") : NULL;
 
+  /* The host's own handshake, not the migration's. */
+  if (g_str_equal (method, "hello"))
+    {
+      g_autofree char *text = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%" G_GINT64_FORMAT ",\"result\":"
+                                               "{\"protocol\":1,\"name\":\"%s\",\"capabilities\":[]}}",
+                                               id, fake->label);
+
+      fake_send (fake, text);
+      fake_read_next (fake);
+      return;
+    }
   if (fake->log->len > 0)
     g_string_append_c (fake->log, ' ');
   g_string_append (fake->log, method);
@@ -146,35 +164,82 @@ fake_notify (Fake       *fake,
   fake_send (fake, text);
 }
 
-/* The client's end becomes a DomusConnection. */
+static gboolean
+on_fake_incoming (GSocketService    *service,
+                  GSocketConnection *connection,
+                  GObject           *source_object,
+                  gpointer           user_data)
+{
+  Fake *fake = user_data;
+
+  g_assert_null (fake->stream);
+  fake->stream = G_IO_STREAM (g_object_ref (connection));
+  fake->input = g_data_input_stream_new (g_io_stream_get_input_stream (fake->stream));
+  fake_read_next (fake);
+  return TRUE;
+}
+
+static gboolean
+on_wait_limit (gpointer user_data)
+{
+  g_error ("a migration did not end within %d s", WAIT_LIMIT_SECONDS);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_opened (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* A host opened on address, as domusctl opens one. */
+static DomusHost *
+open_host (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint limit = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, NULL);
+
+  domus_host_open_async (host, NULL, on_opened, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (limit);
+  g_assert_true (domus_host_open_finish (host, result, &error));
+  g_assert_no_error (error);
+  return host;
+}
+
+/* The daemon, and the host the client opens on it. */
 static Fake *
-fake_new (const char       *label,
-          DomusConnection **client)
+fake_new (const char  *label,
+          DomusHost  **client)
 {
   Fake *fake = g_new0 (Fake, 1);
-  g_autoptr(GSocket) ours = NULL;
-  g_autoptr(GSocket) theirs = NULL;
-  g_autoptr(GSocketConnection) client_stream = NULL;
-  int fds[2];
-
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
-  ours = g_socket_new_from_fd (fds[0], NULL);
-  theirs = g_socket_new_from_fd (fds[1], NULL);
-  g_assert_nonnull (ours);
-  g_assert_nonnull (theirs);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
 
   fake->label = label;
-  fake->stream = G_IO_STREAM (g_socket_connection_factory_create_connection (ours));
-  fake->input = g_data_input_stream_new (g_io_stream_get_input_stream (fake->stream));
+  fake->dir = g_dir_make_tmp ("test-migration-XXXXXX", &error);
+  g_assert_no_error (error);
+  fake->path = g_build_filename (fake->dir, "domusd.sock", NULL);
+  address = g_unix_socket_address_new (fake->path);
+  fake->service = g_socket_service_new ();
+  g_signal_connect (fake->service, "incoming", G_CALLBACK (on_fake_incoming), fake);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (fake->service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_service_start (fake->service);
   fake->cancellable = g_cancellable_new ();
   fake->log = g_string_new (NULL);
   fake->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fake->errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fake->held_id = -1;
-  fake_read_next (fake);
 
-  client_stream = g_socket_connection_factory_create_connection (theirs);
-  *client = domus_connection_new (G_IO_STREAM (client_stream));
+  uri = g_strconcat ("unix:", fake->path, NULL);
+  *client = open_host (domus_host_new (uri));
   return fake;
 }
 
@@ -182,6 +247,13 @@ static void
 fake_free (Fake *fake)
 {
   fake_hang_up (fake);
+  g_socket_service_stop (fake->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (fake->service));
+  g_clear_object (&fake->service);
+  g_unlink (fake->path);
+  g_rmdir (fake->dir);
+  g_free (fake->path);
+  g_free (fake->dir);
   /* Let the cancelled read finish before its user data goes. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -215,8 +287,8 @@ fake_error (Fake       *fake,
 /* A scene: the two daemons and the migration between them. */
 
 typedef struct {
-  DomusConnection *source_connection;
-  DomusConnection *target_connection;
+  DomusHost       *source_host;
+  DomusHost       *target_host;
   Fake            *source;
   Fake            *target;
   DomusMigration  *migration;
@@ -246,8 +318,8 @@ scene_init (Scene      *scene,
                                              "[{\"path\":\"/img/a.raw\",\"size_bytes\":1048576}]}", state);
 
   memset (scene, 0, sizeof *scene);
-  scene->source = fake_new ("source", &scene->source_connection);
-  scene->target = fake_new ("target", &scene->target_connection);
+  scene->source = fake_new ("source", &scene->source_host);
+  scene->target = fake_new ("target", &scene->target_host);
   fake_result (scene->source, "domain.get", domain);
   fake_result (scene->source, "domain.get_config", "{\"config\":\"name = 'mover'\\n\",\"path\":\"/x\"}");
   fake_result (scene->target, "migration.prepare", "{\"id\":\"tok1\",\"uri\":\"tcp:127.0.0.1:4444\",\"nbd\":null}");
@@ -258,7 +330,7 @@ scene_init (Scene      *scene,
   fake_result (scene->target, "migration.check",
                "{\"ok\":false,\"checks\":[{\"id\":\"memory\",\"ok\":true,\"message\":\"enough\"},"
                "{\"id\":\"disks\",\"ok\":false,\"message\":\"use --copy-storage\"}]}");
-  scene->migration = domus_migration_new (scene->source_connection, scene->target_connection, "mover");
+  scene->migration = domus_migration_new (scene->source_host, scene->target_host, "mover");
   scene->cancellable = g_cancellable_new ();
   scene->progress = g_string_new (NULL);
   g_signal_connect (scene->migration, "progress", G_CALLBACK (on_progress), scene);
@@ -268,22 +340,15 @@ static void
 scene_clear (Scene *scene)
 {
   g_clear_object (&scene->migration);
-  domus_connection_close (scene->source_connection);
-  domus_connection_close (scene->target_connection);
-  g_clear_object (&scene->source_connection);
-  g_clear_object (&scene->target_connection);
+  domus_host_disconnect (scene->source_host);
+  domus_host_disconnect (scene->target_host);
+  g_clear_object (&scene->source_host);
+  g_clear_object (&scene->target_host);
   fake_free (scene->source);
   fake_free (scene->target);
   g_clear_object (&scene->cancellable);
   g_clear_error (&scene->error);
   g_string_free (scene->progress, TRUE);
-}
-
-static gboolean
-on_wait_limit (gpointer user_data)
-{
-  g_error ("a migration did not end within %d s", WAIT_LIMIT_SECONDS);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -561,6 +626,160 @@ test_check (void)
   scene_clear (&scene);
 }
 
+/* A host of another kind: it connects and says who it is, and nothing more. */
+
+#define TEST_TYPE_DRIVER (test_driver_get_type ())
+G_DECLARE_FINAL_TYPE (TestDriver, test_driver, TEST, DRIVER, DomusHostDriver)
+
+struct _TestDriver
+{
+  DomusHostDriver parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestDriver, test_driver, DOMUS_TYPE_HOST_DRIVER)
+
+static void
+test_driver_connect (DomusHostDriver *driver,
+                     GTlsInteraction *interaction,
+                     const char      *accept_host_key,
+                     GTask           *task)
+{
+  DomusHostFacts *facts = domus_host_facts_new ();
+
+  facts->name = g_strdup ("elsewhere");
+  g_task_return_pointer (task, facts, (GDestroyNotify) domus_host_facts_free);
+  g_object_unref (task);
+}
+
+static void
+test_driver_close (DomusHostDriver *driver,
+                   guint            wait_ms)
+{
+}
+
+static void
+test_driver_class_init (TestDriverClass *klass)
+{
+  DomusHostDriverClass *driver_class = DOMUS_HOST_DRIVER_CLASS (klass);
+
+  driver_class->kind = "test";
+  driver_class->connect = test_driver_connect;
+  driver_class->close = test_driver_close;
+}
+
+static void
+test_driver_init (TestDriver *self)
+{
+}
+
+static void
+on_check_result (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Scene *scene = user_data;
+
+  g_assert_null (domus_migration_check_finish (DOMUS_MIGRATION (object), result, &scene->error));
+  scene->done = TRUE;
+}
+
+/* Hosts of two kinds: refused before either is asked anything, whatever the call. */
+static void
+test_kind_mismatch (void)
+{
+  Scene scene;
+  g_autoptr(DomusHost) other = open_host (_domus_host_new_for_driver ("test:///nowhere", TEST_TYPE_DRIVER));
+  g_autoptr(DomusMigration) to_other = NULL;
+  g_autoptr(DomusMigration) from_other = NULL;
+
+  scene_init (&scene, "running");
+  g_assert_cmpstr (domus_host_get_kind (other), ==, "test");
+  to_other = domus_migration_new (scene.source_host, other, "mover");
+  domus_migration_run_async (to_other, NULL, on_run_done, &scene);
+  wait_for (&scene.done);
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_HOST_KIND_MISMATCH);
+  g_assert_nonnull (strstr (scene.error->message, "elsewhere"));
+  g_assert_cmpint (domus_migration_get_stage (to_other), ==, DOMUS_MIGRATION_STAGE_IDLE);
+  g_clear_error (&scene.error);
+
+  scene.done = FALSE;
+  from_other = domus_migration_new (other, scene.target_host, "mover");
+  domus_migration_check_async (from_other, NULL, on_check_result, &scene);
+  wait_for (&scene.done);
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_HOST_KIND_MISMATCH);
+
+  g_assert_cmpstr (scene.source->log->str, ==, "");
+  g_assert_cmpstr (scene.target->log->str, ==, "");
+  scene_clear (&scene);
+}
+
+/* start_on: defined and started on the target, then the source lets go of its config. */
+static void
+on_start_on_done (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Scene *scene = user_data;
+
+  scene->ok = domus_migration_start_on_finish (DOMUS_MIGRATION (object), result, &scene->error);
+  scene->done = TRUE;
+}
+
+static void
+test_start_on (void)
+{
+  Scene scene;
+
+  scene_init (&scene, "shutoff");
+  fake_result (scene.target, "migration.check", "{\"ok\":true,\"checks\":[{\"id\":\"disks\",\"ok\":true,\"message\":\"shared\"}]}");
+  fake_result (scene.target, "domain.start", "{\"name\":\"mover\",\"id\":12}");
+  domus_migration_start_on_async (scene.migration, NULL, on_start_on_done, &scene);
+  wait_for (&scene.done);
+
+  g_assert_no_error (scene.error);
+  g_assert_true (scene.ok);
+  g_assert_cmpstr (scene.source->log->str, ==, "domain.get domain.get_config migration.confirm:true");
+  g_assert_cmpstr (scene.target->log->str, ==, "migration.check domain.define domain.start");
+  g_assert_cmpint (domus_migration_get_target_id (scene.migration), ==, 12);
+  g_assert_cmpint (domus_migration_get_stage (scene.migration), ==, DOMUS_MIGRATION_STAGE_DONE);
+  scene_clear (&scene);
+}
+
+/* Starting there fails: the target's copy is undefined again, the source keeps its config. */
+static void
+test_start_on_start_fails (void)
+{
+  Scene scene;
+
+  scene_init (&scene, "shutoff");
+  fake_result (scene.target, "migration.check", "{\"ok\":true,\"checks\":[]}");
+  fake_error (scene.target, "domain.start", "invalid-config");
+  domus_migration_start_on_async (scene.migration, NULL, on_start_on_done, &scene);
+  wait_for (&scene.done);
+
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
+  g_assert_nonnull (strstr (scene.error->message, "scripted invalid-config"));
+  g_assert_cmpstr (scene.target->log->str, ==, "migration.check domain.define domain.start domain.undefine");
+  g_assert_cmpstr (scene.source->log->str, ==, "domain.get domain.get_config");
+  g_assert_cmpint (domus_migration_get_stage (scene.migration), ==, DOMUS_MIGRATION_STAGE_FAILED);
+  scene_clear (&scene);
+}
+
+/* A running domain does not start elsewhere: refused before the target is asked. */
+static void
+test_start_on_running (void)
+{
+  Scene scene;
+
+  scene_init (&scene, "running");
+  domus_migration_start_on_async (scene.migration, NULL, on_start_on_done, &scene);
+  wait_for (&scene.done);
+
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_RUNNING);
+  g_assert_cmpstr (scene.target->log->str, ==, "");
+  scene_clear (&scene);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -576,5 +795,9 @@ main (int argc, char **argv)
   g_test_add_func ("/migration/finish-refused", test_finish_refused);
   g_test_add_func ("/migration/confirm-fails", test_confirm_fails);
   g_test_add_func ("/migration/check", test_check);
+  g_test_add_func ("/migration/kind-mismatch", test_kind_mismatch);
+  g_test_add_func ("/migration/start-on", test_start_on);
+  g_test_add_func ("/migration/start-on-start-fails", test_start_on_start_fails);
+  g_test_add_func ("/migration/start-on-running", test_start_on_running);
   return g_test_run ();
 }
