@@ -9,27 +9,13 @@
 
 #include "domus-connection.h"
 #include "domus-connection-private.h"
+#include "domus-json-rpc.h"
 #include "domus-json-stream.h"
 
 /* Replies carry stats history and can be big; anything beyond this is not domusd talking. */
 #define MAX_MESSAGE_SIZE   (64 * 1024 * 1024)
 /* Requests are small: this much unsent means the daemon stopped reading. */
 #define MAX_QUEUED_OUTPUT  (64 * 1024 * 1024)
-
-/* For a daemon that sends a code but no kind: the codes JSON-RPC itself defines. */
-static DomusError
-error_from_code (gint64 code)
-{
-  switch (code)
-    {
-    case -32700: return DOMUS_ERROR_PARSE_ERROR;
-    case -32600: return DOMUS_ERROR_INVALID_REQUEST;
-    case -32601: return DOMUS_ERROR_METHOD_NOT_FOUND;
-    case -32602: return DOMUS_ERROR_INVALID_PARAMS;
-    case -32603: return DOMUS_ERROR_INTERNAL;
-    default:     return DOMUS_ERROR_FAILED;
-    }
-}
 
 typedef struct {
   gint64   id;
@@ -191,63 +177,44 @@ connection_send (DomusConnection *self,
 
 /* Reading */
 
+/* The error object of an answer as a DomusError: the daemon's kind is the code. */
 static GError *
 error_from_reply (JsonNode *error_node)
 {
-  JsonObject *object;
-  JsonObject *data;
-  const char *message;
-  const char *kind;
+  const char *kind, *message;
   DomusError code;
 
-  if (!JSON_NODE_HOLDS_OBJECT (error_node))
+  if (!domus_json_rpc_read_error (error_node, &kind, &message))
     return g_error_new (DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
                         _("The daemon sent an error without a description."));
-
-  object = json_node_get_object (error_node);
-  message = json_object_get_string_member_with_default (object, "message", NULL);
-  data = json_object_has_member (object, "data") &&
-         JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "data"))
-         ? json_object_get_object_member (object, "data") : NULL;
-  kind = data != NULL ? json_object_get_string_member_with_default (data, "kind", NULL) : NULL;
-
-  if (kind != NULL)
-    code = domus_error_from_kind (kind);
-  else
-    code = error_from_code (json_object_get_int_member_with_default (object, "code", 0));
-
-  if (message == NULL || *message == '\0')
+  code = domus_error_from_kind (kind);
+  if (message == NULL)
     return g_error_new (DOMUS_ERROR, code, _("The daemon reported an error without a message."));
   return g_error_new_literal (DOMUS_ERROR, code, message);
 }
 
 static void
-connection_handle_reply (DomusConnection *self,
-                         JsonObject      *message,
-                         JsonNode        *id_node)
+connection_handle_reply (DomusConnection           *self,
+                         const DomusJsonRpcMessage *reply)
 {
-  JsonNode *error_node = json_object_get_member (message, "error");
-  JsonNode *result = json_object_get_member (message, "result");
   PendingCall *call;
   gint64 id;
 
-  if (JSON_NODE_HOLDS_NULL (id_node))
+  if (JSON_NODE_HOLDS_NULL (reply->id))
     {
       /* Only a request the daemon could not read gets this; we never send one. */
-      g_autoptr(GError) error = error_node != NULL ? error_from_reply (error_node) : NULL;
+      g_autoptr(GError) error = reply->error != NULL ? error_from_reply (reply->error) : NULL;
 
       g_debug ("the daemon rejected a message: %s",
                error != NULL ? error->message : "(no error)");
       return;
     }
-  if (!JSON_NODE_HOLDS_VALUE (id_node) || json_node_get_value_type (id_node) != G_TYPE_INT64)
+  if (!domus_json_rpc_id_get_int (reply->id, &id))
     {
       connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
                                        _("The daemon answered with an id this client never uses."));
       return;
     }
-
-  id = json_node_get_int (id_node);
   if (!g_hash_table_steal_extended (self->pending, &id, NULL, (gpointer *) &call))
     {
       /* The caller cancelled and stopped waiting. */
@@ -255,10 +222,10 @@ connection_handle_reply (DomusConnection *self,
       return;
     }
 
-  if (error_node != NULL)
-    g_task_return_error (call->task, error_from_reply (error_node));
-  else if (result != NULL)
-    g_task_return_pointer (call->task, json_node_copy (result), (GDestroyNotify) json_node_unref);
+  if (reply->error != NULL)
+    g_task_return_error (call->task, error_from_reply (reply->error));
+  else if (reply->result != NULL)
+    g_task_return_pointer (call->task, json_node_copy (reply->result), (GDestroyNotify) json_node_unref);
   else
     g_task_return_new_error (call->task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
                              _("The daemon answered with neither a result nor an error."));
@@ -272,37 +239,23 @@ on_json_message (DomusJsonStream *json,
 {
   DomusConnection *self = user_data;
   g_autoptr(DomusConnection) hold = g_object_ref (self);
-  JsonObject *message;
-  JsonNode *id_node;
-  JsonNode *method;
+  g_autoptr(GError) error = NULL;
+  DomusJsonRpcMessage message;
 
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (!domus_json_rpc_read_incoming (root, &message, &error))
+    connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL, "%s", error->message);
+  else if (message.id != NULL)
+    connection_handle_reply (self, &message);
+  else
     {
-      connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
-                                       _("The daemon sent a message that is not a JSON object."));
-      return;
-    }
-
-  message = json_node_get_object (root);
-  id_node = json_object_get_member (message, "id");
-  method = json_object_get_member (message, "method");
-
-  if (id_node != NULL)
-    connection_handle_reply (self, message, id_node);
-  else if (method != NULL && JSON_NODE_HOLDS_VALUE (method) &&
-           json_node_get_value_type (method) == G_TYPE_STRING)
-    {
-      JsonNode *params = json_object_get_member (message, "params");
       g_autoptr(JsonNode) no_params = NULL;
+      JsonNode *params = message.params;
 
       if (params == NULL)
         params = no_params = json_node_new (JSON_NODE_NULL);
-      g_signal_emit (self, signals[SIGNAL_NOTIFICATION], g_quark_try_string (json_node_get_string (method)),
-                     json_node_get_string (method), params);
+      g_signal_emit (self, signals[SIGNAL_NOTIFICATION], g_quark_try_string (message.method),
+                     message.method, params);
     }
-  else
-    connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
-                                     _("The daemon sent a message that is neither an answer nor a notification."));
 }
 
 /* Unlike the daemon, we do not carry on: the answer some caller waits for may be lost. */
@@ -380,7 +333,6 @@ domus_connection_call_async (DomusConnection    *self,
                              gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) message = NULL;
   PendingCall *call;
 
@@ -412,21 +364,7 @@ domus_connection_call_async (DomusConnection    *self,
     }
   g_hash_table_insert (self->pending, &call->id, call);
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "jsonrpc");
-  json_builder_add_string_value (builder, "2.0");
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, call->id);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, method);
-  if (params != NULL)
-    {
-      json_builder_set_member_name (builder, "params");
-      json_builder_add_value (builder, json_node_copy (params));
-    }
-  json_builder_end_object (builder);
-  message = json_builder_get_root (builder);
+  message = domus_json_rpc_new_request (call->id, method, params);
   connection_send (self, message);
 }
 

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 
+#include "domus-json-rpc.h"
 #include "domus-json-stream.h"
 #include "hv-rpc-server.h"
 
@@ -20,56 +21,46 @@
 
 G_DEFINE_QUARK (hv-rpc-error-quark, hv_rpc_error)
 
-typedef struct {
-  const char *kind;
-  gint        code;
-} ErrorInfo;
-
-/* Indexed by HvRpcError. */
-static const ErrorInfo error_infos[] = {
-  [HV_RPC_ERROR_PARSE_ERROR]       = { "parse-error",       -32700 },
-  [HV_RPC_ERROR_INVALID_REQUEST]   = { "invalid-request",   -32600 },
-  [HV_RPC_ERROR_METHOD_NOT_FOUND]  = { "method-not-found",  -32601 },
-  [HV_RPC_ERROR_INVALID_PARAMS]    = { "invalid-params",    -32602 },
-  [HV_RPC_ERROR_INTERNAL]          = { "internal",          -32603 },
-  [HV_RPC_ERROR_MESSAGE_TOO_LARGE] = { "message-too-large", -32000 },
-  [HV_RPC_ERROR_FAILED]            = { "failed",              1000 },
-  [HV_RPC_ERROR_NO_SUCH_DOMAIN]    = { "no-such-domain",      1001 },
-  [HV_RPC_ERROR_INVALID_CONFIG]    = { "invalid-config",      1002 },
-  [HV_RPC_ERROR_ALREADY_RUNNING]   = { "already-running",     1003 },
-  [HV_RPC_ERROR_NOT_RUNNING]       = { "not-running",         1004 },
-  [HV_RPC_ERROR_PERMISSION_DENIED] = { "permission-denied",   1005 },
-  [HV_RPC_ERROR_NOT_SUPPORTED]     = { "not-supported",       1006 },
-  [HV_RPC_ERROR_ALREADY_EXISTS]    = { "already-exists",      1007 },
-  [HV_RPC_ERROR_IN_USE]            = { "in-use",              1008 },
-  [HV_RPC_ERROR_NO_SUCH_IMAGE]     = { "no-such-image",       1009 },
-  [HV_RPC_ERROR_MIGRATION_REFUSED] = { "migration-refused",   1010 },
-  [HV_RPC_ERROR_MIGRATION_FAILED]  = { "migration-failed",    1011 },
-  [HV_RPC_ERROR_CANCELLED]         = { "cancelled",           1012 },
-  [HV_RPC_ERROR_IO]                = { "io-error",            1013 },
+/* Indexed by HvRpcError; the codes that go with the kinds are the protocol's (common/). */
+static const char * const error_kinds[] = {
+  [HV_RPC_ERROR_PARSE_ERROR]       = "parse-error",
+  [HV_RPC_ERROR_INVALID_REQUEST]   = "invalid-request",
+  [HV_RPC_ERROR_METHOD_NOT_FOUND]  = "method-not-found",
+  [HV_RPC_ERROR_INVALID_PARAMS]    = "invalid-params",
+  [HV_RPC_ERROR_INTERNAL]          = "internal",
+  [HV_RPC_ERROR_MESSAGE_TOO_LARGE] = "message-too-large",
+  [HV_RPC_ERROR_FAILED]            = "failed",
+  [HV_RPC_ERROR_NO_SUCH_DOMAIN]    = "no-such-domain",
+  [HV_RPC_ERROR_INVALID_CONFIG]    = "invalid-config",
+  [HV_RPC_ERROR_ALREADY_RUNNING]   = "already-running",
+  [HV_RPC_ERROR_NOT_RUNNING]       = "not-running",
+  [HV_RPC_ERROR_PERMISSION_DENIED] = "permission-denied",
+  [HV_RPC_ERROR_NOT_SUPPORTED]     = "not-supported",
+  [HV_RPC_ERROR_ALREADY_EXISTS]    = "already-exists",
+  [HV_RPC_ERROR_IN_USE]            = "in-use",
+  [HV_RPC_ERROR_NO_SUCH_IMAGE]     = "no-such-image",
+  [HV_RPC_ERROR_MIGRATION_REFUSED] = "migration-refused",
+  [HV_RPC_ERROR_MIGRATION_FAILED]  = "migration-failed",
+  [HV_RPC_ERROR_CANCELLED]         = "cancelled",
+  [HV_RPC_ERROR_IO]                = "io-error",
 };
-
-static const ErrorInfo *
-error_info (const GError *error)
-{
-  if (error->domain == HV_RPC_ERROR &&
-      error->code >= 0 && (gsize) error->code < G_N_ELEMENTS (error_infos))
-    return &error_infos[error->code];
-  return &error_infos[HV_RPC_ERROR_FAILED];
-}
 
 const char *
 hv_rpc_error_get_kind (const GError *error)
 {
   g_return_val_if_fail (error != NULL, NULL);
-  return error_info (error)->kind;
+
+  if (error->domain == HV_RPC_ERROR &&
+      error->code >= 0 && (gsize) error->code < G_N_ELEMENTS (error_kinds))
+    return error_kinds[error->code];
+  return error_kinds[HV_RPC_ERROR_FAILED];
 }
 
 gint
 hv_rpc_error_get_code (const GError *error)
 {
   g_return_val_if_fail (error != NULL, 0);
-  return error_info (error)->code;
+  return (gint) domus_json_rpc_code_for_kind (hv_rpc_error_get_kind (error));
 }
 
 struct _HvRpcServer
@@ -243,42 +234,13 @@ peer_send (HvRpcPeer *peer,
   domus_json_stream_send (peer->json, message);
 }
 
-static JsonNode *
-build_error_message (JsonNode     *id,
-                     const GError *error)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "jsonrpc");
-  json_builder_add_string_value (builder, "2.0");
-  json_builder_set_member_name (builder, "id");
-  if (id != NULL)
-    json_builder_add_value (builder, json_node_copy (id));
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_int_value (builder, hv_rpc_error_get_code (error));
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, error->message);
-  json_builder_set_member_name (builder, "data");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, hv_rpc_error_get_kind (error));
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
-}
-
 static void
 peer_send_error (HvRpcPeer    *peer,
                  JsonNode     *id,
                  const GError *error)
 {
-  g_autoptr(JsonNode) message = build_error_message (id, error);
+  g_autoptr(JsonNode) message = domus_json_rpc_new_error (id, hv_rpc_error_get_code (error),
+                                                          hv_rpc_error_get_kind (error), error->message);
 
   peer_send (peer, message);
 }
@@ -288,7 +250,6 @@ hv_rpc_peer_notify (HvRpcPeer  *peer,
                     const char *method,
                     JsonNode   *params)
 {
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) message = NULL;
 
   g_return_if_fail (peer != NULL);
@@ -296,20 +257,7 @@ hv_rpc_peer_notify (HvRpcPeer  *peer,
 
   if (peer->closed)
     return;
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "jsonrpc");
-  json_builder_add_string_value (builder, "2.0");
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, method);
-  if (params != NULL)
-    {
-      json_builder_set_member_name (builder, "params");
-      json_builder_add_value (builder, json_node_copy (params));
-    }
-  json_builder_end_object (builder);
-  message = json_builder_get_root (builder);
+  message = domus_json_rpc_new_notification (method, params);
   peer_send (peer, message);
 }
 
@@ -358,21 +306,8 @@ hv_rpc_call_return (HvRpcCall *call,
 
   if (call->id != NULL)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) message = NULL;
+      g_autoptr(JsonNode) message = domus_json_rpc_new_result (call->id, g_steal_pointer (&owned_result));
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "jsonrpc");
-      json_builder_add_string_value (builder, "2.0");
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_value (builder, json_node_copy (call->id));
-      json_builder_set_member_name (builder, "result");
-      if (owned_result != NULL)
-        json_builder_add_value (builder, g_steal_pointer (&owned_result));
-      else
-        json_builder_add_null_value (builder);
-      json_builder_end_object (builder);
-      message = json_builder_get_root (builder);
       peer_send (call->peer, message);
     }
   call_free (call);
@@ -535,73 +470,23 @@ hv_rpc_params_get_object (JsonNode    *params,
 
 /* Reading requests */
 
-static gboolean
-id_is_valid (JsonNode *id)
-{
-  GType type;
-
-  if (JSON_NODE_HOLDS_NULL (id))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (id))
-    return FALSE;
-  type = json_node_get_value_type (id);
-  return type == G_TYPE_STRING || type == G_TYPE_INT64;
-}
-
 static void
-peer_dispatch (HvRpcPeer  *peer,
-               JsonObject *request)
+peer_dispatch (HvRpcPeer           *peer,
+               DomusJsonRpcMessage *request)
 {
   g_autoptr(GError) error = NULL;
-  JsonNode *id = json_object_get_member (request, "id");
-  JsonNode *version = json_object_get_member (request, "jsonrpc");
-  JsonNode *method_node = json_object_get_member (request, "method");
-  JsonNode *params = json_object_get_member (request, "params");
   g_autoptr(JsonNode) empty_params = NULL;
-  const char *method_name;
+  JsonNode *params = request->params;
   HvRpcCall *call;
   Method *method;
 
-  if (id != NULL && !id_is_valid (id))
-    {
-      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
-                           _("The request id must be a string or an integer."));
-      peer_send_error (peer, NULL, error);
-      return;
-    }
-  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
-      json_node_get_value_type (version) != G_TYPE_STRING ||
-      g_strcmp0 (json_node_get_string (version), "2.0") != 0)
-    {
-      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
-                           _("The request must have \"jsonrpc\": \"2.0\"."));
-      peer_send_error (peer, id, error);
-      return;
-    }
-  if (method_node == NULL || !JSON_NODE_HOLDS_VALUE (method_node) ||
-      json_node_get_value_type (method_node) != G_TYPE_STRING)
-    {
-      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
-                           _("The request must name its method as a string."));
-      peer_send_error (peer, id, error);
-      return;
-    }
-  if (params != NULL && !JSON_NODE_HOLDS_OBJECT (params) && !JSON_NODE_HOLDS_ARRAY (params))
-    {
-      error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
-                           _("The request parameters must be an object or an array."));
-      peer_send_error (peer, id, error);
-      return;
-    }
-
-  method_name = json_node_get_string (method_node);
-  method = peer->server != NULL ? g_hash_table_lookup (peer->server->methods, method_name) : NULL;
+  method = peer->server != NULL ? g_hash_table_lookup (peer->server->methods, request->method) : NULL;
   if (method == NULL)
     {
       error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_METHOD_NOT_FOUND,
-                           _("There is no method “%s”."), method_name);
-      if (id != NULL)
-        peer_send_error (peer, id, error);
+                           _("There is no method “%s”."), request->method);
+      if (request->id != NULL)
+        peer_send_error (peer, request->id, error);
       return;
     }
 
@@ -613,8 +498,8 @@ peer_dispatch (HvRpcPeer  *peer,
 
   call = g_new0 (HvRpcCall, 1);
   call->peer = hv_rpc_peer_ref (peer);
-  call->id = id != NULL ? json_node_copy (id) : NULL;
-  call->method = g_strdup (method_name);
+  call->id = request->id != NULL ? json_node_copy (request->id) : NULL;
+  call->method = g_strdup (request->method);
   /* Even a client that sent everything and half-closed gets the answer. */
   domus_json_stream_hold (peer->json);
   method->func (call, params, method->user_data);
@@ -627,24 +512,18 @@ on_json_message (DomusJsonStream *json,
 {
   HvRpcPeer *peer = user_data;
   g_autoptr(HvRpcPeer) hold = hv_rpc_peer_ref (peer);
-  g_autoptr(GError) reply_error = NULL;
+  g_autoptr(GError) error = NULL;
+  DomusJsonRpcMessage request;
 
-  if (JSON_NODE_HOLDS_ARRAY (root))
+  if (domus_json_rpc_read_request (root, &request, &error))
+    peer_dispatch (peer, &request);
+  else
     {
-      reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
-                                 _("Batch requests are not supported; send one request per line."));
-      peer_send_error (peer, NULL, reply_error);
-      return;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
-                                 _("A request must be a JSON object."));
-      peer_send_error (peer, NULL, reply_error);
-      return;
-    }
+      g_autoptr(GError) reply_error = g_error_new_literal (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                                                           error->message);
 
-  peer_dispatch (peer, json_node_get_object (root));
+      peer_send_error (peer, request.id, reply_error);
+    }
 }
 
 /* Lines we cannot read are answered with id null; the connection carries on. */
