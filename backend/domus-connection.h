@@ -6,8 +6,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "domus-domain.h"
 #include "domus-error.h"
+#include "domus-host.h"
 
 G_BEGIN_DECLS
 
@@ -58,9 +58,8 @@ const char      *domus_connection_get_security_notice (DomusConnection *self);
  *   local        the user's session daemon, started when none answers
  *   ssh://[user@]host[:port][?socket=PATH&keyfile=PATH&known_hosts=PATH&bridge=PATH&no_verify=1]
  *                a daemon on another host, through `domusctl bridge` run over SSH
- * NULL or "" means "local".
+ * NULL or "" means DOMUS_DEFAULT_URI, "local" (domus-host.h).
  */
-#define DOMUS_DEFAULT_URI "local"
 
 /* The session daemon's socket ($XDG_RUNTIME_DIR/domus/domusd.sock). */
 char            *domus_connection_get_default_socket_path (void);

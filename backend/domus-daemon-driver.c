@@ -20,7 +20,6 @@ struct _DomusDaemonDriver
 
   DomusConnection  *connection;   /* from a successful connect until close */
   GCancellable     *cancellable;  /* what the connection's own calls (refreshes) use */
-  JsonObject       *hello;
   gboolean          following;    /* events and samples feed the host's model */
 };
 
@@ -701,11 +700,7 @@ on_hello (DomusDaemonDriver *self,
                              _("The daemon speaks protocol version %lld; this Domus speaks version 1."),
                              (long long) protocol);
   else
-    {
-      g_clear_pointer (&self->hello, json_object_unref);
-      self->hello = json_object_ref (answer);
-      g_task_return_pointer (task, facts_from_hello (answer), (GDestroyNotify) domus_host_facts_free);
-    }
+    g_task_return_pointer (task, facts_from_hello (answer), (GDestroyNotify) domus_host_facts_free);
   g_object_unref (task);
 }
 
@@ -780,6 +775,14 @@ daemon_get_security_notice (DomusHostDriver *driver)
   DomusDaemonDriver *self = DOMUS_DAEMON_DRIVER (driver);
 
   return self->connection != NULL ? domus_connection_get_security_notice (self->connection) : NULL;
+}
+
+static gboolean
+daemon_is_local (DomusHostDriver *driver)
+{
+  g_autofree char *uri = domus_connection_expand_uri (domus_host_driver_get_uri (driver));
+
+  return g_str_has_prefix (uri, "unix:") || g_strcmp0 (uri, "local") == 0;
 }
 
 static void
@@ -1067,13 +1070,6 @@ domus_daemon_driver_get_connection (DomusDaemonDriver *self)
   return self->connection;
 }
 
-JsonObject *
-domus_daemon_driver_get_hello (DomusDaemonDriver *self)
-{
-  g_return_val_if_fail (DOMUS_IS_DAEMON_DRIVER (self), NULL);
-  return self->hello;
-}
-
 DomusConnection *
 domus_daemon_driver_get_host_connection (DomusHost *host)
 {
@@ -1086,92 +1082,6 @@ domus_daemon_driver_get_host_connection (DomusHost *host)
   return DOMUS_DAEMON_DRIVER (driver)->connection;
 }
 
-/* Transitional: see domus-host.h and domus-domain.h */
-
-DomusConnection *
-domus_host_get_connection (DomusHost *self)
-{
-  return domus_daemon_driver_get_host_connection (self);
-}
-
-JsonObject *
-domus_host_get_hello (DomusHost *self)
-{
-  DomusHostDriver *driver;
-
-  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
-  driver = _domus_host_get_driver (self);
-  return DOMUS_IS_DAEMON_DRIVER (driver) ? DOMUS_DAEMON_DRIVER (driver)->hello : NULL;
-}
-
-static void
-on_domain_called (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  JsonNode *node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-
-  if (node == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
-}
-
-void
-domus_domain_call_async (DomusDomain         *self,
-                         const char          *method,
-                         JsonObject          *extra_params,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) params = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  DomusHost *host;
-  DomusConnection *connection = NULL;
-
-  g_return_if_fail (DOMUS_IS_DOMAIN (self));
-  g_return_if_fail (method != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, domus_domain_call_async);
-  host = domus_domain_get_host (self);
-  if (host != NULL)
-    connection = domus_host_get_connection (host);
-  if (connection == NULL)
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
-                               _("The host of domain “%s” is not connected."), domus_domain_get_name (self));
-      return;
-    }
-  params = json_object_new ();
-  if (extra_params != NULL)
-    {
-      JsonObjectIter iter;
-      const char *member;
-      JsonNode *value;
-
-      json_object_iter_init (&iter, extra_params);
-      while (json_object_iter_next (&iter, &member, &value))
-        json_object_set_member (params, member, json_node_copy (value));
-    }
-  json_object_set_string_member (params, "name", domus_domain_get_name (self));
-  node = json_node_init_object (json_node_alloc (), params);
-  domus_connection_call_async (connection, method, node, cancellable, on_domain_called, g_steal_pointer (&task));
-}
-
-JsonNode *
-domus_domain_call_finish (DomusDomain   *self,
-                          GAsyncResult  *result,
-                          GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* GObject */
 
 static void
@@ -1182,28 +1092,19 @@ domus_daemon_driver_dispose (GObject *object)
 }
 
 static void
-domus_daemon_driver_finalize (GObject *object)
-{
-  DomusDaemonDriver *self = DOMUS_DAEMON_DRIVER (object);
-
-  g_clear_pointer (&self->hello, json_object_unref);
-  G_OBJECT_CLASS (domus_daemon_driver_parent_class)->finalize (object);
-}
-
-static void
 domus_daemon_driver_class_init (DomusDaemonDriverClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   DomusHostDriverClass *driver_class = DOMUS_HOST_DRIVER_CLASS (klass);
 
   object_class->dispose = domus_daemon_driver_dispose;
-  object_class->finalize = domus_daemon_driver_finalize;
 
   driver_class->kind = "domusd";
   driver_class->connect = daemon_connect;
   driver_class->follow = daemon_follow;
   driver_class->close = daemon_close;
   driver_class->get_security_notice = daemon_get_security_notice;
+  driver_class->is_local = daemon_is_local;
   driver_class->ping = daemon_ping;
   driver_class->list_domains = daemon_list_domains;
   driver_class->get_domain = daemon_get_domain;

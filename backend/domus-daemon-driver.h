@@ -19,8 +19,6 @@ G_DECLARE_FINAL_TYPE (DomusDaemonDriver, domus_daemon_driver, DOMUS, DAEMON_DRIV
 DomusConnection *domus_daemon_driver_get_connection (DomusDaemonDriver *self);
 /* The same for a host: NULL when it is not a domusd host or not connected. */
 DomusConnection *domus_daemon_driver_get_host_connection (DomusHost *host);
-/* hello's answer from the last connection (transfer none), NULL before. */
-JsonObject      *domus_daemon_driver_get_hello      (DomusDaemonDriver *self);
 
 /* {"name": NAME}, the params most methods take (transfer full). */
 JsonObject *_domus_daemon_name_params (const char *name);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
 #include "domus-stats-history.h"
 
@@ -146,23 +145,6 @@ typedef enum {
   DOMUS_DOMAIN_ACTION_FLAGS_NONE = 0,
   DOMUS_DOMAIN_ACTION_FLAGS_WAIT = 1 << 0,   /* SHUTDOWN: answer once the domain is off */
 } DomusDomainActionFlags;
-
-/*
- * Transitional: the JSON-RPC call the window's last unported parts (gui/domus-window.c)
- * still make; it goes once they use domus_host_domain_action_async(). Calls a domusd
- * method with {"name": NAME} plus extra_params (nullable, not consumed); fails with
- * DOMUS_ERROR_CLOSED when the host is not connected, DOMUS_ERROR_NOT_SUPPORTED when it
- * is not a domusd host.
- */
-void               domus_domain_call_async          (DomusDomain         *self,
-                                                     const char          *method,
-                                                     JsonObject          *extra_params,
-                                                     GCancellable        *cancellable,
-                                                     GAsyncReadyCallback  callback,
-                                                     gpointer             user_data);
-JsonNode          *domus_domain_call_finish         (DomusDomain         *self,
-                                                     GAsyncResult        *result,
-                                                     GError             **error);
 
 /* One domain's figures in a stats sample (totals since its QEMU started). */
 typedef struct {

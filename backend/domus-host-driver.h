@@ -78,6 +78,7 @@ struct _DomusHostDriverClass
   void        (*follow)              (DomusHostDriver *self, GTask *task);
   void        (*close)               (DomusHostDriver *self, guint wait_ms);
   const char *(*get_security_notice) (DomusHostDriver *self);
+  gboolean    (*is_local)            (DomusHostDriver *self);   /* its files are this machine's */
   void        (*ping)                (DomusHostDriver *self, GTask *task);   /* boolean */
 
   /* Domains */

@@ -759,6 +759,16 @@ domus_host_get_security_notice (DomusHost *self)
 }
 
 gboolean
+domus_host_is_local (DomusHost *self)
+{
+  DomusHostDriverClass *klass;
+
+  g_return_val_if_fail (DOMUS_IS_HOST (self), FALSE);
+  klass = DOMUS_HOST_DRIVER_GET_CLASS (self->driver);
+  return klass->is_local != NULL && klass->is_local (self->driver);
+}
+
+gboolean
 domus_host_has_facts (DomusHost *self)
 {
   g_return_val_if_fail (DOMUS_IS_HOST (self), FALSE);

@@ -8,9 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
-#include "domus-connection.h"
 #include "domus-domain.h"
 #include "domus-error.h"
 #include "domus-image.h"
@@ -51,6 +49,9 @@ typedef enum {
   DOMUS_HOST_CAN_MIGRATE      = 1 << 5,
   DOMUS_HOST_CAN_IMAGES       = 1 << 6,
 } DomusHostCapabilities;
+
+/* The host an empty address stands for: the user's session daemon (docs/protocol.md, "Addresses"). */
+#define DOMUS_DEFAULT_URI "local"
 
 #define DOMUS_HOST_DEFAULT_HISTORY_SECONDS 600
 #define DOMUS_HOST_DEFAULT_RETRY_DELAY_MS  1000
@@ -109,6 +110,8 @@ const GError      *domus_host_get_error            (DomusHost       *self);
 /* A sentence to show when the transport is less safe than asked (an SSH host key not
  * checked), else NULL. */
 const char        *domus_host_get_security_notice  (DomusHost       *self);
+/* Whether the host's files are this machine's, so that a file chooser can pick them. */
+gboolean           domus_host_is_local             (DomusHost       *self);
 /* The kind of host: "domusd" (issue 16 adds "libvirt"). */
 const char        *domus_host_get_kind             (DomusHost       *self);
 
@@ -404,14 +407,6 @@ void               domus_host_delete_image_async   (DomusHost           *self,
 gboolean           domus_host_delete_image_finish  (DomusHost           *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
-
-/*
- * Transitional: the protocol objects the window's last unported parts
- * (gui/domus-window.c, gui/domus-console.c) still use; they go once those use the typed
- * calls. NULL for a host that is not a domusd host, or not connected.
- */
-DomusConnection   *domus_host_get_connection       (DomusHost       *self);
-JsonObject        *domus_host_get_hello            (DomusHost       *self);
 
 /*
  * The host's long-range archive for the host (domain_name NULL) or a domain: range

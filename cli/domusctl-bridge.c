@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "domusctl-client.h"
+#include "domus-connection.h"
 #include "domusctl.h"
 
 #define BRIDGE_BUFFER_SIZE (64 * 1024)

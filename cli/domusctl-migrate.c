@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "domus-connection.h"
 #include "domus-migration.h"
 #include "domusctl-client.h"
 #include "domusctl.h"

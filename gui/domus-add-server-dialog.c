@@ -11,7 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "domus-add-server-dialog.h"
-#include "domus-connection.h"
+#include "domus-host.h"
 #include "domus-ssh-options.h"
 
 struct _DomusAddServerDialog

@@ -862,14 +862,6 @@ on_browse_clicked (GtkButton *button,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
-static gboolean
-host_is_local (DomusHost *host)
-{
-  g_autofree char *uri = domus_connection_expand_uri (domus_host_get_uri (host));
-
-  return g_str_has_prefix (uri, "unix:") || g_strcmp0 (uri, "local") == 0;
-}
-
 /* What the host has: images, bridges */
 
 static gboolean
@@ -980,9 +972,9 @@ read_host (DomusCreateAssistant *self)
   if (domus_host_get_network (self->host) == DOMUS_HOST_NETWORK_BRIDGE)
     gtk_toggle_button_set_active (self->net_bridge_radio, TRUE);
 
-  gtk_widget_set_visible (self->iso_browse, host_is_local (self->host));
-  gtk_widget_set_visible (self->kernel_browse, host_is_local (self->host));
-  gtk_widget_set_visible (self->ramdisk_browse, host_is_local (self->host));
+  gtk_widget_set_visible (self->iso_browse, domus_host_is_local (self->host));
+  gtk_widget_set_visible (self->kernel_browse, domus_host_is_local (self->host));
+  gtk_widget_set_visible (self->ramdisk_browse, domus_host_is_local (self->host));
   gtk_widget_set_visible (GTK_WIDGET (self->iso_combo), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->source_disk_radio), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->disk_existing_radio), FALSE);

@@ -68,7 +68,7 @@ static void
 update_facts (DomusServerPage *self)
 {
   DomusHost *host = self->host;
-  gboolean hello = domus_host_get_hello (host) != NULL;
+  gboolean known = domus_host_has_facts (host);
 
   gtk_label_set_text (self->title, domus_host_get_name (host));
   domus_page_set_text_fact (self->state_label, domus_host_state_label (domus_host_get_state (host)));
@@ -76,8 +76,8 @@ update_facts (DomusServerPage *self)
   domus_page_set_text_fact (self->accelerator_label, domus_host_get_accelerator (host));
   domus_page_set_text_fact (self->qemu_label, domus_host_get_qemu_version (host));
   domus_page_set_text_fact (self->version_label, domus_host_get_version (host));
-  domus_page_set_int_fact (self->cpus_label, hello ? domus_host_get_cpus (host) : -1, FALSE);
-  domus_page_set_int_fact (self->memory_label, hello ? domus_host_get_memory_mib (host) : -1, TRUE);
+  domus_page_set_int_fact (self->cpus_label, known ? domus_host_get_cpus (host) : -1, FALSE);
+  domus_page_set_int_fact (self->memory_label, known ? domus_host_get_memory_mib (host) : -1, TRUE);
 }
 
 /* The info bar says why the host is not connected, and what can be done about it. */
@@ -185,21 +185,6 @@ update_demo_button (DomusServerPage *self)
   gtk_widget_set_visible (self->demo_button, empty);
 }
 
-typedef struct {
-  DomusServerPage *page;
-  DomusHost       *host;
-  char            *name;
-} DemoRun;
-
-static void
-demo_run_free (DemoRun *run)
-{
-  g_object_unref (run->page);
-  g_object_unref (run->host);
-  g_free (run->name);
-  g_free (run);
-}
-
 static void
 demo_failed (DomusServerPage *self,
              const char      *message)
@@ -216,59 +201,25 @@ on_demo_created (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  DemoRun *run = user_data;
+  g_autoptr(DomusServerPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
+  g_autofree char *name = domus_host_create_demo_finish (DOMUS_HOST (source), result, &error);
 
-  if (answer == NULL)
-    demo_failed (run->page, error->message);
+  if (name == NULL)
+    demo_failed (self, error->message);
   else
-    g_signal_emit (run->page, signals[SIGNAL_DOMAIN_CREATED], 0, run->host, run->name);
-  gtk_widget_set_sensitive (run->page->demo_button, TRUE);
-  demo_run_free (run);
-}
-
-static void
-on_demo_prepared (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  DemoRun *run = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-  g_autoptr(JsonObject) params = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *object;
-
-  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
-    {
-      demo_failed (run->page, error != NULL ? error->message : _("The daemon sent no demo guest."));
-      demo_run_free (run);
-      return;
-    }
-  object = json_node_get_object (answer);
-  run->name = g_strdup (json_object_get_string_member_with_default (object, "name", "demo"));
-  params = json_object_new ();
-  json_object_set_string_member (params, "config", json_object_get_string_member_with_default (object, "config", ""));
-  json_object_set_string_member (params, "filename", "demo.cfg");
-  node = json_node_init_object (json_node_alloc (), params);
-  domus_connection_call_async (DOMUS_CONNECTION (source), "domain.create", node, NULL, on_demo_created, run);
+    g_signal_emit (self, signals[SIGNAL_DOMAIN_CREATED], 0, DOMUS_HOST (source), name);
+  gtk_widget_set_sensitive (self->demo_button, TRUE);
 }
 
 static void
 demo_clicked (GtkButton       *button,
               DomusServerPage *self)
 {
-  DomusConnection *connection = self->host != NULL ? domus_host_get_connection (self->host) : NULL;
-  DemoRun *run;
-
-  if (connection == NULL)
+  if (self->host == NULL || domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
     return;
-  run = g_new0 (DemoRun, 1);
-  run->page = g_object_ref (self);
-  run->host = g_object_ref (self->host);
   gtk_widget_set_sensitive (self->demo_button, FALSE);
-  domus_connection_call_async (connection, "demo.prepare", NULL, NULL, on_demo_prepared, run);
+  domus_host_create_demo_async (self->host, NULL, on_demo_created, g_object_ref (self));
 }
 
 /* Following the host */

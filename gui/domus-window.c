@@ -54,43 +54,31 @@ struct _DomusWindow
 
 G_DEFINE_FINAL_TYPE (DomusWindow, domus_window, GTK_TYPE_APPLICATION_WINDOW)
 
-/* The domain actions and the method each calls. */
-typedef enum {
-  ACTION_START,
-  ACTION_SHUTDOWN,
-  ACTION_REBOOT,
-  ACTION_PAUSE,
-  ACTION_RESUME,
-  ACTION_DESTROY,
-} DomainAction;
-
-static const struct {
-  const char *action;
-  const char *method;
-} domain_actions[] = {
-  [ACTION_START]    = { "start",    "domain.start" },
-  [ACTION_SHUTDOWN] = { "shutdown", "domain.shutdown" },
-  [ACTION_REBOOT]   = { "reboot",   "domain.reboot" },
-  [ACTION_PAUSE]    = { "pause",    "domain.pause" },
-  [ACTION_RESUME]   = { "resume",   "domain.unpause" },
-  [ACTION_DESTROY]  = { "destroy",  "domain.destroy" },
+/* The window's domain actions, by the host's lifecycle action each is. */
+static const char * const domain_actions[] = {
+  [DOMUS_DOMAIN_ACTION_START]    = "start",
+  [DOMUS_DOMAIN_ACTION_SHUTDOWN] = "shutdown",
+  [DOMUS_DOMAIN_ACTION_REBOOT]   = "reboot",
+  [DOMUS_DOMAIN_ACTION_PAUSE]    = "pause",
+  [DOMUS_DOMAIN_ACTION_RESUME]   = "resume",
+  [DOMUS_DOMAIN_ACTION_DESTROY]  = "destroy",
 };
 
-/* What to say when the daemon refuses. */
+/* What to say when the host refuses. */
 static char *
-failure_message (DomainAction  action,
-                 const char   *name,
-                 const char   *reason)
+failure_message (DomusDomainAction  action,
+                 const char        *name,
+                 const char        *reason)
 {
   switch (action)
     {
-    case ACTION_START:    return g_strdup_printf (_("Could not start “%s”: %s"), name, reason);
-    case ACTION_SHUTDOWN: return g_strdup_printf (_("Could not shut down “%s”: %s"), name, reason);
-    case ACTION_REBOOT:   return g_strdup_printf (_("Could not reboot “%s”: %s"), name, reason);
-    case ACTION_PAUSE:    return g_strdup_printf (_("Could not pause “%s”: %s"), name, reason);
-    case ACTION_RESUME:   return g_strdup_printf (_("Could not resume “%s”: %s"), name, reason);
-    case ACTION_DESTROY:
-    default:              return g_strdup_printf (_("Could not destroy “%s”: %s"), name, reason);
+    case DOMUS_DOMAIN_ACTION_START:    return g_strdup_printf (_("Could not start “%s”: %s"), name, reason);
+    case DOMUS_DOMAIN_ACTION_SHUTDOWN: return g_strdup_printf (_("Could not shut down “%s”: %s"), name, reason);
+    case DOMUS_DOMAIN_ACTION_REBOOT:   return g_strdup_printf (_("Could not reboot “%s”: %s"), name, reason);
+    case DOMUS_DOMAIN_ACTION_PAUSE:    return g_strdup_printf (_("Could not pause “%s”: %s"), name, reason);
+    case DOMUS_DOMAIN_ACTION_RESUME:   return g_strdup_printf (_("Could not resume “%s”: %s"), name, reason);
+    case DOMUS_DOMAIN_ACTION_DESTROY:
+    default:                           return g_strdup_printf (_("Could not destroy “%s”: %s"), name, reason);
     }
 }
 
@@ -496,9 +484,9 @@ domus_window_open_domain (DomusWindow *self,
 /* Actions */
 
 typedef struct {
-  DomusWindow *window;
-  DomusDomain *domain;
-  DomainAction action;
+  DomusWindow       *window;
+  DomusDomain       *domain;
+  DomusDomainAction  action;
 } Call;
 
 static void
@@ -518,11 +506,9 @@ call_done (GObject      *source,
 {
   g_autoptr(Call) call = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
   g_autofree char *message = NULL;
 
-  answer = domus_domain_call_finish (call->domain, result, &error);
-  if (answer != NULL)
+  if (domus_host_domain_action_finish (DOMUS_HOST (source), result, NULL, &error))
     return;
   message = failure_message (call->action, domus_domain_get_name (call->domain), error->message);
   g_message ("%s", message);
@@ -536,17 +522,28 @@ call_domain (DomusWindow *self,
              DomusDomain *domain,
              const char  *action)
 {
+  DomusHost *host = domus_domain_get_host (domain);
   Call *call;
 
   for (guint i = 0; i < G_N_ELEMENTS (domain_actions); i++)
-    if (g_str_equal (domain_actions[i].action, action))
+    if (g_str_equal (domain_actions[i], action))
       {
+        domus_domain_page_clear_error (self->domain_page);
+        if (host == NULL)
+          {
+            g_autofree char *reason = g_strdup_printf (_("The host of domain “%s” is not connected."),
+                                                       domus_domain_get_name (domain));
+            g_autofree char *message = failure_message (i, domus_domain_get_name (domain), reason);
+
+            domus_domain_page_show_error (self->domain_page, message);
+            return;
+          }
         call = g_new0 (Call, 1);
         call->window = g_object_ref (self);
         call->domain = g_object_ref (domain);
         call->action = i;
-        domus_domain_page_clear_error (self->domain_page);
-        domus_domain_call_async (domain, domain_actions[i].method, NULL, NULL, call_done, call);
+        domus_host_domain_action_async (host, domus_domain_get_name (domain), i, DOMUS_DOMAIN_ACTION_FLAGS_NONE,
+                                        NULL, call_done, call);
         return;
       }
   g_assert_not_reached ();

@@ -91,9 +91,7 @@ typedef struct {
   guint         initialized;         /* vnc-initialized, over every display the console made */
   guint         disconnected;        /* times the state became DISCONNECTED */
   char         *first_disconnect;    /* the status said then */
-  JsonNode     *reply;
-  GError       *reply_error;
-  gboolean      replied;
+  GAsyncResult *reply;
 } Fixture;
 
 static void
@@ -186,7 +184,7 @@ static gboolean
 replied (gpointer data)
 {
   Fixture *f = data;
-  return f->replied;
+  return f->reply != NULL;
 }
 
 static void
@@ -196,36 +194,52 @@ call_done_cb (GObject      *source,
 {
   Fixture *f = user_data;
 
-  f->reply = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &f->reply_error);
-  f->replied = TRUE;
+  f->reply = g_object_ref (result);
 }
 
-/* A call through the host's own connection, waited for; whether it succeeded. */
+/* Waits for a call of the host's made with call_done_cb; FALSE (said) when it did not answer in time. */
 static gboolean
-call (Fixture    *f,
-      const char *method,
-      JsonNode   *params,
-      guint       timeout_ms)
+wait_reply (Fixture    *f,
+            const char *what,
+            guint       timeout_ms)
 {
-  DomusConnection *connection = domus_host_get_connection (f->host);
+  if (wait_for (replied, f, timeout_ms))
+    return TRUE;
+  diag ("%s: no answer within %u ms", what, timeout_ms);
+  return FALSE;
+}
 
-  g_clear_pointer (&f->reply, json_node_unref);
-  g_clear_error (&f->reply_error);
-  f->replied = FALSE;
-  if (connection == NULL)
+/* Destroys (or creates from config) the domain through the host's typed calls; whether it worked. */
+static gboolean
+act_on_host (Fixture    *f,
+             const char *config,
+             guint       timeout_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusDomainInfo) created = NULL;
+  g_autofree char *filename = g_strdup_printf ("%s.cfg", f->name);
+  gboolean ok;
+
+  g_clear_object (&f->reply);
+  if (domus_host_get_state (f->host) != DOMUS_HOST_STATE_CONNECTED)
     {
-      diag ("%s: the host is not connected", method);
+      diag ("the host is not connected");
       return FALSE;
     }
-  domus_connection_call_async (connection, method, params, NULL, call_done_cb, f);
-  if (!wait_for (replied, f, timeout_ms))
-    {
-      diag ("%s: no answer within %u ms", method, timeout_ms);
-      return FALSE;
-    }
-  if (f->reply_error != NULL)
-    diag ("%s: %s", method, f->reply_error->message);
-  return f->reply_error == NULL;
+  if (config != NULL)
+    domus_host_create_domain_async (f->host, config, filename, NULL, call_done_cb, f);
+  else
+    domus_host_domain_action_async (f->host, f->name, DOMUS_DOMAIN_ACTION_DESTROY, DOMUS_DOMAIN_ACTION_FLAGS_NONE,
+                                    NULL, call_done_cb, f);
+  if (!wait_reply (f, config != NULL ? "create" : "destroy", timeout_ms))
+    return FALSE;
+  if (config != NULL)
+    ok = (created = domus_host_define_domain_finish (f->host, f->reply, &error)) != NULL;
+  else
+    ok = domus_host_domain_action_finish (f->host, f->reply, NULL, &error);
+  if (!ok)
+    diag ("%s", error->message);
+  return ok;
 }
 
 static guint
@@ -439,34 +453,6 @@ screen_changed (gpointer data)
   return first_size != later_size || memcmp (a, b, first_size) != 0;
 }
 
-static JsonNode *
-name_params (const char *name)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, name);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
-}
-
-static JsonNode *
-create_params (const char *config,
-               const char *name)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *filename = g_strdup_printf ("%s.cfg", name);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "config");
-  json_builder_add_string_value (builder, config);
-  json_builder_set_member_name (builder, "filename");
-  json_builder_add_string_value (builder, filename);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
-}
-
 typedef struct {
   const char *path;
   const char *line;     /* a whole line of the serial log, without its \r\n */
@@ -670,8 +656,6 @@ main (int   argc,
   g_autofree char *shot_path = NULL;
   g_autofree char *expected_name = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) destroy = NULL;
-  g_autoptr(JsonNode) create = NULL;
   GtkWidget *window, *console, *other;
   GtkWidget *tabs_window;
   DomusConsoleNotebook *tabs;
@@ -1143,8 +1127,7 @@ main (int   argc,
 
   /* The domain goes away: the console says so. */
   fds_before = count_open_fds ();
-  destroy = name_params (f.name);
-  gui_test_check (call (&f, "domain.destroy", destroy, 15000), "domain.destroy through the host's connection");
+  gui_test_check (act_on_host (&f, NULL, 15000), "the domain destroyed through the host");
   ok = wait_for (was_disconnected, &f, 10000);
   gui_test_check (ok && f.first_disconnect != NULL &&
          g_str_has_prefix (f.first_disconnect, "The console was disconnected: "),
@@ -1162,12 +1145,11 @@ main (int   argc,
   run_for (1500);
 
   /* It comes back: the console reconnects by itself. */
-  create = create_params (config, f.name);
-  gui_test_check (call (&f, "domain.create", create, 30000), "domain.create again");
+  gui_test_check (act_on_host (&f, config, 30000), "the domain created again");
   started = g_get_monotonic_time ();
   ok = wait_for (initialized_twice, &f, 15000);
   gui_test_check (ok, "the console reconnects to the new screen (vnc-initialized again %.2f s after "
-         "domain.create answered)", (g_get_monotonic_time () - started) / 1e6);
+         "the create answered)", (g_get_monotonic_time () - started) / 1e6);
   gui_test_check (domus_console_get_state (f.console) == DOMUS_CONSOLE_STATE_CONNECTED &&
          g_strcmp0 (domus_console_get_status (f.console), "Connected") == 0,
          "the status says \"Connected\" again");
@@ -1199,8 +1181,7 @@ main (int   argc,
   domus_host_disconnect (f.host);
   run_for (100);
   g_object_unref (f.host);
-  g_clear_pointer (&f.reply, json_node_unref);
-  g_clear_error (&f.reply_error);
+  g_clear_object (&f.reply);
   g_free (f.first_disconnect);
   return gui_test_failures () == 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <json-glib/json-glib.h>
 
+#include "domus-daemon-driver.h"
 #include "domus-host.h"
 
 /* No test should come near this; it turns a hang into a failure. */
@@ -622,8 +623,8 @@ test_initial_sync (void)
   /* Before connecting, the URI stands for the name. */
   g_assert_cmpstr (domus_host_get_name (host), ==, fake->uri);
   g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
-  g_assert_null (domus_host_get_connection (host));
-  g_assert_null (domus_host_get_hello (host));
+  g_assert_null (domus_daemon_driver_get_host_connection (host));
+  g_assert_false (domus_host_has_facts (host));
 
   domus_host_connect (host);
   g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_CONNECTING);
@@ -637,7 +638,8 @@ test_initial_sync (void)
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 2), "method"), ==, "stats.get");
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 3), "method"), ==, "stats.subscribe");
 
-  g_assert_nonnull (domus_host_get_connection (host));
+  g_assert_nonnull (domus_daemon_driver_get_host_connection (host));
+  g_assert_true (domus_host_has_facts (host));
   g_assert_null (domus_host_get_error (host));
   g_assert_cmpstr (domus_host_get_name (host), ==, "testhost");
   g_assert_cmpstr (domus_host_get_accelerator (host), ==, "tcg");
@@ -645,7 +647,10 @@ test_initial_sync (void)
   g_assert_cmpstr (domus_host_get_version (host), ==, "0.1.0");
   g_assert_cmpint (domus_host_get_cpus (host), ==, 4);
   g_assert_cmpint (domus_host_get_memory_mib (host), ==, 8192);
-  g_assert_cmpint (json_object_get_int_member (domus_host_get_hello (host), "pid"), ==, 4242);
+  g_assert_cmpstr (domus_host_get_hypervisor (host), ==, "qemu");
+  g_assert_cmpint (domus_host_get_network (host), ==, DOMUS_HOST_NETWORK_USER);
+  g_assert_cmpint (domus_host_get_capabilities (host), ==, DOMUS_HOST_CAN_LIST_BRIDGES | DOMUS_HOST_CAN_IMAGES);
+  g_assert_true (domus_host_is_local (host));
 
   /* Sorted by name, Domain-0 left out. */
   g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 3);
@@ -971,7 +976,7 @@ test_reconnect (void)
   g_assert_nonnull (error);
   g_assert_true (error->domain == DOMUS_ERROR);
   g_assert_false (domus_host_error_is_permanent (error));
-  g_assert_null (domus_host_get_connection (host));
+  g_assert_null (domus_daemon_driver_get_host_connection (host));
   /* What we knew stays until the daemon says otherwise. */
   g_assert_true (domus_host_lookup_domain (host, "beta") != NULL);
 
@@ -1047,7 +1052,7 @@ test_disconnect (void)
   domus_host_disconnect (host);
   g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_DISCONNECTED);
   g_assert_null (domus_host_get_error (host));
-  g_assert_null (domus_host_get_connection (host));
+  g_assert_null (domus_daemon_driver_get_host_connection (host));
   g_assert_cmpuint (error_notifies, ==, 0);
   /* The daemon sees us go, and no retry comes. */
   wait_for (fake->clients->len == 0);
@@ -1195,29 +1200,6 @@ test_history_seconds (void)
 }
 
 static void
-on_call_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static JsonNode *
-call_domain (DomusDomain  *domain,
-             const char   *method,
-             JsonObject   *extra,
-             GError      **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  domus_domain_call_async (domain, method, extra, NULL, on_call_done, &result);
-  wait_for (result != NULL);
-  return domus_domain_call_finish (domain, result, error);
-}
-
-static void
 on_archive_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -1261,48 +1243,6 @@ test_archive (void)
   none = domus_host_get_archive_finish (host, closed_result, &error);
   g_assert_null (none);
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
-}
-
-static void
-test_domain_call (void)
-{
-  g_autoptr(Fake) fake = fake_new ();
-  g_autoptr(DomusHost) host = connect_host (fake);
-  DomusDomain *zeta = domus_host_lookup_domain (host, "zeta");
-  g_autoptr(JsonObject) extra = json_object_new ();
-  g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(JsonNode) failed = NULL;
-  g_autoptr(JsonNode) closed = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonObject *params;
-
-  /* The name wins over a name in the extra params. */
-  json_object_set_boolean_member (extra, "wait", TRUE);
-  json_object_set_string_member (extra, "name", "alpha");
-  answer = call_domain (zeta, "domain.shutdown", extra, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (answer));
-  params = fake_last_params (fake, "domain.shutdown");
-  g_assert_nonnull (params);
-  g_assert_cmpstr (json_object_get_string_member (params, "name"), ==, "zeta");
-  g_assert_true (json_object_get_boolean_member (params, "wait"));
-  g_assert_cmpuint (json_object_get_size (params), ==, 2);
-  /* The caller's object is left alone. */
-  g_assert_cmpstr (json_object_get_string_member (extra, "name"), ==, "alpha");
-
-  fake->fail_method = g_strdup ("domain.pause");
-  fake->fail_kind = g_strdup ("not-running");
-  failed = call_domain (zeta, "domain.pause", NULL, &error);
-  g_assert_null (failed);
-  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
-  g_clear_error (&error);
-  g_assert_cmpstr (json_object_get_string_member (fake_last_params (fake, "domain.pause"), "name"), ==, "zeta");
-
-  domus_host_disconnect (host);
-  closed = call_domain (zeta, "domain.unpause", NULL, &error);
-  g_assert_null (closed);
-  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
-  g_assert_cmpuint (fake_count (fake, "domain.unpause"), ==, 0);
 }
 
 static void
@@ -1865,7 +1805,6 @@ main (int   argc,
   g_test_add_func ("/model/disconnect", test_disconnect);
   g_test_add_func ("/model/permanent-error", test_permanent_error);
   g_test_add_func ("/model/history-seconds", test_history_seconds);
-  g_test_add_func ("/model/domain-call", test_domain_call);
   g_test_add_func ("/model/archive", test_archive);
   g_test_add_func ("/model/host-gone", test_host_gone);
   g_test_add_func ("/model/typed-calls", test_typed_calls);
