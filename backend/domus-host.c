@@ -591,12 +591,25 @@ domus_host_connect (DomusHost *self)
   start_attempt (self, NULL);
 }
 
-/* The open's caller cancelled: the attempt ends. */
+/* An open's tie to its caller's cancellable, which ends the attempt. */
+typedef struct {
+  GCancellable *cancellable;
+  gulong        handler;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_cancellable_disconnect (data->cancellable, data->handler);
+  g_object_unref (data->cancellable);
+  g_free (data);
+}
+
 static void
 on_open_cancelled (GCancellable *cancellable,
-                   gpointer      user_data)
+                   gpointer      attempt)
 {
-  g_cancellable_cancel (user_data);
+  g_cancellable_cancel (attempt);
 }
 
 void
@@ -612,17 +625,16 @@ domus_host_open_async (DomusHost           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, domus_host_open_async);
-  /* The caller's cancellable is checked at the end, not the attempt's own. */
-  g_task_set_check_cancellable (task, FALSE);
   self->wanted = FALSE;
   start_attempt (self, g_object_ref (task));
   if (cancellable != NULL)
     {
-      gulong handler = g_cancellable_connect (cancellable, G_CALLBACK (on_open_cancelled),
-                                              g_object_ref (self->cancellable), g_object_unref);
+      OpenData *data = g_new0 (OpenData, 1);
 
-      g_object_set_data_full (G_OBJECT (task), "cancel-handler", g_object_ref (cancellable), NULL);
-      g_task_set_task_data (task, GSIZE_TO_POINTER (handler), NULL);
+      data->cancellable = g_object_ref (cancellable);
+      data->handler = g_cancellable_connect (cancellable, G_CALLBACK (on_open_cancelled),
+                                             g_object_ref (self->cancellable), g_object_unref);
+      g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
     }
 }
 
@@ -631,18 +643,9 @@ domus_host_open_finish (DomusHost     *self,
                         GAsyncResult  *result,
                         GError       **error)
 {
-  GCancellable *cancellable;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_host_open_async, FALSE);
 
-  cancellable = g_object_get_data (G_OBJECT (result), "cancel-handler");
-  if (cancellable != NULL)
-    {
-      g_cancellable_disconnect (cancellable, GPOINTER_TO_SIZE (g_task_get_task_data (G_TASK (result))));
-      g_object_set_data (G_OBJECT (result), "cancel-handler", NULL);
-      g_object_unref (cancellable);
-    }
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
