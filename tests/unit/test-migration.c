@@ -12,6 +12,7 @@
 #include "domus-host-driver.h"
 #include "domus-host-private.h"
 #include "domus-migration.h"
+#include "test-util.h"
 
 /* No test should come near this; it turns a hang into a failure. */
 #define WAIT_LIMIT_SECONDS 10
@@ -217,7 +218,6 @@ fake_new (const char  *label,
           DomusHost  **client)
 {
   Fake *fake = g_new0 (Fake, 1);
-  g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
 
@@ -225,13 +225,7 @@ fake_new (const char  *label,
   fake->dir = g_dir_make_tmp ("test-migration-XXXXXX", &error);
   g_assert_no_error (error);
   fake->path = g_build_filename (fake->dir, "domusd.sock", NULL);
-  address = g_unix_socket_address_new (fake->path);
-  fake->service = g_socket_service_new ();
-  g_signal_connect (fake->service, "incoming", G_CALLBACK (on_fake_incoming), fake);
-  g_socket_listener_add_address (G_SOCKET_LISTENER (fake->service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_socket_service_start (fake->service);
+  fake->service = test_listen_unix (fake->path, G_CALLBACK (on_fake_incoming), fake);
   fake->cancellable = g_cancellable_new ();
   fake->log = g_string_new (NULL);
   fake->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -11,6 +11,7 @@
 
 #include "domus-daemon-driver.h"
 #include "domus-host.h"
+#include "test-util.h"
 
 /* No test should come near this; it turns a hang into a failure. */
 #define WAIT_LIMIT_SECONDS 10
@@ -317,16 +318,8 @@ static gboolean on_fake_incoming (GSocketService    *service,
 static void
 fake_start_listening (Fake *fake)
 {
-  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (fake->path);
-  g_autoptr(GError) error = NULL;
-
   /* A closed listener cannot listen again: a new one, as a restarted daemon. */
-  fake->service = g_socket_service_new ();
-  g_signal_connect (fake->service, "incoming", G_CALLBACK (on_fake_incoming), fake);
-  g_socket_listener_add_address (G_SOCKET_LISTENER (fake->service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_socket_service_start (fake->service);
+  fake->service = test_listen_unix (fake->path, G_CALLBACK (on_fake_incoming), fake);
   fake->listening = TRUE;
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers the unit tests share: sample files and configs that must load. */
 
+#include <gio/gunixsocketaddress.h>
+
 #include "test-util.h"
 
 char *
@@ -57,4 +59,21 @@ test_spec_from_file (const char *name)
   g_autoptr(HvConfig) config = test_config_from_file (name);
 
   return spec_from_config (config);
+}
+
+GSocketService *
+test_listen_unix (const char *path,
+                  GCallback   incoming,
+                  gpointer    data)
+{
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GError) error = NULL;
+  GSocketService *service = g_socket_service_new ();
+
+  g_signal_connect (service, "incoming", incoming, data);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_service_start (service);
+  return service;
 }

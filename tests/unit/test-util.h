@@ -3,8 +3,15 @@
 
 #pragma once
 
+#include <gio/gio.h>
+
 #include "hv-config.h"
 #include "hv-domain-spec.h"
+
+/* A scripted daemon's socket: listening at path, incoming connected to it with data. */
+GSocketService *test_listen_unix    (const char *path,
+                                     GCallback   incoming,
+                                     gpointer    data);
 
 /* The path of a file in tests/data. */
 char         *test_data_path        (const char *name);
