@@ -56,6 +56,7 @@ static const char * const error_kinds[] = {
   [DOMUS_ERROR_MIGRATION_REFUSED] = "migration-refused",
   [DOMUS_ERROR_MIGRATION_FAILED]  = "migration-failed",
   [DOMUS_ERROR_MIGRATION_CANCELLED] = "cancelled",
+  [DOMUS_ERROR_IO]                = "io-error",
 };
 
 DomusError

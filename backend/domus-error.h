@@ -48,6 +48,7 @@ typedef enum {
   DOMUS_ERROR_MIGRATION_INCOMPLETE, /* the stream completed but the two ends could not be settled */
   DOMUS_ERROR_NOT_INSTALLED,      /* SSH: the host has no domusctl (the bridge command was not found) */
   DOMUS_ERROR_HOST_KIND_MISMATCH, /* a migration between hosts of two kinds (a domusd and a libvirt host) */
+  DOMUS_ERROR_IO,                 /* "io-error": the host could not read or write a file of its own (a full disk) */
 } DomusError;
 
 GQuark      domus_error_quark     (void);

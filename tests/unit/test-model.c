@@ -1581,6 +1581,7 @@ test_typed_call_errors (void)
   g_autoptr(GAsyncResult) refused = NULL;
   g_autoptr(GAsyncResult) unsupported = NULL;
   g_autoptr(GAsyncResult) closed = NULL;
+  g_autoptr(GAsyncResult) io = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) bridges = NULL;
   guint before;
@@ -1604,6 +1605,16 @@ test_typed_call_errors (void)
   domus_host_undefine_domain_async (host, "zeta", NULL, on_result, &refused);
   g_assert_false (domus_host_undefine_domain_finish (host, wait_result (&refused), &error));
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_RUNNING);
+  g_clear_error (&error);
+
+  /* A full disk on the host: its own kind. */
+  g_free (fake->fail_method);
+  g_free (fake->fail_kind);
+  fake->fail_method = g_strdup ("domain.set_autostart");
+  fake->fail_kind = g_strdup ("io-error");
+  domus_host_set_domain_autostart_async (host, "zeta", TRUE, NULL, on_result, &io);
+  g_assert_false (domus_host_set_domain_autostart_finish (host, wait_result (&io), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_IO);
   g_clear_error (&error);
 
   domus_host_disconnect (host);
