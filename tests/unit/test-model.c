@@ -189,7 +189,7 @@ fake_answer (Fake       *fake,
   if (g_str_equal (method, "domain.define"))
     return parse ("{\"name\": \"made\", \"config\": \"/srv/domains/made.cfg\"}");
   if (g_str_equal (method, "domain.create") || g_str_equal (method, "domain.start"))
-    return parse ("{\"name\": \"made\", \"id\": 9, \"notices\": []}");
+    return parse ("{\"name\": \"made\", \"id\": 9, \"notices\": [\"made.cfg:4: vif: bridge is not used\"]}");
   if (g_str_equal (method, "domain.dump"))
     return parse ("{\"path\": \"/srv/dumps/zeta.core\", \"size_bytes\": 268435456}");
   if (g_str_equal (method, "demo.prepare"))
@@ -1442,6 +1442,8 @@ run_define (DomusHost *host,
   g_assert_cmpstr (info->name, ==, "made");
   g_assert_cmpint (info->id, ==, start ? 9 : -1);
   g_assert_cmpstr (info->config, ==, start ? NULL : "/srv/domains/made.cfg");
+  /* What the host took without honouring it, for domusctl create to say. */
+  g_assert_cmpuint (g_strv_length (info->notices), ==, start ? 1 : 0);
 }
 
 static void run_define_only (DomusHost *host) { run_define (host, FALSE); }
