@@ -20,6 +20,7 @@ typedef struct {
   DomusHost  *host;
   GMainLoop  *loop;
   GHashTable *watched;   /* DomusDomain* -> handler id */
+  gboolean    failed;    /* the host dropped for good: exit 1 */
 } Monitor;
 
 /* Lines scripts can read: a time, a word for what happened, then details. */
@@ -129,8 +130,11 @@ on_host_state (DomusHost  *host,
       say ("disconnected", "%s", error != NULL ? error->message : _("on request"));
       if (error != NULL && domus_host_error_is_permanent (error))
         {
+          Monitor *monitor = user_data;
+
           g_printerr ("domusctl: %s\n", error->message);
-          g_main_loop_quit (user_data == NULL ? NULL : ((Monitor *) user_data)->loop);
+          monitor->failed = TRUE;
+          g_main_loop_quit (monitor->loop);
         }
       break;
     }
@@ -209,6 +213,9 @@ domusctl_verb_monitor (DomusctlGlobals *globals,
         g_object_unref (key);
       }
   }
+  /* Read before disconnecting: a disconnect on request clears the host's error. */
+  monitor.failed |= domus_host_get_error (host) != NULL
+                    && domus_host_error_is_permanent (domus_host_get_error (host));
   domus_host_disconnect (host);
-  return domus_host_get_error (host) != NULL ? 1 : 0;
+  return monitor.failed ? 1 : 0;
 }

@@ -10,6 +10,7 @@ line that names the host and the missing command and says what to run there (the
 domusd, the unit domusd.socket), rather than the shell's "command not found"; a bridge= path
 that does not exist is named the same way. The same server with this build's domusctl as
 bridge= reaches a daemon: the message is about the missing command, not the server.
+domusctl monitor, which retries what may pass, stops with status 1 on the same host.
 Everything started here is ended by PID. Output is TAP, the plan last.
 """
 
@@ -69,6 +70,15 @@ def main():
             says_not_installed(ctl(uri, "list"), nowhere)
 
         tap.step("a bridge= path that is not there is named in the same message", missing_bridge_path)
+
+        def monitor_fails():
+            # monitor retries what may pass, but a host without Domus needs the user: it
+            # stops at once and says so with a failing status, for scripts that watch it.
+            r = ctl(sshd.uri(known_hosts, bridge=False), "monitor", "--retry-delay", "100")
+            check(r.returncode == 1, "monitor ended with %d: %s" % (r.returncode, r.stderr))
+            check("Domus is not installed on %s" % label in r.stderr, "no reason: %r" % r.stderr)
+
+        tap.step("monitor of a host without Domus ends with status 1 and the reason", monitor_fails)
 
         def present_bridge_works():
             nonlocal daemon
