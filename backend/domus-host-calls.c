@@ -673,3 +673,180 @@ domus_host_delete_image_async (DomusHost           *self,
 }
 
 DEFINE_BOOLEAN_FINISH (delete_image)
+
+/* Save and restore */
+
+void
+domus_host_save_domain_async (DomusHost           *self,
+                              const char          *name,
+                              const char          *file,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (name != NULL);
+  DRIVER_CALL (save_domain, domus_host_save_domain_async, name, file);
+}
+
+char *
+domus_host_save_domain_finish (DomusHost     *self,
+                               GAsyncResult  *result,
+                               guint64       *size_bytes,
+                               GError       **error)
+{
+  return take_file (finish_pointer (self, result, domus_host_save_domain_async, error), FALSE, NULL, size_bytes);
+}
+
+void
+domus_host_restore_domain_async (DomusHost           *self,
+                                 const char          *file,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (file != NULL);
+  DRIVER_CALL (restore_domain, domus_host_restore_domain_async, file);
+}
+
+DEFINE_POINTER_FINISH (DomusDomainInfo *, restore_domain)
+
+/* Snapshots */
+
+void
+domus_host_list_snapshots_async (DomusHost           *self,
+                                 const char          *name,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (name != NULL);
+  DRIVER_CALL (list_snapshots, domus_host_list_snapshots_async, name);
+}
+
+DEFINE_POINTER_FINISH (GPtrArray *, list_snapshots)
+
+void
+domus_host_snapshot_action_async (DomusHost           *self,
+                                  const char          *name,
+                                  const char          *snapshot,
+                                  DomusSnapshotAction  action,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (name != NULL && snapshot != NULL);
+  g_return_if_fail (action <= DOMUS_SNAPSHOT_DELETE);
+  DRIVER_CALL (snapshot_action, domus_host_snapshot_action_async, name, snapshot, action);
+}
+
+DEFINE_BOOLEAN_FINISH (snapshot_action)
+
+/* Clones and templates */
+
+void
+domus_host_clone_domain_async (DomusHost           *self,
+                               const char          *name,
+                               const char          *new_name,
+                               gboolean             linked,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (name != NULL && new_name != NULL);
+  DRIVER_CALL (clone_domain, domus_host_clone_domain_async, name, new_name, linked);
+}
+
+DEFINE_POINTER_FINISH (GStrv, clone_domain)
+
+void
+domus_host_set_domain_template_async (DomusHost           *self,
+                                      const char          *name,
+                                      gboolean             template,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (name != NULL);
+  DRIVER_CALL (set_template, domus_host_set_domain_template_async, name, template);
+}
+
+DEFINE_BOOLEAN_FINISH (set_domain_template)
+
+/* New guests */
+
+typedef struct {
+  gpointer       data;
+  GDestroyNotify notify;
+} ProgressData;
+
+static void
+progress_data_free (ProgressData *progress)
+{
+  if (progress->notify != NULL)
+    progress->notify (progress->data);
+  g_free (progress);
+}
+
+void
+domus_host_build_debian_guest_async (DomusHost                *self,
+                                     const char               *name,
+                                     const DomusDebianRequest *request,
+                                     DomusBuildProgressFunc    progress,
+                                     gpointer                  progress_data,
+                                     GDestroyNotify            progress_notify,
+                                     GCancellable             *cancellable,
+                                     GAsyncReadyCallback       callback,
+                                     gpointer                  user_data)
+{
+  ProgressData *held;
+  GTask *task;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (name != NULL && request != NULL);
+
+  /* The caller's data lives as long as the task, which outlives its last progress call. */
+  held = g_new0 (ProgressData, 1);
+  held->data = progress_data;
+  held->notify = progress_notify;
+  task = call_task (self, KLASS (self)->build_debian != NULL, cancellable, callback, user_data,
+                    domus_host_build_debian_guest_async);
+  if (task == NULL)
+    {
+      progress_data_free (held);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (task), "domus-progress", held, (GDestroyNotify) progress_data_free);
+  KLASS (self)->build_debian (DRIVER (self), name, request, progress, progress_data, task);
+}
+
+void
+domus_host_build_cloud_guest_async (DomusHost               *self,
+                                    const char              *name,
+                                    const DomusCloudRequest *request,
+                                    GCancellable            *cancellable,
+                                    GAsyncReadyCallback      callback,
+                                    gpointer                 user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (name != NULL && request != NULL && request->image != NULL);
+  DRIVER_CALL (build_cloud, domus_host_build_cloud_guest_async, name, request);
+}
+
+DomusNewGuest *
+domus_host_build_guest_finish (DomusHost     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  gpointer tag;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  tag = g_task_get_source_tag (G_TASK (result));
+  g_return_val_if_fail (tag == domus_host_build_debian_guest_async || tag == domus_host_build_cloud_guest_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

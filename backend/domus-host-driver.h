@@ -112,6 +112,25 @@ struct _DomusHostDriverClass
                          GTask *task);                                           /* DomusImage */
   void (*delete_image)  (DomusHostDriver *self, const char *name, GTask *task);  /* boolean */
 
+  /* Guests' lives (domus-host-guests.h) */
+  void (*save_domain)     (DomusHostDriver *self, const char *name, const char *file,
+                           GTask *task);                                         /* DomusDriverFile: path, size */
+  void (*restore_domain)  (DomusHostDriver *self, const char *file, GTask *task); /* DomusDomainInfo: name, id */
+  void (*list_snapshots)  (DomusHostDriver *self, const char *name, GTask *task); /* GPtrArray of DomusSnapshot */
+  void (*snapshot_action) (DomusHostDriver *self, const char *name, const char *snapshot,
+                           DomusSnapshotAction action, GTask *task);             /* boolean */
+  void (*clone_domain)    (DomusHostDriver *self, const char *name, const char *new_name,
+                           gboolean linked, GTask *task);                        /* GStrv: the new images */
+  void (*set_template)    (DomusHostDriver *self, const char *name, gboolean template,
+                           GTask *task);                                         /* boolean */
+  /* progress (nullable) is called with progress_data until the task returns; the host
+   * frees progress_data after. */
+  void (*build_debian)    (DomusHostDriver *self, const char *name, const DomusDebianRequest *request,
+                           DomusBuildProgressFunc progress, gpointer progress_data,
+                           GTask *task);                                         /* DomusNewGuest */
+  void (*build_cloud)     (DomusHostDriver *self, const char *name, const DomusCloudRequest *request,
+                           GTask *task);                                         /* DomusNewGuest */
+
   /* Migration, called on the source's driver; target is a driver of the same class. The
    * flow reads the migration's options and reports through domus-migration-private.h. */
   void (*migration_check)    (DomusHostDriver *self, DomusHostDriver *target,

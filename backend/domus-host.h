@@ -48,6 +48,11 @@ typedef enum {
   DOMUS_HOST_CAN_ARCHIVE      = 1 << 4,
   DOMUS_HOST_CAN_MIGRATE      = 1 << 5,
   DOMUS_HOST_CAN_IMAGES       = 1 << 6,
+  DOMUS_HOST_CAN_SNAPSHOTS    = 1 << 7,
+  DOMUS_HOST_CAN_SAVE         = 1 << 8,    /* save and restore */
+  DOMUS_HOST_CAN_CLONE        = 1 << 9,    /* clones and templates */
+  DOMUS_HOST_CAN_BUILD_DEBIAN = 1 << 10,
+  DOMUS_HOST_CAN_BUILD_CLOUD  = 1 << 11,
 } DomusHostCapabilities;
 
 /* The host an empty address stands for: the user's session daemon (docs/protocol.md, "Addresses"). */
@@ -426,3 +431,6 @@ DomusStatsHistory *domus_host_get_archive_finish   (DomusHost           *self,
                                                     GError             **error);
 
 G_END_DECLS
+
+/* Save and restore, snapshots, clones, new guests: their own header, part of this one. */
+#include "domus-host-guests.h"
