@@ -38,8 +38,8 @@ host_of (DomusDaemonDriver *self)
 
 /* Reading the protocol's objects */
 
-static GStrv
-strings_of (JsonNode *node)
+GStrv
+_domus_daemon_strings_of (JsonNode *node)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
@@ -107,7 +107,7 @@ info_from_json (JsonObject *object)
     {
       info->fields |= DOMUS_DOMAIN_INFO_TAGS;
       g_strfreev (info->tags);
-      info->tags = strings_of (json_object_get_member (object, "tags"));
+      info->tags = _domus_daemon_strings_of (json_object_get_member (object, "tags"));
     }
   /* A whole domain object leaves these out, rather than null, when they do not apply. */
   if (json_object_has_member (object, "config") || whole)
@@ -123,7 +123,7 @@ info_from_json (JsonObject *object)
   if (json_object_has_member (object, "notices"))
     {
       g_strfreev (info->notices);
-      info->notices = strings_of (json_object_get_member (object, "notices"));
+      info->notices = _domus_daemon_strings_of (json_object_get_member (object, "notices"));
     }
   if (json_object_has_member (object, "vnc_socket") || json_object_has_member (object, "serial_socket"))
     {
@@ -142,7 +142,7 @@ image_from_json (JsonObject *object)
 
   if (name == NULL)
     return NULL;
-  users = strings_of (json_object_get_member (object, "used_by"));
+  users = _domus_daemon_strings_of (json_object_get_member (object, "used_by"));
   return _domus_image_new (name, domus_json_object_get_string (object, "path", NULL),
                            domus_json_object_get_string (object, "format", NULL),
                            MAX (domus_json_object_get_int (object, "size_bytes", 0), 0),
@@ -161,13 +161,18 @@ static const struct {
   { "stats.archive",     DOMUS_HOST_CAN_ARCHIVE },
   { "migration.prepare", DOMUS_HOST_CAN_MIGRATE },
   { "image.list",        DOMUS_HOST_CAN_IMAGES },
+  { "domain.snapshot.list", DOMUS_HOST_CAN_SNAPSHOTS },
+  { "domain.save",       DOMUS_HOST_CAN_SAVE },
+  { "domain.clone",      DOMUS_HOST_CAN_CLONE },
+  { "image.debian",      DOMUS_HOST_CAN_BUILD_DEBIAN },
+  { "image.cloud",       DOMUS_HOST_CAN_BUILD_CLOUD },
 };
 
 static DomusHostFacts *
 facts_from_hello (JsonObject *hello)
 {
   DomusHostFacts *facts = domus_host_facts_new ();
-  g_auto(GStrv) methods = strings_of (json_object_get_member (hello, "capabilities"));
+  g_auto(GStrv) methods = _domus_daemon_strings_of (json_object_get_member (hello, "capabilities"));
   const char *network = domus_json_object_get_string (hello, "network", NULL);
 
   facts->name = g_strdup (domus_json_object_get_string (hello, "name", NULL));
@@ -238,10 +243,7 @@ apply_sample (DomusHost  *host,
 
 /* Calls */
 
-/* What a call's answer becomes; object is the result, never NULL. Returns through task. */
-typedef void (*AnswerFunc) (DomusDaemonDriver *self,
-                            GTask             *task,
-                            JsonObject        *answer);
+typedef DomusDaemonAnswerFunc AnswerFunc;
 
 typedef struct {
   DomusDaemonDriver *self;
@@ -311,6 +313,16 @@ call (DomusDaemonDriver *self,
   domus_connection_call_async (self->connection, method, node, g_task_get_cancellable (task), on_called, call);
 }
 
+void
+_domus_daemon_call (DomusDaemonDriver     *self,
+                    const char            *method,
+                    JsonObject            *params,
+                    GTask                 *task,
+                    DomusDaemonAnswerFunc  answer)
+{
+  call (self, method, params, task, answer);
+}
+
 JsonObject *
 _domus_daemon_name_params (const char *name)
 {
@@ -322,10 +334,10 @@ _domus_daemon_name_params (const char *name)
 
 /* Answers */
 
-static void
-answer_true (DomusDaemonDriver *self,
-             GTask             *task,
-             JsonObject        *answer)
+void
+_domus_daemon_answer_true (DomusDaemonDriver *self,
+                           GTask             *task,
+                           JsonObject        *answer)
 {
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -432,7 +444,7 @@ answer_bridges (DomusDaemonDriver *self,
                 GTask             *task,
                 JsonObject        *answer)
 {
-  g_task_return_pointer (task, strings_of (json_object_get_member (answer, "bridges")), (GDestroyNotify) g_strfreev);
+  g_task_return_pointer (task, _domus_daemon_strings_of (json_object_get_member (answer, "bridges")), (GDestroyNotify) g_strfreev);
   g_object_unref (task);
 }
 
@@ -789,7 +801,7 @@ static void
 daemon_ping (DomusHostDriver *driver,
              GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "hello", NULL, task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "hello", NULL, task, _domus_daemon_answer_true);
 }
 
 /* Domains */
@@ -853,7 +865,7 @@ daemon_set_config (DomusHostDriver *driver,
   JsonObject *params = _domus_daemon_name_params (name);
 
   json_object_set_string_member (params, "config", config);
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.set_config", params, task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.set_config", params, task, _domus_daemon_answer_true);
 }
 
 static void
@@ -878,7 +890,7 @@ daemon_set_autostart (DomusHostDriver *driver,
   JsonObject *params = _domus_daemon_name_params (name);
 
   json_object_set_boolean_member (params, "autostart", autostart);
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.set_autostart", params, task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.set_autostart", params, task, _domus_daemon_answer_true);
 }
 
 static JsonObject *
@@ -909,7 +921,7 @@ daemon_undefine (DomusHostDriver *driver,
                  const char      *name,
                  GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.undefine", _domus_daemon_name_params (name), task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.undefine", _domus_daemon_name_params (name), task, _domus_daemon_answer_true);
 }
 
 static void
@@ -929,7 +941,7 @@ daemon_sysrq (DomusHostDriver *driver,
   JsonObject *params = _domus_daemon_name_params (name);
 
   json_object_set_string_member (params, "key", key);
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.sysrq", params, task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.sysrq", params, task, _domus_daemon_answer_true);
 }
 
 static void
@@ -1058,7 +1070,7 @@ daemon_delete_image (DomusHostDriver *driver,
                      const char      *name,
                      GTask           *task)
 {
-  call (DOMUS_DAEMON_DRIVER (driver), "image.delete", _domus_daemon_name_params (name), task, answer_true);
+  call (DOMUS_DAEMON_DRIVER (driver), "image.delete", _domus_daemon_name_params (name), task, _domus_daemon_answer_true);
 }
 
 /* Accessors */
@@ -1125,6 +1137,7 @@ domus_daemon_driver_class_init (DomusDaemonDriverClass *klass)
   driver_class->create_image = daemon_create_image;
   driver_class->clone_image = daemon_clone_image;
   driver_class->delete_image = daemon_delete_image;
+  _domus_daemon_guests_class_init (driver_class);
   driver_class->migration_check = _domus_daemon_migration_check;
   driver_class->migration_run = _domus_daemon_migration_run;
   driver_class->migration_start_on = _domus_daemon_migration_start_on;

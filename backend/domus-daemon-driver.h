@@ -20,8 +20,33 @@ DomusConnection *domus_daemon_driver_get_connection (DomusDaemonDriver *self);
 /* The same for a host: NULL when it is not a domusd host or not connected. */
 DomusConnection *domus_daemon_driver_get_host_connection (DomusHost *host);
 
+/* What a call's answer becomes; answer is the result, never NULL. Returns through task (taken). */
+typedef void (*DomusDaemonAnswerFunc) (DomusDaemonDriver *self,
+                                       GTask             *task,
+                                       JsonObject        *answer);
+
+/*
+ * Sends method with params (taken, nullable) and hands the answer to answer, or the
+ * error to task (taken). The task's cancellable stops the wait.
+ */
+void _domus_daemon_call (DomusDaemonDriver     *self,
+                         const char            *method,
+                         JsonObject            *params,
+                         GTask                 *task,
+                         DomusDaemonAnswerFunc  answer);
+
+/* The answer of the calls that return nothing but success: the task returns TRUE. */
+void _domus_daemon_answer_true (DomusDaemonDriver *self,
+                                GTask             *task,
+                                JsonObject        *answer);
+/* The strings of a JSON array (others left out); an empty list for anything else. */
+GStrv _domus_daemon_strings_of (JsonNode *node);
+
 /* {"name": NAME}, the params most methods take (transfer full). */
 JsonObject *_domus_daemon_name_params (const char *name);
+
+/* Save and restore, snapshots, clones, new guests (domus-daemon-guests.c): sets their vfuncs. */
+void _domus_daemon_guests_class_init (DomusHostDriverClass *driver_class);
 
 /* The migration flow between two domusd hosts (domus-daemon-migration.c). */
 void _domus_daemon_migration_check    (DomusHostDriver *source,
