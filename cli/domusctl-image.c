@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* domusctl image list|create|clone|delete: the daemon's store of disk images. */
+/* domusctl image list|create|clone|delete: the daemon's store of disk images (debian and cloud: domusctl-new-guest.c). */
 
 #include "config.h"
 
@@ -11,12 +11,8 @@
 #include "domusctl-client.h"
 #include "domusctl.h"
 
-/*
- * "64M", "10G", "512K", "1T" (powers of 1024, as qemu-img reads them; "MiB" and
- * "MB" spellings too) or a number of bytes. FALSE for anything else or an overflow.
- */
-static gboolean
-parse_size (const char *text,
+gboolean
+domusctl_parse_size (const char *text,
             gint64     *out)
 {
   static const struct {
@@ -59,9 +55,8 @@ parse_size (const char *text,
   return TRUE;
 }
 
-/* 10G, 512M, 1.5G: what a person reads; exact bytes are in --json. */
-static char *
-format_size (gint64 bytes)
+char *
+domusctl_format_size (gint64 bytes)
 {
   static const char letters[] = "KMGT";
   double value = bytes;
@@ -154,7 +149,7 @@ image_list (DomusctlGlobals *globals,
   for (guint i = 0; i < g_list_model_get_n_items (images); i++)
     {
       g_autoptr(DomusImage) image = g_list_model_get_item (images, i);
-      g_autofree char *size = format_size ((gint64) domus_image_get_size (image));
+      g_autofree char *size = domusctl_format_size ((gint64) domus_image_get_size (image));
       g_autofree char *users = join_users (image);
 
       g_print ("%-32s %-6s %8s %s\n", domus_image_get_name (image), or_unknown (domus_image_get_format (image)),
@@ -192,7 +187,7 @@ make_image (DomusctlGlobals *globals,
   if (!domusctl_client_wait (client, &result, &error) ||
       (image = domus_host_create_image_finish (host, result, &error)) == NULL)
     return domusctl_fail_error (error);
-  size_text = format_size ((gint64) domus_image_get_size (image));
+  size_text = domusctl_format_size ((gint64) domus_image_get_size (image));
   g_print (_("Created image %s (%s, %s) at %s\n"), domus_image_get_name (image),
            or_unknown (domus_image_get_format (image)), size_text, or_unknown (domus_image_get_path (image)));
   return 0;
@@ -222,7 +217,7 @@ image_create (DomusctlGlobals *globals,
     return 2;
   if (argc != 3)
     return domusctl_usage_error (_("image create needs a name and a size"));
-  if (!parse_size (argv[2], &size))
+  if (!domusctl_parse_size (argv[2], &size))
     return domusctl_usage_error (_("“%s” is not a size: write bytes, or a number with K, M, G or T (64M, 10G)"),
                                  argv[2]);
   if (format != NULL && g_strcmp0 (format, "raw") != 0 && g_strcmp0 (format, "qcow2") != 0)
@@ -287,6 +282,8 @@ static const ImageCommand commands[] = {
   { "create", image_create },
   { "clone",  image_clone },
   { "delete", image_delete },
+  { "debian", domusctl_image_debian },
+  { "cloud",  domusctl_image_cloud },
 };
 
 int
@@ -295,7 +292,8 @@ domusctl_verb_image (DomusctlGlobals *globals,
                      char           **argv)
 {
   g_autofree char *command_argv0 = NULL;
-  const char *usage = _("image needs a command: list, create NAME SIZE, clone SOURCE NAME or delete NAME");
+  const char *usage = _("image needs a command: list, create NAME SIZE, clone SOURCE NAME, delete NAME, "
+                         "debian NAME or cloud NAME IMAGE");
 
   if (argc < 2)
     return domusctl_usage_error ("%s", usage);
@@ -305,7 +303,10 @@ domusctl_verb_image (DomusctlGlobals *globals,
                          "  domusctl image list [--json]\n"
                          "  domusctl image create NAME SIZE [--format raw|qcow2]\n"
                          "  domusctl image clone SOURCE NAME\n"
-                         "  domusctl image delete NAME\n\n"
+                         "  domusctl image delete NAME\n"
+                         "  domusctl image debian NAME [--suite SUITE] [--size SIZE] [--hostname HOST]\n"
+                         "                        [--ssh-key FILE] [--root-password-file FILE] [--packages A,B]\n"
+                         "  domusctl image cloud NAME IMAGE [--ssh-key FILE] [--user-data FILE] [--user USER]\n\n"
                          "Run “domusctl image COMMAND --help” for a command’s options."));
       return 0;
     }

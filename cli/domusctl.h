@@ -49,10 +49,25 @@ int domusctl_define_file (DomusctlClient   *client,
 /* start --on: start a shut-off domain on another host and let go of it here (domusctl-migrate.c). */
 int domusctl_start_on (DomusctlGlobals *globals, const char *target_uri, const char *name);
 
+/*
+ * "64M", "10G", "512K", "1T" (powers of 1024, as qemu-img reads them; "MiB" and
+ * "MB" spellings too) or a number of bytes. FALSE for anything else or an overflow
+ * (domusctl-image.c).
+ */
+gboolean domusctl_parse_size  (const char *text,
+                               gint64     *out);
+/* 10G, 512M, 1.5G: what a person reads; exact bytes are in --json. */
+char    *domusctl_format_size (gint64      bytes);
+
+/* image debian and image cloud: a ready guest in the store (domusctl-new-guest.c). */
+int domusctl_image_debian (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_image_cloud  (DomusctlGlobals *globals, int argc, char **argv);
+
 /* Verbs (one file per verb or family: domusctl-VERB.c). */
 int domusctl_verb_autostart (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_bridge    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_check     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_clone     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_config    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_console   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_create    (DomusctlGlobals *globals, int argc, char **argv);
@@ -66,8 +81,12 @@ int domusctl_verb_pause     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_sysrq     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_dump_core (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_reboot    (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_restore   (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_save      (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_shutdown  (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_snapshot  (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_start     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_template  (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_top       (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_undefine  (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_unpause   (DomusctlGlobals *globals, int argc, char **argv);
