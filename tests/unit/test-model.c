@@ -194,6 +194,35 @@ fake_answer (Fake       *fake,
     return parse ("{\"path\": \"/srv/dumps/zeta.core\", \"size_bytes\": 268435456}");
   if (g_str_equal (method, "demo.prepare"))
     return parse ("{\"name\": \"demo-2\", \"kernel\": \"/k\", \"ramdisk\": \"/r\", \"config\": \"name = 'demo-2'\\n\"}");
+  if (g_str_equal (method, "domain.save"))
+    return parse ("{\"file\": \"/srv/save/zeta-20261207-170000.save\", \"size_bytes\": 1048576}");
+  if (g_str_equal (method, "domain.restore"))
+    return parse ("{\"name\": \"zeta\", \"id\": 12}");
+  if (g_str_equal (method, "domain.snapshot.list"))
+    /* The second has no name: left out, not a hole in the list. */
+    return parse ("{\"snapshots\": ["
+                  " {\"name\": \"before\", \"date\": 1796000000, \"memory\": false, \"vm_state_bytes\": 0,"
+                  "  \"guest_clock_ns\": 0},"
+                  " {\"date\": 1796000100, \"memory\": true},"
+                  " {\"name\": \"live\", \"date\": 1796000200, \"memory\": true, \"vm_state_bytes\": 8388608,"
+                  "  \"guest_clock_ns\": 3500000000}]}");
+  if (g_str_equal (method, "domain.clone"))
+    return parse ("{\"name\": \"copy\", \"images\": [\"/srv/images/copy.qcow2\", \"/srv/images/copy-disk1.img\"]}");
+  if (g_str_equal (method, "image.debian"))
+    {
+      /* Before the answer, as the daemon sends them: another guest's, and a stage not known here going back. */
+      fake_notify (fake, "image.progress", "{\"name\": \"other\", \"stage\": \"seed\", \"percent\": 90}");
+      fake_notify (fake, "image.progress", "{\"name\": \"made\", \"stage\": \"checking\", \"percent\": 0}");
+      fake_notify (fake, "image.progress", "{\"name\": \"made\", \"stage\": \"bootstrapping\", \"percent\": 40}");
+      fake_notify (fake, "image.progress", "{\"name\": \"made\", \"stage\": \"polishing\", \"percent\": 30}");
+      fake_notify (fake, "image.progress", "{\"name\": \"made\", \"stage\": \"done\", \"percent\": 100}");
+      return parse ("{\"name\": \"made\", \"disk\": \"/srv/images/made.qcow2\", \"seed\": \"/srv/images/made-seed.iso\","
+                    " \"base\": \"/srv/images/debian-bookworm-base.qcow2\", \"base_built\": true, \"ssh_port\": 2222}");
+    }
+  if (g_str_equal (method, "image.cloud"))
+    return parse ("{\"name\": \"cloudy\", \"disk\": \"/srv/images/cloudy.qcow2\", \"seed\": \"/srv/images/cloudy-seed.iso\","
+                  " \"image\": \"/srv/images/generic.qcow2\", \"cloud_init\": \"unknown\","
+                  " \"cloud_init_detail\": \"an XFS file system\", \"ssh_port\": 2223}");
   if (g_str_equal (method, "host.bridges"))
     return parse ("{\"network\": \"user\", \"bridges\": [\"br0\", \"virbr1\"]}");
   if (g_str_equal (method, "domain.list"))
@@ -369,7 +398,8 @@ fake_new (void)
   fake->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   fake->get = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   fake->interval_ms = 1000;
-  fake->capabilities = g_strdup ("[\"domain.get\", \"domain.list\", \"host.bridges\", \"image.list\"]");
+  fake->capabilities = g_strdup ("[\"domain.get\", \"domain.list\", \"host.bridges\", \"image.list\","
+                                 " \"domain.snapshot.list\", \"image.debian\"]");
   fake_set_images (fake,
     "[{\"name\": \"a.qcow2\", \"path\": \"/srv/images/a.qcow2\", \"format\": \"qcow2\","
     "  \"size_bytes\": 1073741824, \"allocated_bytes\": 196608, \"used_by\": [\"alpha\"]},"
@@ -642,7 +672,8 @@ test_initial_sync (void)
   g_assert_cmpint (domus_host_get_memory_mib (host), ==, 8192);
   g_assert_cmpstr (domus_host_get_hypervisor (host), ==, "qemu");
   g_assert_cmpint (domus_host_get_network (host), ==, DOMUS_HOST_NETWORK_USER);
-  g_assert_cmpint (domus_host_get_capabilities (host), ==, DOMUS_HOST_CAN_LIST_BRIDGES | DOMUS_HOST_CAN_IMAGES);
+  g_assert_cmpint (domus_host_get_capabilities (host), ==, DOMUS_HOST_CAN_LIST_BRIDGES | DOMUS_HOST_CAN_IMAGES |
+                                                          DOMUS_HOST_CAN_SNAPSHOTS | DOMUS_HOST_CAN_BUILD_DEBIAN);
   g_assert_true (domus_host_is_local (host));
 
   /* Sorted by name, Domain-0 left out. */
@@ -1525,6 +1556,196 @@ run_ping (DomusHost *host)
   g_assert_no_error (error);
 }
 
+static void
+run_save (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  guint64 size = 0;
+
+  domus_host_save_domain_async (host, "zeta", "zeta.save", NULL, on_result, &result);
+  path = domus_host_save_domain_finish (host, wait_result (&result), &size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, "/srv/save/zeta-20261207-170000.save");
+  g_assert_cmpuint (size, ==, 1048576);
+}
+
+static void
+run_save_default (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *path = NULL;
+
+  /* No file: the host names it, so the params say nothing of it. */
+  domus_host_save_domain_async (host, "zeta", NULL, NULL, on_result, &result);
+  path = domus_host_save_domain_finish (host, wait_result (&result), NULL, NULL);
+  g_assert_nonnull (path);
+}
+
+static void
+run_restore (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusDomainInfo) info = NULL;
+
+  domus_host_restore_domain_async (host, "zeta.save", NULL, on_result, &result);
+  info = domus_host_restore_domain_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "zeta");
+  g_assert_true (info->fields & DOMUS_DOMAIN_INFO_ID);
+  g_assert_cmpint (info->id, ==, 12);
+}
+
+static void
+run_snapshot_list (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) snapshots = NULL;
+  g_autoptr(GDateTime) taken = NULL;
+  DomusSnapshot *before, *live;
+
+  domus_host_list_snapshots_async (host, "zeta", NULL, on_result, &result);
+  snapshots = domus_host_list_snapshots_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (snapshots->len, ==, 2);
+  before = g_ptr_array_index (snapshots, 0);
+  live = g_ptr_array_index (snapshots, 1);
+  g_assert_cmpstr (domus_snapshot_get_name (before), ==, "before");
+  g_assert_cmpint (domus_snapshot_get_time (before), ==, 1796000000);
+  g_assert_false (domus_snapshot_get_has_memory (before));
+  g_assert_cmpuint (domus_snapshot_get_memory_size (before), ==, 0);
+  g_assert_cmpstr (domus_snapshot_get_name (live), ==, "live");
+  g_assert_true (domus_snapshot_get_has_memory (live));
+  g_assert_cmpuint (domus_snapshot_get_memory_size (live), ==, 8388608);
+  g_assert_cmpint (domus_snapshot_get_guest_clock_ns (live), ==, 3500000000);
+  taken = domus_snapshot_get_date_time (live);
+  g_assert_cmpint (g_date_time_to_unix (taken), ==, 1796000200);
+}
+
+static void
+run_snapshot (DomusHost           *host,
+              DomusSnapshotAction  action)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_snapshot_action_async (host, "zeta", "live", action, NULL, on_result, &result);
+  g_assert_true (domus_host_snapshot_action_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static void run_snapshot_create (DomusHost *host) { run_snapshot (host, DOMUS_SNAPSHOT_CREATE); }
+static void run_snapshot_revert (DomusHost *host) { run_snapshot (host, DOMUS_SNAPSHOT_REVERT); }
+static void run_snapshot_delete (DomusHost *host) { run_snapshot (host, DOMUS_SNAPSHOT_DELETE); }
+
+static void
+run_clone (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) images = NULL;
+
+  domus_host_clone_domain_async (host, "alpha", "copy", TRUE, NULL, on_result, &result);
+  images = domus_host_clone_domain_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (images), ==, 2);
+  g_assert_cmpstr (images[1], ==, "/srv/images/copy-disk1.img");
+}
+
+static void
+run_template (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_host_set_domain_template_async (host, "alpha", FALSE, NULL, on_result, &result);
+  g_assert_true (domus_host_set_domain_template_finish (host, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  GString *stages;     /* "stage:percent " for each call */
+  guint    freed;
+} BuildProgress;
+
+static void
+on_build_progress (DomusBuildStage  stage,
+                   const char      *stage_name,
+                   int              percent,
+                   gpointer         user_data)
+{
+  BuildProgress *progress = user_data;
+
+  g_string_append_printf (progress->stages, "%d/%s:%d ", stage, stage_name, percent);
+}
+
+static void
+on_build_progress_freed (gpointer user_data)
+{
+  ((BuildProgress *) user_data)->freed++;
+}
+
+static void
+run_debian (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusNewGuest) guest = NULL;
+  g_autoptr(DomusDebianRequest) request = domus_debian_request_new ();
+  g_autofree char *expected = NULL;
+  BuildProgress progress = { g_string_new (NULL), 0 };
+
+  request->suite = g_strdup ("trixie");
+  request->size_bytes = 3221225472;
+  request->ssh_keys = g_strdup ("ssh-ed25519 AAAA test\n");
+  request->root_password = g_strdup ("s3cret");
+  request->packages = g_strsplit ("vim,curl", ",", -1);
+  domus_host_build_debian_guest_async (host, "made", request, on_build_progress, &progress, on_build_progress_freed,
+                                       NULL, on_result, &result);
+  guest = domus_host_build_guest_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (guest->name, ==, "made");
+  g_assert_cmpstr (guest->disk, ==, "/srv/images/made.qcow2");
+  g_assert_cmpstr (guest->seed, ==, "/srv/images/made-seed.iso");
+  g_assert_cmpstr (guest->base, ==, "/srv/images/debian-bookworm-base.qcow2");
+  g_assert_true (guest->base_built);
+  g_assert_cmpint (guest->ssh_port, ==, 2222);
+  g_assert_cmpint (guest->cloud_init, ==, DOMUS_CLOUD_INIT_NOT_APPLICABLE);
+  /* Only its own guest's, in order; a stage not known here is OTHER with its name, and the figure never goes back. */
+  expected = g_strdup_printf ("%d/checking:0 %d/bootstrapping:40 %d/polishing:40 %d/done:100 ",
+                              DOMUS_BUILD_STAGE_CHECKING, DOMUS_BUILD_STAGE_BOOTSTRAPPING,
+                              DOMUS_BUILD_STAGE_OTHER, DOMUS_BUILD_STAGE_DONE);
+  g_assert_cmpstr (progress.stages->str, ==, expected);
+  g_clear_object (&result);
+  g_assert_cmpuint (progress.freed, ==, 1);
+  g_string_free (progress.stages, TRUE);
+}
+
+static void
+run_cloud (DomusHost *host)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusNewGuest) guest = NULL;
+  g_autoptr(DomusCloudRequest) request = domus_cloud_request_new ();
+
+  request->image = g_strdup ("generic.qcow2");
+  request->user_data = g_strdup ("#cloud-config\n");
+  request->user = g_strdup ("ana");
+  request->ssh_port = 0;
+  domus_host_build_cloud_guest_async (host, "cloudy", request, NULL, on_result, &result);
+  guest = domus_host_build_guest_finish (host, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (guest->base, ==, "/srv/images/generic.qcow2");
+  g_assert_false (guest->base_built);
+  g_assert_cmpint (guest->cloud_init, ==, DOMUS_CLOUD_INIT_UNKNOWN);
+  g_assert_cmpstr (guest->cloud_init_detail, ==, "an XFS file system");
+  g_assert_cmpint (guest->ssh_port, ==, 2223);
+}
+
 static const CallCase call_cases[] = {
   { "list",          run_list,          "domain.list",           "{\"all\": false}" },
   { "get",           run_get,           "domain.get",            "{\"name\": \"zeta\"}" },
@@ -1549,6 +1770,22 @@ static const CallCase call_cases[] = {
   { "bridges",       run_bridges,       "host.bridges",          NULL },
   { "demo",          run_demo,          "domain.create",         "{\"config\": \"name = 'demo-2'\\n\", \"filename\": \"demo.cfg\"}" },
   { "ping",          run_ping,          "hello",                 NULL },
+  { "save",          run_save,          "domain.save",           "{\"name\": \"zeta\", \"file\": \"zeta.save\"}" },
+  { "save-default",  run_save_default,  "domain.save",           "{\"name\": \"zeta\"}" },
+  { "restore",       run_restore,       "domain.restore",        "{\"file\": \"zeta.save\"}" },
+  { "snapshot-list", run_snapshot_list, "domain.snapshot.list",  "{\"name\": \"zeta\"}" },
+  { "snapshot-create", run_snapshot_create, "domain.snapshot.create", "{\"name\": \"zeta\", \"snapshot\": \"live\"}" },
+  { "snapshot-revert", run_snapshot_revert, "domain.snapshot.revert", "{\"name\": \"zeta\", \"snapshot\": \"live\"}" },
+  { "snapshot-delete", run_snapshot_delete, "domain.snapshot.delete", "{\"name\": \"zeta\", \"snapshot\": \"live\"}" },
+  { "clone",         run_clone,         "domain.clone",          "{\"name\": \"alpha\", \"new_name\": \"copy\", \"linked\": true}" },
+  { "template",      run_template,      "domain.set_template",   "{\"name\": \"alpha\", \"template\": false}" },
+  /* The defaults (hostname, memory, mirror, ssh_port -1) are left to the host. */
+  { "debian",        run_debian,        "image.debian",
+    "{\"name\": \"made\", \"suite\": \"trixie\", \"size_bytes\": 3221225472, \"ssh_keys\": \"ssh-ed25519 AAAA test\\n\","
+    " \"root_password\": \"s3cret\", \"packages\": [\"vim\", \"curl\"]}" },
+  { "cloud",         run_cloud,         "image.cloud",
+    "{\"name\": \"cloudy\", \"image\": \"generic.qcow2\", \"user_data\": \"#cloud-config\\n\", \"user\": \"ana\","
+    " \"ssh_port\": 0}" },
 };
 
 static void
