@@ -8,6 +8,7 @@
 
 #include "domusctl-client.h"
 #include "domusctl.h"
+#include "hv-cloud-seed.h"
 
 /* Reads a small text file of the user's for an option; NULL after saying why (naming both). */
 static char *
@@ -33,6 +34,36 @@ read_option_file (const char  *option,
   return g_steal_pointer (&text);
 }
 
+/*
+ * Checked here, with the rule the host applies, so that a wrong file is named with its
+ * line (the host only sees the text): every line that is not empty or a comment is a key.
+ */
+static gboolean
+check_ssh_keys (const char *path,
+                const char *text,
+                int        *status)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint keys = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] == '\0' || *lines[i] == '#')
+        continue;
+      if (!hv_cloud_seed_ssh_key_is_valid (lines[i]))
+        {
+          *status = domusctl_usage_error (_("--ssh-key: %s, line %u: not an OpenSSH public key "
+                                            "(“ssh-ed25519 AAAA… comment”); give the .pub file"), path, i + 1);
+          return FALSE;
+        }
+      keys++;
+    }
+  if (keys == 0)
+    *status = domusctl_usage_error (_("--ssh-key: %s holds no public key"), path);
+  return keys > 0;
+}
+
 /* The public key lines of every --ssh-key FILE, one after the other (NULL for none). */
 static gboolean
 read_ssh_keys (char  **paths,
@@ -49,7 +80,7 @@ read_ssh_keys (char  **paths,
     {
       g_autofree char *text = read_option_file ("--ssh-key", paths[i], status);
 
-      if (text == NULL)
+      if (text == NULL || !check_ssh_keys (paths[i], text, status))
         return FALSE;
       g_string_append (all, text);
       if (all->len > 0 && all->str[all->len - 1] != '\n')
