@@ -34,25 +34,6 @@ parse_verb (int                *argc,
   return TRUE;
 }
 
-/*
- * Waits for the call the client's host was given (result filled by domusctl_store_result)
- * and returns it, or NULL with *status set after saying why.
- */
-static GAsyncResult *
-wait_for (DomusctlClient  *client,
-          GAsyncResult   **result,
-          int             *status)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!domusctl_client_wait (client, result, &error))
-    {
-      *status = domusctl_fail_error (error);
-      return NULL;
-    }
-  return *result;
-}
-
 /* save, restore */
 
 int
@@ -83,10 +64,8 @@ domusctl_verb_save (DomusctlGlobals *globals,
     return status;
   domus_host_save_domain_async (domusctl_client_get_host (client), argv[1], argc == 3 ? argv[2] : NULL,
                                 domusctl_client_get_cancellable (client), domusctl_store_result, &result);
-  if (wait_for (client, &result, &status) == NULL)
-    return status;
-  path = domus_host_save_domain_finish (domusctl_client_get_host (client), result, &size, &error);
-  if (path == NULL)
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (path = domus_host_save_domain_finish (domusctl_client_get_host (client), result, &size, &error)) == NULL)
     return domusctl_fail_error (error);
   size_text = domusctl_format_size ((gint64) size);
   /* restore takes the file's name in the save folder, not the host's path. */
@@ -118,10 +97,8 @@ domusctl_verb_restore (DomusctlGlobals *globals,
     return status;
   domus_host_restore_domain_async (domusctl_client_get_host (client), argv[1],
                                    domusctl_client_get_cancellable (client), domusctl_store_result, &result);
-  if (wait_for (client, &result, &status) == NULL)
-    return status;
-  info = domus_host_restore_domain_finish (domusctl_client_get_host (client), result, &error);
-  if (info == NULL)
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (info = domus_host_restore_domain_finish (domusctl_client_get_host (client), result, &error)) == NULL)
     return domusctl_fail_error (error);
   if (info->fields & DOMUS_DOMAIN_INFO_ID)
     g_print (_("Restored %s (id %lld)\n"), info->name, (long long) info->id);
@@ -159,14 +136,11 @@ snapshot_list (DomusctlClient *client,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) snapshots = NULL;
-  int status = 0;
 
   domus_host_list_snapshots_async (domusctl_client_get_host (client), name, domusctl_client_get_cancellable (client),
                                    domusctl_store_result, &result);
-  if (wait_for (client, &result, &status) == NULL)
-    return status;
-  snapshots = domus_host_list_snapshots_finish (domusctl_client_get_host (client), result, &error);
-  if (snapshots == NULL)
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (snapshots = domus_host_list_snapshots_finish (domusctl_client_get_host (client), result, &error)) == NULL)
     return domusctl_fail_error (error);
   return print_snapshots (snapshots);
 }
@@ -188,14 +162,12 @@ snapshot_change (DomusctlClient      *client,
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  int status = 0;
 
   /* A running domain's memory is written or read: waited for as long as the host answers. */
   domus_host_snapshot_action_async (domusctl_client_get_host (client), name, snapshot, action,
                                     domusctl_client_get_cancellable (client), domusctl_store_result, &result);
-  if (wait_for (client, &result, &status) == NULL)
-    return status;
-  if (!domus_host_snapshot_action_finish (domusctl_client_get_host (client), result, &error))
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_snapshot_action_finish (domusctl_client_get_host (client), result, &error))
     return domusctl_fail_error (error);
   return 0;
 }
@@ -273,10 +245,8 @@ domusctl_verb_clone (DomusctlGlobals *globals,
     return status;
   domus_host_clone_domain_async (domusctl_client_get_host (client), argv[1], argv[2], linked,
                                  domusctl_client_get_cancellable (client), domusctl_store_result, &result);
-  if (wait_for (client, &result, &status) == NULL)
-    return status;
-  images = domus_host_clone_domain_finish (domusctl_client_get_host (client), result, &error);
-  if (images == NULL)
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (images = domus_host_clone_domain_finish (domusctl_client_get_host (client), result, &error)) == NULL)
     return domusctl_fail_error (error);
   g_print (linked ? _("Cloned %s as %s (linked)\n") : _("Cloned %s as %s\n"), argv[1], argv[2]);
   for (guint i = 0; images[i] != NULL; i++)
@@ -307,9 +277,8 @@ domusctl_verb_template (DomusctlGlobals *globals,
     return status;
   domus_host_set_domain_template_async (domusctl_client_get_host (client), argv[1], g_str_equal (argv[2], "on"),
                                         domusctl_client_get_cancellable (client), domusctl_store_result, &result);
-  if (wait_for (client, &result, &status) == NULL)
-    return status;
-  if (!domus_host_set_domain_template_finish (domusctl_client_get_host (client), result, &error))
+  if (!domusctl_client_wait (client, &result, &error) ||
+      !domus_host_set_domain_template_finish (domusctl_client_get_host (client), result, &error))
     return domusctl_fail_error (error);
   return 0;
 }

@@ -23,12 +23,13 @@ import tempfile
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_domus import Daemon, Failure, Tap, ctl, guest_cfg, listed, rpc_call, serial_text, wait_until  # noqa: E402
+from lib_qemu import ticks_in  # noqa: E402
 
 GUEST_DIR = os.path.abspath(sys.argv[1])
 
 
 def ticks(root, name):
-    return [int(n) for n in re.findall(r"tick (\d+)", serial_text(root, name))]
+    return ticks_in(serial_text(root, name).split("\n"))
 
 
 def run(uri, *args, timeout=180):
