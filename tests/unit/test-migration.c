@@ -707,6 +707,45 @@ test_kind_mismatch (void)
   scene_clear (&scene);
 }
 
+/* The guests' calls on a kind without them: refused here, naming the kind, the driver never asked. */
+static void
+on_progress_freed (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_other_kind_guests (void)
+{
+  g_autoptr(DomusHost) other = open_host (_domus_host_new_for_driver ("test:///nowhere", TEST_TYPE_DRIVER));
+  g_autoptr(DomusDebianRequest) request = domus_debian_request_new ();
+  g_autoptr(GAsyncResult) snapshots = NULL;
+  g_autoptr(GAsyncResult) built = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(DomusNewGuest) guest = NULL;
+  gboolean freed = FALSE;
+
+  domus_host_list_snapshots_async (other, "mover", NULL, on_opened, &snapshots);
+  while (snapshots == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  none = domus_host_list_snapshots_finish (other, snapshots, &error);
+  g_assert_null (none);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "a test host"));
+  g_clear_error (&error);
+
+  domus_host_build_debian_guest_async (other, "deb", request, NULL, &freed, on_progress_freed, NULL,
+                                       on_opened, &built);
+  while (built == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  guest = domus_host_build_guest_finish (other, built, &error);
+  g_assert_null (guest);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  /* The caller's progress data is let go all the same. */
+  g_assert_true (freed);
+}
+
 /* start_on: defined and started on the target, then the source lets go of its config. */
 static void
 on_start_on_done (GObject      *object,
@@ -790,6 +829,7 @@ main (int argc, char **argv)
   g_test_add_func ("/migration/confirm-fails", test_confirm_fails);
   g_test_add_func ("/migration/check", test_check);
   g_test_add_func ("/migration/kind-mismatch", test_kind_mismatch);
+  g_test_add_func ("/migration/other-kind-guests", test_other_kind_guests);
   g_test_add_func ("/migration/start-on", test_start_on);
   g_test_add_func ("/migration/start-on-start-fails", test_start_on_start_fails);
   g_test_add_func ("/migration/start-on-running", test_start_on_running);
