@@ -235,7 +235,16 @@ finish_build (DomusctlClient *client,
 
   if (!domusctl_client_wait (client, result, &error) ||
       (guest = domus_host_build_guest_finish (domusctl_client_get_host (client), *result, &error)) == NULL)
-    return domusctl_fail_error (error);
+    {
+      /* Unlike other commands, a build does not go on once its client is gone: say so. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          domusctl_fail (_("interrupted; the daemon at %s stops the build as domusctl leaves, and keeps nothing of it"),
+                         domusctl_client_get_uri (client));
+          return 130;
+        }
+      return domusctl_fail_error (error);
+    }
   print_new_guest (guest, debian);
   return 0;
 }

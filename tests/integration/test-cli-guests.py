@@ -16,13 +16,17 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_domus import Daemon, Failure, Tap, ctl, guest_cfg, listed, rpc_call, serial_text, wait_until  # noqa: E402
+from lib_domus import (DOMUSCTL, Daemon, Failure, Tap, ctl, guest_cfg, listed, pid_alive, rpc_call,  # noqa: E402
+                       serial_text, wait_until)
 from lib_qemu import ticks_in  # noqa: E402
 
 GUEST_DIR = os.path.abspath(sys.argv[1])
@@ -69,6 +73,45 @@ def backing_file(path):
     info = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json", path], check=True,
                                      capture_output=True, text=True).stdout)
     return info.get("full-backing-filename") or info.get("backing-filename")
+
+
+class SilentMirror:
+    """A loopback "archive" that takes connections and never answers: a build waits on it."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.held.append(self.server.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+def descendants(pid):
+    """The processes below pid (the daemon's tools), by their parents in /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, todo = [], [pid]
+    while todo:
+        children = [child for child, parent in parents.items() if parent == todo[0]]
+        found += children
+        todo = todo[1:] + children
+    return [child for child in found if pid_alive(child)]
 
 
 def main():
@@ -213,6 +256,31 @@ def main():
                and sorted(os.listdir(images)) == before,
                "image debian refuses no key or password, a file that is no key, a missing file and a bad "
                "size, naming each", json.dumps([no_login, bad_key, missing, bad_size]))
+
+        # Ctrl-C during a build: status 130 and what becomes of the build; once the archive's
+        # wait ends, the daemon keeps nothing of it (no file, no process).
+        mirror = SilentMirror()
+        try:
+            build = subprocess.Popen([DOMUSCTL, "--connect", uri, "image", "debian", "deb", "--ssh-key", key_file,
+                                      "--mirror", "http://127.0.0.1:%d/debian" % mirror.port],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+            lines = []
+            while not any("Building the base system" in line for line in lines):
+                line = build.stdout.readline()
+                if not line:
+                    break
+                lines.append(line)
+            waiting = wait_until(lambda: mirror.held != [], 60)
+            build.send_signal(signal.SIGINT)
+            out, err = build.communicate(timeout=60)
+        finally:
+            mirror.close()
+        cleaned = wait_until(lambda: descendants(daemon.proc.pid) == [] and sorted(os.listdir(images)) == before, 120)
+        tap.ok(waiting and build.returncode == 130 and "interrupted" in err and "stops the build" in err
+               and cleaned and "deb" not in listed(uri),
+               "Ctrl-C during image debian exits 130 saying the build stops; nothing of it is left",
+               json.dumps(["".join(lines) + out, err, descendants(daemon.proc.pid), os.listdir(images)]))
 
         # image cloud: a daemon without it says so; one with it names the missing image.
         capabilities = rpc_call(daemon.socket_path, "hello")["capabilities"]
