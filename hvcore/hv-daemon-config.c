@@ -31,8 +31,10 @@ static void
 config_clear (HvDaemonConfig *config)
 {
   g_free (config->path);
+  g_free (config->save_path);
   relocation_clear (&config->relocation);
   g_strfreev (config->domain_folders);
+  hv_alert_rules_clear (&config->alerts);
 }
 
 HvDaemonConfig *
@@ -49,6 +51,7 @@ hv_daemon_config_new (void)
   for (guint i = 0; config->relocation.hosts_allow[i] != NULL; i++)
     g_ptr_array_add (config->relocation.hosts_allow_regexes,
                      g_regex_new (config->relocation.hosts_allow[i], G_REGEX_CASELESS, 0, NULL));
+  hv_alert_rules_init (&config->alerts);
   return config;
 }
 
@@ -417,6 +420,33 @@ hv_daemon_config_dup_domain_folders (const HvDaemonConfig *config,
   return g_strdupv ((char *[]) { (char *) image_dir, isos, NULL });
 }
 
+/* [alerts]: the rules' own table (hv-alert-rules.c) says each key's type and range. */
+static gboolean
+load_alerts (Loader      *loader,
+             const char  *group,
+             GError     **error)
+{
+  const char * const *keys = hv_alert_rules_get_keys ();
+
+  if (!check_keys (loader, group, keys, error))
+    return FALSE;
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *value = g_key_file_get_value (loader->keyfile, group, keys[i], NULL);
+      g_autoptr(GError) rule_error = NULL;
+
+      if (value == NULL)
+        continue;
+      if (!hv_alert_rules_set_from_text (&loader->config->alerts, keys[i], value, &rule_error))
+        {
+          set_key_error (loader, error, HV_DAEMON_CONFIG_ERROR_VALUE, group, keys[i],
+                         "%s", rule_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* One loader per group; a group not here is refused, so a misspelt one never goes unnoticed. */
 static const struct {
   const char    *name;
@@ -424,6 +454,7 @@ static const struct {
 } groups[] = {
   { "relocation", load_relocation },
   { "domains", load_domains },
+  { "alerts", load_alerts },
 };
 
 HvDaemonConfig *
@@ -441,6 +472,7 @@ hv_daemon_config_load (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  config->save_path = g_strdup (path);
   if (!g_file_get_contents (path, &text, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) && !must_exist)
@@ -489,6 +521,76 @@ hv_daemon_config_load (const char  *path,
         }
     }
   return g_steal_pointer (&config);
+}
+
+/* Writing */
+
+static const char alerts_group_comment[] =
+  " Alert rules (see domusd(8) and docs/daemon.md, \"Alerts\"); alerts.set_rules writes here.";
+
+gboolean
+hv_daemon_config_save_alerts (HvDaemonConfig      *config,
+                              const HvAlertRules  *rules,
+                              GError             **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *folder = NULL;
+  const char * const *keys = hv_alert_rules_get_keys ();
+  gboolean had_group;
+
+  if (config->save_path == NULL)
+    {
+      g_set_error (error, HV_DAEMON_CONFIG_ERROR, HV_DAEMON_CONFIG_ERROR_WRITE,
+                   _("This daemon has no config file to keep the rules in."));
+      return FALSE;
+    }
+  if (!g_key_file_load_from_file (keyfile, config->save_path, G_KEY_FILE_KEEP_COMMENTS, &local_error) &&
+      !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_set_error (error, HV_DAEMON_CONFIG_ERROR, HV_DAEMON_CONFIG_ERROR_WRITE,
+                   _("Cannot read %s to change it: %s"), config->save_path, local_error->message);
+      return FALSE;
+    }
+  had_group = g_key_file_has_group (keyfile, "alerts");
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *value = NULL;
+
+      /* The command stays what the file says: nothing outside the file may choose it. */
+      if (g_str_equal (keys[i], "command"))
+        continue;
+      value = hv_alert_rules_dup_text (rules, keys[i]);
+      g_key_file_set_value (keyfile, "alerts", keys[i], value);
+    }
+  if (!had_group)
+    g_key_file_set_comment (keyfile, "alerts", NULL, alerts_group_comment, NULL);
+
+  folder = g_path_get_dirname (config->save_path);
+  g_clear_error (&local_error);
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, HV_DAEMON_CONFIG_ERROR, HV_DAEMON_CONFIG_ERROR_WRITE,
+                   _("Cannot write %s: %s"), config->save_path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!g_key_file_save_to_file (keyfile, config->save_path, &local_error))
+    {
+      g_set_error (error, HV_DAEMON_CONFIG_ERROR, HV_DAEMON_CONFIG_ERROR_WRITE,
+                   _("Cannot write %s: %s"), config->save_path, local_error->message);
+      return FALSE;
+    }
+  {
+    g_autofree char *command = g_strdup (config->alerts.command);
+
+    hv_alert_rules_clear (&config->alerts);
+    hv_alert_rules_copy (&config->alerts, rules);
+    g_free (config->alerts.command);
+    config->alerts.command = g_steal_pointer (&command);
+  }
+  return TRUE;
 }
 
 gboolean

@@ -5,6 +5,7 @@
 
 #include <glib-object.h>
 
+#include "hv-alert-rules.h"
 #include "hv-paths.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,7 @@ typedef enum {
   HV_DAEMON_CONFIG_ERROR_UNKNOWN,  /* a group or key this daemon does not know (a typo, most likely) */
   HV_DAEMON_CONFIG_ERROR_VALUE,    /* a value of the wrong type or out of range */
   HV_DAEMON_CONFIG_ERROR_READ,     /* the file exists but cannot be read; or --config names none */
+  HV_DAEMON_CONFIG_ERROR_WRITE,    /* changed settings cannot be written back */
 } HvDaemonConfigError;
 
 GQuark hv_daemon_config_error_quark (void);
@@ -31,10 +33,13 @@ typedef struct {
 
 typedef struct {
   char               *path;        /* the file read; NULL when none existed (defaults) */
+  char               *save_path;   /* where changed settings are written: path, or where the
+                                      daemon looked for it; NULL for a config made in code */
   HvRelocationConfig  relocation;
   /* [domains] folders: where the files other users' domains name (disks, kernels, ramdisks,
    * CD-ROMs) may be; NULL for the default (hv_daemon_config_dup_domain_folders). */
   GStrv               domain_folders;
+  HvAlertRules        alerts;      /* [alerts] */
 } HvDaemonConfig;
 
 #define HV_DAEMON_CONFIG_FILE "domusd.conf"
@@ -68,6 +73,14 @@ HvDaemonConfig *hv_daemon_config_load        (const char  *path,
  */
 GStrv           hv_daemon_config_dup_domain_folders (const HvDaemonConfig *config,
                                                      const char           *image_dir);
+
+/*
+ * Writes `rules` into the [alerts] group of save_path (made when missing), keeping every other
+ * group, key and comment, and keeps them in `config`. The command is left as the file has it.
+ */
+gboolean        hv_daemon_config_save_alerts (HvDaemonConfig      *config,
+                                              const HvAlertRules  *rules,
+                                              GError             **error);
 
 /* Whether a relocation peer may connect: `address` (numeric) or `name` (its reverse name, may
    be NULL) matches one hosts-allow pattern, or the list is empty. */

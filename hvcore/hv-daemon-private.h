@@ -7,6 +7,8 @@
 
 #pragma once
 
+#include "hv-alert-command.h"
+#include "hv-alerts.h"
 #include "hv-daemon.h"
 #include "hv-host.h"
 #include "hv-image-store.h"
@@ -46,6 +48,13 @@ struct _HvDaemon
   GHashTable     *migrations;        /* domain name → HvMigration under way, either side */
   GHashTable     *migration_failures; /* prepare's id → GError: why a target side failed, kept
                                         for the client's finish{false}, the last few only */
+
+  HvAlerts       *alerts;            /* hv-daemon-alerts.c */
+  HvAlertCommand *alert_command;
+  char           *alerts_path;       /* the state file: the kept alerts */
+  guint           alerts_save_id;
+  guint           disk_check_id;
+  GCancellable   *disk_check_cancellable;
 };
 
 /* `error` as the protocol reports it: HV_RPC_ERROR as it is, the models' errors mapped onto its
@@ -82,6 +91,7 @@ void hv_daemon_add_guest_methods   (HvDaemon     *self);
 gboolean hv_daemon_refuse_template (HvDaemon     *self,
                                     HvRpcCall    *call,
                                     const char   *name);
+void hv_daemon_add_alert_methods   (HvDaemon     *self);
 /* At start, after reattaching: ends incoming migrations a previous daemon left half done. */
 void hv_daemon_clean_migrations    (HvDaemon     *self);
 
@@ -89,6 +99,10 @@ void hv_daemon_clean_migrations    (HvDaemon     *self);
 void hv_daemon_connect_domain_events (HvDaemon   *self);
 /* Starts sampling; stats.sample goes to subscribers. */
 void hv_daemon_start_stats         (HvDaemon     *self);
+/* After the stats: reads the kept alerts and evaluates the rules from then on. */
+void hv_daemon_start_alerts        (HvDaemon     *self);
+/* Saves the kept alerts now if a save is due (the daemon is stopping). */
+void hv_daemon_stop_alerts         (HvDaemon     *self);
 
 /* The CPU share (100 = one core) the domain had in the latest sample; -1 when unknown. */
 double hv_daemon_get_domain_cpu_percent (HvDaemon *self,

@@ -32,6 +32,7 @@ collect_targets (gpointer user_data)
       target->qmp = g_object_ref (hv_domain_get_qmp (domain));
       target->tap_names = g_strdupv ((char **) hv_domain_get_tap_names (domain));
       target->memory_mib = spec != NULL ? spec->memory_mib : 0;
+      target->vcpus = spec != NULL ? spec->vcpus : 0;
       g_ptr_array_add (targets, target);
     }
   return targets;

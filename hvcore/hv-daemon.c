@@ -119,6 +119,8 @@ rpc_code_for (const GError *error)
       case HV_CLONE_ERROR_UNSUPPORTED:   return HV_RPC_ERROR_NOT_SUPPORTED;
       default:                           return HV_RPC_ERROR_FAILED;
       }
+  if (error->domain == HV_ALERT_RULES_ERROR)
+    return HV_RPC_ERROR_INVALID_PARAMS;
   if (error->domain == HV_DOMAIN_ERROR)
     switch ((HvDomainError) error->code)
       {
@@ -400,6 +402,7 @@ hv_daemon_dispose (GObject *object)
 
   if (self->server != NULL)
     hv_rpc_server_stop (self->server);
+  hv_daemon_stop_alerts (self);
   g_clear_handle_id (&self->qemu_probe_timeout_id, g_source_remove);
   if (self->qemu_probe_cancellable != NULL)
     g_cancellable_cancel (self->qemu_probe_cancellable);
@@ -494,6 +497,7 @@ hv_daemon_new (const HvPaths         *paths,
   hv_daemon_add_demo_methods (self);
   hv_daemon_add_migration_methods (self);
   hv_daemon_add_guest_methods (self);
+  hv_daemon_add_alert_methods (self);
   return self;
 }
 
@@ -557,6 +561,7 @@ on_host_loaded (GObject      *source,
   start_qemu_probe (self);
   hv_daemon_clean_migrations (self);
   hv_daemon_start_stats (self);
+  hv_daemon_start_alerts (self);
   hv_host_autostart (self->host);
   g_task_return_boolean (task, TRUE);
 }
@@ -707,4 +712,5 @@ hv_daemon_stop (HvDaemon *self)
 {
   g_return_if_fail (HV_IS_DAEMON (self));
   hv_rpc_server_stop (self->server);
+  hv_daemon_stop_alerts (self);
 }

@@ -13,6 +13,7 @@ typedef struct {
   double      cpu_percent;     /* of one core; < 0 when there is no earlier sample to compare with */
   guint64     cpu_time_ns;
   gint64      memory_mib;      /* configured */
+  gint64      vcpus;           /* configured */
   guint32     rss_mib;
   guint64     disk_rd_bytes;
   guint64     disk_wr_bytes;

@@ -177,6 +177,7 @@ sample_domain (HvStatsSampler      *self,
   domain->name = g_intern_string (target->name);
   domain->id = target->id;
   domain->memory_mib = target->memory_mib;
+  domain->vcpus = target->vcpus;
   domain->cpu_percent = -1;
   if (hv_proc_stats_read_process (target->pid, &process))
     {

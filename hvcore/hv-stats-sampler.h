@@ -21,6 +21,7 @@ typedef struct {
   HvQmp  *qmp;         /* NULL: no disk figures */
   GStrv   tap_names;   /* NULL: user-mode networking, no network figures */
   gint64  memory_mib;
+  gint64  vcpus;
 } HvStatsTarget;
 
 void hv_stats_target_free (HvStatsTarget *target);
