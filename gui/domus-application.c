@@ -246,6 +246,7 @@ static const struct {
   { "win.add-server", { "<Primary>n", NULL } },
   { "win.create-domain", { "<Primary><Shift>n", NULL } },
   { "win.open-console",  { "<Primary>o", NULL } },
+  { "win.open-serial",   { "<Primary><Shift>o", NULL } },
   { "win.close-console", { "<Primary>w", NULL } },
   { "win.group-by-tag",  { "<Primary>g", NULL } },
 };

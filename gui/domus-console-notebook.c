@@ -43,15 +43,6 @@ static GParamSpec *properties[N_PROPS];
 #define TITLE_KEY "domus-console-tab-title"
 #define CLOSE_KEY "domus-console-tab-close"
 
-static gboolean
-is_console_of (DomusConsole *console,
-               DomusHost    *host,
-               const char   *domain_name)
-{
-  return domus_console_get_host (console) == host &&
-         g_strcmp0 (domus_console_get_domain_name (console), domain_name) == 0;
-}
-
 /* The console a slot holds, or NULL. */
 static DomusConsole *
 slot_console (GtkWidget *slot)
@@ -76,6 +67,10 @@ console_slot (DomusConsoleNotebook *self,
 static char *
 tab_title (DomusConsole *console)
 {
+  if (domus_console_get_serial (console))
+    /* Translators: a serial console's tab; the first %s is the domain, the second its server. */
+    return g_strdup_printf (_("%s on %s (serial)"), domus_console_get_domain_name (console),
+                            domus_host_get_name (domus_console_get_host (console)));
   /* Translators: a console's tab; the first %s is the domain, the second its server. */
   return g_strdup_printf (_("%s on %s"), domus_console_get_domain_name (console),
                           domus_host_get_name (domus_console_get_host (console)));
@@ -444,10 +439,11 @@ domus_console_notebook_new (void)
   return g_object_new (DOMUS_TYPE_CONSOLE_NOTEBOOK, NULL);
 }
 
-DomusConsole *
-domus_console_notebook_lookup (DomusConsoleNotebook *self,
-                               DomusHost            *host,
-                               const char           *domain_name)
+static DomusConsole *
+lookup_console (DomusConsoleNotebook *self,
+                DomusHost            *host,
+                const char           *domain_name,
+                gboolean              serial)
 {
   g_return_val_if_fail (DOMUS_IS_CONSOLE_NOTEBOOK (self), NULL);
   g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
@@ -457,10 +453,26 @@ domus_console_notebook_lookup (DomusConsoleNotebook *self,
     {
       DomusConsole *console = g_ptr_array_index (self->consoles, i);
 
-      if (is_console_of (console, host, domain_name))
+      if (domus_console_matches (console, host, domain_name, serial))
         return console;
     }
   return NULL;
+}
+
+DomusConsole *
+domus_console_notebook_lookup (DomusConsoleNotebook *self,
+                               DomusHost            *host,
+                               const char           *domain_name)
+{
+  return lookup_console (self, host, domain_name, FALSE);
+}
+
+DomusConsole *
+domus_console_notebook_lookup_serial (DomusConsoleNotebook *self,
+                                      DomusHost            *host,
+                                      const char           *domain_name)
+{
+  return lookup_console (self, host, domain_name, TRUE);
 }
 
 static void
@@ -504,10 +516,11 @@ console_detached_cb (DomusConsole         *console,
     }
 }
 
-DomusConsole *
-domus_console_notebook_open (DomusConsoleNotebook *self,
-                             DomusHost            *host,
-                             const char           *domain_name)
+static DomusConsole *
+open_console (DomusConsoleNotebook *self,
+              DomusHost            *host,
+              const char           *domain_name,
+              gboolean              serial)
 {
   DomusConsole *console;
   GtkWidget *slot;
@@ -516,16 +529,18 @@ domus_console_notebook_open (DomusConsoleNotebook *self,
   g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
   g_return_val_if_fail (domain_name != NULL, NULL);
 
-  console = domus_console_notebook_lookup (self, host, domain_name);
+  console = lookup_console (self, host, domain_name, serial);
   if (console == NULL)
     {
-      console = DOMUS_CONSOLE (domus_console_new (host, domain_name));
+      console = DOMUS_CONSOLE (serial ? domus_console_new_serial (host, domain_name)
+                                      : domus_console_new (host, domain_name));
       g_ptr_array_add (self->consoles, g_object_ref_sink (console));
       slot = free_slot (self);
       g_object_set_data (G_OBJECT (console), "domus-slot", slot);
       g_signal_connect (console, "destroy", G_CALLBACK (console_destroyed_cb), self);
       g_signal_connect (console, "notify::state", G_CALLBACK (console_state_cb), self);
       g_signal_connect (console, "notify::status", G_CALLBACK (console_state_cb), self);
+      g_signal_connect (console, "notify::serial", G_CALLBACK (console_state_cb), self);
       g_signal_connect (console, "notify::detached", G_CALLBACK (console_detached_cb), self);
       g_signal_connect_object (host, "notify::name", G_CALLBACK (host_name_cb), console, 0);
       gtk_widget_show (GTK_WIDGET (console));
@@ -536,6 +551,22 @@ domus_console_notebook_open (DomusConsoleNotebook *self,
     }
   show_console (self, console);
   return console;
+}
+
+DomusConsole *
+domus_console_notebook_open (DomusConsoleNotebook *self,
+                             DomusHost            *host,
+                             const char           *domain_name)
+{
+  return open_console (self, host, domain_name, FALSE);
+}
+
+DomusConsole *
+domus_console_notebook_open_serial (DomusConsoleNotebook *self,
+                                    DomusHost            *host,
+                                    const char           *domain_name)
+{
+  return open_console (self, host, domain_name, TRUE);
 }
 
 void

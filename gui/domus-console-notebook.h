@@ -27,8 +27,17 @@ GtkWidget    *domus_console_notebook_new            (void);
 DomusConsole *domus_console_notebook_open           (DomusConsoleNotebook *self,
                                                      DomusHost            *host,
                                                      const char           *domain_name);
-/* The console already open for that domain, in a tab or detached; NULL if none. */
+/* The same for its serial port (xm console): a tab "NAME on HOST (serial)" beside the screen's. */
+DomusConsole *domus_console_notebook_open_serial    (DomusConsoleNotebook *self,
+                                                     DomusHost            *host,
+                                                     const char           *domain_name);
+/* The console already open for that domain (its screen, or its serial port when it has no
+ * screen), in a tab or detached; NULL if none. */
 DomusConsole *domus_console_notebook_lookup         (DomusConsoleNotebook *self,
+                                                     DomusHost            *host,
+                                                     const char           *domain_name);
+/* The console showing that domain's serial port, asked for or for want of a screen. */
+DomusConsole *domus_console_notebook_lookup_serial  (DomusConsoleNotebook *self,
                                                      DomusHost            *host,
                                                      const char           *domain_name);
 /* Closes the console (its tab, or its window when detached). */

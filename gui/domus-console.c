@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A domain's graphical console: a gtk-vnc display on the backend's stream, with its toolbar.
+/* A domain's console: its screen (a gtk-vnc display) or its serial port (a terminal) on the
+ * backend's stream, with its toolbar.
  *
- * The console owns its VncDisplay (a new one per stream), opens it on the descriptor the
- * backend gives, and opens a new stream when one ends, backing off between failures and
- * waiting for the host or the domain to come back. The toolbar's Detach and Fullscreen move
- * it into a DomusConsoleWindow; Screenshot hands the frame to a DomusScreenshotSaver. */
+ * A DomusConsoleLink gets the streams and a new one when one ends (backing off between
+ * failures, waiting for the host or the domain to come back); the console shows each: a new
+ * VncDisplay per stream for the screen, one DomusSerialTerminal for the serial port. A console
+ * opened for a domain that turns out to have no screen shows its serial port instead. The
+ * toolbar's Detach and Fullscreen move it into a DomusConsoleWindow; Screenshot hands the frame
+ * to a DomusScreenshotSaver. */
 
 #include "config.h"
 
@@ -16,13 +19,9 @@
 #include "domus-console.h"
 #include "domus-console-window.h"
 #include "domus-screenshot-saver.h"
+#include "domus-serial-terminal.h"
 
 G_DEFINE_QUARK (domus-console-error-quark, domus_console_error)
-
-G_DEFINE_ENUM_TYPE (DomusConsoleState, domus_console_state,
-  G_DEFINE_ENUM_VALUE (DOMUS_CONSOLE_STATE_CONNECTING, "connecting"),
-  G_DEFINE_ENUM_VALUE (DOMUS_CONSOLE_STATE_CONNECTED, "connected"),
-  G_DEFINE_ENUM_VALUE (DOMUS_CONSOLE_STATE_DISCONNECTED, "disconnected"))
 
 struct _DomusConsole
 {
@@ -30,16 +29,24 @@ struct _DomusConsole
 
   DomusHost         *host;
   char              *domain_name;
+  DomusConsoleKind   kind;
+  /* Opened as the domain's console: its screen, or its serial port when it has none. */
+  gboolean           screen_or_serial;
+  DomusConsoleLink  *link;
 
   /* A new VncDisplay per stream, as a display that ended is not reliably reusable. */
   GtkWidget         *display;
   int                pending_fd;           /* the stream, until the display is realized */
+  /* The serial port's terminal: one for every stream, so the scrollback stays. */
+  GtkWidget         *terminal;
 
   GtkWidget         *toolbar;
   GtkWidget         *scale_button;
   GtkWidget         *fullscreen_button;
   GtkWidget         *keys_button;
   GtkWidget         *screenshot_button;
+  GtkWidget         *copy_button;
+  GtkWidget         *paste_button;
   GtkWidget         *detach_button;
   GtkWidget         *grab_label;
   GtkWidget         *fullscreen_label;
@@ -54,14 +61,9 @@ struct _DomusConsole
   GtkWidget         *retry_label;
   GtkWidget         *reconnect_button;
 
-  DomusConsoleState  state;
-  char              *status;
   /* The last vnc-error, said when the stream then ends. */
   char              *error_reason;
 
-  GCancellable      *cancellable;          /* the open_console call under way */
-  guint              retry_source;
-  guint              retry_delay_ms;
   /* We closed the display ourselves to open a new stream: its end is no news. */
   gboolean           reopen_on_disconnect;
 
@@ -69,10 +71,6 @@ struct _DomusConsole
   gboolean           pointer_grabbed;
   gboolean           keyboard_grabbed;
   gboolean           display_focused;
-
-  /* The domain, watched so that a domain started again is reconnected at once. */
-  DomusDomain       *domain;               /* weak */
-  gboolean           domain_active;
 
   /* The main window, weak: the window manager may make it fullscreen (its own key), which
    * the toggle then shows. */
@@ -98,6 +96,7 @@ enum {
   PROP_STATE,
   PROP_STATUS,
   PROP_DISPLAY,
+  PROP_SERIAL,
   PROP_SCALING,
   PROP_DETACHED,
   N_PROPS
@@ -127,45 +126,47 @@ static const struct {
   { "ctrl-alt-f12",       { GDK_KEY_Control_L, GDK_KEY_Alt_L, GDK_KEY_F12 } },
 };
 
-static void start_open            (DomusConsole    *self);
-static void track_domain          (DomusConsole    *self);
+static void new_terminal          (DomusConsole    *self);
+static void update_kind_ui        (DomusConsole    *self);
+static void terminal_stream_closed_cb (DomusSerialTerminal *terminal,
+                                       const char          *reason,
+                                       DomusConsole        *self);
 static void fullscreen_toggled_cb (GtkToggleButton *button,
                                    DomusConsole    *self);
 static void update_fullscreen_ui  (DomusConsole    *self);
 
 /* ---- status ---------------------------------------------------------------------------- */
 
+/* The overlay and the buttons say what the link says. */
 static void
-set_state (DomusConsole      *self,
-           DomusConsoleState  state,
-           const char        *status)
+sync_status (DomusConsole *self)
 {
+  DomusConsoleState state = domus_console_link_get_state (self->link);
   gboolean connected = state == DOMUS_CONSOLE_STATE_CONNECTED;
 
-  if (g_strcmp0 (self->status, status) != 0)
-    {
-      g_free (self->status);
-      self->status = g_strdup (status);
-      gtk_label_set_text (GTK_LABEL (self->status_label), status);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
-    }
-
+  gtk_label_set_text (GTK_LABEL (self->status_label), domus_console_link_get_status (self->link));
+  gtk_label_set_text (GTK_LABEL (self->retry_label), domus_console_link_get_retry_text (self->link));
   gtk_widget_set_visible (self->status_box, !connected);
   g_object_set (self->status_spinner,
                 "active", state == DOMUS_CONSOLE_STATE_CONNECTING,
                 "visible", state == DOMUS_CONSOLE_STATE_CONNECTING,
                 NULL);
   gtk_widget_set_visible (self->reconnect_button, state == DOMUS_CONSOLE_STATE_DISCONNECTED);
-  if (state != DOMUS_CONSOLE_STATE_DISCONNECTED)
-    gtk_label_set_text (GTK_LABEL (self->retry_label), "");
   gtk_widget_set_sensitive (self->screenshot_button, connected);
   gtk_widget_set_sensitive (self->keys_button, connected);
+  gtk_widget_set_sensitive (self->paste_button, connected);
+}
 
-  if (self->state != state)
-    {
-      self->state = state;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-    }
+static void
+link_status_cb (DomusConsoleLink *link,
+                GParamSpec       *pspec,
+                DomusConsole     *self)
+{
+  sync_status (self);
+  if (pspec == NULL || g_str_equal (pspec->name, "state"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (pspec == NULL || g_str_equal (pspec->name, "status"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 }
 
 static void
@@ -180,7 +181,7 @@ show_message (DomusConsole *self,
 static char *
 grab_keys_label (DomusConsole *self)
 {
-  VncGrabSequence *seq = vnc_display_get_grab_keys (VNC_DISPLAY (self->display));
+  VncGrabSequence *seq = self->display != NULL ? vnc_display_get_grab_keys (VNC_DISPLAY (self->display)) : NULL;
   g_autoptr(GString) label = g_string_new (NULL);
 
   for (guint i = 0; seq != NULL && i < seq->nkeysyms; i++)
@@ -247,79 +248,25 @@ update_grab_label (DomusConsole *self)
   gtk_widget_set_tooltip_text (self->grab_label, text);
 }
 
-/* ---- reconnecting ---------------------------------------------------------------------- */
-
-static gboolean
-host_connected (DomusConsole *self)
-{
-  return domus_host_get_state (self->host) == DOMUS_HOST_STATE_CONNECTED;
-}
-
-static gboolean
-retry_cb (gpointer user_data)
-{
-  DomusConsole *self = user_data;
-
-  self->retry_source = 0;
-  start_open (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* After a failure: try again later, each wait twice the last, so a domain that stays away
- * costs a call every half minute at most. A host that is not connected is waited for
- * instead (notify::state). */
-static void
-schedule_retry (DomusConsole *self)
-{
-  guint delay = self->retry_delay_ms;
-  guint seconds;
-  g_autofree char *text = NULL;
-
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-
-  if (!host_connected (self))
-    {
-      gtk_label_set_text (GTK_LABEL (self->retry_label),
-                          _("Waiting for the host to be connected again…"));
-      return;
-    }
-  /* A domain the host knows to be off gets a screen only once it starts (domain_state_cb):
-   * nothing to poll for meanwhile. */
-  if (self->domain != NULL && !self->domain_active)
-    {
-      gtk_label_set_text (GTK_LABEL (self->retry_label),
-                          _("Waiting for the domain to start…"));
-      return;
-    }
-
-  self->retry_delay_ms = MIN (delay * 2, DOMUS_CONSOLE_MAX_RETRY_DELAY_MS);
-  self->retry_source = g_timeout_add (delay, retry_cb, self);
-  g_source_set_name_by_id (self->retry_source, "[domus] console retry");
-
-  seconds = (delay + 999) / 1000;
-  text = g_strdup_printf (ngettext ("Trying again in %u second…",
-                          "Trying again in %u seconds…", seconds), seconds);
-  gtk_label_set_text (GTK_LABEL (self->retry_label), text);
-}
+/* ---- the stream ------------------------------------------------------------------------ */
 
 static void
-went_disconnected (DomusConsole *self,
-                   const char   *status)
+stream_lost (DomusConsole *self,
+             const char   *reason)
 {
+  g_autofree char *saved = g_strdup (reason);
+
   g_clear_pointer (&self->error_reason, g_free);
   self->pointer_grabbed = self->keyboard_grabbed = FALSE;
   update_grab_label (self);
-  set_state (self, DOMUS_CONSOLE_STATE_DISCONNECTED, status);
-  schedule_retry (self);
+  domus_console_link_stream_lost (self->link, saved);
 }
 
 static void
 vnc_initialized_cb (GtkWidget    *display,
                     DomusConsole *self)
 {
-  /* It worked: the next failure starts backing off from the beginning. */
-  self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
-  set_state (self, DOMUS_CONSOLE_STATE_CONNECTED, _("Connected"));
+  domus_console_link_stream_up (self->link);
 }
 
 static void
@@ -336,27 +283,13 @@ static void
 vnc_disconnected_cb (GtkWidget    *display,
                      DomusConsole *self)
 {
-  g_autofree char *status = NULL;
-  const char *reason;
-
   if (self->reopen_on_disconnect)
     {
       self->reopen_on_disconnect = FALSE;
-      start_open (self);
+      domus_console_link_open (self->link);
       return;
     }
-
-  if (self->error_reason != NULL)
-    reason = self->error_reason;
-  else if (self->domain == NULL)
-    reason = _("the domain no longer exists");
-  else if (!self->domain_active)
-    reason = _("the domain is not running");
-  else
-    reason = _("the guest's screen closed the connection");
-  /* Translators: %s says why, e.g. "the domain is not running". */
-  status = g_strdup_printf (_("The console was disconnected: %s"), reason);
-  went_disconnected (self, status);
+  stream_lost (self, self->error_reason);
 }
 
 static void
@@ -519,20 +452,66 @@ new_display (DomusConsole *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY]);
 }
 
-typedef struct {
-  DomusConsole *console;
-  GCancellable *cancellable;   /* which attempt this is */
-} OpenAttempt;
-
 static void
-open_attempt_free (OpenAttempt *attempt)
+terminal_selection_cb (VteTerminal  *terminal,
+                       DomusConsole *self)
 {
-  g_clear_object (&attempt->console);
-  g_clear_object (&attempt->cancellable);
-  g_free (attempt);
+  gtk_widget_set_sensitive (self->copy_button, vte_terminal_get_has_selection (terminal));
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenAttempt, open_attempt_free)
+/* The terminal scrolls itself (it is a GtkScrollable): it takes the viewport's place. */
+static void
+new_terminal (DomusConsole *self)
+{
+  g_autofree char *name = NULL;
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  gboolean had_focus = self->display != NULL && GTK_IS_WINDOW (toplevel) &&
+                       gtk_window_get_focus (GTK_WINDOW (toplevel)) == self->display;
+
+  drop_display (self);
+  if (self->terminal != NULL)
+    return;
+  if (self->viewport != NULL)
+    {
+      gtk_container_remove (GTK_CONTAINER (self->scroller), self->viewport);
+      self->viewport = NULL;
+    }
+
+  self->terminal = domus_serial_terminal_new ();
+  /* Translators: the accessible name of a guest's text console; %s is the domain's name. */
+  name = g_strdup_printf (_("Serial console of %s"), self->domain_name);
+  atk_object_set_name (gtk_widget_get_accessible (self->terminal), name);
+  atk_object_set_description (gtk_widget_get_accessible (self->terminal),
+                              _("The guest's serial console; keys go to the guest while it has the focus, Ctrl+Shift+C copies, Ctrl+Shift+V pastes, Shift+F12 gives the keyboard back to the window"));
+  g_signal_connect (self->terminal, "key-press-event", G_CALLBACK (display_key_press_cb), self);
+  g_signal_connect (self->terminal, "focus-in-event", G_CALLBACK (display_focus_cb), self);
+  g_signal_connect (self->terminal, "focus-out-event", G_CALLBACK (display_focus_cb), self);
+  g_signal_connect (self->terminal, "stream-closed", G_CALLBACK (terminal_stream_closed_cb), self);
+  g_signal_connect (self->terminal, "selection-changed", G_CALLBACK (terminal_selection_cb), self);
+
+  gtk_widget_set_hexpand (self->terminal, TRUE);
+  gtk_widget_set_vexpand (self->terminal, TRUE);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_container_add (GTK_CONTAINER (self->scroller), self->terminal);
+  gtk_widget_show (self->terminal);
+  terminal_selection_cb (VTE_TERMINAL (self->terminal), self);
+  if (had_focus)
+    gtk_widget_grab_focus (self->terminal);
+}
+
+/* The toolbar shows what the console's kind can do. */
+static void
+update_kind_ui (DomusConsole *self)
+{
+  gboolean serial = self->kind == DOMUS_CONSOLE_SERIAL;
+
+  gtk_widget_set_visible (self->scale_button, !serial);
+  gtk_widget_set_visible (self->keys_button, !serial);
+  gtk_widget_set_visible (self->screenshot_button, !serial);
+  gtk_widget_set_visible (self->copy_button, serial);
+  gtk_widget_set_visible (self->paste_button, serial);
+}
 
 static void
 open_stream (DomusConsole *self,
@@ -542,7 +521,8 @@ open_stream (DomusConsole *self,
   if (!vnc_display_open_fd (VNC_DISPLAY (self->display), fd))
     {
       close (fd);
-      went_disconnected (self, _("The console could not be opened: the display refused the stream"));
+      domus_console_link_stream_failed (self->link,
+                                        _("The console could not be opened: the display refused the stream"));
     }
 }
 
@@ -559,37 +539,9 @@ display_realized_cb (GtkWidget    *display,
 }
 
 static void
-console_opened_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+show_screen (DomusConsole *self,
+             int           fd)
 {
-  g_autoptr(OpenAttempt) attempt = user_data;
-  DomusConsole *self = attempt->console;
-  g_autoptr(GError) error = NULL;
-  int fd;
-
-  fd = domus_host_open_console_finish (DOMUS_HOST (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (attempt->cancellable != self->cancellable)
-    {
-      /* Superseded (a newer attempt, or disposed), and the stream came anyway. */
-      if (fd >= 0)
-        close (fd);
-      return;
-    }
-  g_clear_object (&self->cancellable);
-
-  if (fd < 0)
-    {
-      g_autofree char *status = NULL;
-
-      /* Translators: %s is the host's reason, e.g. "domain 'web' is not running". */
-      status = g_strdup_printf (_("The console could not be opened: %s"), error->message);
-      went_disconnected (self, status);
-      return;
-    }
-
   new_display (self);
   /* gtk-vnc paints the first update into the display's GdkWindow without looking whether it
    * has one: the stream starts once the display is realized (at once inside a window). */
@@ -604,130 +556,51 @@ console_opened_cb (GObject      *source,
   g_signal_connect (self->display, "realize", G_CALLBACK (display_realized_cb), self);
 }
 
+/* A serial port has no handshake: the stream is up as soon as the terminal has it. */
 static void
-start_open (DomusConsole *self)
+show_serial (DomusConsole *self,
+             int           fd)
 {
-  OpenAttempt *attempt;
-
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-
-  if (self->display != NULL && vnc_display_is_open (VNC_DISPLAY (self->display)))
-    {
-      /* A new stream only once the old one said goodbye (vnc_disconnected_cb). */
-      self->reopen_on_disconnect = TRUE;
-      vnc_display_close (VNC_DISPLAY (self->display));
-      return;
-    }
-
-  if (!host_connected (self))
-    {
-      const GError *error = domus_host_get_error (self->host);
-      g_autofree char *status = NULL;
-
-      if (error != NULL)
-        /* Translators: %s is why the host is not connected. */
-        status = g_strdup_printf (_("The host is not connected: %s"), error->message);
-      set_state (self, DOMUS_CONSOLE_STATE_DISCONNECTED,
-                 status != NULL ? status : _("Waiting for the host to connect…"));
-      gtk_label_set_text (GTK_LABEL (self->retry_label), "");
-      return;
-    }
-
-  set_state (self, DOMUS_CONSOLE_STATE_CONNECTING, _("Connecting…"));
-  self->cancellable = g_cancellable_new ();
-  attempt = g_new0 (OpenAttempt, 1);
-  attempt->console = g_object_ref (self);
-  attempt->cancellable = g_object_ref (self->cancellable);
-  domus_host_open_console_async (self->host, self->domain_name, DOMUS_CONSOLE_GRAPHICS,
-                                 self->cancellable, console_opened_cb, attempt);
+  domus_serial_terminal_open_fd (DOMUS_SERIAL_TERMINAL (self->terminal), fd);
+  if (domus_serial_terminal_is_open (DOMUS_SERIAL_TERMINAL (self->terminal)))
+    domus_console_link_stream_up (self->link);
 }
 
 static void
-host_state_cb (DomusHost    *host,
-               GParamSpec   *pspec,
-               DomusConsole *self)
+link_opened_cb (DomusConsoleLink *link,
+                int               fd,
+                DomusConsole     *self)
 {
-  if (!host_connected (self))
-    {
-      /* A local VNC stream does not go through the daemon and may well outlive it: only a
-       * console that has no stream says anything. */
-      if (self->state == DOMUS_CONSOLE_STATE_DISCONNECTED)
-        schedule_retry (self);
-      return;
-    }
-
-  if (self->state == DOMUS_CONSOLE_STATE_DISCONNECTED)
-    {
-      self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
-      start_open (self);
-    }
+  if (self->kind == DOMUS_CONSOLE_SERIAL)
+    show_serial (self, fd);
+  else
+    show_screen (self, fd);
 }
 
-static gboolean
-domain_state_is_active (DomusDomainState state)
-{
-  switch (state)
-    {
-    case DOMUS_DOMAIN_STATE_RUNNING:
-    case DOMUS_DOMAIN_STATE_BLOCKED:
-    case DOMUS_DOMAIN_STATE_PAUSED:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-/* A domain that became active again (created, started, rebooted into a new QEMU) has a new
- * screen: open it now rather than at the end of the back-off. Only the transition counts,
- * so a domain flipping between running and blocked does not defeat the back-off. */
+/* The domain has no screen (vnc = 0): a console opened as the domain's console shows its
+ * serial port instead, the only console such a guest has. */
 static void
-domain_state_cb (DomusDomain  *domain,
-                 GParamSpec   *pspec,
-                 DomusConsole *self)
+link_no_console_cb (DomusConsoleLink *link,
+                    DomusConsole     *self)
 {
-  gboolean active = domain_state_is_active (domus_domain_get_state (domain));
-  gboolean was_active = self->domain_active;
-
-  self->domain_active = active;
-  if (active && !was_active && self->state == DOMUS_CONSOLE_STATE_DISCONNECTED &&
-      host_connected (self))
-    {
-      self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
-      start_open (self);
-    }
-}
-
-static void
-track_domain (DomusConsole *self)
-{
-  DomusDomain *domain = domus_host_lookup_domain (self->host, self->domain_name);
-
-  if (domain == self->domain)
+  if (!self->screen_or_serial || self->kind != DOMUS_CONSOLE_GRAPHICS)
     return;
-
-  if (self->domain != NULL)
-    g_signal_handlers_disconnect_by_func (self->domain, domain_state_cb, self);
-  g_set_weak_pointer (&self->domain, domain);
-
-  if (domain == NULL)
-    {
-      self->domain_active = FALSE;
-      return;
-    }
-  g_signal_connect_object (domain, "notify::state", G_CALLBACK (domain_state_cb), self, 0);
-  domain_state_cb (domain, NULL, self);
+  drop_display (self);
+  self->kind = DOMUS_CONSOLE_SERIAL;
+  new_terminal (self);
+  domus_console_link_set_kind (self->link, DOMUS_CONSOLE_SERIAL);
+  update_kind_ui (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERIAL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY]);
+  domus_console_link_open (self->link);
 }
 
 static void
-domains_changed_cb (GListModel   *domains,
-                    guint         position,
-                    guint         removed,
-                    guint         added,
-                    DomusConsole *self)
+terminal_stream_closed_cb (DomusSerialTerminal *terminal,
+                           const char          *reason,
+                           DomusConsole        *self)
 {
-  track_domain (self);
+  stream_lost (self, reason);
 }
 
 /* ---- toolbar --------------------------------------------------------------------------- */
@@ -847,7 +720,7 @@ ask_and_save_screenshot (DomusConsole *self)
   if (self->saver != NULL && domus_screenshot_saver_present (self->saver))
     return;
 
-  if (self->display != NULL && self->state == DOMUS_CONSOLE_STATE_CONNECTED)
+  if (self->display != NULL && domus_console_get_state (self) == DOMUS_CONSOLE_STATE_CONNECTED)
     pixbuf = vnc_display_get_pixbuf (VNC_DISPLAY (self->display));
   if (pixbuf == NULL)
     {
@@ -878,6 +751,24 @@ screenshot_activated (GSimpleAction *action,
                       gpointer       user_data)
 {
   ask_and_save_screenshot (DOMUS_CONSOLE (user_data));
+}
+
+static void
+copy_clicked_cb (GtkButton    *button,
+                 DomusConsole *self)
+{
+  if (self->terminal != NULL)
+    vte_terminal_copy_clipboard_format (VTE_TERMINAL (self->terminal), VTE_FORMAT_TEXT);
+}
+
+static void
+paste_clicked_cb (GtkButton    *button,
+                  DomusConsole *self)
+{
+  if (self->terminal == NULL)
+    return;
+  vte_terminal_paste_clipboard (VTE_TERMINAL (self->terminal));
+  gtk_widget_grab_focus (self->terminal);
 }
 
 static void
@@ -970,21 +861,26 @@ static void
 domus_console_constructed (GObject *object)
 {
   DomusConsole *self = DOMUS_CONSOLE (object);
-  GListModel *domains;
 
   G_OBJECT_CLASS (domus_console_parent_class)->constructed (object);
 
   g_return_if_fail (DOMUS_IS_HOST (self->host));
   g_return_if_fail (self->domain_name != NULL);
 
-  new_display (self);
+  self->link = domus_console_link_new (self->host, self->domain_name, self->kind);
+  g_signal_connect (self->link, "notify::state", G_CALLBACK (link_status_cb), self);
+  g_signal_connect (self->link, "notify::status", G_CALLBACK (link_status_cb), self);
+  g_signal_connect (self->link, "notify::retry-text", G_CALLBACK (link_status_cb), self);
+  g_signal_connect (self->link, "opened", G_CALLBACK (link_opened_cb), self);
+  g_signal_connect (self->link, "no-console", G_CALLBACK (link_no_console_cb), self);
 
-  g_signal_connect_object (self->host, "notify::state", G_CALLBACK (host_state_cb), self, 0);
-  domains = domus_host_get_domains (self->host);
-  g_signal_connect_object (domains, "items-changed", G_CALLBACK (domains_changed_cb), self, 0);
-  track_domain (self);
-
-  start_open (self);
+  if (self->kind == DOMUS_CONSOLE_SERIAL)
+    new_terminal (self);
+  else
+    new_display (self);
+  update_kind_ui (self);
+  sync_status (self);
+  domus_console_link_open (self->link);
 }
 
 static void
@@ -992,9 +888,9 @@ domus_console_dispose (GObject *object)
 {
   DomusConsole *self = DOMUS_CONSOLE (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->link != NULL)
+    g_signal_handlers_disconnect_by_data (self->link, self);
+  g_clear_object (&self->link);
 
   if (self->pending_fd >= 0)
     close (self->pending_fd);
@@ -1006,9 +902,13 @@ domus_console_dispose (GObject *object)
       silence_display (self->display);
       self->display = NULL;
     }
-  if (self->domain != NULL)
-    g_signal_handlers_disconnect_by_func (self->domain, domain_state_cb, self);
-  g_clear_weak_pointer (&self->domain);
+  /* The terminal goes with the console's children; its stream ends with it. */
+  if (self->terminal != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->terminal, self);
+      domus_serial_terminal_close (DOMUS_SERIAL_TERMINAL (self->terminal));
+      self->terminal = NULL;
+    }
   if (self->toplevel != NULL)
     g_signal_handlers_disconnect_by_func (self->toplevel, toplevel_window_state_cb, self);
   g_clear_weak_pointer (&self->toplevel);
@@ -1038,7 +938,6 @@ domus_console_finalize (GObject *object)
   DomusConsole *self = DOMUS_CONSOLE (object);
 
   g_free (self->domain_name);
-  g_free (self->status);
   g_free (self->error_reason);
 
   G_OBJECT_CLASS (domus_console_parent_class)->finalize (object);
@@ -1061,13 +960,16 @@ domus_console_get_property (GObject    *object,
       g_value_set_string (value, self->domain_name);
       break;
     case PROP_STATE:
-      g_value_set_enum (value, self->state);
+      g_value_set_enum (value, domus_console_get_state (self));
       break;
     case PROP_STATUS:
-      g_value_set_string (value, self->status);
+      g_value_set_string (value, domus_console_get_status (self));
       break;
     case PROP_DISPLAY:
-      g_value_set_object (value, self->display);
+      g_value_set_object (value, domus_console_get_display (self));
+      break;
+    case PROP_SERIAL:
+      g_value_set_boolean (value, self->kind == DOMUS_CONSOLE_SERIAL);
       break;
     case PROP_SCALING:
       g_value_set_boolean (value, self->scaling);
@@ -1095,6 +997,10 @@ domus_console_set_property (GObject      *object,
       break;
     case PROP_DOMAIN_NAME:
       self->domain_name = g_value_dup_string (value);
+      break;
+    case PROP_SERIAL:
+      self->kind = g_value_get_boolean (value) ? DOMUS_CONSOLE_SERIAL : DOMUS_CONSOLE_GRAPHICS;
+      self->screen_or_serial = !g_value_get_boolean (value);
       break;
     case PROP_SCALING:
       domus_console_set_scaling (self, g_value_get_boolean (value));
@@ -1133,6 +1039,11 @@ domus_console_class_init (DomusConsoleClass *klass)
   properties[PROP_DISPLAY] =
     g_param_spec_object ("display", NULL, NULL, GTK_TYPE_WIDGET,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* Written: a serial console asked for; read: the console shows the serial port (asked, or
+   * the domain has no screen). */
+  properties[PROP_SERIAL] =
+    g_param_spec_boolean ("serial", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SCALING] =
     g_param_spec_boolean ("scaling", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1147,6 +1058,8 @@ domus_console_class_init (DomusConsoleClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, fullscreen_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, keys_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, screenshot_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, paste_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, detach_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, grab_label);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, fullscreen_label);
@@ -1163,6 +1076,8 @@ domus_console_class_init (DomusConsoleClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, scale_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, fullscreen_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, screenshot_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, paste_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, detach_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, reconnect_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, message_bar_response_cb);
@@ -1179,8 +1094,8 @@ domus_console_init (DomusConsole *self)
   };
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
 
-  self->state = DOMUS_CONSOLE_STATE_CONNECTING;
-  self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
+  self->kind = DOMUS_CONSOLE_GRAPHICS;
+  self->screen_or_serial = TRUE;
   self->pending_fd = -1;
   self->saver_cancellable = g_cancellable_new ();
 
@@ -1202,6 +1117,37 @@ domus_console_new (DomusHost  *host,
   return g_object_new (DOMUS_TYPE_CONSOLE, "host", host, "domain-name", domain_name, NULL);
 }
 
+GtkWidget *
+domus_console_new_serial (DomusHost  *host,
+                          const char *domain_name)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
+  g_return_val_if_fail (domain_name != NULL, NULL);
+
+  return g_object_new (DOMUS_TYPE_CONSOLE, "host", host, "domain-name", domain_name,
+                       "serial", TRUE, NULL);
+}
+
+gboolean
+domus_console_matches (DomusConsole *self,
+                       DomusHost    *host,
+                       const char   *domain_name,
+                       gboolean      serial)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+
+  if (self->host != host || g_strcmp0 (self->domain_name, domain_name) != 0)
+    return FALSE;
+  return serial ? self->kind == DOMUS_CONSOLE_SERIAL : self->screen_or_serial;
+}
+
+gboolean
+domus_console_get_serial (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+  return self->kind == DOMUS_CONSOLE_SERIAL;
+}
+
 DomusHost *
 domus_console_get_host (DomusConsole *self)
 {
@@ -1220,21 +1166,21 @@ DomusConsoleState
 domus_console_get_state (DomusConsole *self)
 {
   g_return_val_if_fail (DOMUS_IS_CONSOLE (self), DOMUS_CONSOLE_STATE_DISCONNECTED);
-  return self->state;
+  return self->link != NULL ? domus_console_link_get_state (self->link) : DOMUS_CONSOLE_STATE_DISCONNECTED;
 }
 
 const char *
 domus_console_get_status (DomusConsole *self)
 {
   g_return_val_if_fail (DOMUS_IS_CONSOLE (self), NULL);
-  return self->status;
+  return self->link != NULL ? domus_console_link_get_status (self->link) : NULL;
 }
 
 GtkWidget *
 domus_console_get_display (DomusConsole *self)
 {
   g_return_val_if_fail (DOMUS_IS_CONSOLE (self), NULL);
-  return self->display;
+  return self->kind == DOMUS_CONSOLE_SERIAL ? self->terminal : self->display;
 }
 
 void
@@ -1242,8 +1188,16 @@ domus_console_reconnect (DomusConsole *self)
 {
   g_return_if_fail (DOMUS_IS_CONSOLE (self));
 
-  self->retry_delay_ms = DOMUS_CONSOLE_RETRY_DELAY_MS;
-  start_open (self);
+  if (self->display != NULL && vnc_display_is_open (VNC_DISPLAY (self->display)))
+    {
+      /* A new stream only once the old one said goodbye (vnc_disconnected_cb). */
+      self->reopen_on_disconnect = TRUE;
+      vnc_display_close (VNC_DISPLAY (self->display));
+      return;
+    }
+  if (self->terminal != NULL)
+    domus_serial_terminal_close (DOMUS_SERIAL_TERMINAL (self->terminal));
+  domus_console_link_open (self->link);
 }
 
 void
@@ -1253,6 +1207,9 @@ domus_console_set_scaling (DomusConsole *self,
   g_return_if_fail (DOMUS_IS_CONSOLE (self));
 
   scaling = !!scaling;
+  /* A terminal reflows its text instead. */
+  if (self->kind == DOMUS_CONSOLE_SERIAL)
+    return;
   if (self->display != NULL)
     vnc_display_set_scaling (VNC_DISPLAY (self->display), scaling);
   /* Scaled, the display takes the page's size (EXTERNAL: no scrollbars, and the page does
@@ -1345,7 +1302,7 @@ domus_console_send_keys (DomusConsole *self,
   for (gsize i = 0; i < G_N_ELEMENTS (key_combinations); i++)
     if (g_str_equal (key_combinations[i].name, combination))
       {
-        if (self->display != NULL && self->state == DOMUS_CONSOLE_STATE_CONNECTED)
+        if (self->display != NULL && domus_console_get_state (self) == DOMUS_CONSOLE_STATE_CONNECTED)
           vnc_display_send_keys (VNC_DISPLAY (self->display), key_combinations[i].keyvals,
                                  G_N_ELEMENTS (key_combinations[i].keyvals));
         return TRUE;
@@ -1363,7 +1320,7 @@ domus_console_save_screenshot (DomusConsole  *self,
   g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (self->display != NULL && self->state == DOMUS_CONSOLE_STATE_CONNECTED)
+  if (self->display != NULL && domus_console_get_state (self) == DOMUS_CONSOLE_STATE_CONNECTED)
     pixbuf = vnc_display_get_pixbuf (VNC_DISPLAY (self->display));
   if (pixbuf == NULL)
     {

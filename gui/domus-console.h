@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A domain's graphical console: a gtk-vnc display on the backend's stream, with its toolbar. */
+/* A domain's console: its screen (gtk-vnc) or its serial port (a terminal), with its toolbar. */
 
 #pragma once
 
 #include <gtk/gtk.h>
 
+#include "domus-console-link.h"
 #include "domus-host.h"
 
 G_BEGIN_DECLS
@@ -17,19 +18,6 @@ typedef enum {
 
 GQuark domus_console_error_quark (void);
 
-typedef enum {
-  DOMUS_CONSOLE_STATE_CONNECTING,    /* asking the host for a stream, or the VNC handshake */
-  DOMUS_CONSOLE_STATE_CONNECTED,     /* the guest's screen is shown */
-  DOMUS_CONSOLE_STATE_DISCONNECTED,  /* no stream: waiting to try again (get_status says why) */
-} DomusConsoleState;
-
-#define DOMUS_TYPE_CONSOLE_STATE (domus_console_state_get_type ())
-GType domus_console_state_get_type (void) G_GNUC_CONST;
-
-/* The first wait before opening the stream again after a failure; each next one doubles. */
-#define DOMUS_CONSOLE_RETRY_DELAY_MS     500
-#define DOMUS_CONSOLE_MAX_RETRY_DELAY_MS 30000
-
 #define DOMUS_TYPE_CONSOLE (domus_console_get_type ())
 G_DECLARE_FINAL_TYPE (DomusConsole, domus_console, DOMUS, CONSOLE, GtkBox)
 
@@ -38,19 +26,33 @@ G_DECLARE_FINAL_TYPE (DomusConsole, domus_console, DOMUS, CONSOLE, GtkBox)
  * shortcuts): console.send-keys(s), console.screenshot (asks where, saves a PNG),
  * console.detach (detaches, or attaches when detached), console.reconnect.
  *
- * Opens domain_name's VNC console on host at once (or as soon as host is connected) and
- * keeps it open: when the stream ends (the domain was destroyed or restarted, the host
- * dropped) it says so and opens a new one, backing off between failures.
+ * Opens domain_name's console on host at once (or as soon as host is connected) and keeps
+ * it open: when the stream ends (the domain was destroyed or restarted, the host dropped) it
+ * says so and opens a new one, backing off between failures (DomusConsoleLink).
+ * domus_console_new() shows the guest's screen, or its serial port when its configuration has
+ * no screen (vnc = 0); domus_console_new_serial() its serial port (xm console), in a
+ * terminal with scrollback, copy and paste.
  */
 GtkWidget         *domus_console_new             (DomusHost     *host,
                                                   const char    *domain_name);
+GtkWidget         *domus_console_new_serial      (DomusHost     *host,
+                                                  const char    *domain_name);
+/* Whether the console is what opening domain_name's console (serial: its serial console) on
+ * host asks for: a notebook holds one console per domain and kind. */
+gboolean           domus_console_matches         (DomusConsole  *self,
+                                                  DomusHost     *host,
+                                                  const char    *domain_name,
+                                                  gboolean       serial);
+/* TRUE when it shows the serial port (asked for, or the domain has no screen). */
+gboolean           domus_console_get_serial      (DomusConsole  *self);
 
 DomusHost         *domus_console_get_host        (DomusConsole  *self);
 const char        *domus_console_get_domain_name (DomusConsole  *self);
 DomusConsoleState  domus_console_get_state       (DomusConsole  *self);
 /* What the status overlay says ("Connecting…", "The console was disconnected: …"). */
 const char        *domus_console_get_status      (DomusConsole  *self);
-/* The VncDisplay (transfer none), for its signals; it lives as long as the console. */
+/* What shows the guest (transfer none): the VncDisplay (a new one per stream: "display" is
+ * notified), or the serial port's VteTerminal. */
 GtkWidget         *domus_console_get_display     (DomusConsole  *self);
 
 /* Opens a new stream now instead of waiting for the next try (the overlay's button). */

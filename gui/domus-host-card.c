@@ -22,6 +22,7 @@ struct _DomusHostCard
   DomusHost   *host;
   GPtrArray   *watched;      /* the DomusDomains whose notify::state we follow */
   guint        counts[DOMUS_HOST_CARD_N_COUNTS];
+  DomusHostCardTrouble trouble;
   BusyRow      busy[DOMUS_HOST_CARD_N_BUSY];
   gboolean     pressed;
 
@@ -45,6 +46,7 @@ enum {
 };
 
 enum {
+  SIGNAL_SUMMARY_CHANGED,
   SIGNAL_ACTIVATE_HOST,
   SIGNAL_OPEN_DOMAIN,
   N_SIGNALS
@@ -52,6 +54,38 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static DomusHostCardTrouble
+compute_trouble (DomusHostCard *self)
+{
+  switch (domus_host_get_state (self->host))
+    {
+    case DOMUS_HOST_STATE_DISCONNECTED:
+      return DOMUS_HOST_CARD_TROUBLE_UNREACHABLE;
+    case DOMUS_HOST_STATE_CONNECTING:
+      /* A retry after a failure: it was lost, and is not back yet. */
+      return domus_host_get_error (self->host) != NULL ? DOMUS_HOST_CARD_TROUBLE_UNREACHABLE
+                                                       : DOMUS_HOST_CARD_TROUBLE_CONNECTING;
+    case DOMUS_HOST_STATE_CONNECTED:
+    default:
+      return self->counts[DOMUS_HOST_CARD_COUNT_CRASHED] > 0 ? DOMUS_HOST_CARD_TROUBLE_DOMAINS
+                                                             : DOMUS_HOST_CARD_TROUBLE_NONE;
+    }
+}
+
+/* The card's frame says it too (CSS class domus-card-trouble), so trouble shows at a glance. */
+static void
+summary_changed (DomusHostCard *self)
+{
+  GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self));
+
+  self->trouble = compute_trouble (self);
+  if (self->trouble >= DOMUS_HOST_CARD_TROUBLE_DOMAINS)
+    gtk_style_context_add_class (style, "domus-card-trouble");
+  else
+    gtk_style_context_remove_class (style, "domus-card-trouble");
+  g_signal_emit (self, signals[SIGNAL_SUMMARY_CHANGED], 0);
+}
 
 /* Name and state */
 
@@ -118,8 +152,9 @@ count_of_state (DomusDomainState state)
       return DOMUS_HOST_CARD_COUNT_PAUSED;
     case DOMUS_DOMAIN_STATE_SHUTOFF:
       return DOMUS_HOST_CARD_COUNT_OFF;
-    case DOMUS_DOMAIN_STATE_SHUTDOWN:
     case DOMUS_DOMAIN_STATE_CRASHED:
+      return DOMUS_HOST_CARD_COUNT_CRASHED;
+    case DOMUS_DOMAIN_STATE_SHUTDOWN:
     case DOMUS_DOMAIN_STATE_DYING:
     case DOMUS_DOMAIN_STATE_STARTING:
     case DOMUS_DOMAIN_STATE_INVALID:
@@ -151,6 +186,9 @@ update_counts (DomusHostCard *self)
         case DOMUS_HOST_CARD_COUNT_OFF:
           text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u off", "%u off", n), n);
           break;
+        case DOMUS_HOST_CARD_COUNT_CRASHED:
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u crashed", "%u crashed", n), n);
+          break;
         case DOMUS_HOST_CARD_COUNT_OTHER:
         case DOMUS_HOST_CARD_N_COUNTS:
         default:
@@ -158,10 +196,11 @@ update_counts (DomusHostCard *self)
           break;
         }
       gtk_label_set_text (self->count_labels[i], text);
-      /* Zero paused or other domains is not news: keep the line short. */
+      /* Zero paused, crashed or other domains is not news: keep the line short. */
       gtk_widget_set_visible (GTK_WIDGET (self->count_labels[i]),
                               n > 0 || i == DOMUS_HOST_CARD_COUNT_RUNNING || i == DOMUS_HOST_CARD_COUNT_OFF);
     }
+  summary_changed (self);
 }
 
 /* The busiest domains */
@@ -272,7 +311,10 @@ on_host_notify (DomusHost     *host,
   if (g_str_equal (name, "name"))
     update_name (self);
   else if (g_str_equal (name, "state") || g_str_equal (name, "error"))
-    update_state (self);
+    {
+      update_state (self);
+      summary_changed (self);
+    }
   else if (g_str_equal (name, "memory-mib"))
     update_memory_max (self);
 }
@@ -366,6 +408,13 @@ domus_host_card_get_count (DomusHostCard      *self,
   g_return_val_if_fail (DOMUS_IS_HOST_CARD (self), 0);
   g_return_val_if_fail (which < DOMUS_HOST_CARD_N_COUNTS, 0);
   return self->counts[which];
+}
+
+DomusHostCardTrouble
+domus_host_card_get_trouble (DomusHostCard *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST_CARD (self), DOMUS_HOST_CARD_TROUBLE_NONE);
+  return self->trouble;
 }
 
 DomusDomain *
@@ -488,6 +537,9 @@ domus_host_card_class_init (DomusHostCardClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  signals[SIGNAL_SUMMARY_CHANGED] =
+    g_signal_new ("summary-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_ACTIVATE_HOST] =
     g_signal_new ("activate-host", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, DOMUS_TYPE_HOST);
@@ -511,6 +563,8 @@ domus_host_card_class_init (DomusHostCardClass *klass)
     G_STRUCT_OFFSET (DomusHostCard, count_labels[DOMUS_HOST_CARD_COUNT_OFF]));
   gtk_widget_class_bind_template_child_full (widget_class, "other_label", FALSE,
     G_STRUCT_OFFSET (DomusHostCard, count_labels[DOMUS_HOST_CARD_COUNT_OTHER]));
+  gtk_widget_class_bind_template_child_full (widget_class, "crashed_label", FALSE,
+    G_STRUCT_OFFSET (DomusHostCard, count_labels[DOMUS_HOST_CARD_COUNT_CRASHED]));
   gtk_widget_class_bind_template_child (widget_class, DomusHostCard, busy_box);
   gtk_widget_class_bind_template_child (widget_class, DomusHostCard, busy_empty_label);
   gtk_widget_class_bind_template_callback (widget_class, open_clicked);

@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (DomusHostCard, domus_host_card, DOMUS, HOST_CARD, GtkEvent
 
 /*
  * Signals:
+ *   "summary-changed": the counts or the trouble changed.
  *   "activate-host" (DomusHostCard *card, DomusHost *host): the card or its Open button
  *     was clicked.
  *   "open-domain" (DomusHostCard *card, DomusDomain *domain): one of the busiest domains
@@ -26,19 +27,29 @@ GtkWidget   *domus_host_card_new              (DomusHost     *host);
 /* (transfer none) */
 DomusHost   *domus_host_card_get_host         (DomusHostCard *self);
 
-/* The groups a card counts domains in: running (with blocked), paused, shut off, and the
- * rest (crashed, shutting down, starting, invalid config). */
+/* The groups a card counts domains in: running (with blocked), paused, shut off, crashed,
+ * and the rest (shutting down, starting, invalid config). */
 typedef enum {
   DOMUS_HOST_CARD_COUNT_RUNNING,
   DOMUS_HOST_CARD_COUNT_PAUSED,
   DOMUS_HOST_CARD_COUNT_OFF,
   DOMUS_HOST_CARD_COUNT_OTHER,
+  DOMUS_HOST_CARD_COUNT_CRASHED,
   DOMUS_HOST_CARD_N_COUNTS
 } DomusHostCardCount;
+
+/* How much a server needs looking at: the dashboard puts the worst first. */
+typedef enum {
+  DOMUS_HOST_CARD_TROUBLE_NONE,
+  DOMUS_HOST_CARD_TROUBLE_CONNECTING,   /* connecting, not yet known */
+  DOMUS_HOST_CARD_TROUBLE_DOMAINS,      /* crashed domains, or alerts nobody acknowledged */
+  DOMUS_HOST_CARD_TROUBLE_UNREACHABLE,  /* not connected */
+} DomusHostCardTrouble;
 
 /* What the card shows (the labels' figures), for tests and for the window. */
 guint        domus_host_card_get_count        (DomusHostCard      *self,
                                                DomusHostCardCount  which);
+DomusHostCardTrouble domus_host_card_get_trouble (DomusHostCard *self);
 /* (transfer none) The n-th busiest domain shown (n < DOMUS_HOST_CARD_N_BUSY), or NULL. */
 DomusDomain *domus_host_card_get_busy_domain  (DomusHostCard      *self,
                                                guint               n);

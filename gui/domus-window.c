@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 #include <vncdisplay.h>
+#include <vte/vte.h>
 
 #include "domus-add-server-dialog.h"
 #include "domus-console.h"
@@ -128,6 +129,7 @@ update_actions (DomusWindow *self)
                                                 || state == DOMUS_DOMAIN_STATE_CRASHED
                                                 || state == DOMUS_DOMAIN_STATE_STARTING));
   set_action_enabled (self, "open-console", self->host != NULL && self->domain != NULL);
+  set_action_enabled (self, "open-serial", self->host != NULL && self->domain != NULL);
   /* A running or paused domain moves; the dialog lists the other connected servers. */
   set_action_enabled (self, "migrate", have && (active || state == DOMUS_DOMAIN_STATE_PAUSED)
                                        && other_host_connected (self));
@@ -249,13 +251,12 @@ stack_child_changed (GtkStack    *stack,
   update_close_console (self);
 }
 
-/* One console per domain in this window: the tab already open is shown again. */
+/* One console per domain (and one serial console) in this window: the tab already open is
+ * shown again. */
 static void
-open_console (DomusWindow *self,
-              DomusHost   *host,
-              const char  *name)
+show_console (DomusWindow  *self,
+              DomusConsole *console)
 {
-  DomusConsole *console = domus_console_notebook_open (self->console_notebook, host, name);
   GtkWidget *display;
 
   if (domus_console_get_detached (console))
@@ -265,6 +266,26 @@ open_console (DomusWindow *self,
   display = domus_console_get_display (console);
   if (display != NULL)
     gtk_widget_grab_focus (display);
+}
+
+static void
+open_console (DomusWindow *self,
+              DomusHost   *host,
+              const char  *name)
+{
+  show_console (self, domus_console_notebook_open (self->console_notebook, host, name));
+}
+
+static void
+open_serial_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+
+  if (self->domain != NULL && self->host != NULL)
+    show_console (self, domus_console_notebook_open_serial (self->console_notebook, self->host,
+                                                            domus_domain_get_name (self->domain)));
 }
 
 static void
@@ -311,7 +332,7 @@ domain_activated (DomusServerList *list,
   open_console (self, host, domus_domain_get_name (domain));
 }
 
-/* While the guest's screen has the focus, keys are the guest's: the window's shortcuts
+/* While the guest's screen (or its serial terminal) has the focus, keys are the guest's: the window's shortcuts
  * (Ctrl+S, Ctrl+P, Ctrl+Q …) would otherwise act on the domain instead of reaching it, as
  * GtkWindow tries accelerators before the focused widget. Ctrl+Page Up/Down still switch
  * console tabs (DomusConsoleNotebook, connected earlier). */
@@ -322,7 +343,7 @@ window_key_press (GtkWidget   *widget,
 {
   GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
 
-  if (focus != NULL && VNC_IS_DISPLAY (focus))
+  if (focus != NULL && (VNC_IS_DISPLAY (focus) || VTE_IS_TERMINAL (focus)))
     return gtk_window_propagate_key_event (GTK_WINDOW (self), event);
   return GDK_EVENT_PROPAGATE;
 }
@@ -741,6 +762,7 @@ static const GActionEntry win_actions[] = {
   { "remove-server", remove_server_activated, NULL, NULL, NULL },
   { "create-domain", create_domain_activated, NULL, NULL, NULL },
   { "open-console", open_console_activated, NULL, NULL, NULL },
+  { "open-serial", open_serial_activated, NULL, NULL, NULL },
   { "show-consoles", NULL, NULL, "false", show_consoles_changed },
   { "close-console", close_console_activated, NULL, NULL, NULL },
   { "migrate",    migrate_activated,       NULL, NULL, NULL },
