@@ -397,15 +397,9 @@ method_alerts_set_rules (HvRpcCall *call,
   JsonObject *changes = NULL;
   HvAlertRules rules;
 
-  if (!hv_rpc_params_get_object (params, "rules", &changes, &error))
+  if (!hv_daemon_params_require_object (params, "rules", &changes, &error))
     {
       hv_rpc_call_return_error (call, error);
-      return;
-    }
-  if (changes == NULL)
-    {
-      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_PARAMS,
-                                    _("The parameter “%s” is missing."), "rules");
       return;
     }
   if (!check_started (self, call))

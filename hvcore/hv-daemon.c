@@ -121,6 +121,9 @@ rpc_code_for (const GError *error)
       }
   if (error->domain == HV_ALERT_RULES_ERROR)
     return HV_RPC_ERROR_INVALID_PARAMS;
+  /* The rules' file could not be written back: the disk's fault, as for a config. */
+  if (g_error_matches (error, HV_DAEMON_CONFIG_ERROR, HV_DAEMON_CONFIG_ERROR_WRITE))
+    return HV_RPC_ERROR_IO;
   if (error->domain == HV_DOMAIN_ERROR)
     switch ((HvDomainError) error->code)
       {
