@@ -17,6 +17,7 @@
 #include <vncdisplay.h>
 
 #include "domus-console.h"
+#include "domus-console-clipboard.h"
 #include "domus-console-window.h"
 #include "domus-screenshot-saver.h"
 #include "domus-serial-terminal.h"
@@ -47,6 +48,11 @@ struct _DomusConsole
   GtkWidget         *screenshot_button;
   GtkWidget         *copy_button;
   GtkWidget         *paste_button;
+  GtkWidget         *type_button;
+  GtkWidget         *share_button;
+
+  /* Sharing the desktop's clipboard with the screen, and typing text into either kind. */
+  DomusConsoleClipboard *clipboard;
   GtkWidget         *detach_button;
   GtkWidget         *grab_label;
   GtkWidget         *fullscreen_label;
@@ -155,6 +161,9 @@ sync_status (DomusConsole *self)
   gtk_widget_set_sensitive (self->screenshot_button, connected);
   gtk_widget_set_sensitive (self->keys_button, connected);
   gtk_widget_set_sensitive (self->paste_button, connected);
+  gtk_widget_set_sensitive (self->type_button, connected);
+  if (!connected)
+    domus_console_clipboard_stop_typing (self->clipboard);
 }
 
 static void
@@ -397,6 +406,7 @@ drop_display (DomusConsole *self)
   self->pending_fd = -1;
   if (self->display == NULL)
     return;
+  domus_console_clipboard_set_display (self->clipboard, NULL);
   g_signal_handlers_disconnect_by_data (self->display, self);
   silence_display (self->display);
   if (vnc_display_is_open (VNC_DISPLAY (self->display)))
@@ -447,6 +457,7 @@ new_display (DomusConsole *self)
   gtk_widget_set_vexpand (self->display, TRUE);
   gtk_container_add (GTK_CONTAINER (self->viewport), self->display);
   gtk_widget_show (self->display);
+  domus_console_clipboard_set_display (self->clipboard, self->display);
   if (had_focus)
     gtk_widget_grab_focus (self->display);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY]);
@@ -495,6 +506,7 @@ new_terminal (DomusConsole *self)
                                   GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_container_add (GTK_CONTAINER (self->scroller), self->terminal);
   gtk_widget_show (self->terminal);
+  domus_console_clipboard_set_terminal (self->clipboard, self->terminal);
   terminal_selection_cb (VTE_TERMINAL (self->terminal), self);
   if (had_focus)
     gtk_widget_grab_focus (self->terminal);
@@ -511,6 +523,10 @@ update_kind_ui (DomusConsole *self)
   gtk_widget_set_visible (self->screenshot_button, !serial);
   gtk_widget_set_visible (self->copy_button, serial);
   gtk_widget_set_visible (self->paste_button, serial);
+  /* A serial line has no clipboard to share; Paste and Type Clipboard send text there. */
+  gtk_widget_set_visible (self->share_button, !serial);
+  if (serial)
+    domus_console_clipboard_set_sharing (self->clipboard, FALSE);
 }
 
 static void
@@ -771,6 +787,53 @@ paste_clicked_cb (GtkButton    *button,
   gtk_widget_grab_focus (self->terminal);
 }
 
+/* Typing the clipboard */
+
+static void
+type_clipboard (DomusConsole *self)
+{
+  if (domus_console_clipboard_get_typing (self->clipboard))
+    domus_console_clipboard_stop_typing (self->clipboard);
+  else
+    domus_console_clipboard_type_desktop_text (self->clipboard, GTK_WIDGET (self), self->domain_name);
+}
+
+static void
+type_clicked_cb (GtkButton    *button,
+                 DomusConsole *self)
+{
+  type_clipboard (self);
+}
+
+static void
+type_clipboard_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer      user_data)
+{
+  type_clipboard (DOMUS_CONSOLE (user_data));
+}
+
+static void
+typing_cb (DomusConsoleClipboard *clipboard,
+           GParamSpec            *pspec,
+           DomusConsole          *self)
+{
+  gboolean typing = domus_console_clipboard_get_typing (clipboard);
+
+  gtk_button_set_label (GTK_BUTTON (self->type_button), typing ? _("Stop Typing") : _("Type Clipboard"));
+  gtk_widget_set_tooltip_text (self->type_button,
+                               typing ? _("Stop typing the clipboard's text")
+                                      : _("Type the desktop clipboard's text into the guest as key presses (asks first over 1,000 characters)"));
+}
+
+static void
+clipboard_problem_cb (DomusConsoleClipboard *clipboard,
+                      const char            *message,
+                      DomusConsole          *self)
+{
+  show_message (self, message);
+}
+
 static void
 toggle_detached (DomusConsole *self)
 {
@@ -867,6 +930,13 @@ domus_console_constructed (GObject *object)
   g_return_if_fail (DOMUS_IS_HOST (self->host));
   g_return_if_fail (self->domain_name != NULL);
 
+  self->clipboard = domus_console_clipboard_new ();
+  g_object_bind_property (self->clipboard, "sharing", self->share_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect (self->clipboard, "notify::typing", G_CALLBACK (typing_cb), self);
+  g_signal_connect (self->clipboard, "problem", G_CALLBACK (clipboard_problem_cb), self);
+  typing_cb (self->clipboard, NULL, self);
+
   self->link = domus_console_link_new (self->host, self->domain_name, self->kind);
   g_signal_connect (self->link, "notify::state", G_CALLBACK (link_status_cb), self);
   g_signal_connect (self->link, "notify::status", G_CALLBACK (link_status_cb), self);
@@ -891,6 +961,13 @@ domus_console_dispose (GObject *object)
   if (self->link != NULL)
     g_signal_handlers_disconnect_by_data (self->link, self);
   g_clear_object (&self->link);
+  if (self->clipboard != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->clipboard, self);
+      domus_console_clipboard_set_display (self->clipboard, NULL);
+      domus_console_clipboard_set_terminal (self->clipboard, NULL);
+      g_clear_object (&self->clipboard);
+    }
 
   if (self->pending_fd >= 0)
     close (self->pending_fd);
@@ -1060,6 +1137,8 @@ domus_console_class_init (DomusConsoleClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, screenshot_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, copy_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, paste_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, type_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusConsole, share_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, detach_button);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, grab_label);
   gtk_widget_class_bind_template_child (widget_class, DomusConsole, fullscreen_label);
@@ -1078,6 +1157,7 @@ domus_console_class_init (DomusConsoleClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, screenshot_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, paste_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, type_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, detach_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, reconnect_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, message_bar_response_cb);
@@ -1091,6 +1171,7 @@ domus_console_init (DomusConsole *self)
     { .name = "screenshot", .activate = screenshot_activated },
     { .name = "detach", .activate = detach_activated },
     { .name = "reconnect", .activate = reconnect_activated },
+    { .name = "type-clipboard", .activate = type_clipboard_activated },
   };
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
 
@@ -1139,6 +1220,32 @@ domus_console_matches (DomusConsole *self,
   if (self->host != host || g_strcmp0 (self->domain_name, domain_name) != 0)
     return FALSE;
   return serial ? self->kind == DOMUS_CONSOLE_SERIAL : self->screen_or_serial;
+}
+
+void
+domus_console_type_text (DomusConsole *self,
+                         const char   *text,
+                         gboolean      confirmed)
+{
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+  g_return_if_fail (text != NULL);
+
+  domus_console_clipboard_type (self->clipboard, text, confirmed, GTK_WIDGET (self), self->domain_name);
+}
+
+gboolean
+domus_console_get_sharing (DomusConsole *self)
+{
+  g_return_val_if_fail (DOMUS_IS_CONSOLE (self), FALSE);
+  return domus_console_clipboard_get_sharing (self->clipboard);
+}
+
+void
+domus_console_set_sharing (DomusConsole *self,
+                           gboolean      sharing)
+{
+  g_return_if_fail (DOMUS_IS_CONSOLE (self));
+  domus_console_clipboard_set_sharing (self->clipboard, sharing && self->kind != DOMUS_CONSOLE_SERIAL);
 }
 
 gboolean

@@ -24,6 +24,7 @@ G_DECLARE_FINAL_TYPE (DomusConsole, domus_console, DOMUS, CONSOLE, GtkBox)
 /*
  * The console's actions, in the "console" group it inserts on itself (for menus and
  * shortcuts): console.send-keys(s), console.screenshot (asks where, saves a PNG),
+ * console.type-clipboard (types the desktop clipboard's text; again stops it),
  * console.detach (detaches, or attaches when detached), console.reconnect.
  *
  * Opens domain_name's console on host at once (or as soon as host is connected) and keeps
@@ -43,6 +44,20 @@ gboolean           domus_console_matches         (DomusConsole  *self,
                                                   DomusHost     *host,
                                                   const char    *domain_name,
                                                   gboolean       serial);
+/*
+ * Types text into the guest: on its screen as key presses (one every
+ * DOMUS_CONSOLE_TYPE_INTERVAL_MS), on its serial port as the bytes themselves. Over
+ * DOMUS_CONSOLE_TYPE_CONFIRM_CHARS characters it asks first (a dialog), unless confirmed.
+ * The toolbar's Type Clipboard (action console.type-clipboard) does this with the desktop's
+ * clipboard.
+ */
+void               domus_console_type_text       (DomusConsole  *self,
+                                                  const char    *text,
+                                                  gboolean       confirmed);
+/* The toolbar's Share Clipboard switch: off at first; a screen only (VNC cut-text both ways). */
+gboolean           domus_console_get_sharing     (DomusConsole  *self);
+void               domus_console_set_sharing     (DomusConsole  *self,
+                                                  gboolean       sharing);
 /* TRUE when it shows the serial port (asked for, or the domain has no screen). */
 gboolean           domus_console_get_serial      (DomusConsole  *self);
 

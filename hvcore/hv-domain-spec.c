@@ -825,9 +825,14 @@ read_devices (HvSpecReader  *reader,
   /* xm wrote usbdevice = 'tablet', xl a list: usbdevice = [ 'tablet' ] with usb = 1. */
   if (!hv_config_get_bool (reader->config, "localtime", FALSE, &spec->localtime, error) ||
       !hv_config_get_bool (reader->config, "acpi", TRUE, &spec->acpi, error) ||
+      !hv_config_get_bool (reader->config, "clipboard", FALSE, &spec->clipboard, error) ||
       !hv_config_get_bool (reader->config, "usb", FALSE, &spec->usb, error) ||
       !hv_config_get_string_list (reader->config, "usbdevice", &usb, error))
     return FALSE;
+  /* QEMU shares the clipboard with VNC clients: without a screen there is no one to share with. */
+  if (spec->clipboard && !spec->vnc)
+    hv_spec_notice (reader, "clipboard",
+                    _("no clipboard is shared: the domain has no screen (vnc = 1) whose console could share it"));
 
   for (guint i = 0; usb[i] != NULL; i++)
     {

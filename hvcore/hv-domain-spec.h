@@ -79,6 +79,8 @@ typedef struct {
   gboolean            usb;         /* a USB controller: usb = 1, or any usbdevice */
   GStrv               usb_devices; /* "usb-tablet", "usb-mouse"; never NULL */
   char               *vga;         /* QEMU's -vga: "std", "cirrus" or "none" */
+  gboolean            clipboard;   /* a qemu-vdagent channel: the console's clipboard reaches
+                                      the guest's spice-vdagent */
   HvDomainAction      on_poweroff;
   HvDomainAction      on_reboot;
   HvDomainAction      on_crash;

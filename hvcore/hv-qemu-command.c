@@ -209,6 +209,22 @@ add_nics (GPtrArray           *argv,
     }
 }
 
+/* QEMU's own vdagent: the VNC server's cut-text (the console's clipboard) reaches the guest's
+ * spice-vdagent through a virtio serial port of the name SPICE uses. */
+static void
+add_clipboard (GPtrArray          *argv,
+               const HvDomainSpec *spec)
+{
+  if (!spec->clipboard || !spec->vnc)
+    return;
+  add (argv, "-device");
+  add (argv, "virtio-serial-pci,id=vdagent-serial");
+  add (argv, "-chardev");
+  add (argv, "qemu-vdagent,id=vdagent,name=vdagent,clipboard=on");
+  add (argv, "-device");
+  add (argv, "virtserialport,bus=vdagent-serial.0,chardev=vdagent,name=com.redhat.spice.0");
+}
+
 GStrv
 hv_qemu_command_build (const HvDomainSpec  *spec,
                        const HvQemuOptions *options,
@@ -267,6 +283,7 @@ hv_qemu_command_build (const HvDomainSpec  *spec,
       add (argv, "-device");
       add (argv, spec->usb_devices[i]);
     }
+  add_clipboard (argv, spec);
   /* A guest kernel that panics says so (pvpanic) instead of hanging: QEMU then ends, and
    * on_crash decides what follows; "preserve" keeps the dead guest, stopped. */
   add (argv, "-device");

@@ -414,6 +414,36 @@ test_vnc (void)
   g_assert_false (any_arg_contains (vfb, "0.0.0.0"));
 }
 
+/* clipboard = 1: QEMU's vdagent on a virtio serial port named as SPICE names it, only with a
+ * screen to share the clipboard with. */
+static void
+test_clipboard (void)
+{
+  g_auto(GStrv) on = build_text ("name = 'g'\nkernel = '/k'\nvnc = 1\nclipboard = 1\n");
+  g_auto(GStrv) off = build_text ("name = 'g'\nkernel = '/k'\nvnc = 1\n");
+  g_auto(GStrv) no_screen = build_text ("name = 'g'\nkernel = '/k'\nclipboard = 1\n");
+  g_autoptr(HvDomainSpec) spec = test_spec_from_text ("name = 'g'\nkernel = '/k'\nclipboard = 1\n");
+  g_auto(GStrv) chardevs = values_of (on, "-chardev");
+  g_auto(GStrv) devices = values_of (on, "-device");
+
+  g_assert_true (g_strv_contains ((const char * const *) chardevs,
+                                  "qemu-vdagent,id=vdagent,name=vdagent,clipboard=on"));
+  g_assert_true (g_strv_contains ((const char * const *) devices, "virtio-serial-pci,id=vdagent-serial"));
+  g_assert_true (g_strv_contains ((const char * const *) devices,
+                                  "virtserialport,bus=vdagent-serial.0,chardev=vdagent,name=com.redhat.spice.0"));
+  g_assert_false (any_arg_contains (off, "vdagent"));
+  g_assert_false (any_arg_contains (no_screen, "vdagent"));
+  /* Said, not refused: the guest starts without it. */
+  g_assert_true (spec->clipboard);
+  {
+    gboolean said = FALSE;
+
+    for (guint i = 0; i < spec->notices->len; i++)
+      said = said || g_str_has_prefix (g_ptr_array_index (spec->notices, i), "clipboard: ");
+    g_assert_true (said);
+  }
+}
+
 static void
 test_shell (void)
 {
@@ -456,6 +486,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/accelerator-and-binary", test_accelerator_and_binary);
   g_test_add_func ("/qemu-command/actions", test_actions);
   g_test_add_func ("/qemu-command/vnc", test_vnc);
+  g_test_add_func ("/qemu-command/clipboard", test_clipboard);
   g_test_add_func ("/qemu-command/shell", test_shell);
 
   return g_test_run ();
