@@ -166,6 +166,7 @@ static const struct {
   { "domain.clone",      DOMUS_HOST_CAN_CLONE },
   { "image.debian",      DOMUS_HOST_CAN_BUILD_DEBIAN },
   { "image.cloud",       DOMUS_HOST_CAN_BUILD_CLOUD },
+  { "alerts.list",       DOMUS_HOST_CAN_ALERTS },
 };
 
 static DomusHostFacts *
@@ -632,8 +633,7 @@ on_subscribed (DomusDaemonDriver *self,
 {
   if (host_of (self) != NULL)
     _domus_host_set_stats_interval (host_of (self), domus_json_object_get_int (answer, "interval_ms", 0));
-  g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  _domus_daemon_alerts_read (self, task);
 }
 
 static void
@@ -742,6 +742,7 @@ on_connected (GObject      *source,
   self->cancellable = g_cancellable_new ();
   g_signal_connect (self->connection, "notification::domain.event", G_CALLBACK (on_domain_event), self);
   g_signal_connect (self->connection, "notification::stats.sample", G_CALLBACK (on_stats_sample), self);
+  _domus_daemon_alerts_follow (self, self->connection);
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_connection_closed), self);
   call (self, "hello", NULL, task, on_hello);
 }
@@ -1138,6 +1139,9 @@ domus_daemon_driver_class_init (DomusDaemonDriverClass *klass)
   driver_class->clone_image = daemon_clone_image;
   driver_class->delete_image = daemon_delete_image;
   _domus_daemon_guests_class_init (driver_class);
+  driver_class->acknowledge_alerts = _domus_daemon_acknowledge_alerts;
+  driver_class->get_alert_rules = _domus_daemon_get_alert_rules;
+  driver_class->set_alert_rules = _domus_daemon_set_alert_rules;
   driver_class->migration_check = _domus_daemon_migration_check;
   driver_class->migration_run = _domus_daemon_migration_run;
   driver_class->migration_start_on = _domus_daemon_migration_start_on;

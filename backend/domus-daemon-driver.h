@@ -48,6 +48,23 @@ JsonObject *_domus_daemon_name_params (const char *name);
 /* Save and restore, snapshots, clones, new guests (domus-daemon-guests.c): sets their vfuncs. */
 void _domus_daemon_guests_class_init (DomusHostDriverClass *driver_class);
 
+/* A domusd host's alerts (domus-daemon-alerts.c): the events followed on connection, the
+ * list read into the host's model when it is followed (task answered TRUE), the calls. */
+void _domus_daemon_alerts_follow      (DomusDaemonDriver *self,
+                                       DomusConnection   *connection);
+void _domus_daemon_alerts_read        (DomusDaemonDriver *self,
+                                       GTask             *task);
+void _domus_daemon_acknowledge_alerts (DomusHostDriver   *driver,
+                                       const guint64     *ids,
+                                       guint              n_ids,
+                                       gboolean           all,
+                                       GTask             *task);
+void _domus_daemon_get_alert_rules    (DomusHostDriver   *driver,
+                                       GTask             *task);
+void _domus_daemon_set_alert_rules    (DomusHostDriver   *driver,
+                                       GVariant          *rules,
+                                       GTask             *task);
+
 /* The migration flow between two domusd hosts (domus-daemon-migration.c). */
 void _domus_daemon_migration_check    (DomusHostDriver *source,
                                        DomusHostDriver *target,

@@ -850,3 +850,108 @@ domus_host_build_guest_finish (DomusHost     *self,
   g_return_val_if_fail (tag == domus_host_build_debian_guest_async || tag == domus_host_build_cloud_guest_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* Alerts */
+
+void
+domus_host_acknowledge_alerts_async (DomusHost           *self,
+                                     GPtrArray           *alerts,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GListModel *model;
+  guint n;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+
+  /* This client's own are acknowledged here at once; the host's through it, so that every
+   * client sees it. */
+  model = domus_host_get_alerts (self);
+  n = alerts != NULL ? alerts->len : g_list_model_get_n_items (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DomusAlert) alert = alerts != NULL ? g_object_ref (g_ptr_array_index (alerts, i))
+                                                   : g_list_model_get_item (model, i);
+      guint64 id = domus_alert_get_id (alert);
+
+      if (domus_alert_get_acknowledged (alert))
+        continue;
+      if (domus_alert_get_local (alert))
+        _domus_alert_set_acknowledged (alert, TRUE);
+      else
+        g_array_append_val (ids, id);
+    }
+  if (ids->len == 0)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, domus_host_acknowledge_alerts_async);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  DRIVER_CALL (acknowledge_alerts, domus_host_acknowledge_alerts_async,
+               (const guint64 *) ids->data, ids->len, alerts == NULL);
+}
+
+DEFINE_BOOLEAN_FINISH (acknowledge_alerts)
+
+void
+domus_host_get_alert_rules_async (DomusHost           *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  DRIVER_CALL (get_alert_rules, domus_host_get_alert_rules_async);
+}
+
+static GVariant *
+alert_rules_finish (DomusHost     *self,
+                    GAsyncResult  *result,
+                    gpointer       source_tag,
+                    char         **config_path,
+                    GError       **error)
+{
+  g_autoptr(DomusAlertRules) rules = finish_pointer (self, result, source_tag, error);
+
+  if (rules == NULL)
+    return NULL;
+  if (config_path != NULL)
+    *config_path = g_steal_pointer (&rules->config_path);
+  return g_steal_pointer (&rules->rules);
+}
+
+GVariant *
+domus_host_get_alert_rules_finish (DomusHost     *self,
+                                   GAsyncResult  *result,
+                                   char         **config_path,
+                                   GError       **error)
+{
+  return alert_rules_finish (self, result, domus_host_get_alert_rules_async, config_path, error);
+}
+
+void
+domus_host_set_alert_rules_async (DomusHost           *self,
+                                  GVariant            *rules,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GVariant) sunk = NULL;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (rules != NULL && g_variant_is_of_type (rules, G_VARIANT_TYPE_VARDICT));
+
+  sunk = g_variant_ref_sink (rules);
+  DRIVER_CALL (set_alert_rules, domus_host_set_alert_rules_async, sunk);
+}
+
+GVariant *
+domus_host_set_alert_rules_finish (DomusHost     *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return alert_rules_finish (self, result, domus_host_set_alert_rules_async, NULL, error);
+}

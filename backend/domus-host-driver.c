@@ -109,6 +109,16 @@ domus_host_driver_get_uri (DomusHostDriver *self)
   return priv->uri;
 }
 
+void
+domus_alert_rules_free (DomusAlertRules *rules)
+{
+  if (rules == NULL)
+    return;
+  g_clear_pointer (&rules->rules, g_variant_unref);
+  g_free (rules->config_path);
+  g_free (rules);
+}
+
 /* GObject */
 
 static void

@@ -53,6 +53,16 @@ typedef struct {
 void domus_image_listing_free (DomusImageListing *listing);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomusImageListing, domus_image_listing_free)
 
+/* A host's alert rules (an a{sv}, domus_host_get_alert_rules_async()) and the file that
+ * keeps them (NULL when the host did not say). */
+typedef struct {
+  GVariant *rules;
+  char     *config_path;
+} DomusAlertRules;
+
+void domus_alert_rules_free (DomusAlertRules *rules);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomusAlertRules, domus_alert_rules_free)
+
 #define DOMUS_TYPE_HOST_DRIVER (domus_host_driver_get_type ())
 G_DECLARE_DERIVABLE_TYPE (DomusHostDriver, domus_host_driver, DOMUS, HOST_DRIVER, GObject)
 
@@ -130,6 +140,14 @@ struct _DomusHostDriverClass
                            GTask *task);                                         /* DomusNewGuest */
   void (*build_cloud)     (DomusHostDriver *self, const char *name, const DomusCloudRequest *request,
                            GTask *task);                                         /* DomusNewGuest */
+
+  /* Alerts the host keeps itself (a kind that keeps none leaves these NULL: its model then
+   * holds this client's own only). Acknowledge: the ids, or every open one when all; the
+   * driver marks them in the model (_domus_host_acknowledge_alert_ids()). */
+  void (*acknowledge_alerts) (DomusHostDriver *self, const guint64 *ids, guint n_ids,
+                              gboolean all, GTask *task);                        /* boolean */
+  void (*get_alert_rules)    (DomusHostDriver *self, GTask *task);              /* DomusAlertRules */
+  void (*set_alert_rules)    (DomusHostDriver *self, GVariant *rules, GTask *task); /* DomusAlertRules */
 
   /* Migration, called on the source's driver; target is a driver of the same class. The
    * flow reads the migration's options and reports through domus-migration-private.h. */

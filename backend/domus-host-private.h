@@ -39,6 +39,17 @@ void     _domus_host_apply_sample      (DomusHost             *self,
                                         const DomusHostSample *sample);
 void     _domus_host_end_samples       (DomusHost             *self);
 
+/* Alerts the host keeps. sync: its whole list (DomusAlert, oldest first; this client's own
+ * stay); add: a new one (one already there: nothing), then "alert-raised"; acknowledged:
+ * those ids are. */
+void     _domus_host_sync_alerts          (DomusHost             *self,
+                                           GPtrArray             *alerts);
+void     _domus_host_add_alert            (DomusHost             *self,
+                                           DomusAlert            *alert);
+void     _domus_host_acknowledge_alert_ids (DomusHost            *self,
+                                            const guint64        *ids,
+                                            guint                 n_ids);
+
 /* For the typed calls (domus-host-calls.c): the host's driver, and its image store. */
 DomusHostDriver *_domus_host_get_driver        (DomusHost         *self);
 /* The model's own object for image, which is added when new (transfer none). */

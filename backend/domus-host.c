@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "domus-host.h"
+#include "domus-alert-list.h"
 #include "domus-host-driver.h"
 #include "domus-host-private.h"
 
@@ -41,6 +42,8 @@ struct _DomusHost
 
   GTlsInteraction   *interaction;    /* asks for SSH passwords and passphrases */
   char              *accepted_key;   /* an SSH host key fingerprint the user accepted */
+
+  DomusAlertList    *alerts;         /* the daemon's and ours (domus-host-alerts.c) */
 
   GListStore        *domains;        /* DomusDomain, sorted by name */
   GHashTable        *by_name;        /* name -> DomusDomain (a reference) */
@@ -79,6 +82,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   SIGNAL_STATS_UPDATED,
+  SIGNAL_ALERT_RAISED,
   N_SIGNALS
 };
 
@@ -231,6 +235,21 @@ on_retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A host that was connected and is no longer: an alert of this client's own (the daemon,
+ * being away, cannot raise it). */
+static void
+raise_host_lost (DomusHost    *self,
+                 const GError *error)
+{
+  g_autofree char *message = NULL;
+  g_autoptr(DomusAlert) alert = NULL;
+
+  /* Translators: the first %s is a server, the second why its connection ended. */
+  message = g_strdup_printf (_("The connection to %s was lost: %s"), self->name, error->message);
+  alert = _domus_alert_new_host_lost (self->name, message);
+  _domus_host_add_alert (self, alert);
+}
+
 /* Takes error. */
 static void
 attempt_failed (DomusHost *self,
@@ -239,6 +258,8 @@ attempt_failed (DomusHost *self,
   gboolean permanent = domus_host_error_is_permanent (error);
 
   g_debug ("%s: %s", self->uri, error->message);
+  if (self->state == DOMUS_HOST_STATE_CONNECTED)
+    raise_host_lost (self, error);
   teardown (self, 0);
   set_error (self, error);
   set_state (self, DOMUS_HOST_STATE_DISCONNECTED);
@@ -906,6 +927,49 @@ domus_host_set_retry_delay_ms (DomusHost *self,
 }
 
 GListModel *
+domus_host_get_alerts (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
+  return G_LIST_MODEL (self->alerts);
+}
+
+guint
+domus_host_get_n_open_alerts (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), 0);
+  return domus_alert_list_get_n_open (self->alerts);
+}
+
+void
+_domus_host_sync_alerts (DomusHost *self,
+                         GPtrArray *alerts)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  _domus_alert_list_sync (self->alerts, alerts);
+}
+
+void
+_domus_host_add_alert (DomusHost  *self,
+                       DomusAlert *alert)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+
+  if (!domus_alert_get_local (alert) && domus_alert_list_lookup (self->alerts, domus_alert_get_id (alert)) != NULL)
+    return;
+  _domus_alert_list_add (self->alerts, alert);
+  g_signal_emit (self, signals[SIGNAL_ALERT_RAISED], 0, alert);
+}
+
+void
+_domus_host_acknowledge_alert_ids (DomusHost     *self,
+                                   const guint64 *ids,
+                                   guint          n_ids)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  _domus_alert_list_acknowledge (self->alerts, ids, n_ids);
+}
+
+GListModel *
 domus_host_get_domains (DomusHost *self)
 {
   g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
@@ -1059,6 +1123,7 @@ domus_host_dispose (GObject *object)
   if (self->domains != NULL)
     g_list_store_remove_all (self->domains);
   g_clear_pointer (&self->by_name, g_hash_table_unref);
+  g_clear_object (&self->alerts);
 
   G_OBJECT_CLASS (domus_host_parent_class)->dispose (object);
 }
@@ -1202,6 +1267,9 @@ domus_host_class_init (DomusHostClass *klass)
    * A stats sample (or stats.get's history) was applied to the host's and its
    * domains' figures and histories: graphs redraw here.
    */
+  signals[SIGNAL_ALERT_RAISED] =
+    g_signal_new ("alert-raised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, DOMUS_TYPE_ALERT);
   signals[SIGNAL_STATS_UPDATED] =
     g_signal_new ("stats-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -1217,6 +1285,7 @@ domus_host_init (DomusHost *self)
   self->memory_mib = -1;
   self->domains = g_list_store_new (DOMUS_TYPE_DOMAIN);
   self->images = g_list_store_new (DOMUS_TYPE_IMAGE);
+  self->alerts = domus_alert_list_new ();
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   for (guint i = 0; i < DOMUS_HOST_N_METRICS; i++)
     self->histories[i] = domus_stats_history_new (history_capacity (self));

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "domus-alert.h"
 #include "domus-domain.h"
 #include "domus-error.h"
 #include "domus-image.h"
@@ -53,6 +54,7 @@ typedef enum {
   DOMUS_HOST_CAN_CLONE        = 1 << 9,    /* clones and templates */
   DOMUS_HOST_CAN_BUILD_DEBIAN = 1 << 10,
   DOMUS_HOST_CAN_BUILD_CLOUD  = 1 << 11,
+  DOMUS_HOST_CAN_ALERTS       = 1 << 12,   /* keeps alerts and their rules itself */
 } DomusHostCapabilities;
 
 /* The host an empty address stands for: the user's session daemon (docs/protocol.md, "Addresses"). */
@@ -412,6 +414,53 @@ void               domus_host_delete_image_async   (DomusHost           *self,
 gboolean           domus_host_delete_image_finish  (DomusHost           *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
+
+/*
+ * The host's alerts (DomusAlert), oldest first: those its daemon keeps (read when it
+ * connects, then followed: new ones, acknowledgements) and this client's own (the connection
+ * lost). They stay while the host is away. (transfer none)
+ * Signal "alert-raised" (DomusAlert *alert): a new one, while the host is followed.
+ */
+GListModel        *domus_host_get_alerts           (DomusHost       *self);
+guint              domus_host_get_n_open_alerts    (DomusHost       *self);
+/*
+ * Marks alerts (DomusAlert of this host; NULL: every open one) acknowledged: this client's
+ * own at once, the daemon's through it (alerts.acknowledge), so every client sees it. Errors:
+ * DOMUS_ERROR_CLOSED when some are the daemon's and the host is not connected.
+ */
+void               domus_host_acknowledge_alerts_async  (DomusHost           *self,
+                                                         GPtrArray           *alerts,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean           domus_host_acknowledge_alerts_finish (DomusHost           *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
+/*
+ * The daemon's alert rules, an a{sv}: "domain-crashed" (b), "cpu-percent", "cpu-minutes",
+ * "memory-percent", "disk-percent", "keep" (x), "command" (s, absent when none); config_path
+ * (nullable): the file set_rules writes. Errors: DOMUS_ERROR_NOT_SUPPORTED (a daemon without
+ * alerts), the connection's.
+ */
+void               domus_host_get_alert_rules_async  (DomusHost           *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+GVariant          *domus_host_get_alert_rules_finish (DomusHost           *self,
+                                                      GAsyncResult        *result,
+                                                      char               **config_path,
+                                                      GError             **error);
+/* Changes some rules (an a{sv} as above, without "command"; floating references are sunk) and
+ * returns them all as the daemon now has them. Errors: DOMUS_ERROR_INVALID_PARAMS naming the
+ * rule, or the host's error when the file cannot be written (then nothing changed). */
+void               domus_host_set_alert_rules_async  (DomusHost           *self,
+                                                      GVariant            *rules,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+GVariant          *domus_host_set_alert_rules_finish (DomusHost           *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
 
 /*
  * The host's long-range archive for the host (domain_name NULL) or a domain: range

@@ -17,6 +17,7 @@ typedef struct {
 } DomusctlVerb;
 
 static const DomusctlVerb verbs[] = {
+  { "alerts",    domusctl_verb_alerts,    N_("List a host’s alerts, follow them, acknowledge them, or change their rules") },
   { "autostart", domusctl_verb_autostart, N_("Start a domain when the daemon starts, or not") },
   { "bridge",    domusctl_verb_bridge,    N_("Connect standard input and output to the daemon (what SSH clients run)") },
   { "check",     domusctl_verb_check,     N_("Validate a domain configuration file") },

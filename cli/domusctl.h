@@ -64,6 +64,7 @@ int domusctl_image_debian (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_image_cloud  (DomusctlGlobals *globals, int argc, char **argv);
 
 /* Verbs (one file per verb or family: domusctl-VERB.c). */
+int domusctl_verb_alerts    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_autostart (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_bridge    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_check     (DomusctlGlobals *globals, int argc, char **argv);

@@ -184,7 +184,7 @@ console_opened_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   int fd;
 
-  fd = domus_connection_open_console_finish (DOMUS_CONNECTION (source), result, &error);
+  fd = domus_host_open_console_finish (DOMUS_HOST (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (attempt->cancellable != self->cancellable)
@@ -222,15 +222,13 @@ console_opened_cb (GObject      *source,
 static void
 start_open (DomusConsoleLink *self)
 {
-  DomusConnection *connection;
   OpenAttempt *attempt;
 
   g_clear_handle_id (&self->retry_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
 
-  connection = domus_host_get_connection (self->host);
-  if (!host_connected (self) || connection == NULL)
+  if (!host_connected (self))
     {
       const GError *error = domus_host_get_error (self->host);
       g_autofree char *status = NULL;
@@ -249,8 +247,8 @@ start_open (DomusConsoleLink *self)
   attempt = g_new0 (OpenAttempt, 1);
   attempt->link = g_object_ref (self);
   attempt->cancellable = g_object_ref (self->cancellable);
-  domus_connection_open_console_async (connection, self->domain_name, self->kind,
-                                       self->cancellable, console_opened_cb, attempt);
+  domus_host_open_console_async (self->host, self->domain_name, self->kind,
+                                 self->cancellable, console_opened_cb, attempt);
 }
 
 /* The host and the domain */

@@ -11,8 +11,10 @@ store's filesystem raises an alert at once) and a command that appends its envir
 standard input to a file. A client stays connected to see the events. The test guest
 "keeper" boots with on_crash = 'preserve' and sysrq_always_enabled; `domusctl sysrq keeper c`
 makes its kernel panic. A second daemon with a bad [alerts] value must refuse to start, naming
-the file, line and key. Everything started here is ended by its PID. Output is TAP, the plan
-last.
+the file, line and key. `domusctl alerts` lists what the daemon keeps, `--follow --json`
+prints the crash as it comes and the connection lost when the daemon stops, `-a` acknowledges
+and `--rules`/`--set` read and change the rules. Everything started here is ended by its PID.
+Output is TAP, the plan last.
 """
 
 import json
@@ -43,6 +45,39 @@ with open(sys.argv[1], "a") as f:
 def ctl(uri, *args, timeout=60):
     return subprocess.run([DOMUSCTL, "--connect", uri] + list(args), capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+class Follower:
+    """`domusctl alerts --follow --json`: its lines, read by a thread."""
+
+    def __init__(self, uri):
+        self.proc = subprocess.Popen([DOMUSCTL, "--connect", uri, "alerts", "--follow", "--json"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.lock:
+                self.lines.append(json.loads(line))
+
+    def alerts(self):
+        with self.lock:
+            return list(self.lines)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.thread.join(5)
+        return self.proc.returncode
 
 
 class Events:
@@ -122,6 +157,7 @@ def main(guest_dir):
     with open(conf, "w") as f:
         f.write("# the test's own\n[alerts]\ndisk-percent=1\ncpu-percent=0\ncommand=%s\n" % command_line)
     state = {}
+    follower = None
     try:
         def bad_config_refused():
             bad_root = os.path.join(root, "bad")
@@ -163,11 +199,20 @@ def main(guest_dir):
                   and run["env"]["DOMUS_ALERT_MESSAGE"] == alert["message"],
                   "the command got %r for %r" % (run, alert))
             state["disk"] = alert
+            r = ctl(uri, "alerts")
+            check(r.returncode == 0 and len(r.stdout.splitlines()) == 1
+                  and r.stdout.split()[0] == str(alert["id"]) and " open " in r.stdout
+                  and " disk-space " in r.stdout and images in r.stdout,
+                  "domusctl alerts: %d %r %r" % (r.returncode, r.stdout, r.stderr))
 
         tap.step("disk-percent=1: the image store's filesystem raises an alert at start, and the "
                  "command gets it in DOMUS_ALERT_* and as JSON on its input", disk_alert_at_start)
 
         def crash_raises_alert():
+            nonlocal follower
+            follower = Follower(uri)
+            check(wait_until(lambda: any(a["kind"] == "disk-space" for a in follower.alerts()), 20),
+                  "domusctl alerts --follow did not list the kept alert: %r" % follower.alerts())
             config = guest_cfg(guest_dir, "keeper", "on_crash = 'preserve'\n").replace(
                 "console=tty0 console=ttyS0", "console=tty0 console=ttyS0 sysrq_always_enabled")
             path = os.path.join(root, "keeper.cfg")
@@ -196,6 +241,9 @@ def main(guest_dir):
             run = [r for r in read_runs(runs_path) if r["stdin"]["id"] == alert["id"]][0]
             check(run["env"]["DOMUS_ALERT_KIND"] == "domain-crashed"
                   and run["env"]["DOMUS_ALERT_DOMAIN"] == "keeper", "the command got %r" % run)
+            check(wait_until(lambda: any(a["id"] == alert["id"] and a["kind"] == "domain-crashed"
+                                         and a["domain"] == "keeper" for a in follower.alerts()), 10),
+                  "domusctl alerts --follow did not print the crash: %r" % follower.alerts())
             state["crash"] = alert
 
         if not tap.step("a guest that panics (on_crash = 'preserve') raises a domain-crashed alert: "
@@ -221,6 +269,20 @@ def main(guest_dir):
         tap.step("alerts.acknowledge marks the crash alert (alert.acknowledged to clients); "
                  "bad ids are refused", acknowledge)
 
+        def acknowledge_with_domusctl():
+            disk_id = state["disk"]["id"]
+            r = ctl(uri, "alerts", "-a", "999999")
+            check(r.returncode == 1 and "999999" in r.stderr, "an unknown id: %d %r" % (r.returncode, r.stderr))
+            r = ctl(uri, "alerts", "--acknowledge", str(disk_id))
+            check(r.returncode == 0, "domusctl alerts -a: %r" % r.stderr)
+            r = ctl(uri, "alerts", "--open", "--json")
+            check(r.returncode == 0 and json.loads(r.stdout) == [], "still open: %r" % r.stdout)
+            r = ctl(uri, "alerts", "--json")
+            check(all(a["acknowledged"] for a in json.loads(r.stdout)), "alerts: %r" % r.stdout)
+
+        tap.step("domusctl alerts --acknowledge ID acknowledges; --open then lists none",
+                 acknowledge_with_domusctl)
+
         def set_rules():
             with open(conf) as f:
                 before = f.read()
@@ -241,6 +303,14 @@ def main(guest_dir):
                   and "command=" + command_line in after, "domusd.conf now:\n%s" % after)
             check(rpc_call(daemon.socket_path, "alerts.get_rules")["rules"] == result["rules"],
                   "get_rules disagrees")
+            r = ctl(uri, "alerts", "--set", "memory-percent=97")
+            check(r.returncode == 0 and "memory-percent=97\n" in r.stdout and "disk-percent=0\n" in r.stdout,
+                  "domusctl alerts --set: %d %r %r" % (r.returncode, r.stdout, r.stderr))
+            r = ctl(uri, "alerts", "--set", "memory-percent=170")
+            check(r.returncode == 1 and "memory-percent" in r.stderr, "--set 170: %r" % r.stderr)
+            r = ctl(uri, "alerts", "--rules")
+            check(r.returncode == 0 and "memory-percent=97\n" in r.stdout and ("# kept in %s" % conf) in r.stdout,
+                  "domusctl alerts --rules: %r" % r.stdout)
 
         tap.step("alerts.set_rules writes [alerts] into domusd.conf (keeping its comment and "
                  "command); bad values and the command are refused, changing nothing", set_rules)
@@ -251,6 +321,10 @@ def main(guest_dir):
             events.close()
             events = None
             daemon.stop()
+            # The follower lost its host: that is an alert of the client's own.
+            check(wait_until(lambda: any(a["kind"] == "host-lost" and a["id"] is None
+                                         and "testhost" in a["message"] for a in follower.alerts()), 15),
+                  "domusctl alerts --follow said nothing of the lost daemon: %r" % follower.alerts()[-3:])
             daemon = Daemon(root, log_name="domusd-2.log").wait_listening()
             after = rpc_call(daemon.socket_path, "alerts.list")["alerts"]
             check(after == before, "before %r\nafter %r" % (before, after))
@@ -262,6 +336,8 @@ def main(guest_dir):
     except Failure as e:
         tap.ok(False, "the test ran to its end", str(e))
     finally:
+        if follower is not None:
+            follower.stop()
         if events is not None:
             events.close()
         if daemon is not None:
