@@ -112,6 +112,36 @@ set_remembered (DomusApplication *self,
   g_settings_set_strv (self->settings, SETTINGS_SERVERS, (const char * const *) updated);
 }
 
+/* A new alert of any server: a desktop notification, whether or not the window is in front
+ * (urgent for a crash or a lost server: notification servers keep those until seen). Its id
+ * is the alert's, so a notification server shows one per alert. */
+static void
+on_alert_raised (DomusHost        *host,
+                 DomusAlert       *alert,
+                 DomusApplication *self)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *id = NULL;
+  DomusAlertKind kind = domus_alert_get_kind (alert);
+
+  /* Translators: a desktop notification's title; %s is the server. */
+  title = g_strdup_printf (_("Alert on %s"), domus_host_get_name (host));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, domus_alert_get_message (alert));
+  g_notification_set_priority (notification,
+                               kind == DOMUS_ALERT_KIND_DOMAIN_CRASHED || kind == DOMUS_ALERT_KIND_HOST_LOST
+                               ? G_NOTIFICATION_PRIORITY_URGENT : G_NOTIFICATION_PRIORITY_NORMAL);
+  g_notification_set_default_action (notification, "app.show-alerts");
+  if (domus_alert_get_local (alert))
+    id = g_strdup_printf ("alert-%s-lost-%" G_GINT64_FORMAT, domus_host_get_uri (host),
+                          domus_alert_get_time_us (alert));
+  else
+    id = g_strdup_printf ("alert-%s-%" G_GUINT64_FORMAT, domus_host_get_uri (host),
+                          domus_alert_get_id (alert));
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
 DomusHost *
 domus_application_add_host (DomusApplication *self,
                             const char       *uri,
@@ -136,6 +166,7 @@ domus_application_add_host (DomusApplication *self,
 
   host = domus_host_new (uri);
   domus_host_set_interaction (host, G_TLS_INTERACTION (self->interaction));
+  g_signal_connect_object (host, "alert-raised", G_CALLBACK (on_alert_raised), self, 0);
   g_list_store_append (self->hosts, host);
   domus_host_connect (host);
   return host;
@@ -151,6 +182,7 @@ domus_application_remove_host (DomusApplication *self,
   g_return_if_fail (DOMUS_IS_HOST (host));
 
   set_remembered (self, domus_host_get_uri (host), FALSE);
+  g_signal_handlers_disconnect_by_func (host, on_alert_raised, self);
   /* An attempt under way holds a reference until it ends: stop it first (domus-host.h). */
   domus_host_disconnect (host);
   if (g_list_store_find (self->hosts, host, &position))
@@ -225,8 +257,22 @@ quit_activated (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
+/* A notification's click: the window, on its Alerts page. */
+static void
+show_alerts_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  DomusApplication *self = user_data;
+  DomusWindow *window = ensure_window (self);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "show-alerts", g_variant_new_boolean (TRUE));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL },
+  { "show-alerts", show_alerts_activated, NULL, NULL, NULL },
 };
 
 /* Shortcuts for every action that has one; the window's actions act on the selection. */
@@ -247,6 +293,7 @@ static const struct {
   { "win.create-domain", { "<Primary><Shift>n", NULL } },
   { "win.open-console",  { "<Primary>o", NULL } },
   { "win.open-serial",   { "<Primary><Shift>o", NULL } },
+  { "win.show-alerts",   { "<Primary><Shift>a", NULL } },
   { "win.close-console", { "<Primary>w", NULL } },
   { "win.group-by-tag",  { "<Primary>g", NULL } },
 };

@@ -101,11 +101,12 @@ static void
 update_summary (DomusDashboard *self)
 {
   guint counts[DOMUS_HOST_CARD_N_COUNTS] = { 0 };
-  guint n_hosts = 0, n_connected = 0;
+  guint n_hosts = 0, n_connected = 0, n_alerts = 0;
   GHashTableIter iter;
   gpointer host, child;
   g_autofree char *servers = NULL;
   g_autofree char *domains = NULL;
+  g_autofree char *alerts = NULL;
   g_autofree char *text = NULL;
 
   g_hash_table_iter_init (&iter, self->children);
@@ -116,6 +117,7 @@ update_summary (DomusDashboard *self)
       n_hosts++;
       if (domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED)
         n_connected++;
+      n_alerts += domus_host_get_n_open_alerts (host);
       for (guint i = 0; i < DOMUS_HOST_CARD_N_COUNTS; i++)
         counts[i] += domus_host_card_get_count (card, i);
     }
@@ -126,7 +128,9 @@ update_summary (DomusDashboard *self)
                              counts[DOMUS_HOST_CARD_COUNT_RUNNING], counts[DOMUS_HOST_CARD_COUNT_PAUSED],
                              counts[DOMUS_HOST_CARD_COUNT_OFF], counts[DOMUS_HOST_CARD_COUNT_CRASHED],
                              counts[DOMUS_HOST_CARD_COUNT_OTHER]);
-  text = g_strdup_printf ("%s · %s", servers, domains);
+  alerts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u open alert", "%u open alerts", n_alerts),
+                            n_alerts);
+  text = g_strdup_printf ("%s · %s · %s", servers, domains, alerts);
   if (g_strcmp0 (gtk_label_get_text (self->summary_label), text) != 0)
     gtk_label_set_text (self->summary_label, text);
 }

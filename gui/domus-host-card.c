@@ -33,6 +33,7 @@ struct _DomusHostCard
   DomusGraph  *cpu_graph;
   DomusGraph  *memory_graph;
   GtkLabel    *count_labels[DOMUS_HOST_CARD_N_COUNTS];
+  GtkLabel    *alerts_label;
   GtkBox      *busy_box;
   GtkWidget   *busy_empty_label;
 };
@@ -68,8 +69,8 @@ compute_trouble (DomusHostCard *self)
                                                        : DOMUS_HOST_CARD_TROUBLE_CONNECTING;
     case DOMUS_HOST_STATE_CONNECTED:
     default:
-      return self->counts[DOMUS_HOST_CARD_COUNT_CRASHED] > 0 ? DOMUS_HOST_CARD_TROUBLE_DOMAINS
-                                                             : DOMUS_HOST_CARD_TROUBLE_NONE;
+      return self->counts[DOMUS_HOST_CARD_COUNT_CRASHED] > 0 || domus_host_get_n_open_alerts (self->host) > 0
+             ? DOMUS_HOST_CARD_TROUBLE_DOMAINS : DOMUS_HOST_CARD_TROUBLE_NONE;
     }
 }
 
@@ -320,6 +321,19 @@ on_host_notify (DomusHost     *host,
 }
 
 static void
+on_open_alerts (GObject       *alerts,
+                GParamSpec    *pspec,
+                DomusHostCard *self)
+{
+  guint n = domus_host_get_n_open_alerts (self->host);
+  g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u open alert", "%u open alerts", n), n);
+
+  gtk_label_set_text (self->alerts_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->alerts_label), n > 0);
+  summary_changed (self);
+}
+
+static void
 on_stats_updated (DomusHost     *host,
                   DomusHostCard *self)
 {
@@ -449,11 +463,14 @@ domus_host_card_constructed (GObject *object)
   g_signal_connect_object (self->host, "stats-updated", G_CALLBACK (on_stats_updated), self, 0);
   domains = domus_host_get_domains (self->host);
   g_signal_connect_object (domains, "items-changed", G_CALLBACK (on_domains_changed), self, 0);
+  g_signal_connect_object (domus_host_get_alerts (self->host), "notify::n-open",
+                           G_CALLBACK (on_open_alerts), self, 0);
 
   update_name (self);
   update_state (self);
   update_memory_max (self);
   on_domains_changed (domains, 0, 0, 0, self);
+  on_open_alerts (NULL, NULL, self);
 }
 
 static void
@@ -468,6 +485,7 @@ domus_host_card_dispose (GObject *object)
   if (self->host != NULL)
     {
       g_signal_handlers_disconnect_by_data (domus_host_get_domains (self->host), self);
+      g_signal_handlers_disconnect_by_data (domus_host_get_alerts (self->host), self);
       g_signal_handlers_disconnect_by_data (self->host, self);
       g_clear_object (&self->host);
     }
@@ -565,6 +583,7 @@ domus_host_card_class_init (DomusHostCardClass *klass)
     G_STRUCT_OFFSET (DomusHostCard, count_labels[DOMUS_HOST_CARD_COUNT_OTHER]));
   gtk_widget_class_bind_template_child_full (widget_class, "crashed_label", FALSE,
     G_STRUCT_OFFSET (DomusHostCard, count_labels[DOMUS_HOST_CARD_COUNT_CRASHED]));
+  gtk_widget_class_bind_template_child (widget_class, DomusHostCard, alerts_label);
   gtk_widget_class_bind_template_child (widget_class, DomusHostCard, busy_box);
   gtk_widget_class_bind_template_child (widget_class, DomusHostCard, busy_empty_label);
   gtk_widget_class_bind_template_callback (widget_class, open_clicked);
@@ -578,6 +597,7 @@ domus_host_card_init (DomusHostCard *self)
   /* Shown and hidden as the host changes; a container's show_all must not undo that. */
   gtk_widget_set_no_show_all (GTK_WIDGET (self->error_label), TRUE);
   gtk_widget_set_no_show_all (self->busy_empty_label, TRUE);
+  gtk_widget_set_no_show_all (GTK_WIDGET (self->alerts_label), TRUE);
   for (guint i = 0; i < DOMUS_HOST_CARD_N_COUNTS; i++)
     gtk_widget_set_no_show_all (GTK_WIDGET (self->count_labels[i]), TRUE);
   gtk_widget_add_events (GTK_WIDGET (self), GDK_BUTTON_PRESS_MASK | GDK_BUTTON_RELEASE_MASK);

@@ -46,7 +46,8 @@ typedef enum {
   DOMUS_HOST_CARD_TROUBLE_UNREACHABLE,  /* not connected */
 } DomusHostCardTrouble;
 
-/* What the card shows (the labels' figures), for tests and for the window. */
+/* What the card shows (the labels' figures), for tests and for the window; the open alerts are
+ * the host's (domus_host_get_n_open_alerts()). */
 guint        domus_host_card_get_count        (DomusHostCard      *self,
                                                DomusHostCardCount  which);
 DomusHostCardTrouble domus_host_card_get_trouble (DomusHostCard *self);

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "domus-alerts-view.h"
 #include "domus-error.h"
 #include "domus-graph-set.h"
 #include "domus-image-store.h"
@@ -33,6 +34,7 @@ struct _DomusServerPage
   GtkWidget  *domains_page;
   GtkWidget  *load_page;
   GtkWidget  *images_page;
+  GtkWidget  *alerts_page;
 
   /* Fact values, made in init */
   GtkLabel   *state_label;
@@ -258,11 +260,14 @@ fill_details (DomusServerPage *self)
   GtkWidget *graphs = domus_graph_set_new_for_host (self->host);
   GtkWidget *top = domus_top_table_new (self->host);
   GtkWidget *images = domus_image_store_new (self->host);
+  GtkWidget *alerts = domus_alerts_view_new ();
 
   g_signal_connect_object (top, "open-domain", G_CALLBACK (open_domain_from), self, 0);
   gtk_box_pack_start (GTK_BOX (self->domains_page), top, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (self->load_page), domus_page_scrolled_graphs (graphs), TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (self->images_page), images, TRUE, TRUE, 0);
+  domus_alerts_view_set_host (DOMUS_ALERTS_VIEW (alerts), self->host);
+  gtk_box_pack_start (GTK_BOX (self->alerts_page), alerts, TRUE, TRUE, 0);
   gtk_widget_show_all (self->details);
 }
 
@@ -285,6 +290,7 @@ follow_host (DomusServerPage *self,
   domus_page_clear (self->domains_page);
   domus_page_clear (self->load_page);
   domus_page_clear (self->images_page);
+  domus_page_clear (self->alerts_page);
   if (host != NULL)
     fill_details (self);
 }
@@ -354,6 +360,7 @@ domus_server_page_class_init (DomusServerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusServerPage, domains_page);
   gtk_widget_class_bind_template_child (widget_class, DomusServerPage, load_page);
   gtk_widget_class_bind_template_child (widget_class, DomusServerPage, images_page);
+  gtk_widget_class_bind_template_child (widget_class, DomusServerPage, alerts_page);
   gtk_widget_class_bind_template_callback (widget_class, accept_key_clicked);
   gtk_widget_class_bind_template_callback (widget_class, refuse_key_clicked);
   gtk_widget_class_bind_template_callback (widget_class, demo_clicked);

@@ -16,6 +16,7 @@
 #include <vte/vte.h>
 
 #include "domus-add-server-dialog.h"
+#include "domus-alerts-view.h"
 #include "domus-console.h"
 #include "domus-console-notebook.h"
 #include "domus-create-assistant.h"
@@ -39,6 +40,9 @@ struct _DomusWindow
   GtkStack             *consoles_stack;
   DomusConsoleNotebook *console_notebook;     /* the open consoles, on the stack's "consoles" page */
   GtkLabel             *consoles_button_label;
+  GtkWidget            *alerts_button;
+  GtkLabel             *alerts_button_label;
+  DomusAlertsView      *alerts_view;
   GMenuModel           *host_menu;
   GMenuModel           *domain_menu;
 
@@ -244,11 +248,44 @@ stack_child_changed (GtkStack    *stack,
                      GParamSpec  *pspec,
                      DomusWindow *self)
 {
-  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-consoles");
-  gboolean shown = g_strcmp0 (gtk_stack_get_visible_child_name (stack), "consoles") == 0;
+  const char *page = gtk_stack_get_visible_child_name (stack);
+  GAction *consoles = g_action_map_lookup_action (G_ACTION_MAP (self), "show-consoles");
+  GAction *alerts = g_action_map_lookup_action (G_ACTION_MAP (self), "show-alerts");
 
-  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (shown));
+  g_simple_action_set_state (G_SIMPLE_ACTION (consoles), g_variant_new_boolean (g_strcmp0 (page, "consoles") == 0));
+  g_simple_action_set_state (G_SIMPLE_ACTION (alerts), g_variant_new_boolean (g_strcmp0 (page, "alerts") == 0));
   update_close_console (self);
+}
+
+/* Alerts */
+
+static void
+n_open_alerts_changed (DomusAlertsView *view,
+                       GParamSpec      *pspec,
+                       DomusWindow     *self)
+{
+  guint n = domus_alerts_view_get_n_open (view);
+  g_autofree char *text = NULL;
+
+  /* Translators: the header bar's button; %u is how many alerts nobody acknowledged. */
+  text = n > 0 ? g_strdup_printf (_("Alerts (%u)"), n) : g_strdup (_("Alerts"));
+  gtk_label_set_text (self->alerts_button_label, text);
+  /* A screen reader hears the count too. */
+  atk_object_set_name (gtk_widget_get_accessible (self->alerts_button), text);
+}
+
+static void
+show_alerts_changed (GSimpleAction *action,
+                     GVariant      *state,
+                     gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+
+  if (g_variant_get_boolean (state))
+    gtk_stack_set_visible_child_name (self->stack, "alerts");
+  else
+    show_selection_page (self);
+  g_simple_action_set_state (action, state);
 }
 
 /* One console per domain (and one serial console) in this window: the tab already open is
@@ -764,6 +801,7 @@ static const GActionEntry win_actions[] = {
   { "open-console", open_console_activated, NULL, NULL, NULL },
   { "open-serial", open_serial_activated, NULL, NULL, NULL },
   { "show-consoles", NULL, NULL, "false", show_consoles_changed },
+  { "show-alerts", NULL, NULL, "false", show_alerts_changed },
   { "close-console", close_console_activated, NULL, NULL, NULL },
   { "migrate",    migrate_activated,       NULL, NULL, NULL },
   { "start-on",   migrate_activated,       NULL, NULL, NULL },
@@ -804,6 +842,7 @@ domus_window_class_init (DomusWindowClass *klass)
   g_type_ensure (DOMUS_TYPE_SERVER_PAGE);
   g_type_ensure (DOMUS_TYPE_DOMAIN_PAGE);
   g_type_ensure (DOMUS_TYPE_CONSOLE_NOTEBOOK);
+  g_type_ensure (DOMUS_TYPE_ALERTS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/domus/Domus/ui/domus-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, server_list);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, stack);
@@ -813,6 +852,10 @@ domus_window_class_init (DomusWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, consoles_stack);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, console_notebook);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, consoles_button_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusWindow, alerts_button);
+  gtk_widget_class_bind_template_child (widget_class, DomusWindow, alerts_button_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusWindow, alerts_view);
+  gtk_widget_class_bind_template_callback (widget_class, n_open_alerts_changed);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, host_menu);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, domain_menu);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed);
@@ -859,6 +902,7 @@ domus_window_new (DomusApplication *application)
 
   domus_server_list_set_hosts (self->server_list, hosts);
   domus_dashboard_set_hosts (self->dashboard, hosts);
+  domus_alerts_view_set_hosts (self->alerts_view, hosts);
   self->hosts = g_object_ref (hosts);
   g_signal_connect (self->hosts, "items-changed", G_CALLBACK (hosts_changed), self);
   hosts_changed (self->hosts, 0, 0, g_list_model_get_n_items (hosts), self);

@@ -10,8 +10,9 @@ connects to all three under an Xvfb and a session bus of the test's own, with
 G_DEBUG=fatal-warnings. Checked:
 
 - the summary line: 2 of 3 servers connected, and the domains by state;
-- the cards come trouble first: the server that is not connected before the others, which
-  follow by name; the card of a server that comes back moves among them;
+- the cards come trouble first: the server that is not connected, then beta (its image store
+  raises an alert at once: disk-percent=1), then the others by name; the card of a server
+  that comes back moves among them;
 - the cards reflow with the window's width (two on a row when wide, one when narrow);
 - the search over every server: `tag:web` lists the web domains of both servers,
   `tag:web host:beta` only beta's (and alpha's card goes), plain words match names,
@@ -42,6 +43,13 @@ DOMAINS = {
 }
 
 
+ALERT_RULES = {
+    "alpha": "[alerts]\ndisk-percent=0\nmemory-percent=0\n",
+    "beta": "[alerts]\ndisk-percent=1\nmemory-percent=0\n",
+    "gamma": "[alerts]\ndisk-percent=0\nmemory-percent=0\n",
+}
+
+
 def ctl(uri, *args, timeout=60):
     return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, timeout=timeout)
@@ -63,6 +71,9 @@ def main():
             for host, domains in DOMAINS.items():
                 folder = os.path.join(root, host)
                 os.mkdir(folder)
+                # beta's image store raises an alert at once (disk-percent=1); alpha's nothing.
+                with open(os.path.join(folder, "domusd.conf"), "w") as f:
+                    f.write(ALERT_RULES[host])
                 daemons[host] = Daemon(folder, name=host).wait_listening()
                 for name, tag in domains:
                     path = os.path.join(folder, name + ".cfg")
@@ -129,28 +140,32 @@ def main():
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
                   "no domus window in %.0f s:\n%s" % (FIND_TIMEOUT, log_text()))
             lib_gui.wait_until(lambda: summary() == "2 of 3 servers connected · Domains — running: 0, "
-                               "paused: 0, shut off: 5, crashed: 0, other: 0",
-                               FIND_TIMEOUT, "the summary of 2 connected servers and 5 domains off",
-                               summary)
+                               "paused: 0, shut off: 5, crashed: 0, other: 0 · 1 open alert",
+                               FIND_TIMEOUT, "the summary of 2 connected servers, 5 domains off "
+                               "and beta's alert", summary)
 
-        if not tap.step("the summary line counts the servers connected and every domain by state",
+        if not tap.step("the summary line counts the servers connected, every domain by state and "
+                        "the open alerts",
                         summary_line):
             return tap.finish()
 
         def trouble_first():
-            lib_gui.wait_until(lambda: card_names() == [gone_uri, "alpha", "beta"], FIND_TIMEOUT,
-                               "the cards: the unreachable server first, then by name", card_names)
+            lib_gui.wait_until(lambda: card_names() == [gone_uri, "beta", "alpha"], FIND_TIMEOUT,
+                               "the cards: the unreachable server, the one with an open alert, "
+                               "then the rest", card_names)
 
-        tap.step("the cards come trouble first: the server not connected, then the others by name",
-                 trouble_first)
+        tap.step("the cards come trouble first: the server not connected, then one with an open "
+                 "alert, then the others by name", trouble_first)
 
         def comes_back():
             folder = os.path.join(root, "gamma")
             os.mkdir(folder)
+            with open(os.path.join(folder, "domusd.conf"), "w") as f:
+                f.write(ALERT_RULES["gamma"])
             gamma = daemons["gamma"] = Daemon(folder, name="gamma", extra_args=["--socket", gone_socket])
             gamma.socket_path = gone_socket
             gamma.wait_listening()
-            lib_gui.wait_until(lambda: card_names() == ["alpha", "beta", "gamma"], 60,
+            lib_gui.wait_until(lambda: card_names() == ["beta", "alpha", "gamma"], 60,
                                "the server back among the others, by name", card_names)
             lib_gui.wait_until(lambda: summary() is not None and summary().startswith("3 of 3"), 10,
                                "the summary with 3 connected", summary)
@@ -206,7 +221,7 @@ def main():
             text.setTextContents("state:sleepy")
             lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, lambda n: "not a state" in n.name), 10,
                                "a message naming the unknown state")
-            check(card_names() == ["alpha", "beta", "gamma"], "a refused search filtered the cards: %r"
+            check(card_names() == ["beta", "alpha", "gamma"], "a refused search filtered the cards: %r"
                   % card_names())
             text.setTextContents("web-a2")
             lib_gui.wait_until(lambda: [r.split(",")[0] for r in results()] == ["web-a2"], 10,
