@@ -43,10 +43,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SOURCE, "tests", "gui"))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+sys.path.insert(0, HERE)
 
 GUESTS = 20
-POLL = 0.01
-RSS_AFTER = 10.0
 QUOTED = {"window": "1.4 s", "rss": "141 MB", "cpu": "1.3 %"}   # issue 5, not measured here
 LIBVIRT_URI = "qemu:///system"
 LIBVIRT_IMAGES = "/var/lib/libvirt/images/domus-bench"
@@ -68,121 +67,13 @@ os.environ["DOMUS_BUILD_DIR"] = BUILD
 
 import lib_gui  # noqa: E402
 import lib_domus  # noqa: E402
+from lib_bench import (Tree, end_process, fmt, log, measure, quit_domus, read_stalls,  # noqa: E402
+                       time_to_list, warm_up)
 from lib_domus import Daemon, guest_cfg, rpc_call  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = os.path.join(BUILD, "tests", "guest")
 DOMUS = os.path.join(BUILD, "gui", "domus")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def log(text):
-    print(text, flush=True)
-
-
-# --- the measured process, from /proc --------------------------------------------------
-
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return None
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK   # utime, stime
-
-
-def sleep_until(t):
-    delay = t - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)
-
-
-# --- AT-SPI ----------------------------------------------------------------------------
-
-class Tree:
-    """An application's first tree table, found through AT-SPI, and the names in its cells."""
-
-    def __init__(self, pyatspi, app_names, table_name=None):
-        self.pyatspi = pyatspi
-        self.app_names = app_names
-        self.table_name = table_name
-        self.table = None
-
-    def find(self):
-        desktop = self.pyatspi.Registry.getDesktop(0)
-        for i in range(desktop.childCount):
-            app = desktop.getChildAtIndex(i)
-            if app is None or (app.name or "").lower() not in self.app_names:
-                continue
-            table = lib_gui.find_one(app, lambda n: n.getRole() == self.pyatspi.ROLE_TREE_TABLE
-                                     and (self.table_name is None or n.name == self.table_name))
-            if table is not None:
-                self.table = table
-                return True
-        return False
-
-    def cell_texts(self):
-        table = self.table.queryTable()
-        texts = []
-        for row in range(table.nRows):
-            for column in range(table.nColumns):
-                cell = table.getAccessibleAt(row, column)
-                if cell is None:
-                    continue
-                texts.append(cell.name or "")
-                # virt-manager's cells are composite: the text is in a child cell.
-                for i in range(cell.childCount):
-                    texts.append(cell.getChildAtIndex(i).name or "")
-        return texts
-
-    def listed(self, names):
-        """How many of names appear as a word of some cell."""
-        words = set()
-        for text in self.cell_texts():
-            words.update(text.split())
-        return sum(1 for n in names if n in words)
-
-
-def time_to_list(proc, tree, names, t0, timeout=60.0):
-    """Seconds from t0 until the tree lists every name (polled every POLL s), or None."""
-    deadline = t0 + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("the program exited with status %d" % proc.returncode)
-        try:
-            if (tree.table is not None or tree.find()) and tree.listed(names) == len(names):
-                return time.monotonic() - t0
-        except Exception:  # noqa: BLE001 - accessibles come and go while the window fills
-            tree.table = None
-        time.sleep(POLL)
-    return None
-
-
-def measure(label, proc, tree, names, t0):
-    """Window time, RSS after RSS_AFTER s, CPU over the next idle seconds (no AT-SPI calls)."""
-    listed = time_to_list(proc, tree, names, t0)
-    log("  %s: all %d listed after %s" % (label, len(names),
-                                         "%.3f s" % listed if listed is not None else "(never)"))
-    sleep_until(t0 + RSS_AFTER)
-    rss = rss_mib(proc.pid)
-    cpu0, w0 = cpu_seconds(proc.pid), time.monotonic()
-    time.sleep(args.idle_seconds)
-    cpu1, w1 = cpu_seconds(proc.pid), time.monotonic()
-    cpu = 100.0 * (cpu1 - cpu0) / (w1 - w0)
-    log("  %s: RSS %.1f MiB after %.0f s; CPU %.2f %% of a core over %.0f s idle"
-        % (label, rss, RSS_AFTER, cpu, w1 - w0))
-    return {"window": listed, "rss": rss, "cpu": cpu}
-
-
-def end_process(proc):
-    if proc is not None and proc.poll() is None:
-        lib_gui.end_pids([proc.pid] + list(reversed(lib_gui.descendants(proc.pid))))
-        proc.wait()
 
 
 # --- Domus -----------------------------------------------------------------------------
@@ -213,38 +104,6 @@ def start_domus(session, daemon, log_path, extra_env=None):
     proc = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
                             stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
     return proc, t0
-
-
-def quit_domus(session, proc):
-    """app.quit over the session bus, so that shutdown runs (and writes the stall report)."""
-    subprocess.run(["gdbus", "call", "--session", "--dest", "org.domus.Domus", "--object-path",
-                    "/org/domus/Domus", "--method", "org.gtk.Actions.Activate", "quit", "[]", "{}"],
-                   env=session.env(), capture_output=True, timeout=10)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        end_process(proc)
-
-
-def read_stalls(path, since, until):
-    """(worst lateness in ms between since and until, or None if under the report's
-    threshold, 5 ms; the report)."""
-    report = {"events": [], "histogram": []}
-    with open(path) as f:
-        for line in f:
-            fields = line.split()
-            if fields[0] == "max_stall_ms":
-                report["max_all"] = float(fields[1])
-            elif fields[0] == "ticks":
-                report["ticks"] = int(fields[1])
-            elif fields[0] == "late_ms":
-                report["histogram"].append((fields[1], int(fields[2])))
-            elif fields[0] == "stalls_over_ms":
-                report["threshold"] = int(fields[1])
-            elif len(fields) == 2 and fields[0].isdigit():
-                report["events"].append((int(fields[0]) / 1e6, int(fields[1]) / 1000.0))
-    inside = [late for when, late in report["events"] if since <= when <= until]
-    return (max(inside) if inside else None), report
 
 
 # --- libvirt and virt-manager ----------------------------------------------------------
@@ -345,24 +204,7 @@ def start_virt_manager(session, log_path):
     return proc, t0
 
 
-def warm_up(session):
-    """A GTK client opens the display once before anything is measured. The first GTK 3
-    program on an X server probes GLX for its visuals (Mesa's llvmpipe: libLLVM, some
-    50 MB of RSS) and leaves the answer on the root window (GDK_VISUALS) for the others;
-    on a desktop session that was done long ago, so neither program should pay it here."""
-    r = subprocess.run(["/usr/bin/python3", "-c",
-                        "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk;"
-                        " Gtk.init(None)"], env=session.env(), capture_output=True, text=True,
-                       timeout=30)
-    if r.returncode != 0:
-        raise RuntimeError("the GTK warm-up failed: " + r.stderr.strip())
-
-
 # --- the run ---------------------------------------------------------------------------
-
-def fmt(value, unit, digits=1):
-    return "-" if value is None else "%.*f %s" % (digits, value, unit)
-
 
 def main():
     for path in (DOMUS, os.path.join(GUEST_DIR, "vmlinuz")):
@@ -396,7 +238,8 @@ def main():
 
         log("Domus window")
         domus, t0 = start_domus(session, daemon, os.path.join(root, "domus.log"))
-        results["domus"] = measure("domus", domus, Tree(pyatspi, ("domus",), "Servers"), names, t0)
+        results["domus"] = measure("domus", domus, Tree(pyatspi, ("domus",), "Servers"), names, t0,
+                                   args.idle_seconds)
         quit_domus(session, domus)
 
         if libvirt is not None and vm_failure is None:
@@ -405,7 +248,7 @@ def main():
                 vm, t0 = start_virt_manager(session, os.path.join(root, "virt-manager.log"))
                 results["vm"] = measure("virt-manager", vm,
                                         Tree(pyatspi, ("virt-manager", "virt manager")),
-                                        vm_names, t0)
+                                        vm_names, t0, args.idle_seconds)
             except Exception as e:  # noqa: BLE001
                 vm_failure = "virt-manager: %s" % e
                 log("  " + vm_failure)

@@ -20,6 +20,9 @@ struct _DomusApplication
   GListStore       *hosts;        /* DomusHost, in the order they were added */
   GSettings        *settings;     /* NULL when the schema is not installed */
   DomusInteraction *interaction;  /* answers every host's SSH prompts */
+  /* The session bus's notification servers (their bus-name watches), and which are there. */
+  guint             notifier_watch[2];
+  gboolean          notifier_present[2];
 
   /* DOMUS_REPORT_STALLS=PATH only (bench/gui-window.py, docs/gui.md "Measuring"). */
   char             *stall_path;
@@ -112,6 +115,54 @@ set_remembered (DomusApplication *self,
   g_settings_set_strv (self->settings, SETTINGS_SERVERS, (const char * const *) updated);
 }
 
+/* Desktop notifications go out only while a notification server owns its name on the
+ * session bus (freedesktop's, or GTK's in a GNOME session): without one, GIO's backend
+ * warns at each, which under G_DEBUG=fatal-warnings (every test) ends the window. */
+static const char * const notifier_names[] = { "org.freedesktop.Notifications", "org.gtk.Notifications" };
+
+static void
+notifier_appeared (GDBusConnection *connection,
+                   const char      *name,
+                   const char      *owner,
+                   gpointer         user_data)
+{
+  DomusApplication *self = user_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (notifier_names); i++)
+    if (g_str_equal (name, notifier_names[i]))
+      self->notifier_present[i] = TRUE;
+}
+
+static void
+notifier_vanished (GDBusConnection *connection,
+                   const char      *name,
+                   gpointer         user_data)
+{
+  DomusApplication *self = user_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (notifier_names); i++)
+    if (g_str_equal (name, notifier_names[i]))
+      self->notifier_present[i] = FALSE;
+}
+
+static void
+watch_notifiers (DomusApplication *self)
+{
+  /* AUTO_START: a notification server the bus starts on demand (a .service file) counts. */
+  for (guint i = 0; i < G_N_ELEMENTS (notifier_names); i++)
+    self->notifier_watch[i] = g_bus_watch_name (G_BUS_TYPE_SESSION, notifier_names[i],
+                                                i == 0 ? G_BUS_NAME_WATCHER_FLAGS_AUTO_START
+                                                       : G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                notifier_appeared, notifier_vanished, self, NULL);
+}
+
+static void
+unwatch_notifiers (DomusApplication *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (notifier_names); i++)
+    g_clear_handle_id (&self->notifier_watch[i], g_bus_unwatch_name);
+}
+
 /* A new alert of any server: a desktop notification, whether or not the window is in front
  * (urgent for a crash or a lost server: notification servers keep those until seen). Its id
  * is the alert's, so a notification server shows one per alert. */
@@ -125,6 +176,12 @@ on_alert_raised (DomusHost        *host,
   g_autofree char *id = NULL;
   DomusAlertKind kind = domus_alert_get_kind (alert);
 
+  if (!self->notifier_present[0] && !self->notifier_present[1])
+    {
+      g_debug ("no notification server on the session bus: alert %s shown in the window only",
+               domus_alert_get_message (alert));
+      return;
+    }
   /* Translators: a desktop notification's title; %s is the server. */
   title = g_strdup_printf (_("Alert on %s"), domus_host_get_name (host));
   notification = g_notification_new (title);
@@ -411,6 +468,7 @@ domus_application_startup (GApplication *application)
     g_debug ("no GSettings schema %s: servers are kept for this run only", DOMUS_APPLICATION_ID);
 
   self->interaction = domus_interaction_new ();
+  watch_notifiers (self);
   stall_meter_start (self);
 }
 
@@ -421,6 +479,7 @@ domus_application_shutdown (GApplication *application)
   guint n = g_list_model_get_n_items (hosts_model (self));
 
   stall_meter_write (self);
+  unwatch_notifiers (self);
   /* SSH workers still busy at exit are stopped and awaited by the backend itself
      (domus-ssh-session.c), all at once rather than one host after another here. */
   for (guint i = 0; i < n; i++)

@@ -18,6 +18,7 @@
 
 #include "domus-migration.h"
 #include "domus-migrate-dialog.h"
+#include "domus-state-text.h"
 
 struct _DomusMigrateDialog
 {
@@ -108,25 +109,6 @@ update_buttons (DomusMigrateDialog *self)
     gtk_widget_grab_focus (self->migrate_button);
 }
 
-/* What each of the target's checks is about (migration.check ids, docs/protocol.md). */
-static const char *
-check_title (const char *id)
-{
-  if (g_strcmp0 (id, "relocation") == 0)
-    return _("Relocation");
-  if (g_strcmp0 (id, "memory") == 0)
-    return _("Memory");
-  if (g_strcmp0 (id, "name") == 0)
-    return _("Name");
-  if (g_strcmp0 (id, "disks") == 0)
-    return _("Disks");
-  if (g_strcmp0 (id, "cpu") == 0)
-    return _("Processor");
-  if (g_strcmp0 (id, "devices") == 0)
-    return _("Devices");
-  return id;
-}
-
 static void
 clear_checks (DomusMigrateDialog *self)
 {
@@ -157,7 +139,7 @@ add_check_row (DomusMigrateDialog        *self,
     message = g_strdup (check->message != NULL ? check->message : "");
   /* The state is in the text too: a screen reader and a test read the row's label. */
   text = g_strdup_printf (check->ok ? _("%s: ok — %s") : _("%s: failed — %s"),
-                          check_title (check->id), message);
+                          domus_migration_check_label (check->id), message);
   label = gtk_label_new (text);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);

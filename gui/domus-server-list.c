@@ -46,12 +46,14 @@ struct _DomusServerList
   GtkWidget          *domain_menu;
   GSettings          *settings;        /* NULL without the schema: grouping lasts this run */
   guint               changing;        /* nesting of begin_change () */
-  GObject            *kept_selection;  /* what was selected when the change began */
+  GPtrArray          *kept_selection;  /* the objects selected when the change began */
   cairo_surface_t    *tag_icon;
   /* Icons drawn by librsvg at the window's scale, by state. */
   cairo_surface_t    *icons[DOMUS_DOMAIN_STATE_INVALID + 1];
   int                 icons_scale;
   DomusDomain        *drag_domain;     /* the domain row being dragged, while a drag lasts */
+  GtkTreeViewColumn  *sparkline_column;
+  guint               sparkline_redraw; /* the coalesced redraw of the sparklines, when due */
 };
 
 G_DEFINE_FINAL_TYPE (DomusServerList, domus_server_list, GTK_TYPE_BOX)
@@ -188,9 +190,11 @@ sparkline_data_func (GtkTreeViewColumn *column,
  * another tag) is selected again where it is now, and the window hears of a change only
  * when the selected object really is another. */
 
-static GObject *selected_object (DomusServerList *self);
-static gboolean select_object   (DomusServerList *self,
-                                 GObject         *object);
+static GObject   *selected_object  (DomusServerList *self);
+static GPtrArray *selected_objects (DomusServerList *self);
+static gboolean   select_object    (DomusServerList *self,
+                                    GObject         *object,
+                                    gboolean         add);
 static void     refilter        (DomusServerList *self);
 static void     add_group_action (DomusServerList *self);
 
@@ -198,32 +202,50 @@ static void
 begin_change (DomusServerList *self)
 {
   if (self->changing++ == 0)
-    g_set_object (&self->kept_selection, selected_object (self));
+    {
+      g_clear_pointer (&self->kept_selection, g_ptr_array_unref);
+      self->kept_selection = selected_objects (self);
+    }
+}
+
+static gboolean
+same_objects (GPtrArray *a,
+              GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (!g_ptr_array_find (b, g_ptr_array_index (a, i), NULL))
+      return FALSE;
+  return TRUE;
 }
 
 static void
 end_change (DomusServerList *self)
 {
-  g_autoptr(GObject) now = NULL;
+  g_autoptr(GPtrArray) now = NULL;
+  g_autoptr(GPtrArray) kept = NULL;
 
   if (self->changing > 1)
     {
       self->changing--;
       return;
     }
-  now = selected_object (self);
-  /* Removing the selected row moves the selection to a neighbour (often the host): the row
-   * that was selected, when it is still there, wins. */
-  if (now != self->kept_selection && self->kept_selection != NULL &&
-      select_object (self, self->kept_selection))
+  kept = g_steal_pointer (&self->kept_selection);
+  now = selected_objects (self);
+  /* Removing a selected row moves the selection to a neighbour (often the host): the rows
+   * that were selected, those still there, win. */
+  if (!same_objects (now, kept))
     {
-      g_clear_object (&now);
-      now = selected_object (self);
+      gtk_tree_selection_unselect_all (gtk_tree_view_get_selection (self->tree_view));
+      for (guint i = 0; i < kept->len; i++)
+        select_object (self, g_ptr_array_index (kept, i), i > 0);
+      g_clear_pointer (&now, g_ptr_array_unref);
+      now = selected_objects (self);
     }
   self->changing = 0;
-  if (now != self->kept_selection)
+  if (!same_objects (now, kept))
     g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
-  g_clear_object (&self->kept_selection);
 }
 
 static void
@@ -257,12 +279,39 @@ row_filled (DomusServerStore *rows,
     gtk_tree_view_expand_to_path (self->tree_view, view_path);
 }
 
+/* How often the sparklines are drawn again at most. Each host's samples come in their own
+ * time: twenty hosts would otherwise redraw the tree twenty times a second, its names and
+ * states too (the text is most of the cost). */
+#define SPARKLINE_REDRAW_MS 1000
+
+static gboolean
+redraw_sparklines (gpointer user_data)
+{
+  DomusServerList *self = user_data;
+  GtkWidget *tree = GTK_WIDGET (self->tree_view);
+  int x, width;
+
+  self->sparkline_redraw = 0;
+  if (!gtk_widget_get_realized (tree) || !gtk_tree_view_column_get_visible (self->sparkline_column))
+    return G_SOURCE_REMOVE;
+  /* Only the sparklines' column: the rows' text has not changed. */
+  x = gtk_tree_view_column_get_x_offset (self->sparkline_column);
+  width = gtk_tree_view_column_get_width (self->sparkline_column);
+  gtk_tree_view_convert_bin_window_to_widget_coords (self->tree_view, x, 0, &x, NULL);
+  gtk_widget_queue_draw_area (tree, x, 0, width, gtk_widget_get_allocated_height (tree));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 stats_updated (DomusServerStore *rows,
                DomusHost        *host,
                DomusServerList  *self)
 {
-  gtk_widget_queue_draw (GTK_WIDGET (self->tree_view));
+  if (self->sparkline_redraw == 0)
+    {
+      self->sparkline_redraw = g_timeout_add (SPARKLINE_REDRAW_MS, redraw_sparklines, self);
+      g_source_set_name_by_id (self->sparkline_redraw, "[domus] sparklines");
+    }
 }
 
 void
@@ -421,20 +470,78 @@ domus_server_list_focus_tree (DomusServerList *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->tree_view));
 }
 
-/* Selection */
+/* Selection. Several rows may be selected (Ctrl/Shift+click, Shift+arrows, Ctrl+A within a
+ * server or a tag group): "the selected row" is the one row when there is one, and the window
+ * acts on every selected domain (domus_server_list_get_selected_domains()). */
 
+/* The one selected row, in the store; FALSE when none or several are. */
 static gboolean
 selected_row (DomusServerList *self,
               GtkTreeIter     *store_iter)
 {
   GtkTreeSelection *selection = gtk_tree_view_get_selection (self->tree_view);
+  g_autolist(GtkTreePath) paths = NULL;
   GtkTreeModel *model;
   GtkTreeIter iter;
 
-  if (!gtk_tree_selection_get_selected (selection, &model, &iter))
+  if (gtk_tree_selection_count_selected_rows (selection) != 1)
+    return FALSE;
+  paths = gtk_tree_selection_get_selected_rows (selection, &model);
+  if (!gtk_tree_model_get_iter (model, &iter, paths->data))
     return FALSE;
   gtk_tree_model_filter_convert_iter_to_child_iter (self->filter, store_iter, &iter);
   return TRUE;
+}
+
+/* Every selected row's object, once each (transfer full), in the tree's order. */
+static GPtrArray *
+selected_objects (DomusServerList *self)
+{
+  GtkTreeSelection *selection = gtk_tree_view_get_selection (self->tree_view);
+  GPtrArray *objects = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autolist(GtkTreePath) paths = NULL;
+  GtkTreeModel *model;
+
+  paths = gtk_tree_selection_get_selected_rows (selection, &model);
+  for (GList *l = paths; l != NULL; l = l->next)
+    {
+      g_autoptr(GObject) object = NULL;
+      GtkTreeIter iter;
+
+      if (!gtk_tree_model_get_iter (model, &iter, l->data))
+        continue;
+      gtk_tree_model_get (model, &iter, COL_OBJECT, &object, -1);
+      if (object != NULL && !g_ptr_array_find (objects, object, NULL))
+        g_ptr_array_add (objects, g_steal_pointer (&object));
+    }
+  return objects;
+}
+
+guint
+domus_server_list_get_n_selected (DomusServerList *self)
+{
+  g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), 0);
+  return (guint) gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (self->tree_view));
+}
+
+GPtrArray *
+domus_server_list_get_selected_domains (DomusServerList *self)
+{
+  g_autoptr(GPtrArray) objects = NULL;
+  GPtrArray *domains = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), domains);
+
+  objects = selected_objects (self);
+  for (guint i = 0; i < objects->len; i++)
+    {
+      GObject *object = g_ptr_array_index (objects, i);
+
+      /* A domain under two tags has two rows: it is acted on once. */
+      if (DOMUS_IS_DOMAIN (object) && !g_ptr_array_find (domains, object, NULL))
+        g_ptr_array_add (domains, g_object_ref (object));
+    }
+  return domains;
 }
 
 /* The selected row's host, domain or group (transfer full), or NULL. */
@@ -502,7 +609,8 @@ domus_server_list_get_selected_tag (DomusServerList *self,
 
 static gboolean
 select_store_row (DomusServerList *self,
-                  GtkTreeIter     *store_iter)
+                  GtkTreeIter     *store_iter,
+                  gboolean         add)
 {
   g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (self->store, store_iter);
   g_autoptr(GtkTreePath) view_path = gtk_tree_model_filter_convert_child_path_to_path (self->filter, path);
@@ -516,22 +624,29 @@ select_store_row (DomusServerList *self,
       gtk_tree_path_up (parent);
       gtk_tree_view_expand_to_path (self->tree_view, parent);
     }
-  gtk_tree_view_set_cursor (self->tree_view, view_path, NULL, FALSE);
-  gtk_tree_view_scroll_to_cell (self->tree_view, view_path, NULL, FALSE, 0, 0);
+  /* Added to a selection, the cursor stays where the user has it. */
+  if (add)
+    gtk_tree_selection_select_path (gtk_tree_view_get_selection (self->tree_view), view_path);
+  else
+    {
+      gtk_tree_view_set_cursor (self->tree_view, view_path, NULL, FALSE);
+      gtk_tree_view_scroll_to_cell (self->tree_view, view_path, NULL, FALSE, 0, 0);
+    }
   return TRUE;
 }
 
-/* The first row of the object the filter shows. */
+/* The first row of the object the filter shows: alone, or added to the selection. */
 static gboolean
 select_object (DomusServerList *self,
-               GObject         *object)
+               GObject         *object,
+               gboolean         add)
 {
   GtkTreeIter iter;
   gboolean more = domus_server_store_next_row_of (self->rows, object, NULL, &iter);
 
   while (more)
     {
-      if (select_store_row (self, &iter))
+      if (select_store_row (self, &iter, add))
         return TRUE;
       more = domus_server_store_next_row_of (self->rows, object, &iter, &iter);
     }
@@ -546,7 +661,7 @@ domus_server_list_select_host (DomusServerList *self,
 
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), FALSE);
 
-  return domus_server_store_find_host (self->rows, host, &iter) && select_store_row (self, &iter);
+  return domus_server_store_find_host (self->rows, host, &iter) && select_store_row (self, &iter, FALSE);
 }
 
 gboolean
@@ -555,7 +670,7 @@ domus_server_list_select_domain (DomusServerList *self,
 {
   g_return_val_if_fail (DOMUS_IS_SERVER_LIST (self), FALSE);
 
-  return select_object (self, G_OBJECT (domain));
+  return select_object (self, G_OBJECT (domain), FALSE);
 }
 
 static void
@@ -578,12 +693,75 @@ tree_row_activated (GtkTreeView       *tree,
   DomusHost *host;
 
   /* A double-click has selected the row already; an activation from elsewhere (a screen
-   * reader's action) selects it now, so the pages follow what was opened. */
-  gtk_tree_selection_select_path (gtk_tree_view_get_selection (tree), path);
+   * reader's action) selects it now, alone, so the pages follow what was opened. */
+  gtk_tree_view_set_cursor (tree, path, NULL, FALSE);
   domain = domus_server_list_get_selected_domain (self);
   host = domus_server_list_get_selected_host (self);
   if (domain != NULL && host != NULL)
     g_signal_emit (self, signals[SIGNAL_DOMAIN_ACTIVATED], 0, domain, host);
+}
+
+/* Ctrl+A selects the domains of the server (or the tag group) the cursor is in, not the
+ * whole tree: one estate's servers are seldom acted on all at once by accident. */
+static void
+select_siblings (DomusServerList *self)
+{
+  GtkTreeSelection *selection = gtk_tree_view_get_selection (self->tree_view);
+  GtkTreeModel *model = GTK_TREE_MODEL (self->filter);
+  g_autoptr(GtkTreePath) cursor = NULL;
+  GtkTreeIter parent, child;
+  gboolean more;
+
+  gtk_tree_view_get_cursor (self->tree_view, &cursor, NULL);
+  if (cursor == NULL || !gtk_tree_model_get_iter (model, &parent, cursor))
+    return;
+  /* On a domain: its server's or group's domains; on a server or a group: its own. */
+  {
+    g_autoptr(GObject) object = NULL;
+    GtkTreeIter up;
+
+    gtk_tree_model_get (model, &parent, COL_OBJECT, &object, -1);
+    if (DOMUS_IS_DOMAIN (object) && gtk_tree_model_iter_parent (model, &up, &parent))
+      parent = up;
+  }
+  gtk_tree_view_expand_row (self->tree_view, cursor, FALSE);
+  gtk_tree_selection_unselect_all (selection);
+  for (more = gtk_tree_model_iter_children (model, &child, &parent); more;
+       more = gtk_tree_model_iter_next (model, &child))
+    {
+      g_autoptr(GObject) object = NULL;
+
+      gtk_tree_model_get (model, &child, COL_OBJECT, &object, -1);
+      if (DOMUS_IS_DOMAIN (object))
+        gtk_tree_selection_select_iter (selection, &child);
+      else if (gtk_tree_model_iter_has_child (model, &child))
+        {
+          /* A server grouped by tag: the domains under each of its groups. */
+          GtkTreeIter grandchild;
+          gboolean deeper;
+          g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, &child);
+
+          gtk_tree_view_expand_row (self->tree_view, path, FALSE);
+          for (deeper = gtk_tree_model_iter_children (model, &grandchild, &child); deeper;
+               deeper = gtk_tree_model_iter_next (model, &grandchild))
+            gtk_tree_selection_select_iter (selection, &grandchild);
+        }
+    }
+}
+
+static gboolean
+tree_key_pressed (GtkWidget       *widget,
+                  GdkEventKey     *event,
+                  DomusServerList *self)
+{
+  GdkModifierType modifiers = event->state & gtk_accelerator_get_default_mod_mask ();
+
+  if (modifiers == GDK_CONTROL_MASK && gdk_keyval_to_lower (event->keyval) == GDK_KEY_a)
+    {
+      select_siblings (self);
+      return GDK_EVENT_STOP;
+    }
+  return GDK_EVENT_PROPAGATE;
 }
 
 /* Context menus */
@@ -617,8 +795,15 @@ domus_server_list_set_menus (DomusServerList *self,
 static GtkWidget *
 menu_for_selection (DomusServerList *self)
 {
+  g_autoptr(GPtrArray) domains = NULL;
   gboolean is_group;
 
+  /* Several rows: the domains' menu, whose actions act on every selected domain. */
+  if (domus_server_list_get_n_selected (self) > 1)
+    {
+      domains = domus_server_list_get_selected_domains (self);
+      return domains->len > 0 ? self->domain_menu : NULL;
+    }
   /* A tag group row has no menu of its own; its domains' rows have theirs. */
   domus_server_list_get_selected_tag (self, &is_group);
   if (is_group)
@@ -640,11 +825,13 @@ tree_button_pressed (GtkWidget       *widget,
 
   if (!gdk_event_triggers_context_menu ((GdkEvent *) event) || event->window != gtk_tree_view_get_bin_window (self->tree_view))
     return GDK_EVENT_PROPAGATE;
-  /* The menu acts on the row under the pointer: select it first. */
+  /* The menu acts on the row under the pointer: select it first, unless it is one of
+   * several selected (then it acts on them all). */
   if (!gtk_tree_view_get_path_at_pos (self->tree_view, (int) event->x, (int) event->y,
                                       &path, NULL, NULL, NULL))
     return GDK_EVENT_PROPAGATE;
-  gtk_tree_view_set_cursor (self->tree_view, path, NULL, FALSE);
+  if (!gtk_tree_selection_path_is_selected (gtk_tree_view_get_selection (self->tree_view), path))
+    gtk_tree_view_set_cursor (self->tree_view, path, NULL, FALSE);
 
   menu = menu_for_selection (self);
   if (menu == NULL)
@@ -658,16 +845,14 @@ static gboolean
 tree_popup_menu (GtkWidget       *widget,
                  DomusServerList *self)
 {
-  GtkTreeSelection *selection = gtk_tree_view_get_selection (self->tree_view);
   g_autoptr(GtkTreePath) path = NULL;
-  GtkTreeModel *model;
-  GtkTreeIter iter;
   GdkRectangle rect;
   GtkWidget *menu = menu_for_selection (self);
 
-  if (menu == NULL || !gtk_tree_selection_get_selected (selection, &model, &iter))
+  /* At the cursor's row: the focused one of a selection. */
+  gtk_tree_view_get_cursor (self->tree_view, &path, NULL);
+  if (menu == NULL || path == NULL)
     return FALSE;
-  path = gtk_tree_model_get_path (model, &iter);
   gtk_tree_view_get_cell_area (self->tree_view, path, NULL, &rect);
   gtk_tree_view_convert_bin_window_to_widget_coords (self->tree_view, rect.x, rect.y, &rect.x, &rect.y);
   gtk_menu_popup_at_rect (GTK_MENU (menu), gtk_widget_get_window (widget), &rect,
@@ -772,7 +957,8 @@ domus_server_list_dispose (GObject *object)
     g_settings_unbind (self, "group-by-tag");
   g_clear_object (&self->settings);
   clear_icons (self);
-  g_clear_object (&self->kept_selection);
+  g_clear_pointer (&self->kept_selection, g_ptr_array_unref);
+  g_clear_handle_id (&self->sparkline_redraw, g_source_remove);
   g_clear_object (&self->drag_domain);
   g_clear_object (&self->filter);
   self->store = NULL;
@@ -1021,11 +1207,14 @@ domus_server_list_init (DomusServerList *self)
   add_text_column (self, _("State"), COL_STATE_TEXT, FALSE, TRUE);
   cell = domus_sparkline_renderer_new ();
   column = gtk_tree_view_column_new_with_attributes (_("CPU"), cell, "sensitive", COL_CURRENT, NULL);
+  self->sparkline_column = column;
   gtk_tree_view_column_set_cell_data_func (column, cell, sparkline_data_func, self, NULL);
   gtk_tree_view_append_column (self->tree_view, column);
 
+  gtk_tree_selection_set_mode (gtk_tree_view_get_selection (self->tree_view), GTK_SELECTION_MULTIPLE);
   g_signal_connect (gtk_tree_view_get_selection (self->tree_view), "changed",
                     G_CALLBACK (selection_changed), self);
+  g_signal_connect (self->tree_view, "key-press-event", G_CALLBACK (tree_key_pressed), self);
   setup_drag_and_drop (self);
 
   self->settings = settings_new ();

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The sidebar: a tree of servers and their domains, with a filter box and context menus. */
+/* The sidebar: a tree of servers and their domains, with a filter box and context menus;
+ * several domains can be selected at once (Ctrl/Shift+click, Shift+arrows, Ctrl+A within a
+ * server or a tag group). */
 
 #pragma once
 
@@ -25,6 +27,12 @@ void         domus_server_list_set_menus           (DomusServerList *self,
                                                     GMenuModel      *host_menu,
                                                     GMenuModel      *domain_menu);
 
+/* How many rows are selected. With more than one, the getters below answer NULL and the
+ * window acts on domus_server_list_get_selected_domains(). */
+guint        domus_server_list_get_n_selected      (DomusServerList *self);
+/* Every selected domain, once each (a domain under two tags has two rows), in the tree's
+ * order; server and group rows add none. (transfer full) */
+GPtrArray   *domus_server_list_get_selected_domains (DomusServerList *self);
 /* The selected row's host (also when a domain row is selected), or NULL. (transfer none) */
 DomusHost   *domus_server_list_get_selected_host   (DomusServerList *self);
 /* The selected domain, NULL when none or a server row is selected. (transfer none) */

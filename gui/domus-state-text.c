@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* What the window calls each state of a host or a domain, and each domain state's icon. */
+/* What the window calls each state of a host or a domain, each domain state's icon, and
+ * each of a migration target's checks. */
 
 #include "config.h"
 
@@ -58,4 +59,22 @@ domus_domain_state_icon_resource (DomusDomainState state)
     default:                          return ICON ("crashed");
     }
 #undef ICON
+}
+
+const char *
+domus_migration_check_label (const char *id)
+{
+  if (g_strcmp0 (id, "relocation") == 0)
+    return _("Relocation");
+  if (g_strcmp0 (id, "memory") == 0)
+    return _("Memory");
+  if (g_strcmp0 (id, "name") == 0)
+    return _("Name");
+  if (g_strcmp0 (id, "disks") == 0)
+    return _("Disks");
+  if (g_strcmp0 (id, "cpu") == 0)
+    return _("Processor");
+  if (g_strcmp0 (id, "devices") == 0)
+    return _("Devices");
+  return id;
 }

@@ -17,12 +17,14 @@
 
 #include "domus-add-server-dialog.h"
 #include "domus-alerts-view.h"
+#include "domus-bulk-dialog.h"
 #include "domus-console.h"
 #include "domus-console-notebook.h"
 #include "domus-create-assistant.h"
 #include "domus-dashboard.h"
 #include "domus-domain-page.h"
 #include "domus-migrate-dialog.h"
+#include "domus-selection-page.h"
 #include "domus-server-list.h"
 #include "domus-server-page.h"
 #include "domus-window.h"
@@ -37,6 +39,7 @@ struct _DomusWindow
   DomusDashboard       *dashboard;
   DomusServerPage      *server_page;
   DomusDomainPage      *domain_page;
+  DomusSelectionPage   *selection_page;
   GtkStack             *consoles_stack;
   DomusConsoleNotebook *console_notebook;     /* the open consoles, on the stack's "consoles" page */
   GtkLabel             *consoles_button_label;
@@ -50,6 +53,7 @@ struct _DomusWindow
 
   DomusHost            *host;          /* the selected row's host (a reference), or NULL */
   DomusDomain          *domain;        /* the selected domain (a reference), or NULL */
+  GPtrArray            *selected;      /* the selected domains while there are several, else empty */
 
   /* domus_window_open_domain() waiting for the domain to appear */
   DomusHost            *pending_host;
@@ -111,6 +115,52 @@ other_host_connected (DomusWindow *self)
   return FALSE;
 }
 
+/* The domain operations the window's actions are: each enabled when a selected domain on
+ * a connected server is in a state that takes it (domus_bulk_operation_accepts()). */
+static const DomusBulkOperation selection_operations[] = {
+  DOMUS_BULK_START, DOMUS_BULK_SHUTDOWN, DOMUS_BULK_REBOOT, DOMUS_BULK_PAUSE,
+  DOMUS_BULK_RESUME, DOMUS_BULK_DESTROY, DOMUS_BULK_ADD_TAG, DOMUS_BULK_REMOVE_TAG,
+};
+
+static gboolean
+domain_takes (DomusDomain        *domain,
+              DomusBulkOperation  operation)
+{
+  DomusHost *host = domus_domain_get_host (domain);
+
+  if (host == NULL || domus_host_get_state (host) != DOMUS_HOST_STATE_CONNECTED
+      || !domus_bulk_operation_accepts (operation, domus_domain_get_state (domain)))
+    return FALSE;
+  /* Removing a tag wants one to remove. */
+  return operation != DOMUS_BULK_REMOVE_TAG || domus_domain_get_tags (domain)[0] != NULL;
+}
+
+/* Several domains: an action is there when one of them takes it. */
+static void
+update_selection_actions (DomusWindow *self)
+{
+  gboolean movable = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (selection_operations); i++)
+    {
+      gboolean any = FALSE;
+
+      for (guint j = 0; j < self->selected->len && !any; j++)
+        any = domain_takes (g_ptr_array_index (self->selected, j), selection_operations[i]);
+      set_action_enabled (self, domus_bulk_operation_action_name (selection_operations[i]), any);
+    }
+  for (guint j = 0; j < self->selected->len && !movable; j++)
+    movable = domain_takes (g_ptr_array_index (self->selected, j), DOMUS_BULK_MIGRATE);
+  /* The dialog chooses the target; one connected server may be some domains' own. */
+  set_action_enabled (self, "migrate", movable);
+  set_action_enabled (self, "start-on", FALSE);
+  set_action_enabled (self, "open-console", FALSE);
+  set_action_enabled (self, "open-serial", FALSE);
+  set_action_enabled (self, "reconnect", FALSE);
+  set_action_enabled (self, "remove-server", FALSE);
+  set_action_enabled (self, "disconnect", FALSE);
+}
+
 /* Which actions a domain in this state accepts (docs/protocol.md). */
 static void
 update_actions (DomusWindow *self)
@@ -120,22 +170,19 @@ update_actions (DomusWindow *self)
   DomusDomainState state = self->domain != NULL ? domus_domain_get_state (self->domain)
                                                 : DOMUS_DOMAIN_STATE_INVALID;
   gboolean have = connected && self->domain != NULL;
-  gboolean active = state == DOMUS_DOMAIN_STATE_RUNNING || state == DOMUS_DOMAIN_STATE_BLOCKED;
 
-  set_action_enabled (self, "start", have && state == DOMUS_DOMAIN_STATE_SHUTOFF);
-  set_action_enabled (self, "shutdown", have && active);
-  set_action_enabled (self, "reboot", have && active);
-  set_action_enabled (self, "pause", have && active);
-  set_action_enabled (self, "resume", have && state == DOMUS_DOMAIN_STATE_PAUSED);
-  set_action_enabled (self, "destroy", have && (active
-                                                || state == DOMUS_DOMAIN_STATE_PAUSED
-                                                || state == DOMUS_DOMAIN_STATE_SHUTDOWN
-                                                || state == DOMUS_DOMAIN_STATE_CRASHED
-                                                || state == DOMUS_DOMAIN_STATE_STARTING));
+  if (self->selected->len > 1)
+    {
+      update_selection_actions (self);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (selection_operations); i++)
+    set_action_enabled (self, domus_bulk_operation_action_name (selection_operations[i]),
+                        have && domain_takes (self->domain, selection_operations[i]));
   set_action_enabled (self, "open-console", self->host != NULL && self->domain != NULL);
   set_action_enabled (self, "open-serial", self->host != NULL && self->domain != NULL);
   /* A running or paused domain moves; the dialog lists the other connected servers. */
-  set_action_enabled (self, "migrate", have && (active || state == DOMUS_DOMAIN_STATE_PAUSED)
+  set_action_enabled (self, "migrate", have && domain_takes (self->domain, DOMUS_BULK_MIGRATE)
                                        && other_host_connected (self));
   /* A shut-off one starts there instead (its disks must be where that server sees them). */
   set_action_enabled (self, "start-on", have && state == DOMUS_DOMAIN_STATE_SHUTOFF
@@ -235,7 +282,9 @@ close_console_activated (GSimpleAction *action,
 static void
 show_selection_page (DomusWindow *self)
 {
-  if (self->domain != NULL)
+  if (self->selected->len > 1)
+    gtk_stack_set_visible_child_name (self->stack, "selection");
+  else if (self->domain != NULL)
     gtk_stack_set_visible_child_name (self->stack, "domain");
   else if (self->host != NULL)
     gtk_stack_set_visible_child_name (self->stack, "server");
@@ -467,13 +516,42 @@ follow (DomusWindow *self,
   update_actions (self);
 }
 
+/* Several domains: the window follows each one's state for its actions. */
+static void
+follow_several (DomusWindow *self,
+                GPtrArray   *domains)
+{
+  for (guint i = 0; i < self->selected->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->selected, i), self);
+  g_ptr_array_set_size (self->selected, 0);
+  for (guint i = 0; domains != NULL && domains->len > 1 && i < domains->len; i++)
+    {
+      DomusDomain *domain = g_ptr_array_index (domains, i);
+
+      g_ptr_array_add (self->selected, g_object_ref (domain));
+      g_signal_connect_swapped (domain, "notify::state", G_CALLBACK (update_actions), self);
+      g_signal_connect_swapped (domain, "notify::tags", G_CALLBACK (update_actions), self);
+    }
+  if (self->selected->len > 1)
+    domus_selection_page_set_domains (self->selection_page, self->selected);
+}
+
 static void
 selection_changed (DomusServerList *list,
                    DomusWindow     *self)
 {
   DomusDomain *domain = domus_server_list_get_selected_domain (list);
   DomusHost *host = domus_server_list_get_selected_host (list);
+  g_autoptr(GPtrArray) domains = NULL;
 
+  if (domus_server_list_get_n_selected (list) > 1)
+    {
+      domains = domus_server_list_get_selected_domains (list);
+      /* A server row and one domain: that domain. */
+      domain = domains->len == 1 ? g_ptr_array_index (domains, 0) : NULL;
+      host = domain != NULL ? domus_domain_get_host (domain) : NULL;
+    }
+  follow_several (self, domains);
   follow (self, host, domain);
   show_selection_page (self);
 }
@@ -607,15 +685,51 @@ call_domain (DomusWindow *self,
   g_assert_not_reached ();
 }
 
+/* One action on every selected domain (or on the one, for the tags): one dialog asks,
+ * then lists the results (docs/gui.md, "Many domains at once"). */
+static void
+open_bulk_dialog (DomusWindow        *self,
+                  DomusBulkOperation  operation)
+{
+  g_autoptr(GPtrArray) domains = g_ptr_array_new ();
+  g_autoptr(DomusBulkRun) run = NULL;
+  GtkWidget *dialog;
+
+  if (self->selected->len > 1)
+    g_ptr_array_extend (domains, self->selected, NULL, NULL);
+  else if (self->domain != NULL)
+    g_ptr_array_add (domains, self->domain);
+  else
+    return;
+  run = domus_bulk_run_new (operation, domains);
+  dialog = domus_bulk_dialog_new (GTK_WINDOW (self), run, self->hosts);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 domain_action_activated (GSimpleAction *action,
                          GVariant      *parameter,
                          gpointer       user_data)
 {
   DomusWindow *self = user_data;
+  DomusBulkOperation operation;
 
-  if (self->domain != NULL)
+  if (self->selected->len > 1 && domus_bulk_operation_from_action (g_action_get_name (G_ACTION (action)), &operation))
+    open_bulk_dialog (self, operation);
+  else if (self->domain != NULL)
     call_domain (self, self->domain, g_action_get_name (G_ACTION (action)));
+}
+
+static void
+tag_action_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+  DomusBulkOperation operation;
+
+  if (domus_bulk_operation_from_action (g_action_get_name (G_ACTION (action)), &operation))
+    open_bulk_dialog (self, operation);
 }
 
 static void
@@ -642,6 +756,11 @@ destroy_activated (GSimpleAction *action,
   GtkWidget *dialog;
   GtkWidget *button;
 
+  if (self->selected->len > 1)
+    {
+      open_bulk_dialog (self, DOMUS_BULK_DESTROY);
+      return;
+    }
   if (self->domain == NULL)
     return;
   dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_DESTROY_WITH_PARENT,
@@ -781,7 +900,9 @@ migrate_activated (GSimpleAction *action,
 {
   DomusWindow *self = user_data;
 
-  if (self->domain != NULL)
+  if (self->selected->len > 1)
+    open_bulk_dialog (self, DOMUS_BULK_MIGRATE);
+  else if (self->domain != NULL)
     open_migrate_dialog (self, self->domain, NULL);
 }
 
@@ -805,6 +926,8 @@ static const GActionEntry win_actions[] = {
   { "close-console", close_console_activated, NULL, NULL, NULL },
   { "migrate",    migrate_activated,       NULL, NULL, NULL },
   { "start-on",   migrate_activated,       NULL, NULL, NULL },
+  { "add-tag",    tag_action_activated,    NULL, NULL, NULL },
+  { "remove-tag", tag_action_activated,    NULL, NULL, NULL },
 };
 
 /* Construction */
@@ -815,6 +938,9 @@ domus_window_dispose (GObject *object)
   DomusWindow *self = DOMUS_WINDOW (object);
 
   clear_pending (self);
+  if (self->selected != NULL)
+    follow_several (self, NULL);
+  g_clear_pointer (&self->selected, g_ptr_array_unref);
   /* The sidebar may still say something while it goes: nobody listens now. */
   if (self->server_list != NULL)
     g_signal_handlers_disconnect_by_data (self->server_list, self);
@@ -843,12 +969,14 @@ domus_window_class_init (DomusWindowClass *klass)
   g_type_ensure (DOMUS_TYPE_DOMAIN_PAGE);
   g_type_ensure (DOMUS_TYPE_CONSOLE_NOTEBOOK);
   g_type_ensure (DOMUS_TYPE_ALERTS_VIEW);
+  g_type_ensure (DOMUS_TYPE_SELECTION_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/domus/Domus/ui/domus-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, server_list);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, dashboard);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, server_page);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, domain_page);
+  gtk_widget_class_bind_template_child (widget_class, DomusWindow, selection_page);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, consoles_stack);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, console_notebook);
   gtk_widget_class_bind_template_child (widget_class, DomusWindow, consoles_button_label);
@@ -873,6 +1001,7 @@ domus_window_class_init (DomusWindowClass *klass)
 static void
 domus_window_init (DomusWindow *self)
 {
+  self->selected = g_ptr_array_new_with_free_func (g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);

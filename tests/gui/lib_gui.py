@@ -291,7 +291,12 @@ class DomusTree:
                 if table.isRowSelected(row)]
 
     def select(self, name):
-        """Selects the first row named name, as a screen reader would."""
+        """Selects the first row named name alone, as a screen reader would (the tree takes
+        several rows: the others selected are taken out first)."""
+        return select_only_row(self.table.queryTable(), self.names().index(name))
+
+    def add_to_selection(self, name):
+        """Adds the first row named name to the selection (what Ctrl+click does)."""
         row = self.names().index(name)
         table = self.table.queryTable()
         return table.isRowSelected(row) or table.addRowSelection(row)
@@ -300,6 +305,15 @@ class DomusTree:
         pyatspi = self.pyatspi
         return find_one(self.frame, lambda n: n.getRole() == role and n.name == name
                         and is_showing(n, pyatspi))
+
+
+def select_only_row(table, row):
+    """Selects row alone in an AT-SPI table that takes several rows (the server tree): adding
+    a row there keeps the others, so those are taken out first."""
+    for other in table.getSelectedRows():
+        if other != row:
+            table.removeRowSelection(other)
+    return table.isRowSelected(row) or table.addRowSelection(row)
 
 
 # GTK's window manager buttons of a header bar: GTK names them and gives no description.

@@ -187,7 +187,7 @@ def main():
             table = w["tree"].queryTable()
             for r in range(table.nRows):
                 if table.getAccessibleAt(r, 1).name == name:
-                    table.addRowSelection(r)
+                    lib_gui.select_only_row(table, r)
                     return
             raise AssertionError("no row %r in %r" % (name, rows()))
 
