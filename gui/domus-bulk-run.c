@@ -60,19 +60,25 @@ static guint signals[N_SIGNALS];
 /* Operations */
 
 static const struct {
-  const char *action;
-  const char *method;   /* the daemon's, for the lifecycle actions */
+  const char        *action;
+  DomusDomainAction  domain_action;   /* for the lifecycle operations */
 } operations[] = {
-  [DOMUS_BULK_START]      = { "start",      "domain.start" },
-  [DOMUS_BULK_SHUTDOWN]   = { "shutdown",   "domain.shutdown" },
-  [DOMUS_BULK_REBOOT]     = { "reboot",     "domain.reboot" },
-  [DOMUS_BULK_PAUSE]      = { "pause",      "domain.pause" },
-  [DOMUS_BULK_RESUME]     = { "resume",     "domain.unpause" },
-  [DOMUS_BULK_DESTROY]    = { "destroy",    "domain.destroy" },
-  [DOMUS_BULK_ADD_TAG]    = { "add-tag",    NULL },
-  [DOMUS_BULK_REMOVE_TAG] = { "remove-tag", NULL },
-  [DOMUS_BULK_MIGRATE]    = { "migrate",    NULL },
+  [DOMUS_BULK_START]      = { "start",      DOMUS_DOMAIN_ACTION_START },
+  [DOMUS_BULK_SHUTDOWN]   = { "shutdown",   DOMUS_DOMAIN_ACTION_SHUTDOWN },
+  [DOMUS_BULK_REBOOT]     = { "reboot",     DOMUS_DOMAIN_ACTION_REBOOT },
+  [DOMUS_BULK_PAUSE]      = { "pause",      DOMUS_DOMAIN_ACTION_PAUSE },
+  [DOMUS_BULK_RESUME]     = { "resume",     DOMUS_DOMAIN_ACTION_RESUME },
+  [DOMUS_BULK_DESTROY]    = { "destroy",    DOMUS_DOMAIN_ACTION_DESTROY },
+  [DOMUS_BULK_ADD_TAG]    = { "add-tag",    0 },
+  [DOMUS_BULK_REMOVE_TAG] = { "remove-tag", 0 },
+  [DOMUS_BULK_MIGRATE]    = { "migrate",    0 },
 };
+
+static gboolean
+is_tag_operation (DomusBulkOperation operation)
+{
+  return operation == DOMUS_BULK_ADD_TAG || operation == DOMUS_BULK_REMOVE_TAG;
+}
 
 gboolean
 domus_bulk_operation_accepts (DomusBulkOperation operation,
@@ -301,6 +307,7 @@ success_message (DomusBulkRun *self)
     }
 }
 
+/* The host's answer to one item's call: a lifecycle action's or a tag change's. */
 static void
 item_call_done (GObject      *source,
                 GAsyncResult *result,
@@ -308,40 +315,46 @@ item_call_done (GObject      *source,
 {
   g_autoptr(ItemCall) call = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = domus_domain_call_finish (DOMUS_DOMAIN (source), result, &error);
+  g_autofree char *config = NULL;
+  gboolean done;
 
-  if (answer != NULL)
+  if (is_tag_operation (call->run->operation))
+    done = (config = domus_host_set_domain_values_finish (DOMUS_HOST (source), result, &error)) != NULL;
+  else
+    done = domus_host_domain_action_finish (DOMUS_HOST (source), result, NULL, &error);
+  if (done)
     domus_bulk_item_set_status (call->item, DOMUS_BULK_STATUS_SUCCEEDED, success_message (call->run));
   else
     domus_bulk_item_set_status (call->item, DOMUS_BULK_STATUS_FAILED, error->message);
   finish_if_over (call->run);
 }
 
-/* The domain's tags with the run's tag added or taken out: the config's `tags` list. */
-static JsonObject *
-tag_params (DomusBulkRun *self,
+/* The domain's tags with the run's tag added or taken out, as the config's `tags` list
+ * (an "av"); no tags left: an empty maybe, which removes the key as the config editor
+ * does. */
+static GVariant *
+tag_values (DomusBulkRun *self,
             DomusDomain  *domain)
 {
   const char * const *tags = domus_domain_get_tags (domain);
-  JsonObject *params = json_object_new ();
-  JsonObject *values = json_object_new ();
-  JsonArray *list = json_array_new ();
+  g_auto(GVariantBuilder) list = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("av"));
+  g_auto(GVariantDict) values = G_VARIANT_DICT_INIT (NULL);
+  guint n = 0;
 
   for (guint i = 0; tags[i] != NULL; i++)
     if (self->operation == DOMUS_BULK_ADD_TAG || g_strcmp0 (tags[i], self->tag) != 0)
-      json_array_add_string_element (list, tags[i]);
+      {
+        g_variant_builder_add (&list, "v", g_variant_new_string (tags[i]));
+        n++;
+      }
   if (self->operation == DOMUS_BULK_ADD_TAG)
-    json_array_add_string_element (list, self->tag);
-  /* No tags left: the key goes, as the config editor does it. */
-  if (json_array_get_length (list) > 0)
-    json_object_set_array_member (values, "tags", list);
-  else
     {
-      json_array_unref (list);
-      json_object_set_null_member (values, "tags");
+      g_variant_builder_add (&list, "v", g_variant_new_string (self->tag));
+      n++;
     }
-  json_object_set_object_member (params, "values", values);
-  return params;
+  g_variant_dict_insert_value (&values, "tags", n > 0 ? g_variant_builder_end (&list)
+                                                      : g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+  return g_variant_dict_end (&values);
 }
 
 static void
@@ -349,17 +362,17 @@ call_item (DomusBulkRun  *self,
            DomusBulkItem *item)
 {
   DomusDomain *domain = domus_bulk_item_get_domain (item);
-  g_autoptr(JsonObject) params = NULL;
-  const char *method = operations[self->operation].method;
+  DomusHost *host = domus_domain_get_host (domain);
 
-  if (method == NULL)
-    {
-      params = tag_params (self, domain);
-      method = "domain.set_values";
-    }
   domus_bulk_item_set_status (item, DOMUS_BULK_STATUS_RUNNING, NULL);
-  domus_domain_call_async (domain, method, params, self->cancellable, item_call_done,
-                           item_call_new (self, item));
+  if (is_tag_operation (self->operation))
+    domus_host_set_domain_values_async (host, domus_domain_get_name (domain), tag_values (self, domain),
+                                        self->cancellable, item_call_done, item_call_new (self, item));
+  else
+    domus_host_domain_action_async (host, domus_domain_get_name (domain),
+                                    operations[self->operation].domain_action,
+                                    DOMUS_DOMAIN_ACTION_FLAGS_NONE, self->cancellable,
+                                    item_call_done, item_call_new (self, item));
 }
 
 /* Migrations: checks for all, then one after another */
@@ -368,8 +381,7 @@ static DomusMigration *
 new_migration (DomusBulkRun  *self,
                DomusBulkItem *item)
 {
-  DomusMigration *migration = domus_migration_new (domus_host_get_connection (item_host (item)),
-                                                   domus_host_get_connection (self->target),
+  DomusMigration *migration = domus_migration_new (item_host (item), self->target,
                                                    domus_bulk_item_get_name (item));
 
   domus_migration_set_copy_storage (migration, self->copy_storage);
