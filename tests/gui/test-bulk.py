@@ -1,0 +1,255 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Several domains at once in the Domus window (docs/gui.md, "Many domains at once"), on a
+real domusd with real QEMU guests (TCG), through xdotool and AT-SPI.
+
+Usage: test-bulk.py GUEST_DIR DOMUS   (DOMUS_BUILD_DIR from the environment)
+
+A domusd with --root creates four test guests, web1, web2, web3 and spare, all running.
+`domus --connect` runs under an Xvfb and a session bus of the test's own. Checked:
+
+- a click on web1's row, then Ctrl+click on web2's and web3's (the pointer and the keys
+  through the X server, as a user's): the tree has exactly those three selected and the
+  window shows the Selection page ("3 domains selected");
+- Ctrl+P opens one dialog asking "Pause 3 domains?"; its Pause button pauses all three in
+  one action: `domusctl list` says web1, web2, web3 paused and spare still running, and
+  the dialog's list says each one's result;
+- Ctrl+A on a domain row selects every domain of its server (four); Resume then leaves
+  spare out and says so before anything is done ("1 of the 4 selected is left out"), and
+  resumes the three;
+- Add Tag… with the four selected: the tag typed in the dialog reaches every domain's
+  configuration (`domusctl list --json` shows it in each one's tags).
+
+Everything started here is ended by PID. Output is TAP.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import lib_gui  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl, guest_cfg, listed  # noqa: E402
+from lib_qemu import make_temp_dir  # noqa: E402
+
+GUEST_DIR = sys.argv[1]
+DOMUS = sys.argv[2]
+FIND_TIMEOUT = 30.0
+HOST = "bulkhost"
+PAUSED = ["web1", "web2", "web3"]
+ALL = ["spare"] + PAUSED   # the tree's order: by name
+
+
+def states(uri):
+    return {name: d.get("state") for name, d in listed(uri).items() if name in ALL}
+
+
+def centre(node, pyatspi):
+    extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return extents.x + extents.width // 2, extents.y + extents.height // 2
+
+
+def main():
+    tap = Tap()
+    root = make_temp_dir("domus-bulk-")
+    session = daemon = app = None
+    log_path = os.path.join(root, "domus.log")
+    try:
+        daemon = Daemon(root, name=HOST).wait_listening()
+
+        def create():
+            for name in ALL:
+                path = os.path.join(root, name + ".cfg")
+                with open(path, "w") as f:
+                    # No screen: nothing here needs one, and four TCG guests boot faster so.
+                    f.write(guest_cfg(GUEST_DIR, name).replace("vnc = 1", "vnc = 0")
+                            .replace("memory = 128", "memory = 64"))
+                r = ctl(daemon.uri, "create", path)
+                check(r.returncode == 0, "create %s: %s" % (name, r.stderr))
+            running = lib_gui.wait_for(lambda: all(s in ("running", "blocked")
+                                                   for s in states(daemon.uri).values()), 60)
+            check(running, "the four guests do not all run: %r" % states(daemon.uri))
+
+        if not tap.step("the daemon runs four guests: web1, web2, web3 and spare", create):
+            return tap.finish()
+
+        session = lib_gui.Session(root).start()
+        import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
+
+        env = session.env()
+        env["G_DEBUG"] = "fatal-warnings"
+        env["LC_ALL"] = "C.UTF-8"
+        log = open(log_path, "wb")
+        window = lib_gui.DomusTree(pyatspi)
+
+        def log_text():
+            log.flush()
+            with open(log_path, errors="replace") as f:
+                return f.read()
+
+        def window_lists_them():
+            nonlocal app
+            app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT)
+            check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
+                  "no window 'Domus' with a tree 'Servers' (domus %s):\n%s"
+                  % ("running" if app.poll() is None else "exited with %s" % app.returncode, log_text()))
+            ok = lib_gui.wait_for(lambda: window.names() == [HOST] + ALL, FIND_TIMEOUT)
+            check(ok, "the tree shows %r" % (window.all_rows(),))
+
+        if not tap.step("the window lists the server and its four domains", window_lists_them):
+            return tap.finish()
+
+        def row_point(name):
+            table = window.table.queryTable()
+            return centre(table.getAccessibleAt(window.names().index(name), 1), pyatspi)
+
+        def click(name, modifier=None):
+            x, y = row_point(name)
+            lib_gui.move_pointer(x, y)
+            if modifier:
+                lib_gui.xdotool("keydown", modifier)
+            try:
+                lib_gui.xdotool("click", 1)
+            finally:
+                if modifier:
+                    lib_gui.xdotool("keyup", modifier)
+
+        def showing(role, name, root_node=None):
+            return lib_gui.find_one(root_node or window.app, lambda n: n.getRole() == role and n.name == name
+                                    and lib_gui.is_showing(n, pyatspi))
+
+        def dialog():
+            return lib_gui.find_one(window.app, lambda n: n.getRole() == pyatspi.ROLE_DIALOG
+                                    and n.name == "Many Domains" and lib_gui.is_showing(n, pyatspi))
+
+        def labels(node):
+            return [n.name for n in lib_gui.find_all(node, lambda n: n.getRole() == pyatspi.ROLE_LABEL)]
+
+        def ctrl_click_three():
+            click("web1")
+            lib_gui.wait_until(lambda: window.selected() == ["web1"], 5, "web1 alone selected",
+                               window.selected)
+            click("web2", "ctrl")
+            click("web3", "ctrl")
+            lib_gui.wait_until(lambda: window.selected() == PAUSED, 5, "web1, web2, web3 selected",
+                               window.selected)
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, "3 domains selected"), 5,
+                               "the Selection page saying '3 domains selected'")
+
+        if not tap.step("a click on web1 and Ctrl+click on web2 and web3 select those three; "
+                        "the Selection page says so", ctrl_click_three):
+            return tap.finish()
+
+        def act(question, verb, summary):
+            """The open dialog asks question; verb's button acts; the heading says summary."""
+            box = lib_gui.wait_until(dialog, 10, "the 'Many Domains' dialog")
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, question, box), 10,
+                               "the question %r" % question, lambda: labels(box))
+            button = lib_gui.wait_until(
+                lambda: [b for b in lib_gui.find_all(box, lambda n: n.getRole() == pyatspi.ROLE_PUSH_BUTTON
+                                                     and n.name == verb)
+                         if b.getState().contains(pyatspi.STATE_SENSITIVE)], 10,
+                "a sensitive %r button" % verb)[0]
+            button.queryAction().doAction(0)
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, summary, box), 30,
+                               "the heading %r" % summary, lambda: labels(box))
+            return box
+
+        def close(box):
+            closer = showing(pyatspi.ROLE_PUSH_BUTTON, "Close", box)
+            check(closer is not None, "no Close button once done")
+            closer.queryAction().doAction(0)
+            lib_gui.wait_until(lambda: dialog() is None, 5, "the dialog to close")
+
+        def pause_three():
+            x, y = row_point("web2")
+            lib_gui.move_pointer(x, y)
+            lib_gui.xdotool("key", "ctrl+p")
+            box = act("Pause 3 domains?", "Pause", "Done: 3 succeeded, 0 failed, 0 not done.")
+            now = states(daemon.uri)
+            check(all(now[n] == "paused" for n in PAUSED) and now["spare"] in ("running", "blocked"),
+                  "domusctl list says %r" % now)
+            rows = labels(box)
+            for name in PAUSED:
+                check("%s on %s: Paused." % (name, HOST) in rows, "no result row for %s in %r" % (name, rows))
+            close(box)
+            lib_gui.wait_until(lambda: [s for n, s in window.all_rows() if n in PAUSED] == ["paused"] * 3, 10,
+                               "the rows to say paused", window.all_rows)
+
+        if not tap.step("Ctrl+P asks once 'Pause 3 domains?' and pauses the three in one action "
+                        "(domusctl list agrees; spare runs on)", pause_three):
+            return tap.finish()
+
+        def select_all_then_resume():
+            click("web1")
+            lib_gui.xdotool("key", "ctrl+a")
+            lib_gui.wait_until(lambda: window.selected() == ALL, 5, "the four domains selected",
+                               window.selected)
+            lib_gui.xdotool("key", "ctrl+shift+p")
+            box = lib_gui.wait_until(dialog, 10, "the 'Many Domains' dialog")
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, "1 of the 4 selected is left out: "
+                                               "the list says why.", box), 10,
+                               "the left-out line", lambda: labels(box))
+            check("spare on %s: Not done: it is running." % HOST in labels(box)
+                  or "spare on %s: Not done: it is blocked." % HOST in labels(box),
+                  "spare's row says %r" % labels(box))
+            act("Resume 3 domains?", "Resume", "Done: 3 succeeded, 0 failed, 1 not done.")
+            now = states(daemon.uri)
+            check(all(s in ("running", "blocked") for s in now.values()), "domusctl list says %r" % now)
+            close(box)
+
+        tap.step("Ctrl+A selects the server's four domains; Resume leaves spare out, says why, "
+                 "and resumes the three", select_all_then_resume)
+
+        def add_tag_to_all():
+            if window.selected() != ALL:
+                click("web1")
+                lib_gui.xdotool("key", "ctrl+a")
+                lib_gui.wait_until(lambda: window.selected() == ALL, 5, "the four selected", window.selected)
+            menu_button = showing(pyatspi.ROLE_PUSH_BUTTON, "Add Tag…")
+            check(menu_button is not None, "no 'Add Tag…' button on the Selection page")
+            menu_button.queryAction().doAction(0)
+            box = lib_gui.wait_until(dialog, 10, "the 'Many Domains' dialog")
+            entry = lib_gui.wait_until(lambda: lib_gui.find_one(box, lambda n: n.getRole() == pyatspi.ROLE_TEXT
+                                                                and lib_gui.is_showing(n, pyatspi)), 5,
+                                       "the tag entry")
+            entry.queryEditableText().setTextContents("estate")
+            act("Add a tag to 4 domains?", "Add Tag", "Done: 4 succeeded, 0 failed, 0 not done.")
+            tags = {name: d.get("tags") for name, d in listed(daemon.uri).items() if name in ALL}
+            check(all(t is not None and "estate" in t for t in tags.values()), "tags: %r" % tags)
+            close(box)
+
+        tap.step("Add Tag… on the four selected writes the tag into each one's configuration",
+                 add_tag_to_all)
+
+        def no_complaint():
+            text = log_text()
+            check("WARNING" not in text and "CRITICAL" not in text, "domus complained:\n" + text)
+            check(app.poll() is None, "domus exited with %s" % app.returncode)
+
+        tap.step("domus said nothing on stderr", no_complaint)
+    except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
+        tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
+    finally:
+        if app is not None and app.poll() is None:
+            app.kill()
+            app.wait()
+        if session is not None:
+            session.stop()
+        if daemon is not None:
+            daemon.stop()
+        if tap.failed == 0:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print("# kept for a look: " + root, flush=True)
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
