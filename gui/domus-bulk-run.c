@@ -476,18 +476,13 @@ migration_stage_changed (DomusMigration *migration,
                          GParamSpec     *pspec,
                          DomusBulkItem  *item)
 {
-  const char *text = NULL;
+  DomusMigrationStage stage = domus_migration_get_stage (migration);
 
-  switch (domus_migration_get_stage (migration))
-    {
-    case DOMUS_MIGRATION_STAGE_CHECKING:     text = _("Checking…"); break;
-    case DOMUS_MIGRATION_STAGE_PREPARING:    text = _("Preparing the target…"); break;
-    case DOMUS_MIGRATION_STAGE_MIGRATING:    text = _("Sending…"); break;
-    case DOMUS_MIGRATION_STAGE_FINISHING:    text = _("Handing over…"); break;
-    case DOMUS_MIGRATION_STAGE_ROLLING_BACK: text = _("Rolling back…"); break;
-    default:                                 return;
-    }
-  domus_bulk_item_set_status (item, DOMUS_BULK_STATUS_RUNNING, text);
+  /* How it ended comes from the run's answer (migration_done). */
+  if (stage == DOMUS_MIGRATION_STAGE_IDLE || stage == DOMUS_MIGRATION_STAGE_DONE
+      || stage == DOMUS_MIGRATION_STAGE_FAILED)
+    return;
+  domus_bulk_item_set_status (item, DOMUS_BULK_STATUS_RUNNING, domus_migration_stage_label (stage));
 }
 
 static void

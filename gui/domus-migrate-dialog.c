@@ -301,21 +301,8 @@ stage_changed (DomusMigration     *migration,
                GParamSpec         *pspec,
                DomusMigrateDialog *self)
 {
-  const char *text;
-
-  switch (domus_migration_get_stage (migration))
-    {
-    case DOMUS_MIGRATION_STAGE_CHECKING:     text = _("Checking…"); break;
-    case DOMUS_MIGRATION_STAGE_PREPARING:    text = _("Preparing the target…"); break;
-    case DOMUS_MIGRATION_STAGE_MIGRATING:    text = _("Sending…"); break;
-    case DOMUS_MIGRATION_STAGE_FINISHING:    text = _("Handing over…"); break;
-    case DOMUS_MIGRATION_STAGE_ROLLING_BACK: text = _("Rolling back…"); break;
-    case DOMUS_MIGRATION_STAGE_DONE:         text = _("Done"); break;
-    case DOMUS_MIGRATION_STAGE_FAILED:       text = _("Failed"); break;
-    case DOMUS_MIGRATION_STAGE_IDLE:
-    default:                                 text = ""; break;
-    }
-  gtk_progress_bar_set_text (self->progress_bar, text);
+  gtk_progress_bar_set_text (self->progress_bar,
+                             domus_migration_stage_label (domus_migration_get_stage (migration)));
 }
 
 static void

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the window calls each state of a host or a domain, each domain state's icon, and
- * each of a migration target's checks. */
+ * each of a migration's stages and its target's checks. */
 
 #include "config.h"
 
@@ -77,4 +77,21 @@ domus_migration_check_label (const char *id)
   if (g_strcmp0 (id, "devices") == 0)
     return _("Devices");
   return id;
+}
+
+const char *
+domus_migration_stage_label (DomusMigrationStage stage)
+{
+  switch (stage)
+    {
+    case DOMUS_MIGRATION_STAGE_CHECKING:     return _("Checking…");
+    case DOMUS_MIGRATION_STAGE_PREPARING:    return _("Preparing the target…");
+    case DOMUS_MIGRATION_STAGE_MIGRATING:    return _("Sending…");
+    case DOMUS_MIGRATION_STAGE_FINISHING:    return _("Handing over…");
+    case DOMUS_MIGRATION_STAGE_ROLLING_BACK: return _("Rolling back…");
+    case DOMUS_MIGRATION_STAGE_DONE:         return _("Done");
+    case DOMUS_MIGRATION_STAGE_FAILED:       return _("Failed");
+    case DOMUS_MIGRATION_STAGE_IDLE:
+    default:                                 return "";
+    }
 }

@@ -5,8 +5,9 @@ real domusd with real QEMU guests (TCG), through xdotool and AT-SPI.
 
 Usage: test-bulk.py GUEST_DIR DOMUS   (DOMUS_BUILD_DIR from the environment)
 
-A domusd with --root creates four test guests, web1, web2, web3 and spare, all running.
-`domus --connect` runs under an Xvfb and a session bus of the test's own. Checked:
+Two domusd with --root and relocation on: bulkhost runs four test guests, web1, web2, web3
+and spare; otherhost none. `domus --connect` (both) runs under an Xvfb and a session bus of
+the test's own. Checked:
 
 - a click on web1's row, then Ctrl+click on web2's and web3's (the pointer and the keys
   through the X server, as a user's): the tree has exactly those three selected and the
@@ -18,7 +19,11 @@ A domusd with --root creates four test guests, web1, web2, web3 and spare, all r
   spare out and says so before anything is done ("1 of the 4 selected is left out"), and
   resumes the three;
 - Add Tag… with the four selected: the tag typed in the dialog reaches every domain's
-  configuration (`domusctl list --json` shows it in each one's tags).
+  configuration (`domusctl list --json` shows it in each one's tags); Remove Tag… on two
+  takes it out of those two only;
+- Migrate to… with web1 and web2 selected: the target's checks pass for each, one
+  confirmation ("Move 2 domains to otherhost?"), both move one after another; each row
+  says "Now on otherhost (downtime … ms)." and `domusctl list` on both servers agrees.
 
 Everything started here is ended by PID. Output is TAP.
 """
@@ -41,6 +46,14 @@ GUEST_DIR = sys.argv[1]
 DOMUS = sys.argv[2]
 FIND_TIMEOUT = 30.0
 HOST = "bulkhost"
+OTHER = "otherhost"
+MOVED = ["web1", "web2"]
+MIGRATE_TIMEOUT = 180.0
+RELOCATION_CONF = ("[relocation]\n"
+                   "enabled=true\n"
+                   "address=127.0.0.1\n"
+                   "port=0\n"
+                   "hosts-allow=^localhost$;^127\\.0\\.0\\.1$\n")
 PAUSED = ["web1", "web2", "web3"]
 ALL = ["spare"] + PAUSED   # the tree's order: by name
 
@@ -57,10 +70,16 @@ def centre(node, pyatspi):
 def main():
     tap = Tap()
     root = make_temp_dir("domus-bulk-")
-    session = daemon = app = None
+    session = daemon = other = app = None
     log_path = os.path.join(root, "domus.log")
     try:
-        daemon = Daemon(root, name=HOST).wait_listening()
+        # Both with relocation on, for the bulk migration.
+        for folder in ("a", "b"):
+            os.mkdir(os.path.join(root, folder), 0o700)
+            with open(os.path.join(root, folder, "domusd.conf"), "w") as f:
+                f.write(RELOCATION_CONF)
+        daemon = Daemon(os.path.join(root, "a"), name=HOST).wait_listening()
+        other = Daemon(os.path.join(root, "b"), name=OTHER).wait_listening()
 
         def create():
             for name in ALL:
@@ -94,15 +113,16 @@ def main():
 
         def window_lists_them():
             nonlocal app
-            app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT)
+            app = subprocess.Popen([DOMUS, "--connect", daemon.uri, "--connect", other.uri], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
                   "no window 'Domus' with a tree 'Servers' (domus %s):\n%s"
                   % ("running" if app.poll() is None else "exited with %s" % app.returncode, log_text()))
-            ok = lib_gui.wait_for(lambda: window.names() == [HOST] + ALL, FIND_TIMEOUT)
+            ok = lib_gui.wait_for(lambda: window.names() == [HOST] + ALL + [OTHER]
+                                  and window.all_rows()[-1][1] == "connected", FIND_TIMEOUT)
             check(ok, "the tree shows %r" % (window.all_rows(),))
 
-        if not tap.step("the window lists the server and its four domains", window_lists_them):
+        if not tap.step("the window lists both servers and the first one's four domains", window_lists_them):
             return tap.finish()
 
         def row_point(name):
@@ -146,8 +166,9 @@ def main():
                         "the Selection page says so", ctrl_click_three):
             return tap.finish()
 
-        def act(question, verb, summary):
-            """The open dialog asks question; verb's button acts; the heading says summary."""
+        def act(question, verb, summary, timeout=MIGRATE_TIMEOUT):
+            """The open dialog asks question; verb's button acts; the heading says summary
+            within timeout seconds."""
             box = lib_gui.wait_until(dialog, 10, "the 'Many Domains' dialog")
             lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, question, box), 10,
                                "the question %r" % question, lambda: labels(box))
@@ -157,7 +178,7 @@ def main():
                          if b.getState().contains(pyatspi.STATE_SENSITIVE)], 10,
                 "a sensitive %r button" % verb)[0]
             button.queryAction().doAction(0)
-            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, summary, box), 30,
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, summary, box), timeout,
                                "the heading %r" % summary, lambda: labels(box))
             return box
 
@@ -228,6 +249,45 @@ def main():
         tap.step("Add Tag… on the four selected writes the tag into each one's configuration",
                  add_tag_to_all)
 
+        def remove_tag_from_two():
+            click("spare")
+            click("web3", "ctrl")
+            lib_gui.wait_until(lambda: window.selected() == ["spare", "web3"], 5, "spare and web3 selected",
+                               window.selected)
+            showing(pyatspi.ROLE_PUSH_BUTTON, "Remove Tag…").queryAction().doAction(0)
+            # The chooser offers the selected domains' tags, the first chosen.
+            act("Remove a tag from 2 domains?", "Remove Tag", "Done: 2 succeeded, 0 failed, 0 not done.")
+            tags = {name: d.get("tags") or [] for name, d in listed(daemon.uri).items() if name in ALL}
+            check("estate" not in tags["spare"] and "estate" not in tags["web3"]
+                  and "estate" in tags["web1"] and "estate" in tags["web2"], "tags: %r" % tags)
+            close(dialog())
+
+        tap.step("Remove Tag… on two of them takes the tag out of those two only", remove_tag_from_two)
+
+        def migrate_two():
+            click("web1")
+            click("web2", "ctrl")
+            lib_gui.wait_until(lambda: window.selected() == MOVED, 5, "web1 and web2 selected", window.selected)
+            showing(pyatspi.ROLE_PUSH_BUTTON, "Migrate to…").queryAction().doAction(0)
+            box = lib_gui.wait_until(dialog, 10, "the 'Many Domains' dialog")
+            # The target's checks for each: both rows say they passed before Migrate is offered.
+            lib_gui.wait_until(lambda: all("%s on %s: The target’s checks passed." % (n, HOST) in labels(box)
+                                           for n in MOVED), 60, "both checks passed", lambda: labels(box))
+            act("Move 2 domains to %s?" % OTHER, "Migrate", "Done: 2 succeeded, 0 failed, 0 not done.")
+            rows = labels(box)
+            for name in MOVED:
+                check(any(r.startswith("%s on %s: Now on %s (downtime " % (name, HOST, OTHER)) for r in rows),
+                      "no result row for %s in %r" % (name, rows))
+            there = {name: d.get("state") for name, d in listed(other.uri).items()}
+            here = listed(daemon.uri)
+            check(all(there.get(n) in ("running", "blocked") for n in MOVED), "%s lists %r" % (OTHER, there))
+            check(not any(n in here for n in MOVED), "%s still lists %r" % (HOST, sorted(here)))
+            close(box)
+
+        tap.step("Migrate to… with web1 and web2 selected: the target's checks for each, one "
+                 "confirmation, both moved to %s one after another (domusctl list on both agrees)" % OTHER,
+                 migrate_two)
+
         def no_complaint():
             text = log_text()
             check("WARNING" not in text and "CRITICAL" not in text, "domus complained:\n" + text)
@@ -242,8 +302,9 @@ def main():
             app.wait()
         if session is not None:
             session.stop()
-        if daemon is not None:
-            daemon.stop()
+        for d in (daemon, other):
+            if d is not None:
+                d.stop()
         if tap.failed == 0:
             shutil.rmtree(root, ignore_errors=True)
         else:
