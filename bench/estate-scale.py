@@ -146,7 +146,9 @@ def time_to_connect(proc, tree, host_names, names, t0, timeout=60.0):
         if proc.poll() is not None:
             raise RuntimeError("the window exited with status %d" % proc.returncode)
         try:
+            # A row each, before any cell is read (see Tree.listed).
             if ((tree.table is not None or tree.find())
+                    and tree.table.queryTable().nRows >= len(host_names) + len(names)
                     and rows_connected(tree, host_names) == len(host_names)
                     and tree.listed(names) == len(names)):
                 return time.monotonic() - t0
