@@ -110,64 +110,36 @@ _domus_daemon_alerts_follow (DomusDaemonDriver *self,
 
 /* Calls: each answers its task (taken) */
 
-typedef void (*AlertAnswer) (GTask      *task,
-                             JsonObject *answer);
-
+/* _domus_daemon_call(), but an older daemon, which keeps no alerts, is not asked. */
 static void
-on_called (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+call (DomusDaemonDriver     *self,
+      const char            *method,
+      JsonObject            *params,
+      GTask                 *task,
+      DomusDaemonAnswerFunc  answer)
 {
-  g_autoptr(GTask) task = user_data;
-  AlertAnswer answer = g_object_get_data (G_OBJECT (task), "domus-answer");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = domus_connection_call_finish (DOMUS_CONNECTION (source), result, &error);
-  JsonObject *object = domus_json_node_get_object (node);
-
-  if (node == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else if (object == NULL)
-    g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                             _("The daemon answered with something that is not an object."));
-  else
-    answer (task, object);
-}
-
-static void
-call (DomusDaemonDriver *self,
-      const char        *method,
-      JsonNode          *params,
-      GTask             *task,
-      AlertAnswer        answer)
-{
-  DomusConnection *connection = domus_daemon_driver_get_connection (self);
   DomusHost *host = host_of (self);
 
-  if (connection == NULL || host == NULL)
+  if (host != NULL && !(domus_host_get_capabilities (host) & DOMUS_HOST_CAN_ALERTS))
     {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_CLOSED,
-                               _("The connection to the daemon is closed."));
-      g_object_unref (task);
-      return;
-    }
-  if (!(domus_host_get_capabilities (host) & DOMUS_HOST_CAN_ALERTS))
-    {
+      g_clear_pointer (&params, json_object_unref);
       g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
                                _("The daemon of %s keeps no alerts (it is older than this Domus)."),
                                domus_host_get_name (host));
       g_object_unref (task);
       return;
     }
-  g_object_set_data (G_OBJECT (task), "domus-answer", answer);
-  domus_connection_call_async (connection, method, params, g_task_get_cancellable (task), on_called, task);
+  _domus_daemon_call (self, method, params, task, answer);
 }
 
 /* Reading them all, when the host is followed */
 
 static void
-answer_list (GTask      *task,
-             JsonObject *answer)
+answer_list (DomusDaemonDriver *self,
+             GTask             *owned_task,
+             JsonObject        *answer)
 {
+  g_autoptr(GTask) task = owned_task;
   DomusHost *host = DOMUS_HOST (g_task_get_source_object (task));
   JsonArray *array = domus_json_object_get_array (answer, "alerts");
   g_autoptr(GPtrArray) alerts = g_ptr_array_new_with_free_func (g_object_unref);
@@ -209,9 +181,11 @@ _domus_daemon_alerts_read (DomusDaemonDriver *self,
 /* Acknowledging */
 
 static void
-answer_acknowledged (GTask      *task,
-                     JsonObject *answer)
+answer_acknowledged (DomusDaemonDriver *self,
+                     GTask             *owned_task,
+                     JsonObject        *answer)
 {
+  g_autoptr(GTask) task = owned_task;
   DomusHost *host = DOMUS_HOST (g_task_get_source_object (task));
   g_autoptr(GArray) ids = ids_from_json (answer);
 
@@ -227,25 +201,18 @@ _domus_daemon_acknowledge_alerts (DomusHostDriver *driver,
                                   gboolean         all,
                                   GTask           *task)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) params = NULL;
+  JsonObject *params = json_object_new ();
 
-  json_builder_begin_object (builder);
   if (all)
-    {
-      json_builder_set_member_name (builder, "all");
-      json_builder_add_boolean_value (builder, TRUE);
-    }
+    json_object_set_boolean_member (params, "all", TRUE);
   else
     {
-      json_builder_set_member_name (builder, "ids");
-      json_builder_begin_array (builder);
+      JsonArray *list = json_array_sized_new (n_ids);
+
       for (guint i = 0; i < n_ids; i++)
-        json_builder_add_int_value (builder, (gint64) ids[i]);
-      json_builder_end_array (builder);
+        json_array_add_int_element (list, (gint64) ids[i]);
+      json_object_set_array_member (params, "ids", list);
     }
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
   call (DOMUS_DAEMON_DRIVER (driver), "alerts.acknowledge", params, task, answer_acknowledged);
 }
 
@@ -283,10 +250,11 @@ rules_to_variant (JsonObject *rules)
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
 
-static JsonNode *
+static JsonObject *
 variant_to_rules (GVariant *rules)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
   GVariantIter iter;
   const char *key;
   GVariant *value;
@@ -311,13 +279,16 @@ variant_to_rules (GVariant *rules)
     }
   json_builder_end_object (builder);
   json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+  root = json_builder_get_root (builder);
+  return json_object_ref (json_node_get_object (root));
 }
 
 static void
-answer_rules (GTask      *task,
-              JsonObject *answer)
+answer_rules (DomusDaemonDriver *self,
+              GTask             *owned_task,
+              JsonObject        *answer)
 {
+  g_autoptr(GTask) task = owned_task;
   JsonObject *rules = domus_json_object_get_object (answer, "rules");
   DomusAlertRules *result;
 
@@ -345,7 +316,5 @@ _domus_daemon_set_alert_rules (DomusHostDriver *driver,
                                GVariant        *rules,
                                GTask           *task)
 {
-  g_autoptr(JsonNode) params = variant_to_rules (rules);
-
-  call (DOMUS_DAEMON_DRIVER (driver), "alerts.set_rules", params, task, answer_rules);
+  call (DOMUS_DAEMON_DRIVER (driver), "alerts.set_rules", variant_to_rules (rules), task, answer_rules);
 }
