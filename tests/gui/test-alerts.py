@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Failure, Tap, check, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg, serial_text  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -89,17 +89,6 @@ GLib.MainLoop().run()
 '''
 
 
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
-
-
-def serial_text(root, name):
-    try:
-        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 class NotificationServer:

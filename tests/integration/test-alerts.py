@@ -27,7 +27,7 @@ import threading
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import (DOMUSCTL, Daemon, Failure, Tap, check, guest_cfg,  # noqa: E402
+from lib_domus import (DOMUSCTL, Daemon, Failure, Tap, check, ctl, guest_cfg, serial_text,  # noqa: E402
                        rpc_call, wait_until)
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
@@ -41,10 +41,6 @@ with open(sys.argv[1], "a") as f:
     f.write(json.dumps({"stdin": alert, "env": env}) + "\\n")
 """
 
-
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "--connect", uri] + list(args), capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=timeout)
 
 
 class Follower:
@@ -133,13 +129,6 @@ def read_runs(path):
     except FileNotFoundError:
         return []
 
-
-def serial_text(root, name):
-    try:
-        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def main(guest_dir):
