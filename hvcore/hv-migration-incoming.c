@@ -485,7 +485,8 @@ prepared (HvMigration *self)
   self->accept_cancellable = g_cancellable_new ();
   self->timeout_id = g_timeout_add_seconds (HV_MIGRATION_PREPARED_TIMEOUT_S, on_prepared_timeout, self);
   g_socket_listener_accept_async (self->listener, self->accept_cancellable, on_accepted, g_object_ref (self));
-  g_message ("migration of %s: prepared, waiting on %s", self->name, self->uri);
+  g_message ("migration of %s: prepared, waiting on %s (%s)", self->name, self->uri,
+             hv_migration_get_tls (self) ? "encrypted: TLS with this migration's key" : "in clear");
   hv_migration_return_ok (self);
 }
 

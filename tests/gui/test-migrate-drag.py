@@ -15,7 +15,10 @@ with G_DEBUG=fatal-warnings. Then, as a user would:
 - Return (typed with xdotool) migrates: `domusctl list --all --json` shows mover running
   on host-b and gone from host-a; the dialog reports the downtime; the tree shows mover
   under host-b;
-- "Migrate to…" in the row's context menu (Shift+F10) and Return bring it back to host-a;
+- "Migrate to…" in the row's context menu (Shift+F10), the "Encrypt" check box ticked
+  (a loopback target: off and free to tick) and Return bring it back to host-a, over TLS:
+  the dialog's result says so, and host-a's daemon logs that it prepared an encrypted
+  migration (the key reached it through the backend's call);
 - with a shut-off "mover" defined on host-b, a drop shows the failed name check and
   "Migrate" stays disabled; Cancel closes the dialog;
 - a shut-off "parked" defined on host-a, dropped on host-b: the dialog offers "Start
@@ -45,6 +48,7 @@ DOMUS = sys.argv[2]
 FIND_TIMEOUT = 20.0
 MIGRATE_TIMEOUT = 90.0
 NAME = "mover"
+ENCRYPT = "Encrypt the memory and disks sent (TLS)"
 PARKED = "parked"
 RELOCATION_CONF = ("[relocation]\n"
                    "enabled=true\n"
@@ -225,6 +229,13 @@ def main():
                       "no passed %r check in %r" % (check_id, texts))
             check(not any(": failed" in t for t in texts), "a failed check: %r" % texts)
 
+        def encrypt_box():
+            return lib_gui.find_one(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_CHECK_BOX
+                                    and n.name == ENCRYPT and lib_gui.is_showing(n, pyatspi))
+
+        def checked(node):
+            return node.getState().contains(pyatspi.STATE_CHECKED)
+
         def confirm_with_return(present=False):
             # No window manager: the keyboard goes to the window X focused last or, when none
             # was, where the pointer is. After AT-SPI focused the tree (the menu path), the
@@ -289,8 +300,14 @@ def main():
         tap.step("the dialog: every control has a name and a description", dialog_described)
 
         def migrate_by_return():
+            box = encrypt_box()
+            check(box is not None, "no %r check box in the dialog" % ENCRYPT)
+            check(sensitive(box) and not checked(box),
+                  "to a loopback target, %r should be free and off: %s" % (ENCRYPT, box.getState().getStates()))
             confirm_with_return()
-            result_says(b.name)
+            text = result_says(b.name)
+            check("encrypted" not in text, "a migration not asked to encrypt says %r" % text)
+            check("(in clear)" in b.daemon.log_text(), "host-b's log: %s" % b.daemon.log_text()[-800:])
             moved(a, b)
             selected = state["table"].queryTable().isRowSelected(index_of(NAME))
             check(selected, "%s's row on host-b is not selected" % NAME)
@@ -318,12 +335,20 @@ def main():
             check(sensitive(item), "'Migrate to…' is not enabled for a running domain")
             item.queryAction().doAction(0)
             checks_passed(a.name)
+            box = encrypt_box()
+            check(box is not None and sensitive(box), "no free %r check box" % ENCRYPT)
+            box.queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: checked(box), 5), "%r did not become ticked" % ENCRYPT)
             confirm_with_return(present=True)
-            result_says(a.name)
+            text = result_says(a.name)
+            check(text.endswith("Its memory and disks went encrypted (TLS)."), "the dialog says %r" % text)
+            log = a.daemon.log_text()
+            check("(encrypted: TLS with this migration's key)" in log, "host-a's log: %s" % log[-800:])
             moved(b, a)
             close_dialog()
 
-        tap.step("“Migrate to…” from the context menu and Return bring it back to host-a",
+        tap.step("“Migrate to…” from the context menu, Encrypt ticked and Return bring it back to host-a"
+                 " over TLS",
                  migrate_back_from_menu)
 
         def refused_check_disables_migrate():
