@@ -81,8 +81,8 @@ tls: what encryption costs, plain and encrypted side by side in the same run, on
            `tls-creds`), as the Domus daemons do it; rounds alternate; every copy checked.
   Reported as the idle and storage tables, plus the source QEMU's CPU time during the
   migration (user + system: the encryption's cost lands there and in the target's).
-  Domus's own encrypted rows (domusctl migrate --encrypt) come with the client's
-  switch; the daemons' encrypted path is tested in tests/integration/test-migration-daemon.py.
+  Then Domus end to end on the idle guest: `domusctl migrate --live` and the same with
+  `--encrypt` (its --verbose line must say TLS), as the idle scenario's Domus row.
 
 Everything runs in a temporary folder; every process started here is ended by its PID.
 """
@@ -440,8 +440,9 @@ def domus_config(name, cmdline):
                                 os.path.join(GUEST, "initrd.img"), ARGS.memory, cmdline))
 
 
-def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False):
+def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False, encrypt=False):
     name = ("dirty%d%s" % (bandwidth_mib, "pc" if postcopy else "")) if dirty else "idle"
+    name += "tls" if encrypt else ""
     cmdline = DIRTY_CMDLINE if dirty else IDLE_CMDLINE
     ready = DIRTY_READY if dirty else READY_LINE
     hosts = [Daemon(os.path.join(workdir, "domus-a-" + name), "bench-a"),
@@ -460,7 +461,7 @@ def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False):
             t0 = time.perf_counter()
             proc = subprocess.Popen([DOMUSCTL, "--connect", source.uri, "migrate", "--live", "--verbose",
                                      "--bandwidth", str(bandwidth_mib)] + (["--postcopy"] if postcopy else [])
-                                    + [name, target.uri],
+                                    + (["--encrypt"] if encrypt else []) + [name, target.uri],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True)
             try:
@@ -480,6 +481,8 @@ def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False):
             v = VERBOSE_RE.search(err)
             if converged and v is None:
                 raise RuntimeError("domusctl migrate --verbose printed no QEMU line: %r" % err)
+            if converged and ("went over TLS" in err) != encrypt:
+                raise RuntimeError("domusctl migrate%s: %r" % (" --encrypt" if encrypt else "", err))
             results.append({
                 "downtime_ms": int(m.group(1)) if m else None,
                 "total_ms": int(v.group(1)) if v else None,
@@ -802,7 +805,10 @@ def main():
         if ARGS.only in (None, "tls"):
             idle, storage = tls_rounds(workdir, ARGS.rounds or STORAGE_ROUNDS)
             rows = [("bare tuned", idle["plain"]), ("bare tuned TLS", idle["tls"])]
-            report("encryption, idle guest (median (min-max))", rows)
+            domus = [("Domus", domus_rounds(workdir, dirty=False, rounds=ARGS.rounds or STORAGE_ROUNDS)),
+                     ("Domus --encrypt", domus_rounds(workdir, dirty=False, rounds=ARGS.rounds or STORAGE_ROUNDS,
+                                                      encrypt=True))]
+            report("encryption, idle guest (median (min-max))", rows + domus)
             report_cpu("idle", rows)
             rows = [("bare", storage["plain"]), ("bare TLS", storage["tls"])]
             report_storage(rows)
