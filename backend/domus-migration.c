@@ -235,7 +235,7 @@ encryption_is_possible (DomusMigration *self,
     if (!(domus_host_get_capabilities (hosts[i]) & DOMUS_HOST_CAN_ENCRYPT_MIGRATION))
       {
         g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
-                                 self->encrypt
+                                 !domus_host_get_migration_encryption_required (self->target)
                                  ? _("%s cannot encrypt migrations (its daemon is older than this client): update it, or migrate without encryption on loopback.")
                                  : _("%s cannot encrypt migrations (its daemon is older than this client), and the target takes only encrypted ones: update it."),
                                  domus_host_get_name (hosts[i]));

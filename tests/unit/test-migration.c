@@ -570,6 +570,23 @@ test_encrypt_unavailable (void)
   scene_clear (&scene);
 }
 
+/* An older source to a target that requires it: refused without being asked, saying why. */
+static void
+test_encrypt_required_unavailable (void)
+{
+  Scene scene;
+
+  scene_init_hello (&scene, "running", NULL, NETWORK_TARGET);
+  scene_start (&scene);
+  wait_for (&scene.done);
+
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (scene.error->message, "takes only encrypted"));
+  g_assert_cmpstr (scene.source->log->str, ==, "");
+  g_assert_cmpstr (scene.target->log->str, ==, "");
+  scene_clear (&scene);
+}
+
 static void on_check_done (GObject *object, GAsyncResult *result, gpointer user_data);
 
 /* The checks say it before a run: the client adds its own, failed, naming the old host. */
@@ -1021,6 +1038,7 @@ main (int argc, char **argv)
   g_test_add_func ("/migration/encrypt-unavailable", test_encrypt_unavailable);
   g_test_add_func ("/migration/encrypt-not-confirmed", test_encrypt_not_confirmed);
   g_test_add_func ("/migration/encrypt-check", test_encrypt_check);
+  g_test_add_func ("/migration/encrypt-required-unavailable", test_encrypt_required_unavailable);
   g_test_add_func ("/migration/not-running", test_not_running);
   g_test_add_func ("/migration/perform-fails", test_perform_fails);
   g_test_add_func ("/migration/cancel", test_cancel);
