@@ -117,6 +117,7 @@ def parse_args():
 
 
 ARGS = parse_args()
+ARGS.build = os.path.abspath(ARGS.build)   # the guest's kernel path goes into configs the daemons read
 DOMUSD = os.path.join(ARGS.build, "hvcore", "domusd")
 DOMUSCTL = os.path.join(ARGS.build, "cli", "domusctl")
 GUEST = os.path.join(ARGS.build, "tests", "guest")
