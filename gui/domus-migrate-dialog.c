@@ -280,7 +280,9 @@ run_checks (DomusMigrateDialog *self)
   gtk_label_set_text (self->checks_label, _("Asking the target…"));
   self->check_cancellable = g_cancellable_new ();
   migration = new_migration (self, target);
+  /* The target decides what the check box may say; the migration then takes what it says. */
   show_encryption (self, domus_migration_get_encryption (migration));
+  domus_migration_set_encrypt (migration, gtk_toggle_button_get_active (self->encrypt_check));
   domus_migration_check_async (migration, self->check_cancellable, check_done, g_object_ref (self));
 }
 
