@@ -169,11 +169,29 @@ static const struct {
   { "alerts.list",       DOMUS_HOST_CAN_ALERTS },
 };
 
+/*
+ * The daemon's own rule (hv_relocation_config_is_loopback): a target whose relocation
+ * address is not a loopback one, or is every address (""), refuses a migration without
+ * a key. Said here so that a client encrypts before it is refused.
+ */
+static gboolean
+relocation_requires_encryption (JsonObject *relocation)
+{
+  const char *text = domus_json_object_get_string (relocation, "address", NULL);
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (relocation == NULL || !domus_json_object_get_bool (relocation, "enabled", FALSE) || text == NULL)
+    return FALSE;
+  address = g_inet_address_new_from_string (text);
+  return address == NULL || !g_inet_address_get_is_loopback (address);
+}
+
 static DomusHostFacts *
 facts_from_hello (JsonObject *hello)
 {
   DomusHostFacts *facts = domus_host_facts_new ();
   g_auto(GStrv) methods = _domus_daemon_strings_of (json_object_get_member (hello, "capabilities"));
+  g_auto(GStrv) features = _domus_daemon_strings_of (json_object_get_member (hello, "features"));
   const char *network = domus_json_object_get_string (hello, "network", NULL);
 
   facts->name = g_strdup (domus_json_object_get_string (hello, "name", NULL));
@@ -190,6 +208,10 @@ facts_from_hello (JsonObject *hello)
   for (gsize i = 0; i < G_N_ELEMENTS (capability_methods); i++)
     if (g_strv_contains ((const char * const *) methods, capability_methods[i].method))
       facts->capabilities |= capability_methods[i].capability;
+  if (g_strv_contains ((const char * const *) features, "migration-tls"))
+    facts->capabilities |= DOMUS_HOST_CAN_ENCRYPT_MIGRATION;
+  facts->migration_encryption_required =
+    relocation_requires_encryption (domus_json_object_get_object (hello, "relocation"));
   return facts;
 }
 

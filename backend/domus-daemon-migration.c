@@ -15,6 +15,9 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
 #include <glib/gi18n-lib.h>
 
 #include "domus-daemon-driver.h"
@@ -45,6 +48,7 @@ typedef struct {
   char            *token;          /* migration.prepare's id */
   char            *stream_uri;
   JsonNode        *nbd;
+  char            *tls_psk;        /* this run's key (hex), or NULL: in clear */
   gboolean         performing;     /* migration.perform sent, no answer yet */
   gboolean         perform_completed;
   gboolean         cancel_sent;
@@ -75,6 +79,9 @@ flow_free (Flow *flow)
   g_free (flow->token);
   g_free (flow->stream_uri);
   g_clear_pointer (&flow->nbd, json_node_unref);
+  if (flow->tls_psk != NULL)
+    explicit_bzero (flow->tls_psk, strlen (flow->tls_psk));
+  g_free (flow->tls_psk);
   g_clear_error (&flow->target_lost);
   g_clear_error (&flow->error);
   g_free (flow);
@@ -606,6 +613,8 @@ run_perform (GTask *task)
   json_object_set_member (params, "nbd", flow->nbd != NULL ? json_node_copy (flow->nbd)
                                                            : json_node_new (JSON_NODE_NULL));
   json_object_set_boolean_member (params, "postcopy", domus_migration_get_postcopy (migration));
+  if (flow->tls_psk != NULL)
+    json_object_set_string_member (params, "tls_psk", flow->tls_psk);
 
   flow->performing = TRUE;
   flow->target_closed_handler = g_signal_connect (flow->target, "closed", G_CALLBACK (on_target_closed), task);
@@ -650,11 +659,56 @@ on_run_prepared (GTask      *task,
   flow->stream_uri = g_strdup (uri);
   if (nbd != NULL)
     flow->nbd = json_node_copy (json_object_get_member (answer, "nbd"));
+  /* The hosts said they can (domus-migration.c checked): a target that took the key and
+   * does not say so would have the source send the guest in clear. */
+  if (flow->tls_psk != NULL && !domus_json_object_get_bool (answer, "tls", FALSE))
+    {
+      rollback (task, g_error_new (DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
+                                   _("The target did not confirm the encryption it was given a key for; "
+                                     "nothing was sent.")));
+      return;
+    }
+  _domus_migration_set_encrypted (migration_of (task), flow->tls_psk != NULL);
 
   if (caller_cancelled (flow))
     rollback (task, cancelled_error (flow));
   else
     run_perform (task);
+}
+
+/*
+ * The run's pre-shared key: 32 bytes from the kernel's random source, as the hex digits
+ * QEMU's tls-creds-psk reads. It travels only in prepare and perform, over this client's
+ * connections (a local socket, or SSH), and lives no longer than the run.
+ */
+static char *
+make_tls_psk (GError **error)
+{
+  guint8 key[32];
+  char *hex = g_malloc (sizeof key * 2 + 1);
+  gsize filled = 0;
+
+  while (filled < sizeof key)
+    {
+      ssize_t got = getrandom (key + filled, sizeof key - filled, 0);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          int saved = errno;
+
+          g_free (hex);
+          g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_FAILED,
+                       _("No key could be made for the encrypted migration: %s"), g_strerror (saved));
+          return NULL;
+        }
+      filled += (gsize) got;
+    }
+  for (gsize i = 0; i < sizeof key; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", key[i]);
+  explicit_bzero (key, sizeof key);
+  return hex;
 }
 
 static void
@@ -678,8 +732,22 @@ run_read_done (GTask *task)
       return;
     }
 
+  if (_domus_migration_wants_encryption (migration))
+    {
+      GError *error = NULL;
+
+      flow->tls_psk = make_tls_psk (&error);
+      if (flow->tls_psk == NULL)
+        {
+          flow_fail (task, error);
+          return;
+        }
+    }
+
   _domus_migration_set_stage (migration, DOMUS_MIGRATION_STAGE_PREPARING);
   params = check_params (flow, domus_migration_get_copy_storage (migration));
+  if (flow->tls_psk != NULL)
+    json_object_set_string_member (params, "tls_psk", flow->tls_psk);
   json_object_set_boolean_member (params, "live", domus_migration_get_live (migration));
   /* QEMU needs postcopy-ram on both ends, set before the stream starts. */
   json_object_set_boolean_member (params, "postcopy", domus_migration_get_postcopy (migration));

@@ -28,6 +28,8 @@ typedef struct {
   gint64                 memory_mib;    /* -1 when not said */
   DomusHostNetwork       network;
   DomusHostCapabilities  capabilities;
+  /* incoming migrations only encrypted (domusd: the relocation address is not loopback) */
+  gboolean               migration_encryption_required;
 } DomusHostFacts;
 
 DomusHostFacts *domus_host_facts_new  (void);

@@ -850,6 +850,13 @@ domus_host_get_capabilities (DomusHost *self)
   return FACT (self, capabilities, 0);
 }
 
+gboolean
+domus_host_get_migration_encryption_required (DomusHost *self)
+{
+  g_return_val_if_fail (DOMUS_IS_HOST (self), FALSE);
+  return FACT (self, migration_encryption_required, FALSE);
+}
+
 gint64
 domus_host_get_memory_mib (DomusHost *self)
 {

@@ -55,6 +55,9 @@ typedef enum {
   DOMUS_HOST_CAN_BUILD_DEBIAN = 1 << 10,
   DOMUS_HOST_CAN_BUILD_CLOUD  = 1 << 11,
   DOMUS_HOST_CAN_ALERTS       = 1 << 12,   /* keeps alerts and their rules itself */
+  /* migrations to and from it can go over TLS with a key per migration (domusd: hello's
+   * features has "migration-tls"; docs/migration.md, "Encryption") */
+  DOMUS_HOST_CAN_ENCRYPT_MIGRATION = 1 << 13,
 } DomusHostCapabilities;
 
 /* The host an empty address stands for: the user's session daemon (docs/protocol.md, "Addresses"). */
@@ -132,6 +135,9 @@ gint64             domus_host_get_cpus             (DomusHost       *self);
 gint64             domus_host_get_memory_mib       (DomusHost       *self);
 DomusHostNetwork   domus_host_get_network          (DomusHost       *self);
 DomusHostCapabilities domus_host_get_capabilities  (DomusHost       *self);
+/* TRUE when the host takes incoming migrations only encrypted (a domusd host whose
+ * relocation address is not loopback): a migration to it always is. */
+gboolean           domus_host_get_migration_encryption_required (DomusHost *self);
 gboolean           domus_host_has_facts            (DomusHost       *self);
 
 /* From the latest stats sample. */

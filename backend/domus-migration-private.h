@@ -29,5 +29,10 @@ void _domus_migration_set_total_ms  (DomusMigration               *self,
                                      guint64                       total_ms);
 void _domus_migration_set_target_id (DomusMigration               *self,
                                      gint64                        id);
+/* "encrypt" is set, or the target takes encrypted migrations only. */
+gboolean _domus_migration_wants_encryption (DomusMigration *self);
+/* The target said the stream and disk copies will go over TLS. */
+void _domus_migration_set_encrypted (DomusMigration               *self,
+                                     gboolean                      encrypted);
 
 G_END_DECLS

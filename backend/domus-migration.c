@@ -26,6 +26,7 @@ struct _DomusMigration
   gboolean             postcopy;
   guint                bandwidth_mib;
   guint                downtime_ms;
+  gboolean             encrypt;
 
   DomusMigrationStage  stage;
   gboolean             started;        /* run or start_on was called: one per object */
@@ -38,6 +39,7 @@ struct _DomusMigration
   guint64              result_dirty_rate;
   guint                result_throttle_pct;
   gboolean             result_postcopy;
+  gboolean             result_encrypted;
   gint64               result_target_id;
 };
 
@@ -53,6 +55,7 @@ enum {
   PROP_POSTCOPY,
   PROP_BANDWIDTH_MIB,
   PROP_DOWNTIME_MS,
+  PROP_ENCRYPT,
   PROP_STAGE,
   N_PROPS
 };
@@ -88,6 +91,24 @@ domus_migration_stage_get_type (void)
   if (g_once_init_enter (&type_id))
     g_once_init_leave (&type_id, g_enum_register_static (g_intern_static_string ("DomusMigrationStage"),
                                                          stage_values));
+  return type_id;
+}
+
+static const GEnumValue encryption_values[] = {
+  { DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE, "DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE", "unavailable" },
+  { DOMUS_MIGRATION_ENCRYPTION_OPTIONAL,    "DOMUS_MIGRATION_ENCRYPTION_OPTIONAL",    "optional" },
+  { DOMUS_MIGRATION_ENCRYPTION_REQUIRED,    "DOMUS_MIGRATION_ENCRYPTION_REQUIRED",    "required" },
+  { 0, NULL, NULL }
+};
+
+GType
+domus_migration_encryption_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    g_once_init_leave (&type_id, g_enum_register_static (g_intern_static_string ("DomusMigrationEncryption"),
+                                                         encryption_values));
   return type_id;
 }
 
@@ -169,6 +190,61 @@ _domus_migration_set_target_id (DomusMigration *self,
   self->result_target_id = id;
 }
 
+void
+_domus_migration_set_encrypted (DomusMigration *self,
+                                gboolean        encrypted)
+{
+  g_return_if_fail (DOMUS_IS_MIGRATION (self));
+  self->result_encrypted = encrypted;
+}
+
+gboolean
+_domus_migration_wants_encryption (DomusMigration *self)
+{
+  g_return_val_if_fail (DOMUS_IS_MIGRATION (self), TRUE);
+  return self->encrypt || domus_host_get_migration_encryption_required (self->target);
+}
+
+/* Encryption */
+
+DomusMigrationEncryption
+domus_migration_get_encryption (DomusMigration *self)
+{
+  g_return_val_if_fail (DOMUS_IS_MIGRATION (self), DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE);
+
+  if (domus_host_get_migration_encryption_required (self->target))
+    return DOMUS_MIGRATION_ENCRYPTION_REQUIRED;
+  if ((domus_host_get_capabilities (self->source) & DOMUS_HOST_CAN_ENCRYPT_MIGRATION) &&
+      (domus_host_get_capabilities (self->target) & DOMUS_HOST_CAN_ENCRYPT_MIGRATION))
+    return DOMUS_MIGRATION_ENCRYPTION_OPTIONAL;
+  return DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE;
+}
+
+/* TRUE when the run can be as encrypted as it must be; else the task is answered (and
+ * unreferenced). Before anything is asked of either host: an older daemon would take the
+ * key without a word and send the guest in clear. */
+static gboolean
+encryption_is_possible (DomusMigration *self,
+                        GTask          *task)
+{
+  DomusHost *hosts[] = { self->source, self->target };
+
+  if (!_domus_migration_wants_encryption (self))
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (hosts); i++)
+    if (!(domus_host_get_capabilities (hosts[i]) & DOMUS_HOST_CAN_ENCRYPT_MIGRATION))
+      {
+        g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
+                                 !domus_host_get_migration_encryption_required (self->target)
+                                 ? _("%s cannot encrypt migrations (its daemon is older than this client): update it, or migrate without encryption on loopback.")
+                                 : _("%s cannot encrypt migrations (its daemon is older than this client), and the target takes only encrypted ones: update it."),
+                                 domus_host_get_name (hosts[i]));
+        g_object_unref (task);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* Starting: the hosts must be able to do it together */
 
 /* TRUE when both hosts can be asked; else the task is answered (and unreferenced). */
@@ -228,16 +304,43 @@ domus_migration_check_async (DomusMigration      *self,
     SOURCE_KLASS (self)->migration_check (SOURCE_DRIVER (self), TARGET_DRIVER (self), self, task);
 }
 
+/* The client's own check, beside the target's: whether both hosts can encrypt a run
+ * that must be. */
+static DomusMigrationCheck *
+encryption_check (DomusMigration *self)
+{
+  DomusMigrationCheck *check = g_new0 (DomusMigrationCheck, 1);
+  DomusHost *hosts[] = { self->source, self->target };
+
+  check->id = g_strdup ("encryption");
+  check->ok = TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (hosts) && check->ok; i++)
+    if (!(domus_host_get_capabilities (hosts[i]) & DOMUS_HOST_CAN_ENCRYPT_MIGRATION))
+      {
+        check->ok = FALSE;
+        check->message = g_strdup_printf (_("%s cannot encrypt migrations: its daemon is older than this client."),
+                                          domus_host_get_name (hosts[i]));
+      }
+  if (check->ok)
+    check->message = g_strdup (_("The memory and disks go over TLS, with a key made for this migration."));
+  return check;
+}
+
 GPtrArray *
 domus_migration_check_finish (DomusMigration  *self,
                               GAsyncResult    *result,
                               GError         **error)
 {
+  GPtrArray *checks;
+
   g_return_val_if_fail (DOMUS_IS_MIGRATION (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_migration_check_async, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  checks = g_task_propagate_pointer (G_TASK (result), error);
+  if (checks != NULL && _domus_migration_wants_encryption (self))
+    g_ptr_array_add (checks, encryption_check (self));
+  return checks;
 }
 
 /* The task of a run or a start_on, or NULL (the task answered already): this object ran
@@ -282,7 +385,7 @@ domus_migration_run_async (DomusMigration      *self,
 
   task = start_task (self, SOURCE_KLASS (self)->migration_run != NULL, cancellable, callback, user_data,
                      domus_migration_run_async);
-  if (task != NULL)
+  if (task != NULL && encryption_is_possible (self, task))
     SOURCE_KLASS (self)->migration_run (SOURCE_DRIVER (self), TARGET_DRIVER (self), self, task);
 }
 
@@ -379,6 +482,7 @@ DEFINE_OPTION (gboolean, copy_storage, copy_storage, PROP_COPY_STORAGE)
 DEFINE_OPTION (gboolean, postcopy, postcopy, PROP_POSTCOPY)
 DEFINE_OPTION (guint, bandwidth_mib, bandwidth_mib, PROP_BANDWIDTH_MIB)
 DEFINE_OPTION (guint, downtime_limit_ms, downtime_ms, PROP_DOWNTIME_MS)
+DEFINE_OPTION (gboolean, encrypt, encrypt, PROP_ENCRYPT)
 
 #define DEFINE_RESULT(type, getter, field, fallback)                            \
   type                                                                          \
@@ -396,6 +500,7 @@ DEFINE_RESULT (guint64, transferred_bytes, result_transferred_bytes, 0)
 DEFINE_RESULT (guint64, dirty_rate, result_dirty_rate, 0)
 DEFINE_RESULT (guint, throttle_pct, result_throttle_pct, 0)
 DEFINE_RESULT (gboolean, postcopy_used, result_postcopy, FALSE)
+DEFINE_RESULT (gboolean, encrypted, result_encrypted, FALSE)
 DEFINE_RESULT (gint64, target_id, result_target_id, -1)
 
 /* Object */
@@ -437,6 +542,7 @@ domus_migration_get_property (GObject    *object,
     case PROP_POSTCOPY:      g_value_set_boolean (value, self->postcopy); break;
     case PROP_BANDWIDTH_MIB: g_value_set_uint (value, self->bandwidth_mib); break;
     case PROP_DOWNTIME_MS:   g_value_set_uint (value, self->downtime_ms); break;
+    case PROP_ENCRYPT:       g_value_set_boolean (value, self->encrypt); break;
     case PROP_STAGE:         g_value_set_enum (value, self->stage); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -461,6 +567,7 @@ domus_migration_set_property (GObject      *object,
     case PROP_POSTCOPY:      domus_migration_set_postcopy (self, g_value_get_boolean (value)); break;
     case PROP_BANDWIDTH_MIB: domus_migration_set_bandwidth_mib (self, g_value_get_uint (value)); break;
     case PROP_DOWNTIME_MS:   domus_migration_set_downtime_limit_ms (self, g_value_get_uint (value)); break;
+    case PROP_ENCRYPT:       domus_migration_set_encrypt (self, g_value_get_boolean (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -491,6 +598,7 @@ domus_migration_class_init (DomusMigrationClass *klass)
   properties[PROP_POSTCOPY] = g_param_spec_boolean ("postcopy", NULL, NULL, FALSE, rw);
   properties[PROP_BANDWIDTH_MIB] = g_param_spec_uint ("bandwidth-mib", NULL, NULL, 0, G_MAXUINT32, 0, rw);
   properties[PROP_DOWNTIME_MS] = g_param_spec_uint ("downtime-ms", NULL, NULL, 1, 60000, DEFAULT_DOWNTIME_MS, rw);
+  properties[PROP_ENCRYPT] = g_param_spec_boolean ("encrypt", NULL, NULL, FALSE, rw);
   properties[PROP_STAGE] =
     g_param_spec_enum ("stage", NULL, NULL, DOMUS_TYPE_MIGRATION_STAGE, DOMUS_MIGRATION_STAGE_IDLE,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 /*
  * One of the target's checks: id is "relocation", "memory", "name",
  * "disks", "cpu", "devices" or one a newer daemon adds; message says what was found and,
- * when !ok, what to change.
+ * when !ok, what to change. The client adds "encryption" when the run would be
+ * encrypted: whether both hosts can.
  */
 typedef struct {
   char     *id;
@@ -59,6 +60,19 @@ typedef enum {
 #define DOMUS_TYPE_MIGRATION_STAGE (domus_migration_stage_get_type ())
 GType domus_migration_stage_get_type (void) G_GNUC_CONST;
 
+/*
+ * Whether a run between these two hosts goes over TLS (docs/migration.md, "Encryption"),
+ * from what the hosts said when they connected.
+ */
+typedef enum {
+  DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE, /* a host cannot (an older daemon): in clear, to loopback only */
+  DOMUS_MIGRATION_ENCRYPTION_OPTIONAL,    /* when "encrypt" is set (a target on loopback) */
+  DOMUS_MIGRATION_ENCRYPTION_REQUIRED,    /* always: the target takes encrypted migrations only */
+} DomusMigrationEncryption;
+
+#define DOMUS_TYPE_MIGRATION_ENCRYPTION (domus_migration_encryption_get_type ())
+GType domus_migration_encryption_get_type (void) G_GNUC_CONST;
+
 #define DOMUS_TYPE_MIGRATION (domus_migration_get_type ())
 G_DECLARE_FINAL_TYPE (DomusMigration, domus_migration, DOMUS, MIGRATION, GObject)
 
@@ -76,6 +90,10 @@ G_DECLARE_FINAL_TYPE (DomusMigration, domus_migration, DOMUS, MIGRATION, GObject
  *   "postcopy"      gboolean, default FALSE: switch to post-copy if pre-copy does not converge
  *   "bandwidth-mib" guint, MiB/s, default 0 = fit the link (no cap; docs/migration.md)
  *   "downtime-ms"   guint, default 10: the longest final pause QEMU may plan for
+ *   "encrypt"       gboolean, default FALSE: the stream and the disk copies go over TLS,
+ *                   with a key made for this run and handed to both hosts over this
+ *                   client's connections, also where the target does not require it
+ *                   (loopback); where it does, they always do (see get_encryption())
  *
  * Read-only: "name", "source", "target", "stage" (DomusMigrationStage).
  */
@@ -99,6 +117,12 @@ guint    domus_migration_get_bandwidth_mib (DomusMigration *self);
 /* The "downtime-ms" property (the limit asked for; domus_migration_get_downtime_ms() is the result). */
 void     domus_migration_set_downtime_limit_ms (DomusMigration *self, guint downtime_ms);
 guint    domus_migration_get_downtime_limit_ms (DomusMigration *self);
+void     domus_migration_set_encrypt       (DomusMigration *self, gboolean encrypt);
+gboolean domus_migration_get_encrypt       (DomusMigration *self);
+
+/* What the hosts allow: whether "encrypt" matters (OPTIONAL), is implied (REQUIRED) or
+ * cannot be had (UNAVAILABLE: a run with "encrypt" fails with DOMUS_ERROR_NOT_SUPPORTED). */
+DomusMigrationEncryption domus_migration_get_encryption (DomusMigration *self);
 
 /*
  * Asks the target whether it could take the domain, without changing anything: reads
@@ -140,8 +164,9 @@ void     domus_migration_run_async  (DomusMigration      *self,
  * mid-way), DOMUS_ERROR_MIGRATION_CANCELLED (the cancellable, or migration.cancel from
  * another client), DOMUS_ERROR_MIGRATION_INCOMPLETE (the stream completed but the end
  * could not be settled: see the message, the guest may be paused on the source),
- * DOMUS_ERROR_HOST_KIND_MISMATCH, and the hosts' own errors (DOMUS_ERROR_NO_SUCH_DOMAIN,
- * _NOT_RUNNING, …).
+ * DOMUS_ERROR_HOST_KIND_MISMATCH, DOMUS_ERROR_NOT_SUPPORTED (encryption asked for or
+ * required, and a host cannot: before anything is asked of the target), and the hosts'
+ * own errors (DOMUS_ERROR_NO_SUCH_DOMAIN, _NOT_RUNNING, …).
  */
 gboolean domus_migration_run_finish (DomusMigration      *self,
                                      GAsyncResult        *result,
@@ -172,6 +197,7 @@ gboolean domus_migration_start_on_finish (DomusMigration      *self,
  *   dirty_rate          bytes/s the guest dirtied, the last QEMU measured
  *   throttle_pct        how far auto-converge slowed the guest's vCPUs to finish (0 = not at all)
  *   postcopy_used       TRUE when the guest finished in post-copy
+ *   encrypted           TRUE when the stream and disk copies went over TLS (the target said so)
  *   target_id           the domain's id on the target
  */
 guint64  domus_migration_get_downtime_ms       (DomusMigration *self);
@@ -182,6 +208,7 @@ guint64  domus_migration_get_transferred_bytes (DomusMigration *self);
 guint64  domus_migration_get_dirty_rate        (DomusMigration *self);
 guint    domus_migration_get_throttle_pct      (DomusMigration *self);
 gboolean domus_migration_get_postcopy_used     (DomusMigration *self);
+gboolean domus_migration_get_encrypted         (DomusMigration *self);
 gint64   domus_migration_get_target_id         (DomusMigration *self);
 
 /*

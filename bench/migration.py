@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Live migration on loopback: bare QEMU driven over QMP against Domus, in the same run.
 
-Usage: bench/migration.py [BUILD_DIR] [--rounds N] [--only idle|dirty|storage] [--memory MIB]
-       (--rounds: idle and storage; default 5 idle, 3 storage)
+Usage: bench/migration.py [BUILD_DIR] [--rounds N] [--only idle|dirty|storage|tls] [--memory MIB]
+       (--rounds: idle, storage and tls; default 5 idle, 3 storage and tls)
        (default build dir: build; the test guest must be built:
         meson compile -C build test-guest)
 
@@ -69,6 +69,21 @@ storage: live migration with the disk copied (the target does not share it). Eac
   default run took 466 s on 2026-11-29 (2 cores, TCG), well under 15 minutes.
   `--only storage` runs it alone.
 
+tls: what encryption costs, plain and encrypted side by side in the same run, on bare QEMU
+  (what Domus asks of it: the same credentials, parameters and NBD options). A key made
+  for the run is written as keys.psk in a folder of the bench's; each QEMU makes a
+  tls-creds-psk object from it (target: endpoint server; source: endpoint client,
+  identity domus) and gets `tls-creds` in its migration parameters.
+  idle     bare tuned (as above) in clear, and the same over TLS; rounds alternate.
+  storage  the storage scenario's bare round (DISK_MIB MiB of random bytes mirrored, then
+           the RAM) in clear, and over TLS: the target's NBD server started with
+           `tls-creds`, the source's drive-mirror target a json: name (raw over nbd with
+           `tls-creds`), as the Domus daemons do it; rounds alternate; every copy checked.
+  Reported as the idle and storage tables, plus the source QEMU's CPU time during the
+  migration (user + system: the encryption's cost lands there and in the target's).
+  Then Domus end to end on the idle guest: `domusctl migrate --live` and the same with
+  `--encrypt` (its --verbose line must say TLS), as the idle scenario's Domus row.
+
 Everything runs in a temporary folder; every process started here is ended by its PID.
 """
 
@@ -97,11 +112,12 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=None,
                         help="rounds of idle and storage (default: 5 idle, 3 storage)")
     parser.add_argument("--memory", type=int, default=256)
-    parser.add_argument("--only", choices=["idle", "dirty", "storage"])
+    parser.add_argument("--only", choices=["idle", "dirty", "storage", "tls"])
     return parser.parse_args()
 
 
 ARGS = parse_args()
+ARGS.build = os.path.abspath(ARGS.build)   # the guest's kernel path goes into configs the daemons read
 DOMUSD = os.path.join(ARGS.build, "hvcore", "domusd")
 DOMUSCTL = os.path.join(ARGS.build, "cli", "domusctl")
 GUEST = os.path.join(ARGS.build, "tests", "guest")
@@ -275,7 +291,24 @@ def query_numbers(info):
     }
 
 
-def bare_round(workdir, label, tuned, dirty, bandwidth_mib=0):
+def tls_setup(workdir, source, target):
+    """Both QEMUs get the credentials Domus gives them, from one key made here; their ids."""
+    folder = os.path.join(workdir, "tls")
+    if not os.path.exists(os.path.join(folder, "keys.psk")):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd = os.open(os.path.join(folder, "keys.psk"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("domus:%s\n" % os.urandom(32).hex())
+    target.qmp.execute("object-add", **{"qom-type": "tls-creds-psk", "id": "tls-server",
+                                        "endpoint": "server", "dir": folder})
+    source.qmp.execute("object-add", **{"qom-type": "tls-creds-psk", "id": "tls-client",
+                                        "endpoint": "client", "dir": folder, "username": "domus"})
+    target.qmp.execute("migrate-set-parameters", **{"tls-creds": "tls-server"})
+    source.qmp.execute("migrate-set-parameters", **{"tls-creds": "tls-client"})
+    return "tls-server", "tls-client"
+
+
+def bare_round(workdir, label, tuned, dirty, bandwidth_mib=0, tls=False):
     cmdline = DIRTY_CMDLINE if dirty else IDLE_CMDLINE
     ready = DIRTY_READY if dirty else READY_LINE
     source = BareQemu(workdir, label + "-src", cmdline)
@@ -283,6 +316,8 @@ def bare_round(workdir, label, tuned, dirty, bandwidth_mib=0):
     try:
         wait_for(lambda: ready in read_text(source.serial), 120, "the guest to be ready")
         time.sleep(SETTLE_S)
+        if tls:
+            tls_setup(workdir, source, target)
         port = free_port()
         target.qmp.execute("migrate-incoming", uri="tcp:127.0.0.1:%d" % port)
         if tuned:
@@ -290,6 +325,7 @@ def bare_round(workdir, label, tuned, dirty, bandwidth_mib=0):
                                **{"max-bandwidth": (bandwidth_mib << 20) if bandwidth_mib else 100 << 30,
                                   "downtime-limit": 20})
         t0 = time.perf_counter()
+        cpu0 = cpu_ms(source.proc.pid)
         source.qmp.execute("migrate", uri="tcp:127.0.0.1:%d" % port)
         limit = time.monotonic() + (DIRTY_LIMIT_S if dirty else 120)
         info = {}
@@ -301,6 +337,7 @@ def bare_round(workdir, label, tuned, dirty, bandwidth_mib=0):
             dirty_seen = max(dirty_seen, query_numbers(info)["dirty_rate"])
             time.sleep(0.005)
         wall_ms = (time.perf_counter() - t0) * 1000
+        source_cpu_ms = cpu_ms(source.proc.pid) - cpu0
         converged = info.get("status") == "completed"
         if not converged:
             numbers = query_numbers(info)
@@ -310,7 +347,8 @@ def bare_round(workdir, label, tuned, dirty, bandwidth_mib=0):
             wait_for(lambda: target.qmp.execute("query-status")["status"] == "running", 10,
                      "the target to run")
         numbers["dirty_rate"] = max(numbers["dirty_rate"], dirty_seen)
-        numbers.update(wall_ms=wall_ms, converged=converged, status=info.get("status"))
+        numbers.update(wall_ms=wall_ms, converged=converged, status=info.get("status"),
+                       source_cpu_ms=source_cpu_ms)
         return numbers
     finally:
         source.close()
@@ -403,8 +441,9 @@ def domus_config(name, cmdline):
                                 os.path.join(GUEST, "initrd.img"), ARGS.memory, cmdline))
 
 
-def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False):
+def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False, encrypt=False):
     name = ("dirty%d%s" % (bandwidth_mib, "pc" if postcopy else "")) if dirty else "idle"
+    name += "tls" if encrypt else ""
     cmdline = DIRTY_CMDLINE if dirty else IDLE_CMDLINE
     ready = DIRTY_READY if dirty else READY_LINE
     hosts = [Daemon(os.path.join(workdir, "domus-a-" + name), "bench-a"),
@@ -423,7 +462,7 @@ def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False):
             t0 = time.perf_counter()
             proc = subprocess.Popen([DOMUSCTL, "--connect", source.uri, "migrate", "--live", "--verbose",
                                      "--bandwidth", str(bandwidth_mib)] + (["--postcopy"] if postcopy else [])
-                                    + [name, target.uri],
+                                    + (["--encrypt"] if encrypt else []) + [name, target.uri],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True)
             try:
@@ -443,6 +482,8 @@ def domus_rounds(workdir, dirty, rounds, bandwidth_mib=0, postcopy=False):
             v = VERBOSE_RE.search(err)
             if converged and v is None:
                 raise RuntimeError("domusctl migrate --verbose printed no QEMU line: %r" % err)
+            if converged and ("went over TLS" in err) != encrypt:
+                raise RuntimeError("domusctl migrate%s: %r" % (" --encrypt" if encrypt else "", err))
             results.append({
                 "downtime_ms": int(m.group(1)) if m else None,
                 "total_ms": int(v.group(1)) if v else None,
@@ -499,7 +540,7 @@ def drive_args(path):
     return ["-drive", "file=%s,format=raw,if=virtio,media=disk,id=disk0" % path]
 
 
-def bare_storage_round(workdir, label, disk, disk_digest_hex):
+def bare_storage_round(workdir, label, disk, disk_digest_hex, tls=False):
     target_disk = os.path.join(workdir, label + "-target.img")
     with open(target_disk, "wb") as f:
         f.truncate(DISK_MIB << 20)
@@ -510,17 +551,29 @@ def bare_storage_round(workdir, label, disk, disk_digest_hex):
         wait_for(lambda: READY_LINE in read_text(source.serial), 120, "the guest to be ready")
         time.sleep(SETTLE_S)
         nbd_port = free_port()
+        server = {"type": "inet", "host": "127.0.0.1", "port": str(nbd_port)}
+        nbd_tls = {}
+        mirror_target = "nbd://127.0.0.1:%d/disk0" % nbd_port
+        if tls:
+            server_creds, client_creds = tls_setup(workdir, source, target)
+            nbd_tls = {"tls-creds": server_creds}
+            mirror_target = "json:" + json.dumps({"driver": "raw", "file": {
+                "driver": "nbd", "server": server, "export": "disk0", "tls-creds": client_creds}})
         target.qmp.execute("nbd-server-start",
-                           addr={"type": "inet", "data": {"host": "127.0.0.1", "port": str(nbd_port)}})
+                           addr={"type": "inet", "data": {"host": "127.0.0.1", "port": str(nbd_port)}},
+                           **nbd_tls)
         target.qmp.execute("nbd-server-add", device="disk0", name="disk0", writable=True)
         port = free_port()
         target.qmp.execute("migrate-incoming", uri="tcp:127.0.0.1:%d" % port)
         source.qmp.execute("migrate-set-parameters", **{"max-bandwidth": 100 << 30, "downtime-limit": 20})
         limit = time.monotonic() + STORAGE_LIMIT_S
         t0 = time.perf_counter()
-        source.qmp.execute("drive-mirror", **{"job-id": "disk0", "device": "disk0",
-                                              "target": "nbd://127.0.0.1:%d/disk0" % nbd_port,
-                                              "format": "raw", "sync": "full", "mode": "existing"})
+        cpu0 = cpu_ms(source.proc.pid)
+        mirror = {"job-id": "disk0", "device": "disk0", "target": mirror_target,
+                  "sync": "full", "mode": "existing"}
+        if not tls:
+            mirror["format"] = "raw"
+        source.qmp.execute("drive-mirror", **mirror)
         # The event, not polling: QMP commands run in the main loop the mirror runs in.
         source.qmp.wait_event("BLOCK_JOB_READY", STORAGE_LIMIT_S)
         mirror_ms = (time.perf_counter() - t0) * 1000
@@ -543,7 +596,7 @@ def bare_storage_round(workdir, label, disk, disk_digest_hex):
         wait_for(lambda: target.qmp.execute("query-status")["status"] == "running", 10, "the target to run")
         wall_ms = (time.perf_counter() - t0) * 1000
         numbers = query_numbers(info)
-        numbers.update(mirror_ms=mirror_ms, wall_ms=wall_ms)
+        numbers.update(mirror_ms=mirror_ms, wall_ms=wall_ms, source_cpu_ms=cpu_ms(source.proc.pid) - cpu0)
     finally:
         source.close()
         target.close()
@@ -687,6 +740,32 @@ def report_storage(rows):
     sys.stdout.flush()
 
 
+def tls_rounds(workdir, rounds):
+    """Plain and encrypted, alternating: the idle guest, then the disk copy."""
+    idle = {"plain": [], "tls": []}
+    storage = {"plain": [], "tls": []}
+    for i in range(rounds):
+        for mode in ("plain", "tls"):
+            idle[mode].append(bare_round(workdir, "%s-idle%d" % (mode, i), tuned=True, dirty=False,
+                                         tls=mode == "tls"))
+    for i in range(rounds):
+        disk = os.path.join(workdir, "tls-storage%d.img" % i)
+        make_disk(disk)
+        digest = disk_digest(disk)
+        for mode in ("plain", "tls"):
+            storage[mode].append(bare_storage_round(workdir, "%s-stor%d" % (mode, i), disk, digest,
+                                                    tls=mode == "tls"))
+        os.unlink(disk)
+    return idle, storage
+
+
+def report_cpu(title, rows):
+    print("%s, source QEMU CPU ms during the migration: %s" % (
+        title, ", ".join("%s %s" % (label, spread([r["source_cpu_ms"] for r in results]))
+                         for label, results in rows)))
+    sys.stdout.flush()
+
+
 def main():
     for path in (DOMUSD, DOMUSCTL, os.path.join(GUEST, "vmlinuz")):
         if not os.path.exists(path):
@@ -698,7 +777,7 @@ def main():
         if ARGS.only is None:
             shown = "%d rounds (storage: %d)" % (rounds, ARGS.rounds or STORAGE_ROUNDS)
         else:
-            shown = "%d rounds" % (ARGS.rounds or (STORAGE_ROUNDS if ARGS.only == "storage" else 5))
+            shown = "%d rounds" % (ARGS.rounds or (STORAGE_ROUNDS if ARGS.only in ("storage", "tls") else 5))
         print("guest: test guest, %d MiB, TCG, 1 vCPU; loopback; %s" % (ARGS.memory, shown))
         if ARGS.only in (None, "idle"):
             defaults, tuned = [], []
@@ -724,6 +803,18 @@ def main():
             bare, domus = storage_rounds(workdir, ARGS.rounds or STORAGE_ROUNDS)
             report_storage([("bare", bare), ("Domus", domus)])
             failed = not all(r["verified"] for r in bare + domus)
+        if ARGS.only in (None, "tls"):
+            idle, storage = tls_rounds(workdir, ARGS.rounds or STORAGE_ROUNDS)
+            rows = [("bare tuned", idle["plain"]), ("bare tuned TLS", idle["tls"])]
+            domus = [("Domus", domus_rounds(workdir, dirty=False, rounds=ARGS.rounds or STORAGE_ROUNDS)),
+                     ("Domus --encrypt", domus_rounds(workdir, dirty=False, rounds=ARGS.rounds or STORAGE_ROUNDS,
+                                                      encrypt=True))]
+            report("encryption, idle guest (median (min-max))", rows + domus)
+            report_cpu("idle", rows)
+            rows = [("bare", storage["plain"]), ("bare TLS", storage["tls"])]
+            report_storage(rows)
+            report_cpu("storage", rows)
+            failed = failed or not all(r["verified"] for r in storage["plain"] + storage["tls"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if failed:

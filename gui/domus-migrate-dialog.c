@@ -33,6 +33,7 @@ struct _DomusMigrateDialog
   GtkSpinButton   *bandwidth_spin;
   GtkSpinButton   *downtime_spin;
   GtkToggleButton *postcopy_check;
+  GtkToggleButton *encrypt_check;
   GtkLabel        *checks_label;
   GtkListBox      *checks_list;
   GtkProgressBar  *progress_bar;
@@ -51,8 +52,10 @@ struct _DomusMigrateDialog
   gboolean         start_on;       /* the domain is shut off: start it there, do not migrate */
   gboolean         checks_ok;
   gboolean         finished;
-  gboolean         user_changed;
-  gboolean         targets_filled; /* the chooser is filled: its changes are the user's */   /* an option was changed after the dialog opened */
+  gboolean         user_changed;   /* an option was changed after the dialog opened */
+  gboolean         targets_filled; /* the chooser is filled: its changes are the user's */
+  gboolean         encrypt_chosen; /* the user's choice, kept while a target forces or forbids it */
+  gboolean         encrypt_forced; /* the check box shows what the target imposes, not the choice */
 };
 
 G_DEFINE_FINAL_TYPE (DomusMigrateDialog, domus_migrate_dialog, GTK_TYPE_DIALOG)
@@ -162,7 +165,42 @@ new_migration (DomusMigrateDialog *self,
   domus_migration_set_bandwidth_mib (migration, (guint) gtk_spin_button_get_value_as_int (self->bandwidth_spin));
   domus_migration_set_downtime_limit_ms (migration, (guint) gtk_spin_button_get_value_as_int (self->downtime_spin));
   domus_migration_set_postcopy (migration, gtk_toggle_button_get_active (self->postcopy_check));
+  domus_migration_set_encrypt (migration, gtk_toggle_button_get_active (self->encrypt_check));
   return migration;
+}
+
+/* The check box says what the pair of hosts allows: a target off loopback always
+ * encrypts (ticked, fixed), an older daemon cannot (unticked, fixed), else the user picks. */
+static void
+show_encryption (DomusMigrateDialog       *self,
+                 DomusMigrationEncryption  encryption)
+{
+  gboolean choice = encryption == DOMUS_MIGRATION_ENCRYPTION_OPTIONAL;
+
+  self->encrypt_forced = !choice;
+  gtk_toggle_button_set_active (self->encrypt_check,
+                                encryption == DOMUS_MIGRATION_ENCRYPTION_REQUIRED
+                                || (choice && self->encrypt_chosen));
+  self->encrypt_forced = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->encrypt_check), choice);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->encrypt_check),
+                               encryption == DOMUS_MIGRATION_ENCRYPTION_REQUIRED
+                               ? _("Always on for this target: it takes migrations over the network only encrypted, with a key made for each one")
+                               : encryption == DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE
+                               ? _("Not available: a server’s daemon is older than this program and cannot encrypt migrations")
+                               : _("The target is on this machine (loopback); tick to encrypt anyway, with a key made for this migration (slower)"));
+}
+
+static void
+encrypt_toggled (GtkToggleButton    *button,
+                 DomusMigrateDialog *self)
+{
+  if (self->encrypt_forced)
+    return;
+  self->encrypt_chosen = gtk_toggle_button_get_active (button);
+  self->user_changed = TRUE;
+  /* The client's encryption check comes and goes with it. */
+  run_checks (self);
 }
 
 static void
@@ -222,6 +260,9 @@ run_checks (DomusMigrateDialog *self)
   gtk_label_set_text (self->checks_label, _("Asking the target…"));
   self->check_cancellable = g_cancellable_new ();
   migration = new_migration (self, target);
+  /* The target decides what the check box may say; the migration then takes what it says. */
+  show_encryption (self, domus_migration_get_encryption (migration));
+  domus_migration_set_encrypt (migration, gtk_toggle_button_get_active (self->encrypt_check));
   domus_migration_check_async (migration, self->check_cancellable, check_done, g_object_ref (self));
 }
 
@@ -371,6 +412,13 @@ run_done (GObject      *object,
           g_free (text);
           text = g_steal_pointer (&more);
         }
+      if (domus_migration_get_encrypted (migration))
+        {
+          g_autofree char *more = g_strdup_printf (_("%s Its memory and disks went encrypted (TLS)."), text);
+
+          g_free (text);
+          text = g_steal_pointer (&more);
+        }
       if (target != NULL)
         g_signal_emit (self, signals[SIGNAL_MIGRATED], 0, target, domus_domain_get_name (self->domain));
     }
@@ -489,6 +537,7 @@ domus_migrate_dialog_class_init (DomusMigrateDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, bandwidth_spin);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, downtime_spin);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, postcopy_check);
+  gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, encrypt_check);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, checks_label);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, checks_list);
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, progress_bar);
@@ -496,6 +545,7 @@ domus_migrate_dialog_class_init (DomusMigrateDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusMigrateDialog, result_label);
   gtk_widget_class_bind_template_callback (widget_class, target_changed);
   gtk_widget_class_bind_template_callback (widget_class, copy_storage_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, encrypt_toggled);
 }
 
 static void

@@ -76,6 +76,8 @@ domus_migration_check_label (const char *id)
     return _("Processor");
   if (g_strcmp0 (id, "devices") == 0)
     return _("Devices");
+  if (g_strcmp0 (id, "encryption") == 0)
+    return _("Encryption");
   return id;
 }
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
 #include "hv-daemon-config.h"
@@ -611,4 +612,15 @@ hv_relocation_config_allows (const HvRelocationConfig *relocation,
         return TRUE;
     }
   return FALSE;
+}
+
+gboolean
+hv_relocation_config_is_loopback (const HvRelocationConfig *relocation)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (relocation->address == NULL || *relocation->address == '\0')
+    return FALSE;
+  address = g_inet_address_new_from_string (relocation->address);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }

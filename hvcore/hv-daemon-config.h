@@ -88,6 +88,10 @@ gboolean        hv_relocation_config_allows  (const HvRelocationConfig *relocati
                                               const char                *address,
                                               const char                *name);
 
+/* Whether relocation listens on a loopback address only (the stream never leaves this machine);
+   "" (every address) is not. */
+gboolean        hv_relocation_config_is_loopback (const HvRelocationConfig *relocation);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HvDaemonConfig, hv_daemon_config_unref)
 
 G_END_DECLS

@@ -63,6 +63,24 @@ get_nullable_object_param (JsonNode    *params,
   return hv_rpc_params_get_object (params, member, out, error);
 }
 
+/* tls_psk: the migration's key, hex digits; NULL when absent. */
+static gboolean
+get_psk_param (JsonNode    *params,
+               const char **psk,
+               GError     **error)
+{
+  if (!hv_rpc_params_get_string (params, "tls_psk", NULL, psk, error))
+    return FALSE;
+  if (*psk != NULL && !hv_migration_psk_is_valid (*psk))
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                   _("tls_psk must be %d to %d hexadecimal digits"),
+                   2 * HV_MIGRATION_PSK_MIN_BYTES, 2 * HV_MIGRATION_PSK_MAX_BYTES);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* disks: [{path, size_bytes}]; an element that is not an object, or has no path, names no disk. */
 static GArray *
 read_disks (JsonArray *array)
@@ -100,6 +118,7 @@ read_request (JsonNode            *params,
       !hv_rpc_params_get_boolean (params, "live", TRUE, &request->live, error) ||
       !hv_rpc_params_get_boolean (params, "postcopy", FALSE, &request->postcopy, error) ||
       !hv_rpc_params_get_string (params, "accelerator", NULL, &request->accelerator, error) ||
+      !get_psk_param (params, &request->tls_psk, error) ||
       !get_array_param (params, "disks", &array, error))
     return FALSE;
   *disks = read_disks (array);
@@ -278,6 +297,8 @@ prepared_result (HvMigration *migration)
   json_builder_add_string_value (builder, hv_migration_get_id (migration));
   json_builder_set_member_name (builder, "uri");
   json_builder_add_string_value (builder, hv_migration_get_uri (migration));
+  json_builder_set_member_name (builder, "tls");
+  json_builder_add_boolean_value (builder, hv_migration_get_tls (migration));
   json_builder_set_member_name (builder, "nbd");
   if (hv_migration_get_nbd (migration, &nbd))
     {
@@ -389,7 +410,11 @@ on_finished (GObject      *source,
     }
   if (!request->success)
     {
-      hv_rpc_call_return (request->call, rollback_result (hv_migration_get_failure (migration)));
+      /* A refused peer did not end the migration, but it is likely why the source failed. */
+      const GError *reason = hv_migration_get_failure (migration);
+
+      hv_rpc_call_return (request->call, rollback_result (reason != NULL ? reason
+                                                                         : hv_migration_get_refusal (migration)));
       return;
     }
   domain = hv_migration_get_domain (migration);
@@ -531,6 +556,7 @@ method_migration_perform (HvRpcCall *call,
       !hv_rpc_params_get_int (params, "bandwidth_mib", 0, &perform.bandwidth_mib, &error) ||
       !hv_rpc_params_get_int (params, "downtime_ms", HV_MIGRATION_DEFAULT_DOWNTIME_MS, &perform.downtime_ms, &error) ||
       !hv_rpc_params_get_boolean (params, "postcopy", FALSE, &perform.postcopy, &error) ||
+      !get_psk_param (params, &perform.tls_psk, &error) ||
       !get_nullable_object_param (params, "nbd", &nbd_object, &error) ||
       (nbd_object != NULL && !read_nbd (nbd_object, &nbd, &exports, &error)))
     {

@@ -268,6 +268,11 @@ return_hello (HvDaemon  *self,
     if (strcmp (methods[i], "hello") != 0)
       json_builder_add_string_value (builder, methods[i]);
   json_builder_end_array (builder);
+  /* What methods of this version do beyond what their name promised at first. */
+  json_builder_set_member_name (builder, "features");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, HV_FEATURE_MIGRATION_TLS);
+  json_builder_end_array (builder);
   json_builder_set_member_name (builder, "pid");
   json_builder_add_int_value (builder, getpid ());
   json_builder_set_member_name (builder, "cpus");

@@ -23,6 +23,8 @@ GQuark hv_daemon_error_quark (void);
 
 /* The protocol version `hello` reports; bumped only for incompatible changes. */
 #define HV_PROTOCOL_VERSION 1
+/* hello's features: migration.prepare and migration.perform take tls_psk (encrypted migration). */
+#define HV_FEATURE_MIGRATION_TLS "migration-tls"
 
 /* TCG's translation cache per guest: the smallest that boots as fast as the default, and saves 17 MB (bench/). */
 #define HV_DAEMON_DEFAULT_TB_SIZE_MIB 32

@@ -2,8 +2,8 @@
 /*
  * A migration's target. prepare makes the disk copies in the image store, starts QEMU with
  * -incoming defer, exports the copies through the NBD gate and listens on the relocation
- * address; exactly one TCP connection is accepted there, checked against hosts-allow and handed
- * to QEMU (getfd + migrate-incoming fd:). finish adopts the domain that arrived, or rolls back
+ * address; the first TCP connection there that hosts-allow lets in is handed to QEMU (getfd +
+ * migrate-incoming fd:), the others are turned away. finish adopts the domain that arrived, or rolls back
  * until the host is as it was.
  */
 
@@ -18,12 +18,16 @@
 
 #include "domus-json-util.h"
 #include "hv-migration-private.h"
+#include "hv-relocation-peer.h"
 
 /* The target's completion, polled once perform answered: it follows the source within moments. */
 #define FINISH_POLL_MS    10
 #define FINISH_POLL_LIMIT 3000
 
 #define QEMU_FD_MIGRATE "domus-migrate"
+
+/* Peers whose hosts-allow check (maybe a DNS lookup) runs at once; more are turned away. */
+#define MAX_PEERS_CHECKED 8
 
 static void incoming_fail (HvMigration *self, GError *error);
 static void incoming_cleanup (HvMigration *self);
@@ -42,6 +46,7 @@ hv_migration_new_incoming (const HvMigrationContext *context,
   self->copy_storage = request->copy_storage;
   self->postcopy = request->postcopy;
   self->request_text = g_strdup (request->config_text);
+  self->tls_psk = g_strdup (request->tls_psk);
   for (guint i = 0; i < request->n_disks; i++)
     {
       HvMigrationDisk *disk = g_new0 (HvMigrationDisk, 1);
@@ -274,21 +279,13 @@ on_migrate_fd_passed (HvMigration  *self,
   hv_migration_qmp (self, "migrate-incoming", arguments, -1, on_migrate_incoming);
 }
 
+/* The peer was let in: QEMU gets its socket. */
 static void
-admit_peer (HvMigration *self,
-            const char  *reverse_name)
+hand_stream_to_qemu (HvMigration *self)
 {
   JsonObject *arguments;
   GSocket *socket;
 
-  if (!hv_relocation_config_allows (&self->context.config->relocation, self->peer_address, reverse_name))
-    {
-      incoming_fail (self, g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_REFUSED,
-                                        _("hosts-allow of this host does not name %s%s%s%s: the stream was refused"),
-                                        self->peer_address, reverse_name != NULL ? " (" : "",
-                                        reverse_name != NULL ? reverse_name : "", reverse_name != NULL ? ")" : ""));
-      return;
-    }
   g_debug ("migration of %s: stream from %s", self->name, self->peer_address);
   self->step = STEP_RECEIVING;
   socket = g_socket_connection_get_socket (self->connection);
@@ -298,17 +295,53 @@ admit_peer (HvMigration *self,
   hv_migration_qmp (self, "getfd", arguments, g_socket_get_fd (socket), on_migrate_fd_passed);
 }
 
-static void
-on_reverse_name (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(HvMigration) self = user_data;
-  g_autofree char *name = g_resolver_lookup_by_address_finish (G_RESOLVER (source), result, NULL);
+typedef struct {
+  HvMigration       *self;
+  GSocketConnection *connection;
+  GInetAddress      *address;
+} StreamPeer;
 
-  if (self->step != STEP_PREPARED)
-    return;
-  admit_peer (self, name);
+static void
+stream_peer_free (StreamPeer *peer)
+{
+  if (peer->connection != NULL)
+    g_io_stream_close (G_IO_STREAM (peer->connection), NULL, NULL);
+  g_clear_object (&peer->connection);
+  g_clear_object (&peer->address);
+  g_clear_object (&peer->self);
+  g_free (peer);
+}
+
+static void
+on_stream_peer_checked (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  StreamPeer *peer = user_data;
+  HvMigration *self = peer->self;
+  g_autoptr(GError) error = NULL;
+
+  self->peers_checked--;
+  if (hv_relocation_peer_check_finish (result, &error) && self->step == STEP_PREPARED)
+    {
+      /* One stream per migration: nobody else gets in (the other checks end cancelled). */
+      g_clear_handle_id (&self->timeout_id, g_source_remove);
+      g_cancellable_cancel (self->accept_cancellable);
+      g_socket_listener_close (self->listener);
+      self->connection = g_steal_pointer (&peer->connection);
+      self->peer_address = g_inet_address_to_string (peer->address);
+      hand_stream_to_qemu (self);
+    }
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Turned away, and the migration waits on for the right peer until its deadline:
+       * whoever reaches the port must not be able to end a migration they cannot join. */
+      g_message ("migration of %s: a stream was refused: %s", self->name, error->message);
+      g_clear_error (&self->refusal);
+      self->refusal = g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_REFUSED,
+                                   _("A migration stream was refused: %s"), error->message);
+    }
+  stream_peer_free (peer);
 }
 
 static void
@@ -318,39 +351,41 @@ on_accepted (GObject      *source,
 {
   g_autoptr(HvMigration) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
-  GSocketConnection *connection;
-  GInetAddress *address;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  StreamPeer *peer;
 
   connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
   if (connection == NULL)
     {
-      if (self->step == STEP_PREPARED)
+      if (self->step == STEP_PREPARED && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         incoming_fail (self, g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_FAILED,
                                           _("The relocation listener failed: %s"), error->message));
       return;
     }
-  self->connection = connection;
-  /* One stream per migration: nobody else gets in. */
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
-  g_socket_listener_close (self->listener);
-  remote = g_socket_connection_get_remote_address (connection, &error);
-  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+  if (self->step != STEP_PREPARED)
     {
-      incoming_fail (self, g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_REFUSED,
-                                        _("The relocation peer has no network address")));
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
       return;
     }
-  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
-  self->peer_address = g_inet_address_to_string (address);
-  if (hv_relocation_config_allows (&self->context.config->relocation, self->peer_address, NULL))
+  address = hv_relocation_peer_address (connection);
+  if (address == NULL || self->peers_checked >= MAX_PEERS_CHECKED)
     {
-      admit_peer (self, NULL);
-      return;
+      g_message ("migration of %s: a stream was turned away (%s)", self->name,
+                 address == NULL ? "no network address" : "too many peers at once");
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
     }
-  /* Patterns may name hosts: ask for the peer's name before refusing it. */
-  g_resolver_lookup_by_address_async (g_resolver_get_default (), address, self->accept_cancellable,
-                                      on_reverse_name, g_object_ref (self));
+  else
+    {
+      peer = g_new0 (StreamPeer, 1);
+      peer->self = g_object_ref (self);
+      peer->connection = g_steal_pointer (&connection);
+      peer->address = g_steal_pointer (&address);
+      self->peers_checked++;
+      hv_relocation_peer_check_async (self->context.config, peer->address, NULL, self->accept_cancellable,
+                                      on_stream_peer_checked, peer);
+    }
+  g_socket_listener_accept_async (self->listener, self->accept_cancellable, on_accepted, g_object_ref (self));
 }
 
 static gboolean
@@ -397,7 +432,8 @@ listen_socket (HvMigration  *self,
       g_prefix_error (error, _("Cannot listen on %s port %u: "), *host != '\0' ? host : "*", port);
       return NULL;
     }
-  g_socket_set_listen_backlog (socket, 1);
+  /* Refused peers are accepted and closed at once: a short queue is enough. */
+  g_socket_set_listen_backlog (socket, 4);
   if (!g_socket_listen (socket, error))
     return NULL;
   local = g_socket_get_local_address (socket, error);
@@ -449,7 +485,8 @@ prepared (HvMigration *self)
   self->accept_cancellable = g_cancellable_new ();
   self->timeout_id = g_timeout_add_seconds (HV_MIGRATION_PREPARED_TIMEOUT_S, on_prepared_timeout, self);
   g_socket_listener_accept_async (self->listener, self->accept_cancellable, on_accepted, g_object_ref (self));
-  g_message ("migration of %s: prepared, waiting on %s", self->name, self->uri);
+  g_message ("migration of %s: prepared, waiting on %s (%s)", self->name, self->uri,
+             hv_migration_get_tls (self) ? "encrypted: TLS with this migration's key" : "in clear");
   hv_migration_return_ok (self);
 }
 
@@ -535,7 +572,52 @@ start_nbd (HvMigration *self)
   json_object_set_object_member (addr, "data", data);
   arguments = json_object_new ();
   json_object_set_object_member (arguments, "addr", addr);
+  /* With a key, the server takes no client that has not done TLS first (NBD's STARTTLS). */
+  if (self->tls_id != NULL)
+    json_object_set_string_member (arguments, "tls-creds", self->tls_id);
   hv_migration_qmp (self, "nbd-server-start", arguments, -1, on_nbd_started);
+}
+
+/* QEMU is ready for the stream: the NBD server next when disks are copied. */
+static void
+ready_for_stream (HvMigration *self)
+{
+  if (!self->copy_storage || self->copies->len == 0)
+    prepared (self);
+  else
+    start_nbd (self);
+}
+
+static void
+on_incoming_tls_set (HvMigration  *self,
+                     JsonNode     *reply,
+                     const GError *error)
+{
+  if (error != NULL)
+    {
+      incoming_fail (self, g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_FAILED,
+                                        _("QEMU cannot take the stream over TLS: %s"), error->message));
+      return;
+    }
+  ready_for_stream (self);
+}
+
+static void
+on_incoming_tls_added (HvMigration  *self,
+                       JsonNode     *reply,
+                       const GError *error)
+{
+  JsonObject *arguments;
+
+  if (error != NULL)
+    {
+      incoming_fail (self, g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_FAILED,
+                                        _("Cannot set up TLS for the migration: %s"), error->message));
+      return;
+    }
+  arguments = json_object_new ();
+  json_object_set_string_member (arguments, "tls-creds", self->tls_id);
+  hv_migration_qmp (self, "migrate-set-parameters", arguments, -1, on_incoming_tls_set);
 }
 
 static void
@@ -549,10 +631,10 @@ on_capabilities_set (HvMigration  *self,
                                         _("Post-copy cannot be used on this host: %s"), error->message));
       return;
     }
-  if (!self->copy_storage || self->copies->len == 0)
-    prepared (self);
+  if (self->tls_psk != NULL)
+    hv_migration_tls_add (self, "server", on_incoming_tls_added);
   else
-    start_nbd (self);
+    ready_for_stream (self);
 }
 
 static void
@@ -767,6 +849,23 @@ hv_migration_prepare_async (HvMigration         *self,
   hv_migration_begin_task (self, hv_migration_prepare_async, cancellable, callback, user_data);
   hv_migration_watch_driver (self, cancellable);
   self->step = STEP_PREPARING;
+  /* A guest's memory holds its secrets: it leaves this machine encrypted, or not at all. */
+  if (self->tls_psk == NULL && !hv_relocation_config_is_loopback (&self->context.config->relocation))
+    {
+      const char *address = self->context.config->relocation.address;
+
+      if (*address == '\0')
+        incoming_fail (self, g_error_new_literal (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_REFUSED,
+                                                  _("Migrations to this host are encrypted (it takes them on every "
+                                                    "address), and no key came with this one: the client or the "
+                                                    "source’s daemon predates encrypted migration; update it")));
+      else
+        incoming_fail (self, g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_REFUSED,
+                                          _("Migrations to this host are encrypted (its relocation address %s is "
+                                            "not loopback), and no key came with this one: the client or the "
+                                            "source’s daemon predates encrypted migration; update it"), address));
+      return;
+    }
   /* The caller checked the request; here it is read once more for what it asks. */
   request.config_text = self->request_text;
   request.name = self->name;
@@ -806,6 +905,8 @@ adopt (HvMigration   *self,
   if (self->ended_id != 0)
     g_signal_handler_disconnect (self->domain, self->ended_id);
   self->ended_id = 0;
+  /* Whatever migrates this guest on next brings its own key. */
+  hv_migration_tls_drop (self);
   hv_domain_complete_incoming (self->domain, state);
   g_message ("migration of %s: arrived (id %" G_GINT64_FORMAT ")", self->name, hv_domain_get_id (self->domain));
   hv_migration_return_ok (self);
@@ -870,6 +971,7 @@ on_incoming_info (HvMigration  *self,
   if (g_str_equal (status, "completed"))
     {
       self->received = TRUE;
+      hv_migration_tls_remove_key (self);
       if (self->nbd_gate != NULL)
         {
           hv_nbd_gate_stop (self->nbd_gate);
@@ -982,7 +1084,18 @@ hv_migration_clean_abandoned (HvHost     *host,
                               const char *incoming_dir)
 {
   g_autoptr(GDir) dir = g_dir_open (incoming_dir, 0, NULL);
+  g_autoptr(GPtrArray) active = hv_host_dup_active (host);
   const char *entry;
+
+  /* No migration outlives its daemon: a key one left behind has no use any more. */
+  for (guint i = 0; i < active->len; i++)
+    {
+      g_autofree char *key = g_build_filename (hv_domain_get_run_dir (g_ptr_array_index (active, i)),
+                                               HV_MIGRATION_PSK_FILE, NULL);
+
+      if (g_unlink (key) == 0)
+        g_message ("removed %s, left by a migration the daemon did not see end", key);
+    }
 
   while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
     {

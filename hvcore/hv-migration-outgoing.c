@@ -89,6 +89,7 @@ rollback_source (HvMigration *self)
       hv_migration_qmp (self, "block-job-cancel", arguments, -1, NULL);
     }
   g_ptr_array_set_size (self->jobs, 0);
+  hv_migration_tls_drop (self);
   if (self->was_running && hv_domain_get_qmp (self->domain) != NULL)
     hv_migration_qmp (self, "cont", NULL, -1, on_rollback_cont);
   else
@@ -317,12 +318,55 @@ on_mirror_started (HvMigration  *self,
                                      _("QEMU cannot copy a disk to the target: %s"), error->message));
 }
 
+/* The export as drive-mirror opens it: QEMU's options in a json: name, which carry the TLS
+ * credentials too (an nbd:// URL has no place for them). The export is the guest's view of the
+ * copy, raw data, said as the top driver: nothing is probed from what the target holds. */
+static char *
+mirror_target (HvMigration *self,
+               const char  *export_name)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", self->mirror_port);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "driver");
+  json_builder_add_string_value (builder, "raw");
+  json_builder_set_member_name (builder, "file");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "driver");
+  json_builder_add_string_value (builder, "nbd");
+  json_builder_set_member_name (builder, "server");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "inet");
+  json_builder_set_member_name (builder, "host");
+  json_builder_add_string_value (builder, self->mirror_host);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_string_value (builder, port);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "export");
+  json_builder_add_string_value (builder, export_name);
+  if (self->tls_id != NULL)
+    {
+      json_builder_set_member_name (builder, "tls-creds");
+      json_builder_add_string_value (builder, self->tls_id);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  return g_strconcat ("json:", text, NULL);
+}
+
 static gboolean
 start_mirrors (HvMigration  *self,
                GError      **error)
 {
   const HvDomainSpec *spec = hv_domain_get_spec (self->domain);
-  const char *host = self->mirror_host;
 
   if (spec == NULL)
     {
@@ -341,15 +385,12 @@ start_mirrors (HvMigration  *self,
 
       if (disk->number == 0 || (export_name = g_hash_table_lookup (self->mirror_exports, disk->path)) == NULL)
         continue;
-      target = strchr (host, ':') != NULL
-                 ? g_strdup_printf ("nbd://[%s]:%u/%s", host, self->mirror_port, export_name)
-                 : g_strdup_printf ("nbd://%s:%u/%s", host, self->mirror_port, export_name);
+      target = mirror_target (self, export_name);
       job = g_strdup_printf ("disk%u", disk->number - 1);
       arguments = json_object_new ();
       json_object_set_string_member (arguments, "job-id", job);
       json_object_set_string_member (arguments, "device", job);
       json_object_set_string_member (arguments, "target", target);
-      json_object_set_string_member (arguments, "format", "raw");
       json_object_set_string_member (arguments, "sync", "full");
       json_object_set_string_member (arguments, "mode", "existing");
       g_ptr_array_add (self->jobs, g_steal_pointer (&job));
@@ -404,7 +445,36 @@ on_source_capabilities_set (HvMigration  *self,
   arguments = json_object_new ();
   json_object_set_int_member (arguments, "max-bandwidth", bandwidth);
   json_object_set_int_member (arguments, "downtime-limit", self->perform.downtime_ms);
+  /* Always said: "" (in clear) undoes what an earlier migration of this QEMU may have left. */
+  json_object_set_string_member (arguments, "tls-creds", self->tls_id != NULL ? self->tls_id : "");
   hv_migration_qmp (self, "migrate-set-parameters", arguments, -1, on_parameters_set);
+}
+
+static void
+set_source_capabilities (HvMigration *self)
+{
+  /* auto-converge: a guest dirtying memory faster than the link is slowed until the copy catches up. */
+  hv_migration_qmp (self, "migrate-set-capabilities",
+                    hv_migration_capabilities ("auto-converge", TRUE, "events", TRUE,
+                                               "postcopy-ram", self->perform.postcopy, NULL),
+                    -1, on_source_capabilities_set);
+}
+
+static void
+on_source_tls_added (HvMigration  *self,
+                     JsonNode     *reply,
+                     const GError *error)
+{
+  /* QEMU's client credentials read the key once, when made: the file has done its work. */
+  hv_migration_tls_remove_key (self);
+  if (error != NULL)
+    {
+      g_clear_pointer (&self->tls_id, g_free);
+      perform_fail (self, g_error_new (HV_MIGRATION_ERROR, HV_MIGRATION_ERROR_FAILED,
+                                       _("Cannot set up TLS for the migration: %s"), error->message));
+      return;
+    }
+  set_source_capabilities (self);
 }
 
 static void
@@ -441,6 +511,7 @@ hv_migration_perform_async (HvMigration              *self,
   self->perform_uri = g_strdup (perform->uri);
   self->perform.uri = self->perform_uri;
   self->perform.nbd = NULL;
+  self->perform.tls_psk = NULL;   /* kept in self->tls_psk once the domain is found movable */
   if (self->perform.downtime_ms <= 0)
     self->perform.downtime_ms = HV_MIGRATION_DEFAULT_DOWNTIME_MS;
   take_nbd (self, perform->nbd);
@@ -454,11 +525,13 @@ hv_migration_perform_async (HvMigration              *self,
       return;
     }
   self->was_running = state == HV_DOMAIN_STATE_RUNNING;
-  /* auto-converge: a guest dirtying memory faster than the link is slowed until the copy catches up. */
-  hv_migration_qmp (self, "migrate-set-capabilities",
-                    hv_migration_capabilities ("auto-converge", TRUE, "events", TRUE,
-                                               "postcopy-ram", perform->postcopy, NULL),
-                    -1, on_source_capabilities_set);
+  if (perform->tls_psk != NULL)
+    {
+      self->tls_psk = g_strdup (perform->tls_psk);
+      hv_migration_tls_add (self, "client", on_source_tls_added);
+    }
+  else
+    set_source_capabilities (self);
 }
 
 /* Confirm */

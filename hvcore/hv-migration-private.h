@@ -16,6 +16,11 @@
 
 G_BEGIN_DECLS
 
+/* Where QEMU's tls-creds-psk looks for the key, in its `dir` (the run folder). */
+#define HV_MIGRATION_PSK_FILE "keys.psk"
+/* The PSK identity both sides give. */
+#define HV_MIGRATION_PSK_USER "domus"
+
 typedef enum {
   STEP_NEW,
   STEP_PREPARING,    /* target: images, QEMU, listeners */
@@ -61,6 +66,11 @@ struct _HvMigration
   HvDomain           *domain;
   gulong              ended_id;
 
+  /* TLS (both sides): the key, the QEMU object made from it */
+  char               *tls_psk;           /* NULL: in clear */
+  char               *tls_id;
+  gboolean            tls_key_written;   /* keys.psk is in the run folder */
+
   GTask              *task;              /* the call under way (prepare, finish, perform, confirm) */
   GPtrArray          *waiters;           /* GTask of rollbacks asked for while one ran */
   GError             *failure;           /* why the target is being cleaned up */
@@ -91,8 +101,10 @@ struct _HvMigration
   HvNbdGate          *nbd_gate;          /* admits them on nbd_socket by hosts-allow */
   char               *uri;
   guint               timeout_id;
-  GSocketConnection  *connection;
+  GSocketConnection  *connection;       /* the stream's, once a peer was let in */
   char               *peer_address;
+  guint               peers_checked;     /* connections whose hosts-allow check runs */
+  GError             *refusal;           /* why the last peer was turned away */
   gboolean            received;          /* QEMU reported the incoming migration completed */
   gboolean            resume;
   guint               finish_polls;
@@ -156,6 +168,15 @@ JsonObject  *hv_migration_capabilities (const char          *first_name,
                                         ...) G_GNUC_NULL_TERMINATED;
 void         hv_migration_emit_progress (HvMigration        *self,
                                          const char         *phase);
+/* TLS: writes the key to keys.psk in the domain's run folder (0600) and makes QEMU's
+ * tls-creds-psk object from it; endpoint "server" (target) or "client" (source). */
+void         hv_migration_tls_add      (HvMigration         *self,
+                                        const char          *endpoint,
+                                        QmpStep              step);
+/* keys.psk goes (QEMU's client reads it once; the server at each handshake). */
+void         hv_migration_tls_remove_key (HvMigration       *self);
+/* QEMU migrates in clear again and forgets the object (both best effort). */
+void         hv_migration_tls_drop     (HvMigration         *self);
 /* Watches the cancellable of the driver's latest call. */
 void         hv_migration_watch_driver (HvMigration         *self,
                                         GCancellable        *cancellable);

@@ -7,7 +7,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "domus-json-util.h"
 #include "hv-migration-private.h"
@@ -70,6 +73,10 @@ hv_migration_finalize (GObject *object)
   g_clear_object (&self->task);
   g_free (self->name);
   g_free (self->id);
+  if (self->tls_psk != NULL)
+    memset (self->tls_psk, 0, strlen (self->tls_psk));
+  g_free (self->tls_psk);
+  g_free (self->tls_id);
   g_free (self->config_text);
   g_free (self->request_text);
   g_clear_pointer (&self->request_disks, g_ptr_array_unref);
@@ -78,6 +85,7 @@ hv_migration_finalize (GObject *object)
   g_clear_pointer (&self->exports, g_array_unref);
   g_free (self->uri);
   g_free (self->peer_address);
+  g_clear_error (&self->refusal);
   g_clear_error (&self->failure);
   g_free (self->perform_uri);
   g_free (self->mirror_host);
@@ -156,6 +164,13 @@ hv_migration_get_failure (HvMigration *self)
 {
   g_return_val_if_fail (HV_IS_MIGRATION (self), NULL);
   return self->failure;
+}
+
+const GError *
+hv_migration_get_refusal (HvMigration *self)
+{
+  g_return_val_if_fail (HV_IS_MIGRATION (self), NULL);
+  return self->refusal;
 }
 
 HvDomain *
@@ -306,6 +321,7 @@ hv_migration_set_done (HvMigration *self)
     return;
   self->step = STEP_DONE;
   hv_migration_stop_polling (self);
+  hv_migration_tls_remove_key (self);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   /* Rollbacks asked for while one ran: it is done now. */
   waiters = g_steal_pointer (&self->waiters);
@@ -399,6 +415,106 @@ hv_migration_capabilities (const char *first_name,
   va_end (args);
   json_object_set_array_member (arguments, "capabilities", array);
   return arguments;
+}
+
+/* TLS */
+
+gboolean
+hv_migration_psk_is_valid (const char *psk)
+{
+  gsize length = psk != NULL ? strlen (psk) : 0;
+
+  if (length % 2 != 0 || length < 2 * HV_MIGRATION_PSK_MIN_BYTES || length > 2 * HV_MIGRATION_PSK_MAX_BYTES)
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isxdigit (psk[i]))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+hv_migration_get_tls (HvMigration *self)
+{
+  g_return_val_if_fail (HV_IS_MIGRATION (self), FALSE);
+  return self->tls_psk != NULL;
+}
+
+static char *
+key_path (HvMigration *self)
+{
+  return g_build_filename (hv_domain_get_run_dir (self->domain), HV_MIGRATION_PSK_FILE, NULL);
+}
+
+void
+hv_migration_tls_remove_key (HvMigration *self)
+{
+  g_autofree char *path = NULL;
+
+  if (!self->tls_key_written)
+    return;
+  self->tls_key_written = FALSE;
+  path = key_path (self);
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    g_message ("migration of %s: cannot remove %s: %s", self->name, path, g_strerror (errno));
+}
+
+void
+hv_migration_tls_add (HvMigration *self,
+                      const char  *endpoint,
+                      QmpStep      step)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *line = NULL;
+  gboolean written;
+  JsonObject *arguments;
+
+  g_return_if_fail (self->tls_psk != NULL && self->domain != NULL);
+
+  path = key_path (self);
+  line = g_strdup_printf ("%s:%s\n", HV_MIGRATION_PSK_USER, self->tls_psk);
+  /* The run folder is the daemon's own (0700); the key file is made 0600 before a byte is in it. */
+  written = g_file_set_contents_full (path, line, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error);
+  memset (line, 0, strlen (line));
+  if (!written)
+    {
+      step (self, NULL, error);
+      return;
+    }
+  self->tls_key_written = TRUE;
+  if (self->tls_id == NULL)
+    {
+      g_autofree char *token = g_uuid_string_random ();
+
+      /* Its own per migration: a source that migrated before may still hold an older one. */
+      self->tls_id = g_strdup_printf ("domus-tls-%.8s", token);
+    }
+  arguments = json_object_new ();
+  json_object_set_string_member (arguments, "qom-type", "tls-creds-psk");
+  json_object_set_string_member (arguments, "id", self->tls_id);
+  json_object_set_string_member (arguments, "endpoint", endpoint);
+  json_object_set_string_member (arguments, "dir", hv_domain_get_run_dir (self->domain));
+  /* The server finds the key by the identity the client gives; it takes no username itself. */
+  if (g_str_equal (endpoint, "client"))
+    json_object_set_string_member (arguments, "username", HV_MIGRATION_PSK_USER);
+  hv_migration_qmp (self, "object-add", arguments, -1, step);
+}
+
+void
+hv_migration_tls_drop (HvMigration *self)
+{
+  JsonObject *arguments;
+
+  hv_migration_tls_remove_key (self);
+  if (self->tls_id == NULL || self->domain == NULL || hv_domain_get_qmp (self->domain) == NULL)
+    return;
+  arguments = json_object_new ();
+  json_object_set_string_member (arguments, "tls-creds", "");
+  hv_migration_qmp (self, "migrate-set-parameters", arguments, -1, NULL);
+  arguments = json_object_new ();
+  json_object_set_string_member (arguments, "id", self->tls_id);
+  hv_migration_qmp (self, "object-del", arguments, -1, NULL);
+  g_clear_pointer (&self->tls_id, g_free);
 }
 
 /* The poll loop: QEMU's migration, its block jobs and the target's arrival are all watched by

@@ -37,6 +37,16 @@ typedef enum {
 
 GQuark hv_migration_error_quark (void);
 
+/*
+ * The stream and the disk copies go over TLS with a pre-shared key that whoever drives the
+ * migration makes for it and hands to both sides: hex digits, HV_MIGRATION_PSK_MIN_BYTES to
+ * HV_MIGRATION_PSK_MAX_BYTES bytes. QEMU reads it from keys.psk in the domain's private run folder.
+ */
+#define HV_MIGRATION_PSK_MIN_BYTES 16
+#define HV_MIGRATION_PSK_MAX_BYTES 64
+
+gboolean hv_migration_psk_is_valid (const char *psk);
+
 typedef struct {
   char     *id;       /* "relocation", "memory", "name", "disks", "cpu", "devices" */
   gboolean  ok;
@@ -62,6 +72,8 @@ typedef struct {
   const char            *accelerator;   /* the source's; NULL: not compared */
   const HvMigrationDisk *disks;
   guint                  n_disks;
+  const char            *tls_psk;       /* prepare: the migration's key (hv_migration_psk_is_valid);
+                                           NULL: in clear, which a loopback relocation address only takes */
 } HvMigrationRequest;
 
 typedef struct {
@@ -89,7 +101,8 @@ gint64     hv_migration_disk_size  (const char *path,
 /*
  * After a daemon restart: an incoming migration that was under way when the daemon died is
  * abandoned (whoever drove it and the stream are gone with it). Its QEMU, if it still runs, is
- * destroyed; its temporary config and disk copies in `incoming_dir` are removed.
+ * destroyed; its temporary config and disk copies in `incoming_dir` are removed. Migration keys
+ * left in the run folders of the domains that run on (either side's) are removed.
  */
 void       hv_migration_clean_abandoned (HvHost     *host,
                                          const char *incoming_dir);
@@ -116,6 +129,7 @@ typedef struct {
   gint64                downtime_ms;     /* 0: HV_MIGRATION_DEFAULT_DOWNTIME_MS */
   const HvMigrationNbd *nbd;             /* NULL without copy-storage */
   gboolean              postcopy;
+  const char           *tls_psk;         /* the key the target's prepare was given; NULL: in clear */
 } HvMigrationPerform;
 
 /* What "progress" reports. */
@@ -164,6 +178,9 @@ const char  *hv_migration_get_id         (HvMigration *self);
 gboolean     hv_migration_is_incoming    (HvMigration *self);
 /* Why it failed on this side; NULL while it runs, after success, or after a rollback asked for. */
 const GError *hv_migration_get_failure   (HvMigration *self);
+/* Incoming: why the last peer that connected to the relocation address was turned away (the
+ * migration waited on for the right one); NULL when none was. The likely reason a source failed. */
+const GError *hv_migration_get_refusal   (HvMigration *self);
 
 /* Target side. */
 HvMigration *hv_migration_new_incoming   (const HvMigrationContext *context,
@@ -178,6 +195,8 @@ gboolean     hv_migration_prepare_finish (HvMigration         *self,
                                           GError             **error);
 /* Prepared: where the source sends the stream (tcp:HOST:PORT). */
 const char  *hv_migration_get_uri        (HvMigration         *self);
+/* Whether the stream and the disk copies go over TLS (a key was given). */
+gboolean     hv_migration_get_tls        (HvMigration         *self);
 /* Prepared with copy-storage: fills nbd (valid as long as self) and gives TRUE; else FALSE. */
 gboolean     hv_migration_get_nbd        (HvMigration         *self,
                                           HvMigrationNbd      *nbd);

@@ -2,8 +2,9 @@
 /*
  * The disk copies' way into a migration target. QEMU's NBD server listens on a socket in the
  * domain's private run folder; the TCP socket the source is told about is the daemon's, which
- * admits a connection only from a peer hosts-allow names (as the migration stream) and only as
- * many as there are disks, then relays it to QEMU's (hv-socket-relay.c, off the main loop). An
+ * admits a connection only from a peer hosts-allow names (its address, or a forward-confirmed name:
+ * hv-relocation-peer.c) and only as many as there are disks, then relays it to QEMU's
+ * (hv-socket-relay.c, off the main loop). An
  * NBD export is writable: without the gate anyone who reached the relocation address first
  * could write into the copy.
  */
@@ -15,6 +16,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "hv-nbd-gate.h"
+#include "hv-relocation-peer.h"
 #include "hv-socket-relay.h"
 
 struct _HvNbdGate
@@ -97,19 +99,16 @@ on_unix_connected (GObject      *source,
 }
 
 static void
-admit_peer (NbdPeer    *peer,
-            const char *reverse_name)
+admit_peer (NbdPeer *peer)
 {
   HvNbdGate *self = peer->gate;
   g_autofree char *address = g_inet_address_to_string (peer->address);
   g_autoptr(GSocketClient) client = NULL;
   g_autoptr(GSocketAddress) unix_address = NULL;
 
-  if (!hv_relocation_config_allows (&self->config->relocation, address, reverse_name) ||
-      self->admitted >= self->limit)
+  if (self->admitted >= self->limit)
     {
-      g_message ("migration of %s: an NBD connection from %s was refused (%s)", self->name, address,
-                 self->admitted >= self->limit ? "one per disk" : "hosts-allow");
+      g_message ("migration of %s: an NBD connection from %s was refused (one per disk)", self->name, address);
       g_io_stream_close (G_IO_STREAM (peer->tcp), NULL, NULL);
       nbd_peer_free (peer);
       return;
@@ -123,20 +122,24 @@ admit_peer (NbdPeer    *peer,
 }
 
 static void
-on_peer_name (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_peer_checked (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   NbdPeer *peer = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_resolver_lookup_by_address_finish (G_RESOLVER (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (hv_relocation_peer_check_finish (result, &error))
     {
-      nbd_peer_free (peer);
+      admit_peer (peer);
       return;
     }
-  admit_peer (peer, name);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_message ("migration of %s: an NBD connection was refused: %s", peer->gate->name, error->message);
+      g_io_stream_close (G_IO_STREAM (peer->tcp), NULL, NULL);
+    }
+  nbd_peer_free (peer);
 }
 
 static gboolean
@@ -146,23 +149,16 @@ on_incoming (GSocketService    *service,
              gpointer           user_data)
 {
   HvNbdGate *self = user_data;
-  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  g_autofree char *text = NULL;
+  g_autoptr(GInetAddress) address = hv_relocation_peer_address (connection);
   NbdPeer *peer;
 
-  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+  if (address == NULL)
     return TRUE;   /* dropped: the connection is closed when the service lets go of it */
   peer = g_new0 (NbdPeer, 1);
   peer->gate = g_object_ref (self);
   peer->tcp = g_object_ref (connection);
-  peer->address = g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  text = g_inet_address_to_string (peer->address);
-  if (hv_relocation_config_allows (&self->config->relocation, text, NULL))
-    admit_peer (peer, NULL);
-  else
-    /* Patterns may name hosts: ask for the peer's name before refusing it. */
-    g_resolver_lookup_by_address_async (g_resolver_get_default (), peer->address, self->cancellable,
-                                        on_peer_name, peer);
+  peer->address = g_steal_pointer (&address);
+  hv_relocation_peer_check_async (self->config, peer->address, NULL, self->cancellable, on_peer_checked, peer);
   return TRUE;
 }
 

@@ -4,9 +4,10 @@
 
 Usage: test-migrate-drag.py GUEST_DIR DOMUS   (DOMUS_BUILD_DIR from the environment)
 
-Two domusd run with --root in folders of their own, different --name, and relocation on
-(127.0.0.1 allowed) in each root's domusd.conf; the test guest "mover" runs on host-a.
-`domus --connect A --connect B` runs under an Xvfb and a session bus of the test's own,
+Three domusd run with --root in folders of their own, different --name, and relocation on
+(127.0.0.1 allowed) in each root's domusd.conf, host-c's on every address (address=""); the
+test guest "mover" runs on host-a.
+`domus --connect A --connect B --connect C` runs under an Xvfb and a session bus of the test's own,
 with G_DEBUG=fatal-warnings. Then, as a user would:
 
 - xdotool presses the mouse on mover's row (its screen position from AT-SPI), moves in
@@ -15,12 +16,18 @@ with G_DEBUG=fatal-warnings. Then, as a user would:
 - Return (typed with xdotool) migrates: `domusctl list --all --json` shows mover running
   on host-b and gone from host-a; the dialog reports the downtime; the tree shows mover
   under host-b;
-- "Migrate to…" in the row's context menu (Shift+F10) and Return bring it back to host-a;
+- "Migrate to…" in the row's context menu (Shift+F10), the "Encrypt" check box ticked
+  (a loopback target: off and free to tick) and Return bring it back to host-a, over TLS:
+  the dialog's result says so, and host-a's daemon logs that it prepared an encrypted
+  migration (the key reached it through the backend's call);
 - with a shut-off "mover" defined on host-b, a drop shows the failed name check and
   "Migrate" stays disabled; Cancel closes the dialog;
 - a shut-off "parked" defined on host-a, dropped on host-b: the dialog offers "Start
   There" (start on another server) without the migration options; Return starts it on
-  host-b and its config leaves host-a.
+  host-b and its config leaves host-a;
+- dropped on host-c (not loopback: encrypted migrations only), the dialog's Encrypt check
+  box is ticked and cannot be unticked, its tooltip says why, and the client's encryption
+  check passed; Cancel closes it.
 
 Everything started here is ended by PID. Output is TAP.
 """
@@ -45,10 +52,11 @@ DOMUS = sys.argv[2]
 FIND_TIMEOUT = 20.0
 MIGRATE_TIMEOUT = 90.0
 NAME = "mover"
+ENCRYPT = "Encrypt the memory and disks sent (TLS)"
 PARKED = "parked"
 RELOCATION_CONF = ("[relocation]\n"
                    "enabled=true\n"
-                   "address=127.0.0.1\n"
+                   "address=%s\n"
                    "port=0\n"
                    "hosts-allow=^localhost$;^127\\.0\\.0\\.1$\n")
 
@@ -83,12 +91,12 @@ def centre(node, pyatspi):
 
 
 class Host:
-    def __init__(self, base, label):
+    def __init__(self, base, label, address="127.0.0.1"):
         self.name = "host-" + label
         self.root = os.path.join(base, label)
         os.mkdir(self.root, 0o700)
         with open(os.path.join(self.root, "domusd.conf"), "w") as f:
-            f.write(RELOCATION_CONF)
+            f.write(RELOCATION_CONF % address)
         self.daemon = Daemon(self.root, name=self.name).wait_listening()
         self.uri = self.daemon.uri
 
@@ -103,15 +111,18 @@ def main():
         def start_daemons():
             hosts.append(Host(base, "a"))
             hosts.append(Host(base, "b"))
+            # Relocation on every address (""): it takes encrypted migrations only. Nothing
+            # migrates to it here; it listens only while a migration is prepared.
+            hosts.append(Host(base, "c", address=""))
             cfg = os.path.join(base, NAME + ".cfg")
             with open(cfg, "w") as f:
                 f.write(guest_config(NAME))
             r = ctl(hosts[0].uri, "create", cfg, timeout=120)
             check(r.returncode == 0, "create on host-a: " + r.stderr)
 
-        if not tap.step("two daemons with relocation on, %s running on host-a" % NAME, start_daemons):
+        if not tap.step("three daemons with relocation on, %s running on host-a" % NAME, start_daemons):
             return tap.finish()
-        a, b = hosts
+        a, b, c = hosts
 
         session = lib_gui.Session(base).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
@@ -120,7 +131,7 @@ def main():
         env["G_DEBUG"] = os.environ.get("DRAG_G_DEBUG", "fatal-warnings")
         env["LC_ALL"] = "C.UTF-8"
         app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", a.uri, "--connect", b.uri], env=env,
+        app = subprocess.Popen([DOMUS, "--connect", a.uri, "--connect", b.uri, "--connect", c.uri], env=env,
                                stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
         state = {}
 
@@ -172,10 +183,11 @@ def main():
                      app_log_text()))
             ok = lib_gui.wait_for(lambda: {r[0]: r[1] for r in rows()}.get(a.name) == "connected"
                                   and {r[0]: r[1] for r in rows()}.get(b.name) == "connected"
+                                  and {r[0]: r[1] for r in rows()}.get(c.name) == "connected"
                                   and under(NAME, a.name), FIND_TIMEOUT)
             check(ok, "rows: %r" % (rows(),))
 
-        if not tap.step("the tree shows both servers connected and %s under host-a" % NAME,
+        if not tap.step("the tree shows the three servers connected and %s under host-a" % NAME,
                         window_shows_both):
             return tap.finish()
 
@@ -224,6 +236,13 @@ def main():
                 check(any(t.startswith(check_id + ": ok") for t in texts),
                       "no passed %r check in %r" % (check_id, texts))
             check(not any(": failed" in t for t in texts), "a failed check: %r" % texts)
+
+        def encrypt_box():
+            return lib_gui.find_one(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_CHECK_BOX
+                                    and n.name == ENCRYPT and lib_gui.is_showing(n, pyatspi))
+
+        def checked(node):
+            return node.getState().contains(pyatspi.STATE_CHECKED)
 
         def confirm_with_return(present=False):
             # No window manager: the keyboard goes to the window X focused last or, when none
@@ -289,8 +308,14 @@ def main():
         tap.step("the dialog: every control has a name and a description", dialog_described)
 
         def migrate_by_return():
+            box = encrypt_box()
+            check(box is not None, "no %r check box in the dialog" % ENCRYPT)
+            check(sensitive(box) and not checked(box),
+                  "to a loopback target, %r should be free and off: %s" % (ENCRYPT, box.getState().getStates()))
             confirm_with_return()
-            result_says(b.name)
+            text = result_says(b.name)
+            check("encrypted" not in text, "a migration not asked to encrypt says %r" % text)
+            check("(in clear)" in b.daemon.log_text(), "host-b's log: %s" % b.daemon.log_text()[-800:])
             moved(a, b)
             selected = state["table"].queryTable().isRowSelected(index_of(NAME))
             check(selected, "%s's row on host-b is not selected" % NAME)
@@ -318,12 +343,20 @@ def main():
             check(sensitive(item), "'Migrate to…' is not enabled for a running domain")
             item.queryAction().doAction(0)
             checks_passed(a.name)
+            box = encrypt_box()
+            check(box is not None and sensitive(box), "no free %r check box" % ENCRYPT)
+            box.queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: checked(box), 5), "%r did not become ticked" % ENCRYPT)
             confirm_with_return(present=True)
-            result_says(a.name)
+            text = result_says(a.name)
+            check(text.endswith("Its memory and disks went encrypted (TLS)."), "the dialog says %r" % text)
+            log = a.daemon.log_text()
+            check("(encrypted: TLS with this migration's key)" in log, "host-a's log: %s" % log[-800:])
             moved(b, a)
             close_dialog()
 
-        tap.step("“Migrate to…” from the context menu and Return bring it back to host-a",
+        tap.step("“Migrate to…” from the context menu, Encrypt ticked and Return bring it back to host-a"
+                 " over TLS",
                  migrate_back_from_menu)
 
         def refused_check_disables_migrate():
@@ -389,6 +422,27 @@ def main():
 
         tap.step("a shut-off domain dropped on host-b: Start There (no migration options), Return"
                  " starts it on host-b and its config leaves host-a", start_on_by_drag)
+
+        def encryption_required():
+            drag_onto(NAME, c.name)
+            found = lib_gui.wait_for(dialog, 10)
+            check(found, "no dialog 'Migrate' after the drop on %s" % c.name)
+            state["dialog"] = found
+            box = lib_gui.wait_for(encrypt_box, 5)
+            check(box is not None, "no %r check box" % ENCRYPT)
+            check(checked(box) and not sensitive(box),
+                  "to a target on every address %r should be ticked and fixed: %s"
+                  % (ENCRYPT, box.getState().getStates()))
+            check("only encrypted" in (box.description or ""), "its tooltip says %r" % box.description)
+            ok = lib_gui.wait_for(lambda: [t for t in labels(found) if t.startswith("Encryption: ok — ")], 30)
+            check(ok, "no passed encryption check; the dialog says %r" % labels(found))
+            cancel = button(found, "Cancel")
+            check(cancel is not None, "no Cancel button")
+            cancel.queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: dialog() is None, 5), "Cancel did not close the dialog")
+
+        tap.step("dropped on a server whose relocation address is every address: Encrypt ticked and"
+                 " fixed, the encryption check passed", encryption_required)
 
         def still_running():
             check(app.poll() is None, "domus exited (%s):\n%s" % (app.returncode, app_log_text()))

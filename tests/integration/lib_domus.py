@@ -93,6 +93,19 @@ def rpc_call(socket_path, method, **params):
     return reply["result"]
 
 
+def first_bytes_from(source, host, port, timeout=30.0):
+    """Connects to host:port from the local address source and returns what the other end says
+    first (b"" when it closes the connection: a refusal after accept)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.bind((source, 0))
+        sock.connect((host, port))
+        try:
+            return sock.recv(64)
+        except (ConnectionResetError, socket.timeout) as e:
+            return repr(e).encode()
+
+
 class RpcClient:
     """A JSON-RPC client that keeps the notifications it reads while waiting."""
 

@@ -11,8 +11,12 @@ on its serial port. Steps: C refuses; a cancel (SIGINT to domusctl) and a target
 killed mid-way (its daemon and its QEMU, with --bandwidth 5 to make room) both leave
 the guest counting on A with nothing on B; a live migration to B where the ticks on B
 continue from A's; --copy-storage of a disk the guest wrote, read back on B; start
---on for a shut-off domain. Everything started here is ended by its PID. TAP output,
-the plan last.
+--on for a shut-off domain; --encrypt to D, a fourth daemon on 127.0.0.1 with a fixed
+relocation port: a capture of the loopback interface (an AF_PACKET socket of the test's
+own, filtered to that port) sees the stream open with a TLS handshake record and never
+QEMU's QEVM magic, D's log says the migration was prepared encrypted, and the guest's
+ticks on D continue the source's. Everything started here is ended by its PID. TAP
+output, the plan last.
 """
 
 import glob
@@ -22,6 +26,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -44,8 +49,10 @@ FINAL_RE = re.compile(r"downtime (\d+) ms, total (\d+) ms, transferred (\d+) MiB
 RELOCATION_CONF = ("[relocation]\n"
                    "enabled=true\n"
                    "address=127.0.0.1\n"
-                   "port=0\n"
+                   "port=%d\n"
                    "hosts-allow=%s\n")
+QEMU_STREAM_MAGIC = b"QEVM"
+ENCRYPTED_LOG = "(encrypted: TLS with this migration's key)"
 
 
 def qemu_pids_under(root):
@@ -63,6 +70,83 @@ def qemu_pids_under(root):
         if b"qemu-system" in cmdline and needle in cmdline and pid_alive(int(entry)):
             pids.append(int(entry))
     return pids
+
+
+def free_port_pair():
+    """A loopback port p with p + 1 free as well (a fixed relocation port's NBD port)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise Failure("no two free loopback ports in a row")
+
+
+class LoopbackCapture:
+    """The TCP payloads sent to one port of 127.0.0.1, as the loopback interface carries
+    them: an AF_PACKET socket (root) with a classic BPF filter for that port, read on a
+    thread. Keeps each connection's first bytes (up to KEEP) in the order they came."""
+
+    KEEP = 65536
+    PACKET_OUTGOING = 4        # each loopback packet shows twice: leaving and arriving
+
+    def __init__(self, port):
+        self.port = port
+        self.flows = {}        # (source address, source port) -> bytearray
+        self.total = 0         # payload bytes seen towards the port
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+        self._attach_filter()
+        self.sock.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)   # SO_RCVBUFFORCE: no drops under load
+        self.sock.bind(("lo", 0))
+        self.sock.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _attach_filter(self):
+        # IPv4, TCP, source or destination port == self.port; else dropped in the kernel.
+        code = [(0x28, 0, 0, 12), (0x15, 0, 8, 0x0800), (0x30, 0, 0, 23), (0x15, 0, 6, 6),
+                (0xb1, 0, 0, 14), (0x48, 0, 0, 14), (0x15, 2, 0, self.port), (0x48, 0, 0, 16),
+                (0x15, 0, 1, self.port), (0x06, 0, 0, 0x40000), (0x06, 0, 0, 0)]
+        import ctypes
+        self._program = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in code))
+        fprog = struct.pack("HL", len(code), ctypes.addressof(self._program))
+        self.sock.setsockopt(socket.SOL_SOCKET, 26, fprog)      # SO_ATTACH_FILTER
+
+    def _read(self):
+        while self.running:
+            try:
+                frame, address = self.sock.recvfrom(1 << 18)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if address[2] == self.PACKET_OUTGOING:
+                continue
+            ip = frame[14:]
+            if len(ip) < 20 or ip[9] != 6:
+                continue
+            ihl = (ip[0] & 0x0f) * 4
+            total = struct.unpack("!H", ip[2:4])[0]
+            tcp = ip[ihl:total]
+            sport, dport = struct.unpack("!HH", tcp[:4])
+            payload = tcp[(tcp[12] >> 4) * 4:]
+            if dport != self.port or not payload:
+                continue
+            self.total += len(payload)
+            kept = self.flows.setdefault((socket.inet_ntoa(ip[12:16]), sport), bytearray())
+            if len(kept) < self.KEEP:
+                kept += payload[:self.KEEP - len(kept)]
+
+    def stop(self):
+        self.running = False
+        self.thread.join(5)
+        self.sock.close()
 
 
 class Skip(Exception):
@@ -112,12 +196,13 @@ class Events:
 class Host:
     """One daemon under a root of its own, with its relocation settings."""
 
-    def __init__(self, base, label, hosts_allow):
+    def __init__(self, base, label, hosts_allow, port=0):
         self.label = label
         self.root = os.path.join(base, label)
+        self.port = port
         os.mkdir(self.root, 0o700)
         with open(os.path.join(self.root, "domusd.conf"), "w") as f:
-            f.write(RELOCATION_CONF % hosts_allow)
+            f.write(RELOCATION_CONF % (port, hosts_allow))
         self.daemon = None
         self.logs = 0
         self.socket_path = os.path.join(self.root, "domusd.sock")
@@ -171,6 +256,7 @@ class Migration:
         self.a = Host(base, "a", r"^localhost$;^127\.0\.0\.1$")
         self.b = Host(base, "b", r"^localhost$;^127\.0\.0\.1$")
         self.c = Host(base, "c", r"^192\.0\.2\.1$")
+        self.d = Host(base, "d", r"^localhost$;^127\.0\.0\.1$", port=free_port_pair())
         self.work = os.path.join(base, "work")
         os.mkdir(self.work, 0o700)
         self.consoles = []
@@ -229,7 +315,7 @@ class Migration:
             console.stop()
         for events in self.events:
             events.close()
-        for host in (self.a, self.b, self.c):
+        for host in (self.a, self.b, self.c, self.d):
             host.stop()
 
 
@@ -397,6 +483,9 @@ def steps(m):
         target_ticks, text = serial_log_ticks(b, "mover")
         check(ok and counts_up(target_ticks, 3), "ticks on B: %s" % target_ticks)
         check(READY_LINE not in text, "the guest booted again on B:\n" + text[-800:])
+        check("mover: prepared, waiting on tcp:127.0.0.1:" in b.daemon.log_text()
+              and ENCRYPTED_LOG not in b.daemon.log_text(),
+              "to loopback without --encrypt the stream should go in clear:" + b.log_tail())
         last = source_ticks[-1]
         check(last < target_ticks[0] <= last + 3,
               "ticks on B start at %d, A's last was %d (B: %s)" % (target_ticks[0], last, target_ticks[:5]))
@@ -489,6 +578,46 @@ def steps(m):
         r = b.ctl("destroy", "disky")
         check(r.returncode == 0, "destroy: %s" % r.stderr)
 
+    def encrypted_to_loopback():
+        d = m.d
+        source = a if a.running("mover") else b
+        check(source.running("mover"), "mover runs on neither A nor B")
+        d.start()
+        console = m.console(source, "mover")
+        check(console.wait_ticks(lambda t: len(t) >= 1, 20), "no ticks on %s before the move" % source.label)
+        capture = LoopbackCapture(d.port)
+        try:
+            r = m.migrate(source, d, "--live", "--encrypt", "--verbose", "mover")
+        finally:
+            capture.stop()
+        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stderr, source.log_tail() + d.log_tail()))
+        lines = r.stdout.splitlines()
+        check(lines and FINAL_RE.fullmatch(lines[-1]), "stdout %r" % r.stdout)
+        check("went over TLS" in r.stderr, "--verbose does not say TLS: %r" % r.stderr)
+        # The wire: QEMU's stream (over 100 MiB of guest memory) passed the fixed port, and
+        # what passed began as TLS does (a handshake record), never as QEMU's stream does.
+        flows = {k: bytes(v) for k, v in capture.flows.items()}
+        check(capture.total > 1 << 20, "only %d bytes to port %d seen: %r"
+              % (capture.total, d.port, {k: v[:8] for k, v in flows.items()}))
+        check(all(v[0] == 0x16 and v[1] == 0x03 for v in flows.values()),
+              "a connection to port %d did not begin with a TLS handshake: %r"
+              % (d.port, {k: v[:8] for k, v in flows.items()}))
+        check(not any(QEMU_STREAM_MAGIC in v for v in flows.values()), "QEMU's stream magic went in clear")
+        print("# --encrypt: %d bytes to port %d in %d connection(s), each opening %s"
+              % (capture.total, d.port, len(flows), sorted({v[:3].hex() for v in flows.values()})), flush=True)
+        log = d.daemon.log_text()
+        check(ENCRYPTED_LOG in log, "D's log does not say encrypted:" + d.log_tail())
+        check(not glob.glob(os.path.join(d.root, "run", "*", "keys.psk")), "a key file is left on D")
+        # The guest survived: it counts on D from where it stopped, without a new boot.
+        wait_until(lambda: console.proc.poll() is not None, 15)
+        last = console.ticks()[-1]
+        ok = wait_until(lambda: len(serial_log_ticks(d, "mover")[0]) >= 3, 20)
+        ticks, text = serial_log_ticks(d, "mover")
+        check(ok and counts_up(ticks, 3) and READY_LINE not in text, "ticks on D: %s" % ticks[:5])
+        check(last < ticks[0] <= last + 3,
+              "ticks on D start at %d, %s's last was %d" % (ticks[0], source.label, last))
+        check("mover" not in source.domains(), "%s still lists mover" % source.label)
+
     return [
         ("three daemons start; B's hello reports relocation and the migration methods", start_daemons),
         ("the test guest runs and counts on A", create_on_a),
@@ -505,6 +634,8 @@ def steps(m):
         ("start --on refuses a running domain", start_on_running_refused),
         ("--copy-storage: the disk the guest wrote on A is copied to B's store and read back there",
          copy_storage),
+        ("--encrypt to a loopback target: TLS on the wire, never QEMU's stream in clear; the guest"
+         " counts on", encrypted_to_loopback),
     ]
 
 

@@ -29,6 +29,8 @@ typedef struct {
   GString           *log;            /* "method method:false …", in order */
   GHashTable        *results;        /* method -> JSON text */
   GHashTable        *errors;         /* method -> kind (message "scripted KIND") */
+  GHashTable        *params;         /* method -> the params it last came with, as JSON text */
+  const char        *hello_extra;    /* members added to hello's result ("" or ",\"features\":…") */
   char              *hold;           /* a method answered only when migration.cancel comes */
   gint64             held_id;        /* its id, or -1 */
   char              *close_on;       /* a method on which the daemon hangs up instead */
@@ -111,8 +113,8 @@ on_fake_line (GObject      *source,
   if (g_str_equal (method, "hello"))
     {
       g_autofree char *text = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%" G_GINT64_FORMAT ",\"result\":"
-                                               "{\"protocol\":1,\"name\":\"%s\",\"capabilities\":[]}}",
-                                               id, fake->label);
+                                               "{\"protocol\":1,\"name\":\"%s\",\"capabilities\":[]%s}}",
+                                               id, fake->label, fake->hello_extra);
 
       fake_send (fake, text);
       fake_read_next (fake);
@@ -126,6 +128,12 @@ on_fake_line (GObject      *source,
   else
     key = g_strdup (method);
   g_string_append (fake->log, key + strlen (method));
+  if (params != NULL)
+    {
+      g_autoptr(JsonNode) copy = json_node_init_object (json_node_alloc (), params);
+
+      g_hash_table_insert (fake->params, g_strdup (method), json_to_string (copy, FALSE));
+    }
 
   if (g_strcmp0 (method, fake->close_on) == 0)
     {
@@ -212,9 +220,10 @@ open_host (DomusHost *host)
   return host;
 }
 
-/* The daemon, and the host the client opens on it. */
+/* The daemon, and the host the client opens on it; hello_extra: see Fake. */
 static Fake *
 fake_new (const char  *label,
+          const char  *hello_extra,
           DomusHost  **client)
 {
   Fake *fake = g_new0 (Fake, 1);
@@ -222,6 +231,8 @@ fake_new (const char  *label,
   g_autofree char *uri = NULL;
 
   fake->label = label;
+  fake->hello_extra = hello_extra != NULL ? hello_extra : "";
+  fake->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fake->dir = g_dir_make_tmp ("test-migration-XXXXXX", &error);
   g_assert_no_error (error);
   fake->path = g_build_filename (fake->dir, "domusd.sock", NULL);
@@ -257,6 +268,7 @@ fake_free (Fake *fake)
   g_string_free (fake->log, TRUE);
   g_hash_table_unref (fake->results);
   g_hash_table_unref (fake->errors);
+  g_hash_table_unref (fake->params);
   g_free (fake->hold);
   g_free (fake->close_on);
   g_free (fake);
@@ -304,16 +316,19 @@ on_progress (DomusMigration               *migration,
                           progress->phase, progress->transferred_bytes);
 }
 
+/* hello_extra: each daemon's, as fake_new() takes it. */
 static void
-scene_init (Scene      *scene,
-            const char *state)
+scene_init_hello (Scene      *scene,
+                  const char *state,
+                  const char *source_hello_extra,
+                  const char *target_hello_extra)
 {
   g_autofree char *domain = g_strdup_printf ("{\"name\":\"mover\",\"state\":\"%s\",\"disks\":"
                                              "[{\"path\":\"/img/a.raw\",\"size_bytes\":1048576}]}", state);
 
   memset (scene, 0, sizeof *scene);
-  scene->source = fake_new ("source", &scene->source_host);
-  scene->target = fake_new ("target", &scene->target_host);
+  scene->source = fake_new ("source", source_hello_extra, &scene->source_host);
+  scene->target = fake_new ("target", target_hello_extra, &scene->target_host);
   fake_result (scene->source, "domain.get", domain);
   fake_result (scene->source, "domain.get_config", "{\"config\":\"name = 'mover'\\n\",\"path\":\"/x\"}");
   fake_result (scene->target, "migration.prepare", "{\"id\":\"tok1\",\"uri\":\"tcp:127.0.0.1:4444\",\"nbd\":null}");
@@ -328,6 +343,13 @@ scene_init (Scene      *scene,
   scene->cancellable = g_cancellable_new ();
   scene->progress = g_string_new (NULL);
   g_signal_connect (scene->migration, "progress", G_CALLBACK (on_progress), scene);
+}
+
+static void
+scene_init (Scene      *scene,
+            const char *state)
+{
+  scene_init_hello (scene, state, NULL, NULL);
 }
 
 static void
@@ -414,6 +436,197 @@ test_success (void)
   g_assert_cmpuint (domus_migration_get_throttle_pct (scene.migration), ==, 30);
   g_assert_cmpint (domus_migration_get_target_id (scene.migration), ==, 7);
   g_assert_cmpint (domus_migration_get_stage (scene.migration), ==, DOMUS_MIGRATION_STAGE_DONE);
+  scene_clear (&scene);
+}
+
+/* Encryption: the key the client makes and hands to both daemons */
+
+#define TLS_FEATURE ",\"features\":[\"migration-tls\"]"
+#define LOOPBACK_TARGET TLS_FEATURE ",\"relocation\":{\"enabled\":true,\"address\":\"127.0.0.1\"}"
+#define NETWORK_TARGET TLS_FEATURE ",\"relocation\":{\"enabled\":true,\"address\":\"192.0.2.7\"}"
+#define PREPARED_TLS "{\"id\":\"tok1\",\"uri\":\"tcp:192.0.2.7:4444\",\"nbd\":null,\"tls\":true}"
+
+/* The tls_psk method last came with, or NULL. */
+static char *
+tls_psk_of (Fake       *fake,
+            const char *method)
+{
+  const char *text = g_hash_table_lookup (fake->params, method);
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *params;
+
+  g_assert_nonnull (text);
+  node = json_from_string (text, NULL);
+  params = json_node_get_object (node);
+  return json_object_has_member (params, "tls_psk")
+         ? g_strdup (json_object_get_string_member (params, "tls_psk")) : NULL;
+}
+
+/* prepare and perform got the same key: 32 bytes as hex digits; returns it. */
+static char *
+assert_one_key (Scene *scene)
+{
+  g_autofree char *prepared = tls_psk_of (scene->target, "migration.prepare");
+  g_autofree char *performed = tls_psk_of (scene->source, "migration.perform");
+
+  g_assert_nonnull (prepared);
+  g_assert_cmpuint (strlen (prepared), ==, 64);
+  g_assert_cmpuint (strspn (prepared, "0123456789abcdef"), ==, 64);
+  g_assert_cmpstr (performed, ==, prepared);
+  return g_steal_pointer (&prepared);
+}
+
+/* Asked for on loopback: both daemons get one key, and the result says encrypted. */
+static void
+test_encrypt_asked (void)
+{
+  Scene scene;
+  g_autofree char *key = NULL;
+  g_autofree char *second = NULL;
+
+  scene_init_hello (&scene, "running", TLS_FEATURE, LOOPBACK_TARGET);
+  g_assert_cmpint (domus_migration_get_encryption (scene.migration), ==, DOMUS_MIGRATION_ENCRYPTION_OPTIONAL);
+  fake_result (scene.target, "migration.prepare", PREPARED_TLS);
+  domus_migration_set_encrypt (scene.migration, TRUE);
+  scene_start (&scene);
+  wait_for (&scene.done);
+
+  g_assert_no_error (scene.error);
+  g_assert_cmpstr (scene.source->log->str, ==,
+                   "domain.get domain.get_config migration.perform migration.confirm:true");
+  key = assert_one_key (&scene);
+  g_assert_true (domus_migration_get_encrypted (scene.migration));
+
+  /* A new migration, a new key. */
+  g_clear_object (&scene.migration);
+  scene.done = FALSE;
+  scene.migration = domus_migration_new (scene.source_host, scene.target_host, "mover");
+  domus_migration_set_encrypt (scene.migration, TRUE);
+  scene_start (&scene);
+  wait_for (&scene.done);
+  g_assert_no_error (scene.error);
+  second = assert_one_key (&scene);
+  g_assert_cmpstr (second, !=, key);
+  scene_clear (&scene);
+}
+
+/* Not asked for, to loopback: in clear, no key anywhere. */
+static void
+test_encrypt_not_asked (void)
+{
+  Scene scene;
+  g_autofree char *prepared = NULL;
+  g_autofree char *performed = NULL;
+
+  scene_init_hello (&scene, "running", TLS_FEATURE, LOOPBACK_TARGET);
+  scene_start (&scene);
+  wait_for (&scene.done);
+
+  g_assert_no_error (scene.error);
+  prepared = tls_psk_of (scene.target, "migration.prepare");
+  performed = tls_psk_of (scene.source, "migration.perform");
+  g_assert_null (prepared);
+  g_assert_null (performed);
+  g_assert_false (domus_migration_get_encrypted (scene.migration));
+  scene_clear (&scene);
+}
+
+/* A target on a network address: encrypted without being asked. */
+static void
+test_encrypt_required (void)
+{
+  Scene scene;
+  g_autofree char *key = NULL;
+
+  scene_init_hello (&scene, "running", TLS_FEATURE, NETWORK_TARGET);
+  g_assert_cmpint (domus_migration_get_encryption (scene.migration), ==, DOMUS_MIGRATION_ENCRYPTION_REQUIRED);
+  g_assert_false (domus_migration_get_encrypt (scene.migration));
+  fake_result (scene.target, "migration.prepare", PREPARED_TLS);
+  scene_start (&scene);
+  wait_for (&scene.done);
+
+  g_assert_no_error (scene.error);
+  key = assert_one_key (&scene);
+  g_assert_true (domus_migration_get_encrypted (scene.migration));
+  scene_clear (&scene);
+}
+
+/* A daemon without the feature would take the key and send in clear: nothing is asked of either. */
+static void
+test_encrypt_unavailable (void)
+{
+  Scene scene;
+
+  scene_init_hello (&scene, "running", NULL, LOOPBACK_TARGET);
+  g_assert_cmpint (domus_migration_get_encryption (scene.migration), ==, DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE);
+  domus_migration_set_encrypt (scene.migration, TRUE);
+  scene_start (&scene);
+  wait_for (&scene.done);
+
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (scene.error->message, "source"));
+  g_assert_cmpstr (scene.source->log->str, ==, "");
+  g_assert_cmpstr (scene.target->log->str, ==, "");
+  scene_clear (&scene);
+}
+
+/* An older source to a target that requires it: refused without being asked, saying why. */
+static void
+test_encrypt_required_unavailable (void)
+{
+  Scene scene;
+
+  scene_init_hello (&scene, "running", NULL, NETWORK_TARGET);
+  scene_start (&scene);
+  wait_for (&scene.done);
+
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (scene.error->message, "takes only encrypted"));
+  g_assert_cmpstr (scene.source->log->str, ==, "");
+  g_assert_cmpstr (scene.target->log->str, ==, "");
+  scene_clear (&scene);
+}
+
+static void on_check_done (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* The checks say it before a run: the client adds its own, failed, naming the old host. */
+static void
+test_encrypt_check (void)
+{
+  Scene scene;
+  g_autoptr(GPtrArray) checks = NULL;
+  DomusMigrationCheck *last;
+
+  scene_init_hello (&scene, "running", NULL, LOOPBACK_TARGET);
+  domus_migration_set_encrypt (scene.migration, TRUE);
+  g_object_set_data (G_OBJECT (scene.migration), "checks", &checks);
+  domus_migration_check_async (scene.migration, NULL, on_check_done, &scene);
+  wait_for (&scene.done);
+
+  g_assert_no_error (scene.error);
+  g_assert_cmpuint (checks->len, ==, 3);
+  last = g_ptr_array_index (checks, 2);
+  g_assert_cmpstr (last->id, ==, "encryption");
+  g_assert_false (last->ok);
+  g_assert_nonnull (strstr (last->message, "source"));
+  scene_clear (&scene);
+}
+
+/* A target that got a key but does not say tls: true: rolled back before the source sends. */
+static void
+test_encrypt_not_confirmed (void)
+{
+  Scene scene;
+
+  scene_init_hello (&scene, "running", TLS_FEATURE, LOOPBACK_TARGET);
+  domus_migration_set_encrypt (scene.migration, TRUE);
+  scene_start (&scene);
+  wait_for (&scene.done);
+
+  g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL);
+  g_assert_cmpstr (scene.target->log->str, ==, "migration.prepare migration.finish:false");
+  g_assert_cmpstr (scene.source->log->str, ==, "domain.get domain.get_config migration.confirm:false");
+  g_assert_false (domus_migration_get_encrypted (scene.migration));
   scene_clear (&scene);
 }
 
@@ -819,6 +1032,13 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/migration/success", test_success);
   g_test_add_func ("/migration/refused", test_refused);
+  g_test_add_func ("/migration/encrypt-asked", test_encrypt_asked);
+  g_test_add_func ("/migration/encrypt-not-asked", test_encrypt_not_asked);
+  g_test_add_func ("/migration/encrypt-required", test_encrypt_required);
+  g_test_add_func ("/migration/encrypt-unavailable", test_encrypt_unavailable);
+  g_test_add_func ("/migration/encrypt-not-confirmed", test_encrypt_not_confirmed);
+  g_test_add_func ("/migration/encrypt-check", test_encrypt_check);
+  g_test_add_func ("/migration/encrypt-required-unavailable", test_encrypt_required_unavailable);
   g_test_add_func ("/migration/not-running", test_not_running);
   g_test_add_func ("/migration/perform-fails", test_perform_fails);
   g_test_add_func ("/migration/cancel", test_cancel);
