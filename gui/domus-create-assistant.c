@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The "Create domain" assistant: name, install source, memory and CPUs, disk, network,
- * console, and the .cfg it will write; finishing creates (and so starts) the domain. */
+ * console, and the .cfg it will write; finishing creates (and so starts) the domain.
+ *
+ * Two sources are built by the host instead (Debian from the archive, a cloud image of
+ * the store): their forms are DomusDebianForm and DomusCloudForm, the disk, network and
+ * console pages are skipped (the host chooses), and finishing asks the host to build the
+ * guest, with the build's progress on the last page, then starts it. */
 
 #include "config.h"
 
@@ -8,6 +13,9 @@
 #include <glib/gi18n.h>
 
 #include "domus-cfg-builder.h"
+#include "domus-cloud-form.h"
+#include "domus-debian-form.h"
+#include "domus-key-file.h"
 #include "domus-domain-name.h"
 #include "domus-create-assistant.h"
 
@@ -32,6 +40,8 @@ struct _DomusCreateAssistant
    * second attempt starts from the same place. */
   char           *created_image;
   char           *created_image_path;
+  /* A built guest that is defined but did not start: Apply again only starts it. */
+  char           *built_name;
 
   GtkFileChooserNative *chooser;
   GtkEntry       *chooser_target;
@@ -56,6 +66,10 @@ struct _DomusCreateAssistant
   GtkWidget      *ramdisk_browse;
   GtkEntry       *extra_entry;
   GtkComboBoxText *boot_disk_combo;
+  GtkToggleButton *source_debian_radio;
+  DomusDebianForm *debian_form;
+  GtkToggleButton *source_cloud_radio;
+  DomusCloudForm *cloud_form;
   GtkLabel       *source_hint;
   GtkSpinButton  *memory_spin;
   GtkSpinButton  *vcpus_spin;
@@ -79,6 +93,7 @@ struct _DomusCreateAssistant
   GtkTextView    *summary_view;
   GtkSpinner     *progress_spinner;
   GtkLabel       *progress_label;
+  GtkProgressBar *progress_bar;
 };
 
 G_DEFINE_FINAL_TYPE (DomusCreateAssistant, domus_create_assistant, GTK_TYPE_ASSISTANT)
@@ -90,7 +105,24 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* Where the guest comes from: a .cfg this assistant writes, or a guest the host builds. */
+typedef enum {
+  SOURCE_CONFIG,
+  SOURCE_DEBIAN,
+  SOURCE_CLOUD,
+} GuestSource;
+
 static void update_pages (DomusCreateAssistant *self);
+
+static GuestSource
+guest_source (DomusCreateAssistant *self)
+{
+  if (gtk_toggle_button_get_active (self->source_debian_radio))
+    return SOURCE_DEBIAN;
+  if (gtk_toggle_button_get_active (self->source_cloud_radio))
+    return SOURCE_CLOUD;
+  return SOURCE_CONFIG;
+}
 
 /* Choices */
 
@@ -280,13 +312,25 @@ validate_source (DomusCreateAssistant *self)
 {
   g_autoptr(GError) error = NULL;
   gboolean ok;
+  GuestSource source = guest_source (self);
   DomusCfgKind kind = gtk_toggle_button_get_active (self->source_kernel_radio)
                       ? DOMUS_CFG_KIND_KERNEL
                       : disk_is_boot_disk (self) ? DOMUS_CFG_KIND_DISK : DOMUS_CFG_KIND_ISO;
 
-  gtk_widget_set_sensitive (self->iso_grid, kind == DOMUS_CFG_KIND_ISO);
-  gtk_widget_set_sensitive (self->kernel_grid, kind == DOMUS_CFG_KIND_KERNEL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->boot_disk_combo), kind == DOMUS_CFG_KIND_DISK);
+  gtk_widget_set_sensitive (self->iso_grid, source == SOURCE_CONFIG && kind == DOMUS_CFG_KIND_ISO);
+  gtk_widget_set_sensitive (self->kernel_grid, source == SOURCE_CONFIG && kind == DOMUS_CFG_KIND_KERNEL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->boot_disk_combo), source == SOURCE_CONFIG && kind == DOMUS_CFG_KIND_DISK);
+  gtk_widget_set_visible (GTK_WIDGET (self->debian_form), source == SOURCE_DEBIAN);
+  gtk_widget_set_visible (GTK_WIDGET (self->cloud_form), source == SOURCE_CLOUD);
+  if (source != SOURCE_CONFIG)
+    {
+      /* The form says what is missing next to its fields. */
+      g_autofree char *problem = source == SOURCE_DEBIAN ? domus_debian_form_check (self->debian_form)
+                                                         : domus_cloud_form_check (self->cloud_form);
+
+      gtk_label_set_text (self->source_hint, "");
+      return problem == NULL;
+    }
 
   ok = check_page_with_builder (self, DOMUS_CREATE_PAGE_SOURCE, &error);
   if (!ok && kind == DOMUS_CFG_KIND_DISK)
@@ -471,6 +515,34 @@ update_summary (DomusCreateAssistant *self,
 }
 
 static void
+update_built_summary (DomusCreateAssistant *self,
+                      gboolean             *complete)
+{
+  const char *name = gtk_entry_get_text (self->name_entry);
+  g_autofree char *text = guest_source (self) == SOURCE_DEBIAN
+                          ? domus_debian_form_describe (self->debian_form, name)
+                          : domus_cloud_form_describe (self->cloud_form, name);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->summary_view), text, -1);
+  gtk_label_set_text (self->summary_label,
+                      _("The server builds this guest and defines it with a configuration of its own; "
+                        "the domain starts when it is ready."));
+  *complete = TRUE;
+}
+
+/* Guests the host builds skip the disk, network and console pages. */
+static int
+forward_page (int      current,
+              gpointer user_data)
+{
+  DomusCreateAssistant *self = user_data;
+
+  if (current == DOMUS_CREATE_PAGE_RESOURCES && guest_source (self) != SOURCE_CONFIG)
+    return DOMUS_CREATE_PAGE_SUMMARY;
+  return current + 1 < DOMUS_CREATE_N_PAGES ? current + 1 : -1;
+}
+
+static void
 update_pages (DomusCreateAssistant *self)
 {
   GtkAssistant *assistant = GTK_ASSISTANT (self);
@@ -483,7 +555,14 @@ update_pages (DomusCreateAssistant *self)
   ok[DOMUS_CREATE_PAGE_DISK] = validate_disk (self);
   ok[DOMUS_CREATE_PAGE_NETWORK] = validate_network (self);
   ok[DOMUS_CREATE_PAGE_CONSOLE] = TRUE;
-  update_summary (self, &summary_ok);
+  if (guest_source (self) != SOURCE_CONFIG)
+    {
+      /* The host chooses the disk, network and console of a guest it builds. */
+      ok[DOMUS_CREATE_PAGE_DISK] = ok[DOMUS_CREATE_PAGE_NETWORK] = TRUE;
+      update_built_summary (self, &summary_ok);
+    }
+  else
+    update_summary (self, &summary_ok);
 
   for (int i = 0; i < DOMUS_CREATE_PAGE_SUMMARY; i++)
     gtk_assistant_set_page_complete (assistant, gtk_assistant_get_nth_page (assistant, i), ok[i]);
@@ -550,6 +629,7 @@ show_page_error (DomusCreateAssistant *self,
 {
   self->creating = FALSE;
   gtk_spinner_stop (self->progress_spinner);
+  gtk_widget_hide (GTK_WIDGET (self->progress_bar));
   gtk_label_set_text (self->infobar_labels[page], message);
   gtk_widget_show (self->infobars[page]);
   update_pages (self);
@@ -746,6 +826,206 @@ image_created (GObject      *source,
   create_domain (self);
 }
 
+/* Finishing a guest the host builds: the key file read here, the build with its progress,
+ * the vCPUs chosen (a built guest has one), then the start. */
+
+static DomusCreatePage
+page_for_build_error (const GError *error)
+{
+  if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_EXISTS))
+    return DOMUS_CREATE_PAGE_NAME;
+  if (error->domain == DOMUS_ERROR && (error->code == DOMUS_ERROR_CLOSED || error->code == DOMUS_ERROR_DISCONNECTED))
+    return DOMUS_CREATE_PAGE_SUMMARY;
+  return DOMUS_CREATE_PAGE_SOURCE;
+}
+
+static void
+built_guest_started (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(DomusCreateAssistant) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  if (!domus_host_domain_action_finish (DOMUS_HOST (source), result, NULL, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_cancellable_is_cancelled (self->cancellable))
+        return;
+      message = g_strdup_printf (_("“%s” was built and defined, but did not start: %s"),
+                                 self->built_name, error->message);
+      show_page_error (self, DOMUS_CREATE_PAGE_SUMMARY, message);
+      return;
+    }
+  name = g_steal_pointer (&self->built_name);
+  self->creating = FALSE;
+  g_signal_emit (self, signals[SIGNAL_CREATED], 0, name);
+  gtk_widget_destroy (GTK_WIDGET (self));
+}
+
+static void
+start_built_guest (DomusCreateAssistant *self)
+{
+  gtk_widget_hide (GTK_WIDGET (self->progress_bar));
+  gtk_label_set_text (self->progress_label, _("Starting the domain…"));
+  domus_host_domain_action_async (self->host, self->built_name, DOMUS_DOMAIN_ACTION_START,
+                                  DOMUS_DOMAIN_ACTION_FLAGS_NONE, self->cancellable,
+                                  built_guest_started, g_object_ref (self));
+}
+
+static void
+built_vcpus_set (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(DomusCreateAssistant) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = domus_host_set_domain_values_finish (DOMUS_HOST (source), result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  /* Not worth failing for: the guest runs with the host's one vCPU, and the log says why. */
+  if (config == NULL)
+    g_message ("%s: vcpus: %s", self->built_name, error->message);
+  start_built_guest (self);
+}
+
+static void
+guest_built (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(DomusCreateAssistant) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusNewGuest) guest = domus_host_build_guest_finish (DOMUS_HOST (source), result, &error);
+  gint64 vcpus = 1;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (guest == NULL)
+    {
+      const char *message = error->message;
+
+      if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_METHOD_NOT_FOUND))
+        message = _("This server’s daemon cannot make guests of cloud images yet (it has no such call): "
+                    "update Domus on the server.");
+      g_message ("%s", error->message);
+      show_page_error (self, page_for_build_error (error), message);
+      return;
+    }
+  g_free (self->built_name);
+  self->built_name = g_strdup (guest->name);
+  if (spin_text_value (self->vcpus_spin, &vcpus) && vcpus > 1)
+    {
+      g_autoptr(GVariantDict) values = g_variant_dict_new (NULL);
+
+      gtk_label_set_text (self->progress_label, _("Setting the virtual CPUs…"));
+      g_variant_dict_insert (values, "vcpus", "x", vcpus);
+      domus_host_set_domain_values_async (self->host, self->built_name, g_variant_dict_end (values),
+                                          self->cancellable, built_vcpus_set, g_object_ref (self));
+      return;
+    }
+  start_built_guest (self);
+}
+
+static void
+build_progress (DomusBuildStage  stage,
+                const char      *stage_name,
+                int              percent,
+                gpointer         user_data)
+{
+  DomusCreateAssistant *self = user_data;
+  g_autofree char *text = g_strdup_printf ("%d %%", CLAMP (percent, 0, 100));
+
+  gtk_label_set_text (self->progress_label,
+                      stage == DOMUS_BUILD_STAGE_OTHER ? stage_name : domus_build_stage_describe (stage));
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (percent, 0, 100) / 100.0);
+  gtk_progress_bar_set_text (self->progress_bar, text);
+}
+
+/* The request holds the only other copy of the password: overwritten before it goes. */
+static void
+wipe_debian_request (DomusDebianRequest *request)
+{
+  if (request->root_password != NULL)
+    memset (request->root_password, 0, strlen (request->root_password));
+  domus_debian_request_free (request);
+}
+
+static void
+send_build (DomusCreateAssistant *self,
+            const char           *ssh_keys)
+{
+  const char *name = gtk_entry_get_text (self->name_entry);
+  gint64 memory = 0;
+
+  if (!spin_text_value (self->memory_spin, &memory))
+    memory = 0;
+  if (guest_source (self) == SOURCE_DEBIAN)
+    {
+      DomusDebianRequest *request = domus_debian_form_make_request (self->debian_form, ssh_keys, memory);
+
+      gtk_label_set_text (self->progress_label, _("Asking the server to build the Debian guest…"));
+      gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+      gtk_progress_bar_set_text (self->progress_bar, "0 %");
+      gtk_widget_show (GTK_WIDGET (self->progress_bar));
+      domus_host_build_debian_guest_async (self->host, name, request, build_progress,
+                                           g_object_ref (self), g_object_unref, self->cancellable,
+                                           guest_built, g_object_ref (self));
+      wipe_debian_request (request);
+    }
+  else
+    {
+      g_autoptr(DomusCloudRequest) request = domus_cloud_form_make_request (self->cloud_form, ssh_keys, memory);
+
+      gtk_label_set_text (self->progress_label, _("Making the guest of the cloud image…"));
+      domus_host_build_cloud_guest_async (self->host, name, request, self->cancellable,
+                                          guest_built, g_object_ref (self));
+    }
+}
+
+static void
+key_file_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(DomusCreateAssistant) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *keys = domus_key_file_read_finish (result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (keys == NULL)
+    {
+      show_page_error (self, DOMUS_CREATE_PAGE_SOURCE, error->message);
+      return;
+    }
+  send_build (self, keys);
+}
+
+static void
+start_build (DomusCreateAssistant *self)
+{
+  g_autofree char *key_file = guest_source (self) == SOURCE_DEBIAN
+                              ? domus_debian_form_dup_key_file (self->debian_form)
+                              : domus_cloud_form_dup_key_file (self->cloud_form);
+
+  if (self->built_name != NULL)
+    {
+      start_built_guest (self);
+      return;
+    }
+  if (key_file == NULL)
+    {
+      send_build (self, NULL);
+      return;
+    }
+  gtk_label_set_text (self->progress_label, _("Reading the SSH key…"));
+  domus_key_file_read_async (key_file, self->cancellable, key_file_read, g_object_ref (self));
+}
+
 static gboolean
 start_creating (gpointer user_data)
 {
@@ -756,6 +1036,11 @@ start_creating (gpointer user_data)
   if (domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
     {
       show_page_error (self, DOMUS_CREATE_PAGE_SUMMARY, _("The host is not connected."));
+      return G_SOURCE_REMOVE;
+    }
+  if (guest_source (self) != SOURCE_CONFIG)
+    {
+      start_build (self);
       return G_SOURCE_REMOVE;
     }
 
@@ -912,6 +1197,7 @@ images_listed (GObject      *source,
       else
         {
           gtk_combo_box_text_append (self->boot_disk_combo, name, name);
+          domus_cloud_form_add_image (self->cloud_form, name);
           gtk_combo_box_text_append (self->disk_combo, name, name);
           n_disk++;
         }
@@ -948,6 +1234,27 @@ bridges_listed (GObject      *source,
   update_pages (self);
 }
 
+/* A host whose daemon cannot build a kind of guest has that source greyed out, and says why. */
+static void
+offer_built_sources (DomusCreateAssistant *self)
+{
+  DomusHostCapabilities can = domus_host_get_capabilities (self->host);
+
+  if (!(can & DOMUS_HOST_CAN_BUILD_DEBIAN))
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->source_debian_radio), FALSE);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_debian_radio),
+                                   _("This server’s daemon cannot build Debian guests: update Domus on the server."));
+    }
+  if (!(can & DOMUS_HOST_CAN_BUILD_CLOUD))
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->source_cloud_radio), FALSE);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_cloud_radio),
+                                   _("This server’s daemon cannot make guests of cloud images yet: "
+                                     "Domus has no such call in its daemon so far."));
+    }
+}
+
 static void
 read_host (DomusCreateAssistant *self)
 {
@@ -978,6 +1285,7 @@ read_host (DomusCreateAssistant *self)
   gtk_widget_set_visible (GTK_WIDGET (self->iso_combo), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->source_disk_radio), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->disk_existing_radio), FALSE);
+  offer_built_sources (self);
 
   if (domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
     return;
@@ -994,6 +1302,8 @@ domus_create_assistant_dispose (GObject *object)
   DomusCreateAssistant *self = DOMUS_CREATE_ASSISTANT (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->debian_form != NULL)
+    domus_debian_form_forget_password (self->debian_form);
   if (self->chooser != NULL)
     {
       gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
@@ -1011,6 +1321,7 @@ domus_create_assistant_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->created_image);
   g_free (self->created_image_path);
+  g_free (self->built_name);
   G_OBJECT_CLASS (domus_create_assistant_parent_class)->finalize (object);
 }
 
@@ -1033,6 +1344,8 @@ domus_create_assistant_class_init (DomusCreateAssistantClass *klass)
     g_signal_new ("created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  g_type_ensure (DOMUS_TYPE_DEBIAN_FORM);
+  g_type_ensure (DOMUS_TYPE_CLOUD_FORM);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/domus/Domus/ui/domus-create-assistant.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DomusCreateAssistant, name)
@@ -1075,6 +1388,11 @@ domus_create_assistant_class_init (DomusCreateAssistantClass *klass)
   BIND (summary_view);
   BIND (progress_spinner);
   BIND (progress_label);
+  BIND (progress_bar);
+  BIND (source_debian_radio);
+  BIND (debian_form);
+  BIND (source_cloud_radio);
+  BIND (cloud_form);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_disk_name_changed);
@@ -1093,6 +1411,7 @@ domus_create_assistant_init (DomusCreateAssistant *self)
   for (int page = 0; page < DOMUS_CREATE_PAGE_PROGRESS; page++)
     add_infobar (self, page);
   g_signal_connect_swapped (self->name_entry, "changed", G_CALLBACK (on_name_changed_for_disk), self);
+  gtk_assistant_set_forward_page_func (GTK_ASSISTANT (self), forward_page, self, NULL);
 }
 
 GtkWidget *

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A domain's page: its state, actions and facts; tabs for its graphs, configuration and console.
+/* A domain's page: its state, actions and facts; tabs for its graphs, configuration,
+ * snapshots and console.
  *
- * The facts follow the domain's notify signals (not its per-second stats); the Overview and
- * Configuration tabs are made again for each domain shown. The Console tab holds no console:
+ * The facts follow the domain's notify signals (not its per-second stats); the Overview,
+ * Configuration and Snapshots tabs are made again for each domain shown. The Console tab holds no console:
  * choosing it asks the window for the domain's tab among the open consoles. */
 
 #include "config.h"
@@ -13,6 +14,7 @@
 #include "domus-domain-page.h"
 #include "domus-graph-set.h"
 #include "domus-page-parts.h"
+#include "domus-snapshot-page.h"
 #include "domus-state-text.h"
 
 struct _DomusDomainPage
@@ -28,6 +30,7 @@ struct _DomusDomainPage
   GtkWidget   *notebook;
   GtkWidget   *graphs_page;
   GtkWidget   *config_page;
+  GtkWidget   *snapshots_page;
   GtkWidget   *console_page;
 
   /* Fact values, made in init */
@@ -186,6 +189,7 @@ rebuild_tabs (DomusDomainPage *self)
 {
   domus_page_clear (self->graphs_page);
   domus_page_clear (self->config_page);
+  domus_page_clear (self->snapshots_page);
   if (self->domain == NULL || domus_domain_get_host (self->domain) == NULL)
     return;
   gtk_box_pack_start (GTK_BOX (self->graphs_page),
@@ -193,8 +197,11 @@ rebuild_tabs (DomusDomainPage *self)
                       TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (self->config_page), domus_config_editor_new (self->domain),
                       TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (self->snapshots_page), domus_snapshot_page_new (self->domain),
+                      TRUE, TRUE, 0);
   gtk_widget_show_all (self->graphs_page);
   gtk_widget_show_all (self->config_page);
+  gtk_widget_show (self->snapshots_page);
 }
 
 static void
@@ -285,6 +292,7 @@ domus_domain_page_class_init (DomusDomainPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, notebook);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, graphs_page);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, config_page);
+  gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, snapshots_page);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, console_page);
   gtk_widget_class_bind_template_callback (widget_class, info_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, tab_switched);

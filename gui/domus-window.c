@@ -18,6 +18,7 @@
 #include "domus-add-server-dialog.h"
 #include "domus-alerts-view.h"
 #include "domus-bulk-dialog.h"
+#include "domus-clone-dialog.h"
 #include "domus-console.h"
 #include "domus-console-notebook.h"
 #include "domus-create-assistant.h"
@@ -154,6 +155,8 @@ update_selection_actions (DomusWindow *self)
   /* The dialog chooses the target; one connected server may be some domains' own. */
   set_action_enabled (self, "migrate", movable);
   set_action_enabled (self, "start-on", FALSE);
+  /* A clone is named by its one source. */
+  set_action_enabled (self, "clone", FALSE);
   set_action_enabled (self, "open-console", FALSE);
   set_action_enabled (self, "open-serial", FALSE);
   set_action_enabled (self, "reconnect", FALSE);
@@ -187,6 +190,9 @@ update_actions (DomusWindow *self)
   /* A shut-off one starts there instead (its disks must be where that server sees them). */
   set_action_enabled (self, "start-on", have && state == DOMUS_DOMAIN_STATE_SHUTOFF
                                         && other_host_connected (self));
+  /* The host copies a shut-off domain only (its disks must not change while copied). */
+  set_action_enabled (self, "clone", have && state == DOMUS_DOMAIN_STATE_SHUTOFF
+                                     && (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_CLONE));
   set_action_enabled (self, "reconnect", self->host != NULL && !connected);
   set_action_enabled (self, "remove-server", self->host != NULL);
   set_action_enabled (self, "disconnect", self->host != NULL
@@ -906,6 +912,33 @@ migrate_activated (GSimpleAction *action,
     open_migrate_dialog (self, self->domain, NULL);
 }
 
+/* Clones (docs/gui.md): "Clone…" in the domain's menu opens a non-modal dialog; the copy's
+ * row comes from the host's "defined" event, and the window selects it. */
+
+static void
+clone_dialog_cloned (DomusCloneDialog *dialog,
+                     DomusHost        *host,
+                     const char       *name,
+                     DomusWindow      *self)
+{
+  domus_window_open_domain (self, host, name, FALSE);
+}
+
+static void
+clone_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+  GtkWidget *dialog;
+
+  if (self->domain == NULL || domus_domain_get_host (self->domain) == NULL)
+    return;
+  dialog = domus_clone_dialog_new (GTK_WINDOW (self), self->domain);
+  g_signal_connect_object (dialog, "cloned", G_CALLBACK (clone_dialog_cloned), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static const GActionEntry win_actions[] = {
   { "start",      domain_action_activated, NULL, NULL, NULL },
   { "shutdown",   domain_action_activated, NULL, NULL, NULL },
@@ -928,6 +961,7 @@ static const GActionEntry win_actions[] = {
   { "start-on",   migrate_activated,       NULL, NULL, NULL },
   { "add-tag",    tag_action_activated,    NULL, NULL, NULL },
   { "remove-tag", tag_action_activated,    NULL, NULL, NULL },
+  { "clone",      clone_activated,         NULL, NULL, NULL },
 };
 
 /* Construction */
