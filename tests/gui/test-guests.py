@@ -192,6 +192,11 @@ def main():
         if not tap.step("the window shows snap", window_found):
             return tap.finish()
 
+        def dump(under=None, depth=99):
+            """What shows under a node, for a failure's message."""
+            return [(n.getRoleName(), n.name) for n in lib_gui.find_all(
+                under or window.frame, lambda n: showing(n) and n.name, limit=3000)][:150]
+
         def select_tab(name):
             tab = wait_find(pyatspi.ROLE_PAGE_TAB, name)
             tabs = tab.parent
@@ -199,7 +204,8 @@ def main():
             check(tabs.querySelection().selectChild(index), "the %r tab could not be selected" % name)
 
         def snapshot_table():
-            return find(pyatspi.ROLE_TREE_TABLE, "Snapshots")
+            return lib_gui.find_one(window.frame, lambda n: n.getRole() in (pyatspi.ROLE_TABLE, pyatspi.ROLE_TREE_TABLE)
+                                    and n.name == "Snapshots" and showing(n))
 
         def listed_snapshots():
             table = snapshot_table()
@@ -215,7 +221,7 @@ def main():
             check(window.select("snap"), "the tree refused to select snap")
             select_tab("Snapshots")
             check(lib_gui.wait_for(lambda: listed_snapshots() == [], 10),
-                  "the Snapshots tab does not show an empty list: %r" % listed_snapshots())
+                  "the Snapshots tab does not show an empty list: %r; showing: %r" % (listed_snapshots(), dump()))
             click(pyatspi.ROLE_TOGGLE_BUTTON, "Take…")
             entry = wait_find(pyatspi.ROLE_TEXT, "Snapshot name")
             check(entry.queryText().getText(0, -1).startswith("snap-"),
@@ -243,7 +249,9 @@ def main():
             table = snapshot_table()
             rows = [n for n, _ in listed_snapshots()]
             check(name in rows, "no row %r: %r" % (name, rows))
-            check(table.queryTable().addRowSelection(rows.index(name)), "the row %r could not be selected" % name)
+            cells = table.queryTable()
+            row = rows.index(name)
+            check(cells.isRowSelected(row) or cells.addRowSelection(row), "the row %r could not be selected" % name)
 
         def alert_with(question):
             return lib_gui.wait_for(lambda: lib_gui.find_one(
@@ -330,8 +338,9 @@ def main():
             click(pyatspi.ROLE_PUSH_BUTTON, "Create Domain")
             assistant = lib_gui.wait_for(lambda: lib_gui.find_one(
                 window.app, lambda n: n.getRole() in (pyatspi.ROLE_FRAME, pyatspi.ROLE_DIALOG)
-                and n.name.startswith("Create a Domain") and showing(n)), 10)
-            check(assistant, "Create Domain opened no assistant")
+                and n.name != "Domus" and showing(n)
+                and lib_gui.find_one(n, lambda m: m.getRole() == pyatspi.ROLE_PUSH_BUTTON and m.name == "Next")), 10)
+            check(assistant, "Create Domain opened no assistant: %r" % dump(window.app, 3))
             wait_find(pyatspi.ROLE_TEXT, "Domain name", assistant).queryEditableText().setTextContents("deb")
             click(pyatspi.ROLE_PUSH_BUTTON, "Next", assistant)
             cloud = wait_find(pyatspi.ROLE_RADIO_BUTTON, "Cloud image", assistant)
