@@ -27,11 +27,9 @@ and a session bus of the test's own, with G_DEBUG=fatal-warnings. As a screen re
 Everything started here is ended by PID. Output is TAP.
 """
 
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -41,7 +39,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg  # noqa: E402
+from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg, rpc_call, serial_text  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -53,32 +51,12 @@ SHIFT_MASK = 1 << 0
 KEY_F10 = 0xffc7
 
 
-def rpc(daemon, method, **params):
-    """The daemon's answer to one call on its socket: {"result": …} or {"error": …}."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(60)
-        sock.connect(daemon.socket_path)
-        f = sock.makefile("rwb", buffering=0)
-        f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}) + "\n").encode())
-        while True:
-            line = f.readline()
-            if not line:
-                raise AssertionError("%s: the daemon closed the connection" % method)
-            reply = json.loads(line)
-            if reply.get("id") == 1:
-                return reply
-
-
 def daemon_snapshots(daemon, name):
-    reply = rpc(daemon, "domain.snapshot.list", name=name)
-    check("result" in reply, "domain.snapshot.list: %r" % reply)
-    return [s["name"] for s in reply["result"]["snapshots"]]
+    return [s["name"] for s in rpc_call(daemon.socket_path, "domain.snapshot.list", name=name)["snapshots"]]
 
 
 def daemon_domains(daemon):
-    reply = rpc(daemon, "domain.list", all=True)
-    check("result" in reply, "domain.list: %r" % reply)
-    return {d["name"]: d for d in reply["result"]["domains"]}
+    return {d["name"]: d for d in rpc_call(daemon.socket_path, "domain.list", all=True)["domains"]}
 
 
 def ctl(uri, *args, timeout=60):
@@ -87,11 +65,8 @@ def ctl(uri, *args, timeout=60):
 
 
 def ticks(root, name):
-    try:
-        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
-            return [int(n) for n in re.findall(r"tick (\d+)", f.read())]
-    except OSError:
-        return []
+    """The test guest's counter, as its serial port said it so far."""
+    return [int(n) for n in re.findall(r"tick (\d+)", serial_text(root, name))]
 
 
 def press(pyatspi, modifiers, keysym):
@@ -134,9 +109,8 @@ def main():
 
         def set_up():
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"], check=True)
-            reply = rpc(daemon, "domain.define",
-                        config=guest_cfg(GUEST_DIR, "snap", "disk = [ 'tap:qcow2:%s,xvda,w' ]\n" % disk))
-            check("result" in reply, "define snap: %r" % reply)
+            rpc_call(daemon.socket_path, "domain.define",
+                     config=guest_cfg(GUEST_DIR, "snap", "disk = [ 'tap:qcow2:%s,xvda,w' ]\n" % disk))
             r = ctl(daemon.uri, "start", "snap", timeout=120)
             check(r.returncode == 0, "start snap: " + r.stderr)
             check(lib_gui.wait_for(lambda: len(ticks(root, "snap")) >= 2, 120),
@@ -344,7 +318,7 @@ def main():
             wait_find(pyatspi.ROLE_TEXT, "Domain name", assistant).queryEditableText().setTextContents("deb")
             click(pyatspi.ROLE_PUSH_BUTTON, "Next", assistant)
             cloud = wait_find(pyatspi.ROLE_RADIO_BUTTON, "Cloud image", assistant)
-            methods = rpc(daemon, "hello")["result"]["capabilities"]
+            methods = rpc_call(daemon.socket_path, "hello")["capabilities"]
             can_cloud = any("cloud" in m for m in methods)
             check(sensitive(cloud) == can_cloud, "Cloud image is %s though the host's methods are %r"
                   % ("offered" if sensitive(cloud) else "not offered", methods))
