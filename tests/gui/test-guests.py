@@ -16,6 +16,10 @@ and a session bus of the test's own, with G_DEBUG=fatal-warnings. As a screen re
   and the daemon have no snapshot;
 - snap shut off, "Clone…" in its context menu (Shift+F10) opens the dialog; "snap-copy"
   cloned: its row appears, the daemon has it defined with its own disk in the store;
+- a disks-only snapshot of the shut-off snap; started, a revert to it is refused and the
+  tab says why; a linked clone refused in the dialog until snap is a template, then made
+  (its disk an overlay on snap's); the tab, popover, dialog and Debian page's controls all
+  have accessible names and descriptions;
 - the create assistant's "Debian from the archive": name, SSH key file (a throwaway key),
   root password, and an archive mirror on a loopback port where nothing listens (a real
   build takes minutes: not in this suite, see tests/slow); the disk, network and console
@@ -27,6 +31,7 @@ and a session bus of the test's own, with G_DEBUG=fatal-warnings. As a screen re
 Everything started here is ended by PID. Output is TAP.
 """
 
+import json
 import os
 import re
 import shutil
@@ -267,11 +272,11 @@ def main():
         tap.step("Delete… asks first, then the snapshot is gone from the tab and the daemon",
                  delete_after_confirmation)
 
-        def clone_from_menu():
-            r = ctl(daemon.uri, "destroy", "snap")
-            check(r.returncode == 0, "destroy snap: " + r.stderr)
-            check(lib_gui.wait_for(lambda: dict(window.all_rows()).get("snap") == "shut off", 20),
-                  "snap's row shows %r" % dict(window.all_rows()).get("snap"))
+        def audit(node, where, allowed=lib_gui.WM_BUTTONS):
+            missing = lib_gui.undescribed_controls(node, pyatspi, allowed)
+            check(not missing, "%s: controls without a name or a description:\n%s" % (where, "\n".join(missing)))
+
+        def open_clone_dialog():
             check(window.select("snap"), "the tree refused to select snap")
             check(window.table.queryComponent().grabFocus(), "the tree did not take the focus")
             press(pyatspi, SHIFT_MASK, KEY_F10)
@@ -281,6 +286,18 @@ def main():
             item.queryAction().doAction(0)
             dialog = lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Clone \u201csnap\u201d"), 10)
             check(dialog, "Clone… opened no dialog")
+            return dialog
+
+        def clone_dialog_gone():
+            return lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Clone \u201csnap\u201d") is None, 5)
+
+        def clone_from_menu():
+            r = ctl(daemon.uri, "destroy", "snap")
+            check(r.returncode == 0, "destroy snap: " + r.stderr)
+            check(lib_gui.wait_for(lambda: dict(window.all_rows()).get("snap") == "shut off", 20),
+                  "snap's row shows %r" % dict(window.all_rows()).get("snap"))
+            dialog = open_clone_dialog()
+            audit(dialog, "the Clone dialog")
             entry = wait_find(pyatspi.ROLE_TEXT, "New domain name", dialog)
             check(entry.queryText().getText(0, -1) == "snap-clone",
                   "the name offered is %r" % entry.queryText().getText(0, -1))
@@ -291,8 +308,7 @@ def main():
             click(pyatspi.ROLE_PUSH_BUTTON, "Clone", dialog)
             check(lib_gui.wait_for(lambda: "snap-copy" in window.names(), 60),
                   "no row for snap-copy: %r\n%s" % (window.all_rows(), app_log_text()))
-            check(lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Clone \u201csnap\u201d") is None, 5),
-                  "the dialog stayed")
+            check(clone_dialog_gone(), "the dialog stayed")
             domains = daemon_domains(daemon)
             check("snap-copy" in domains and domains["snap-copy"]["state"] == "shutoff",
                   "the daemon has %r" % sorted(domains))
@@ -302,6 +318,63 @@ def main():
 
         tap.step("Clone… in a shut-off domain's menu makes snap-copy, listed in the window and the daemon",
                  clone_from_menu)
+
+        def refusal_in_the_tab():
+            check(window.select("snap"), "the tree refused to select snap")
+            select_tab("Snapshots")
+            audit(window.frame, "snap's page with its Snapshots tab")
+            click(pyatspi.ROLE_TOGGLE_BUTTON, "Take…")
+            entry = wait_find(pyatspi.ROLE_TEXT, "Snapshot name")
+            audit(entry.parent, "the Take popover")
+            entry.queryEditableText().setTextContents("off")
+            click(pyatspi.ROLE_PUSH_BUTTON, "Take Snapshot")
+            check(lib_gui.wait_for(lambda: listed_snapshots() == [("off", "disks only")], 60),
+                  "the tab lists %r" % listed_snapshots())
+            r = ctl(daemon.uri, "start", "snap", timeout=120)
+            check(r.returncode == 0, "start snap: " + r.stderr)
+            select_snapshot("off")
+            click(pyatspi.ROLE_PUSH_BUTTON, "Revert…")
+            alert = alert_with("Revert \u201csnap\u201d to \u201coff\u201d?")
+            check(alert, "Revert… asked nothing")
+            click(pyatspi.ROLE_PUSH_BUTTON, "Revert", alert)
+            prefix = "Could not revert \u201csnap\u201d to the snapshot \u201coff\u201d: "
+            shown = lib_gui.wait_for(lambda: lib_gui.find_one(
+                window.frame, lambda n: n.getRole() == pyatspi.ROLE_LABEL and n.name.startswith(prefix)
+                and showing(n)), 60)
+            check(shown, "the tab shows no refusal: %r" % dump())
+            check(len(shown.name) > len(prefix), "the refusal has no reason: %r" % shown.name)
+            print("# %s" % shown.name, flush=True)
+            r = ctl(daemon.uri, "destroy", "snap")
+            check(r.returncode == 0, "destroy snap: " + r.stderr)
+
+        tap.step("a disks-only snapshot of the shut-off domain is listed so; the host's refusal to "
+                 "revert the running domain to it shows in the tab with its reason", refusal_in_the_tab)
+
+        def linked_clone():
+            check(lib_gui.wait_for(lambda: dict(window.all_rows()).get("snap") == "shut off", 20),
+                  "snap's row shows %r" % dict(window.all_rows()).get("snap"))
+            dialog = open_clone_dialog()
+            wait_find(pyatspi.ROLE_TEXT, "New domain name", dialog).queryEditableText().setTextContents("snap-thin")
+            click(pyatspi.ROLE_RADIO_BUTTON, "Linked clone (of a template)", dialog)
+            click(pyatspi.ROLE_PUSH_BUTTON, "Clone", dialog)
+            prefix = "Could not clone \u201csnap\u201d as \u201csnap-thin\u201d: "
+            refused = lib_gui.wait_for(lambda: lib_gui.find_one(
+                dialog, lambda n: n.getRole() == pyatspi.ROLE_LABEL and n.name.startswith(prefix)), 30)
+            check(refused, "a linked clone of a domain that is no template was not refused in the dialog")
+            check("snap-thin" not in daemon_domains(daemon), "snap-thin was defined all the same")
+            r = ctl(daemon.uri, "template", "snap", "on")
+            check(r.returncode == 0, "domusctl template snap on: " + r.stderr)
+            click(pyatspi.ROLE_PUSH_BUTTON, "Clone", dialog)
+            check(lib_gui.wait_for(lambda: "snap-thin" in window.names(), 60),
+                  "no row for snap-thin: %r" % window.all_rows())
+            check(clone_dialog_gone(), "the dialog stayed")
+            info = subprocess.run(["qemu-img", "info", "--output=json", os.path.join(images, "snap-thin.qcow2")],
+                                  capture_output=True, text=True, check=True)
+            backing = json.loads(info.stdout).get("backing-filename", "")
+            check(os.path.basename(backing) == "snap.qcow2", "snap-thin's disk stands on %r" % backing)
+
+        tap.step("a linked clone is refused in the dialog until snap is a template, then made as an "
+                 "overlay on snap's disk", linked_clone)
 
         def debian_source():
             key = os.path.join(root, "id_test")
@@ -323,6 +396,8 @@ def main():
             check(sensitive(cloud) == can_cloud, "Cloud image is %s though the host's methods are %r"
                   % ("offered" if sensitive(cloud) else "not offered", methods))
             click(pyatspi.ROLE_RADIO_BUTTON, "Debian from the archive", assistant)
+            audit(assistant, "the assistant's Debian source",
+                  lib_gui.WM_BUTTONS + ("Cancel", "Back", "Next", "Apply", "Close", "Finish"))
             nxt = wait_find(pyatspi.ROLE_PUSH_BUTTON, "Next", assistant)
             check(lib_gui.wait_for(lambda: not sensitive(nxt), 5), "Next is offered with neither key nor password")
             wait_find(pyatspi.ROLE_TEXT, "SSH public key file", assistant).queryEditableText().setTextContents(key + ".pub")
