@@ -15,7 +15,7 @@
 #include "domus-cfg-builder.h"
 #include "domus-cloud-form.h"
 #include "domus-debian-form.h"
-#include "domus-key-file.h"
+#include "domus-guest-build.h"
 #include "domus-domain-name.h"
 #include "domus-create-assistant.h"
 
@@ -40,8 +40,8 @@ struct _DomusCreateAssistant
    * second attempt starts from the same place. */
   char           *created_image;
   char           *created_image_path;
-  /* A built guest that is defined but did not start: Apply again only starts it. */
-  char           *built_name;
+  /* A guest the host builds; kept after a failed start, so that Apply only starts it. */
+  DomusGuestBuild *build;
 
   GtkFileChooserNative *chooser;
   GtkEntry       *chooser_target;
@@ -826,70 +826,38 @@ image_created (GObject      *source,
   create_domain (self);
 }
 
-/* Finishing a guest the host builds: the key file read here, the build with its progress,
- * the vCPUs chosen (a built guest has one), then the start. */
+/* Finishing a guest the host builds (DomusGuestBuild): its progress on the last page, and
+ * a refusal on the page it concerns. */
 
 static DomusCreatePage
-page_for_build_error (const GError *error)
+page_for_build_error (DomusGuestBuildStep  step,
+                      const GError        *error)
 {
+  if (step == DOMUS_GUEST_BUILD_STEP_START)
+    return DOMUS_CREATE_PAGE_SUMMARY;
   if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_EXISTS))
     return DOMUS_CREATE_PAGE_NAME;
-  if (error->domain == DOMUS_ERROR && (error->code == DOMUS_ERROR_CLOSED || error->code == DOMUS_ERROR_DISCONNECTED))
+  if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_CLOSED) ||
+      g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED))
     return DOMUS_CREATE_PAGE_SUMMARY;
   return DOMUS_CREATE_PAGE_SOURCE;
 }
 
 static void
-built_guest_started (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+build_progress (DomusGuestBuild      *build,
+                const char           *text,
+                double                fraction,
+                DomusCreateAssistant *self)
 {
-  g_autoptr(DomusCreateAssistant) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
-
-  if (!domus_host_domain_action_finish (DOMUS_HOST (source), result, NULL, &error))
+  gtk_label_set_text (self->progress_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), fraction >= 0);
+  if (fraction >= 0)
     {
-      g_autofree char *message = NULL;
+      g_autofree char *percent = g_strdup_printf ("%d %%", (int) (fraction * 100 + 0.5));
 
-      if (g_cancellable_is_cancelled (self->cancellable))
-        return;
-      message = g_strdup_printf (_("“%s” was built and defined, but did not start: %s"),
-                                 self->built_name, error->message);
-      show_page_error (self, DOMUS_CREATE_PAGE_SUMMARY, message);
-      return;
+      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+      gtk_progress_bar_set_text (self->progress_bar, percent);
     }
-  name = g_steal_pointer (&self->built_name);
-  self->creating = FALSE;
-  g_signal_emit (self, signals[SIGNAL_CREATED], 0, name);
-  gtk_widget_destroy (GTK_WIDGET (self));
-}
-
-static void
-start_built_guest (DomusCreateAssistant *self)
-{
-  gtk_widget_hide (GTK_WIDGET (self->progress_bar));
-  gtk_label_set_text (self->progress_label, _("Starting the domain…"));
-  domus_host_domain_action_async (self->host, self->built_name, DOMUS_DOMAIN_ACTION_START,
-                                  DOMUS_DOMAIN_ACTION_FLAGS_NONE, self->cancellable,
-                                  built_guest_started, g_object_ref (self));
-}
-
-static void
-built_vcpus_set (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(DomusCreateAssistant) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *config = domus_host_set_domain_values_finish (DOMUS_HOST (source), result, &error);
-
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return;
-  /* Not worth failing for: the guest runs with the host's one vCPU, and the log says why. */
-  if (config == NULL)
-    g_message ("%s: vcpus: %s", self->built_name, error->message);
-  start_built_guest (self);
 }
 
 static void
@@ -899,131 +867,70 @@ guest_built (GObject      *source,
 {
   g_autoptr(DomusCreateAssistant) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(DomusNewGuest) guest = domus_host_build_guest_finish (DOMUS_HOST (source), result, &error);
-  gint64 vcpus = 1;
+  DomusGuestBuildStep step = DOMUS_GUEST_BUILD_STEP_BUILD;
+  g_autofree char *name = domus_guest_build_run_finish (DOMUS_GUEST_BUILD (source), result, &step, &error);
+  g_autofree char *message = NULL;
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (guest == NULL)
+  if (name != NULL)
     {
-      const char *message = error->message;
-
-      if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_METHOD_NOT_FOUND))
-        message = _("This server’s daemon cannot make guests of cloud images yet (it has no such call): "
-                    "update Domus on the server.");
-      g_message ("%s", error->message);
-      show_page_error (self, page_for_build_error (error), message);
+      self->creating = FALSE;
+      g_signal_emit (self, signals[SIGNAL_CREATED], 0, name);
+      gtk_widget_destroy (GTK_WIDGET (self));
       return;
     }
-  g_free (self->built_name);
-  self->built_name = g_strdup (guest->name);
-  if (spin_text_value (self->vcpus_spin, &vcpus) && vcpus > 1)
-    {
-      g_autoptr(GVariantDict) values = g_variant_dict_new (NULL);
-
-      gtk_label_set_text (self->progress_label, _("Setting the virtual CPUs…"));
-      g_variant_dict_insert (values, "vcpus", "x", vcpus);
-      domus_host_set_domain_values_async (self->host, self->built_name, g_variant_dict_end (values),
-                                          self->cancellable, built_vcpus_set, g_object_ref (self));
-      return;
-    }
-  start_built_guest (self);
+  if (step == DOMUS_GUEST_BUILD_STEP_START)
+    message = g_strdup_printf (_("“%s” was built and defined, but did not start: %s"),
+                               gtk_entry_get_text (self->name_entry), error->message);
+  else if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_METHOD_NOT_FOUND))
+    message = g_strdup (_("This server’s daemon cannot make guests of cloud images yet (it has no such call): "
+                          "update Domus on the server."));
+  else
+    message = g_strdup (error->message);
+  /* Only a guest that was built is kept: Apply then starts it; otherwise it is asked anew. */
+  if (step != DOMUS_GUEST_BUILD_STEP_START)
+    g_clear_object (&self->build);
+  g_message ("%s", message);
+  show_page_error (self, page_for_build_error (step, error), message);
 }
 
-static void
-build_progress (DomusBuildStage  stage,
-                const char      *stage_name,
-                int              percent,
-                gpointer         user_data)
-{
-  DomusCreateAssistant *self = user_data;
-  g_autofree char *text = g_strdup_printf ("%d %%", CLAMP (percent, 0, 100));
-
-  gtk_label_set_text (self->progress_label,
-                      stage == DOMUS_BUILD_STAGE_OTHER ? stage_name : domus_build_stage_describe (stage));
-  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (percent, 0, 100) / 100.0);
-  gtk_progress_bar_set_text (self->progress_bar, text);
-}
-
-/* The request holds the only other copy of the password: overwritten before it goes. */
-static void
-wipe_debian_request (DomusDebianRequest *request)
-{
-  if (request->root_password != NULL)
-    memset (request->root_password, 0, strlen (request->root_password));
-  domus_debian_request_free (request);
-}
-
-static void
-send_build (DomusCreateAssistant *self,
-            const char           *ssh_keys)
+static DomusGuestBuild *
+make_build (DomusCreateAssistant *self)
 {
   const char *name = gtk_entry_get_text (self->name_entry);
-  gint64 memory = 0;
+  gint64 memory = 0, vcpus = 1;
+  g_autofree char *key_file = NULL;
+  DomusGuestBuild *build;
 
   if (!spin_text_value (self->memory_spin, &memory))
     memory = 0;
+  if (!spin_text_value (self->vcpus_spin, &vcpus))
+    vcpus = 1;
   if (guest_source (self) == SOURCE_DEBIAN)
     {
-      DomusDebianRequest *request = domus_debian_form_make_request (self->debian_form, ssh_keys, memory);
-
-      gtk_label_set_text (self->progress_label, _("Asking the server to build the Debian guest…"));
-      gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-      gtk_progress_bar_set_text (self->progress_bar, "0 %");
-      gtk_widget_show (GTK_WIDGET (self->progress_bar));
-      domus_host_build_debian_guest_async (self->host, name, request, build_progress,
-                                           g_object_ref (self), g_object_unref, self->cancellable,
-                                           guest_built, g_object_ref (self));
-      wipe_debian_request (request);
+      key_file = domus_debian_form_dup_key_file (self->debian_form);
+      build = domus_guest_build_new_debian (self->host, name,
+                                            domus_debian_form_make_request (self->debian_form, NULL, memory),
+                                            key_file, vcpus);
     }
   else
     {
-      g_autoptr(DomusCloudRequest) request = domus_cloud_form_make_request (self->cloud_form, ssh_keys, memory);
-
-      gtk_label_set_text (self->progress_label, _("Making the guest of the cloud image…"));
-      domus_host_build_cloud_guest_async (self->host, name, request, self->cancellable,
-                                          guest_built, g_object_ref (self));
+      key_file = domus_cloud_form_dup_key_file (self->cloud_form);
+      build = domus_guest_build_new_cloud (self->host, name,
+                                           domus_cloud_form_make_request (self->cloud_form, NULL, memory),
+                                           key_file, vcpus);
     }
-}
-
-static void
-key_file_read (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(DomusCreateAssistant) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *keys = domus_key_file_read_finish (result, &error);
-
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return;
-  if (keys == NULL)
-    {
-      show_page_error (self, DOMUS_CREATE_PAGE_SOURCE, error->message);
-      return;
-    }
-  send_build (self, keys);
+  g_signal_connect_object (build, "progress", G_CALLBACK (build_progress), self, 0);
+  return build;
 }
 
 static void
 start_build (DomusCreateAssistant *self)
 {
-  g_autofree char *key_file = guest_source (self) == SOURCE_DEBIAN
-                              ? domus_debian_form_dup_key_file (self->debian_form)
-                              : domus_cloud_form_dup_key_file (self->cloud_form);
-
-  if (self->built_name != NULL)
-    {
-      start_built_guest (self);
-      return;
-    }
-  if (key_file == NULL)
-    {
-      send_build (self, NULL);
-      return;
-    }
-  gtk_label_set_text (self->progress_label, _("Reading the SSH key…"));
-  domus_key_file_read_async (key_file, self->cancellable, key_file_read, g_object_ref (self));
+  if (self->build == NULL)
+    self->build = make_build (self);
+  domus_guest_build_run_async (self->build, self->cancellable, guest_built, g_object_ref (self));
 }
 
 static gboolean
@@ -1309,6 +1216,7 @@ domus_create_assistant_dispose (GObject *object)
       gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
       g_clear_object (&self->chooser);
     }
+  g_clear_object (&self->build);
   g_clear_object (&self->host);
   G_OBJECT_CLASS (domus_create_assistant_parent_class)->dispose (object);
 }
@@ -1321,7 +1229,6 @@ domus_create_assistant_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->created_image);
   g_free (self->created_image_path);
-  g_free (self->built_name);
   G_OBJECT_CLASS (domus_create_assistant_parent_class)->finalize (object);
 }
 
