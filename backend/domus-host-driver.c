@@ -5,6 +5,10 @@
 
 #include "domus-daemon-driver.h"
 #include "domus-host-driver.h"
+#if HAVE_LIBVIRT
+#include "domus-libvirt.h"
+#include "domus-libvirt-driver.h"
+#endif
 
 typedef struct {
   DomusHost *host;    /* weak: the host owns its driver */
@@ -61,15 +65,20 @@ domus_image_listing_free (DomusImageListing *listing)
 /* Choosing the kind */
 
 /*
- * Every address Domus reads today is a domusd host's: unix:PATH, local, ssh://. A new
- * kind adds its schemes here (issue 16: qemu://, qemu+ssh://, xen://, test:// for
- * libvirt) and nothing else changes above backend/. An address no kind takes goes to
- * the domusd driver, whose connect says what it accepts.
+ * A domusd host's addresses: unix:PATH, local, ssh://. A libvirt host's: the URIs whose
+ * scheme is a libvirt driver, with or without a transport (qemu:///system,
+ * qemu+ssh://…, xen:///system, test:///PATH.xml; domus_libvirt_uri_is_libvirt()), when
+ * this Domus was built with libvirt. Nothing else above backend/ knows which is which.
+ * An address no kind takes goes to the domusd driver, whose connect says what it accepts.
  */
 DomusHostDriver *
 domus_host_driver_new_for_uri (DomusHost  *host,
                                const char *uri)
 {
+#if HAVE_LIBVIRT
+  if (uri != NULL && domus_libvirt_uri_is_libvirt (uri))
+    return domus_host_driver_new (DOMUS_TYPE_LIBVIRT_DRIVER, host, uri);
+#endif
   return domus_host_driver_new (DOMUS_TYPE_DAEMON_DRIVER, host, uri);
 }
 

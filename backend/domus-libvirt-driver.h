@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The libvirt kind of host: DomusHost's typed calls over the libvirt pieces
+ * (domus-libvirt-*.h). domus_host_driver_new_for_uri() chooses it for libvirt's URIs;
+ * docs/libvirt.md says what works and what does not.
+ */
+
+#pragma once
+
+#include "domus-host-driver.h"
+#include "domus-libvirt-connection.h"
+#include "domus-migration.h"
+
+G_BEGIN_DECLS
+
+#define DOMUS_TYPE_LIBVIRT_DRIVER (domus_libvirt_driver_get_type ())
+G_DECLARE_FINAL_TYPE (DomusLibvirtDriver, domus_libvirt_driver, DOMUS, LIBVIRT_DRIVER, DomusHostDriver)
+
+/* < private > Migration between two libvirt hosts (domus-libvirt-driver-migration.c). */
+DomusLibvirtConnection *_domus_libvirt_driver_get_connection (DomusLibvirtDriver *self);
+void _domus_libvirt_migration_check (DomusHostDriver *source,
+                                     DomusHostDriver *target,
+                                     DomusMigration  *migration,
+                                     GTask           *task);
+void _domus_libvirt_migration_run   (DomusHostDriver *source,
+                                     DomusHostDriver *target,
+                                     DomusMigration  *migration,
+                                     GTask           *task);
+
+G_END_DECLS
