@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -34,6 +35,16 @@ on_connect_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether connecting may wait on a person: an SSH login, Domus's or libvirt's (qemu+ssh:, qemu+libssh2:). */
+static gboolean
+uri_may_ask (const char *uri)
+{
+  const char *colon = strchr (uri, ':');
+  g_autofree char *scheme = colon != NULL ? g_strndup (uri, (gsize) (colon - uri)) : NULL;
+
+  return scheme != NULL && strstr (scheme, "ssh") != NULL;
+}
+
 /* One try; FALSE with error set on failure or timeout. */
 static gboolean
 open_once (DomusHost  *host,
@@ -47,7 +58,7 @@ open_once (DomusHost  *host,
 
   domus_host_open_async (host, cancellable, domusctl_store_result, &result);
   /* No time limit while a person may be typing a password. */
-  if (!g_str_has_prefix (uri, "ssh:"))
+  if (!uri_may_ask (uri))
     timeout_id = g_timeout_add_seconds (DOMUSCTL_ANSWER_TIMEOUT_SECONDS, on_connect_timeout, cancellable);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);

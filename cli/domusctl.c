@@ -29,6 +29,7 @@ static const DomusctlVerb verbs[] = {
   { "destroy",   domusctl_verb_destroy,   N_("Stop a domain at once, as pulling its plug") },
   { "dump-core", domusctl_verb_dump_core, N_("Write a domain’s memory to a core file on its host") },
   { "image",     domusctl_verb_image,     N_("List, create, clone and delete disk images; build Debian and cloud guests") },
+  { "import",    domusctl_verb_import,    N_("Write a libvirt domain’s definition as an xm .cfg (--from URI)") },
   { "list",      domusctl_verb_list,      N_("List domains, as xm list does") },
   { "migrate",   domusctl_verb_migrate,   N_("Move a running domain to another host, live or paused") },
   { "monitor",   domusctl_verb_monitor,   N_("Follow a host’s connection and domains, reconnecting when it drops") },
@@ -144,7 +145,7 @@ main (int argc, char **argv)
   const DomusctlVerb *verb;
   const GOptionEntry entries[] = {
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect_uri,
-      N_("Host to talk to (unix:PATH; default: the session daemon)"), N_("URI") },
+      N_("Host to talk to (unix:PATH, ssh://…, or a libvirt URI such as qemu:///system; default: the session daemon)"), N_("URI") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &show_version,
       N_("Print the version and exit"), NULL },
     { NULL }

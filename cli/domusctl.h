@@ -75,6 +75,7 @@ int domusctl_verb_create    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_define    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_destroy   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_image     (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_import    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_list      (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_migrate   (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_monitor   (DomusctlGlobals *globals, int argc, char **argv);
