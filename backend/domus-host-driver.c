@@ -71,15 +71,29 @@ domus_image_listing_free (DomusImageListing *listing)
  * this Domus was built with libvirt. Nothing else above backend/ knows which is which.
  * An address no kind takes goes to the domusd driver, whose connect says what it accepts.
  */
+static GType
+driver_type_for_uri (const char *uri)
+{
+#if HAVE_LIBVIRT
+  if (uri != NULL && domus_libvirt_uri_is_libvirt (uri))
+    return DOMUS_TYPE_LIBVIRT_DRIVER;
+#endif
+  return DOMUS_TYPE_DAEMON_DRIVER;
+}
+
 DomusHostDriver *
 domus_host_driver_new_for_uri (DomusHost  *host,
                                const char *uri)
 {
-#if HAVE_LIBVIRT
-  if (uri != NULL && domus_libvirt_uri_is_libvirt (uri))
-    return domus_host_driver_new (DOMUS_TYPE_LIBVIRT_DRIVER, host, uri);
-#endif
-  return domus_host_driver_new (DOMUS_TYPE_DAEMON_DRIVER, host, uri);
+  return domus_host_driver_new (driver_type_for_uri (uri), host, uri);
+}
+
+const char *
+domus_host_kind_for_uri (const char *uri)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (driver_type_for_uri (uri));
+
+  return DOMUS_HOST_DRIVER_CLASS (klass)->kind;
 }
 
 DomusHostDriver *

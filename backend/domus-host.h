@@ -122,8 +122,10 @@ const GError      *domus_host_get_error            (DomusHost       *self);
 const char        *domus_host_get_security_notice  (DomusHost       *self);
 /* Whether the host's files are this machine's, so that a file chooser can pick them. */
 gboolean           domus_host_is_local             (DomusHost       *self);
-/* The kind of host: "domusd" (issue 16 adds "libvirt"). */
+/* The kind of host: "domusd" or "libvirt". */
 const char        *domus_host_get_kind             (DomusHost       *self);
+/* The kind of host domus_host_new (uri) would make, without making it (a form's check). */
+const char        *domus_host_kind_for_uri         (const char      *uri);
 
 /* The facts the host gave when it last connected; NULL / -1 / 0 before. */
 const char        *domus_host_get_accelerator      (DomusHost       *self);

@@ -1214,6 +1214,23 @@ libvirt_delete_image (DomusHostDriver *driver,
                                      g_task_get_cancellable (task), on_done_boolean, task);
 }
 
+/* The graphs' long ranges: there is nothing to read them from. */
+static void
+libvirt_get_archive (DomusHostDriver *driver,
+                     const char      *domain_name,
+                     const char      *range,
+                     const char      *metric,
+                     GTask           *task)
+{
+  DomusHost *host = domus_host_driver_get_host (driver);
+
+  g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
+                           _("%s is a libvirt host, and libvirt keeps no history: only the last 10 minutes "
+                             "since Domus connected can be shown."),
+                           host != NULL ? domus_host_get_name (host) : domus_host_driver_get_uri (driver));
+  g_object_unref (task);
+}
+
 /* GObject */
 
 static void
@@ -1226,8 +1243,8 @@ domus_libvirt_driver_dispose (GObject *object)
 /*
  * Left NULL, so DomusHost says "HOST (a libvirt host) cannot do that.": dump (libvirt's
  * core dumps are written by the host's daemon where its own settings say), sysrq, the
- * demo guest (it is built for domusd's image store), bridges, the long-range archive
- * (libvirt keeps no history), cloning an image, and starting a shut-off domain on
+ * demo guest (it is built for domusd's image store), bridges, cloning an image, and
+ * starting a shut-off domain on
  * another host (libvirt moves running domains only).
  */
 static void
@@ -1254,6 +1271,7 @@ domus_libvirt_driver_class_init (DomusLibvirtDriverClass *klass)
   driver_class->define = libvirt_define;
   driver_class->undefine = libvirt_undefine;
   driver_class->open_console = libvirt_open_console;
+  driver_class->get_archive = libvirt_get_archive;
   driver_class->list_images = libvirt_list_images;
   driver_class->create_image = libvirt_create_image;
   driver_class->delete_image = libvirt_delete_image;

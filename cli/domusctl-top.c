@@ -28,6 +28,7 @@ typedef struct {
   gint64          every;        /* print one sample in so many */
   gint64          seen;
   JsonNode       *waiting;      /* the sample to draw once the domain list is in */
+  DomusHost      *followed;     /* another kind of host: its model, followed */
   gboolean        listing;      /* a list of the domains is outstanding */
   int             status;
   GError         *error;
@@ -37,9 +38,9 @@ typedef struct {
 } Top;
 
 static void
-top_stop (Top    *top,
-          int     status,
-          GError *error)
+top_stop (Top          *top,
+          int           status,
+          const GError *error)
 {
   if (top->error == NULL && error != NULL)
     top->error = g_error_copy (error);
@@ -226,6 +227,112 @@ render (JsonObject *sample,
   return g_string_free (table, FALSE);
 }
 
+/* Another kind of host (libvirt): the table from the host's followed model */
+
+static void
+append_model_row (GString     *table,
+                  DomusDomain *domain,
+                  gint64       host_memory_mib)
+{
+  gint64 memory = MAX (domus_domain_get_memory_mib (domain), 0);
+  g_autofree char *vcpus = domus_domain_get_vcpus (domain) >= 0
+    ? g_strdup_printf ("%" PRId64, domus_domain_get_vcpus (domain)) : g_strdup ("?");
+
+  g_string_append_printf (table, "%10s %6s %10" PRId64 " %6.1f %10" PRId64 " %6.1f %6s",
+                          domus_domain_get_name (domain), domus_domain_get_flags (domain),
+                          (gint64) domus_domain_get_cpu_time (domain), domus_domain_get_cpu_percent (domain),
+                          memory * 1024, percent (memory, host_memory_mib), vcpus);
+  /* The model keeps rates for the graphs, not the totals and request counts xentop shows. */
+  g_string_append_printf (table, " %8s %8s %8s %8s\n", "n/a", "n/a", "n/a", "n/a");
+}
+
+static char *
+render_model (DomusHost *host,
+              gboolean   batch)
+{
+  GListModel *domains = domus_host_get_domains (host);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *clock = g_date_time_format (now, "%H:%M:%S");
+  GString *table = g_string_new (batch ? "" : CLEAR_SCREEN);
+  gint64 total = MAX (domus_host_get_memory_mib (host), 0);
+  gint64 used = domus_host_get_memory_used_mib (host);
+  guint n = g_list_model_get_n_items (domains);
+  guint counts[6] = { 0 };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DomusDomain) domain = g_list_model_get_item (domains, i);
+      const char *flags = domus_domain_get_flags (domain);
+
+      for (guint j = 0; j < 6 && flags[j] != '\0'; j++)
+        if (flags[j] != '-')
+          counts[j]++;
+    }
+  g_string_append_printf (table, _("domusctl top - %s   %s (a %s host)\n"), clock, domus_host_get_name (host),
+                          domus_host_get_kind (host));
+  g_string_append_printf (table, _("%u domains: %u running, %u blocked, %u paused, %u shutdown, %u crashed, %u dying\n"),
+                          n, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+  g_string_append_printf (table, _("Mem: %" PRId64 "k total, %" PRId64 "k used\n\n"), total * 1024, used * 1024);
+  g_string_append_printf (table, "%10s %6s %10s %6s %10s %6s %6s %8s %8s %8s %8s\n",
+                          "NAME", "STATE", "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "VCPUS",
+                          "NETTX(k)", "NETRX(k)", "VBD_RD", "VBD_WR");
+  g_string_append_printf (table, "%10s %6s %10s %6.1f %10" PRId64 " %6.1f %6" PRId64 " %8s %8s %8s %8s\n",
+                          "Domain-0", "r-----", "n/a", domus_host_get_cpu_percent (host), used * 1024,
+                          percent (used, total), MAX (domus_host_get_cpus (host), 0), "n/a", "n/a", "n/a", "n/a");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DomusDomain) domain = g_list_model_get_item (domains, i);
+
+      append_model_row (table, domain, total);
+    }
+  g_string_append (table, batch ? "\n" : _("\nPress q to quit.\n"));
+  return g_string_free (table, FALSE);
+}
+
+static void
+on_model_sample (DomusHost *host,
+                 gpointer   user_data)
+{
+  Top *top = user_data;
+  g_autofree char *text = NULL;
+
+  if (top->seen++ % MAX (top->every, 1) != 0)
+    return;
+  text = render_model (host, top->batch);
+  fputs (text, stdout);
+  fflush (stdout);
+  top->printed++;
+  if (top->iterations > 0 && top->printed >= top->iterations)
+    top_stop (top, 0, NULL);
+}
+
+static void
+on_model_state (DomusHost  *host,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  Top *top = user_data;
+
+  /* The host retries by itself after a drop; a permanent failure needs the user. */
+  if (domus_host_get_state (host) == DOMUS_HOST_STATE_DISCONNECTED && domus_host_get_error (host) != NULL &&
+      domus_host_error_is_permanent (domus_host_get_error (host)))
+    top_stop (top, 1, domus_host_get_error (host));
+}
+
+/* The opened host is followed from now on: its model gets the list, events and samples. */
+static void
+follow_model (Top *top)
+{
+  DomusHost *host = domusctl_client_get_host (top->client);
+
+  top->followed = host;
+  g_signal_connect (host, "stats-updated", G_CALLBACK (on_model_sample), top);
+  g_signal_connect (host, "notify::state", G_CALLBACK (on_model_state), top);
+  domus_host_disconnect (host);
+  domus_host_connect (host);
+  top->every = MAX (1, top->every);
+}
+
 static void list_domains (Top *top);
 
 static void
@@ -377,6 +484,54 @@ show_latest (Top *top)
     show_sample (top, json_array_get_element (array, json_array_get_length (array) - 1));
 }
 
+/* Draws until q, a signal, the last iteration or a failure; connection: a domusd host's. */
+static int
+run_top (Top             *top,
+         GMainLoop       *loop,
+         GCancellable    *cancellable,
+         DomusConnection *connection)
+{
+  guint signal_ids[3];
+  int status;
+
+  if (!top->batch)
+    {
+      terminal_make_raw (top);
+      top->stdin_watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_key, top);
+      if (connection != NULL)
+        show_latest (top);
+    }
+  signal_ids[0] = g_unix_signal_add (SIGINT, on_signal, top);
+  signal_ids[1] = g_unix_signal_add (SIGTERM, on_signal, top);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, on_signal, top);
+
+  if (top->error == NULL && (top->iterations == 0 || top->printed < top->iterations))
+    g_main_loop_run (loop);
+
+  if (top->raw)
+    tcsetattr (STDIN_FILENO, TCSAFLUSH, &top->saved);
+  for (gsize i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
+  g_clear_handle_id (&top->stdin_watch, g_source_remove);
+  g_cancellable_cancel (cancellable);
+  if (connection != NULL)
+    g_signal_handlers_disconnect_by_data (connection, top);
+  if (top->followed != NULL)
+    g_signal_handlers_disconnect_by_data (top->followed, top);
+  g_clear_pointer (&top->waiting, json_node_unref);
+  /* Let the cancelled list call report back before its Top goes away. */
+  while (top->listing)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (top->error != NULL)
+    {
+      status = domusctl_fail_error (top->error);
+      g_error_free (top->error);
+      return status;
+    }
+  return top->status;
+}
+
 int
 domusctl_verb_top (DomusctlGlobals *globals,
                    int              argc,
@@ -394,7 +549,6 @@ domusctl_verb_top (DomusctlGlobals *globals,
   int iterations = 0;
   double delay = 0.0;
   gint64 interval_ms;
-  guint signal_ids[3];
   Top top = { 0 };
   const GOptionEntry entries[] = {
     { "batch", 'b', 0, G_OPTION_ARG_NONE, &batch,
@@ -424,11 +578,6 @@ domusctl_verb_top (DomusctlGlobals *globals,
 
   if ((client = domusctl_open (globals, &status)) == NULL)
     return status;
-  /* The samples as they come: what only a domusd host sends. */
-  connection = domus_daemon_driver_get_host_connection (domusctl_client_get_host (client));
-  if (connection == NULL)
-    return domusctl_fail (_("%s is not a domusd host"), domusctl_client_get_uri (client));
-
   loop = g_main_loop_new (NULL, FALSE);
   cancellable = g_cancellable_new ();
   top.client = client;
@@ -437,6 +586,17 @@ domusctl_verb_top (DomusctlGlobals *globals,
   top.batch = batch;
   top.iterations = iterations;
   top.every = 1;
+
+  /* The samples as they come: a domusd host sends its own (with totals and request
+   * counts); another kind's are read from the host's followed model, one a second. */
+  connection = domus_daemon_driver_get_host_connection (domusctl_client_get_host (client));
+  if (connection == NULL)
+    {
+      if (delay > 0)
+        top.every = MAX (1, (gint64) (delay + 0.5));
+      follow_model (&top);
+      return run_top (&top, loop, cancellable, NULL);
+    }
   g_signal_connect (connection, "notification::stats.sample", G_CALLBACK (on_sample), &top);
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), &top);
 
@@ -452,36 +612,5 @@ domusctl_verb_top (DomusctlGlobals *globals,
   if (delay > 0 && interval_ms > 0)
     top.every = MAX (1, (gint64) (delay * 1000.0 / interval_ms + 0.5));
 
-  if (!batch)
-    {
-      terminal_make_raw (&top);
-      top.stdin_watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_key, &top);
-      show_latest (&top);
-    }
-  signal_ids[0] = g_unix_signal_add (SIGINT, on_signal, &top);
-  signal_ids[1] = g_unix_signal_add (SIGTERM, on_signal, &top);
-  signal_ids[2] = g_unix_signal_add (SIGHUP, on_signal, &top);
-
-  if (top.error == NULL && (top.iterations == 0 || top.printed < top.iterations))
-    g_main_loop_run (loop);
-
-  if (top.raw)
-    tcsetattr (STDIN_FILENO, TCSAFLUSH, &top.saved);
-  for (gsize i = 0; i < G_N_ELEMENTS (signal_ids); i++)
-    g_source_remove (signal_ids[i]);
-  g_clear_handle_id (&top.stdin_watch, g_source_remove);
-  g_cancellable_cancel (cancellable);
-  g_signal_handlers_disconnect_by_data (connection, &top);
-  g_clear_pointer (&top.waiting, json_node_unref);
-  /* Let the cancelled list call report back before its Top goes away. */
-  while (top.listing)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (top.error != NULL)
-    {
-      status = domusctl_fail_error (top.error);
-      g_error_free (top.error);
-      return status;
-    }
-  return top.status;
+  return run_top (&top, loop, cancellable, connection);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Add Server: this computer, or another one over SSH.
+/* Add Server: this computer, another one over SSH, or a libvirt host.
  *
- * The fields make an address (`local`, or `ssh://user@host:port?keyfile=…`) that the
+ * The fields make an address (`local`, `ssh://user@host:port?keyfile=…`, or a libvirt
+ * URI as libvirt spells it, which the backend must take for a libvirt host) that the
  * window adds to the application's servers. Passwords and passphrases are not asked here:
  * the connection asks for them when it needs them (DomusInteraction). */
 
@@ -19,12 +20,15 @@ struct _DomusAddServerDialog
   GtkDialog  parent_instance;
 
   /* Template children */
-  GtkWidget *kind;       /* "local" or "ssh" */
+  GtkWidget *kind;       /* "local", "ssh" or "libvirt" */
   GtkWidget *host;
   GtkWidget *port;
   GtkWidget *user;
   GtkWidget *keyfile;
   GtkWidget *ssh_grid;
+  GtkWidget *libvirt_grid;
+  GtkWidget *libvirt_uri;
+  GtkWidget *libvirt_uri_label;
   GtkWidget *problem;
   GtkWidget *add_button;
   GtkWidget *kind_label;
@@ -49,6 +53,31 @@ escape_query (const char *value)
   return g_uri_escape_string (value, "/", FALSE);
 }
 
+/* The libvirt URI as typed, when the backend takes it for a libvirt host. */
+static char *
+libvirt_uri (DomusAddServerDialog  *self,
+             char                 **problem)
+{
+  g_autofree char *uri = g_strstrip (g_strdup (gtk_entry_get_text (GTK_ENTRY (self->libvirt_uri))));
+
+  if (*uri == '\0')
+    {
+      *problem = g_strdup (_("Enter the libvirt URI, e.g. qemu:///system or qemu+ssh://user@host/system."));
+      return NULL;
+    }
+  if (g_strcmp0 (domus_host_kind_for_uri (uri), "libvirt") != 0)
+    {
+#if HAVE_LIBVIRT
+      *problem = g_strdup_printf (_("“%s” is not a libvirt URI: it starts with a libvirt driver, "
+                                    "as in qemu:///system, qemu+ssh://user@host/system or xen:///system."), uri);
+#else
+      *problem = g_strdup (_("This Domus was built without libvirt support."));
+#endif
+      return NULL;
+    }
+  return g_steal_pointer (&uri);
+}
+
 char *
 domus_add_server_dialog_get_uri (DomusAddServerDialog  *self,
                                  char                 **problem)
@@ -67,6 +96,8 @@ domus_add_server_dialog_get_uri (DomusAddServerDialog  *self,
   *problem = NULL;
   if (g_strcmp0 (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->kind)), "local") == 0)
     return g_strdup (DOMUS_DEFAULT_URI);
+  if (g_strcmp0 (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->kind)), "libvirt") == 0)
+    return libvirt_uri (self, problem);
 
   if (*host == '\0')
     {
@@ -121,6 +152,8 @@ fields_changed (DomusAddServerDialog *self)
   gboolean ssh = g_strcmp0 (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->kind)), "ssh") == 0;
 
   gtk_widget_set_sensitive (self->ssh_grid, ssh);
+  gtk_widget_set_visible (self->libvirt_grid,
+                          g_strcmp0 (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->kind)), "libvirt") == 0);
   uri = domus_add_server_dialog_get_uri (self, &problem);
   gtk_label_set_text (GTK_LABEL (self->problem), problem != NULL ? problem : "");
   gtk_widget_set_sensitive (self->add_button, uri != NULL);
@@ -172,6 +205,9 @@ domus_add_server_dialog_class_init (DomusAddServerDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, user);
   gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, keyfile);
   gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, ssh_grid);
+  gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, libvirt_grid);
+  gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, libvirt_uri);
+  gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, libvirt_uri_label);
   gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, problem);
   gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, add_button);
   gtk_widget_class_bind_template_child (widget_class, DomusAddServerDialog, kind_label);
@@ -192,6 +228,7 @@ domus_add_server_dialog_init (DomusAddServerDialog *self)
   name_field (self->port_label);
   name_field (self->user_label);
   name_field (self->keyfile_label);
+  name_field (self->libvirt_uri_label);
   gtk_entry_set_placeholder_text (GTK_ENTRY (self->user), g_get_user_name ());
   fields_changed (self);
 }
