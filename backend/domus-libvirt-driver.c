@@ -932,6 +932,14 @@ read_values (GVariant  *dict,
       else if (g_str_equal (key, "tags") && g_variant_is_of_type (value, G_VARIANT_TYPE ("av")) &&
                (g_strfreev (values->tags), values->tags = strings_of (value)) != NULL)
         continue;
+      /* An empty maybe removes the key: no tags left. */
+      else if (g_str_equal (key, "tags") && g_variant_is_of_type (value, G_VARIANT_TYPE_MAYBE) &&
+               g_variant_n_children (value) == 0)
+        {
+          g_strfreev (values->tags);
+          values->tags = g_new0 (char *, 1);
+          continue;
+        }
       else
         {
           g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_PARAMS,

@@ -174,6 +174,12 @@ domain_has_tag (gpointer data)
   return domus_domain_has_tag (domain, "web") && domus_domain_has_tag (domain, "prod");
 }
 
+static gboolean
+domain_has_no_tags (gpointer data)
+{
+  return domus_domain_get_tags (data)[0] == NULL;
+}
+
 static void
 test_values_and_tags (void)
 {
@@ -215,6 +221,14 @@ test_values_and_tags (void)
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_PARAMS);
   g_assert_nonnull (strstr (error->message, "kernel"));
   g_clear_error (&error);
+
+  /* The form's empty tags field: an empty maybe takes every tag away. */
+  g_variant_dict_init (&values, NULL);
+  g_variant_dict_insert_value (&values, "tags", g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+  domus_host_set_domain_values_async (host, "beta", g_variant_dict_end (&values), NULL, lvt_keep_result, &result);
+  g_free (domus_host_set_domain_values_finish (host, lvt_wait (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (lvt_wait_until (domain_has_no_tags, domus_host_lookup_domain (host, "beta"), 1000));
 
   /* The XML back with another name: refused. */
   g_assert_nonnull (strstr (xml, "<name>beta</name>"));
