@@ -12,6 +12,8 @@ G_DEBUG=fatal-warnings. Then:
 - the tree shows both servers connected, lvguest under the libvirt one, running;
 - Pause on lvguest's page pauses it in libvirtd (virsh domstate) and the row follows;
 - `virsh resume` shows in the row within a second (libvirt's event, no polling);
+- the graphs' "Last hour" says that libvirt keeps no history; the Configuration tab shows
+  the domain's libvirt XML;
 - a real mouse drag of lvguest's row onto the domusd server's row opens the migration
   dialog, which refuses before anything starts, saying why (two kinds of host), with
   Migrate disabled; lvguest still runs on libvirtd.
@@ -134,6 +136,42 @@ def main():
             check(ok and lag < 1.0, "after virsh resume the row shows %r after %.2f s" % (rows().get(NAME), lag))
 
         tap.step("virsh resume shows in the row within a second", virsh_resume_seen)
+
+        def long_range_says_why():
+            combo = lib_gui.wait_for(lambda: tree.showing(pyatspi.ROLE_COMBO_BOX, "Graph range"), 5)
+            check(combo, "no 'Graph range' showing on %s's page" % NAME)
+            check(combo.querySelection().selectChild(1), "the range 'Last hour' could not be chosen")
+
+            def charts_say():
+                charts = lib_gui.find_all(tree.frame, lambda n: n.getRole() == pyatspi.ROLE_CHART
+                                          and lib_gui.is_showing(n, pyatspi))
+                return [c.description for c in charts if "keeps no history" in (c.description or "")]
+            said = lib_gui.wait_for(charts_say, 5)
+            check(said, "no graph says that libvirt keeps no history")
+            check(said[0].startswith("No archive: ") and "libvirt" in said[0], "a graph says %r" % said[0])
+            combo.querySelection().selectChild(0)
+
+        tap.step("the graphs' 'Last hour' says that libvirt keeps no history", long_range_says_why)
+
+        def configuration_is_xml():
+            tab = lib_gui.wait_for(lambda: tree.showing(pyatspi.ROLE_PAGE_TAB, "Configuration"), 5)
+            check(tab, "no Configuration tab showing")
+            tabs = tab.parent
+            index = [tabs.getChildAtIndex(i) for i in range(tabs.childCount)].index(tab)
+            check(tabs.querySelection().selectChild(index), "the Configuration tab could not be selected")
+
+            def xml_shown():
+                views = lib_gui.find_all(tree.frame, lambda n: n.getRole() == pyatspi.ROLE_TEXT
+                                         and lib_gui.is_showing(n, pyatspi))
+                for view in views:
+                    text = view.queryText().getText(0, -1)
+                    if "<name>%s</name>" % NAME in text:
+                        return text
+                return None
+            check(lib_gui.wait_for(xml_shown, 10), "the Configuration tab shows no domain XML")
+            tabs.querySelection().selectChild(0)
+
+        tap.step("the Configuration tab shows the domain's libvirt XML", configuration_is_xml)
 
         def dialog():
             return lib_gui.find_one(tree.app, lambda n: n.getRole() == pyatspi.ROLE_DIALOG
