@@ -369,6 +369,40 @@ domus_host_define_domain_from_file_async (DomusHost           *self,
   g_task_run_in_thread (reading, read_config_file);
 }
 
+void
+domus_host_create_domain_from_choices_async (DomusHost             *self,
+                                             const DomusCfgChoices *choices,
+                                             gboolean               start,
+                                             GCancellable          *cancellable,
+                                             GAsyncReadyCallback    callback,
+                                             gpointer               user_data)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *filename = NULL;
+  GError *error = NULL;
+  GTask *task;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  g_return_if_fail (choices != NULL && choices->name != NULL);
+  task = call_task (self, KLASS (self)->create_from_choices != NULL || KLASS (self)->define != NULL,
+                    cancellable, callback, user_data, domus_host_create_domain_from_choices_async);
+  if (task == NULL)
+    return;
+  if (KLASS (self)->create_from_choices != NULL)
+    {
+      KLASS (self)->create_from_choices (DRIVER (self), choices, start, task);
+      return;
+    }
+  if ((text = domus_cfg_build (choices, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  filename = g_strdup_printf ("%s.cfg", choices->name);
+  KLASS (self)->define (DRIVER (self), text, filename, start, task);
+}
+
 DomusDomainInfo *
 domus_host_define_domain_finish (DomusHost     *self,
                                  GAsyncResult  *result,
@@ -379,7 +413,8 @@ domus_host_define_domain_finish (DomusHost     *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   tag = g_task_get_source_tag (G_TASK (result));
   g_return_val_if_fail (tag == domus_host_define_domain_async || tag == domus_host_create_domain_async ||
-                        tag == domus_host_define_domain_from_file_async, NULL);
+                        tag == domus_host_define_domain_from_file_async ||
+                        tag == domus_host_create_domain_from_choices_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -104,6 +104,10 @@ struct _DomusHostDriverClass
   void (*set_autostart) (DomusHostDriver *self, const char *name, gboolean autostart, GTask *task); /* boolean */
   void (*define)        (DomusHostDriver *self, const char *config, const char *filename,
                          gboolean start, GTask *task);                           /* DomusDomainInfo */
+  /* The create assistant's choices in the kind's own form; NULL: define() gets the .cfg
+   * domus_cfg_build() writes. choices is the caller's: copy what outlives the call. */
+  void (*create_from_choices) (DomusHostDriver *self, const DomusCfgChoices *choices,
+                               gboolean start, GTask *task);             /* DomusDomainInfo */
   void (*undefine)      (DomusHostDriver *self, const char *name, GTask *task);  /* boolean */
   void (*dump)          (DomusHostDriver *self, const char *name, GTask *task);  /* DomusDriverFile: path, size */
   void (*sysrq)         (DomusHostDriver *self, const char *name, const char *key, GTask *task); /* boolean */

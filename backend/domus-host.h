@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "domus-alert.h"
+#include "domus-cfg-builder.h"
 #include "domus-domain.h"
 #include "domus-error.h"
 #include "domus-image.h"
@@ -292,7 +293,19 @@ void               domus_host_define_domain_from_file_async (DomusHost          
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,
                                                              gpointer             user_data);
-/* For the three define and create calls. */
+/*
+ * The create assistant's choices, defined (start: and started) in the host's own form: a
+ * domusd host gets the .cfg domus_cfg_build() writes (named NAME.cfg in its messages), a
+ * libvirt host the domain XML its builder writes. choices is copied before this returns.
+ * Errors: DOMUS_CFG_ERROR naming the choice that is wrong, then as for define and create.
+ */
+void               domus_host_create_domain_from_choices_async (DomusHost             *self,
+                                                                const DomusCfgChoices *choices,
+                                                                gboolean               start,
+                                                                GCancellable          *cancellable,
+                                                                GAsyncReadyCallback    callback,
+                                                                gpointer               user_data);
+/* For the four define and create calls. */
 DomusDomainInfo   *domus_host_define_domain_finish (DomusHost           *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);

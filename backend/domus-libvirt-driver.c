@@ -17,6 +17,7 @@
 #include "domus-fd-task.h"
 #include "domus-host-private.h"
 #include "domus-libvirt.h"
+#include "domus-libvirt-builder.h"
 #include "domus-libvirt-console.h"
 #include "domus-libvirt-domains.h"
 #include "domus-libvirt-driver.h"
@@ -1066,6 +1067,38 @@ libvirt_define (DomusHostDriver *driver,
 }
 
 static void
+on_created_from_choices (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autoptr(DomusLibvirtDomainInfo) domain = domus_libvirt_create_domain_finish (DOMUS_LIBVIRT_CONNECTION (source),
+                                                                                 result, &error);
+
+  if (domain == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, info_from_libvirt (domain), (GDestroyNotify) domus_domain_info_free);
+  g_object_unref (task);
+}
+
+/* The assistant's choices as domain XML (libvirt-gconfig): the host's own virtualisation
+ * type and architecture, the disk as chosen (the assistant made its volume already), the
+ * NIC on QEMU's user-mode network or the chosen bridge. */
+static void
+libvirt_create_from_choices (DomusHostDriver       *driver,
+                             const DomusCfgChoices *choices,
+                             gboolean               start,
+                             GTask                 *task)
+{
+  DomusLibvirtCreateOptions options = { .start = start };
+
+  domus_libvirt_create_domain_async (DOMUS_LIBVIRT_DRIVER (driver)->connection, choices, &options,
+                                     g_task_get_cancellable (task), on_created_from_choices, task);
+}
+
+static void
 libvirt_undefine (DomusHostDriver *driver,
                   const char      *name,
                   GTask           *task)
@@ -1277,6 +1310,7 @@ domus_libvirt_driver_class_init (DomusLibvirtDriverClass *klass)
   driver_class->set_values = libvirt_set_values;
   driver_class->set_autostart = libvirt_set_autostart;
   driver_class->define = libvirt_define;
+  driver_class->create_from_choices = libvirt_create_from_choices;
   driver_class->undefine = libvirt_undefine;
   driver_class->open_console = libvirt_open_console;
   driver_class->get_archive = libvirt_get_archive;

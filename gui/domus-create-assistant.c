@@ -770,7 +770,6 @@ create_domain (DomusCreateAssistant *self)
   g_autofree char *owned = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *filename = NULL;
   gboolean complete;
 
   /* With a new image the path is now the store's own: show what is really written. */
@@ -791,9 +790,9 @@ create_domain (DomusCreateAssistant *self)
     }
 
   gtk_label_set_text (self->progress_label, _("Creating and starting the domain…"));
-  filename = g_strdup_printf ("%s.cfg", c.name);
-  domus_host_create_domain_async (self->host, text, filename, self->cancellable,
-                                  domain_created, g_object_ref (self));
+  /* The host writes the choices in its own form (a .cfg, or libvirt's XML). */
+  domus_host_create_domain_from_choices_async (self->host, &c, TRUE, self->cancellable,
+                                               domain_created, g_object_ref (self));
 }
 
 static void

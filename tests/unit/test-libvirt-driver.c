@@ -268,6 +268,46 @@ test_define_xml_only (void)
   domus_host_disconnect (host);
 }
 
+/* The create assistant's choices become libvirt XML on a libvirt host. */
+static void
+test_create_from_choices (void)
+{
+  g_autoptr(DomusHost) host = followed_host ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusDomainInfo) info = NULL;
+  g_autofree char *xml = NULL;
+  DomusCfgChoices choices = {
+    .name = "delta", .memory_mib = 96, .vcpus = 1, .kind = DOMUS_CFG_KIND_KERNEL,
+    .kernel = "/boot/vmlinuz", .ramdisk = "/boot/initrd.img", .extra = "console=ttyS0",
+    .disk_path = "/images/disk.qcow2", .disk_format = "qcow2", .network = DOMUS_CFG_NETWORK_USER,
+    .vnc = TRUE,
+  };
+  StateWait wait = { host, "delta", DOMUS_DOMAIN_STATE_RUNNING };
+
+  domus_host_create_domain_from_choices_async (host, &choices, TRUE, NULL, lvt_keep_result, &result);
+  info = domus_host_define_domain_finish (host, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "delta");
+  g_assert_true (lvt_wait_until (domain_has_state, &wait, 1000));
+  g_assert_cmpint (domus_domain_get_memory_mib (domus_host_lookup_domain (host, "delta")), ==, 96);
+
+  domus_host_get_domain_config_async (host, "delta", NULL, lvt_keep_result, &result);
+  xml = domus_host_get_domain_config_finish (host, lvt_wait (&result), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, "<kernel>/boot/vmlinuz</kernel>"));
+  g_assert_nonnull (strstr (xml, "/images/disk.qcow2"));
+
+  /* A wrong choice names itself, and nothing is made. */
+  choices.name = "epsilon";
+  choices.memory_mib = 0;
+  domus_host_create_domain_from_choices_async (host, &choices, TRUE, NULL, lvt_keep_result, &result);
+  g_assert_null (domus_host_define_domain_finish (host, lvt_wait (&result), &error));
+  g_assert_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_MEMORY);
+  g_assert_null (domus_host_lookup_domain (host, "epsilon"));
+  domus_host_disconnect (host);
+}
+
 static void
 test_refusals_name_the_kind (void)
 {
@@ -380,6 +420,7 @@ main (int    argc,
   g_test_add_func ("/libvirt-driver/lifecycle-events", test_lifecycle_events);
   g_test_add_func ("/libvirt-driver/values-and-tags", test_values_and_tags);
   g_test_add_func ("/libvirt-driver/define-xml-only", test_define_xml_only);
+  g_test_add_func ("/libvirt-driver/create-from-choices", test_create_from_choices);
   g_test_add_func ("/libvirt-driver/refusals-name-the-kind", test_refusals_name_the_kind);
   g_test_add_func ("/libvirt-driver/images", test_images);
   g_test_add_func ("/libvirt-driver/samples", test_samples);
