@@ -6,7 +6,8 @@ and domusctl list agree), its serial console through `domusctl console` shows it
 tags set with `domusctl config --set` live in the domain's <metadata> as virsh reads it,
 a change made with virsh reaches a following DomusHost (`domusctl monitor`) within a
 second (libvirt's event, no polling), `domusctl top --batch` shows it, `domusctl import
---from` writes its .cfg, and calls a libvirt host cannot make name the kind of host.
+--from` writes its .cfg, calls a libvirt host cannot make name the kind of host, and
+`domusctl migrate --live` moves it to a second private libvirtd (tags and all).
 
 Usage: test-libvirt-cli.py GUEST_DIR
 """
@@ -15,14 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib_domus import DOMUSCTL, Console, Failure, Tap, check, wait_until  # noqa: E402
-from lib_libvirt import LibvirtDaemon, skip_if_impossible, test_guest_xml  # noqa: E402
+from lib_libvirt import skip_if_impossible, test_guest_xml, two_daemons  # noqa: E402
 from lib_qemu import counts_up  # noqa: E402
 
 GUEST = "tguest"
@@ -89,19 +89,20 @@ def main():
     if skip_if_impossible():
         return 0
     tap = Tap()
-    workdir = tempfile.mkdtemp(prefix="domus-lvcli-", dir="/tmp")
-    daemon = LibvirtDaemon(os.path.join(workdir, "a"), "a")
+    workdir, daemon, other = two_daemons("domus-lvcli-")
     uri = None
     monitor = None
     console = None
     try:
         def start_daemon():
             nonlocal uri
-            daemon.start()
-            kernel, initrd = daemon.install_test_guest(guest_dir)
+            for d in (daemon, other):
+                d.start()
+                # The kernel and initramfs at one path on both, as shared storage has them.
+                kernel, initrd = d.install_test_guest(guest_dir)
             daemon.define(test_guest_xml(GUEST, kernel, initrd))
             uri = daemon.uri
-        if not tap.step("a private libvirtd with the test guest defined", start_daemon):
+        if not tap.step("two private libvirtds, the test guest defined on the first", start_daemon):
             return tap.finish()
 
         def listed_shut_off():
@@ -187,9 +188,29 @@ def main():
             check("tags = [" in proc.stdout and "'web'" in proc.stdout, "the tags were not imported")
         tap.step("domusctl import --from URI NAME writes the guest's .cfg with its tags", import_cfg)
 
+        def migrate_check():
+            out = ctl_ok(uri, "migrate", "--check", GUEST, other.uri)
+            check("ok     name:" in out and "FAILED" not in out, "the checks say:\n%s" % out)
+            proc = ctl(uri, "migrate", "--check", GUEST, "unix:/nonexistent/domusd.sock")
+            check(proc.returncode != 0, "a check against a domusd address passed")
+        tap.step("domusctl migrate --check between two libvirt hosts passes", migrate_check)
+
+        def migrate():
+            proc = ctl(uri, "migrate", "--live", "--downtime", "300", GUEST, other.uri)
+            check(proc.returncode == 0, "migrate failed (%d): %s" % (proc.returncode, proc.stderr))
+            print("# " + (proc.stdout.strip() or proc.stderr.strip()).replace("\n", "\n# "))
+            check(other.domain_state(GUEST) == "running", "the target's virsh says %s" % other.domain_state(GUEST))
+            check(daemon.domain_state(GUEST) is None, "the source still has it: %s" % daemon.domain_state(GUEST))
+            check(listed_flags(other.uri, GUEST) in ("r-----", "-b----"), "domusctl list on the target: %s"
+                  % listed_flags(other.uri, GUEST))
+            check("<domus:tag>web</domus:tag>" in other.virsh("dumpxml", GUEST).stdout,
+                  "the tags did not travel with the domain")
+        tap.step("domusctl migrate --live moves it to the other libvirtd, tags and all", migrate)
+
         def destroy():
-            ctl_ok(uri, "destroy", GUEST)
-            check(daemon.domain_state(GUEST) == "shut off", "virsh says %s" % daemon.domain_state(GUEST))
+            where = other if other.domain_state(GUEST) is not None else daemon
+            ctl_ok(where.uri, "destroy", GUEST)
+            check(where.domain_state(GUEST) == "shut off", "virsh says %s" % where.domain_state(GUEST))
         tap.step("domusctl destroy", destroy)
     except Failure as e:
         tap.ok(False, "unexpected failure", str(e))
@@ -199,6 +220,7 @@ def main():
         if monitor is not None:
             monitor.stop()
         daemon.stop()
+        other.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     return tap.finish()
 
