@@ -952,7 +952,7 @@ read_values (GVariant  *dict,
       if ((g_str_equal (key, "memory") || g_str_equal (key, "vcpus")) && g_variant_get_int64 (value) < 1)
         {
           g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_PARAMS,
-                       _("“%s” must be at least 1, not %" G_GINT64_FORMAT "."), key, g_variant_get_int64 (value));
+                       _("“%s” must be at least 1, not %lld."), key, (long long) g_variant_get_int64 (value));
           return FALSE;
         }
     }
