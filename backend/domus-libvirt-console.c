@@ -27,7 +27,7 @@ lookup_running (virConnectPtr   conn,
                 const char     *name,
                 GError        **error)
 {
-  virDomainPtr dom = virDomainLookupByName (conn, name);
+  virDomainPtr dom = domus_libvirt_lookup_domain (conn, name);
 
   if (dom == NULL)
     {

@@ -274,7 +274,7 @@ lookup (virConnectPtr   conn,
         const char     *name,
         GError        **error)
 {
-  virDomainPtr dom = virDomainLookupByName (conn, name);
+  virDomainPtr dom = domus_libvirt_lookup_domain (conn, name);
 
   if (dom == NULL)
     domus_libvirt_set_error (error, DOMUS_ERROR_NO_SUCH_DOMAIN);

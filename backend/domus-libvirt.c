@@ -135,3 +135,14 @@ domus_libvirt_set_error (GError    **error,
                        last->message);
   virResetLastError ();
 }
+
+virDomainPtr
+domus_libvirt_lookup_domain (virConnectPtr  conn,
+                             const char    *name)
+{
+  guint64 id;
+
+  if (g_ascii_string_to_unsigned (name, 10, 0, G_MAXINT, &id, NULL))
+    return virDomainLookupByID (conn, (int) id);
+  return virDomainLookupByName (conn, name);
+}

@@ -37,6 +37,14 @@ gboolean     domus_libvirt_uri_is_libvirt        (const char *uri);
  */
 void         domus_libvirt_set_error             (GError    **error,
                                                   DomusError  fallback);
+/*
+ * The domain a Domus command names (on the connection's thread): digits alone are a
+ * running domain's id, as xm took them and as a domusd host takes them; anything else is
+ * a name. NULL with libvirt's error set when there is none.
+ */
+virDomainPtr domus_libvirt_lookup_domain         (virConnectPtr conn,
+                                                  const char   *name);
+
 /* The DomusError for a libvirt error number (virErrorNumber), or fallback. */
 DomusError   domus_libvirt_error_code            (int         vir_error,
                                                   DomusError  fallback);

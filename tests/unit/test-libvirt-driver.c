@@ -157,6 +157,20 @@ test_lifecycle_events (void)
   wait.state = DOMUS_DOMAIN_STATE_RUNNING;
   g_assert_true (lvt_wait_until (domain_has_state, &wait, 1000));
 
+  /* Digits alone are a running domain's id, as xm took them. */
+  {
+    g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+    g_assert_true (act (host, id_text, DOMUS_DOMAIN_ACTION_PAUSE, NULL, &error));
+    g_assert_no_error (error);
+    wait.state = DOMUS_DOMAIN_STATE_PAUSED;
+    g_assert_true (lvt_wait_until (domain_has_state, &wait, 1000));
+    g_assert_true (act (host, "alpha", DOMUS_DOMAIN_ACTION_RESUME, NULL, &error));
+    g_assert_false (act (host, "999", DOMUS_DOMAIN_ACTION_PAUSE, NULL, &error));
+    g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NO_SUCH_DOMAIN);
+    g_clear_error (&error);
+  }
+
   /* Starting a running domain: the host's refusal, mapped. */
   g_assert_false (act (host, "alpha", DOMUS_DOMAIN_ACTION_START, NULL, &error));
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_RUNNING);
