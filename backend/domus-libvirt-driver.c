@@ -562,15 +562,16 @@ libvirt_list_domains (DomusHostDriver *driver,
                                     on_listed, task);
 }
 
+/* For the pieces' calls that answer a DomusLibvirtDomainInfo (a lookup, a create):
+ * the host's task gets it as the model's DomusDomainInfo. */
 static void
-on_got_domain (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_domain_answered (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   GTask *task = user_data;
   GError *error = NULL;
-  g_autoptr(DomusLibvirtDomainInfo) domain = domus_libvirt_get_domain_finish (DOMUS_LIBVIRT_CONNECTION (source),
-                                                                              result, &error);
+  g_autoptr(DomusLibvirtDomainInfo) domain = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (domain == NULL)
     g_task_return_error (task, error);
@@ -585,7 +586,7 @@ libvirt_get_domain (DomusHostDriver *driver,
                     GTask           *task)
 {
   domus_libvirt_get_domain_async (DOMUS_LIBVIRT_DRIVER (driver)->connection, name, g_task_get_cancellable (task),
-                                  on_got_domain, task);
+                                  on_domain_answered, task);
 }
 
 /* Lifecycle: START answers with the new id; SHUTDOWN with WAIT once libvirt says it stopped. */
@@ -1066,23 +1067,6 @@ libvirt_define (DomusHostDriver *driver,
                                   g_task_get_cancellable (task), on_defined, task);
 }
 
-static void
-on_created_from_choices (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  GTask *task = user_data;
-  GError *error = NULL;
-  g_autoptr(DomusLibvirtDomainInfo) domain = domus_libvirt_create_domain_finish (DOMUS_LIBVIRT_CONNECTION (source),
-                                                                                 result, &error);
-
-  if (domain == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, info_from_libvirt (domain), (GDestroyNotify) domus_domain_info_free);
-  g_object_unref (task);
-}
-
 /* The assistant's choices as domain XML (libvirt-gconfig): the host's own virtualisation
  * type and architecture, the disk as chosen (the assistant made its volume already), the
  * NIC on QEMU's user-mode network or the chosen bridge. */
@@ -1095,7 +1079,7 @@ libvirt_create_from_choices (DomusHostDriver       *driver,
   DomusLibvirtCreateOptions options = { .start = start };
 
   domus_libvirt_create_domain_async (DOMUS_LIBVIRT_DRIVER (driver)->connection, choices, &options,
-                                     g_task_get_cancellable (task), on_created_from_choices, task);
+                                     g_task_get_cancellable (task), on_domain_answered, task);
 }
 
 static void

@@ -171,6 +171,24 @@ def move_pointer(x, y, timeout=5.0):
                pointer_location)
 
 
+def centre(node, pyatspi):
+    """The middle of an accessible on the screen."""
+    extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return extents.x + extents.width // 2, extents.y + extents.height // 2
+
+
+def drag(start, end, steps=8):
+    """A real mouse drag (XTest): press at start, move in steps to end, let go."""
+    (sx, sy), (dx, dy) = start, end
+    xdotool("mousemove", sx, sy)
+    xdotool("mousedown", 1)
+    for i in range(1, steps + 1):
+        xdotool("mousemove", sx + (dx - sx) * i // steps, sy + (dy - sy) * i // steps)
+        time.sleep(0.05)
+    time.sleep(0.3)
+    xdotool("mouseup", 1)
+
+
 def wait_for(predicate, timeout, interval=0.2):
     """predicate()'s first true value within timeout seconds, else None."""
     deadline = time.monotonic() + timeout

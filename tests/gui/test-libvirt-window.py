@@ -44,11 +44,6 @@ NAME = "lvguest"
 DOMUSD_NAME = "domusd-host"
 
 
-def centre(node, pyatspi):
-    extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
-    return extents.x + extents.width // 2, extents.y + extents.height // 2
-
-
 def main():
     if skip_if_impossible():
         return 0
@@ -180,16 +175,8 @@ def main():
         def drag_refused():
             table = tree.table.queryTable()
             names = tree.names()
-            points = (centre(table.getAccessibleAt(names.index(NAME), 1), pyatspi),
-                      centre(table.getAccessibleAt(names.index(DOMUSD_NAME), 1), pyatspi))
-            (sx, sy), (dx, dy) = points
-            lib_gui.xdotool("mousemove", sx, sy)
-            lib_gui.xdotool("mousedown", 1)
-            for i in range(1, 9):
-                lib_gui.xdotool("mousemove", sx + (dx - sx) * i // 8, sy + (dy - sy) * i // 8)
-                lib_gui.wait_for(lambda: False, 0.05, 0.05)
-            lib_gui.wait_for(lambda: False, 0.3, 0.3)
-            lib_gui.xdotool("mouseup", 1)
+            lib_gui.drag(lib_gui.centre(table.getAccessibleAt(names.index(NAME), 1), pyatspi),
+                         lib_gui.centre(table.getAccessibleAt(names.index(DOMUSD_NAME), 1), pyatspi))
             found = lib_gui.wait_for(dialog, 10)
             check(found, "no dialog 'Migrate' after the drop; log:\n%s" % app_log_text())
 
