@@ -19,6 +19,7 @@ would have it, after one throwaway GTK client has opened the display (see warm_u
 2. virt-manager 4.1 (Debian's), same run and machine: the script starts virtlogd and
    libvirtd itself, defines 20 domains on qemu:///system with the same kernel and
    initrd (direct kernel boot, TCG), starts and suspends them, then measures
+   `domus --connect qemu:///system` (the libvirt kind of host, docs/libvirt.md) and
    `virt-manager --connect qemu:///system --no-fork` the same way (its domain list is
    a tree table too; its own default polling, every 3 s).
 3. Main-loop stalls: the domusd gets N more domains (100 in all by default, each
@@ -56,6 +57,8 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("build", nargs="?", default=os.path.join(SOURCE, "build"))
 parser.add_argument("--no-virt-manager", action="store_true",
                     help="skip the baseline (its figures are then the issue's, marked quoted)")
+parser.add_argument("--no-domus-libvirt", action="store_true",
+                    help="skip the Domus window on the same qemu:///system as virt-manager")
 parser.add_argument("--stall-domains", type=int, default=100)
 parser.add_argument("--stall-running", type=int, default=100,
                     help="how many of the stall part's domains run (paused); the rest are defined, off")
@@ -94,14 +97,14 @@ def domus_create(daemon, root, names, run=True):
             rpc_call(daemon.socket_path, "domain.define", config=domus_cfg(name), filename=path)
 
 
-def start_domus(session, daemon, log_path, extra_env=None):
+def start_domus(session, uri, log_path, extra_env=None):
     env = session.env()
     env["GSETTINGS_SCHEMA_DIR"] = os.path.join(BUILD, "data")
     env["GSETTINGS_BACKEND"] = "memory"
     env["LC_ALL"] = "C.UTF-8"
     env.update(extra_env or {})
     t0 = time.monotonic()
-    proc = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([DOMUS, "--connect", uri], env=env, stdin=subprocess.DEVNULL,
                             stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
     return proc, t0
 
@@ -237,10 +240,22 @@ def main():
         time.sleep(2)   # both sets of guests settled before either window starts
 
         log("Domus window")
-        domus, t0 = start_domus(session, daemon, os.path.join(root, "domus.log"))
+        domus, t0 = start_domus(session, daemon.uri, os.path.join(root, "domus.log"))
         results["domus"] = measure("domus", domus, Tree(pyatspi, ("domus",), "Servers"), names, t0,
                                    args.idle_seconds)
         quit_domus(session, domus)
+
+        if libvirt is not None and vm_failure is None and not args.no_domus_libvirt:
+            log("Domus window on %s (the libvirt kind of host)" % LIBVIRT_URI)
+            try:
+                domus, t0 = start_domus(session, LIBVIRT_URI, os.path.join(root, "domus-libvirt.log"))
+                results["domus-libvirt"] = measure("domus on libvirt", domus,
+                                                   Tree(pyatspi, ("domus",), "Servers"), vm_names, t0,
+                                                   args.idle_seconds)
+            except Exception as e:  # noqa: BLE001 - reported in the table, not fatal
+                log("  domus on libvirt: %s" % e)
+            quit_domus(session, domus)
+            domus = None
 
         if libvirt is not None and vm_failure is None:
             log("virt-manager window")
@@ -273,7 +288,7 @@ def main():
             % (len(stats["samples"][-1]["domains"]) if stats["samples"] else 0,
                stats["interval_ms"]))
         report_path = os.path.join(root, "stalls.txt")
-        domus, t0 = start_domus(session, daemon, os.path.join(root, "domus-stalls.log"),
+        domus, t0 = start_domus(session, daemon.uri, os.path.join(root, "domus-stalls.log"),
                                 {"DOMUS_REPORT_STALLS": report_path})
         listed = time_to_list(domus, Tree(pyatspi, ("domus",), "Servers"), names + more, t0)
         log("  all %d listed after %s" % (total, fmt(listed, "s", 3)))
@@ -323,11 +338,15 @@ def main():
          "< 5 ms" if stall is None and "stall" in results else fmt(stall, "ms"),
          "-", "< 50 ms", "stall" in results and (stall is None or stall < 50)),
     ]
+    lv = results.get("domus-libvirt", {})
+    on_libvirt = [fmt(lv.get("window"), "s", 3), fmt(lv.get("rss"), "MiB"), fmt(lv.get("cpu"), "%", 2), "-"]
     print()
-    print("| figure | Domus | virt-manager (%s) | goal | met? |" % src)
-    print("|---|---|---|---|---|")
-    for figure, mine, theirs, goal, met in rows:
-        print("| %s | %s | %s | %s | %s |" % (figure, mine, theirs, goal, "yes" if met else "no"))
+    print("| figure | Domus (domusd) | Domus on %s | virt-manager on %s (%s) | goal | met? |"
+          % (LIBVIRT_URI, LIBVIRT_URI, src))
+    print("|---|---|---|---|---|---|")
+    for (figure, mine, theirs, goal, met), libvirt_figure in zip(rows, on_libvirt):
+        print("| %s | %s | %s | %s | %s | %s |" % (figure, mine, libvirt_figure, theirs, goal,
+                                                 "yes" if met else "no"))
     if vm_failure:
         print("\nvirt-manager baseline failed: %s" % vm_failure)
     return 0
