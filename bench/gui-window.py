@@ -9,7 +9,7 @@ Usage: /usr/bin/python3 bench/gui-window.py [BUILD_DIR] [--no-virt-manager]
 
 Needs /usr/bin/python3 (Debian's, with python3-pyatspi and python3-gi). Under an Xvfb
 and a session bus of its own (tests/gui/lib_gui.py), with AT-SPI on as a screen reader
-would have it, after one throwaway GTK client has opened the display (see warm_up()):
+would have it, after one throwaway GTK client has opened the display (lib_gui.warm_up()):
 
 1. Domus: a domusd (--root in a temporary folder, TCG, stats every 1 s) with 20 test
    guests created and paused at once. `domus --connect unix:ROOT/domusd.sock` is
@@ -221,7 +221,7 @@ def main():
     try:
         session = lib_gui.Session(root).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
-        warm_up(session)
+        lib_gui.warm_up(session)
 
         names = ["%s%02d" % (DOMUS_PREFIX, i) for i in range(1, GUESTS + 1)]
         log("domusd: %d guests created and paused (TCG, stats every 1 s)" % GUESTS)
