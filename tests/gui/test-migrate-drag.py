@@ -85,6 +85,11 @@ def guest_config(name):
             % (name, os.path.join(GUEST_DIR, "vmlinuz"), os.path.join(GUEST_DIR, "initrd.img")))
 
 
+def centre(node, pyatspi):
+    extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return extents.x + extents.width // 2, extents.y + extents.height // 2
+
+
 class Host:
     def __init__(self, base, label, address="127.0.0.1"):
         self.name = "host-" + label
@@ -193,10 +198,16 @@ def main():
         def drag_onto(name, host_name):
             """A real drag: press on name's row, move in steps onto host_name's row, let go."""
             # Rows are redrawn as statistics arrive: read both positions in one go.
-            points = lib_gui.wait_for(lambda: (lib_gui.centre(cell(name), pyatspi),
-                                               lib_gui.centre(cell(host_name), pyatspi)), 5)
+            points = lib_gui.wait_for(lambda: (centre(cell(name), pyatspi), centre(cell(host_name), pyatspi)), 5)
             check(points, "no screen position for the rows %r" % (rows(),))
-            lib_gui.drag(*points)
+            (sx, sy), (dx, dy) = points
+            lib_gui.xdotool("mousemove", sx, sy)
+            lib_gui.xdotool("mousedown", 1)
+            for i in range(1, 9):
+                lib_gui.xdotool("mousemove", sx + (dx - sx) * i // 8, sy + (dy - sy) * i // 8)
+                lib_gui.wait_for(lambda: False, 0.05, 0.05)
+            lib_gui.wait_for(lambda: False, 0.3, 0.3)
+            lib_gui.xdotool("mouseup", 1)
 
         def button(parent, name):
             return lib_gui.find_one(parent, lambda n: n.getRole() == pyatspi.ROLE_PUSH_BUTTON
@@ -241,7 +252,7 @@ def main():
                 migrate = button(state["dialog"], "Migrate")
                 check(migrate is not None and migrate.queryComponent().grabFocus(),
                       "the Migrate button did not take the focus")
-            x, y = lib_gui.centre(state["dialog"], pyatspi)
+            x, y = centre(state["dialog"], pyatspi)
             lib_gui.xdotool("mousemove", x, y)
             lib_gui.xdotool("key", "Return")
 
@@ -316,7 +327,7 @@ def main():
 
         def migrate_back_from_menu():
             check(state["table"].queryComponent().grabFocus(), "the tree did not take the focus")
-            point = lib_gui.wait_for(lambda: lib_gui.centre(cell(NAME), pyatspi), 5)
+            point = lib_gui.wait_for(lambda: centre(cell(NAME), pyatspi), 5)
             check(point, "no screen position for %s's row: %r" % (NAME, rows()))
             lib_gui.xdotool("mousemove", point[0], point[1])
             registry = pyatspi.Registry
@@ -396,7 +407,7 @@ def main():
                 "migration options show for a shut-off domain")
             bad = lib_gui.undescribed_controls(found, pyatspi)
             check(not bad, "controls without a name or description:\n  %s" % "\n  ".join(bad))
-            x, y = lib_gui.centre(found, pyatspi)
+            x, y = centre(found, pyatspi)
             lib_gui.xdotool("mousemove", x, y)
             lib_gui.xdotool("key", "Return")
             ok = lib_gui.wait_for(lambda: (listed(b.uri) or {}).get(PARKED) in ("running", "blocked")
