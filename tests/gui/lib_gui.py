@@ -171,20 +171,6 @@ def move_pointer(x, y, timeout=5.0):
                pointer_location)
 
 
-def warm_up(session):
-    """A GTK client opens the display once before anything is measured (benchmarks). The
-    first GTK 3 program on an X server probes GLX for its visuals (Mesa's llvmpipe:
-    libLLVM, some 50 MB of RSS) and leaves the answer on the root window (GDK_VISUALS) for
-    the others; on a desktop session that was done long ago, so no program measured
-    should pay it here."""
-    r = subprocess.run(["/usr/bin/python3", "-c",
-                        "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk;"
-                        " Gtk.init(None)"], env=session.env(), capture_output=True, text=True,
-                       timeout=30)
-    if r.returncode != 0:
-        raise RuntimeError("the GTK warm-up failed: " + r.stderr.strip())
-
-
 def centre(node, pyatspi):
     """The middle of an accessible on the screen."""
     extents = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
