@@ -207,19 +207,6 @@ def start_virt_manager(session, log_path):
     return proc, t0
 
 
-def warm_up(session):
-    """A GTK client opens the display once before anything is measured. The first GTK 3
-    program on an X server probes GLX for its visuals (Mesa's llvmpipe: libLLVM, some
-    50 MB of RSS) and leaves the answer on the root window (GDK_VISUALS) for the others;
-    on a desktop session that was done long ago, so neither program should pay it here."""
-    r = subprocess.run(["/usr/bin/python3", "-c",
-                        "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk;"
-                        " Gtk.init(None)"], env=session.env(), capture_output=True, text=True,
-                       timeout=30)
-    if r.returncode != 0:
-        raise RuntimeError("the GTK warm-up failed: " + r.stderr.strip())
-
-
 # --- the run ---------------------------------------------------------------------------
 
 def main():

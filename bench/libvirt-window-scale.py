@@ -36,8 +36,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SOURCE, "tests", "gui"))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+sys.path.insert(0, HERE)
 
 import lib_gui  # noqa: E402
+from lib_bench import rss_mib, warm_up  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 POLL = 0.01
@@ -49,26 +51,6 @@ def load_node_xml():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.node_xml
-
-
-def warm_up(session):
-    """As bench/gui-window.py's warm_up() (the estate branch moves it to bench/lib_bench.py,
-    which this can then import): one GTK client opens the display first, so that the
-    first window measured does not pay Mesa's GLX probe."""
-    r = subprocess.run(["/usr/bin/python3", "-c",
-                        "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk;"
-                        " Gtk.init(None)"], env=session.env(), capture_output=True, text=True,
-                       timeout=30)
-    if r.returncode != 0:
-        raise RuntimeError("the GTK warm-up failed: " + r.stderr.strip())
-
-
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return None
 
 
 def worst_stall(path, since, until):
