@@ -11,6 +11,7 @@
 #include <string.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <gio/gio.h>
 
 #include "hv-daemon-config.h"
 
@@ -36,6 +37,7 @@ config_clear (HvDaemonConfig *config)
   relocation_clear (&config->relocation);
   g_strfreev (config->domain_folders);
   hv_alert_rules_clear (&config->alerts);
+  g_strfreev (config->forward_addresses);
 }
 
 HvDaemonConfig *
@@ -49,6 +51,8 @@ hv_daemon_config_new (void)
   /* Even when switched on, only this machine may send a domain until the file says otherwise. */
   config->relocation.hosts_allow = g_strsplit ("^localhost$;^127\\.0\\.0\\.1$", ";", -1);
   config->relocation.hosts_allow_regexes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_regex_unref);
+  /* A guest's forwarded port is open to this host only until the file says otherwise. */
+  config->forward_addresses = g_new0 (char *, 1);
   for (guint i = 0; config->relocation.hosts_allow[i] != NULL; i++)
     g_ptr_array_add (config->relocation.hosts_allow_regexes,
                      g_regex_new (config->relocation.hosts_allow[i], G_REGEX_CASELESS, 0, NULL));
@@ -407,6 +411,44 @@ load_domains (Loader      *loader,
   return TRUE;
 }
 
+/* [network] */
+static gboolean
+load_network (Loader      *loader,
+              const char  *group,
+              GError     **error)
+{
+  static const char * const keys[] = { "forward-addresses", NULL };
+  g_autofree char *value = NULL;
+  g_auto(GStrv) addresses = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (!check_keys (loader, group, keys, error))
+    return FALSE;
+  value = g_key_file_get_value (loader->keyfile, group, "forward-addresses", NULL);
+  if (value == NULL)
+    return TRUE;
+  addresses = g_strsplit (value, ";", -1);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    {
+      g_autoptr(GInetAddress) address = NULL;
+
+      g_strstrip (addresses[i]);
+      if (*addresses[i] == '\0')
+        continue;
+      address = g_inet_address_new_from_string (addresses[i]);
+      if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4)
+        {
+          set_key_error (loader, error, HV_DAEMON_CONFIG_ERROR_VALUE, group, "forward-addresses",
+                         _("“%s” is not a numeric IPv4 address (port forwards listen on IPv4)"), addresses[i]);
+          return FALSE;
+        }
+      g_strv_builder_add (builder, addresses[i]);
+    }
+  g_strfreev (loader->config->forward_addresses);
+  loader->config->forward_addresses = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 GStrv
 hv_daemon_config_dup_domain_folders (const HvDaemonConfig *config,
                                      const char           *image_dir)
@@ -456,6 +498,7 @@ static const struct {
   { "relocation", load_relocation },
   { "domains", load_domains },
   { "alerts", load_alerts },
+  { "network", load_network },
 };
 
 HvDaemonConfig *

@@ -40,6 +40,9 @@ typedef struct {
    * CD-ROMs) may be; NULL for the default (hv_daemon_config_dup_domain_folders). */
   GStrv               domain_folders;
   HvAlertRules        alerts;      /* [alerts] */
+  /* [network] forward-addresses: host addresses besides loopback that a vif's forward= may
+   * listen on (numeric; "0.0.0.0" is every address); empty by default. */
+  GStrv               forward_addresses;
 } HvDaemonConfig;
 
 #define HV_DAEMON_CONFIG_FILE "domusd.conf"

@@ -584,6 +584,7 @@ load_host (GTask *task)
     .accel = self->accel,
     .tb_size_mib = self->options.tb_size_mib,
     .net_mode = self->options.net_mode,
+    .forward_addresses = (const char * const *) self->config->forward_addresses,
   };
 
   g_message ("accelerator: %s (%s)", hv_accel_to_string (self->accel), self->accel_detail);

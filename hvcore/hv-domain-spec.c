@@ -82,6 +82,7 @@ vif_spec_free (HvVifSpec *vif)
   g_free (vif->mac);
   g_free (vif->bridge);
   g_free (vif->model);
+  g_clear_pointer (&vif->forwards, g_ptr_array_unref);
   g_free (vif);
 }
 
@@ -582,6 +583,37 @@ vif_error (HvSpecReader  *reader,
   return FALSE;
 }
 
+/* forward=[tcp:|udp:][ADDRESS:]HOSTPORT-GUESTPORT, Domus's own item: one host port per item,
+ * never one the domain forwards already (QEMU would refuse to start). */
+static gboolean
+read_vif_forward (HvSpecReader  *reader,
+                  HvVifSpec     *vif,
+                  const char    *value,
+                  GError       **error)
+{
+  g_autofree char *message = NULL;
+  HvPortForward *forward = hv_port_forward_parse (value, &message);
+
+  if (forward == NULL)
+    return vif_error (reader, error, vif, "%s", message);
+  g_ptr_array_add (vif->forwards, forward);
+  for (guint i = 0; i < reader->spec->vifs->len; i++)
+    {
+      HvVifSpec *other = g_ptr_array_index (reader->spec->vifs, i);
+
+      for (guint j = 0; j < other->forwards->len; j++)
+        {
+          HvPortForward *earlier = g_ptr_array_index (other->forwards, j);
+
+          if (earlier != forward && hv_port_forward_clash (earlier, forward))
+            return vif_error (reader, error, vif, _("forward=%s: host port %u (%s) is forwarded already by vif %u"),
+                              value, forward->host_port, hv_port_forward_protocol_name (forward->protocol),
+                              other->number);
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 read_vif_item (HvSpecReader  *reader,
                HvVifSpec     *vif,
@@ -622,6 +654,8 @@ read_vif_item (HvSpecReader  *reader,
       g_free (vif->model);
       vif->model = g_strdup (model->device);
     }
+  else if (strcmp (key, "forward") == 0)
+    return read_vif_forward (reader, vif, value, error);
   else
     hv_spec_notice (reader, "vif", _("vif %u: %s=%s ignored (it only meant something to Xen's scripts)"),
             vif->number, key, value);
@@ -641,6 +675,7 @@ read_vif_entry (HvSpecReader  *reader,
   g_ptr_array_add (reader->spec->vifs, vif);
   vif->number = number;
   vif->entry = g_strdup (entry);
+  vif->forwards = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_port_forward_free);
 
   for (guint i = 0; items[i] != NULL; i++)
     {

@@ -6,6 +6,7 @@
 #include <glib-object.h>
 
 #include "hv-config.h"
+#include "hv-port-forward.h"
 
 G_BEGIN_DECLS
 
@@ -56,6 +57,7 @@ typedef struct {
   gboolean  mac_generated; /* the file had none: write `mac` back at first start */
   char     *bridge;        /* NULL when not given */
   char     *model;         /* the QEMU device: "e1000", "virtio-net-pci", ... */
+  GPtrArray *forwards;     /* HvPortForward: `forward=` items (user-mode networking); never NULL */
 } HvVifSpec;
 
 typedef struct {

@@ -740,6 +740,7 @@ build_command (HvDomain               *self,
   options.accel = runtime->accel;
   options.tb_size_mib = runtime->tb_size_mib;
   options.net_mode = runtime->net_mode;
+  options.forward_addresses = runtime->forward_addresses;
   options.tap_names = (const char * const *) self->tap_names;
   options.strict = TRUE;
   options.incoming = self->incoming;

@@ -45,6 +45,7 @@ typedef struct {
   HvQemuAccel    accel;
   guint          tb_size_mib;  /* TCG translation cache; 0: QEMU's default */
   HvQemuNetMode  net_mode;
+  const char * const *forward_addresses;  /* besides loopback, where forward= may listen (domusd.conf) */
 } HvDomainRuntime;
 
 #define HV_TYPE_DOMAIN (hv_domain_get_type ())

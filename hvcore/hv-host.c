@@ -31,6 +31,7 @@ struct _HvHost
   HvPaths         *paths;
   HvDomainRuntime  runtime;
   char            *qemu_binary;
+  GStrv            forward_addresses;
 
   GHashTable      *domains;     /* name → HvDomain: every domain this daemon has touched */
   gint64           next_id;
@@ -1226,6 +1227,7 @@ hv_host_finalize (GObject *object)
   g_clear_pointer (&self->paths, hv_paths_free);
   g_clear_pointer (&self->restarts, g_hash_table_unref);
   g_free (self->qemu_binary);
+  g_strfreev (self->forward_addresses);
   G_OBJECT_CLASS (hv_host_parent_class)->finalize (object);
 }
 
@@ -1263,6 +1265,8 @@ hv_host_new (const HvPaths         *paths,
   self->runtime = *runtime;
   self->qemu_binary = g_strdup (runtime->qemu_binary);
   self->runtime.qemu_binary = self->qemu_binary;
+  self->forward_addresses = g_strdupv ((char **) runtime->forward_addresses);
+  self->runtime.forward_addresses = (const char * const *) self->forward_addresses;
   return self;
 }
 

@@ -175,38 +175,96 @@ add_drives (GPtrArray          *argv,
     }
 }
 
-static void
+/* Whether a forward may listen where it says: this host only, or an address domusd.conf allows. */
+static gboolean
+forward_address_allowed (const HvPortForward *forward,
+                         const HvQemuOptions *options)
+{
+  return hv_port_forward_is_loopback (forward) ||
+         (options->forward_addresses != NULL &&
+          g_strv_contains (options->forward_addresses, forward->host_address));
+}
+
+/* ",hostfwd=..." for each forward of a user-mode vif; an address the daemon does not allow is
+ * an error for the daemon and a notice for checks. */
+static gboolean
+append_forwards (GString             *netdev,
+                 const HvDomainSpec  *spec,
+                 const HvVifSpec     *vif,
+                 const HvQemuOptions *options,
+                 GPtrArray           *notices,
+                 GError             **error)
+{
+  for (guint i = 0; i < vif->forwards->len; i++)
+    {
+      const HvPortForward *forward = g_ptr_array_index (vif->forwards, i);
+      g_autofree char *hostfwd = NULL;
+
+      if (!forward_address_allowed (forward, options))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("%s: vif: vif %u '%s': forward=%s: %s is not a loopback address: the port would "
+                               "be open to other machines; domusd.conf's [network] forward-addresses must list "
+                               "it for the daemon to allow it"),
+                             spec->filename, vif->number, vif->entry, forward->text, forward->host_address);
+
+          if (options->strict)
+            {
+              g_set_error_literal (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_INVALID, message);
+              return FALSE;
+            }
+          if (notices != NULL)
+            g_ptr_array_add (notices, g_steal_pointer (&message));
+        }
+      hostfwd = hv_port_forward_to_hostfwd (forward);
+      g_string_append_printf (netdev, ",%s", hostfwd);
+    }
+  return TRUE;
+}
+
+static gboolean
 add_nics (GPtrArray           *argv,
           const HvDomainSpec  *spec,
           const HvQemuOptions *options,
-          GPtrArray           *notices)
+          GPtrArray           *notices,
+          GError             **error)
 {
   guint n_taps = options->tap_names != NULL ? g_strv_length ((char **) options->tap_names) : 0;
 
   for (guint i = 0; i < spec->vifs->len; i++)
     {
       const HvVifSpec *vif = g_ptr_array_index (spec->vifs, i);
+      g_autoptr(GString) netdev = g_string_new (NULL);
 
-      add (argv, "-netdev");
       if (options->net_mode == HV_QEMU_NET_TAP)
         {
           g_autofree char *name = i < n_taps ? g_strdup (options->tap_names[i])
                                              : hv_qemu_default_tap_name (spec, i);
           g_autofree char *escaped = escape_value (name);
 
-          add_printf (argv, "tap,id=net%u,ifname=%s,script=no,downscript=no", i, escaped);
+          g_string_printf (netdev, "tap,id=net%u,ifname=%s,script=no,downscript=no", i, escaped);
+          if (vif->forwards->len > 0 && notices != NULL)
+            g_ptr_array_add (notices,
+                             g_strdup_printf (_("vif: vif %u: forward= not used: this daemon puts guests on "
+                                                "bridges, where they are reached at their own address"),
+                                              vif->number));
         }
       else
         {
-          add_printf (argv, "user,id=net%u", i);
+          g_string_printf (netdev, "user,id=net%u", i);
+          if (!append_forwards (netdev, spec, vif, options, notices, error))
+            return FALSE;
           if (vif->bridge != NULL && notices != NULL)
             g_ptr_array_add (notices,
                              g_strdup_printf (_("vif: vif %u: bridge=%s not used: this daemon gives guests user-mode networking"),
                                               vif->number, vif->bridge));
         }
+      add (argv, "-netdev");
+      add (argv, netdev->str);
       add (argv, "-device");
       add_printf (argv, "%s,netdev=net%u,mac=%s", vif->model, i, vif->mac);
     }
+  return TRUE;
 }
 
 /* QEMU's own vdagent: the VNC server's cut-text (the console's clipboard) reaches the guest's
@@ -275,7 +333,8 @@ hv_qemu_command_build (const HvDomainSpec  *spec,
   add_machine (argv, spec, options);
   add_boot (argv, spec);
   add_drives (argv, spec);
-  add_nics (argv, spec, options, notices);
+  if (!add_nics (argv, spec, options, notices, error))
+    return NULL;
   if (spec->usb)
     add (argv, "-usb");
   for (guint i = 0; spec->usb_devices[i] != NULL; i++)

@@ -28,6 +28,8 @@ typedef struct {
   guint                tb_size_mib;  /* TCG translation cache size; 0 leaves QEMU's default */
   HvQemuNetMode        net_mode;
   const char * const  *tap_names;    /* tap mode: one name per vif; missing ones get a default */
+  const char * const  *forward_addresses; /* user mode: host addresses besides loopback a vif's
+                                             forward= may listen on (domusd.conf); NULL: none */
   gboolean             strict;       /* missing files are errors (the daemon) or notices (checks) */
   gboolean             incoming;     /* -incoming defer: the guest arrives by migration (migrate-incoming) */
   gboolean             paused;       /* -S: the CPUs wait for `cont` */
@@ -39,7 +41,8 @@ void   hv_qemu_options_init        (HvQemuOptions       *options);
 /*
  * The argv (NULL-terminated, argv[0] the binary). Notices about what the options
  * changed (a bridge unused in user mode, ...) are appended to `notices` when not NULL.
- * Fails with HV_CONFIG_ERROR_INVALID when a socket path would be too long.
+ * Fails with HV_CONFIG_ERROR_INVALID when a socket path would be too long, or (strict) when
+ * a vif forwards a port on an address that is neither loopback nor in `forward_addresses`.
  */
 GStrv  hv_qemu_command_build       (const HvDomainSpec  *spec,
                                     const HvQemuOptions *options,

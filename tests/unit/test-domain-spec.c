@@ -602,6 +602,83 @@ test_vifs (void)
                 "guest.cfg:3:7: vif: vif 0 'bridge': 'bridge' is not key=value");
 }
 
+static HvPortForward *
+forward_at (const HvDomainSpec *spec,
+            guint               vif,
+            guint               i)
+{
+  HvVifSpec *v = vif_at (spec, vif);
+
+  g_assert_cmpuint (i, <, v->forwards->len);
+  return g_ptr_array_index (v->forwards, i);
+}
+
+/* forward=, Domus's port forwards for user-mode networking. */
+static void
+test_vif_forwards (void)
+{
+  g_autoptr(HvDomainSpec) spec =
+    spec_ok (PV "vif = [ 'mac=00:16:3e:00:00:01, forward=2222-22, forward=udp:5353-53', "
+             "'forward=tcp:127.0.0.2:8080-:80, forward = tcp:192.168.1.5:8443-10.0.2.15:443' ]\n");
+  g_autoptr(HvDomainSpec) none = spec_ok (PV "vif = [ 'mac=00:16:3e:00:00:01' ]\n");
+  /* The same host port over UDP and TCP, or on two loopback addresses, is no clash. */
+  g_autoptr(HvDomainSpec) apart = spec_ok (PV "vif = [ 'forward=2222-22, forward=udp:2222-22', "
+                                           "'forward=127.0.0.2:2222-22' ]\n");
+  HvPortForward *f;
+
+  g_assert_cmpuint (vif_at (none, 0)->forwards->len, ==, 0);
+  g_assert_cmpuint (vif_at (spec, 0)->forwards->len, ==, 2);
+  f = forward_at (spec, 0, 0);
+  g_assert_cmpint (f->protocol, ==, HV_PORT_FORWARD_TCP);
+  g_assert_cmpstr (f->host_address, ==, "127.0.0.1");
+  g_assert_cmpuint (f->host_port, ==, 2222);
+  g_assert_null (f->guest_address);
+  g_assert_cmpuint (f->guest_port, ==, 22);
+  g_assert_true (hv_port_forward_is_loopback (f));
+  f = forward_at (spec, 0, 1);
+  g_assert_cmpint (f->protocol, ==, HV_PORT_FORWARD_UDP);
+  g_assert_cmpuint (f->host_port, ==, 5353);
+  f = forward_at (spec, 1, 0);
+  g_assert_cmpstr (f->host_address, ==, "127.0.0.2");
+  g_assert_cmpuint (f->guest_port, ==, 80);
+  g_assert_true (hv_port_forward_is_loopback (f));
+  f = forward_at (spec, 1, 1);
+  g_assert_cmpstr (f->host_address, ==, "192.168.1.5");
+  g_assert_cmpstr (f->guest_address, ==, "10.0.2.15");
+  g_assert_cmpuint (f->guest_port, ==, 443);
+  /* Read, not judged: whether the daemon allows that address is decided when it starts. */
+  g_assert_false (hv_port_forward_is_loopback (f));
+  g_assert_false (has_notice (spec, "vif: ", "forward"));
+  g_assert_cmpuint (vif_at (apart, 0)->forwards->len, ==, 2);
+
+  /* Each bad one names the key, the vif, its entry and the item. */
+  assert_error (PV "vif = [ 'forward=2222-99999' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=2222-99999': forward=2222-99999: guest port “99999” is not a number from 1 to 65535");
+  assert_error (PV "vif = [ 'mac=00:16:3e:00:00:01, forward=tcp:0-22' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'mac=00:16:3e:00:00:01, forward=tcp:0-22': forward=tcp:0-22: host port “0” is not a number");
+  assert_error (PV "vif = [ 'forward=ssh-22' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=ssh-22': forward=ssh-22: host port “ssh” is not a number");
+  assert_error (PV "vif = [ '', 'forward=2222' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 1 'forward=2222': forward=2222: not [tcp:|udp:][ADDRESS:]HOSTPORT-GUESTPORT");
+  assert_error (PV "vif = [ 'forward=2222-22-23' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=2222-22-23': forward=2222-22-23: not ");
+  assert_error (PV "vif = [ 'forward=sctp:2222-22' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=sctp:2222-22': forward=sctp:2222-22: “sctp” is neither tcp, udp nor a numeric IPv4 address");
+  assert_error (PV "vif = [ 'forward=tcp:localhost:2222-22' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=tcp:localhost:2222-22': forward=tcp:localhost:2222-22: “localhost” is neither");
+  assert_error (PV "vif = [ 'forward=tcp::2222-:22' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=tcp::2222-:22': forward=tcp::2222-:22: the host address is empty");
+  assert_error (PV "vif = [ 'forward=tcp:1.2.3.4:5:2222-22' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=tcp:1.2.3.4:5:2222-22': forward=tcp:1.2.3.4:5:2222-22: not ");
+  assert_error (PV "vif = [ 'forward=2222-guest:22' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=2222-guest:22': forward=2222-guest:22: guest address “guest” is not a numeric IPv4 address");
+  assert_error (PV "vif = [ 'forward=2222-22, forward=tcp:127.0.0.1:2222-80' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 0 'forward=2222-22, forward=tcp:127.0.0.1:2222-80': "
+                "forward=tcp:127.0.0.1:2222-80: host port 2222 (tcp) is forwarded already by vif 0");
+  assert_error (PV "vif = [ 'forward=2222-22', 'forward=0.0.0.0:2222-80' ]\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:7: vif: vif 1 'forward=0.0.0.0:2222-80': forward=0.0.0.0:2222-80: host port 2222 (tcp) is forwarded already by vif 0");
+}
+
 static void
 test_generate_mac (void)
 {
@@ -1021,6 +1098,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-spec/disk-devices", test_disk_devices);
   g_test_add_func ("/domain-spec/cdroms", test_cdroms);
   g_test_add_func ("/domain-spec/vifs", test_vifs);
+  g_test_add_func ("/domain-spec/vif-forwards", test_vif_forwards);
   g_test_add_func ("/domain-spec/generate-mac", test_generate_mac);
   g_test_add_func ("/domain-spec/vnc", test_vnc);
   g_test_add_func ("/domain-spec/devices", test_devices);

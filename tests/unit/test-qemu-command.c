@@ -353,6 +353,69 @@ test_nics_tap (void)
 }
 
 static void
+test_nics_forwards (void)
+{
+  g_autoptr(HvDomainSpec) spec =
+    test_spec_from_text ("name = 'g'\nkernel = '/k'\n"
+                         "vif = [ 'mac=00:16:3e:00:00:01, forward=2222-22, forward=udp:127.0.0.2:5353-10.0.2.15:53', "
+                         "'mac=00:16:3e:00:00:02' ]\n");
+  g_autoptr(HvDomainSpec) open_spec =
+    test_spec_from_text ("name = 'g'\nkernel = '/k'\nvif = [ 'mac=00:16:3e:00:00:01, forward=0.0.0.0:8080-80' ]\n");
+  g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) argv = build (spec, NULL, notices);
+  g_auto(GStrv) netdevs = values_of (argv, "-netdev");
+  const char * const allowed[] = { "192.168.1.5", "0.0.0.0", NULL };
+  g_auto(GStrv) refused = NULL;
+  HvQemuOptions options;
+
+  g_assert_cmpstr (netdevs[0], ==, "user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=udp:127.0.0.2:5353-10.0.2.15:53");
+  g_assert_cmpstr (netdevs[1], ==, "user,id=net1");
+  g_assert_cmpuint (notices->len, ==, 0);
+
+  /* Every address: refused by the daemon (strict) unless its config lists the address. */
+  hv_qemu_options_init (&options);
+  options.run_dir = RUN_DIR;
+  options.strict = TRUE;
+  refused = hv_qemu_command_build (open_spec, &options, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, HV_CONFIG_ERROR, HV_CONFIG_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==,
+                   "guest.cfg: vif: vif 0 'mac=00:16:3e:00:00:01, forward=0.0.0.0:8080-80': forward=0.0.0.0:8080-80: "
+                   "0.0.0.0 is not a loopback address: the port would be open to other machines; "
+                   "domusd.conf's [network] forward-addresses must list it for the daemon to allow it");
+  options.forward_addresses = allowed;
+  {
+    g_auto(GStrv) allowed_argv = build (open_spec, &options, NULL);
+
+    g_assert_cmpstr (value_of (allowed_argv, "-netdev"), ==, "user,id=net0,hostfwd=tcp:0.0.0.0:8080-:80");
+  }
+  /* A check (not strict) shows the command with a notice. */
+  options.forward_addresses = NULL;
+  options.strict = FALSE;
+  {
+    g_auto(GStrv) checked = build (open_spec, &options, notices);
+
+    g_assert_cmpstr (value_of (checked, "-netdev"), ==, "user,id=net0,hostfwd=tcp:0.0.0.0:8080-:80");
+    g_assert_cmpuint (notices->len, ==, 1);
+    g_assert_nonnull (strstr (g_ptr_array_index (notices, 0), "0.0.0.0 is not a loopback address"));
+  }
+
+  /* On a bridge the guest has its own address: the forward is not used, and the user is told. */
+  g_ptr_array_set_size (notices, 0);
+  options.net_mode = HV_QEMU_NET_TAP;
+  {
+    g_auto(GStrv) tap = build (spec, &options, notices);
+    g_auto(GStrv) tap_netdevs = values_of (tap, "-netdev");
+
+    g_assert_false (any_arg_contains (tap, "hostfwd"));
+    g_assert_true (g_str_has_prefix (tap_netdevs[0], "tap,id=net0,"));
+    g_assert_cmpuint (notices->len, ==, 1);
+    g_assert_nonnull (strstr (g_ptr_array_index (notices, 0), "vif 0: forward= not used"));
+  }
+}
+
+static void
 test_accelerator_and_binary (void)
 {
   g_autoptr(HvDomainSpec) spec = test_spec_from_text ("name = 'g'\nkernel = '/k'\n");
@@ -483,6 +546,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/drive-path-with-comma", test_drive_path_with_comma);
   g_test_add_func ("/qemu-command/nics-user", test_nics_user);
   g_test_add_func ("/qemu-command/nics-tap", test_nics_tap);
+  g_test_add_func ("/qemu-command/nics-forwards", test_nics_forwards);
   g_test_add_func ("/qemu-command/accelerator-and-binary", test_accelerator_and_binary);
   g_test_add_func ("/qemu-command/actions", test_actions);
   g_test_add_func ("/qemu-command/vnc", test_vnc);
