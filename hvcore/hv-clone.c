@@ -223,9 +223,31 @@ replace_disk_path (const char       *entry,
   return g_strdup_printf ("%s%s%s%s", backend, *backend != '\0' ? ":" : "", path, comma != NULL ? comma : "");
 }
 
+/* A forward of the source, moved to a host port that no other domain forwards: the clone
+ * must be able to run beside its source. */
+static char *
+forward_for_clone (const char         *value,
+                   const char * const *config_dirs)
+{
+  g_autofree char *message = NULL;
+  g_autoptr(HvPortForward) forward = hv_port_forward_parse (value, &message);
+  g_autofree char *text = NULL;
+  guint port;
+
+  if (forward == NULL)
+    return g_strconcat ("forward=", value, NULL);
+  port = hv_port_forward_pick_free_port (config_dirs, forward->host_port);
+  if (port != 0)
+    forward->host_port = port;
+  text = hv_port_forward_to_string (forward);
+  return g_strconcat ("forward=", text, NULL);
+}
+
+/* Every vif a new MAC, and its port forwards new host ports; the other items kept. */
 static gboolean
-rewrite_vifs (HvConfig  *config,
-              GError   **error)
+rewrite_vifs (HvConfig            *config,
+              const char * const  *config_dirs,
+              GError             **error)
 {
   g_auto(GStrv) vifs = NULL;
   g_autoptr(GStrvBuilder) rewritten = g_strv_builder_new ();
@@ -246,8 +268,17 @@ rewrite_vifs (HvConfig  *config,
       for (guint j = 0; items[j] != NULL; j++)
         {
           g_autofree char *item = g_strstrip (g_strdup (items[j]));
+          const char *equals = strchr (item, '=');
+          g_autofree char *key = equals != NULL ? g_strstrip (g_strndup (item, equals - item)) : NULL;
 
-          if (*item != '\0' && !g_str_has_prefix (item, "mac="))
+          if (g_strcmp0 (key, "forward") == 0)
+            {
+              g_autofree char *value = g_strstrip (g_strdup (equals + 1));
+              g_autofree char *moved = forward_for_clone (value, config_dirs);
+
+              g_strv_builder_add (kept, moved);
+            }
+          else if (*item != '\0' && g_strcmp0 (key, "mac") != 0)
             g_strv_builder_add (kept, item);
         }
       kept_items = g_strv_builder_end (kept);
@@ -380,8 +411,14 @@ clone_domain (const CloneData  *data,
                    spec->name);
       return NULL;
     }
-  if (!copy_disks (data, config, spec, files, cancellable, error) || !rewrite_vifs (config, error))
-    return NULL;
+  {
+    g_autofree char *source_dir = g_path_get_dirname (data->source_path);
+    const char *config_dirs[] = { source_dir, data->config_dir, NULL };
+
+    if (!copy_disks (data, config, spec, files, cancellable, error) ||
+        !rewrite_vifs (config, config_dirs, error))
+      return NULL;
+  }
   hv_config_set_string (config, "name", data->new_name);
   if (hv_config_has_key (config, "hostname"))
     hv_config_set_string (config, "hostname", data->new_name);

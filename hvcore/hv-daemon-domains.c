@@ -632,7 +632,8 @@ method_domain_create (HvRpcCall *call,
   const char *text, *filename;
 
   if (!get_config_params (call, params, &text, &filename) ||
-      !allow_config_paths (self, call, text, filename))
+      !allow_config_paths (self, call, text, filename) ||
+      hv_daemon_refuse_template_text (call, text, filename))
     return;
   request = start_request_new (call);
   hv_host_create_async (self->host, text, filename, request->notices, NULL, on_domain_created, request);

@@ -796,6 +796,8 @@ on_debian_built (GObject      *source,
   json_builder_add_string_value (json, built->base_path);
   json_builder_set_member_name (json, "base_built");
   json_builder_add_boolean_value (json, built->base_built);
+  json_builder_set_member_name (json, "ssh_port");
+  json_builder_add_int_value (json, built->ssh_port);
   json_builder_end_object (json);
   hv_rpc_call_return (request->call, json_builder_get_root (json));
   debian_call_free (request);
@@ -834,6 +836,33 @@ packages_param (JsonNode  *params,
       return FALSE;
     }
   *out = g_strv_builder_end (names);
+  return TRUE;
+}
+
+/* "ssh_port": a host port, 0 for no forward; absent: the first free one from 2222 where guests
+ * have user-mode networking, none on bridges (there the guest has an address of its own).
+ * *out as the builders take it: 0 to choose, -1 for none. */
+static gboolean
+ssh_port_param (HvDaemon   *self,
+                JsonNode   *params,
+                gint       *out,
+                GError    **error)
+{
+  const gint64 absent = G_MININT64;
+  gint64 port;
+
+  if (!hv_rpc_params_get_int (params, "ssh_port", absent, &port, error))
+    return FALSE;
+  if (port == absent)
+    *out = self->options.net_mode == HV_QEMU_NET_TAP ? -1 : 0;
+  else if (port < 0 || port > 65535)
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                   _("ssh_port: %lld is not a port from 1 to 65535 (0: no forward)"), (long long) port);
+      return FALSE;
+    }
+  else
+    *out = port == 0 ? -1 : (gint) port;
   return TRUE;
 }
 
@@ -890,7 +919,8 @@ method_image_debian (HvRpcCall *call,
   if (!require_string (call, params, "name", &name))
     return;
   debian = hv_debian_request_new (name);
-  if (!debian_request_params (params, debian, &mirror, &error))
+  if (!debian_request_params (params, debian, &mirror, &error) ||
+      !ssh_port_param (self, params, &debian->ssh_port, &error))
     {
       hv_rpc_call_return_error (call, error);
       return;
@@ -927,6 +957,23 @@ method_image_debian (HvRpcCall *call,
                                  on_debian_built, request);
 }
 
+/* TRUE (and `call` answered) when `config` says template = 1. What cannot be read is the
+ * start's own business to report. */
+static gboolean
+refuse_template_config (HvRpcCall  *call,
+                        HvConfig   *config,
+                        const char *name)
+{
+  gboolean template = FALSE;
+
+  if (config == NULL || !hv_clone_is_template (config, &template, NULL) || !template)
+    return FALSE;
+  hv_rpc_call_return_new_error (call, HV_RPC_ERROR_NOT_SUPPORTED,
+                                _("Domain %s is a template: it is never started, only cloned (domain.set_template with false makes it an ordinary domain again)."),
+                                name);
+  return TRUE;
+}
+
 gboolean
 hv_daemon_refuse_template (HvDaemon   *self,
                            HvRpcCall  *call,
@@ -935,16 +982,24 @@ hv_daemon_refuse_template (HvDaemon   *self,
   g_autofree char *file = g_strconcat (name != NULL ? name : "", ".cfg", NULL);
   g_autofree char *path = g_build_filename (self->paths->config_dir, file, NULL);
   g_autoptr(HvConfig) config = NULL;
-  gboolean template = FALSE;
 
-  /* What cannot be read is the start's own business to report. */
-  if (name == NULL || (config = hv_config_new_from_file (path, NULL)) == NULL ||
-      !hv_clone_is_template (config, &template, NULL) || !template)
+  if (name == NULL)
     return FALSE;
-  hv_rpc_call_return_new_error (call, HV_RPC_ERROR_NOT_SUPPORTED,
-                                _("Domain %s is a template: it is never started, only cloned (domain.set_template with false makes it an ordinary domain again)."),
-                                name);
-  return TRUE;
+  config = hv_config_new_from_file (path, NULL);
+  return refuse_template_config (call, config, name);
+}
+
+gboolean
+hv_daemon_refuse_template_text (HvRpcCall  *call,
+                                const char *text,
+                                const char *filename)
+{
+  g_autoptr(HvConfig) config = hv_config_new_from_data (text, -1, filename, NULL);
+  const char *name = NULL;
+
+  if (config == NULL || !hv_config_get_string (config, "name", NULL, &name, NULL))
+    return FALSE;
+  return refuse_template_config (call, config, name != NULL ? name : filename);
 }
 
 void

@@ -92,6 +92,10 @@ gboolean hv_daemon_refuse_template (HvDaemon     *self,
                                     HvRpcCall    *call,
                                     const char   *name);
 void hv_daemon_add_alert_methods   (HvDaemon     *self);
+/* The same for a config text that domain.create would start. */
+gboolean hv_daemon_refuse_template_text (HvRpcCall  *call,
+                                         const char *text,
+                                         const char *filename);
 /* At start, after reattaching: ends incoming migrations a previous daemon left half done. */
 void hv_daemon_clean_migrations    (HvDaemon     *self);
 

@@ -21,6 +21,7 @@
 #include "hv-debian-builder.h"
 #include "hv-debian-guest-resources.h"
 #include "hv-domain-spec.h"
+#include "hv-port-forward.h"
 #include "hv-tool.h"
 
 G_DEFINE_QUARK (hv-debian-builder-error-quark, hv_debian_builder_error)
@@ -110,6 +111,7 @@ request_copy (const HvDebianRequest *request)
   copy->root_password = g_strdup (request->root_password);
   copy->packages = g_strdupv (request->packages);
   copy->memory_mib = request->memory_mib != 0 ? request->memory_mib : DEFAULT_MEMORY_MIB;
+  copy->ssh_port = request->ssh_port;
   return copy;
 }
 
@@ -196,6 +198,7 @@ typedef struct {
   gboolean         base_claimed;
   gboolean         base_built;
   guint            bootstrap_percent;
+  guint            ssh_port;      /* the forward's host port; 0: none */
 } Build;
 
 static void
@@ -330,6 +333,9 @@ check_request (const HvDebianRequest  *request,
     return fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID,
                  _("hostname: “%s” is not a host name (letters, digits and “-” in labels of at most 63, separated by “.”)"),
                  request->hostname);
+  if (request->ssh_port < -1 || request->ssh_port > 65535)
+    return fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID,
+                 _("ssh-port: %d is not a port from 1 to 65535"), request->ssh_port);
   if (request->memory_mib < 128 || request->memory_mib > 1024 * 1024)
     return fail (error, HV_DEBIAN_BUILDER_ERROR_INVALID,
                  _("memory: %lld MiB is outside 128 MiB to 1 TiB"), (long long) request->memory_mib);
@@ -899,16 +905,32 @@ make_seed (Build         *build,
   return FALSE;
 }
 
+/* The vif, with SSH forwarded from a host port unless the request said not to. */
+static char *
+make_vif_entry (Build *build)
+{
+  g_autofree char *mac = hv_domain_spec_generate_mac ();
+
+  if (build->ssh_port == 0)
+    return g_strdup_printf ("mac=%s", mac);
+  return g_strdup_printf ("mac=%s, forward=tcp:127.0.0.1:%u-:22", mac, build->ssh_port);
+}
+
 static char *
 make_config_text (Build *build)
 {
-  g_autofree char *mac = hv_domain_spec_generate_mac ();
+  g_autofree char *vif = make_vif_entry (build);
+  g_autofree char *ssh = build->ssh_port == 0 ? g_strdup ("")
+    : g_strdup_printf ("# SSH from this host: ssh -p %u root@127.0.0.1 (the vif's forward=, for a daemon\n"
+                       "# with user-mode networking; on a bridge, use the guest's own address).\n",
+                       build->ssh_port);
 
   return g_strdup_printf (
     "# %s: Debian %s from Debian's archive, built by Domus (domusctl image debian).\n"
     "# The disk is a qcow2 overlay on the suite's base image %s; the seed disk gives the\n"
     "# guest its host name and keys (domus-guest-setup applies it at boot). The kernel and\n"
     "# initrd are the suite's own, booted directly.\n"
+    "%s"
     "name = \"%s\"\n"
     "memory = %" G_GINT64_FORMAT "\n"
     "vcpus = 1\n"
@@ -917,24 +939,38 @@ make_config_text (Build *build)
     "root = \"/dev/vda ro\"\n"
     "extra = \"console=tty0 console=ttyS0 net.ifnames=0\"\n"
     "disk = [ 'tap:qcow2:%s,xvda,w', 'file:%s,hdc:cdrom,r' ]\n"
-    "vif = [ 'mac=%s' ]\n"
+    "vif = [ '%s' ]\n"
     "vnc = 1\n"
     "on_reboot = \"restart\"\n"
     "tags = [ \"debian\" ]\n",
-    build->request->name, build->request->suite, build->base_path,
+    build->request->name, build->request->suite, build->base_path, ssh,
     build->request->name, build->request->memory_mib,
     build->kernel_path, build->initrd_path,
-    build->disk_path, build->seed_path, mac);
+    build->disk_path, build->seed_path, vif);
+}
+
+/* The request's port, or the first one no domain forwards and nothing listens on. */
+static void
+choose_ssh_port (Build *build)
+{
+  const char *config_dirs[] = { build->builder->config_dir, build->config_dir, NULL };
+
+  if (build->request->ssh_port > 0)
+    build->ssh_port = (guint) build->request->ssh_port;
+  else if (build->request->ssh_port == 0)
+    build->ssh_port = hv_port_forward_pick_free_port (config_dirs, HV_PORT_FORWARD_FIRST_SSH_PORT);
 }
 
 static gboolean
 write_config (Build   *build,
               GError **error)
 {
-  g_autofree char *text = make_config_text (build);
+  g_autofree char *text = NULL;
   GError *local = NULL;
 
   report (build, "config", build->base_built ? 98 : 90);
+  choose_ssh_port (build);
+  text = make_config_text (build);
   if (g_mkdir_with_parents (build->config_dir, 0700) != 0)
     return fail (error, HV_DEBIAN_BUILDER_ERROR_IO, _("Cannot make %s: %s"),
                  build->config_dir, g_strerror (errno));
@@ -1031,6 +1067,7 @@ build_thread (GTask        *task,
   result->seed_path = g_strdup (build->seed_path);
   result->base_path = g_strdup (build->base_path);
   result->base_built = build->base_built;
+  result->ssh_port = build->ssh_port;
   g_task_return_pointer (task, result, (GDestroyNotify) hv_debian_result_free);
 }
 

@@ -37,6 +37,8 @@ typedef struct {
   char    *mirror;              /* the archive; NULL: the builder's (hv_debian_builder_set_mirror) */
   GStrv    packages;            /* more packages (part of the base image's identity) */
   gint64   memory_mib;          /* 0: 512 */
+  gint     ssh_port;            /* the host port of the vif's SSH forward (user-mode networking):
+                                   0: the first free one from 2222; -1: no forward */
 } HvDebianRequest;
 
 HvDebianRequest *hv_debian_request_new  (const char      *name);
@@ -49,6 +51,7 @@ typedef struct {
   char     *seed_path;      /* its NoCloud seed */
   char     *base_path;      /* the suite's base image the overlay stands on */
   gboolean  base_built;     /* FALSE: the base was in the store already */
+  guint     ssh_port;       /* the host port forwarded to the guest's sshd; 0: none */
 } HvDebianResult;
 
 void hv_debian_result_free (HvDebianResult *result);

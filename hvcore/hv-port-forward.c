@@ -178,12 +178,20 @@ hv_port_forward_is_loopback (const HvPortForward *forward)
 }
 
 char *
-hv_port_forward_to_hostfwd (const HvPortForward *forward)
+hv_port_forward_to_string (const HvPortForward *forward)
 {
-  return g_strdup_printf ("hostfwd=%s:%s:%u-%s:%u", hv_port_forward_protocol_name (forward->protocol),
+  return g_strdup_printf ("%s:%s:%u-%s:%u", hv_port_forward_protocol_name (forward->protocol),
                           forward->host_address, forward->host_port,
                           forward->guest_address != NULL ? forward->guest_address : "",
                           forward->guest_port);
+}
+
+char *
+hv_port_forward_to_hostfwd (const HvPortForward *forward)
+{
+  g_autofree char *text = hv_port_forward_to_string (forward);
+
+  return g_strconcat ("hostfwd=", text, NULL);
 }
 
 gboolean
@@ -217,7 +225,7 @@ add_ports_of_entry (GHashTable *ports,
       if (strcmp (key, "forward") != 0)
         continue;
       forward = hv_port_forward_parse (g_strstrip (equals + 1), &message);
-      if (forward != NULL && forward->protocol == HV_PORT_FORWARD_TCP)
+      if (forward != NULL)
         g_hash_table_add (ports, GUINT_TO_POINTER (forward->host_port));
     }
 }

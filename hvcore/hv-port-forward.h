@@ -21,7 +21,7 @@ typedef struct {
   guint                  guest_port;     /* 1..65535 */
 } HvPortForward;
 
-/* Where the Debian and cloud guests' SSH forwards start looking for a free host port. */
+/* Where the SSH forward of a guest Domus makes starts looking for a free host port. */
 #define HV_PORT_FORWARD_FIRST_SSH_PORT 2222
 
 /*
@@ -38,6 +38,9 @@ const char    *hv_port_forward_protocol_name (HvPortForwardProtocol protocol);
 /* The address is in 127.0.0.0/8: only this host can reach the port. */
 gboolean       hv_port_forward_is_loopback  (const HvPortForward  *forward);
 
+/* The item's value written out whole: "tcp:127.0.0.1:2222-:22". */
+char          *hv_port_forward_to_string    (const HvPortForward  *forward);
+
 /* QEMU's user-mode netdev option: "hostfwd=tcp:127.0.0.1:2222-:22". */
 char          *hv_port_forward_to_hostfwd   (const HvPortForward  *forward);
 
@@ -46,14 +49,14 @@ gboolean       hv_port_forward_clash        (const HvPortForward  *a,
                                              const HvPortForward  *b);
 
 /*
- * The TCP host ports on 127.0.0.1 that `forward=` items of the .cfg files in `config_dir` name,
+ * The host ports that `forward=` items of the .cfg files in `config_dir` name,
  * for a new guest's forward to avoid (files that cannot be read are skipped).
  */
 GHashTable    *hv_port_forward_ports_in_configs (const char       *config_dir);
 
 /*
- * A TCP port on 127.0.0.1 from `first` up that no config in `config_dirs` forwards, that
- * nothing listens on now and that this process has not handed out before; 0 when none is
+ * A port from `first` up that no config in `config_dirs` forwards, that nothing listens
+ * on now (TCP on 127.0.0.1) and that this process has not handed out before; 0 when none is
  * left below first + 1000.
  */
 guint          hv_port_forward_pick_free_port (const char * const *config_dirs,

@@ -182,6 +182,22 @@ def main():
         tap.ok(kind(start_template) == "not-supported" and len(ticks(root, "thin")) >= 1,
                "a template is not started; its linked clone is", json.dumps(start_template))
         ok(daemon, "domain.destroy", name="thin")
+        create_template = call(daemon, "domain.create", config=guest_cfg(GUEST_DIR, "tmpl", "template = 1\n"))
+        listed_now = {d["name"] for d in ok(daemon, "domain.list", all=True)["domains"]}
+        tap.ok(kind(create_template) == "not-supported" and "tmpl" not in listed_now
+               and not os.path.exists(os.path.join(root, "run", "tmpl")),
+               "domain.create of a config that says template = 1 is refused as domain.start of a template is",
+               json.dumps(create_template))
+
+        # A clone's port forwards move to host ports of their own: both can run at once.
+        ok(daemon, "domain.define", config=guest_cfg(GUEST_DIR, "fwdsrc", "vif = [ 'mac=00:16:3e:0f:0f:01, "
+                                                                       "forward=tcp:127.0.0.1:2299-:22' ]\n"))
+        ok(daemon, "domain.clone", name="fwdsrc", new_name="fwdcopy")
+        with open(os.path.join(root, "domains", "fwdcopy.cfg")) as f:
+            clone_text = f.read()
+        moved = re.search(r"forward=tcp:127\.0\.0\.1:(\d+)-:22", clone_text)
+        tap.ok(moved is not None and int(moved.group(1)) > 2299 and "00:16:3e:0f:0f:01" not in clone_text,
+               "a clone forwards a host port of its own to the same guest port", clone_text)
         # image.debian without the archive: refusals, and an archive that does not answer.
         key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHj3vQ8u2bXpZ1m6kTqv9mTj1o2qYQh1kq0Sx5bGd7Qs test"
         before = sorted(os.listdir(images))
@@ -189,13 +205,14 @@ def main():
                     call(daemon, "image.debian", name="deb", ssh_keys="not a key"),
                     call(daemon, "image.debian", name="deb"),
                     call(daemon, "image.debian", name="deb", ssh_keys=key, packages="vim"),
-                    call(daemon, "image.debian", name="deb", ssh_keys=key, mirror="file:///etc")]
+                    call(daemon, "image.debian", name="deb", ssh_keys=key, mirror="file:///etc"),
+                    call(daemon, "image.debian", name="deb", ssh_keys=key, ssh_port=70000)]
         progress = []
         unreachable = call(daemon, "image.debian", progress, name="deb", ssh_keys=key, root_password="secret",
                            mirror="http://127.0.0.1:9/debian")
         stages = [n["params"]["stage"] for n in progress if n["method"] == "image.progress"]
         defined = {d["name"] for d in ok(daemon, "domain.list", all=True)["domains"]}
-        tap.ok([kind(r) for r in refusals] == ["already-exists"] + ["invalid-params"] * 4
+        tap.ok([kind(r) for r in refusals] == ["already-exists"] + ["invalid-params"] * 5
                and kind(unreachable) == "failed" and "could not be reached" in unreachable["error"]["message"]
                and stages[:2] == ["checking", "bootstrapping"] and sorted(os.listdir(images)) == before
                and "deb" not in defined and "secret" not in daemon.log_text(),

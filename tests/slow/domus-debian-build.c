@@ -5,13 +5,13 @@
  *
  *   domus-debian-build --images DIR --configs DIR [--mirror URL] [--suite S] [--size BYTES]
  *                      [--hostname H] [--ssh-key FILE] [--root-password-file FILE]
- *                      [--packages a,b] NAME
+ *                      [--packages a,b] [--ssh-port PORT] NAME
  *                      [--cancel-at STAGE:PERCENT]
  *   domus-debian-build --qemu-command CFG RUNDIR    the QEMU command Domus runs for CFG
  *   domus-debian-build --images DIR --configs DIR --clone CFG NEW    a full clone of CFG
  *   domus-debian-build --probe IMAGE FORMAT         does IMAGE hold cloud-init?
  *
- * Prints "progress STAGE PERCENT" lines, then "built base=0|1 seconds=S config=PATH";
+ * Prints "progress STAGE PERCENT" lines, then "built base=0|1 seconds=S config=PATH ssh_port=P";
  * on failure "error CODE: MESSAGE" on stderr and exit status 1.
  */
 
@@ -147,6 +147,7 @@ main (int   argc,
   g_autofree char *probe_image = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   gint64 size = 0;
+  int ssh_port = 0;
   GOptionEntry entries[] = {
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images, "The image store", "DIR" },
     { "configs", 0, 0, G_OPTION_ARG_FILENAME, &configs, "The config folder", "DIR" },
@@ -157,6 +158,7 @@ main (int   argc,
     { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, &ssh_key, "Public keys for root", "FILE" },
     { "root-password-file", 0, 0, G_OPTION_ARG_FILENAME, &password, "Root's password", "FILE" },
     { "packages", 0, 0, G_OPTION_ARG_STRING, &packages, "More packages", "A,B" },
+    { "ssh-port", 0, 0, G_OPTION_ARG_INT, &ssh_port, "SSH's host port (0: the first free from 2222; -1: none)", "PORT" },
     { "cancel-at", 0, 0, G_OPTION_ARG_STRING, &cancel_at, "Cancel once progress reaches it", "STAGE:PERCENT" },
     { "clone", 0, 0, G_OPTION_ARG_FILENAME, &clone_source, "Clone CFG as NAME", "CFG" },
     { "probe", 0, 0, G_OPTION_ARG_FILENAME, &probe_image, "Look for cloud-init in IMAGE (FORMAT given)", "IMAGE" },
@@ -205,6 +207,7 @@ main (int   argc,
   request->hostname = g_steal_pointer (&hostname);
   request->ssh_key_file = g_steal_pointer (&ssh_key);
   request->root_password_file = g_steal_pointer (&password);
+  request->ssh_port = ssh_port;
   if (packages != NULL)
     request->packages = g_strsplit (packages, ",", -1);
 
@@ -221,7 +224,7 @@ main (int   argc,
       g_printerr ("error %d: %s\n", error->code, error->message);
       return 1;
     }
-  g_print ("built base=%d seconds=%.2f config=%s\n", result->base_built,
-           (g_get_monotonic_time () - start) / 1e6, result->config_path);
+  g_print ("built base=%d seconds=%.2f config=%s ssh_port=%u\n", result->base_built,
+           (g_get_monotonic_time () - start) / 1e6, result->config_path, result->ssh_port);
   return 0;
 }

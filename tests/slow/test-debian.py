@@ -8,14 +8,17 @@ Skips (TAP "1..0 # SKIP") when Debian's archive cannot be reached. Otherwise: a 
 does not exist and an archive that does not answer are refused with their cause and leave
 the store as it was; a first guest is built from nothing (the suite's base image); a second
 one is an overlay on it; the second boots under TCG with the QEMU command Domus makes of
-its .cfg (plus a host port forward for SSH) to its login prompt, and root logs in over SSH
-with the key given at build time. Takes about 10 minutes on the project's machines.
+its .cfg to its login prompt, and root logs in over SSH through the host port its vif
+forwards (forward=), with the key and with the password given at build time; a clone boots
+as a new machine on a host port of its own; a guest made by image.debian through domusd
+boots by domain.start, and root logs in through its forward. Takes about 10 to 20 minutes
+on the project's machines.
 """
 
 import json
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -79,29 +82,39 @@ def proc_cmdline(pid):
 SSH = ["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"]
 
 
-def boot_guest(work, name, qemus):
-    """Boots NAME with the QEMU command Domus makes of its .cfg, SSH forwarded from a local
-    port; returns the port, the serial text and the seconds to "NAME login:"."""
-    run_dir = os.path.join(work, "run-" + name)
-    os.mkdir(run_dir)
-    command = subprocess.run([TOOL, "--qemu-command", os.path.join(work, "configs", name + ".cfg"), run_dir],
-                             capture_output=True, text=True, check=True).stdout.splitlines()
-    port = free_port()
-    command = [("%s,hostfwd=tcp:127.0.0.1:%d-:22" % (arg, port)) if arg.startswith("user,id=net0") else arg
-               for arg in command]
-    log = os.path.join(run_dir, "serial.log")
-    qemus.append(subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                  stderr=open(os.path.join(run_dir, "qemu.err"), "w")))
+def forwarded_ssh_port(cfg):
+    """The host port the .cfg's vif forwards to the guest's port 22 (Domus's forward=)."""
+    with open(cfg) as f:
+        match = re.search(r"forward=tcp:127\.0\.0\.1:(\d+)-:22\b", f.read())
+    return int(match.group(1)) if match else None
+
+
+def wait_for_login(log, name, alive, timeout=900):
+    """The serial text once "NAME login:" is in it (or the time is up, or QEMU ended)."""
     text = ""
     start = time.monotonic()
-    while time.monotonic() - start < 900 and qemus[-1].poll() is None:
+    while time.monotonic() - start < timeout and alive():
         if os.path.exists(log):
             with open(log, errors="replace") as f:
                 text = f.read()
             if name + " login:" in text:
                 break
         time.sleep(1)
-    return port, text, time.monotonic() - start
+    return text, time.monotonic() - start
+
+
+def boot_guest(work, name, qemus):
+    """Boots NAME with the QEMU command Domus makes of its .cfg (its vif forwards a host port
+    to SSH); returns that port, the serial text and the seconds to "NAME login:"."""
+    run_dir = os.path.join(work, "run-" + name)
+    os.mkdir(run_dir)
+    cfg = os.path.join(work, "configs", name + ".cfg")
+    command = subprocess.run([TOOL, "--qemu-command", cfg, run_dir],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+    qemus.append(subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(run_dir, "qemu.err"), "w")))
+    text, seconds = wait_for_login(os.path.join(run_dir, "serial.log"), name, lambda: qemus[-1].poll() is None)
+    return forwarded_ssh_port(cfg), text, seconds
 
 
 def ssh_key(key, port, command):
@@ -117,12 +130,6 @@ def ssh_key(key, port, command):
     return answer
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     if not os.access(TOOL, os.X_OK):
         print("1..0 # SKIP %s is not built" % TOOL)
@@ -130,7 +137,7 @@ def main():
     if not archive_reachable():
         print("1..0 # SKIP Debian's archive (%s, suite %s) is not reachable from here" % (ARCHIVE, SUITE))
         return 0
-    print("1..13", flush=True)
+    print("1..14", flush=True)
     work = tempfile.mkdtemp(prefix="domus-debian-")
     qemus = []
     try:
@@ -184,7 +191,9 @@ def main():
         tap("backing file: debian-%s.qcow2" % SUITE in info, "the overlay's backing file is the base, by name", info)
 
         port, text, boot = boot_guest(work, "deb2", qemus)
-        tap("deb2 login:" in text, "the guest boots to its login prompt under TCG (%.0f s)" % boot, text)
+        tap("deb2 login:" in text and port is not None,
+            "the guest boots to its login prompt under TCG (%.0f s); its vif forwards host port %s to SSH"
+            % (boot, port), text)
         answer = ssh_key(key, port, "hostname -f; cat /etc/hostname; id -u; cat /etc/ssh/ssh_host_ed25519_key.pub")
         words = answer.stdout.split() if answer else []
         tap(answer is not None and answer.returncode == 0 and words[:3] == ["deb2.example", "deb2.example", "0"],
@@ -215,39 +224,36 @@ def main():
         result = subprocess.run([TOOL, "--images", os.path.join(work, "images"), "--configs",
                                  os.path.join(work, "configs"), "--clone", os.path.join(work, "configs", "deb2.cfg"),
                                  "deb3"], capture_output=True, text=True)
+        deb2_port = port
         port, text, boot = boot_guest(work, "deb3", qemus) if result.returncode == 0 else (0, "", 0)
         answer = ssh_key(key, port, "hostname; cat /etc/ssh/ssh_host_ed25519_key.pub") if "deb3 login:" in text else None
         words = answer.stdout.split() if answer is not None and answer.returncode == 0 else []
-        tap(words[:1] == ["deb3"] and host_key != [] and words[2:3] != host_key,
-            "a clone of the shut-off guest boots as deb3 with SSH host keys of its own (%.0f s)" % boot,
+        tap(words[:1] == ["deb3"] and host_key != [] and words[2:3] != host_key and port != deb2_port,
+            "a clone of the shut-off guest boots as deb3 with SSH host keys of its own, reached on a "
+            "host port of its own (%s, not %s) (%.0f s)" % (port, deb2_port, boot),
             result.stdout + result.stderr + text[-2000:] + " ".join(words))
 
         # The same through domusd: image.debian (an overlay on the base built above, which the
-        # daemon's store shares), then domain.start, to the login prompt on its serial console.
+        # daemon's store shares), then domain.start, to the login prompt on its serial console,
+        # and SSH through the forward the daemon's QEMU sets up.
         root = os.path.join(work, "daemon")
         os.makedirs(root)
         os.symlink(os.path.join(work, "images"), os.path.join(root, "images"))
-        # QEMU's own translation cache: the daemon's 32 MiB default suits small guests, but a
-        # Debian boot under TCG thrashes in it (over 15 minutes instead of 2 on a loaded machine).
-        daemon = lib_domus.Daemon(root, extra_args=("--tb-size", "0")).wait_listening()
+        daemon = lib_domus.Daemon(root).wait_listening()
         try:
             with open(key + ".pub") as f:
                 keys = f.read()
             built = lib_domus.rpc_call(daemon.socket_path, "image.debian", name="deb4", ssh_keys=keys)
             lib_domus.rpc_call(daemon.socket_path, "domain.start", name="deb4")
-            log = os.path.join(root, "run", "deb4", "serial.log")
-            start = time.monotonic()
-            text = ""
-            while time.monotonic() - start < 900:
-                if os.path.exists(log):
-                    with open(log, errors="replace") as f:
-                        text = f.read()
-                    if "deb4 login:" in text:
-                        break
-                time.sleep(1)
+            text, boot = wait_for_login(os.path.join(root, "run", "deb4", "serial.log"), "deb4", lambda: True)
             tap(not built["base_built"] and "deb4 login:" in text,
-                "image.debian through domusd makes a guest that domain.start boots to its login prompt (%.0f s)"
-                % (time.monotonic() - start), json.dumps(built) + text[-2000:])
+                "image.debian through domusd makes a guest that domain.start boots to its login prompt, "
+                "with the daemon's default translation cache (%.0f s)" % boot, json.dumps(built) + text[-2000:])
+            answer = ssh_key(key, built["ssh_port"], "hostname") if "deb4 login:" in text else None
+            tap(built["ssh_port"] > 0 and answer is not None and answer.returncode == 0
+                and answer.stdout.strip() == "deb4",
+                "root logs in over SSH through the port forward of the daemon's guest (port %s)" % built["ssh_port"],
+                (answer.stdout + answer.stderr) if answer else json.dumps(built))
         except lib_domus.Failure as failure:
             tap(False, "image.debian through domusd", str(failure) + daemon.log_text())
         finally:

@@ -3,10 +3,13 @@
 
 #include <string.h>
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
 
 #include "hv-clone.h"
 #include "hv-cloud-seed.h"
 #include "hv-debian-builder.h"
+#include "hv-port-forward.h"
 #include "hv-snapshots.h"
 #include "test-util.h"
 
@@ -142,6 +145,66 @@ test_template_key (void)
   g_assert_nonnull (strstr (error->message, "template"));
 }
 
+static GSocket *
+listen_on_loopback (guint port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, (guint16) port);
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+  if (!g_socket_bind (socket, address, FALSE, NULL) || !g_socket_listen (socket, NULL))
+    g_clear_object (&socket);
+  return socket;
+}
+
+/* The SSH forward of a new guest avoids the ports other domains forward and ports in use. */
+static void
+test_ssh_port_choice (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("domus-ports-XXXXXX", NULL);
+  g_autoptr(GSocket) busy = NULL;
+  g_autoptr(GHashTable) forwarded = NULL;
+  const char *dirs[] = { dir, "/nonexistent-domus-folder", NULL };
+  guint first = 0, a, b;
+
+  /* A range of this machine's ports where the one after two forwarded ports can be held. */
+  for (guint tries = 0; busy == NULL && tries < 50; tries++)
+    {
+      first = (guint) g_random_int_range (40000, 60000);
+      busy = listen_on_loopback (first + 2);
+    }
+  g_assert_nonnull (busy);
+  {
+    g_autofree char *path = g_build_filename (dir, "a.cfg", NULL);
+    g_autofree char *text = g_strdup_printf ("name = 'a'\nvif = [ 'mac=00:16:3e:00:00:01, forward=tcp:%u-22', "
+                                             "'forward = udp:127.0.0.1:%u-:53, model=e1000' ]\n", first, first + 1);
+    g_autofree char *broken = g_build_filename (dir, "b.cfg", NULL);
+
+    g_assert_true (g_file_set_contents (path, text, -1, NULL));
+    g_assert_true (g_file_set_contents (broken, "name = 'b\nvif = [ 'forward=1-1'", -1, NULL));
+  }
+  forwarded = hv_port_forward_ports_in_configs (dir);
+  g_assert_cmpuint (g_hash_table_size (forwarded), ==, 2);
+  g_assert_true (g_hash_table_contains (forwarded, GUINT_TO_POINTER (first)));
+  g_assert_true (g_hash_table_contains (forwarded, GUINT_TO_POINTER (first + 1)));
+
+  a = hv_port_forward_pick_free_port (dirs, first);
+  g_assert_cmpuint (a, >, first + 2);
+  /* Handed out once in this process: not again, even before a .cfg names it. */
+  b = hv_port_forward_pick_free_port (dirs, first);
+  g_assert_cmpuint (b, >, first + 2);
+  g_assert_cmpuint (b, !=, a);
+
+  {
+    g_autofree char *a_cfg = g_build_filename (dir, "a.cfg", NULL);
+    g_autofree char *b_cfg = g_build_filename (dir, "b.cfg", NULL);
+
+    g_unlink (a_cfg);
+    g_unlink (b_cfg);
+    g_rmdir (dir);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -153,5 +216,6 @@ main (int   argc,
   g_test_add_func ("/real-guests/snapshot-names", test_snapshot_names);
   g_test_add_func ("/real-guests/base-names", test_base_names);
   g_test_add_func ("/real-guests/template-key", test_template_key);
+  g_test_add_func ("/real-guests/ssh-port-choice", test_ssh_port_choice);
   return g_test_run ();
 }
