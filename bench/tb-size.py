@@ -4,6 +4,7 @@
 
 Usage: bench/tb-size.py [BUILD_DIR] [--only test|many|debian] [--tb LIST] [--guests N]
                         [--store DIR] [--timeout S]
+                        [--rounds N]
        (default build dir: build; the test guest must be built:
         meson compile -C build test-guest; the debian part needs Debian's archive
         unless --store names an image store that holds the base image already)
@@ -17,7 +18,11 @@ started with `--tb-size VALUE` (0: QEMU's own default, a cache of up to 1 GiB), 
           summed, for --tb values 32, 0 and auto only (the others add little);
   debian  a Debian guest (512 MiB, image.debian, an overlay on the suite's base image):
           seconds from domain.start to "login:" on its serial console (given up after
-          --timeout, default 900 s), and its QEMU's RSS then.
+          --timeout, default 900 s) and until root runs a command over SSH (through the
+          vif's port forward); then a workload over SSH (a few rounds of dpkg, perl, find
+          and md5sum over /usr: much distinct code, what a cache too small must translate
+          again and again), its seconds; and its QEMU's RSS after that. --rounds N repeats
+          the whole list N times (the order of the values alternates).
 The machine's load average is printed before each part: figures from a loaded machine
 are only comparable within one run.
 """
@@ -46,6 +51,7 @@ def parse_args():
     parser.add_argument("--store", help="an image store holding debian-SUITE.qcow2 already")
     parser.add_argument("--suite", default="bookworm")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--rounds", type=int, default=1)
     return parser.parse_args()
 
 
@@ -203,26 +209,67 @@ def ssh_key(work):
         return f.read()
 
 
-def bench_debian(work):
-    print("3. a Debian %s guest (512 MiB): start to its login prompt  [%s]" % (ARGS.suite, load()), flush=True)
-    store = debian_store(work)
-    for i, tb in enumerate(TB_VALUES):
-        daemon = Daemon(os.path.join(work, "debian-" + tb), tb, images=store)
-        name = "tb%d-%d" % (i, os.getpid())
+WORKLOAD = ("for i in 1 2 3; do dpkg -l > /dev/null; dpkg -S /bin/ls > /dev/null; "
+            "perl -e 'my %h; $h{$_} = $_ * 2 for 1 .. 200000; print scalar (keys %h), qq(\\n)' > /dev/null; "
+            "find /usr/lib -name '*.so*' -type f | head -300 | xargs md5sum > /dev/null; "
+            "ls -lR /usr/share > /dev/null; done")
+
+
+def ssh(work, port, command, timeout):
+    return subprocess.run(["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                           "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-i", os.path.join(work, "key"),
+                           "-p", str(port), "root@127.0.0.1", command],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def wait_for_ssh(work, port, start, timeout):
+    """Seconds from `start` until root runs `true` over SSH, or None."""
+    while time.monotonic() - start < timeout:
         try:
-            daemon.call("image.debian", name=name, suite=ARGS.suite, ssh_keys=ssh_key(work))
-            start = time.monotonic()
-            daemon.call("domain.start", name=name)
-            boot = wait_for(daemon, name, name + " login:", ARGS.timeout, start)
-            shown = "%6.0f s" % boot if boot is not None else "> %.0f s" % ARGS.timeout
-            print("   %-28s boot %8s   RSS %7.1f MiB   [%s]" % (label(tb), shown, rss_mib(daemon.qemu_pid(name)),
-                                                               load()), flush=True)
-        finally:
-            daemon.stop()
-            for suffix in (".qcow2", "-seed.iso"):
-                path = os.path.join(store, name + suffix)
-                if os.path.exists(path):
-                    os.unlink(path)
+            if ssh(work, port, "true", 60).returncode == 0:
+                return time.monotonic() - start
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(2)
+    return None
+
+
+def shown(seconds, timeout):
+    return "%6.0f s" % seconds if seconds is not None else "> %.0f s" % timeout
+
+
+def boot_debian(work, store, tb, name):
+    daemon = Daemon(os.path.join(work, "debian-" + name), tb, images=store)
+    try:
+        port = daemon.call("image.debian", name=name, suite=ARGS.suite, ssh_keys=ssh_key(work))["ssh_port"]
+        start = time.monotonic()
+        daemon.call("domain.start", name=name)
+        login = wait_for(daemon, name, name + " login:", ARGS.timeout, start)
+        ready = wait_for_ssh(work, port, start, ARGS.timeout) if login is not None else None
+        work_seconds = None
+        if ready is not None:
+            begin = time.monotonic()
+            if ssh(work, port, WORKLOAD, ARGS.timeout).returncode == 0:
+                work_seconds = time.monotonic() - begin
+        print("   %-28s login %8s   ssh %8s   workload %8s   RSS %7.1f MiB   [%s]"
+              % (label(tb), shown(login, ARGS.timeout), shown(ready, ARGS.timeout), shown(work_seconds, ARGS.timeout),
+                 rss_mib(daemon.qemu_pid(name)), load()), flush=True)
+    finally:
+        daemon.stop()
+        for suffix in (".qcow2", "-seed.iso"):
+            path = os.path.join(store, name + suffix)
+            if os.path.exists(path):
+                os.unlink(path)
+
+
+def bench_debian(work):
+    print("3. a Debian %s guest (512 MiB): start to its login prompt and to SSH; a workload  [%s]"
+          % (ARGS.suite, load()), flush=True)
+    store = debian_store(work)
+    for round_number in range(ARGS.rounds):
+        values = TB_VALUES if round_number % 2 == 0 else list(reversed(TB_VALUES))
+        for i, tb in enumerate(values):
+            boot_debian(work, store, tb, "tb%d-%d-%d" % (round_number, i, os.getpid()))
 
 
 def main():

@@ -317,36 +317,77 @@ make_private_dir (GError **error)
   return g_steal_pointer (&dir);
 }
 
+static ProbeResult *
+probe (const ProbeData  *data,
+       GCancellable     *cancellable,
+       GError          **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *raw = NULL;
+  ProbeResult *result = NULL;
+
+  dir = make_private_dir (error);
+  if (dir == NULL)
+    return NULL;
+  raw = g_build_filename (dir, "disk.raw", NULL);
+  if (copy_to_raw (data, raw, cancellable, error))
+    {
+      if (geteuid () == 0 && chown (raw, NOBODY_ID, NOBODY_ID) != 0)
+        g_set_error (error, HV_CLOUD_INIT_PROBE_ERROR, HV_CLOUD_INIT_PROBE_ERROR_IO,
+                     _("Cannot hand %s to nobody: %s"), raw, g_strerror (errno));
+      else
+        result = look_inside (raw, cancellable, error);
+    }
+  hv_tool_remove_tree (dir);
+  return result;
+}
+
 static void
 probe_thread (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  const ProbeData *data = task_data;
-  g_autofree char *dir = NULL;
-  g_autofree char *raw = NULL;
-  ProbeResult *result = NULL;
   GError *error = NULL;
+  ProbeResult *result = probe (task_data, cancellable, &error);
 
-  dir = make_private_dir (&error);
-  if (dir != NULL)
-    {
-      raw = g_build_filename (dir, "disk.raw", NULL);
-      if (copy_to_raw (data, raw, cancellable, &error))
-        {
-          if (geteuid () == 0 && chown (raw, NOBODY_ID, NOBODY_ID) != 0)
-            g_set_error (&error, HV_CLOUD_INIT_PROBE_ERROR, HV_CLOUD_INIT_PROBE_ERROR_IO,
-                         _("Cannot hand %s to nobody: %s"), raw, g_strerror (errno));
-          else
-            result = look_inside (raw, cancellable, &error);
-        }
-      hv_tool_remove_tree (dir);
-    }
   if (result != NULL)
     g_task_return_pointer (task, result, (GDestroyNotify) probe_result_free);
   else
     g_task_return_error (task, error);
+}
+
+static gboolean
+check_format (const char  *format,
+              GError     **error)
+{
+  if (format != NULL && (g_str_equal (format, "raw") || g_str_equal (format, "qcow2")))
+    return TRUE;
+  g_set_error (error, HV_CLOUD_INIT_PROBE_ERROR, HV_CLOUD_INIT_PROBE_ERROR_INVALID_FORMAT,
+               _("format: “%s” is not raw or qcow2"), format != NULL ? format : "");
+  return FALSE;
+}
+
+HvCloudInitPresence
+hv_cloud_init_probe (const char    *image,
+                     const char    *format,
+                     char         **detail,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  ProbeData data = { .image = (char *) image, .format = (char *) format };
+  ProbeResult *result;
+  HvCloudInitPresence presence;
+
+  g_return_val_if_fail (image != NULL, HV_CLOUD_INIT_UNKNOWN);
+
+  if (!check_format (format, error) || (result = probe (&data, cancellable, error)) == NULL)
+    return HV_CLOUD_INIT_UNKNOWN;
+  presence = result->presence;
+  if (detail != NULL)
+    *detail = g_steal_pointer (&result->detail);
+  probe_result_free (result);
+  return presence;
 }
 
 void
@@ -357,15 +398,15 @@ hv_cloud_init_probe_async (const char          *image,
                            gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  GError *error = NULL;
   ProbeData *data;
 
   g_return_if_fail (image != NULL);
 
   g_task_set_source_tag (task, hv_cloud_init_probe_async);
-  if (format == NULL || (!g_str_equal (format, "raw") && !g_str_equal (format, "qcow2")))
+  if (!check_format (format, &error))
     {
-      g_task_return_new_error (task, HV_CLOUD_INIT_PROBE_ERROR, HV_CLOUD_INIT_PROBE_ERROR_INVALID_FORMAT,
-                               _("format: “%s” is not raw or qcow2"), format != NULL ? format : "");
+      g_task_return_error (task, error);
       return;
     }
   data = g_new0 (ProbeData, 1);

@@ -41,4 +41,11 @@ HvCloudInitPresence hv_cloud_init_probe_finish (GAsyncResult         *result,
                                                 char                **detail,
                                                 GError              **error);
 
+/* The same, for callers already in a worker thread. */
+HvCloudInitPresence hv_cloud_init_probe        (const char           *image,
+                                                const char           *format,
+                                                char                **detail,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+
 G_END_DECLS

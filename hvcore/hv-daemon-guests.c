@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The protocol face of the real-guest models (issue 15): domain.snapshot.*, domain.clone,
- * domain.set_template, domain.save, domain.restore and image.debian. The work is the models'
- * (HvSnapshots, hv-clone, hv-save-file, HvDebianBuilder); this file only turns params into
- * calls and results or errors into answers.
+ * domain.set_template, domain.save, domain.restore, image.debian and image.cloud. The work is
+ * the models' (HvSnapshots, hv-clone, hv-save-file, HvDebianBuilder, hv-cloud-guest); this file
+ * only turns params into calls and results or errors into answers.
  */
 
 #include "config.h"
@@ -16,6 +16,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hv-clone.h"
+#include "hv-cloud-guest.h"
 #include "hv-config.h"
 #include "hv-debian-builder.h"
 #include "hv-daemon-private.h"
@@ -231,6 +232,21 @@ method_snapshot_delete (HvRpcCall *call,
   snapshot_change (call, params, HV_DAEMON (user_data), hv_snapshots_delete_async);
 }
 
+/* A .cfg a model wrote into a staging folder, defined through the host so that clients hear of
+ * it as of any other definition. */
+static HvDomain *
+define_made_config (HvDaemon    *self,
+                    const char  *config_path,
+                    GError     **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *filename = g_path_get_basename (config_path);
+
+  if (!g_file_get_contents (config_path, &text, NULL, error))
+    return NULL;
+  return hv_host_define (self->host, text, filename, error);
+}
+
 /* Clones and templates */
 
 typedef struct {
@@ -258,21 +274,15 @@ on_cloned (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(HvCloneResult) clone = hv_clone_finish (result, &error);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *text = NULL;
-  g_autofree char *filename = NULL;
   HvDomain *domain;
 
-  if (clone != NULL && !g_file_get_contents (clone->config_path, &text, NULL, &error))
-    g_clear_pointer (&clone, hv_clone_result_free);
   if (clone == NULL)
     {
       hv_daemon_return_error (request->call, error);
       clone_call_free (request);
       return;
     }
-  /* Defined through the host, so that clients hear of it as of any other definition. */
-  filename = g_path_get_basename (clone->config_path);
-  domain = hv_host_define (request->daemon->host, text, filename, &error);
+  domain = define_made_config (request->daemon, clone->config_path, &error);
   if (domain == NULL)
     {
       for (guint i = 0; i < clone->images->len; i++)
@@ -764,16 +774,10 @@ on_debian_built (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(HvDebianResult) built = hv_debian_builder_build_finish (HV_DEBIAN_BUILDER (source), result, &error);
   g_autoptr(JsonBuilder) json = json_builder_new ();
-  g_autofree char *text = NULL;
-  g_autofree char *filename = NULL;
   HvDomain *domain = NULL;
 
-  if (built != NULL && g_file_get_contents (built->config_path, &text, NULL, &error))
-    {
-      /* Defined through the host, so that clients hear of it as of any definition. */
-      filename = g_path_get_basename (built->config_path);
-      domain = hv_host_define (request->daemon->host, text, filename, &error);
-    }
+  if (built != NULL)
+    domain = define_made_config (request->daemon, built->config_path, &error);
   if (domain == NULL)
     {
       if (built != NULL)
@@ -904,6 +908,21 @@ debian_request_params (JsonNode          *params,
   return TRUE;
 }
 
+/* A domain of that name defined or running here is refused before minutes of work. */
+static gboolean
+refuse_existing_domain (HvDaemon   *self,
+                        HvRpcCall  *call,
+                        const char *name)
+{
+  g_autoptr(GError) lookup_error = NULL;
+
+  if (hv_host_lookup (self->host, name, &lookup_error) == NULL)
+    return FALSE;
+  hv_rpc_call_return_new_error (call, HV_RPC_ERROR_ALREADY_EXISTS,
+                                _("A domain named “%s” exists on this host already."), name);
+  return TRUE;
+}
+
 static void
 method_image_debian (HvRpcCall *call,
                      JsonNode  *params,
@@ -925,17 +944,8 @@ method_image_debian (HvRpcCall *call,
       hv_rpc_call_return_error (call, error);
       return;
     }
-  /* A domain of that name defined or running here is refused before minutes of work. */
-  {
-    g_autoptr(GError) lookup_error = NULL;
-
-    if (hv_host_lookup (self->host, name, &lookup_error) != NULL)
-      {
-        hv_rpc_call_return_new_error (call, HV_RPC_ERROR_ALREADY_EXISTS,
-                                      _("A domain named “%s” exists on this host already."), name);
-        return;
-      }
-  }
+  if (refuse_existing_domain (self, call, name))
+    return;
   staging = g_dir_make_tmp ("domus-debian-XXXXXX", &error);
   if (staging == NULL)
     {
@@ -955,6 +965,137 @@ method_image_debian (HvRpcCall *call,
   /* A client that leaves cancels the build: nothing half-made stays. */
   hv_debian_builder_build_async (request->builder, debian, hv_rpc_call_get_cancellable (call),
                                  on_debian_built, request);
+}
+
+/* Guests of cloud images */
+
+typedef struct {
+  HvDaemon  *daemon;
+  HvRpcCall *call;
+  char      *staging;   /* the .cfg is written here, then defined through the host */
+} CloudCall;
+
+static void
+cloud_call_free (CloudCall *request)
+{
+  hv_tool_remove_tree (request->staging);
+  g_free (request->staging);
+  g_object_unref (request->daemon);
+  g_free (request);
+}
+
+static void
+on_cloud_guest_made (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  CloudCall *request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvCloudGuestResult) made = hv_cloud_guest_make_finish (result, &error);
+  g_autoptr(JsonBuilder) json = json_builder_new ();
+  HvDomain *domain = NULL;
+
+  if (made != NULL)
+    domain = define_made_config (request->daemon, made->config_path, &error);
+  if (domain == NULL)
+    {
+      if (made != NULL)
+        {
+          g_unlink (made->disk_path);
+          g_unlink (made->seed_path);
+        }
+      hv_daemon_return_error (request->call, error);
+      cloud_call_free (request);
+      return;
+    }
+  json_builder_begin_object (json);
+  json_builder_set_member_name (json, "name");
+  json_builder_add_string_value (json, hv_domain_get_name (domain));
+  json_builder_set_member_name (json, "disk");
+  json_builder_add_string_value (json, made->disk_path);
+  json_builder_set_member_name (json, "seed");
+  json_builder_add_string_value (json, made->seed_path);
+  json_builder_set_member_name (json, "image");
+  json_builder_add_string_value (json, made->image_path);
+  json_builder_set_member_name (json, "cloud_init");
+  json_builder_add_string_value (json, hv_cloud_init_presence_to_string (made->cloud_init));
+  json_builder_set_member_name (json, "cloud_init_detail");
+  json_builder_add_string_value (json, made->probe_detail != NULL ? made->probe_detail : "");
+  json_builder_set_member_name (json, "ssh_port");
+  json_builder_add_int_value (json, made->ssh_port);
+  json_builder_end_object (json);
+  hv_rpc_call_return (request->call, json_builder_get_root (json));
+  cloud_call_free (request);
+}
+
+static gboolean
+cloud_request_params (JsonNode             *params,
+                      HvCloudGuestRequest  *request,
+                      GError              **error)
+{
+  const char *format = NULL, *hostname = NULL, *user = NULL, *keys = NULL, *user_data = NULL;
+  gint64 size = 0, memory = 0;
+
+  if (!hv_rpc_params_get_string (params, "format", NULL, &format, error) ||
+      !hv_rpc_params_get_string (params, "hostname", NULL, &hostname, error) ||
+      !hv_rpc_params_get_string (params, "user", NULL, &user, error) ||
+      !hv_rpc_params_get_string (params, "ssh_keys", NULL, &keys, error) ||
+      !hv_rpc_params_get_string (params, "user_data", NULL, &user_data, error) ||
+      !hv_rpc_params_get_int (params, "size_bytes", 0, &size, error) ||
+      !hv_rpc_params_get_int (params, "memory_mib", 0, &memory, error))
+    return FALSE;
+  if (size < 0)
+    {
+      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS, _("size_bytes: %lld is not a size"), (long long) size);
+      return FALSE;
+    }
+  request->format = g_strdup (format);
+  request->hostname = g_strdup (hostname);
+  request->user = g_strdup (user);
+  request->ssh_keys = g_strdup (keys);
+  request->user_data = g_strdup (user_data);
+  request->size_bytes = (guint64) size;
+  request->memory_mib = memory;
+  return TRUE;
+}
+
+static void
+method_image_cloud (HvRpcCall *call,
+                    JsonNode  *params,
+                    gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvCloudGuestRequest) cloud = NULL;
+  const char *name, *image;
+  CloudCall *request;
+
+  if (!require_string (call, params, "name", &name) || !require_string (call, params, "image", &image))
+    return;
+  cloud = hv_cloud_guest_request_new (name, image);
+  if (!cloud_request_params (params, cloud, &error) ||
+      !ssh_port_param (self, params, &cloud->ssh_port, &error))
+    {
+      hv_rpc_call_return_error (call, error);
+      return;
+    }
+  if (refuse_existing_domain (self, call, name))
+    return;
+  request = g_new0 (CloudCall, 1);
+  request->staging = g_dir_make_tmp ("domus-cloud-XXXXXX", &error);
+  if (request->staging == NULL)
+    {
+      hv_daemon_return_error (call, error);
+      g_free (request);
+      return;
+    }
+  request->daemon = g_object_ref (self);
+  request->call = call;
+  cloud->config_dir = g_strdup (request->staging);
+  cloud->domains_dir = g_strdup (self->paths->config_dir);
+  /* A client that leaves cancels it: nothing half-made stays. */
+  hv_cloud_guest_make_async (cloud, self->paths->image_dir, hv_rpc_call_get_cancellable (call),
+                             on_cloud_guest_made, request);
 }
 
 /* TRUE (and `call` answered) when `config` says template = 1. What cannot be read is the
@@ -1018,6 +1159,7 @@ hv_daemon_add_guest_methods (HvDaemon *self)
     { "domain.save", method_domain_save },
     { "domain.restore", method_domain_restore },
     { "image.debian", method_image_debian },
+    { "image.cloud", method_image_cloud },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)

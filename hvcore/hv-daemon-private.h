@@ -83,8 +83,8 @@ void hv_daemon_add_stats_methods   (HvDaemon     *self);
 void hv_daemon_add_image_methods   (HvDaemon     *self);
 void hv_daemon_add_demo_methods    (HvDaemon     *self);
 void hv_daemon_add_migration_methods (HvDaemon   *self);
-/* domain.snapshot.*, domain.clone, domain.set_template, domain.save, domain.restore, image.debian
- * (hv-daemon-guests.c). */
+/* domain.snapshot.*, domain.clone, domain.set_template, domain.save, domain.restore, image.debian,
+ * image.cloud (hv-daemon-guests.c). */
 void hv_daemon_add_guest_methods   (HvDaemon     *self);
 /* TRUE (and `call` answered not-supported) when NAME is defined as a template: its disks stand
  * under linked clones, so it is never started. */

@@ -18,6 +18,7 @@
 #include "hv-daemon-private.h"
 #include "hv-accel.h"
 #include "hv-clone.h"
+#include "hv-cloud-guest.h"
 #include "hv-debian-builder.h"
 #include "hv-defined.h"
 #include "hv-domain.h"
@@ -102,6 +103,16 @@ rpc_code_for (const GError *error)
       case HV_DEBIAN_BUILDER_ERROR_EXISTS:          return HV_RPC_ERROR_ALREADY_EXISTS;
       case HV_DEBIAN_BUILDER_ERROR_NO_TOOL:         return HV_RPC_ERROR_NOT_SUPPORTED;
       default:                                      return HV_RPC_ERROR_FAILED;
+      }
+  if (error->domain == HV_CLOUD_GUEST_ERROR)
+    switch ((HvCloudGuestError) error->code)
+      {
+      case HV_CLOUD_GUEST_ERROR_INVALID:        return HV_RPC_ERROR_INVALID_PARAMS;
+      case HV_CLOUD_GUEST_ERROR_NO_SUCH_IMAGE:  return HV_RPC_ERROR_NO_SUCH_IMAGE;
+      case HV_CLOUD_GUEST_ERROR_EXISTS:         return HV_RPC_ERROR_ALREADY_EXISTS;
+      case HV_CLOUD_GUEST_ERROR_NO_CLOUD_INIT:
+      case HV_CLOUD_GUEST_ERROR_NO_TOOL:        return HV_RPC_ERROR_NOT_SUPPORTED;
+      default:                                  return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_SAVE_FILE_ERROR)
     switch ((HvSaveFileError) error->code)
