@@ -5,12 +5,13 @@
 Usage: bench/debian-guest.py [BUILD_DIR] [--suite S] [--no-mmdebstrap-baseline]
        (default build dir: build; needs Debian's archive; takes about 20 minutes)
 
-In a fresh store (a temporary folder), through build/tests/slow/domus-debian-build (the
-builder the daemon will use, hvcore/hv-debian-builder.c):
-  first    a guest from nothing: the suite's base image is built (mmdebstrap, mke2fs,
-           qemu-img), then its overlay, seed and .cfg; then booted, with the QEMU command
-           Domus makes of the .cfg, under TCG until "login:" on its serial console;
-  second   another guest: an overlay on the cached base; then booted the same way.
+In a fresh store (a temporary folder), through a domusd of its own (--root, TCG, the
+daemon's default translation cache), as a client would:
+  first    a guest from nothing: image.debian builds the suite's base image (mmdebstrap,
+           mke2fs, qemu-img), then the guest's overlay, seed and .cfg; then domain.start
+           until "login:" on its serial console;
+  second   another guest: image.debian makes an overlay on the cached base; then booted the
+           same way (the first is shut off by then).
 Baselines measured in the same run:
   mmdebstrap  bare mmdebstrap of the same suite and packages into a tarball (the floor of
               a first build: Domus adds the file system, the conversion and the guest);
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import time
 
+from domusbench import Daemon
+
 
 def args_and_options():
     args = sys.argv[1:]
@@ -41,44 +44,52 @@ def args_and_options():
     return os.path.abspath(args[0] if args else "build"), suite, baseline
 
 
-def build_guest(tool, work, name, key):
+def build_guest(daemon, name, key, suite):
+    with open(key) as f:
+        keys = f.read()
     start = time.monotonic()
-    result = subprocess.run([tool, "--images", os.path.join(work, "images"), "--configs",
-                             os.path.join(work, "configs"), "--ssh-key", key, name],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(result.stderr)
+    daemon.call("image.debian", name=name, ssh_keys=keys, suite=suite)
     return time.monotonic() - start
 
 
-def boot_to_login(command, log, prompt):
+def wait_for_text(log, text, alive, timeout=900):
     start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                if text in f.read():
+                    return time.monotonic() - start
+        if not alive():
+            sys.exit("QEMU ended before %r (see %s)" % (text, log))
+        time.sleep(0.2)
+    sys.exit("no %r within %d s" % (text, timeout))
+
+
+def domus_boot(daemon, name):
+    """domain.start until NAME login:; then the domain is destroyed. The seconds, and the
+    translation cache its QEMU got."""
+    start = time.monotonic()
+    daemon.call("domain.start", name=name)
+    pid = daemon.qemu_pid(name)
+    wait_for_text(os.path.join(daemon.root, "run", name, "serial.log"), name + " login:",
+                  lambda: os.path.exists("/proc/%d" % pid))
+    seconds = time.monotonic() - start
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        accel = [a for a in f.read().split(b"\0") if a.startswith(b"tcg")]
+    daemon.call("domain.destroy", name=name)
+    return seconds, accel[0].decode() if accel else "?"
+
+
+def boot_to_login(command, log, prompt):
     qemu = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while time.monotonic() - start < 900:
-            if os.path.exists(log):
-                with open(log, errors="replace") as f:
-                    if prompt in f.read():
-                        return time.monotonic() - start
-            if qemu.poll() is not None:
-                sys.exit("QEMU ended before the login prompt: %s" % " ".join(command))
-            time.sleep(0.2)
-        sys.exit("no login prompt within 900 s")
+        return wait_for_text(log, prompt, lambda: qemu.poll() is None)
     finally:
         qemu.kill()
         qemu.wait()
 
 
-def domus_boot(tool, work, name):
-    run_dir = os.path.join(work, "run-" + name)
-    os.mkdir(run_dir)
-    command = subprocess.run([tool, "--qemu-command", os.path.join(work, "configs", name + ".cfg"), run_dir],
-                             capture_output=True, text=True, check=True).stdout.splitlines()
-    return boot_to_login(command, os.path.join(run_dir, "serial.log"), name + " login:")
-
-
-def bare_boot(work, suite):
-    images = os.path.join(work, "images")
+def bare_boot(images, work, suite):
     overlay = os.path.join(work, "bare.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", os.path.join(images, "debian-%s.qcow2" % suite),
                     "-F", "qcow2", overlay], check=True)
@@ -105,22 +116,29 @@ def mmdebstrap_baseline(work, suite):
 
 def main():
     build, suite, baseline = args_and_options()
-    tool = os.path.join(build, "tests", "slow", "domus-debian-build")
+    domusd = os.path.join(build, "hvcore", "domusd")
+    if not os.path.exists(domusd):
+        sys.exit("%s is missing: meson setup %s && meson compile -C %s" % (domusd, build, build))
     work = tempfile.mkdtemp(prefix="domus-bench-debian-")
+    daemon = None
     try:
         key = os.path.join(work, "key")
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
         rows = []
         if baseline:
             rows.append(("bare mmdebstrap (tarball only)", mmdebstrap_baseline(work, suite), None))
-        first_build = build_guest(tool, work, "first", key + ".pub")
-        first_boot = domus_boot(tool, work, "first")
+        root = os.path.join(work, "root")
+        os.makedirs(root)
+        daemon = Daemon(domusd, root)
+        first_build = build_guest(daemon, "first", key + ".pub", suite)
+        first_boot, accel = domus_boot(daemon, "first")
         rows.append(("first guest (base built)", first_build, first_boot))
-        second_build = build_guest(tool, work, "second", key + ".pub")
-        second_boot = domus_boot(tool, work, "second")
+        second_build = build_guest(daemon, "second", key + ".pub", suite)
+        second_boot, _ = domus_boot(daemon, "second")
         rows.append(("second guest (overlay on the base)", second_build, second_boot))
-        rows.append(("bare boot of the base image", None, bare_boot(work, suite)))
-        print("Debian %s guests, TCG, 512 MiB, seconds" % suite)
+        rows.append(("bare boot of the base image", None, bare_boot(os.path.join(root, "images"), work, suite)))
+        print("Debian %s guests, TCG, 512 MiB, seconds (Domus's guests: -accel %s; the bare boot: "
+              "QEMU's default cache)" % (suite, accel))
         print("%-36s %8s %8s %8s" % ("", "build", "boot", "total"))
         for what, built, boot in rows:
             print("%-36s %8s %8s %8s" % (what, "%.1f" % built if built is not None else "-",
@@ -129,6 +147,8 @@ def main():
         print("second guest over the guest's own boot: %.1f s (goal: under 2 s)" %
               (second_build + second_boot - rows[-1][2]))
     finally:
+        if daemon is not None:
+            daemon.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -28,15 +28,14 @@ are only comparable within one run.
 """
 
 import argparse
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from domusbench import Daemon as BenchDaemon, rss_mib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
@@ -65,76 +64,15 @@ def label(tb):
     return {"0": "QEMU's default (0)", "auto": "the daemon's default"}.get(tb, "tb-size=%s" % tb)
 
 
+def Daemon(root, tb, images=None):
+    """A domusd with --tb-size VALUE, or none for "auto"."""
+    return BenchDaemon(DOMUSD, root, [] if tb == "auto" else ["--tb-size", tb], images)
+
+
 def test_config(name):
     return ('name = "%s"\nkernel = "%s"\nramdisk = "%s"\nmemory = 128\n'
             'extra = "console=ttyS0 domus.loglevel=1"\n' % (name, os.path.join(GUEST, "vmlinuz"),
                                                              os.path.join(GUEST, "initrd.img")))
-
-
-class Daemon:
-    """domusd under a --root of its own; stop() ends it and every QEMU it started, by PID."""
-
-    def __init__(self, root, tb, images=None):
-        os.makedirs(root, exist_ok=True)
-        if images is not None:
-            os.symlink(images, os.path.join(root, "images"))
-        self.root = root
-        self.path = os.path.join(root, "domusd.sock")
-        self.log = open(os.path.join(root, "domusd.log"), "ab")
-        extra = [] if tb == "auto" else ["--tb-size", tb]
-        self.process = subprocess.Popen([DOMUSD, "--root", root, "--accel", "tcg"] + extra,
-                                        stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.socket(socket.AF_UNIX) as s:
-                    s.connect(self.path)
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("domusd did not start (see %s)" % self.log.name)
-
-    def call(self, method, **params):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.connect(self.path)
-            f = s.makefile("rwb", buffering=0)
-            f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}) + "\n").encode())
-            while True:
-                reply = json.loads(f.readline())
-                if reply.get("id") == 1:
-                    if "error" in reply:
-                        raise RuntimeError("%s: %s" % (method, reply["error"]["message"]))
-                    return reply["result"]
-
-    def serial(self, name):
-        try:
-            with open(os.path.join(self.root, "run", name, "serial.log"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def qemu_pid(self, name):
-        with open(os.path.join(self.root, "run", name, "qemu.pid")) as f:
-            return int(f.read().strip())
-
-    def stop(self):
-        run = os.path.join(self.root, "run")
-        for name in os.listdir(run) if os.path.isdir(run) else []:
-            try:
-                os.kill(self.qemu_pid(name), signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(10)
-        self.log.close()
-
-
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def wait_for(daemon, name, text, timeout, start):

@@ -213,7 +213,7 @@ domusctl_verb_create (DomusctlGlobals *globals,
   g_autofree char *network = NULL;
   g_autofree char *accel = NULL;
   g_autofree char *shell = NULL;
-  int tb_size = 0;
+  int tb_size = -1;
   gboolean dry_run = FALSE;
   gboolean console = FALSE;
   HvQemuOptions options;
@@ -231,7 +231,7 @@ domusctl_verb_create (DomusctlGlobals *globals,
     { "accel", 0, 0, G_OPTION_ARG_STRING, &accel,
       N_("Accelerator to show: tcg (the default) or kvm"), N_("ACCEL") },
     { "tb-size", 0, 0, G_OPTION_ARG_INT, &tb_size,
-      N_("TCG translation cache size in MiB (default: QEMU's)"), N_("MIB") },
+      N_("TCG translation cache size in MiB (default: the daemon's, by the guest's memory)"), N_("MIB") },
     { NULL }
   };
 
@@ -251,9 +251,10 @@ domusctl_verb_create (DomusctlGlobals *globals,
     options.accel = HV_QEMU_ACCEL_KVM;
   else if (accel != NULL && strcmp (accel, "tcg") != 0)
     return domusctl_usage_error (_("--accel must be tcg or kvm, not “%s”"), accel);
-  if (tb_size < 0)
+  if (tb_size < -1)
     return domusctl_usage_error (_("--tb-size must be a size in MiB, not %d"), tb_size);
-  options.tb_size_mib = (guint) tb_size;
+  if (tb_size >= 0)
+    options.tb_size_mib = (guint) tb_size;
 
   if (!dry_run)
     return create_on_daemon (globals, argv[1], console);

@@ -82,7 +82,8 @@ main (int argc, char **argv)
     { "accel", 0, 0, G_OPTION_ARG_STRING, &accel,
       N_("auto (probe KVM, else TCG), kvm or tcg"), N_("ACCEL") },
     { "tb-size", 0, 0, G_OPTION_ARG_INT, &tb_size,
-      N_("TCG translation cache per guest in MiB (0: QEMU’s default)"), N_("MIB") },
+      N_("TCG translation cache per guest in MiB (0: QEMU’s default; default: a quarter of "
+         "the guest’s memory, 32 to 256)"), N_("MIB") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &network,
       N_("user (user-mode networking) or bridge (taps on the vifs’ bridges; needs root)"), N_("MODE") },
     { "stats-interval", 0, 0, G_OPTION_ARG_INT, &stats_interval,

@@ -460,10 +460,7 @@ write_config (Guest   *guest,
   g_autofree char *text = NULL;
   GError *local = NULL;
 
-  if (guest->request->ssh_port > 0)
-    guest->ssh_port = (guint) guest->request->ssh_port;
-  else if (guest->request->ssh_port == 0)
-    guest->ssh_port = hv_port_forward_pick_free_port (config_dirs, HV_PORT_FORWARD_FIRST_SSH_PORT);
+  guest->ssh_port = hv_port_forward_choose_ssh_port (guest->request->ssh_port, config_dirs);
   text = make_config_text (guest);
   if (g_mkdir_with_parents (guest->request->config_dir, 0700) != 0)
     return fail (error, HV_CLOUD_GUEST_ERROR_IO, _("Cannot make %s: %s"),

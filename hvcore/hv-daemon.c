@@ -256,7 +256,8 @@ return_hello (HvDaemon  *self,
   json_builder_set_member_name (builder, "accelerator_detail");
   json_builder_add_string_value (builder, self->accel_detail);
   json_builder_set_member_name (builder, "tb_size_mib");
-  json_builder_add_int_value (builder, self->options.tb_size_mib);
+  json_builder_add_int_value (builder, self->options.tb_size_mib == HV_QEMU_TB_SIZE_AUTO
+                                       ? -1 : (gint64) self->options.tb_size_mib);
   json_builder_set_member_name (builder, "network");
   json_builder_add_string_value (builder, self->options.net_mode == HV_QEMU_NET_TAP ? "bridge" : "user");
   json_builder_set_member_name (builder, "relocation");
@@ -483,7 +484,7 @@ hv_daemon_options_init (HvDaemonOptions *options)
 {
   memset (options, 0, sizeof *options);
   options->accel = HV_DAEMON_ACCEL_AUTO;
-  options->tb_size_mib = HV_DAEMON_DEFAULT_TB_SIZE_MIB;
+  options->tb_size_mib = HV_QEMU_TB_SIZE_AUTO;
   options->net_mode = HV_QEMU_NET_USER;
   options->stats_interval_ms = 1000;
 }

@@ -26,8 +26,6 @@ GQuark hv_daemon_error_quark (void);
 /* hello's features: migration.prepare and migration.perform take tls_psk (encrypted migration). */
 #define HV_FEATURE_MIGRATION_TLS "migration-tls"
 
-/* TCG's translation cache per guest: the smallest that boots as fast as the default, and saves 17 MB (bench/). */
-#define HV_DAEMON_DEFAULT_TB_SIZE_MIB 32
 /* Nested KVM hangs rather than failing: the probe gets this long. */
 #define HV_DAEMON_KVM_PROBE_TIMEOUT_MS 2000
 
@@ -39,7 +37,8 @@ typedef enum {
 
 typedef struct {
   HvDaemonAccel  accel;
-  guint          tb_size_mib;        /* 0: QEMU's default */
+  guint          tb_size_mib;        /* --tb-size; 0: QEMU's default; HV_QEMU_TB_SIZE_AUTO (the
+                                        default): by each guest's memory */
   HvQemuNetMode  net_mode;           /* user for session and --root daemons, tap for --system */
   const char    *qemu_binary;        /* NULL: qemu-system-x86_64 from PATH */
   guint          stats_interval_ms;

@@ -949,18 +949,6 @@ make_config_text (Build *build)
     build->disk_path, build->seed_path, vif);
 }
 
-/* The request's port, or the first one no domain forwards and nothing listens on. */
-static void
-choose_ssh_port (Build *build)
-{
-  const char *config_dirs[] = { build->builder->config_dir, build->config_dir, NULL };
-
-  if (build->request->ssh_port > 0)
-    build->ssh_port = (guint) build->request->ssh_port;
-  else if (build->request->ssh_port == 0)
-    build->ssh_port = hv_port_forward_pick_free_port (config_dirs, HV_PORT_FORWARD_FIRST_SSH_PORT);
-}
-
 static gboolean
 write_config (Build   *build,
               GError **error)
@@ -969,7 +957,11 @@ write_config (Build   *build,
   GError *local = NULL;
 
   report (build, "config", build->base_built ? 98 : 90);
-  choose_ssh_port (build);
+  {
+    const char *config_dirs[] = { build->builder->config_dir, build->config_dir, NULL };
+
+    build->ssh_port = hv_port_forward_choose_ssh_port (build->request->ssh_port, config_dirs);
+  }
   text = make_config_text (build);
   if (g_mkdir_with_parents (build->config_dir, 0700) != 0)
     return fail (error, HV_DEBIAN_BUILDER_ERROR_IO, _("Cannot make %s: %s"),

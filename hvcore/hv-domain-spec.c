@@ -14,6 +14,7 @@
 
 #define DEFAULT_MEMORY_MIB 128  /* what xm gave a guest without `memory`; the one default */
 #define MAX_VCPUS          255  /* the pc machine's limit */
+#define MAX_TB_SIZE_MIB    4096 /* as domusd's --tb-size */
 
 
 static const char * const action_names[] = {
@@ -288,6 +289,18 @@ read_size (HvSpecReader  *reader,
       hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "vcpus",
                                _("%" PRId64 " is not between 1 and %d"),
                                spec->vcpus, MAX_VCPUS);
+      return FALSE;
+    }
+
+  /* Domus's own key (xm has none): TCG's translation cache for this guest. */
+  if (!hv_config_get_int (reader->config, "tb_size", "MiB", -1, &spec->tb_size_mib, error))
+    return FALSE;
+  if (hv_config_has_key (reader->config, "tb_size") &&
+      (spec->tb_size_mib < 0 || spec->tb_size_mib > MAX_TB_SIZE_MIB))
+    {
+      hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "tb_size",
+                               _("%" PRId64 " MiB is not from 0 (QEMU's default) to %d"),
+                               spec->tb_size_mib, MAX_TB_SIZE_MIB);
       return FALSE;
     }
   return TRUE;

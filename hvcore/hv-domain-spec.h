@@ -67,6 +67,8 @@ typedef struct {
   GStrv               tags;       /* the `tags` key: labels for grouping, never NULL */
   gint64              memory_mib;
   gint64              vcpus;
+  gint64              tb_size_mib; /* Domus's `tb_size`: TCG's translation cache, 0 for QEMU's
+                                      default; -1 when the config does not set it */
   HvDomainBuilder     builder;
   HvDomainBootMethod  boot_method;
   char               *kernel;     /* absolute paths; NULL unless boot_method is KERNEL */

@@ -268,6 +268,17 @@ port_is_free (guint port)
 }
 
 guint
+hv_port_forward_choose_ssh_port (gint                requested,
+                                 const char * const *config_dirs)
+{
+  if (requested > 0)
+    return (guint) requested;
+  if (requested < 0)
+    return 0;
+  return hv_port_forward_pick_free_port (config_dirs, HV_PORT_FORWARD_FIRST_SSH_PORT);
+}
+
+guint
 hv_port_forward_pick_free_port (const char * const *config_dirs,
                                 guint               first)
 {

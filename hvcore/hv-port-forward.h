@@ -62,6 +62,13 @@ GHashTable    *hv_port_forward_ports_in_configs (const char       *config_dir);
 guint          hv_port_forward_pick_free_port (const char * const *config_dirs,
                                                guint               first);
 
+/*
+ * The host port of a new guest's SSH forward: `requested` when it is a port, none (0) for -1,
+ * else (0) the first free one from HV_PORT_FORWARD_FIRST_SSH_PORT as above.
+ */
+guint          hv_port_forward_choose_ssh_port (gint                requested,
+                                                const char * const *config_dirs);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HvPortForward, hv_port_forward_free)
 
 G_END_DECLS

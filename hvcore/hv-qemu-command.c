@@ -16,7 +16,24 @@ hv_qemu_options_init (HvQemuOptions *options)
 {
   memset (options, 0, sizeof *options);
   options->accel = HV_QEMU_ACCEL_TCG;
+  options->tb_size_mib = HV_QEMU_TB_SIZE_AUTO;
   options->net_mode = HV_QEMU_NET_USER;
+}
+
+guint
+hv_qemu_tb_size_for (const HvDomainSpec *spec,
+                     guint               setting)
+{
+  gint64 share;
+
+  if (spec->tb_size_mib >= 0)
+    return (guint) spec->tb_size_mib;
+  if (setting != HV_QEMU_TB_SIZE_AUTO)
+    return setting;
+  /* Small guests run little code: the least keeps their QEMUs light. A real system's boot
+   * and work translate far more (bench/tb-size.py, docs/performance.md). */
+  share = spec->memory_mib / HV_QEMU_TB_SIZE_MEMORY_DIVISOR;
+  return (guint) CLAMP (share, HV_QEMU_TB_SIZE_MIN_MIB, HV_QEMU_TB_SIZE_MAX_MIB);
 }
 
 /* QEMU's option lists split on commas; a comma inside a value is written twice. */
@@ -93,8 +110,8 @@ add_machine (GPtrArray           *argv,
   add (argv, "-accel");
   if (options->accel == HV_QEMU_ACCEL_KVM)
     add (argv, "kvm");
-  else if (options->tb_size_mib > 0)
-    add_printf (argv, "tcg,tb-size=%u", options->tb_size_mib);
+  else if (hv_qemu_tb_size_for (spec, options->tb_size_mib) > 0)
+    add_printf (argv, "tcg,tb-size=%u", hv_qemu_tb_size_for (spec, options->tb_size_mib));
   else
     add (argv, "tcg");
 

@@ -11,6 +11,14 @@ G_BEGIN_DECLS
 
 #define HV_QEMU_DEFAULT_BINARY "qemu-system-x86_64"
 
+/* HvQemuOptions.tb_size_mib: the TCG translation cache follows the guest's memory
+ * (hv_qemu_tb_size_for), unless its config sets `tb_size`. */
+#define HV_QEMU_TB_SIZE_AUTO G_MAXUINT
+/* The rule: a quarter of the guest's memory, from 32 to 256 MiB (docs/daemon.md). */
+#define HV_QEMU_TB_SIZE_MIN_MIB 32
+#define HV_QEMU_TB_SIZE_MAX_MIB 256
+#define HV_QEMU_TB_SIZE_MEMORY_DIVISOR 4
+
 typedef enum {
   HV_QEMU_ACCEL_TCG,
   HV_QEMU_ACCEL_KVM,
@@ -25,7 +33,8 @@ typedef struct {
   const char          *binary;       /* NULL: qemu-system-x86_64, looked up in PATH */
   const char          *run_dir;      /* the domain's run folder: sockets, pid file, serial log */
   HvQemuAccel          accel;
-  guint                tb_size_mib;  /* TCG translation cache size; 0 leaves QEMU's default */
+  guint                tb_size_mib;  /* TCG translation cache for domains without `tb_size`: MiB,
+                                        0 for QEMU's default, or HV_QEMU_TB_SIZE_AUTO */
   HvQemuNetMode        net_mode;
   const char * const  *tap_names;    /* tap mode: one name per vif; missing ones get a default */
   const char * const  *forward_addresses; /* user mode: host addresses besides loopback a vif's
@@ -35,7 +44,8 @@ typedef struct {
   gboolean             paused;       /* -S: the CPUs wait for `cont` */
 } HvQemuOptions;
 
-/* TCG, user-mode networking, lenient, no run folder (set one before building). */
+/* TCG with the automatic cache size, user-mode networking, lenient, no run folder (set one
+ * before building). */
 void   hv_qemu_options_init        (HvQemuOptions       *options);
 
 /*
@@ -48,6 +58,12 @@ GStrv  hv_qemu_command_build       (const HvDomainSpec  *spec,
                                     const HvQemuOptions *options,
                                     GPtrArray           *notices,
                                     GError             **error);
+
+/* The translation cache the domain gets under TCG, in MiB (0: QEMU's default): its config's
+ * `tb_size`, else `setting` (HvQemuOptions.tb_size_mib), which for HV_QEMU_TB_SIZE_AUTO is a
+ * quarter of its memory, at least 32 and at most 256. */
+guint  hv_qemu_tb_size_for         (const HvDomainSpec  *spec,
+                                    guint                setting);
 
 /* The tap name used for vif `index` when `tap_names` gives none: "vif-NAME.N", at most 15 bytes. */
 char  *hv_qemu_default_tap_name    (const HvDomainSpec  *spec,

@@ -106,6 +106,20 @@ def first_bytes_from(source, host, port, timeout=30.0):
             return repr(e).encode()
 
 
+def rpc_reply(socket_path, method, timeout=120.0, **params):
+    """The whole reply of one call on a connection of its own: {"result": ...} or {"error": ...}."""
+    client = RpcClient(socket_path)
+    try:
+        return client.call(method, timeout=timeout, **params)
+    finally:
+        client.close()
+
+
+def error_kind(reply):
+    """The daemon's kind of an error reply ("invalid-params", ...), or None."""
+    return reply.get("error", {}).get("data", {}).get("kind")
+
+
 class RpcClient:
     """A JSON-RPC client that keeps the notifications it reads while waiting."""
 

@@ -25,7 +25,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib_domus  # noqa: E402
-from lib_domus import Daemon, Failure, Tap, check  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, error_kind  # noqa: E402
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHj3vQ8u2bXpZ1m6kTqv9mTj1o2qYQh1kq0Sx5bGd7Qs test@domus"
 
@@ -55,15 +55,7 @@ def make_disk(work, name, files):
 
 
 def call(daemon, method, **params):
-    client = lib_domus.RpcClient(daemon.socket_path)
-    try:
-        return client.call(method, timeout=120, **params)
-    finally:
-        client.close()
-
-
-def kind(reply):
-    return reply.get("error", {}).get("data", {}).get("kind")
+    return lib_domus.rpc_reply(daemon.socket_path, method, **params)
 
 
 def seed_file(iso, name, work):
@@ -169,7 +161,7 @@ def main():
             before = store_files(images)
             reply = call(daemon, "image.cloud", name="plain1", image="plain.img", ssh_keys=KEY)
             message = reply.get("error", {}).get("message", "")
-            check(kind(reply) == "not-supported" and "plain.img holds no cloud-init" in message
+            check(error_kind(reply) == "not-supported" and "plain.img holds no cloud-init" in message
                   and "use a cloud image" in message, "image.cloud of plain.img: %s" % reply)
             check(store_files(images) == before and not os.path.exists(os.path.join(root, "domains", "plain1.cfg")),
                   "left behind: %s" % sorted(set(store_files(images)) - set(before)))
@@ -197,7 +189,7 @@ def main():
                        call(daemon, "image.cloud", name="x1", image="cloudy.qcow2", ssh_keys=KEY, ssh_port=70000),
                        call(daemon, "image.cloud", name="x1", image="cloudy.qcow2", ssh_keys=KEY, size_bytes=1 << 20),
                        call(daemon, "image.cloud", name="x1")]
-            kinds = [kind(r) for r in replies]
+            kinds = [error_kind(r) for r in replies]
             check(kinds == ["already-exists", "no-such-image"] + ["invalid-params"] * 10,
                   json.dumps(replies, indent=1, ensure_ascii=False))
             check(store_files(images) == before, "left behind: %s" % sorted(set(store_files(images)) - set(before)))

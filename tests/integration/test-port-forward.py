@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_domus import Daemon, Failure, Tap, check, qemu_pids, serial_text, wait_until  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, error_kind, qemu_pids, serial_text, wait_until  # noqa: E402
 import lib_domus  # noqa: E402
 
 GUEST_DIR = os.path.abspath(sys.argv[1])
@@ -44,16 +44,7 @@ def echo_cfg(name, vif):
 
 
 def call(daemon, method, **params):
-    """{"result": ...} or {"error": ...}."""
-    client = lib_domus.RpcClient(daemon.socket_path)
-    try:
-        return client.call(method, timeout=120, **params)
-    finally:
-        client.close()
-
-
-def kind(reply):
-    return reply.get("error", {}).get("data", {}).get("kind")
+    return lib_domus.rpc_reply(daemon.socket_path, method, **params)
 
 
 def echo_exchange(port, words):
@@ -111,7 +102,7 @@ def main():
         def open_address_refused():
             reply = call(daemon, "domain.create", config=echo_cfg("open", "forward=0.0.0.0:%d-7" % free_port()))
             message = reply.get("error", {}).get("message", "")
-            check(kind(reply) == "invalid-config" and "vif 0 'forward=0.0.0.0:" in message
+            check(error_kind(reply) == "invalid-config" and "vif 0 'forward=0.0.0.0:" in message
                   and "not a loopback address" in message and "forward-addresses" in message,
                   "forward on 0.0.0.0: %s" % reply)
             check(not os.path.exists(os.path.join(root, "run", "open")), "a run folder was made for it")
@@ -121,7 +112,7 @@ def main():
         def bad_port_refused():
             reply = call(daemon, "domain.define", config=echo_cfg("badport", "mac=00:16:3e:0f:00:03, forward=2222-70000"))
             message = reply.get("error", {}).get("message", "")
-            check(kind(reply) == "invalid-config"
+            check(error_kind(reply) == "invalid-config"
                   and "vif: vif 0 'mac=00:16:3e:0f:00:03, forward=2222-70000': forward=2222-70000: "
                       "guest port “70000” is not a number from 1 to 65535" in message,
                   "forward=2222-70000: %s" % reply)

@@ -602,6 +602,23 @@ test_vifs (void)
                 "guest.cfg:3:7: vif: vif 0 'bridge': 'bridge' is not key=value");
 }
 
+/* tb_size: Domus's key for TCG's translation cache, in MiB. */
+static void
+test_tb_size (void)
+{
+  g_autoptr(HvDomainSpec) absent = spec_ok (PV);
+  g_autoptr(HvDomainSpec) zero = spec_ok (PV "tb_size = 0\n");
+  g_autoptr(HvDomainSpec) set = spec_ok (PV "tb_size = '256'\n");
+
+  g_assert_cmpint (absent->tb_size_mib, ==, -1);
+  g_assert_cmpint (zero->tb_size_mib, ==, 0);
+  g_assert_cmpint (set->tb_size_mib, ==, 256);
+  assert_error (PV "tb_size = 5000\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:11: tb_size: 5000 MiB is not from 0 (QEMU's default) to 4096");
+  assert_error (PV "tb_size = -1\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:11: tb_size: -1 MiB is not from 0");
+  assert_error (PV "tb_size = 'big'\n", HV_CONFIG_ERROR_TYPE, "guest.cfg:3:11: tb_size: expected an integer (MiB)");
+}
+
 static HvPortForward *
 forward_at (const HvDomainSpec *spec,
             guint               vif,
@@ -1099,6 +1116,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-spec/cdroms", test_cdroms);
   g_test_add_func ("/domain-spec/vifs", test_vifs);
   g_test_add_func ("/domain-spec/vif-forwards", test_vif_forwards);
+  g_test_add_func ("/domain-spec/tb-size", test_tb_size);
   g_test_add_func ("/domain-spec/generate-mac", test_generate_mac);
   g_test_add_func ("/domain-spec/vnc", test_vnc);
   g_test_add_func ("/domain-spec/devices", test_devices);

@@ -133,7 +133,8 @@ test_listing1 (void)
   g_assert_true (has_arg (argv, "-nodefaults"));
   g_assert_true (has_arg (argv, "-no-user-config"));
   g_assert_cmpstr (value_of (argv, "-machine"), ==, "pc");
-  g_assert_cmpstr (value_of (argv, "-accel"), ==, "tcg");
+  /* 512 MiB: a quarter of it for the translation cache, the daemon's default rule. */
+  g_assert_cmpstr (value_of (argv, "-accel"), ==, "tcg,tb-size=128");
   g_assert_cmpstr (value_of (argv, "-vga"), ==, "std");
   g_assert_cmpstr (value_of (argv, "-display"), ==, "none");
   g_assert_false (has_arg (argv, "-vnc"));
@@ -415,6 +416,43 @@ test_nics_forwards (void)
   }
 }
 
+/* TCG's translation cache: the config's tb_size, else the daemon's size, else by memory. */
+static void
+test_tb_size (void)
+{
+  static const struct {
+    const char *keys;
+    guint       setting;
+    const char *accel;
+  } cases[] = {
+    { "memory = 128\n", HV_QEMU_TB_SIZE_AUTO, "tcg,tb-size=32" },    /* the test guest: the least */
+    { "memory = 64\n", HV_QEMU_TB_SIZE_AUTO, "tcg,tb-size=32" },
+    { "memory = 512\n", HV_QEMU_TB_SIZE_AUTO, "tcg,tb-size=128" },   /* a Debian guest */
+    { "memory = 1024\n", HV_QEMU_TB_SIZE_AUTO, "tcg,tb-size=256" },
+    { "memory = 8192\n", HV_QEMU_TB_SIZE_AUTO, "tcg,tb-size=256" },  /* at most */
+    { "memory = 512\n", 64, "tcg,tb-size=64" },                      /* domusd --tb-size 64 */
+    { "memory = 512\n", 0, "tcg" },                                  /* --tb-size 0: QEMU's own */
+    { "memory = 128\ntb_size = 512\n", HV_QEMU_TB_SIZE_AUTO, "tcg,tb-size=512" },
+    { "memory = 128\ntb_size = 512\n", 64, "tcg,tb-size=512" },     /* the domain's key first */
+    { "memory = 2048\ntb_size = 0\n", 32, "tcg" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("name = 'g'\nkernel = '/k'\n%s", cases[i].keys);
+      g_autoptr(HvDomainSpec) spec = test_spec_from_text (text);
+      g_auto(GStrv) argv = NULL;
+      HvQemuOptions options;
+
+      hv_qemu_options_init (&options);
+      g_assert_cmpuint (options.tb_size_mib, ==, HV_QEMU_TB_SIZE_AUTO);
+      options.run_dir = RUN_DIR;
+      options.tb_size_mib = cases[i].setting;
+      argv = build (spec, &options, NULL);
+      g_assert_cmpstr (value_of (argv, "-accel"), ==, cases[i].accel);
+    }
+}
+
 static void
 test_accelerator_and_binary (void)
 {
@@ -547,6 +585,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/nics-user", test_nics_user);
   g_test_add_func ("/qemu-command/nics-tap", test_nics_tap);
   g_test_add_func ("/qemu-command/nics-forwards", test_nics_forwards);
+  g_test_add_func ("/qemu-command/tb-size", test_tb_size);
   g_test_add_func ("/qemu-command/accelerator-and-binary", test_accelerator_and_binary);
   g_test_add_func ("/qemu-command/actions", test_actions);
   g_test_add_func ("/qemu-command/vnc", test_vnc);
