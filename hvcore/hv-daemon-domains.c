@@ -103,6 +103,15 @@ add_tags (JsonBuilder        *builder,
   json_builder_end_array (builder);
 }
 
+/* Templates are offered as sources of new domains (domain.clone), never started. */
+static void
+add_template (JsonBuilder *builder,
+              gboolean     template)
+{
+  json_builder_set_member_name (builder, "template");
+  json_builder_add_boolean_value (builder, template);
+}
+
 /* The disks as a migration needs them: where, how big (virtual size), what kind. */
 static void
 add_disks (JsonBuilder        *builder,
@@ -156,6 +165,7 @@ add_active_domain (HvDaemon        *self,
   json_builder_add_int_value (builder, hv_domain_get_id (domain));
   add_nullable_string (builder, "uuid", spec != NULL ? spec->uuid : NULL);
   add_tags (builder, (const char * const *) tags);
+  add_template (builder, file != NULL && file->error == NULL && file->template);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, state);
   json_builder_set_member_name (builder, "flags");
@@ -211,6 +221,7 @@ add_defined_domain (HvDaemon        *self,
   json_builder_set_member_name (builder, "uuid");
   json_builder_add_null_value (builder);
   add_tags (builder, (const char * const *) defined->tags);
+  add_template (builder, valid && defined->template);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, state);
   json_builder_set_member_name (builder, "flags");
@@ -272,6 +283,7 @@ add_domain0 (JsonBuilder *builder)
   json_builder_set_member_name (builder, "uuid");
   json_builder_add_null_value (builder);
   add_tags (builder, NULL);
+  add_template (builder, FALSE);
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, "running");
   json_builder_set_member_name (builder, "flags");

@@ -1098,16 +1098,24 @@ method_image_cloud (HvRpcCall *call,
                              on_cloud_guest_made, request);
 }
 
-/* TRUE (and `call` answered) when `config` says template = 1. What cannot be read is the
- * start's own business to report. */
+/* TRUE (and `call` answered) when `config` says template = 1, or says something else
+ * than a boolean there. A config that cannot be read at all is the start's own business. */
 static gboolean
 refuse_template_config (HvRpcCall  *call,
                         HvConfig   *config,
                         const char *name)
 {
+  g_autoptr(GError) error = NULL;
   gboolean template = FALSE;
 
-  if (config == NULL || !hv_clone_is_template (config, &template, NULL) || !template)
+  if (config == NULL)
+    return FALSE;
+  if (!hv_clone_is_template (config, &template, &error))
+    {
+      hv_rpc_call_return_new_error (call, HV_RPC_ERROR_INVALID_CONFIG, "%s", error->message);
+      return TRUE;
+    }
+  if (!template)
     return FALSE;
   hv_rpc_call_return_new_error (call, HV_RPC_ERROR_NOT_SUPPORTED,
                                 _("Domain %s is a template: it is never started, only cloned (domain.set_template with false makes it an ordinary domain again)."),

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "hv-clone.h"
 #include "hv-config.h"
 #include "hv-defined.h"
 #include "hv-domain-spec.h"
@@ -41,6 +42,8 @@ read_defined (const char *config_dir,
   config = hv_config_new_from_file (defined->path, &error);
   if (config != NULL)
     spec = hv_domain_spec_new (config, HV_DOMAIN_SPEC_BASICS_ONLY, &error);
+  if (spec != NULL && !hv_clone_is_template (config, &defined->template, &error))
+    g_clear_pointer (&spec, hv_domain_spec_free);
   if (spec == NULL)
     {
       defined->error = g_strdup (error->message);

@@ -17,6 +17,7 @@ typedef struct {
   gint64  memory_mib;  /* as hv-domain-spec.c reads them: one default, one range check */
   gint64  vcpus;
   GStrv   tags;        /* never NULL */
+  gboolean template;   /* `template = 1`: cloned, never started (hv-clone.h) */
   char   *error;       /* non-NULL: the file does not parse or makes no sense */
 } HvDefined;
 

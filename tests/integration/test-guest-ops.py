@@ -8,7 +8,8 @@ One domusd under --root with the test guest on a qcow2 disk in its store: a snap
 running guest and a revert that brings its tick counter back to the snapshot's value; a
 snapshot of the shut-off domain; bad names and a raw disk refused with their kinds; a full
 clone of the shut-off domain that is defined and starts; a linked clone refused until the
-source is a template, then made. TAP output.
+source is a template, then made; templates marked in domain.list and domain.get, and a
+template key that is not a boolean refused. TAP output.
 """
 
 import json
@@ -188,6 +189,17 @@ def main():
                and not os.path.exists(os.path.join(root, "run", "tmpl")),
                "domain.create of a config that says template = 1 is refused as domain.start of a template is",
                json.dumps(create_template))
+        # Templates are listed as such (the create assistant offers them); a running domain is not one.
+        listed = {d["name"]: d for d in ok(daemon, "domain.list", all=True)["domains"]}
+        got = ok(daemon, "domain.get", name="snap")
+        tap.ok(listed["snap"].get("template") is True and listed["thin"].get("template") is False
+               and listed["Domain-0"].get("template") is False and got.get("template") is True,
+               "domain.list and domain.get say which domains are templates",
+               json.dumps([listed.get("snap"), listed.get("thin"), got]))
+        bad_key = call(daemon, "domain.create", config=guest_cfg(GUEST_DIR, "badtmpl", "template = 'sometimes'\n"))
+        tap.ok(kind(bad_key) == "invalid-config" and "template" in bad_key["error"]["message"]
+               and "badtmpl" not in {d["name"] for d in ok(daemon, "domain.list", all=True)["domains"]},
+               "a template key that is not a boolean is refused, naming it", json.dumps(bad_key))
 
         # A clone's port forwards move to host ports of their own: both can run at once.
         ok(daemon, "domain.define", config=guest_cfg(GUEST_DIR, "fwdsrc", "vif = [ 'mac=00:16:3e:0f:0f:01, "
