@@ -102,6 +102,8 @@ rpc_code_for (const GError *error)
       case HV_DEBIAN_BUILDER_ERROR_UNKNOWN_PACKAGE: return HV_RPC_ERROR_INVALID_PARAMS;
       case HV_DEBIAN_BUILDER_ERROR_EXISTS:          return HV_RPC_ERROR_ALREADY_EXISTS;
       case HV_DEBIAN_BUILDER_ERROR_NO_TOOL:         return HV_RPC_ERROR_NOT_SUPPORTED;
+      case HV_DEBIAN_BUILDER_ERROR_NO_SPACE:
+      case HV_DEBIAN_BUILDER_ERROR_IO:              return HV_RPC_ERROR_IO;
       default:                                      return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_CLOUD_GUEST_ERROR)
@@ -112,6 +114,7 @@ rpc_code_for (const GError *error)
       case HV_CLOUD_GUEST_ERROR_EXISTS:         return HV_RPC_ERROR_ALREADY_EXISTS;
       case HV_CLOUD_GUEST_ERROR_NO_CLOUD_INIT:
       case HV_CLOUD_GUEST_ERROR_NO_TOOL:        return HV_RPC_ERROR_NOT_SUPPORTED;
+      case HV_CLOUD_GUEST_ERROR_IO:             return HV_RPC_ERROR_IO;
       default:                                  return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_SAVE_FILE_ERROR)
@@ -128,6 +131,7 @@ rpc_code_for (const GError *error)
       case HV_CLONE_ERROR_EXISTS:        return HV_RPC_ERROR_ALREADY_EXISTS;
       case HV_CLONE_ERROR_NOT_TEMPLATE:
       case HV_CLONE_ERROR_UNSUPPORTED:   return HV_RPC_ERROR_NOT_SUPPORTED;
+      case HV_CLONE_ERROR_IO:            return HV_RPC_ERROR_IO;
       default:                           return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_ALERT_RULES_ERROR)

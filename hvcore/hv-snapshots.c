@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/statvfs.h>
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
@@ -18,6 +19,8 @@
 G_DEFINE_QUARK (hv-snapshot-error-quark, hv_snapshot_error)
 
 #define MAX_NAME_LENGTH 64
+/* Less room than this beside a disk, after a failure, names the full disk as its cause. */
+#define FULL_DISK_BYTES (1024 * 1024)
 
 typedef struct {
   char *path;
@@ -726,11 +729,45 @@ hv_snapshots_delete_async (HvSnapshots         *self,
   change_async (self, OP_DELETE, name, cancellable, callback, user_data);
 }
 
+/* QEMU reports a full disk under a snapshot as an "Input/output error": when a disk's
+ * file system has (almost) no room left, the message says that instead of leaving it to
+ * be guessed. */
+static void
+name_full_disk (HvSnapshots *self,
+                GError      *error)
+{
+  for (guint i = 0; i < self->disks->len; i++)
+    {
+      const Disk *disk = g_ptr_array_index (self->disks, i);
+      struct statvfs st;
+      guint64 available;
+      char *message;
+
+      if (statvfs (disk->path, &st) != 0)
+        continue;
+      available = (guint64) st.f_bavail * st.f_frsize;
+      if (available >= FULL_DISK_BYTES)
+        continue;
+      message = g_strdup_printf (_("%s (the file system of %s is full: %llu KiB free)"), error->message,
+                                 disk->path, (unsigned long long) (available / 1024));
+      g_free (error->message);
+      error->message = message;
+      return;
+    }
+}
+
 gboolean
 hv_snapshots_change_finish (HvSnapshots   *self,
                             GAsyncResult  *result,
                             GError       **error)
 {
+  GError *local = NULL;
+
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  if (g_task_propagate_boolean (G_TASK (result), &local))
+    return TRUE;
+  if (g_error_matches (local, HV_SNAPSHOT_ERROR, HV_SNAPSHOT_ERROR_FAILED))
+    name_full_disk (self, local);
+  g_propagate_error (error, local);
+  return FALSE;
 }
