@@ -85,6 +85,18 @@ hv_snapshots_init (HvSnapshots *self)
   self->disks = g_ptr_array_new_with_free_func ((GDestroyNotify) disk_free);
 }
 
+/* Why a writable disk that is not qcow2 holds no snapshot, and what the user can do. */
+static char *
+describe_unsupported (const HvDiskSpec *disk)
+{
+  /* A block device cannot be converted in place: the host's volume manager snapshots it. */
+  if (g_strcmp0 (disk->backend, "phy") == 0)
+    return g_strdup_printf (_("disk %u (%s) is a block device (phy:), which cannot hold snapshots: snapshot it on the host (LVM, ZFS) with the domain shut off, or make it read-only"),
+                            disk->number, disk->path);
+  return g_strdup_printf (_("disk %u (%s) is %s, which cannot hold snapshots: convert it to qcow2 (qemu-img convert -O qcow2) or make it read-only"),
+                          disk->number, disk->path, disk->format != NULL ? disk->format : "raw");
+}
+
 HvSnapshots *
 hv_snapshots_new (const HvDomainSpec *spec,
                   HvQmp              *qmp)
@@ -104,9 +116,7 @@ hv_snapshots_new (const HvDomainSpec *spec,
           /* A raw disk has nowhere to keep a snapshot; an external overlay would change
            * the file the config names. Say so rather than snapshot half the guest. */
           if (self->unsupported == NULL)
-            self->unsupported = g_strdup_printf (_("disk %u (%s) is %s, which cannot hold snapshots: convert it to qcow2 (qemu-img convert -O qcow2) or make it read-only"),
-                                                 spec_disk->number, spec_disk->path,
-                                                 spec_disk->format != NULL ? spec_disk->format : "raw");
+            self->unsupported = describe_unsupported (spec_disk);
           continue;
         }
       disk = g_new0 (Disk, 1);

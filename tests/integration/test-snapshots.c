@@ -229,6 +229,16 @@ test_raw_refused (void)
   g_assert_false (change (snapshots, "create", "x", &error));
   g_assert_error (error, HV_SNAPSHOT_ERROR, HV_SNAPSHOT_ERROR_UNSUPPORTED);
   g_assert_nonnull (strstr (error->message, raw));
+  g_clear_error (&error);
+  g_clear_object (&snapshots);
+  g_clear_pointer (&spec, hv_domain_spec_free);
+
+  /* A block device: the advice is the host's volume manager, not a conversion. */
+  spec = spec_for_disk ("'phy:/dev/domus-no-such-volume,xvda,w'");
+  snapshots = hv_snapshots_new (spec, NULL);
+  g_assert_false (change (snapshots, "create", "x", &error));
+  g_assert_error (error, HV_SNAPSHOT_ERROR, HV_SNAPSHOT_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "/dev/domus-no-such-volume) is a block device (phy:)"));
   remove_test_dir (dir);
 }
 
