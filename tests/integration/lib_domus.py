@@ -64,6 +64,17 @@ def qemu_pids(root):
     return pids
 
 
+def fill_file_system(path):
+    """Writes zeros into the new file `path` until its file system is full."""
+    chunk = b"\0" * 65536
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(chunk)
+        except OSError:
+            pass
+
+
 def serial_text(root, name):
     """What the domain's guest wrote on its serial port so far ("" before it started)."""
     try:

@@ -22,22 +22,11 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import Daemon, RpcClient, Tap, check, event_is, serial_text, wait_until  # noqa: E402
+from lib_domus import Daemon, RpcClient, Tap, check, event_is, fill_file_system, serial_text, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 BOOT_TIMEOUT = 120.0
 DISK_BYTES = 64 * 1024 * 1024
-
-
-def fill(path):
-    """Writes zeros into path until the filesystem says it is full."""
-    chunk = b"\0" * 65536
-    with open(path, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(chunk)
-        except OSError:
-            pass
 
 
 def main(guest_dir):
@@ -65,7 +54,7 @@ def main(guest_dir):
         def paused_for_io_error():
             with open(inside + disk, "wb") as f:
                 f.truncate(DISK_BYTES)
-            fill(inside + os.path.join(small, "filler"))
+            fill_file_system(inside + os.path.join(small, "filler"))
             check(os.statvfs(inside + small).f_bfree == 0, "the small filesystem is not full")
             config = ("name = 'full'\nkernel = '%s'\nramdisk = '%s'\n"
                       "extra = 'console=ttyS0 domus.disk=/dev/vda'\nmemory = 128\n"
@@ -100,7 +89,7 @@ def main(guest_dir):
 
         def config_writes_fail_as_io_error():
             before = open(os.path.join(inside + domains, "full.cfg")).read()
-            fill(inside + os.path.join(domains, "filler"))
+            fill_file_system(inside + os.path.join(domains, "filler"))
             reply = client.call("domain.define", config="name = 'other'\nmemory = 64\nkernel = '%s'\n"
                                 % os.path.join(guest_dir, "vmlinuz"))
             error = reply.get("error") or {}

@@ -18,7 +18,6 @@ are ended by PID, the mount goes with the namespace.
 
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -27,29 +26,15 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import Daemon, Failure, Tap, check, error_kind, guest_cfg, rpc_reply, wait_until  # noqa: E402
-from lib_qemu import make_temp_dir  # noqa: E402
+from lib_domus import (Daemon, Failure, Tap, check, error_kind, fill_file_system, guest_cfg, rpc_reply,  # noqa: E402
+                       serial_text, wait_until)
+from lib_qemu import make_temp_dir, ticks_in  # noqa: E402
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHj3vQ8u2bXpZ1m6kTqv9mTj1o2qYQh1kq0Sx5bGd7Qs test"
 
 
-def fill(path):
-    """Zeros into path until the file system is full."""
-    chunk = b"\0" * 65536
-    with open(path, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(chunk)
-        except OSError:
-            pass
-
-
 def ticks(root, name):
-    try:
-        with open(os.path.join(root, "run", name, "serial.log"), errors="replace") as f:
-            return [int(n) for n in re.findall(r"tick (\d+)", f.read())]
-    except OSError:
-        return []
+    return ticks_in(serial_text(root, name).splitlines())
 
 
 def main(guest_dir):
@@ -92,7 +77,7 @@ def main(guest_dir):
         result("domain.define", config=guest_cfg(guest_dir, "full", "disk = [ 'tap:qcow2:%s,xvda,w' ]\n" % disk))
         result("domain.start", name="full")
         check(wait_until(lambda: len(ticks(root, "full")) >= 2, 120), "the guest did not tick")
-        fill(inside + filler)
+        fill_file_system(inside + filler)
         check(os.statvfs(inside + images).f_bavail == 0, "the store is not full")
         before = store()
 
