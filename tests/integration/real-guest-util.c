@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 
 #include "hv-tool.h"
@@ -74,6 +75,14 @@ file_checksum (const char *path)
 
 /* The test guest */
 
+/* A test that aborts (a failed assertion) takes its QEMU with it instead of leaving it
+ * running, orphaned, holding the test's output open. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 TestGuest *
 test_guest_start (const char         *guest_dir,
                   const char         *dir,
@@ -124,6 +133,7 @@ test_guest_start (const char         *guest_dir,
     g_autofree char *log = g_strdup_printf ("%s/%s.qemu-log", dir, name);
 
     g_subprocess_launcher_set_stderr_file_path (launcher, log);
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
     guest->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
     g_assert_no_error (error);
 
@@ -138,13 +148,21 @@ test_guest_start (const char         *guest_dir,
         g_error ("QEMU did not start: %s", text != NULL ? text : "");
       }
   }
-  {
-    g_autoptr(GAsyncResult) result = NULL;
+  /* QEMU binds the socket a moment before it listens: a refused connection in between is
+   * tried again (a loaded machine widens the moment). */
+  for (int i = 0; i < 100 && guest->qmp == NULL; i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
 
-    hv_qmp_connect_async (guest->qmp_path, NULL, on_result_ready, &result);
-    guest->qmp = hv_qmp_connect_finish (wait_result (&result), &error);
-    g_assert_no_error (error);
-  }
+      g_clear_error (&error);
+      hv_qmp_connect_async (guest->qmp_path, NULL, on_result_ready, &result);
+      guest->qmp = hv_qmp_connect_finish (wait_result (&result), &error);
+      if (guest->qmp == NULL && !g_error_matches (error, HV_QMP_ERROR, HV_QMP_ERROR_CONNECT))
+        break;
+      if (guest->qmp == NULL)
+        g_usleep (50 * 1000);
+    }
+  g_assert_no_error (error);
   return guest;
 }
 
