@@ -883,7 +883,7 @@ guest_built (GObject      *source,
     message = g_strdup_printf (_("“%s” was built and defined, but did not start: %s"),
                                gtk_entry_get_text (self->name_entry), error->message);
   else if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_METHOD_NOT_FOUND))
-    message = g_strdup (_("This server’s daemon cannot make guests of cloud images yet (it has no such call): "
+    message = g_strdup (_("This server’s daemon cannot make guests of cloud images (it has no such call): "
                           "update Domus on the server."));
   else
     message = g_strdup (error->message);
@@ -1156,8 +1156,8 @@ offer_built_sources (DomusCreateAssistant *self)
     {
       gtk_widget_set_sensitive (GTK_WIDGET (self->source_cloud_radio), FALSE);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_cloud_radio),
-                                   _("This server’s daemon cannot make guests of cloud images yet: "
-                                     "Domus has no such call in its daemon so far."));
+                                   _("This server’s daemon cannot make guests of cloud images (it has no such call): "
+                                     "update Domus on the server."));
     }
 }
 

@@ -157,6 +157,25 @@ def main():
         tap.step("a user-data file of the user's own goes in verbatim; ssh_port 0 forwards nothing; "
                  "size and memory as asked", own_user_data)
 
+        def through_domusctl():
+            # The client side (backend's typed call, domusctl's verb) against this daemon's method.
+            key_file = os.path.join(work, "id_test.pub")
+            with open(key_file, "w") as f:
+                f.write(KEY + "\n")
+            r = lib_domus.ctl(daemon.uri, "image", "cloud", "web3", "cloudy.qcow2", "--ssh-key", key_file,
+                              "--user", "ops", "--hostname", "web3.example", "--ssh-port", "0")
+            check(r.returncode == 0, "domusctl image cloud: %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
+            with open(os.path.join(root, "domains", "web3.cfg")) as f:
+                cfg = f.read()
+            seed = os.path.join(images, "web3-seed.iso")
+            check("web3-seed.iso" in cfg and "forward=" not in cfg, "web3.cfg:\n" + cfg)
+            check("ops" in seed_file(seed, "user-data", work)
+                  and "local-hostname: web3.example" in seed_file(seed, "meta-data", work), "the seed of web3")
+            listed = lib_domus.ctl(daemon.uri, "list", "--all")
+            check(re.search(r"^web3\s", listed.stdout, re.M), "not listed:\n" + listed.stdout)
+        tap.step("domusctl image cloud makes the same kind of guest through the backend's call",
+                 through_domusctl)
+
         def no_cloud_init():
             before = store_files(images)
             reply = call(daemon, "image.cloud", name="plain1", image="plain.img", ssh_keys=KEY)
