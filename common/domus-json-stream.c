@@ -22,6 +22,8 @@ struct _DomusJsonStream
   GBufferedInputStream *input;
   GOutputStream        *output;
   GCancellable         *cancellable;     /* cancelled at close: stops our own I/O */
+  GMainContext         *context;         /* the caller's of _start: where our sources run */
+  GSource              *hangup_source;   /* after the end of input, while held: the peer left? */
   gsize                 max_line_size;
   gsize                 max_queued_output;
 
@@ -37,6 +39,7 @@ struct _DomusJsonStream
   guint                 close_when_flushed : 1;
   guint                 closed : 1;
   guint                 stream_closing : 1;
+  guint                 exact : 1;       /* refuse what json-glib would change */
 };
 
 G_DEFINE_FINAL_TYPE (DomusJsonStream, domus_json_stream, G_TYPE_OBJECT)
@@ -50,8 +53,18 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void stream_read_more (DomusJsonStream *self);
-static void stream_flush     (DomusJsonStream *self);
+static void stream_read_more      (DomusJsonStream *self);
+static void stream_take_last_line (DomusJsonStream *self);
+static void stream_flush          (DomusJsonStream *self);
+
+static void
+stream_stop_hangup_watch (DomusJsonStream *self)
+{
+  if (self->hangup_source == NULL)
+    return;
+  g_source_destroy (self->hangup_source);
+  g_clear_pointer (&self->hangup_source, g_source_unref);
+}
 
 /* Closing */
 
@@ -90,6 +103,7 @@ stream_close_with_error (DomusJsonStream *self,
   hold = g_object_ref (self);
   self->closed = TRUE;
   g_cancellable_cancel (self->cancellable);
+  stream_stop_hangup_watch (self);
   g_queue_clear_full (&self->out_queue, (GDestroyNotify) g_bytes_unref);
   self->out_bytes = 0;
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, reason);
@@ -115,6 +129,42 @@ stream_maybe_finish (DomusJsonStream *self)
     return;
   if (self->close_when_flushed || (self->input_done && self->holds == 0))
     stream_close_with_error (self, NULL);
+}
+
+static gboolean
+on_hangup (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  DomusJsonStream *self = user_data;
+
+  g_clear_pointer (&self->hangup_source, g_source_unref);
+  stream_close_with_error (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * The end of input alone does not say whether the peer still reads: it may have shut
+ * down writing only (and waits for its answers) or closed the connection. A Unix socket
+ * tells the two apart by the hang-up, which only the second gives: a peer that left is
+ * not waited for, so its descriptor is freed at once and late answers go nowhere.
+ */
+static void
+stream_watch_hangup (DomusJsonStream *self)
+{
+  GSocket *socket;
+
+  if (self->closed || self->hangup_source != NULL || !G_IS_SOCKET_CONNECTION (self->stream))
+    return;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream));
+  if (g_socket_condition_check (socket, G_IO_HUP | G_IO_ERR) != 0)
+    {
+      stream_close_with_error (self, NULL);
+      return;
+    }
+  self->hangup_source = g_socket_create_source (socket, G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (self->hangup_source, G_SOURCE_FUNC (on_hangup), self, NULL);
+  g_source_attach (self->hangup_source, self->context);
 }
 
 void
@@ -239,6 +289,95 @@ domus_json_stream_send (DomusJsonStream *self,
 
 /* Reading */
 
+/* An integer token json-glib would wrap (it reads 2^64 - 1 as -1); floats are exact enough. */
+static gboolean
+integer_token_fits (const char *token,
+                    gsize       length)
+{
+  g_autofree char *text = g_strndup (token, length);
+  g_autoptr(GError) error = NULL;
+
+  if (strpbrk (text, ".eE") != NULL)
+    return TRUE;
+  g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
+  /* Anything else that is wrong with it is the parser's to say. */
+  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
+}
+
+/*
+ * One pass over the line before json-glib sees it: how deep it nests (outside strings,
+ * where brackets count) and, for exact streams, what the parser would change. A line
+ * that is not JSON at all passes: the parser says what is wrong with it.
+ */
+static gboolean
+stream_check_line (DomusJsonStream  *self,
+                   const char       *line,
+                   gsize             length,
+                   GError          **error)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = line[i];
+
+      if (c == '\0' && self->exact)
+        {
+          g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
+                       _("The line holds a NUL byte."));
+          return FALSE;
+        }
+      if (in_string)
+        {
+          if (c == '\\')
+            {
+              if (self->exact && length - i > 5 && g_ascii_strncasecmp (line + i + 1, "u0000", 5) == 0)
+                {
+                  g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
+                               _("A string holds a NUL character (\\u0000)."));
+                  return FALSE;
+                }
+              i++;    /* the escaped character, a quote or a backslash included */
+            }
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > DOMUS_JSON_STREAM_MAX_DEPTH)
+            {
+              g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_DEEP,
+                           _("The line nests arrays and objects deeper than %d levels."),
+                           DOMUS_JSON_STREAM_MAX_DEPTH);
+              return FALSE;
+            }
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+      else if (self->exact && (c == '-' || g_ascii_isdigit (c)))
+        {
+          gsize end = i + 1;
+
+          while (end < length && (g_ascii_isdigit (line[end]) || strchr ("+-.eE", line[end]) != NULL))
+            end++;
+          if (!integer_token_fits (line + i, end - i))
+            {
+              g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
+                           _("The integer %.*s is outside the 64-bit range."),
+                           (int) MIN (end - i, 40), line + i);
+              return FALSE;
+            }
+          i = end - 1;
+        }
+    }
+  return TRUE;
+}
+
 static void
 stream_handle_line (DomusJsonStream *self,
                     const char      *line,
@@ -253,6 +392,12 @@ stream_handle_line (DomusJsonStream *self,
     length--;
   if (length == 0)
     return;
+
+  if (!stream_check_line (self, line, length, &error))
+    {
+      g_signal_emit (self, signals[SIGNAL_BAD_LINE], 0, error);
+      return;
+    }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, line, length, &error))
@@ -300,9 +445,12 @@ on_filled (GObject      *source,
     stream_close_with_io_error (self, error);
   else if (n_read == 0)
     {
-      /* The peer is done sending; a half-finished last line is dropped. */
+      /* The peer is done sending; what it sent last without a newline still counts. */
       self->input_done = TRUE;
+      stream_take_last_line (self);
       stream_maybe_finish (self);
+      if (self->holds > 0)
+        stream_watch_hangup (self);
     }
   else
     stream_read_more (self);
@@ -318,6 +466,52 @@ stream_shrink_buffer (DomusJsonStream *self)
   g_buffered_input_stream_peek_buffer (self->input, &available);
   if (available < READ_BUFFER_SIZE)
     g_buffered_input_stream_set_buffer_size (self->input, READ_BUFFER_SIZE);
+}
+
+/*
+ * The line that starts the buffer, length bytes without its newline, consumed bytes
+ * with it. Taken out of the buffer before anyone hears of it: a handler may close us.
+ */
+static void
+stream_take_line (DomusJsonStream *self,
+                  const char      *data,
+                  gsize            length,
+                  gsize            consumed)
+{
+  gboolean too_large;
+  g_autofree char *line = NULL;
+
+  if (length > 0 && data[length - 1] == '\r')
+    length--;
+  too_large = self->discarding || length > self->max_line_size;
+  if (!too_large)
+    {
+      /* A copy of the bytes as they are: a zero byte in them is for the checks to see. */
+      line = g_malloc (length + 1);
+      memcpy (line, data, length);
+      line[length] = '\0';
+    }
+  g_input_stream_skip (G_INPUT_STREAM (self->input), consumed, NULL, NULL);
+  self->discarding = FALSE;
+  stream_shrink_buffer (self);
+
+  if (too_large)
+    stream_report_too_large (self);
+  else
+    stream_handle_line (self, line, length);
+}
+
+/* At the end of input: a last line that the peer did not end with a newline. */
+static void
+stream_take_last_line (DomusJsonStream *self)
+{
+  const char *data;
+  gsize available;
+
+  data = g_buffered_input_stream_peek_buffer (self->input, &available);
+  if (available == 0 || self->closed)
+    return;
+  stream_take_line (self, data, available, available);
 }
 
 /*
@@ -345,26 +539,7 @@ stream_read_more (DomusJsonStream *self)
       buffer_size = g_buffered_input_stream_get_buffer_size (self->input);
 
       if (newline != NULL)
-        {
-          gsize length = newline - data;
-          gboolean too_large;
-          g_autofree char *line = NULL;
-
-          if (length > 0 && data[length - 1] == '\r')
-            length--;
-          too_large = self->discarding || length > self->max_line_size;
-          if (!too_large)
-            line = g_strndup (data, length);
-          /* Taken out of the buffer before anyone hears of it: a handler may close us. */
-          g_input_stream_skip (G_INPUT_STREAM (self->input), newline - data + 1, NULL, NULL);
-          self->discarding = FALSE;
-          stream_shrink_buffer (self);
-
-          if (too_large)
-            stream_report_too_large (self);
-          else
-            stream_handle_line (self, line, length);
-        }
+        stream_take_line (self, data, newline - data, newline - data + 1);
       else if (self->discarding || available >= max_buffer_size)
         {
           self->discarding = TRUE;
@@ -389,6 +564,14 @@ stream_read_more (DomusJsonStream *self)
 }
 
 void
+domus_json_stream_set_exact (DomusJsonStream *self,
+                             gboolean         exact)
+{
+  g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
+  self->exact = exact != FALSE;
+}
+
+void
 domus_json_stream_start (DomusJsonStream *self)
 {
   g_return_if_fail (DOMUS_IS_JSON_STREAM (self));
@@ -396,6 +579,7 @@ domus_json_stream_start (DomusJsonStream *self)
   if (self->started || self->closed)
     return;
   self->started = TRUE;
+  self->context = g_main_context_ref_thread_default ();
   stream_read_more (self);
 }
 
@@ -437,6 +621,7 @@ domus_json_stream_dispose (GObject *object)
   DomusJsonStream *self = DOMUS_JSON_STREAM (object);
 
   /* Nothing in flight holds a reference any more: this is the end, and nobody is listening. */
+  stream_stop_hangup_watch (self);
   if (!self->closed && self->stream != NULL)
     {
       self->closed = TRUE;
@@ -455,6 +640,7 @@ domus_json_stream_finalize (GObject *object)
   g_clear_object (&self->input);
   g_clear_object (&self->stream);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (domus_json_stream_parent_class)->finalize (object);
 }
 
@@ -475,7 +661,8 @@ domus_json_stream_class_init (DomusJsonStreamClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_NODE);
   /**
    * DomusJsonStream::bad-line:
-   * @error: DOMUS_JSON_STREAM_ERROR_PARSE (the message is the parser's) or _TOO_LARGE
+   * @error: DOMUS_JSON_STREAM_ERROR_PARSE (the message is the parser's), _TOO_LARGE,
+   *   _TOO_DEEP or _INEXACT
    */
   signals[SIGNAL_BAD_LINE] =
     g_signal_new ("bad-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

@@ -238,10 +238,14 @@ test_lines (void)
   g_assert_cmpuint (events.messages->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, "{\"a\":1}");
   g_assert_cmpstr (g_ptr_array_index (events.messages, 1), ==, "{\"b\":2}");
-  g_assert_cmpuint (events.bad_lines->len, ==, 1);
-  bad = g_ptr_array_index (events.bad_lines, 0);
-  g_assert_error (bad, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE);
-  /* The half-finished last line is dropped; the end is a clean one. */
+  /* The last line, without its newline, counts too: here it is not JSON. */
+  g_assert_cmpuint (events.bad_lines->len, ==, 2);
+  for (guint i = 0; i < events.bad_lines->len; i++)
+    {
+      bad = g_ptr_array_index (events.bad_lines, i);
+      g_assert_error (bad, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE);
+    }
+  /* The end is a clean one. */
   g_assert_no_error (events.closed_error);
   g_assert_cmpuint (events.n_closed, ==, 1);
   g_assert_true (domus_json_stream_is_closed (stream));
@@ -431,6 +435,163 @@ test_hold (void)
   events_clear (&events);
 }
 
+/* What one stream made of text sent by a peer that then ended its output. */
+static void
+read_all (const char *text,
+          gsize       length,
+          gboolean    exact,
+          Events     *events)
+{
+  g_autoptr(GIOStream) io = NULL;
+  g_autoptr(GIOStream) far = NULL;
+  g_autoptr(DomusJsonStream) stream = NULL;
+
+  events_init (events);
+  make_pair (&io, &far);
+  stream = domus_json_stream_new (io, 1024 * 1024, 1024);
+  domus_json_stream_set_exact (stream, exact);
+  g_signal_connect (stream, "message", G_CALLBACK (on_message), events);
+  g_signal_connect (stream, "bad-line", G_CALLBACK (on_bad_line), events);
+  g_signal_connect (stream, "closed", G_CALLBACK (on_closed), events);
+  domus_json_stream_start (stream);
+  write_raw_and_end (far, text, length);
+  wait_until (&events->closed);
+  g_assert_no_error (events->closed_error);
+}
+
+static char *
+nested (guint        depth,
+        const char  *inside)
+{
+  g_autofree char *open = g_strnfill (depth, '[');
+  g_autofree char *close = g_strnfill (depth, ']');
+
+  return g_strconcat (open, inside, close, NULL);
+}
+
+/* 100,000 "[" would crash json-glib (it recurses per level): refused unparsed; the stream goes on. */
+static void
+test_too_deep (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *at_limit = nested (DOMUS_JSON_STREAM_MAX_DEPTH, "1");
+  g_autofree char *over_limit = nested (DOMUS_JSON_STREAM_MAX_DEPTH + 1, "1");
+  g_autofree char *brackets = g_strnfill (100000, '[');
+  g_autofree char *in_string = NULL;
+  Events events;
+
+  /* Brackets in strings do not count, an escaped quote does not end a string. */
+  in_string = g_strdup_printf ("[\"\\\"%s\\\\\", 2]", brackets);
+
+  g_string_append_printf (text, "%s\n", at_limit);
+  g_string_append_printf (text, "%s\n", over_limit);
+  g_string_append_printf (text, "%s\n", brackets);
+  g_string_append (text, "{\"after\": 1}\n");
+  g_string_append_printf (text, "%s\n", in_string);
+  g_string_append (text, "]]]]]]]]]]]]\n");
+  g_string_append (text, brackets);          /* the last line, without a newline */
+
+  read_all (text->str, text->len, FALSE, &events);
+
+  g_assert_cmpuint (events.messages->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, at_limit);
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 1), ==, "{\"after\":1}");
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (events.messages, 2), "[\"\\\"[[[["));
+  g_assert_cmpuint (events.bad_lines->len, ==, 4);
+  g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 0),
+                  DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_DEEP);
+  g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 1),
+                  DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_DEEP);
+  g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 2),
+                  DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE);
+  g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 3),
+                  DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_DEEP);
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (events.bad_lines, 0))->message, "128"));
+
+  events_clear (&events);
+}
+
+/* An exact stream refuses what json-glib would change; others take it as json-glib reads it. */
+static void
+test_exact (void)
+{
+  static const char text[] =
+    "{\"name\": \"a\\u0000b\"}\n"                   /* refused: json-glib would give "a" */
+    "{\"id\": 18446744073709551615}\n"             /* refused: json-glib would give -1 */
+    "{\"id\": -9223372036854775809}\n"             /* refused */
+    "{\"id\": 9223372036854775807}\n"
+    "{\"id\": -9223372036854775808}\n"
+    "{\"s\": \"\\\\u0000\", \"t\": \"18446744073709551615\"}\n"  /* a backslash, and digits in a string */
+    "{\"f\": 1.8446744073709552e19}\n"
+    "{\"raw\": \"a\0b\"}\n"                          /* refused: a zero byte */
+    "[1, 2]";
+  static const char *const taken[] = {
+    "{\"id\":9223372036854775807}",
+    "{\"id\":-9223372036854775808}",
+    "{\"s\":\"\\\\u0000\",\"t\":\"18446744073709551615\"}",
+    "{\"f\":1.8446744073709552e+19}",
+    "[1,2]",
+  };
+  Events events;
+
+  read_all (text, sizeof text - 1, TRUE, &events);
+  g_assert_cmpuint (events.messages->len, ==, G_N_ELEMENTS (taken));
+  for (guint i = 0; i < G_N_ELEMENTS (taken); i++)
+    g_assert_cmpstr (g_ptr_array_index (events.messages, i), ==, taken[i]);
+  g_assert_cmpuint (events.bad_lines->len, ==, 4);
+  for (guint i = 0; i < events.bad_lines->len; i++)
+    g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, i),
+                    DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT);
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (events.bad_lines, 1))->message,
+                            "18446744073709551615"));
+  events_clear (&events);
+
+  /* QMP's streams are not exact: QEMU reports unsigned 64-bit counters. */
+  read_all (text, strchr (strchr (text, '\n') + 1, '\n') + 1 - text, FALSE, &events);
+  g_assert_cmpuint (events.messages->len, ==, 2);
+  g_assert_cmpuint (events.bad_lines->len, ==, 0);
+  events_clear (&events);
+}
+
+/* A held stream whose peer closed altogether (not just its writing end) closes at once. */
+static void
+test_hangup (void)
+{
+  g_autoptr(GIOStream) io = NULL;
+  g_autoptr(GIOStream) far = NULL;
+  g_autoptr(DomusJsonStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = parse_json ("{\"answer\": 42}");
+  const char *request = "{\"question\": 1}\n";
+  Events events;
+
+  events_init (&events);
+  events.hold_on_message = TRUE;
+  make_pair (&io, &far);
+  stream = stream_new_watched (io, 1024, 1024, &events);
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (far), request, strlen (request),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  while (events.messages->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (events.closed);
+
+  /* Still held (the answer is being worked out) when the peer goes. */
+  g_io_stream_close (far, NULL, &error);
+  g_assert_no_error (error);
+  wait_until (&events.closed);
+  g_assert_no_error (events.closed_error);
+  g_assert_true (domus_json_stream_is_closed (stream));
+
+  /* The late answer goes nowhere, quietly. */
+  domus_json_stream_send (stream, answer);
+  domus_json_stream_release (stream);
+  g_assert_cmpuint (events.n_closed, ==, 1);
+
+  events_clear (&events);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -443,5 +604,8 @@ main (int   argc,
   g_test_add_func ("/json-stream/overflow", test_overflow);
   g_test_add_func ("/json-stream/close-when-flushed", test_close_when_flushed);
   g_test_add_func ("/json-stream/hold", test_hold);
+  g_test_add_func ("/json-stream/too-deep", test_too_deep);
+  g_test_add_func ("/json-stream/exact", test_exact);
+  g_test_add_func ("/json-stream/hangup", test_hangup);
   return g_test_run ();
 }
