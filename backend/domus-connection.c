@@ -33,6 +33,9 @@ struct _DomusConnection
   GHashTable       *pending;         /* gint64 id -> PendingCall */
   gint64            next_id;
   gboolean          closed;
+  /* The daemon's last "id": null error: when it closes next, this is most likely why
+     (too many clients, a connection that said nothing). */
+  char             *rejection;
 
   /* The SSH connection under the stream, when there is one: it goes when we do. */
   DomusSshSession  *ssh;
@@ -207,6 +210,11 @@ connection_handle_reply (DomusConnection           *self,
 
       g_debug ("the daemon rejected a message: %s",
                error != NULL ? error->message : "(no error)");
+      if (error != NULL)
+        {
+          g_free (self->rejection);
+          self->rejection = g_strdup (error->message);
+        }
       return;
     }
   if (!domus_json_rpc_id_get_int (reply->id, &id))
@@ -270,6 +278,10 @@ on_json_bad_line (DomusJsonStream *json,
     connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
                                      _("The daemon sent a message larger than %d bytes."),
                                      MAX_MESSAGE_SIZE);
+  else if (g_error_matches (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_DEEP))
+    connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
+                                     _("The daemon sent a message nested deeper than %d levels."),
+                                     DOMUS_JSON_STREAM_MAX_DEPTH);
   else
     connection_close_with_new_error (self, DOMUS_ERROR_PROTOCOL,
                                      _("The daemon sent something that is not JSON: %s"),
@@ -298,7 +310,10 @@ on_json_closed (DomusJsonStream *json,
           return;
         }
     }
-  if (error == NULL)
+  if (error == NULL && self->rejection != NULL)
+    connection_close_with_new_error (self, DOMUS_ERROR_CLOSED,
+                                     _("The daemon closed the connection: %s"), self->rejection);
+  else if (error == NULL)
     connection_close_with_new_error (self, DOMUS_ERROR_CLOSED,
                                      _("The daemon closed the connection."));
   else
@@ -423,6 +438,7 @@ domus_connection_finalize (GObject *object)
   if (self->ssh != NULL)
     domus_ssh_session_close (self->ssh);
   g_clear_object (&self->ssh);
+  g_free (self->rejection);
   G_OBJECT_CLASS (domus_connection_parent_class)->finalize (object);
 }
 

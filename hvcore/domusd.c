@@ -3,9 +3,11 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -45,6 +47,40 @@ on_started (GObject      *source,
     }
   g_printerr (_("domusd: host “%s” listening on %s\n"),
               hv_daemon_get_name (daemon), hv_daemon_get_paths (daemon)->socket_path);
+}
+
+/*
+ * Every client and every guest holds descriptors of the daemon. The soft limit (1,024 on
+ * many systems) exists for programs that still use select(); GLib polls, so the daemon
+ * takes what the hard limit allows. Its children inherit the raised limit: QEMU and
+ * qemu-img poll too.
+ */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+  g_autofree char *nr_open = NULL;
+  guint64 kernel_max;
+  int saved_errno;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) == 0)
+    return;
+  saved_errno = errno;
+  /* An unlimited hard limit still stops at the kernel's fs.nr_open. */
+  if (saved_errno == EPERM && g_file_get_contents ("/proc/sys/fs/nr_open", &nr_open, NULL, NULL) &&
+      g_ascii_string_to_unsigned (g_strstrip (nr_open), 10, 1, G_MAXUINT64, &kernel_max, NULL) &&
+      kernel_max < limit.rlim_max)
+    {
+      limit.rlim_cur = kernel_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) == 0)
+        return;
+      saved_errno = errno;
+    }
+  g_message ("cannot raise the open files limit to %" G_GUINT64_FORMAT ": %s",
+             (guint64) limit.rlim_cur, g_strerror (saved_errno));
 }
 
 int
@@ -199,6 +235,7 @@ main (int argc, char **argv)
       return 2;
     }
 
+  raise_fd_limit ();
   /* A client that hangs up mid-reply must not kill the daemon. */
   signal (SIGPIPE, SIG_IGN);
   /* QEMUs daemonize: as a subreaper we inherit them, so they are reaped rather than left as zombies. */
@@ -211,6 +248,8 @@ main (int argc, char **argv)
 
   daemon = hv_daemon_new (paths, name, &options);
   hv_daemon_set_config (daemon, config);
+  hv_rpc_server_set_client_limits (hv_daemon_get_server (daemon),
+                                   config->clients.max, config->clients.idle_timeout_s);
   hv_daemon_start_async (daemon, NULL, on_started, &run);
   g_main_loop_run (loop);
 

@@ -14,6 +14,12 @@
 #include <gio/gio.h>
 
 #include "hv-daemon-config.h"
+#include "hv-rpc-server.h"
+
+/* More clients than this would need more descriptors than most hard limits give. */
+#define MAX_CLIENTS_LIMIT 65536
+/* A day: beyond that the setting is a mistake more likely than a wish. */
+#define IDLE_TIMEOUT_LIMIT_S 86400
 
 G_DEFINE_QUARK (hv-daemon-config-error-quark, hv_daemon_config_error)
 
@@ -57,6 +63,8 @@ hv_daemon_config_new (void)
     g_ptr_array_add (config->relocation.hosts_allow_regexes,
                      g_regex_new (config->relocation.hosts_allow[i], G_REGEX_CASELESS, 0, NULL));
   hv_alert_rules_init (&config->alerts);
+  config->clients.max = HV_RPC_DEFAULT_MAX_CLIENTS;
+  config->clients.idle_timeout_s = HV_RPC_DEFAULT_IDLE_TIMEOUT_S;
   return config;
 }
 
@@ -490,6 +498,28 @@ load_alerts (Loader      *loader,
   return TRUE;
 }
 
+/* [clients] */
+static gboolean
+load_clients (Loader      *loader,
+              const char  *group,
+              GError     **error)
+{
+  static const char * const keys[] = { "max", "idle-timeout", NULL };
+  HvClientsConfig *clients = &loader->config->clients;
+
+  if (!check_keys (loader, group, keys, error) ||
+      !get_uint (loader, group, "max", MAX_CLIENTS_LIMIT, &clients->max, error) ||
+      !get_uint (loader, group, "idle-timeout", IDLE_TIMEOUT_LIMIT_S, &clients->idle_timeout_s, error))
+    return FALSE;
+  if (clients->max == 0)
+    {
+      set_key_error (loader, error, HV_DAEMON_CONFIG_ERROR_VALUE, group, "max",
+                     _("0 would refuse every client: give at least 1"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* One loader per group; a group not here is refused, so a misspelt one never goes unnoticed. */
 static const struct {
   const char    *name;
@@ -499,6 +529,7 @@ static const struct {
   { "domains", load_domains },
   { "alerts", load_alerts },
   { "network", load_network },
+  { "clients", load_clients },
 };
 
 HvDaemonConfig *

@@ -31,6 +31,12 @@ typedef struct {
   GPtrArray *hosts_allow_regexes;  /* GRegex, compiled from hosts_allow */
 } HvRelocationConfig;
 
+/* [clients]: how many at once, and how long a new one may say nothing (see docs/daemon.md). */
+typedef struct {
+  guint      max;             /* default HV_RPC_DEFAULT_MAX_CLIENTS */
+  guint      idle_timeout_s;  /* default HV_RPC_DEFAULT_IDLE_TIMEOUT_S; 0 = no limit */
+} HvClientsConfig;
+
 typedef struct {
   char               *path;        /* the file read; NULL when none existed (defaults) */
   char               *save_path;   /* where changed settings are written: path, or where the
@@ -43,6 +49,7 @@ typedef struct {
   /* [network] forward-addresses: host addresses besides loopback that a vif's forward= may
    * listen on (numeric; "0.0.0.0" is every address); empty by default. */
   GStrv               forward_addresses;
+  HvClientsConfig     clients;
 } HvDaemonConfig;
 
 #define HV_DAEMON_CONFIG_FILE "domusd.conf"

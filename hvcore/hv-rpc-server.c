@@ -18,6 +18,18 @@
 
 /* A client that stops reading while notifications pile up is dropped, not buffered forever. */
 #define MAX_QUEUED_OUTPUT  (64 * 1024 * 1024)
+/* Connections waiting when the listening socket wakes us: bursts of clients are common. */
+#define LISTEN_BACKLOG     128
+/* Accepted in one go before the main loop gets a turn. */
+#define ACCEPT_BATCH       32
+/* How long accepting rests after it failed (at the descriptor limit, say). */
+#define ACCEPT_PAUSE_MS    500
+/* Log lines about refused clients or failed accepts: one per this much time at most. */
+#define ACCEPT_LOG_INTERVAL_US (60 * G_USEC_PER_SEC)
+/* A refused client has this long to read why before its connection is closed... */
+#define REFUSAL_LINGER_MS  2000
+/* ... unless this many refusals linger already (a flood): then it is closed at once. */
+#define MAX_REFUSALS       32
 
 G_DEFINE_QUARK (hv-rpc-error-quark, hv_rpc_error)
 
@@ -69,14 +81,26 @@ struct _HvRpcServer
 
   GHashTable      *methods;        /* name -> Method */
   GPtrArray       *peers;          /* HvRpcPeer, owned */
-  GSocketService  *service;
-  char            *socket_path;
+  guint64          next_peer_id;
+  guint            max_clients;
+  guint            idle_timeout_s;  /* 0: never */
+
+  GSocket         *listener;
+  GSource         *accept_source;  /* the listener is readable: clients wait */
+  guint            accept_pause_id; /* accepting failed: resting */
+  gint64           accept_failure_logged_at;
+  gint64           refusal_logged_at;
+  gboolean         accept_failing;  /* since the last accept that worked */
+  GPtrArray       *refusals;        /* Refusal: clients over the cap, being told why */
+  char            *socket_path;    /* NULL for a socket handed over (not ours to remove) */
   dev_t            socket_dev;     /* to recognise our socket file at exit */
   ino_t            socket_ino;
-  guint64          next_peer_id;
 };
 
 G_DEFINE_FINAL_TYPE (HvRpcServer, hv_rpc_server, G_TYPE_OBJECT)
+
+typedef struct _Refusal Refusal;
+static void refusal_free (Refusal *refusal);
 
 enum {
   SIGNAL_PEER_ADDED,
@@ -107,6 +131,7 @@ struct _HvRpcPeer
   HvRpcServer      *server;          /* weak: cleared when the server goes */
   DomusJsonStream  *json;
   GCancellable     *cancellable;     /* cancelled at close */
+  guint             idle_id;         /* until the first line: a client that says nothing goes */
   gboolean          closed;
   GSocket          *socket;          /* NULL for a stream that is not a socket */
   gint64            uid;             /* the client's Unix user, once asked; -2 before */
@@ -137,6 +162,7 @@ hv_rpc_peer_unref (HvRpcPeer *peer)
   if (--peer->ref_count > 0)
     return;
 
+  g_clear_handle_id (&peer->idle_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (peer->json, peer);
   domus_json_stream_close (peer->json);
   g_clear_object (&peer->json);
@@ -198,6 +224,7 @@ peer_close_with_reason (HvRpcPeer  *peer,
   else
     g_debug ("client %" G_GUINT64_FORMAT ": connection closed", peer->id);
   g_cancellable_cancel (peer->cancellable);
+  g_clear_handle_id (&peer->idle_id, g_source_remove);
   domus_json_stream_close (peer->json);
 
   server = peer->server;
@@ -515,6 +542,7 @@ on_json_message (DomusJsonStream *json,
   g_autoptr(GError) error = NULL;
   DomusJsonRpcMessage request;
 
+  g_clear_handle_id (&peer->idle_id, g_source_remove);
   if (domus_json_rpc_read_request (root, &request, &error))
     peer_dispatch (peer, &request);
   else
@@ -535,10 +563,17 @@ on_json_bad_line (DomusJsonStream *json,
   HvRpcPeer *peer = user_data;
   g_autoptr(GError) reply_error = NULL;
 
+  g_clear_handle_id (&peer->idle_id, g_source_remove);
   if (g_error_matches (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_LARGE))
     reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_MESSAGE_TOO_LARGE,
                                _("The message is longer than %d bytes and was ignored."),
                                HV_RPC_MAX_MESSAGE_SIZE);
+  else if (g_error_matches (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_TOO_DEEP))
+    reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_PARSE_ERROR,
+                               _("The message was ignored unread: %s"), error->message);
+  else if (g_error_matches (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT))
+    reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_REQUEST,
+                               _("The request was refused: %s"), error->message);
   else
     reply_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_PARSE_ERROR,
                                _("The message is not valid JSON: %s"), error->message);
@@ -563,7 +598,7 @@ hv_rpc_server_finalize (GObject *object)
 
   g_clear_pointer (&self->methods, g_hash_table_unref);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
-  g_free (self->socket_path);
+  g_clear_pointer (&self->refusals, g_ptr_array_unref);
   G_OBJECT_CLASS (hv_rpc_server_parent_class)->finalize (object);
 }
 
@@ -597,7 +632,10 @@ hv_rpc_server_init (HvRpcServer *self)
   self->methods = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) method_free);
   self->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) hv_rpc_peer_unref);
+  self->refusals = g_ptr_array_new_with_free_func ((GDestroyNotify) refusal_free);
   self->next_peer_id = 1;
+  self->max_clients = HV_RPC_DEFAULT_MAX_CLIENTS;
+  self->idle_timeout_s = HV_RPC_DEFAULT_IDLE_TIMEOUT_S;
 }
 
 HvRpcServer *
@@ -649,6 +687,36 @@ hv_rpc_server_dup_method_names (HvRpcServer *self)
   return g_strv_builder_end (builder);
 }
 
+/* A connection that never said anything: told why, then closed (see docs/daemon.md). */
+static gboolean
+on_peer_idle (gpointer user_data)
+{
+  HvRpcPeer *peer = user_data;
+  g_autoptr(GError) error = NULL;
+  guint timeout_s = peer->server != NULL ? peer->server->idle_timeout_s : 0;
+
+  peer->idle_id = 0;
+  g_debug ("client %" G_GUINT64_FORMAT ": dropped: no request in %u s", peer->id, timeout_s);
+  error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_FAILED,
+                       _("No request came in %u seconds: the daemon closes the connection."),
+                       timeout_s);
+  peer_send_error (peer, NULL, error);
+  domus_json_stream_close_when_flushed (peer->json);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hv_rpc_server_set_client_limits (HvRpcServer *self,
+                                 guint        max_clients,
+                                 guint        idle_timeout_s)
+{
+  g_return_if_fail (HV_IS_RPC_SERVER (self));
+  g_return_if_fail (max_clients > 0);
+
+  self->max_clients = max_clients;
+  self->idle_timeout_s = idle_timeout_s;
+}
+
 HvRpcPeer *
 hv_rpc_server_add_stream (HvRpcServer *self,
                           GIOStream   *stream)
@@ -666,10 +734,14 @@ hv_rpc_server_add_stream (HvRpcServer *self,
     peer->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
   g_set_weak_pointer (&peer->server, self);
   peer->json = domus_json_stream_new (stream, HV_RPC_MAX_MESSAGE_SIZE, MAX_QUEUED_OUTPUT);
+  /* A name with a NUL would be cut short, an id beyond 64 bits answered as another. */
+  domus_json_stream_set_exact (peer->json, TRUE);
   peer->cancellable = g_cancellable_new ();
   g_signal_connect (peer->json, "message", G_CALLBACK (on_json_message), peer);
   g_signal_connect (peer->json, "bad-line", G_CALLBACK (on_json_bad_line), peer);
   g_signal_connect (peer->json, "closed", G_CALLBACK (on_json_closed), peer);
+  if (self->idle_timeout_s > 0)
+    peer->idle_id = g_timeout_add_seconds (self->idle_timeout_s, on_peer_idle, peer);
   g_ptr_array_add (self->peers, peer);
 
   g_debug ("client %" G_GUINT64_FORMAT ": connected", peer->id);
@@ -678,15 +750,205 @@ hv_rpc_server_add_stream (HvRpcServer *self,
   return peer;
 }
 
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  HvRpcServer *self = HV_RPC_SERVER (user_data);
+/* Accepting */
 
-  hv_rpc_server_add_stream (self, G_IO_STREAM (connection));
+/* Says so at most once a minute: a client flood must not become a log flood. */
+static gboolean
+log_allowed (gint64 *logged_at)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (*logged_at != 0 && now - *logged_at < ACCEPT_LOG_INTERVAL_US)
+    return FALSE;
+  *logged_at = now;
+  return TRUE;
+}
+
+/*
+ * A client over the cap. Its first request is likely on its way: closing at once would
+ * fail its write before it reads why, so the connection stays a moment, half-closed,
+ * its input read and dropped, until the client closes or the moment is over.
+ */
+struct _Refusal
+{
+  HvRpcServer *server;        /* weak: refusals end with the server */
+  GSocket     *socket;
+  GSource     *input_source;
+  guint        linger_id;
+};
+
+static void
+refusal_free (Refusal *refusal)
+{
+  if (refusal->input_source != NULL)
+    {
+      g_source_destroy (refusal->input_source);
+      g_source_unref (refusal->input_source);
+    }
+  g_clear_handle_id (&refusal->linger_id, g_source_remove);
+  g_socket_close (refusal->socket, NULL);
+  g_object_unref (refusal->socket);
+  g_free (refusal);
+}
+
+static gboolean
+on_refusal_over (gpointer user_data)
+{
+  Refusal *refusal = user_data;
+
+  refusal->linger_id = 0;
+  g_ptr_array_remove_fast (refusal->server->refusals, refusal);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_refusal_input (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+  char buffer[4096];
+  gssize n_read;
+
+  n_read = g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL);
+  if (n_read > 0)
+    return G_SOURCE_CONTINUE;
+  /* The client closed (or failed): nothing more to wait for. */
+  g_clear_pointer (&refusal->input_source, g_source_unref);
+  g_ptr_array_remove_fast (refusal->server->refusals, refusal);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_refuse_client (HvRpcServer *self,
+                      GSocket     *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) message = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *line = NULL;
+  Refusal *refusal;
+
+  error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_FAILED,
+                       _("The daemon serves %u clients already, the most it takes ([clients] max in "
+                         "domusd.conf); try again when one has left."),
+                       self->peers->len);
+  message = build_error_message (NULL, error);
+  text = json_to_string (message, FALSE);
+  line = g_strconcat (text, "\n", NULL);
+  if (log_allowed (&self->refusal_logged_at))
+    g_message ("refusing clients: %u connected, the most [clients] max allows", self->peers->len);
+
+  g_socket_set_blocking (client, FALSE);
+  g_socket_send (client, line, strlen (line), NULL, NULL);
+  if (self->refusals->len >= MAX_REFUSALS || !g_socket_shutdown (client, FALSE, TRUE, NULL))
+    {
+      g_socket_close (client, NULL);
+      return;
+    }
+  refusal = g_new0 (Refusal, 1);
+  refusal->server = self;
+  refusal->socket = g_object_ref (client);
+  refusal->input_source = g_socket_create_source (client, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (refusal->input_source, G_SOURCE_FUNC (on_refusal_input), refusal, NULL);
+  g_source_attach (refusal->input_source, g_main_context_get_thread_default ());
+  refusal->linger_id = g_timeout_add (REFUSAL_LINGER_MS, on_refusal_over, refusal);
+  g_ptr_array_add (self->refusals, refusal);
+}
+
+static void server_start_accepting (HvRpcServer *self);
+
+static gboolean
+on_accept_pause_over (gpointer user_data)
+{
+  HvRpcServer *self = user_data;
+
+  self->accept_pause_id = 0;
+  server_start_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * accept() failed, at the descriptor limit most likely (EMFILE, ENFILE): the client stays in
+ * the backlog and the listener stays readable, so trying again at once would spin. Rest a
+ * moment instead, with the listener unwatched; clients that leave free descriptors.
+ */
+static void
+server_pause_accepting (HvRpcServer  *self,
+                        const GError *error)
+{
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (!self->accept_failing && log_allowed (&self->accept_failure_logged_at))
+    g_message ("cannot accept clients (%u connected): %s; trying again every %d ms",
+               self->peers->len, error->message, ACCEPT_PAUSE_MS);
+  self->accept_failing = TRUE;
+  self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, on_accept_pause_over, self);
+}
+
+static gboolean
+on_listener_readable (GSocket      *listener,
+                      GIOCondition  condition,
+                      gpointer      user_data)
+{
+  HvRpcServer *self = user_data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) client = g_socket_accept (listener, NULL, &error);
+      g_autoptr(GSocketConnection) connection = NULL;
+
+      if (client == NULL)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return G_SOURCE_CONTINUE;
+          server_pause_accepting (self, error);
+          return G_SOURCE_REMOVE;
+        }
+      if (self->accept_failing)
+        {
+          self->accept_failing = FALSE;
+          if (self->accept_failure_logged_at != 0)
+            g_message ("accepting clients again (%u connected)", self->peers->len);
+        }
+      if (self->peers->len >= self->max_clients)
+        {
+          server_refuse_client (self, client);
+          continue;
+        }
+      connection = g_socket_connection_factory_create_connection (client);
+      hv_rpc_server_add_stream (self, G_IO_STREAM (connection));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+server_start_accepting (HvRpcServer *self)
+{
+  g_return_if_fail (self->accept_source == NULL);
+
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_listener_readable), self, NULL);
+  g_source_attach (self->accept_source, g_main_context_get_thread_default ());
+}
+
+gboolean
+hv_rpc_server_listen_socket (HvRpcServer  *self,
+                             GSocket      *socket,
+                             GError      **error)
+{
+  g_return_val_if_fail (HV_IS_RPC_SERVER (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
+
+  /* Accepting until it would block, never waiting in accept(). */
+  g_socket_set_blocking (socket, FALSE);
+  self->listener = g_object_ref (socket);
+  server_start_accepting (self);
   return TRUE;
 }
 
@@ -697,7 +959,7 @@ hv_rpc_server_listen_unix (HvRpcServer  *self,
                            GError      **error)
 {
   g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocketService) service = NULL;
+  g_autoptr(GSocket) socket = NULL;
   struct stat info;
   mode_t old_umask;
   gboolean listening;
@@ -705,19 +967,25 @@ hv_rpc_server_listen_unix (HvRpcServer  *self,
 
   g_return_val_if_fail (HV_IS_RPC_SERVER (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (self->service == NULL, FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
 
   address = g_unix_socket_address_new (path);
-  service = g_socket_service_new ();
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
 
   /* Nobody else may connect, not even in the instant between bind and chmod. */
   old_umask = umask (0777 & ~mode);
-  listening = g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
-                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                                             NULL, NULL, error);
+  listening = g_socket_bind (socket, address, FALSE, error);
   umask (old_umask);
   if (!listening)
     return FALSE;
+  if (!g_socket_listen (socket, error))
+    {
+      g_unlink (path);
+      return FALSE;
+    }
 
   if (g_chmod (path, mode) != 0 || g_stat (path, &info) != 0)
     {
@@ -725,7 +993,7 @@ hv_rpc_server_listen_unix (HvRpcServer  *self,
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                    _("Cannot set the permissions of the socket “%s”: %s"),
                    path, g_strerror (saved_errno));
-      g_socket_listener_close (G_SOCKET_LISTENER (service));
+      g_socket_close (socket, NULL);
       g_unlink (path);
       return FALSE;
     }
@@ -733,10 +1001,7 @@ hv_rpc_server_listen_unix (HvRpcServer  *self,
   self->socket_path = g_strdup (path);
   self->socket_dev = info.st_dev;
   self->socket_ino = info.st_ino;
-  g_signal_connect_object (service, "incoming", G_CALLBACK (on_incoming), self, 0);
-  g_socket_service_start (service);
-  self->service = g_steal_pointer (&service);
-  return TRUE;
+  return hv_rpc_server_listen_socket (self, socket, error);
 }
 
 void
@@ -744,13 +1009,22 @@ hv_rpc_server_stop (HvRpcServer *self)
 {
   g_return_if_fail (HV_IS_RPC_SERVER (self));
 
-  if (self->service != NULL)
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  g_clear_handle_id (&self->accept_pause_id, g_source_remove);
+  if (self->refusals != NULL)
+    g_ptr_array_set_size (self->refusals, 0);
+  if (self->listener != NULL)
+    {
+      g_socket_close (self->listener, NULL);
+      g_clear_object (&self->listener);
+    }
+  if (self->socket_path != NULL)
     {
       struct stat info;
-
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_clear_object (&self->service);
 
       /* Another daemon may have taken the path over since: leave its socket alone. */
       if (g_lstat (self->socket_path, &info) == 0 &&

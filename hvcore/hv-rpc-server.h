@@ -10,6 +10,10 @@ G_BEGIN_DECLS
 
 /* The longest line a client may send, newline excluded. */
 #define HV_RPC_MAX_MESSAGE_SIZE (1024 * 1024)
+/* Clients served at once; one more is told so and closed (domusd.conf [clients] max). */
+#define HV_RPC_DEFAULT_MAX_CLIENTS 512
+/* A client that sends nothing this long after connecting is closed ([clients] idle-timeout). */
+#define HV_RPC_DEFAULT_IDLE_TIMEOUT_S 60
 
 #define HV_RPC_ERROR (hv_rpc_error_quark ())
 
@@ -133,6 +137,16 @@ void         hv_rpc_server_add_method        (HvRpcServer    *self,
 GStrv        hv_rpc_server_dup_method_names  (HvRpcServer    *self);
 
 /*
+ * At most max_clients at once (a client beyond gets one error line and is closed); a
+ * client that sends no line within idle_timeout_s seconds of connecting (0: no limit) is
+ * told so and closed. Once it has sent one line a client is never closed for being quiet:
+ * a window subscribed to events may listen for days.
+ */
+void         hv_rpc_server_set_client_limits (HvRpcServer    *self,
+                                              guint           max_clients,
+                                              guint           idle_timeout_s);
+
+/*
  * Listens on a Unix socket that must not exist yet (the caller decides what to
  * do with a stale one). The socket file gets mode, from birth: it is created
  * under a matching umask, so call this before starting threads.
@@ -140,6 +154,14 @@ GStrv        hv_rpc_server_dup_method_names  (HvRpcServer    *self);
 gboolean     hv_rpc_server_listen_unix       (HvRpcServer    *self,
                                               const char     *path,
                                               guint           mode,
+                                              GError        **error);
+/*
+ * Serves clients of a socket that listens already (one handed over by the service
+ * manager); the file behind it is left alone at stop. Accepting pauses briefly
+ * whenever accept() fails (at the descriptor limit) instead of trying again at once.
+ */
+gboolean     hv_rpc_server_listen_socket     (HvRpcServer    *self,
+                                              GSocket        *socket,
                                               GError        **error);
 /* Serves a connection made elsewhere (a socketpair, stdio); the server keeps a reference. */
 HvRpcPeer   *hv_rpc_server_add_stream        (HvRpcServer    *self,

@@ -16,8 +16,6 @@
 
 #include "hv-socket-activation.h"
 
-#define SERVICE_DATA_KEY "hv-socket-activation-service"
-
 static gboolean
 parse_uint (const char *text,
             guint64     max,
@@ -73,31 +71,10 @@ hv_socket_activation_get_n_fds (void)
 }
 
 static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  hv_rpc_server_add_stream (HV_RPC_SERVER (user_data), G_IO_STREAM (connection));
-  return TRUE;
-}
-
-static void
-service_free (gpointer data)
-{
-  GSocketService *service = data;
-
-  g_socket_service_stop (service);
-  g_socket_listener_close (G_SOCKET_LISTENER (service));
-  g_object_unref (service);
-}
-
-static gboolean
 listen_inherited (HvRpcServer  *server,
                   GError      **error)
 {
   g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketService) service = NULL;
   g_autoptr(GError) local_error = NULL;
   int accepting = 0;
   socklen_t length = sizeof accepting;
@@ -131,15 +108,8 @@ listen_inherited (HvRpcServer  *server,
       return FALSE;
     }
 
-  service = g_socket_service_new ();
-  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (service), socket, NULL, error))
-    return FALSE;
-  g_signal_connect_object (service, "incoming", G_CALLBACK (on_incoming), server, 0);
-  g_socket_service_start (service);
-  /* Lives as long as the server; the socket file stays: it is the service manager's. */
-  g_object_set_data_full (G_OBJECT (server), SERVICE_DATA_KEY,
-                          g_steal_pointer (&service), service_free);
-  return TRUE;
+  /* The socket file stays when the server stops: it is the service manager's. */
+  return hv_rpc_server_listen_socket (server, socket, error);
 }
 
 gboolean

@@ -218,6 +218,20 @@ call_sync (DomusConnection *client,
   wait_until (&call->done);
 }
 
+typedef struct {
+  gboolean  closed;
+  GError   *reason;
+} Closed;
+
+static void
+on_closed (DomusConnection *client,
+           const GError    *reason,
+           Closed          *closed)
+{
+  closed->closed = TRUE;
+  closed->reason = reason != NULL ? g_error_copy (reason) : NULL;
+}
+
 /* Tests through DomusConnection */
 
 static void
@@ -405,20 +419,6 @@ test_kind_tables (void)
     g_assert_cmpstr (hv_rpc_error_get_kind (foreign), ==, "failed");
     g_assert_cmpint (hv_rpc_error_get_code (foreign), ==, 1000);
   }
-}
-
-typedef struct {
-  gboolean  closed;
-  GError   *reason;
-} Closed;
-
-static void
-on_closed (DomusConnection *client,
-           const GError    *reason,
-           Closed          *closed)
-{
-  closed->closed = TRUE;
-  closed->reason = reason != NULL ? g_error_copy (reason) : NULL;
 }
 
 static void
@@ -642,6 +642,15 @@ test_malformed (RawFixture    *fixture,
     { "{\"jsonrpc\": \"2.0\", \"id\": {\"a\": 1}, \"method\": \"echo\"}", -1, -32600, "invalid-request" },
     { "{\"jsonrpc\": \"2.0\", \"id\": 6, \"method\": \"echo\", \"params\": 3}", 6, -32600, "invalid-request" },
     { "{\"jsonrpc\": \"2.0\", \"id\": 7, \"method\": \"nope\"}",  7, -32601, "method-not-found" },
+    /* Refused before json-glib sees them: its recursion, its truncation, its wrapping. */
+    { "{\"jsonrpc\": \"2.0\", \"id\": 9, \"method\": \"echo\", \"params\": {\"a\": "
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                                                                -1, -32700, "parse-error" },
+    { "{\"jsonrpc\": \"2.0\", \"id\": 18446744073709551615, \"method\": \"echo\"}",
+                                                                -1, -32600, "invalid-request" },
+    { "{\"jsonrpc\": \"2.0\", \"id\": 10, \"method\": \"echo\", \"params\": {\"name\": \"a\\u0000b\"}}",
+                                                                -1, -32600, "invalid-request" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -760,6 +769,91 @@ test_half_close (RawFixture    *fixture,
   g_assert_cmpuint (hv_rpc_server_get_n_peers (fixture->server), ==, 0);
 }
 
+/* A last request without its newline, then the end of the client's output: still answered. */
+static void
+test_last_line (RawFixture    *fixture,
+                gconstpointer  data)
+{
+  RawClient *raw = &fixture->raw;
+  const char *request = "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"echo\", \"params\": {\"x\": 1}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (raw->stream));
+
+  raw_write (raw, request, strlen (request));
+  g_socket_shutdown (socket, FALSE, TRUE, &error);
+  g_assert_no_error (error);
+
+  reply = raw_receive (raw);
+  assert_result_reply (reply, 1);
+}
+
+static gboolean
+on_timeout_set_flag (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A client that closes while its request is being worked out is dropped at once. */
+static void
+test_hangup (RawFixture    *fixture,
+             gconstpointer  data)
+{
+  RawClient *raw = &fixture->raw;
+  g_autoptr(GError) error = NULL;
+  gboolean answered = FALSE;
+  gint64 start = g_get_monotonic_time ();
+
+  raw_send (raw, "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"delayed\", "
+                 "\"params\": {\"delay_ms\": 2000, \"value\": 9}}");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (hv_rpc_server_get_n_peers (fixture->server), ==, 1);
+
+  g_io_stream_close (raw->stream, NULL, &error);
+  g_assert_no_error (error);
+  while (hv_rpc_server_get_n_peers (fixture->server) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  /* Long before the answer. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1500 * G_TIME_SPAN_MILLISECOND);
+
+  /* The late answer goes nowhere, quietly. */
+  g_timeout_add (2100, on_timeout_set_flag, &answered);
+  wait_until (&answered);
+}
+
+/* A hostile daemon's 100,000 "[" end the connection with a reason, not the client. */
+static void
+test_client_too_deep (void)
+{
+  g_autoptr(GIOStream) daemon_end = NULL;
+  g_autoptr(GIOStream) client_end = NULL;
+  g_autoptr(DomusConnection) client = NULL;
+  g_autofree char *line = g_strnfill (100001, '[');
+  CallResult call = { 0 };
+  Closed closed = { 0 };
+
+  make_stream_pair (&daemon_end, &client_end);
+  client = domus_connection_new (client_end);
+  g_signal_connect (client, "closed", G_CALLBACK (on_closed), &closed);
+  domus_connection_call_async (client, "hello", NULL, NULL, on_call_done, &call);
+
+  line[100000] = '\n';
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (daemon_end), line, 100001,
+                                   G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  wait_until (&call.done);
+  g_assert_error (call.error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
+  g_assert_true (closed.closed);
+  g_assert_error (closed.reason, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (closed.reason->message, "128"));
+
+  call_result_clear (&call);
+  g_clear_error (&closed.reason);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* Listening on a real socket path, and the URI helper */
 
 typedef struct {
@@ -875,6 +969,9 @@ main (int argc, char **argv)
   g_test_add ("/rpc/framing/malformed", RawFixture, NULL, raw_fixture_set_up, test_malformed, raw_fixture_tear_down);
   g_test_add ("/rpc/framing/oversized", RawFixture, NULL, raw_fixture_set_up, test_oversized, raw_fixture_tear_down);
   g_test_add ("/rpc/framing/half-close", RawFixture, NULL, raw_fixture_set_up, test_half_close, raw_fixture_tear_down);
+  g_test_add ("/rpc/framing/last-line", RawFixture, NULL, raw_fixture_set_up, test_last_line, raw_fixture_tear_down);
+  g_test_add ("/rpc/framing/hangup", RawFixture, NULL, raw_fixture_set_up, test_hangup, raw_fixture_tear_down);
+  g_test_add_func ("/rpc/client-too-deep", test_client_too_deep);
   g_test_add_func ("/rpc/kind-tables", test_kind_tables);
   g_test_add_func ("/rpc/listen-unix", test_listen_unix);
   g_test_add_func ("/rpc/uris", test_uris);
