@@ -13,6 +13,7 @@
 
 #include "domus-i18n.h"
 #include "hv-daemon.h"
+#include "hv-reaper.h"
 #include "hv-socket-activation.h"
 
 typedef struct {
@@ -26,6 +27,19 @@ on_quit_signal (gpointer user_data)
   Run *run = user_data;
 
   g_main_loop_quit (run->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/*
+ * The domains reap what their QEMUs leave as they go; this catches the rest, such as the
+ * guest process of a failed start, which may still be exiting when the start gives up.
+ */
+#define REAP_INTERVAL_S 2
+
+static gboolean
+on_reap_timer (gpointer user_data)
+{
+  hv_reaper_reap_daemonized ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -105,7 +119,7 @@ main (int argc, char **argv)
   gboolean system_mode = FALSE;
   gboolean show_version = FALSE;
   Run run = { 0 };
-  guint sigint_id, sigterm_id;
+  guint sigint_id, sigterm_id, reap_id;
   const GOptionEntry entries[] = {
     { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root,
       N_("Keep configs, images, run folders and the socket under DIR"), N_("DIR") },
@@ -238,13 +252,15 @@ main (int argc, char **argv)
   raise_fd_limit ();
   /* A client that hangs up mid-reply must not kill the daemon. */
   signal (SIGPIPE, SIG_IGN);
-  /* QEMUs daemonize: as a subreaper we inherit them, so they are reaped rather than left as zombies. */
+  /* QEMUs daemonize: as a subreaper we inherit them (and what -daemonize leaves), so they are
+     reaped here rather than left as zombies where PID 1 may not reap (see hv-reaper.h). */
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &run);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &run);
+  reap_id = g_timeout_add_seconds (REAP_INTERVAL_S, on_reap_timer, NULL);
 
   daemon = hv_daemon_new (paths, name, &options);
   hv_daemon_set_config (daemon, config);
@@ -256,5 +272,6 @@ main (int argc, char **argv)
   hv_daemon_stop (daemon);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_source_remove (reap_id);
   return run.status;
 }

@@ -19,6 +19,7 @@
 #include "hv-domain.h"
 #include "hv-image-store.h"
 #include "hv-proc-stats.h"
+#include "hv-reaper.h"
 #include "hv-run-folder.h"
 
 /* How long a QEMU gets to leave after `quit` or SIGTERM before the next, harder step. */
@@ -47,7 +48,6 @@ struct _HvDomain
   HvDomainState  state;
   GPid           pid;
   guint64        pid_start_ticks;   /* tells our QEMU from a later process with the same pid */
-  guint          child_watch_id;    /* when QEMU is our child (domusd is a subreaper) */
   HvQmp         *qmp;
   HvDomainSpec  *spec;
   GStrv          tap_names;
@@ -146,28 +146,6 @@ pid_is_our_qemu (GPid    pid,
   return start_ticks == 0 || stats.start_ticks == start_ticks;
 }
 
-static void
-on_child_exited (GPid     pid,
-                 int      status,
-                 gpointer user_data)
-{
-  HvDomain *self = user_data;
-
-  /* Reaped: the end itself is seen through QMP and the gone poll. */
-  self->child_watch_id = 0;
-  g_debug ("domain %s: QEMU %d exited with status %d", self->name, pid, status);
-}
-
-/* domusd is a subreaper: a QEMU that daemonized becomes its child and must be reaped here. */
-static void
-watch_if_child (HvDomain *self)
-{
-  HvProcessStats stats;
-
-  if (hv_proc_stats_read_process (self->pid, &stats) && stats.ppid == getpid ())
-    self->child_watch_id = g_child_watch_add (self->pid, on_child_exited, self);
-}
-
 /* The end */
 
 static HvDomainAction
@@ -219,8 +197,6 @@ forget_process (HvDomain *self)
     }
   g_clear_handle_id (&self->kill_timeout_id, g_source_remove);
   g_clear_handle_id (&self->gone_poll_id, g_source_remove);
-  /* A child watch stays until it reaped the child: the source frees itself then. */
-  self->child_watch_id = 0;
   self->pid = 0;
   self->pid_start_ticks = 0;
 }
@@ -234,6 +210,8 @@ finish_end (HvDomain *self)
 
   self->end_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   forget_process (self);
+  /* A guest this daemon started is its child (a subreaper's) and a zombie by now. */
+  hv_reaper_reap_daemonized ();
   hv_run_folder_remove (self->run_dir);
   self->id = 0;
   self->destroying = FALSE;
@@ -634,6 +612,8 @@ on_qemu_daemonized (GObject      *source,
       g_autofree char *message = qemu_message (stderr_text, data->qemu_binary);
 
       data->qemu_started = hv_run_folder_read_pid_file (self->run_dir, &self->pid, NULL);
+      /* What a failed -daemonize leaves: its middle process, and the guest's if it got that far. */
+      hv_reaper_reap_daemonized ();
       give_up (task, g_error_new (HV_DOMAIN_ERROR, HV_DOMAIN_ERROR_QEMU,
                                        _("QEMU could not start %s: %s"), self->name, message));
       return;
@@ -646,7 +626,8 @@ on_qemu_daemonized (GObject      *source,
     }
   if (hv_proc_stats_read_process (self->pid, &stats))
     self->pid_start_ticks = stats.start_ticks;
-  watch_if_child (self);
+  /* -daemonize's middle process; the guest itself once it ends (see finish_end). */
+  hv_reaper_reap_daemonized ();
 
   if (!write_record (self, &error) || !attach_taps (self, &error))
     {
@@ -1059,7 +1040,6 @@ hv_domain_reattach_async (HvDomain            *self,
                                   self->name, self->id));
       return;
     }
-  watch_if_child (self);
   reattach_connect (g_steal_pointer (&task));
 }
 

@@ -85,7 +85,7 @@ hv_proc_stats_parse_stat (const char     *text,
   memset (out, 0, sizeof *out);
   out->state = rest[2];
   rest += 3;
-  /* fields[0] is field 4 (ppid); utime 14, stime 15, starttime 22, rss 24. */
+  /* fields[0] is field 4 (ppid), [2] field 6 (session); utime 14, stime 15, starttime 22, rss 24. */
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
       while (*rest == ' ')
@@ -99,6 +99,7 @@ hv_proc_stats_parse_stat (const char     *text,
       rest = end;
     }
   out->ppid = (GPid) fields[0];
+  out->session = (GPid) fields[2];
   out->cpu_time_ns = ticks_to_ns (fields[10] + fields[11]);
   out->start_ticks = fields[18];
   out->rss_bytes = fields[20] * (guint64) page_size ();

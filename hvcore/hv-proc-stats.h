@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 typedef struct {
   char    state;          /* R, S, D, Z, ... */
   GPid    ppid;
+  GPid    session;        /* the session id: a daemonized process has one of its own */
   guint64 cpu_time_ns;    /* user + system */
   guint64 start_ticks;    /* since boot, in clock ticks: tells a process from a later one with its pid */
   guint64 rss_bytes;

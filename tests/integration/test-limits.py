@@ -8,7 +8,7 @@ Each part runs a daemon of its own under a fresh --root: JSON nested 100,000 dee
 in a name, an id beyond 64 bits, a last line without its newline, a client that leaves
 while its request waits, the client cap and the idle timeout ([clients] in domusd.conf),
 the descriptor limit (the daemon under a limit of 64 open files, filled with idle
-clients); and a fake daemon that answers
+clients), zombies after QEMU starts and a failed start; and a fake daemon that answers
 `domusctl list` with 100,000 "[". Everything started here is ended by its PID. Output is
 TAP, the plan last.
 """
@@ -222,6 +222,24 @@ def bad_input_steps(tap, setup):
         check(daemon.proc.poll() is None, "the late answer killed the daemon")
         check(ctl(daemon.uri, "list").returncode == 0, "list after it")
     tap.step("a client that leaves while its request waits is dropped at once", client_leaves)
+
+    def zombies():
+        daemon = setup.daemon()
+        pid = daemon.proc.pid
+        cfg = setup.write_cfg(daemon, "round", lib_domus.guest_cfg(setup.guest_dir, "round"))
+        for i in range(3):
+            r = ctl(daemon.uri, "create", cfg)
+            check(r.returncode == 0, "create %d: %s" % (i, r.stderr))
+            r = ctl(daemon.uri, "destroy", "round")
+            check(r.returncode == 0, "destroy %d: %s" % (i, r.stderr))
+        # Within what a config may ask, beyond what the machine gives: QEMU fails after -daemonize.
+        huge = setup.write_cfg(daemon, "huge", lib_domus.guest_cfg(setup.guest_dir, "huge")
+                               .replace("memory = 128", "memory = 16000000"))
+        r = ctl(daemon.uri, "create", huge)
+        check(r.returncode != 0, "the huge guest started")
+        check(wait_until(lambda: not zombie_children(pid), 5),
+              "zombie children of the daemon: %s" % zombie_children(pid))
+    tap.step("no zombie children after 4 starts and a failed start", zombies)
 
 
 def hostile_daemon_step(tap, setup):
