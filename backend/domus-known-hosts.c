@@ -208,6 +208,9 @@ wildcard_matches (const char *pattern,
   g_autofree char *lower_pattern = g_ascii_strdown (pattern, -1);
   g_autofree char *lower_name = g_ascii_strdown (name, -1);
 
+  /* GPatternSpec aborts on what is not UTF-8, which a damaged file may hold: bytes then. */
+  if (!g_utf8_validate (lower_pattern, -1, NULL) || !g_utf8_validate (lower_name, -1, NULL))
+    return strcmp (lower_pattern, lower_name) == 0;
   /* GPatternSpec knows * and ?, and nothing else: exactly ssh's pattern language. */
   return g_pattern_match_simple (lower_pattern, lower_name);
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -268,6 +269,19 @@ domus_json_stream_send (DomusJsonStream *self,
   generator = json_generator_new ();
   json_generator_set_root (generator, value);
   text = json_generator_to_data (generator, &length);
+  /*
+   * JSON is UTF-8, but json-glib writes a string's bytes as they are: one byte of a
+   * multibyte character in a message would make the whole line unreadable to the peer,
+   * which then drops the connection. Such bytes become U+FFFD; the line's structure
+   * (all ASCII) is untouched.
+   */
+  if (!g_utf8_validate_len (text, length, NULL))
+    {
+      g_autofree char *invalid = g_steal_pointer (&text);
+
+      text = g_utf8_make_valid (invalid, length);
+      length = strlen (text);
+    }
   text = g_realloc (text, length + 2);
   text[length++] = '\n';
   text[length] = '\0';
@@ -289,24 +303,43 @@ domus_json_stream_send (DomusJsonStream *self,
 
 /* Reading */
 
-/* An integer token json-glib would wrap (it reads 2^64 - 1 as -1); floats are exact enough. */
+/*
+ * A number json-glib would change. Any stream: one beyond the range of a double (json-glib
+ * makes it infinite, and then writes "inf", which no JSON reader takes back). Exact
+ * streams: an integer beyond 64 bits (json-glib wraps it: 2^64 - 1 becomes -1).
+ */
 static gboolean
-integer_token_fits (const char *token,
-                    gsize       length)
+stream_check_number (DomusJsonStream  *self,
+                     const char       *token,
+                     gsize             length,
+                     GError          **error)
 {
-  g_autofree char *text = g_strndup (token, length);
-  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strndup (token, MIN (length, 400));
+  g_autoptr(GError) parse_error = NULL;
 
   if (strpbrk (text, ".eE") != NULL)
+    {
+      if (!isinf (g_ascii_strtod (text, NULL)))
+        return TRUE;
+      g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
+                   _("The number %.40s is outside the range of a double."), text);
+      return FALSE;
+    }
+  if (!self->exact)
     return TRUE;
-  g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
+  g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &parse_error);
   /* Anything else that is wrong with it is the parser's to say. */
-  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
+  if (!g_error_matches (parse_error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+    return TRUE;
+  g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
+               _("The integer %.40s is outside the 64-bit range."), text);
+  return FALSE;
 }
 
 /*
  * One pass over the line before json-glib sees it: how deep it nests (outside strings,
- * where brackets count) and, for exact streams, what the parser would change. A line
+ * where brackets count) and what the parser would change (stream_check_number; for exact
+ * streams also a NUL in a string). A line
  * that is not JSON at all passes: the parser says what is wrong with it.
  */
 static gboolean
@@ -359,19 +392,15 @@ stream_check_line (DomusJsonStream  *self,
         }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;
-      else if (self->exact && (c == '-' || g_ascii_isdigit (c)))
+      else if (c == '-' || g_ascii_isdigit (c))
         {
           gsize end = i + 1;
 
-          while (end < length && (g_ascii_isdigit (line[end]) || strchr ("+-.eE", line[end]) != NULL))
+          while (end < length && line[end] != '\0' &&
+                 (g_ascii_isdigit (line[end]) || strchr ("+-.eE", line[end]) != NULL))
             end++;
-          if (!integer_token_fits (line + i, end - i))
-            {
-              g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
-                           _("The integer %.*s is outside the 64-bit range."),
-                           (int) MIN (end - i, 40), line + i);
-              return FALSE;
-            }
+          if (!stream_check_number (self, line + i, end - i, error))
+            return FALSE;
           i = end - 1;
         }
     }

@@ -16,7 +16,7 @@ typedef enum {
   DOMUS_JSON_STREAM_ERROR_OVERFLOW,    /* the peer does not read: the output queue is full; the stream closes */
   DOMUS_JSON_STREAM_ERROR_IO,          /* reading or writing failed; the stream closes */
   DOMUS_JSON_STREAM_ERROR_TOO_DEEP,    /* nested deeper than the limit, skipped unparsed; the stream carries on */
-  DOMUS_JSON_STREAM_ERROR_INEXACT,     /* exact streams: a value json-glib would change, skipped; it carries on */
+  DOMUS_JSON_STREAM_ERROR_INEXACT,     /* a value json-glib would change, skipped; the stream carries on */
 } DomusJsonStreamError;
 
 /*
@@ -48,10 +48,12 @@ DomusJsonStream *domus_json_stream_new             (GIOStream       *stream,
 GIOStream       *domus_json_stream_get_stream      (DomusJsonStream *self);
 
 /*
- * Refuses (as INEXACT bad lines) what json-glib would silently change: a NUL in a string
- * ("\u0000" or a raw zero byte; json-glib's strings end at the first) and an integer
- * outside 64 bits (json-glib wraps it: 2^64 - 1 becomes -1). For peers whose words are
- * taken at face value, such as a daemon's clients. Call before _start.
+ * Every stream refuses (as an INEXACT bad line) a number beyond the range of a double:
+ * json-glib would make it infinite, which no JSON can carry back. An exact stream also
+ * refuses what json-glib would silently change: a NUL in a string ("\u0000" or a raw zero
+ * byte; json-glib's strings end at the first) and an integer outside 64 bits (json-glib
+ * wraps it: 2^64 - 1 becomes -1). For peers whose words are taken at face value, such as
+ * a daemon's clients. Call before _start.
  */
 void             domus_json_stream_set_exact       (DomusJsonStream *self,
                                                     gboolean         exact);
@@ -59,7 +61,10 @@ void             domus_json_stream_set_exact       (DomusJsonStream *self,
 /* Starts reading; until then nothing arrives (so the owner can connect its signals). */
 void             domus_json_stream_start           (DomusJsonStream *self);
 
-/* Queues one value as one compact line; silently dropped once closed. */
+/*
+ * Queues one value as one compact line, always valid UTF-8 (bytes of strings that are not
+ * become U+FFFD); silently dropped once closed.
+ */
 void             domus_json_stream_send            (DomusJsonStream *self,
                                                     JsonNode        *value);
 

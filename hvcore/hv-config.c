@@ -127,6 +127,25 @@ peek_at (Parser *p, gsize ahead)
   return p->pos + ahead < p->length ? (guchar) p->text[p->pos + ahead] : -1;
 }
 
+/*
+ * The character at the parser's position as a message can show it: the whole UTF-8
+ * character (the text is valid UTF-8), a control character as U+XXXX. One byte of a
+ * multibyte character would make the message, and the daemon's JSON answer, invalid UTF-8.
+ */
+static const char *
+char_for_message (Parser *p)
+{
+  static char shown[16];
+  const char *at = p->text + p->pos;
+  gunichar ch = g_utf8_get_char (at);
+
+  if (ch < 0x20 || ch == 0x7f)
+    g_snprintf (shown, sizeof shown, "U+%04X", ch);
+  else
+    g_snprintf (shown, sizeof shown, "%.*s", (int) (g_utf8_next_char (at) - at), at);
+  return shown;
+}
+
 static gboolean
 syntax_error_at (Parser     *p,
                  gsize       offset,
@@ -523,7 +542,7 @@ parse_value (Parser    *p,
   if (c == -1 || c == '\n' || c == '#')
     return syntax_error_at (p, p->pos, error, _("expected a value"));
 
-  return syntax_error_at (p, p->pos, error, _("unexpected character “%c”"), c);
+  return syntax_error_at (p, p->pos, error, _("unexpected character “%s”"), char_for_message (p));
 }
 
 /* After a statement: blanks, an optional comment, then a newline, a ';' or the end. */

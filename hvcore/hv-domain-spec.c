@@ -382,9 +382,12 @@ read_boot_order (HvSpecReader  *reader,
     {
       if (strchr ("abcdn", *p) == NULL)
         {
+          /* The whole character: one byte of a multibyte one is not UTF-8. */
+          g_autofree char *letter = g_strndup (p, g_utf8_next_char (p) - p);
+
           hv_config_set_key_error (reader->config, error, HV_CONFIG_ERROR_INVALID, "boot",
-                                   _("'%c' in '%s' is not a boot device: use a (floppy), c (disk), d (CD-ROM) or n (network)"),
-                                   *p, boot);
+                                   _("'%s' in '%s' is not a boot device: use a (floppy), c (disk), d (CD-ROM) or n (network)"),
+                                   letter, boot);
           return FALSE;
         }
       if (strchr (p + 1, *p) != NULL)

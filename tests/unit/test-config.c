@@ -271,6 +271,9 @@ static const SyntaxCase syntax_cases[] = {
   { "import os\n", "guest.cfg:1: “import os” is Python: xm ran these files as Python programs, Domus reads only "
     "their literal assignments (key = 'text', key = 512, key = [ … ]). Remove it, and write each value it was used "
     "to compute as a literal" },
+  /* The whole character, not its first byte (which is not UTF-8, and broke the daemon's answer). */
+  { "k = \xef\xbb\xbfs\n", "guest.cfg:1:5: unexpected character “\xef\xbb\xbf”" },
+  { "k = \x01\n", "guest.cfg:1:5: unexpected character “U+0001”" },
   { "1 = 2\n", "guest.cfg:1:1: expected a setting such as “memory = 512”" },
   { "name = 'bad \\x4'\n", "guest.cfg:1:13: invalid \\x escape: two hexadecimal digits must follow" },
   { "name = 'caf\xe9'\n", "guest.cfg:1:12: the file is not valid UTF-8 text" },

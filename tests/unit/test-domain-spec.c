@@ -381,6 +381,9 @@ test_builder_and_boot (void)
 
   assert_error (HVM "boot = 'x'\n", HV_CONFIG_ERROR_INVALID,
                 "guest.cfg:3:8: boot: 'x' in 'x' is not a boot device");
+  /* The whole character: its first byte alone would make the message invalid UTF-8. */
+  assert_error (HVM "boot = 'cé'\n", HV_CONFIG_ERROR_INVALID,
+                "guest.cfg:3:8: boot: 'é' in 'cé' is not a boot device");
   assert_error (HVM "boot = 'cdc'\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:8: boot: 'c' appears twice");
   assert_error (HVM "boot = ''\n", HV_CONFIG_ERROR_INVALID, "guest.cfg:3:8: boot: empty");
   assert_error ("name = 'g'\nbuilder = 'xen'\n", HV_CONFIG_ERROR_INVALID,

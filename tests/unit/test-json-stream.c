@@ -524,12 +524,15 @@ test_exact (void)
     "{\"s\": \"\\\\u0000\", \"t\": \"18446744073709551615\"}\n"  /* a backslash, and digits in a string */
     "{\"f\": 1.8446744073709552e19}\n"
     "{\"raw\": \"a\0b\"}\n"                          /* refused: a zero byte */
+    "{\"f\": 7e323}\n"                                /* refused: json-glib would make it inf */
+    "{\"f\": 1e-400}\n"                               /* becomes 0: harmless */
     "[1, 2]";
   static const char *const taken[] = {
     "{\"id\":9223372036854775807}",
     "{\"id\":-9223372036854775808}",
     "{\"s\":\"\\\\u0000\",\"t\":\"18446744073709551615\"}",
     "{\"f\":1.8446744073709552e+19}",
+    "{\"f\":0.0}",
     "[1,2]",
   };
   Events events;
@@ -538,7 +541,7 @@ test_exact (void)
   g_assert_cmpuint (events.messages->len, ==, G_N_ELEMENTS (taken));
   for (guint i = 0; i < G_N_ELEMENTS (taken); i++)
     g_assert_cmpstr (g_ptr_array_index (events.messages, i), ==, taken[i]);
-  g_assert_cmpuint (events.bad_lines->len, ==, 4);
+  g_assert_cmpuint (events.bad_lines->len, ==, 5);
   for (guint i = 0; i < events.bad_lines->len; i++)
     g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, i),
                     DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT);
@@ -551,6 +554,46 @@ test_exact (void)
   g_assert_cmpuint (events.messages->len, ==, 2);
   g_assert_cmpuint (events.bad_lines->len, ==, 0);
   events_clear (&events);
+
+  /* But no stream takes a number it could only make infinite (fuzz-json-stream found it). */
+  read_all ("{\"f\": -7e323}\n[1]", 17, FALSE, &events);
+  g_assert_cmpuint (events.messages->len, ==, 1);
+  g_assert_cmpuint (events.bad_lines->len, ==, 1);
+  g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 0),
+                  DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT);
+  events_clear (&events);
+}
+
+/* A string that is not UTF-8 (a byte of a multibyte character) still makes a line a peer can read. */
+static void
+test_send_invalid_utf8 (void)
+{
+  g_autoptr(GIOStream) io_a = NULL;
+  g_autoptr(GIOStream) io_b = NULL;
+  g_autoptr(DomusJsonStream) a = NULL;
+  g_autoptr(DomusJsonStream) b = NULL;
+  g_autoptr(JsonNode) value = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+  Events events_a;
+  Events events_b;
+
+  json_object_set_string_member (object, "message", "unexpected character \u201c\xef\u201d");
+  json_node_set_object (value, object);
+  events_init (&events_a);
+  events_init (&events_b);
+  make_pair (&io_a, &io_b);
+  a = stream_new_watched (io_a, 1024, 1024 * 1024, &events_a);
+  b = stream_new_watched (io_b, 1024, 1024 * 1024, &events_b);
+
+  domus_json_stream_send (a, value);
+  while (events_b.messages->len + events_b.bad_lines->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (events_b.bad_lines->len, ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (events_b.messages, 0), ==,
+                   "{\"message\":\"unexpected character \u201c\ufffd\u201d\"}");
+
+  events_clear (&events_a);
+  events_clear (&events_b);
 }
 
 /* A held stream whose peer closed altogether (not just its writing end) closes at once. */
@@ -607,5 +650,6 @@ main (int   argc,
   g_test_add_func ("/json-stream/too-deep", test_too_deep);
   g_test_add_func ("/json-stream/exact", test_exact);
   g_test_add_func ("/json-stream/hangup", test_hangup);
+  g_test_add_func ("/json-stream/send-invalid-utf8", test_send_invalid_utf8);
   return g_test_run ();
 }

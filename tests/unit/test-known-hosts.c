@@ -273,6 +273,16 @@ test_junk (void)
   known = domus_known_hosts_new_from_data ("", "kh");
   g_assert_cmpint (check (known, "eta.example", 22, ED1, NULL), ==, DOMUS_HOST_KEY_UNKNOWN);
   g_clear_pointer (&known, domus_known_hosts_free);
+
+  /* Patterns that are not UTF-8 (a damaged file; fuzz-known-hosts found GLib aborting on them). */
+  known = domus_known_hosts_new_from_data ("\xff?|\xf3\xf3,,\xf3* " ED " " ED2 "\n"
+                                           "eta.example " ED " " ED1 "\n", "kh");
+  g_assert_cmpint (check (known, "eta.example", 22, ED1, &where), ==, DOMUS_HOST_KEY_MATCH);
+  g_assert_cmpstr (where, ==, "kh:2");
+  g_clear_pointer (&types, g_strfreev);
+  types = domus_known_hosts_get_key_types (known, "eta.example", 22);
+  g_assert_cmpstrv (types, ((const char *[]) { ED, NULL }));
+  g_clear_pointer (&known, domus_known_hosts_free);
   known = domus_known_hosts_new_from_data (NULL, "kh");
   g_assert_cmpint (check (known, "eta.example", 22, ED1, NULL), ==, DOMUS_HOST_KEY_UNKNOWN);
 }
