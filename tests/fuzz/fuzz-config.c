@@ -21,6 +21,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       /* Every refusal is a syntax error that says where. */
       g_assert (error->domain == HV_CONFIG_ERROR);
       g_assert (g_str_has_prefix (error->message, "fuzz.cfg"));
+      /* It goes into the daemon's JSON answers: UTF-8, whatever the file held. */
+      g_assert (g_utf8_validate (error->message, -1, NULL));
       return 0;
     }
 
