@@ -278,9 +278,8 @@ def hostile_daemon_step(tap, setup):
 
 
 def client_limit_steps(tap, setup):
-    daemon = setup.daemon("[clients]\nmax=4\nidle-timeout=2\n")
-
     def cap():
+        daemon = setup.daemon("[clients]\nmax=4\n")
         clients = [Client(daemon.socket_path) for _ in range(4)]
         try:
             for i, client in enumerate(clients):
@@ -303,6 +302,7 @@ def client_limit_steps(tap, setup):
     tap.step("[clients] max: one client too many is told why and closed; room frees up", cap)
 
     def idle():
+        daemon = setup.daemon("[clients]\nidle-timeout=2\n")
         silent = Client(daemon.socket_path)
         subscriber = Client(daemon.socket_path)
         try:
