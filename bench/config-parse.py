@@ -15,7 +15,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
-BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SOURCE, "build")
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(SOURCE, "build"))
 BENCH = os.path.join(BUILD, "bench", "bench-config")
 FILES = ["listing1.cfg", "listing4.cfg", "admin-pv.cfg", "admin-hvm.cfg"]
 ROUNDS = 20000

@@ -108,7 +108,9 @@ SOURCE = os.path.dirname(HERE)
 
 def parse_args():
     parser = argparse.ArgumentParser()
-    parser.add_argument("build", nargs="?", default=os.path.join(SOURCE, "build"))
+    # Absolute: the configs written below name the guest's kernel by it, and the daemon
+    # reads a relative path in a config from the config's own folder.
+    parser.add_argument("build", nargs="?", type=os.path.abspath, default=os.path.join(SOURCE, "build"))
     parser.add_argument("--rounds", type=int, default=None,
                         help="rounds of idle and storage (default: 5 idle, 3 storage)")
     parser.add_argument("--memory", type=int, default=256)

@@ -48,7 +48,9 @@ BOOT_TIMEOUT = 120.0
 
 def parse_args():
     parser = argparse.ArgumentParser()
-    parser.add_argument("build", nargs="?", default=os.path.join(SOURCE, "build"))
+    # Absolute: the configs written below name the guest's kernel by it, and the daemon
+    # reads a relative path in a config from the config's own folder.
+    parser.add_argument("build", nargs="?", type=os.path.abspath, default=os.path.join(SOURCE, "build"))
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--connects", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=5.0)
