@@ -18,7 +18,6 @@ Usage: bench/daemon-lifecycle.py [BUILD_DIR] [--rounds N] [--guests N] [--only P
 Everything runs under a temporary --root; the script ends what it started, by PID.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -30,15 +29,14 @@ import sys
 import tempfile
 import time
 
+import lib_args  # bench/lib_args.py, beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser()
-    # Absolute: the configs written below name the guest's kernel by it, and the daemon
-    # reads a relative path in a config from the config's own folder.
-    parser.add_argument("build", nargs="?", type=os.path.abspath, default=os.path.join(SOURCE, "build"))
+    parser = lib_args.parser_with_build()
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--guests", type=int, default=20)
     parser.add_argument("--only", choices=["create", "idle-daemon", "tb-size"])

@@ -87,7 +87,6 @@ tls: what encryption costs, plain and encrypted side by side in the same run, on
 Everything runs in a temporary folder; every process started here is ended by its PID.
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -102,15 +101,14 @@ import tempfile
 import threading
 import time
 
+import lib_args  # bench/lib_args.py, beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser()
-    # Absolute: the configs written below name the guest's kernel by it, and the daemon
-    # reads a relative path in a config from the config's own folder.
-    parser.add_argument("build", nargs="?", type=os.path.abspath, default=os.path.join(SOURCE, "build"))
+    parser = lib_args.parser_with_build()
     parser.add_argument("--rounds", type=int, default=None,
                         help="rounds of idle and storage (default: 5 idle, 3 storage)")
     parser.add_argument("--memory", type=int, default=256)

@@ -22,7 +22,6 @@ daemon died. Everything started here is ended by its PID.
 Snapshots join the rounds once the daemon offers them (see snapshot_step).
 """
 
-import argparse
 import json
 import os
 import random
@@ -34,15 +33,14 @@ import tempfile
 import threading
 import time
 
+import lib_args  # bench/lib_args.py, beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser()
-    # Absolute: the configs written below name the guest's kernel by it, and the daemon
-    # reads a relative path in a config from the config's own folder.
-    parser.add_argument("build", nargs="?", type=os.path.abspath, default=os.path.join(SOURCE, "build"))
+    parser = lib_args.parser_with_build()
     parser.add_argument("--minutes", type=float, default=20.0)
     parser.add_argument("--residents", type=int, default=2)
     parser.add_argument("--flood-rate", type=float, default=20.0, help="flood clients per second")
@@ -162,7 +160,10 @@ def flood_raw(path, data, expect_answer=True):
         s.connect(path)
         s.sendall(data)
         if expect_answer:
-            reply = json.loads(s.makefile("rb").readline())
+            reader = s.makefile("rb")
+            reply = json.loads(reader.readline())
+            while "id" not in reply:      # an event on the way (domain.event, migration.progress)
+                reply = json.loads(reader.readline())
             if "error" not in reply:
                 raise RuntimeError("no error for %r: %r" % (data[:40], reply))
 

@@ -25,7 +25,6 @@ vnc = 1 and waits until it is ready. Then:
 Everything started here is ended by its PID; all traffic stays on loopback.
 """
 
-import argparse
 import json
 import getpass
 import os
@@ -40,6 +39,8 @@ import sys
 import tempfile
 import time
 
+import lib_args  # bench/lib_args.py, beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 NAME = "benchguest"
@@ -47,10 +48,7 @@ BOOT_TIMEOUT = 120.0
 
 
 def parse_args():
-    parser = argparse.ArgumentParser()
-    # Absolute: the configs written below name the guest's kernel by it, and the daemon
-    # reads a relative path in a config from the config's own folder.
-    parser.add_argument("build", nargs="?", type=os.path.abspath, default=os.path.join(SOURCE, "build"))
+    parser = lib_args.parser_with_build()
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--connects", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=5.0)
