@@ -304,19 +304,23 @@ domus_json_stream_send (DomusJsonStream *self,
 /* Reading */
 
 /*
- * A number json-glib would change. Any stream: one beyond the range of a double (json-glib
- * makes it infinite, and then writes "inf", which no JSON reader takes back). Exact
- * streams: an integer beyond 64 bits (json-glib wraps it: 2^64 - 1 becomes -1).
+ * What json-glib would make of a number token. A number beyond the range of a double it
+ * makes infinite, and then writes "inf", which no JSON reader takes back: refused on every
+ * stream. An integer beyond 64 bits it wraps (2^64 - 1 becomes -1): an exact stream reads
+ * it as the double it is close to instead (*as_double), which an owner expecting an integer
+ * refuses as the wrong type, while everything else in the line stays readable.
  */
 static gboolean
 stream_check_number (DomusJsonStream  *self,
                      const char       *token,
                      gsize             length,
+                     gboolean         *as_double,
                      GError          **error)
 {
   g_autofree char *text = g_strndup (token, MIN (length, 400));
   g_autoptr(GError) parse_error = NULL;
 
+  *as_double = FALSE;
   if (strpbrk (text, ".eE") != NULL)
     {
       if (!isinf (g_ascii_strtod (text, NULL)))
@@ -329,25 +333,26 @@ stream_check_number (DomusJsonStream  *self,
     return TRUE;
   g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &parse_error);
   /* Anything else that is wrong with it is the parser's to say. */
-  if (!g_error_matches (parse_error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
-    return TRUE;
-  g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
-               _("The integer %.40s is outside the 64-bit range."), text);
-  return FALSE;
+  *as_double = g_error_matches (parse_error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
+  return TRUE;
 }
 
 /*
  * One pass over the line before json-glib sees it: how deep it nests (outside strings,
  * where brackets count) and what the parser would change (stream_check_number; for exact
- * streams also a NUL in a string). A line
- * that is not JSON at all passes: the parser says what is wrong with it.
+ * streams also a NUL in a string). A line that is not JSON at all passes: the parser says
+ * what is wrong with it. *rewritten (NULL when the line is fine as it is) is the line with
+ * each integer beyond 64 bits written as a double.
  */
 static gboolean
 stream_check_line (DomusJsonStream  *self,
                    const char       *line,
                    gsize             length,
+                   GString         **rewritten,
                    GError          **error)
 {
+  g_autoptr(GString) copy = NULL;
+  gsize copied = 0;
   guint depth = 0;
   gboolean in_string = FALSE;
 
@@ -395,15 +400,27 @@ stream_check_line (DomusJsonStream  *self,
       else if (c == '-' || g_ascii_isdigit (c))
         {
           gsize end = i + 1;
+          gboolean as_double;
 
           while (end < length && line[end] != '\0' &&
                  (g_ascii_isdigit (line[end]) || strchr ("+-.eE", line[end]) != NULL))
             end++;
-          if (!stream_check_number (self, line + i, end - i, error))
+          if (!stream_check_number (self, line + i, end - i, &as_double, error))
             return FALSE;
+          if (as_double)
+            {
+              if (copy == NULL)
+                copy = g_string_sized_new (length + 16);
+              g_string_append_len (copy, line + copied, end - copied);
+              g_string_append (copy, ".0");
+              copied = end;
+            }
           i = end - 1;
         }
     }
+  if (copy != NULL)
+    g_string_append_len (copy, line + copied, length - copied);
+  *rewritten = g_steal_pointer (&copy);
   return TRUE;
 }
 
@@ -414,6 +431,7 @@ stream_handle_line (DomusJsonStream *self,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GString) rewritten = NULL;
   JsonNode *root;
 
   /* "\r\n" endings (QMP) and blank lines (keep-alives from a person typing into socat). */
@@ -422,10 +440,15 @@ stream_handle_line (DomusJsonStream *self,
   if (length == 0)
     return;
 
-  if (!stream_check_line (self, line, length, &error))
+  if (!stream_check_line (self, line, length, &rewritten, &error))
     {
       g_signal_emit (self, signals[SIGNAL_BAD_LINE], 0, error);
       return;
+    }
+  if (rewritten != NULL)
+    {
+      line = rewritten->str;
+      length = rewritten->len;
     }
 
   parser = json_parser_new_immutable ();

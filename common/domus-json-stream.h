@@ -50,10 +50,11 @@ GIOStream       *domus_json_stream_get_stream      (DomusJsonStream *self);
 /*
  * Every stream refuses (as an INEXACT bad line) a number beyond the range of a double:
  * json-glib would make it infinite, which no JSON can carry back. An exact stream also
- * refuses what json-glib would silently change: a NUL in a string ("\u0000" or a raw zero
- * byte; json-glib's strings end at the first) and an integer outside 64 bits (json-glib
- * wraps it: 2^64 - 1 becomes -1). For peers whose words are taken at face value, such as
- * a daemon's clients. Call before _start.
+ * refuses a line with a NUL in a string ("\u0000" or a raw zero byte: json-glib's strings
+ * end at the first), and reads an integer outside 64 bits as a double (json-glib would wrap
+ * it: 2^64 - 1 would become -1), so that an owner expecting an integer refuses it as the
+ * wrong type. For peers whose words are taken at face value, such as a daemon's clients.
+ * Call before _start.
  */
 void             domus_json_stream_set_exact       (DomusJsonStream *self,
                                                     gboolean         exact);

@@ -517,8 +517,8 @@ test_exact (void)
 {
   static const char text[] =
     "{\"name\": \"a\\u0000b\"}\n"                   /* refused: json-glib would give "a" */
-    "{\"id\": 18446744073709551615}\n"             /* refused: json-glib would give -1 */
-    "{\"id\": -9223372036854775809}\n"             /* refused */
+    "{\"id\": 18446744073709551615}\n"             /* a double: json-glib would give -1 */
+    "{\"id\": [-9223372036854775809, 1]}\n"        /* a double too */
     "{\"id\": 9223372036854775807}\n"
     "{\"id\": -9223372036854775808}\n"
     "{\"s\": \"\\\\u0000\", \"t\": \"18446744073709551615\"}\n"  /* a backslash, and digits in a string */
@@ -528,6 +528,8 @@ test_exact (void)
     "{\"f\": 1e-400}\n"                               /* becomes 0: harmless */
     "[1, 2]";
   static const char *const taken[] = {
+    "{\"id\":1.8446744073709552e+19}",
+    "{\"id\":[-9.2233720368547758e+18,1]}",
     "{\"id\":9223372036854775807}",
     "{\"id\":-9223372036854775808}",
     "{\"s\":\"\\\\u0000\",\"t\":\"18446744073709551615\"}",
@@ -541,17 +543,17 @@ test_exact (void)
   g_assert_cmpuint (events.messages->len, ==, G_N_ELEMENTS (taken));
   for (guint i = 0; i < G_N_ELEMENTS (taken); i++)
     g_assert_cmpstr (g_ptr_array_index (events.messages, i), ==, taken[i]);
-  g_assert_cmpuint (events.bad_lines->len, ==, 5);
+  g_assert_cmpuint (events.bad_lines->len, ==, 3);
   for (guint i = 0; i < events.bad_lines->len; i++)
     g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, i),
                     DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT);
-  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (events.bad_lines, 1))->message,
-                            "18446744073709551615"));
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (events.bad_lines, 0))->message, "NUL"));
   events_clear (&events);
 
-  /* QMP's streams are not exact: QEMU reports unsigned 64-bit counters. */
+  /* QMP's streams are not exact: QEMU reports unsigned 64-bit counters (json-glib wraps them). */
   read_all (text, strchr (strchr (text, '\n') + 1, '\n') + 1 - text, FALSE, &events);
   g_assert_cmpuint (events.messages->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (events.messages, 1), ==, "{\"id\":-1}");
   g_assert_cmpuint (events.bad_lines->len, ==, 0);
   events_clear (&events);
 
