@@ -251,6 +251,56 @@ stream_flush (DomusJsonStream *self)
                                    on_written, g_object_ref (self));
 }
 
+/*
+ * json-glib 1.6 writes a double as "%.17g" and adds ".0" when it sees no '.': after an
+ * exponent too, so 1e20 goes out as "1e+20.0", which no JSON reader takes. Such a ".0"
+ * (outside strings) is dropped here.
+ */
+static void
+drop_dot_zero_after_exponent (char  *text,
+                              gsize *length)
+{
+  gboolean in_string = FALSE;
+  gsize out = 0;
+  gsize i = 0;
+
+  /* out never passes i: the text is rewritten in place, text[out - 1] is the last kept byte. */
+  while (i < *length)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          text[out++] = text[i++];
+          if (c == '\\' && i < *length)
+            text[out++] = text[i++];
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if ((c == 'e' || c == 'E') && out > 0 && g_ascii_isdigit (text[out - 1]))
+        {
+          gsize end = i + 1;
+
+          if (end < *length && (text[end] == '+' || text[end] == '-'))
+            end++;
+          while (end < *length && g_ascii_isdigit (text[end]))
+            end++;
+          while (i < end)
+            text[out++] = text[i++];
+          if (i + 1 < *length && text[i] == '.' && text[i + 1] == '0' &&
+              !(i + 2 < *length && g_ascii_isdigit (text[i + 2])))
+            i += 2;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      text[out++] = text[i++];
+    }
+  *length = out;
+  text[out] = '\0';
+}
+
 void
 domus_json_stream_send (DomusJsonStream *self,
                         JsonNode        *value)
@@ -269,6 +319,7 @@ domus_json_stream_send (DomusJsonStream *self,
   generator = json_generator_new ();
   json_generator_set_root (generator, value);
   text = json_generator_to_data (generator, &length);
+  drop_dot_zero_after_exponent (text, &length);
   /*
    * JSON is UTF-8, but json-glib writes a string's bytes as they are: one byte of a
    * multibyte character in a message would make the whole line unreadable to the peer,
