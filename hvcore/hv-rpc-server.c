@@ -833,7 +833,8 @@ server_refuse_client (HvRpcServer *self,
                        _("The daemon serves %u clients already, the most it takes ([clients] max in "
                          "domusd.conf); try again when one has left."),
                        self->peers->len);
-  message = build_error_message (NULL, error);
+  message = domus_json_rpc_new_error (NULL, hv_rpc_error_get_code (error),
+                                      hv_rpc_error_get_kind (error), error->message);
   text = json_to_string (message, FALSE);
   line = g_strconcat (text, "\n", NULL);
   if (log_allowed (&self->refusal_logged_at))

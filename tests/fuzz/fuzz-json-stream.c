@@ -117,8 +117,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   /* What went out is UTF-8, one line per value, each reading back as the value it was. */
   {
     GMemoryOutputStream *memory = G_MEMORY_OUTPUT_STREAM (output);
-    gsize size = g_memory_output_stream_get_data_size (memory);
-    g_autofree char *text = size > 0 ? g_strndup (g_memory_output_stream_get_data (memory), size)
+    gsize sent_size = g_memory_output_stream_get_data_size (memory);
+    g_autofree char *text = sent_size > 0 ? g_strndup (g_memory_output_stream_get_data (memory), sent_size)
                                      : g_strdup ("");
     g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
     guint n_lines = 0;
