@@ -36,7 +36,9 @@ QUIET_AFTER_S = 1.0
 PARAM_NAMES = ["name", "config", "filename", "all", "wait", "key", "values", "autostart",
                "enable", "interval_ms", "range", "source", "format", "size_bytes", "id",
                "success", "resume", "uri", "live", "bandwidth_mib", "downtime_ms", "nbd",
-               "postcopy", "copy_storage", "accelerator", "disks"]
+               "postcopy", "copy_storage", "accelerator", "disks", "snapshot", "new_name",
+               "linked", "template", "file", "ssh_keys", "root_password", "suite", "hostname",
+               "packages", "memory_mib", "mirror"]
 
 # What these need above all, and must say is missing when it is.
 NEEDS = {"domain.define": "config", "domain.create": "config", "domain.start": "name",
