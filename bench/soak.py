@@ -19,7 +19,10 @@ what failed, and whether every guest is accounted for: each resident running on 
 one daemon, nothing else running, no zombie. Exit status 1 when a guest is lost or a
 daemon died. Everything started here is ended by its PID.
 
-Snapshots join the rounds once the daemon offers them (see snapshot_step).
+Each resident has a qcow2 disk both daemons see at the same path (shared storage for the
+migrations); every round takes a snapshot of it running (memory and disk), every third
+round reverts to it, and the round's previous snapshot is deleted, so one stays. Snapshots
+leave the rounds when the daemon does not offer them (hello's capabilities).
 """
 
 import json
@@ -80,6 +83,25 @@ class Host:
             raise RuntimeError("%s: domusctl %s: %s" % (self.label, " ".join(args), r.stderr.strip()))
         return r.stdout
 
+    def call(self, method, **params):
+        """One request on a connection of its own, waiting as long as a domusctl call may."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(CALL_TIMEOUT)
+            s.connect(self.socket_path)
+            f = s.makefile("rwb", buffering=0)
+            f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+                     + "\n").encode())
+            while True:
+                line = f.readline()
+                if not line:
+                    raise RuntimeError("%s: %s: the daemon closed the connection" % (self.label, method))
+                reply = json.loads(line)
+                if reply.get("id") == 1:
+                    break
+        if "error" in reply:
+            raise RuntimeError("%s: %s: %s" % (self.label, method, reply["error"].get("message")))
+        return reply["result"]
+
     def running(self):
         domains = lib_domus.rpc_call(self.socket_path, "domain.list")["domains"]
         return {d["name"] for d in domains if d["name"] != "Domain-0"}
@@ -119,20 +141,29 @@ class Tally:
                 self.messages.append("%s: %s" % (what, message))
 
 
-def guest_cfg(name):
-    return lib_domus.guest_cfg(GUEST, name).replace("vnc = 1\n", "vnc = 0\n")
+def guest_cfg(name, disk=None):
+    extra = "disk = [ 'tap:qcow2:%s,xvda,w' ]\n" % disk if disk else ""
+    return lib_domus.guest_cfg(GUEST, name, extra).replace("vnc = 1\n", "vnc = 0\n")
 
 
-def write_cfg(host, name):
+def write_cfg(host, name, disk=None):
     path = os.path.join(host.root, name + ".cfg")
     with open(path, "w") as f:
-        f.write(guest_cfg(name))
+        f.write(guest_cfg(name, disk))
     return path
 
 
-def step(tally, what, function, *args):
+def make_disk(base, name):
+    """A small qcow2 disk outside both daemons' folders: each sees it at the same path."""
+    path = os.path.join(base, "disks", name + ".qcow2")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", path, "64M"], check=True)
+    return path
+
+
+def step(tally, what, function, *args, **params):
     try:
-        function(*args)
+        function(*args, **params)
         tally.count(what)
         return True
     except (RuntimeError, subprocess.SubprocessError, OSError, lib_domus.Failure) as e:
@@ -140,12 +171,28 @@ def step(tally, what, function, *args):
         return False
 
 
-def snapshot_step(host, name):
-    """The hook for snapshots: a no-op until the daemon offers them (issue 13)."""
-    if "domain.snapshot" not in host.capabilities:
-        return False
-    host.ctl("snapshot", name)
-    return True
+def snapshots_offered(host):
+    return "domain.snapshot.create" in host.capabilities
+
+
+def snapshot_round(host, name, round_number, tally):
+    """Take this round's snapshot, revert to it every third round, drop the one before."""
+    if not snapshots_offered(host):
+        return
+    taken = "round-%d" % round_number
+    if not step(tally, "snapshot create", host.call, "domain.snapshot.create", name=name, snapshot=taken):
+        return
+    if round_number % 3 == 0:
+        step(tally, "snapshot revert", host.call, "domain.snapshot.revert", name=name, snapshot=taken)
+    try:
+        listed = [s["name"] for s in host.call("domain.snapshot.list", name=name)["snapshots"]]
+    except (RuntimeError, OSError) as e:
+        tally.count("snapshot list", False, str(e)[:300])
+        return
+    tally.count("snapshot list")
+    for old in listed:
+        if old != taken:
+            step(tally, "snapshot delete", host.call, "domain.snapshot.delete", name=name, snapshot=old)
 
 
 # The flood: one client per call, each of one of these kinds.
@@ -220,16 +267,12 @@ def churn_round(host, name, tally):
     step(tally, "destroy", host.ctl, "destroy", name)
 
 
-def resident_round(hosts, where, name, tally):
+def resident_round(hosts, where, name, round_number, tally):
     source = where[name]
     target = hosts[1 - hosts.index(source)]
     step(tally, "pause", source.ctl, "pause", name)
     step(tally, "unpause", source.ctl, "unpause", name)
-    try:
-        if snapshot_step(source, name):
-            tally.count("snapshot")
-    except RuntimeError as e:
-        tally.count("snapshot", False, str(e))
+    snapshot_round(source, name, round_number, tally)
     if step(tally, "migrate --live", source.ctl, "migrate", "--live", name, target.uri):
         where[name] = target
 
@@ -275,7 +318,7 @@ def main():
         where = {}
         for i in range(ARGS.residents):
             name = "resident-%d" % (i + 1)
-            hosts[i % 2].ctl("create", write_cfg(hosts[i % 2], name))
+            hosts[i % 2].ctl("create", write_cfg(hosts[i % 2], name, make_disk(base, name)))
             where[name] = hosts[i % 2]
         flood_thread = threading.Thread(target=flood, args=(hosts, tally, stop), daemon=True)
         flood_thread.start()
@@ -287,7 +330,7 @@ def main():
         while time.monotonic() < deadline:
             rounds += 1
             for name in where:
-                resident_round(hosts, where, name, tally)
+                resident_round(hosts, where, name, rounds, tally)
             churn_round(random.choice(hosts), "churn-%d" % rounds, tally)
             if any(host.daemon.proc.poll() is not None for host in hosts):
                 break
@@ -312,8 +355,8 @@ def main():
         print("failed: " + (", ".join("%s %d" % kv for kv in sorted(tally.failed.items())) or "nothing"))
         for message in tally.messages:
             print("  " + message)
-        if "domain.snapshot" not in hosts[0].capabilities:
-            print("snapshot: not offered by this daemon (the hook is snapshot_step)")
+        if not snapshots_offered(hosts[0]):
+            print("snapshots: not offered by this daemon (hello's capabilities)")
         print("guests: " + ("every one accounted for" if not lost else "LOST: " + "; ".join(lost)))
         status = 1 if lost else 0
     finally:
