@@ -85,19 +85,13 @@ class Host:
 
     def call(self, method, **params):
         """One request on a connection of its own, waiting as long as a domusctl call may."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(CALL_TIMEOUT)
-            s.connect(self.socket_path)
-            f = s.makefile("rwb", buffering=0)
-            f.write((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-                     + "\n").encode())
-            while True:
-                line = f.readline()
-                if not line:
-                    raise RuntimeError("%s: %s: the daemon closed the connection" % (self.label, method))
-                reply = json.loads(line)
-                if reply.get("id") == 1:
-                    break
+        client = lib_domus.RpcClient(self.socket_path)
+        try:
+            reply = client.call(method, timeout=CALL_TIMEOUT, **params)
+        except (EOFError, socket.timeout) as e:
+            raise RuntimeError("%s: %s: %s" % (self.label, method, e))
+        finally:
+            client.close()
         if "error" in reply:
             raise RuntimeError("%s: %s: %s" % (self.label, method, reply["error"].get("message")))
         return reply["result"]
@@ -110,20 +104,9 @@ class Host:
         pid = self.daemon.proc.pid
         with open("/proc/%d/status" % pid) as f:
             rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-        children = zombies = 0
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % name) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                children += 1
-                zombies += fields[0] == "Z"
+        children = lib_domus.children_of(pid)
         return {"rss_kib": rss, "fds": len(os.listdir("/proc/%d/fd" % pid)),
-                "children": children, "zombies": zombies}
+                "children": len(children), "zombies": sum(state == "Z" for state in children.values())}
 
 
 class Tally:

@@ -49,6 +49,22 @@ def pid_alive(pid):
     return fields[0] != "Z"
 
 
+def children_of(pid):
+    """The processes whose parent is pid: {child's pid: its state letter ("Z" for a zombie)}."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children[int(name)] = fields[0]
+    return children
+
+
 def qemu_pids(root):
     """The QEMU processes the daemon under root started, from their run folders."""
     pids = []

@@ -115,18 +115,7 @@ def settled_fd_count(pid):
 
 
 def zombie_children(pid):
-    zombies = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] == "Z" and int(fields[1]) == pid:
-            zombies.append(int(name))
-    return zombies
+    return [child for child, state in lib_domus.children_of(pid).items() if state == "Z"]
 
 
 class Setup:
