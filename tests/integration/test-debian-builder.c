@@ -147,9 +147,10 @@ test_no_space (void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *unshare = g_find_program_in_path ("unshare");
   int status = 0;
 
-  if (geteuid () != 0 || g_find_program_in_path ("unshare") == NULL)
+  if (geteuid () != 0 || unshare == NULL)
     {
       g_test_skip ("needs root and unshare for a small file system of its own");
       return;

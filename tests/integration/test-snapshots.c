@@ -118,7 +118,11 @@ test_running (void)
   g_clear_error (&error);
 
   /* Let the counter run well past the snapshot, then go back. */
-  g_free (test_guest_wait_line (guest, g_strdup_printf ("tick %u", saved + 6), 0, 120));
+  {
+    g_autofree char *past = g_strdup_printf ("tick %u", saved + 6);
+
+    g_free (test_guest_wait_line (guest, past, 0, 120));
+  }
   lines = test_guest_count_lines (guest);
   start = g_get_monotonic_time ();
   {
@@ -181,8 +185,9 @@ test_shut_off (void)
     test_guest_stop (guest);
   }
   {
-    const char *argv[] = { "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=64", "count=1",
-                           g_strdup_printf ("if=%s", disk), g_strdup_printf ("of=%s", raw), NULL };
+    g_autofree char *in = g_strdup_printf ("if=%s", disk);
+    g_autofree char *out = g_strdup_printf ("of=%s", raw);
+    const char *argv[] = { "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=64", "count=1", in, out, NULL };
     g_free (run_ok (argv));
     g_file_get_contents (raw, &changed, NULL, NULL);
     g_assert_true (g_str_has_prefix (changed, "domus-marker 1"));
@@ -195,8 +200,9 @@ test_shut_off (void)
     g_assert_true (ok);
   }
   {
-    const char *argv[] = { "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=64", "count=1",
-                           g_strdup_printf ("if=%s", disk), g_strdup_printf ("of=%s", raw), NULL };
+    g_autofree char *in = g_strdup_printf ("if=%s", disk);
+    g_autofree char *out = g_strdup_printf ("of=%s", raw);
+    const char *argv[] = { "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=64", "count=1", in, out, NULL };
     g_free (run_ok (argv));
     g_file_get_contents (raw, &before, NULL, NULL);
     g_assert_false (g_str_has_prefix (before, "domus-marker"));
