@@ -134,9 +134,19 @@ add_machine (GPtrArray           *argv,
     add (argv, "-no-shutdown");
 }
 
+static gboolean
+cmdline_has_word (const char *cmdline,
+                  const char *word)
+{
+  g_auto(GStrv) words = g_strsplit_set (cmdline, " \t", -1);
+
+  return g_strv_contains ((const char * const *) words, word);
+}
+
 static void
-add_boot (GPtrArray          *argv,
-          const HvDomainSpec *spec)
+add_boot (GPtrArray           *argv,
+          const HvDomainSpec  *spec,
+          const HvQemuOptions *options)
 {
   if (spec->boot_method == HV_DOMAIN_BOOT_KERNEL)
     {
@@ -148,7 +158,15 @@ add_boot (GPtrArray          *argv,
           add (argv, spec->ramdisk);
         }
       add (argv, "-append");
-      add (argv, spec->cmdline);
+      /*
+       * Under TCG on a busy host, Linux's early check that the IO-APIC timer ticks can
+       * miss its window and panic the boot ("IO-APIC + timer doesn't work!"); the check
+       * says nothing about an emulated machine, so a directly booted kernel skips it.
+       */
+      if (options->accel == HV_QEMU_ACCEL_TCG && !cmdline_has_word (spec->cmdline, "no_timer_check"))
+        add_printf (argv, "%s%sno_timer_check", spec->cmdline, spec->cmdline[0] != '\0' ? " " : "");
+      else
+        add (argv, spec->cmdline);
     }
   else
     {
@@ -348,7 +366,7 @@ hv_qemu_command_build (const HvDomainSpec  *spec,
   add (argv, "-nodefaults");
   add (argv, "-no-user-config");
   add_machine (argv, spec, options);
-  add_boot (argv, spec);
+  add_boot (argv, spec, options);
   add_drives (argv, spec);
   if (!add_nics (argv, spec, options, notices, error))
     return NULL;

@@ -114,7 +114,7 @@ test_guest_start (const char         *guest_dir,
   g_ptr_array_add (argv, g_strdup ("-initrd"));
   g_ptr_array_add (argv, g_build_filename (guest_dir, "initrd.img", NULL));
   g_ptr_array_add (argv, g_strdup ("-append"));
-  g_ptr_array_add (argv, g_strdup ("console=ttyS0 domus.disk=/dev/vda"));
+  g_ptr_array_add (argv, g_strdup ("console=ttyS0 domus.disk=/dev/vda no_timer_check"));
   for (guint i = 0; disks != NULL && disks[i] != NULL; i++)
     {
       g_ptr_array_add (argv, g_strdup ("-drive"));

@@ -246,9 +246,30 @@ test_kernel_boot (void)
 
   g_assert_cmpstr (value_of (argv, "-kernel"), ==, "/boot/vmlinuz");
   g_assert_cmpstr (value_of (argv, "-initrd"), ==, "/boot/initrd");
-  g_assert_cmpstr (value_of (argv, "-append"), ==, "root=/dev/vda1 ro quiet console=tty0 console=ttyS0");
+  g_assert_cmpstr (value_of (argv, "-append"), ==,
+                   "root=/dev/vda1 ro quiet console=tty0 console=ttyS0 no_timer_check");
   g_assert_false (has_arg (no_ramdisk, "-initrd"));
-  g_assert_cmpstr (value_of (no_ramdisk, "-append"), ==, "console=tty0 console=ttyS0");
+  g_assert_cmpstr (value_of (no_ramdisk, "-append"), ==, "console=tty0 console=ttyS0 no_timer_check");
+}
+
+/* The timer check is skipped under TCG only, and said once when the config says it already. */
+static void
+test_kernel_boot_timer_check (void)
+{
+  g_autoptr(HvDomainSpec) spec = test_spec_from_text ("name = 'g'\nkernel = '/k'\nextra = 'console=ttyS0'\n");
+  g_autoptr(HvDomainSpec) said = test_spec_from_text ("name = 'g'\nkernel = '/k'\n"
+                                                      "extra = 'no_timer_check console=ttyS0'\n");
+  HvQemuOptions kvm;
+  g_auto(GStrv) on_kvm = NULL;
+  g_auto(GStrv) already = build (said, NULL, NULL);
+
+  hv_qemu_options_init (&kvm);
+  kvm.binary = "qemu-system-x86_64";
+  kvm.run_dir = RUN_DIR;
+  kvm.accel = HV_QEMU_ACCEL_KVM;
+  on_kvm = build (spec, &kvm, NULL);
+  g_assert_null (strstr (value_of (on_kvm, "-append"), "no_timer_check"));
+  g_assert_cmpstr (value_of (already, "-append"), ==, "no_timer_check console=ttyS0");
 }
 
 static void
@@ -557,7 +578,7 @@ test_shell (void)
   int n;
 
   g_assert_nonnull (strstr (one_line, " -m 512 "));
-  g_assert_nonnull (strstr (one_line, "-append 'root=/dev/hda1 console=tty0 console=ttyS0'"));
+  g_assert_nonnull (strstr (one_line, "-append 'root=/dev/hda1 console=tty0 console=ttyS0 no_timer_check'"));
   g_assert_nonnull (strstr (lines, " \\\n    -m 512 \\\n"));
 
   /* What the shell reads back is the argv itself. */
@@ -579,6 +600,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-command/run-folder-too-long", test_run_folder_too_long);
   g_test_add_func ("/qemu-command/machine-keys", test_machine_keys);
   g_test_add_func ("/qemu-command/kernel-boot", test_kernel_boot);
+  g_test_add_func ("/qemu-command/kernel-boot-timer-check", test_kernel_boot_timer_check);
   g_test_add_func ("/qemu-command/firmware-boot", test_firmware_boot);
   g_test_add_func ("/qemu-command/drives", test_drives);
   g_test_add_func ("/qemu-command/drive-path-with-comma", test_drive_path_with_comma);
