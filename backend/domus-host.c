@@ -308,17 +308,24 @@ is_domain_0 (const char *name)
   return g_strcmp0 (name, "Domain-0") == 0;
 }
 
-/* Filled in before it is added, so a list view never sees a blank domain. */
+/* Filled in and known by name before it reaches the list, so a list view never sees a
+ * blank domain. The host's table holds the reference. */
 static DomusDomain *
+known_domain (DomusHost             *self,
+              const DomusDomainInfo *info)
+{
+  DomusDomain *domain = _domus_domain_new (self, info->name, history_capacity (self));
+
+  _domus_domain_update (domain, info);
+  g_hash_table_insert (self->by_name, g_strdup (info->name), domain);
+  return domain;
+}
+
+static void
 add_domain (DomusHost             *self,
             const DomusDomainInfo *info)
 {
-  g_autoptr(DomusDomain) domain = _domus_domain_new (self, info->name, history_capacity (self));
-
-  _domus_domain_update (domain, info);
-  g_hash_table_insert (self->by_name, g_strdup (info->name), g_object_ref (domain));
-  g_list_store_insert_sorted (self->domains, domain, compare_domains, NULL);
-  return domain;
+  g_list_store_insert_sorted (self->domains, known_domain (self, info), compare_domains, NULL);
 }
 
 static void
@@ -370,32 +377,119 @@ _domus_host_remove_domain (DomusHost  *self,
     remove_domain (self, domain);
 }
 
+static int
+compare_domain_slots (gconstpointer a,
+                      gconstpointer b)
+{
+  return compare_domains (*(DomusDomain * const *) a, *(DomusDomain * const *) b, NULL);
+}
+
+/* The list as it is to be: the domains that stay, in their order, merged with the new ones
+ * sorted. */
+static GPtrArray *
+merged_domains (DomusHost  *self,
+                GHashTable *seen,
+                GPtrArray  *added)
+{
+  GListModel *list = G_LIST_MODEL (self->domains);
+  guint n_old = g_list_model_get_n_items (list);
+  GPtrArray *merged = g_ptr_array_new_full (n_old + added->len, g_object_unref);
+  guint j = 0;
+
+  g_ptr_array_sort (added, compare_domain_slots);
+  for (guint i = 0; i < n_old; i++)
+    {
+      g_autoptr(DomusDomain) domain = g_list_model_get_item (list, i);
+
+      if (!g_hash_table_contains (seen, domain))
+        continue;
+      for (; j < added->len && compare_domains (g_ptr_array_index (added, j), domain, NULL) < 0; j++)
+        g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (added, j)));
+      g_ptr_array_add (merged, g_object_ref (domain));
+    }
+  for (; j < added->len; j++)
+    g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (added, j)));
+  return merged;
+}
+
+/* Brings the store from its items to `merged` with one splice per stretch of change, so a
+ * first listing is one items-changed however long it is, and a domain that stays is never
+ * reported removed and added again. Both lists are in the same order, so where they differ
+ * an old item is either gone (not in `seen`) or a new one comes before it. */
+static void
+splice_domains (DomusHost  *self,
+                GHashTable *seen,
+                GPtrArray  *merged)
+{
+  GListModel *list = G_LIST_MODEL (self->domains);
+  g_autoptr(GPtrArray) old = g_ptr_array_new_with_free_func (g_object_unref);
+  guint i = 0, j = 0;
+
+  for (guint k = 0; k < g_list_model_get_n_items (list); k++)
+    g_ptr_array_add (old, g_list_model_get_item (list, k));
+  while (i < old->len || j < merged->len)
+    {
+      guint first_old = i, first_new = j;
+
+      while ((i < old->len || j < merged->len)
+             && !(i < old->len && j < merged->len
+                  && g_ptr_array_index (old, i) == g_ptr_array_index (merged, j)))
+        {
+          if (i < old->len && !g_hash_table_contains (seen, g_ptr_array_index (old, i)))
+            i++;
+          else
+            j++;
+        }
+      if (i > first_old || j > first_new)
+        g_list_store_splice (self->domains, first_new, i - first_old,
+                             merged->pdata + first_new, j - first_new);
+      if (i < old->len && j < merged->len)
+        {
+          i++;
+          j++;
+        }
+    }
+  /* Their rows are gone; now their names. */
+  for (i = 0; i < old->len; i++)
+    {
+      DomusDomain *domain = g_ptr_array_index (old, i);
+
+      if (!g_hash_table_contains (seen, domain))
+        g_hash_table_remove (self->by_name, domus_domain_get_name (domain));
+    }
+}
+
 void
 _domus_host_sync_domains (DomusHost *self,
                           GPtrArray *infos)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GPtrArray) added = g_ptr_array_new ();
+  g_autoptr(GPtrArray) merged = NULL;
 
   g_return_if_fail (DOMUS_IS_HOST (self));
 
   for (guint i = 0; i < infos->len; i++)
     {
       const DomusDomainInfo *info = g_ptr_array_index (infos, i);
+      DomusDomain *domain;
 
       if (info->name == NULL || is_domain_0 (info->name))
         continue;
-      _domus_host_update_domain (self, info, TRUE);
-      g_hash_table_add (seen, (gpointer) domus_domain_get_name (domus_host_lookup_domain (self, info->name)));
+      domain = domus_host_lookup_domain (self, info->name);
+      if (domain != NULL)
+        _domus_domain_update (domain, info);
+      else
+        {
+          domain = known_domain (self, info);
+          g_ptr_array_add (added, domain);
+        }
+      g_hash_table_add (seen, domain);
     }
 
-  /* Whatever went while we were away. Backwards, so positions stay valid. */
-  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->domains)); i > 0; i--)
-    {
-      g_autoptr(DomusDomain) domain = g_list_model_get_item (G_LIST_MODEL (self->domains), i - 1);
-
-      if (!g_hash_table_contains (seen, domus_domain_get_name (domain)))
-        remove_domain (self, domain);
-    }
+  /* Whatever came or went while we were away, in as few items-changed as the list allows. */
+  merged = merged_domains (self, seen, added);
+  splice_domains (self, seen, merged);
 }
 
 /* Stats */

@@ -153,21 +153,61 @@ host_is_current (DomusHost *host)
   return host != NULL && domus_host_get_state (host) == DOMUS_HOST_STATE_CONNECTED;
 }
 
+/* A domain row's columns, as values, so that a new row is inserted filled in: one
+ * "row-inserted" for the view and its filter instead of an insertion and a change. */
+enum { DOMAIN_ROW_N_COLUMNS = 6 };
+
+static int domain_row_columns[DOMAIN_ROW_N_COLUMNS] = {
+  COL_CURRENT, COL_KIND, COL_OBJECT, COL_NAME, COL_STATE_TEXT, COL_STATE
+};
+
+static void
+domain_row_values (DomusDomain *domain,
+                   GValue       values[DOMAIN_ROW_N_COLUMNS])
+{
+  DomusDomainState state = domus_domain_get_state (domain);
+
+  g_value_set_boolean (g_value_init (&values[0], G_TYPE_BOOLEAN),
+                       host_is_current (domus_domain_get_host (domain)));
+  g_value_set_int (g_value_init (&values[1], G_TYPE_INT), DOMUS_SERVER_ROW_DOMAIN);
+  g_value_set_object (g_value_init (&values[2], G_TYPE_OBJECT), domain);
+  g_value_set_string (g_value_init (&values[3], G_TYPE_STRING), domus_domain_get_name (domain));
+  g_value_set_static_string (g_value_init (&values[4], G_TYPE_STRING), domus_domain_state_label (state));
+  g_value_set_int (g_value_init (&values[5], G_TYPE_INT), state);
+}
+
+static void
+unset_values (GValue values[DOMAIN_ROW_N_COLUMNS])
+{
+  for (guint i = 0; i < DOMAIN_ROW_N_COLUMNS; i++)
+    g_value_unset (&values[i]);
+}
+
 static void
 set_domain_row (DomusServerStore *self,
                 GtkTreeIter      *iter,
                 DomusDomain      *domain)
 {
-  DomusDomainState state = domus_domain_get_state (domain);
+  GValue values[DOMAIN_ROW_N_COLUMNS] = { G_VALUE_INIT };
 
-  gtk_tree_store_set (self->store, iter,
-                      COL_CURRENT, host_is_current (domus_domain_get_host (domain)),
-                      COL_KIND, DOMUS_SERVER_ROW_DOMAIN,
-                      COL_OBJECT, domain,
-                      COL_NAME, domus_domain_get_name (domain),
-                      COL_STATE_TEXT, domus_domain_state_label (state),
-                      COL_STATE, state,
-                      -1);
+  domain_row_values (domain, values);
+  gtk_tree_store_set_valuesv (self->store, iter, domain_row_columns, values, DOMAIN_ROW_N_COLUMNS);
+  unset_values (values);
+}
+
+static void
+insert_domain_row (DomusServerStore *self,
+                   GtkTreeIter      *parent,
+                   guint             position,
+                   DomusDomain      *domain)
+{
+  GValue values[DOMAIN_ROW_N_COLUMNS] = { G_VALUE_INIT };
+  GtkTreeIter iter;
+
+  domain_row_values (domain, values);
+  gtk_tree_store_insert_with_valuesv (self->store, &iter, parent, (int) position,
+                                      domain_row_columns, values, DOMAIN_ROW_N_COLUMNS);
+  unset_values (values);
 }
 
 /* The tag next to a tag icon, read "Tag web" by a screen reader, or "Untagged"; the state
@@ -329,16 +369,16 @@ mirror_items (DomusServerStore *self,
       g_autoptr(GObject) item = g_list_model_get_item (model, position + i);
       GtkTreeIter iter;
 
-      gtk_tree_store_insert (self->store, &iter, parent, position + i);
       if (DOMUS_IS_DOMAIN (item))
         {
-          set_domain_row (self, &iter, DOMUS_DOMAIN (item));
+          insert_domain_row (self, parent, position + i, DOMUS_DOMAIN (item));
           watch_domain (self, DOMUS_DOMAIN (item));
         }
       else
         {
           GListModel *group = G_LIST_MODEL (item);
 
+          gtk_tree_store_insert (self->store, &iter, parent, (int) (position + i));
           set_group_row (self, &iter, group, host);
           g_signal_connect (group, "items-changed", G_CALLBACK (children_changed), self);
           mirror_items (self, &iter, group, host, 0, 0, g_list_model_get_n_items (group));
