@@ -11,6 +11,7 @@
 
 #include "domus-daemon-driver.h"
 #include "domus-host.h"
+#include "domus-host-private.h"
 #include "test-util.h"
 
 /* No test should come near this; it turns a hang into a failure. */
@@ -756,6 +757,97 @@ test_initial_sync (void)
   history = domus_host_get_history (host, DOMUS_HOST_METRIC_MEMORY_USED);
   g_assert_true (domus_stats_history_get_nth (history, 0, NULL, &value));
   g_assert_cmpfloat (value, ==, 1000);
+}
+
+/* Each items-changed, in order. */
+static void
+on_items_changed_log (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      gpointer    user_data)
+{
+  ItemsChanged changed = { position, removed, added, 1 };
+
+  g_array_append_val ((GArray *) user_data, changed);
+}
+
+/* A domain list as a host would send it: names only, in the host's order. */
+static void
+sync_names (DomusHost          *host,
+            const char * const *names)
+{
+  g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) domus_domain_info_free);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      DomusDomainInfo *info = domus_domain_info_new ();
+
+      info->name = g_strdup (names[i]);
+      g_ptr_array_add (infos, info);
+    }
+  _domus_host_sync_domains (host, infos);
+}
+
+static void
+assert_change (GArray *log,
+               guint   n,
+               guint   position,
+               guint   removed,
+               guint   added)
+{
+  ItemsChanged *changed = &g_array_index (log, ItemsChanged, n);
+
+  g_assert_cmpuint (changed->position, ==, position);
+  g_assert_cmpuint (changed->removed, ==, removed);
+  g_assert_cmpuint (changed->added, ==, added);
+}
+
+/* A list that changed in several places: one items-changed per stretch, in order, and the
+ * domains that stayed are the same objects, never reported removed. */
+static void
+test_sync_splices (void)
+{
+  /* Freed after the host, whose dispose empties its list. */
+  g_autoptr(GArray) log = g_array_new (FALSE, FALSE, sizeof (ItemsChanged));
+  g_autoptr(DomusHost) host = domus_host_new ("unix:/nonexistent/domus.sock");
+  const char *first[] = { "g", "c", "Domain-0", "a", "e", NULL };
+  const char *second[] = { "h", "a", "b", "e", "f", "g", NULL };
+  const char *sorted[] = { "a", "b", "e", "f", "g", "h" };
+  const char *none[] = { NULL };
+  DomusDomain *a, *e, *g;
+
+  g_signal_connect (domus_host_get_domains (host), "items-changed", G_CALLBACK (on_items_changed_log), log);
+  sync_names (host, first);
+  g_assert_cmpuint (log->len, ==, 1);
+  assert_change (log, 0, 0, 0, 4);
+  g_assert_cmpstr (nth_name (host, 0), ==, "a");
+  g_assert_cmpstr (nth_name (host, 3), ==, "g");
+  a = domus_host_lookup_domain (host, "a");
+  e = domus_host_lookup_domain (host, "e");
+  g = domus_host_lookup_domain (host, "g");
+
+  /* a c e g -> a b e f g h: c went and b came at 1, f before g, h at the end. */
+  g_array_set_size (log, 0);
+  sync_names (host, second);
+  g_assert_cmpuint (log->len, ==, 3);
+  assert_change (log, 0, 1, 1, 1);
+  assert_change (log, 1, 3, 0, 1);
+  assert_change (log, 2, 5, 0, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_domains (host)), ==, 6);
+  for (guint i = 0; i < G_N_ELEMENTS (sorted); i++)
+    g_assert_cmpstr (nth_name (host, i), ==, sorted[i]);
+  g_assert_true (nth_domain (host, 0) == a && nth_domain (host, 2) == e && nth_domain (host, 4) == g);
+  g_assert_null (domus_host_lookup_domain (host, "c"));
+
+  /* The same list again changes nothing; an empty one empties it at once. */
+  g_array_set_size (log, 0);
+  sync_names (host, second);
+  g_assert_cmpuint (log->len, ==, 0);
+  sync_names (host, none);
+  g_assert_cmpuint (log->len, ==, 1);
+  assert_change (log, 0, 0, 6, 0);
+  g_assert_null (domus_host_lookup_domain (host, "a"));
 }
 
 static void
@@ -2057,6 +2149,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/model/initial-sync", test_initial_sync);
+  g_test_add_func ("/model/sync-splices", test_sync_splices);
   g_test_add_func ("/model/events", test_events);
   g_test_add_func ("/model/stats", test_stats);
   g_test_add_func ("/model/reconnect", test_reconnect);
