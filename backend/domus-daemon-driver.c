@@ -103,6 +103,11 @@ info_from_json (JsonObject *object)
       info->fields |= DOMUS_DOMAIN_INFO_AUTOSTART;
       info->autostart = domus_json_object_get_bool (object, "autostart", FALSE);
     }
+  if (json_object_has_member (object, "template"))
+    {
+      info->fields |= DOMUS_DOMAIN_INFO_TEMPLATE;
+      info->template = domus_json_object_get_bool (object, "template", FALSE);
+    }
   if (json_object_has_member (object, "tags"))
     {
       info->fields |= DOMUS_DOMAIN_INFO_TAGS;

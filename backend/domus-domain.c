@@ -27,6 +27,7 @@ struct _DomusDomain
   double             net_rx_rate;
   double             net_tx_rate;
   gboolean           autostart;
+  gboolean           template;
   GStrv              tags;             /* never NULL */
   char              *config;
   char              *error;
@@ -61,6 +62,7 @@ enum {
   PROP_NET_RX_RATE,
   PROP_NET_TX_RATE,
   PROP_AUTOSTART,
+  PROP_TEMPLATE,
   PROP_TAGS,
   PROP_CONFIG,
   PROP_ERROR,
@@ -207,14 +209,16 @@ set_state (DomusDomain      *self,
 }
 
 static void
-set_autostart (DomusDomain *self,
-               gboolean     autostart)
+set_boolean (DomusDomain *self,
+             gboolean    *field,
+             gboolean     value,
+             guint        prop)
 {
-  autostart = !!autostart;
-  if (self->autostart == autostart)
+  value = !!value;
+  if (*field == value)
     return;
-  self->autostart = autostart;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOSTART]);
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 /* An ended domain uses nothing; its next run's counters start from zero again. */
@@ -269,7 +273,9 @@ _domus_domain_update (DomusDomain           *self,
     set_double (self, &self->cpu_time, info->cpu_time_ns >= 0 ? info->cpu_time_ns / 1e9 : info->cpu_time,
                 PROP_CPU_TIME);
   if (fields & DOMUS_DOMAIN_INFO_AUTOSTART)
-    set_autostart (self, info->autostart);
+    set_boolean (self, &self->autostart, info->autostart, PROP_AUTOSTART);
+  if (fields & DOMUS_DOMAIN_INFO_TEMPLATE)
+    set_boolean (self, &self->template, info->template, PROP_TEMPLATE);
   if (fields & DOMUS_DOMAIN_INFO_TAGS)
     set_tags (self, (const char * const *) info->tags);
   if (fields & DOMUS_DOMAIN_INFO_CONFIG)
@@ -521,6 +527,13 @@ domus_domain_get_autostart (DomusDomain *self)
   return self->autostart;
 }
 
+gboolean
+domus_domain_get_template (DomusDomain *self)
+{
+  g_return_val_if_fail (DOMUS_IS_DOMAIN (self), FALSE);
+  return self->template;
+}
+
 const char *
 domus_domain_get_config (DomusDomain *self)
 {
@@ -594,6 +607,7 @@ domus_domain_get_property (GObject    *object,
     case PROP_NET_RX_RATE:     g_value_set_double (value, self->net_rx_rate); break;
     case PROP_NET_TX_RATE:     g_value_set_double (value, self->net_tx_rate); break;
     case PROP_AUTOSTART:       g_value_set_boolean (value, self->autostart); break;
+    case PROP_TEMPLATE:        g_value_set_boolean (value, self->template); break;
     case PROP_TAGS:            g_value_set_boxed (value, self->tags); break;
     case PROP_CONFIG:          g_value_set_string (value, self->config); break;
     case PROP_ERROR:           g_value_set_string (value, self->error); break;
@@ -640,6 +654,8 @@ domus_domain_class_init (DomusDomainClass *klass)
     g_param_spec_double ("net-tx-rate", NULL, NULL, -1, G_MAXDOUBLE, -1, flags);
   properties[PROP_AUTOSTART] =
     g_param_spec_boolean ("autostart", NULL, NULL, FALSE, flags);
+  properties[PROP_TEMPLATE] =
+    g_param_spec_boolean ("template", NULL, NULL, FALSE, flags);
   properties[PROP_TAGS] =
     g_param_spec_boxed ("tags", NULL, NULL, G_TYPE_STRV, flags);
   properties[PROP_CONFIG] =

@@ -68,6 +68,8 @@ double             domus_domain_get_disk_write_rate (DomusDomain *self);
 double             domus_domain_get_net_rx_rate     (DomusDomain *self);
 double             domus_domain_get_net_tx_rate     (DomusDomain *self);
 gboolean           domus_domain_get_autostart       (DomusDomain *self);
+/* Marked as a template on its host: never started, cloned instead (domus_host_clone_domain_async()). */
+gboolean           domus_domain_get_template        (DomusDomain *self);
 /* The config's `tags` (labels the window groups and filters by); never NULL. */
 const char * const *domus_domain_get_tags           (DomusDomain *self);
 gboolean           domus_domain_has_tag             (DomusDomain *self,
@@ -99,6 +101,7 @@ typedef enum {
   DOMUS_DOMAIN_INFO_CONFIG    = 1 << 8,   /* config, even when NULL (Domain-0 has none) */
   DOMUS_DOMAIN_INFO_ERROR     = 1 << 9,   /* error, even when NULL (the config is valid) */
   DOMUS_DOMAIN_INFO_CONSOLES  = 1 << 10,  /* has_graphics and has_serial (a lookup only) */
+  DOMUS_DOMAIN_INFO_TEMPLATE  = 1 << 11,
 } DomusDomainInfoFields;
 
 typedef struct {
@@ -112,6 +115,7 @@ typedef struct {
   gint64            cpu_time_ns;  /* -1 when the host gave seconds only */
   double            cpu_time;     /* seconds, as the host rounded them */
   gboolean          autostart;
+  gboolean          template;     /* marked as a template (cloned, never started) */
   GStrv             tags;         /* never NULL */
   char             *config;       /* where the domain's configuration lives on the host */
   char             *error;        /* state INVALID: why */

@@ -96,7 +96,7 @@ info_from_libvirt (const DomusLibvirtDomainInfo *domain)
   info->fields = DOMUS_DOMAIN_INFO_ID | DOMUS_DOMAIN_INFO_STATE | DOMUS_DOMAIN_INFO_FLAGS
                  | DOMUS_DOMAIN_INFO_MEMORY | DOMUS_DOMAIN_INFO_VCPUS | DOMUS_DOMAIN_INFO_CPU_TIME
                  | DOMUS_DOMAIN_INFO_AUTOSTART | DOMUS_DOMAIN_INFO_TAGS | DOMUS_DOMAIN_INFO_CONFIG
-                 | DOMUS_DOMAIN_INFO_ERROR | DOMUS_DOMAIN_INFO_CONSOLES;
+                 | DOMUS_DOMAIN_INFO_ERROR | DOMUS_DOMAIN_INFO_CONSOLES | DOMUS_DOMAIN_INFO_TEMPLATE;
   info->name = g_strdup (domain->name);
   info->id = domain->id;
   info->state = domain->state;
@@ -106,6 +106,8 @@ info_from_libvirt (const DomusLibvirtDomainInfo *domain)
   info->cpu_time_ns = domain->cpu_time_ns;
   info->cpu_time = domain->cpu_time_ns / 1e9;
   info->autostart = domain->autostart;
+  /* Libvirt has no templates of Domus's kind: its domains are never offered as one. */
+  info->template = FALSE;
   g_strfreev (info->tags);
   info->tags = g_strdupv (domain->tags);
   /* A libvirt domain has no file of Domus's: its definition is libvirt's. */

@@ -412,7 +412,7 @@ fake_new (void)
     "  \"memory_mib\": 8192, \"vcpus\": 4, \"cpu_time_ns\": 3640240000000, \"cpu_time\": 3640.24, \"autostart\": true},"
     " {\"name\": \"zeta\", \"id\": 3, \"uuid\": null, \"state\": \"running\", \"flags\": \"r-----\","
     "  \"memory_mib\": 256, \"vcpus\": 1, \"cpu_time_ns\": 5000000000, \"cpu_time\": 5.0, \"autostart\": false,"
-    "  \"config\": \"/srv/domains/zeta.cfg\"},"
+    "  \"template\": false, \"config\": \"/srv/domains/zeta.cfg\"},"
     " {\"name\": \"alpha\", \"id\": null, \"uuid\": null, \"state\": \"shutoff\", \"flags\": \"------\","
     "  \"memory_mib\": 512, \"vcpus\": 1, \"cpu_time_ns\": 0, \"cpu_time\": 0.0, \"autostart\": true,"
     "  \"tags\": [\"web\", \"prod\"], \"config\": \"/srv/domains/alpha.cfg\"},"
@@ -721,6 +721,9 @@ test_initial_sync (void)
   g_assert_cmpint (domus_domain_get_vcpus (zeta), ==, 1);
   g_assert_cmpfloat_with_epsilon (domus_domain_get_cpu_time (zeta), 5.0, 1e-9);
   g_assert_false (domus_domain_get_autostart (zeta));
+  g_assert_false (domus_domain_get_template (zeta));
+  /* Said by no answer: not a template. */
+  g_assert_false (domus_domain_get_template (alpha));
 
   /* The history from stats.get: the latest figures, rates from consecutive totals. */
   g_assert_cmpfloat (domus_domain_get_cpu_percent (zeta), ==, 8.0);
@@ -859,7 +862,8 @@ test_events (void)
   DomusDomain *zeta = domus_host_lookup_domain (host, "zeta");
   DomusDomain *gamma;
   ItemsChanged changed = { 0 };
-  guint state_notifies = 0, gets;
+  guint state_notifies = 0, template_notifies = 0, gets;
+  gboolean template = FALSE;
 
   g_signal_connect (domus_host_get_domains (host), "items-changed", G_CALLBACK (on_items_changed), &changed);
 
@@ -921,6 +925,20 @@ test_events (void)
   g_assert_cmpfloat (domus_domain_get_cpu_percent (zeta), ==, 0);
   g_assert_cmpfloat (domus_domain_get_disk_read_rate (zeta), ==, 0);
   g_assert_true (domus_host_lookup_domain (host, "zeta") == zeta);
+
+  /* Marked as a template (domain.set_template): config-changed, and the lookup says so. */
+  g_hash_table_insert (fake->get, g_strdup ("zeta"), parse_object (
+    "{\"name\": \"zeta\", \"id\": null, \"state\": \"shutoff\", \"flags\": \"------\","
+    " \"template\": true, \"config\": \"/srv/domains/zeta.cfg\"}"));
+  g_signal_connect (zeta, "notify::template", G_CALLBACK (on_count), &template_notifies);
+  fake_event (fake, "zeta", -1, "shutoff", "------", "config-changed");
+  wait_for (domus_domain_get_template (zeta));
+  g_object_get (zeta, "template", &template, NULL);
+  g_assert_true (template);
+  /* An answer that does not mention it (the barrier's) leaves it alone. */
+  barrier (fake, host);
+  g_assert_true (domus_domain_get_template (zeta));
+  g_assert_cmpuint (template_notifies, ==, 1);
 
   /* undefined removes it from the list. */
   fake_event (fake, "beta", -1, "shutoff", "------", "undefined");
