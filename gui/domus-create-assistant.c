@@ -2,10 +2,12 @@
 /* The "Create domain" assistant: name, install source, memory and CPUs, disk, network,
  * console, and the .cfg it will write; finishing creates (and so starts) the domain.
  *
- * Two sources are built by the host instead (Debian from the archive, a cloud image of
- * the store): their forms are DomusDebianForm and DomusCloudForm, the disk, network and
- * console pages are skipped (the host chooses), and finishing asks the host to build the
- * guest, with the build's progress on the last page, then starts it. */
+ * Three sources are made by the host instead (Debian from the archive, a cloud image of
+ * the store, a clone of a template domain): the first two have their forms,
+ * DomusDebianForm and DomusCloudForm, the disk, network and console pages are skipped
+ * (the host chooses; a clone also skips memory and CPUs: the template's config has them),
+ * and finishing asks the host to make the guest (DomusGuestBuild), with its progress on
+ * the last page, then starts it. */
 
 #include "config.h"
 
@@ -70,6 +72,10 @@ struct _DomusCreateAssistant
   DomusDebianForm *debian_form;
   GtkToggleButton *source_cloud_radio;
   DomusCloudForm *cloud_form;
+  GtkToggleButton *source_template_radio;
+  GtkWidget      *template_grid;
+  GtkComboBoxText *template_combo;
+  GtkToggleButton *template_linked_check;
   GtkLabel       *source_hint;
   GtkSpinButton  *memory_spin;
   GtkSpinButton  *vcpus_spin;
@@ -110,6 +116,7 @@ typedef enum {
   SOURCE_CONFIG,
   SOURCE_DEBIAN,
   SOURCE_CLOUD,
+  SOURCE_TEMPLATE,
 } GuestSource;
 
 static void update_pages (DomusCreateAssistant *self);
@@ -121,6 +128,8 @@ guest_source (DomusCreateAssistant *self)
     return SOURCE_DEBIAN;
   if (gtk_toggle_button_get_active (self->source_cloud_radio))
     return SOURCE_CLOUD;
+  if (gtk_toggle_button_get_active (self->source_template_radio))
+    return SOURCE_TEMPLATE;
   return SOURCE_CONFIG;
 }
 
@@ -322,6 +331,14 @@ validate_source (DomusCreateAssistant *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->boot_disk_combo), source == SOURCE_CONFIG && kind == DOMUS_CFG_KIND_DISK);
   gtk_widget_set_visible (GTK_WIDGET (self->debian_form), source == SOURCE_DEBIAN);
   gtk_widget_set_visible (GTK_WIDGET (self->cloud_form), source == SOURCE_CLOUD);
+  gtk_widget_set_visible (self->template_grid, source == SOURCE_TEMPLATE);
+  if (source == SOURCE_TEMPLATE)
+    {
+      gboolean chosen = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->template_combo)) != NULL;
+
+      gtk_label_set_text (self->source_hint, chosen ? "" : _("Choose the template to copy."));
+      return chosen;
+    }
   if (source != SOURCE_CONFIG)
     {
       /* The form says what is missing next to its fields. */
@@ -514,29 +531,49 @@ update_summary (DomusCreateAssistant *self,
   *complete = TRUE;
 }
 
+/* What a clone of the chosen template will be. */
+static char *
+describe_clone (DomusCreateAssistant *self,
+                const char           *name)
+{
+  const char *template = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->template_combo));
+
+  if (gtk_toggle_button_get_active (self->template_linked_check))
+    return g_strdup_printf (_("“%s”, a linked clone of the template “%s”: its disks are qcow2 overlays "
+                              "on the template’s, which stays as it is.\n"), name, template);
+  return g_strdup_printf (_("“%s”, a full copy of the template “%s”: its writable disks are copied "
+                            "into the image store.\n"), name, template);
+}
+
 static void
 update_built_summary (DomusCreateAssistant *self,
                       gboolean             *complete)
 {
   const char *name = gtk_entry_get_text (self->name_entry);
-  g_autofree char *text = guest_source (self) == SOURCE_DEBIAN
-                          ? domus_debian_form_describe (self->debian_form, name)
-                          : domus_cloud_form_describe (self->cloud_form, name);
+  GuestSource source = guest_source (self);
+  g_autofree char *text = source == SOURCE_DEBIAN ? domus_debian_form_describe (self->debian_form, name)
+                          : source == SOURCE_CLOUD ? domus_cloud_form_describe (self->cloud_form, name)
+                          : describe_clone (self, name);
 
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->summary_view), text, -1);
   gtk_label_set_text (self->summary_label,
-                      _("The server builds this guest and defines it with a configuration of its own; "
-                        "the domain starts when it is ready."));
+                      source == SOURCE_TEMPLATE
+                      ? _("The server copies the template and defines the copy; the domain starts when it is ready.")
+                      : _("The server builds this guest and defines it with a configuration of its own; "
+                          "the domain starts when it is ready."));
   *complete = TRUE;
 }
 
-/* Guests the host builds skip the disk, network and console pages. */
+/* Guests the host builds skip the disk, network and console pages; a clone also the
+ * memory and CPUs (its template's config says them). */
 static int
 forward_page (int      current,
               gpointer user_data)
 {
   DomusCreateAssistant *self = user_data;
 
+  if (current == DOMUS_CREATE_PAGE_SOURCE && guest_source (self) == SOURCE_TEMPLATE)
+    return DOMUS_CREATE_PAGE_SUMMARY;
   if (current == DOMUS_CREATE_PAGE_RESOURCES && guest_source (self) != SOURCE_CONFIG)
     return DOMUS_CREATE_PAGE_SUMMARY;
   return current + 1 < DOMUS_CREATE_N_PAGES ? current + 1 : -1;
@@ -559,6 +596,8 @@ update_pages (DomusCreateAssistant *self)
     {
       /* The host chooses the disk, network and console of a guest it builds. */
       ok[DOMUS_CREATE_PAGE_DISK] = ok[DOMUS_CREATE_PAGE_NETWORK] = TRUE;
+      if (guest_source (self) == SOURCE_TEMPLATE)
+        ok[DOMUS_CREATE_PAGE_RESOURCES] = TRUE;
       update_built_summary (self, &summary_ok);
     }
   else
@@ -906,7 +945,11 @@ make_build (DomusCreateAssistant *self)
     memory = 0;
   if (!spin_text_value (self->vcpus_spin, &vcpus))
     vcpus = 1;
-  if (guest_source (self) == SOURCE_DEBIAN)
+  if (guest_source (self) == SOURCE_TEMPLATE)
+    build = domus_guest_build_new_clone (self->host, name,
+                                         gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->template_combo)),
+                                         gtk_toggle_button_get_active (self->template_linked_check));
+  else if (guest_source (self) == SOURCE_DEBIAN)
     {
       key_file = domus_debian_form_dup_key_file (self->debian_form);
       build = domus_guest_build_new_debian (self->host, name,
@@ -1161,6 +1204,39 @@ offer_built_sources (DomusCreateAssistant *self)
     }
 }
 
+/* The host's template domains, in the list's order; greyed out, saying why, when there is
+ * none or the daemon cannot clone. */
+static void
+offer_templates (DomusCreateAssistant *self)
+{
+  GListModel *domains = domus_host_get_domains (self->host);
+  guint n_templates = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (domains); i++)
+    {
+      g_autoptr(DomusDomain) domain = g_list_model_get_item (domains, i);
+
+      if (!domus_domain_get_template (domain))
+        continue;
+      gtk_combo_box_text_append (self->template_combo, domus_domain_get_name (domain),
+                                 domus_domain_get_name (domain));
+      n_templates++;
+    }
+  if (n_templates > 0)
+    gtk_combo_box_set_active (GTK_COMBO_BOX (self->template_combo), 0);
+
+  if (!(domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_CLONE))
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_template_radio),
+                                 _("This server’s daemon cannot clone domains: update Domus on the server."));
+  else if (n_templates == 0)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_template_radio),
+                                 _("This server has no template domains: mark a shut-off domain as one "
+                                   "(domusctl template NAME on)."));
+  else
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->source_template_radio), FALSE);
+}
+
 static void
 read_host (DomusCreateAssistant *self)
 {
@@ -1192,6 +1268,7 @@ read_host (DomusCreateAssistant *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->source_disk_radio), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->disk_existing_radio), FALSE);
   offer_built_sources (self);
+  offer_templates (self);
 
   if (domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
     return;
@@ -1298,6 +1375,10 @@ domus_create_assistant_class_init (DomusCreateAssistantClass *klass)
   BIND (source_debian_radio);
   BIND (debian_form);
   BIND (source_cloud_radio);
+  BIND (source_template_radio);
+  BIND (template_grid);
+  BIND (template_combo);
+  BIND (template_linked_check);
   BIND (cloud_form);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_changed);

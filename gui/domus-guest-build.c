@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A guest the host builds, from the create assistant's Debian or Cloud image source.
+/* A guest the host builds, from the create assistant's Debian, Cloud image or template source.
  *
  * The steps run one after the other on the host's typed calls: the SSH key file read here
  * (it is the user's, on this computer, whichever host builds), the build (Debian reports
@@ -23,6 +23,8 @@ struct _DomusGuestBuild
   char               *name;
   DomusDebianRequest *debian;      /* one of the two, until sent */
   DomusCloudRequest  *cloud;
+  char               *template;    /* or a clone of this domain */
+  gboolean            linked;
   char               *key_file;
   gint64              vcpus;
   gboolean            built;       /* defined on the host: only the start is left */
@@ -180,6 +182,36 @@ debian_progress (DomusBuildStage  stage,
 }
 
 static void
+cloned (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  GTask *task = user_data;
+  DomusGuestBuild *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_auto(GStrv) images = domus_host_clone_domain_finish (DOMUS_HOST (source), result, &error);
+
+  if (images == NULL)
+    {
+      fail (task, DOMUS_GUEST_BUILD_STEP_BUILD, error);
+      return;
+    }
+  self->built = TRUE;
+  start (task);
+}
+
+static void
+send_clone (GTask *task)
+{
+  DomusGuestBuild *self = g_task_get_source_object (task);
+
+  progress (self, self->linked ? _("Making a linked clone of the template…")
+                               : _("Copying the template’s disks…"), -1);
+  domus_host_clone_domain_async (self->host, self->template, self->name, self->linked,
+                                 g_task_get_cancellable (task), cloned, task);
+}
+
+static void
 send_build (GTask      *task,
             const char *ssh_keys)
 {
@@ -237,6 +269,8 @@ domus_guest_build_run_async (DomusGuestBuild     *self,
   g_task_set_task_data (task, g_new0 (Run, 1), g_free);
   if (self->built)
     start (task);
+  else if (self->template != NULL)
+    send_clone (task);
   else if (self->debian == NULL && self->cloud == NULL)
     fail (task, DOMUS_GUEST_BUILD_STEP_BUILD,
           g_error_new (DOMUS_ERROR, DOMUS_ERROR_FAILED, _("The build was sent already.")));
@@ -278,6 +312,7 @@ domus_guest_build_finalize (GObject *object)
   g_clear_pointer (&self->debian, wipe_debian_request);
   g_clear_pointer (&self->cloud, domus_cloud_request_free);
   g_free (self->key_file);
+  g_free (self->template);
   G_OBJECT_CLASS (domus_guest_build_parent_class)->finalize (object);
 }
 
@@ -344,5 +379,22 @@ domus_guest_build_new_cloud (DomusHost         *host,
 
   self = guest_build_new (host, name, key_file, vcpus);
   self->cloud = request;
+  return self;
+}
+
+DomusGuestBuild *
+domus_guest_build_new_clone (DomusHost  *host,
+                             const char *name,
+                             const char *template,
+                             gboolean    linked)
+{
+  DomusGuestBuild *self;
+
+  g_return_val_if_fail (DOMUS_IS_HOST (host), NULL);
+  g_return_val_if_fail (template != NULL, NULL);
+
+  self = guest_build_new (host, name, NULL, 1);
+  self->template = g_strdup (template);
+  self->linked = linked;
   return self;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A guest the host builds for the create assistant: key file, build, vCPUs, start. */
+/* A guest the host builds for the create assistant (key file, build or clone, vCPUs, start). */
 
 #pragma once
 
@@ -38,6 +38,12 @@ DomusGuestBuild *domus_guest_build_new_cloud  (DomusHost           *host,
                                                DomusCloudRequest   *request,
                                                const char          *key_file,
                                                gint64               vcpus);
+/* A copy of the template domain template (linked: qcow2 overlays on its disks), then started.
+ * The template's configuration gives the memory and vCPUs. */
+DomusGuestBuild *domus_guest_build_new_clone  (DomusHost           *host,
+                                               const char          *name,
+                                               const char          *template,
+                                               gboolean             linked);
 /* Runs the steps not yet done: after a failed start, a second run only starts the guest. */
 void             domus_guest_build_run_async  (DomusGuestBuild     *self,
                                                GCancellable        *cancellable,

@@ -222,6 +222,7 @@ main (int    argc,
   g_autofree char *kernel = NULL;
   g_autofree char *ramdisk = NULL;
   g_autofree char *config = NULL;
+  g_autofree char *tooltip = NULL;
   g_autofree char *shown = NULL;
   g_autofree char *created = NULL;
   GtkWidget *assistant;
@@ -444,6 +445,11 @@ main (int    argc,
   g_clear_pointer (&created, g_free);
   set_text (assistant, "name_entry", NEW_NAME_3);
   gui_test_check (click (assistant, "_Next"), "third domain: name accepted");
+  tooltip = gtk_widget_get_tooltip_text (child (assistant, "source_template_radio"));
+  gui_test_check (!gtk_widget_is_sensitive (child (assistant, "source_template_radio")) &&
+         tooltip != NULL && strstr (tooltip, "no template domains") != NULL,
+         "with no template on the host, 'From a template' is greyed out and its tooltip says why (%s)",
+         tooltip != NULL ? tooltip : "no tooltip");
   gui_test_check (wait_for ((Predicate) gtk_widget_is_sensitive, child (assistant, "source_disk_radio"), 5000),
          "with a disk image in the store, booting an existing image is offered");
   activate (assistant, "source_disk_radio");

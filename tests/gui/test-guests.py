@@ -20,6 +20,9 @@ and a session bus of the test's own, with G_DEBUG=fatal-warnings. As a screen re
   tab says why; a linked clone refused in the dialog until snap is a template, then made
   (its disk an overlay on snap's); the tab, popover, dialog and Debian page's controls all
   have accessible names and descriptions;
+- the create assistant's "From a template": snap offered, Linked clone checked; the
+  resources, disk, network and console pages skipped; Apply makes "snap-tpl" (its disk an
+  overlay on snap's) and starts it: its row shows it running, `domusctl list` lists it;
 - the create assistant's "Debian from the archive": name, SSH key file (a throwaway key),
   root password, and an archive mirror on a loopback port where nothing listens (a real
   build takes minutes: not in this suite, see tests/slow); the disk, network and console
@@ -376,11 +379,8 @@ def main():
         tap.step("a linked clone is refused in the dialog until snap is a template, then made as an "
                  "overlay on snap's disk", linked_clone)
 
-        def debian_source():
-            key = os.path.join(root, "id_test")
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True,
-                           stdin=subprocess.DEVNULL)
-            before = sorted(os.listdir(images))
+        def open_assistant(name):
+            """The create assistant, its Name page filled in with name, on its source page."""
             check(window.select(HOST_NAME), "the tree refused to select the server")
             click(pyatspi.ROLE_PUSH_BUTTON, "Create Domain")
             assistant = lib_gui.wait_for(lambda: lib_gui.find_one(
@@ -388,8 +388,51 @@ def main():
                 and n.name != "Domus" and showing(n)
                 and lib_gui.find_one(n, lambda m: m.getRole() == pyatspi.ROLE_PUSH_BUTTON and m.name == "Next")), 10)
             check(assistant, "Create Domain opened no assistant: %r" % dump(window.app, 3))
-            wait_find(pyatspi.ROLE_TEXT, "Domain name", assistant).queryEditableText().setTextContents("deb")
+            wait_find(pyatspi.ROLE_TEXT, "Domain name", assistant).queryEditableText().setTextContents(name)
             click(pyatspi.ROLE_PUSH_BUTTON, "Next", assistant)
+            return assistant
+
+        def template_source():
+            assistant = open_assistant("snap-tpl")
+            radio = wait_find(pyatspi.ROLE_RADIO_BUTTON, "From a template", assistant)
+            check(lib_gui.wait_for(lambda: sensitive(radio), 5),
+                  "From a template is not offered though snap is a template")
+            click(pyatspi.ROLE_RADIO_BUTTON, "From a template", assistant)
+            combo = wait_find(pyatspi.ROLE_COMBO_BOX, "Template", assistant)
+            check(combo.name == "Template" and lib_gui.find_one(combo, lambda n: n.name == "snap"),
+                  "the template list does not offer snap: %r" % dump(combo))
+            linked = wait_find(pyatspi.ROLE_CHECK_BOX, "Linked clone", assistant)
+            check(linked.getState().contains(pyatspi.STATE_CHECKED), "a linked clone is not the default")
+            audit(assistant, "the assistant's template source",
+                  lib_gui.WM_BUTTONS + ("Cancel", "Back", "Next", "Apply", "Close", "Finish"))
+            click(pyatspi.ROLE_PUSH_BUTTON, "Next", assistant)
+            summary = wait_find(pyatspi.ROLE_TEXT, "Configuration file", assistant)
+            text = summary.queryText().getText(0, -1)
+            check("linked clone of the template \u201csnap\u201d" in text,
+                  "the summary (right after the source page) says %r" % text)
+            click(pyatspi.ROLE_PUSH_BUTTON, "Apply", assistant)
+            check(lib_gui.wait_for(lambda: dict(window.all_rows()).get("snap-tpl") == "running", 120),
+                  "snap-tpl is not listed running: %r\n%s" % (window.all_rows(), app_log_text()))
+            r = ctl(daemon.uri, "list")
+            check(r.returncode == 0 and re.search(r"^snap-tpl\s", r.stdout, re.M),
+                  "domusctl list does not list snap-tpl: %s%s" % (r.stdout, r.stderr))
+            check(daemon_domains(daemon)["snap-tpl"]["state"] == "running", "the daemon does not run snap-tpl")
+            info = subprocess.run(["qemu-img", "info", "-U", "--output=json", os.path.join(images, "snap-tpl.qcow2")],
+                                  capture_output=True, text=True, check=True)
+            backing = json.loads(info.stdout).get("backing-filename", "")
+            check(os.path.basename(backing) == "snap.qcow2", "snap-tpl's disk stands on %r" % backing)
+            r = ctl(daemon.uri, "destroy", "snap-tpl")
+            check(r.returncode == 0, "destroy snap-tpl: " + r.stderr)
+
+        tap.step("the create assistant's \"From a template\" offers snap, makes snap-tpl a linked clone "
+                 "of it and starts it; the window and domusctl list have it", template_source)
+
+        def debian_source():
+            key = os.path.join(root, "id_test")
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True,
+                           stdin=subprocess.DEVNULL)
+            before = sorted(os.listdir(images))
+            assistant = open_assistant("deb")
             cloud = wait_find(pyatspi.ROLE_RADIO_BUTTON, "Cloud image", assistant)
             methods = rpc_call(daemon.socket_path, "hello")["capabilities"]
             can_cloud = any("cloud" in m for m in methods)
