@@ -388,9 +388,30 @@ stream_check_number (DomusJsonStream  *self,
   return TRUE;
 }
 
+/* The UTF-16 unit of the "\\uXXXX" escape at text, or -1 when text holds another escape. */
+static gint
+escaped_unit (const char *text,
+              gsize       available)
+{
+  gint unit = 0;
+
+  if (available < 6 || text[1] != 'u')
+    return -1;
+  for (guint k = 2; k < 6; k++)
+    {
+      gint digit = g_ascii_xdigit_value (text[k]);
+
+      if (digit < 0)
+        return -1;
+      unit = unit * 16 + digit;
+    }
+  return unit;
+}
+
 /*
  * One pass over the line before json-glib sees it: how deep it nests (outside strings,
- * where brackets count) and what the parser would change (stream_check_number; for exact
+ * where brackets count) and what the parser would change (stream_check_number; a lone
+ * low surrogate escape, which json-glib 1.6 turns into bytes that are not UTF-8; for exact
  * streams also a NUL in a string). A line that is not JSON at all passes: the parser says
  * what is wrong with it. *rewritten (NULL when the line is fine as it is) is the line with
  * each integer beyond 64 bits written as a double.
@@ -406,6 +427,7 @@ stream_check_line (DomusJsonStream  *self,
   gsize copied = 0;
   guint depth = 0;
   gboolean in_string = FALSE;
+  gboolean after_high_surrogate = FALSE;
 
   for (gsize i = 0; i < length; i++)
     {
@@ -421,16 +443,29 @@ stream_check_line (DomusJsonStream  *self,
         {
           if (c == '\\')
             {
-              if (self->exact && length - i > 5 && g_ascii_strncasecmp (line + i + 1, "u0000", 5) == 0)
+              gint unit = escaped_unit (line + i, length - i);
+
+              if (unit == 0 && self->exact)
                 {
                   g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
                                _("A string holds a NUL character (\\u0000)."));
                   return FALSE;
                 }
-              i++;    /* the escaped character, a quote or a backslash included */
+              if (unit >= 0xDC00 && unit <= 0xDFFF && !after_high_surrogate)
+                {
+                  g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
+                               _("A string holds a lone UTF-16 surrogate (\\u%04X)."), (guint) unit);
+                  return FALSE;
+                }
+              after_high_surrogate = unit >= 0xD800 && unit <= 0xDBFF;
+              i += unit >= 0 ? 5 : 1;    /* the escaped character, a quote or a backslash included */
             }
-          else if (c == '"')
-            in_string = FALSE;
+          else
+            {
+              after_high_surrogate = FALSE;
+              if (c == '"')
+                in_string = FALSE;
+            }
           continue;
         }
 

@@ -564,6 +564,24 @@ test_exact (void)
   g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 0),
                   DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT);
   events_clear (&events);
+
+  /*
+   * Nor a low surrogate without its high one: json-glib would hold bytes that are not UTF-8
+   * (fuzz-json-stream found it); a whole pair is a character like any other.
+   */
+  {
+    static const char surrogates[] = "[\"\\udc00x\"]\n[\"\\\\udc00\"]\n[\"\\ud83d\\ude00\"]\n[\"a\\uDFFFb\"]";
+
+    read_all (surrogates, sizeof surrogates - 1, FALSE, &events);
+    g_assert_cmpuint (events.messages->len, ==, 2);
+    g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, "[\"\\\\udc00\"]");
+    g_assert_cmpstr (g_ptr_array_index (events.messages, 1), ==, "[\"\U0001F600\"]");
+    g_assert_cmpuint (events.bad_lines->len, ==, 2);
+    g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 0),
+                    DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT);
+    g_assert_nonnull (strstr (((GError *) g_ptr_array_index (events.bad_lines, 1))->message, "DFFF"));
+    events_clear (&events);
+  }
 }
 
 /* A string that is not UTF-8 (a byte of a multibyte character) still makes a line a peer can read. */
