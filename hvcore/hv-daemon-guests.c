@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -514,7 +515,8 @@ method_domain_save (HvRpcCall *call,
       g_mkdir_with_parents (self->paths->save_dir, 0700) != 0)
     {
       if (error == NULL)
-        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot make %s"), self->paths->save_dir);
+        g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno), _("Cannot make %s: %s"),
+                     self->paths->save_dir, g_strerror (errno));
       hv_daemon_return_error (call, error);
       return;
     }
@@ -1118,8 +1120,8 @@ refuse_template_config (HvRpcCall  *call,
   if (!template)
     return FALSE;
   hv_rpc_call_return_new_error (call, HV_RPC_ERROR_NOT_SUPPORTED,
-                                _("Domain %s is a template: it is never started, only cloned (domain.set_template with false makes it an ordinary domain again)."),
-                                name);
+                                _("Domain %s is a template: it is never started, only cloned (“domusctl template %s off” makes it an ordinary domain again)."),
+                                name, name);
   return TRUE;
 }
 

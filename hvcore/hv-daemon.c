@@ -122,6 +122,7 @@ rpc_code_for (const GError *error)
       {
       case HV_SAVE_FILE_ERROR_EXISTS:    return HV_RPC_ERROR_ALREADY_EXISTS;
       case HV_SAVE_FILE_ERROR_NOT_SAVE:  return HV_RPC_ERROR_INVALID_PARAMS;
+      case HV_SAVE_FILE_ERROR_IO:        return HV_RPC_ERROR_IO;
       default:                           return HV_RPC_ERROR_FAILED;
       }
   if (error->domain == HV_CLONE_ERROR)
