@@ -388,21 +388,29 @@ stream_check_number (DomusJsonStream  *self,
   return TRUE;
 }
 
-/* The UTF-16 unit of the "\\uXXXX" escape at text, or -1 when text holds another escape. */
+/* What escaped_unit() says of an escape that is not a whole "\\uXXXX". */
+enum {
+  ESCAPE_OTHER     = -1,   /* \" \\ \n and the like */
+  ESCAPE_MALFORMED = -2,   /* a \u without four hex digits */
+};
+
+/* The UTF-16 unit of the "\\uXXXX" escape at text (a backslash), or ESCAPE_OTHER or ESCAPE_MALFORMED. */
 static gint
 escaped_unit (const char *text,
               gsize       available)
 {
   gint unit = 0;
 
-  if (available < 6 || text[1] != 'u')
-    return -1;
+  if (available < 2 || text[1] != 'u')
+    return ESCAPE_OTHER;
+  if (available < 6)
+    return ESCAPE_MALFORMED;
   for (guint k = 2; k < 6; k++)
     {
       gint digit = g_ascii_xdigit_value (text[k]);
 
       if (digit < 0)
-        return -1;
+        return ESCAPE_MALFORMED;
       unit = unit * 16 + digit;
     }
   return unit;
@@ -411,7 +419,8 @@ escaped_unit (const char *text,
 /*
  * One pass over the line before json-glib sees it: how deep it nests (outside strings,
  * where brackets count) and what the parser would change (stream_check_number; a lone
- * low surrogate escape, which json-glib 1.6 turns into bytes that are not UTF-8; for exact
+ * low surrogate escape or a \\u without four hex digits, which json-glib 1.6 turns into
+ * bytes that are not UTF-8; for exact
  * streams also a NUL in a string). A line that is not JSON at all passes: the parser says
  * what is wrong with it. *rewritten (NULL when the line is fine as it is) is the line with
  * each integer beyond 64 bits written as a double.
@@ -445,6 +454,13 @@ stream_check_line (DomusJsonStream  *self,
             {
               gint unit = escaped_unit (line + i, length - i);
 
+              /* json-glib 1.6 stops at the first other character and keeps what it read. */
+              if (unit == ESCAPE_MALFORMED)
+                {
+                  g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE,
+                               _("A string holds a \\u escape without four hex digits."));
+                  return FALSE;
+                }
               if (unit == 0 && self->exact)
                 {
                   g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT,
