@@ -4,60 +4,12 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/socket.h>
 #include <gio/gio.h>
-#include <gio/gunixconnection.h>
 
 #include "domus-json-stream.h"
+#include "test-util.h"
 
-#define WAIT_LIMIT_SECONDS 20
 #define SMALL_LINE_LIMIT   64
-
-static gboolean
-on_wait_limit (gpointer user_data)
-{
-  g_error ("waited more than %d seconds", WAIT_LIMIT_SECONDS);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (gboolean *flag)
-{
-  guint limit_id = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, NULL);
-
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (limit_id);
-}
-
-static void
-make_pair (GIOStream **a,
-           GIOStream **b)
-{
-  g_autoptr(GSocket) socket_a = NULL;
-  g_autoptr(GSocket) socket_b = NULL;
-  g_autoptr(GError) error = NULL;
-  int fds[2];
-
-  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
-  socket_a = g_socket_new_from_fd (fds[0], &error);
-  g_assert_no_error (error);
-  socket_b = g_socket_new_from_fd (fds[1], &error);
-  g_assert_no_error (error);
-  *a = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_a));
-  *b = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_b));
-  g_assert_true (G_IS_UNIX_CONNECTION (*a));
-}
-
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  return node;
-}
 
 /* What one stream delivered, in order. */
 typedef struct {
@@ -178,15 +130,15 @@ test_both_ways (void)
   g_autoptr(GIOStream) io_b = NULL;
   g_autoptr(DomusJsonStream) a = NULL;
   g_autoptr(DomusJsonStream) b = NULL;
-  g_autoptr(JsonNode) object = parse_json ("{\"text\": \"two\\nlines\", \"n\": 1}");
-  g_autoptr(JsonNode) array = parse_json ("[1, \"x\", null]");
-  g_autoptr(JsonNode) number = parse_json ("42");
+  g_autoptr(JsonNode) object = test_parse_json ("{\"text\": \"two\\nlines\", \"n\": 1}");
+  g_autoptr(JsonNode) array = test_parse_json ("[1, \"x\", null]");
+  g_autoptr(JsonNode) number = test_parse_json ("42");
   Events events_a;
   Events events_b;
 
   events_init (&events_a);
   events_init (&events_b);
-  make_pair (&io_a, &io_b);
+  test_stream_pair (&io_a, &io_b);
   a = stream_new_watched (io_a, 1024, 1024 * 1024, &events_a);
   b = stream_new_watched (io_b, 1024, 1024 * 1024, &events_b);
   g_assert_true (domus_json_stream_get_stream (a) == io_a);
@@ -210,7 +162,7 @@ test_both_ways (void)
   g_assert_false (events_b.closed);
 
   domus_json_stream_close (a);
-  wait_until (&events_b.closed);
+  test_wait_until (&events_b.closed);
   g_assert_no_error (events_b.closed_error);
 
   events_clear (&events_a);
@@ -229,11 +181,11 @@ test_lines (void)
   Events events;
 
   events_init (&events);
-  make_pair (&io, &far);
+  test_stream_pair (&io, &far);
   stream = stream_new_watched (io, 1024, 1024, &events);
 
   write_raw_and_end (far, text, strlen (text));
-  wait_until (&events.closed);
+  test_wait_until (&events.closed);
 
   g_assert_cmpuint (events.messages->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, "{\"a\":1}");
@@ -284,11 +236,11 @@ test_too_large (void)
   g_string_append (text, "{\"after\": 2}\n");
 
   events_init (&events);
-  make_pair (&io, &far);
+  test_stream_pair (&io, &far);
   stream = stream_new_watched (io, SMALL_LINE_LIMIT, 1024, &events);
 
   write_raw_and_end (far, text->str, text->len);
-  wait_until (&events.closed);
+  test_wait_until (&events.closed);
 
   g_assert_cmpuint (events.messages->len, ==, 3);
   g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, at_limit);
@@ -318,10 +270,10 @@ test_overflow (void)
   Events events;
 
   text = g_strdup_printf ("[\"%s\"]", zs);
-  value = parse_json (text);
+  value = test_parse_json (text);
 
   events_init (&events);
-  make_pair (&io, &far);
+  test_stream_pair (&io, &far);
   stream = stream_new_watched (io, 1024, max_queued, &events);
 
   /* Bounded: a socket buffer is at most a few MiB. */
@@ -364,7 +316,7 @@ test_close_when_flushed (void)
 
   events_init (&events_a);
   events_init (&events_b);
-  make_pair (&io_a, &io_b);
+  test_stream_pair (&io_a, &io_b);
   a = stream_new_watched (io_a, 64 * 1024, 64 * 1024 * 1024, &events_a);
   b = stream_new_watched (io_b, 64 * 1024, 64 * 1024 * 1024, &events_b);
 
@@ -372,21 +324,21 @@ test_close_when_flushed (void)
   for (guint i = 0; i < n_messages; i++)
     {
       g_autofree char *text = g_strdup_printf ("{\"i\": %u, \"pad\": \"%s\"}", i, padding);
-      g_autoptr(JsonNode) value = parse_json (text);
+      g_autoptr(JsonNode) value = test_parse_json (text);
 
       domus_json_stream_send (a, value);
     }
   domus_json_stream_close_when_flushed (a);
   g_assert_false (events_a.closed);
 
-  wait_until (&events_b.closed);
+  test_wait_until (&events_b.closed);
   g_assert_true (events_a.closed);
   g_assert_no_error (events_a.closed_error);
   g_assert_no_error (events_b.closed_error);
   g_assert_cmpuint (events_b.messages->len, ==, n_messages);
   for (guint i = 0; i < n_messages; i++)
     {
-      g_autoptr(JsonNode) node = parse_json (g_ptr_array_index (events_b.messages, i));
+      g_autoptr(JsonNode) node = test_parse_json (g_ptr_array_index (events_b.messages, i));
 
       g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "i"), ==, i);
     }
@@ -402,7 +354,7 @@ test_hold (void)
   g_autoptr(GIOStream) io = NULL;
   g_autoptr(GIOStream) far = NULL;
   g_autoptr(DomusJsonStream) stream = NULL;
-  g_autoptr(JsonNode) answer = parse_json ("{\"answer\": 42}");
+  g_autoptr(JsonNode) answer = test_parse_json ("{\"answer\": 42}");
   g_autoptr(GDataInputStream) far_input = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
@@ -411,7 +363,7 @@ test_hold (void)
 
   events_init (&events);
   events.hold_on_message = TRUE;
-  make_pair (&io, &far);
+  test_stream_pair (&io, &far);
   stream = stream_new_watched (io, 1024, 1024, &events);
 
   write_raw_and_end (far, request, strlen (request));
@@ -424,7 +376,7 @@ test_hold (void)
 
   domus_json_stream_send (stream, answer);
   domus_json_stream_release (stream);
-  wait_until (&events.closed);
+  test_wait_until (&events.closed);
   g_assert_no_error (events.closed_error);
 
   far_input = g_data_input_stream_new (g_io_stream_get_input_stream (far));
@@ -447,7 +399,7 @@ read_all (const char *text,
   g_autoptr(DomusJsonStream) stream = NULL;
 
   events_init (events);
-  make_pair (&io, &far);
+  test_stream_pair (&io, &far);
   stream = domus_json_stream_new (io, 1024 * 1024, 1024);
   domus_json_stream_set_exact (stream, exact);
   g_signal_connect (stream, "message", G_CALLBACK (on_message), events);
@@ -455,7 +407,7 @@ read_all (const char *text,
   g_signal_connect (stream, "closed", G_CALLBACK (on_closed), events);
   domus_json_stream_start (stream);
   write_raw_and_end (far, text, length);
-  wait_until (&events->closed);
+  test_wait_until (&events->closed);
   g_assert_no_error (events->closed_error);
 }
 
@@ -605,7 +557,7 @@ test_send_invalid_utf8 (void)
   json_node_set_object (value, object);
   events_init (&events_a);
   events_init (&events_b);
-  make_pair (&io_a, &io_b);
+  test_stream_pair (&io_a, &io_b);
   a = stream_new_watched (io_a, 1024, 1024 * 1024, &events_a);
   b = stream_new_watched (io_b, 1024, 1024 * 1024, &events_b);
 
@@ -621,7 +573,7 @@ test_send_invalid_utf8 (void)
    * far end must read the line (its handler prints with json-glib again, hence the text).
    */
   {
-    g_autoptr(JsonNode) doubles = parse_json ("[1e20, -2.5e-300, 1.5, \"1e+20.0\", 7]");
+    g_autoptr(JsonNode) doubles = test_parse_json ("[1e20, -2.5e-300, 1.5, \"1e+20.0\", 7]");
 
     domus_json_stream_send (a, doubles);
     while (events_b.messages->len + events_b.bad_lines->len < 2)
@@ -643,13 +595,13 @@ test_hangup (void)
   g_autoptr(GIOStream) far = NULL;
   g_autoptr(DomusJsonStream) stream = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = parse_json ("{\"answer\": 42}");
+  g_autoptr(JsonNode) answer = test_parse_json ("{\"answer\": 42}");
   const char *request = "{\"question\": 1}\n";
   Events events;
 
   events_init (&events);
   events.hold_on_message = TRUE;
-  make_pair (&io, &far);
+  test_stream_pair (&io, &far);
   stream = stream_new_watched (io, 1024, 1024, &events);
 
   g_output_stream_write_all (g_io_stream_get_output_stream (far), request, strlen (request),
@@ -662,7 +614,7 @@ test_hangup (void)
   /* Still held (the answer is being worked out) when the peer goes. */
   g_io_stream_close (far, NULL, &error);
   g_assert_no_error (error);
-  wait_until (&events.closed);
+  test_wait_until (&events.closed);
   g_assert_no_error (events.closed_error);
   g_assert_true (domus_json_stream_is_closed (stream));
 

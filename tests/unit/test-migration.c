@@ -14,9 +14,6 @@
 #include "domus-migration.h"
 #include "test-util.h"
 
-/* No test should come near this; it turns a hang into a failure. */
-#define WAIT_LIMIT_SECONDS 10
-
 /* One scripted daemon on a Unix socket of its own; one client (the host) at a time. */
 typedef struct {
   const char        *label;
@@ -188,13 +185,6 @@ on_fake_incoming (GSocketService    *service,
   return TRUE;
 }
 
-static gboolean
-on_wait_limit (gpointer user_data)
-{
-  g_error ("a migration did not end within %d s", WAIT_LIMIT_SECONDS);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_opened (GObject      *source,
            GAsyncResult *result,
@@ -209,7 +199,7 @@ open_host (DomusHost *host)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  guint limit = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, NULL);
+  guint limit = test_wait_limit ("a host to open");
 
   domus_host_open_async (host, NULL, on_opened, &result);
   while (result == NULL)
@@ -367,22 +357,12 @@ scene_clear (Scene *scene)
   g_string_free (scene->progress, TRUE);
 }
 
-static void
-wait_for (gboolean *flag)
-{
-  guint limit = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, NULL);
-
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (limit);
-}
-
 /* Runs the main context until the fake has logged `method`. */
 static void
 wait_logged (Fake       *fake,
              const char *method)
 {
-  guint limit = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, NULL);
+  guint limit = test_wait_limit (method);
 
   while (strstr (fake->log->str, method) == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -422,7 +402,7 @@ test_success (void)
                "{\"name\":\"other\",\"phase\":\"active\",\"transferred_bytes\":1}");
   fake_notify (scene.source, "migration.progress",
                "{\"name\":\"mover\",\"phase\":\"active\",\"transferred_bytes\":4096,\"total_bytes\":8192}");
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_no_error (scene.error);
   g_assert_true (scene.ok);
@@ -489,7 +469,7 @@ test_encrypt_asked (void)
   fake_result (scene.target, "migration.prepare", PREPARED_TLS);
   domus_migration_set_encrypt (scene.migration, TRUE);
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_no_error (scene.error);
   g_assert_cmpstr (scene.source->log->str, ==,
@@ -503,7 +483,7 @@ test_encrypt_asked (void)
   scene.migration = domus_migration_new (scene.source_host, scene.target_host, "mover");
   domus_migration_set_encrypt (scene.migration, TRUE);
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
   g_assert_no_error (scene.error);
   second = assert_one_key (&scene);
   g_assert_cmpstr (second, !=, key);
@@ -520,7 +500,7 @@ test_encrypt_not_asked (void)
 
   scene_init_hello (&scene, "running", TLS_FEATURE, LOOPBACK_TARGET);
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_no_error (scene.error);
   prepared = tls_psk_of (scene.target, "migration.prepare");
@@ -543,7 +523,7 @@ test_encrypt_required (void)
   g_assert_false (domus_migration_get_encrypt (scene.migration));
   fake_result (scene.target, "migration.prepare", PREPARED_TLS);
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_no_error (scene.error);
   key = assert_one_key (&scene);
@@ -561,7 +541,7 @@ test_encrypt_unavailable (void)
   g_assert_cmpint (domus_migration_get_encryption (scene.migration), ==, DOMUS_MIGRATION_ENCRYPTION_UNAVAILABLE);
   domus_migration_set_encrypt (scene.migration, TRUE);
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (scene.error->message, "source"));
@@ -578,7 +558,7 @@ test_encrypt_required_unavailable (void)
 
   scene_init_hello (&scene, "running", NULL, NETWORK_TARGET);
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (scene.error->message, "takes only encrypted"));
@@ -601,7 +581,7 @@ test_encrypt_check (void)
   domus_migration_set_encrypt (scene.migration, TRUE);
   g_object_set_data (G_OBJECT (scene.migration), "checks", &checks);
   domus_migration_check_async (scene.migration, NULL, on_check_done, &scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_no_error (scene.error);
   g_assert_cmpuint (checks->len, ==, 3);
@@ -621,7 +601,7 @@ test_encrypt_not_confirmed (void)
   scene_init_hello (&scene, "running", TLS_FEATURE, LOOPBACK_TARGET);
   domus_migration_set_encrypt (scene.migration, TRUE);
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL);
   g_assert_cmpstr (scene.target->log->str, ==, "migration.prepare migration.finish:false");
@@ -638,7 +618,7 @@ test_refused (void)
   scene_init (&scene, "running");
   fake_error (scene.target, "migration.prepare", "migration-refused");
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_REFUSED);
   g_assert_cmpstr (scene.error->message, ==, "scripted migration-refused");
@@ -656,7 +636,7 @@ test_not_running (void)
 
   scene_init (&scene, "shutoff");
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
   g_assert_cmpstr (scene.target->log->str, ==, "");
@@ -672,7 +652,7 @@ test_perform_fails (void)
   fake_error (scene.source, "migration.perform", "migration-failed");
   fake_error (scene.target, "migration.finish", "failed");   /* the rollback's trouble is not the cause */
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_FAILED);
   g_assert_cmpstr (scene.error->message, ==, "scripted migration-failed");
@@ -692,7 +672,7 @@ test_cancel (void)
   scene_start (&scene);
   wait_logged (scene.source, "migration.perform");
   g_cancellable_cancel (scene.cancellable);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_CANCELLED);
   g_assert_cmpstr (scene.source->log->str, ==,
@@ -714,7 +694,7 @@ test_cancel_while_preparing (void)
   g_cancellable_cancel (scene.cancellable);
   /* Answer prepare late, as a daemon busy starting QEMU would. */
   fake_answer (scene.target, scene.target->held_id, "migration.prepare");
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_CANCELLED);
   g_assert_cmpstr (scene.target->log->str, ==, "migration.prepare migration.finish:false");
@@ -733,7 +713,7 @@ test_target_dies_while_performing (void)
   scene_start (&scene);
   wait_logged (scene.source, "migration.perform");
   fake_hang_up (scene.target);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_FAILED);
   g_assert_nonnull (strstr (scene.error->message, "target daemon went away"));
@@ -754,7 +734,7 @@ test_target_lost_after_completion (void)
   scene_init (&scene, "running");
   scene.target->close_on = g_strdup ("migration.finish");
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_INCOMPLETE);
   g_assert_nonnull (strstr (scene.error->message, "paused on the source"));
@@ -771,7 +751,7 @@ test_finish_refused (void)
   scene_init (&scene, "running");
   fake_error (scene.target, "migration.finish:true", "migration-failed");
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_FAILED);
   g_assert_cmpstr (scene.target->log->str, ==, "migration.prepare migration.finish:true migration.finish:false");
@@ -789,7 +769,7 @@ test_confirm_fails (void)
   scene_init (&scene, "running");
   fake_error (scene.source, "migration.confirm", "failed");
   scene_start (&scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_MIGRATION_INCOMPLETE);
   g_assert_cmpstr (scene.target->log->str, ==, "migration.prepare migration.finish:true");
@@ -820,7 +800,7 @@ test_check (void)
   scene_init (&scene, "running");
   g_object_set_data (G_OBJECT (scene.migration), "checks", &checks);
   domus_migration_check_async (scene.migration, NULL, on_check_done, &scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_no_error (scene.error);
   g_assert_cmpuint (checks->len, ==, 2);
@@ -903,7 +883,7 @@ test_kind_mismatch (void)
   g_assert_cmpstr (domus_host_get_kind (other), ==, "test");
   to_other = domus_migration_new (scene.source_host, other, "mover");
   domus_migration_run_async (to_other, NULL, on_run_done, &scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_HOST_KIND_MISMATCH);
   g_assert_nonnull (strstr (scene.error->message, "elsewhere"));
   g_assert_cmpint (domus_migration_get_stage (to_other), ==, DOMUS_MIGRATION_STAGE_IDLE);
@@ -912,7 +892,7 @@ test_kind_mismatch (void)
   scene.done = FALSE;
   from_other = domus_migration_new (other, scene.target_host, "mover");
   domus_migration_check_async (from_other, NULL, on_check_result, &scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_HOST_KIND_MISMATCH);
 
   g_assert_cmpstr (scene.source->log->str, ==, "");
@@ -980,7 +960,7 @@ test_start_on (void)
   fake_result (scene.target, "migration.check", "{\"ok\":true,\"checks\":[{\"id\":\"disks\",\"ok\":true,\"message\":\"shared\"}]}");
   fake_result (scene.target, "domain.start", "{\"name\":\"mover\",\"id\":12}");
   domus_migration_start_on_async (scene.migration, NULL, on_start_on_done, &scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_no_error (scene.error);
   g_assert_true (scene.ok);
@@ -1001,7 +981,7 @@ test_start_on_start_fails (void)
   fake_result (scene.target, "migration.check", "{\"ok\":true,\"checks\":[]}");
   fake_error (scene.target, "domain.start", "invalid-config");
   domus_migration_start_on_async (scene.migration, NULL, on_start_on_done, &scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG);
   g_assert_nonnull (strstr (scene.error->message, "scripted invalid-config"));
@@ -1019,7 +999,7 @@ test_start_on_running (void)
 
   scene_init (&scene, "running");
   domus_migration_start_on_async (scene.migration, NULL, on_start_on_done, &scene);
-  wait_for (&scene.done);
+  test_wait_until (&scene.done);
 
   g_assert_error (scene.error, DOMUS_ERROR, DOMUS_ERROR_ALREADY_RUNNING);
   g_assert_cmpstr (scene.target->log->str, ==, "");

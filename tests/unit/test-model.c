@@ -14,8 +14,6 @@
 #include "domus-host-private.h"
 #include "test-util.h"
 
-/* No test should come near this; it turns a hang into a failure. */
-#define WAIT_LIMIT_SECONDS 10
 #define RETRY_MS           10
 /* The first sample of the canned history. */
 #define T0                 G_GINT64_CONSTANT (1795862400000000)
@@ -503,30 +501,9 @@ fake_last_params (Fake       *fake,
 
 /* Waiting */
 
-static gboolean
-on_wait_limit (gpointer user_data)
-{
-  g_error ("a test waited more than %d seconds for %s", WAIT_LIMIT_SECONDS, (const char *) user_data);
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for_condition (Condition   condition,
-                    gpointer    data,
-                    const char *what)
-{
-  guint limit_id = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, (gpointer) what);
-
-  while (!condition (data))
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (limit_id);
-}
-
 #define wait_for(expression)                                              \
   G_STMT_START {                                                          \
-    guint limit_id_ = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, (gpointer) #expression); \
+    guint limit_id_ = test_wait_limit (#expression);                      \
     while (!(expression))                                                 \
       g_main_context_iteration (NULL, TRUE);                              \
     g_source_remove (limit_id_);                                          \
@@ -610,7 +587,7 @@ connect_host (Fake *fake)
   domus_host_set_retry_delay_ms (host, RETRY_MS);
   domus_host_connect (host);
   g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_CONNECTING);
-  wait_for_condition (host_is_connected, host, "the host to connect");
+  test_wait_for (host_is_connected, host, "the host to connect");
   return host;
 }
 
@@ -655,7 +632,7 @@ test_initial_sync (void)
 
   domus_host_connect (host);
   g_assert_cmpint (domus_host_get_state (host), ==, DOMUS_HOST_STATE_CONNECTING);
-  wait_for_condition (host_is_connected, host, "the host to connect");
+  test_wait_for (host_is_connected, host, "the host to connect");
 
   /* The calls, in order, and nothing else. */
   g_assert_cmpuint (fake->requests->len, ==, 4);
@@ -1125,7 +1102,7 @@ test_reconnect (void)
   g_assert_true (domus_host_lookup_domain (host, "beta") != NULL);
 
   /* and back, resynchronised. */
-  wait_for_condition (host_is_connected, host, "the host to reconnect");
+  test_wait_for (host_is_connected, host, "the host to reconnect");
   g_assert_null (domus_host_get_error (host));
   g_assert_cmpuint (fake->accepted, ==, 2);
   g_assert_cmpuint (fake_count (fake, "hello"), ==, 2);
@@ -1182,7 +1159,7 @@ test_reconnect (void)
     }
 
   fake_start_listening (fake);
-  wait_for_condition (host_is_connected, host, "the host to reconnect once the daemon is back");
+  test_wait_for (host_is_connected, host, "the host to reconnect once the daemon is back");
   g_assert_true (domus_host_lookup_domain (host, "alpha") == alpha);
   g_assert_cmpuint (fake_count (fake, "domain.list"), ==, 3);
 
@@ -1212,7 +1189,7 @@ test_disconnect (void)
   g_assert_true (domus_host_lookup_domain (host, "zeta") == zeta);
 
   domus_host_connect (host);
-  wait_for_condition (host_is_connected, host, "the host to connect again");
+  test_wait_for (host_is_connected, host, "the host to connect again");
   g_assert_cmpuint (fake->accepted, ==, 2);
   g_assert_true (domus_host_lookup_domain (host, "zeta") == zeta);
 
@@ -1241,7 +1218,7 @@ test_disconnect (void)
   /* disconnect() while a connect is under way also ends it. */
   domus_host_set_retry_delay_ms (host, RETRY_MS);
   domus_host_connect (host);
-  wait_for_condition (host_is_connected, host, "the host to connect a third time");
+  test_wait_for (host_is_connected, host, "the host to connect a third time");
   domus_host_disconnect (host);
   fake_stop_listening (fake);
   domus_host_connect (host);
@@ -1319,7 +1296,7 @@ test_history_seconds (void)
   g_object_set (host, "history-seconds", 2, "retry-delay-ms", RETRY_MS, NULL);
   g_assert_cmpuint (history_notifies, ==, 1);
   domus_host_connect (host);
-  wait_for_condition (host_is_connected, host, "the host to connect");
+  test_wait_for (host_is_connected, host, "the host to connect");
   g_assert_cmpuint (domus_host_get_stats_interval_ms (host), ==, 500);
 
   zeta = domus_host_lookup_domain (host, "zeta");

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -12,56 +11,7 @@
 
 #include "domus-connection.h"
 #include "hv-rpc-server.h"
-
-/* No test should come near this; it turns a hang into a failure. */
-#define WAIT_LIMIT_SECONDS 10
-
-/* Helpers */
-
-static gboolean
-on_wait_limit (gpointer user_data)
-{
-  g_error ("a test waited more than %d seconds", WAIT_LIMIT_SECONDS);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (gboolean *flag)
-{
-  guint limit_id = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit, NULL);
-
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (limit_id);
-}
-
-static void
-make_stream_pair (GIOStream **a,
-                  GIOStream **b)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) socket_a = NULL;
-  g_autoptr(GSocket) socket_b = NULL;
-  int fds[2];
-
-  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
-  socket_a = g_socket_new_from_fd (fds[0], &error);
-  g_assert_no_error (error);
-  socket_b = g_socket_new_from_fd (fds[1], &error);
-  g_assert_no_error (error);
-  *a = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_a));
-  *b = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_b));
-}
-
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  return node;
-}
+#include "test-util.h"
 
 /* Methods of the test server */
 
@@ -161,7 +111,7 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GIOStream) server_end = NULL;
   g_autoptr(GIOStream) client_end = NULL;
 
-  make_stream_pair (&server_end, &client_end);
+  test_stream_pair (&server_end, &client_end);
   fixture->server = new_test_server ();
   fixture->peer = hv_rpc_server_add_stream (fixture->server, server_end);
   fixture->client = domus_connection_new (client_end);
@@ -212,10 +162,10 @@ call_sync (DomusConnection *client,
            const char      *params,
            CallResult      *call)
 {
-  g_autoptr(JsonNode) params_node = params != NULL ? parse_json (params) : NULL;
+  g_autoptr(JsonNode) params_node = params != NULL ? test_parse_json (params) : NULL;
 
   domus_connection_call_async (client, method, params_node, NULL, on_call_done, call);
-  wait_until (&call->done);
+  test_wait_until (&call->done);
 }
 
 typedef struct {
@@ -239,7 +189,7 @@ test_call (Fixture       *fixture,
            gconstpointer  data)
 {
   CallResult call = { 0 };
-  g_autoptr(JsonNode) expected = parse_json ("{\"a\": 1, \"b\": [\"x\\ny\", null]}");
+  g_autoptr(JsonNode) expected = test_parse_json ("{\"a\": 1, \"b\": [\"x\\ny\", null]}");
 
   call_sync (fixture->client, "echo", "{\"a\": 1, \"b\": [\"x\\ny\", null]}", &call);
   g_assert_no_error (call.error);
@@ -286,7 +236,7 @@ test_outstanding (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (outstanding); i++)
     {
       g_autofree char *params = g_strdup_printf ("{\"delay_ms\": %d, \"value\": %u}", delays[i], i + 1);
-      g_autoptr(JsonNode) node = parse_json (params);
+      g_autoptr(JsonNode) node = test_parse_json (params);
 
       outstanding[i].expected = i + 1;
       outstanding[i].order = order;
@@ -331,8 +281,8 @@ test_notifications (Fixture       *fixture,
   Notified notified = { 0 };
   Notified detailed = { 0 };
   CallResult call = { 0 };
-  g_autoptr(JsonNode) expected = parse_json ("{\"domain\": \"debian1\", \"state\": \"paused\"}");
-  g_autoptr(JsonNode) broadcast = parse_json ("[1, 2, 3]");
+  g_autoptr(JsonNode) expected = test_parse_json ("{\"domain\": \"debian1\", \"state\": \"paused\"}");
+  g_autoptr(JsonNode) broadcast = test_parse_json ("[1, 2, 3]");
   gulong handler, detailed_handler;
 
   handler = g_signal_connect (fixture->client, "notification", G_CALLBACK (on_notification), &notified);
@@ -428,7 +378,7 @@ test_closed (Fixture       *fixture,
   CallResult pending = { 0 };
   CallResult late = { 0 };
   Closed closed = { 0 };
-  g_autoptr(JsonNode) params = parse_json ("{\"delay_ms\": 5000, \"value\": 1}");
+  g_autoptr(JsonNode) params = test_parse_json ("{\"delay_ms\": 5000, \"value\": 1}");
 
   g_signal_connect (fixture->client, "closed", G_CALLBACK (on_closed), &closed);
   domus_connection_call_async (fixture->client, "delayed", params, NULL, on_call_done, &pending);
@@ -438,7 +388,7 @@ test_closed (Fixture       *fixture,
   g_assert_false (pending.done);
   hv_rpc_peer_close (fixture->peer);
 
-  wait_until (&pending.done);
+  test_wait_until (&pending.done);
   g_assert_error (pending.error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
   g_assert_true (closed.closed);
   g_assert_error (closed.reason, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
@@ -459,14 +409,14 @@ test_cancel (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(JsonNode) params = parse_json ("{\"delay_ms\": 50, \"value\": 1}");
+  g_autoptr(JsonNode) params = test_parse_json ("{\"delay_ms\": 50, \"value\": 1}");
   CallResult cancelled = { 0 };
   CallResult after = { 0 };
 
   domus_connection_call_async (fixture->client, "delayed", params, cancellable,
                                on_call_done, &cancelled);
   g_cancellable_cancel (cancellable);
-  wait_until (&cancelled.done);
+  test_wait_until (&cancelled.done);
   g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   /* The answer to the cancelled call arrives and is dropped; later calls are unaffected. */
@@ -498,7 +448,7 @@ raw_fixture_set_up (RawFixture    *fixture,
 {
   g_autoptr(GIOStream) server_end = NULL;
 
-  make_stream_pair (&server_end, &fixture->raw.stream);
+  test_stream_pair (&server_end, &fixture->raw.stream);
   fixture->server = new_test_server ();
   hv_rpc_server_add_stream (fixture->server, server_end);
   fixture->raw.input = g_data_input_stream_new (g_io_stream_get_input_stream (fixture->raw.stream));
@@ -545,7 +495,7 @@ raw_write (RawClient  *raw,
 
   g_output_stream_write_all_async (raw->output, data, length, G_PRIORITY_DEFAULT, NULL,
                                    on_write_done, &done);
-  wait_until (&done);
+  test_wait_until (&done);
 }
 
 static void
@@ -578,9 +528,9 @@ raw_receive (RawClient *raw)
   g_autoptr(JsonNode) node = NULL;
 
   g_data_input_stream_read_line_async (raw->input, G_PRIORITY_DEFAULT, NULL, on_line_read, &read);
-  wait_until (&read.done);
+  test_wait_until (&read.done);
   g_assert_nonnull (read.line);
-  node = parse_json (read.line);
+  node = test_parse_json (read.line);
   g_free (read.line);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   return json_object_ref (json_node_get_object (node));
@@ -764,7 +714,7 @@ test_half_close (RawFixture    *fixture,
 
   /* Then end of stream. */
   g_data_input_stream_read_line_async (raw->input, G_PRIORITY_DEFAULT, NULL, on_line_read, &read);
-  wait_until (&read.done);
+  test_wait_until (&read.done);
   g_assert_null (read.line);
   g_assert_cmpuint (hv_rpc_server_get_n_peers (fixture->server), ==, 0);
 }
@@ -820,7 +770,7 @@ test_hangup (RawFixture    *fixture,
 
   /* The late answer goes nowhere, quietly. */
   g_timeout_add (2100, on_timeout_set_flag, &answered);
-  wait_until (&answered);
+  test_wait_until (&answered);
 }
 
 /* A hostile daemon's 100,000 "[" end the connection with a reason, not the client. */
@@ -834,7 +784,7 @@ test_client_too_deep (void)
   CallResult call = { 0 };
   Closed closed = { 0 };
 
-  make_stream_pair (&daemon_end, &client_end);
+  test_stream_pair (&daemon_end, &client_end);
   client = domus_connection_new (client_end);
   g_signal_connect (client, "closed", G_CALLBACK (on_closed), &closed);
   domus_connection_call_async (client, "hello", NULL, NULL, on_call_done, &call);
@@ -842,7 +792,7 @@ test_client_too_deep (void)
   line[100000] = '\n';
   g_output_stream_write_all_async (g_io_stream_get_output_stream (daemon_end), line, 100001,
                                    G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  wait_until (&call.done);
+  test_wait_until (&call.done);
   g_assert_error (call.error, DOMUS_ERROR, DOMUS_ERROR_CLOSED);
   g_assert_true (closed.closed);
   g_assert_error (closed.reason, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL);
@@ -878,11 +828,11 @@ connect_sync (const char *uri,
               Connected  *connected)
 {
   domus_connection_connect_async (uri, NULL, on_connected, connected);
-  wait_until (&connected->done);
+  test_wait_until (&connected->done);
 }
 
 static void
-test_listen_unix (void)
+test_listen_on_unix_path (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(HvRpcServer) server = new_test_server ();
@@ -973,7 +923,7 @@ main (int argc, char **argv)
   g_test_add ("/rpc/framing/hangup", RawFixture, NULL, raw_fixture_set_up, test_hangup, raw_fixture_tear_down);
   g_test_add_func ("/rpc/client-too-deep", test_client_too_deep);
   g_test_add_func ("/rpc/kind-tables", test_kind_tables);
-  g_test_add_func ("/rpc/listen-unix", test_listen_unix);
+  g_test_add_func ("/rpc/listen-unix", test_listen_on_unix_path);
   g_test_add_func ("/rpc/uris", test_uris);
 
   return g_test_run ();

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Helpers the unit tests share: sample files and configs that must load. */
+/* Helpers the unit tests share: sample files and configs that must load, waits on the main
+ * context with a limit, and a connected pair of streams. */
 
+#include <sys/socket.h>
+#include <gio/gunixconnection.h>
 #include <gio/gunixsocketaddress.h>
 
 #include "test-util.h"
@@ -76,4 +79,71 @@ test_listen_unix (const char *path,
   g_assert_no_error (error);
   g_socket_service_start (service);
   return service;
+}
+
+static gboolean
+on_wait_limit (gpointer user_data)
+{
+  g_error ("a test waited more than %d seconds for %s", TEST_WAIT_LIMIT_SECONDS,
+           (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+guint
+test_wait_limit (const char *what)
+{
+  return g_timeout_add_seconds (TEST_WAIT_LIMIT_SECONDS, on_wait_limit, (gpointer) what);
+}
+
+void
+test_wait_for (TestCondition  condition,
+               gpointer       data,
+               const char    *what)
+{
+  guint limit_id = test_wait_limit (what);
+
+  while (!condition (data))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (limit_id);
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(const gboolean *) data;
+}
+
+void
+test_wait_until (const gboolean *flag)
+{
+  test_wait_for (flag_is_set, (gpointer) flag, "a flag to be set");
+}
+
+void
+test_stream_pair (GIOStream **a,
+                  GIOStream **b)
+{
+  g_autoptr(GSocket) socket_a = NULL;
+  g_autoptr(GSocket) socket_b = NULL;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+  socket_a = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  socket_b = g_socket_new_from_fd (fds[1], &error);
+  g_assert_no_error (error);
+  *a = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_a));
+  *b = G_IO_STREAM (g_socket_connection_factory_create_connection (socket_b));
+  g_assert_true (G_IS_UNIX_CONNECTION (*a));
+}
+
+JsonNode *
+test_parse_json (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  return node;
 }
