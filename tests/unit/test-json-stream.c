@@ -80,6 +80,21 @@ stream_new_watched (GIOStream *io,
   return stream;
 }
 
+/* A watched stream (events initialised here) on one end of a new socketpair; *far is the
+ * other end, for the test to play the peer. */
+static DomusJsonStream *
+stream_new_with_peer (gsize       max_line_size,
+                      gsize       max_queued_output,
+                      Events     *events,
+                      GIOStream **far)
+{
+  g_autoptr(GIOStream) io = NULL;
+
+  events_init (events);
+  test_stream_pair (&io, far);
+  return stream_new_watched (io, max_line_size, max_queued_output, events);
+}
+
 static void
 shutdown_write (GIOStream *io)
 {
@@ -173,16 +188,13 @@ test_both_ways (void)
 static void
 test_lines (void)
 {
-  g_autoptr(GIOStream) io = NULL;
   g_autoptr(GIOStream) far = NULL;
   g_autoptr(DomusJsonStream) stream = NULL;
   const char *text = "{\"a\": 1}\r\n\n   \r\n\tnot json\n{\"b\": 2}\n{\"half\": ";
   const GError *bad;
   Events events;
 
-  events_init (&events);
-  test_stream_pair (&io, &far);
-  stream = stream_new_watched (io, 1024, 1024, &events);
+  stream = stream_new_with_peer (1024, 1024, &events, &far);
 
   write_raw_and_end (far, text, strlen (text));
   test_wait_until (&events.closed);
@@ -210,7 +222,6 @@ test_lines (void)
 static void
 test_too_large (void)
 {
-  g_autoptr(GIOStream) io = NULL;
   g_autoptr(GIOStream) far = NULL;
   g_autoptr(DomusJsonStream) stream = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
@@ -235,9 +246,7 @@ test_too_large (void)
   g_string_append_printf (text, "%s\n", huge);
   g_string_append (text, "{\"after\": 2}\n");
 
-  events_init (&events);
-  test_stream_pair (&io, &far);
-  stream = stream_new_watched (io, SMALL_LINE_LIMIT, 1024, &events);
+  stream = stream_new_with_peer (SMALL_LINE_LIMIT, 1024, &events, &far);
 
   write_raw_and_end (far, text->str, text->len);
   test_wait_until (&events.closed);
@@ -259,7 +268,6 @@ test_too_large (void)
 static void
 test_overflow (void)
 {
-  g_autoptr(GIOStream) io = NULL;
   g_autoptr(GIOStream) far = NULL;
   g_autoptr(DomusJsonStream) stream = NULL;
   g_autoptr(JsonNode) value = NULL;
@@ -272,9 +280,7 @@ test_overflow (void)
   text = g_strdup_printf ("[\"%s\"]", zs);
   value = test_parse_json (text);
 
-  events_init (&events);
-  test_stream_pair (&io, &far);
-  stream = stream_new_watched (io, 1024, max_queued, &events);
+  stream = stream_new_with_peer (1024, max_queued, &events, &far);
 
   /* Bounded: a socket buffer is at most a few MiB. */
   while (!events.closed && n_sent < 10000)
@@ -351,7 +357,6 @@ test_close_when_flushed (void)
 static void
 test_hold (void)
 {
-  g_autoptr(GIOStream) io = NULL;
   g_autoptr(GIOStream) far = NULL;
   g_autoptr(DomusJsonStream) stream = NULL;
   g_autoptr(JsonNode) answer = test_parse_json ("{\"answer\": 42}");
@@ -361,10 +366,8 @@ test_hold (void)
   const char *request = "{\"question\": 1}\n";
   Events events;
 
-  events_init (&events);
+  stream = stream_new_with_peer (1024, 1024, &events, &far);
   events.hold_on_message = TRUE;
-  test_stream_pair (&io, &far);
-  stream = stream_new_watched (io, 1024, 1024, &events);
 
   write_raw_and_end (far, request, strlen (request));
   while (!domus_json_stream_is_input_done (stream))
@@ -394,18 +397,11 @@ read_all (const char *text,
           gboolean    exact,
           Events     *events)
 {
-  g_autoptr(GIOStream) io = NULL;
   g_autoptr(GIOStream) far = NULL;
-  g_autoptr(DomusJsonStream) stream = NULL;
+  g_autoptr(DomusJsonStream) stream = stream_new_with_peer (1024 * 1024, 1024, events, &far);
 
-  events_init (events);
-  test_stream_pair (&io, &far);
-  stream = domus_json_stream_new (io, 1024 * 1024, 1024);
+  /* Started, but nothing is read before the main loop runs. */
   domus_json_stream_set_exact (stream, exact);
-  g_signal_connect (stream, "message", G_CALLBACK (on_message), events);
-  g_signal_connect (stream, "bad-line", G_CALLBACK (on_bad_line), events);
-  g_signal_connect (stream, "closed", G_CALLBACK (on_closed), events);
-  domus_json_stream_start (stream);
   write_raw_and_end (far, text, length);
   test_wait_until (&events->closed);
   g_assert_no_error (events->closed_error);
@@ -591,7 +587,6 @@ test_send_invalid_utf8 (void)
 static void
 test_hangup (void)
 {
-  g_autoptr(GIOStream) io = NULL;
   g_autoptr(GIOStream) far = NULL;
   g_autoptr(DomusJsonStream) stream = NULL;
   g_autoptr(GError) error = NULL;
@@ -599,10 +594,8 @@ test_hangup (void)
   const char *request = "{\"question\": 1}\n";
   Events events;
 
-  events_init (&events);
+  stream = stream_new_with_peer (1024, 1024, &events, &far);
   events.hold_on_message = TRUE;
-  test_stream_pair (&io, &far);
-  stream = stream_new_watched (io, 1024, 1024, &events);
 
   g_output_stream_write_all (g_io_stream_get_output_stream (far), request, strlen (request),
                              NULL, NULL, &error);
