@@ -141,6 +141,30 @@ class Session:
             proc.wait()
 
 
+class App(subprocess.Popen):
+    """A program under test (domus) with its output, both streams, in the file at log_path."""
+
+    def __init__(self, args, env, log_path):
+        self.log_path = log_path
+        # Appended to: a second start of the program in one test adds to the same log.
+        self.log = open(log_path, "ab")
+        super().__init__(args, env=env, stdin=subprocess.DEVNULL, stdout=self.log,
+                         stderr=subprocess.STDOUT)
+
+    def log_text(self):
+        """What the log holds so far."""
+        self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def quit(self):
+        """Ends the program by PID if it still runs, and closes its log."""
+        if self.poll() is None:
+            end_pids([self.pid])
+        self.wait()
+        self.log.close()
+
+
 def xdotool(*args):
     """Keys and the pointer through the X server (XTest), as a user's arrive, on the display
     of os.environ (Session.start sets it)."""

@@ -32,7 +32,6 @@ rather than sleeping. Everything started here is ended by PID. Output is TAP.
 
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -42,7 +41,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl, guest_cfg  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -55,11 +54,6 @@ AUDIT_TIMEOUT = 10.0
 # GtkAssistant's own navigation buttons: GTK makes them, labels them, and offers no way to
 # reach them to add a description.
 ASSISTANT_BUTTONS = ("Cancel", "Back", "Next", "Apply", "Close", "Finish")
-
-
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def domain_state(uri, name):
@@ -99,9 +93,7 @@ def main():
         env["LC_ALL"] = "C.UTF-8"
         env["GSETTINGS_BACKEND"] = "memory"
         app_log_path = os.path.join(root, "domus.log")
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                               stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", daemon.uri], env, app_log_path)
         controls = lib_gui.control_roles(pyatspi)
         w = {}
 

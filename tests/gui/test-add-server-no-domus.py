@@ -17,7 +17,6 @@ started here is ended by PID. Output is TAP.
 
 import os
 import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
@@ -56,20 +55,13 @@ def main():
         env["LC_ALL"] = "C.UTF-8"
         env["HOME"] = home
         env.pop("SSH_AUTH_SOCK", None)   # the key file given in the dialog, nothing else
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                               stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", daemon.uri], env, app_log_path)
         window = lib_gui.DomusTree(pyatspi)
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
 
         def window_found():
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
                   "no window 'Domus' with the tree 'Servers' in %.0f s:\n%s"
-                  % (FIND_TIMEOUT, app_log_text()))
+                  % (FIND_TIMEOUT, app.log_text()))
 
         if not tap.step("AT-SPI shows the window and the server tree", window_found):
             return tap.finish()
@@ -119,7 +111,7 @@ def main():
                 window.frame, lambda n: n.getRole() == pyatspi.ROLE_LABEL and n.name
                 and lib_gui.is_showing(n, pyatspi))]
             check(found, "no label says Domus is not installed on %s; the labels showing: %r\n%s"
-                  % (label, shown, app_log_text()))
+                  % (label, shown, app.log_text()))
             text = found.name
             for part in ("the command “domusctl” was not found there",
                          "install the package domusd", "sudo apt install ./domusd_",
@@ -136,7 +128,7 @@ def main():
                  "enable, and offers Reconnect", install_hint_shown)
 
         def still_running():
-            log = app_log_text()
+            log = app.log_text()
             check(app.poll() is None, "domus ended (status %s):\n%s" % (app.returncode, log))
             check("CRITICAL" not in log and "WARNING" not in log, "domus said:\n" + log)
 

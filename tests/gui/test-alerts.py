@@ -89,8 +89,6 @@ GLib.MainLoop().run()
 '''
 
 
-
-
 class NotificationServer:
     """org.freedesktop.Notifications of the test's own; every Notify is a line in a file."""
 
@@ -150,15 +148,8 @@ def main():
         env["G_DEBUG"] = "fatal-warnings"
         env["LC_ALL"] = "C.UTF-8"
         notifier = NotificationServer(root, env)
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                               stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", daemon.uri], env, app_log_path)
         window = lib_gui.DomusTree(pyatspi)
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
 
         def showing(role, name):
             return lib_gui.find_one(window.frame, lambda n: n.getRole() == role and n.name == name
@@ -179,7 +170,7 @@ def main():
 
         def crash_reaches_window():
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
-                  "no domus window in %.0f s:\n%s" % (FIND_TIMEOUT, app_log_text()))
+                  "no domus window in %.0f s:\n%s" % (FIND_TIMEOUT, app.log_text()))
             lib_gui.wait_until(lambda: (HOST_NAME, "connected") in window.all_rows(), FIND_TIMEOUT,
                                "testhost connected", window.all_rows)
             check(alerts_button_name() == "Alerts", "before the crash the button says %r" % alerts_button_name())

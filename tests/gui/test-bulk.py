@@ -30,7 +30,6 @@ Everything started here is ended by PID. Output is TAP.
 
 import os
 import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
@@ -103,21 +102,15 @@ def main():
         env = session.env()
         env["G_DEBUG"] = "fatal-warnings"
         env["LC_ALL"] = "C.UTF-8"
-        log = open(log_path, "wb")
         window = lib_gui.DomusTree(pyatspi)
 
-        def log_text():
-            log.flush()
-            with open(log_path, errors="replace") as f:
-                return f.read()
 
         def window_lists_them():
             nonlocal app
-            app = subprocess.Popen([DOMUS, "--connect", daemon.uri, "--connect", other.uri], env=env,
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            app = lib_gui.App([DOMUS, "--connect", daemon.uri, "--connect", other.uri], env, log_path)
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
                   "no window 'Domus' with a tree 'Servers' (domus %s):\n%s"
-                  % ("running" if app.poll() is None else "exited with %s" % app.returncode, log_text()))
+                  % ("running" if app.poll() is None else "exited with %s" % app.returncode, app.log_text()))
             ok = lib_gui.wait_for(lambda: window.names() == [HOST] + ALL + [OTHER]
                                   and window.all_rows()[-1][1] == "connected", FIND_TIMEOUT)
             check(ok, "the tree shows %r" % (window.all_rows(),))
@@ -289,7 +282,7 @@ def main():
                  migrate_two)
 
         def no_complaint():
-            text = log_text()
+            text = app.log_text()
             check("WARNING" not in text and "CRITICAL" not in text, "domus complained:\n" + text)
             check(app.poll() is None, "domus exited with %s" % app.returncode)
 

@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Failure, Tap, check  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 DOMUS = sys.argv[1]
@@ -48,11 +48,6 @@ ALERT_RULES = {
     "beta": "[alerts]\ndisk-percent=1\nmemory-percent=0\n",
     "gamma": "[alerts]\ndisk-percent=0\nmemory-percent=0\n",
 }
-
-
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
 
 
 def config(name, tag):
@@ -95,16 +90,10 @@ def main():
         gone_socket = os.path.join(root, "gone.sock")
         gone_uri = "unix:" + gone_socket
         log_path = os.path.join(root, "domus.log")
-        log = open(log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemons["beta"].uri, "--connect", gone_uri,
-                                "--connect", daemons["alpha"].uri],
-                               env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", daemons["beta"].uri, "--connect", gone_uri,
+                                "--connect", daemons["alpha"].uri], env, log_path)
         window = lib_gui.DomusTree(pyatspi)
 
-        def log_text():
-            log.flush()
-            with open(log_path, errors="replace") as f:
-                return f.read()
 
         def showing(role, predicate=lambda n: True):
             return [n for n in lib_gui.find_all(window.frame, lambda n: n.getRole() == role
@@ -138,7 +127,7 @@ def main():
 
         def summary_line():
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
-                  "no domus window in %.0f s:\n%s" % (FIND_TIMEOUT, log_text()))
+                  "no domus window in %.0f s:\n%s" % (FIND_TIMEOUT, app.log_text()))
             lib_gui.wait_until(lambda: summary() == "2 of 3 servers connected · Domains — running: 0, "
                                "paused: 0, shut off: 5, crashed: 0, other: 0 · 1 open alert",
                                FIND_TIMEOUT, "the summary of 2 connected servers, 5 domains off "

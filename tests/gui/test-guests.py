@@ -47,7 +47,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Tap, check, guest_cfg, rpc_call, serial_text  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl, guest_cfg, rpc_call, serial_text  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -65,11 +65,6 @@ def daemon_snapshots(daemon, name):
 
 def daemon_domains(daemon):
     return {d["name"]: d for d in rpc_call(daemon.socket_path, "domain.list", all=True)["domains"]}
-
-
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
 
 
 def ticks(root, name):
@@ -133,15 +128,8 @@ def main():
         env = session.env()
         env["G_DEBUG"] = "fatal-warnings"
         env["LC_ALL"] = "C.UTF-8"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                               stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", daemon.uri], env, app_log_path)
         window = lib_gui.DomusTree(pyatspi)
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
 
         def showing(node):
             return lib_gui.is_showing(node, pyatspi)
@@ -167,7 +155,7 @@ def main():
         def window_found():
             found = lib_gui.wait_for(window.find, FIND_TIMEOUT)
             check(found, "no window (domus %s):\n%s" % ("running" if app.poll() is None
-                                                       else "exited with %s" % app.returncode, app_log_text()))
+                                                       else "exited with %s" % app.returncode, app.log_text()))
             check(lib_gui.wait_for(lambda: "snap" in window.names(), FIND_TIMEOUT),
                   "no row for snap: %r" % window.all_rows())
 
@@ -310,7 +298,7 @@ def main():
             entry.queryEditableText().setTextContents("snap-copy")
             click(pyatspi.ROLE_PUSH_BUTTON, "Clone", dialog)
             check(lib_gui.wait_for(lambda: "snap-copy" in window.names(), 60),
-                  "no row for snap-copy: %r\n%s" % (window.all_rows(), app_log_text()))
+                  "no row for snap-copy: %r\n%s" % (window.all_rows(), app.log_text()))
             check(clone_dialog_gone(), "the dialog stayed")
             domains = daemon_domains(daemon)
             check("snap-copy" in domains and domains["snap-copy"]["state"] == "shutoff",
@@ -412,7 +400,7 @@ def main():
                   "the summary (right after the source page) says %r" % text)
             click(pyatspi.ROLE_PUSH_BUTTON, "Apply", assistant)
             check(lib_gui.wait_for(lambda: dict(window.all_rows()).get("snap-tpl") == "running", 120),
-                  "snap-tpl is not listed running: %r\n%s" % (window.all_rows(), app_log_text()))
+                  "snap-tpl is not listed running: %r\n%s" % (window.all_rows(), app.log_text()))
             r = ctl(daemon.uri, "list")
             check(r.returncode == 0 and re.search(r"^snap-tpl\s", r.stdout, re.M),
                   "domusctl list does not list snap-tpl: %s%s" % (r.stdout, r.stderr))
@@ -486,7 +474,7 @@ def main():
                  "password in no file", debian_source)
 
         def quiet():
-            log = app_log_text()
+            log = app.log_text()
             check("WARNING" not in log and "CRITICAL" not in log, "domus complained:\n" + log)
 
         tap.step("domus said no warning", quiet)

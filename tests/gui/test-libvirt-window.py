@@ -23,7 +23,6 @@ Everything started here is ended by PID. Output is TAP.
 
 import os
 import socket
-import subprocess
 import sys
 import time
 
@@ -75,15 +74,8 @@ def main():
         env = session.env()
         env["G_DEBUG"] = "fatal-warnings"
         env["LC_ALL"] = "C.UTF-8"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", libvirtd.uri, "--connect", domusd.uri], env=env,
-                               stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", libvirtd.uri, "--connect", domusd.uri], env, app_log_path)
         tree = lib_gui.DomusTree(pyatspi)
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
 
         def rows():
             return dict(tree.all_rows())
@@ -98,11 +90,11 @@ def main():
         def listed():
             found = lib_gui.wait_for(tree.find, FIND_TIMEOUT)
             check(found, "no domus window (domus %s):\n%s"
-                  % ("running" if app.poll() is None else "exited with %s" % app.returncode, app_log_text()))
+                  % ("running" if app.poll() is None else "exited with %s" % app.returncode, app.log_text()))
             ok = lib_gui.wait_for(lambda: rows().get(libvirt_row) == "connected"
                                   and rows().get(DOMUSD_NAME) == "connected" and under_libvirt()
                                   and rows().get(NAME) in ("running", "blocked"), FIND_TIMEOUT)
-            check(ok, "rows: %r; log:\n%s" % (tree.all_rows(), app_log_text()))
+            check(ok, "rows: %r; log:\n%s" % (tree.all_rows(), app.log_text()))
 
         if not tap.step("the tree shows the libvirt server and the domusd server connected, "
                         "%s running under the libvirt one" % NAME, listed):
@@ -178,7 +170,7 @@ def main():
             lib_gui.drag(lib_gui.centre(table.getAccessibleAt(names.index(NAME), 1), pyatspi),
                          lib_gui.centre(table.getAccessibleAt(names.index(DOMUSD_NAME), 1), pyatspi))
             found = lib_gui.wait_for(dialog, 10)
-            check(found, "no dialog 'Migrate' after the drop; log:\n%s" % app_log_text())
+            check(found, "no dialog 'Migrate' after the drop; log:\n%s" % app.log_text())
 
             def labels():
                 return [n.name for n in lib_gui.find_all(found, lambda n: n.getRole() == pyatspi.ROLE_LABEL)]
@@ -201,7 +193,7 @@ def main():
         def quits_cleanly():
             app.terminate()
             app.wait(10)
-            log = app_log_text()
+            log = app.log_text()
             check("CRITICAL" not in log and "WARNING" not in log, "domus said:\n%s" % log)
 
         tap.step("domus ends without a warning", quits_cleanly)

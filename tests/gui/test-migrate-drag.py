@@ -34,7 +34,6 @@ Everything started here is ended by PID. Output is TAP.
 
 import json
 import os
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
@@ -43,7 +42,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Tap, check  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
@@ -62,11 +61,6 @@ RELOCATION_CONF = ("[relocation]\n"
 
 SHIFT_MASK = 1 << 0
 KEY_F10 = 0xffc7
-
-
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
 
 
 def listed(uri):
@@ -130,15 +124,8 @@ def main():
         env = session.env()
         env["G_DEBUG"] = os.environ.get("DRAG_G_DEBUG", "fatal-warnings")
         env["LC_ALL"] = "C.UTF-8"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", a.uri, "--connect", b.uri, "--connect", c.uri], env=env,
-                               stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", a.uri, "--connect", b.uri, "--connect", c.uri], env, app_log_path)
         state = {}
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
 
         def find_window():
             found = lib_gui.find_domus_window(pyatspi)
@@ -180,7 +167,7 @@ def main():
             found = lib_gui.wait_for(find_window, FIND_TIMEOUT)
             check(found, "no domus window with a tree 'Servers' (domus %s):\n%s"
                   % ("running" if app.poll() is None else "exited with %s" % app.returncode,
-                     app_log_text()))
+                     app.log_text()))
             ok = lib_gui.wait_for(lambda: {r[0]: r[1] for r in rows()}.get(a.name) == "connected"
                                   and {r[0]: r[1] for r in rows()}.get(b.name) == "connected"
                                   and {r[0]: r[1] for r in rows()}.get(c.name) == "connected"
@@ -221,7 +208,7 @@ def main():
 
         def checks_passed(target):
             found = lib_gui.wait_for(dialog, 10)
-            check(found, "no dialog 'Migrate' showing; log:\n%s" % app_log_text())
+            check(found, "no dialog 'Migrate' showing; log:\n%s" % app.log_text())
             state["dialog"] = found
             heading = "Move “%s” from " % NAME
             check(lib_gui.wait_for(lambda: any(t.startswith(heading) and t.endswith(" to " + target)
@@ -392,7 +379,7 @@ def main():
             check(lib_gui.wait_for(lambda: under(PARKED, a.name), 10), "no row for %s: %r" % (PARKED, rows()))
             drag_onto(PARKED, b.name)
             found = lib_gui.wait_for(lambda: dialog("Start on Another Server"), 10)
-            check(found, "no dialog 'Start on Another Server' after the drop; log:\n%s" % app_log_text())
+            check(found, "no dialog 'Start on Another Server' after the drop; log:\n%s" % app.log_text())
             state["dialog"] = found
             heading = "Start “%s” on %s instead of %s" % (PARKED, b.name, a.name)
             check(lib_gui.wait_for(lambda: heading in labels(found), 5),
@@ -445,7 +432,7 @@ def main():
                  " fixed, the encryption check passed", encryption_required)
 
         def still_running():
-            check(app.poll() is None, "domus exited (%s):\n%s" % (app.returncode, app_log_text()))
+            check(app.poll() is None, "domus exited (%s):\n%s" % (app.returncode, app.log_text()))
 
         tap.step("domus is still running, no warning made it abort", still_running)
     finally:

@@ -37,7 +37,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Failure, Tap, check, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir, ticks_in  # noqa: E402
 from lib_sshd import Sshd  # noqa: E402
 
@@ -58,11 +58,6 @@ Gtk.main()
 """
 BOOT_TIMEOUT = 120.0
 HOST_NAME = "testhost"
-
-
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
 
 
 def serial_log(root, name):
@@ -153,27 +148,6 @@ class ClipboardOwner:
         self.proc.wait()
 
 
-class App:
-    """One domus process and its log."""
-
-    def __init__(self, root, env, args, log_name):
-        self.log_path = os.path.join(root, log_name)
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([DOMUS] + args, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def quit(self):
-        if self.proc.poll() is None:
-            lib_gui.end_pids([self.proc.pid])
-        self.proc.wait()
-        self.log.close()
-
-
 def main():
     tap = Tap()
     root = make_temp_dir("domus-serial-")
@@ -201,7 +175,8 @@ def main():
         env["G_DEBUG"] = "fatal-warnings"
         env["LC_ALL"] = "C.UTF-8"
         env.pop("SSH_AUTH_SOCK", None)
-        app = App(root, env, ["--connect", daemon.uri, "--console", "quiet"], "domus.log")
+        app = lib_gui.App([DOMUS, "--connect", daemon.uri, "--console", "quiet"], env,
+                          os.path.join(root, "domus.log"))
         window = lib_gui.DomusTree(pyatspi)
         state = {}
 
@@ -387,7 +362,8 @@ def main():
             with open(known_hosts, "w") as f:
                 f.write("[127.0.0.1]:%d %s %s\n" % (sshd.port, kind, key))
             uri = sshd.uri(known_hosts) + "&socket=" + daemon.socket_path
-            app = App(root, env, ["--connect", uri, "--console", "quiet"], "domus-ssh.log")
+            app = lib_gui.App([DOMUS, "--connect", uri, "--console", "quiet"], env,
+                              os.path.join(root, "domus-ssh.log"))
             found = lib_gui.wait_for(window.find, FIND_TIMEOUT)
             check(found, "no domus window over SSH:\n%s" % app.log_text())
             terminal = lib_gui.wait_until(lambda: terminal_named("Serial console of quiet"),

@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Failure, Tap, check, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -43,11 +43,6 @@ HOST = "taghost"
 CONTROL_MASK = 1 << 2
 KEY_G = 0x67
 TAGS = {"both": "['web', 'db']", "dbone": "['db']", "webone": "['web']", "plain": None}
-
-
-def ctl(uri, *args, timeout=30):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
 
 
 class Window(lib_gui.DomusTree):
@@ -94,21 +89,15 @@ def main():
         env["G_DEBUG"] = "fatal-warnings"
         env["LC_ALL"] = "C.UTF-8"
         env["GSETTINGS_BACKEND"] = "keyfile"
-        log = open(log_path, "wb")
         window = Window(pyatspi)
 
         def start_domus():
             nonlocal app
-            app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT)
+            app = lib_gui.App([DOMUS, "--connect", daemon.uri], env, log_path)
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT),
                   "no window 'Domus' with a tree 'Servers' (domus %s)"
                   % ("running" if app.poll() is None else "exited with %s" % app.returncode))
 
-        def log_text():
-            log.flush()
-            with open(log_path, errors="replace") as f:
-                return f.read()
 
         def wait_names(expected, timeout=10):
             ok = lib_gui.wait_for(lambda: window.names() == expected, timeout)
@@ -230,7 +219,7 @@ def main():
                                 "org.gtk.Actions.Activate", "quit", "[]", "{}"],
                                env=env, capture_output=True, text=True, timeout=10)
             check(r.returncode == 0, "app.quit: " + r.stderr)
-            check(app.wait(10) == 0, "domus exited with %s:\n%s" % (app.returncode, log_text()))
+            check(app.wait(10) == 0, "domus exited with %s:\n%s" % (app.returncode, app.log_text()))
             start_domus()
             wait_names([HOST, "Tag cache", "webone", "Tag db", "both", "dbone", "webone",
                         "Tag web", "both", "Untagged", "plain"], FIND_TIMEOUT)
@@ -268,7 +257,7 @@ def main():
         tap.step("a group the user closed stays closed while its domains change", collapsed_group_stays)
 
         def no_complaint():
-            text = log_text()
+            text = app.log_text()
             check("WARNING" not in text and "CRITICAL" not in text, "domus complained:\n" + text)
             check(app.poll() is None, "domus exited with %s" % app.returncode)
 

@@ -40,7 +40,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import DOMUSCTL, Daemon, Failure, Tap, check, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 from lib_sshd import Sshd, fingerprint  # noqa: E402
 
@@ -50,11 +50,6 @@ DOMUS = sys.argv[2]
 FIND_TIMEOUT = 20.0
 HOST_NAME = "testhost"
 PASSPHRASE = "gui s3cret"
-
-
-def ctl(uri, *args, timeout=60):
-    return subprocess.run([DOMUSCTL, "-c", uri] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def comm(pid):
@@ -152,22 +147,15 @@ def main():
         # "local" (Add Server, or no --connect) starts this build's domusd, without the KVM probe.
         env["DOMUS_DOMUSD"] = os.path.join(BUILD_DIR, "hvcore", "domusd")
         env["DOMUS_ACCEL"] = "tcg"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                               stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.App([DOMUS, "--connect", daemon.uri], env, app_log_path)
         window = Window(pyatspi)
         state = {}
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
 
         def window_found():
             found = lib_gui.wait_for(window.find, FIND_TIMEOUT)
             check(found, "no application 'domus' with a frame 'Domus' and a tree 'Servers' in %.0f s"
                   " (domus %s):\n%s" % (FIND_TIMEOUT, "running" if app.poll() is None
-                                        else "exited with %s" % app.returncode, app_log_text()))
+                                        else "exited with %s" % app.returncode, app.log_text()))
 
             state["first_size"] = window_size()
 
@@ -621,7 +609,7 @@ def main():
                 status = app.wait(10)
             except subprocess.TimeoutExpired:
                 raise Failure("domus did not quit within 10 s")
-            log = app_log_text()
+            log = app.log_text()
             check(status == 0, "domus exited with %d:\n%s" % (status, log))
             check("WARNING" not in log and "CRITICAL" not in log, "domus complained:\n" + log)
 
@@ -629,8 +617,7 @@ def main():
 
         def local_by_default():
             nonlocal app
-            app = subprocess.Popen([DOMUS], env=env, stdin=subprocess.DEVNULL,
-                                   stdout=app_log, stderr=subprocess.STDOUT)
+            app = lib_gui.App([DOMUS], env, app_log_path)
             check(lib_gui.wait_for(window.find, FIND_TIMEOUT), "no window for a domus with no --connect")
             name = socket.gethostname()
             ok = lib_gui.wait_for(lambda: window.all_rows() == [(name, "connected")], FIND_TIMEOUT)
