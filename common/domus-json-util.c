@@ -111,3 +111,15 @@ domus_json_object_get_array (JsonObject *object,
 
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
+
+void
+domus_json_builder_add_string_or_null (JsonBuilder *builder,
+                                       const char  *member,
+                                       const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}

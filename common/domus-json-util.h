@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Typed JSON member look-ups, the one copy daemon, library, window and domusctl share. */
+/* Typed JSON member look-ups (and a builder helper), the one copy daemon, library, window
+ * and domusctl share. */
 
 #pragma once
 
@@ -31,5 +32,10 @@ JsonObject *domus_json_object_get_object (JsonObject *object,
                                           const char *member);
 JsonArray  *domus_json_object_get_array  (JsonObject *object,
                                           const char *member);
+
+/* Adds member to the object being built: value as a string, or null when value is NULL. */
+void        domus_json_builder_add_string_or_null (JsonBuilder *builder,
+                                                   const char  *member,
+                                                   const char  *value);
 
 G_END_DECLS

@@ -69,18 +69,6 @@ hv_alert_unref (HvAlert *alert)
 
 G_DEFINE_BOXED_TYPE (HvAlert, hv_alert, hv_alert_ref, hv_alert_unref)
 
-static void
-add_nullable_string (JsonBuilder *builder,
-                     const char  *member,
-                     const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 JsonNode *
 hv_alert_to_json (const HvAlert *alert)
 {
@@ -93,8 +81,8 @@ hv_alert_to_json (const HvAlert *alert)
   json_builder_add_int_value (builder, alert->time_us);
   json_builder_set_member_name (builder, "kind");
   json_builder_add_string_value (builder, hv_alert_kind_to_string (alert->kind));
-  add_nullable_string (builder, "domain", alert->domain);
-  add_nullable_string (builder, "path", alert->path);
+  domus_json_builder_add_string_or_null (builder, "domain", alert->domain);
+  domus_json_builder_add_string_or_null (builder, "path", alert->path);
   json_builder_set_member_name (builder, "message");
   json_builder_add_string_value (builder, alert->message);
   json_builder_set_member_name (builder, "value");

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "domus-json-util.h"
 #include "hv-config.h"
 #include "hv-daemon-private.h"
 #include "hv-defined.h"
@@ -70,18 +71,6 @@ domain_cpu_time_ns (HvDomain *domain)
 }
 
 static void
-add_nullable_string (JsonBuilder *builder,
-                     const char  *member,
-                     const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
 add_cpu_time (JsonBuilder *builder,
               guint64      ns)
 {
@@ -132,7 +121,7 @@ add_disks (JsonBuilder        *builder,
         json_builder_add_int_value (builder, size);
       else
         json_builder_add_null_value (builder);
-      add_nullable_string (builder, "format", disk->format);
+      domus_json_builder_add_string_or_null (builder, "format", disk->format);
       json_builder_set_member_name (builder, "target");
       json_builder_add_string_value (builder, disk->device);
       json_builder_set_member_name (builder, "mode");
@@ -163,7 +152,7 @@ add_active_domain (HvDaemon        *self,
   json_builder_add_string_value (builder, hv_domain_get_name (domain));
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, hv_domain_get_id (domain));
-  add_nullable_string (builder, "uuid", spec != NULL ? spec->uuid : NULL);
+  domus_json_builder_add_string_or_null (builder, "uuid", spec != NULL ? spec->uuid : NULL);
   add_tags (builder, (const char * const *) tags);
   add_template (builder, file != NULL && file->error == NULL && file->template);
   json_builder_set_member_name (builder, "state");
@@ -183,17 +172,17 @@ add_active_domain (HvDaemon        *self,
   add_cpu_time (builder, domain_cpu_time_ns (domain));
   json_builder_set_member_name (builder, "autostart");
   json_builder_add_boolean_value (builder, hv_host_get_autostart (self->host, hv_domain_get_name (domain)));
-  add_nullable_string (builder, "config", hv_domain_get_config_path (domain));
+  domus_json_builder_add_string_or_null (builder, "config", hv_domain_get_config_path (domain));
   if (details)
     {
       g_autofree char *vnc = hv_domain_dup_socket_path (domain, "vnc.sock");
       g_autofree char *serial = hv_domain_dup_socket_path (domain, "serial.sock");
       g_autofree char *log = hv_domain_dup_socket_path (domain, "serial.log");
 
-      add_nullable_string (builder, "vnc_socket", spec == NULL || spec->vnc ? vnc : NULL);
-      add_nullable_string (builder, "serial_socket", serial);
-      add_nullable_string (builder, "serial_log", log);
-      add_nullable_string (builder, "run_dir", hv_domain_get_run_dir (domain));
+      domus_json_builder_add_string_or_null (builder, "vnc_socket", spec == NULL || spec->vnc ? vnc : NULL);
+      domus_json_builder_add_string_or_null (builder, "serial_socket", serial);
+      domus_json_builder_add_string_or_null (builder, "serial_log", log);
+      domus_json_builder_add_string_or_null (builder, "run_dir", hv_domain_get_run_dir (domain));
       json_builder_set_member_name (builder, "notices");
       json_builder_begin_array (builder);
       for (guint i = 0; spec != NULL && i < spec->notices->len; i++)
@@ -242,13 +231,13 @@ add_defined_domain (HvDaemon        *self,
   json_builder_set_member_name (builder, "config");
   json_builder_add_string_value (builder, defined->path);
   if (!valid)
-    add_nullable_string (builder, "error", defined->error);
+    domus_json_builder_add_string_or_null (builder, "error", defined->error);
   if (details)
     {
-      add_nullable_string (builder, "vnc_socket", NULL);
-      add_nullable_string (builder, "serial_socket", NULL);
-      add_nullable_string (builder, "serial_log", NULL);
-      add_nullable_string (builder, "run_dir", NULL);
+      domus_json_builder_add_string_or_null (builder, "vnc_socket", NULL);
+      domus_json_builder_add_string_or_null (builder, "serial_socket", NULL);
+      domus_json_builder_add_string_or_null (builder, "serial_log", NULL);
+      domus_json_builder_add_string_or_null (builder, "run_dir", NULL);
       json_builder_set_member_name (builder, "notices");
       json_builder_begin_array (builder);
       json_builder_end_array (builder);

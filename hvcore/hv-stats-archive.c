@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "domus-json-util.h"
 #include "hv-stats-archive.h"
 
 #define MINUTE_US (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
@@ -201,11 +202,7 @@ append_point_json (GString     *out,
   g_autofree char *text = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "s");
-  if (name != NULL)
-    json_builder_add_string_value (builder, name);
-  else
-    json_builder_add_null_value (builder);
+  domus_json_builder_add_string_or_null (builder, "s", name);
   json_builder_set_member_name (builder, "t");
   json_builder_add_int_value (builder, point->start_us);
   for (guint pass = 0; pass < 2; pass++)
@@ -628,11 +625,7 @@ hv_stats_archive_to_json (HvStatsArchive *self,
               : HV_STATS_ARCHIVE_HOURS * HOUR_US;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  if (name != NULL)
-    json_builder_add_string_value (builder, name);
-  else
-    json_builder_add_null_value (builder);
+  domus_json_builder_add_string_or_null (builder, "name", name);
   json_builder_set_member_name (builder, "interval_s");
   json_builder_add_int_value (builder, by_hour ? 3600 : 60);
   json_builder_set_member_name (builder, "points");
