@@ -372,16 +372,37 @@ hv_rpc_call_return_new_error (HvRpcCall  *call,
 
 /* Params */
 
+/* Why the member is refused: a whole message for each type a parameter can be asked as. */
+static void
+set_wrong_type (GError     **error,
+                const char  *member,
+                GType        type)
+{
+  if (type == G_TYPE_BOOLEAN)
+    g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                 _("The parameter “%s” must be true or false."), member);
+  else if (type == G_TYPE_STRING)
+    g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                 _("The parameter “%s” must be a string."), member);
+  else if (type == G_TYPE_INT64)
+    g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                 _("The parameter “%s” must be an integer."), member);
+  else
+    g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
+                 _("The parameter “%s” must be an object."), member);
+}
+
 /*
- * The member as a value of `type`: TRUE with *out NULL when it is absent or null,
- * TRUE with *out set when it has that type, FALSE with invalid-params otherwise.
+ * The member as a value of `type` (JSON_TYPE_OBJECT: an object): TRUE with *out NULL when
+ * it is absent or null, TRUE with *out set when it has that type, FALSE with
+ * invalid-params otherwise.
  */
 static gboolean
-params_lookup_value (JsonNode    *params,
-                     const char  *member,
-                     GType        type,
-                     JsonNode   **out,
-                     GError     **error)
+params_lookup (JsonNode    *params,
+               const char  *member,
+               GType        type,
+               JsonNode   **out,
+               GError     **error)
 {
   JsonNode *node;
 
@@ -395,8 +416,12 @@ params_lookup_value (JsonNode    *params,
   node = json_object_get_member (json_node_get_object (params), member);
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
-    return FALSE;
+  if (type == JSON_TYPE_OBJECT ? !JSON_NODE_HOLDS_OBJECT (node)
+                               : !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    {
+      set_wrong_type (error, member, type);
+      return FALSE;
+    }
   *out = node;
   return TRUE;
 }
@@ -408,17 +433,10 @@ hv_rpc_params_get_boolean (JsonNode    *params,
                            gboolean    *out,
                            GError     **error)
 {
-  GError *local_error = NULL;
   JsonNode *node;
 
-  if (!params_lookup_value (params, member, G_TYPE_BOOLEAN, &node, &local_error))
-    {
-      if (local_error == NULL)
-        local_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-                                   _("The parameter “%s” must be true or false."), member);
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (!params_lookup (params, member, G_TYPE_BOOLEAN, &node, error))
+    return FALSE;
   *out = node != NULL ? json_node_get_boolean (node) : fallback;
   return TRUE;
 }
@@ -430,17 +448,10 @@ hv_rpc_params_get_string (JsonNode    *params,
                           const char **out,
                           GError     **error)
 {
-  GError *local_error = NULL;
   JsonNode *node;
 
-  if (!params_lookup_value (params, member, G_TYPE_STRING, &node, &local_error))
-    {
-      if (local_error == NULL)
-        local_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-                                   _("The parameter “%s” must be a string."), member);
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (!params_lookup (params, member, G_TYPE_STRING, &node, error))
+    return FALSE;
   *out = node != NULL ? json_node_get_string (node) : fallback;
   return TRUE;
 }
@@ -452,17 +463,10 @@ hv_rpc_params_get_int (JsonNode    *params,
                        gint64      *out,
                        GError     **error)
 {
-  GError *local_error = NULL;
   JsonNode *node;
 
-  if (!params_lookup_value (params, member, G_TYPE_INT64, &node, &local_error))
-    {
-      if (local_error == NULL)
-        local_error = g_error_new (HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-                                   _("The parameter “%s” must be an integer."), member);
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (!params_lookup (params, member, G_TYPE_INT64, &node, error))
+    return FALSE;
   *out = node != NULL ? json_node_get_int (node) : fallback;
   return TRUE;
 }
@@ -476,22 +480,9 @@ hv_rpc_params_get_object (JsonNode    *params,
   JsonNode *node;
 
   *out = NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (params))
-    {
-      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-                   _("The parameters must be an object with named members."));
-      return FALSE;
-    }
-  node = json_object_get_member (json_node_get_object (params), member);
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error (error, HV_RPC_ERROR, HV_RPC_ERROR_INVALID_PARAMS,
-                   _("The parameter “%s” must be an object."), member);
-      return FALSE;
-    }
-  *out = json_node_get_object (node);
+  if (!params_lookup (params, member, JSON_TYPE_OBJECT, &node, error))
+    return FALSE;
+  *out = node != NULL ? json_node_get_object (node) : NULL;
   return TRUE;
 }
 
