@@ -6,22 +6,13 @@
 #include <json-glib/json-glib.h>
 
 #include "domus-json-rpc.h"
-
-static JsonNode *
-parse (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  return node;
-}
+#include "test-util.h"
 
 static void
 assert_json (JsonNode   *node,
              const char *expected)
 {
-  g_autoptr(JsonNode) want = parse (expected);
+  g_autoptr(JsonNode) want = test_parse_json (expected);
   g_autofree char *got = json_to_string (node, FALSE);
 
   if (!json_node_equal (want, node))
@@ -31,12 +22,12 @@ assert_json (JsonNode   *node,
 static void
 test_write (void)
 {
-  g_autoptr(JsonNode) params = parse ("{\"name\": \"web\"}");
-  g_autoptr(JsonNode) id = parse ("\"a\"");
+  g_autoptr(JsonNode) params = test_parse_json ("{\"name\": \"web\"}");
+  g_autoptr(JsonNode) id = test_parse_json ("\"a\"");
   g_autoptr(JsonNode) request = domus_json_rpc_new_request (7, "domain.get", params);
   g_autoptr(JsonNode) bare = domus_json_rpc_new_request (8, "hello", NULL);
   g_autoptr(JsonNode) event = domus_json_rpc_new_notification ("domain.event", params);
-  g_autoptr(JsonNode) result = domus_json_rpc_new_result (id, parse ("{}"));
+  g_autoptr(JsonNode) result = domus_json_rpc_new_result (id, test_parse_json ("{}"));
   g_autoptr(JsonNode) null_result = domus_json_rpc_new_result (id, NULL);
   g_autoptr(JsonNode) error = domus_json_rpc_new_error (id, 1001, "no-such-domain", "No such domain.");
   g_autoptr(JsonNode) unread = domus_json_rpc_new_error (NULL, -32700, "parse-error", "Not JSON.");
@@ -85,7 +76,7 @@ test_read_requests (void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (requests); i++)
     {
-      g_autoptr(JsonNode) root = parse (requests[i].line);
+      g_autoptr(JsonNode) root = test_parse_json (requests[i].line);
       g_autoptr(GError) error = NULL;
       DomusJsonRpcMessage message;
       gboolean ok = domus_json_rpc_read_request (root, &message, &error);
@@ -106,7 +97,7 @@ test_read_requests (void)
         g_assert_null (message.id);
       else
         {
-          g_autoptr(JsonNode) id = parse (requests[i].id);
+          g_autoptr(JsonNode) id = test_parse_json (requests[i].id);
 
           g_assert_true (json_node_equal (id, message.id));
         }
@@ -116,12 +107,12 @@ test_read_requests (void)
 static void
 test_read_incoming (void)
 {
-  g_autoptr(JsonNode) answer = parse ("{\"jsonrpc\": \"2.0\", \"id\": 9, \"result\": {\"a\": 1}}");
-  g_autoptr(JsonNode) failure = parse ("{\"jsonrpc\": \"2.0\", \"id\": 10, \"error\": {\"code\": -32601,"
+  g_autoptr(JsonNode) answer = test_parse_json ("{\"jsonrpc\": \"2.0\", \"id\": 9, \"result\": {\"a\": 1}}");
+  g_autoptr(JsonNode) failure = test_parse_json ("{\"jsonrpc\": \"2.0\", \"id\": 10, \"error\": {\"code\": -32601,"
                                        " \"message\": \"There is no method “x”.\"}}");
-  g_autoptr(JsonNode) event = parse ("{\"jsonrpc\": \"2.0\", \"method\": \"stats.sample\", \"params\": {}}");
-  g_autoptr(JsonNode) neither = parse ("{\"jsonrpc\": \"2.0\", \"result\": 1}");
-  g_autoptr(JsonNode) array = parse ("[]");
+  g_autoptr(JsonNode) event = test_parse_json ("{\"jsonrpc\": \"2.0\", \"method\": \"stats.sample\", \"params\": {}}");
+  g_autoptr(JsonNode) neither = test_parse_json ("{\"jsonrpc\": \"2.0\", \"result\": 1}");
+  g_autoptr(JsonNode) array = test_parse_json ("[]");
   g_autoptr(GError) error = NULL;
   DomusJsonRpcMessage message;
   const char *kind, *text;

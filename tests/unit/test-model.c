@@ -51,21 +51,10 @@ struct _Fake
   char           *capabilities;   /* hello's, as JSON */
 };
 
-static JsonNode *
-parse (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (node);
-  return node;
-}
-
 static JsonObject *
 parse_object (const char *text)
 {
-  g_autoptr(JsonNode) node = parse (text);
+  g_autoptr(JsonNode) node = test_parse_json (text);
 
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   return json_object_ref (json_node_get_object (node));
@@ -111,7 +100,7 @@ fake_notify (Fake       *fake,
 
   json_object_set_string_member (message, "jsonrpc", "2.0");
   json_object_set_string_member (message, "method", method);
-  json_object_set_member (message, "params", parse (params));
+  json_object_set_member (message, "params", test_parse_json (params));
   fake_send (fake, message);
 }
 
@@ -160,7 +149,7 @@ fake_answer (Fake       *fake,
         " \"tb_size_mib\": 32, \"network\": \"user\", \"capabilities\": %s,"
         " \"pid\": 4242, \"cpus\": 4, \"memory_mib\": 8192}", fake->capabilities);
 
-      return parse (text);
+      return test_parse_json (text);
     }
   if (g_str_equal (method, "image.list"))
     {
@@ -179,34 +168,34 @@ fake_answer (Fake       *fake,
         json_object_get_string_member_with_default (params, "format", "qcow2"),
         json_object_get_int_member_with_default (params, "size_bytes", 1024));
 
-      return parse (text);
+      return test_parse_json (text);
     }
   if (g_str_equal (method, "domain.get_config"))
-    return parse ("{\"config\": \"name = 'zeta'\\nmemory = 256\\n\", \"path\": \"/srv/domains/zeta.cfg\"}");
+    return test_parse_json ("{\"config\": \"name = 'zeta'\\nmemory = 256\\n\", \"path\": \"/srv/domains/zeta.cfg\"}");
   if (g_str_equal (method, "domain.set_values"))
-    return parse ("{\"config\": \"name = 'zeta'\\nmemory = 512\\n\"}");
+    return test_parse_json ("{\"config\": \"name = 'zeta'\\nmemory = 512\\n\"}");
   if (g_str_equal (method, "domain.define"))
-    return parse ("{\"name\": \"made\", \"config\": \"/srv/domains/made.cfg\"}");
+    return test_parse_json ("{\"name\": \"made\", \"config\": \"/srv/domains/made.cfg\"}");
   if (g_str_equal (method, "domain.create") || g_str_equal (method, "domain.start"))
-    return parse ("{\"name\": \"made\", \"id\": 9, \"notices\": [\"made.cfg:4: vif: bridge is not used\"]}");
+    return test_parse_json ("{\"name\": \"made\", \"id\": 9, \"notices\": [\"made.cfg:4: vif: bridge is not used\"]}");
   if (g_str_equal (method, "domain.dump"))
-    return parse ("{\"path\": \"/srv/dumps/zeta.core\", \"size_bytes\": 268435456}");
+    return test_parse_json ("{\"path\": \"/srv/dumps/zeta.core\", \"size_bytes\": 268435456}");
   if (g_str_equal (method, "demo.prepare"))
-    return parse ("{\"name\": \"demo-2\", \"kernel\": \"/k\", \"ramdisk\": \"/r\", \"config\": \"name = 'demo-2'\\n\"}");
+    return test_parse_json ("{\"name\": \"demo-2\", \"kernel\": \"/k\", \"ramdisk\": \"/r\", \"config\": \"name = 'demo-2'\\n\"}");
   if (g_str_equal (method, "domain.save"))
-    return parse ("{\"file\": \"/srv/save/zeta-20261207-170000.save\", \"size_bytes\": 1048576}");
+    return test_parse_json ("{\"file\": \"/srv/save/zeta-20261207-170000.save\", \"size_bytes\": 1048576}");
   if (g_str_equal (method, "domain.restore"))
-    return parse ("{\"name\": \"zeta\", \"id\": 12}");
+    return test_parse_json ("{\"name\": \"zeta\", \"id\": 12}");
   if (g_str_equal (method, "domain.snapshot.list"))
     /* The second has no name: left out, not a hole in the list. */
-    return parse ("{\"snapshots\": ["
+    return test_parse_json ("{\"snapshots\": ["
                   " {\"name\": \"before\", \"date\": 1796000000, \"memory\": false, \"vm_state_bytes\": 0,"
                   "  \"guest_clock_ns\": 0},"
                   " {\"date\": 1796000100, \"memory\": true},"
                   " {\"name\": \"live\", \"date\": 1796000200, \"memory\": true, \"vm_state_bytes\": 8388608,"
                   "  \"guest_clock_ns\": 3500000000}]}");
   if (g_str_equal (method, "domain.clone"))
-    return parse ("{\"name\": \"copy\", \"images\": [\"/srv/images/copy.qcow2\", \"/srv/images/copy-disk1.img\"]}");
+    return test_parse_json ("{\"name\": \"copy\", \"images\": [\"/srv/images/copy.qcow2\", \"/srv/images/copy-disk1.img\"]}");
   if (g_str_equal (method, "image.debian"))
     {
       /* Before the answer, as the daemon sends them: another guest's, and a stage not known here going back. */
@@ -215,15 +204,15 @@ fake_answer (Fake       *fake,
       fake_notify (fake, "image.progress", "{\"name\": \"made\", \"stage\": \"bootstrapping\", \"percent\": 40}");
       fake_notify (fake, "image.progress", "{\"name\": \"made\", \"stage\": \"polishing\", \"percent\": 30}");
       fake_notify (fake, "image.progress", "{\"name\": \"made\", \"stage\": \"done\", \"percent\": 100}");
-      return parse ("{\"name\": \"made\", \"disk\": \"/srv/images/made.qcow2\", \"seed\": \"/srv/images/made-seed.iso\","
+      return test_parse_json ("{\"name\": \"made\", \"disk\": \"/srv/images/made.qcow2\", \"seed\": \"/srv/images/made-seed.iso\","
                     " \"base\": \"/srv/images/debian-bookworm-base.qcow2\", \"base_built\": true, \"ssh_port\": 2222}");
     }
   if (g_str_equal (method, "image.cloud"))
-    return parse ("{\"name\": \"cloudy\", \"disk\": \"/srv/images/cloudy.qcow2\", \"seed\": \"/srv/images/cloudy-seed.iso\","
+    return test_parse_json ("{\"name\": \"cloudy\", \"disk\": \"/srv/images/cloudy.qcow2\", \"seed\": \"/srv/images/cloudy-seed.iso\","
                   " \"image\": \"/srv/images/generic.qcow2\", \"cloud_init\": \"unknown\","
                   " \"cloud_init_detail\": \"an XFS file system\", \"ssh_port\": 2223}");
   if (g_str_equal (method, "host.bridges"))
-    return parse ("{\"network\": \"user\", \"bridges\": [\"br0\", \"virbr1\"]}");
+    return test_parse_json ("{\"network\": \"user\", \"bridges\": [\"br0\", \"virbr1\"]}");
   if (g_str_equal (method, "domain.list"))
     {
       JsonObject *result = json_object_new ();
@@ -247,7 +236,7 @@ fake_answer (Fake       *fake,
     return json_node_init_object (json_node_alloc (), fake->stats);
   if (g_str_equal (method, "stats.archive"))
     /* Three minutes, the middle one without a CPU figure. */
-    return parse ("{\"name\": null, \"interval_s\": 60, \"points\": ["
+    return test_parse_json ("{\"name\": null, \"interval_s\": 60, \"points\": ["
                   " {\"time_us\": 60000000, \"cpu_percent\": [12.5, 40], \"memory_mib\": [100, 120]},"
                   " {\"time_us\": 120000000, \"memory_mib\": [110, 130]},"
                   " {\"time_us\": 180000000, \"cpu_percent\": [7.5, 9], \"memory_mib\": [90, 95]}]}");
@@ -306,7 +295,7 @@ on_fake_line (GObject      *source,
       g_autofree char *text = g_strdup_printf ("{\"code\": 1000, \"message\": \"scripted failure\","
                                                " \"data\": {\"kind\": \"%s\"}}", error_kind);
 
-      json_object_set_member (reply, "error", parse (text));
+      json_object_set_member (reply, "error", test_parse_json (text));
     }
   fake_send (fake, reply);
   fake_read_next (client);
@@ -367,7 +356,7 @@ static void
 fake_set_domains (Fake       *fake,
                   const char *json)
 {
-  g_autoptr(JsonNode) node = parse (json);
+  g_autoptr(JsonNode) node = test_parse_json (json);
 
   g_clear_pointer (&fake->domains, json_array_unref);
   fake->domains = json_array_ref (json_node_get_array (node));
@@ -377,7 +366,7 @@ static void
 fake_set_images (Fake       *fake,
                  const char *json)
 {
-  g_autoptr(JsonNode) node = parse (json);
+  g_autoptr(JsonNode) node = test_parse_json (json);
 
   g_clear_pointer (&fake->images, json_array_unref);
   fake->images = json_array_ref (json_node_get_array (node));
@@ -1044,7 +1033,7 @@ set_reconnect_state (Fake *fake)
     "  \"config\": \"/srv/domains/delta.cfg\"}]");
   /* The daemon's ring still has the old samples, and one more. */
   samples = json_array_ref (json_object_get_array_member (fake->stats, "samples"));
-  json_array_add_element (samples, parse (
+  json_array_add_element (samples, test_parse_json (
     "{\"time_us\": 1795862403000000,"
     " \"host\": {\"cpu_percent\": 50.0, \"memory_mib\": 8192, \"memory_used_mib\": 1300, \"load\": [0.7, 0.2, 0.3]},"
     " \"domains\": [{\"name\": \"zeta\", \"id\": 3, \"cpu_percent\": 2.0, \"cpu_time_ns\": 5100000000,"
@@ -1283,7 +1272,7 @@ test_history_seconds (void)
         " \"net_rx_bytes\": null, \"net_tx_bytes\": null}]}",
         T0 + i * SECOND / 2, i, i);
 
-      json_array_add_element (samples, parse (text));
+      json_array_add_element (samples, test_parse_json (text));
     }
   json_object_set_int_member (stats, "interval_ms", 500);
   json_object_set_array_member (stats, "samples", json_array_ref (samples));
@@ -1409,7 +1398,7 @@ assert_params (Fake       *fake,
                const char *method,
                const char *expected)
 {
-  g_autoptr(JsonNode) want = parse (expected);
+  g_autoptr(JsonNode) want = test_parse_json (expected);
   JsonObject *got = fake_last_params (fake, method);
   g_autoptr(JsonNode) got_node = NULL;
   g_autofree char *got_text = NULL;

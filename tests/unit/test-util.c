@@ -145,5 +145,6 @@ test_parse_json (const char *text)
   JsonNode *node = json_from_string (text, &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (node);
   return node;
 }
