@@ -41,7 +41,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Tap, check, ctl, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl, ctl_ok, guest_cfg  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -78,10 +78,8 @@ def main():
             f.write(guest_cfg(GUEST_DIR, "beta", "tags = ['web']\n"))
 
         def set_up():
-            r = ctl(daemon.uri, "define", os.path.join(root, "beta.cfg"))
-            check(r.returncode == 0, "define beta: " + r.stderr)
-            r = ctl(daemon.uri, "create", os.path.join(root, "alpha.cfg"), timeout=120)
-            check(r.returncode == 0, "create alpha: " + r.stderr)
+            ctl_ok(daemon.uri, "define", os.path.join(root, "beta.cfg"))
+            ctl_ok(daemon.uri, "create", os.path.join(root, "alpha.cfg"), timeout=120)
 
         if not tap.step("the daemon runs alpha and has beta defined", set_up):
             return tap.finish()

@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg, serial_text  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl, ctl_ok, guest_cfg, serial_text  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -133,8 +133,7 @@ def main():
             path = os.path.join(root, "keeper.cfg")
             with open(path, "w") as f:
                 f.write(config)
-            r = ctl(daemon.uri, "create", path, timeout=120)
-            check(r.returncode == 0, "create keeper: %s" % r.stderr)
+            ctl_ok(daemon.uri, "create", path, timeout=120)
             check(lib_gui.wait_for(lambda: READY_LINE in serial_text(root, "keeper"), BOOT_TIMEOUT),
                   "keeper did not boot: %r" % serial_text(root, "keeper")[-300:])
 
@@ -174,8 +173,7 @@ def main():
             lib_gui.wait_until(lambda: (HOST_NAME, "connected") in window.all_rows(), FIND_TIMEOUT,
                                "testhost connected", window.all_rows)
             check(alerts_button_name() == "Alerts", "before the crash the button says %r" % alerts_button_name())
-            r = ctl(daemon.uri, "sysrq", "keeper", "c")
-            check(r.returncode == 0, "sysrq keeper c: %s" % r.stderr)
+            ctl_ok(daemon.uri, "sysrq", "keeper", "c")
             notification = lib_gui.wait_until(
                 lambda: [n for n in notifier.received() if n["body"] == "The domain keeper crashed."],
                 60, "a notification of the crash", notifier.received)[0]

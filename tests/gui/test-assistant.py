@@ -12,7 +12,6 @@ by its PID.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -48,7 +47,6 @@ def main():
     tap = Tap()
     root = make_temp_dir("domus-assistant-")
     session = daemon = None
-    ok = False
     try:
         session = Session(root)
         session.start()
@@ -81,7 +79,6 @@ def main():
         with open(image, "rb") if os.path.exists(image) else open(os.devnull, "rb") as f:
             magic = f.read(4)
         tap.ok(magic == b"QFI\xfb", "the new disk %s is a qcow2 image in the store" % image)
-        ok = tap.failed == 0
     except Failure as e:
         tap.ok(False, "setting up", str(e))
     finally:
@@ -89,10 +86,7 @@ def main():
             daemon.stop()
         if session is not None:
             session.stop()
-        if ok:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# left for a look: %s" % root, flush=True)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

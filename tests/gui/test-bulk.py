@@ -29,7 +29,6 @@ Everything started here is ended by PID. Output is TAP.
 """
 
 import os
-import shutil
 import sys
 
 sys.dont_write_bytecode = True
@@ -38,7 +37,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Tap, check, ctl, guest_cfg, listed  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl_ok, guest_cfg, listed  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -87,8 +86,7 @@ def main():
                     # No screen: nothing here needs one, and four TCG guests boot faster so.
                     f.write(guest_cfg(GUEST_DIR, name).replace("vnc = 1", "vnc = 0")
                             .replace("memory = 128", "memory = 64"))
-                r = ctl(daemon.uri, "create", path)
-                check(r.returncode == 0, "create %s: %s" % (name, r.stderr))
+                ctl_ok(daemon.uri, "create", path)
             running = lib_gui.wait_for(lambda: all(s in ("running", "blocked")
                                                    for s in states(daemon.uri).values()), 60)
             check(running, "the four guests do not all run: %r" % states(daemon.uri))
@@ -290,18 +288,14 @@ def main():
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        if app is not None:
+            app.quit()
         if session is not None:
             session.stop()
         for d in (daemon, other):
             if d is not None:
                 d.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept for a look: " + root, flush=True)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

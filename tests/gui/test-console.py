@@ -12,8 +12,6 @@ test's TAP. Everything started here is ended by its PID.
 
 import os
 import select
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from lib_domus import rpc_call as call, Daemon, Failure, Tap, guest_cfg, wait_until  # noqa: E402
 import lib_gui  # noqa: E402
-from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
+from lib_qemu import READY_LINE, end_process, make_temp_dir  # noqa: E402
 
 NAME = "console1"
 BOOT_TIMEOUT = 40.0
@@ -57,13 +55,7 @@ class Xvfb:
         self.display = ":" + number.strip().decode()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc, 5)
         self.log.close()
 
 
@@ -76,7 +68,6 @@ def main():
     root = make_temp_dir("domus-console-")
     xvfb = None
     daemons = []
-    ok = False
     try:
         xvfb = Xvfb(os.path.join(root, "xvfb.log"))
         tap.ok(True, "Xvfb on display %s" % xvfb.display)
@@ -122,7 +113,6 @@ def main():
                                 [daemon.uri, NAME, config_path, os.path.join(root, "shots"),
                                  serial_log],
                                 PROGRAM_TIMEOUT, {RESTART_REQUEST: restart_requested})
-        ok = tap.failed == 0
     except Failure as e:
         tap.ok(False, "setting up", str(e))
     finally:
@@ -130,10 +120,7 @@ def main():
             daemon.stop()
         if xvfb is not None:
             xvfb.stop()
-        if ok:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# left for a look: %s" % root, flush=True)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Failure, Tap, check, ctl  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl_ok  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 DOMUS = sys.argv[1]
@@ -74,8 +74,7 @@ def main():
                     path = os.path.join(folder, name + ".cfg")
                     with open(path, "w") as f:
                         f.write(config(name, tag))
-                    r = ctl(daemons[host].uri, "define", path)
-                    check(r.returncode == 0, "define %s on %s: %s" % (name, host, r.stderr))
+                    ctl_ok(daemons[host].uri, "define", path)
 
         if not tap.step("two daemons, alpha and beta, have web and db domains defined",
                         daemons_have_domains):

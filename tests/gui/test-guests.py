@@ -37,7 +37,6 @@ Everything started here is ended by PID. Output is TAP.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -47,7 +46,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Tap, check, ctl, guest_cfg, rpc_call, serial_text  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl, ctl_ok, guest_cfg, rpc_call, serial_text  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -114,8 +113,7 @@ def main():
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"], check=True)
             rpc_call(daemon.socket_path, "domain.define",
                      config=guest_cfg(GUEST_DIR, "snap", "disk = [ 'tap:qcow2:%s,xvda,w' ]\n" % disk))
-            r = ctl(daemon.uri, "start", "snap", timeout=120)
-            check(r.returncode == 0, "start snap: " + r.stderr)
+            ctl_ok(daemon.uri, "start", "snap", timeout=120)
             check(lib_gui.wait_for(lambda: len(ticks(root, "snap")) >= 2, 120),
                   "the guest's tick counter did not start: %r" % ticks(root, "snap"))
 
@@ -283,8 +281,7 @@ def main():
             return lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Clone \u201csnap\u201d") is None, 5)
 
         def clone_from_menu():
-            r = ctl(daemon.uri, "destroy", "snap")
-            check(r.returncode == 0, "destroy snap: " + r.stderr)
+            ctl_ok(daemon.uri, "destroy", "snap")
             check(lib_gui.wait_for(lambda: dict(window.all_rows()).get("snap") == "shut off", 20),
                   "snap's row shows %r" % dict(window.all_rows()).get("snap"))
             dialog = open_clone_dialog()
@@ -321,8 +318,7 @@ def main():
             click(pyatspi.ROLE_PUSH_BUTTON, "Take Snapshot")
             check(lib_gui.wait_for(lambda: listed_snapshots() == [("off", "disks only")], 60),
                   "the tab lists %r" % listed_snapshots())
-            r = ctl(daemon.uri, "start", "snap", timeout=120)
-            check(r.returncode == 0, "start snap: " + r.stderr)
+            ctl_ok(daemon.uri, "start", "snap", timeout=120)
             select_snapshot("off")
             click(pyatspi.ROLE_PUSH_BUTTON, "Revert…")
             alert = alert_with("Revert \u201csnap\u201d to \u201coff\u201d?")
@@ -335,8 +331,7 @@ def main():
             check(shown, "the tab shows no refusal: %r" % dump())
             check(len(shown.name) > len(prefix), "the refusal has no reason: %r" % shown.name)
             print("# %s" % shown.name, flush=True)
-            r = ctl(daemon.uri, "destroy", "snap")
-            check(r.returncode == 0, "destroy snap: " + r.stderr)
+            ctl_ok(daemon.uri, "destroy", "snap")
 
         tap.step("a disks-only snapshot of the shut-off domain is listed so; the host's refusal to "
                  "revert the running domain to it shows in the tab with its reason", refusal_in_the_tab)
@@ -353,8 +348,7 @@ def main():
                 dialog, lambda n: n.getRole() == pyatspi.ROLE_LABEL and n.name.startswith(prefix)), 30)
             check(refused, "a linked clone of a domain that is no template was not refused in the dialog")
             check("snap-thin" not in daemon_domains(daemon), "snap-thin was defined all the same")
-            r = ctl(daemon.uri, "template", "snap", "on")
-            check(r.returncode == 0, "domusctl template snap on: " + r.stderr)
+            ctl_ok(daemon.uri, "template", "snap", "on")
             click(pyatspi.ROLE_PUSH_BUTTON, "Clone", dialog)
             check(lib_gui.wait_for(lambda: "snap-thin" in window.names(), 60),
                   "no row for snap-thin: %r" % window.all_rows())
@@ -409,8 +403,7 @@ def main():
                                   capture_output=True, text=True, check=True)
             backing = json.loads(info.stdout).get("backing-filename", "")
             check(os.path.basename(backing) == "snap.qcow2", "snap-tpl's disk stands on %r" % backing)
-            r = ctl(daemon.uri, "destroy", "snap-tpl")
-            check(r.returncode == 0, "destroy snap-tpl: " + r.stderr)
+            ctl_ok(daemon.uri, "destroy", "snap-tpl")
 
         tap.step("the create assistant's \"From a template\" offers snap, makes snap-tpl a linked clone "
                  "of it and starts it; the window and domusctl list have it", template_source)
@@ -481,17 +474,13 @@ def main():
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        if app is not None:
+            app.quit()
         if session is not None:
             session.stop()
         if daemon is not None:
             daemon.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept for a look: " + root, flush=True)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

@@ -42,7 +42,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Tap, check, ctl  # noqa: E402
+from lib_domus import Daemon, Tap, check, ctl, ctl_ok  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
@@ -111,8 +111,7 @@ def main():
             cfg = os.path.join(base, NAME + ".cfg")
             with open(cfg, "w") as f:
                 f.write(guest_config(NAME))
-            r = ctl(hosts[0].uri, "create", cfg, timeout=120)
-            check(r.returncode == 0, "create on host-a: " + r.stderr)
+            ctl_ok(hosts[0].uri, "create", cfg, timeout=120)
 
         if not tap.step("three daemons with relocation on, %s running on host-a" % NAME, start_daemons):
             return tap.finish()
@@ -348,8 +347,7 @@ def main():
 
         def refused_check_disables_migrate():
             # A shut-off "mover" defined on host-b: the target's name check fails.
-            r = ctl(b.uri, "define", os.path.join(base, NAME + ".cfg"))
-            check(r.returncode == 0, "define on host-b: " + r.stderr)
+            ctl_ok(b.uri, "define", os.path.join(base, NAME + ".cfg"))
             check(lib_gui.wait_for(lambda: any(n == NAME and r > index_of(b.name) for n, _, r in rows()), 10),
                   "no row for B's %s: %r" % (NAME, rows()))
             drag_onto(NAME, b.name)
@@ -374,8 +372,7 @@ def main():
             cfg = os.path.join(base, PARKED + ".cfg")
             with open(cfg, "w") as f:
                 f.write(guest_config(PARKED))
-            r = ctl(a.uri, "define", cfg)
-            check(r.returncode == 0, "define %s on host-a: %s" % (PARKED, r.stderr))
+            ctl_ok(a.uri, "define", cfg)
             check(lib_gui.wait_for(lambda: under(PARKED, a.name), 10), "no row for %s: %r" % (PARKED, rows()))
             drag_onto(PARKED, b.name)
             found = lib_gui.wait_for(lambda: dialog("Start on Another Server"), 10)

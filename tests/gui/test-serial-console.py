@@ -37,7 +37,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl_ok, guest_cfg  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir, ticks_in  # noqa: E402
 from lib_sshd import Sshd  # noqa: E402
 
@@ -162,8 +162,7 @@ def main():
                 path = os.path.join(root, name + ".cfg")
                 with open(path, "w") as f:
                     f.write(text)
-                r = ctl(daemon.uri, "create", path, timeout=120)
-                check(r.returncode == 0, "create %s: %s" % (name, r.stderr))
+                ctl_ok(daemon.uri, "create", path, timeout=120)
 
         if not tap.step("the daemon runs quiet (vnc = 0) and screened (vnc = 1)", guests_run):
             return tap.finish()
@@ -238,16 +237,14 @@ def main():
             lib_gui.wait_until(lambda: ticks_in(terminal_text(terminal).splitlines())[-1:] >= [10],
                                60, "tick 10 in the terminal", lambda: terminal_text(terminal)[-200:])
             before = ticks_in(terminal_text(terminal).splitlines())
-            r = ctl(daemon.uri, "destroy", "quiet")
-            check(r.returncode == 0, "destroy quiet: %s" % r.stderr)
+            ctl_ok(daemon.uri, "destroy", "quiet")
             status = lib_gui.wait_until(
                 lambda: lib_gui.find_one(window.frame, lambda n: n.getRole() == pyatspi.ROLE_LABEL
                                          and n.name.startswith("The console was disconnected")
                                          and lib_gui.is_showing(n, pyatspi)),
                 20, "the console saying it was disconnected")
             check("not running" in status.name or "closed" in status.name, "it says %r" % status.name)
-            r = ctl(daemon.uri, "start", "quiet", timeout=120)
-            check(r.returncode == 0, "start quiet: %s" % r.stderr)
+            ctl_ok(daemon.uri, "start", "quiet", timeout=120)
             # The new boot counts from 1 again: its three newest ticks count up below the old
             # guest's last.
             # (A serial port keeps nothing while no one listens, so the kernel's first lines

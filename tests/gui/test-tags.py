@@ -23,7 +23,6 @@ Everything started here is ended by PID. Output is TAP.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -33,7 +32,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl, ctl_ok, guest_cfg  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -76,8 +75,7 @@ def main():
                 path = os.path.join(root, name + ".cfg")
                 with open(path, "w") as f:
                     f.write(guest_cfg(GUEST_DIR, name, "tags = %s\n" % tags if tags else ""))
-                r = ctl(daemon.uri, "define", path)
-                check(r.returncode == 0, "define %s: %s" % (name, r.stderr))
+                ctl_ok(daemon.uri, "define", path)
 
         if not tap.step("the daemon has four defined domains, tagged web, db, both and none", define):
             return tap.finish()
@@ -136,16 +134,14 @@ def main():
             return tap.finish()
 
         def live_moves():
-            r = ctl(daemon.uri, "config", "plain", "--set", "tags=['db']")
-            check(r.returncode == 0, "config --set: " + r.stderr)
+            ctl_ok(daemon.uri, "config", "plain", "--set", "tags=['db']")
             # Untagged had only plain: it goes.
             wait_names([HOST, "Tag db", "both", "dbone", "plain", "Tag web", "both", "webone"])
 
             check(window.select("webone"), "the tree refused to select webone")
             check(lib_gui.wait_for(lambda: window.selected() == ["webone"], 5),
                   "selected: %r" % window.selected())
-            r = ctl(daemon.uri, "config", "webone", "--set", "tags=['db', 'cache']")
-            check(r.returncode == 0, "config --set: " + r.stderr)
+            ctl_ok(daemon.uri, "config", "webone", "--set", "tags=['db', 'cache']")
             wait_names([HOST, "Tag cache", "webone", "Tag db", "both", "dbone", "plain", "webone",
                         "Tag web", "both"])
             check(window.selected() == ["webone"],
@@ -248,8 +244,7 @@ def main():
             action.doAction(names.index("expand or contract"))
             wait_names([HOST, "Tag cache", "webone", "Tag db", "Tag web", "both", "Untagged", "plain"], 5)
             # webone leaves db and cache for web: the closed group stays closed, the others follow.
-            r = ctl(daemon.uri, "config", "webone", "--set", "tags=['web']")
-            check(r.returncode == 0, "config --set: " + r.stderr)
+            ctl_ok(daemon.uri, "config", "webone", "--set", "tags=['web']")
             wait_names([HOST, "Tag db", "Tag web", "both", "webone", "Untagged", "plain"])
             counts = {name: count for name, count in window.rows() if name.startswith("Tag ")}
             check(counts == {"Tag db": "2", "Tag web": "2"}, "the group rows count %r" % counts)
@@ -265,17 +260,13 @@ def main():
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        if app is not None:
+            app.quit()
         if session is not None:
             session.stop()
         if daemon is not None:
             daemon.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept for a look: " + root, flush=True)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

@@ -28,7 +28,6 @@ Everything started here is ended by PID. Output is TAP.
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -40,7 +39,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
-from lib_domus import Daemon, Failure, Tap, check, ctl, guest_cfg  # noqa: E402
+from lib_domus import Daemon, Failure, Tap, check, ctl, ctl_ok, guest_cfg  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 from lib_sshd import Sshd, fingerprint  # noqa: E402
 
@@ -126,13 +125,10 @@ def main():
             f.write(guest_cfg(os.path.join(root, "no-such-folder"), "gamma"))
 
         def set_up_domains():
-            r = ctl(daemon.uri, "define", os.path.join(root, "beta.cfg"))
-            check(r.returncode == 0, "define beta: " + r.stderr)
+            ctl_ok(daemon.uri, "define", os.path.join(root, "beta.cfg"))
             # A kernel that is not there: defining is fine, starting fails.
-            r = ctl(daemon.uri, "define", os.path.join(root, "gamma.cfg"))
-            check(r.returncode == 0, "define gamma: " + r.stderr)
-            r = ctl(daemon.uri, "create", os.path.join(root, "alpha.cfg"), timeout=120)
-            check(r.returncode == 0, "create alpha: " + r.stderr)
+            ctl_ok(daemon.uri, "define", os.path.join(root, "gamma.cfg"))
+            ctl_ok(daemon.uri, "create", os.path.join(root, "alpha.cfg"), timeout=120)
 
         if not tap.step("the daemon has alpha running, beta and gamma defined", set_up_domains):
             return tap.finish()
@@ -642,10 +638,7 @@ def main():
             session.stop()
         if daemon is not None:
             daemon.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept for a look: " + root, flush=True)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

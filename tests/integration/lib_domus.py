@@ -6,6 +6,7 @@ Stdlib only. Everything started here is ended by its PID.
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import threading
 import time
 
-from lib_qemu import ticks_in
+from lib_qemu import end_process, ticks_in
 
 BUILD_DIR = os.environ.get("DOMUS_BUILD_DIR", "")
 DOMUSD = os.path.join(BUILD_DIR, "hvcore", "domusd")
@@ -77,6 +78,24 @@ def qemu_pids(root):
                 pids.append(int(f.read().strip()))
         except (OSError, ValueError):
             pass
+    return pids
+
+
+def qemu_pids_naming(path):
+    """Every live QEMU process whose command line names path, from /proc: also one whose pid
+    file is not written yet, or gone."""
+    pids = []
+    needle = path.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if b"qemu-system" in cmdline and needle in cmdline and pid_alive(int(entry)):
+            pids.append(int(entry))
     return pids
 
 
@@ -204,18 +223,59 @@ class RpcClient:
                 return None
 
 
+class Listener:
+    """A connection that only listens: every notification the daemon sends, in order, read
+    in a thread. With hello, it says hello first (the answer is not kept)."""
+
+    def __init__(self, socket_path, hello=False):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(socket_path)
+        if hello:
+            self.sock.sendall(b'{"jsonrpc": "2.0", "id": 1, "method": "hello"}\n')
+        self.items = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.sock.makefile("rb"):
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if "method" in message and "id" not in message:
+                with self.lock:
+                    self.items.append(message)
+
+    def of(self, method):
+        """The params of each notification of method so far."""
+        with self.lock:
+            return [m["params"] for m in self.items if m["method"] == method]
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
 def event_is(name, reason):
     return lambda m: (m.get("method") == "domain.event" and m["params"]["name"] == name
                       and m["params"]["reason"] == reason)
 
 
 class Tap:
-    """Numbered results; the plan comes last, as a failed start skips the rest."""
+    """Numbered results. The plan comes last, as a failed start skips the rest; or, for a
+    test that knows how many results it gives (planned), first, and fewer or more fail."""
 
-    def __init__(self):
+    def __init__(self, planned=None):
         self.n = 0
         self.failed = 0
+        self.planned = planned
         print("TAP version 13", flush=True)
+        if planned is not None:
+            print("1..%d" % planned, flush=True)
 
     def ok(self, passed, description, diagnostics=""):
         self.n += 1
@@ -244,9 +304,20 @@ class Tap:
             self.ok(False, description, "%s: %s" % (type(e).__name__, e))
         return False
 
+    def remove_if_passed(self, folder):
+        """Removes the test's own folder when every check passed; else keeps it for a look
+        and says where. True when it was removed."""
+        if self.failed == 0:
+            shutil.rmtree(folder, ignore_errors=True)
+            return True
+        print("# kept for a look: " + folder, flush=True)
+        return False
+
     def finish(self):
-        print("1..%d" % self.n, flush=True)
-        return 1 if self.failed else 0
+        if self.planned is None:
+            print("1..%d" % self.n, flush=True)
+            return 1 if self.failed else 0
+        return 1 if self.failed or self.n != self.planned else 0
 
 
 class Daemon:
@@ -333,11 +404,16 @@ def ctl(uri, *args, timeout=60):
                           text=True, stdin=subprocess.DEVNULL, timeout=timeout)
 
 
+def ctl_ok(uri, *args, timeout=60):
+    """ctl() of a command that must succeed: a Failure with what domusctl said otherwise."""
+    r = ctl(uri, *args, timeout=timeout)
+    check(r.returncode == 0, "domusctl %s: %s" % (" ".join(map(str, args)), r.stderr))
+    return r
+
+
 def listed(uri):
     """Every domain of `domusctl list --all --json`, by name."""
-    r = ctl(uri, "list", "--all", "--json")
-    check(r.returncode == 0, "domusctl list: %s" % r.stderr)
-    return {d["name"]: d for d in json.loads(r.stdout)}
+    return {d["name"]: d for d in json.loads(ctl_ok(uri, "list", "--all", "--json").stdout)}
 
 
 def guest_cfg(guest_dir, name, extra=""):
@@ -394,12 +470,6 @@ class Console:
 
     def stop(self):
         """SIGTERM, as a user leaving a piped console would; returns the exit status."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.reader.join(5)
         return self.proc.returncode

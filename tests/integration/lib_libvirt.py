@@ -29,6 +29,8 @@ import tempfile
 import time
 import uuid
 
+from lib_qemu import end_process
+
 LIBVIRTD = "/usr/sbin/libvirtd"
 VIRTLOGD = "/usr/sbin/virtlogd"
 VIRSH = "virsh"
@@ -91,18 +93,6 @@ def pid_alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
-
-
-def end_process(proc, timeout=10):
-    """SIGTERM, then SIGKILL after timeout seconds; reaps it."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def free_vnc_display(first=200, last=400):

@@ -10,9 +10,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -34,6 +34,19 @@ class GuestError(Exception):
 
 def qemu_binary():
     return os.environ.get("DOMUS_QEMU", "qemu-system-x86_64")
+
+
+def end_process(proc, timeout=10):
+    """SIGTERM, then SIGKILL after timeout seconds; reaps it. A process that ended already
+    (or None) is left as it is."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def make_temp_dir(prefix="domus-itest-"):
@@ -149,13 +162,7 @@ class QemuGuest:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc, 5)
 
     def __enter__(self):
         return self
@@ -261,27 +268,3 @@ class QemuGuest:
         out.append("--- qemu output ---")
         out.append(qemu_out or "(none)")
         return "\n".join(out)
-
-
-class Tap:
-    """Minimal TAP producer: numbered results, diagnostics as '#' lines."""
-
-    def __init__(self, planned):
-        self.planned = planned
-        self.n = 0
-        self.failed = 0
-        print("TAP version 13")
-        print("1..%d" % planned)
-        sys.stdout.flush()
-
-    def ok(self, passed, description, diagnostics=""):
-        self.n += 1
-        if not passed:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if passed else "not ok", self.n, description))
-        for line in str(diagnostics).splitlines():
-            print("# " + line)
-        sys.stdout.flush()
-
-    def exit_code(self):
-        return 1 if self.failed or self.n != self.planned else 0

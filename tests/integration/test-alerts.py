@@ -27,9 +27,9 @@ import threading
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import (DOMUSCTL, Daemon, Failure, Tap, check, ctl, guest_cfg, serial_text,  # noqa: E402
-                       rpc_call, wait_until)
-from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
+from lib_domus import (DOMUSCTL, Daemon, Failure, Listener, Tap, check, ctl, ctl_ok, guest_cfg,  # noqa: E402
+                       rpc_call, serial_text, wait_until)
+from lib_qemu import READY_LINE, end_process, make_temp_dir  # noqa: E402
 
 BOOT_TIMEOUT = 120.0
 CRASH_TIMEOUT = 30.0
@@ -65,46 +65,9 @@ class Follower:
             return list(self.lines)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.thread.join(5)
         return self.proc.returncode
-
-
-class Events:
-    """A connection that only listens: every notification the daemon sends, in order."""
-
-    def __init__(self, socket_path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(socket_path)
-        self.file = self.sock.makefile("rb")
-        self.items = []
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        for line in self.file:
-            message = json.loads(line)
-            if "method" in message:
-                with self.lock:
-                    self.items.append(message)
-
-    def of(self, method):
-        with self.lock:
-            return [m["params"] for m in self.items if m["method"] == method]
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 def rpc_error(socket_path, method, **params):
@@ -166,7 +129,7 @@ def main(guest_dir):
                  bad_config_refused)
 
         daemon = Daemon(root).wait_listening()
-        events = Events(daemon.socket_path)
+        events = Listener(daemon.socket_path)
         uri = daemon.uri
 
         def disk_alert_at_start():
@@ -207,14 +170,12 @@ def main(guest_dir):
             path = os.path.join(root, "keeper.cfg")
             with open(path, "w") as f:
                 f.write(config)
-            r = ctl(uri, "create", path, timeout=120)
-            check(r.returncode == 0, "create keeper: %s" % r.stderr)
+            ctl_ok(uri, "create", path, timeout=120)
             check(wait_until(lambda: READY_LINE in serial_text(root, "keeper"), BOOT_TIMEOUT),
                   "keeper did not boot: %r" % serial_text(root, "keeper")[-300:])
             check(not [a for a in events.of("alert.raised") if a["kind"] == "domain-crashed"],
                   "a crash alert before the crash")
-            r = ctl(uri, "sysrq", "keeper", "c")
-            check(r.returncode == 0, "sysrq keeper c: %s" % r.stderr)
+            ctl_ok(uri, "sysrq", "keeper", "c")
             check(wait_until(lambda: [a for a in events.of("alert.raised")
                                       if a["kind"] == "domain-crashed"], CRASH_TIMEOUT),
                   "no alert.raised for the crash; events %r" % events.items[-5:])
@@ -262,8 +223,7 @@ def main(guest_dir):
             disk_id = state["disk"]["id"]
             r = ctl(uri, "alerts", "-a", "999999")
             check(r.returncode == 1 and "999999" in r.stderr, "an unknown id: %d %r" % (r.returncode, r.stderr))
-            r = ctl(uri, "alerts", "--acknowledge", str(disk_id))
-            check(r.returncode == 0, "domusctl alerts -a: %r" % r.stderr)
+            ctl_ok(uri, "alerts", "--acknowledge", str(disk_id))
             r = ctl(uri, "alerts", "--open", "--json")
             check(r.returncode == 0 and json.loads(r.stdout) == [], "still open: %r" % r.stdout)
             r = ctl(uri, "alerts", "--json")

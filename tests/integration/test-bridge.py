@@ -19,7 +19,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_qemu import READY_LINE, Tap, make_temp_dir  # noqa: E402
+from lib_domus import Tap  # noqa: E402
+from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 PLAN = 7
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
@@ -124,7 +125,7 @@ def inside():
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(10)
         log.close()
-    return tap.exit_code()
+    return tap.finish()
 
 
 def main():

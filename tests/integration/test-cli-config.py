@@ -22,7 +22,8 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_qemu import Tap, counts_up, make_temp_dir, ticks_in  # noqa: E402
+from lib_domus import Tap  # noqa: E402
+from lib_qemu import counts_up, end_process, make_temp_dir, ticks_in  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
 SOURCE_DIR = os.environ["DOMUS_SOURCE_DIR"]
@@ -213,13 +214,7 @@ def check_printed_command_boots(tap, work, guest_dir):
         tap.ok(status == 0, "an ACPI power-button press over QMP powers the guest off",
                "QEMU exit status %s" % status)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        end_process(proc, 5)
 
 
 def main():
@@ -234,7 +229,7 @@ def main():
         check_printed_command_boots(tap, work, guest_dir)  # 3 (1 when it cannot start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return tap.exit_code()
+    return tap.finish()
 
 
 if __name__ == "__main__":

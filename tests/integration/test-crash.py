@@ -27,7 +27,8 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import Daemon, Tap, check, ctl, guest_cfg, listed, pid_alive, serial_text, wait_until  # noqa: E402
+from lib_domus import (Daemon, Tap, check, ctl, ctl_ok, guest_cfg, listed, pid_alive, serial_text,  # noqa: E402
+                       wait_until)
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 BOOT_TIMEOUT = 120.0     # three TCG guests at once on two cores
@@ -80,8 +81,7 @@ def main(guest_dir):
                 path = os.path.join(root, name + ".cfg")
                 with open(path, "w") as f:
                     f.write(config)
-                r = ctl(uri, "create", path, timeout=120)
-                check(r.returncode == 0, "create %s: %s" % (name, r.stderr))
+                ctl_ok(uri, "create", path, timeout=120)
             check(wait_until(lambda: all(READY_LINE in serial_text(root, n) for n in POLICIES),
                              BOOT_TIMEOUT),
                   "not every guest booted: %r" % {n: serial_text(root, n)[-300:] for n in POLICIES})
@@ -106,8 +106,7 @@ def main(guest_dir):
 
         def keeper_preserved():
             pid = qemu_pid(root, "keeper")
-            r = ctl(uri, "sysrq", "keeper", "c")
-            check(r.returncode == 0, "sysrq keeper c: %s" % r.stderr)
+            ctl_ok(uri, "sysrq", "keeper", "c")
             check(wait_until(lambda: listed(uri)["keeper"]["state"] == "crashed", CRASH_TIMEOUT),
                   "keeper is %r; its serial log ends %r"
                   % (listed(uri)["keeper"]["state"], serial_text(root, "keeper")[-400:]))
@@ -120,8 +119,7 @@ def main(guest_dir):
             check(any(line.split()[:1] == ["keeper"] and "----c-" in line for line in r.stdout.splitlines()),
                   "domusctl list shows %r" % r.stdout)
             # The dead guest's memory, for crash(8): an ELF core in the host's dump folder.
-            r = ctl(uri, "dump-core", "keeper")
-            check(r.returncode == 0, "dump-core keeper: %s" % r.stderr)
+            r = ctl_ok(uri, "dump-core", "keeper")
             dumps = os.path.join(root, "dumps")
             files = [f for f in os.listdir(dumps) if f.startswith("keeper-") and f.endswith(".core")]
             check(len(files) == 1 and os.path.join(dumps, files[0]) in r.stdout,
@@ -132,8 +130,7 @@ def main(guest_dir):
                 magic = f.read(4)
             check(magic == b"\x7fELF" and info.st_size >= 128 * 1024 * 1024 and info.st_mode & 0o777 == 0o600,
                   "%s: magic %r, %d bytes, mode %o" % (core, magic, info.st_size, info.st_mode & 0o777))
-            r = ctl(uri, "destroy", "keeper")
-            check(r.returncode == 0, "destroy keeper: %s" % r.stderr)
+            ctl_ok(uri, "destroy", "keeper")
             check(wait_until(lambda: listed(uri)["keeper"]["state"] == "shutoff" and not pid_alive(pid),
                              CRASH_TIMEOUT), "keeper after destroy: %r" % listed(uri)["keeper"])
 
@@ -142,8 +139,7 @@ def main(guest_dir):
 
         def phoenix_restarted():
             before = serial_text(root, "phoenix").count(READY_LINE)
-            r = ctl(uri, "sysrq", "phoenix", "c")
-            check(r.returncode == 0, "sysrq phoenix c: %s" % r.stderr)
+            ctl_ok(uri, "sysrq", "phoenix", "c")
             check(wait_until(lambda: listed(uri)["phoenix"]["id"] not in (None, first_ids["phoenix"])
                              and listed(uri)["phoenix"]["state"] in ("running", "blocked"), CRASH_TIMEOUT),
                   "phoenix is %r" % listed(uri)["phoenix"])
@@ -155,8 +151,7 @@ def main(guest_dir):
 
         def goner_destroyed():
             pid = qemu_pid(root, "goner")
-            r = ctl(uri, "sysrq", "goner", "c")
-            check(r.returncode == 0, "sysrq goner c: %s" % r.stderr)
+            ctl_ok(uri, "sysrq", "goner", "c")
             check(wait_until(lambda: listed(uri)["goner"]["state"] == "shutoff", CRASH_TIMEOUT),
                   "goner is %r" % listed(uri)["goner"])
             check(pid is not None and not pid_alive(pid), "goner's QEMU %s still runs" % pid)
@@ -179,8 +174,7 @@ def main(guest_dir):
             path = os.path.join(root, "lazarus.cfg")
             with open(path, "w") as f:
                 f.write(config)
-            r = ctl(uri, "create", path, timeout=120)
-            check(r.returncode == 0, "create lazarus: %s" % r.stderr)
+            ctl_ok(uri, "create", path, timeout=120)
             check(wait_until(lambda: READY_LINE in serial_text(root, "lazarus"), BOOT_TIMEOUT),
                   "lazarus did not boot: %r" % serial_text(root, "lazarus")[-300:])
             old = {name: (listed(uri)[name]["id"], qemu_pid(root, name)) for name in ("phoenix", "lazarus")}

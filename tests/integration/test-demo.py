@@ -121,10 +121,7 @@ def main():
             client.close()
         if daemon is not None:
             daemon.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept " + root)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

@@ -20,8 +20,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_domus import RpcClient as Client, event_is, pid_alive, qemu_pids  # noqa: E402
-from lib_qemu import READY_LINE, Tap, make_temp_dir, ticks_in  # noqa: E402
+from lib_domus import RpcClient as Client, Tap, event_is, pid_alive, qemu_pids  # noqa: E402
+from lib_qemu import READY_LINE, make_temp_dir, ticks_in  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
 DOMUSD = os.path.join(BUILD_DIR, "hvcore", "domusd")
@@ -319,7 +319,7 @@ def main():
                     print("# " + line)
         except OSError:
             pass
-    return tap.exit_code()
+    return tap.finish()
 
 
 if __name__ == "__main__":

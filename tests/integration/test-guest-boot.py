@@ -17,7 +17,8 @@ import sys
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_qemu import (GuestError, QemuGuest, Tap, READY_LINE, POWEROFF_LINE,  # noqa: E402
+from lib_domus import Tap  # noqa: E402
+from lib_qemu import (GuestError, QemuGuest, READY_LINE, POWEROFF_LINE,  # noqa: E402
                       counts_up, make_temp_dir, ticks_in)
 
 BOOT_TIMEOUT = 60.0       # a 256 MiB guest reaches userland in ~10 s under TCG
@@ -110,7 +111,7 @@ def main():
         run_boot(tap, guest_dir, workdir, "boot-quiet", "quiet", boot2)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return tap.exit_code()
+    return tap.finish()
 
 
 if __name__ == "__main__":

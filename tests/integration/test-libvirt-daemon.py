@@ -156,10 +156,7 @@ def main():
     finally:
         for d in (a, b, twin):
             d.stop()
-        if tap.failed == 0:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print("# kept for a look: " + workdir)
+        tap.remove_if_passed(workdir)
     return tap.finish()
 
 

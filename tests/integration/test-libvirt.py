@@ -13,7 +13,6 @@ Usage: test-libvirt.py BACKEND_TEST GUEST_DIR
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -106,10 +105,7 @@ def main():
         sshd.kill()
         for d in (a, b):
             d.stop()
-        if tap.failed == 0:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print("# kept for a look: " + workdir)
+        if not tap.remove_if_passed(workdir):
             for d in (a, b):
                 print("\n".join("# " + l for l in d.logs(tail=15).splitlines()))
     return tap.finish()

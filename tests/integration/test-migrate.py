@@ -36,7 +36,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib_domus  # noqa: E402
-from lib_domus import Console, Failure, Tap, check, pid_alive, rpc_call, wait_until  # noqa: E402
+from lib_domus import (Console, Failure, Listener, Tap, check, pid_alive, qemu_pids_naming,  # noqa: E402
+                       rpc_call, wait_until)
 from lib_qemu import READY_LINE, counts_up, make_temp_dir, ticks_in  # noqa: E402
 from lib_sshd import SSHD, Sshd  # noqa: E402
 
@@ -53,23 +54,6 @@ RELOCATION_CONF = ("[relocation]\n"
                    "hosts-allow=%s\n")
 QEMU_STREAM_MAGIC = b"QEVM"
 ENCRYPTED_LOG = "(encrypted: TLS with this migration's key)"
-
-
-def qemu_pids_under(root):
-    """Every QEMU process whose command line names a path under root, by /proc."""
-    pids = []
-    needle = root.encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                cmdline = f.read()
-        except OSError:
-            continue
-        if b"qemu-system" in cmdline and needle in cmdline and pid_alive(int(entry)):
-            pids.append(int(entry))
-    return pids
 
 
 def free_port_pair():
@@ -149,48 +133,13 @@ class LoopbackCapture:
         self.sock.close()
 
 
+def progress(events, name):
+    """The migration.progress notifications a Listener got for the domain name."""
+    return [p for p in events.of("migration.progress") if p.get("name") == name]
+
+
 class Skip(Exception):
     """A step that cannot run here (no sshd)."""
-
-
-class Events:
-    """A raw connection to a daemon that collects its notifications (migration.progress)."""
-
-    def __init__(self, socket_path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(socket_path)
-        self.sock.sendall(b'{"jsonrpc": "2.0", "id": 1, "method": "hello"}\n')
-        self.events = []
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        f = self.sock.makefile("rb")
-        for line in f:
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            if "method" in message and "id" not in message:
-                with self.lock:
-                    self.events.append(message)
-
-    def progress(self, name):
-        with self.lock:
-            return [e["params"] for e in self.events
-                    if e["method"] == "migration.progress" and e["params"].get("name") == name]
-
-    def clear(self):
-        with self.lock:
-            self.events = []
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 class Host:
@@ -242,7 +191,7 @@ class Host:
     def stop(self):
         if self.daemon is not None:
             self.daemon.stop()
-        for pid in qemu_pids_under(self.root):
+        for pid in qemu_pids_naming(self.root):
             os.kill(pid, signal.SIGKILL)
             wait_until(lambda: not pid_alive(pid), 5)
 
@@ -288,7 +237,7 @@ class Migration:
         return console
 
     def watch(self, host):
-        events = Events(host.socket_path)
+        events = Listener(host.socket_path, hello=True)
         self.events.append(events)
         return events
 
@@ -377,8 +326,8 @@ def steps(m):
               % (what, ticks[-5:], console.proc.poll()))
 
     def nothing_on(host, what):
-        gone = wait_until(lambda: not qemu_pids_under(host.root), 20)
-        check(gone, "%s: QEMU left on %s: %s" % (what, host.label, qemu_pids_under(host.root)))
+        gone = wait_until(lambda: not qemu_pids_naming(host.root), 20)
+        check(gone, "%s: QEMU left on %s: %s" % (what, host.label, qemu_pids_naming(host.root)))
         ok = wait_until(lambda: "mover" not in host.domains(), 20)
         check(ok, "%s: %s still lists mover: %r" % (what, host.label, host.domains().get("mover")))
         check("mover.cfg" not in host.cfg_files(), "%s: %s has domains/mover.cfg" % (what, host.label))
@@ -420,17 +369,17 @@ def steps(m):
         events = m.watch(a)
         proc = m.migrate_background(a, b, "--live", "--bandwidth", "5", "mover")
         active = wait_until(lambda: any(p.get("phase") == "active" and p.get("transferred_bytes", 0) > 0
-                                        for p in events.progress("mover")) or proc.poll() is not None, 60, 0.05)
+                                        for p in progress(events, "mover")) or proc.poll() is not None, 60, 0.05)
         check(active and proc.poll() is None,
               "no active migration.progress before the end: exit %s, %s"
-              % (proc.poll(), proc.stderr.read() if proc.poll() is not None else events.progress("mover")[-3:]))
-        check(qemu_pids_under(b.root), "no QEMU waits on B during the migration")
+              % (proc.poll(), proc.stderr.read() if proc.poll() is not None else progress(events, "mover")[-3:]))
+        check(qemu_pids_naming(b.root), "no QEMU waits on B during the migration")
         proc.send_signal(signal.SIGINT)
         out, err = finish_background(proc, 60, "SIGINT")
         check(proc.returncode != 0, "exit 0 after SIGINT: %r" % out)
         check("cancel" in err.lower(), "stderr does not say it was cancelled: %r" % err)
         check(not FINAL_RE.search(out), "a result line after a cancel: %r" % out)
-        phases = [p.get("phase") for p in events.progress("mover")]
+        phases = [p.get("phase") for p in progress(events, "mover")]
         check("cancelled" in phases or "failed" in phases, "progress phases: %s" % sorted(set(phases)))
         nothing_on(b, "cancel")
         still_on_a("cancel")
@@ -439,9 +388,9 @@ def steps(m):
         events = m.watch(a)
         proc = m.migrate_background(a, b, "--live", "--bandwidth", "5", "mover")
         active = wait_until(lambda: any(p.get("phase") == "active" and p.get("transferred_bytes", 0) > 0
-                                        for p in events.progress("mover")) or proc.poll() is not None, 60, 0.05)
+                                        for p in progress(events, "mover")) or proc.poll() is not None, 60, 0.05)
         check(active and proc.poll() is None, "no active migration before the end: exit %s" % proc.poll())
-        qemus = qemu_pids_under(b.root)
+        qemus = qemu_pids_naming(b.root)
         check(qemus, "no QEMU on B to kill")
         b.daemon.kill()
         for pid in qemus:
@@ -474,7 +423,7 @@ def steps(m):
         check("mover" not in a.domains(), "A still lists mover: %r" % a.domains().get("mover"))
         moved = glob.glob(os.path.join(a.root, "domains", ".migrated", "mover.cfg.*"))
         check(moved, "A's config was not moved to domains/.migrated/")
-        check(not qemu_pids_under(a.root), "a QEMU is left on A")
+        check(not qemu_pids_naming(a.root), "a QEMU is left on A")
         # B owns it: running, its config in domains/, and the guest did not restart.
         d = b.domains().get("mover")
         check(d is not None and d["state"] in ("running", "blocked"), "on B: %r" % d)

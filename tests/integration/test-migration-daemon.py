@@ -36,7 +36,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib_domus  # noqa: E402
-from lib_domus import Failure, Tap, check, first_bytes_from, pid_alive, wait_until  # noqa: E402
+from lib_domus import Failure, Tap, check, first_bytes_from, qemu_pids_naming, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, counts_up, make_temp_dir, ticks_in  # noqa: E402
 
 BOOT_TIMEOUT = 90.0        # TCG on a shared two-core machine
@@ -233,22 +233,6 @@ def serial_ticks(root, name):
         return []
 
 
-def qemus_for(run_dir):
-    """QEMU processes whose command line names run_dir (their sockets and pid file live there)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                cmdline = f.read()
-        except OSError:
-            continue
-        if b"qemu-system" in cmdline and (run_dir + "/").encode() in cmdline and pid_alive(int(entry)):
-            found.append(int(entry))
-    return found
-
-
 def domain_names(client):
     return {d["name"]: d for d in client.call("domain.list", all=True)["domains"]}
 
@@ -371,7 +355,7 @@ def main():
             check(NAME not in domain_names(clients[n]), "%s lists %s" % (n, NAME))
             run_dir = os.path.join(roots[n], "run", NAME)
             check(wait_until(lambda: not os.path.exists(run_dir), 10), "%s keeps %s" % (n, run_dir))
-            pids = qemus_for(run_dir)
+            pids = qemu_pids_naming(run_dir + "/")
             check(not pids, "a QEMU for %s still runs under %s: %s" % (NAME, n, pids))
             check(not os.path.exists(os.path.join(roots[n], "domains", NAME + ".cfg")),
                   "%s defines %s" % (n, NAME))
@@ -441,7 +425,8 @@ def main():
             check(wait_until(lambda: NAME not in domain_names(a), 10), "A still lists %s" % NAME)
             check(os.path.exists(os.path.join(roots["B"], "domains", NAME + ".cfg")), "no config on B")
             # What nothing_on() looks for is really there while the domain runs.
-            check(qemus_for(os.path.join(roots["B"], "run", NAME)), "no QEMU found for %s on B" % NAME)
+            check(qemu_pids_naming(os.path.join(roots["B"], "run", NAME) + "/"),
+                  "no QEMU found for %s on B" % NAME)
             moved = os.listdir(os.path.join(roots["A"], "domains", ".migrated"))
             check(any(m.startswith(NAME + ".cfg.") for m in moved), "A's config not kept: %s" % moved)
             phases = {p["phase"] for p in a.progress()}

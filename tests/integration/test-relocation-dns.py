@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib_domus  # noqa: E402
 from lib_domus import Daemon, RpcClient, Tap, check, first_bytes_from, wait_until  # noqa: E402
-from lib_qemu import make_temp_dir  # noqa: E402
+from lib_qemu import end_process, make_temp_dir  # noqa: E402
 
 NAME = "dnsprobe"
 # In the namespace: the server's address first, then the databases to read.
@@ -129,13 +129,7 @@ def main(guest_dir):
                 for line in daemon.log_text().splitlines()[-25:]:
                     print("# " + line)
             daemon.stop()
-        if dns is not None:
-            dns.terminate()
-            try:
-                dns.wait(10)
-            except subprocess.TimeoutExpired:
-                dns.kill()
-                dns.wait()
+        end_process(dns)
         shutil.rmtree(work, ignore_errors=True)
     return tap.finish()
 

@@ -11,7 +11,6 @@ caused to start is ended by its PID (read from its hello). Output is TAP.
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -93,10 +92,7 @@ def main():
         if daemon_pid is not None and pid_alive(daemon_pid):
             os.kill(daemon_pid, signal.SIGTERM)
             wait_until(lambda: not pid_alive(daemon_pid), 10, 0.1)
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept " + root)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

@@ -23,7 +23,6 @@ Everything started here is ended by its PID. Output is TAP.
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -201,10 +200,7 @@ def main():
     finally:
         for pid in pids:
             kill(pid)
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# logs kept in " + root, flush=True)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

@@ -17,7 +17,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib_domus import (DOMUSCTL, Daemon, Failure, Tap, check, guest_cfg,  # noqa: E402
                        pid_alive, qemu_pids, wait_until)
-from lib_qemu import make_temp_dir  # noqa: E402
+from lib_qemu import end_process, make_temp_dir  # noqa: E402
 from lib_sshd import Sshd, fingerprint  # noqa: E402
 
 NAME = "sshguest"
@@ -103,13 +102,7 @@ class Background:
         return self.data.decode("latin-1")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         err = self.proc.stderr.read().decode("utf-8", "replace")
         return err
 
@@ -335,10 +328,7 @@ def main():
             sshd.kill()
         if daemon is not None:
             daemon.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept " + root)
+        tap.remove_if_passed(root)
     return tap.finish()
 
 

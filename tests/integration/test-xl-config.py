@@ -31,7 +31,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib_domus import DOMUSCTL, Daemon, Tap, check, ctl, listed, serial_text, wait_until  # noqa: E402
+from lib_domus import DOMUSCTL, Daemon, Tap, check, ctl, ctl_ok, listed, serial_text, wait_until  # noqa: E402
 from lib_qemu import READY_LINE, make_temp_dir  # noqa: E402
 
 BOOT_TIMEOUT = 90.0
@@ -81,15 +81,12 @@ def main(guest_dir):
         images = os.path.join(root, "images")
 
         def xl_guest_boots():
-            r = ctl(uri, "image", "create", "scratch.img", "16M", "--format", "raw")
-            check(r.returncode == 0, "image create scratch.img: %s" % r.stderr)
-            r = ctl(uri, "image", "create", "data.qcow2", "16M", "--format", "qcow2")
-            check(r.returncode == 0, "image create data.qcow2: %s" % r.stderr)
+            ctl_ok(uri, "image", "create", "scratch.img", "16M", "--format", "raw")
+            ctl_ok(uri, "image", "create", "data.qcow2", "16M", "--format", "qcow2")
             path = os.path.join(root, "xlguest.cfg")
             with open(path, "w") as f:
                 f.write(xl_config(guest_dir, images))
-            r = ctl(uri, "create", path, timeout=120)
-            check(r.returncode == 0, "create: %s" % r.stderr)
+            r = ctl_ok(uri, "create", path, timeout=120)
             for key in ("maxmem", "cpus", "cpu_weight", "serial", "vnclisten"):
                 check("%s: " % key in r.stderr, "no notice naming %s in %r" % (key, r.stderr))
             check(wait_until(lambda: READY_LINE in serial_text(root, "xlguest"), BOOT_TIMEOUT),
@@ -109,8 +106,7 @@ def main(guest_dir):
                  "boots, with a notice for each key QEMU cannot honour", xl_guest_boots)
 
         def destroyed():
-            r = ctl(uri, "destroy", "xlguest")
-            check(r.returncode == 0, "destroy: %s" % r.stderr)
+            ctl_ok(uri, "destroy", "xlguest")
             check(wait_until(lambda: listed(uri)["xlguest"]["state"] == "shutoff", 30), "still running")
 
         tap.step("destroy ends it", destroyed)
@@ -145,8 +141,7 @@ def main(guest_dir):
             r = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", header],
                                capture_output=True, text=True)
             check(r.returncode == 0, "qemu-img create: %s" % r.stderr)
-            r = ctl(uri, "image", "create", "evil.img", "1M", "--format", "raw")
-            check(r.returncode == 0, "image create evil.img: %s" % r.stderr)
+            ctl_ok(uri, "image", "create", "evil.img", "1M", "--format", "raw")
             with open(header, "rb") as f:
                 head = f.read(64)
             with open(evil, "r+b") as f:
@@ -157,19 +152,16 @@ def main(guest_dir):
                         "extra = 'console=ttyS0 domus.disk=/dev/vda'\n"
                         "disk = [ 'file:%s,xvda,r' ]\n"
                         % (os.path.join(guest_dir, "vmlinuz"), os.path.join(guest_dir, "initrd.img"), evil))
-            r = ctl(uri, "create", config, timeout=120)
-            check(r.returncode == 0, "create victim: %s" % r.stderr)
+            ctl_ok(uri, "create", config, timeout=120)
             check(wait_until(lambda: len(guest_heads()) == 1, BOOT_TIMEOUT),
                   "no head line: %r" % serial_text(root, "victim")[-800:])
             check(guest_heads()[0] == head.hex(), "the guest saw %s, the image holds %s" % (guest_heads()[0], head.hex()))
             argv = qemu_cmdline(root, "victim")
             check(any(a.startswith("file=%s,format=raw," % evil) for a in argv), "QEMU's drives: %r" % argv)
 
-            r = ctl(uri, "destroy", "victim")
-            check(r.returncode == 0, "destroy victim: %s" % r.stderr)
+            ctl_ok(uri, "destroy", "victim")
             check(wait_until(lambda: listed(uri)["victim"]["state"] == "shutoff", 30), "victim still runs")
-            r = ctl(uri, "start", "victim", timeout=120)
-            check(r.returncode == 0, "start victim again: %s" % r.stderr)
+            ctl_ok(uri, "start", "victim", timeout=120)
             check(wait_until(lambda: len(guest_heads()) == 1 and READY_LINE in serial_text(root, "victim"),
                              BOOT_TIMEOUT), "no head line after the restart: %r" % serial_text(root, "victim")[-800:])
             check(guest_heads()[0] == head.hex(), "after the restart the guest saw %s" % guest_heads()[0])
@@ -180,8 +172,7 @@ def main(guest_dir):
                  "the header's bytes at its start and after a restart", raw_image_stays_raw)
 
         def clone_copies_bytes():
-            r = ctl(uri, "image", "clone", "evil.img", "evil-copy.img")
-            check(r.returncode == 0, "image clone: %s" % r.stderr)
+            ctl_ok(uri, "image", "clone", "evil.img", "evil-copy.img")
             with open(evil, "rb") as f:
                 original = f.read()
             with open(os.path.join(images, "evil-copy.img"), "rb") as f:
