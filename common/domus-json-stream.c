@@ -390,8 +390,9 @@ stream_check_number (DomusJsonStream  *self,
 
 /* What escaped_unit() says of an escape that is not a whole "\\uXXXX". */
 enum {
-  ESCAPE_OTHER     = -1,   /* \" \\ \n and the like */
+  ESCAPE_OTHER     = -1,   /* \" \\ \/ \b \f \n \r \t, or a backslash that ends the line */
   ESCAPE_MALFORMED = -2,   /* a \u without four hex digits */
+  ESCAPE_UNKNOWN   = -3,   /* one JSON does not have: json-glib 1.6 reads \600 as the byte 0x80 */
 };
 
 /* The UTF-16 unit of the "\\uXXXX" escape at text (a backslash), or ESCAPE_OTHER or ESCAPE_MALFORMED. */
@@ -401,8 +402,10 @@ escaped_unit (const char *text,
 {
   gint unit = 0;
 
-  if (available < 2 || text[1] != 'u')
+  if (available < 2)
     return ESCAPE_OTHER;
+  if (text[1] != 'u')
+    return text[1] != '\0' && strchr ("\"\\/bfnrt", text[1]) != NULL ? ESCAPE_OTHER : ESCAPE_UNKNOWN;
   if (available < 6)
     return ESCAPE_MALFORMED;
   for (guint k = 2; k < 6; k++)
@@ -419,8 +422,8 @@ escaped_unit (const char *text,
 /*
  * One pass over the line before json-glib sees it: how deep it nests (outside strings,
  * where brackets count) and what the parser would change (stream_check_number; a lone
- * low surrogate escape or a \\u without four hex digits, which json-glib 1.6 turns into
- * bytes that are not UTF-8; for exact
+ * low surrogate escape, a \\u without four hex digits or an escape JSON does not have, which
+ * json-glib 1.6 reads into bytes that are not UTF-8; for exact
  * streams also a NUL in a string). A line that is not JSON at all passes: the parser says
  * what is wrong with it. *rewritten (NULL when the line is fine as it is) is the line with
  * each integer beyond 64 bits written as a double.
@@ -454,11 +457,18 @@ stream_check_line (DomusJsonStream  *self,
             {
               gint unit = escaped_unit (line + i, length - i);
 
-              /* json-glib 1.6 stops at the first other character and keeps what it read. */
+              /* json-glib 1.6 reads more than JSON: a \u stops at the first other character. */
               if (unit == ESCAPE_MALFORMED)
                 {
                   g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE,
                                _("A string holds a \\u escape without four hex digits."));
+                  return FALSE;
+                }
+              if (unit == ESCAPE_UNKNOWN)
+                {
+                  g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE,
+                               _("A string holds an escape JSON does not have (a backslash before byte 0x%02X)."),
+                               (guint) (guchar) line[i + 1]);
                   return FALSE;
                 }
               if (unit == 0 && self->exact)
@@ -485,6 +495,17 @@ stream_check_line (DomusJsonStream  *self,
           continue;
         }
 
+      /*
+       * Between strings JSON has only these bytes; json-glib 1.6 also takes comments, 'single
+       * quoted' strings and 0x numbers, in which the counting above would lose its place.
+       */
+      if (c == '\0' || strchr (" \t\r\n[]{}:,\"-+.0123456789eEtruefalsn", c) == NULL)
+        {
+          g_set_error (error, DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE,
+                       _("Byte %" PRIu64 " (0x%02X) is not JSON: only whitespace, brackets, “:”, “,”, strings, numbers, true, false and null stand between strings."),
+                       (guint64) i + 1, (guint) (guchar) c);
+          return FALSE;
+        }
       if (c == '"')
         in_string = TRUE;
       else if (c == '[' || c == '{')

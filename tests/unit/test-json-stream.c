@@ -519,17 +519,21 @@ test_exact (void)
    */
   {
     static const char surrogates[] = "[\"\\udc00x\"]\n[\"\\\\udc00\"]\n[\"\\ud83d\\ude00\"]\n[\"a\\uDFFFb\"]\n"
-                                     "[\"\\udcp0x\"]\n[\"\\u00\"]";  /* json-glib read \\udcp0 as \\udc00 */
+                                     "[\"\\udcp0x\"]\n[\"\\u00\"]\n"  /* json-glib read \\udcp0 as \\udc00 */
+                                     "[\"\\600\"]\n[\"\\q\"]\n[\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"]\n"  /* \\600 as byte 0x80 */
+                                     "['\"', \"\\600\"]\n[1 /* \" */, \"\\600\"]\n[0x10]\n[true, false, null, -1.5e+3]";
 
     read_all (surrogates, sizeof surrogates - 1, FALSE, &events);
-    g_assert_cmpuint (events.messages->len, ==, 2);
+    g_assert_cmpuint (events.messages->len, ==, 4);
     g_assert_cmpstr (g_ptr_array_index (events.messages, 0), ==, "[\"\\\\udc00\"]");
     g_assert_cmpstr (g_ptr_array_index (events.messages, 1), ==, "[\"\U0001F600\"]");
-    g_assert_cmpuint (events.bad_lines->len, ==, 4);
+    g_assert_cmpstr (g_ptr_array_index (events.messages, 2), ==, "[\"/\\b\\f\\n\\r\\t\\\"\\\\\"]");
+    g_assert_cmpstr (g_ptr_array_index (events.messages, 3), ==, "[true,false,null,-1500.0]");
+    g_assert_cmpuint (events.bad_lines->len, ==, 9);
     g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, 0),
                     DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_INEXACT);
     g_assert_nonnull (strstr (((GError *) g_ptr_array_index (events.bad_lines, 1))->message, "DFFF"));
-    for (guint i = 2; i < 4; i++)
+    for (guint i = 2; i < 9; i++)
       g_assert_error ((GError *) g_ptr_array_index (events.bad_lines, i),
                       DOMUS_JSON_STREAM_ERROR, DOMUS_JSON_STREAM_ERROR_PARSE);
     events_clear (&events);
