@@ -403,6 +403,26 @@ domus_host_create_domain_from_choices_async (DomusHost             *self,
   KLASS (self)->define (DRIVER (self), text, filename, start, task);
 }
 
+char *
+domus_host_write_choices (DomusHost              *self,
+                          const DomusCfgChoices  *choices,
+                          char                  **filename,
+                          GError                **error)
+{
+  char *text;
+
+  g_return_val_if_fail (DOMUS_IS_HOST (self), NULL);
+  g_return_val_if_fail (choices != NULL && choices->name != NULL, NULL);
+  g_return_val_if_fail (filename != NULL && *filename == NULL, NULL);
+
+  if (KLASS (self)->write_choices != NULL)
+    return KLASS (self)->write_choices (DRIVER (self), choices, filename, error);
+  text = domus_cfg_build (choices, error);
+  if (text != NULL)
+    *filename = g_strdup_printf ("%s.cfg", choices->name);
+  return text;
+}
+
 DomusDomainInfo *
 domus_host_define_domain_finish (DomusHost     *self,
                                  GAsyncResult  *result,
@@ -524,6 +544,42 @@ domus_host_list_bridges_async (DomusHost           *self,
 }
 
 DEFINE_POINTER_FINISH (GStrv, list_bridges)
+
+void
+domus_host_list_networks_async (DomusHost           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  task = call_task (self, KLASS (self)->list_networks != NULL &&
+                          (domus_host_get_capabilities (self) & DOMUS_HOST_CAN_NETWORKS),
+                    cancellable, callback, user_data, domus_host_list_networks_async);
+  if (task != NULL)
+    KLASS (self)->list_networks (DRIVER (self), task);
+}
+
+DEFINE_POINTER_FINISH (GStrv, list_networks)
+
+void
+domus_host_list_pools_async (DomusHost           *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  task = call_task (self, KLASS (self)->list_pools != NULL &&
+                          (domus_host_get_capabilities (self) & DOMUS_HOST_CAN_POOLS),
+                    cancellable, callback, user_data, domus_host_list_pools_async);
+  if (task != NULL)
+    KLASS (self)->list_pools (DRIVER (self), task);
+}
+
+DEFINE_POINTER_FINISH (GStrv, list_pools)
 
 void
 domus_host_ping_async (DomusHost           *self,

@@ -108,6 +108,10 @@ struct _DomusHostDriverClass
    * domus_cfg_build() writes. choices is the caller's: copy what outlives the call. */
   void (*create_from_choices) (DomusHostDriver *self, const DomusCfgChoices *choices,
                                gboolean start, GTask *task);             /* DomusDomainInfo */
+  /* Sync and pure (the kind's own form of the choices, for a preview): NULL for the .cfg
+   * domus_cfg_build() writes, named NAME.cfg. */
+  char *(*write_choices) (DomusHostDriver *self, const DomusCfgChoices *choices, char **filename,
+                          GError **error);
   void (*undefine)      (DomusHostDriver *self, const char *name, GTask *task);  /* boolean */
   void (*dump)          (DomusHostDriver *self, const char *name, GTask *task);  /* DomusDriverFile: path, size */
   void (*sysrq)         (DomusHostDriver *self, const char *name, const char *key, GTask *task); /* boolean */
@@ -117,6 +121,8 @@ struct _DomusHostDriverClass
 
   /* The host */
   void (*list_bridges)  (DomusHostDriver *self, GTask *task);                    /* GStrv */
+  void (*list_networks) (DomusHostDriver *self, GTask *task);                    /* GStrv */
+  void (*list_pools)    (DomusHostDriver *self, GTask *task);                    /* GStrv */
   void (*get_archive)   (DomusHostDriver *self, const char *domain_name, const char *range,
                          const char *metric, GTask *task);                       /* DomusStatsHistory */
 

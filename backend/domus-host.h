@@ -59,6 +59,12 @@ typedef enum {
   /* migrations to and from it can go over TLS with a key per migration (domusd: hello's
    * features has "migration-tls"; docs/migration.md, "Encryption") */
   DOMUS_HOST_CAN_ENCRYPT_MIGRATION = 1 << 13,
+  /* its guests' cards can join networks the host defines (libvirt's virtual networks):
+   * domus_host_list_networks_async(), DOMUS_CFG_NETWORK_NAMED */
+  DOMUS_HOST_CAN_NETWORKS     = 1 << 14,
+  /* its images live in named pools (libvirt's storage pools): an image is named
+   * POOL/NAME, domus_host_list_pools_async() */
+  DOMUS_HOST_CAN_POOLS        = 1 << 15,
 } DomusHostCapabilities;
 
 /* The host an empty address stands for: the user's session daemon (docs/protocol.md, "Addresses"). */
@@ -377,6 +383,35 @@ void               domus_host_list_bridges_async   (DomusHost           *self,
 GStrv              domus_host_list_bridges_finish  (DomusHost           *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
+/* The networks the host defines that a new guest's card can join, sorted (transfer full).
+ * Errors: _NOT_SUPPORTED (see DOMUS_HOST_CAN_NETWORKS). */
+void               domus_host_list_networks_async  (DomusHost           *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GStrv              domus_host_list_networks_finish (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* The storage pools a new image can go to (active ones), sorted (transfer full); a new
+ * image in pool P is named "P/NAME". Errors: _NOT_SUPPORTED (see DOMUS_HOST_CAN_POOLS). */
+void               domus_host_list_pools_async     (DomusHost           *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GStrv              domus_host_list_pools_finish    (DomusHost           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/*
+ * What creating from choices would give the host, without a call to it: the text in the
+ * host's own form (a domusd host the .cfg domus_cfg_build() writes, a libvirt host its
+ * domain XML) and, for a host that keeps it as a file, the file's name (NAME.cfg; NULL
+ * for a libvirt host, whose definition is libvirt's). NULL and DOMUS_CFG_ERROR naming the
+ * wrong choice, or DOMUS_ERROR_CLOSED before the host said what it runs.
+ */
+char              *domus_host_write_choices        (DomusHost             *self,
+                                                    const DomusCfgChoices *choices,
+                                                    char                 **filename,
+                                                    GError               **error);
 /* Whether the host still answers: for a caller waiting long on another call. */
 void               domus_host_ping_async           (DomusHost           *self,
                                                     GCancellable        *cancellable,

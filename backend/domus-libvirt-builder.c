@@ -101,11 +101,13 @@ add_network (GVirConfigDomain                *domain,
       gvir_config_domain_interface_bridge_set_source (nic, choices->bridge);
       add_device (domain, nic);
     }
-  else if (choices->network == DOMUS_CFG_NETWORK_USER && is_set (options->network))
+  else if (choices->network == DOMUS_CFG_NETWORK_NAMED ||
+           (choices->network == DOMUS_CFG_NETWORK_USER && is_set (options->network)))
     {
       GVirConfigDomainInterfaceNetwork *nic = gvir_config_domain_interface_network_new ();
 
-      gvir_config_domain_interface_network_set_source (nic, options->network);
+      gvir_config_domain_interface_network_set_source (nic, choices->network == DOMUS_CFG_NETWORK_NAMED
+                                                            ? choices->network_name : options->network);
       add_device (domain, nic);
     }
   else if (choices->network == DOMUS_CFG_NETWORK_USER)
@@ -151,12 +153,38 @@ virt_type_from_name (const char                *name,
   return value != NULL;
 }
 
+/* The assistant's rules, whichever kind of host (the .cfg text itself is not wanted); a
+ * named network, which no .cfg can say, is checked here. disk_stand_in: a path standing
+ * for a disk still to be made. */
+static gboolean
+check_choices (const DomusCfgChoices  *choices,
+               const char             *disk_stand_in,
+               GError                **error)
+{
+  DomusCfgChoices check = *choices;
+  g_autofree char *checked = NULL;
+
+  if (disk_stand_in != NULL)
+    check.disk_path = disk_stand_in;
+  if (choices->network == DOMUS_CFG_NETWORK_NAMED)
+    {
+      if (!is_set (choices->network_name))
+        {
+          g_set_error_literal (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NETWORK,
+                               _("Choose the network for the card."));
+          return FALSE;
+        }
+      check.network = DOMUS_CFG_NETWORK_USER;
+    }
+  checked = domus_cfg_build (&check, error);
+  return checked != NULL;
+}
+
 char *
 domus_libvirt_domain_xml_new (const DomusCfgChoices            *choices,
                               const DomusLibvirtCreateOptions  *options,
                               GError                          **error)
 {
-  g_autofree char *checked = NULL;
   GVirConfigDomain *domain;
   GVirConfigDomainOs *os;
   GVirConfigDomainVirtType virt_type;
@@ -166,9 +194,7 @@ domus_libvirt_domain_xml_new (const DomusCfgChoices            *choices,
   g_return_val_if_fail (choices != NULL && options != NULL, NULL);
   g_return_val_if_fail (options->virt_type != NULL && options->arch != NULL, NULL);
 
-  /* The assistant's rules, whichever kind of host: the .cfg text itself is not wanted. */
-  checked = domus_cfg_build (choices, error);
-  if (checked == NULL)
+  if (!check_choices (choices, NULL, error))
     return NULL;
   if (!virt_type_from_name (options->virt_type, &virt_type))
     {
@@ -251,6 +277,7 @@ create_new (const DomusCfgChoices           *choices,
   create->choices.disk_path = keep (create, choices->disk_path);
   create->choices.disk_format = keep (create, choices->disk_format);
   create->choices.bridge = keep (create, choices->bridge);
+  create->choices.network_name = keep (create, choices->network_name);
   create->options = *options;
   create->options.virt_type = keep (create, options->virt_type);
   create->options.arch = keep (create, options->arch);
@@ -261,10 +288,13 @@ create_new (const DomusCfgChoices           *choices,
   return create;
 }
 
-/* The host's own architecture and the best way it runs guests of it (kvm before qemu). */
-static gboolean
-choose_from_capabilities (virConnectPtr   conn,
-                          Create         *create,
+/* The host's own architecture (unless want_arch) and the best way it runs full virtual
+ * machines of it (kvm before qemu). */
+gboolean
+domus_libvirt_best_guest (virConnectPtr   conn,
+                          const char     *want_arch,
+                          char          **virt_type,
+                          char          **arch,
                           GError        **error)
 {
   char *xml = virConnectGetCapabilities (conn);
@@ -273,6 +303,7 @@ choose_from_capabilities (virConnectPtr   conn,
   GVirConfigCapabilitiesCpu *cpu;
   GList *guests;
   const char *best = NULL;
+  g_autofree char *chosen_arch = g_strdup (want_arch);
 
   if (xml == NULL)
     {
@@ -289,16 +320,16 @@ choose_from_capabilities (virConnectPtr   conn,
     }
   host = gvir_config_capabilities_get_host (caps);
   cpu = host != NULL ? gvir_config_capabilities_host_get_cpu (host) : NULL;
-  if (create->options.arch == NULL && cpu != NULL)
-    create->options.arch = keep (create, gvir_config_capabilities_cpu_get_arch (cpu));
+  if (chosen_arch == NULL && cpu != NULL)
+    chosen_arch = g_strdup (gvir_config_capabilities_cpu_get_arch (cpu));
   guests = gvir_config_capabilities_get_guests (caps);
-  for (GList *g = guests; g != NULL && create->options.virt_type == NULL; g = g->next)
+  for (GList *g = guests; g != NULL && best == NULL; g = g->next)
     {
-      GVirConfigCapabilitiesGuestArch *arch = gvir_config_capabilities_guest_get_arch (g->data);
-      GList *domains = gvir_config_capabilities_guest_arch_get_domains (arch);
+      GVirConfigCapabilitiesGuestArch *guest_arch = gvir_config_capabilities_guest_get_arch (g->data);
+      GList *domains = gvir_config_capabilities_guest_arch_get_domains (guest_arch);
 
       if (gvir_config_capabilities_guest_get_os_type (g->data) == GVIR_CONFIG_DOMAIN_OS_TYPE_HVM &&
-          g_strcmp0 (gvir_config_capabilities_guest_arch_get_name (arch), create->options.arch) == 0)
+          g_strcmp0 (gvir_config_capabilities_guest_arch_get_name (guest_arch), chosen_arch) == 0)
         for (GList *d = domains; d != NULL; d = d->next)
           {
             GEnumClass *types = g_type_class_ref (GVIR_CONFIG_TYPE_DOMAIN_VIRT_TYPE);
@@ -309,20 +340,42 @@ choose_from_capabilities (virConnectPtr   conn,
             g_type_class_unref (types);
           }
       g_list_free_full (domains, g_object_unref);
-      g_object_unref (arch);
-      if (best != NULL)
-        create->options.virt_type = keep (create, best);
+      g_object_unref (guest_arch);
     }
   g_list_free_full (guests, g_object_unref);
   g_clear_object (&cpu);
   g_clear_object (&host);
   g_object_unref (caps);
-  if (create->options.arch == NULL || create->options.virt_type == NULL)
+  if (chosen_arch == NULL || best == NULL)
     {
       g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
                    _("The host offers no way to run full virtual machines (libvirt’s capabilities list no hvm guests)."));
       return FALSE;
     }
+  *virt_type = g_strdup (best);
+  *arch = g_steal_pointer (&chosen_arch);
+  return TRUE;
+}
+
+static gboolean
+choose_from_capabilities (virConnectPtr   conn,
+                          Create         *create,
+                          GError        **error)
+{
+  char *virt_type = NULL, *arch = NULL;
+
+  if (create->options.virt_type != NULL && create->options.arch != NULL)
+    return TRUE;
+  if (!domus_libvirt_best_guest (conn, create->options.arch, &virt_type, &arch, error))
+    return FALSE;
+  if (create->options.virt_type == NULL)
+    g_ptr_array_add (create->strings, (gpointer) (create->options.virt_type = virt_type));
+  else
+    g_free (virt_type);
+  if (create->options.arch == NULL)
+    g_ptr_array_add (create->strings, (gpointer) (create->options.arch = arch));
+  else
+    g_free (arch);
   return TRUE;
 }
 
@@ -411,17 +464,12 @@ create_work (DomusLibvirtReply *reply,
   virStorageVolPtr new_disk = NULL;
   virDomainPtr dom = NULL;
   DomusLibvirtDomainInfo *info = NULL;
-  g_autofree char *checked = NULL;
-  DomusCfgChoices check = create->choices;
 
   /* Every choice first (with the disk to be made standing in for its path), so that a
    * wrong one leaves no volume behind. */
-  if (create->options.new_disk_pool != NULL)
-    check.disk_path = "/new-volume";
-  checked = domus_cfg_build (&check, &error);
-  if (checked != NULL && !name_is_free (conn, create->choices.name, &error))
-    g_clear_pointer (&checked, g_free);
-  if (checked != NULL && choose_from_capabilities (conn, create, &error) &&
+  if (check_choices (&create->choices, create->options.new_disk_pool != NULL ? "/new-volume" : NULL, &error) &&
+      name_is_free (conn, create->choices.name, &error) &&
+      choose_from_capabilities (conn, create, &error) &&
       (create->options.new_disk_pool == NULL || (new_disk = make_disk (conn, create, &error)) != NULL))
     dom = define_and_start (conn, create, new_disk, &error);
   if (dom != NULL)

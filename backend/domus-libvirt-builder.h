@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
   const char *virt_type;      /* "kvm", "qemu" (TCG), "xen", "test", …; NULL: the host's best */
   const char *arch;           /* "x86_64", …; NULL: the host's own */
-  /* DOMUS_CFG_NETWORK_USER: a NIC on this libvirt network; NULL: QEMU's user-mode network. */
+  /* DOMUS_CFG_NETWORK_USER: a NIC on this libvirt network; NULL: QEMU's user-mode network.
+   * (DOMUS_CFG_NETWORK_NAMED names it in the choices instead.) */
   const char *network;
   /* A new disk volume in this pool, named after the domain (NAME.qcow2, or .img when
    * raw), instead of choices->disk_path; NULL: none, or the given disk_path. */
@@ -50,6 +51,17 @@ void                    domus_libvirt_create_domain_async  (DomusLibvirtConnecti
                                                             gpointer                          user_data);
 DomusLibvirtDomainInfo *domus_libvirt_create_domain_finish (DomusLibvirtConnection           *connection,
                                                             GAsyncResult                     *result,
+                                                            GError                          **error);
+
+/*
+ * On the connection's thread: the host's architecture (unless want_arch, nullable) and the
+ * best virtualisation type for full virtual machines of it, kvm before qemu (new strings).
+ * Errors: DOMUS_ERROR_NOT_SUPPORTED when the host lists no hvm guests, libvirt's others.
+ */
+gboolean                domus_libvirt_best_guest           (virConnectPtr                     conn,
+                                                            const char                       *want_arch,
+                                                            char                            **virt_type,
+                                                            char                            **arch,
                                                             GError                          **error);
 
 G_END_DECLS

@@ -32,6 +32,10 @@ struct _DomusLibvirtDriver
   DomusLibvirtSampler    *sampler;      /* while followed */
   GCancellable           *cancellable;  /* the driver's own calls (refreshes) */
   gboolean                following;    /* events and samples feed the host's model */
+  /* The host's best type of full virtual machine and its architecture, read as it
+   * connects: what a preview of the create assistant's choices writes. */
+  char                   *virt_type;
+  char                   *arch;
 };
 
 G_DEFINE_FINAL_TYPE (DomusLibvirtDriver, domus_libvirt_driver, DOMUS_TYPE_HOST_DRIVER)
@@ -65,6 +69,29 @@ _domus_libvirt_driver_get_connection (DomusLibvirtDriver *self)
 {
   g_return_val_if_fail (DOMUS_IS_LIBVIRT_DRIVER (self), NULL);
   return self->connection;
+}
+
+void
+_domus_libvirt_driver_set_guest_type (DomusLibvirtDriver *self,
+                                      const char         *virt_type,
+                                      const char         *arch)
+{
+  g_return_if_fail (DOMUS_IS_LIBVIRT_DRIVER (self));
+  g_free (self->virt_type);
+  g_free (self->arch);
+  self->virt_type = g_strdup (virt_type);
+  self->arch = g_strdup (arch);
+}
+
+gboolean
+_domus_libvirt_driver_get_guest_type (DomusLibvirtDriver  *self,
+                                      const char         **virt_type,
+                                      const char         **arch)
+{
+  g_return_val_if_fail (DOMUS_IS_LIBVIRT_DRIVER (self), FALSE);
+  *virt_type = self->virt_type;
+  *arch = self->arch;
+  return self->virt_type != NULL && self->arch != NULL;
 }
 
 /* What libvirt says, as the model's types */
@@ -246,7 +273,8 @@ facts_work (DomusLibvirtReply *reply,
     }
   virResetLastError ();
   facts->network = DOMUS_HOST_NETWORK_UNKNOWN;
-  facts->capabilities = DOMUS_HOST_CAN_MIGRATE | DOMUS_HOST_CAN_IMAGES;
+  facts->capabilities = DOMUS_HOST_CAN_MIGRATE | DOMUS_HOST_CAN_IMAGES | DOMUS_HOST_CAN_NETWORKS |
+                        DOMUS_HOST_CAN_POOLS;
   domus_libvirt_reply_pointer (reply, facts, (GDestroyNotify) domus_host_facts_free);
 }
 
@@ -281,6 +309,8 @@ on_opened (GObject      *source,
   self->cancellable = g_cancellable_new ();
   g_signal_connect (self->connection, "domain-event", G_CALLBACK (on_domain_event), self);
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_connection_closed), self);
+  /* Queued first, so it is known once the host is connected. */
+  _domus_libvirt_driver_read_guest_type (self);
   domus_libvirt_connection_run (self->connection, task, facts_work);
   g_object_unref (task);
 }
@@ -1263,7 +1293,11 @@ libvirt_get_archive (DomusHostDriver *driver,
 static void
 domus_libvirt_driver_dispose (GObject *object)
 {
+  DomusLibvirtDriver *self = DOMUS_LIBVIRT_DRIVER (object);
+
   libvirt_close (DOMUS_HOST_DRIVER (object), 0);
+  g_clear_pointer (&self->virt_type, g_free);
+  g_clear_pointer (&self->arch, g_free);
   G_OBJECT_CLASS (domus_libvirt_driver_parent_class)->dispose (object);
 }
 
@@ -1297,6 +1331,9 @@ domus_libvirt_driver_class_init (DomusLibvirtDriverClass *klass)
   driver_class->set_autostart = libvirt_set_autostart;
   driver_class->define = libvirt_define;
   driver_class->create_from_choices = libvirt_create_from_choices;
+  driver_class->write_choices = _domus_libvirt_write_choices;
+  driver_class->list_networks = _domus_libvirt_list_networks;
+  driver_class->list_pools = _domus_libvirt_list_pools;
   driver_class->undefine = libvirt_undefine;
   driver_class->open_console = libvirt_open_console;
   driver_class->get_archive = libvirt_get_archive;

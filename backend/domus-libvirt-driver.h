@@ -27,4 +27,22 @@ void _domus_libvirt_migration_run   (DomusHostDriver *source,
                                      DomusMigration  *migration,
                                      GTask           *task);
 
+/* < private > What the create assistant offers on a libvirt host (domus-libvirt-driver-create.c):
+ * the host's best type of guest, read as it connects, for previews of the choices. */
+void     _domus_libvirt_driver_set_guest_type  (DomusLibvirtDriver  *self,
+                                                const char          *virt_type,
+                                                const char          *arch);
+gboolean _domus_libvirt_driver_get_guest_type  (DomusLibvirtDriver  *self,
+                                                const char         **virt_type,
+                                                const char         **arch);
+void     _domus_libvirt_driver_read_guest_type (DomusLibvirtDriver  *self);
+char    *_domus_libvirt_write_choices          (DomusHostDriver        *driver,
+                                                const DomusCfgChoices  *choices,
+                                                char                  **filename,
+                                                GError                **error);
+void     _domus_libvirt_list_networks          (DomusHostDriver     *driver,
+                                                GTask               *task);
+void     _domus_libvirt_list_pools             (DomusHostDriver     *driver,
+                                                GTask               *task);
+
 G_END_DECLS

@@ -200,6 +200,15 @@ domus_cfg_build (const DomusCfgChoices  *choices,
         }
     }
 
+  if (choices->network == DOMUS_CFG_NETWORK_NAMED)
+    {
+      g_set_error_literal (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NETWORK,
+                           is_set (choices->network_name)
+                           ? _("A domusd host has no named networks: choose user-mode networking or a bridge.")
+                           : _("Choose the network for the card."));
+      return NULL;
+    }
+
   out = g_string_new (NULL);
   g_string_append (out, "# Written by Domus's create assistant.\n");
   append_key (out, "name", choices->name);

@@ -31,6 +31,8 @@ typedef enum {
   DOMUS_CFG_NETWORK_NONE,    /* no network card */
   DOMUS_CFG_NETWORK_USER,    /* one card on the daemon's default network (user-mode) */
   DOMUS_CFG_NETWORK_BRIDGE,  /* one card on a host bridge */
+  DOMUS_CFG_NETWORK_NAMED,   /* one card on a network the host defines (a libvirt network):
+                              * no .cfg can say it, a libvirt host's builder can */
 } DomusCfgNetwork;
 
 /* Whether a disk is new does not change the text: the caller creates it (image.create)
@@ -48,6 +50,7 @@ typedef struct {
   const char      *disk_format;  /* "qcow2", "raw", or NULL to let the daemon look */
   DomusCfgNetwork  network;
   const char      *bridge;       /* NETWORK_BRIDGE: the host bridge's name */
+  const char      *network_name; /* NETWORK_NAMED: the host's network */
   gboolean         vnc;
 } DomusCfgChoices;
 

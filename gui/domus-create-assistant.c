@@ -19,88 +19,8 @@
 #include "domus-debian-form.h"
 #include "domus-guest-build.h"
 #include "domus-domain-name.h"
-#include "domus-create-assistant.h"
+#include "domus-create-assistant-private.h"
 
-#define GIB ((gint64) 1024 * 1024 * 1024)
-
-/* Shown in the summary while a new image's folder is not known yet: the daemon says
- * where it put the image when it creates it, and the text is written with that path. */
-#define UNKNOWN_IMAGE_DIR "/IMAGE-STORE"
-
-struct _DomusCreateAssistant
-{
-  GtkAssistant    parent_instance;
-
-  DomusHost      *host;
-  GCancellable   *cancellable;
-
-  guint           n_disk_images;   /* images in the store that are not ISOs */
-  gboolean        disk_name_edited;
-  gboolean        setting_disk_name;
-  gboolean        creating;
-  /* The image this attempt created: removed again when the domain is refused, so a
-   * second attempt starts from the same place. */
-  char           *created_image;
-  char           *created_image_path;
-  /* A guest the host builds; kept after a failed start, so that Apply only starts it. */
-  DomusGuestBuild *build;
-
-  GtkFileChooserNative *chooser;
-  GtkEntry       *chooser_target;
-
-  GtkWidget      *infobars[DOMUS_CREATE_N_PAGES];
-  GtkLabel       *infobar_labels[DOMUS_CREATE_N_PAGES];
-
-  /* Template children */
-  GtkEntry       *name_entry;
-  GtkLabel       *name_hint;
-  GtkToggleButton *source_iso_radio;
-  GtkToggleButton *source_kernel_radio;
-  GtkToggleButton *source_disk_radio;
-  GtkWidget      *iso_grid;
-  GtkComboBoxText *iso_combo;
-  GtkEntry       *iso_entry;
-  GtkWidget      *iso_browse;
-  GtkWidget      *kernel_grid;
-  GtkEntry       *kernel_entry;
-  GtkWidget      *kernel_browse;
-  GtkEntry       *ramdisk_entry;
-  GtkWidget      *ramdisk_browse;
-  GtkEntry       *extra_entry;
-  GtkComboBoxText *boot_disk_combo;
-  GtkToggleButton *source_debian_radio;
-  DomusDebianForm *debian_form;
-  GtkToggleButton *source_cloud_radio;
-  DomusCloudForm *cloud_form;
-  GtkToggleButton *source_template_radio;
-  GtkWidget      *template_grid;
-  GtkComboBoxText *template_combo;
-  GtkToggleButton *template_linked_check;
-  GtkLabel       *source_hint;
-  GtkSpinButton  *memory_spin;
-  GtkSpinButton  *vcpus_spin;
-  GtkLabel       *limits_label;
-  GtkToggleButton *disk_new_radio;
-  GtkWidget      *disk_new_grid;
-  GtkEntry       *disk_name_entry;
-  GtkSpinButton  *disk_size_spin;
-  GtkToggleButton *disk_existing_radio;
-  GtkComboBoxText *disk_combo;
-  GtkToggleButton *disk_none_radio;
-  GtkLabel       *disk_hint;
-  GtkToggleButton *net_user_radio;
-  GtkToggleButton *net_bridge_radio;
-  GtkComboBoxText *bridge_combo;
-  GtkEntry       *bridge_entry;
-  GtkToggleButton *net_none_radio;
-  GtkLabel       *network_hint;
-  GtkToggleButton *vnc_check;
-  GtkLabel       *summary_label;
-  GtkTextView    *summary_view;
-  GtkSpinner     *progress_spinner;
-  GtkLabel       *progress_label;
-  GtkProgressBar *progress_bar;
-};
 
 G_DEFINE_FINAL_TYPE (DomusCreateAssistant, domus_create_assistant, GTK_TYPE_ASSISTANT)
 
@@ -119,7 +39,6 @@ typedef enum {
   SOURCE_TEMPLATE,
 } GuestSource;
 
-static void update_pages (DomusCreateAssistant *self);
 
 static GuestSource
 guest_source (DomusCreateAssistant *self)
@@ -172,6 +91,36 @@ new_image_name (DomusCreateAssistant *self)
   return gtk_entry_get_text (self->disk_name_entry);
 }
 
+static gboolean
+host_has_pools (DomusCreateAssistant *self)
+{
+  return (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_POOLS) != 0;
+}
+
+/* The new image as the host names it: POOL/NAME on a host with storage pools. */
+static char *
+new_image_full_name (DomusCreateAssistant *self)
+{
+  const char *pool = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->disk_pool_combo));
+
+  if (host_has_pools (self))
+    return g_strdup_printf ("%s/%s", pool != NULL ? pool : "", new_image_name (self));
+  return g_strdup (new_image_name (self));
+}
+
+/* Where the new image will be, for the summary: the store's folder when the host said
+ * it (and the image goes there), a stand-in until the host has made it otherwise. */
+static char *
+new_image_path (DomusCreateAssistant *self)
+{
+  const char *dir = domus_host_get_image_dir (self->host);
+
+  if (self->created_image_path != NULL)
+    return g_strdup (self->created_image_path);
+  return g_build_filename (dir != NULL && !host_has_pools (self) ? dir : UNKNOWN_IMAGE_DIR,
+                           new_image_name (self), NULL);
+}
+
 /* Fills choices from the widgets; strings point into the widgets or into *owned. */
 static void
 collect_choices (DomusCreateAssistant *self,
@@ -207,12 +156,7 @@ collect_choices (DomusCreateAssistant *self,
     }
   else if (gtk_toggle_button_get_active (self->disk_new_radio))
     {
-      if (self->created_image_path != NULL)
-        c->disk_path = self->created_image_path;
-      else
-        c->disk_path = *owned = g_build_filename (domus_host_get_image_dir (self->host) != NULL
-                                                  ? domus_host_get_image_dir (self->host) : UNKNOWN_IMAGE_DIR,
-                                                  new_image_name (self), NULL);
+      c->disk_path = *owned = new_image_path (self);
       c->disk_format = "qcow2";
     }
   else if (gtk_toggle_button_get_active (self->disk_existing_radio))
@@ -227,6 +171,11 @@ collect_choices (DomusCreateAssistant *self,
       c->network = DOMUS_CFG_NETWORK_BRIDGE;
       c->bridge = gtk_entry_get_text (self->bridge_entry);
     }
+  else if (gtk_toggle_button_get_active (self->net_named_radio))
+    {
+      c->network = DOMUS_CFG_NETWORK_NAMED;
+      c->network_name = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->network_combo));
+    }
   else if (gtk_toggle_button_get_active (self->net_none_radio))
     c->network = DOMUS_CFG_NETWORK_NONE;
   else
@@ -238,6 +187,8 @@ collect_choices (DomusCreateAssistant *self,
 static DomusCreatePage
 page_for_cfg_error (const GError *error)
 {
+  if (error->domain != DOMUS_CFG_ERROR)
+    return DOMUS_CREATE_PAGE_SUMMARY;
   switch ((DomusCfgError) error->code)
     {
     case DOMUS_CFG_ERROR_NAME:    return DOMUS_CREATE_PAGE_NAME;
@@ -262,6 +213,7 @@ check_page_with_builder (DomusCreateAssistant  *self,
   DomusCfgChoices c;
   g_autofree char *owned = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *filename = NULL;
   g_autoptr(GError) local_error = NULL;
 
   collect_choices (self, &c, &owned);
@@ -282,7 +234,8 @@ check_page_with_builder (DomusCreateAssistant  *self,
       c.ramdisk = c.extra = NULL;
     }
 
-  text = domus_cfg_build (&c, &local_error);
+  /* The host's own form: a libvirt host takes choices a .cfg cannot say. */
+  text = domus_host_write_choices (self->host, &c, &filename, &local_error);
   if (text != NULL)
     return TRUE;
   /* Source DISK without a disk is reported by the builder as a disk error; on the
@@ -412,7 +365,7 @@ validate_disk (DomusCreateAssistant *self)
   gboolean ok = TRUE;
 
   /* Booting an existing image: that image is the disk, chosen on the source page. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->disk_new_radio), !boot_disk);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->disk_new_radio), !boot_disk && !self->no_pools);
   gtk_widget_set_sensitive (GTK_WIDGET (self->disk_existing_radio), !boot_disk && self->n_disk_images > 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->disk_none_radio), !boot_disk);
   gtk_widget_set_sensitive (self->disk_new_grid,
@@ -431,6 +384,7 @@ validate_disk (DomusCreateAssistant *self)
   if (gtk_toggle_button_get_active (self->disk_new_radio))
     {
       const char *name = new_image_name (self);
+      g_autofree char *full_name = new_image_full_name (self);
       gint64 size;
 
       if (!image_name_is_valid (name))
@@ -438,7 +392,12 @@ validate_disk (DomusCreateAssistant *self)
           hint = _("An image name cannot be empty, start with “.”, or contain “/” or “,”.");
           ok = FALSE;
         }
-      else if (domus_host_lookup_image (self->host, name) != NULL)
+      else if (host_has_pools (self) && gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->disk_pool_combo)) == NULL)
+        {
+          hint = _("Choose the storage pool the new volume is made in.");
+          ok = FALSE;
+        }
+      else if (domus_host_lookup_image (self->host, full_name) != NULL)
         {
           hint = _("The image store has an image of that name already: choose it as an existing image, or another name.");
           ok = FALSE;
@@ -475,6 +434,8 @@ validate_network (DomusCreateAssistant *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->bridge_combo),
                             gtk_toggle_button_get_active (self->net_bridge_radio));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->network_combo),
+                            gtk_toggle_button_get_active (self->net_named_radio));
   ok = check_page_with_builder (self, DOMUS_CREATE_PAGE_NETWORK, &error);
   if (!ok)
     gtk_label_set_text (self->network_hint, error->message);
@@ -497,10 +458,13 @@ update_summary (DomusCreateAssistant *self,
   g_autofree char *owned = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *filename = NULL;
+  g_autofree char *what = NULL;
+  g_autofree char *more = NULL;
   g_autofree char *label = NULL;
 
   collect_choices (self, &c, &owned);
-  text = domus_cfg_build (&c, &error);
+  text = domus_host_write_choices (self->host, &c, &filename, &error);
   if (text == NULL)
     {
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->summary_view), "", -1);
@@ -509,24 +473,27 @@ update_summary (DomusCreateAssistant *self,
       return;
     }
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->summary_view), text, -1);
-  label = g_strdup_printf (_("This is the file “%s.cfg” that will be written on the host. "
-                             "The domain starts when you apply."), c.name);
+  /* A host that keeps a file gets this text as that file; a libvirt host keeps it as
+   * its own definition of the domain. */
+  if (filename != NULL)
+    what = g_strdup_printf (_("This is the file “%s” that will be written on the host. "
+                              "The domain starts when you apply."), filename);
+  else
+    what = g_strdup (_("This is the definition the host will keep for the domain (libvirt’s domain XML). "
+                       "The domain starts when you apply."));
   if (gtk_toggle_button_get_active (self->disk_new_radio) && !disk_is_boot_disk (self))
     {
-      g_autofree char *more = NULL;
       g_autofree char *size = g_format_size_full ((guint64) gtk_spin_button_get_value_as_int (self->disk_size_spin) * GIB,
                                                   G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *full_name = new_image_full_name (self);
 
-      if (domus_host_get_image_dir (self->host) == NULL && self->created_image_path == NULL)
+      if (self->created_image_path == NULL && g_str_has_prefix (c.disk_path, UNKNOWN_IMAGE_DIR "/"))
         more = g_strdup_printf (_("A new image “%s” of %s is created first; its path is filled in "
-                                  "once the image store has made it."), new_image_name (self), size);
+                                  "once the image store has made it."), full_name, size);
       else
-        more = g_strdup_printf (_("A new image “%s” of %s is created first."), new_image_name (self), size);
-      g_free (label);
-      label = g_strdup_printf ("%s\n%s", more,
-                               _("This is the file that will be written on the host. "
-                                 "The domain starts when you apply."));
+        more = g_strdup_printf (_("A new image “%s” of %s is created first."), full_name, size);
     }
+  label = more != NULL ? g_strdup_printf ("%s\n%s", more, what) : g_steal_pointer (&what);
   gtk_label_set_text (self->summary_label, label);
   *complete = TRUE;
 }
@@ -579,8 +546,8 @@ forward_page (int      current,
   return current + 1 < DOMUS_CREATE_N_PAGES ? current + 1 : -1;
 }
 
-static void
-update_pages (DomusCreateAssistant *self)
+void
+_domus_create_assistant_update_pages (DomusCreateAssistant *self)
 {
   GtkAssistant *assistant = GTK_ASSISTANT (self);
   gboolean summary_ok = FALSE;
@@ -617,7 +584,7 @@ static void
 on_changed (DomusCreateAssistant *self)
 {
   if (!self->creating)
-    update_pages (self);
+    _domus_create_assistant_update_pages (self);
 }
 
 static void
@@ -671,7 +638,7 @@ show_page_error (DomusCreateAssistant *self,
   gtk_widget_hide (GTK_WIDGET (self->progress_bar));
   gtk_label_set_text (self->infobar_labels[page], message);
   gtk_widget_show (self->infobars[page]);
-  update_pages (self);
+  _domus_create_assistant_update_pages (self);
   gtk_assistant_set_current_page (GTK_ASSISTANT (self), page);
 }
 
@@ -809,12 +776,13 @@ create_domain (DomusCreateAssistant *self)
   g_autofree char *owned = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *filename = NULL;
   gboolean complete;
 
   /* With a new image the path is now the store's own: show what is really written. */
   update_summary (self, &complete);
   collect_choices (self, &c, &owned);
-  text = domus_cfg_build (&c, &error);
+  text = domus_host_write_choices (self->host, &c, &filename, &error);
   if (text == NULL)
     {
       forget_created_image (self);
@@ -859,7 +827,7 @@ image_created (GObject      *source,
                        _("The image store did not say where it put the new image."));
       return;
     }
-  self->created_image = g_strdup (new_image_name (self));
+  self->created_image = new_image_full_name (self);
   self->created_image_path = g_strdup (path);
   create_domain (self);
 }
@@ -996,8 +964,10 @@ start_creating (gpointer user_data)
   if (!disk_is_boot_disk (self) && gtk_toggle_button_get_active (self->disk_new_radio) &&
       self->created_image == NULL)
     {
+      g_autofree char *full_name = new_image_full_name (self);
+
       gtk_label_set_text (self->progress_label, _("Creating the disk image…"));
-      domus_host_create_image_async (self->host, new_image_name (self), "qcow2",
+      domus_host_create_image_async (self->host, full_name, "qcow2",
                                      (guint64) gtk_spin_button_get_value_as_int (self->disk_size_spin) * GIB,
                                      self->cancellable, image_created, g_object_ref (self));
       return G_SOURCE_REMOVE;
@@ -1035,7 +1005,7 @@ on_prepare (GtkAssistant *assistant,
   DomusCreateAssistant *self = DOMUS_CREATE_ASSISTANT (assistant);
 
   if (!self->creating)
-    update_pages (self);
+    _domus_create_assistant_update_pages (self);
 }
 
 /* File choosers, for hosts whose files are this machine's */
@@ -1094,187 +1064,6 @@ on_browse_clicked (GtkButton *button,
     }
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
-
-/* What the host has: images, bridges */
-
-static gboolean
-has_suffix_nocase (const char *text,
-                   const char *suffix)
-{
-  gsize length = strlen (text), suffix_length = strlen (suffix);
-
-  return length >= suffix_length &&
-         g_ascii_strcasecmp (text + length - suffix_length, suffix) == 0;
-}
-
-static void
-images_listed (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(DomusCreateAssistant) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GListModel *images = domus_host_get_images (self->host);
-  guint n_iso = 0, n_disk = 0;
-
-  if (!domus_host_refresh_images_finish (self->host, result, &error) && g_cancellable_is_cancelled (self->cancellable))
-    return;
-  if (error != NULL)
-    {
-      /* Not fatal: paths can still be typed. */
-      g_autofree char *text = g_strdup_printf (_("The image store could not be read: %s"), error->message);
-
-      gtk_label_set_text (self->infobar_labels[DOMUS_CREATE_PAGE_SOURCE], text);
-      gtk_widget_show (self->infobars[DOMUS_CREATE_PAGE_SOURCE]);
-      return;
-    }
-
-  for (guint i = 0; i < g_list_model_get_n_items (images); i++)
-    {
-      g_autoptr(DomusImage) image = g_list_model_get_item (images, i);
-      const char *name = domus_image_get_name (image);
-      const char *path = domus_image_get_path (image);
-
-      if (path == NULL || !g_path_is_absolute (path))
-        continue;
-      if (has_suffix_nocase (name, ".iso"))
-        {
-          gtk_combo_box_text_append (self->iso_combo, name, name);
-          n_iso++;
-        }
-      else
-        {
-          gtk_combo_box_text_append (self->boot_disk_combo, name, name);
-          domus_cloud_form_add_image (self->cloud_form, name);
-          gtk_combo_box_text_append (self->disk_combo, name, name);
-          n_disk++;
-        }
-    }
-
-  self->n_disk_images = n_disk;
-  gtk_widget_set_visible (GTK_WIDGET (self->iso_combo), n_iso > 0);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->source_disk_radio), n_disk > 0);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->disk_existing_radio), n_disk > 0);
-  update_pages (self);
-}
-
-static void
-bridges_listed (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(DomusCreateAssistant) self = user_data;
-  g_auto(GStrv) bridges = NULL;
-
-  /* Without the list the entry still takes a typed name. */
-  bridges = domus_host_list_bridges_finish (self->host, result, NULL);
-  if (bridges == NULL || g_cancellable_is_cancelled (self->cancellable))
-    return;
-  for (guint i = 0; bridges[i] != NULL; i++)
-    gtk_combo_box_text_append (self->bridge_combo, bridges[i], bridges[i]);
-  /* A host that puts guests on bridges wants one: offer the first. */
-  if (bridges[0] != NULL)
-    {
-      gtk_combo_box_set_active (GTK_COMBO_BOX (self->bridge_combo), 0);
-      if (domus_host_get_network (self->host) == DOMUS_HOST_NETWORK_BRIDGE)
-        gtk_toggle_button_set_active (self->net_bridge_radio, TRUE);
-    }
-  update_pages (self);
-}
-
-/* A host whose daemon cannot build a kind of guest has that source greyed out, and says why. */
-static void
-offer_built_sources (DomusCreateAssistant *self)
-{
-  DomusHostCapabilities can = domus_host_get_capabilities (self->host);
-
-  if (!(can & DOMUS_HOST_CAN_BUILD_DEBIAN))
-    {
-      gtk_widget_set_sensitive (GTK_WIDGET (self->source_debian_radio), FALSE);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_debian_radio),
-                                   _("This server’s daemon cannot build Debian guests: update Domus on the server."));
-    }
-  if (!(can & DOMUS_HOST_CAN_BUILD_CLOUD))
-    {
-      gtk_widget_set_sensitive (GTK_WIDGET (self->source_cloud_radio), FALSE);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_cloud_radio),
-                                   _("This server’s daemon cannot make guests of cloud images (it has no such call): "
-                                     "update Domus on the server."));
-    }
-}
-
-/* The host's template domains, in the list's order; greyed out, saying why, when there is
- * none or the daemon cannot clone. */
-static void
-offer_templates (DomusCreateAssistant *self)
-{
-  GListModel *domains = domus_host_get_domains (self->host);
-  guint n_templates = 0;
-
-  for (guint i = 0; i < g_list_model_get_n_items (domains); i++)
-    {
-      g_autoptr(DomusDomain) domain = g_list_model_get_item (domains, i);
-
-      if (!domus_domain_get_template (domain))
-        continue;
-      gtk_combo_box_text_append (self->template_combo, domus_domain_get_name (domain),
-                                 domus_domain_get_name (domain));
-      n_templates++;
-    }
-  if (n_templates > 0)
-    gtk_combo_box_set_active (GTK_COMBO_BOX (self->template_combo), 0);
-
-  if (!(domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_CLONE))
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_template_radio),
-                                 _("This server’s daemon cannot clone domains: update Domus on the server."));
-  else if (n_templates == 0)
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_template_radio),
-                                 _("This server has no template domains: mark a shut-off domain as one "
-                                   "(domusctl template NAME on)."));
-  else
-    return;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->source_template_radio), FALSE);
-}
-
-static void
-read_host (DomusCreateAssistant *self)
-{
-  GtkAdjustment *memory = gtk_spin_button_get_adjustment (self->memory_spin);
-  GtkAdjustment *vcpus = gtk_spin_button_get_adjustment (self->vcpus_spin);
-  gint64 host_memory = domus_host_get_memory_mib (self->host);
-  gint64 host_cpus = domus_host_get_cpus (self->host);
-  g_autofree char *title = NULL;
-
-  title = g_strdup_printf (_("Create a Domain on %s"), domus_host_get_name (self->host));
-  gtk_window_set_title (GTK_WINDOW (self), title);
-
-  /* The spin buttons stop at what the host has. */
-  if (host_memory > 0)
-    {
-      gtk_adjustment_set_upper (memory, (double) host_memory);
-      gtk_adjustment_set_value (memory, MIN (512.0, (double) host_memory));
-    }
-  if (host_cpus > 0)
-    gtk_adjustment_set_upper (vcpus, (double) MIN (host_cpus, 255));
-
-  if (domus_host_get_network (self->host) == DOMUS_HOST_NETWORK_BRIDGE)
-    gtk_toggle_button_set_active (self->net_bridge_radio, TRUE);
-
-  gtk_widget_set_visible (self->iso_browse, domus_host_is_local (self->host));
-  gtk_widget_set_visible (self->kernel_browse, domus_host_is_local (self->host));
-  gtk_widget_set_visible (self->ramdisk_browse, domus_host_is_local (self->host));
-  gtk_widget_set_visible (GTK_WIDGET (self->iso_combo), FALSE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->source_disk_radio), FALSE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->disk_existing_radio), FALSE);
-  offer_built_sources (self);
-  offer_templates (self);
-
-  if (domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED)
-    return;
-  domus_host_refresh_images_async (self->host, self->cancellable, images_listed, g_object_ref (self));
-  if (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_LIST_BRIDGES)
-    domus_host_list_bridges_async (self->host, self->cancellable, bridges_listed, g_object_ref (self));
 }
 
 /* GObject */
@@ -1356,6 +1145,8 @@ domus_create_assistant_class_init (DomusCreateAssistantClass *klass)
   BIND (disk_new_grid);
   BIND (disk_name_entry);
   BIND (disk_size_spin);
+  BIND (disk_pool_label);
+  BIND (disk_pool_combo);
   BIND (disk_existing_radio);
   BIND (disk_combo);
   BIND (disk_none_radio);
@@ -1364,6 +1155,8 @@ domus_create_assistant_class_init (DomusCreateAssistantClass *klass)
   BIND (net_bridge_radio);
   BIND (bridge_combo);
   BIND (bridge_entry);
+  BIND (net_named_radio);
+  BIND (network_combo);
   BIND (net_none_radio);
   BIND (network_hint);
   BIND (vnc_check);
@@ -1413,9 +1206,9 @@ domus_create_assistant_new (DomusHost *host)
   /* A domain created elsewhere meanwhile takes its name: check the name again. */
   g_signal_connect_object (domus_host_get_domains (host), "items-changed",
                            G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
-  read_host (self);
+  _domus_create_assistant_read_host (self);
   on_name_changed_for_disk (self);
-  update_pages (self);
+  _domus_create_assistant_update_pages (self);
   return GTK_WIDGET (self);
 }
 
@@ -1432,11 +1225,12 @@ domus_create_assistant_dup_config (DomusCreateAssistant *self)
 {
   DomusCfgChoices c;
   g_autofree char *owned = NULL;
+  g_autofree char *filename = NULL;
 
   g_return_val_if_fail (DOMUS_IS_CREATE_ASSISTANT (self), NULL);
 
   collect_choices (self, &c, &owned);
-  return domus_cfg_build (&c, NULL);
+  return domus_host_write_choices (self->host, &c, &filename, NULL);
 }
 
 const char *

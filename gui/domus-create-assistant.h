@@ -35,7 +35,8 @@ GtkWidget  *domus_create_assistant_new          (DomusHost            *host);
 
 DomusHost  *domus_create_assistant_get_host     (DomusCreateAssistant *self);
 
-/* The .cfg text the current choices give, or NULL while a choice is incomplete. */
+/* The text the current choices give in the host's own form (a .cfg, or libvirt's domain XML),
+ * or NULL while a choice is incomplete. */
 char       *domus_create_assistant_dup_config   (DomusCreateAssistant *self);
 
 /* The message shown on a page's info bar (a daemon's error), or NULL when it is hidden. */

@@ -48,6 +48,10 @@ mount --bind "$root/etc" /etc/libvirt
 mount --bind "$root/lib" /var/lib/libvirt
 mount --bind "$root/cache" /var/cache/libvirt
 mount --bind "$root/log" /var/log/libvirt
+# A network namespace of its own (own_network): only loopback, up.
+if [ "$3" = net ]; then ip link set lo up; fi
+# No KVM (without_kvm): libvirt then offers its guests TCG only, as on a host without it.
+if [ "$4" = nokvm ] && [ -e /dev/kvm ]; then mount --bind /dev/null /dev/kvm; fi
 exec "$2" -f /etc/libvirt/libvirtd.conf -p "$root/libvirtd.pid"
 """
 
@@ -147,8 +151,15 @@ class LibvirtDaemon:
     """libvirtd and virtlogd in a mount namespace of their own, under root (a folder the
     caller owns). Use as a context manager, or call stop() on every path."""
 
-    def __init__(self, root, name="lv", host_uuid=None):
+    def __init__(self, root, name="lv", host_uuid=None, own_network=False, without_kvm=False):
+        """own_network: the daemon (and its guests) in a network namespace of its own too,
+        so that the virtual networks it starts make their bridges there, not on the
+        machine; its VNC and migration ports are then not on the machine's loopback.
+        without_kvm: /dev/kvm hidden in the namespace, so that libvirt's own choice of
+        virtualisation (kvm before qemu) is TCG: nested KVM hangs on the build machines."""
         self.root = root
+        self.own_network = own_network
+        self.without_kvm = without_kvm
         self.name = name
         self.host_uuid = host_uuid or str(uuid.uuid4())
         self.libvirtd = None
@@ -214,8 +225,10 @@ class LibvirtDaemon:
     def start(self, timeout=30.0):
         log = open(os.path.join(self.root, "libvirtd.out"), "wb")
         self.libvirtd = subprocess.Popen(
-            ["unshare", "--mount", "--propagation", "private", "sh", "-c", NAMESPACE_SETUP,
-             "namespace-setup", self.root, LIBVIRTD],
+            ["unshare", "--mount"] + (["--net"] if self.own_network else []) +
+            ["--propagation", "private", "sh", "-c", NAMESPACE_SETUP,
+             "namespace-setup", self.root, LIBVIRTD, "net" if self.own_network else "-",
+             "nokvm" if self.without_kvm else "-"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self._wait(lambda: os.path.exists(self.socket_path), "libvirtd's socket", timeout)
@@ -314,6 +327,18 @@ class LibvirtDaemon:
         self.virsh("pool-define-as", name, "dir", "--target", IMAGES)
         self.virsh("pool-start", name)
         self.virsh("pool-autostart", name)
+
+    def define_network(self, name, bridge):
+        """An isolated virtual network (no address, no DHCP, no forwarding: nothing
+        outside), started. Only in a network namespace of the daemon's own: starting it
+        makes the bridge, which must not appear on the machine."""
+        if not self.own_network:
+            raise LibvirtError("define_network needs LibvirtDaemon(own_network=True)")
+        path = os.path.join(self.root, "network-%s.xml" % name)
+        with open(path, "w") as f:
+            f.write("<network><name>%s</name><bridge name='%s' stp='off'/></network>\n" % (name, bridge))
+        self.virsh("net-define", path)
+        self.virsh("net-start", name)
 
     def domain_state(self, name):
         proc = self.virsh("domstate", name, check=False)

@@ -383,6 +383,11 @@ test_errors (void)
   expect_error (&c, DOMUS_CFG_ERROR_NETWORK);
   c = good; c.network = DOMUS_CFG_NETWORK_BRIDGE; c.bridge = "a-very-long-bridge-name";
   expect_error (&c, DOMUS_CFG_ERROR_NETWORK);
+  /* A named (libvirt) network: no .cfg can say it, with or without its name. */
+  c = good; c.network = DOMUS_CFG_NETWORK_NAMED; c.network_name = "default";
+  expect_error (&c, DOMUS_CFG_ERROR_NETWORK);
+  c = good; c.network = DOMUS_CFG_NETWORK_NAMED;
+  expect_error (&c, DOMUS_CFG_ERROR_NETWORK);
 }
 
 int

@@ -33,6 +33,10 @@ static const char node_xml[] =
   "    <volume type='file'><name>disk.qcow2</name><capacity unit='MiB'>64</capacity>"
   "      <target><format type='qcow2'/></target></volume>"
   "  </pool>"
+  "  <pool type='dir'>"
+  "    <name>second</name><target><path>/second</path></target>"
+  "  </pool>"
+  "  <network><name>domusnet</name><bridge name='domusbr0'/></network>"
   "</node>";
 
 static gboolean
@@ -322,6 +326,47 @@ test_create_from_choices (void)
   domus_host_disconnect (host);
 }
 
+/* What the assistant offers on a libvirt host: its pools, its networks, and a preview of
+ * the domain XML (the host's own type of guest) with no .cfg file name. */
+static void
+test_assistant_offers (void)
+{
+  g_autoptr(DomusHost) host = followed_host ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) pools = NULL;
+  g_auto(GStrv) networks = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *filename = NULL;
+  const char *want_pools[] = { "default", "second", NULL };
+  const char *want_networks[] = { "domusnet", NULL };
+  DomusCfgChoices choices = {
+    .name = "zeta", .memory_mib = 64, .vcpus = 1, .kind = DOMUS_CFG_KIND_KERNEL,
+    .kernel = "/boot/vmlinuz", .network = DOMUS_CFG_NETWORK_NAMED, .network_name = "domusnet",
+  };
+
+  g_assert_true (domus_host_get_capabilities (host) & DOMUS_HOST_CAN_POOLS);
+  g_assert_true (domus_host_get_capabilities (host) & DOMUS_HOST_CAN_NETWORKS);
+  domus_host_list_pools_async (host, NULL, lvt_keep_result, &result);
+  pools = domus_host_list_pools_finish (host, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (pools, want_pools);
+  domus_host_list_networks_async (host, NULL, lvt_keep_result, &result);
+  networks = domus_host_list_networks_finish (host, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (networks, want_networks);
+
+  xml = domus_host_write_choices (host, &choices, &filename, &error);
+  g_assert_no_error (error);
+  g_assert_null (filename);
+  g_assert_nonnull (strstr (xml, "<domain type=\"test\">"));
+  g_assert_nonnull (strstr (xml, "<source network=\"domusnet\"/>"));
+  choices.memory_mib = 0;
+  g_assert_null (domus_host_write_choices (host, &choices, &filename, &error));
+  g_assert_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_MEMORY);
+  domus_host_disconnect (host);
+}
+
 static void
 test_refusals_name_the_kind (void)
 {
@@ -435,6 +480,7 @@ main (int    argc,
   g_test_add_func ("/libvirt-driver/values-and-tags", test_values_and_tags);
   g_test_add_func ("/libvirt-driver/define-xml-only", test_define_xml_only);
   g_test_add_func ("/libvirt-driver/create-from-choices", test_create_from_choices);
+  g_test_add_func ("/libvirt-driver/assistant-offers", test_assistant_offers);
   g_test_add_func ("/libvirt-driver/refusals-name-the-kind", test_refusals_name_the_kind);
   g_test_add_func ("/libvirt-driver/images", test_images);
   g_test_add_func ("/libvirt-driver/samples", test_samples);

@@ -756,6 +756,22 @@ test_domain_xml (void)
   g_assert_nonnull (strstr (iso_xml, "<source network=\"default\"/>"));
   g_assert_nonnull (strstr (iso_xml, "<source file=\"/var/lib/libvirt/images/web1.qcow2\"/>"));
 
+  /* A network the host defines, named in the choices (the assistant's "A network of the
+   * host"); without its name it is the network page's error. */
+  choices.network = DOMUS_CFG_NETWORK_NAMED;
+  choices.network_name = "domusnet";
+  options.network = NULL;
+  g_free (iso_xml);
+  iso_xml = domus_libvirt_domain_xml_new (&choices, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (iso_xml, "<source network=\"domusnet\"/>"));
+  choices.network_name = NULL;
+  bad = domus_libvirt_domain_xml_new (&choices, &options, &error);
+  g_assert_null (bad);
+  g_assert_error (error, DOMUS_CFG_ERROR, DOMUS_CFG_ERROR_NETWORK);
+  g_clear_error (&error);
+  choices.network = DOMUS_CFG_NETWORK_USER;
+
   /* The assistant's rules, naming the wrong choice. */
   choices.name = "1234";
   bad = domus_libvirt_domain_xml_new (&choices, &options, &error);
