@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Live migration between two libvirt hosts from the window: a real mouse drag (AT-SPI, xdotool).
+
+Usage: test-libvirt-migrate.py GUEST_DIR DOMUS   (DOMUS_BUILD_DIR from the environment)
+
+Two private libvirtds (tests/integration/lib_libvirt.py: mount namespaces and host UUIDs
+of their own, as the integration migration tests use them) with the test guest's kernel
+and ramdisk at one path on both; "lvmover" (no disk) runs under TCG on the first.
+`domus --connect A --connect B` runs under an Xvfb and a session bus of the test's own,
+with G_DEBUG=fatal-warnings. Both servers are this machine, so both rows carry its host
+name: the first is the one lvmover is listed under. Then:
+
+- a real drag of lvmover's row onto the other server's row opens the migration dialog:
+  its checks passed (the domain runs on the source, the target has no domain of that
+  name), Migrate enabled; the Encrypt check box says what libvirt needs for it;
+- Migrate: the dialog reports the downtime; virsh says lvmover runs on the second daemon
+  and is gone from the first (undefined there); the tree shows it under the second server.
+
+Everything started here is ended by PID. Output is TAP.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import lib_gui  # noqa: E402
+from lib_domus import Tap, check  # noqa: E402
+from lib_libvirt import LibvirtDaemon, skip_if_impossible, test_guest_xml  # noqa: E402
+from lib_qemu import make_temp_dir  # noqa: E402
+
+GUEST_DIR = sys.argv[1]
+DOMUS = sys.argv[2]
+FIND_TIMEOUT = 30.0
+MIGRATE_TIMEOUT = 120.0
+NAME = "lvmover"
+
+
+def main():
+    if skip_if_impossible():
+        return 0
+    tap = Tap()
+    base = make_temp_dir("domus-gui-libvirt-migrate-")
+    source = LibvirtDaemon(os.path.join(base, "a"), "a")
+    target = LibvirtDaemon(os.path.join(base, "b"), "b")
+    session = app = None
+    app_log_path = os.path.join(base, "domus.log")
+    host_row = socket.gethostname()
+    try:
+        def start_hosts():
+            for daemon in (source, target):
+                daemon.start()
+                # The kernel and initramfs at one path on both, as shared storage has them.
+                kernel, initrd = daemon.install_test_guest(GUEST_DIR)
+            source.define(test_guest_xml(NAME, kernel, initrd))
+            source.virsh("start", NAME)
+
+        if not tap.step("two private libvirtds, %s running on the first" % NAME, start_hosts):
+            return tap.finish()
+
+        session = lib_gui.Session(base).start()
+        import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
+
+        env = session.env()
+        env["G_DEBUG"] = "fatal-warnings"
+        env["LC_ALL"] = "C.UTF-8"
+        app_log = open(app_log_path, "wb")
+        app = subprocess.Popen([DOMUS, "--connect", source.uri, "--connect", target.uri], env=env,
+                               stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
+        tree = lib_gui.DomusTree(pyatspi)
+
+        def app_log_text():
+            app_log.flush()
+            with open(app_log_path, errors="replace") as f:
+                return f.read()
+
+        def rows():
+            return tree.all_rows()
+
+        def server_indices():
+            return [i for i, (name, _) in enumerate(rows()) if name == host_row]
+
+        def server_of(name):
+            """The index among the server rows of the one name is listed under, or None."""
+            order = [n for n, _ in rows()]
+            if name not in order:
+                return None
+            servers = server_indices()
+            above = [k for k, i in enumerate(servers) if i < order.index(name)]
+            return above[-1] if above else None
+
+        def listed():
+            check(lib_gui.wait_for(tree.find, FIND_TIMEOUT), "no domus window:\n%s" % app_log_text())
+            ok = lib_gui.wait_for(lambda: len(server_indices()) == 2
+                                  and all(rows()[i][1] == "connected" for i in server_indices())
+                                  and dict(rows()).get(NAME) in ("running", "blocked"), FIND_TIMEOUT)
+            check(ok, "rows: %r; log:\n%s" % (rows(), app_log_text()))
+
+        if not tap.step("the tree shows both libvirt servers connected and %s running" % NAME, listed):
+            return tap.finish()
+        state = {"from": server_of(NAME)}
+
+        def dialog():
+            return lib_gui.find_one(tree.app, lambda n: n.getRole() == pyatspi.ROLE_DIALOG
+                                    and n.name == "Migrate" and lib_gui.is_showing(n, pyatspi))
+
+        def labels(parent):
+            return [n.name for n in lib_gui.find_all(parent, lambda n: n.getRole() == pyatspi.ROLE_LABEL)]
+
+        def button(parent, name):
+            return lib_gui.find_one(parent, lambda n: n.getRole() == pyatspi.ROLE_PUSH_BUTTON
+                                    and n.name == name and lib_gui.is_showing(n, pyatspi))
+
+        def drag_opens_dialog():
+            table = tree.table.queryTable()
+            names = [n for n, _ in rows()]
+            other = server_indices()[1 - state["from"]]
+            lib_gui.drag(lib_gui.centre(table.getAccessibleAt(names.index(NAME), 1), pyatspi),
+                         lib_gui.centre(table.getAccessibleAt(other, 1), pyatspi))
+            found = lib_gui.wait_for(dialog, 10)
+            check(found, "no dialog 'Migrate' after the drop; log:\n%s" % app_log_text())
+            state["dialog"] = found
+            migrate = lib_gui.wait_for(lambda: button(found, "Migrate"), 5)
+            check(migrate, "no Migrate button")
+            ok = lib_gui.wait_for(lambda: migrate.getState().contains(pyatspi.STATE_SENSITIVE), 30)
+            texts = labels(found)
+            check(ok, "Migrate never became sensitive; the dialog says %r" % texts)
+            check(not any(": failed" in t for t in texts), "a failed check: %r" % texts)
+            check(any("runs on the source" in t for t in texts), "no check of the source: %r" % texts)
+            check(any("has no domain named" in t for t in texts), "no check of the name: %r" % texts)
+            state["migrate"] = migrate
+
+        if not tap.step("dragging %s's row onto the other libvirt server opens the dialog, its checks "
+                        "passed" % NAME, drag_opens_dialog):
+            return tap.finish()
+
+        def result_text():
+            for node in lib_gui.find_all(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_LABEL
+                                         and n.name == "Result"):
+                text = node.queryText().getText(0, -1)
+                if text:
+                    return text
+            return ""
+
+        def migrates():
+            state["migrate"].queryAction().doAction(0)
+            text = lib_gui.wait_for(lambda: result_text() or None, MIGRATE_TIMEOUT)
+            check(text, "no result after %.0f s; the dialog says %r; log:\n%s"
+                  % (MIGRATE_TIMEOUT, labels(state["dialog"]), app_log_text()))
+            print("# %s" % text, flush=True)
+            check(text.startswith("“%s” now runs on " % NAME) and "Downtime " in text, "the dialog says %r" % text)
+            check(target.domain_state(NAME) == "running", "virsh on the target: %r" % target.domain_state(NAME))
+            check(source.domain_state(NAME) is None, "virsh on the source still has it: %r"
+                  % source.domain_state(NAME))
+            ok = lib_gui.wait_for(lambda: server_of(NAME) == 1 - state["from"]
+                                  and dict(rows()).get(NAME) in ("running", "blocked"), 15)
+            check(ok, "the row is not under the other server: %r" % rows())
+            close = lib_gui.wait_for(lambda: button(state["dialog"], "Close"), 5)
+            check(close, "no Close button once it ended")
+            close.queryAction().doAction(0)
+
+        tap.step("Migrate moves it: the dialog gives the downtime, virsh has it running on the target "
+                 "only, the row is under the other server", migrates)
+
+        def quits_cleanly():
+            app.terminate()
+            app.wait(10)
+            log = app_log_text()
+            check("CRITICAL" not in log and "WARNING" not in log, "domus said:\n%s" % log)
+
+        tap.step("domus ends without a warning", quits_cleanly)
+    finally:
+        if app is not None and app.poll() is None:
+            app.kill()
+            app.wait()
+        if session is not None:
+            session.stop()
+        for daemon in (source, target):
+            daemon.stop()
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
