@@ -198,6 +198,8 @@ on_migrated (GObject      *source,
   results.transferred_bytes = (guint64) MAX (domus_libvirt_migration_get_progress (flow->job)->data_processed, 0);
   results.postcopy_used = domus_libvirt_migration_get_progress (flow->job)->postcopy;
   _domus_migration_set_results (flow->migration, &results);
+  /* libvirt fails rather than send in clear what was asked encrypted (VIR_MIGRATE_TLS). */
+  _domus_migration_set_encrypted (flow->migration, _domus_migration_wants_encryption (flow->migration));
   _domus_migration_set_stage (flow->migration, DOMUS_MIGRATION_STAGE_DONE);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -238,6 +240,7 @@ _domus_libvirt_migration_run (DomusHostDriver *source,
     .max_downtime_ms = domus_migration_get_downtime_limit_ms (migration),
     .postcopy = domus_migration_get_postcopy (migration),
     .migrate_uri = address,
+    .tls = _domus_migration_wants_encryption (migration),
   };
   GCancellable *cancellable = g_task_get_cancellable (task);
 

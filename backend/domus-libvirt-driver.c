@@ -273,8 +273,10 @@ facts_work (DomusLibvirtReply *reply,
     }
   virResetLastError ();
   facts->network = DOMUS_HOST_NETWORK_UNKNOWN;
+  /* Encrypted migrations are QEMU's TLS, with certificates libvirt cannot be asked
+   * about: offered, and a host without them fails as the migration starts. */
   facts->capabilities = DOMUS_HOST_CAN_MIGRATE | DOMUS_HOST_CAN_IMAGES | DOMUS_HOST_CAN_NETWORKS |
-                        DOMUS_HOST_CAN_POOLS;
+                        DOMUS_HOST_CAN_POOLS | DOMUS_HOST_CAN_ENCRYPT_MIGRATION;
   domus_libvirt_reply_pointer (reply, facts, (GDestroyNotify) domus_host_facts_free);
 }
 

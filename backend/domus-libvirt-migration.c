@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "domus-libvirt.h"
@@ -87,6 +88,8 @@ migrate_flags (DomusLibvirtMigration *self,
     flags |= VIR_MIGRATE_NON_SHARED_DISK;
   if (self->options.postcopy)
     flags |= VIR_MIGRATE_POSTCOPY;
+  if (self->options.tls)
+    flags |= VIR_MIGRATE_TLS;
   /* It lives on the target from now on, as a domain moved by domusd does. */
   if (virDomainIsPersistent (dom) == 1)
     flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
@@ -121,6 +124,26 @@ set_migrate_error (GError **error)
     domus_libvirt_set_error (error, DOMUS_ERROR_MIGRATION_FAILED);
 }
 
+/* libvirt's own words for missing certificates name a file ("Unable to access
+ * credentials /etc/pki/qemu/ca-cert.pem"), not what to set up: say it. */
+static void
+explain_tls_failure (GError **error)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *cause = NULL;
+
+  if (error == NULL || *error == NULL || (*error)->code != DOMUS_ERROR_MIGRATION_FAILED)
+    return;
+  cause = g_strchomp (g_strdup ((*error)->message));
+  if (g_str_has_suffix (cause, "."))
+    cause[strlen (cause) - 1] = '\0';
+  message = g_strdup_printf (_("The encrypted migration failed: %s. libvirt encrypts it with QEMU’s TLS, which needs "
+                               "x509 certificates on both hosts, in the folder their qemu.conf names "
+                               "(migrate_tls_x509_cert_dir, /etc/pki/qemu by default)."), cause);
+  g_free ((*error)->message);
+  (*error)->message = g_steal_pointer (&message);
+}
+
 static gboolean
 migrate (DomusLibvirtMigration  *self,
          Run                    *run,
@@ -153,7 +176,11 @@ migrate (DomusLibvirtMigration  *self,
   params = migrate_params (self, &n);
   moved = virDomainMigrate3 (dom, run->target, params, (unsigned int) n, migrate_flags (self, dom));
   if (moved == NULL)
-    set_migrate_error (error);
+    {
+      set_migrate_error (error);
+      if (self->options.tls)
+        explain_tls_failure (error);
+    }
   else
     run->downtime_ms = completed_downtime (moved);
   virTypedParamsFree (params, n);

@@ -18,6 +18,9 @@ typedef struct {
   /* Where the target's QEMU listens, e.g. "tcp://192.0.2.7"; NULL: libvirt's choice
    * (the target's host name, which must resolve on the source). */
   const char *migrate_uri;
+  /* The stream and the disk copies over QEMU's TLS (VIR_MIGRATE_TLS), with the x509
+   * certificates both hosts' qemu.conf names (migrate_tls_x509_cert_dir). */
+  gboolean    tls;
 } DomusLibvirtMigrateOptions;
 
 /* libvirt's job info for the migration, as the last poll saw it; -1 where not said. */

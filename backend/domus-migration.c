@@ -321,7 +321,10 @@ encryption_check (DomusMigration *self)
         check->message = g_strdup_printf (_("%s cannot encrypt migrations: its daemon is older than this client."),
                                           domus_host_get_name (hosts[i]));
       }
-  if (check->ok)
+  if (check->ok && g_strcmp0 (domus_host_get_kind (self->source), "libvirt") == 0)
+    check->message = g_strdup (_("The memory and disks go over QEMU’s TLS, with the certificates both libvirt hosts "
+                                 "must have (qemu.conf’s migrate_tls_x509_cert_dir)."));
+  else if (check->ok)
     check->message = g_strdup (_("The memory and disks go over TLS, with a key made for this migration."));
   return check;
 }

@@ -357,7 +357,11 @@ domusctl_verb_migrate (DomusctlGlobals *globals,
                     domus_migration_get_dirty_rate (migration) / MIB, domus_migration_get_throttle_pct (migration),
                     domus_migration_get_postcopy_used (migration) ? "yes" : "no",
                     domus_migration_get_total_ms (migration));
-      if (verbose)
+      if (verbose && g_strcmp0 (domus_host_get_kind (domus_migration_get_source (migration)), "libvirt") == 0)
+        g_printerr (domus_migration_get_encrypted (migration)
+                    ? _("domusctl: the memory and disk copies went over QEMU’s TLS, with the hosts’ certificates\n")
+                    : _("domusctl: the memory and disk copies went in clear (--encrypt encrypts, with the hosts’ TLS certificates)\n"));
+      else if (verbose)
         g_printerr (domus_migration_get_encrypted (migration)
                     ? _("domusctl: the memory and disk copies went over TLS, with a key made for this migration\n")
                     : _("domusctl: the memory and disk copies went in clear (a loopback target; --encrypt encrypts)\n"));

@@ -183,6 +183,16 @@ show_encryption (DomusMigrateDialog       *self,
                                 || (choice && self->encrypt_chosen));
   self->encrypt_forced = FALSE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->encrypt_check), choice);
+  /* libvirt's encryption is QEMU's TLS with certificates set up on the hosts, which
+   * libvirt cannot be asked about: say what it takes. */
+  if (choice && g_strcmp0 (domus_host_get_kind (self->source), "libvirt") == 0)
+    {
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->encrypt_check),
+                                   _("libvirt encrypts with QEMU’s TLS: tick it when both hosts have x509 certificates "
+                                     "for migrations (qemu.conf’s migrate_tls_x509_cert_dir, /etc/pki/qemu by default); "
+                                     "without them the migration fails as it starts and the domain stays where it is"));
+      return;
+    }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->encrypt_check),
                                encryption == DOMUS_MIGRATION_ENCRYPTION_REQUIRED
                                ? _("Always on for this target: it takes migrations over the network only encrypted, with a key made for each one")

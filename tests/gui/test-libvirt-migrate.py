@@ -15,7 +15,13 @@ name: the first is the one lvmover is listed under. Then:
   its checks passed (the domain runs on the source, the target has no domain of that
   name), Migrate enabled; the Encrypt check box says what libvirt needs for it;
 - Migrate: the dialog reports the downtime; virsh says lvmover runs on the second daemon
-  and is gone from the first (undefined there); the tree shows it under the second server.
+  and is gone from the first (undefined there); the tree shows it under the second server;
+- both daemons have throwaway x509 certificates for QEMU's migration TLS (one CA,
+  lib_libvirt.make_migration_certificates, named in their qemu.conf): dragged back with
+  "Encrypt" ticked (its tooltip says what libvirt needs), the dialog's encryption check
+  names QEMU's TLS, and the result says its memory and disks went encrypted; virsh has it
+  back on the first daemon. (An encrypted migration to a daemon without certificates is
+  refused saying what is missing: integration/libvirt-cli.)
 
 Everything started here is ended by PID. Output is TAP.
 """
@@ -32,7 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
 from lib_domus import Tap, check  # noqa: E402
-from lib_libvirt import LibvirtDaemon, skip_if_impossible, test_guest_xml  # noqa: E402
+from lib_libvirt import LibvirtDaemon, make_migration_certificates, skip_if_impossible, test_guest_xml  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -40,6 +46,7 @@ DOMUS = sys.argv[2]
 FIND_TIMEOUT = 30.0
 MIGRATE_TIMEOUT = 120.0
 NAME = "lvmover"
+ENCRYPT = "Encrypt the memory and disks sent (TLS)"
 
 
 def main():
@@ -47,8 +54,10 @@ def main():
         return 0
     tap = Tap()
     base = make_temp_dir("domus-gui-libvirt-migrate-")
-    source = LibvirtDaemon(os.path.join(base, "a"), "a")
-    target = LibvirtDaemon(os.path.join(base, "b"), "b")
+    certificates = os.path.join(base, "certificates")
+    make_migration_certificates(certificates)
+    source = LibvirtDaemon(os.path.join(base, "a"), "a", migration_tls=certificates)
+    target = LibvirtDaemon(os.path.join(base, "b"), "b", migration_tls=certificates)
     session = app = None
     app_log_path = os.path.join(base, "domus.log")
     host_row = socket.gethostname()
@@ -117,10 +126,10 @@ def main():
             return lib_gui.find_one(parent, lambda n: n.getRole() == pyatspi.ROLE_PUSH_BUTTON
                                     and n.name == name and lib_gui.is_showing(n, pyatspi))
 
-        def drag_opens_dialog():
+        def drag_opens_dialog(onto=None):
             table = tree.table.queryTable()
             names = [n for n, _ in rows()]
-            other = server_indices()[1 - state["from"]]
+            other = server_indices()[1 - state["from"] if onto is None else onto]
             lib_gui.drag(lib_gui.centre(table.getAccessibleAt(names.index(NAME), 1), pyatspi),
                          lib_gui.centre(table.getAccessibleAt(other, 1), pyatspi))
             found = lib_gui.wait_for(dialog, 10)
@@ -164,9 +173,43 @@ def main():
             close = lib_gui.wait_for(lambda: button(state["dialog"], "Close"), 5)
             check(close, "no Close button once it ended")
             close.queryAction().doAction(0)
+            check("went encrypted" not in text, "a migration in clear says %r" % text)
 
-        tap.step("Migrate moves it: the dialog gives the downtime, virsh has it running on the target "
-                 "only, the row is under the other server", migrates)
+        if not tap.step("Migrate moves it: the dialog gives the downtime, virsh has it running on the "
+                        "target only, the row is under the other server", migrates):
+            return tap.finish()
+
+        def encrypted_back():
+            check(lib_gui.wait_for(lambda: dialog() is None, 5), "the first dialog did not close")
+            drag_opens_dialog(onto=state["from"])
+            box = lib_gui.find_one(state["dialog"], lambda n: n.getRole() == pyatspi.ROLE_CHECK_BOX
+                                   and n.name == ENCRYPT and lib_gui.is_showing(n, pyatspi))
+            check(box is not None and box.getState().contains(pyatspi.STATE_SENSITIVE),
+                  "no free %r check box" % ENCRYPT)
+            check("QEMU’s TLS" in (box.description or "") and "migrate_tls_x509_cert_dir" in box.description,
+                  "the check box does not say what libvirt needs: %r" % box.description)
+            box.queryAction().doAction(0)
+            check(lib_gui.wait_for(lambda: box.getState().contains(pyatspi.STATE_CHECKED), 5), "Encrypt not ticked")
+            said = lib_gui.wait_for(lambda: [t for t in labels(state["dialog"]) if "QEMU’s TLS" in t], 30)
+            check(said, "no encryption check naming QEMU's TLS: %r" % labels(state["dialog"]))
+            print("# %s" % said[0], flush=True)
+            migrate = lib_gui.wait_for(lambda: button(state["dialog"], "Migrate"), 5)
+            check(lib_gui.wait_for(lambda: migrate.getState().contains(pyatspi.STATE_SENSITIVE), 30),
+                  "Migrate is not sensitive: %r" % labels(state["dialog"]))
+            migrate.queryAction().doAction(0)
+            text = lib_gui.wait_for(lambda: result_text() or None, MIGRATE_TIMEOUT)
+            check(text, "no result; the dialog says %r; log:\n%s" % (labels(state["dialog"]), app_log_text()))
+            print("# %s" % text, flush=True)
+            check("went encrypted (TLS)" in text, "the result does not say it went encrypted: %r" % text)
+            check(source.domain_state(NAME) == "running", "virsh on the first: %r" % source.domain_state(NAME))
+            check(target.domain_state(NAME) is None, "virsh on the second still has it")
+            check(lib_gui.wait_for(lambda: server_of(NAME) == state["from"], 15), "the row did not follow: %r" % rows())
+            close = lib_gui.wait_for(lambda: button(state["dialog"], "Close"), 5)
+            check(close, "no Close button once it ended")
+            close.queryAction().doAction(0)
+
+        tap.step("dragged back with Encrypt ticked, it moves over QEMU's TLS with the hosts' "
+                 "certificates: the dialog says so, virsh has it on the first daemon", encrypted_back)
 
         def quits_cleanly():
             app.terminate()

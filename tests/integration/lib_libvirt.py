@@ -147,19 +147,52 @@ def test_guest_xml(name, kernel, initrd, memory=128, vcpus=1, disk=None, vnc=Tru
        "cmdline": cmdline, "disk": disk_xml, "graphics": graphics}
 
 
+def make_migration_certificates(folder, names=("127.0.0.1", "localhost")):
+    """Throwaway x509 certificates for QEMU's migration TLS in folder (created): a CA, and
+    one certificate for the server end and one for the client end, both for names
+    (addresses become IP entries), as qemu.conf's migrate_tls_x509_cert_dir wants them
+    (ca-cert.pem, server-cert.pem, server-key.pem, client-cert.pem, client-key.pem).
+    Readable by all: QEMU reads them as libvirt-qemu, and they protect nothing."""
+    os.makedirs(folder, exist_ok=True)
+
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=folder)
+
+    alt = ",".join(("IP:" if n.replace(".", "").isdigit() else "DNS:") + n for n in names)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Domus test CA",
+            "-keyout", "ca-key.pem", "-out", "ca-cert.pem",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    for end, usage in (("server", "serverAuth"), ("client", "clientAuth")):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=%s" % names[0],
+                "-keyout", end + "-key.pem", "-out", end + ".csr")
+        with open(os.path.join(folder, end + ".ext"), "w") as f:
+            f.write("subjectAltName=%s\nextendedKeyUsage=%s\n"
+                    "keyUsage=digitalSignature,keyEncipherment\n" % (alt, usage))
+        openssl("x509", "-req", "-in", end + ".csr", "-CA", "ca-cert.pem", "-CAkey", "ca-key.pem",
+                "-CAcreateserial", "-days", "2", "-extfile", end + ".ext", "-out", end + "-cert.pem")
+    os.chmod(folder, 0o755)
+    for entry in os.listdir(folder):
+        os.chmod(os.path.join(folder, entry), 0o644)
+
+
 class LibvirtDaemon:
     """libvirtd and virtlogd in a mount namespace of their own, under root (a folder the
     caller owns). Use as a context manager, or call stop() on every path."""
 
-    def __init__(self, root, name="lv", host_uuid=None, own_network=False, without_kvm=False):
+    def __init__(self, root, name="lv", host_uuid=None, own_network=False, without_kvm=False,
+                 migration_tls=None):
         """own_network: the daemon (and its guests) in a network namespace of its own too,
         so that the virtual networks it starts make their bridges there, not on the
         machine; its VNC and migration ports are then not on the machine's loopback.
         without_kvm: /dev/kvm hidden in the namespace, so that libvirt's own choice of
-        virtualisation (kvm before qemu) is TCG: nested KVM hangs on the build machines."""
+        virtualisation (kvm before qemu) is TCG: nested KVM hangs on the build machines.
+        migration_tls: a folder of certificates from make_migration_certificates(), copied
+        to ROOT/etc/pki-qemu and named in qemu.conf (migrate_tls_x509_cert_dir); two
+        daemons given the same folder migrate with --tls."""
         self.root = root
         self.own_network = own_network
         self.without_kvm = without_kvm
+        self.migration_tls = migration_tls
         self.name = name
         self.host_uuid = host_uuid or str(uuid.uuid4())
         self.libvirtd = None
@@ -197,7 +230,13 @@ class LibvirtDaemon:
         # and name ("machine/qemu-1-tguest.libvirt-qemu"), so two daemons on one machine
         # running the same guest (a migration's two ends) would share one group and fail
         # to remove it (EBUSY). CPU times then come from /proc instead.
-        self._write("etc/qemu.conf", "cgroup_controllers = [ ]\n")
+        qemu_conf = "cgroup_controllers = [ ]\n"
+        if self.migration_tls:
+            folder = os.path.join(self.root, "etc", "pki-qemu")
+            shutil.copytree(self.migration_tls, folder, dirs_exist_ok=True)
+            os.chmod(folder, 0o755)
+            qemu_conf += 'migrate_tls_x509_cert_dir = "/etc/libvirt/pki-qemu"\n'
+        self._write("etc/qemu.conf", qemu_conf)
 
     # --- addresses ----------------------------------------------------------------
 

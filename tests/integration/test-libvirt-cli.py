@@ -7,7 +7,9 @@ tags set with `domusctl config --set` live in the domain's <metadata> as virsh r
 a change made with virsh reaches a following DomusHost (`domusctl monitor`) within a
 second (libvirt's event, no polling), `domusctl top --batch` shows it, `domusctl import
 --from` writes its .cfg, calls a libvirt host cannot make name the kind of host, and
-`domusctl migrate --live` moves it to a second private libvirtd (tags and all).
+`domusctl migrate --live --encrypt` fails saying which TLS certificates libvirt needs (the
+daemons have none; the guest stays), and `domusctl migrate --live` moves it to a second
+private libvirtd (tags and all).
 
 Usage: test-libvirt-cli.py GUEST_DIR
 """
@@ -194,6 +196,17 @@ def main():
             proc = ctl(uri, "migrate", "--check", GUEST, "unix:/nonexistent/domusd.sock")
             check(proc.returncode != 0, "a check against a domusd address passed")
         tap.step("domusctl migrate --check between two libvirt hosts passes", migrate_check)
+
+        def encrypted_without_certificates():
+            proc = ctl(uri, "migrate", "--live", "--encrypt", GUEST, other.uri)
+            check(proc.returncode != 0, "an encrypted migration without TLS certificates succeeded")
+            check("migrate_tls_x509_cert_dir" in proc.stderr and "ca-cert.pem" in proc.stderr,
+                  "the refusal does not say what is missing: %s" % proc.stderr)
+            print("# " + proc.stderr.strip())
+            check(daemon.domain_state(GUEST) == "running", "the source's virsh says %s" % daemon.domain_state(GUEST))
+            check(other.domain_state(GUEST) is None, "the target has it: %s" % other.domain_state(GUEST))
+        tap.step("domusctl migrate --encrypt without TLS certificates fails saying what libvirt needs; "
+                 "the guest stays on the source", encrypted_without_certificates)
 
         def migrate():
             proc = ctl(uri, "migrate", "--live", "--downtime", "300", GUEST, other.uri)
