@@ -143,6 +143,21 @@ offer_built_sources (DomusCreateAssistant *self)
                 "update Domus on the server."));
 }
 
+/* A list of the host's (networks, pools) in combo, libvirt's "default" chosen when it is
+ * there, else the first; FALSE when there is none. */
+static gboolean
+offer_names (GtkComboBoxText *combo,
+             GStrv            names)
+{
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    gtk_combo_box_text_append (combo, names[i], names[i]);
+  if (names == NULL || names[0] == NULL)
+    return FALSE;
+  if (!gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo), "default"))
+    gtk_combo_box_set_active (GTK_COMBO_BOX (combo), 0);
+  return TRUE;
+}
+
 static void
 networks_listed (GObject      *source,
                  GAsyncResult *result,
@@ -154,14 +169,7 @@ networks_listed (GObject      *source,
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (networks != NULL)
-    for (guint i = 0; networks[i] != NULL; i++)
-      gtk_combo_box_text_append (self->network_combo, networks[i], networks[i]);
-  /* libvirt's own network is called "default"; otherwise the first. */
-  if (!gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->network_combo), "default") &&
-      networks != NULL && networks[0] != NULL)
-    gtk_combo_box_set_active (GTK_COMBO_BOX (self->network_combo), 0);
-  if (networks == NULL || networks[0] == NULL)
+  if (!offer_names (self->network_combo, networks))
     {
       g_autofree char *why = networks == NULL
                              ? g_strdup_printf (_("The host’s networks could not be read: %s"), error->message)
@@ -184,13 +192,7 @@ pools_listed (GObject      *source,
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (pools != NULL)
-    for (guint i = 0; pools[i] != NULL; i++)
-      gtk_combo_box_text_append (self->disk_pool_combo, pools[i], pools[i]);
-  if (!gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->disk_pool_combo), "default") &&
-      pools != NULL && pools[0] != NULL)
-    gtk_combo_box_set_active (GTK_COMBO_BOX (self->disk_pool_combo), 0);
-  if (pools == NULL || pools[0] == NULL)
+  if (!offer_names (self->disk_pool_combo, pools))
     {
       g_autofree char *why = pools == NULL
                              ? g_strdup_printf (_("The host’s storage pools could not be read: %s"), error->message)

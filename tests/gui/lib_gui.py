@@ -437,3 +437,36 @@ def run_program(tap, program, env, args, timeout, requests=None):
     if not ended_well:
         why += "; its last lines:\n" + "\n".join(tail)
     tap.ok(ended_well, "%s ended by itself with status 0" % name, why)
+
+
+class DomusApp:
+    """The window (`domus ARGS`) in session, its output in log_path, LC_ALL=C.UTF-8 and
+    G_DEBUG=fatal-warnings: any warning ends it. stop() ends it by PID if it still runs."""
+
+    def __init__(self, session, domus, args, log_path):
+        env = session.env()
+        env["G_DEBUG"] = "fatal-warnings"
+        env["LC_ALL"] = "C.UTF-8"
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen([domus] + list(args), env=env, stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def quit_cleanly(self):
+        """SIGTERM; the error (AssertionError) if it said a warning or a critical."""
+        self.proc.terminate()
+        self.proc.wait(10)
+        text = self.log_text()
+        if "CRITICAL" in text or "WARNING" in text:
+            raise AssertionError("domus said:\n%s" % text)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()

@@ -25,9 +25,7 @@ Everything started here is ended by PID. Output is TAP.
 import os
 import re
 import socket
-import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,7 +53,6 @@ def main():
     base = make_temp_dir("domus-gui-libvirt-create-")
     libvirtd = LibvirtDaemon(os.path.join(base, "lv"), "lv", own_network=True, without_kvm=True)
     session = app = None
-    app_log_path = os.path.join(base, "domus.log")
     server_row = socket.gethostname()
     paths = {}
     try:
@@ -77,18 +74,10 @@ def main():
         session = lib_gui.Session(base).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
 
-        env = session.env()
-        env["G_DEBUG"] = "fatal-warnings"
-        env["LC_ALL"] = "C.UTF-8"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", libvirtd.uri], env=env,
-                               stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.DomusApp(session, DOMUS, ["--connect", libvirtd.uri], os.path.join(base, "domus.log"))
         tree = lib_gui.DomusTree(pyatspi)
 
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
+        app_log_text = app.log_text
 
         def showing(node):
             return lib_gui.is_showing(node, pyatspi)
@@ -230,17 +219,10 @@ def main():
 
         tap.step("QEMU runs %s: its CPU time grows" % NAME, runs)
 
-        def quits_cleanly():
-            app.terminate()
-            app.wait(10)
-            log = app_log_text()
-            check("CRITICAL" not in log and "WARNING" not in log, "domus said:\n%s" % log)
-
-        tap.step("domus ends without a warning", quits_cleanly)
+        tap.step("domus ends without a warning", app.quit_cleanly)
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        if app is not None:
+            app.stop()
         if session is not None:
             session.stop()
         libvirtd.stop()

@@ -28,7 +28,6 @@ Everything started here is ended by PID. Output is TAP.
 
 import os
 import socket
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
@@ -59,7 +58,6 @@ def main():
     source = LibvirtDaemon(os.path.join(base, "a"), "a", migration_tls=certificates)
     target = LibvirtDaemon(os.path.join(base, "b"), "b", migration_tls=certificates)
     session = app = None
-    app_log_path = os.path.join(base, "domus.log")
     host_row = socket.gethostname()
     try:
         def start_hosts():
@@ -76,18 +74,11 @@ def main():
         session = lib_gui.Session(base).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
 
-        env = session.env()
-        env["G_DEBUG"] = "fatal-warnings"
-        env["LC_ALL"] = "C.UTF-8"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", source.uri, "--connect", target.uri], env=env,
-                               stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.DomusApp(session, DOMUS, ["--connect", source.uri, "--connect", target.uri],
+                               os.path.join(base, "domus.log"))
         tree = lib_gui.DomusTree(pyatspi)
 
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
+        app_log_text = app.log_text
 
         def rows():
             return tree.all_rows()
@@ -211,17 +202,10 @@ def main():
         tap.step("dragged back with Encrypt ticked, it moves over QEMU's TLS with the hosts' "
                  "certificates: the dialog says so, virsh has it on the first daemon", encrypted_back)
 
-        def quits_cleanly():
-            app.terminate()
-            app.wait(10)
-            log = app_log_text()
-            check("CRITICAL" not in log and "WARNING" not in log, "domus said:\n%s" % log)
-
-        tap.step("domus ends without a warning", quits_cleanly)
+        tap.step("domus ends without a warning", app.quit_cleanly)
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        if app is not None:
+            app.stop()
         if session is not None:
             session.stop()
         for daemon in (source, target):
