@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The "Create domain" assistant: name, install source, memory and CPUs, disk, network,
- * console, and the .cfg it will write; finishing creates (and so starts) the domain.
+ * console, and what it will give the host (a .cfg, or a libvirt host's domain XML:
+ * domus_host_write_choices()); finishing creates (and so starts) the domain.
  *
  * Three sources are made by the host instead (Debian from the archive, a cloud image of
  * the store, a clone of a template domain): the first two have their forms,
@@ -38,7 +39,6 @@ typedef enum {
   SOURCE_CLOUD,
   SOURCE_TEMPLATE,
 } GuestSource;
-
 
 static GuestSource
 guest_source (DomusCreateAssistant *self)
