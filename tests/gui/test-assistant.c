@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DomusCreateAssistant against a real domusd (run by test-assistant.py under Xvfb): typed
  * choices are validated page by page, a daemon's refusal comes back on the page it concerns,
- * and the test guest is created from a kernel and ramdisk. */
+ * and the test guest is created from a kernel and ramdisk. Then, with libvirt built in, a
+ * libvirt test:/// host without pools or networks: those choices greyed out, saying why. */
 
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <gtk/gtk.h>
+#include <glib/gstdio.h>
 
 #include "gui-test-util.h"
 
@@ -213,6 +215,62 @@ forward_to_summary (GtkWidget *assistant)
       return FALSE;
   return current_page (assistant) == DOMUS_CREATE_PAGE_SUMMARY;
 }
+
+#ifdef HAVE_LIBVIRT
+static gboolean
+widget_insensitive (gpointer data)
+{
+  return !gtk_widget_is_sensitive (data);
+}
+
+/* A libvirt host (libvirt's test driver, in this process) with no storage pool and no
+ * network: the new volume and the host's networks are shown, greyed out, saying why. */
+static void
+check_libvirt_without_pools (void)
+{
+  static const char node[] =
+    "<node><domain type='test'><name>lone</name><memory unit='MiB'>64</memory>"
+    "<os><type>hvm</type></os></domain></node>";
+  g_autofree char *dir = g_dir_make_tmp ("domus-assistant-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "node.xml", NULL);
+  g_autofree char *uri = g_strdup_printf ("test://%s", path);
+  g_autoptr(DomusHost) host = NULL;
+  g_autofree char *volume_tip = NULL;
+  g_autofree char *network_tip = NULL;
+  g_autofree char *debian_tip = NULL;
+  GtkWidget *assistant;
+
+  g_file_set_contents (path, node, -1, NULL);
+  host = domus_host_new (uri);
+  domus_host_connect (host);
+  gui_test_check (wait_for (host_connected, host, 10000), "a libvirt test host connects");
+  assistant = domus_create_assistant_new (host);
+  gtk_widget_show (assistant);
+  gui_test_check (wait_for ((Predicate) gtk_toggle_button_get_active, child (assistant, "disk_none_radio"), 5000),
+                  "with no storage pool, 'No disk' is chosen");
+  volume_tip = gtk_widget_get_tooltip_text (child (assistant, "disk_new_radio"));
+  gui_test_check (gtk_widget_get_visible (child (assistant, "disk_pool_combo")) &&
+                  !gtk_widget_is_sensitive (child (assistant, "disk_new_radio")) &&
+                  volume_tip != NULL && strstr (volume_tip, "no active storage pool") != NULL,
+                  "the new volume is greyed out and says why (%s)", volume_tip != NULL ? volume_tip : "no tooltip");
+  gui_test_check (wait_for (widget_insensitive, child (assistant, "net_named_radio"), 5000),
+                  "the host's networks were read");
+  network_tip = gtk_widget_get_tooltip_text (child (assistant, "net_named_radio"));
+  gui_test_check (gtk_widget_get_visible (child (assistant, "net_named_radio")) &&
+                  !gtk_widget_is_sensitive (child (assistant, "net_named_radio")) &&
+                  network_tip != NULL && strstr (network_tip, "no active network") != NULL,
+                  "the host's networks are greyed out and say why (%s)", network_tip != NULL ? network_tip : "no tooltip");
+  debian_tip = gtk_widget_get_tooltip_text (child (assistant, "source_debian_radio"));
+  gui_test_check (!gtk_widget_is_sensitive (child (assistant, "source_debian_radio")) &&
+                  debian_tip != NULL && strstr (debian_tip, "this is a libvirt host") != NULL,
+                  "Debian from the archive is greyed out, naming the kind (%s)", debian_tip != NULL ? debian_tip : "no tooltip");
+  gtk_widget_destroy (assistant);
+  domus_host_disconnect (host);
+  settle (50);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+#endif
 
 int
 main (int    argc,
@@ -482,9 +540,16 @@ main (int    argc,
            "QEMU's refusal of a disk in use is shown on the summary page (page %d)", page);
     gui_test_check (message != NULL && strstr (message, NEW_NAME_2 ".qcow2") != NULL, "with QEMU's words");
   }
+  /* A domusd host has neither storage pools nor networks of its own: those choices are hidden. */
+  gui_test_check (!gtk_widget_get_visible (child (assistant, "disk_pool_combo")) &&
+                  !gtk_widget_get_visible (child (assistant, "net_named_radio")),
+                  "on a domusd host the storage pool and the host's networks are not shown");
   gtk_widget_destroy (assistant);
 
   domus_host_disconnect (host);
   settle (50);
+#ifdef HAVE_LIBVIRT
+  check_libvirt_without_pools ();
+#endif
   return gui_test_failures () == 0 ? 0 : 1;
 }
