@@ -47,6 +47,10 @@ typedef struct {
   virConnectPtr source;   /* lent: released with virConnectClose() */
   virConnectPtr target;
   gint64        downtime_ms;
+  /* From the completed job's statistics: a migration over sooner than the first poll of
+   * its progress would otherwise report nothing sent. -1 where not said. */
+  gint64        data_processed;
+  gint64        elapsed_ms;
 } Run;
 
 static void
@@ -97,19 +101,32 @@ migrate_flags (DomusLibvirtMigration *self,
 }
 
 static gint64
-completed_downtime (virDomainPtr dom)
+param_of (virTypedParameterPtr params,
+          int                  n,
+          const char          *name)
+{
+  unsigned long long value;
+
+  return virTypedParamsGetULLong (params, n, name, &value) == 1 ? (gint64) value : -1;
+}
+
+/* The downtime the target measured, and what was sent, from the completed job. */
+static void
+read_completed_job (virDomainPtr  dom,
+                    Run          *run)
 {
   virTypedParameterPtr params = NULL;
   int type, n = 0;
-  unsigned long long downtime;
-  gint64 result = -1;
 
-  if (virDomainGetJobStats (dom, &type, &params, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0 &&
-      virTypedParamsGetULLong (params, n, VIR_DOMAIN_JOB_DOWNTIME, &downtime) == 1)
-    result = (gint64) downtime;
+  run->downtime_ms = run->data_processed = run->elapsed_ms = -1;
+  if (virDomainGetJobStats (dom, &type, &params, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0)
+    {
+      run->downtime_ms = param_of (params, n, VIR_DOMAIN_JOB_DOWNTIME);
+      run->data_processed = param_of (params, n, VIR_DOMAIN_JOB_DATA_PROCESSED);
+      run->elapsed_ms = param_of (params, n, VIR_DOMAIN_JOB_TIME_ELAPSED);
+    }
   virTypedParamsFree (params, n);
   virResetLastError ();
-  return result;
 }
 
 static void
@@ -182,7 +199,7 @@ migrate (DomusLibvirtMigration  *self,
         explain_tls_failure (error);
     }
   else
-    run->downtime_ms = completed_downtime (moved);
+    read_completed_job (moved, run);
   virTypedParamsFree (params, n);
   virDomainFree (dom);
   if (moved == NULL)
@@ -215,16 +232,6 @@ lookup_quietly (virConnectPtr  conn,
 
   virResetLastError ();
   return dom;
-}
-
-static gint64
-param_of (virTypedParameterPtr params,
-          int                  n,
-          const char          *name)
-{
-  unsigned long long value;
-
-  return virTypedParamsGetULLong (params, n, name, &value) == 1 ? (gint64) value : -1;
 }
 
 static void
@@ -356,6 +363,10 @@ on_migrated (GObject      *source,
       return;
     }
   self->downtime_ms = run->downtime_ms;
+  if (run->data_processed > self->progress.data_processed)
+    self->progress.data_processed = run->data_processed;
+  if (run->elapsed_ms > self->progress.elapsed_ms)
+    self->progress.elapsed_ms = run->elapsed_ms;
   g_task_return_boolean (task, TRUE);
 }
 

@@ -19,8 +19,10 @@ name: the first is the one lvmover is listed under. Then:
 - both daemons have throwaway x509 certificates for QEMU's migration TLS (one CA,
   lib_libvirt.make_migration_certificates, named in their qemu.conf): dragged back with
   "Encrypt" ticked (its tooltip says what libvirt needs), the dialog's encryption check
-  names QEMU's TLS, and the result says its memory and disks went encrypted; virsh has it
-  back on the first daemon. (An encrypted migration to a daemon without certificates is
+  names QEMU's TLS, and the result says its memory and disks went encrypted; on the wire
+  (the first daemon's one migration port, watched on the loopback interface) the stream
+  opens with a TLS handshake and QEMU's stream never shows in clear; virsh has it back
+  on the first daemon. (An encrypted migration to a daemon without certificates is
   refused saying what is missing: integration/libvirt-cli.)
 
 Everything started here is ended by PID. Output is TAP.
@@ -37,6 +39,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
 from lib_domus import Tap, check  # noqa: E402
+from lib_capture import QEMU_STREAM_MAGIC, LoopbackCapture, begins_as_tls  # noqa: E402
 from lib_libvirt import LibvirtDaemon, make_migration_certificates, skip_if_impossible, test_guest_xml  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
@@ -55,7 +58,11 @@ def main():
     base = make_temp_dir("domus-gui-libvirt-migrate-")
     certificates = os.path.join(base, "certificates")
     make_migration_certificates(certificates)
-    source = LibvirtDaemon(os.path.join(base, "a"), "a", migration_tls=certificates)
+    # The first daemon takes the encrypted migration back on one port, which the test watches.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = LibvirtDaemon(os.path.join(base, "a"), "a", migration_tls=certificates, migration_port=port)
     target = LibvirtDaemon(os.path.join(base, "b"), "b", migration_tls=certificates)
     session = app = None
     host_row = socket.gethostname()
@@ -187,11 +194,24 @@ def main():
             migrate = lib_gui.wait_for(lambda: button(state["dialog"], "Migrate"), 5)
             check(lib_gui.wait_for(lambda: migrate.getState().contains(pyatspi.STATE_SENSITIVE), 30),
                   "Migrate is not sensitive: %r" % labels(state["dialog"]))
-            migrate.queryAction().doAction(0)
-            text = lib_gui.wait_for(lambda: result_text() or None, MIGRATE_TIMEOUT)
+            capture = LoopbackCapture(port)
+            try:
+                migrate.queryAction().doAction(0)
+                text = lib_gui.wait_for(lambda: result_text() or None, MIGRATE_TIMEOUT)
+            finally:
+                capture.stop()
             check(text, "no result; the dialog says %r; log:\n%s" % (labels(state["dialog"]), app_log_text()))
             print("# %s" % text, flush=True)
             check("went encrypted (TLS)" in text, "the result does not say it went encrypted: %r" % text)
+            check(" 0 bytes sent" not in text, "the result says nothing was sent: %r" % text)
+            # The wire: the stream passed the first daemon's migration port, began as TLS
+            # does (a handshake record), and QEMU's stream never showed in clear.
+            flows = {k: bytes(v) for k, v in capture.flows.items()}
+            check(capture.total > 1 << 20 and begins_as_tls(flows),
+                  "%d bytes to port %d, opening %r" % (capture.total, port, {k: v[:8] for k, v in flows.items()}))
+            check(not any(QEMU_STREAM_MAGIC in v for v in flows.values()), "QEMU's stream magic went in clear")
+            print("# %d bytes to port %d in %d connection(s), each opening with a TLS handshake"
+                  % (capture.total, port, len(flows)), flush=True)
             check(source.domain_state(NAME) == "running", "virsh on the first: %r" % source.domain_state(NAME))
             check(target.domain_state(NAME) is None, "virsh on the second still has it")
             check(lib_gui.wait_for(lambda: server_of(NAME) == state["from"], 15), "the row did not follow: %r" % rows())

@@ -180,7 +180,7 @@ class LibvirtDaemon:
     caller owns). Use as a context manager, or call stop() on every path."""
 
     def __init__(self, root, name="lv", host_uuid=None, own_network=False, without_kvm=False,
-                 migration_tls=None):
+                 migration_tls=None, migration_port=None):
         """own_network: the daemon (and its guests) in a network namespace of its own too,
         so that the virtual networks it starts make their bridges there, not on the
         machine; its VNC and migration ports are then not on the machine's loopback.
@@ -188,11 +188,15 @@ class LibvirtDaemon:
         virtualisation (kvm before qemu) is TCG: nested KVM hangs on the build machines.
         migration_tls: a folder of certificates from make_migration_certificates(), copied
         to ROOT/etc/pki-qemu and named in qemu.conf (migrate_tls_x509_cert_dir); two
-        daemons given the same folder migrate with --tls."""
+        daemons given the same folder migrate with --tls.
+        migration_port: the port its QEMU takes incoming migrations on (qemu.conf's
+        migration_port_min; _max is the next one, as libvirt wants a range), for a test
+        that watches it: free when the daemon starts, it is the one libvirt takes."""
         self.root = root
         self.own_network = own_network
         self.without_kvm = without_kvm
         self.migration_tls = migration_tls
+        self.migration_port = migration_port
         self.name = name
         self.host_uuid = host_uuid or str(uuid.uuid4())
         self.libvirtd = None
@@ -236,6 +240,10 @@ class LibvirtDaemon:
             shutil.copytree(self.migration_tls, folder, dirs_exist_ok=True)
             os.chmod(folder, 0o755)
             qemu_conf += 'migrate_tls_x509_cert_dir = "/etc/libvirt/pki-qemu"\n'
+        if self.migration_port is not None:
+            # libvirt wants a range of two at least; it takes the first port that is free.
+            qemu_conf += "migration_port_min = %d\nmigration_port_max = %d\n" % (self.migration_port,
+                                                                               self.migration_port + 1)
         self._write("etc/qemu.conf", qemu_conf)
 
     # --- addresses ----------------------------------------------------------------
