@@ -5,8 +5,12 @@
  * mirror the host's DomusTagGroups: a row per group, whose children mirror that group's
  * domains by position. Either way a row's children follow one GListModel's items-changed;
  * a domain can have several rows (one per tag), so its notify handlers are connected once
- * per domain, counted in self->watched. Each batch of changes is framed by "rows-changing"
- * and "rows-changed", so that a view can keep its selection across it. */
+ * per domain, and its rows are indexed (self->domain_rows) rather than searched for: with
+ * a thousand rows, a walk of the tree per event is what stalls the window. Each batch of
+ * changes is framed by "rows-changing" and "rows-changed" (once, however deep batches
+ * nest), so that a view keeps its selection and refilters once per batch. A domain's
+ * notifications are written to its rows once per main-loop iteration, all of them in one
+ * batch: a flood of events from a host is one change of the view, not one per event. */
 
 #include "config.h"
 
@@ -32,7 +36,12 @@ struct _DomusServerStore
   GListModel   *hosts;
   gboolean      group_by_tag;
   GHashTable   *tag_groups;   /* DomusHost -> DomusTagGroups, while grouped */
-  GHashTable   *watched;      /* DomusDomain -> its number of rows */
+  GHashTable   *domain_rows;  /* DomusDomain -> GArray of GtkTreeIter: its rows (a tree
+                                 store's iters stay valid while their rows exist) */
+  GHashTable   *model_rows;   /* GListModel -> GtkTreeIter: the row whose children mirror it */
+  guint         changing;     /* nesting of begin_change () */
+  GHashTable   *dirty;        /* DomusDomain whose rows are to be written again */
+  guint         flush_source; /* writes them, once the main loop has nothing more urgent */
 };
 
 G_DEFINE_FINAL_TYPE (DomusServerStore, domus_server_store, G_TYPE_OBJECT)
@@ -50,13 +59,16 @@ static guint signals[N_SIGNALS];
 static void
 begin_change (DomusServerStore *self)
 {
-  g_signal_emit (self, signals[SIGNAL_ROWS_CHANGING], 0);
+  if (self->changing++ == 0)
+    g_signal_emit (self, signals[SIGNAL_ROWS_CHANGING], 0);
 }
 
 static void
 end_change (DomusServerStore *self)
 {
-  g_signal_emit (self, signals[SIGNAL_ROWS_CHANGED], 0);
+  g_return_if_fail (self->changing > 0);
+  if (--self->changing == 0)
+    g_signal_emit (self, signals[SIGNAL_ROWS_CHANGED], 0);
 }
 
 /* Finding rows */
@@ -124,6 +136,33 @@ domus_server_store_next_row (DomusServerStore *self,
     }
 }
 
+/* Of a domain's rows (from the index), the first after from in the tree's order. */
+static gboolean
+next_domain_row (DomusServerStore *self,
+                 GArray           *rows,
+                 GtkTreeIter      *from,
+                 GtkTreeIter      *iter)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
+  g_autoptr(GtkTreePath) after = from != NULL ? gtk_tree_model_get_path (model, from) : NULL;
+  g_autoptr(GtkTreePath) best = NULL;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkTreeIter *row = &g_array_index (rows, GtkTreeIter, i);
+      g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, row);
+
+      if ((after == NULL || gtk_tree_path_compare (path, after) > 0)
+          && (best == NULL || gtk_tree_path_compare (path, best) < 0))
+        {
+          g_clear_pointer (&best, gtk_tree_path_free);
+          best = g_steal_pointer (&path);
+          *iter = *row;
+        }
+    }
+  return best != NULL;
+}
+
 gboolean
 domus_server_store_next_row_of (DomusServerStore *self,
                                 gpointer          object,
@@ -131,7 +170,12 @@ domus_server_store_next_row_of (DomusServerStore *self,
                                 GtkTreeIter      *iter)
 {
   GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-  gboolean more = domus_server_store_next_row (self, from, iter);
+  GArray *rows = DOMUS_IS_DOMAIN (object) ? g_hash_table_lookup (self->domain_rows, object) : NULL;
+  gboolean more;
+
+  if (DOMUS_IS_DOMAIN (object))
+    return rows != NULL && next_domain_row (self, rows, from, iter);
+  more = domus_server_store_next_row (self, from, iter);
 
   while (more)
     {
@@ -199,13 +243,13 @@ static void
 insert_domain_row (DomusServerStore *self,
                    GtkTreeIter      *parent,
                    guint             position,
-                   DomusDomain      *domain)
+                   DomusDomain      *domain,
+                   GtkTreeIter      *iter)
 {
   GValue values[DOMAIN_ROW_N_COLUMNS] = { G_VALUE_INIT };
-  GtkTreeIter iter;
 
   domain_row_values (domain, values);
-  gtk_tree_store_insert_with_valuesv (self->store, &iter, parent, (int) position,
+  gtk_tree_store_insert_with_valuesv (self->store, iter, parent, (int) position,
                                       domain_row_columns, values, DOMAIN_ROW_N_COLUMNS);
   unset_values (values);
 }
@@ -252,57 +296,85 @@ set_host_row (DomusServerStore *self,
 
 /* Domains, watched once however many rows they have */
 
+/* Every row of every domain that changed since the last time: one batch. */
+static gboolean
+flush_dirty (gpointer user_data)
+{
+  DomusServerStore *self = user_data;
+  g_autoptr(GHashTable) dirty = g_steal_pointer (&self->dirty);
+  GHashTableIter it;
+  gpointer domain;
+
+  self->flush_source = 0;
+  self->dirty = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  begin_change (self);
+  g_hash_table_iter_init (&it, dirty);
+  while (g_hash_table_iter_next (&it, &domain, NULL))
+    {
+      GArray *rows = g_hash_table_lookup (self->domain_rows, domain);
+
+      for (guint i = 0; rows != NULL && i < rows->len; i++)
+        set_domain_row (self, &g_array_index (rows, GtkTreeIter, i), domain);
+    }
+  end_change (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Written when the main loop is done with what is pending now (a host's burst of events),
+ * before the next redraw: GTK draws at G_PRIORITY_HIGH_IDLE + 20. */
+#define FLUSH_PRIORITY (G_PRIORITY_HIGH_IDLE + 10)
+
 static void
 domain_notify (DomusDomain      *domain,
                GParamSpec       *pspec,
                DomusServerStore *self)
 {
-  GtkTreeIter iter;
-  gboolean more = domus_server_store_next_row_of (self, domain, NULL, &iter);
-
-  if (!more)
+  if (!g_hash_table_add (self->dirty, g_object_ref (domain)) || self->flush_source != 0)
     return;
-  begin_change (self);
-  while (more)
-    {
-      set_domain_row (self, &iter, domain);
-      more = domus_server_store_next_row_of (self, domain, &iter, &iter);
-    }
-  end_change (self);
+  self->flush_source = g_idle_add_full (FLUSH_PRIORITY, flush_dirty, self, NULL);
+  g_source_set_name_by_id (self->flush_source, "[domus] server rows");
 }
 
 static void
 watch_domain (DomusServerStore *self,
-              DomusDomain      *domain)
+              DomusDomain      *domain,
+              GtkTreeIter      *iter)
 {
-  guint rows = GPOINTER_TO_UINT (g_hash_table_lookup (self->watched, domain));
+  GArray *rows = g_hash_table_lookup (self->domain_rows, domain);
 
-  if (rows == 0)
+  if (rows == NULL)
     {
       /* The tree shows the name and the state; the pages follow the rest themselves.
        * Grouped, a change of tags moves rows through the DomusTagGroups. */
       g_signal_connect (domain, "notify::state", G_CALLBACK (domain_notify), self);
       g_signal_connect (domain, "notify::name", G_CALLBACK (domain_notify), self);
       g_signal_connect (domain, "notify::tags", G_CALLBACK (domain_notify), self);
-      g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (1));
+      rows = g_array_sized_new (FALSE, FALSE, sizeof (GtkTreeIter), 1);
+      g_hash_table_insert (self->domain_rows, g_object_ref (domain), rows);
     }
-  else
-    g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (rows + 1));
+  g_array_append_val (rows, *iter);
 }
 
 static void
 unwatch_domain (DomusServerStore *self,
-                DomusDomain      *domain)
+                DomusDomain      *domain,
+                GtkTreeIter      *iter)
 {
-  guint rows = GPOINTER_TO_UINT (g_hash_table_lookup (self->watched, domain));
+  GArray *rows = g_hash_table_lookup (self->domain_rows, domain);
 
-  if (rows > 1)
-    {
-      g_hash_table_insert (self->watched, g_object_ref (domain), GUINT_TO_POINTER (rows - 1));
-      return;
-    }
+  if (rows == NULL)
+    return;
+  for (guint i = 0; i < rows->len; i++)
+    if (g_array_index (rows, GtkTreeIter, i).user_data == iter->user_data)
+      {
+        g_array_remove_index_fast (rows, i);
+        break;
+      }
+  if (rows->len > 0)
+    return;
   g_signal_handlers_disconnect_by_data (domain, self);
-  g_hash_table_remove (self->watched, domain);
+  g_hash_table_remove (self->dirty, domain);
+  g_hash_table_remove (self->domain_rows, domain);
 }
 
 /* Mirroring a model under a row */
@@ -337,9 +409,12 @@ remove_row (DomusServerStore *self,
     remove_row (self, &child);
   gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_KIND, &kind, COL_OBJECT, &object, -1);
   if (kind == DOMUS_SERVER_ROW_DOMAIN && object != NULL)
-    unwatch_domain (self, DOMUS_DOMAIN (object));
+    unwatch_domain (self, DOMUS_DOMAIN (object), iter);
   else if (kind == DOMUS_SERVER_ROW_GROUP && object != NULL)
-    g_signal_handlers_disconnect_by_data (object, self);
+    {
+      g_signal_handlers_disconnect_by_data (object, self);
+      g_hash_table_remove (self->model_rows, object);
+    }
   gtk_tree_store_remove (self->store, iter);
 }
 
@@ -371,8 +446,8 @@ mirror_items (DomusServerStore *self,
 
       if (DOMUS_IS_DOMAIN (item))
         {
-          insert_domain_row (self, parent, position + i, DOMUS_DOMAIN (item));
-          watch_domain (self, DOMUS_DOMAIN (item));
+          insert_domain_row (self, parent, position + i, DOMUS_DOMAIN (item), &iter);
+          watch_domain (self, DOMUS_DOMAIN (item), &iter);
         }
       else
         {
@@ -380,6 +455,7 @@ mirror_items (DomusServerStore *self,
 
           gtk_tree_store_insert (self->store, &iter, parent, (int) (position + i));
           set_group_row (self, &iter, group, host);
+          g_hash_table_insert (self->model_rows, group, g_memdup2 (&iter, sizeof iter));
           g_signal_connect (group, "items-changed", G_CALLBACK (children_changed), self);
           mirror_items (self, &iter, group, host, 0, 0, g_list_model_get_n_items (group));
           /* A new group opens: its domains are what the user came to see. */
@@ -391,7 +467,8 @@ mirror_items (DomusServerStore *self,
 }
 
 /* The row whose children mirror this model: a host row (its domains, or its groups when
- * grouped) or, grouped, a group row. */
+ * grouped) or, grouped, a group row; and the host either belongs to (borrowed: the store
+ * keeps its reference). */
 static gboolean
 find_model_row (DomusServerStore  *self,
                 GListModel        *model,
@@ -399,31 +476,18 @@ find_model_row (DomusServerStore  *self,
                 DomusHost        **host_out)
 {
   GtkTreeModel *tree_model = GTK_TREE_MODEL (self->store);
-  GtkTreeIter host_iter;
+  GtkTreeIter *row = g_hash_table_lookup (self->model_rows, model);
+  GtkTreeIter host_iter, up;
+  g_autoptr(GObject) host = NULL;
 
-  if (!gtk_tree_model_get_iter_first (tree_model, &host_iter))
+  if (row == NULL)
     return FALSE;
-  do
-    {
-      g_autoptr(DomusHost) host = NULL;
-      GListModel *children;
-
-      gtk_tree_model_get (tree_model, &host_iter, COL_OBJECT, &host, -1);
-      if (host == NULL)
-        continue;
-      children = self->group_by_tag ? g_hash_table_lookup (self->tag_groups, host)
-                                    : domus_host_get_domains (host);
-      *host_out = host;
-      if (children == model)
-        {
-          *iter = host_iter;
-          return TRUE;
-        }
-      if (self->group_by_tag && find_child (self, &host_iter, model, iter))
-        return TRUE;
-    }
-  while (gtk_tree_model_iter_next (tree_model, &host_iter));
-  return FALSE;
+  *iter = host_iter = *row;
+  while (gtk_tree_model_iter_parent (tree_model, &up, &host_iter))
+    host_iter = up;
+  gtk_tree_model_get (tree_model, &host_iter, COL_OBJECT, &host, -1);
+  *host_out = DOMUS_HOST (host);
+  return TRUE;
 }
 
 /* A model that a row's children mirror changed: a host's domains or tag groups, or a
@@ -461,11 +525,18 @@ fill_host_row (DomusServerStore *self,
 
   if (self->group_by_tag)
     {
-      DomusTagGroups *groups = domus_tag_groups_new (children);
+      DomusTagGroups *groups;
 
+      /* A change of the host's list moves domains through many groups, each a change of
+       * its own: framed here as one batch, before the groups hear of it and after. */
+      g_signal_connect_swapped (children, "items-changed", G_CALLBACK (begin_change), self);
+      groups = domus_tag_groups_new (children);
+      g_signal_connect_data (children, "items-changed", G_CALLBACK (end_change), self, NULL,
+                             G_CONNECT_SWAPPED | G_CONNECT_AFTER);
       g_hash_table_insert (self->tag_groups, g_object_ref (host), groups);
       children = G_LIST_MODEL (groups);
     }
+  g_hash_table_insert (self->model_rows, children, g_memdup2 (host_iter, sizeof *host_iter));
   g_signal_connect (children, "items-changed", G_CALLBACK (children_changed), self);
   mirror_items (self, host_iter, children, host, 0, 0, g_list_model_get_n_items (children));
 }
@@ -481,9 +552,11 @@ empty_host_row (DomusServerStore *self,
   while (gtk_tree_model_iter_children (GTK_TREE_MODEL (self->store), &child, host_iter))
     remove_row (self, &child);
   g_signal_handlers_disconnect_by_data (domus_host_get_domains (host), self);
+  g_hash_table_remove (self->model_rows, domus_host_get_domains (host));
   if (groups != NULL)
     {
       g_signal_handlers_disconnect_by_data (groups, self);
+      g_hash_table_remove (self->model_rows, groups);
       g_hash_table_remove (self->tag_groups, host);
     }
 }
@@ -670,8 +743,11 @@ domus_server_store_dispose (GObject *object)
 
   if (self->hosts != NULL)
     domus_server_store_set_hosts (self, NULL);
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->tag_groups, g_hash_table_unref);
-  g_clear_pointer (&self->watched, g_hash_table_unref);
+  g_clear_pointer (&self->domain_rows, g_hash_table_unref);
+  g_clear_pointer (&self->model_rows, g_hash_table_unref);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (domus_server_store_parent_class)->dispose (object);
@@ -702,7 +778,10 @@ static void
 domus_server_store_init (DomusServerStore *self)
 {
   self->tag_groups = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_object_unref);
-  self->watched = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  self->domain_rows = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
+                                            (GDestroyNotify) g_array_unref);
+  self->model_rows = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->dirty = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
   self->store = gtk_tree_store_new (DOMUS_SERVER_STORE_N_COLUMNS, G_TYPE_INT, G_TYPE_OBJECT,
                                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_BOOLEAN,
                                     G_TYPE_STRING);
