@@ -39,6 +39,31 @@ def sleep_until(t):
         time.sleep(delay)
 
 
+def find_first(root, predicate, prune):
+    """The first accessible under root (depth first) for which predicate holds, without
+    visiting the children of a node for which prune holds. Each node visited is a few D-Bus
+    calls that the measured program's main loop answers, and its cells are made on demand:
+    walking a tree of 1,000 rows cell by cell (4,000 accessibles) cost the window more
+    than listing them, so tables are not walked and the walk stops at the first match."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        try:
+            if node is not root and predicate(node):
+                return node
+            count = 0 if prune(node) else node.childCount
+        except Exception:  # noqa: BLE001 - a node that went away
+            continue
+        for i in reversed(range(count)):
+            try:
+                child = node.getChildAtIndex(i)
+            except Exception:  # noqa: BLE001
+                child = None
+            if child is not None:
+                stack.append(child)
+    return None
+
+
 class Tree:
     """An application's first tree table, found through AT-SPI, and the names in its cells."""
 
@@ -54,12 +79,18 @@ class Tree:
             app = desktop.getChildAtIndex(i)
             if app is None or (app.name or "").lower() not in self.app_names:
                 continue
-            table = lib_gui.find_one(app, lambda n: n.getRole() == self.pyatspi.ROLE_TREE_TABLE
-                                     and (self.table_name is None or n.name == self.table_name))
+            table = find_first(app, lambda n: n.getRole() == self.pyatspi.ROLE_TREE_TABLE
+                               and (self.table_name is None or n.name == self.table_name),
+                               lambda n: n.getRole() in self.containers())
             if table is not None:
                 self.table = table
                 return True
         return False
+
+    def containers(self):
+        """Roles whose children are rows or cells: not walked (see find_first)."""
+        p = self.pyatspi
+        return (p.ROLE_TABLE, p.ROLE_TREE_TABLE, p.ROLE_TREE, p.ROLE_LIST, p.ROLE_TABLE_CELL)
 
     def cell_texts(self):
         table = self.table.queryTable()
@@ -89,14 +120,17 @@ class Tree:
 
 
 def time_to_list(proc, tree, names, t0, timeout=60.0):
-    """Seconds from t0 until the tree lists every name (polled every POLL s), or None."""
+    """Seconds from t0 until the tree lists every name (polled every POLL s), or None. The
+    time is taken when the poll asks, before the cells are read: reading a few hundred
+    cells one D-Bus call at a time is the poll's cost, not the window's."""
     deadline = t0 + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("the program exited with status %d" % proc.returncode)
         try:
+            asked = time.monotonic()
             if (tree.table is not None or tree.find()) and tree.listed(names) == len(names):
-                return time.monotonic() - t0
+                return asked - t0
         except Exception:  # noqa: BLE001 - accessibles come and go while the window fills
             tree.table = None
         time.sleep(POLL)
@@ -104,10 +138,14 @@ def time_to_list(proc, tree, names, t0, timeout=60.0):
 
 
 def measure(label, proc, tree, names, t0, idle_seconds):
-    """Window time, RSS after RSS_AFTER s, CPU over the next idle seconds (no AT-SPI calls)."""
+    """Window time and its CPU time by then, RSS after RSS_AFTER s, CPU over the next idle
+    seconds (no AT-SPI calls)."""
     listed = time_to_list(proc, tree, names, t0)
-    log("  %s: all %d listed after %s" % (label, len(names),
-                                         "%.3f s" % listed if listed is not None else "(never)"))
+    # All its threads' CPU by then: what listing cost it, whatever the machine's load.
+    cpu_listed = cpu_seconds(proc.pid)
+    log("  %s: all %d listed after %s (%.2f s of CPU)" % (label, len(names),
+                                                         "%.3f s" % listed if listed is not None else "(never)",
+                                                         cpu_listed))
     sleep_until(t0 + RSS_AFTER)
     rss = rss_mib(proc.pid)
     cpu0, w0 = cpu_seconds(proc.pid), time.monotonic()
@@ -116,7 +154,7 @@ def measure(label, proc, tree, names, t0, idle_seconds):
     cpu = 100.0 * (cpu1 - cpu0) / (w1 - w0)
     log("  %s: RSS %.1f MiB after %.0f s; CPU %.2f %% of a core over %.0f s idle"
         % (label, rss, RSS_AFTER, cpu, w1 - w0))
-    return {"window": listed, "rss": rss, "cpu": cpu}
+    return {"window": listed, "cpu_listed": cpu_listed, "rss": rss, "cpu": cpu}
 
 
 def end_process(proc):
@@ -138,22 +176,30 @@ def quit_domus(session, proc):
 
 def read_stalls(path, since, until):
     """(worst lateness in ms between since and until, or None if under the report's
-    threshold, 5 ms; the report)."""
-    report = {"events": [], "histogram": []}
+    threshold, 5 ms; the report). report["busy"] is the worst CPU time (ms) the main thread
+    used between two ticks in that window (None: under 5 ms; absent from older reports)."""
+    report = {"events": [], "histogram": [], "busy_events": []}
     with open(path) as f:
         for line in f:
             fields = line.split()
             if fields[0] == "max_stall_ms":
                 report["max_all"] = float(fields[1])
+            elif fields[0] == "max_busy_ms":
+                report["max_busy_all"] = float(fields[1])
             elif fields[0] == "ticks":
                 report["ticks"] = int(fields[1])
             elif fields[0] == "late_ms":
                 report["histogram"].append((fields[1], int(fields[2])))
             elif fields[0] == "stalls_over_ms":
                 report["threshold"] = int(fields[1])
-            elif len(fields) == 2 and fields[0].isdigit():
-                report["events"].append((int(fields[0]) / 1e6, int(fields[1]) / 1000.0))
-    inside = [late for when, late in report["events"] if since <= when <= until]
+            elif len(fields) in (2, 3) and fields[0].isdigit():
+                when = int(fields[0]) / 1e6
+                report["events"].append((when, int(fields[1]) / 1000.0))
+                if len(fields) == 3:
+                    report["busy_events"].append((when, int(fields[2]) / 1000.0))
+    inside = [late for when, late in report["events"] if since <= when <= until and late >= 5]
+    busy = [cpu for when, cpu in report["busy_events"] if since <= when <= until and cpu >= 5]
+    report["busy"] = max(busy) if busy else None
     return (max(inside) if inside else None), report
 
 
@@ -162,41 +208,45 @@ def read_stalls(path, since, until):
 # writes the same report, times in the same clock (CLOCK_MONOTONIC), so read_stalls()
 # reads both.
 TICKER = r"""
-import sys, time
+import signal, sys, time
 from gi.repository import GLib
 path, seconds = sys.argv[1], float(sys.argv[2])
 bounds = (5, 10, 20, 50, 100)
 hist = [0] * (len(bounds) + 1)
 events = []
-state = {"last": time.monotonic(), "worst": 0.0, "ticks": 0}
+state = {"last": time.monotonic(), "cpu": time.thread_time(), "worst": 0.0, "busy": 0.0, "ticks": 0}
 def tick():
-    now = time.monotonic()
+    now, cpu = time.monotonic(), time.thread_time()
     late = max(0.0, now - state["last"] - 0.010) * 1000
-    state["last"] = now
+    busy = max(0.0, cpu - state["cpu"]) * 1000
+    state["last"], state["cpu"] = now, cpu
     state["ticks"] += 1
     state["worst"] = max(state["worst"], late)
+    state["busy"] = max(state["busy"], busy)
     hist[sum(1 for b in bounds if late >= b)] += 1
-    if late >= 5:
-        events.append((now, late))
+    if late >= 5 or busy >= 5:
+        events.append((now, late, busy))
     return True
 loop = GLib.MainLoop()
 GLib.timeout_add(10, tick)
 GLib.timeout_add(int(seconds * 1000), loop.quit)
+GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
 loop.run()
 with open(path, "w") as f:
-    f.write("max_stall_ms %.1f\nticks %d\n" % (state["worst"], state["ticks"]))
+    f.write("max_stall_ms %.1f\nmax_busy_ms %.1f\nticks %d\n" % (state["worst"], state["busy"], state["ticks"]))
     lower = 0
     for i, n in enumerate(hist):
         f.write("late_ms %d-%s %d\n" % (lower, bounds[i] if i < len(bounds) else "", n))
         lower = bounds[i] if i < len(bounds) else lower
     f.write("stalls_over_ms 5\n")
-    for when, late in events:
-        f.write("%d %d\n" % (when * 1e6, late * 1000))
+    for when, late, busy in events:
+        f.write("%d %d %d\n" % (when * 1e6, late * 1000, busy * 1000))
 """
 
 
 def start_ticker(path, seconds):
-    """A baseline tick process for SECONDS (see TICKER); wait() on it, then read_stalls(PATH)."""
+    """A baseline tick process for SECONDS (see TICKER), or until SIGTERM; wait() on it,
+    then read_stalls(PATH)."""
     return subprocess.Popen(["/usr/bin/python3", "-c", TICKER, path, str(seconds)],
                             stdin=subprocess.DEVNULL)
 
