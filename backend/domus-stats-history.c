@@ -10,11 +10,18 @@ typedef struct {
   double value;
 } Point;
 
+/* Slots are allocated as points come, doubling up to the capacity: a domain that is shut
+ * off, or that a window lists a thousand of, does not hold ten minutes of empty slots per
+ * metric (that was 60 KiB a domain, zeroed as the list arrived). Until the ring is full
+ * the points sit in order from slot 0 (head is 0), so growing keeps them in place. */
+#define FIRST_SLOTS 16
+
 struct _DomusStatsHistory
 {
-  Point   *points;       /* capacity slots, used as a ring */
+  Point   *points;       /* allocated slots, used as a ring once capacity are */
+  guint    allocated;
   guint    capacity;
-  guint    head;         /* slot of the oldest point */
+  guint    head;         /* slot of the oldest point; 0 until the ring is full */
   guint    length;
 
   /* A graph asks for the maximum on every redraw; it changes far less often. */
@@ -37,7 +44,6 @@ domus_stats_history_new (guint capacity)
   DomusStatsHistory *self = g_atomic_rc_box_new0 (DomusStatsHistory);
 
   self->capacity = MAX (capacity, 1);
-  self->points = g_new0 (Point, self->capacity);
   self->max_valid = TRUE;
   return self;
 }
@@ -63,6 +69,20 @@ nth_point (DomusStatsHistory *self,
   return &self->points[(self->head + n) % self->capacity];
 }
 
+/* Room for one more point while the ring is not full yet. */
+static void
+grow (DomusStatsHistory *self)
+{
+  guint slots;
+
+  if (self->length < self->allocated)
+    return;
+  g_assert (self->head == 0);
+  slots = MIN (self->capacity, MAX (FIRST_SLOTS, self->allocated * 2));
+  self->points = g_renew (Point, self->points, slots);
+  self->allocated = slots;
+}
+
 void
 domus_stats_history_push (DomusStatsHistory *self,
                           gint64             time_us,
@@ -80,6 +100,8 @@ domus_stats_history_push (DomusStatsHistory *self,
       self->head = (self->head + 1) % self->capacity;
       self->length--;
     }
+  else
+    grow (self);
   point = nth_point (self, self->length);
   point->time_us = time_us;
   point->value = value;
@@ -128,11 +150,12 @@ domus_stats_history_set_capacity (DomusStatsHistory *self,
     return;
 
   keep = MIN (self->length, capacity);
-  points = g_new0 (Point, capacity);
+  points = keep > 0 ? g_new (Point, keep) : NULL;
   for (guint i = 0; i < keep; i++)
     points[i] = *nth_point (self, self->length - keep + i);
   g_free (self->points);
   self->points = points;
+  self->allocated = keep;
   self->capacity = capacity;
   self->head = 0;
   if (keep < self->length)

@@ -119,6 +119,43 @@ test_capacity (void)
   assert_points (history, (double[]) { 9 }, 1);
 }
 
+/* A long history (slots allocated as points come, doubling): the points stay in order
+ * through each growth, the ring wraps once full, and shrinking keeps the newest. */
+static void
+test_growth (void)
+{
+  g_autoptr(DomusStatsHistory) history = domus_stats_history_new (600);
+  double values[600];
+
+  g_assert_cmpuint (domus_stats_history_get_length (history), ==, 0);
+  for (guint i = 0; i < 1000; i++)
+    {
+      push (history, i + 1);
+      if (i == 16 || i == 599 || i == 999)
+        {
+          guint n = MIN (i + 1, 600);
+
+          for (guint j = 0; j < n; j++)
+            values[j] = i + 1 - n + 1 + j;
+          assert_points (history, values, n);
+        }
+    }
+  domus_stats_history_set_capacity (history, 5);
+  for (guint j = 0; j < 5; j++)
+    values[j] = 996 + j;
+  assert_points (history, values, 5);
+  domus_stats_history_set_capacity (history, 100);
+  for (guint i = 0; i < 40; i++)
+    push (history, 1001 + i);
+  for (guint j = 0; j < 45; j++)
+    values[j] = 996 + j;
+  assert_points (history, values, 45);
+  domus_stats_history_clear (history);
+  push (history, 7);
+  values[0] = 7;
+  assert_points (history, values, 1);
+}
+
 static void
 test_boxed (void)
 {
@@ -144,6 +181,7 @@ main (int   argc,
   g_test_add_func ("/stats-history/ring", test_ring);
   g_test_add_func ("/stats-history/max", test_max);
   g_test_add_func ("/stats-history/capacity", test_capacity);
+  g_test_add_func ("/stats-history/growth", test_growth);
   g_test_add_func ("/stats-history/boxed", test_boxed);
 
   return g_test_run ();
