@@ -25,6 +25,7 @@ struct _DomusHostCard
   DomusHostCardTrouble trouble;
   BusyRow      busy[DOMUS_HOST_CARD_N_BUSY];
   gboolean     pressed;
+  guint        update_source; /* counts and busy rows due again, after a burst of news */
 
   GtkLabel    *name_label;
   GtkLabel    *state_label;
@@ -262,13 +263,36 @@ update_busy (DomusHostCard *self)
   gtk_widget_set_visible (self->busy_empty_label, shown == 0);
 }
 
+static gboolean
+update_domains (gpointer user_data)
+{
+  DomusHostCard *self = user_data;
+
+  self->update_source = 0;
+  update_counts (self);
+  update_busy (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Counting and sorting the host's domains per domain's event made a burst of events
+ * (a listing, a host's domains all changing state) cost the square of their number: the
+ * card is brought up to date once, when the burst is over and before the next redraw
+ * (GTK draws at G_PRIORITY_HIGH_IDLE + 20). */
+static void
+queue_update (DomusHostCard *self)
+{
+  if (self->update_source != 0)
+    return;
+  self->update_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 10, update_domains, self, NULL);
+  g_source_set_name_by_id (self->update_source, "[domus] host card");
+}
+
 static void
 on_domain_state (DomusDomain   *domain,
                  GParamSpec    *pspec,
                  DomusHostCard *self)
 {
-  update_counts (self);
-  update_busy (self);
+  queue_update (self);
 }
 
 static void
@@ -296,8 +320,7 @@ on_domains_changed (GListModel    *model,
       g_ptr_array_add (self->watched, domain);
       g_signal_connect_object (domain, "notify::state", G_CALLBACK (on_domain_state), self, 0);
     }
-  update_counts (self);
-  update_busy (self);
+  queue_update (self);
 }
 
 /* The host's signals */
@@ -470,6 +493,9 @@ domus_host_card_constructed (GObject *object)
   update_state (self);
   update_memory_max (self);
   on_domains_changed (domains, 0, 0, 0, self);
+  /* A new card shows its figures at once. */
+  g_clear_handle_id (&self->update_source, g_source_remove);
+  update_domains (self);
   on_open_alerts (NULL, NULL, self);
 }
 
@@ -478,6 +504,7 @@ domus_host_card_dispose (GObject *object)
 {
   DomusHostCard *self = DOMUS_HOST_CARD (object);
 
+  g_clear_handle_id (&self->update_source, g_source_remove);
   if (self->watched != NULL)
     unwatch_domains (self);
   for (guint i = 0; i < DOMUS_HOST_CARD_N_BUSY; i++)
