@@ -39,31 +39,6 @@ def sleep_until(t):
         time.sleep(delay)
 
 
-def find_first(root, predicate, prune):
-    """The first accessible under root (depth first) for which predicate holds, without
-    visiting the children of a node for which prune holds. Each node visited is a few D-Bus
-    calls that the measured program's main loop answers, and its cells are made on demand:
-    walking a tree of 1,000 rows cell by cell (4,000 accessibles) cost the window more
-    than listing them, so tables are not walked and the walk stops at the first match."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        try:
-            if node is not root and predicate(node):
-                return node
-            count = 0 if prune(node) else node.childCount
-        except Exception:  # noqa: BLE001 - a node that went away
-            continue
-        for i in reversed(range(count)):
-            try:
-                child = node.getChildAtIndex(i)
-            except Exception:  # noqa: BLE001
-                child = None
-            if child is not None:
-                stack.append(child)
-    return None
-
-
 class Tree:
     """An application's first tree table, found through AT-SPI, and the names in its cells."""
 
@@ -79,16 +54,20 @@ class Tree:
             app = desktop.getChildAtIndex(i)
             if app is None or (app.name or "").lower() not in self.app_names:
                 continue
-            table = find_first(app, lambda n: n.getRole() == self.pyatspi.ROLE_TREE_TABLE
-                               and (self.table_name is None or n.name == self.table_name),
-                               lambda n: n.getRole() in self.containers())
+            # Each node visited is a few D-Bus calls that the measured program's main loop
+            # answers, and a table's cells are made on demand: walking a tree of 1,000 rows
+            # cell by cell (4,000 accessibles) cost the window more than listing them, so
+            # tables are not walked and the walk stops at the first match.
+            table = lib_gui.find_one(app, lambda n: n.getRole() == self.pyatspi.ROLE_TREE_TABLE
+                                     and (self.table_name is None or n.name == self.table_name),
+                                     prune=lambda n: n.getRole() in self.containers())
             if table is not None:
                 self.table = table
                 return True
         return False
 
     def containers(self):
-        """Roles whose children are rows or cells: not walked (see find_first)."""
+        """Roles whose children are rows or cells: not walked (see find)."""
         p = self.pyatspi
         return (p.ROLE_TABLE, p.ROLE_TREE_TABLE, p.ROLE_TREE, p.ROLE_LIST, p.ROLE_TABLE_CELL)
 

@@ -16,7 +16,7 @@ GTK client has opened the display (warm_up()), R times each, alternating:
 
 For each run: the time from exec until the server tree has a row for every host and domain
 (AT-SPI's row count, polled every 10 ms: one call; the tree is found without walking its
-cells, see lib_bench.find_first), the window's CPU time by then (all its threads, and its
+cells, see lib_bench.Tree.find), the window's CPU time by then (all its threads, and its
 main thread alone), VmRSS once listed plus 5 s, and with DOMUS_REPORT_STALLS (docs/gui.md,
 "Measuring") the worst lateness of the window's 10 ms tick and the most CPU its main thread
 used between two ticks: from exec until the window is built (start-up: the first tick

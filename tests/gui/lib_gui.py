@@ -251,18 +251,21 @@ def wait_until(predicate, timeout, what, last=None, interval=0.05):
 
 # AT-SPI helpers (pyatspi imported by the caller after Session.start()).
 
-def find_all(root, predicate, limit=5000, prune=None):
-    """Every accessible under root (depth first) for which predicate holds; the children of
-    a node for which prune holds (a table's cells, say) are not visited."""
+def find_all(root, predicate, limit=5000, prune=None, first=False):
+    """Every accessible under root (depth first) for which predicate holds, or only the
+    first (first=True: the walk stops there); the children of a node for which prune holds
+    (a table's cells, say) are not visited."""
     found = []
     stack = [root]
     seen = 0
-    while stack and seen < limit:
+    while stack and seen < limit and not (first and found):
         node = stack.pop()
         seen += 1
         try:
             if node is not root and predicate(node):
                 found.append(node)
+                if first:
+                    break
             count = 0 if prune is not None and prune(node) else node.childCount
         except Exception:  # noqa: BLE001 - a node that went away
             continue
@@ -276,8 +279,8 @@ def find_all(root, predicate, limit=5000, prune=None):
     return found
 
 
-def find_one(root, predicate):
-    found = find_all(root, predicate)
+def find_one(root, predicate, prune=None):
+    found = find_all(root, predicate, prune=prune, first=True)
     return found[0] if found else None
 
 
