@@ -226,7 +226,8 @@ def measure_window(session, pyatspi, domus, uris, names, root, label):
         ticker.wait(30)
         worst, report = read_stalls(report_path, since, until)
         results["stall"] = worst
-        results["busy"] = report["busy"]
+        # A window built before the report had the main thread's CPU time: "-".
+        results["busy"] = report["busy"] if "max_busy_all" in report else "-"
         results["stall_baseline"], ticker_report = read_stalls(ticker_path, since, until)
         results["stall_over_20"] = sum(1 for w, late in report["events"] if since <= w <= until and late >= 20)
         results["baseline_over_20"] = sum(1 for w, late in ticker_report["events"]
@@ -240,7 +241,8 @@ def measure_window(session, pyatspi, domus, uris, names, root, label):
                report["max_all"], report["ticks"]))
         log("  histogram of the whole run: " + ", ".join("%s ms: %d" % h for h in report["histogram"]))
         log("  the most CPU time its main thread used between two ticks: %s (the window's own work;"
-            " the rest of a stall is waiting for the CPU)" % ("< 5 ms" if results["busy"] is None
+            " the rest of a stall is waiting for the CPU)" % (results["busy"] if isinstance(results["busy"], str)
+                                                             else "< 5 ms" if results["busy"] is None
                                                              else fmt(results["busy"], "ms")))
     finally:
         end_process(window)
@@ -251,7 +253,7 @@ def measure_window(session, pyatspi, domus, uris, names, root, label):
 def print_comparison(mine, other):
     """This build's window beside --also-window's, measured on the same hosts in the same run."""
     def stall(value):
-        return "< 5 ms" if value is None else fmt(value, "ms")
+        return value if isinstance(value, str) else "< 5 ms" if value is None else fmt(value, "ms")
 
     rows = [
         ("all listed", fmt(mine["local"]["window"], "s", 3), fmt(other["local"]["window"], "s", 3)),
