@@ -515,6 +515,26 @@ children_changed (GListModel       *model,
 
 /* Hosts */
 
+static void
+host_list_change_begins (GListModel       *domains,
+                         guint             position,
+                         guint             removed,
+                         guint             added,
+                         DomusServerStore *self)
+{
+  begin_change (self);
+}
+
+static void
+host_list_change_ends (GListModel       *domains,
+                       guint             position,
+                       guint             removed,
+                       guint             added,
+                       DomusServerStore *self)
+{
+  end_change (self);
+}
+
 /* The host row's children as the mode says: the domains, or the tag groups. */
 static void
 fill_host_row (DomusServerStore *self,
@@ -529,10 +549,9 @@ fill_host_row (DomusServerStore *self,
 
       /* A change of the host's list moves domains through many groups, each a change of
        * its own: framed here as one batch, before the groups hear of it and after. */
-      g_signal_connect_swapped (children, "items-changed", G_CALLBACK (begin_change), self);
+      g_signal_connect (children, "items-changed", G_CALLBACK (host_list_change_begins), self);
       groups = domus_tag_groups_new (children);
-      g_signal_connect_data (children, "items-changed", G_CALLBACK (end_change), self, NULL,
-                             G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      g_signal_connect_after (children, "items-changed", G_CALLBACK (host_list_change_ends), self);
       g_hash_table_insert (self->tag_groups, g_object_ref (host), groups);
       children = G_LIST_MODEL (groups);
     }
