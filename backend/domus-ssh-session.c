@@ -1,1024 +1,44 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * An SSH connection made with libssh2. libssh2 sessions are not thread-safe and its
- * calls block or poll, so one worker thread per session owns everything libssh2:
- * it connects, checks the host key, logs in, then pumps each exec channel to its
- * own local socket pair. The rest of the program only ever sees file descriptors.
- *
- * The main thread talks to the worker through a request queue and a wake-up pipe;
- * the worker answers through GTasks (delivered in the caller's main context).
+ * One server's use of an SSH connection. The connection itself (domus-ssh-transport.c)
+ * is shared by every session for the same account, as OpenSSH's ControlMaster shares
+ * one: twenty servers behind one sshd cost a key exchange and a login, not twenty. Each
+ * session has its own exec channels on it, its own options (the bridge and the daemon's
+ * socket), and ends on its own; the connection ends with its last session, and a lost
+ * connection ends every session on it, each with the reason.
  */
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <glib/gi18n-lib.h>
-#include <glib-unix.h>
-#include <libssh2.h>
-
-#include "domus-error.h"
 #include "domus-fd-task.h"
-#include "domus-known-hosts.h"
 #include "domus-ssh-session.h"
-
-#define CONNECT_TIMEOUT_SECONDS  15
-/* For the calls made in blocking mode (handshake, login, opening a channel). */
-#define BLOCKING_TIMEOUT_MS      20000
-/* A server that stops answering keepalives this long is gone. */
-#define KEEPALIVE_SECONDS        15
-#define PUMP_BUFFER_SIZE         (64 * 1024)
-#define STDERR_KEPT              2048
-
-typedef struct {
-  LIBSSH2_CHANNEL *channel;
-  int              fd;              /* our end of the socket pair; non-blocking */
-  gboolean         primary;
-
-  char            *to_remote;
-  gsize            to_remote_len, to_remote_off;
-  char            *to_local;
-  gsize            to_local_len, to_local_off;
-
-  gboolean         local_eof;       /* the local side will send nothing more */
-  gboolean         eof_sent;        /* ... and the server knows */
-  gboolean         remote_eof;      /* the remote command will send nothing more */
-  gboolean         local_shut;      /* ... and the local side knows */
-  gboolean         broken;          /* a local or channel error: end it now */
-  GString         *stderr_text;     /* the remote command's last words */
-} Channel;
-
-typedef struct {
-  char  *command;
-  GTask *task;
-} ChannelRequest;
+#include "domus-ssh-transport.h"
 
 struct _DomusSshSession
 {
-  GObject           parent_instance;
+  GObject            parent_instance;
 
-  DomusSshOptions  *options;
-  GTlsInteraction  *interaction;
-  char             *accept_fingerprint;
-  char             *host_label;
-  char             *security_notice;
-  GCancellable     *cancellable;     /* cancelled by close: stops prompts and the connect */
-
-  int               wake_read, wake_write;
-
-  GMutex            lock;            /* guards the fields up to the next comment */
-  GCond             ended_cond;
-  GQueue            requests;        /* ChannelRequest */
-  gboolean          stopping;
-  gboolean          ended;
-  GError           *error;
-
-  /* The worker's alone. */
-  GSocketConnection *tcp;
-  int               sock;
-  LIBSSH2_SESSION  *ssh;
-  GPtrArray        *channels;        /* Channel */
-  gboolean          opened_primary;
+  DomusSshOptions   *options;
+  DomusSshTransport *transport;
+  guint              user;       /* our id on the transport */
+  gboolean           released;
 };
 
 G_DEFINE_FINAL_TYPE (DomusSshSession, domus_ssh_session, G_TYPE_OBJECT)
 
-/*
- * The sessions whose worker still runs. A program that exits with one running would
- * pull OpenSSL from under it (libssh2's crypto is torn down by an atexit handler): our
- * own handler, registered after OpenSSL's and so run before it, stops them all and
- * waits a moment for them to let go.
- */
-#define EXIT_WAIT_MS 2000
-
-static GMutex     live_lock;
-static GCond      live_cond;
-static GPtrArray *live_sessions;   /* DomusSshSession, no references: each worker holds one */
-
-static void wake_worker (DomusSshSession *self);
-
 static void
-stop_live_sessions_at_exit (void)
+on_transport_connected (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
-  gint64 deadline = g_get_monotonic_time () + EXIT_WAIT_MS * 1000;
-
-  g_mutex_lock (&live_lock);
-  for (guint i = 0; live_sessions != NULL && i < live_sessions->len; i++)
-    {
-      DomusSshSession *session = g_ptr_array_index (live_sessions, i);
-
-      g_mutex_lock (&session->lock);
-      session->stopping = TRUE;
-      g_mutex_unlock (&session->lock);
-      g_cancellable_cancel (session->cancellable);
-      wake_worker (session);
-    }
-  while (live_sessions != NULL && live_sessions->len > 0)
-    if (!g_cond_wait_until (&live_cond, &live_lock, deadline))
-      break;
-  g_mutex_unlock (&live_lock);
-}
-
-static void
-live_add (DomusSshSession *self)
-{
-  g_mutex_lock (&live_lock);
-  if (live_sessions == NULL)
-    live_sessions = g_ptr_array_new ();
-  g_ptr_array_add (live_sessions, self);
-  g_mutex_unlock (&live_lock);
-}
-
-static void
-live_remove (DomusSshSession *self)
-{
-  g_mutex_lock (&live_lock);
-  g_ptr_array_remove_fast (live_sessions, self);
-  g_cond_broadcast (&live_cond);
-  g_mutex_unlock (&live_lock);
-}
-
-/* Errors */
-
-static void
-session_set_error (DomusSshSession *self,
-                   GError          *error)
-{
-  g_mutex_lock (&self->lock);
-  if (self->error == NULL)
-    self->error = error;
-  else
-    g_error_free (error);
-  g_mutex_unlock (&self->lock);
-}
-
-static char *
-last_ssh_error (LIBSSH2_SESSION *ssh)
-{
-  char *message = NULL;
-
-  libssh2_session_last_error (ssh, &message, NULL, 0);
-  return g_strdup (message != NULL && *message != '\0' ? message : _("no detail"));
-}
-
-/* Channels */
-
-static Channel *
-channel_new (LIBSSH2_CHANNEL *channel,
-             int              fd,
-             gboolean         primary)
-{
-  Channel *ch = g_new0 (Channel, 1);
-
-  ch->channel = channel;
-  ch->fd = fd;
-  ch->primary = primary;
-  ch->to_remote = g_malloc (PUMP_BUFFER_SIZE);
-  ch->to_local = g_malloc (PUMP_BUFFER_SIZE);
-  ch->stderr_text = g_string_new (NULL);
-  return ch;
-}
-
-static void
-channel_free (Channel *ch)
-{
-  if (ch->fd >= 0)
-    close (ch->fd);
-  g_free (ch->to_remote);
-  g_free (ch->to_local);
-  g_string_free (ch->stderr_text, TRUE);
-  g_free (ch);
-}
-
-static void
-channel_request_free (ChannelRequest *request)
-{
-  g_free (request->command);
-  g_clear_object (&request->task);
-  g_free (request);
-}
-
-/* Codes that say the connection itself is gone, not just one channel. */
-static gboolean
-is_session_error (int code)
-{
-  switch (code)
-    {
-    case LIBSSH2_ERROR_SOCKET_SEND:
-    case LIBSSH2_ERROR_SOCKET_RECV:
-    case LIBSSH2_ERROR_SOCKET_DISCONNECT:
-    case LIBSSH2_ERROR_SOCKET_TIMEOUT:
-    case LIBSSH2_ERROR_TIMEOUT:
-    case LIBSSH2_ERROR_DECRYPT:
-    case LIBSSH2_ERROR_BANNER_RECV:
-    case LIBSSH2_ERROR_KEX_FAILURE:
-    case LIBSSH2_ERROR_INVAL:
-    case LIBSSH2_ERROR_ALLOC:
-    case LIBSSH2_ERROR_BAD_SOCKET:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-/* Moves what it can in both directions without blocking. Returns TRUE if anything
-   moved; sets *fatal when the connection is gone. */
-static gboolean
-channel_pump (DomusSshSession *self,
-              Channel         *ch,
-              int             *fatal)
-{
-  gboolean moved = FALSE;
-  ssize_t n;
-  char err[512];
-
-  /* The remote command's stderr: read it always, or its window fills and stdout stalls. */
-  while ((n = libssh2_channel_read_stderr (ch->channel, err, sizeof err)) > 0)
-    {
-      g_string_append_len (ch->stderr_text, err, n);
-      if (ch->stderr_text->len > STDERR_KEPT)
-        g_string_erase (ch->stderr_text, 0, ch->stderr_text->len - STDERR_KEPT);
-      moved = TRUE;
-    }
-  if (n < 0 && n != LIBSSH2_ERROR_EAGAIN && is_session_error ((int) n))
-    {
-      *fatal = (int) n;
-      return moved;
-    }
-
-  /* Remote to local. */
-  if (ch->to_local_off == ch->to_local_len && !ch->remote_eof)
-    {
-      n = libssh2_channel_read (ch->channel, ch->to_local, PUMP_BUFFER_SIZE);
-      if (n > 0)
-        {
-          ch->to_local_off = 0;
-          ch->to_local_len = (gsize) n;
-          moved = TRUE;
-        }
-      else if (n == 0 || (n < 0 && n != LIBSSH2_ERROR_EAGAIN))
-        {
-          if (n < 0 && is_session_error ((int) n))
-            {
-              *fatal = (int) n;
-              return moved;
-            }
-          if (n < 0 || libssh2_channel_eof (ch->channel))
-            {
-              ch->remote_eof = TRUE;
-              moved = TRUE;
-            }
-        }
-    }
-  if (ch->to_local_off < ch->to_local_len)
-    {
-      n = send (ch->fd, ch->to_local + ch->to_local_off, ch->to_local_len - ch->to_local_off,
-                MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0)
-        {
-          ch->to_local_off += (gsize) n;
-          moved = TRUE;
-        }
-      else if (n < 0 && errno != EAGAIN && errno != EINTR)
-        {
-          /* The local reader is gone: nobody wants the rest. */
-          ch->broken = TRUE;
-          return TRUE;
-        }
-    }
-  /* The primary channel's reader learns of the end only once the session can say why
-     (channel_finish() sets the error, then closes our end). */
-  if (ch->remote_eof && ch->to_local_off == ch->to_local_len && !ch->local_shut && !ch->primary)
-    {
-      shutdown (ch->fd, SHUT_WR);
-      ch->local_shut = TRUE;
-      moved = TRUE;
-    }
-
-  /* Local to remote. */
-  if (ch->to_remote_off == ch->to_remote_len && !ch->local_eof)
-    {
-      n = recv (ch->fd, ch->to_remote, PUMP_BUFFER_SIZE, MSG_DONTWAIT);
-      if (n > 0)
-        {
-          ch->to_remote_off = 0;
-          ch->to_remote_len = (gsize) n;
-          moved = TRUE;
-        }
-      else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-        {
-          ch->local_eof = TRUE;
-          moved = TRUE;
-        }
-    }
-  if (ch->to_remote_off < ch->to_remote_len)
-    {
-      n = libssh2_channel_write (ch->channel, ch->to_remote + ch->to_remote_off,
-                                 ch->to_remote_len - ch->to_remote_off);
-      if (n > 0)
-        {
-          ch->to_remote_off += (gsize) n;
-          moved = TRUE;
-        }
-      else if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
-        {
-          if (is_session_error ((int) n))
-            *fatal = (int) n;
-          else
-            ch->broken = TRUE;
-          return TRUE;
-        }
-    }
-  if (ch->local_eof && ch->to_remote_off == ch->to_remote_len && !ch->eof_sent)
-    {
-      n = libssh2_channel_send_eof (ch->channel);
-      if (n == 0)
-        {
-          ch->eof_sent = TRUE;
-          moved = TRUE;
-        }
-      else if (n != LIBSSH2_ERROR_EAGAIN)
-        {
-          ch->broken = TRUE;
-          return TRUE;
-        }
-    }
-  return moved;
-}
-
-static gboolean
-channel_is_done (Channel *ch)
-{
-  /* Once the remote side has said all and we passed it on, the command is over:
-     whatever the local side still writes has no reader. */
-  if (ch->primary)
-    return ch->broken || (ch->remote_eof && ch->to_local_off == ch->to_local_len);
-  return ch->broken || (ch->remote_eof && ch->local_shut);
-}
-
-/* What a shell answers when it finds no such command (POSIX: 127). */
-#define EXIT_STATUS_NOT_FOUND 127
-
-/* The primary channel's end is the session's: say why, in the remote command's words. */
-static GError *
-describe_primary_end (DomusSshSession *self,
-                      Channel         *ch,
-                      int              exit_status)
-{
-  g_autofree char *said = g_strstrip (g_strdup (ch->stderr_text->str));
-  char *last_line = strrchr (said, '\n');
-
-  if (last_line != NULL)
-    last_line++;
-  else
-    last_line = said;
-
-  /* A host without Domus: say what to put there, not the shell's "command not found". */
-  if (exit_status == EXIT_STATUS_NOT_FOUND)
-    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_NOT_INSTALLED,
-                        _("Domus is not installed on %s: the command “%s” was not found there. "
-                          "On %s, install the package domusd (sudo apt install ./domusd_*.deb) "
-                          "and enable its daemon (sudo systemctl enable --now domusd.socket)."),
-                        self->host_label, self->options->bridge, self->host_label);
-  if (exit_status != 0 && *last_line != '\0')
-    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                        _("The bridge to the daemon on %s ended (exit status %d): %s"),
-                        self->host_label, exit_status, last_line);
-  if (exit_status != 0)
-    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                        _("The bridge to the daemon on %s ended (exit status %d)."),
-                        self->host_label, exit_status);
-  return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                      _("The daemon on %s closed the connection."), self->host_label);
-}
-
-static void
-channel_finish (DomusSshSession *self,
-                Channel         *ch)
-{
-  int exit_status = -1;
-
-  /* Closing waits for the server's answer: a short blocking exchange. */
-  libssh2_session_set_blocking (self->ssh, 1);
-  if (libssh2_channel_close (ch->channel) == 0)
-    {
-      libssh2_channel_wait_closed (ch->channel);
-      exit_status = libssh2_channel_get_exit_status (ch->channel);
-    }
-  libssh2_channel_free (ch->channel);
-  libssh2_session_set_blocking (self->ssh, 0);
-  ch->channel = NULL;
-
-  if (ch->primary)
-    {
-      session_set_error (self, describe_primary_end (self, ch, exit_status));
-      g_mutex_lock (&self->lock);
-      self->stopping = TRUE;
-      g_mutex_unlock (&self->lock);
-    }
-}
-
-static void
-open_channel (DomusSshSession *self,
-              ChannelRequest  *request)
-{
-  LIBSSH2_CHANNEL *channel;
-  int pair[2];
-  g_autofree char *reason = NULL;
-
-  if (g_task_return_error_if_cancelled (request->task))
-    return;
-
-  libssh2_session_set_blocking (self->ssh, 1);
-  channel = libssh2_channel_open_session (self->ssh);
-  if (channel != NULL && libssh2_channel_exec (channel, request->command) != 0)
-    {
-      reason = last_ssh_error (self->ssh);
-      libssh2_channel_free (channel);
-      channel = NULL;
-    }
-  else if (channel == NULL)
-    reason = last_ssh_error (self->ssh);
-  libssh2_session_set_blocking (self->ssh, 0);
-
-  if (channel == NULL)
-    {
-      g_task_return_new_error (request->task, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
-                               _("%s would not run “%s”: %s"),
-                               self->host_label, request->command, reason);
-      return;
-    }
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-    {
-      int saved = errno;
-
-      libssh2_channel_free (channel);
-      g_task_return_new_error (request->task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "socketpair: %s", g_strerror (saved));
-      return;
-    }
-  g_unix_set_fd_nonblocking (pair[0], TRUE, NULL);
-  g_ptr_array_add (self->channels, channel_new (channel, pair[0], !self->opened_primary));
-  self->opened_primary = TRUE;
-
-  domus_task_return_fd (request->task, pair[1]);
-}
-
-/* Returns FALSE when the worker should stop. */
-static gboolean
-take_requests (DomusSshSession *self)
-{
-  char drain[64];
-  gboolean stopping;
-
-  while (read (self->wake_read, drain, sizeof drain) > 0)
-    ;
-  for (;;)
-    {
-      ChannelRequest *request;
-
-      g_mutex_lock (&self->lock);
-      stopping = self->stopping;
-      request = stopping ? NULL : g_queue_pop_head (&self->requests);
-      g_mutex_unlock (&self->lock);
-      if (request == NULL)
-        break;
-      open_channel (self, request);
-      channel_request_free (request);
-    }
-  return !stopping;
-}
-
-static void
-wait_for_work (DomusSshSession *self,
-               int              timeout_ms)
-{
-  g_autofree struct pollfd *fds = g_new0 (struct pollfd, self->channels->len + 2);
-  guint n = 0;
-  int directions = libssh2_session_block_directions (self->ssh);
-
-  fds[n].fd = self->wake_read;
-  fds[n++].events = POLLIN;
-  fds[n].fd = self->sock;
-  fds[n++].events = POLLIN | ((directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0);
-  for (guint i = 0; i < self->channels->len; i++)
-    {
-      Channel *ch = g_ptr_array_index (self->channels, i);
-      short events = 0;
-
-      if (ch->to_remote_off == ch->to_remote_len && !ch->local_eof)
-        events |= POLLIN;
-      if (ch->to_local_off < ch->to_local_len)
-        events |= POLLOUT;
-      if (events == 0)
-        continue;
-      fds[n].fd = ch->fd;
-      fds[n++].events = events;
-    }
-  poll (fds, n, timeout_ms);
-}
-
-static GError *
-connection_lost_error (DomusSshSession *self,
-                       int              code)
-{
-  g_autofree char *detail = last_ssh_error (self->ssh);
-
-  return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                      _("The SSH connection to %s was lost: %s"), self->host_label, detail);
-}
-
-static void
-pump_until_stopped (DomusSshSession *self)
-{
-  libssh2_session_set_blocking (self->ssh, 0);
-  libssh2_keepalive_config (self->ssh, 1, KEEPALIVE_SECONDS);
-
-  while (take_requests (self))
-    {
-      gboolean moved = FALSE;
-      int fatal = 0;
-      int next_keepalive = KEEPALIVE_SECONDS;
-
-      for (guint i = 0; i < self->channels->len && fatal == 0;)
-        {
-          Channel *ch = g_ptr_array_index (self->channels, i);
-
-          moved |= channel_pump (self, ch, &fatal);
-          if (fatal == 0 && channel_is_done (ch))
-            {
-              channel_finish (self, ch);
-              g_ptr_array_remove_index (self->channels, i);
-              moved = TRUE;
-            }
-          else
-            i++;
-        }
-      if (fatal == 0 && libssh2_keepalive_send (self->ssh, &next_keepalive) != 0)
-        fatal = libssh2_session_last_errno (self->ssh);
-      if (fatal != 0 && fatal != LIBSSH2_ERROR_EAGAIN)
-        {
-          session_set_error (self, connection_lost_error (self, fatal));
-          return;
-        }
-      if (!moved)
-        wait_for_work (self, MAX (next_keepalive, 1) * 1000);
-    }
-}
-
-/* Connecting */
-
-static gboolean
-connect_tcp (DomusSshSession  *self,
-             GError          **error)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GError) local_error = NULL;
-  GSocket *socket;
-  int one = 1;
-
-  g_socket_client_set_timeout (client, CONNECT_TIMEOUT_SECONDS);
-  self->tcp = g_socket_client_connect_to_host (client, self->options->host, self->options->port,
-                                               self->cancellable, &local_error);
-  if (self->tcp == NULL)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
-                     _("Could not reach %s: %s"), self->host_label, local_error->message);
-      return FALSE;
-    }
-  socket = g_socket_connection_get_socket (self->tcp);
-  self->sock = g_socket_get_fd (socket);
-  /* Calls are small and answered at once: Nagle's delay would dominate their latency. */
-  setsockopt (self->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return TRUE;
-}
-
-/* Offers the host key algorithms known_hosts has for this host first, as OpenSSH does,
-   so a host with several keys shows us one we can check. */
-static void
-prefer_known_key_types (DomusSshSession *self,
-                        DomusKnownHosts *known)
-{
-  static const char * const supported[] = {
-    "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "ssh-rsa", "ssh-dss",
-  };
-  g_auto(GStrv) known_types = domus_known_hosts_get_key_types (known, self->options->host,
-                                                               self->options->port);
-  g_autoptr(GString) order = g_string_new (NULL);
-
-  for (guint i = 0; known_types != NULL && known_types[i] != NULL; i++)
-    for (gsize j = 0; j < G_N_ELEMENTS (supported); j++)
-      if (strcmp (known_types[i], supported[j]) == 0)
-        g_string_append_printf (order, "%s%s", order->len ? "," : "", supported[j]);
-  for (gsize j = 0; j < G_N_ELEMENTS (supported); j++)
-    if (known_types == NULL || !g_strv_contains ((const char * const *) known_types, supported[j]))
-      g_string_append_printf (order, "%s%s", order->len ? "," : "", supported[j]);
-  libssh2_session_method_pref (self->ssh, LIBSSH2_METHOD_HOSTKEY, order->str);
-}
-
-static gboolean
-check_host_key (DomusSshSession  *self,
-                DomusKnownHosts  *known,
-                GError          **error)
-{
-  const guint8 *blob;
-  size_t len = 0;
-  int type = 0;
-  g_autofree char *fingerprint = NULL;
-  g_autofree char *key_type = NULL;
-  g_autofree char *where = NULL;
-  g_autoptr(GError) append_error = NULL;
-
-  blob = (const guint8 *) libssh2_session_hostkey (self->ssh, &len, &type);
-  if (blob == NULL)
-    {
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
-                   _("%s showed no host key."), self->host_label);
-      return FALSE;
-    }
-  fingerprint = domus_host_key_fingerprint (blob, len);
-  key_type = domus_host_key_get_type (blob, len);
-  if (key_type == NULL)
-    key_type = g_strdup ("unknown");
-
-  if (self->options->no_verify)
-    {
-      self->security_notice = g_strdup_printf (_("The host key of %s (%s %s) was not checked: the address says no_verify=1."),
-                                               self->host_label, key_type, fingerprint);
-      return TRUE;
-    }
-
-  switch (domus_known_hosts_check (known, self->options->host, self->options->port,
-                                   blob, len, &where))
-    {
-    case DOMUS_HOST_KEY_MATCH:
-      return TRUE;
-
-    case DOMUS_HOST_KEY_REVOKED:
-      g_propagate_error (error, domus_error_new_host_key (DOMUS_ERROR_HOST_KEY_CHANGED, key_type, fingerprint,
-                                                          _("The host key of %s (%s %s) is marked revoked in %s. Refusing to connect."),
-                                                          self->host_label, key_type, fingerprint, where));
-      return FALSE;
-
-    case DOMUS_HOST_KEY_CHANGED:
-      g_propagate_error (error, domus_error_new_host_key (DOMUS_ERROR_HOST_KEY_CHANGED, key_type, fingerprint,
-                                                          _("The host key of %s has CHANGED: it now shows %s %s, but %s holds another %s key. "
-                                                            "Someone may be intercepting the connection, or the host was reinstalled. "
-                                                            "Refusing to connect. If the change is expected, remove the old key "
-                                                            "(ssh-keygen -R '%s' -f %s) and connect again."),
-                                                          self->host_label, key_type, fingerprint, where, key_type,
-                                                          self->host_label, self->options->known_hosts));
-      return FALSE;
-
-    case DOMUS_HOST_KEY_UNKNOWN:
-    default:
-      break;
-    }
-
-  if (g_strcmp0 (self->accept_fingerprint, fingerprint) != 0)
-    {
-      g_propagate_error (error, domus_error_new_host_key (DOMUS_ERROR_HOST_KEY_UNKNOWN, key_type, fingerprint,
-                                                          _("The host key of %s is not known: %s %s. "
-                                                            "Accept it only if it is the host’s (ask its administrator: ssh-keygen -lf on the host’s key)."),
-                                                          self->host_label, key_type, fingerprint));
-      return FALSE;
-    }
-  if (!domus_known_hosts_append (self->options->known_hosts, self->options->host,
-                                 self->options->port, blob, len, &append_error))
-    {
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
-                   _("The host key of %s was accepted but could not be saved: %s"),
-                   self->host_label, append_error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Asks through the interaction; NULL when there is none, or the user gave up. */
-static char *
-ask_secret (DomusSshSession *self,
-            const char      *description,
-            const char      *warning)
-{
-  g_autoptr(GTlsPassword) password = NULL;
-  const guchar *value;
-  gsize len = 0;
-
-  if (self->interaction == NULL)
-    return NULL;
-  password = g_tls_password_new (G_TLS_PASSWORD_NONE, description);
-  if (warning != NULL)
-    g_tls_password_set_warning (password, warning);
-  if (g_tls_interaction_invoke_ask_password (self->interaction, password, self->cancellable, NULL)
-      != G_TLS_INTERACTION_HANDLED)
-    return NULL;
-  value = g_tls_password_get_value (password, &len);
-  return g_strndup ((const char *) value, len);
-}
-
-static void
-forget_secret (char *secret)
-{
-  if (secret == NULL)
-    return;
-  explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-}
-
-static void
-keyboard_interactive_answer (const char                            *name,
-                             int                                    name_len,
-                             const char                            *instruction,
-                             int                                    instruction_len,
-                             int                                    num_prompts,
-                             const LIBSSH2_USERAUTH_KBDINT_PROMPT  *prompts,
-                             LIBSSH2_USERAUTH_KBDINT_RESPONSE      *responses,
-                             void                                 **abstract)
-{
-  DomusSshSession *self = *abstract;
-
-  for (int i = 0; i < num_prompts; i++)
-    {
-      g_autofree char *prompt = g_strndup ((const char *) prompts[i].text, prompts[i].length);
-      g_autofree char *description = g_strdup_printf ("%s@%s: %s", self->options->user,
-                                                      self->host_label, g_strstrip (prompt));
-      char *answer = ask_secret (self, description, NULL);
-
-      /* libssh2 frees the answers with free(). */
-      responses[i].text = strdup (answer != NULL ? answer : "");
-      responses[i].length = answer != NULL ? strlen (answer) : 0;
-      forget_secret (answer);
-    }
-}
-
-static gboolean
-key_file_is_encrypted (const char *path)
-{
-  g_autofree char *text = NULL;
-  g_autofree guchar *decoded = NULL;
-  g_autoptr(GString) body = NULL;
-  gsize len = 0;
-  const char *begin, *end;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return FALSE;
-  if (strstr (text, "ENCRYPTED") != NULL)
-    return TRUE;   /* PEM keys say so in their header */
-  begin = strstr (text, "-----BEGIN OPENSSH PRIVATE KEY-----");
-  if (begin == NULL)
-    return FALSE;
-  begin = strchr (begin, '\n');
-  end = begin != NULL ? strstr (begin, "-----END") : NULL;
-  if (end == NULL)
-    return FALSE;
-  body = g_string_new_len (begin, end - begin);
-  decoded = g_base64_decode (body->str, &len);
-  /* "openssh-key-v1\0", then the cipher's name as an SSH string: "none" when plain. */
-  if (len < 15 + 4 + 4 || memcmp (decoded, "openssh-key-v1", 15) != 0)
-    return FALSE;
-  return !(decoded[15] == 0 && decoded[16] == 0 && decoded[17] == 0 && decoded[18] == 4 &&
-           memcmp (decoded + 19, "none", 4) == 0);
-}
-
-static gboolean
-try_key_file (DomusSshSession *self,
-              const char      *path,
-              GString         *tried)
-{
-  char *passphrase = NULL;
-  int rc;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return FALSE;
-  g_string_append_printf (tried, "%s%s", tried->len ? ", " : "", path);
-  if (key_file_is_encrypted (path))
-    {
-      g_autofree char *description = g_strdup_printf (_("Passphrase for %s"), path);
-
-      passphrase = ask_secret (self, description, NULL);
-      if (passphrase == NULL)
-        return FALSE;
-    }
-  rc = libssh2_userauth_publickey_fromfile (self->ssh, self->options->user, NULL, path, passphrase);
-  forget_secret (passphrase);
-  return rc == 0;
-}
-
-static gboolean
-try_agent (DomusSshSession *self,
-           GString         *tried)
-{
-  LIBSSH2_AGENT *agent;
-  struct libssh2_agent_publickey *identity = NULL, *previous = NULL;
-  gboolean in = FALSE;
-  guint count = 0;
-
-  if (g_getenv ("SSH_AUTH_SOCK") == NULL)
-    return FALSE;
-  agent = libssh2_agent_init (self->ssh);
-  if (agent == NULL)
-    return FALSE;
-  if (libssh2_agent_connect (agent) == 0 && libssh2_agent_list_identities (agent) == 0)
-    {
-      while (!in && libssh2_agent_get_identity (agent, &identity, previous) == 0)
-        {
-          count++;
-          in = libssh2_agent_userauth (agent, self->options->user, identity) == 0;
-          previous = identity;
-        }
-      libssh2_agent_disconnect (agent);
-    }
-  libssh2_agent_free (agent);
-  g_string_append_printf (tried, "%s", tried->len ? ", " : "");
-  g_string_append_printf (tried, g_dngettext (GETTEXT_PACKAGE, "ssh-agent (%u key)", "ssh-agent (%u keys)", count), count);
-  return in;
-}
-
-static gboolean
-try_password (DomusSshSession *self,
-              const char      *methods,
-              GString         *tried)
-{
-  if (self->interaction == NULL)
-    return FALSE;
-  if (strstr (methods, "keyboard-interactive") != NULL)
-    {
-      g_string_append_printf (tried, "%skeyboard-interactive", tried->len ? ", " : "");
-      if (libssh2_userauth_keyboard_interactive (self->ssh, self->options->user,
-                                                 keyboard_interactive_answer) == 0)
-        return TRUE;
-    }
-  if (strstr (methods, "password") != NULL)
-    {
-      g_autofree char *description = g_strdup_printf (_("Password for %s@%s"), self->options->user,
-                                                      self->host_label);
-      char *password = ask_secret (self, description, NULL);
-      int rc;
-
-      g_string_append_printf (tried, "%spassword", tried->len ? ", " : "");
-      if (password == NULL)
-        return FALSE;
-      rc = libssh2_userauth_password (self->ssh, self->options->user, password);
-      forget_secret (password);
-      return rc == 0;
-    }
-  return FALSE;
-}
-
-static gboolean
-authenticate (DomusSshSession  *self,
-              GError          **error)
-{
-  static const char * const default_keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
-  g_autoptr(GString) tried = g_string_new (NULL);
-  const char *user = self->options->user;
-  char *listed;
-  g_autofree char *methods = NULL;
-
-  listed = libssh2_userauth_list (self->ssh, user, (unsigned int) strlen (user));
-  if (listed == NULL && libssh2_userauth_authenticated (self->ssh))
-    return TRUE;   /* the server let us in with "none" */
-  methods = g_strdup (listed != NULL ? listed : "");
-
-  if (strstr (methods, "publickey") != NULL)
-    {
-      if (try_agent (self, tried))
-        return TRUE;
-      if (self->options->keyfile != NULL)
-        {
-          if (try_key_file (self, self->options->keyfile, tried))
-            return TRUE;
-        }
-      else
-        for (gsize i = 0; i < G_N_ELEMENTS (default_keys); i++)
-          {
-            g_autofree char *path = g_build_filename (g_get_home_dir (), ".ssh", default_keys[i], NULL);
-
-            if (try_key_file (self, path, tried))
-              return TRUE;
-          }
-    }
-  if (try_password (self, methods, tried))
-    return TRUE;
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return !g_cancellable_set_error_if_cancelled (self->cancellable, error);
-
-  g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_AUTH_FAILED,
-               _("%s@%s did not let us in. Tried: %s. The server offers: %s."),
-               user, self->host_label, tried->len ? tried->str : _("nothing we have"),
-               *methods != '\0' ? methods : _("no method"));
-  return FALSE;
-}
-
-static gboolean
-start_session (DomusSshSession  *self,
-               GError          **error)
-{
-  g_autoptr(DomusKnownHosts) known = NULL;
-  g_autofree char *detail = NULL;
-
-  known = domus_known_hosts_load (self->options->known_hosts, error);
-  if (known == NULL)
-    return FALSE;
-  if (!connect_tcp (self, error))
-    return FALSE;
-
-  self->ssh = libssh2_session_init_ex (NULL, NULL, NULL, self);
-  if (self->ssh == NULL)
-    {
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_FAILED, _("libssh2 could not make a session."));
-      return FALSE;
-    }
-  libssh2_session_set_blocking (self->ssh, 1);
-  libssh2_session_set_timeout (self->ssh, BLOCKING_TIMEOUT_MS);
-  prefer_known_key_types (self, known);
-  if (libssh2_session_handshake (self->ssh, self->sock) != 0)
-    {
-      detail = last_ssh_error (self->ssh);
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
-                   _("%s does not speak SSH with us: %s"), self->host_label, detail);
-      return FALSE;
-    }
-  return check_host_key (self, known, error) && authenticate (self, error);
-}
-
-static void
-end_session (DomusSshSession *self)
-{
-  /* Ends every channel the plain way: the local side reads EOF. */
-  g_clear_pointer (&self->channels, g_ptr_array_unref);
-  if (self->ssh != NULL)
-    {
-      libssh2_session_set_blocking (self->ssh, 0);
-      libssh2_session_disconnect (self->ssh, "Domus is done");
-      libssh2_session_free (self->ssh);
-      self->ssh = NULL;
-    }
-  g_clear_object (&self->tcp);
-
-  g_mutex_lock (&self->lock);
-  self->ended = TRUE;
-  g_cond_broadcast (&self->ended_cond);
-  if (self->error == NULL)
-    self->error = g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                               _("The SSH connection to %s was closed."), self->host_label);
-  while (!g_queue_is_empty (&self->requests))
-    {
-      ChannelRequest *request = g_queue_pop_head (&self->requests);
-
-      g_task_return_error (request->task, g_error_copy (self->error));
-      channel_request_free (request);
-    }
-  g_mutex_unlock (&self->lock);
-}
-
-static gpointer
-session_thread (gpointer data)
-{
-  DomusSshSession *self = data;   /* the thread holds this reference */
-  GTask *connect_task = g_object_steal_data (G_OBJECT (self), "connect-task");
+  g_autoptr(GTask) task = user_data;
+  DomusSshSession *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  self->channels = g_ptr_array_new_with_free_func ((GDestroyNotify) channel_free);
-  if (!start_session (self, &error))
-    {
-      session_set_error (self, g_error_copy (error));
-      end_session (self);
-      g_task_return_error (connect_task, error);
-    }
+  if (domus_ssh_transport_wait_connected_finish (DOMUS_SSH_TRANSPORT (source), result, &error))
+    g_task_return_pointer (task, g_object_ref (self), g_object_unref);
   else
-    {
-      g_task_return_pointer (connect_task, g_object_ref (self), g_object_unref);
-      g_clear_object (&connect_task);
-      /* A caller that gave up meanwhile will never close us. */
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        pump_until_stopped (self);
-      end_session (self);
-    }
-  g_clear_object (&connect_task);
-  live_remove (self);
-  g_object_unref (self);
-  return NULL;
-}
-
-/* Public API */
-
-static void
-cancel_other (GCancellable *cancellable,
-              gpointer      other)
-{
-  g_cancellable_cancel (other);
+    g_task_return_error (task, error);
 }
 
 void
@@ -1029,57 +49,20 @@ domus_ssh_session_connect_async (const DomusSshOptions *options,
                                  GAsyncReadyCallback    callback,
                                  gpointer               user_data)
 {
-  static gsize initialized = 0;
-  DomusSshSession *self;
+  g_autoptr(DomusSshSession) self = NULL;
   GTask *task;
-  g_autoptr(GError) error = NULL;
-  int wake[2];
 
   g_return_if_fail (options != NULL);
 
-  if (g_once_init_enter (&initialized))
-    {
-      gsize result = libssh2_init (0) == 0 ? 1 : 2;
-
-      /* After libssh2_init(): OpenSSL's own handler is registered by then. */
-      atexit (stop_live_sessions_at_exit);
-      g_once_init_leave (&initialized, result);
-    }
-
   self = g_object_new (DOMUS_TYPE_SSH_SESSION, NULL);
+  self->options = domus_ssh_options_copy (options);
+  self->transport = domus_ssh_transport_acquire (options, interaction, accept_fingerprint,
+                                                 &self->user);
+  /* The task holds the session until the answer: a caller that fails or gives up drops
+     it, which lets go of the connection. */
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, domus_ssh_session_connect_async);
-
-  if (initialized != 1)
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_FAILED, _("libssh2 failed to initialise."));
-      g_object_unref (task);
-      g_object_unref (self);
-      return;
-    }
-  if (!g_unix_open_pipe (wake, FD_CLOEXEC, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      g_object_unref (self);
-      return;
-    }
-  g_unix_set_fd_nonblocking (wake[0], TRUE, NULL);
-  g_unix_set_fd_nonblocking (wake[1], TRUE, NULL);
-  self->wake_read = wake[0];
-  self->wake_write = wake[1];
-  self->options = domus_ssh_options_copy (options);
-  self->host_label = domus_ssh_options_host_label (options);
-  self->interaction = interaction != NULL ? g_object_ref (interaction) : NULL;
-  self->accept_fingerprint = g_strdup (accept_fingerprint);
-  if (cancellable != NULL)
-    g_cancellable_connect (cancellable, G_CALLBACK (cancel_other),
-                           g_object_ref (self->cancellable), g_object_unref);
-
-  /* The worker owns the task until it answers, and our reference on self. */
-  g_object_set_data (G_OBJECT (self), "connect-task", task);
-  live_add (self);
-  g_thread_unref (g_thread_new ("domus-ssh", session_thread, self));
+  domus_ssh_transport_wait_connected_async (self->transport, cancellable, on_transport_connected, task);
 }
 
 DomusSshSession *
@@ -1091,12 +74,18 @@ domus_ssh_session_connect_finish (GAsyncResult  *result,
 }
 
 static void
-wake_worker (DomusSshSession *self)
+on_channel_opened (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  char byte = 1;
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  int fd = domus_ssh_transport_open_channel_finish (DOMUS_SSH_TRANSPORT (source), result, &error);
 
-  /* A full pipe already holds a wake-up. */
-  (void) !write (self->wake_write, &byte, 1);
+  if (fd < 0)
+    g_task_return_error (task, error);
+  else
+    domus_task_return_fd (task, fd);
 }
 
 void
@@ -1106,33 +95,15 @@ domus_ssh_session_open_channel_async (DomusSshSession     *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  ChannelRequest *request;
+  GTask *task;
 
   g_return_if_fail (DOMUS_IS_SSH_SESSION (self));
   g_return_if_fail (command != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, domus_ssh_session_open_channel_async);
-
-  g_mutex_lock (&self->lock);
-  if (self->ended || self->stopping)
-    {
-      GError *error = self->error != NULL
-        ? g_error_copy (self->error)
-        : g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                       _("The SSH connection to %s was closed."), self->host_label);
-
-      g_mutex_unlock (&self->lock);
-      g_task_return_error (task, error);
-      return;
-    }
-  request = g_new0 (ChannelRequest, 1);
-  request->command = g_strdup (command);
-  request->task = g_steal_pointer (&task);
-  g_queue_push_tail (&self->requests, request);
-  g_mutex_unlock (&self->lock);
-  wake_worker (self);
+  domus_ssh_transport_open_channel_async (self->transport, self->user, command, cancellable,
+                                          on_channel_opened, task);
 }
 
 int
@@ -1148,15 +119,8 @@ domus_ssh_session_open_channel_finish (DomusSshSession  *self,
 GError *
 domus_ssh_session_dup_error (DomusSshSession *self)
 {
-  GError *error = NULL;
-
   g_return_val_if_fail (DOMUS_IS_SSH_SESSION (self), NULL);
-
-  g_mutex_lock (&self->lock);
-  if (self->error != NULL)
-    error = g_error_copy (self->error);
-  g_mutex_unlock (&self->lock);
-  return error;
+  return domus_ssh_transport_dup_user_error (self->transport, self->user);
 }
 
 const DomusSshOptions *
@@ -1170,14 +134,14 @@ const char *
 domus_ssh_session_get_host_label (DomusSshSession *self)
 {
   g_return_val_if_fail (DOMUS_IS_SSH_SESSION (self), NULL);
-  return self->host_label;
+  return domus_ssh_transport_get_host_label (self->transport);
 }
 
 const char *
 domus_ssh_session_get_security_notice (DomusSshSession *self)
 {
   g_return_val_if_fail (DOMUS_IS_SSH_SESSION (self), NULL);
-  return self->security_notice;
+  return domus_ssh_transport_get_security_notice (self->transport);
 }
 
 void
@@ -1185,29 +149,18 @@ domus_ssh_session_close (DomusSshSession *self)
 {
   g_return_if_fail (DOMUS_IS_SSH_SESSION (self));
 
-  g_mutex_lock (&self->lock);
-  self->stopping = TRUE;
-  g_mutex_unlock (&self->lock);
-  g_cancellable_cancel (self->cancellable);
-  wake_worker (self);
+  if (self->released)
+    return;
+  self->released = TRUE;
+  domus_ssh_transport_release (self->transport, self->user);
 }
 
 gboolean
 domus_ssh_session_wait_ended (DomusSshSession *self,
                               guint            timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  gboolean ended;
-
   g_return_val_if_fail (DOMUS_IS_SSH_SESSION (self), TRUE);
-
-  g_mutex_lock (&self->lock);
-  while (!self->ended)
-    if (!g_cond_wait_until (&self->ended_cond, &self->lock, deadline))
-      break;
-  ended = self->ended;
-  g_mutex_unlock (&self->lock);
-  return ended;
+  return domus_ssh_transport_wait_released (self->transport, self->user, timeout_ms);
 }
 
 static void
@@ -1215,22 +168,9 @@ domus_ssh_session_finalize (GObject *object)
 {
   DomusSshSession *self = DOMUS_SSH_SESSION (object);
 
-  /* The worker held a reference until it ended: nothing libssh2 is left here. */
-  g_assert (self->ssh == NULL);
-  g_queue_clear_full (&self->requests, (GDestroyNotify) channel_request_free);
-  if (self->wake_read >= 0)
-    close (self->wake_read);
-  if (self->wake_write >= 0)
-    close (self->wake_write);
+  domus_ssh_session_close (self);
+  g_clear_object (&self->transport);
   g_clear_pointer (&self->options, domus_ssh_options_free);
-  g_clear_object (&self->interaction);
-  g_clear_object (&self->cancellable);
-  g_clear_error (&self->error);
-  g_free (self->accept_fingerprint);
-  g_free (self->host_label);
-  g_free (self->security_notice);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->ended_cond);
   G_OBJECT_CLASS (domus_ssh_session_parent_class)->finalize (object);
 }
 
@@ -1243,11 +183,4 @@ domus_ssh_session_class_init (DomusSshSessionClass *klass)
 static void
 domus_ssh_session_init (DomusSshSession *self)
 {
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->ended_cond);
-  g_queue_init (&self->requests);
-  self->cancellable = g_cancellable_new ();
-  self->wake_read = -1;
-  self->wake_write = -1;
-  self->sock = -1;
 }

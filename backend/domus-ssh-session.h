@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One SSH connection (libssh2) whose exec channels appear here as plain file descriptors. */
+/*
+ * One server's use of an SSH connection (libssh2), whose exec channels appear here as
+ * plain file descriptors. Sessions for the same account (user, host, port, key file,
+ * known_hosts, no_verify) share one connection, up to five to a connection (OpenSSH's
+ * default MaxSessions is 10: room is left for their consoles).
+ */
 
 #pragma once
 
@@ -13,7 +18,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DomusSshSession, domus_ssh_session, DOMUS, SSH_SESSION, GObject)
 
 /*
- * Connects, checks the host key against options->known_hosts and logs in: ssh-agent,
+ * Joins the connection to options' account that is up or on its way, or connects: checks
+ * the host key against options->known_hosts and logs in: ssh-agent,
  * options->keyfile, the default key files, then keyboard-interactive or password
  * through interaction (nullable: no prompts). A worker thread owns the libssh2
  * session from then on; nothing here blocks the caller's main context.
@@ -36,8 +42,10 @@ DomusSshSession *domus_ssh_session_connect_finish     (GAsyncResult          *re
  * Runs command on the server in an exec channel and returns our end of a socket
  * pair carrying its stdin and stdout (transfer full: the caller closes it; closing
  * it ends the channel). The first channel opened is the session's primary one: when
- * it ends, the session ends, and domus_ssh_session_get_error() says why (the remote
- * command's exit status and its last words on stderr).
+ * it ends, the session ends (its other channels with it; other sessions on the same
+ * connection carry on), and domus_ssh_session_dup_error() says why (the remote
+ * command's exit status and its last words on stderr). A lost connection ends every
+ * session on it, each with that reason.
  */
 void             domus_ssh_session_open_channel_async (DomusSshSession       *self,
                                                        const char            *command,
@@ -56,9 +64,11 @@ const DomusSshOptions *domus_ssh_session_get_options  (DomusSshSession       *se
 const char      *domus_ssh_session_get_host_label     (DomusSshSession       *self);
 /* A sentence to show the user when the host key was not checked (no_verify=1), else NULL. */
 const char      *domus_ssh_session_get_security_notice (DomusSshSession      *self);
-/* Ends every channel and the connection; safe to call more than once. Does not wait. */
+/* Ends every channel of this session, and the connection if no other session uses it;
+   safe to call more than once. Does not wait. */
 void             domus_ssh_session_close              (DomusSshSession       *self);
-/* Blocks until the worker has let go of the connection, or timeout_ms passed: call it
+/* Blocks until this session's channels are gone and, when it was the connection's last,
+   the worker has let go of the connection, or timeout_ms passed: call it
    after close before the process exits, whose clean-up would pull libssh2's crypto from
    under the worker. Returns whether it ended. */
 gboolean         domus_ssh_session_wait_ended         (DomusSshSession       *self,
