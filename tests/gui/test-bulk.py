@@ -21,15 +21,23 @@ the test's own. Checked:
 - Add Tag… with the four selected: the tag typed in the dialog reaches every domain's
   configuration (`domusctl list --json` shows it in each one's tags); Remove Tag… on two
   takes it out of those two only;
+- a click on spare, then Shift+click on web2 selects the range spare, web1, web2; Shift+click
+  on web3 extends it to the four;
 - Migrate to… with web1 and web2 selected: the target's checks pass for each, one
   confirmation ("Move 2 domains to otherhost?"), both move one after another; each row
-  says "Now on otherhost (downtime … ms)." and `domusctl list` on both servers agrees.
+  says "Now on otherhost (downtime … ms)." and `domusctl list` on both servers agrees;
+- Migrate to… with spare and web3, Stop pressed as soon as the first starts: web3 says
+  "Cancelled before it started." and stays; spare went back ("Cancelled: it keeps running
+  on bulkhost.") or had arrived; none failed, and `domusctl list` on both agrees;
+- Destroy… with web1 and web2 selected asks "Destroy 2 domains?": Cancel closes it and both
+  still run; confirmed, both are destroyed and each row says so.
 
 Everything started here is ended by PID. Output is TAP.
 """
 
 import os
 import sys
+import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,6 +61,7 @@ RELOCATION_CONF = ("[relocation]\n"
                    "port=0\n"
                    "hosts-allow=^localhost$;^127\\.0\\.0\\.1$\n")
 PAUSED = ["web1", "web2", "web3"]
+STOPPED = ["spare", "web3"]   # migrated, then stopped after the first started
 ALL = ["spare"] + PAUSED   # the tree's order: by name
 
 
@@ -255,6 +264,25 @@ def main():
 
         tap.step("Remove Tag… on two of them takes the tag out of those two only", remove_tag_from_two)
 
+        def shift_click_range():
+            click("spare")
+            lib_gui.wait_until(lambda: window.selected() == ["spare"], 5, "spare alone selected",
+                               window.selected)
+            click("web2", "shift")
+            lib_gui.wait_until(lambda: window.selected() == ["spare", "web1", "web2"], 5,
+                               "spare to web2 selected", window.selected)
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, "3 domains selected"), 5,
+                               "the Selection page saying '3 domains selected'")
+            # The range runs from the row clicked first: Shift+click on web3 reaches it.
+            click("web3", "shift")
+            lib_gui.wait_until(lambda: window.selected() == ALL, 5, "spare to web3 selected",
+                               window.selected)
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, "4 domains selected"), 5,
+                               "the Selection page saying '4 domains selected'")
+
+        tap.step("a click on spare, then Shift+click on web2 selects spare to web2 (3), on web3 "
+                 "all four", shift_click_range)
+
         def migrate_two():
             click("web1")
             click("web2", "ctrl")
@@ -278,6 +306,82 @@ def main():
         tap.step("Migrate to… with web1 and web2 selected: the target's checks for each, one "
                  "confirmation, both moved to %s one after another (domusctl list on both agrees)" % OTHER,
                  migrate_two)
+
+        def stop_during_migration():
+            # What is left on the first server, in the tree's order: spare, then web3.
+            click("spare")
+            click("web3", "shift")
+            lib_gui.wait_until(lambda: window.selected() == STOPPED, 5, "spare and web3 selected",
+                               window.selected)
+            showing(pyatspi.ROLE_PUSH_BUTTON, "Migrate to…").queryAction().doAction(0)
+            box = lib_gui.wait_until(dialog, 10, "the 'Many Domains' dialog")
+            lib_gui.wait_until(lambda: all("%s on %s: The target’s checks passed." % (n, HOST) in labels(box)
+                                           for n in STOPPED), 60, "both checks passed", lambda: labels(box))
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, "Move 2 domains to %s?" % OTHER, box), 10,
+                               "the question", lambda: labels(box))
+            showing(pyatspi.ROLE_PUSH_BUTTON, "Migrate", box).queryAction().doAction(0)
+            stop = lib_gui.wait_until(lambda: showing(pyatspi.ROLE_PUSH_BUTTON, "Stop", box), 10,
+                                      "the Stop button while the first moves", lambda: labels(box))
+            stop.queryAction().doAction(0)
+            heading = lib_gui.wait_until(
+                lambda: [t for t in labels(box) if t.startswith("Done: ")], MIGRATE_TIMEOUT,
+                "the run to end", lambda: labels(box))[0]
+            rows = labels(box)
+            first, second = STOPPED
+            # The one moving when Stop came goes back (or had arrived already); the other never starts.
+            check("%s on %s: Cancelled before it started." % (second, HOST) in rows,
+                  "%s was not left unstarted: %r" % (second, rows))
+            went = any(r.startswith("%s on %s: Now on %s (downtime " % (first, HOST, OTHER)) for r in rows)
+            back = "%s on %s: Cancelled: it keeps running on %s." % (first, HOST, HOST) in rows
+            check(went or back, "%s neither moved nor went back: %r" % (first, rows))
+            print("# %s %s" % (first, "had arrived when Stop took effect" if went else "went back"), flush=True)
+            check(heading == "Done: %d succeeded, 0 failed, %d not done." % (1 if went else 0, 1 if went else 2),
+                  "the heading says %r" % heading)
+            here = states(daemon.uri)
+            there = {name: d.get("state") for name, d in listed(other.uri).items()}
+            check(here.get(second) in ("running", "blocked") and second not in there,
+                  "%s: %s lists %r, %s %r" % (second, HOST, here, OTHER, there))
+            where, elsewhere = (there, here) if went else (here, there)
+            check(where.get(first) in ("running", "blocked") and first not in elsewhere,
+                  "%s: %s lists %r, %s %r" % (first, HOST, here, OTHER, there))
+            close(box)
+
+        tap.step("Stop during a bulk migration: the one moving goes back or arrives, the other is "
+                 "not started (domusctl list on both agrees)", stop_during_migration)
+
+        def bulk_destroy():
+            lib_gui.wait_until(lambda: all(n in window.names() for n in MOVED), 10, "web1 and web2 listed",
+                               window.names)
+            click("web1")
+            click("web2", "ctrl")
+            lib_gui.wait_until(lambda: window.selected() == MOVED, 5, "web1 and web2 selected", window.selected)
+
+            def there():
+                return {name: d.get("state") for name, d in listed(other.uri).items()}
+
+            showing(pyatspi.ROLE_PUSH_BUTTON, "Destroy…").queryAction().doAction(0)
+            box = lib_gui.wait_until(dialog, 10, "the 'Many Domains' dialog")
+            lib_gui.wait_until(lambda: showing(pyatspi.ROLE_LABEL, "Destroy 2 domains?", box), 10,
+                               "the question 'Destroy 2 domains?'", lambda: labels(box))
+            showing(pyatspi.ROLE_PUSH_BUTTON, "Cancel", box).queryAction().doAction(0)
+            lib_gui.wait_until(lambda: dialog() is None, 5, "the dialog to close on Cancel")
+            time.sleep(1)
+            check(all(there().get(n) in ("running", "blocked") for n in MOVED),
+                  "after Cancel %s lists %r" % (OTHER, there()))
+            check(window.selected() == MOVED, "the selection changed: %r" % window.selected())
+
+            showing(pyatspi.ROLE_PUSH_BUTTON, "Destroy…").queryAction().doAction(0)
+            box = act("Destroy 2 domains?", "Destroy", "Done: 2 succeeded, 0 failed, 0 not done.")
+            rows = labels(box)
+            for name in MOVED:
+                check("%s on %s: Destroyed." % (name, OTHER) in rows, "no result row for %s in %r" % (name, rows))
+            now = there()
+            check(not any(now.get(n) in ("running", "blocked", "paused") for n in MOVED),
+                  "after Destroy %s lists %r" % (OTHER, now))
+            close(box)
+
+        tap.step("Destroy… on two: Cancel changes nothing; confirmed, both are destroyed "
+                 "(domusctl list agrees)", bulk_destroy)
 
         def no_complaint():
             text = app.log_text()
