@@ -4,7 +4,8 @@
 stats every second), locally and over SSH, next to baselines measured in the same run.
 
 Usage: /usr/bin/python3 bench/estate-scale.py [BUILD_DIR] [--hosts N] [--guests N]
-           [--idle-seconds S] [--stall-seconds S] [--no-ssh]
+           [--idle-seconds S] [--stall-seconds S] [--no-ssh] [--ssh-only]
+           [--rounds N] [--before OTHER_BUILD_DIR]
        (default build dir: build; the test guest must be built:
         meson compile -C build test-guest)
 
@@ -30,6 +31,10 @@ free memory (200 QEMUs under TCG, paused right after their start: some 37 MiB ea
    the same N hosts as ssh://…&socket=DAEMON_SOCKET, one exec channel each; the time until
    every server row says "connected" and every domain row is there. Baseline: N OpenSSH
    clients at once, each running `domusctl bridge` through the same server and asking hello.
+   --rounds N repeats both N times, alternating, and reports medians; --before OTHER_BUILD_DIR
+   adds OTHER_BUILD_DIR's gui/domus (e.g. main before a change) to each round. The sshd keeps
+   OpenSSH's defaults but MaxStartups (MaxSessions stays 10: what a real server allows).
+   --ssh-only skips 3 and 4.
 
 Goals (issue 17): listed in under 1 s, under 100 MB, under 2 % of a core idle, no stall over
 50 ms; over SSH all connected in under 2 s. Everything started here is ended by PID.
@@ -41,6 +46,7 @@ import os
 import shutil
 import signal
 import subprocess
+import statistics
 import sys
 import time
 
@@ -61,6 +67,9 @@ parser.add_argument("--no-ssh", action="store_true")
 parser.add_argument("--also-window", metavar="OTHER_BUILD_DIR",
                     help="measure OTHER_BUILD_DIR/gui/domus too, on the same hosts in the same run "
                          "(before and after a change)")
+parser.add_argument("--ssh-only", action="store_true", help="only the figures over SSH")
+parser.add_argument("--rounds", type=int, default=1, help="rounds of the SSH figures (medians)")
+parser.add_argument("--before", help="another build whose window is measured over SSH too")
 args = parser.parse_args()
 BUILD = os.path.abspath(args.build)
 os.environ["DOMUS_BUILD_DIR"] = BUILD
@@ -73,6 +82,9 @@ from lib_qemu import make_temp_dir  # noqa: E402
 from lib_sshd import Sshd  # noqa: E402
 
 GUEST_DIR = os.path.join(BUILD, "tests", "guest")
+# Servers to an SSH connection in Domus (backend/domus-ssh-transport.c), and in the
+# ControlMaster baseline.
+SHARE = 5
 DOMUS = os.path.join(BUILD, "gui", "domus")
 
 
@@ -163,17 +175,28 @@ def time_to_connect(proc, tree, host_names, names, t0, timeout=60.0):
     return None
 
 
-def baseline_ssh(sshd, hosts):
+def baseline_ssh(sshd, hosts, share=0):
     """Seconds for N OpenSSH clients at once, each asking its daemon hello through
-    `domusctl bridge` on the same server: what the transport itself costs."""
+    `domusctl bridge` on the same server: what the transport itself costs. share: that
+    many clients to a connection, through ControlMaster connections made in the timed part
+    (what Domus does since it shares connections), 0 for a connection each."""
     hello = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "hello"}) + "\n"
+    ssh = ["ssh", "-q", "-p", str(sshd.port), "-i", sshd.client_key, "-o", "BatchMode=yes",
+           "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
     t0 = time.monotonic()
+    masters = []
+    if share:
+        for m in range((len(hosts) + share - 1) // share):
+            path = os.path.join(sshd.workdir, "master-%d" % m)
+            masters.append((path, subprocess.Popen(ssh + ["-M", "-N", "-S", path, "127.0.0.1"],
+                                                   stdin=subprocess.DEVNULL)))
+        while not all(os.path.exists(path) for path, _ in masters):
+            time.sleep(0.005)
     procs = []
-    for daemon, _ in hosts:
+    for i, (daemon, _) in enumerate(hosts):
+        through = ["-S", masters[i // share][0]] if share else []
         procs.append(subprocess.Popen(
-            ["ssh", "-q", "-p", str(sshd.port), "-i", sshd.client_key, "-o", "BatchMode=yes",
-             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-             "127.0.0.1", DOMUSCTL, "bridge", "--socket", daemon.socket_path],
+            ssh + through + ["127.0.0.1", DOMUSCTL, "bridge", "--socket", daemon.socket_path],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
     for proc in procs:
         proc.stdin.write(hello)
@@ -184,12 +207,22 @@ def baseline_ssh(sshd, hosts):
             raise RuntimeError("an ssh client got %r" % line)
         proc.stdin.close()
     elapsed = time.monotonic() - t0
-    for proc in procs:
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
+    for proc in procs + [master for _, master in masters]:
+        if proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                end_process(proc)
+        else:
             end_process(proc)
     return elapsed
+
+
+def established_to(port):
+    """TCP connections established to 127.0.0.1:port, seen from the server (/proc/net/tcp)."""
+    with open("/proc/net/tcp") as f:
+        return sum(1 for line in list(f)[1:]
+                   if int(line.split()[1].split(":")[1], 16) == port and line.split()[3] == "01")
 
 
 def ssh_uris(sshd, hosts, known_hosts):
@@ -296,14 +329,15 @@ def main():
         session = lib_gui.Session(root).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
         warm_up(session)
-        uris = [daemon.uri for daemon, _ in hosts]
-        windows = [("domus", DOMUS)]
-        if args.also_window:
-            windows.append(("other", os.path.join(os.path.abspath(args.also_window), "gui", "domus")))
+        if not args.ssh_only:
+            uris = [daemon.uri for daemon, _ in hosts]
+            windows = [("domus", DOMUS)]
+            if args.also_window:
+                windows.append(("other", os.path.join(os.path.abspath(args.also_window), "gui", "domus")))
 
-        for label, domus in windows:
-            results[label] = measure_window(session, pyatspi, domus, uris, names, root, label)
-        results.update(results[windows[0][0]])
+            for label, domus in windows:
+                results[label] = measure_window(session, pyatspi, domus, uris, names, root, label)
+            results.update(results[windows[0][0]])
 
         if not args.no_ssh:
             sshd_dir = os.path.join(root, "sshd")
@@ -316,19 +350,35 @@ def main():
                 kind, key = f.read().split()[:2]
             with open(known_hosts, "w") as f:
                 f.write("[127.0.0.1]:%d %s %s\n" % (sshd.port, kind, key))
-            results["baseline_ssh"] = baseline_ssh(sshd, hosts)
-            log("baseline: %d OpenSSH clients at once, hello through domusctl bridge: %.3f s"
-                % (len(hosts), results["baseline_ssh"]))
-            log("Domus window, the same hosts over SSH (one sshd, an exec channel each)")
-            window, t0 = start_window(session, ssh_uris(sshd, hosts, known_hosts),
-                                      os.path.join(root, "domus-ssh.log"))
-            results["ssh"] = time_to_connect(window, Tree(pyatspi, ("domus",), "Servers"),
-                                             [host_name(h) for h in range(1, len(hosts) + 1)],
-                                             names, t0)
-            log("  all %d connected and %d listed after %s" % (len(hosts), len(names),
-                                                               fmt(results["ssh"], "s", 3)))
-            quit_domus(session, window)
-            window = None
+            windows = [("ssh", DOMUS)] + ([("ssh_before", os.path.join(os.path.abspath(args.before),
+                                                                      "gui", "domus"))]
+                                          if args.before else [])
+            for key in ["baseline_ssh", "baseline_shared"] + [k for k, _ in windows]:
+                results[key + "_rounds"] = []
+            for r in range(args.rounds):
+                log("round %d of %d" % (r + 1, args.rounds))
+                t = baseline_ssh(sshd, hosts)
+                results["baseline_ssh_rounds"].append(t)
+                log("  baseline: %d OpenSSH clients at once, hello through domusctl bridge: %.3f s"
+                    % (len(hosts), t))
+                t = baseline_ssh(sshd, hosts, share=SHARE)
+                results["baseline_shared_rounds"].append(t)
+                log("  baseline: the same through ControlMaster, %d clients to a connection: %.3f s"
+                    % (SHARE, t))
+                for key, domus in windows:
+                    window, t0 = start_window(session, ssh_uris(sshd, hosts, known_hosts),
+                                              os.path.join(root, "domus-%s-%d.log" % (key, r)),
+                                              domus=domus)
+                    t = time_to_connect(window, Tree(pyatspi, ("domus",), "Servers"),
+                                        [host_name(h) for h in range(1, len(hosts) + 1)], names, t0)
+                    results[key + "_rounds"].append(t)
+                    log("  %s: all %d connected and %d listed after %s; %d SSH connections"
+                        % (domus, len(hosts), len(names), fmt(t, "s", 3), established_to(sshd.port)))
+                    quit_domus(session, window)
+                    window = None
+            for key in ["baseline_ssh", "baseline_shared"] + [k for k, _ in windows]:
+                done = [t for t in results[key + "_rounds"] if t is not None]
+                results[key] = statistics.median(done) if len(done) == args.rounds else None
     finally:
         end_process(window)
         end_process(ticker)
@@ -346,7 +396,7 @@ def main():
     stall_baseline = "do-nothing ticker: %s, %s ticks >= 20 ms (Domus: %s)" % (
         "< 5 ms" if results.get("stall_baseline") is None else fmt(results["stall_baseline"], "ms"),
         results.get("baseline_over_20", "-"), results.get("stall_over_20", "-"))
-    rows = [
+    rows = [] if args.ssh_only else [
         ("window lists all %d domains of %d hosts" % (n, args.hosts), fmt(local.get("window"), "s", 3),
          "domusctl list, host by host: %s" % fmt(results.get("baseline_list"), "s", 3), "< 1 s",
          local.get("window") is not None and local["window"] < 1.0),
@@ -364,15 +414,24 @@ def main():
                  "< 5 ms" if busy is None and "stall" in results else fmt(busy, "ms"), "-", "< 50 ms",
                  "stall" in results and (busy is None or busy < 50)))
     if not args.no_ssh:
-        rows.append(("over SSH: all %d connected and listed" % args.hosts, fmt(results.get("ssh"), "s", 3),
+        median = " (median of %d)" % args.rounds if args.rounds > 1 else ""
+        rows.append(("over SSH: all %d connected and listed%s" % (args.hosts, median), fmt(results.get("ssh"), "s", 3),
                      "%d OpenSSH clients' hello at once: %s" % (args.hosts, fmt(results.get("baseline_ssh"), "s", 3)),
                      "< 2 s", results.get("ssh") is not None and results["ssh"] < 2.0))
+        rows.append(("  baseline: OpenSSH ControlMaster, %d clients to a connection%s" % (SHARE, median),
+                     fmt(results.get("baseline_shared"), "s", 3), "", "", None))
+        if args.before:
+            rows.append(("over SSH, %s's window%s" % (args.before, median), fmt(results.get("ssh_before"), "s", 3),
+                         "", "< 2 s", results.get("ssh_before") is not None and results["ssh_before"] < 2.0))
+        for key in ("ssh", "ssh_before", "baseline_ssh", "baseline_shared"):
+            if results.get(key + "_rounds"):
+                print("# %s rounds: %s" % (key, ", ".join(fmt(t, "s", 3) for t in results[key + "_rounds"])))
     print()
     print("| figure | Domus | baseline, same run | goal | met? |")
     print("|---|---|---|---|---|")
     for figure, mine, theirs, goal, met in rows:
         print("| %s | %s | %s | %s | %s |" % (figure, mine, theirs, goal,
-                                             met if isinstance(met, str) else "yes" if met else "no"))
+                                             "-" if met is None else met if isinstance(met, str) else "yes" if met else "no"))
     if "other" in results:
         print_comparison(results["domus"], results["other"])
     return 0
