@@ -510,6 +510,7 @@ open_channel (DomusSshTransport *self,
   GError *ended = NULL;
   User *user;
   gboolean primary = FALSE;
+  gint64 started;
 
   if (g_task_return_error_if_cancelled (request->task))
     return;
@@ -529,6 +530,7 @@ open_channel (DomusSshTransport *self,
       return;
     }
 
+  started = g_get_monotonic_time ();
   libssh2_session_set_blocking (self->ssh, 1);
   channel = libssh2_channel_open_session (self->ssh);
   if (channel != NULL && libssh2_channel_exec (channel, request->command) != 0)
@@ -570,6 +572,8 @@ open_channel (DomusSshTransport *self,
     }
   g_unix_set_fd_nonblocking (pair[0], TRUE, NULL);
   g_ptr_array_add (self->channels, channel_new (channel, pair[0], request->user, primary));
+  g_debug ("%s: “%s” started in %.1f ms", self->host_label, request->command,
+           (g_get_monotonic_time () - started) / 1000.0);
 
   domus_task_return_fd (request->task, pair[1]);
 }
@@ -1226,6 +1230,8 @@ session_thread (gpointer data)
   DomusSshTransport *self = data;   /* the thread holds this reference */
   g_autoptr(GError) error = NULL;
 
+  gint64 started = g_get_monotonic_time ();
+
   self->channels = g_ptr_array_new_with_free_func ((GDestroyNotify) channel_free);
   if (!start_session (self, &error))
     {
@@ -1235,6 +1241,9 @@ session_thread (gpointer data)
     }
   else
     {
+      /* For profiling a window's start (G_MESSAGES_DEBUG=domus-backend). */
+      g_debug ("%s: connected and logged in after %.1f ms", self->host_label,
+               (g_get_monotonic_time () - started) / 1000.0);
       answer_waiters (self, NULL);
       /* Users that gave up meanwhile released it already. */
       if (!is_stopping (self))
