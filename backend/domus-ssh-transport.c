@@ -96,6 +96,7 @@ struct _DomusSshTransport
   GCancellable     *cancellable;      /* cancelled when the last user lets go: stops prompts and the connect */
 
   int               wake_read, wake_write;
+  GThread          *thread;          /* the worker, until live_remove() hands it on */
 
   GMutex            lock;            /* guards the fields up to the next comment */
   GCond             ended_cond;
@@ -131,9 +132,25 @@ G_DEFINE_FINAL_TYPE (DomusSshTransport, domus_ssh_transport, G_TYPE_OBJECT)
 static GMutex     live_lock;
 static GCond      live_cond;
 static GPtrArray *live_sessions;   /* DomusSshTransport, no references: each worker holds one */
+/* The workers that are done or about to be. Joined (at exit, or when the next connection
+   starts): OpenSSL frees a thread's own state only as the thread ends, which must happen
+   before the process exits, or it is reported lost. */
+static GPtrArray *ending_threads;  /* GThread */
 
 static void wake_worker (DomusSshTransport *self);
 static void pool_remove (DomusSshTransport *self);
+
+static void
+join_ending_threads (void)
+{
+  g_autoptr(GPtrArray) ending = NULL;
+
+  g_mutex_lock (&live_lock);
+  ending = g_steal_pointer (&ending_threads);
+  g_mutex_unlock (&live_lock);
+  for (guint i = 0; ending != NULL && i < ending->len; i++)
+    g_thread_join (g_ptr_array_index (ending, i));
+}
 
 static void
 stop_live_sessions_at_exit (void)
@@ -155,8 +172,12 @@ stop_live_sessions_at_exit (void)
     if (!g_cond_wait_until (&live_cond, &live_lock, deadline))
       break;
   g_mutex_unlock (&live_lock);
+  join_ending_threads ();
 }
 
+static gpointer session_thread (gpointer data);
+
+/* Starts the worker, with a reference of its own. */
 static void
 live_add (DomusSshTransport *self)
 {
@@ -164,14 +185,20 @@ live_add (DomusSshTransport *self)
   if (live_sessions == NULL)
     live_sessions = g_ptr_array_new ();
   g_ptr_array_add (live_sessions, self);
+  /* Under the lock: live_remove() takes the handle, however soon the worker gets there. */
+  self->thread = g_thread_new ("domus-ssh", session_thread, g_object_ref (self));
   g_mutex_unlock (&live_lock);
 }
 
+/* The worker's last step but letting go of self. */
 static void
 live_remove (DomusSshTransport *self)
 {
   g_mutex_lock (&live_lock);
   g_ptr_array_remove_fast (live_sessions, self);
+  if (ending_threads == NULL)
+    ending_threads = g_ptr_array_new ();
+  g_ptr_array_add (ending_threads, g_steal_pointer (&self->thread));
   g_cond_broadcast (&live_cond);
   g_mutex_unlock (&live_lock);
 }
@@ -1341,9 +1368,8 @@ transport_start (const DomusSshOptions *options,
       self->error = g_steal_pointer (&error);
       return self;
     }
-  /* The worker's reference. */
+  join_ending_threads ();
   live_add (self);
-  g_thread_unref (g_thread_new ("domus-ssh", session_thread, g_object_ref (self)));
   return self;
 }
 
