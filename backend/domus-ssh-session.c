@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include "domus-error.h"
 #include "domus-fd-task.h"
 #include "domus-ssh-session.h"
 #include "domus-ssh-transport.h"
@@ -19,10 +20,24 @@ struct _DomusSshSession
   GObject            parent_instance;
 
   DomusSshOptions   *options;
+  GTlsInteraction   *interaction;
   DomusSshTransport *transport;
   guint              user;       /* our id on the transport */
   gboolean           released;
+  gboolean           opened;     /* a channel was asked for */
 };
+
+typedef struct {
+  char     *command;
+  gboolean  moved;    /* already tried on a connection of its own */
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_free (data->command);
+  g_free (data);
+}
 
 G_DEFINE_FINAL_TYPE (DomusSshSession, domus_ssh_session, G_TYPE_OBJECT)
 
@@ -56,6 +71,7 @@ domus_ssh_session_connect_async (const DomusSshOptions *options,
 
   self = g_object_new (DOMUS_TYPE_SSH_SESSION, NULL);
   self->options = domus_ssh_options_copy (options);
+  self->interaction = interaction != NULL ? g_object_ref (interaction) : NULL;
   self->transport = domus_ssh_transport_acquire (options, interaction, accept_fingerprint,
                                                  &self->user);
   /* The task holds the session until the answer: a caller that fails or gives up drops
@@ -73,19 +89,68 @@ domus_ssh_session_connect_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void on_channel_opened (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+/* A server that refused our first channel on a shared connection (its MaxSessions) gets
+   one more try on a connection of ours: the pool no longer offers the full one. */
+static void
+on_moved (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DomusSshSession *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!domus_ssh_transport_wait_connected_finish (DOMUS_SSH_TRANSPORT (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  domus_ssh_transport_open_channel_async (self->transport, self->user, data->command,
+                                          g_task_get_cancellable (task), on_channel_opened,
+                                          g_object_ref (task));
+}
+
+static gboolean
+move_to_new_connection (DomusSshSession *self,
+                        GTask           *task)
+{
+  OpenData *data = g_task_get_task_data (task);
+
+  if (data->moved || self->released || !domus_ssh_transport_is_full (self->transport))
+    return FALSE;
+  data->moved = TRUE;
+  g_debug ("%s refused a channel on a shared connection: “%s” gets one of its own",
+           domus_ssh_transport_get_host_label (self->transport), data->command);
+  domus_ssh_transport_release (self->transport, self->user);
+  g_clear_object (&self->transport);
+  self->transport = domus_ssh_transport_acquire (self->options, self->interaction, NULL, &self->user);
+  domus_ssh_transport_wait_connected_async (self->transport, g_task_get_cancellable (task), on_moved,
+                                            g_object_ref (task));
+  return TRUE;
+}
+
 static void
 on_channel_opened (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  DomusSshSession *self = g_task_get_source_object (task);
   GError *error = NULL;
   int fd = domus_ssh_transport_open_channel_finish (DOMUS_SSH_TRANSPORT (source), result, &error);
 
-  if (fd < 0)
-    g_task_return_error (task, error);
-  else
+  if (fd >= 0)
     domus_task_return_fd (task, fd);
+  else if (g_error_matches (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED)
+           && DOMUS_SSH_TRANSPORT (source) == self->transport && move_to_new_connection (self, task))
+    g_error_free (error);
+  else
+    g_task_return_error (task, error);
 }
 
 void
@@ -96,12 +161,19 @@ domus_ssh_session_open_channel_async (DomusSshSession     *self,
                                       gpointer             user_data)
 {
   GTask *task;
+  OpenData *data;
 
   g_return_if_fail (DOMUS_IS_SSH_SESSION (self));
   g_return_if_fail (command != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, domus_ssh_session_open_channel_async);
+  data = g_new0 (OpenData, 1);
+  data->command = g_strdup (command);
+  /* Only the first channel moves: the others belong with it. */
+  data->moved = self->opened;
+  self->opened = TRUE;
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
   domus_ssh_transport_open_channel_async (self->transport, self->user, command, cancellable,
                                           on_channel_opened, task);
 }
@@ -170,6 +242,7 @@ domus_ssh_session_finalize (GObject *object)
 
   domus_ssh_session_close (self);
   g_clear_object (&self->transport);
+  g_clear_object (&self->interaction);
   g_clear_pointer (&self->options, domus_ssh_options_free);
   G_OBJECT_CLASS (domus_ssh_session_parent_class)->finalize (object);
 }

@@ -573,6 +573,11 @@ open_channel (DomusSshTransport *self,
          gets a connection of its own. */
       if (libssh2_session_last_errno (self->ssh) == LIBSSH2_ERROR_CHANNEL_FAILURE)
         {
+          g_autofree char *detail = g_steal_pointer (&reason);
+
+          /* Translators: %s is libssh2's own words, e.g. "Channel open failure (connect failed)". */
+          reason = g_strdup_printf (_("%s; the server may allow no more sessions on this connection (sshd’s MaxSessions)"),
+                                    detail);
           g_mutex_lock (&self->lock);
           self->full = TRUE;
           g_mutex_unlock (&self->lock);
@@ -1601,6 +1606,19 @@ domus_ssh_transport_wait_released (DomusSshTransport *self,
     }
   g_mutex_unlock (&self->lock);
   return done;
+}
+
+gboolean
+domus_ssh_transport_is_full (DomusSshTransport *self)
+{
+  gboolean full;
+
+  g_return_val_if_fail (DOMUS_IS_SSH_TRANSPORT (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  full = self->full;
+  g_mutex_unlock (&self->lock);
+  return full;
 }
 
 const char *

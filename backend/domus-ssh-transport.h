@@ -56,6 +56,9 @@ void               domus_ssh_transport_release            (DomusSshTransport   *
 gboolean           domus_ssh_transport_wait_released      (DomusSshTransport   *self,
                                                           guint                user,
                                                           guint                timeout_ms);
+/* Whether the server refused a channel on this connection (its MaxSessions, most likely):
+   it takes no new users, and a user refused its first channel may move to another. */
+gboolean           domus_ssh_transport_is_full            (DomusSshTransport   *self);
 const char        *domus_ssh_transport_get_host_label     (DomusSshTransport   *self);
 const char        *domus_ssh_transport_get_security_notice (DomusSshTransport  *self);
 

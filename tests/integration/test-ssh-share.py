@@ -13,8 +13,9 @@ and the per-connection processes sshd forked. Both hosts connected over one conn
 one disconnected, the other still answers and the connection stays; connected again, it
 joins the same connection; the per-connection sshd process killed (by its PID, with its
 own children), both hosts reconnect, again over one new connection. Six hosts take two
-connections (five to a connection, room left for consoles). Everything started here is
-ended by PID. Output is TAP, the plan last.
+connections (five to a connection, room left for consoles). With a server that allows two
+sessions to a connection (MaxSessions 2), three hosts connect without a failure over two
+connections. Everything started here is ended by PID. Output is TAP, the plan last.
 """
 
 import os
@@ -73,6 +74,7 @@ class Helper:
                                      stderr=self.log, text=True, env=env, start_new_session=True)
         self.lines = queue.Queue()
         self.states = {}
+        self.history = []   # every line read so far
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -94,6 +96,7 @@ class Helper:
                 line = self.lines.get(timeout=left)
             except queue.Empty:
                 continue
+            self.history.append(line)
             if line.startswith("state "):
                 _, n, state = line.split(" ", 2)
                 self.states[int(n)] = state
@@ -129,6 +132,7 @@ def main():
     sshd = None
     daemons = []
     helpers = []
+    servers = []
     try:
         for n in range(2):
             folder = os.path.join(tmp, "d%d" % n)
@@ -214,13 +218,38 @@ def main():
                 many.ping(n)
 
         tap.step("six servers: two connections, five to a connection", six_hosts)
+        for helper in helpers:
+            helper.stop()
+        sshd.kill()
+
+        def refused_channel():
+            # A server that allows two sessions to a connection: the third host's bridge is
+            # refused there and moves to a connection of its own without failing.
+            small_dir = os.path.join(tmp, "sshd-small")
+            os.mkdir(small_dir, 0o700)
+            small = Sshd(small_dir, extra_config="MaxSessions 2\n").start()
+            servers.append(small)
+            kh = small.write_known_hosts(os.path.join(tmp, "known_hosts-small"))
+            three = Helper(helper_path, [small.uri(kh) + "&socket=" + daemons[n % 2].socket_path
+                                         for n in range(3)], os.path.join(tmp, "helper3.log"))
+            helpers.append(three)
+            three.wait_states([0, 1, 2], "connected")
+            for n in range(3):
+                three.ping(n)
+            check(established_to(small.port) == 2, "%d TCP connections" % established_to(small.port))
+            check(not any(l.startswith("state ") and "disconnected" in l for l in three.history),
+                  "a host failed on its way: %r" % three.history)
+
+        tap.step("a server that allows two sessions: the third host's refused bridge moves to a "
+                 "connection of its own, no host fails", refused_channel)
     except Failure as e:
         tap.ok(False, "setting up", str(e))
     finally:
         for helper in helpers:
             helper.stop()
-        if sshd is not None:
-            sshd.kill()
+        for server in [sshd] + servers:
+            if server is not None:
+                server.kill()
         for daemon in daemons:
             daemon.stop()
     return finish(tap)
