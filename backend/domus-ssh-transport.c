@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * An SSH connection made with libssh2, shared by every DomusSshTransport for the same
+ * An SSH connection made with libssh2, shared by every DomusSshSession for the same
  * user@host:port (with the same key file, known_hosts and no_verify), as OpenSSH's
  * ControlMaster shares one: one key exchange and one login, then an exec channel per
  * user. libssh2 sessions are not thread-safe and its calls block or poll, so one worker
@@ -68,7 +68,7 @@ typedef struct {
   GTask *task;
 } ChannelRequest;
 
-/* One DomusSshTransport's share of the connection. */
+/* One DomusSshSession's share of the connection. */
 typedef struct {
   gboolean  released;        /* its session let go */
   gboolean  stopping;        /* end its channels */
@@ -122,7 +122,7 @@ struct _DomusSshTransport
 G_DEFINE_FINAL_TYPE (DomusSshTransport, domus_ssh_transport, G_TYPE_OBJECT)
 
 /*
- * The sessions whose worker still runs. A program that exits with one running would
+ * The connections whose worker still runs. A program that exits with one running would
  * pull OpenSSL from under it (libssh2's crypto is torn down by an atexit handler): our
  * own handler, registered after OpenSSL's and so run before it, stops them all and
  * waits a moment for them to let go.
@@ -389,7 +389,7 @@ channel_pump (DomusSshTransport *self,
           return TRUE;
         }
     }
-  /* The primary channel's reader learns of the end only once the session can say why
+  /* The primary channel's reader learns of the end only once its user's error says why
      (channel_finish() sets the error, then closes our end). */
   if (ch->remote_eof && ch->to_local_off == ch->to_local_len && !ch->local_shut && !ch->primary)
     {
@@ -462,7 +462,7 @@ channel_is_done (Channel *ch)
 /* What a shell answers when it finds no such command (POSIX: 127). */
 #define EXIT_STATUS_NOT_FOUND 127
 
-/* The primary channel's end is the session's: say why, in the remote command's words. */
+/* The primary channel's end is its user's: say why, in the remote command's words. */
 static GError *
 describe_primary_end (DomusSshTransport *self,
                       Channel         *ch,
