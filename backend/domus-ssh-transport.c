@@ -40,6 +40,8 @@
 #define KEEPALIVE_SECONDS        15
 #define PUMP_BUFFER_SIZE         (64 * 1024)
 #define STDERR_KEPT              2048
+/* How long a channel we ended may take to be closed by the server before we stop asking. */
+#define CLOSE_WAIT_SECONDS       10
 /* OpenSSH allows 10 sessions (exec channels) per connection by default (sshd's
    MaxSessions): this many servers share one and leave room for their consoles. */
 #define USERS_PER_CONNECTION     5
@@ -68,6 +70,12 @@ typedef struct {
   guint  user;
   GTask *task;
 } ChannelRequest;
+
+/* A channel we ended, waiting for the server to close its end. */
+typedef struct {
+  LIBSSH2_CHANNEL *channel;
+  gint64           deadline;
+} Closing;
 
 /* One DomusSshSession's share of the connection. */
 typedef struct {
@@ -118,6 +126,7 @@ struct _DomusSshTransport
   LIBSSH2_SESSION  *ssh;
   DomusSshLogin     login;           /* the session's abstract */
   GPtrArray        *channels;        /* Channel */
+  GArray           *closing;         /* Closing: ours ended, the server's end not yet */
 };
 
 G_DEFINE_FINAL_TYPE (DomusSshTransport, domus_ssh_transport, G_TYPE_OBJECT)
@@ -496,21 +505,62 @@ describe_primary_end (DomusSshTransport *self,
                       _("The daemon on %s closed the connection."), self->host_label);
 }
 
+/* Frees channel once the server has closed it too, without waiting here; a server that
+   never does keeps it until the connection ends (libssh2 frees it then). */
+static void
+let_channel_close (DomusSshTransport *self,
+                   LIBSSH2_CHANNEL   *channel)
+{
+  Closing closing = { channel, g_get_monotonic_time () + CLOSE_WAIT_SECONDS * G_USEC_PER_SEC };
+
+  if (libssh2_channel_free (channel) == LIBSSH2_ERROR_EAGAIN)
+    g_array_append_val (self->closing, closing);
+}
+
+/* Returns whether one of them was freed. */
+static gboolean
+free_closed_channels (DomusSshTransport *self)
+{
+  gboolean freed = FALSE;
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < self->closing->len;)
+    {
+      Closing *closing = &g_array_index (self->closing, Closing, i);
+
+      if (libssh2_channel_free (closing->channel) != LIBSSH2_ERROR_EAGAIN || now > closing->deadline)
+        {
+          g_array_remove_index_fast (self->closing, i);
+          freed = TRUE;
+        }
+      else
+        i++;
+    }
+  return freed;
+}
+
 static void
 channel_finish (DomusSshTransport *self,
                 Channel         *ch)
 {
   int exit_status = -1;
 
-  /* Closing waits for the server's answer: a short blocking exchange. */
-  libssh2_session_set_blocking (self->ssh, 1);
-  if (libssh2_channel_close (ch->channel) == 0)
+  if (ch->remote_eof)
     {
-      libssh2_channel_wait_closed (ch->channel);
-      exit_status = libssh2_channel_get_exit_status (ch->channel);
+      /* The command ended by itself: its exit status is on its way, and says why. */
+      libssh2_session_set_blocking (self->ssh, 1);
+      if (libssh2_channel_close (ch->channel) == 0)
+        {
+          libssh2_channel_wait_closed (ch->channel);
+          exit_status = libssh2_channel_get_exit_status (ch->channel);
+        }
+      libssh2_channel_free (ch->channel);
+      libssh2_session_set_blocking (self->ssh, 0);
     }
-  libssh2_channel_free (ch->channel);
-  libssh2_session_set_blocking (self->ssh, 0);
+  else
+    /* We end it: the command still runs until it reads our EOF, and the other channels
+       on the connection must not wait for that. */
+    let_channel_close (self, ch->channel);
   ch->channel = NULL;
 
   if (ch->primary)
@@ -762,6 +812,8 @@ pump_until_stopped (DomusSshTransport *self)
           else
             i++;
         }
+      if (fatal == 0 && free_closed_channels (self))
+        moved = TRUE;
       if (fatal == 0 && libssh2_keepalive_send (self->ssh, &next_keepalive) != 0)
         fatal = libssh2_session_last_errno (self->ssh);
       if (fatal != 0 && fatal != LIBSSH2_ERROR_EAGAIN)
@@ -912,8 +964,10 @@ end_session (DomusSshTransport *self)
     user_stop (user, g_error_copy (self->error));
   g_mutex_unlock (&self->lock);
 
-  /* Ends every channel the plain way: the local side reads EOF. */
+  /* Ends every channel the plain way: the local side reads EOF. libssh2 frees its own
+     channels with the session. */
   g_clear_pointer (&self->channels, g_ptr_array_unref);
+  g_clear_pointer (&self->closing, g_array_unref);
   if (self->ssh != NULL)
     {
       libssh2_session_set_blocking (self->ssh, 0);
@@ -959,6 +1013,7 @@ session_thread (gpointer data)
   gint64 started = g_get_monotonic_time ();
 
   self->channels = g_ptr_array_new_with_free_func ((GDestroyNotify) channel_free);
+  self->closing = g_array_new (FALSE, FALSE, sizeof (Closing));
   if (!start_session (self, &error))
     {
       session_set_error (self, g_error_copy (error));

@@ -10,9 +10,10 @@ domusd (--root, no guest). HELPER (ssh-share-helper.c) follows two DomusHosts, o
 daemon, both ssh://…&socket=… through that sshd, as the window does. Connections are
 counted from the server's side: TCP connections established to its port (/proc/net/tcp)
 and the per-connection processes sshd forked. Both hosts connected over one connection;
-one disconnected, the other still answers and the connection stays; connected again, it
-joins the same connection; the per-connection sshd process killed (by its PID, with its
-own children), both hosts reconnect, again over one new connection. Six hosts take two
+one disconnected, its bridge ends on the server, the other still answers and the
+connection stays; connected again, it joins the same connection; the per-connection sshd
+process killed (by its PID, with its own children), both hosts reconnect, again over one
+new connection. Six hosts take two
 connections (five to a connection, room left for consoles). With a server that allows two
 sessions to a connection (MaxSessions 2), three hosts connect without a failure over two
 connections. Everything started here is ended by PID. Output is TAP, the plan last.
@@ -47,6 +48,20 @@ def established_to(port):
             if local_port == port and fields[3] == "01":
                 count += 1
     return count
+
+
+def bridges_under(pid):
+    """The `domusctl bridge` processes among pid's descendants."""
+    out = []
+    for child in children_of(pid):
+        try:
+            with open("/proc/%d/cmdline" % child, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 1 and argv[0].endswith(b"domusctl") and argv[1] == b"bridge":
+            out.append(child)
+    return out
 
 
 def connection_processes(sshd):
@@ -161,9 +176,13 @@ def main():
             return finish(tap)
 
         def close_one():
+            check(len(bridges_under(first[0])) == 2, "bridges: %r" % bridges_under(first[0]))
             helper.send("disconnect 0")
             helper.wait_states([0], "disconnected")
             helper.ping(1)
+            # Its channel ended on the server too: its bridge read EOF and is gone.
+            check(wait_until(lambda: len(bridges_under(first[0])) == 1, 10),
+                  "bridges left: %r" % bridges_under(first[0]))
             time.sleep(1)
             check(helper.states[1].startswith("connected"), "host 1 %s" % helper.states[1])
             check(connection_processes(sshd) == first, "the connection changed: %r, was %r"
