@@ -173,7 +173,7 @@ def main():
 
         if not tap.step("two servers behind one sshd: both connected over one SSH connection",
                         one_connection):
-            return finish(tap)
+            return tap.finish()
 
         def close_one():
             check(len(bridges_under(first[0])) == 2, "bridges: %r" % bridges_under(first[0]))
@@ -271,12 +271,8 @@ def main():
                 server.kill()
         for daemon in daemons:
             daemon.stop()
-    return finish(tap)
-
-
-def finish(tap):
-    print("1..%d" % tap.n, flush=True)
-    return 1 if tap.failed else 0
+        tap.remove_if_passed(tmp)
+    return tap.finish()
 
 
 if __name__ == "__main__":
