@@ -170,6 +170,44 @@ daemon_restore_domain (DomusHostDriver *driver,
   _domus_daemon_call (DOMUS_DAEMON_DRIVER (driver), "domain.restore", params, task, answer_restored);
 }
 
+static void
+answer_saves (DomusDaemonDriver *self,
+              GTask             *task,
+              JsonObject        *answer)
+{
+  JsonArray *saves = domus_json_object_get_array (answer, "saves");
+  DomusImageListing *listing;
+
+  if (saves == NULL)
+    {
+      return_protocol_error (task, _("The daemon’s list of saves has no “saves” array."));
+      return;
+    }
+  listing = g_new0 (DomusImageListing, 1);
+  listing->dir = g_strdup (domus_json_object_get_string (answer, "folder", NULL));
+  listing->images = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < json_array_get_length (saves); i++)
+    {
+      JsonObject *entry = domus_json_node_get_object (json_array_get_element (saves, i));
+      const char *file = entry != NULL ? domus_json_object_get_string (entry, "file", NULL) : NULL;
+      const char *domain = entry != NULL ? domus_json_object_get_string (entry, "domain", NULL) : NULL;
+
+      if (file != NULL && domain != NULL)
+        g_ptr_array_add (listing->images,
+                         _domus_save_file_new (file, domain, domus_json_object_get_int (entry, "saved", 0),
+                                               MAX (domus_json_object_get_int (entry, "size_bytes", 0), 0)));
+    }
+  g_task_return_pointer (task, listing, (GDestroyNotify) domus_image_listing_free);
+  g_object_unref (task);
+}
+
+static void
+daemon_list_saves (DomusHostDriver *driver,
+                   GTask           *task)
+{
+  _domus_daemon_call (DOMUS_DAEMON_DRIVER (driver), "save.list", json_object_new (), task, answer_saves);
+}
+
 /* Snapshots */
 
 static void
@@ -388,6 +426,7 @@ _domus_daemon_guests_class_init (DomusHostDriverClass *driver_class)
 {
   driver_class->save_domain = daemon_save_domain;
   driver_class->restore_domain = daemon_restore_domain;
+  driver_class->list_saves = daemon_list_saves;
   driver_class->list_snapshots = daemon_list_snapshots;
   driver_class->snapshot_action = daemon_snapshot_action;
   driver_class->clone_domain = daemon_clone_domain;

@@ -803,6 +803,31 @@ domus_host_restore_domain_async (DomusHost           *self,
 
 DEFINE_POINTER_FINISH (DomusDomainInfo *, restore_domain)
 
+void
+domus_host_list_saves_async (DomusHost           *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (DOMUS_IS_HOST (self));
+  DRIVER_CALL (list_saves, domus_host_list_saves_async);
+}
+
+GPtrArray *
+domus_host_list_saves_finish (DomusHost     *self,
+                              GAsyncResult  *result,
+                              char         **folder,
+                              GError       **error)
+{
+  g_autoptr(DomusImageListing) listing = finish_pointer (self, result, domus_host_list_saves_async, error);
+
+  if (listing == NULL)
+    return NULL;
+  if (folder != NULL)
+    *folder = g_steal_pointer (&listing->dir);
+  return g_steal_pointer (&listing->images);
+}
+
 /* Snapshots */
 
 void

@@ -46,7 +46,8 @@ typedef struct {
 void domus_driver_file_free (DomusDriverFile *file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomusDriverFile, domus_driver_file_free)
 
-/* An image store's listing: where new images go, and its images by name. */
+/* An image store's listing: where new images go, and its images by name. (A save folder's
+ * listing has the same shape: the folder, and its DomusSaveFile items.) */
 typedef struct {
   char      *dir;      /* NULL when the host did not say */
   GPtrArray *images;   /* DomusImage, new objects */
@@ -138,6 +139,7 @@ struct _DomusHostDriverClass
   void (*save_domain)     (DomusHostDriver *self, const char *name, const char *file,
                            GTask *task);                                         /* DomusDriverFile: path, size */
   void (*restore_domain)  (DomusHostDriver *self, const char *file, GTask *task); /* DomusDomainInfo: name, id */
+  void (*list_saves)      (DomusHostDriver *self, GTask *task);  /* DomusImageListing: dir, DomusSaveFile items */
   void (*list_snapshots)  (DomusHostDriver *self, const char *name, GTask *task); /* GPtrArray of DomusSnapshot */
   void (*snapshot_action) (DomusHostDriver *self, const char *name, const char *snapshot,
                            DomusSnapshotAction action, GTask *task);             /* boolean */

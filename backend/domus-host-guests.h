@@ -11,6 +11,7 @@
 
 #include "domus-host.h"
 #include "domus-new-guest.h"
+#include "domus-save-file.h"
 #include "domus-snapshot.h"
 
 G_BEGIN_DECLS
@@ -49,6 +50,22 @@ void               domus_host_restore_domain_async    (DomusHost           *self
                                                        gpointer             user_data);
 DomusDomainInfo   *domus_host_restore_domain_finish   (DomusHost           *self,
                                                        GAsyncResult        *result,
+                                                       GError             **error);
+
+/*
+ * The saves in the host's save folder, newest first (element type DomusSaveFile, transfer
+ * full); folder (nullable) gets the folder's path on the host. Files that are no Domus save
+ * are left out. A host without saves (or without a save folder yet) lists none. Errors:
+ * _NOT_SUPPORTED (a host that cannot list them; a domusd older than save.list says
+ * _METHOD_NOT_FOUND), _FAILED.
+ */
+void               domus_host_list_saves_async        (DomusHost           *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+GPtrArray         *domus_host_list_saves_finish       (DomusHost           *self,
+                                                       GAsyncResult        *result,
+                                                       char               **folder,
                                                        GError             **error);
 
 /* Snapshots */

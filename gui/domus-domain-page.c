@@ -27,6 +27,7 @@ struct _DomusDomainPage
   GtkImage    *state_image;
   GtkLabel    *title;
   GtkGrid     *facts;
+  GtkWidget   *save_button;
   GtkWidget   *notebook;
   GtkWidget   *graphs_page;
   GtkWidget   *config_page;
@@ -175,6 +176,23 @@ domain_notify (DomusDomain     *domain,
   update_facts (self);
 }
 
+/* Save… is greyed out by the window's action; the tooltip says why when the server is the cause. */
+static void
+update_save_tooltip (DomusDomainPage *self)
+{
+  const char *tip;
+
+  if (self->host == NULL || domus_host_get_state (self->host) != DOMUS_HOST_STATE_CONNECTED
+      || (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_SAVE))
+    tip = _("Write the running guest’s whole state to a file on its server and stop it; "
+            "Restore… in the server’s menu brings it back");
+  else if (g_strcmp0 (domus_host_get_kind (self->host), "libvirt") == 0)
+    tip = _("Domus cannot save the domains of a libvirt server yet (virsh save can, on that server)");
+  else
+    tip = _("This server’s daemon is too old to save domains");
+  gtk_widget_set_tooltip_text (self->save_button, tip);
+}
+
 static void
 host_notify (DomusHost       *host,
              GParamSpec      *pspec,
@@ -182,6 +200,7 @@ host_notify (DomusHost       *host,
 {
   update_facts (self);
   update_host_notice (self);
+  update_save_tooltip (self);
 }
 
 static void
@@ -245,6 +264,7 @@ domus_domain_page_set_domain (DomusDomainPage *self,
     follow_domain (self, domain);
   update_facts (self);
   update_host_notice (self);
+  update_save_tooltip (self);
 }
 
 DomusDomain *
@@ -289,6 +309,7 @@ domus_domain_page_class_init (DomusDomainPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, state_image);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, title);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, facts);
+  gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, save_button);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, notebook);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, graphs_page);
   gtk_widget_class_bind_template_child (widget_class, DomusDomainPage, config_page);

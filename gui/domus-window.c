@@ -19,6 +19,8 @@
 #include "domus-alerts-view.h"
 #include "domus-bulk-dialog.h"
 #include "domus-clone-dialog.h"
+#include "domus-restore-dialog.h"
+#include "domus-save-dialog.h"
 #include "domus-console.h"
 #include "domus-console-notebook.h"
 #include "domus-create-assistant.h"
@@ -157,6 +159,7 @@ update_selection_actions (DomusWindow *self)
   set_action_enabled (self, "start-on", FALSE);
   /* A clone is named by its one source. */
   set_action_enabled (self, "clone", FALSE);
+  set_action_enabled (self, "save", FALSE);
   set_action_enabled (self, "open-console", FALSE);
   set_action_enabled (self, "open-serial", FALSE);
   set_action_enabled (self, "reconnect", FALSE);
@@ -193,6 +196,11 @@ update_actions (DomusWindow *self)
   /* The host copies a shut-off domain only (its disks must not change while copied). */
   set_action_enabled (self, "clone", have && state == DOMUS_DOMAIN_STATE_SHUTOFF
                                      && (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_CLONE));
+  /* Saved from running or paused (xm save); restored onto the server the state file is on. */
+  set_action_enabled (self, "save", have && (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_SAVE)
+                                    && (state == DOMUS_DOMAIN_STATE_RUNNING || state == DOMUS_DOMAIN_STATE_BLOCKED
+                                        || state == DOMUS_DOMAIN_STATE_PAUSED));
+  set_action_enabled (self, "restore", connected && (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_SAVE));
   set_action_enabled (self, "reconnect", self->host != NULL && !connected);
   set_action_enabled (self, "remove-server", self->host != NULL);
   set_action_enabled (self, "disconnect", self->host != NULL
@@ -939,6 +947,46 @@ clone_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Save and restore (docs/gui.md): "Save…" in a running domain's menu and on its page,
+ * "Restore…" in the server's menu; both dialogs are non-modal and show the host's refusal.
+ * The domain's state follows from the host's events (saved: shut off; restored: running). */
+
+static void
+save_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+
+  if (self->domain == NULL || domus_domain_get_host (self->domain) == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (domus_save_dialog_new (GTK_WINDOW (self), self->domain)));
+}
+
+static void
+restore_dialog_restored (GtkWidget   *dialog,
+                         DomusHost   *host,
+                         const char  *name,
+                         DomusWindow *self)
+{
+  domus_window_open_domain (self, host, name, FALSE);
+}
+
+static void
+restore_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  DomusWindow *self = user_data;
+  GtkWidget *dialog;
+
+  if (self->host == NULL)
+    return;
+  dialog = domus_restore_dialog_new (GTK_WINDOW (self), self->host);
+  g_signal_connect_object (dialog, "restored", G_CALLBACK (restore_dialog_restored), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static const GActionEntry win_actions[] = {
   { "start",      domain_action_activated, NULL, NULL, NULL },
   { "shutdown",   domain_action_activated, NULL, NULL, NULL },
@@ -962,6 +1010,8 @@ static const GActionEntry win_actions[] = {
   { "add-tag",    tag_action_activated,    NULL, NULL, NULL },
   { "remove-tag", tag_action_activated,    NULL, NULL, NULL },
   { "clone",      clone_activated,         NULL, NULL, NULL },
+  { "save",       save_activated,          NULL, NULL, NULL },
+  { "restore",    restore_activated,       NULL, NULL, NULL },
 };
 
 /* Construction */

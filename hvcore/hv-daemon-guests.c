@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The protocol face of the real-guest models (issue 15): domain.snapshot.*, domain.clone,
- * domain.set_template, domain.save, domain.restore, image.debian and image.cloud. The work is
+ * domain.set_template, domain.save, domain.restore, save.list, image.debian and image.cloud. The work is
  * the models' (HvSnapshots, hv-clone, hv-save-file, HvDebianBuilder, hv-cloud-guest); this file
  * only turns params into calls and results or errors into answers.
  */
@@ -387,6 +387,106 @@ method_domain_set_template (HvRpcCall *call,
 }
 
 /* Save and restore (xm save, xm restore) */
+
+typedef struct {
+  char   *file;
+  char   *domain;
+  gint64  saved;
+  gint64  size;
+} SaveEntry;
+
+static void
+save_entry_free (SaveEntry *entry)
+{
+  g_free (entry->file);
+  g_free (entry->domain);
+  g_free (entry);
+}
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  const SaveEntry *x = *(SaveEntry * const *) a;
+  const SaveEntry *y = *(SaveEntry * const *) b;
+
+  if (x->saved != y->saved)
+    return x->saved < y->saved ? 1 : -1;
+  return g_strcmp0 (x->file, y->file);
+}
+
+static char *saved_domain_name (const char *text, const char *path, GError **error);
+
+/* One file of the save folder, or NULL when it is no Domus save (or a save being written,
+ * whose hidden name starts with "."). Only the header is read. */
+static SaveEntry *
+read_save_entry (const char *folder,
+                 const char *file)
+{
+  g_autofree char *path = g_build_filename (folder, file, NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *domain = NULL;
+  SaveEntry *entry;
+  GStatBuf st;
+  gint64 saved = 0;
+
+  if (file[0] == '.' || g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return NULL;
+  text = hv_save_file_read_config (path, &saved, NULL);
+  if (text == NULL || (domain = saved_domain_name (text, path, NULL)) == NULL)
+    return NULL;
+  entry = g_new0 (SaveEntry, 1);
+  entry->file = g_strdup (file);
+  entry->domain = g_steal_pointer (&domain);
+  entry->saved = saved;
+  entry->size = (gint64) st.st_size;
+  return entry;
+}
+
+static void
+method_save_list (HvRpcCall *call,
+                  JsonNode  *params,
+                  gpointer   user_data)
+{
+  HvDaemon *self = HV_DAEMON (user_data);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) save_entry_free);
+  g_autoptr(GDir) dir = g_dir_open (self->paths->save_dir, 0, NULL);
+  const char *file;
+
+  /* No folder yet is no save yet: it is made by the first domain.save. */
+  while (dir != NULL && (file = g_dir_read_name (dir)) != NULL)
+    {
+      SaveEntry *entry = read_save_entry (self->paths->save_dir, file);
+
+      if (entry != NULL)
+        g_ptr_array_add (entries, entry);
+    }
+  g_ptr_array_sort (entries, compare_newest_first);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "folder");
+  json_builder_add_string_value (builder, self->paths->save_dir);
+  json_builder_set_member_name (builder, "saves");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      SaveEntry *entry = g_ptr_array_index (entries, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "file");
+      json_builder_add_string_value (builder, entry->file);
+      json_builder_set_member_name (builder, "domain");
+      json_builder_add_string_value (builder, entry->domain);
+      json_builder_set_member_name (builder, "saved");
+      json_builder_add_int_value (builder, entry->saved);
+      json_builder_set_member_name (builder, "size_bytes");
+      json_builder_add_int_value (builder, entry->size);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  hv_rpc_call_return (call, json_builder_get_root (builder));
+}
 
 /* A file in the host's save folder: never a path the client names (the system daemon is root). */
 static char *
@@ -1168,6 +1268,7 @@ hv_daemon_add_guest_methods (HvDaemon *self)
     { "domain.set_template", method_domain_set_template },
     { "domain.save", method_domain_save },
     { "domain.restore", method_domain_restore },
+    { "save.list", method_save_list },
     { "image.debian", method_image_debian },
     { "image.cloud", method_image_cloud },
   };
