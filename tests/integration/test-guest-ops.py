@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""domusd's domain.snapshot.*, domain.clone and domain.set_template, over the protocol.
+"""domusd's domain.snapshot.*, domain.clone, domain.set_template, domain.save, domain.restore
+and save.list, over the protocol.
 
 Usage: test-guest-ops.py GUEST_DIR
 
@@ -126,6 +127,16 @@ def main():
         with open(os.path.join(root, "saves", "junk.save"), "w") as f:
             f.write("not a save\n")
         bad.append(call(daemon, "domain.restore", file="junk.save"))
+        # save.list: the save with its domain, time and size; junk.save (no header) left out.
+        with open(os.path.join(root, "saves", ".hidden.save"), "w") as f:
+            f.write("DOMUS-SAVE 1\n")
+        saves = ok(daemon, "save.list")
+        tap.ok(saves["folder"] == os.path.join(root, "saves")
+               and [(e["file"], e["domain"], e["size_bytes"]) for e in saves["saves"]]
+               == [("snap.save", "snap", saved_file["size_bytes"])]
+               and abs(saves["saves"][0]["saved"] - time.time()) < 600,
+               "save.list lists the save folder's saves with their domain, time and size; a file "
+               "that is no save and a hidden one are left out", json.dumps(saves))
         restored = ok(daemon, "domain.restore", file="snap.save")
         wait_until(lambda: len(ticks(root, "snap")) >= 1, 60)
         resumed = ticks(root, "snap")[0] if ticks(root, "snap") else 0
