@@ -107,6 +107,47 @@ domusctl_verb_restore (DomusctlGlobals *globals,
   return 0;
 }
 
+int
+domusctl_verb_saves (DomusctlGlobals *globals,
+                     int              argc,
+                     char           **argv)
+{
+  g_autoptr(DomusctlClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) saves = NULL;
+  g_autofree char *folder = NULL;
+  int status = 0;
+
+  if (!parse_verb (&argc, &argv, "",
+                   _("List the saves in the host’s save folder, newest first: the file (what "
+                     "“domusctl restore” takes), the domain, when it was saved and its size."),
+                   NULL, &status))
+    return status;
+  if (argc != 1)
+    return domusctl_usage_error (_("saves takes no arguments"));
+  if ((client = domusctl_open (globals, &status)) == NULL)
+    return status;
+  domus_host_list_saves_async (domusctl_client_get_host (client), domusctl_client_get_cancellable (client),
+                               domusctl_store_result, &result);
+  if (!domusctl_client_wait (client, &result, &error) ||
+      (saves = domus_host_list_saves_finish (domusctl_client_get_host (client), result, &folder, &error)) == NULL)
+    return domusctl_fail_error (error);
+  /* Not translated: scripts read these columns, like xm list's. */
+  g_print ("%-32s %-20s %-19s %8s\n", "FILE", "DOMAIN", "DATE", "SIZE");
+  for (guint i = 0; i < saves->len; i++)
+    {
+      DomusSaveFile *save = g_ptr_array_index (saves, i);
+      g_autoptr(GDateTime) time = domus_save_file_get_date_time (save);
+      g_autofree char *date = time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S") : g_strdup ("-");
+      g_autofree char *size = domusctl_format_size ((gint64) domus_save_file_get_size (save));
+
+      g_print ("%-32s %-20s %-19s %8s\n", domus_save_file_get_name (save), domus_save_file_get_domain (save),
+               date, size);
+    }
+  return 0;
+}
+
 /* snapshot */
 
 static int

@@ -37,6 +37,7 @@ static const DomusctlVerb verbs[] = {
   { "reboot",    domusctl_verb_reboot,    N_("Reboot a domain") },
   { "restore",   domusctl_verb_restore,   N_("Bring a saved domain back running where it was saved") },
   { "save",      domusctl_verb_save,      N_("Write a running domain’s whole state to a file and stop it") },
+  { "saves",     domusctl_verb_saves,     N_("List the saved domains in the host’s save folder") },
   { "shutdown",  domusctl_verb_shutdown,  N_("Ask a domain to shut down (ACPI power button)") },
   { "snapshot",  domusctl_verb_snapshot,  N_("Take, list, revert to or delete a domain’s snapshots") },
   { "start",     domusctl_verb_start,     N_("Start a defined domain") },

@@ -84,6 +84,7 @@ int domusctl_verb_sysrq     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_dump_core (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_reboot    (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_restore   (DomusctlGlobals *globals, int argc, char **argv);
+int domusctl_verb_saves     (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_save      (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_shutdown  (DomusctlGlobals *globals, int argc, char **argv);
 int domusctl_verb_snapshot  (DomusctlGlobals *globals, int argc, char **argv);

@@ -165,6 +165,11 @@ def main():
         at_save = ticks(root, "snap")[-1]
         saved = run(uri, "save", "snap", "snap.save")
         state = listed(uri)["snap"]["state"]
+        saves = run(uri, "saves").splitlines()
+        tap.ok(len(saves) == 2 and saves[0].split() == ["FILE", "DOMAIN", "DATE", "SIZE"]
+               and saves[1].split()[:2] == ["snap.save", "snap"]
+               and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", " ".join(saves[1].split()[2:4])),
+               "domusctl saves lists the save with its domain and date", "\n".join(saves))
         restored = run(uri, "restore", "snap.save")
         wait_until(lambda: len(ticks(root, "snap")) >= 1, 60)
         resumed = ticks(root, "snap")[0] if ticks(root, "snap") else 0
