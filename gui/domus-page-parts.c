@@ -87,3 +87,46 @@ domus_page_connect_notify (gpointer            object,
       g_signal_connect (object, signal, handler, data);
     }
 }
+
+static gboolean
+pulse_bar (gpointer user_data)
+{
+  gtk_progress_bar_pulse (GTK_PROGRESS_BAR (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_pulse (gpointer user_data)
+{
+  g_source_remove (GPOINTER_TO_UINT (user_data));
+}
+
+static void
+pulsing_bar_destroyed (GtkWidget *bar)
+{
+  domus_page_show_pulsing (GTK_PROGRESS_BAR (bar), FALSE);
+}
+
+void
+domus_page_show_pulsing (GtkProgressBar *bar,
+                         gboolean        running)
+{
+  gboolean pulsing;
+
+  g_return_if_fail (GTK_IS_PROGRESS_BAR (bar));
+
+  pulsing = g_object_get_data (G_OBJECT (bar), "domus-pulse") != NULL;
+  gtk_widget_set_visible (GTK_WIDGET (bar), running);
+  if (!running && pulsing)
+    {
+      g_signal_handlers_disconnect_by_func (bar, pulsing_bar_destroyed, NULL);
+      g_object_set_data (G_OBJECT (bar), "domus-pulse", NULL);
+    }
+  else if (running && !pulsing)
+    {
+      /* The timeout holds no reference to the bar: it ends when the bar is destroyed. */
+      g_object_set_data_full (G_OBJECT (bar), "domus-pulse",
+                              GUINT_TO_POINTER (g_timeout_add (100, pulse_bar, bar)), stop_pulse);
+      g_signal_connect (bar, "destroy", G_CALLBACK (pulsing_bar_destroyed), NULL);
+    }
+}

@@ -23,6 +23,10 @@ void       domus_page_set_text_fact     (GtkLabel   *label,
 GtkWidget *domus_page_scrolled_graphs   (GtkWidget  *graph_set);
 /* Destroys every child of container. */
 void       domus_page_clear             (GtkWidget  *container);
+/* Shows bar moving (pulsing) while a call that reports no progress runs, or hides it. The
+ * pulse stops with the bar. */
+void       domus_page_show_pulsing      (GtkProgressBar     *bar,
+                                         gboolean            running);
 /* Connects handler to "notify::NAME" of object for each of names (NULL-terminated). */
 void       domus_page_connect_notify    (gpointer            object,
                                          const char * const *names,

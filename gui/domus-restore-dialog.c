@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "domus-page-parts.h"
 #include "domus-restore-dialog.h"
 
 struct _DomusRestoreDialog
@@ -30,7 +31,6 @@ struct _DomusRestoreDialog
   DomusHost        *host;
   GCancellable     *cancellable;   /* non-NULL while the restore runs */
   GCancellable     *list_cancellable;
-  guint             pulse_id;
 };
 
 G_DEFINE_FINAL_TYPE (DomusRestoreDialog, domus_restore_dialog, GTK_TYPE_DIALOG)
@@ -151,23 +151,7 @@ saves_listed (GObject      *source,
   update (self);
 }
 
-static gboolean
-pulse (gpointer user_data)
-{
-  gtk_progress_bar_pulse (DOMUS_RESTORE_DIALOG (user_data)->progress_bar);
-  return G_SOURCE_CONTINUE;
-}
 
-static void
-show_running (DomusRestoreDialog *self,
-              gboolean            running)
-{
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
-  if (running && self->pulse_id == 0)
-    self->pulse_id = g_timeout_add (100, pulse, self);
-  else if (!running)
-    g_clear_handle_id (&self->pulse_id, g_source_remove);
-}
 
 static void
 restore_done (GObject      *source,
@@ -181,7 +165,7 @@ restore_done (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->cancellable);
-  show_running (self, FALSE);
+  domus_page_show_pulsing (self->progress_bar, FALSE);
   if (info == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not restore from %s: %s"),
@@ -208,7 +192,8 @@ start_restore (DomusRestoreDialog *self)
   progress = g_strdup_printf (_("Restoring from %s…"), file);
   gtk_progress_bar_set_text (self->progress_bar, progress);
   gtk_label_set_text (self->result_label, "");
-  show_running (self, TRUE);
+  /* The host reports no progress: the bar pulses until it answers. */
+  domus_page_show_pulsing (self->progress_bar, TRUE);
   update (self);
   domus_host_restore_domain_async (self->host, file, self->cancellable, restore_done, g_object_ref (self));
 }
@@ -238,7 +223,6 @@ domus_restore_dialog_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_cancellable_cancel (self->list_cancellable);
   g_clear_object (&self->list_cancellable);
-  g_clear_handle_id (&self->pulse_id, g_source_remove);
   g_clear_object (&self->host);
   G_OBJECT_CLASS (domus_restore_dialog_parent_class)->dispose (object);
 }

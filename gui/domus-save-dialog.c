@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "domus-page-parts.h"
 #include "domus-save-dialog.h"
 
 struct _DomusSaveDialog
@@ -33,7 +34,6 @@ struct _DomusSaveDialog
   GPtrArray      *saves;         /* DomusSaveFile the host listed, or NULL */
   GCancellable   *cancellable;   /* non-NULL while the save runs */
   GCancellable   *list_cancellable;
-  guint           pulse_id;
 };
 
 G_DEFINE_FINAL_TYPE (DomusSaveDialog, domus_save_dialog, GTK_TYPE_DIALOG)
@@ -125,24 +125,7 @@ saves_listed (GObject      *source,
   update (self);
 }
 
-static gboolean
-pulse (gpointer user_data)
-{
-  gtk_progress_bar_pulse (DOMUS_SAVE_DIALOG (user_data)->progress_bar);
-  return G_SOURCE_CONTINUE;
-}
 
-/* The host says nothing while it writes: the bar pulses until it answers. */
-static void
-show_running (DomusSaveDialog *self,
-              gboolean         running)
-{
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
-  if (running && self->pulse_id == 0)
-    self->pulse_id = g_timeout_add (100, pulse, self);
-  else if (!running)
-    g_clear_handle_id (&self->pulse_id, g_source_remove);
-}
 
 static void
 save_done (GObject      *source,
@@ -156,7 +139,7 @@ save_done (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->cancellable);
-  show_running (self, FALSE);
+  domus_page_show_pulsing (self->progress_bar, FALSE);
   if (error != NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not save “%s”: %s"),
@@ -184,7 +167,8 @@ start_save (DomusSaveDialog *self)
   progress = g_strdup_printf (_("Saving “%s” into %s…"), domus_domain_get_name (self->domain), file);
   gtk_progress_bar_set_text (self->progress_bar, progress);
   gtk_label_set_text (self->result_label, "");
-  show_running (self, TRUE);
+  /* The host reports no progress: the bar pulses until it answers. */
+  domus_page_show_pulsing (self->progress_bar, TRUE);
   update (self);
   domus_host_save_domain_async (self->host, domus_domain_get_name (self->domain), file,
                                 self->cancellable, save_done, g_object_ref (self));
@@ -215,7 +199,6 @@ domus_save_dialog_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_cancellable_cancel (self->list_cancellable);
   g_clear_object (&self->list_cancellable);
-  g_clear_handle_id (&self->pulse_id, g_source_remove);
   g_clear_pointer (&self->saves, g_ptr_array_unref);
   g_clear_object (&self->domain);
   g_clear_object (&self->host);
