@@ -501,6 +501,54 @@ domus_libvirt_list_domains_finish (DomusLibvirtConnection  *connection,
 }
 
 static void
+list_managed_saves_work (DomusLibvirtReply *reply,
+                         virConnectPtr      conn,
+                         gpointer           task_data,
+                         GCancellable      *cancellable)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  virDomainPtr *doms = NULL;
+  GError *error = NULL;
+  int n = virConnectListAllDomains (conn, &doms, VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE);
+
+  if (n < 0)
+    {
+      domus_libvirt_set_error (&error, DOMUS_ERROR_FAILED);
+      domus_libvirt_reply_error (reply, error);
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      const char *name = virDomainGetName (doms[i]);
+
+      if (name != NULL)
+        g_strv_builder_add (names, name);
+      virDomainFree (doms[i]);
+    }
+  free (doms);
+  domus_libvirt_reply_pointer (reply, g_strv_builder_end (names), (GDestroyNotify) g_strfreev);
+}
+
+void
+domus_libvirt_list_managed_saves_async (DomusLibvirtConnection *connection,
+                                        GCancellable           *cancellable,
+                                        GAsyncReadyCallback     callback,
+                                        gpointer                user_data)
+{
+  g_return_if_fail (DOMUS_IS_LIBVIRT_CONNECTION (connection));
+  queue_call (connection, domain_call_new (NULL), domus_libvirt_list_managed_saves_async,
+              list_managed_saves_work, cancellable, callback, user_data);
+}
+
+GStrv
+domus_libvirt_list_managed_saves_finish (DomusLibvirtConnection  *connection,
+                                         GAsyncResult            *result,
+                                         GError                 **error)
+{
+  return finish_pointer (connection, result, domus_libvirt_list_managed_saves_async, error);
+}
+
+static void
 return_info_of (DomusLibvirtReply *reply,
                 virDomainPtr       dom)
 {
@@ -592,6 +640,8 @@ apply_action (virDomainPtr       dom,
       return virDomainDestroy (dom);
     case DOMUS_LIBVIRT_ACTION_UNDEFINE:
       return undefine (dom);
+    case DOMUS_LIBVIRT_ACTION_MANAGED_SAVE:
+      return virDomainManagedSave (dom, 0);
     default:
       g_return_val_if_reached (-1);
     }
@@ -609,6 +659,28 @@ change_state (virDomainPtr   dom,
   return FALSE;
 }
 
+/* A start that would boot afresh is no restore: only a domain with a managed save is started. */
+static gboolean
+restore_managed (virDomainPtr   dom,
+                 DomainCall    *call,
+                 GError       **error)
+{
+  int saved = virDomainHasManagedSaveImage (dom, 0);
+
+  if (saved == 0)
+    {
+      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_PARAMS,
+                   _("%s has no saved state (libvirt’s managed save) to restore."), call->name);
+      return FALSE;
+    }
+  if (saved < 0 || virDomainCreate (dom) < 0)
+    {
+      domus_libvirt_set_error (error, DOMUS_ERROR_ALREADY_RUNNING);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 domus_libvirt_domain_action_async (DomusLibvirtConnection *connection,
                                    const char             *name,
@@ -623,8 +695,8 @@ domus_libvirt_domain_action_async (DomusLibvirtConnection *connection,
   g_return_if_fail (name != NULL);
   call = domain_call_new (name);
   call->action = action;
-  queue_change (connection, call, change_state, domus_libvirt_domain_action_async,
-                cancellable, callback, user_data);
+  queue_change (connection, call, action == DOMUS_LIBVIRT_ACTION_RESTORE_MANAGED ? restore_managed : change_state,
+                domus_libvirt_domain_action_async, cancellable, callback, user_data);
 }
 
 gboolean

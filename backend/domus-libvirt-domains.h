@@ -68,6 +68,15 @@ GPtrArray *domus_libvirt_list_domains_finish (DomusLibvirtConnection  *connectio
                                               GAsyncResult            *result,
                                               GError                 **error);
 
+/* The names of the domains that have a managed save (GStrv, transfer full). */
+void       domus_libvirt_list_managed_saves_async  (DomusLibvirtConnection  *connection,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+GStrv      domus_libvirt_list_managed_saves_finish (DomusLibvirtConnection  *connection,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+
 /* One domain by name; DOMUS_ERROR_NO_SUCH_DOMAIN when there is none (any more). */
 void                    domus_libvirt_get_domain_async  (DomusLibvirtConnection  *connection,
                                                          const char              *name,
@@ -86,10 +95,13 @@ typedef enum {
   DOMUS_LIBVIRT_ACTION_RESUME,
   DOMUS_LIBVIRT_ACTION_DESTROY,    /* ended at once, as pulling the plug */
   DOMUS_LIBVIRT_ACTION_UNDEFINE,   /* its definition goes (disks and NVRAM stay) */
+  DOMUS_LIBVIRT_ACTION_MANAGED_SAVE,     /* libvirt keeps its state; the next start restores it */
+  DOMUS_LIBVIRT_ACTION_RESTORE_MANAGED,  /* a start from its managed save, never a cold boot */
 } DomusLibvirtAction;
 
-/* Errors: DOMUS_ERROR_NO_SUCH_DOMAIN; _ALREADY_RUNNING (start) or _NOT_RUNNING (the rest)
- * when the domain is not in a state for it; libvirt's others. */
+/* Errors: DOMUS_ERROR_NO_SUCH_DOMAIN; _ALREADY_RUNNING (start, restore) or _NOT_RUNNING (the
+ * rest) when the domain is not in a state for it; _INVALID_PARAMS (restore of a domain with
+ * no managed save); libvirt's others. */
 void     domus_libvirt_domain_action_async  (DomusLibvirtConnection  *connection,
                                              const char              *name,
                                              DomusLibvirtAction       action,

@@ -274,9 +274,10 @@ facts_work (DomusLibvirtReply *reply,
   virResetLastError ();
   facts->network = DOMUS_HOST_NETWORK_UNKNOWN;
   /* Encrypted migrations are QEMU's TLS, with certificates libvirt cannot be asked
-   * about: offered, and a host without them fails as the migration starts. */
+   * about: offered, and a host without them fails as the migration starts. Save and
+   * restore are libvirt's managed save (domus-libvirt-driver-saves.c). */
   facts->capabilities = DOMUS_HOST_CAN_MIGRATE | DOMUS_HOST_CAN_IMAGES | DOMUS_HOST_CAN_NETWORKS |
-                        DOMUS_HOST_CAN_POOLS | DOMUS_HOST_CAN_ENCRYPT_MIGRATION;
+                        DOMUS_HOST_CAN_POOLS | DOMUS_HOST_CAN_ENCRYPT_MIGRATION | DOMUS_HOST_CAN_SAVE;
   domus_libvirt_reply_pointer (reply, facts, (GDestroyNotify) domus_host_facts_free);
 }
 
@@ -1342,6 +1343,9 @@ domus_libvirt_driver_class_init (DomusLibvirtDriverClass *klass)
   driver_class->list_images = libvirt_list_images;
   driver_class->create_image = libvirt_create_image;
   driver_class->delete_image = libvirt_delete_image;
+  driver_class->save_domain = _domus_libvirt_save_domain;
+  driver_class->restore_domain = _domus_libvirt_restore_domain;
+  driver_class->list_saves = _domus_libvirt_list_saves;
   driver_class->migration_check = _domus_libvirt_migration_check;
   driver_class->migration_run = _domus_libvirt_migration_run;
 }

@@ -44,5 +44,15 @@ void     _domus_libvirt_list_networks          (DomusHostDriver     *driver,
                                                 GTask               *task);
 void     _domus_libvirt_list_pools             (DomusHostDriver     *driver,
                                                 GTask               *task);
+/* < private > Save and restore as libvirt's managed save (domus-libvirt-driver-saves.c). */
+void _domus_libvirt_save_domain    (DomusHostDriver *driver,
+                                    const char      *name,
+                                    const char      *file,
+                                    GTask           *task);
+void _domus_libvirt_restore_domain (DomusHostDriver *driver,
+                                    const char      *file,
+                                    GTask           *task);
+void _domus_libvirt_list_saves     (DomusHostDriver *driver,
+                                    GTask           *task);
 
 G_END_DECLS

@@ -186,8 +186,6 @@ update_save_tooltip (DomusDomainPage *self)
       || (domus_host_get_capabilities (self->host) & DOMUS_HOST_CAN_SAVE))
     tip = _("Write the running guest’s whole state to a file on its server and stop it; "
             "Restore… in the server’s menu brings it back");
-  else if (g_strcmp0 (domus_host_get_kind (self->host), "libvirt") == 0)
-    tip = _("Domus cannot save the domains of a libvirt server yet (virsh save can, on that server)");
   else
     tip = _("This server’s daemon is too old to save domains");
   gtk_widget_set_tooltip_text (self->save_button, tip);

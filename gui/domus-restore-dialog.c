@@ -21,6 +21,7 @@ struct _DomusRestoreDialog
   GtkLabel         *heading_label;
   GtkListStore     *store;
   GtkTreeView      *view;
+  GtkWidget        *file_box;
   GtkEntry         *file_entry;
   GtkLabel         *hint_label;
   GtkProgressBar   *progress_bar;
@@ -124,18 +125,25 @@ saves_listed (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->list_cancellable);
+  /* A host that keeps saves itself (libvirt's managed save) names them by their domains. */
+  gtk_widget_set_visible (self->file_box, saves == NULL || folder != NULL);
   if (saves == NULL)
     /* An older daemon restores but cannot list: the name is typed then. */
     hint = g_strdup_printf (_("The server could not list its saves (%s): type the file’s name "
                               "in its save folder."), error->message);
+  else if (folder == NULL && saves->len == 0)
+    hint = g_strdup_printf (_("No domain of %s has a saved state (libvirt’s managed save). Save… in "
+                              "a running domain’s menu makes one."), domus_host_get_name (self->host));
+  else if (folder == NULL)
+    hint = g_strdup_printf (_("The domains of %s with a saved state (libvirt’s managed save). "
+                              "Restoring one starts it where it was saved."), domus_host_get_name (self->host));
   else if (saves->len == 0)
     hint = g_strdup_printf (_("The save folder %s on %s holds no saved domain. Save… in a "
-                              "running domain’s menu makes one."),
-                            folder != NULL ? folder : "", domus_host_get_name (self->host));
+                              "running domain’s menu makes one."), folder, domus_host_get_name (self->host));
   else
     hint = g_strdup_printf (_("The saves in %s on %s, newest first. The domain goes on where it "
                               "was saved, under its definition if it still has one."),
-                            folder != NULL ? folder : "", domus_host_get_name (self->host));
+                            folder, domus_host_get_name (self->host));
   gtk_label_set_text (self->hint_label, hint);
   if (saves != NULL)
     {
@@ -245,6 +253,7 @@ domus_restore_dialog_class_init (DomusRestoreDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DomusRestoreDialog, heading_label);
   gtk_widget_class_bind_template_child (widget_class, DomusRestoreDialog, store);
   gtk_widget_class_bind_template_child (widget_class, DomusRestoreDialog, view);
+  gtk_widget_class_bind_template_child (widget_class, DomusRestoreDialog, file_box);
   gtk_widget_class_bind_template_child (widget_class, DomusRestoreDialog, file_entry);
   gtk_widget_class_bind_template_child (widget_class, DomusRestoreDialog, hint_label);
   gtk_widget_class_bind_template_child (widget_class, DomusRestoreDialog, progress_bar);

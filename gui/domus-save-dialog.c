@@ -21,6 +21,7 @@ struct _DomusSaveDialog
 
   /* Template children */
   GtkLabel       *heading_label;
+  GtkWidget      *file_label;
   GtkEntry       *file_entry;
   GtkLabel       *folder_label;
   GtkLabel       *hint_label;
@@ -33,7 +34,8 @@ struct _DomusSaveDialog
   DomusHost      *host;
   GPtrArray      *saves;         /* DomusSaveFile the host listed, or NULL */
   GCancellable   *cancellable;   /* non-NULL while the save runs */
-  GCancellable   *list_cancellable;
+  GCancellable   *list_cancellable;   /* non-NULL until the host listed its saves */
+  gboolean        host_keeps_saves;   /* no save folder: the host names a save by its domain */
 };
 
 G_DEFINE_FINAL_TYPE (DomusSaveDialog, domus_save_dialog, GTK_TYPE_DIALOG)
@@ -50,6 +52,8 @@ static char *
 file_problem (DomusSaveDialog *self,
               const char      *file)
 {
+  if (self->host_keeps_saves)
+    return NULL;
   if (file[0] == '\0')
     return g_strdup ("");
   if (strchr (file, '/') != NULL || file[0] == '.' || strlen (file) > 255)
@@ -90,7 +94,8 @@ update (DomusSaveDialog *self)
              "definition stays. Restore… in the server’s menu brings it back where it left off. "
              "Its disks must not change until then.");
   gtk_label_set_text (self->hint_label, hint);
-  gtk_widget_set_sensitive (self->save_button, problem == NULL && connected && domain_runs (self) && idle);
+  gtk_widget_set_sensitive (self->save_button, problem == NULL && connected && domain_runs (self) && idle
+                                               && self->list_cancellable == NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->file_entry), idle);
 }
 
@@ -113,8 +118,16 @@ saves_listed (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->list_cancellable);
+  /* A host that keeps saves itself (libvirt's managed save) takes no file name. */
+  self->host_keeps_saves = saves != NULL && folder == NULL;
+  gtk_widget_set_visible (self->file_label, !self->host_keeps_saves);
+  gtk_widget_set_visible (GTK_WIDGET (self->file_entry), !self->host_keeps_saves);
+  if (self->host_keeps_saves)
+    gtk_label_set_text (self->folder_label,
+                        _("The server keeps the state with the domain (libvirt’s managed save): "
+                          "Restore… in its menu, or starting the domain, brings it back."));
   /* A daemon without save.list still saves: the folder is then only named, not shown. */
-  if (folder != NULL)
+  else if (folder != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("In %s on %s"), folder, domus_host_get_name (self->host));
 
@@ -164,13 +177,15 @@ start_save (DomusSaveDialog *self)
   if (problem != NULL || self->cancellable != NULL || !domain_runs (self))
     return;
   self->cancellable = g_cancellable_new ();
-  progress = g_strdup_printf (_("Saving “%s” into %s…"), domus_domain_get_name (self->domain), file);
+  progress = self->host_keeps_saves ? g_strdup_printf (_("Saving “%s”…"), domus_domain_get_name (self->domain))
+                                    : g_strdup_printf (_("Saving “%s” into %s…"), domus_domain_get_name (self->domain), file);
   gtk_progress_bar_set_text (self->progress_bar, progress);
   gtk_label_set_text (self->result_label, "");
   /* The host reports no progress: the bar pulses until it answers. */
   domus_page_show_pulsing (self->progress_bar, TRUE);
   update (self);
-  domus_host_save_domain_async (self->host, domus_domain_get_name (self->domain), file,
+  domus_host_save_domain_async (self->host, domus_domain_get_name (self->domain),
+                                self->host_keeps_saves ? NULL : file,
                                 self->cancellable, save_done, g_object_ref (self));
 }
 
@@ -221,6 +236,7 @@ domus_save_dialog_class_init (DomusSaveDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/domus/Domus/ui/domus-save-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, DomusSaveDialog, heading_label);
+  gtk_widget_class_bind_template_child (widget_class, DomusSaveDialog, file_label);
   gtk_widget_class_bind_template_child (widget_class, DomusSaveDialog, file_entry);
   gtk_widget_class_bind_template_child (widget_class, DomusSaveDialog, folder_label);
   gtk_widget_class_bind_template_child (widget_class, DomusSaveDialog, hint_label);

@@ -21,7 +21,8 @@ screen reader would:
   value it had when saved (not from 1); a save over the existing file is refused in the
   dialog before anything is sent;
 - a libvirt server (libvirt's own test driver, when this build has libvirt): Save… on its
-  running domain is greyed out, the tooltip saying why; Restore… in its menu is greyed out.
+  running domain is libvirt's managed save (the dialog asks no file name and says so): its row
+  shows it shut off; Restore… in the server's menu lists it and brings it back running.
 
 Everything started here is ended by PID. Output is TAP.
 """
@@ -145,6 +146,10 @@ def main():
 
         if not tap.step("the window shows keep running", window_found):
             return tap.finish()
+
+        def dump(under):
+            return [(n.getRoleName(), n.name) for n in lib_gui.find_all(
+                under, lambda n: showing(n) and n.name, limit=3000)][:150]
 
         def audit(node, where):
             missing = lib_gui.undescribed_controls(node, pyatspi, lib_gui.WM_BUTTONS)
@@ -292,25 +297,39 @@ def main():
         tap.step("a save over an existing file is refused in the dialog before anything is sent",
                  same_name_refused)
 
-        def libvirt_greyed():
+        def libvirt_managed_save():
             if not lib_gui.wait_for(lambda: "test" in window.names(), 10):
                 print("# no libvirt server here (%r): not checked" % window.all_rows(), flush=True)
                 return
-            check(window.select("test"), "the tree refused to select libvirt's test domain")
-            button = wait_find(pyatspi.ROLE_PUSH_BUTTON, "Save…")
-            check(lib_gui.wait_for(lambda: not sensitive(button), 5), "Save… is offered on a libvirt server")
-            check("libvirt" in (button.description or ""), "the tooltip says %r" % button.description)
-            item = menu_item("test", "Save…")
-            check(not sensitive(item), "the menu offers Save… on a libvirt server")
-            close_menu(item)
-            print("# the tooltip: %s" % button.description, flush=True)
             servers = [n for n, state in window.all_rows() if state == "connected" and n != HOST_NAME]
             check(len(servers) == 1, "which row is the libvirt server? %r" % window.all_rows())
-            item = menu_item(servers[0], "Restore…")
-            check(not sensitive(item), "the libvirt server's menu offers Restore…")
-            close_menu(item)
+            check(lib_gui.wait_for(lambda: row_state("test") in RUNNING, 10), "test is %r" % row_state("test"))
+            dialog = open_dialog("test", "Save…", "Save \u201ctest\u201d")
+            audit(dialog, "the Save dialog on a libvirt server")
+            check(label_starting(dialog, "The server keeps the state with the domain (libvirt", 10),
+                  "the dialog does not say libvirt keeps the state: %r" % dump(dialog))
+            check(find(pyatspi.ROLE_TEXT, "State file name", dialog) is None, "a file name is asked of libvirt")
+            click(pyatspi.ROLE_PUSH_BUTTON, "Save", dialog)
+            check(lib_gui.wait_for(lambda: row_state("test") == "shut off", 30),
+                  "test's row shows %r after the save\n%s" % (row_state("test"), app_log_text()))
+            check(lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Save \u201ctest\u201d") is None, 10),
+                  "the dialog stayed after the save")
+            dialog = open_dialog(servers[0], "Restore…", "Restore")
+            table = lib_gui.wait_for(lambda: lib_gui.find_one(dialog, lambda n: n.getRole() in (
+                pyatspi.ROLE_TABLE, pyatspi.ROLE_TREE_TABLE) and n.name == "Saved domains"), 10)
+            check(table, "the dialog has no list of saves")
+            check(lib_gui.wait_for(lambda: table.queryTable().nRows == 1
+                                   and table.queryTable().getAccessibleAt(0, 0).name == "test", 10),
+                  "the libvirt server's saves: %r" % dump(table))
+            check(find(pyatspi.ROLE_TEXT, "State file name", dialog) is None, "a file name is asked of libvirt")
+            click(pyatspi.ROLE_PUSH_BUTTON, "Restore", dialog)
+            check(lib_gui.wait_for(lambda: row_state("test") in RUNNING, 30),
+                  "test's row shows %r after the restore\n%s" % (row_state("test"), app_log_text()))
+            check(lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Restore") is None, 10),
+                  "the dialog stayed after the restore")
 
-        tap.step("on a libvirt server Save… is greyed out, its tooltip saying why", libvirt_greyed)
+        tap.step("on a libvirt server Save… is libvirt's managed save (no file name asked) and "
+                 "Restore… lists the domain and starts it from it", libvirt_managed_save)
 
         def quiet():
             log = app_log_text()
