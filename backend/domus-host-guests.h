@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  * NAME-YYYYMMDD-HHMMSS.save. Returns the file's path on the host (size_bytes, nullable).
  * Errors: _NOT_RUNNING, _INVALID_PARAMS (a path or a name starting with "."),
  * _ALREADY_EXISTS (a save never writes over a file), _FAILED (the domain then runs on).
+ * A libvirt host keeps the state itself (libvirt's managed save; the next start restores
+ * it): file must be NULL there (else _INVALID_PARAMS), and the answer is the domain's name.
  */
 void               domus_host_save_domain_async       (DomusHost           *self,
                                                        const char          *name,
@@ -42,6 +44,8 @@ char              *domus_host_save_domain_finish      (DomusHost           *self
  * saved configuration when it is no longer). The info has its name and id. Errors:
  * _INVALID_PARAMS (a bad name, a file that is not a Domus save), _ALREADY_RUNNING,
  * _FAILED (a missing file; the hypervisor refused the state: nothing is left running).
+ * On a libvirt host file is the domain's name: it starts from its managed save
+ * (_INVALID_PARAMS when it has none: that would be a fresh boot, not a restore).
  */
 void               domus_host_restore_domain_async    (DomusHost           *self,
                                                        const char          *file,
@@ -55,7 +59,9 @@ DomusDomainInfo   *domus_host_restore_domain_finish   (DomusHost           *self
 /*
  * The saves in the host's save folder, newest first (element type DomusSaveFile, transfer
  * full); folder (nullable) gets the folder's path on the host. Files that are no Domus save
- * are left out. A host without saves (or without a save folder yet) lists none. Errors:
+ * are left out. A host without saves (or without a save folder yet) lists none. A host
+ * that keeps saves itself (libvirt: the domains with a managed save, named by the domain,
+ * time and size 0) has no folder: *folder is NULL, and saves take no file name. Errors:
  * _NOT_SUPPORTED (a host that cannot list them; a domusd older than save.list says
  * _METHOD_NOT_FOUND), _FAILED.
  */
