@@ -67,6 +67,13 @@ domusctl_verb_save (DomusctlGlobals *globals,
   if (!domusctl_client_wait (client, &result, &error) ||
       (path = domus_host_save_domain_finish (domusctl_client_get_host (client), result, &size, &error)) == NULL)
     return domusctl_fail_error (error);
+  /* A host that keeps the state itself (libvirt's managed save) answers the domain's name. */
+  if (!g_path_is_absolute (path))
+    {
+      g_print (_("Saved %s, kept by the host (libvirt’s managed save); “domusctl restore %s” brings it back\n"),
+               argv[1], path);
+      return 0;
+    }
   size_text = domusctl_format_size ((gint64) size);
   /* restore takes the file's name in the save folder, not the host's path. */
   file = g_path_get_basename (path);
