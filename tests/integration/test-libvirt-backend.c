@@ -10,8 +10,9 @@
  *                                    passphrase-protected key and an empty known_hosts;
  *   DOMUS_LV_SSH_PASSPHRASE          that key's passphrase;
  *   DOMUS_LV_PID_B                   B's libvirtd, which the last case ends.
- * The cases run in order and build on each other (the guest started in one is migrated
- * in a later one); an assertion that fails marks its case and the next ones go on.
+ * The cases run in order and build on each other (the guest started in one is saved and
+ * restored, then migrated in later ones); an assertion that fails marks its case and the
+ * next ones go on.
  */
 
 #include <signal.h>
@@ -184,6 +185,37 @@ serial_ticks (DomusLibvirtConnection *connection,
     g_main_context_iteration (NULL, TRUE);
   g_string_free (reader.text, TRUE);
   return counted;
+}
+
+/* The last "tick N" the serial console shows once `ticks` have counted up; -1 if none. */
+static gint64
+serial_last_tick (DomusLibvirtConnection *connection,
+                  const char             *name,
+                  guint                   ticks)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GIOStream) serial = NULL;
+  g_autoptr(GError) error = NULL;
+  Reader reader = { NULL, g_string_new (NULL), FALSE, { 0 } };
+  TickWait wait = { &reader, ticks };
+  const char *tick;
+  gint64 last = -1;
+
+  domus_libvirt_open_serial_async (connection, name, NULL, lvt_keep_result, &result);
+  serial = domus_libvirt_open_serial_finish (connection, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  if (serial == NULL)
+    return -1;
+  reader.in = g_io_stream_get_input_stream (serial);
+  read_more (&reader);
+  lvt_wait_until (enough_ticks, &wait, BOOT_TIMEOUT_MS);
+  g_io_stream_close (serial, NULL, NULL);
+  while (!reader.ended)
+    g_main_context_iteration (NULL, TRUE);
+  for (tick = strstr (reader.text->str, "tick "); tick != NULL; tick = strstr (tick + 5, "tick "))
+    last = g_ascii_strtoll (tick + 5, NULL, 10);
+  g_string_free (reader.text, TRUE);
+  return last;
 }
 
 /* The cases */
@@ -461,6 +493,49 @@ test_configuration_form (void)
   /* Back, so that the migration below moves the guest as it runs. */
   domus_libvirt_set_resources_async (a, guest, 128, 1, NULL, lvt_keep_result, &result);
   g_assert_true (domus_libvirt_set_resources_finish (a, lvt_wait (&result), &error));
+}
+
+/* Save and restore as libvirt's managed save (what the window's Save… and Restore… do on a
+ * libvirt host): listed while saved, and the guest's counter goes on from where it was. */
+static void
+test_managed_save (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DomusLibvirtDomainInfo) saved = NULL;
+  g_autoptr(DomusLibvirtDomainInfo) back = NULL;
+  g_auto(GStrv) listed = NULL;
+  g_auto(GStrv) after = NULL;
+  gint64 before_save, after_restore;
+
+  before_save = serial_last_tick (a, guest, 2);
+  g_assert_cmpint (before_save, >, 0);
+  domus_libvirt_domain_action_async (a, guest, DOMUS_LIBVIRT_ACTION_MANAGED_SAVE, NULL, lvt_keep_result, &result);
+  g_assert_true (domus_libvirt_domain_action_finish (a, lvt_wait (&result), &error));
+  g_assert_no_error (error);
+  saved = lvt_get_domain (a, guest, &error);
+  g_assert_cmpint (saved->state, ==, DOMUS_DOMAIN_STATE_SHUTOFF);
+  domus_libvirt_list_managed_saves_async (a, NULL, lvt_keep_result, &result);
+  listed = domus_libvirt_list_managed_saves_finish (a, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true (listed != NULL && g_strv_contains ((const char * const *) listed, guest));
+  domus_libvirt_domain_action_async (a, guest, DOMUS_LIBVIRT_ACTION_RESTORE_MANAGED, NULL, lvt_keep_result, &result);
+  g_assert_true (domus_libvirt_domain_action_finish (a, lvt_wait (&result), &error));
+  g_assert_no_error (error);
+  back = lvt_get_domain (a, guest, &error);
+  g_assert_cmpint (back->state, ==, DOMUS_DOMAIN_STATE_RUNNING);
+  after_restore = serial_last_tick (a, guest, 2);
+  g_test_message ("tick %" G_GINT64_FORMAT " before the managed save, %" G_GINT64_FORMAT " after the restore",
+                  before_save, after_restore);
+  /* The counter goes on (a fresh boot would count from 1 again). */
+  g_assert_cmpint (after_restore, >, before_save);
+  domus_libvirt_list_managed_saves_async (a, NULL, lvt_keep_result, &result);
+  after = domus_libvirt_list_managed_saves_finish (a, lvt_wait (&result), &error);
+  g_assert_true (after != NULL && !g_strv_contains ((const char * const *) after, guest));
+  /* Nothing to restore now: refused rather than booted afresh. */
+  domus_libvirt_domain_action_async (a, guest, DOMUS_LIBVIRT_ACTION_RESTORE_MANAGED, NULL, lvt_keep_result, &result);
+  g_assert_false (domus_libvirt_domain_action_finish (a, lvt_wait (&result), &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_PARAMS);
 }
 
 /* The create assistant's choices, booted. */
@@ -760,6 +835,7 @@ main (int   argc,
   g_test_add_func ("/libvirt-daemon/sampler", test_sampler);
   g_test_add_func ("/libvirt-daemon/tags", test_tags);
   g_test_add_func ("/libvirt-daemon/configuration-form", test_configuration_form);
+  g_test_add_func ("/libvirt-daemon/managed-save", test_managed_save);
   g_test_add_func ("/libvirt-daemon/create", test_create);
   g_test_add_func ("/libvirt-daemon/storage", test_storage);
   g_test_add_func ("/libvirt-daemon/libssh2", test_libssh2);
