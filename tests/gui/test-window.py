@@ -230,8 +230,9 @@ def main():
                 and lib_gui.is_showing(n, pyatspi))}, 5)
             check(items, "Shift+F10 on alpha's row opened no menu")
             offered = sorted(name for name, item in items.items() if window.sensitive(item))
-            # Add Tag is there for any domain; Remove Tag only for one with tags (alpha has none).
-            check(offered == ["Add Tag…", "Destroy…", "Open Console", "Open Serial Console", "Resume"],
+            # Add Tag is there for any domain; Remove Tag only for one with tags (alpha has none);
+            # a paused domain can be saved (xm save).
+            check(offered == ["Add Tag…", "Destroy…", "Open Console", "Open Serial Console", "Resume", "Save…"],
                   "the menu of a paused domain offers %r" % offered)
             items["Resume"].queryAction().doAction(0)
             running = lib_gui.wait_for(lambda: domain_state(daemon.uri, "alpha") in ("running", "blocked"), 15)
