@@ -442,6 +442,16 @@ def run_program(tap, program, env, args, timeout, requests=None):
     tap.ok(ended_well, "%s ended by itself with status 0" % name, why)
 
 
+def press(pyatspi, modifiers, keysym):
+    """A key (an X keysym) with modifiers held, typed through AT-SPI's keyboard events."""
+    registry = pyatspi.Registry
+    registry.generateKeyboardEvent(modifiers, None, pyatspi.KEY_LOCKMODIFIERS)
+    try:
+        registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
+    finally:
+        registry.generateKeyboardEvent(modifiers, None, pyatspi.KEY_UNLOCKMODIFIERS)
+
+
 class DomusApp:
     """The window (`domus ARGS`) in session, its output in log_path, LC_ALL=C.UTF-8 and
     G_DEBUG=fatal-warnings: any warning ends it. stop() ends it by PID if it still runs."""
@@ -468,8 +478,56 @@ class DomusApp:
         if "CRITICAL" in text or "WARNING" in text:
             raise AssertionError("domus said:\n%s" % text)
 
+    def how(self):
+        """Running, or how it ended, and what it said: for a failure's message."""
+        state = "running" if self.proc.poll() is None else "exited with %s" % self.proc.returncode
+        return "domus %s:\n%s" % (state, self.log_text())
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+
+
+class Controls:
+    """What a screen reader finds and presses under an application (AT-SPI), waiting for
+    what it expects; a control that does not come raises Timeout with what was looked for."""
+
+    def __init__(self, pyatspi, root):
+        self.pyatspi = pyatspi
+        self.root = root
+
+    def showing(self, node):
+        return is_showing(node, self.pyatspi)
+
+    def sensitive(self, node):
+        return node.getState().contains(self.pyatspi.STATE_SENSITIVE)
+
+    def find(self, role, name, under=None):
+        return find_one(under or self.root, lambda n: n.getRole() == role and n.name == name
+                        and self.showing(n))
+
+    def wait_find(self, role, name, under=None, timeout=10):
+        node = wait_for(lambda: self.find(role, name, under), timeout)
+        if not node:
+            raise Timeout("no %r showing (role %s)" % (name, role))
+        return node
+
+    def click(self, role, name, under=None, timeout=10):
+        node = self.wait_find(role, name, under, timeout)
+        if not wait_for(lambda: self.sensitive(node), timeout):
+            raise Timeout("%r is not sensitive" % name)
+        node.queryAction().doAction(0)
+        return node
+
+    def label_starting(self, under, prefix, timeout=30):
+        """A showing label under `under` whose text starts with prefix, or None."""
+        return wait_for(lambda: find_one(
+            under, lambda n: n.getRole() == self.pyatspi.ROLE_LABEL and (n.name or "").startswith(prefix)
+            and self.showing(n)), timeout)
+
+    def dump(self, under=None):
+        """(role, name) of what shows under a node, for a failure's message."""
+        return [(n.getRoleName(), n.name) for n in find_all(
+            under or self.root, lambda n: self.showing(n) and n.name, limit=3000)][:150]

@@ -73,7 +73,6 @@ def main():
     tap = Tap()
     root = make_temp_dir("domus-gui-cloud-")
     session = daemon = app = None
-    app_log_path = os.path.join(root, "domus.log")
     images = os.path.join(root, "images")
     work = os.path.join(root, "work")
     key = os.path.join(root, "id_cloud")
@@ -98,48 +97,14 @@ def main():
         session = lib_gui.Session(root).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
 
-        env = session.env()
-        env["G_DEBUG"] = "fatal-warnings"
-        env["LC_ALL"] = "C.UTF-8"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemon.uri], env=env, stdin=subprocess.DEVNULL,
-                               stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.DomusApp(session, root, DOMUS, ["--connect", daemon.uri])
         window = lib_gui.DomusTree(pyatspi)
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
-
-        def showing(node):
-            return lib_gui.is_showing(node, pyatspi)
-
-        def sensitive(node):
-            return node.getState().contains(pyatspi.STATE_SENSITIVE)
-
-        def find(role, name, under=None):
-            return lib_gui.find_one(under or window.app, lambda n: n.getRole() == role and n.name == name
-                                    and showing(n))
-
-        def wait_find(role, name, under=None, timeout=10):
-            node = lib_gui.wait_for(lambda: find(role, name, under), timeout)
-            check(node, "no %r showing (role %s)" % (name, role))
-            return node
-
-        def click(role, name, under=None, timeout=10):
-            node = wait_find(role, name, under, timeout)
-            check(lib_gui.wait_for(lambda: sensitive(node), timeout), "%r is not sensitive" % name)
-            node.queryAction().doAction(0)
-            return node
-
-        def dump(under, depth=99):
-            return [(n.getRoleName(), n.name) for n in lib_gui.find_all(
-                under, lambda n: showing(n) and n.name, limit=3000)][:150]
+        ui = lib_gui.Controls(pyatspi, None)
+        sensitive, find, wait_find, click, dump = ui.sensitive, ui.find, ui.wait_find, ui.click, ui.dump
 
         def window_found():
-            found = lib_gui.wait_for(window.find, FIND_TIMEOUT)
-            check(found, "no window (domus %s):\n%s" % ("running" if app.poll() is None
-                                                       else "exited with %s" % app.returncode, app_log_text()))
+            check(lib_gui.wait_for(window.find, FIND_TIMEOUT), "no window: " + app.how())
+            ui.root = window.app
             check(lib_gui.wait_for(lambda: dict(window.all_rows()).get(HOST_NAME) == "connected", FIND_TIMEOUT),
                   "the server is not connected: %r" % window.all_rows())
 
@@ -161,9 +126,9 @@ def main():
             click(pyatspi.ROLE_PUSH_BUTTON, "Create Domain")
             assistant = lib_gui.wait_for(lambda: lib_gui.find_one(
                 window.app, lambda n: n.getRole() in (pyatspi.ROLE_FRAME, pyatspi.ROLE_DIALOG)
-                and n.name != "Domus" and showing(n)
+                and n.name != "Domus" and ui.showing(n)
                 and lib_gui.find_one(n, lambda m: m.getRole() == pyatspi.ROLE_PUSH_BUTTON and m.name == "Next")), 10)
-            check(assistant, "Create Domain opened no assistant: %r" % dump(window.app, 3))
+            check(assistant, "Create Domain opened no assistant: %r" % dump(window.app))
             state["assistant"] = assistant
             wait_find(pyatspi.ROLE_TEXT, "Domain name", assistant).queryEditableText().setTextContents("cloud1")
             click(pyatspi.ROLE_PUSH_BUTTON, "Next", assistant)
@@ -220,7 +185,7 @@ def main():
             summary = to_summary_and_apply()
             check("cloudy.qcow2" in summary, "the summary says %r" % summary)
             check(lib_gui.wait_for(lambda: dict(window.all_rows()).get("cloud1") in RUNNING, 120),
-                  "cloud1 is not listed running: %r\n%s" % (window.all_rows(), app_log_text()))
+                  "cloud1 is not listed running: %r\n%s" % (window.all_rows(), app.log_text()))
             check(daemon_domains(daemon)["cloud1"]["state"] in RUNNING,
                   "the daemon has cloud1 %s" % daemon_domains(daemon)["cloud1"]["state"])
             disk = os.path.join(images, "cloud1.qcow2")
@@ -250,16 +215,15 @@ def main():
                  "user-data with the user, sudo and the key", seed_has_the_files)
 
         def quiet():
-            log = app_log_text()
+            log = app.log_text()
             check("WARNING" not in log and "CRITICAL" not in log, "domus complained:\n" + log)
 
         tap.step("domus said no warning", quiet)
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        if app is not None:
+            app.stop()
         if session is not None:
             session.stop()
         if daemon is not None:

@@ -64,20 +64,11 @@ def ticks(root, name):
     return [int(n) for n in re.findall(r"tick (\d+)", serial_text(root, name))]
 
 
-def press(pyatspi, modifiers, keysym):
-    registry = pyatspi.Registry
-    registry.generateKeyboardEvent(modifiers, None, pyatspi.KEY_LOCKMODIFIERS)
-    try:
-        registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
-    finally:
-        registry.generateKeyboardEvent(modifiers, None, pyatspi.KEY_UNLOCKMODIFIERS)
-
 
 def main():
     tap = Tap()
     root = make_temp_dir("domus-gui-save-")
     session = daemon = app = None
-    app_log_path = os.path.join(root, "domus.log")
     saves = os.path.join(root, "saves")
     try:
         daemon = Daemon(root, name=HOST_NAME).wait_listening()
@@ -95,61 +86,23 @@ def main():
         session = lib_gui.Session(root).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
 
-        env = session.env()
-        env["G_DEBUG"] = "fatal-warnings"
-        env["LC_ALL"] = "C.UTF-8"
-        app_log = open(app_log_path, "wb")
-        app = subprocess.Popen([DOMUS, "--connect", daemon.uri, "--connect", LIBVIRT_URI], env=env,
-                               stdin=subprocess.DEVNULL, stdout=app_log, stderr=subprocess.STDOUT)
+        app = lib_gui.DomusApp(session, root, DOMUS, ["--connect", daemon.uri, "--connect", LIBVIRT_URI])
         window = lib_gui.DomusTree(pyatspi)
-
-        def app_log_text():
-            app_log.flush()
-            with open(app_log_path, errors="replace") as f:
-                return f.read()
-
-        def showing(node):
-            return lib_gui.is_showing(node, pyatspi)
-
-        def sensitive(node):
-            return node.getState().contains(pyatspi.STATE_SENSITIVE)
-
-        def find(role, name, under=None):
-            return lib_gui.find_one(under or window.app, lambda n: n.getRole() == role and n.name == name
-                                    and showing(n))
-
-        def wait_find(role, name, under=None, timeout=10):
-            node = lib_gui.wait_for(lambda: find(role, name, under), timeout)
-            check(node, "no %r showing (role %s)" % (name, role))
-            return node
-
-        def click(role, name, under=None, timeout=10):
-            node = wait_find(role, name, under, timeout)
-            check(lib_gui.wait_for(lambda: sensitive(node), timeout), "%r is not sensitive" % name)
-            node.queryAction().doAction(0)
-            return node
-
-        def label_starting(under, prefix, timeout=30):
-            return lib_gui.wait_for(lambda: lib_gui.find_one(
-                under, lambda n: n.getRole() == pyatspi.ROLE_LABEL and (n.name or "").startswith(prefix)
-                and showing(n)), timeout)
+        ui = lib_gui.Controls(pyatspi, None)
+        showing, sensitive, find, wait_find, click = ui.showing, ui.sensitive, ui.find, ui.wait_find, ui.click
+        label_starting, dump = ui.label_starting, ui.dump
 
         def row_state(name):
             return dict(window.all_rows()).get(name)
 
         def window_found():
-            found = lib_gui.wait_for(window.find, FIND_TIMEOUT)
-            check(found, "no window (domus %s):\n%s" % ("running" if app.poll() is None
-                                                       else "exited with %s" % app.returncode, app_log_text()))
+            check(lib_gui.wait_for(window.find, FIND_TIMEOUT), "no window: " + app.how())
+            ui.root = window.app
             check(lib_gui.wait_for(lambda: row_state("keep") in RUNNING, FIND_TIMEOUT),
                   "keep is not listed running: %r" % window.all_rows())
 
         if not tap.step("the window shows keep running", window_found):
             return tap.finish()
-
-        def dump(under):
-            return [(n.getRoleName(), n.name) for n in lib_gui.find_all(
-                under, lambda n: showing(n) and n.name, limit=3000)][:150]
 
         def audit(node, where):
             missing = lib_gui.undescribed_controls(node, pyatspi, lib_gui.WM_BUTTONS)
@@ -159,14 +112,14 @@ def main():
             """label in row's context menu (Shift+F10 on the row), the menu left open."""
             check(window.select(row), "the tree refused to select %s" % row)
             check(window.table.queryComponent().grabFocus(), "the tree did not take the focus")
-            press(pyatspi, SHIFT_MASK, KEY_F10)
+            lib_gui.press(pyatspi, SHIFT_MASK, KEY_F10)
             item = lib_gui.wait_for(lambda: find(pyatspi.ROLE_MENU_ITEM, label), 5)
             check(item, "%s's menu has no %s" % (row, label))
             return item
 
         def close_menu(item):
             menu = item.parent
-            press(pyatspi, 0, 0xff1b)   # Escape
+            lib_gui.press(pyatspi, 0, 0xff1b)   # Escape
             check(lib_gui.wait_for(lambda: not showing(menu), 5), "the menu stayed open")
 
         def open_dialog(row, label, title):
@@ -208,7 +161,7 @@ def main():
                 time.sleep(0.05)
             check("value" in last_tick, "no tick seen before the save")
             check(lib_gui.wait_for(lambda: row_state("keep") == "shut off", 60),
-                  "keep's row shows %r after the save\n%s" % (row_state("keep"), app_log_text()))
+                  "keep's row shows %r after the save\n%s" % (row_state("keep"), app.log_text()))
             check(lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Save \u201ckeep\u201d") is None, 10),
                   "the dialog stayed after the save")
             check(daemon_state(daemon, "keep") == "shutoff", "the daemon has keep %s" % daemon_state(daemon, "keep"))
@@ -267,7 +220,7 @@ def main():
                   "choosing the row did not put its file name back: %r" % entry.queryText().getText(0, -1))
             click(pyatspi.ROLE_PUSH_BUTTON, "Restore", dialog)
             check(lib_gui.wait_for(lambda: row_state("keep") in RUNNING, 120),
-                  "keep's row shows %r after the restore\n%s" % (row_state("keep"), app_log_text()))
+                  "keep's row shows %r after the restore\n%s" % (row_state("keep"), app.log_text()))
             check(lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Restore") is None, 10),
                   "the dialog stayed after the restore")
             check(lib_gui.wait_for(lambda: len(ticks(root, "keep")) >= 2, 120),
@@ -311,7 +264,7 @@ def main():
             check(find(pyatspi.ROLE_TEXT, "State file name", dialog) is None, "a file name is asked of libvirt")
             click(pyatspi.ROLE_PUSH_BUTTON, "Save", dialog)
             check(lib_gui.wait_for(lambda: row_state("test") == "shut off", 30),
-                  "test's row shows %r after the save\n%s" % (row_state("test"), app_log_text()))
+                  "test's row shows %r after the save\n%s" % (row_state("test"), app.log_text()))
             check(lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Save \u201ctest\u201d") is None, 10),
                   "the dialog stayed after the save")
             dialog = open_dialog(servers[0], "Restore…", "Restore")
@@ -324,7 +277,7 @@ def main():
             check(find(pyatspi.ROLE_TEXT, "State file name", dialog) is None, "a file name is asked of libvirt")
             click(pyatspi.ROLE_PUSH_BUTTON, "Restore", dialog)
             check(lib_gui.wait_for(lambda: row_state("test") in RUNNING, 30),
-                  "test's row shows %r after the restore\n%s" % (row_state("test"), app_log_text()))
+                  "test's row shows %r after the restore\n%s" % (row_state("test"), app.log_text()))
             check(lib_gui.wait_for(lambda: find(pyatspi.ROLE_DIALOG, "Restore") is None, 10),
                   "the dialog stayed after the restore")
 
@@ -332,16 +285,15 @@ def main():
                  "Restore… lists the domain and starts it from it", libvirt_managed_save)
 
         def quiet():
-            log = app_log_text()
+            log = app.log_text()
             check("WARNING" not in log and "CRITICAL" not in log, "domus complained:\n" + log)
 
         tap.step("domus said no warning", quiet)
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        if app is not None:
+            app.stop()
         if session is not None:
             session.stop()
         if daemon is not None:
