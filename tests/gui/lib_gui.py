@@ -12,6 +12,7 @@ Import pyatspi only after Session.start(): it connects to the buses in os.enviro
 import collections
 import os
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -483,11 +484,29 @@ class DomusApp:
         state = "running" if self.proc.poll() is None else "exited with %s" % self.proc.returncode
         return "domus %s:\n%s" % (state, self.log_text())
 
+    def quiet(self):
+        """Raises Timeout's kin (an AssertionError) with the log when domus warned."""
+        log = self.log_text()
+        if "WARNING" in log or "CRITICAL" in log:
+            raise AssertionError("domus complained:\n" + log)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+
+
+def end_test(tap, root, *started):
+    """Stops what a test started (each with its stop(), None skipped), in order; removes the
+    test's folder when every step passed, else keeps it and says where."""
+    for part in started:
+        if part is not None:
+            part.stop()
+    if tap.failed == 0:
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        print("# kept for a look: " + root, flush=True)
 
 
 class Controls:

@@ -214,26 +214,12 @@ def main():
         tap.step("cloud1's seed is a cidata ISO: meta-data with an instance id and the host name, "
                  "user-data with the user, sudo and the key", seed_has_the_files)
 
-        def quiet():
-            log = app.log_text()
-            check("WARNING" not in log and "CRITICAL" not in log, "domus complained:\n" + log)
-
-        tap.step("domus said no warning", quiet)
+        tap.step("domus said no warning", app.quiet)
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        if app is not None:
-            app.stop()
-        if session is not None:
-            session.stop()
-        if daemon is not None:
-            daemon.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept for a look: " + root, flush=True)
+        lib_gui.end_test(tap, root, app, session, daemon)
     return tap.finish()
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,7 +29,6 @@ Everything started here is ended by PID. Output is TAP.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -284,26 +283,12 @@ def main():
         tap.step("on a libvirt server Save… is libvirt's managed save (no file name asked) and "
                  "Restore… lists the domain and starts it from it", libvirt_managed_save)
 
-        def quiet():
-            log = app.log_text()
-            check("WARNING" not in log and "CRITICAL" not in log, "domus complained:\n" + log)
-
-        tap.step("domus said no warning", quiet)
+        tap.step("domus said no warning", app.quiet)
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        if app is not None:
-            app.stop()
-        if session is not None:
-            session.stop()
-        if daemon is not None:
-            daemon.stop()
-        if tap.failed == 0:
-            shutil.rmtree(root, ignore_errors=True)
-        else:
-            print("# kept for a look: " + root, flush=True)
+        lib_gui.end_test(tap, root, app, session, daemon)
     return tap.finish()
-
 
 if __name__ == "__main__":
     sys.exit(main())
