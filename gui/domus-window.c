@@ -160,6 +160,7 @@ update_selection_actions (DomusWindow *self)
   /* A clone is named by its one source. */
   set_action_enabled (self, "clone", FALSE);
   set_action_enabled (self, "save", FALSE);
+  set_action_enabled (self, "restore", FALSE);
   set_action_enabled (self, "open-console", FALSE);
   set_action_enabled (self, "open-serial", FALSE);
   set_action_enabled (self, "reconnect", FALSE);
