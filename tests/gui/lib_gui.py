@@ -12,7 +12,6 @@ Import pyatspi only after Session.start(): it connects to the buses in os.enviro
 import collections
 import os
 import select
-import shutil
 import signal
 import subprocess
 import time
@@ -157,6 +156,17 @@ class App(subprocess.Popen):
         self.log.flush()
         with open(self.log_path, errors="replace") as f:
             return f.read()
+
+    def how(self):
+        """Running, or how it ended, and what it said: for a failure's message."""
+        state = "running" if self.poll() is None else "exited with %s" % self.returncode
+        return "%s %s:\n%s" % (os.path.basename(self.args[0]), state, self.log_text())
+
+    def quiet(self):
+        """Raises an AssertionError with the log when the program warned (a tap step)."""
+        log = self.log_text()
+        if "WARNING" in log or "CRITICAL" in log:
+            raise AssertionError("%s complained:\n%s" % (os.path.basename(self.args[0]), log))
 
     def quit(self):
         """Ends the program by PID if it still runs, and closes its log."""
@@ -479,34 +489,11 @@ class DomusApp:
         if "CRITICAL" in text or "WARNING" in text:
             raise AssertionError("domus said:\n%s" % text)
 
-    def how(self):
-        """Running, or how it ended, and what it said: for a failure's message."""
-        state = "running" if self.proc.poll() is None else "exited with %s" % self.proc.returncode
-        return "domus %s:\n%s" % (state, self.log_text())
-
-    def quiet(self):
-        """Raises Timeout's kin (an AssertionError) with the log when domus warned."""
-        log = self.log_text()
-        if "WARNING" in log or "CRITICAL" in log:
-            raise AssertionError("domus complained:\n" + log)
-
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
-
-
-def end_test(tap, root, *started):
-    """Stops what a test started (each with its stop(), None skipped), in order; removes the
-    test's folder when every step passed, else keeps it and says where."""
-    for part in started:
-        if part is not None:
-            part.stop()
-    if tap.failed == 0:
-        shutil.rmtree(root, ignore_errors=True)
-    else:
-        print("# kept for a look: " + root, flush=True)
 
 
 class Controls:

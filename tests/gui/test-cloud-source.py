@@ -97,7 +97,10 @@ def main():
         session = lib_gui.Session(root).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
 
-        app = lib_gui.DomusApp(session, root, DOMUS, ["--connect", daemon.uri])
+        env = session.env()
+        env["G_DEBUG"] = "fatal-warnings"
+        env["LC_ALL"] = "C.UTF-8"
+        app = lib_gui.App([DOMUS] + ["--connect", daemon.uri], env, os.path.join(root, "domus.log"))
         window = lib_gui.DomusTree(pyatspi)
         ui = lib_gui.Controls(pyatspi, None)
         sensitive, find, wait_find, click, dump = ui.sensitive, ui.find, ui.wait_find, ui.click, ui.dump
@@ -218,7 +221,13 @@ def main():
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        lib_gui.end_test(tap, root, app, session, daemon)
+        if app is not None:
+            app.quit()
+        if session is not None:
+            session.stop()
+        if daemon is not None:
+            daemon.stop()
+        tap.remove_if_passed(root)
     return tap.finish()
 
 if __name__ == "__main__":

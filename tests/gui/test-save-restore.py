@@ -85,7 +85,10 @@ def main():
         session = lib_gui.Session(root).start()
         import pyatspi  # noqa: E402 - after the session: it connects to the buses in os.environ
 
-        app = lib_gui.DomusApp(session, root, DOMUS, ["--connect", daemon.uri, "--connect", LIBVIRT_URI])
+        env = session.env()
+        env["G_DEBUG"] = "fatal-warnings"
+        env["LC_ALL"] = "C.UTF-8"
+        app = lib_gui.App([DOMUS] + ["--connect", daemon.uri, "--connect", LIBVIRT_URI], env, os.path.join(root, "domus.log"))
         window = lib_gui.DomusTree(pyatspi)
         ui = lib_gui.Controls(pyatspi, None)
         showing, sensitive, find, wait_find, click = ui.showing, ui.sensitive, ui.find, ui.wait_find, ui.click
@@ -287,7 +290,13 @@ def main():
     except Exception as e:  # noqa: BLE001 - a crash of the harness is a failed test
         tap.ok(False, "the test ran to its end", "%s: %s" % (type(e).__name__, e))
     finally:
-        lib_gui.end_test(tap, root, app, session, daemon)
+        if app is not None:
+            app.quit()
+        if session is not None:
+            session.stop()
+        if daemon is not None:
+            daemon.stop()
+        tap.remove_if_passed(root)
     return tap.finish()
 
 if __name__ == "__main__":
