@@ -5,7 +5,8 @@
 Usage: bench/debian-guest.py [BUILD_DIR] [--suite S] [--no-mmdebstrap-baseline] [--store DIR]
                              [--rounds N]
        (default build dir: build; needs Debian's archive; takes about 20 minutes;
-        --store DIR: an image store that holds the suite's base image already, e.g. the
+        --store DIR: an image store that holds the suite's base image already (of this
+        builder's format: debian-SUITE-v2.qcow2; an older one is not used), e.g. the
         session daemon's ~/.local/share/domus/images: the first build and the mmdebstrap
         baseline are skipped, the second guest is made there and removed after; about
         5 minutes, no archive needed)
@@ -56,11 +57,12 @@ def args_and_options():
 
 
 def build_guest(daemon, name, key, suite):
+    """image.debian: the seconds it took, and the base image the guest stands on."""
     with open(key) as f:
         keys = f.read()
     start = time.monotonic()
-    daemon.call("image.debian", name=name, ssh_keys=keys, suite=suite)
-    return time.monotonic() - start
+    answer = daemon.call("image.debian", name=name, ssh_keys=keys, suite=suite)
+    return time.monotonic() - start, answer["base"]
 
 
 def wait_for_text(log, text, alive, timeout=900):
@@ -100,16 +102,17 @@ def boot_to_login(command, log, prompt):
         qemu.wait()
 
 
-def bare_boot(images, work, suite, accel):
+def bare_boot(base, work, accel):
+    """BASE (the store's debian-SUITE-vN.qcow2, its kernel and initrd beside it) booted by
+    a hand-written QEMU command, on an overlay of its own, until "login:"."""
     overlay = os.path.join(work, "bare.qcow2")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", os.path.join(images, "debian-%s.qcow2" % suite),
-                    "-F", "qcow2", overlay], check=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", overlay], check=True)
     log = os.path.join(work, "bare.serial")
     if os.path.exists(log):  # an earlier round's, which holds "login:" already
         os.unlink(log)
     command = ["qemu-system-x86_64", "-accel", accel, "-m", "512", "-nodefaults", "-display", "none",
-               "-kernel", os.path.join(images, "debian-%s.vmlinuz" % suite),
-               "-initrd", os.path.join(images, "debian-%s.initrd" % suite),
+               "-kernel", base[:-len(".qcow2")] + ".vmlinuz",
+               "-initrd", base[:-len(".qcow2")] + ".initrd",
                "-append", "root=/dev/vda ro console=tty0 console=ttyS0 net.ifnames=0",
                "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
                "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0", "-vga", "std",
@@ -144,9 +147,9 @@ def main():
         root = os.path.join(work, "root")
         os.makedirs(root)
         daemon = Daemon(domusd, root, images=store)
-        images = os.path.join(root, "images")
+        base = None
         if store is None:
-            first_build = build_guest(daemon, "first", key + ".pub", suite)
+            first_build, base = build_guest(daemon, "first", key + ".pub", suite)
             first_boot, _ = domus_boot(daemon, "first")
             rows.append(("first guest (base built)", first_build, first_boot))
         accel = "tcg"
@@ -154,11 +157,11 @@ def main():
         for round_number in range(rounds):
             second = "second%d" % round_number if store is None else "bench-second-%d-%d" % (os.getpid(), round_number)
             made.append(second)
-            bare = bare_boot(images, work, suite, accel) if round_number % 2 == 1 else None
-            second_build = build_guest(daemon, second, key + ".pub", suite)
+            bare = bare_boot(base, work, accel) if round_number % 2 == 1 else None
+            second_build, base = build_guest(daemon, second, key + ".pub", suite)
             second_boot, accel = domus_boot(daemon, second)
             if bare is None:
-                bare = bare_boot(images, work, suite, accel)
+                bare = bare_boot(base, work, accel)
             seconds.append((second_build, second_boot, bare))
             print("round %d: second guest build %.1f s, boot %.1f s; bare boot %.1f s [load average %.1f]"
                   % ((round_number + 1, second_build, second_boot, bare) + os.getloadavg()[:1]), flush=True)

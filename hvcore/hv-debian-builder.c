@@ -37,6 +37,10 @@ G_DEFINE_QUARK (hv-debian-builder-error-quark, hv_debian_builder_error)
 #define GUEST_SPACE_NEEDED  (64 * 1024 * 1024)
 #define MAX_SIZE            (G_GUINT64_CONSTANT (16) << 40)
 #define GUEST_FILES         "/org/domus/hvcore/debian-guest/"
+/* What a base image is made of besides its suite and packages: base_packages and the files
+ * under debian-guest/. Bump it with any change to them: it is part of the base's name, so a
+ * store's older base is not reused for new guests (the guests made on it keep it). */
+#define BASE_FORMAT         2
 
 /* What every base image holds besides the suite's essential packages and apt. */
 static const char * const base_packages[] = {
@@ -627,6 +631,8 @@ write_guest_files (const char  *files,
   } guest_files[] = {
     { "domus-guest-setup", "usr/local/sbin/domus-guest-setup" },
     { "domus-guest-setup.service", "etc/systemd/system/domus-guest-setup.service" },
+    { "domus-guest-grow.service", "etc/systemd/system/domus-guest-grow.service" },
+    { "sshd-host-keys.conf", "etc/ssh/sshd_config.d/domus-host-keys.conf" },
     { "base-setup.sh", "usr/local/lib/domus/base-setup.sh" },
     { "fstab", "etc/fstab" },
     { "interfaces", "etc/network/interfaces" },
@@ -1079,7 +1085,7 @@ hv_debian_builder_base_name (const char         *suite,
   g_autofree char *digest = NULL;
 
   if (packages == NULL || packages[0] == NULL)
-    return g_strdup_printf ("debian-%s", suite);
+    return g_strdup_printf ("debian-%s-v%d", suite, BASE_FORMAT);
   /* Extra packages make another base: the same set in any order is the same base. */
   for (guint i = 0; packages[i] != NULL; i++)
     g_ptr_array_add (sorted, (gpointer) packages[i]);
@@ -1089,7 +1095,7 @@ hv_debian_builder_base_name (const char         *suite,
       g_string_append_printf (joined, "%s\n", (const char *) g_ptr_array_index (sorted, i));
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, joined->str, -1);
   digest[8] = '\0';
-  return g_strdup_printf ("debian-%s-%s", suite, digest);
+  return g_strdup_printf ("debian-%s-v%d-%s", suite, BASE_FORMAT, digest);
 }
 
 void

@@ -75,7 +75,7 @@ HvDebianBuilder *hv_debian_builder_new          (const char             *image_d
 void             hv_debian_builder_set_mirror   (HvDebianBuilder        *self,
                                                  const char             *mirror);
 
-/* The base image's name in the store for a suite and extra packages ("debian-bookworm"). */
+/* The base image's name in the store for a suite and extra packages ("debian-bookworm-v2"). */
 char            *hv_debian_builder_base_name    (const char             *suite,
                                                  const char * const     *packages);
 

@@ -5,14 +5,24 @@
 # its seed disk (domus-guest-setup).
 set -eu
 
-chown -R root:root /usr/local/sbin/domus-guest-setup /etc/systemd/system/domus-guest-setup.service \
-  /etc/fstab /etc/network/interfaces
+units="/etc/systemd/system/domus-guest-setup.service /etc/systemd/system/domus-guest-grow.service"
+chown -R root:root /usr/local/sbin/domus-guest-setup $units /etc/fstab /etc/network/interfaces \
+  /etc/ssh/sshd_config.d/domus-host-keys.conf
 chmod 0755 /usr/local/sbin/domus-guest-setup
-chmod 0644 /etc/systemd/system/domus-guest-setup.service /etc/fstab /etc/network/interfaces
+chmod 0644 $units /etc/fstab /etc/network/interfaces /etc/ssh/sshd_config.d/domus-host-keys.conf
 
 mkdir -p /etc/systemd/system/multi-user.target.wants /etc/systemd/system/getty.target.wants
-ln -sf /etc/systemd/system/domus-guest-setup.service \
-  /etc/systemd/system/multi-user.target.wants/domus-guest-setup.service
+for unit in $units; do
+  ln -sf "$unit" "/etc/systemd/system/multi-user.target.wants/${unit##*/}"
+done
+# Nothing at boot that a guest does not need, since under TCG every process started at boot
+# takes time from the login prompt (one vCPU): e2scrub_reap and e2scrub_all look for LVM
+# snapshots (there is no LVM here; the first took up to a minute of a boot), getty-static
+# starts gettys on tty2 to tty6 (tty1 keeps its own).
+for unit in e2scrub_reap.service e2scrub_all.timer getty-static.service; do
+  rm -f /etc/systemd/system/*.wants/"$unit"
+  ln -sf /dev/null "/etc/systemd/system/$unit"
+done
 # A login prompt on the serial console, which domusctl create -c shows.
 ln -sf /lib/systemd/system/serial-getty@.service \
   /etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service

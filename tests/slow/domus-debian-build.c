@@ -11,7 +11,8 @@
  *   domus-debian-build --images DIR --configs DIR --clone CFG NEW    a full clone of CFG
  *   domus-debian-build --probe IMAGE FORMAT         does IMAGE hold cloud-init?
  *
- * Prints "progress STAGE PERCENT" lines, then "built base=0|1 seconds=S config=PATH ssh_port=P";
+ * Prints "progress STAGE PERCENT" lines, then
+ * "built base=0|1 seconds=S config=PATH ssh_port=P base_path=PATH";
  * on failure "error CODE: MESSAGE" on stderr and exit status 1.
  */
 
@@ -224,7 +225,7 @@ main (int   argc,
       g_printerr ("error %d: %s\n", error->code, error->message);
       return 1;
     }
-  g_print ("built base=%d seconds=%.2f config=%s ssh_port=%u\n", result->base_built,
-           (g_get_monotonic_time () - start) / 1e6, result->config_path, result->ssh_port);
+  g_print ("built base=%d seconds=%.2f config=%s ssh_port=%u base_path=%s\n", result->base_built,
+           (g_get_monotonic_time () - start) / 1e6, result->config_path, result->ssh_port, result->base_path);
   return 0;
 }

@@ -137,7 +137,7 @@ def main():
     if not archive_reachable():
         print("1..0 # SKIP Debian's archive (%s, suite %s) is not reachable from here" % (ARCHIVE, SUITE))
         return 0
-    print("1..14", flush=True)
+    print("1..15", flush=True)
     work = tempfile.mkdtemp(prefix="domus-debian-")
     qemus = []
     try:
@@ -176,6 +176,8 @@ def main():
         first = time.monotonic() - start
         tap(result.returncode == 0 and "built base=1" in result.stdout,
             "the first guest builds the suite's base image (%.0f s)" % first, result.stdout + result.stderr)
+        base = re.search(r"base_path=(\S+)", result.stdout)
+        base = base.group(1) if base else os.path.join(work, "images", "no-base-reported")
         stages = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("progress ")]
         tap(stages[:1] == ["checking"] and "bootstrapping" in stages and stages[-1:] == ["done"],
             "progress comes as stages: " + " ".join(dict.fromkeys(stages)), result.stdout)
@@ -188,7 +190,8 @@ def main():
             "a second guest is an overlay on the base (%.1f s)" % second, result.stdout + result.stderr)
         info = subprocess.run(["qemu-img", "info", "-U", os.path.join(work, "images", "deb2.qcow2")],
                               capture_output=True, text=True).stdout
-        tap("backing file: debian-%s.qcow2" % SUITE in info, "the overlay's backing file is the base, by name", info)
+        tap("backing file: %s" % os.path.basename(base) in info and os.path.basename(base).startswith("debian-" + SUITE),
+            "the overlay's backing file is the base, by name (%s)" % os.path.basename(base), info)
 
         port, text, boot = boot_guest(work, "deb2", qemus)
         tap("deb2 login:" in text and port is not None,
@@ -200,6 +203,18 @@ def main():
             "root logs in over SSH with the key; the host name is the one asked for",
             (answer.stdout + answer.stderr) if answer else "")
         host_key = words[4:5]
+
+        # The guest grows its file system (2 GiB in the base) to its 4 GiB disk once sshd is
+        # up, not before: the login prompt does not wait for it.
+        size = 0
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and size <= 3 << 30:
+            answer = ssh_key(key, port, "df -B1 --output=size / | tail -n 1")
+            size = int(answer.stdout) if answer is not None and answer.stdout.strip().isdigit() else 0
+            if size <= 3 << 30:
+                time.sleep(5)
+        tap(size > 3 << 30, "the guest's root file system is grown to its 4 GiB disk (%d bytes)" % size,
+            (answer.stdout + answer.stderr) if answer else "")
 
         # The password, given to ssh by an askpass program (no terminal needed).
         askpass = os.path.join(work, "askpass")
@@ -259,7 +274,7 @@ def main():
         finally:
             daemon.stop()
 
-        result = subprocess.run([TOOL, "--probe", os.path.join(work, "images", "debian-%s.qcow2" % SUITE), "qcow2"],
+        result = subprocess.run([TOOL, "--probe", base, "qcow2"],
                                 capture_output=True, text=True)
         tap(result.returncode == 0 and result.stdout.startswith("cloud-init absent:"),
             "the probe finds a Linux system without cloud-init in the base image", result.stdout + result.stderr)
