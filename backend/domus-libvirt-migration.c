@@ -47,10 +47,10 @@ typedef struct {
   virConnectPtr source;   /* lent: released with virConnectClose() */
   virConnectPtr target;
   gint64        downtime_ms;
-  /* From the completed job's statistics: a migration over sooner than the first poll of
-   * its progress would otherwise report nothing sent. -1 where not said. */
-  gint64        data_processed;
-  gint64        elapsed_ms;
+  /* libvirt's figures for the completed job: the last progress report, the bar full even
+   * when the job ended before the first poll. */
+  DomusLibvirtJobInfo final;
+  gboolean            have_final;
 } Run;
 
 static void
@@ -110,7 +110,21 @@ param_of (virTypedParameterPtr params,
   return virTypedParamsGetULLong (params, n, name, &value) == 1 ? (gint64) value : -1;
 }
 
-/* The downtime the target measured, and what was sent, from the completed job. */
+static void
+job_info_from_params (DomusLibvirtJobInfo  *info,
+                      virTypedParameterPtr  params,
+                      int                   n)
+{
+  info->elapsed_ms = param_of (params, n, VIR_DOMAIN_JOB_TIME_ELAPSED);
+  info->data_total = param_of (params, n, VIR_DOMAIN_JOB_DATA_TOTAL);
+  info->data_processed = param_of (params, n, VIR_DOMAIN_JOB_DATA_PROCESSED);
+  info->data_remaining = param_of (params, n, VIR_DOMAIN_JOB_DATA_REMAINING);
+  info->disk_total = param_of (params, n, VIR_DOMAIN_JOB_DISK_TOTAL);
+  info->disk_processed = param_of (params, n, VIR_DOMAIN_JOB_DISK_PROCESSED);
+  info->memory_iteration = param_of (params, n, VIR_DOMAIN_JOB_MEMORY_ITERATION);
+}
+
+/* The downtime the target measured, and the completed job's figures. */
 static void
 read_completed_job (virDomainPtr  dom,
                     Run          *run)
@@ -118,12 +132,12 @@ read_completed_job (virDomainPtr  dom,
   virTypedParameterPtr params = NULL;
   int type, n = 0;
 
-  run->downtime_ms = run->data_processed = run->elapsed_ms = -1;
+  run->downtime_ms = -1;
   if (virDomainGetJobStats (dom, &type, &params, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0)
     {
       run->downtime_ms = param_of (params, n, VIR_DOMAIN_JOB_DOWNTIME);
-      run->data_processed = param_of (params, n, VIR_DOMAIN_JOB_DATA_PROCESSED);
-      run->elapsed_ms = param_of (params, n, VIR_DOMAIN_JOB_TIME_ELAPSED);
+      job_info_from_params (&run->final, params, n);
+      run->have_final = run->final.data_total >= 0;
     }
   virTypedParamsFree (params, n);
   virResetLastError ();
@@ -248,15 +262,7 @@ poll_work (DomusLibvirtReply *reply,
   info->elapsed_ms = info->data_total = info->data_processed = info->data_remaining = -1;
   info->disk_total = info->disk_processed = info->memory_iteration = -1;
   if (dom != NULL && virDomainGetJobStats (dom, &type, &params, &n, 0) == 0 && type != VIR_DOMAIN_JOB_NONE)
-    {
-      info->elapsed_ms = param_of (params, n, VIR_DOMAIN_JOB_TIME_ELAPSED);
-      info->data_total = param_of (params, n, VIR_DOMAIN_JOB_DATA_TOTAL);
-      info->data_processed = param_of (params, n, VIR_DOMAIN_JOB_DATA_PROCESSED);
-      info->data_remaining = param_of (params, n, VIR_DOMAIN_JOB_DATA_REMAINING);
-      info->disk_total = param_of (params, n, VIR_DOMAIN_JOB_DISK_TOTAL);
-      info->disk_processed = param_of (params, n, VIR_DOMAIN_JOB_DISK_PROCESSED);
-      info->memory_iteration = param_of (params, n, VIR_DOMAIN_JOB_MEMORY_ITERATION);
-    }
+    job_info_from_params (info, params, n);
   /* Once in post-copy the source keeps the guest paused for good, with this reason. */
   if (dom != NULL && virDomainGetState (dom, &state, &reason, 0) == 0)
     info->postcopy = state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY;
@@ -345,6 +351,28 @@ on_poll (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The job's last report: a migration faster than the first poll still shows one, full. */
+static void
+report_completed (DomusLibvirtMigration *self,
+                  Run                   *run)
+{
+  DomusLibvirtJobInfo polled = self->progress;
+
+  if (!run->have_final)
+    return;
+  self->progress = run->final;
+  self->progress.postcopy = polled.postcopy;
+  /* The completed job's figures (the target's) leave out a storage copy the polls saw: it
+   * is all done now. */
+  if (self->progress.disk_total <= 0 && polled.disk_total > 0)
+    {
+      self->progress.disk_total = self->progress.disk_processed = polled.disk_total;
+      self->progress.data_total += polled.disk_total;
+      self->progress.data_processed += polled.disk_total;
+    }
+  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+}
+
 static void
 on_migrated (GObject      *source,
              GAsyncResult *result,
@@ -363,10 +391,7 @@ on_migrated (GObject      *source,
       return;
     }
   self->downtime_ms = run->downtime_ms;
-  if (run->data_processed > self->progress.data_processed)
-    self->progress.data_processed = run->data_processed;
-  if (run->elapsed_ms > self->progress.elapsed_ms)
-    self->progress.elapsed_ms = run->elapsed_ms;
+  report_completed (self, run);
   g_task_return_boolean (task, TRUE);
 }
 

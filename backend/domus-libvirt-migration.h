@@ -23,7 +23,8 @@ typedef struct {
   gboolean    tls;
 } DomusLibvirtMigrateOptions;
 
-/* libvirt's job info for the migration, as the last poll saw it; -1 where not said. */
+/* libvirt's job info for the migration, as the last poll saw it, then as the completed job
+ * ended (its last "progress" signal); -1 where not said. */
 typedef struct {
   gint64   elapsed_ms;
   gint64   data_total;        /* bytes: memory and (with copy_storage) disks */
