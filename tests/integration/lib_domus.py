@@ -40,14 +40,23 @@ def wait_until(predicate, timeout, interval=0.2):
     return predicate()
 
 
-def pid_alive(pid):
-    """True while the process exists and is not a zombie waiting to be reaped."""
+def process_start(pid):
+    """When the live process pid started (/proc/PID/stat field 22, clock ticks after boot), or
+    None once it is gone or a zombie. A busy machine (pid_max 32768) gives an ended process's
+    pid to another within minutes: a pid with its start names one process."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return fields[0] != "Z"
+        return None
+    return None if fields[0] == "Z" else int(fields[19])
+
+
+def pid_alive(pid, start=None):
+    """True while the process exists and is not a zombie waiting to be reaped (and, given
+    its process_start, is still that process and not a later one with its pid)."""
+    now = process_start(pid)
+    return now is not None and (start is None or now == start)
 
 
 def children_of(pid):
@@ -79,6 +88,12 @@ def qemu_pids(root):
         except (OSError, ValueError):
             pass
     return pids
+
+
+def qemu_processes(root):
+    """qemu_pids(root) with each one's process_start: {pid: start}, for pid_alive."""
+    started = {pid: process_start(pid) for pid in qemu_pids(root)}
+    return {pid: start for pid, start in started.items() if start is not None}
 
 
 def qemu_pids_naming(path):

@@ -20,7 +20,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_domus import RpcClient as Client, Tap, event_is, pid_alive, qemu_pids  # noqa: E402
+from lib_domus import (RpcClient as Client, Tap, event_is, pid_alive, qemu_pids, qemu_processes,  # noqa: E402
+                       wait_until)
 from lib_qemu import READY_LINE, make_temp_dir, ticks_in  # noqa: E402
 
 BUILD_DIR = os.environ["DOMUS_BUILD_DIR"]
@@ -70,13 +71,10 @@ class Daemon:
         self.log.close()
 
 
-def wait_gone(pid, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
+def all_gone(processes, timeout=15.0):
+    """Whether every process of {pid: start} (qemu_processes) is gone within timeout s."""
+    return wait_until(lambda: not any(pid_alive(pid, start) for pid, start in processes.items()),
+                      timeout, 0.05)
 
 
 def serial_log(root, name):
@@ -100,7 +98,8 @@ def wait_serial(root, name, predicate, timeout=60.0):
 def main():
     tap = Tap(29)
     root = make_temp_dir("domus-domains-")
-    started_pids = set()
+    # Every QEMU the test saw, {pid: start}: its pid alone may name another's process later.
+    started_pids = {}
     daemon = None
     try:
         daemon = Daemon(root)
@@ -114,11 +113,11 @@ def main():
         # A vif without mac= gets one written back at the first start.
         created = c.result("domain.create", config=guest_config("alpha"), filename="alpha.cfg")
         info = c.result("domain.get", name="alpha")
-        started_pids.update(qemu_pids(root))
+        started_pids.update(qemu_processes(root))
         tap.ok(created["id"] == 1 and info["state"] in ("running", "blocked"),
                "create answers once the guest runs, with id 1", json.dumps(info))
-        tap.ok(c.wait_notification(event_is("alpha", "defined"), 5) is not None
-               and c.wait_notification(event_is("alpha", "started"), 5) is not None,
+        tap.ok(c.wait_notification(event_is("alpha", "defined"), 30) is not None
+               and c.wait_notification(event_is("alpha", "started"), 30) is not None,
                "domain.event: defined, then started")
         with open(info["config"]) as f:
             text = f.read()
@@ -138,7 +137,7 @@ def main():
                "stats.get: recent history with CPU time and RSS; no net counters for user-mode",
                json.dumps(last)[:600])
         c.result("stats.subscribe")
-        sample = c.wait_notification(lambda m: m.get("method") == "stats.sample", 5)
+        sample = c.wait_notification(lambda m: m.get("method") == "stats.sample", 30)
         tap.ok(sample is not None and any(d["name"] == "alpha" for d in sample["params"]["domains"]),
                "stats.subscribe: stats.sample notifications arrive")
         c.result("stats.subscribe", enable=False)
@@ -186,7 +185,7 @@ def main():
         os.kill(pid, signal.SIGKILL)
         crashed = c.wait_notification(event_is("alpha", "crashed"), 15)
         restarted = c.wait_notification(event_is("alpha", "started"), 30)
-        started_pids.update(qemu_pids(root))
+        started_pids.update(qemu_processes(root))
         again = c.result("domain.get", name="alpha")
         tap.ok(crashed is not None and restarted is not None and restarted["params"]["id"] == 2
                and again["memory_mib"] == 128 and again["vcpus"] == 2,
@@ -207,7 +206,7 @@ def main():
         # ACPI shutdown with wait, and on_poweroff = preserve.
         c.result("domain.set_values", name="alpha", values={"on_poweroff": "preserve"})
         c.result("domain.start", name="alpha")
-        started_pids.update(qemu_pids(root))
+        started_pids.update(qemu_processes(root))
         wait_serial(root, "alpha", lambda lines: READY_LINE in "\n".join(lines))
         c.result("domain.shutdown", name="alpha")
         kept = c.wait_notification(event_is("alpha", "shutdown"), 60)
@@ -215,20 +214,23 @@ def main():
         tap.ok(kept is not None and state["flags"] == "---s--" and qemu_pids(root),
                "on_poweroff=preserve keeps the powered-off domain as ---s--", json.dumps(state))
         c.result("domain.destroy", name="alpha")
-        tap.ok(all(wait_gone(p) for p in started_pids) and
+        tap.ok(all_gone(started_pids) and
                not os.path.exists(os.path.join(root, "run", "alpha")),
                "destroy of the kept domain leaves no QEMU and no run folder")
 
         c.result("domain.set_values", name="alpha", values={"on_poweroff": None})
         c.result("domain.start", name="alpha")
-        started_pids.update(qemu_pids(root))
+        this_qemu = qemu_processes(root)
+        started_pids.update(this_qemu)
         wait_serial(root, "alpha", lambda lines: READY_LINE in "\n".join(lines))
         t0 = time.monotonic()
         reply = c.call("domain.shutdown", name="alpha", wait=True, timeout=90)
         state = c.result("domain.get", name="alpha")
-        tap.ok("result" in reply and state["state"] == "shutoff" and all(wait_gone(p, 1) for p in started_pids),
+        # The daemon answers once QEMU is a zombie or gone (hv-domain.c: poll_gone, then
+        # "ended"): the second is leeway for this test's own scheduling, not a wait.
+        tap.ok("result" in reply and state["state"] == "shutoff" and this_qemu and all_gone(this_qemu, 1),
                "shutdown --wait answers once the guest powered itself off (%.1f s)" % (time.monotonic() - t0),
-               json.dumps([reply, state]))
+               json.dumps([reply, state, {pid: pid_alive(pid, start) for pid, start in this_qemu.items()}]))
 
         # Bad input changes nothing.
         missing = c.call("domain.create", config=guest_config("gamma").replace(KERNEL, "/nonexistent/vmlinuz"))
@@ -274,7 +276,7 @@ def main():
         c.result("domain.set_autostart", name="auto", autostart=True)
         c.result("domain.start", name="alpha")
         alpha_id = c.result("domain.get", name="alpha")["id"]
-        started_pids.update(qemu_pids(root))
+        started_pids.update(qemu_processes(root))
         wait_serial(root, "alpha", lambda lines: len(ticks_in(lines)) >= 1)
         daemon.stop(signal.SIGKILL)
         daemon = Daemon(root)
@@ -286,7 +288,7 @@ def main():
             if "auto" in listing:
                 break
             time.sleep(0.2)
-        started_pids.update(qemu_pids(root))
+        started_pids.update(qemu_processes(root))
         tap.ok("alpha" in listing and listing["alpha"]["id"] == alpha_id,
                "after SIGKILL of the daemon, the next one reattaches: same id", json.dumps(listing))
         tap.ok("auto" in listing and listing["auto"]["autostart"] is True,
@@ -303,15 +305,16 @@ def main():
                "a running domain cannot be undefined")
         for name in ("alpha", "auto"):
             c.result("domain.destroy", name=name)
-        tap.ok(all(wait_gone(p) for p in started_pids) and not qemu_pids(root),
+        tap.ok(all_gone(started_pids) and not qemu_pids(root),
                "destroy leaves no QEMU behind")
     except Exception as error:  # report instead of dying with QEMUs left over
         tap.ok(False, "unexpected error: %s" % error)
     finally:
         if daemon is not None:
             daemon.stop()
-        for pid in set(qemu_pids(root)) | started_pids:
-            if pid_alive(pid):
+        started_pids.update(qemu_processes(root))
+        for pid, start in started_pids.items():
+            if pid_alive(pid, start):
                 os.kill(pid, signal.SIGKILL)
         try:
             with open(os.path.join(root, "domusd.log"), errors="replace") as f:
