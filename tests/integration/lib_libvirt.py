@@ -21,6 +21,7 @@ qemu:///session as root nor the embedded driver would do).
 """
 
 import os
+import random
 import signal
 import socket
 import shutil
@@ -239,7 +240,14 @@ class LibvirtDaemon:
         # and name ("machine/qemu-1-tguest.libvirt-qemu"), so two daemons on one machine
         # running the same guest (a migration's two ends) would share one group and fail
         # to remove it (EBUSY). CPU times then come from /proc instead.
-        qemu_conf = "cgroup_controllers = [ ]\n"
+        # And VNC ports of its own: libvirt's autoport takes the first port from 5900 that is
+        # free when it looks, and another libvirt on the machine (another test's, or another
+        # user's) may bind it before this one's QEMU does ("Failed to find an available
+        # port"). 64 ports at random between 7000 and 32700: outside gvnccapture's relays
+        # (free_vnc_display) and the kernel's ephemeral ports.
+        vnc_min = 7000 + random.randrange(400) * 64
+        qemu_conf = ("cgroup_controllers = [ ]\n"
+                     "remote_display_port_min = %d\nremote_display_port_max = %d\n" % (vnc_min, vnc_min + 63))
         if self.migration_tls:
             folder = os.path.join(self.root, "etc", "pki-qemu")
             shutil.copytree(self.migration_tls, folder, dirs_exist_ok=True)
