@@ -305,7 +305,7 @@ main (int    argc,
   if (!gui_test_check (wait_for (host_connected, host, 10000), "the host connects"))
     return 1;
   taken = (Lookup) { host, argv[3] };
-  gui_test_check (wait_for (domain_known, &taken, 5000), "the host lists the domain %s", argv[3]);
+  gui_test_check (wait_for (domain_known, &taken, 30000), "the host lists the domain %s", argv[3]);
 
   assistant = domus_create_assistant_new (host);
   g_signal_connect (assistant, "created", G_CALLBACK (on_created), &created);
@@ -422,7 +422,7 @@ main (int    argc,
   gui_test_check (wait_for (pointer_cleared, &weak, 40000), "the assistant closes once the domain is created");
   gui_test_check (g_strcmp0 (created, NEW_NAME) == 0, "'created' came with the name %s", NEW_NAME);
   fresh = (Lookup) { host, NEW_NAME };
-  gui_test_check (wait_for (domain_known, &fresh, 5000), "the host lists the new domain");
+  gui_test_check (wait_for (domain_known, &fresh, 30000), "the host lists the new domain");
   if (domus_host_lookup_domain (host, NEW_NAME) != NULL)
     gui_test_check (domus_domain_get_state (domus_host_lookup_domain (host, NEW_NAME)) != DOMUS_DOMAIN_STATE_SHUTOFF,
            "and it is not shut off");

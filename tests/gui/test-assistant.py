@@ -70,9 +70,9 @@ def main():
             nonlocal running, listing
             running, listing = listed_running(daemon.uri, CREATED)
             return running
-        wait_until(check_running, 5.0)
+        wait_until(check_running, 30.0)
         tap.ok(running, "domusctl list shows %s running" % CREATED, listing)
-        wait_until(lambda: listed_running(daemon.uri, CREATED_2)[0], 5.0)
+        wait_until(lambda: listed_running(daemon.uri, CREATED_2)[0], 30.0)
         running, listing = listed_running(daemon.uri, CREATED_2)
         tap.ok(running, "domusctl list shows %s running" % CREATED_2, listing)
         image = os.path.join(root, "images", CREATED_2 + ".qcow2")

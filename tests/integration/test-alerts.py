@@ -208,7 +208,7 @@ def main(guest_dir):
             check(kind == "invalid-params", "id 0: %s %s" % (kind, message))
             result = rpc_call(daemon.socket_path, "alerts.acknowledge", ids=[crash_id, 999999])
             check(result == {"ids": [crash_id]}, "acknowledge: %r" % result)
-            check(wait_until(lambda: {"ids": [crash_id]} in events.of("alert.acknowledged"), 5),
+            check(wait_until(lambda: {"ids": [crash_id]} in events.of("alert.acknowledged"), 30),
                   "no alert.acknowledged event: %r" % events.items[-3:])
             result = rpc_call(daemon.socket_path, "alerts.acknowledge", ids=[crash_id])
             check(result == {"ids": []}, "twice: %r" % result)

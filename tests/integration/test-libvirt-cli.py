@@ -152,7 +152,7 @@ def main():
                 since = time.monotonic()
                 daemon.virsh(verb, GUEST)
                 returned = time.monotonic()
-                check(wait_until(lambda: monitor.first_after(since, [GUEST, state]) is not None, 5, 0.02),
+                check(wait_until(lambda: monitor.first_after(since, [GUEST, state]) is not None, 30, 0.02),
                       "monitor never saw %s %s" % (GUEST, state))
                 lag = monitor.first_after(since, [GUEST, state]) - returned
                 print("# virsh %s seen %.0f ms after virsh returned" % (verb, max(lag, 0) * 1000))

@@ -299,7 +299,7 @@ def steps(life):
         check("pc.ram" in r.stderr or "allocate" in r.stderr.lower(),
               "QEMU's message is not in %r" % r.stderr)
         check("huge" not in life.run_dirs(), "run/huge is left")
-        check(wait_until(lambda: not [p for p in life.all_qemu_pids() if pid_alive(p)], 5),
+        check(wait_until(lambda: not [p for p in life.all_qemu_pids() if pid_alive(p)], 30),
               "a QEMU runs: %s" % life.all_qemu_pids())
         life.ctl("undefine", "huge")
 

@@ -217,7 +217,7 @@ def bad_input_steps(tap, setup):
         check(fd_count(pid) == before + 1, "the client's descriptor: %d, then %d"
               % (before, fd_count(pid)))
         client.close()
-        check(wait_until(lambda: fd_count(pid) == before, 3, 0.05),
+        check(wait_until(lambda: fd_count(pid) == before, 30, 0.05),
               "the daemon keeps the descriptor of a client that left: %d, was %d"
               % (fd_count(pid), before))
         r = ctl(daemon.uri, "destroy", "waiter")
@@ -240,7 +240,7 @@ def bad_input_steps(tap, setup):
                                .replace("memory = 128", "memory = 16000000"))
         r = ctl(daemon.uri, "create", huge)
         check(r.returncode != 0, "the huge guest started")
-        check(wait_until(lambda: not zombie_children(pid), 5),
+        check(wait_until(lambda: not zombie_children(pid), 30),
               "zombie children of the daemon: %s" % zombie_children(pid))
     tap.step("no zombie children after 4 starts and a failed start", zombies)
 
@@ -297,7 +297,7 @@ def client_limit_steps(tap, setup):
             check(r.returncode != 0 and "4 clients" in r.stderr, "domusctl list: %d %r"
                   % (r.returncode, r.stderr))
             clients.pop().close()
-            check(wait_until(lambda: ctl(daemon.uri, "list").returncode == 0, 5),
+            check(wait_until(lambda: ctl(daemon.uri, "list").returncode == 0, 30),
                   "a client that left did not free its place")
         finally:
             for client in clients:
