@@ -28,14 +28,19 @@ struct _DomusSshSession
 };
 
 typedef struct {
-  char     *command;
-  gboolean  moved;    /* already tried on a connection of its own */
+  char              *command;   /* an exec channel's; a tunnel's fallback (nullable) */
+  char              *tcp_host;  /* a tunnel's direct-tcpip target (nullable) */
+  guint16            tcp_port;
+  gboolean           tunnel;
+  DomusSshTunnelWay  way;       /* how the tunnel went */
+  gboolean           moved;     /* already tried on a connection of its own */
 } OpenData;
 
 static void
 open_data_free (OpenData *data)
 {
   g_free (data->command);
+  g_free (data->tcp_host);
   g_free (data);
 }
 
@@ -93,6 +98,37 @@ static void on_channel_opened (GObject      *source,
                                GAsyncResult *result,
                                gpointer      user_data);
 
+static void on_channel_opened (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+/* Asks the transport for the channel task's data describes; task (transfer full) answers. */
+static void
+request_channel (DomusSshSession *self,
+                 GTask           *task)
+{
+  OpenData *data = g_task_get_task_data (task);
+
+  if (data->tunnel)
+    domus_ssh_transport_open_tunnel_async (self->transport, self->user, data->tcp_host, data->tcp_port,
+                                           data->command, g_task_get_cancellable (task), on_channel_opened, task);
+  else
+    domus_ssh_transport_open_channel_async (self->transport, self->user, data->command,
+                                            g_task_get_cancellable (task), on_channel_opened, task);
+}
+
+/* Starts task (transfer full) with data; only a session's first channel may move. */
+static void
+start_open (DomusSshSession *self,
+            GTask           *task,
+            OpenData        *data)
+{
+  data->moved = self->opened;
+  self->opened = TRUE;
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  request_channel (self, task);
+}
+
 /* A server that refused our first channel on a shared connection (its MaxSessions) gets
    one more try on a connection of ours: the pool no longer offers the full one. */
 static void
@@ -102,7 +138,6 @@ on_moved (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   DomusSshSession *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!domus_ssh_transport_wait_connected_finish (DOMUS_SSH_TRANSPORT (source), result, &error))
@@ -110,9 +145,7 @@ on_moved (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  domus_ssh_transport_open_channel_async (self->transport, self->user, data->command,
-                                          g_task_get_cancellable (task), on_channel_opened,
-                                          g_object_ref (task));
+  request_channel (self, g_object_ref (task));
 }
 
 static gboolean
@@ -125,7 +158,8 @@ move_to_new_connection (DomusSshSession *self,
     return FALSE;
   data->moved = TRUE;
   g_debug ("%s refused a channel on a shared connection: “%s” gets one of its own",
-           domus_ssh_transport_get_host_label (self->transport), data->command);
+           domus_ssh_transport_get_host_label (self->transport),
+           data->command != NULL ? data->command : data->tcp_host);
   domus_ssh_transport_release (self->transport, self->user);
   g_clear_object (&self->transport);
   self->transport = domus_ssh_transport_acquire (self->options, self->interaction, NULL, &self->user);
@@ -141,8 +175,11 @@ on_channel_opened (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   DomusSshSession *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
   GError *error = NULL;
-  int fd = domus_ssh_transport_open_channel_finish (DOMUS_SSH_TRANSPORT (source), result, &error);
+  int fd = data->tunnel
+           ? domus_ssh_transport_open_tunnel_finish (DOMUS_SSH_TRANSPORT (source), result, &data->way, &error)
+           : domus_ssh_transport_open_channel_finish (DOMUS_SSH_TRANSPORT (source), result, &error);
 
   if (fd >= 0)
     domus_task_return_fd (task, fd);
@@ -170,12 +207,7 @@ domus_ssh_session_open_channel_async (DomusSshSession     *self,
   g_task_set_source_tag (task, domus_ssh_session_open_channel_async);
   data = g_new0 (OpenData, 1);
   data->command = g_strdup (command);
-  /* Only the first channel moves: the others belong with it. */
-  data->moved = self->opened;
-  self->opened = TRUE;
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-  domus_ssh_transport_open_channel_async (self->transport, self->user, command, cancellable,
-                                          on_channel_opened, task);
+  start_open (self, task, data);
 }
 
 int
@@ -185,6 +217,47 @@ domus_ssh_session_open_channel_finish (DomusSshSession  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
 
+  return domus_task_propagate_fd (G_TASK (result), error);
+}
+
+/* A tunnel is a channel of ours on the shared connection like any other (released with
+   us, moved with our first channel), but never our primary one: its end ends nothing. */
+void
+domus_ssh_session_open_tunnel_async (DomusSshSession     *self,
+                                     const char          *host,
+                                     guint16              port,
+                                     const char          *fallback_command,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+  OpenData *data;
+
+  g_return_if_fail (DOMUS_IS_SSH_SESSION (self));
+  g_return_if_fail (host != NULL || fallback_command != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, domus_ssh_session_open_tunnel_async);
+  data = g_new0 (OpenData, 1);
+  data->tunnel = TRUE;
+  data->tcp_host = g_strdup (host);
+  data->tcp_port = port;
+  data->command = g_strdup (fallback_command);
+  start_open (self, task, data);
+}
+
+int
+domus_ssh_session_open_tunnel_finish (DomusSshSession    *self,
+                                      GAsyncResult       *result,
+                                      DomusSshTunnelWay  *way,
+                                      GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_ssh_session_open_tunnel_async, -1);
+
+  if (way != NULL)
+    *way = ((OpenData *) g_task_get_task_data (G_TASK (result)))->way;
   return domus_task_propagate_fd (G_TASK (result), error);
 }
 

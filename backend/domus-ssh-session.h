@@ -56,6 +56,33 @@ int              domus_ssh_session_open_channel_finish (DomusSshSession      *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
+/* How a tunnel reached its target. */
+typedef enum {
+  DOMUS_SSH_TUNNEL_DIRECT_TCPIP,   /* the server connected to it (ssh -W, ssh -L) */
+  DOMUS_SSH_TUNNEL_EXEC,           /* a command on the server (nc, socat) carries it */
+} DomusSshTunnelWay;
+
+/*
+ * A byte stream to host:port as the server sees it (127.0.0.1 is the server's own
+ * loopback), for a VNC server that listens there: a direct-tcpip channel. When the
+ * server refuses to forward (sshd's AllowTcpForwarding no) and fallback_command is
+ * given, or host is NULL, fallback_command runs in an exec channel instead and carries
+ * the stream on its stdin and stdout. Returns our end of a socket pair (transfer full);
+ * *way (nullable) says which way it went. A tunnel is never the session's primary
+ * channel: its end ends nothing else.
+ */
+void             domus_ssh_session_open_tunnel_async  (DomusSshSession       *self,
+                                                       const char            *host,
+                                                       guint16                port,
+                                                       const char            *fallback_command,
+                                                       GCancellable          *cancellable,
+                                                       GAsyncReadyCallback    callback,
+                                                       gpointer               user_data);
+int              domus_ssh_session_open_tunnel_finish (DomusSshSession       *self,
+                                                       GAsyncResult          *result,
+                                                       DomusSshTunnelWay     *way,
+                                                       GError               **error);
+
 /* Why the session ended (DOMUS_ERROR_DISCONNECTED), or NULL while it is up. Transfer full. */
 GError          *domus_ssh_session_dup_error          (DomusSshSession       *self);
 /* What the session was made with: the bridge and socket to use for more channels. */

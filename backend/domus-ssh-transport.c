@@ -30,6 +30,7 @@
 #include "domus-error.h"
 #include "domus-fd-task.h"
 #include "domus-known-hosts.h"
+#include "domus-ssh-channel.h"
 #include "domus-ssh-login.h"
 #include "domus-ssh-transport.h"
 
@@ -43,7 +44,10 @@
 /* How long a channel we ended may take to be closed by the server before we stop asking. */
 #define CLOSE_WAIT_SECONDS       10
 /* OpenSSH allows 10 sessions (exec channels) per connection by default (sshd's
-   MaxSessions): this many servers share one and leave room for their consoles. */
+   MaxSessions): this many servers share one and leave room for their consoles. A tunnel's
+   direct-tcpip channel is no session to sshd (session.c counts only "session" channels;
+   forwarded ones are limited by AllowTcpForwarding and PermitOpen): only its nc fallback
+   counts. */
 #define USERS_PER_CONNECTION     5
 
 typedef struct {
@@ -66,9 +70,12 @@ typedef struct {
 } Channel;
 
 typedef struct {
-  char  *command;
-  guint  user;
-  GTask *task;
+  char    *command;   /* an exec channel's; a tunnel's fallback (nullable) */
+  char    *tcp_host;  /* a tunnel's direct-tcpip target (nullable) */
+  guint16  tcp_port;
+  gboolean tunnel;    /* never its user's primary channel: its end is not the user's */
+  guint    user;
+  GTask   *task;
 } ChannelRequest;
 
 /* A channel we ended, waiting for the server to close its end. */
@@ -227,15 +234,6 @@ session_set_error (DomusSshTransport *self,
   g_mutex_unlock (&self->lock);
 }
 
-static char *
-last_ssh_error (LIBSSH2_SESSION *ssh)
-{
-  char *message = NULL;
-
-  libssh2_session_last_error (ssh, &message, NULL, 0);
-  return g_strdup (message != NULL && *message != '\0' ? message : _("no detail"));
-}
-
 /* Users */
 
 static void
@@ -307,6 +305,7 @@ static void
 channel_request_free (ChannelRequest *request)
 {
   g_free (request->command);
+  g_free (request->tcp_host);
   g_clear_object (&request->task);
   g_free (request);
 }
@@ -588,6 +587,7 @@ open_channel (DomusSshTransport *self,
   GError *ended = NULL;
   User *user;
   gboolean primary = FALSE;
+  DomusSshTunnelWay way = DOMUS_SSH_TUNNEL_EXEC;
   gint64 started;
 
   if (g_task_return_error_if_cancelled (request->task))
@@ -596,7 +596,7 @@ open_channel (DomusSshTransport *self,
   user = find_user (self, request->user);
   if (user == NULL || user->stopping)
     ended = user != NULL && user->error != NULL ? g_error_copy (user->error) : closed_error (self);
-  else
+  else if (!request->tunnel)
     {
       primary = !user->opened_primary;
       user->opened_primary = TRUE;
@@ -610,18 +610,16 @@ open_channel (DomusSshTransport *self,
 
   started = g_get_monotonic_time ();
   libssh2_session_set_blocking (self->ssh, 1);
-  channel = libssh2_channel_open_session (self->ssh);
-  if (channel != NULL && libssh2_channel_exec (channel, request->command) != 0)
+  if (request->tunnel)
+    channel = domus_ssh_channel_open_tunnel (self->ssh, self->host_label, request->tcp_host, request->tcp_port,
+                                             request->command, &way, &reason);
+  else
+    channel = domus_ssh_channel_open_exec (self->ssh, request->command, &reason);
+  if (channel == NULL && way == DOMUS_SSH_TUNNEL_EXEC)
     {
-      reason = last_ssh_error (self->ssh);
-      libssh2_channel_free (channel);
-      channel = NULL;
-    }
-  else if (channel == NULL)
-    {
-      reason = last_ssh_error (self->ssh);
-      /* The server's limit of sessions per connection, most likely: the next server
-         gets a connection of its own. */
+      /* A session channel refused: the server's limit of sessions per connection, most
+         likely (a direct-tcpip refusal is forwarding's, not this): the next server gets
+         a connection of its own. */
       if (libssh2_session_last_errno (self->ssh) == LIBSSH2_ERROR_CHANNEL_FAILURE)
         {
           g_autofree char *detail = g_steal_pointer (&reason);
@@ -637,6 +635,13 @@ open_channel (DomusSshTransport *self,
     }
   libssh2_session_set_blocking (self->ssh, 0);
 
+  if (channel == NULL && request->tunnel)
+    {
+      g_task_return_new_error (request->task, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
+                               _("%s would not open a tunnel to %s: %s"), self->host_label,
+                               request->tcp_host != NULL ? request->tcp_host : request->command, reason);
+      return;
+    }
   if (channel == NULL)
     {
       g_task_return_new_error (request->task, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
@@ -655,9 +660,12 @@ open_channel (DomusSshTransport *self,
     }
   g_unix_set_fd_nonblocking (pair[0], TRUE, NULL);
   g_ptr_array_add (self->channels, channel_new (channel, pair[0], request->user, primary));
-  g_debug ("%s: “%s” started in %.1f ms", self->host_label, request->command,
+  g_debug ("%s: “%s” started in %.1f ms", self->host_label,
+           request->command != NULL ? request->command : request->tcp_host,
            (g_get_monotonic_time () - started) / 1000.0);
 
+  /* Read by the finish function once the task has come back to the caller's context. */
+  g_task_set_task_data (request->task, GINT_TO_POINTER (way), NULL);
   domus_task_return_fd (request->task, pair[1]);
 }
 
@@ -719,7 +727,7 @@ static GError *
 connection_lost_error (DomusSshTransport *self,
                        int              code)
 {
-  g_autofree char *detail = last_ssh_error (self->ssh);
+  g_autofree char *detail = domus_ssh_last_error (self->ssh);
 
   return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
                       _("The SSH connection to %s was lost: %s"), self->host_label, detail);
@@ -886,7 +894,7 @@ start_session (DomusSshTransport  *self,
   domus_ssh_login_prefer_known_key_types (&self->login, known);
   if (libssh2_session_handshake (self->ssh, self->sock) != 0)
     {
-      detail = last_ssh_error (self->ssh);
+      detail = domus_ssh_last_error (self->ssh);
       g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_CONNECT_FAILED,
                    _("%s does not speak SSH with us: %s"), self->host_label, detail);
       return FALSE;
@@ -1238,6 +1246,31 @@ wake_worker (DomusSshTransport *self)
     (void) !write (self->wake_write, &byte, 1);
 }
 
+/* Hands request to the worker, or fails its task at once when its user or the connection
+   has ended. */
+static void
+queue_request (DomusSshTransport *self,
+               ChannelRequest    *request)
+{
+  User *state;
+
+  g_mutex_lock (&self->lock);
+  state = find_user (self, request->user);
+  if (self->ended || self->stopping || state == NULL || state->stopping)
+    {
+      GError *error = state != NULL && state->error != NULL ? g_error_copy (state->error)
+                      : self->error != NULL ? g_error_copy (self->error) : closed_error (self);
+
+      g_mutex_unlock (&self->lock);
+      g_task_return_error (request->task, error);
+      channel_request_free (request);
+      return;
+    }
+  g_queue_push_tail (&self->requests, request);
+  g_mutex_unlock (&self->lock);
+  wake_worker (self);
+}
+
 void
 domus_ssh_transport_open_channel_async (DomusSshTransport   *self,
                                         guint                user,
@@ -1246,34 +1279,17 @@ domus_ssh_transport_open_channel_async (DomusSshTransport   *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   ChannelRequest *request;
-  User *state;
 
   g_return_if_fail (DOMUS_IS_SSH_TRANSPORT (self));
   g_return_if_fail (command != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, domus_ssh_transport_open_channel_async);
-
-  g_mutex_lock (&self->lock);
-  state = find_user (self, user);
-  if (self->ended || self->stopping || state == NULL || state->stopping)
-    {
-      GError *error = state != NULL && state->error != NULL ? g_error_copy (state->error)
-                      : self->error != NULL ? g_error_copy (self->error) : closed_error (self);
-
-      g_mutex_unlock (&self->lock);
-      g_task_return_error (task, error);
-      return;
-    }
   request = g_new0 (ChannelRequest, 1);
   request->command = g_strdup (command);
   request->user = user;
-  request->task = g_steal_pointer (&task);
-  g_queue_push_tail (&self->requests, request);
-  g_mutex_unlock (&self->lock);
-  wake_worker (self);
+  request->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (request->task, domus_ssh_transport_open_channel_async);
+  queue_request (self, request);
 }
 
 int
@@ -1283,6 +1299,46 @@ domus_ssh_transport_open_channel_finish (DomusSshTransport  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
 
+  return domus_task_propagate_fd (G_TASK (result), error);
+}
+
+void
+domus_ssh_transport_open_tunnel_async (DomusSshTransport   *self,
+                                       guint                user,
+                                       const char          *host,
+                                       guint16              port,
+                                       const char          *fallback_command,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  ChannelRequest *request;
+
+  g_return_if_fail (DOMUS_IS_SSH_TRANSPORT (self));
+  g_return_if_fail (host != NULL || fallback_command != NULL);
+
+  request = g_new0 (ChannelRequest, 1);
+  request->tunnel = TRUE;
+  request->tcp_host = g_strdup (host);
+  request->tcp_port = port;
+  request->command = g_strdup (fallback_command);
+  request->user = user;
+  request->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (request->task, domus_ssh_transport_open_tunnel_async);
+  queue_request (self, request);
+}
+
+int
+domus_ssh_transport_open_tunnel_finish (DomusSshTransport  *self,
+                                        GAsyncResult       *result,
+                                        DomusSshTunnelWay  *way,
+                                        GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == domus_ssh_transport_open_tunnel_async, -1);
+
+  if (way != NULL)
+    *way = (DomusSshTunnelWay) GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
   return domus_task_propagate_fd (G_TASK (result), error);
 }
 

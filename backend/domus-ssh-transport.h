@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "domus-ssh-options.h"
+#include "domus-ssh-session.h"
 
 G_BEGIN_DECLS
 
@@ -44,6 +45,20 @@ void               domus_ssh_transport_open_channel_async  (DomusSshTransport   
                                                            gpointer             user_data);
 int                domus_ssh_transport_open_channel_finish (DomusSshTransport   *self,
                                                            GAsyncResult        *result,
+                                                           GError             **error);
+/* A tunnel of user's (domus_ssh_session_open_tunnel_async() says what it is); never the
+   user's primary channel. */
+void               domus_ssh_transport_open_tunnel_async   (DomusSshTransport   *self,
+                                                           guint                user,
+                                                           const char          *host,
+                                                           guint16              port,
+                                                           const char          *fallback_command,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+int                domus_ssh_transport_open_tunnel_finish  (DomusSshTransport   *self,
+                                                           GAsyncResult        *result,
+                                                           DomusSshTunnelWay   *way,
                                                            GError             **error);
 /* Why user's share ended (its primary channel, or the whole connection), or NULL. */
 GError            *domus_ssh_transport_dup_user_error     (DomusSshTransport   *self,
