@@ -253,6 +253,7 @@ struct _DomusLibvirtConnection
   char        *hostname;
   char        *canonical_uri;
   gulong       hypervisor_version;
+  GTlsInteraction *interaction;   /* what it was opened with, for its SSH tunnels' logins */
   GAsyncQueue *jobs;       /* the worker's queue */
   EventSink   *sink;
   gboolean     open;
@@ -695,6 +696,7 @@ domus_libvirt_connection_finalize (GObject *object)
   g_free (self->driver);
   g_free (self->hostname);
   g_free (self->canonical_uri);
+  g_clear_object (&self->interaction);
   event_sink_unref (self->sink);
   G_OBJECT_CLASS (domus_libvirt_connection_parent_class)->finalize (object);
 }
@@ -785,6 +787,7 @@ domus_libvirt_connection_open_async (const char          *uri,
 
   self = g_object_new (DOMUS_TYPE_LIBVIRT_CONNECTION, NULL);
   self->uri = g_strdup (uri);
+  self->interaction = interaction != NULL ? g_object_ref (interaction) : NULL;
   start_worker (self);
 
   data = g_new0 (OpenData, 1);
@@ -898,6 +901,13 @@ domus_libvirt_connection_get_hostname (DomusLibvirtConnection *self)
 {
   g_return_val_if_fail (DOMUS_IS_LIBVIRT_CONNECTION (self), NULL);
   return self->hostname;
+}
+
+GTlsInteraction *
+domus_libvirt_connection_get_interaction (DomusLibvirtConnection *self)
+{
+  g_return_val_if_fail (DOMUS_IS_LIBVIRT_CONNECTION (self), NULL);
+  return self->interaction;
 }
 
 const char *

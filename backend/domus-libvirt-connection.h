@@ -61,6 +61,8 @@ const char             *domus_libvirt_connection_get_uri      (DomusLibvirtConne
 /* libvirt's name for the hypervisor ("QEMU", "Test", "Xen") and its host's name. */
 const char             *domus_libvirt_connection_get_driver   (DomusLibvirtConnection *self);
 const char             *domus_libvirt_connection_get_hostname (DomusLibvirtConnection *self);
+/* The interaction it was opened with (nullable): the same prompts serve its SSH tunnels. */
+GTlsInteraction        *domus_libvirt_connection_get_interaction (DomusLibvirtConnection *self);
 /* The canonical URI the server gave (virConnectGetURI), e.g. "qemu:///system". */
 const char             *domus_libvirt_connection_get_canonical_uri (DomusLibvirtConnection *self);
 /* The hypervisor's version (major * 1,000,000 + minor * 1,000 + release), 0 when not said. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * A libvirt domain's consoles. The screen is a descriptor libvirt hands over (QEMU's VNC
- * server takes it as a client), ready for gtk-vnc. The serial port is a libvirt stream:
+ * server takes it as a client), ready for gtk-vnc; on a remote connection, which cannot
+ * pass descriptors, a socket through Domus's own SSH tunnel (domus-libvirt-tunnel.c). The serial port is a libvirt stream:
  * a bridge pumps it to one end of a socket pair on the main loop, in libvirt's
  * non-blocking stream events, so the rest of Domus sees a GIOStream as for domusd hosts.
  */
@@ -17,6 +18,7 @@
 #include "domus-fd-task.h"
 #include "domus-libvirt.h"
 #include "domus-libvirt-console.h"
+#include "domus-libvirt-tunnel.h"
 
 #define CHUNK 4096
 
@@ -73,58 +75,98 @@ vnc_graphics_index (const char *xml,
   return vnc;
 }
 
-static int
-open_graphics_fd (virDomainPtr   dom,
-                  const char    *name,
-                  gboolean       remote,
-                  GError       **error)
+/* What the connection's thread found: libvirt's descriptor, or where to tunnel to. */
+typedef struct {
+  int                      fd;
+  DomusLibvirtVncEndpoint *endpoint;
+} GraphicsAnswer;
+
+static void
+graphics_answer_free (gpointer data)
 {
-  char *xml = virDomainGetXMLDesc (dom, 0);
+  GraphicsAnswer *answer = data;
+
+  if (answer->fd >= 0)
+    close (answer->fd);
+  domus_libvirt_vnc_endpoint_free (answer->endpoint);
+  g_free (answer);
+}
+
+/* The index of the domain's first VNC display, or -1 with error (a SPICE-only domain says so). */
+static int
+usable_vnc_index (const char  *xml,
+                  const char  *name,
+                  GError     **error)
+{
   gboolean spice = FALSE;
-  int index, fd;
+  int index = vnc_graphics_index (xml, &spice);
+
+  if (index < 0 && spice)
+    g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
+                 _("Domain “%s” shows its screen over SPICE only, which Domus cannot show: "
+                   "add a VNC display to its definition, or use a SPICE viewer."), name);
+  else if (index < 0)
+    g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
+                 _("Domain “%s” has no VNC display to show."), name);
+  return index;
+}
+
+/* Where the VNC server listens, from the XML with secrets (which says whether VNC has a
+ * password) when the connection may read it, else from the plain one. */
+static DomusLibvirtVncEndpoint *
+remote_endpoint (virDomainPtr   dom,
+                 const char    *xml,
+                 const char    *name,
+                 GError       **error)
+{
+  char *secure = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_SECURE);
+  DomusLibvirtVncEndpoint *endpoint;
+
+  if (secure == NULL)
+    virResetLastError ();
+  endpoint = domus_libvirt_vnc_endpoint_from_xml (secure != NULL ? secure : xml, name, error);
+  free (secure);
+  return endpoint;
+}
+
+/*
+ * libvirt's own descriptor on a local connection. Never asked for on a remote one: the
+ * daemon opens the descriptor and sends it with its answer, the client library (which
+ * cannot receive descriptors over ssh, libssh2, tcp or tls) fails on that answer and
+ * drops the whole connection (seen with libvirt 9.0). There the answer is where the VNC
+ * server listens on the host, read from the running domain's XML, for the SSH tunnel.
+ */
+static GraphicsAnswer *
+find_graphics (virDomainPtr   dom,
+               const char    *name,
+               gboolean       remote,
+               GError       **error)
+{
+  GraphicsAnswer *answer = NULL;
+  char *xml = virDomainGetXMLDesc (dom, 0);
+  int index;
 
   if (xml == NULL)
     {
       domus_libvirt_set_error (error, DOMUS_ERROR_FAILED);
-      return -1;
+      return NULL;
     }
-  index = vnc_graphics_index (xml, &spice);
+  index = usable_vnc_index (xml, name, error);
+  if (index >= 0)
+    {
+      answer = g_new0 (GraphicsAnswer, 1);
+      answer->fd = -1;
+      if (remote)
+        answer->endpoint = remote_endpoint (dom, xml, name, error);
+      /* libvirt has already checked who we are: VNC's own password would only ask again. */
+      else if ((answer->fd = virDomainOpenGraphicsFD (dom, (unsigned int) index,
+                                                      VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH)) < 0)
+        domus_libvirt_set_error (error, DOMUS_ERROR_NOT_SUPPORTED);
+      if (answer->fd < 0 && answer->endpoint == NULL)
+        g_clear_pointer (&answer, graphics_answer_free);
+    }
   free (xml);
-  if (index < 0 && spice)
-    {
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
-                   _("Domain “%s” shows its screen over SPICE only, which Domus cannot show: "
-                     "add a VNC display to its definition, or use a SPICE viewer."), name);
-      return -1;
-    }
-  if (index < 0)
-    {
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
-                   _("Domain “%s” has no VNC display to show."), name);
-      return -1;
-    }
-  /* libvirt has already checked who we are: VNC's own password would only ask again. */
-  fd = virDomainOpenGraphicsFD (dom, (unsigned int) index, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
-  if (fd < 0 && remote)
-    {
-      g_autoptr(GError) cause = NULL;
-
-      domus_libvirt_set_error (&cause, DOMUS_ERROR_NOT_SUPPORTED);
-      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED,
-                   _("The screen of “%s” cannot be opened over this connection: libvirt hands "
-                     "screens over on local connections only (%s)."), name, cause->message);
-    }
-  else if (fd < 0)
-    domus_libvirt_set_error (error, DOMUS_ERROR_NOT_SUPPORTED);
-  return fd;
-}
-
-/* The descriptor, as domus_task_propagate_fd() takes it; closed if nobody does. */
-static void
-close_boxed_fd (gpointer data)
-{
-  close (*(int *) data);
-  g_free (data);
+  return answer;
 }
 
 /* A connection with a host part goes over the network, where descriptors do not pass. */
@@ -147,17 +189,64 @@ open_graphics_work (DomusLibvirtReply *reply,
   const char *name = task_data;
   GError *error = NULL;
   virDomainPtr dom = lookup_running (conn, name, &error);
-  int fd = -1;
+  GraphicsAnswer *answer = NULL;
 
   if (dom != NULL)
     {
-      fd = open_graphics_fd (dom, name, is_remote (conn), &error);
+      answer = find_graphics (dom, name, is_remote (conn), &error);
       virDomainFree (dom);
     }
-  if (fd < 0)
+  if (answer == NULL)
     domus_libvirt_reply_error (reply, error);
   else
-    domus_libvirt_reply_pointer (reply, g_memdup2 (&fd, sizeof fd), close_boxed_fd);
+    domus_libvirt_reply_pointer (reply, answer, graphics_answer_free);
+}
+
+static void
+on_tunnel_opened (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  DomusSshTunnelWay way;
+  int fd = domus_libvirt_open_tunnel_finish (DOMUS_LIBVIRT_CONNECTION (source), result, &way, &error);
+
+  if (fd < 0)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_debug ("screen of %s through SSH (%s)", (const char *) g_task_get_task_data (task),
+           way == DOMUS_SSH_TUNNEL_DIRECT_TCPIP ? "direct-tcpip" : "nc in an exec channel");
+  domus_task_return_fd (task, fd);
+}
+
+static void
+on_graphics_found (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GraphicsAnswer *answer = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (answer == NULL)
+    g_task_return_error (task, error);
+  else if (answer->endpoint != NULL)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      domus_libvirt_open_tunnel_async (DOMUS_LIBVIRT_CONNECTION (source), answer->endpoint,
+                                       cancellable, on_tunnel_opened, g_steal_pointer (&task));
+    }
+  else
+    {
+      domus_task_return_fd (task, answer->fd);
+      answer->fd = -1;
+    }
+  if (answer != NULL)
+    graphics_answer_free (answer);
 }
 
 void
@@ -168,6 +257,7 @@ domus_libvirt_open_graphics_async (DomusLibvirtConnection *connection,
                                    gpointer                user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) find_task = NULL;
 
   g_return_if_fail (DOMUS_IS_LIBVIRT_CONNECTION (connection));
   g_return_if_fail (name != NULL);
@@ -175,7 +265,10 @@ domus_libvirt_open_graphics_async (DomusLibvirtConnection *connection,
   task = g_task_new (connection, cancellable, callback, user_data);
   g_task_set_source_tag (task, domus_libvirt_open_graphics_async);
   g_task_set_task_data (task, g_strdup (name), g_free);
-  domus_libvirt_connection_run (connection, task, open_graphics_work);
+  /* The answer comes back to on_graphics_found, which tunnels to a remote host (main context). */
+  find_task = g_task_new (connection, cancellable, on_graphics_found, g_steal_pointer (&task));
+  g_task_set_task_data (find_task, g_strdup (name), g_free);
+  domus_libvirt_connection_run (connection, find_task, open_graphics_work);
 }
 
 int

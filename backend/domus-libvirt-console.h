@@ -10,11 +10,15 @@
 G_BEGIN_DECLS
 
 /*
- * A connected socket to the domain's VNC server (virDomainOpenGraphicsFD, libvirt's own
- * authentication standing for VNC's), for vnc_display_open_fd(). Errors:
+ * A connected socket to the domain's VNC server, for vnc_display_open_fd():
+ * virDomainOpenGraphicsFD (libvirt's own authentication standing for VNC's) where the
+ * connection passes descriptors (local Unix sockets); on a remote SSH connection
+ * (qemu+ssh, qemu+libssh2, qemu+libssh), which cannot, a tunnel through Domus's own SSH
+ * session to where the VNC server listens on the host (domus-libvirt-tunnel.h; VNC's
+ * password, if the domain has one, is then asked by gtk-vnc). Errors:
  * DOMUS_ERROR_NOT_RUNNING; DOMUS_ERROR_NOT_SUPPORTED when the domain shows no VNC
- * screen (a SPICE-only domain says so) or the connection cannot pass a descriptor
- * (libvirt passes them over local Unix sockets only).
+ * screen (a SPICE-only domain says so) or the connection is remote but not over SSH;
+ * the SSH session's errors (host key unknown or changed, login refused, tunnel refused).
  */
 void         domus_libvirt_open_graphics_async  (DomusLibvirtConnection  *connection,
                                                  const char              *name,

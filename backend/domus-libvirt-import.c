@@ -20,6 +20,7 @@
 #include "domus-error.h"
 #include "domus-libvirt.h"
 #include "domus-libvirt-import.h"
+#include "domus-libvirt-xml.h"
 
 typedef struct {
   xmlNodePtr  domain;
@@ -33,42 +34,12 @@ typedef struct {
 
 /* The tree */
 
-static gboolean
-is_element (xmlNodePtr  node,
-            const char *name)
-{
-  return node != NULL && node->type == XML_ELEMENT_NODE &&
-         (name == NULL || xmlStrcmp (node->name, (const xmlChar *) name) == 0);
-}
-
-static xmlNodePtr
-child (xmlNodePtr  parent,
-       const char *name)
-{
-  for (xmlNodePtr node = parent != NULL ? parent->children : NULL; node != NULL; node = node->next)
-    if (is_element (node, name))
-      return node;
-  return NULL;
-}
-
-/* An attribute (g_free it), or NULL. */
-static char *
-prop (xmlNodePtr  node,
-      const char *name)
-{
-  xmlChar *value = node != NULL ? xmlGetProp (node, (const xmlChar *) name) : NULL;
-  char *copy = value != NULL ? g_strdup ((const char *) value) : NULL;
-
-  xmlFree (value);
-  return copy;
-}
-
 /* An element's text, stripped (g_free it), or NULL when it has no such child. */
 static char *
 text_of (xmlNodePtr  parent,
          const char *name)
 {
-  xmlNodePtr node = name != NULL ? child (parent, name) : parent;
+  xmlNodePtr node = name != NULL ? domus_libvirt_xml_child (parent, name) : parent;
   xmlChar *content;
   char *copy;
 
@@ -134,7 +105,7 @@ size_in_mib (xmlNodePtr node)
     { "GiB", 1073741824.0 }, { "TB", 1e12 }, { "T", 1099511627776.0 }, { "TiB", 1099511627776.0 },
   };
   g_autofree char *text = text_of (node, NULL);
-  g_autofree char *unit = prop (node, "unit");
+  g_autofree char *unit = domus_libvirt_xml_prop (node, "unit");
   double bytes = 1024;
   guint64 value;
 
@@ -151,11 +122,11 @@ size_in_mib (xmlNodePtr node)
 static void
 import_size (Import *import)
 {
-  xmlNodePtr memory = child (import->domain, "memory");
-  xmlNodePtr current = child (import->domain, "currentMemory");
-  xmlNodePtr vcpu = child (import->domain, "vcpu");
+  xmlNodePtr memory = domus_libvirt_xml_child (import->domain, "memory");
+  xmlNodePtr current = domus_libvirt_xml_child (import->domain, "currentMemory");
+  xmlNodePtr vcpu = domus_libvirt_xml_child (import->domain, "vcpu");
   g_autofree char *vcpus = text_of (vcpu, NULL);
-  g_autofree char *current_vcpus = prop (vcpu, "current");
+  g_autofree char *current_vcpus = domus_libvirt_xml_prop (vcpu, "current");
   gint64 mib = size_in_mib (memory);
 
   if (mib > 0)
@@ -163,7 +134,7 @@ import_size (Import *import)
   if (current != NULL && size_in_mib (current) > 0 && size_in_mib (current) < mib)
     lose (import, _("The memory balloon: it starts with all %lld MiB, not %lld MiB."),
           (long long) mib, (long long) size_in_mib (current));
-  if (child (import->domain, "maxMemory") != NULL)
+  if (domus_libvirt_xml_child (import->domain, "maxMemory") != NULL)
     lose (import, _("Memory hot-plug (<maxMemory>)."));
   if (vcpus != NULL && *vcpus != '\0')
     g_string_append_printf (import->cfg, "vcpus = %s\n", current_vcpus != NULL ? current_vcpus : vcpus);
@@ -174,16 +145,16 @@ import_size (Import *import)
 static void
 import_tags (Import *import)
 {
-  xmlNodePtr metadata = child (import->domain, "metadata");
+  xmlNodePtr metadata = domus_libvirt_xml_child (import->domain, "metadata");
   g_autoptr(GPtrArray) tags = g_ptr_array_new_with_free_func (g_free);
 
   for (xmlNodePtr node = metadata != NULL ? metadata->children : NULL; node != NULL; node = node->next)
     {
-      if (!is_element (node, NULL) || node->ns == NULL ||
+      if (!domus_libvirt_xml_is_element (node, NULL) || node->ns == NULL ||
           xmlStrcmp (node->ns->href, (const xmlChar *) DOMUS_LIBVIRT_METADATA_URI) != 0)
         continue;
       for (xmlNodePtr tag = node->children; tag != NULL; tag = tag->next)
-        if (is_element (tag, "tag"))
+        if (domus_libvirt_xml_is_element (tag, "tag"))
           g_ptr_array_add (tags, text_of (tag, NULL));
     }
   if (tags->len > 0)
@@ -213,9 +184,9 @@ import_firmware_boot (Import     *import,
 
   put_string (import, "builder", "hvm");
   for (xmlNodePtr node = os->children; node != NULL; node = node->next)
-    if (is_element (node, "boot"))
+    if (domus_libvirt_xml_is_element (node, "boot"))
       {
-        g_autofree char *dev = prop (node, "dev");
+        g_autofree char *dev = domus_libvirt_xml_prop (node, "dev");
         const char *letter = boot_letter (dev);
 
         if (letter != NULL && strchr (order->str, *letter) == NULL)
@@ -228,15 +199,15 @@ import_firmware_boot (Import     *import,
 static void
 import_os (Import *import)
 {
-  xmlNodePtr os = child (import->domain, "os");
+  xmlNodePtr os = domus_libvirt_xml_child (import->domain, "os");
   g_autofree char *type = text_of (os, "type");
-  g_autofree char *machine = prop (child (os, "type"), "machine");
-  g_autofree char *arch = prop (child (os, "type"), "arch");
+  g_autofree char *machine = domus_libvirt_xml_prop (domus_libvirt_xml_child (os, "type"), "machine");
+  g_autofree char *arch = domus_libvirt_xml_prop (domus_libvirt_xml_child (os, "type"), "arch");
   g_autofree char *kernel = text_of (os, "kernel");
   g_autofree char *initrd = text_of (os, "initrd");
   g_autofree char *cmdline = text_of (os, "cmdline");
   g_autofree char *loader = text_of (os, "loader");
-  g_autofree char *firmware = prop (os, "firmware");
+  g_autofree char *firmware = domus_libvirt_xml_prop (os, "firmware");
   g_autofree char *bootloader = text_of (import->domain, "bootloader");
   g_autofree char *bootargs = text_of (import->domain, "bootloader_args");
 
@@ -293,12 +264,12 @@ static char *
 disk_source (xmlNodePtr disk,
              const char *type)
 {
-  xmlNodePtr source = child (disk, "source");
+  xmlNodePtr source = domus_libvirt_xml_child (disk, "source");
 
   if (g_strcmp0 (type, "file") == 0)
-    return prop (source, "file");
+    return domus_libvirt_xml_prop (source, "file");
   if (g_strcmp0 (type, "block") == 0)
-    return prop (source, "dev");
+    return domus_libvirt_xml_prop (source, "dev");
   return NULL;
 }
 
@@ -332,14 +303,14 @@ static void
 import_disk (Import     *import,
              xmlNodePtr  disk)
 {
-  g_autofree char *type = prop (disk, "type");
-  g_autofree char *device = prop (disk, "device");
-  g_autofree char *dev = prop (child (disk, "target"), "dev");
-  g_autofree char *bus = prop (child (disk, "target"), "bus");
-  g_autofree char *format = prop (child (disk, "driver"), "type");
+  g_autofree char *type = domus_libvirt_xml_prop (disk, "type");
+  g_autofree char *device = domus_libvirt_xml_prop (disk, "device");
+  g_autofree char *dev = domus_libvirt_xml_prop (domus_libvirt_xml_child (disk, "target"), "dev");
+  g_autofree char *bus = domus_libvirt_xml_prop (domus_libvirt_xml_child (disk, "target"), "bus");
+  g_autofree char *format = domus_libvirt_xml_prop (domus_libvirt_xml_child (disk, "driver"), "type");
   g_autofree char *path = NULL;
   const char *backend;
-  const char *mode = child (disk, "readonly") != NULL ? "r" : child (disk, "shareable") != NULL ? "w!" : "w";
+  const char *mode = domus_libvirt_xml_child (disk, "readonly") != NULL ? "r" : domus_libvirt_xml_child (disk, "shareable") != NULL ? "w!" : "w";
 
   if (dev == NULL || !known_device_name (dev))
     {
@@ -398,11 +369,11 @@ static void
 import_interface (Import     *import,
                   xmlNodePtr  iface)
 {
-  g_autofree char *type = prop (iface, "type");
-  g_autofree char *mac = prop (child (iface, "mac"), "address");
-  g_autofree char *model = prop (child (iface, "model"), "type");
-  g_autofree char *bridge = prop (child (iface, "source"), "bridge");
-  g_autofree char *network = prop (child (iface, "source"), "network");
+  g_autofree char *type = domus_libvirt_xml_prop (iface, "type");
+  g_autofree char *mac = domus_libvirt_xml_prop (domus_libvirt_xml_child (iface, "mac"), "address");
+  g_autofree char *model = domus_libvirt_xml_prop (domus_libvirt_xml_child (iface, "model"), "type");
+  g_autofree char *bridge = domus_libvirt_xml_prop (domus_libvirt_xml_child (iface, "source"), "bridge");
+  g_autofree char *network = domus_libvirt_xml_prop (domus_libvirt_xml_child (iface, "source"), "network");
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
   guint index = import->vifs->len;
 
@@ -432,7 +403,7 @@ static void
 import_graphics (Import     *import,
                  xmlNodePtr  graphics)
 {
-  g_autofree char *type = prop (graphics, "type");
+  g_autofree char *type = domus_libvirt_xml_prop (graphics, "type");
 
   if (g_strcmp0 (type, "vnc") == 0)
     import->vnc = TRUE;
@@ -449,7 +420,7 @@ static void
 import_chardev (Import     *import,
                 xmlNodePtr  chardev)
 {
-  g_autofree char *type = prop (chardev, "type");
+  g_autofree char *type = domus_libvirt_xml_prop (chardev, "type");
 
   /* A domusd host's serial console is always its own socket: a pty is what it replaces. */
   if (g_strcmp0 (type, "pty") != 0)
@@ -461,8 +432,8 @@ static void
 import_input (Import     *import,
               xmlNodePtr  input)
 {
-  g_autofree char *type = prop (input, "type");
-  g_autofree char *bus = prop (input, "bus");
+  g_autofree char *type = domus_libvirt_xml_prop (input, "type");
+  g_autofree char *bus = domus_libvirt_xml_prop (input, "bus");
 
   if (g_strcmp0 (bus, "usb") == 0 && (g_strcmp0 (type, "tablet") == 0 || g_strcmp0 (type, "mouse") == 0))
     import->usbdevice = g_strcmp0 (type, "tablet") == 0 ? "tablet" : "mouse";
@@ -474,7 +445,7 @@ static void
 import_video (Import     *import,
               xmlNodePtr  video)
 {
-  g_autofree char *model = prop (child (video, "model"), "type");
+  g_autofree char *model = domus_libvirt_xml_prop (domus_libvirt_xml_child (video, "model"), "type");
 
   if (model != NULL && strcmp (model, "vga") != 0 && strcmp (model, "none") != 0)
     lose (import, _("The %s video card: a domusd host gives its guests a standard VGA card."), model);
@@ -487,7 +458,7 @@ is_plumbing (xmlNodePtr node)
   static const char * const plumbing[] = { "emulator", "controller", "memballoon", "panic", "audio" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (plumbing); i++)
-    if (is_element (node, plumbing[i]))
+    if (domus_libvirt_xml_is_element (node, plumbing[i]))
       return TRUE;
   return FALSE;
 }
@@ -495,23 +466,23 @@ is_plumbing (xmlNodePtr node)
 static void
 import_devices (Import *import)
 {
-  xmlNodePtr devices = child (import->domain, "devices");
+  xmlNodePtr devices = domus_libvirt_xml_child (import->domain, "devices");
 
   for (xmlNodePtr node = devices != NULL ? devices->children : NULL; node != NULL; node = node->next)
     {
-      if (!is_element (node, NULL) || is_plumbing (node))
+      if (!domus_libvirt_xml_is_element (node, NULL) || is_plumbing (node))
         continue;
-      if (is_element (node, "disk"))
+      if (domus_libvirt_xml_is_element (node, "disk"))
         import_disk (import, node);
-      else if (is_element (node, "interface"))
+      else if (domus_libvirt_xml_is_element (node, "interface"))
         import_interface (import, node);
-      else if (is_element (node, "graphics"))
+      else if (domus_libvirt_xml_is_element (node, "graphics"))
         import_graphics (import, node);
-      else if (is_element (node, "serial") || is_element (node, "console"))
+      else if (domus_libvirt_xml_is_element (node, "serial") || domus_libvirt_xml_is_element (node, "console"))
         import_chardev (import, node);
-      else if (is_element (node, "input"))
+      else if (domus_libvirt_xml_is_element (node, "input"))
         import_input (import, node);
-      else if (is_element (node, "video"))
+      else if (domus_libvirt_xml_is_element (node, "video"))
         import_video (import, node);
       else
         lose (import, _("The <%s> device has no xm form."), (const char *) node->name);
@@ -531,22 +502,22 @@ import_devices (Import *import)
 static void
 import_machine (Import *import)
 {
-  xmlNodePtr features = child (import->domain, "features");
-  g_autofree char *offset = prop (child (import->domain, "clock"), "offset");
-  xmlNodePtr cpu = child (import->domain, "cpu");
-  g_autofree char *cpu_mode = prop (cpu, "mode");
+  xmlNodePtr features = domus_libvirt_xml_child (import->domain, "features");
+  g_autofree char *offset = domus_libvirt_xml_prop (domus_libvirt_xml_child (import->domain, "clock"), "offset");
+  xmlNodePtr cpu = domus_libvirt_xml_child (import->domain, "cpu");
+  g_autofree char *cpu_mode = domus_libvirt_xml_prop (cpu, "mode");
 
-  if (features != NULL && child (features, "acpi") == NULL)
+  if (features != NULL && domus_libvirt_xml_child (features, "acpi") == NULL)
     g_string_append (import->cfg, "acpi = 0\n");
   for (xmlNodePtr node = features != NULL ? features->children : NULL; node != NULL; node = node->next)
-    if (is_element (node, NULL) && !is_element (node, "acpi") && !is_element (node, "apic") &&
-        !is_element (node, "pae"))
+    if (domus_libvirt_xml_is_element (node, NULL) && !domus_libvirt_xml_is_element (node, "acpi") && !domus_libvirt_xml_is_element (node, "apic") &&
+        !domus_libvirt_xml_is_element (node, "pae"))
       lose (import, _("The %s feature."), (const char *) node->name);
   if (g_strcmp0 (offset, "localtime") == 0)
     g_string_append (import->cfg, "localtime = 1\n");
   else if (offset != NULL && strcmp (offset, "utc") != 0)
     lose (import, _("The clock offset “%s”: a domusd guest’s clock is UTC or local time."), offset);
-  if (cpu_mode != NULL || child (cpu, "model") != NULL)
+  if (cpu_mode != NULL || domus_libvirt_xml_child (cpu, "model") != NULL)
     lose (import, _("The CPU model (%s): a domusd host gives its guests QEMU’s default CPU."),
           cpu_mode != NULL ? cpu_mode : "custom");
 }
@@ -589,10 +560,10 @@ list_other_settings (Import *import)
     {
       gboolean known = FALSE;
 
-      if (!is_element (node, NULL))
+      if (!domus_libvirt_xml_is_element (node, NULL))
         continue;
       for (gsize i = 0; i < G_N_ELEMENTS (read); i++)
-        known |= is_element (node, read[i]);
+        known |= domus_libvirt_xml_is_element (node, read[i]);
       if (!known)
         lose (import, _("The <%s> settings have no xm form."), (const char *) node->name);
     }
@@ -648,7 +619,7 @@ domus_libvirt_import_xml (const char  *xml,
   doc = xmlReadMemory (xml, (int) strlen (xml), "domain.xml", NULL,
                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   import.domain = doc != NULL ? xmlDocGetRootElement (doc) : NULL;
-  name = is_element (import.domain, "domain") ? text_of (import.domain, "name") : NULL;
+  name = domus_libvirt_xml_is_element (import.domain, "domain") ? text_of (import.domain, "name") : NULL;
   if (name == NULL || *name == '\0')
     {
       g_set_error_literal (error, DOMUS_ERROR, DOMUS_ERROR_INVALID_CONFIG,

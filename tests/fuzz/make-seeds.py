@@ -176,6 +176,19 @@ def main():
                              "ssh://h:0", "ssh://a%40b@h/x", "unix:/run/x.sock", "local", ""]):
         write("uri", str(i), uri)
 
+    # libvirt-tunnel: the first byte picks the reader (0 the domain's XML, 1 `ssh -G`, 2 the URI).
+    for seed, xml in (("endpoint-address", "<domain><name>w</name><devices><graphics type='vnc' port='5900' "
+                       "listen='0.0.0.0'><listen type='address' address='0.0.0.0'/></graphics></devices></domain>"),
+                      ("endpoint-socket", "<domain><devices><graphics type='spice' port='5901'/><graphics "
+                       "type='vnc'><listen type='socket' socket='/run/vnc.sock'/></graphics></devices></domain>"),
+                      ("endpoint-refused", "<domain><devices><graphics type='vnc' port='5900' passwd='x'/>"
+                       "</devices></domain>")):
+        write("libvirt-tunnel", seed, b"\x00" + xml.encode())
+    write("libvirt-tunnel", "ssh-config", b"\x01user deploy\nhostname web.example.org\nport 2222\n"
+          b"identityfile ~/.ssh/web\nuserknownhostsfile ~/.ssh/known_hosts ~/.ssh/known_hosts2\nproxyjump none\n")
+    write("libvirt-tunnel", "ssh-config-jump", b"\x01hostname web\nproxycommand ssh -W %h:%p bastion\n")
+    write("libvirt-tunnel", "uri", b"\x02qemu+libssh2://root@[::1]:2200/system?known_hosts=/kh&no_verify=1&keyfile=/k")
+
 
 if __name__ == "__main__":
     main()

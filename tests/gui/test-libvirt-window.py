@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import lib_gui  # noqa: E402
 from lib_domus import Daemon, Tap, check  # noqa: E402
-from lib_libvirt import LibvirtDaemon, skip_if_impossible, test_guest_xml  # noqa: E402
+from lib_libvirt import LibvirtDaemon, skip_if_impossible  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
 
 GUEST_DIR = sys.argv[1]
@@ -58,9 +58,7 @@ def main():
         def start_hosts():
             nonlocal domusd
             libvirtd.start()
-            kernel, initrd = libvirtd.install_test_guest(GUEST_DIR)
-            libvirtd.define(test_guest_xml(NAME, kernel, initrd))
-            libvirtd.virsh("start", NAME)
+            libvirtd.start_test_guest(GUEST_DIR, NAME)
             root = os.path.join(base, "domusd")
             os.mkdir(root, 0o700)
             domusd = Daemon(root, name=DOMUSD_NAME).wait_listening()

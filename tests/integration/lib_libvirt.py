@@ -181,6 +181,55 @@ def make_migration_certificates(folder, names=("127.0.0.1", "localhost")):
         os.chmod(os.path.join(folder, entry), 0o644)
 
 
+def ssh_known_hosts(path, *servers):
+    """A known_hosts that knows each lib_sshd.Sshd in servers, as ssh would have saved them."""
+    with open(path, "w") as f:
+        for server in servers:
+            with open(server.host_key + ".pub") as pub:
+                key_type, blob = pub.read().split()[:2]
+            f.write("[127.0.0.1]:%d %s %s\n" % (server.port, key_type, blob))
+    os.chmod(path, 0o600)
+    return path
+
+
+def ssh_program(workdir, known_hosts):
+    """The ssh program libvirt's qemu+ssh runs (its command= option), checking host keys
+    against the test's own known_hosts: OpenSSH reads ~/.ssh from the password database,
+    not $HOME, so only its options keep it away from root's own files."""
+    path = os.path.join(workdir, "ssh-test-known-hosts")
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n"
+                "exec ssh -F /dev/null -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes "
+                "-o BatchMode=yes \"$@\"\n" % known_hosts)
+    os.chmod(path, 0o755)
+    return path
+
+
+def ssh_alias_program(workdir, alias, sshd, known_hosts):
+    """An ssh program whose configuration (its own -F file) names sshd as the host alias:
+    HostName, Port, User, IdentityFile and UserKnownHostsFile, as a person's ~/.ssh/config
+    would; for qemu+ssh://ALIAS/system?command=PROGRAM."""
+    config = os.path.join(workdir, "ssh_config")
+    with open(config, "w") as f:
+        f.write("Host %s\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n"
+                "  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n  BatchMode yes\n"
+                % (alias, sshd.port, sshd.client_key, known_hosts))
+    path = os.path.join(workdir, "ssh-test-config")
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\nexec ssh -F %s \"$@\"\n" % config)
+    os.chmod(path, 0o755)
+    return path
+
+
+def qemu_ssh_uri(sshd, daemon, known_hosts, program):
+    """qemu+ssh to daemon (a LibvirtDaemon) through sshd (a lib_sshd.Sshd) as root: the ssh
+    program checks known_hosts through program, Domus's screen tunnel through the URI's
+    known_hosts (the same file)."""
+    return ("qemu+ssh://root@127.0.0.1:%d/system?socket=%s&keyfile=%s&known_hosts=%s"
+            "&no_verify=0&command=%s" % (sshd.port, daemon.socket_path, sshd.client_key,
+                                         known_hosts, program))
+
+
 class LibvirtDaemon:
     """libvirtd and virtlogd in a mount namespace of their own, under root (a folder the
     caller owns). Use as a context manager, or call stop() on every path."""
@@ -381,6 +430,13 @@ class LibvirtDaemon:
             shutil.copyfile(source, os.path.join(self.root, "lib", "images", name))
             paths.append(IMAGES + "/" + name)
         return tuple(paths)
+
+    def start_test_guest(self, guest_dir, name):
+        """The test guest as name (test_guest_xml's defaults: VNC on loopback, a serial
+        pty), defined and started."""
+        kernel, initrd = self.install_test_guest(guest_dir)
+        self.define(test_guest_xml(name, kernel, initrd))
+        self.virsh("start", name)
 
     def define_pool(self, name="default"):
         """A directory pool on the images folder, started and autostarted."""

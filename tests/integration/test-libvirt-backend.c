@@ -9,6 +9,12 @@
  *   DOMUS_LV_SSH_URI                 A again, through qemu+libssh2 and a real sshd, with a
  *                                    passphrase-protected key and an empty known_hosts;
  *   DOMUS_LV_SSH_PASSPHRASE          that key's passphrase;
+ *   DOMUS_LV_SSH_PROGRAM_URI         A again, through qemu+ssh (the ssh program, with the
+ *                                    test's own known_hosts) and the same sshd;
+ *   DOMUS_LV_SSH_NOFORWARD_URI       the same through a second sshd that refuses to forward
+ *                                    (AllowTcpForwarding no);
+ *   DOMUS_LV_SSH_ALIAS_URI           qemu+ssh://ALIAS/system: host, port, user, key and
+ *                                    known_hosts only in the ssh program's configuration;
  *   DOMUS_LV_PID_B                   B's libvirtd, which the last case ends.
  * The cases run in order and build on each other (the guest started in one is saved and
  * restored, then migrated in later ones); an assertion that fails marks its case and the
@@ -29,6 +35,7 @@
 #include "domus-libvirt-migration.h"
 #include "domus-libvirt-sampler.h"
 #include "domus-libvirt-storage.h"
+#include "domus-libvirt-tunnel.h"
 #include "hv-config.h"
 #include "hv-domain-spec.h"
 #include "test-libvirt-util.h"
@@ -352,8 +359,11 @@ listen_on_free_display (GSocketListener *listener)
   g_error ("no free VNC port on loopback");
 }
 
+/* The domain's screen as Domus opens it on connection, captured by gvnccapture: a PNG of
+ * VGA text mode's size at least. */
 static void
-test_graphics (void)
+assert_screen_captured (DomusLibvirtConnection *connection,
+                        const char             *name)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -369,8 +379,8 @@ test_graphics (void)
   guint display;
   int fd;
 
-  domus_libvirt_open_graphics_async (a, guest, NULL, lvt_keep_result, &result);
-  fd = domus_libvirt_open_graphics_finish (a, lvt_wait (&result), &error);
+  domus_libvirt_open_graphics_async (connection, name, NULL, lvt_keep_result, &result);
+  fd = domus_libvirt_open_graphics_finish (connection, lvt_wait (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (fd, >=, 0);
   if (fd < 0)
@@ -394,8 +404,16 @@ test_graphics (void)
   g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (data + 20)), >=, 400);
   g_clear_object (&relay.client);
   g_clear_object (&relay.vnc);
+  g_test_message ("screen of %s: %ux%u", name, GUINT32_FROM_BE (*(guint32 *) (data + 16)),
+                  GUINT32_FROM_BE (*(guint32 *) (data + 20)));
   g_unlink (png);
   g_rmdir (dir);
+}
+
+static void
+test_graphics (void)
+{
+  assert_screen_captured (a, guest);
 }
 
 /* 1 Hz samples */
@@ -748,6 +766,20 @@ test_passphrase_init (TestPassphrase *self)
 {
 }
 
+/* A remote connection is still open and lists domains. */
+static void
+assert_still_answers (DomusLibvirtConnection *connection)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(GError) error = NULL;
+
+  domus_libvirt_list_domains_async (connection, NULL, lvt_keep_result, &result);
+  infos = domus_libvirt_list_domains_finish (connection, lvt_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true (domus_libvirt_connection_is_open (connection));
+}
+
 static void
 test_libssh2 (void)
 {
@@ -759,7 +791,7 @@ test_libssh2 (void)
   const char *uri = env ("DOMUS_LV_SSH_URI");
   const char *key_type = NULL, *fingerprint = NULL;
   g_autofree char *accepted = NULL;
-  int fd;
+  guint asked;
 
   /* An unknown host key: refused, with its fingerprint to show. */
   domus_libvirt_connection_open_async (uri, G_TLS_INTERACTION (interaction), NULL, NULL, lvt_keep_result, &result);
@@ -784,12 +816,92 @@ test_libssh2 (void)
   g_assert_no_error (error);
   g_assert_cmpuint (infos->len, >=, 1);
 
-  /* libvirt passes descriptors over local sockets only: said plainly. */
-  domus_libvirt_open_graphics_async (remote, guest, NULL, lvt_keep_result, &result);
-  fd = domus_libvirt_open_graphics_finish (remote, lvt_wait (&result), &error);
-  g_assert_cmpint (fd, ==, -1);
-  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
-  g_test_message ("graphics over libssh2: %s", error != NULL ? error->message : "");
+  /* libvirt passes descriptors over local sockets only: the screen comes through Domus's
+   * own SSH tunnel, logged in with the same key (its passphrase asked again), the host
+   * key checked in the known_hosts libvirt wrote it to. */
+  asked = interaction->asked;
+  assert_screen_captured (remote, guest);
+  g_assert_cmpuint (interaction->asked, >, asked);
+  assert_still_answers (remote);
+}
+
+/* The VNC server's first words through a tunnel: "RFB 003.008\n". */
+static void
+assert_rfb_greeting (int fd)
+{
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, NULL);
+  char banner[12] = { 0 };
+  gsize got = 0;
+
+  g_assert_nonnull (socket);
+  if (socket == NULL)
+    return;
+  g_socket_set_timeout (socket, 30);
+  while (got < sizeof banner)
+    {
+      gssize n = g_socket_receive (socket, banner + got, sizeof banner - got, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      got += (gsize) n;
+    }
+  g_assert_cmpuint (got, ==, sizeof banner);
+  g_assert_true (memcmp (banner, "RFB 00", 6) == 0);
+}
+
+/* qemu+ssh (the ssh program) to an sshd that forwards, to one that does not, and to an
+ * alias of the ssh program's configuration: the serial console through libvirt's stream,
+ * the screen through Domus's tunnel (a direct-tcpip channel, or nc in an exec channel
+ * where forwarding is refused; for the alias, where `ssh -G` says it goes). */
+static void
+assert_tunnel_way (DomusLibvirtConnection *connection,
+                   DomusSshTunnelWay       expected)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = virsh (env ("DOMUS_LV_URI_A"), "dumpxml", guest, NULL);
+  g_autoptr(DomusLibvirtVncEndpoint) endpoint = domus_libvirt_vnc_endpoint_from_xml (xml, guest, &error);
+  DomusSshTunnelWay way = expected == DOMUS_SSH_TUNNEL_EXEC ? DOMUS_SSH_TUNNEL_DIRECT_TCPIP : DOMUS_SSH_TUNNEL_EXEC;
+  int fd;
+
+  g_assert_no_error (error);
+  if (endpoint == NULL)
+    return;
+  g_assert_cmpstr (endpoint->host, ==, "127.0.0.1");
+  g_assert_cmpuint (endpoint->port, >=, 5900);
+  domus_libvirt_open_tunnel_async (connection, endpoint, NULL, lvt_keep_result, &result);
+  fd = domus_libvirt_open_tunnel_finish (connection, lvt_wait (&result), &way, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (way, ==, expected);
+  if (fd >= 0)
+    assert_rfb_greeting (fd);
+}
+
+static void
+test_ssh_program (void)
+{
+  static const char * const uris[] = { "DOMUS_LV_SSH_PROGRAM_URI", "DOMUS_LV_SSH_NOFORWARD_URI",
+                                       "DOMUS_LV_SSH_ALIAS_URI" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (uris); i++)
+    {
+      g_autoptr(DomusLibvirtConnection) remote = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", env (uris[i]));
+      domus_libvirt_connection_open_async (env (uris[i]), NULL, NULL, NULL, lvt_keep_result, &result);
+      remote = domus_libvirt_connection_open_finish (lvt_wait (&result), &error);
+      g_assert_no_error (error);
+      if (remote == NULL)
+        continue;
+      g_assert_true (serial_ticks (remote, guest, 3, 60000));
+      assert_screen_captured (remote, guest);
+      /* The screen left libvirt's own connection alone: it still answers. */
+      assert_still_answers (remote);
+      assert_tunnel_way (remote, i == 1 ? DOMUS_SSH_TUNNEL_EXEC : DOMUS_SSH_TUNNEL_DIRECT_TCPIP);
+      domus_libvirt_connection_close (remote);
+    }
 }
 
 /* B's daemon goes away: the connection says so, and its calls answer "closed". */
@@ -853,6 +965,7 @@ main (int   argc,
   g_test_add_func ("/libvirt-daemon/create", test_create);
   g_test_add_func ("/libvirt-daemon/storage", test_storage);
   g_test_add_func ("/libvirt-daemon/libssh2", test_libssh2);
+  g_test_add_func ("/libvirt-daemon/ssh-program", test_ssh_program);
   g_test_add_func ("/libvirt-daemon/migrate", test_migrate);
   g_test_add_func ("/libvirt-daemon/migrate-cancel", test_migrate_cancel);
   g_test_add_func ("/libvirt-daemon/import", test_import);

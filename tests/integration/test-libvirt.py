@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Domus's libvirt pieces against real libvirt daemons: two libvirtd+virtlogd pairs of the
-test's own (lib_libvirt.py), the test guest under TCG on the first, and a real sshd on
-loopback in front of it for qemu+libssh2. The checks themselves are the C program
+test's own (lib_libvirt.py), the test guest under TCG on the first, and real sshds on
+loopback in front of it for qemu+libssh2 and qemu+ssh (one of them refusing to forward
+TCP, for the screen's fallback tunnel). The checks themselves are the C program
 test-libvirt-backend (connection, events from virsh, serial console, VNC screen through
 gvnccapture, 1 Hz samples, tags, configuration, create, storage, libssh2 with a host key
 and a passphrase, migration with storage copy, cancel, import); its results are passed on
@@ -19,7 +20,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib_domus import Tap  # noqa: E402
-from lib_libvirt import IMAGES, skip_if_impossible, test_guest_xml, two_daemons  # noqa: E402
+from lib_libvirt import (IMAGES, qemu_ssh_uri, skip_if_impossible, ssh_alias_program,  # noqa: E402
+                         ssh_known_hosts, ssh_program, test_guest_xml, two_daemons)
 from lib_sshd import Sshd  # noqa: E402
 
 GUEST = "tguest"
@@ -69,6 +71,8 @@ def main():
     tap = Tap()
     workdir, a, b = two_daemons("domus-lvb-")
     sshd = Sshd(workdir)
+    os.makedirs(os.path.join(workdir, "noforward"))
+    noforward = Sshd(os.path.join(workdir, "noforward"), extra_config="AllowTcpForwarding no\n")
     env = dict(os.environ)
     try:
         def prepare():
@@ -83,6 +87,10 @@ def main():
                                     cmdline="console=tty0 console=ttyS0 domus.disk=/dev/vda"))
             key = passphrase_key(workdir, sshd)
             sshd.start()
+            noforward.start()
+            # qemu+ssh: a known_hosts that knows both servers, as ssh would have saved them.
+            known = ssh_known_hosts(os.path.join(workdir, "ssh_known_hosts"), sshd, noforward)
+            program = ssh_program(workdir, known)
             env.update({
                 "DOMUS_LV_URI_A": a.uri,
                 "DOMUS_LV_URI_B": b.uri,
@@ -94,6 +102,11 @@ def main():
                                     % (sshd.port, a.socket_path, key,
                                        os.path.join(workdir, "known_hosts")),
                 "DOMUS_LV_SSH_PASSPHRASE": PASSPHRASE,
+                "DOMUS_LV_SSH_PROGRAM_URI": qemu_ssh_uri(sshd, a, known, program),
+                "DOMUS_LV_SSH_NOFORWARD_URI": qemu_ssh_uri(noforward, a, known, program),
+                # Only the alias and the socket: the rest is in the ssh program's config.
+                "DOMUS_LV_SSH_ALIAS_URI": "qemu+ssh://lvtest/system?socket=%s&command=%s"
+                                          % (a.socket_path, ssh_alias_program(workdir, "lvtest", sshd, known)),
                 # The last case ends B's libvirtd (by this PID) to see the connection close.
                 "DOMUS_LV_PID_B": str(b.libvirtd.pid),
             })
@@ -103,6 +116,7 @@ def main():
         relay_results(tap, program, env)
     finally:
         sshd.kill()
+        noforward.kill()
         for d in (a, b):
             d.stop()
         if not tap.remove_if_passed(workdir):

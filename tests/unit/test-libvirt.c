@@ -18,6 +18,7 @@
 #include "hv-domain-spec.h"
 #include "domus-libvirt-sampler.h"
 #include "domus-libvirt-storage.h"
+#include "domus-libvirt-tunnel.h"
 #include "test-libvirt-util.h"
 
 #define ALPHA_UUID "8f0c5c3e-4a0a-4a55-9d3e-2a1f7e6b0a01"
@@ -702,6 +703,154 @@ test_console_refusals (void)
   g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_RUNNING);
 }
 
+/* Where a remote domain's VNC server listens, as its running XML says (what the SSH
+ * tunnel connects to); the real tunnels are in the integration test libvirt-hosts. */
+
+static DomusLibvirtVncEndpoint *
+endpoint_of (const char  *devices,
+             GError     **error)
+{
+  g_autofree char *xml = g_strdup_printf ("<domain type='qemu'><name>web</name><devices>%s</devices></domain>",
+                                          devices);
+
+  return domus_libvirt_vnc_endpoint_from_xml (xml, "web", error);
+}
+
+static void
+test_vnc_endpoint (void)
+{
+  g_autoptr(DomusLibvirtVncEndpoint) loopback = NULL, wildcard = NULL, v6 = NULL, address = NULL, unix_socket = NULL;
+  g_autoptr(DomusLibvirtVncEndpoint) none = NULL, unassigned = NULL, spice = NULL, password = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The first VNC display, after a SPICE one; its <listen> child says the address. */
+  loopback = endpoint_of ("<graphics type='spice' port='5901'/>"
+                          "<graphics type='vnc' port='5903' autoport='yes' listen='127.0.0.1'>"
+                          "<listen type='address' address='127.0.0.1'/></graphics>"
+                          "<graphics type='vnc' port='5904'/>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loopback->host, ==, "127.0.0.1");
+  g_assert_cmpuint (loopback->port, ==, 5903);
+  g_assert_null (loopback->socket);
+  /* A wildcard is reached on the host's loopback; a network's address as given. */
+  wildcard = endpoint_of ("<graphics type='vnc' port='5900' listen='0.0.0.0'/>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wildcard->host, ==, "127.0.0.1");
+  v6 = endpoint_of ("<graphics type='vnc' port='5900'><listen type='address' address='::'/></graphics>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (v6->host, ==, "::1");
+  address = endpoint_of ("<graphics type='vnc' port='5902'>"
+                         "<listen type='network' network='lan' address='192.0.2.7'/></graphics>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (address->host, ==, "192.0.2.7");
+  g_assert_cmpuint (address->port, ==, 5902);
+  /* A Unix socket on the host. */
+  unix_socket = endpoint_of ("<graphics type='vnc'>"
+                             "<listen type='socket' socket='/var/lib/libvirt/qemu/domain-1-web/vnc.sock'/>"
+                             "</graphics>", &error);
+  g_assert_no_error (error);
+  g_assert_null (unix_socket->host);
+  g_assert_cmpstr (unix_socket->socket, ==, "/var/lib/libvirt/qemu/domain-1-web/vnc.sock");
+
+  /* Refused, naming the domain: a VNC password (in the secure XML), listens nowhere, no
+   * port yet, no VNC at all. */
+  password = endpoint_of ("<graphics type='vnc' port='5900' listen='127.0.0.1' passwd='s3cret'/>", &error);
+  g_assert_null (password);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "password"));
+  g_clear_error (&error);
+  none = endpoint_of ("<graphics type='vnc'><listen type='none'/></graphics>", &error);
+  g_assert_null (none);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "“web”"));
+  g_clear_error (&error);
+  unassigned = endpoint_of ("<graphics type='vnc' port='-1' autoport='yes'/>", &error);
+  g_assert_null (unassigned);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  spice = endpoint_of ("<graphics type='spice' port='5901'/>", &error);
+  g_assert_null (spice);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+}
+
+/* How Domus logs in to the host of a libvirt SSH URI for the tunnel. */
+static void
+test_tunnel_options (void)
+{
+  g_autoptr(DomusSshOptions) ssh = NULL, libssh2 = NULL, plain = NULL, tcp = NULL, local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ssh_default = g_build_filename (g_get_home_dir (), ".ssh", "known_hosts", NULL);
+  g_autofree char *libvirt_default = g_build_filename (g_get_user_config_dir (), "libvirt", "known_hosts", NULL);
+
+  ssh = domus_libvirt_tunnel_options ("qemu+ssh://admin@host1:2222/system?keyfile=/k/id&no_verify=1&socket=/s", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ssh->host, ==, "host1");
+  g_assert_cmpuint (ssh->port, ==, 2222);
+  g_assert_cmpstr (ssh->user, ==, "admin");
+  g_assert_cmpstr (ssh->keyfile, ==, "/k/id");
+  g_assert_cmpstr (ssh->known_hosts, ==, ssh_default);
+  g_assert_true (ssh->no_verify);
+
+  libssh2 = domus_libvirt_tunnel_options ("qemu+libssh2://host2/system?known_hosts=/kh&no_verify=0", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (libssh2->port, ==, 22);
+  g_assert_cmpstr (libssh2->user, ==, g_get_user_name ());
+  g_assert_cmpstr (libssh2->known_hosts, ==, "/kh");
+  g_assert_false (libssh2->no_verify);
+  plain = domus_libvirt_tunnel_options ("qemu+libssh://host3/session", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (plain->known_hosts, ==, libvirt_default);
+
+  /* No SSH to tunnel through: said, naming the URI. */
+  tcp = domus_libvirt_tunnel_options ("qemu+tcp://host4/system", &error);
+  g_assert_null (tcp);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "qemu+tcp://host4/system"));
+  g_clear_error (&error);
+  local = domus_libvirt_tunnel_options ("qemu:///system", &error);
+  g_assert_null (local);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+}
+
+/* What `ssh -G` says (the ssh program's configuration) fills in what the URI leaves out. */
+static void
+test_ssh_config (void)
+{
+  const char *alias_uri = "qemu+ssh://web/system";
+  const char *given_uri = "qemu+ssh://admin@web:2200/system?keyfile=/k/mine&known_hosts=/kh/mine";
+  g_autoptr(DomusSshOptions) alias = domus_libvirt_tunnel_options (alias_uri, NULL);
+  g_autoptr(DomusSshOptions) given = domus_libvirt_tunnel_options (given_uri, NULL);
+  g_autoptr(DomusSshOptions) jump = domus_libvirt_tunnel_options (alias_uri, NULL);
+  g_autoptr(DomusSshOptions) defaults = domus_libvirt_tunnel_options (alias_uri, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home_key = g_build_filename (g_get_home_dir (), ".ssh", "web_ed25519", NULL);
+  const char *config = "User deploy\nhostname web.example.org\nport 2222\n"
+                       "identityfile ~/.ssh/web_ed25519\nidentityfile ~/.ssh/id_rsa\n"
+                       "userknownhostsfile /etc/domus-test/known_hosts /etc/domus-test/known_hosts2\n"
+                       "proxyjump none\n";
+
+  g_assert_true (domus_libvirt_apply_ssh_config (alias, alias_uri, config, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (alias->host, ==, "web.example.org");
+  g_assert_cmpuint (alias->port, ==, 2222);
+  g_assert_cmpstr (alias->user, ==, "deploy");
+  g_assert_cmpstr (alias->keyfile, ==, home_key);
+  g_assert_cmpstr (alias->known_hosts, ==, "/etc/domus-test/known_hosts");
+
+  /* The URI's keyfile and known_hosts stand; ssh's own default keys are not named. */
+  g_assert_true (domus_libvirt_apply_ssh_config (given, given_uri, config, &error));
+  g_assert_cmpstr (given->keyfile, ==, "/k/mine");
+  g_assert_cmpstr (given->known_hosts, ==, "/kh/mine");
+  g_assert_true (domus_libvirt_apply_ssh_config (defaults, alias_uri,
+                                                 "hostname web\nidentityfile ~/.ssh/id_rsa\n", &error));
+  g_assert_null (defaults->keyfile);
+
+  /* A jump host: said, not followed. */
+  g_assert_false (domus_libvirt_apply_ssh_config (jump, alias_uri, "hostname web\nproxyjump bastion\n", &error));
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "proxyjump"));
+}
+
 /* Creating from the assistant's choices */
 
 static DomusCfgChoices
@@ -1040,6 +1189,9 @@ main (int   argc,
   g_test_add_func ("/libvirt/sampler", test_sampler);
   g_test_add_func ("/libvirt/storage", test_storage);
   g_test_add_func ("/libvirt/console-refusals", test_console_refusals);
+  g_test_add_func ("/libvirt/vnc-endpoint", test_vnc_endpoint);
+  g_test_add_func ("/libvirt/tunnel-options", test_tunnel_options);
+  g_test_add_func ("/libvirt/ssh-config", test_ssh_config);
   g_test_add_func ("/libvirt/domain-xml", test_domain_xml);
   g_test_add_func ("/libvirt/create", test_create);
   g_test_add_func ("/libvirt/migration-unsupported", test_migration_unsupported);
