@@ -95,6 +95,14 @@ def wait_serial(root, name, predicate, timeout=60.0):
     return False
 
 
+def wait_ready(root, name):
+    """Until the guest's init says it is ready; a guest that never gets there (a kernel that
+    hangs early under TCG) is named as such, not left to time out a later call."""
+    if not wait_serial(root, name, lambda lines: READY_LINE in "\n".join(lines)):
+        raise RuntimeError("%s did not boot to its ready line in 60 s; its serial log ends: %s"
+                           % (name, " | ".join(serial_log(root, name)[-3:])))
+
+
 def main():
     tap = Tap(29)
     root = make_temp_dir("domus-domains-")
@@ -207,7 +215,7 @@ def main():
         c.result("domain.set_values", name="alpha", values={"on_poweroff": "preserve"})
         c.result("domain.start", name="alpha")
         started_pids.update(qemu_processes(root))
-        wait_serial(root, "alpha", lambda lines: READY_LINE in "\n".join(lines))
+        wait_ready(root, "alpha")
         c.result("domain.shutdown", name="alpha")
         kept = c.wait_notification(event_is("alpha", "shutdown"), 60)
         state = c.result("domain.get", name="alpha")
@@ -222,7 +230,7 @@ def main():
         c.result("domain.start", name="alpha")
         this_qemu = qemu_processes(root)
         started_pids.update(this_qemu)
-        wait_serial(root, "alpha", lambda lines: READY_LINE in "\n".join(lines))
+        wait_ready(root, "alpha")
         t0 = time.monotonic()
         reply = c.call("domain.shutdown", name="alpha", wait=True, timeout=90)
         state = c.result("domain.get", name="alpha")
