@@ -354,9 +354,12 @@ on_ssh_session (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* With the daemon's socket named, sshd connects to it itself (no remote shell, no
+     bridge process); the bridge is the fallback, and the only way to start a session
+     daemon. */
   command = domus_ssh_options_bridge_command (data->ssh_options, NULL, NULL);
   cancellable = g_task_get_cancellable (task);
-  domus_ssh_session_open_channel_async (data->session, command, cancellable,
+  domus_ssh_session_open_channel_async (data->session, command, data->ssh_options->socket, cancellable,
                                         on_bridge_channel, g_steal_pointer (&task));
 }
 
@@ -546,7 +549,8 @@ on_console_domain (GObject      *source,
                                           data->kind == DOMUS_CONSOLE_GRAPHICS ? "--console" : "--serial",
                                           data->name);
 
-      domus_ssh_session_open_channel_async (session, command, cancellable,
+      /* The bridge asks the daemon first: a clear error for a domain without that console. */
+      domus_ssh_session_open_channel_async (session, command, NULL, cancellable,
                                             on_console_channel, g_steal_pointer (&task));
       return;
     }

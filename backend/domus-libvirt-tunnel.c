@@ -414,7 +414,8 @@ open_channel (DomusSshSession *session,
   TunnelRequest *request = g_task_get_task_data (task);
   g_autofree char *fallback = fallback_command (request->endpoint);
 
-  /* A socket has no direct-tcpip (libssh2 1.10 has no direct-streamlocal): nc it is. */
+  /* A socket has no direct-tcpip; direct-streamlocal (what a domusd server's stream uses)
+     is not tried for screens yet: nc it is. */
   domus_ssh_session_open_tunnel_async (session, request->endpoint->socket == NULL ? request->endpoint->host : NULL,
                                        request->endpoint->port, fallback, g_task_get_cancellable (task),
                                        on_tunnel_opened, task);

@@ -3,7 +3,7 @@
  * One server's use of an SSH connection. The connection itself (domus-ssh-transport.c)
  * is shared by every session for the same account, as OpenSSH's ControlMaster shares
  * one: twenty servers behind one sshd cost a key exchange and a login, not twenty. Each
- * session has its own exec channels on it, its own options (the bridge and the daemon's
+ * session has its own channels on it, its own options (the bridge and the daemon's
  * socket), and ends on its own; the connection ends with its last session, and a lost
  * connection ends every session on it, each with the reason.
  */
@@ -28,7 +28,8 @@ struct _DomusSshSession
 };
 
 typedef struct {
-  char              *command;   /* an exec channel's; a tunnel's fallback (nullable) */
+  char              *command;   /* an exec channel's; a fallback's (nullable for a tunnel) */
+  char              *socket_path; /* a direct-streamlocal target, command the fallback (nullable) */
   char              *tcp_host;  /* a tunnel's direct-tcpip target (nullable) */
   guint16            tcp_port;
   gboolean           tunnel;
@@ -40,6 +41,7 @@ static void
 open_data_free (OpenData *data)
 {
   g_free (data->command);
+  g_free (data->socket_path);
   g_free (data->tcp_host);
   g_free (data);
 }
@@ -98,10 +100,6 @@ static void on_channel_opened (GObject      *source,
                                GAsyncResult *result,
                                gpointer      user_data);
 
-static void on_channel_opened (GObject      *source,
-                               GAsyncResult *result,
-                               gpointer      user_data);
-
 /* Asks the transport for the channel task's data describes; task (transfer full) answers. */
 static void
 request_channel (DomusSshSession *self,
@@ -113,7 +111,7 @@ request_channel (DomusSshSession *self,
     domus_ssh_transport_open_tunnel_async (self->transport, self->user, data->tcp_host, data->tcp_port,
                                            data->command, g_task_get_cancellable (task), on_channel_opened, task);
   else
-    domus_ssh_transport_open_channel_async (self->transport, self->user, data->command,
+    domus_ssh_transport_open_channel_async (self->transport, self->user, data->command, data->socket_path,
                                             g_task_get_cancellable (task), on_channel_opened, task);
 }
 
@@ -193,6 +191,7 @@ on_channel_opened (GObject      *source,
 void
 domus_ssh_session_open_channel_async (DomusSshSession     *self,
                                       const char          *command,
+                                      const char          *socket_path,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
@@ -207,6 +206,7 @@ domus_ssh_session_open_channel_async (DomusSshSession     *self,
   g_task_set_source_tag (task, domus_ssh_session_open_channel_async);
   data = g_new0 (OpenData, 1);
   data->command = g_strdup (command);
+  data->socket_path = g_strdup (socket_path);
   start_open (self, task, data);
 }
 

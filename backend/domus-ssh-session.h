@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * One server's use of an SSH connection (libssh2), whose exec channels appear here as
+ * One server's use of an SSH connection (libssh2), whose channels appear here as
  * plain file descriptors. Sessions for the same account (user, host, port, key file,
  * known_hosts, no_verify) share one connection, up to five to a connection (OpenSSH's
  * default MaxSessions is 10: room is left for their consoles).
@@ -41,14 +41,19 @@ DomusSshSession *domus_ssh_session_connect_finish     (GAsyncResult          *re
 /*
  * Runs command on the server in an exec channel and returns our end of a socket
  * pair carrying its stdin and stdout (transfer full: the caller closes it; closing
- * it ends the channel). The first channel opened is the session's primary one: when
+ * it ends the channel). With socket_path (nullable), the stream goes to that Unix
+ * socket on the server through a direct-streamlocal channel instead (no remote shell,
+ * no remote process), and command runs only when the server will not open one (sshd's
+ * AllowStreamLocalForwarding no, or nothing listening there: the command then says
+ * why in its own words). The first channel opened is the session's primary one: when
  * it ends, the session ends (its other channels with it; other sessions on the same
  * connection carry on), and domus_ssh_session_dup_error() says why (the remote
- * command's exit status and its last words on stderr). A lost connection ends every
- * session on it, each with that reason.
+ * command's exit status and its last words on stderr, or that the socket's far end
+ * closed). A lost connection ends every session on it, each with that reason.
  */
 void             domus_ssh_session_open_channel_async (DomusSshSession       *self,
                                                        const char            *command,
+                                                       const char            *socket_path,
                                                        GCancellable          *cancellable,
                                                        GAsyncReadyCallback    callback,
                                                        gpointer               user_data);
@@ -56,10 +61,11 @@ int              domus_ssh_session_open_channel_finish (DomusSshSession      *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
-/* How a tunnel reached its target. */
+/* How a tunnel, or a stream to a socket, reached its target. */
 typedef enum {
   DOMUS_SSH_TUNNEL_DIRECT_TCPIP,   /* the server connected to it (ssh -W, ssh -L) */
-  DOMUS_SSH_TUNNEL_EXEC,           /* a command on the server (nc, socat) carries it */
+  DOMUS_SSH_TUNNEL_EXEC,           /* a command on the server (nc, socat, the bridge) carries it */
+  DOMUS_SSH_TUNNEL_STREAMLOCAL,    /* the server connected to a Unix socket (ssh -W PATH) */
 } DomusSshTunnelWay;
 
 /*

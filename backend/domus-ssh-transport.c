@@ -2,11 +2,11 @@
 /*
  * An SSH connection made with libssh2, shared by every DomusSshSession for the same
  * user@host:port (with the same key file, known_hosts and no_verify), as OpenSSH's
- * ControlMaster shares one: one key exchange and one login, then an exec channel per
- * user. libssh2 sessions are not thread-safe and its calls block or poll, so one worker
- * thread per connection owns everything libssh2: it connects, checks the host key, logs
- * in, then pumps each exec channel to its own local socket pair. The rest of the program
- * only ever sees file descriptors.
+ * ControlMaster shares one: one key exchange and one login, then channels per user (exec,
+ * or direct-streamlocal to a daemon's socket). libssh2 sessions are not thread-safe and
+ * its calls block or poll, so one worker thread per connection owns everything libssh2:
+ * it connects, checks the host key, logs in, then pumps each channel to its own local
+ * socket pair. The rest of the program only ever sees file descriptors.
  *
  * The main thread talks to the worker through a request queue and a wake-up pipe;
  * the worker answers through GTasks (delivered in the caller's main context).
@@ -44,10 +44,11 @@
 /* How long a channel we ended may take to be closed by the server before we stop asking. */
 #define CLOSE_WAIT_SECONDS       10
 /* OpenSSH allows 10 sessions (exec channels) per connection by default (sshd's
-   MaxSessions): this many servers share one and leave room for their consoles. A tunnel's
-   direct-tcpip channel is no session to sshd (session.c counts only "session" channels;
-   forwarded ones are limited by AllowTcpForwarding and PermitOpen): only its nc fallback
-   counts. */
+   MaxSessions): this many servers share one and leave room for their consoles. A forward
+   (direct-streamlocal to a daemon, a tunnel's direct-tcpip) is no session to sshd (session.c
+   counts only "session" channels; forwards are limited by AllowStreamLocalForwarding,
+   AllowTcpForwarding and PermitOpen): only an exec fallback counts. Servers whose streams
+   are forwards leave all ten to consoles; the limit stays, for when they fall back. */
 #define USERS_PER_CONNECTION     5
 
 typedef struct {
@@ -55,6 +56,8 @@ typedef struct {
   int              fd;              /* our end of the socket pair; non-blocking */
   guint            user;            /* whose it is */
   gboolean         primary;         /* the user's first: its end is the user's */
+  DomusSshTunnelWay way;            /* exec, or a forward (no remote command) */
+  char            *socket_path;     /* a direct-streamlocal channel's, for its end's message */
 
   char            *to_remote;
   gsize            to_remote_len, to_remote_off;
@@ -70,7 +73,8 @@ typedef struct {
 } Channel;
 
 typedef struct {
-  char    *command;   /* an exec channel's; a tunnel's fallback (nullable) */
+  char    *command;   /* an exec channel's or a forward's fallback (nullable for a tunnel) */
+  char    *socket_path; /* a direct-streamlocal target (nullable) */
   char    *tcp_host;  /* a tunnel's direct-tcpip target (nullable) */
   guint16  tcp_port;
   gboolean tunnel;    /* never its user's primary channel: its end is not the user's */
@@ -273,10 +277,12 @@ closed_error (DomusSshTransport *self)
 /* Channels */
 
 static Channel *
-channel_new (LIBSSH2_CHANNEL *channel,
-             int              fd,
-             guint            user,
-             gboolean         primary)
+channel_new (LIBSSH2_CHANNEL   *channel,
+             int                fd,
+             guint              user,
+             gboolean           primary,
+             DomusSshTunnelWay  way,
+             const char        *socket_path)
 {
   Channel *ch = g_new0 (Channel, 1);
 
@@ -284,6 +290,8 @@ channel_new (LIBSSH2_CHANNEL *channel,
   ch->fd = fd;
   ch->user = user;
   ch->primary = primary;
+  ch->way = way;
+  ch->socket_path = g_strdup (socket_path);
   ch->to_remote = g_malloc (PUMP_BUFFER_SIZE);
   ch->to_local = g_malloc (PUMP_BUFFER_SIZE);
   ch->stderr_text = g_string_new (NULL);
@@ -298,6 +306,7 @@ channel_free (Channel *ch)
   g_free (ch->to_remote);
   g_free (ch->to_local);
   g_string_free (ch->stderr_text, TRUE);
+  g_free (ch->socket_path);
   g_free (ch);
 }
 
@@ -305,6 +314,7 @@ static void
 channel_request_free (ChannelRequest *request)
 {
   g_free (request->command);
+  g_free (request->socket_path);
   g_free (request->tcp_host);
   g_clear_object (&request->task);
   g_free (request);
@@ -468,42 +478,6 @@ channel_is_done (Channel *ch)
   return ch->broken || (ch->remote_eof && ch->local_shut);
 }
 
-/* What a shell answers when it finds no such command (POSIX: 127). */
-#define EXIT_STATUS_NOT_FOUND 127
-
-/* The primary channel's end is its user's: say why, in the remote command's words. */
-static GError *
-describe_primary_end (DomusSshTransport *self,
-                      Channel         *ch,
-                      int              exit_status)
-{
-  g_autofree char *said = g_strstrip (g_strdup (ch->stderr_text->str));
-  char *last_line = strrchr (said, '\n');
-
-  if (last_line != NULL)
-    last_line++;
-  else
-    last_line = said;
-
-  /* A host without Domus: say what to put there, not the shell's "command not found". */
-  if (exit_status == EXIT_STATUS_NOT_FOUND)
-    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_NOT_INSTALLED,
-                        _("Domus is not installed on %s: the command “%s” was not found there. "
-                          "On %s, install the package domusd (sudo apt install ./domusd_*.deb) "
-                          "and enable its daemon (sudo systemctl enable --now domusd.socket)."),
-                        self->host_label, self->options->bridge, self->host_label);
-  if (exit_status != 0 && *last_line != '\0')
-    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                        _("The bridge to the daemon on %s ended (exit status %d): %s"),
-                        self->host_label, exit_status, last_line);
-  if (exit_status != 0)
-    return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                        _("The bridge to the daemon on %s ended (exit status %d)."),
-                        self->host_label, exit_status);
-  return g_error_new (DOMUS_ERROR, DOMUS_ERROR_DISCONNECTED,
-                      _("The daemon on %s closed the connection."), self->host_label);
-}
-
 /* Frees channel once the server has closed it too, without waiting here; a server that
    never does keeps it until the connection ends (libssh2 frees it then). */
 static void
@@ -564,7 +538,8 @@ channel_finish (DomusSshTransport *self,
 
   if (ch->primary)
     {
-      GError *why = describe_primary_end (self, ch, exit_status);
+      GError *why = domus_ssh_channel_describe_end (self->host_label, self->options->bridge, ch->way,
+                                                    ch->socket_path, ch->stderr_text->str, exit_status);
       User *user;
 
       g_mutex_lock (&self->lock);
@@ -610,16 +585,16 @@ open_channel (DomusSshTransport *self,
 
   started = g_get_monotonic_time ();
   libssh2_session_set_blocking (self->ssh, 1);
-  if (request->tunnel)
-    channel = domus_ssh_channel_open_tunnel (self->ssh, self->host_label, request->tcp_host, request->tcp_port,
-                                             request->command, &way, &reason);
+  if (request->tunnel || request->socket_path != NULL)
+    channel = domus_ssh_channel_open_tunnel (self->ssh, self->host_label, request->socket_path, request->tcp_host,
+                                             request->tcp_port, request->command, &way, &reason);
   else
     channel = domus_ssh_channel_open_exec (self->ssh, request->command, &reason);
   if (channel == NULL && way == DOMUS_SSH_TUNNEL_EXEC)
     {
       /* A session channel refused: the server's limit of sessions per connection, most
-         likely (a direct-tcpip refusal is forwarding's, not this): the next server gets
-         a connection of its own. */
+         likely (a forward's refusal is forwarding's, not this): the next server gets a
+         connection of its own. */
       if (libssh2_session_last_errno (self->ssh) == LIBSSH2_ERROR_CHANNEL_FAILURE)
         {
           g_autofree char *detail = g_steal_pointer (&reason);
@@ -659,10 +634,13 @@ open_channel (DomusSshTransport *self,
       return;
     }
   g_unix_set_fd_nonblocking (pair[0], TRUE, NULL);
-  g_ptr_array_add (self->channels, channel_new (channel, pair[0], request->user, primary));
-  g_debug ("%s: “%s” started in %.1f ms", self->host_label,
-           request->command != NULL ? request->command : request->tcp_host,
-           (g_get_monotonic_time () - started) / 1000.0);
+  g_ptr_array_add (self->channels, channel_new (channel, pair[0], request->user, primary, way,
+                                                request->socket_path));
+  /* For profiling, and for the tests that check which way a stream went. */
+  g_debug ("%s: “%s” open (%s) in %.1f ms", self->host_label,
+           way == DOMUS_SSH_TUNNEL_EXEC ? request->command
+           : way == DOMUS_SSH_TUNNEL_STREAMLOCAL ? request->socket_path : request->tcp_host,
+           domus_ssh_tunnel_way_name (way), (g_get_monotonic_time () - started) / 1000.0);
 
   /* Read by the finish function once the task has come back to the caller's context. */
   g_task_set_task_data (request->task, GINT_TO_POINTER (way), NULL);
@@ -1275,6 +1253,7 @@ void
 domus_ssh_transport_open_channel_async (DomusSshTransport   *self,
                                         guint                user,
                                         const char          *command,
+                                        const char          *socket_path,
                                         GCancellable        *cancellable,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
@@ -1286,6 +1265,7 @@ domus_ssh_transport_open_channel_async (DomusSshTransport   *self,
 
   request = g_new0 (ChannelRequest, 1);
   request->command = g_strdup (command);
+  request->socket_path = g_strdup (socket_path);
   request->user = user;
   request->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (request->task, domus_ssh_transport_open_channel_async);

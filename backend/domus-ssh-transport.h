@@ -36,10 +36,13 @@ void               domus_ssh_transport_wait_connected_async  (DomusSshTransport 
 gboolean           domus_ssh_transport_wait_connected_finish (DomusSshTransport   *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
-/* An exec channel of user's: our end of a socket pair (transfer full). */
+/* An exec channel of user's, or with socket_path a direct-streamlocal channel to it and
+   command as the fallback (domus_ssh_session_open_channel_async() says more): our end of
+   a socket pair (transfer full). */
 void               domus_ssh_transport_open_channel_async  (DomusSshTransport   *self,
                                                            guint                user,
                                                            const char          *command,
+                                                           const char          *socket_path,
                                                            GCancellable        *cancellable,
                                                            GAsyncReadyCallback  callback,
                                                            gpointer             user_data);

@@ -154,7 +154,7 @@ stream (const char *uri,
       fprintf (stderr, "%s\n", error->message);
       return 1;
     }
-  domus_ssh_session_open_channel_async (session, command, NULL, on_done, &waiter);
+  domus_ssh_session_open_channel_async (session, command, NULL, NULL, on_done, &waiter);
   fd = domus_ssh_session_open_channel_finish (session, wait_for (&waiter), &error);
   g_object_unref (waiter.result);
   if (fd < 0)

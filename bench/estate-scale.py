@@ -28,13 +28,19 @@ free memory (200 QEMUs under TCG, paused right after their start: some 37 MiB ea
    else (a GLib main loop in Python), over the same S seconds: how late the machine itself
    lets a main loop run.
 5. Over SSH: one OpenSSH server on loopback (throwaway keys, tests/integration/lib_sshd.py);
-   the same N hosts as ssh://…&socket=DAEMON_SOCKET, one exec channel each; the time until
-   every server row says "connected" and every domain row is there. Baseline: N OpenSSH
-   clients at once, each running `domusctl bridge` through the same server and asking hello.
-   --rounds N repeats both N times, alternating, and reports medians; --before OTHER_BUILD_DIR
-   adds OTHER_BUILD_DIR's gui/domus (e.g. main before a change) to each round. The sshd keeps
-   OpenSSH's defaults but MaxStartups (MaxSessions stays 10: what a real server allows).
-   --ssh-only skips 3 and 4.
+   the same N hosts as ssh://…&socket=DAEMON_SOCKET, each stream a direct-streamlocal
+   channel (sshd connects to the socket itself); the time until every server row says
+   "connected" and every domain row is there. The same window through a second sshd with
+   `AllowStreamLocalForwarding no`, where each stream falls back to an exec channel running
+   `domusctl bridge` (the way before direct-streamlocal). The `domusctl bridge` processes
+   under each sshd are counted once all are connected: 0 and N say which way went.
+   Baselines: N OpenSSH clients at once, each running `domusctl bridge` through the first
+   server and asking hello; the same through ControlMaster connections, 5 clients to a
+   connection; and the same again with `ssh -W SOCKET` (OpenSSH's own direct-streamlocal)
+   in place of the bridge. --rounds N repeats them all N times, alternating, and reports
+   medians; --before OTHER_BUILD_DIR adds OTHER_BUILD_DIR's gui/domus (e.g. main before a
+   change) to each round, through the first sshd. The sshds keep OpenSSH's defaults but
+   MaxStartups (MaxSessions stays 10: what a real server allows). --ssh-only skips 3 and 4.
 
 Goals (issue 17): listed in under 1 s, under 100 MB, under 2 % of a core idle, no stall over
 50 ms; over SSH all connected in under 2 s. Everything started here is ended by PID.
@@ -79,7 +85,7 @@ from lib_bench import (Tree, end_process, fmt, log, measure, quit_domus, read_st
                        start_ticker, time_to_list, warm_up)
 from lib_domus import DOMUSCTL, Daemon, guest_cfg, rpc_call  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
-from lib_sshd import Sshd  # noqa: E402
+from lib_sshd import Sshd, bridges_under  # noqa: E402
 
 GUEST_DIR = os.path.join(BUILD, "tests", "guest")
 # Servers to an SSH connection in Domus (backend/domus-ssh-transport.c), and in the
@@ -175,11 +181,12 @@ def time_to_connect(proc, tree, host_names, names, t0, timeout=60.0):
     return None
 
 
-def baseline_ssh(sshd, hosts, share=0):
+def baseline_ssh(sshd, hosts, share=0, forward=False):
     """Seconds for N OpenSSH clients at once, each asking its daemon hello through
     `domusctl bridge` on the same server: what the transport itself costs. share: that
     many clients to a connection, through ControlMaster connections made in the timed part
-    (what Domus does since it shares connections), 0 for a connection each."""
+    (what Domus does since it shares connections), 0 for a connection each. forward:
+    `ssh -W SOCKET` (a direct-streamlocal channel, no remote command) in place of the bridge."""
     hello = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "hello"}) + "\n"
     ssh = ["ssh", "-q", "-p", str(sshd.port), "-i", sshd.client_key, "-o", "BatchMode=yes",
            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
@@ -187,7 +194,7 @@ def baseline_ssh(sshd, hosts, share=0):
     masters = []
     if share:
         for m in range((len(hosts) + share - 1) // share):
-            path = os.path.join(sshd.workdir, "master-%d" % m)
+            path = os.path.join(sshd.workdir, "master-%s%d" % ("w" if forward else "", m))
             masters.append((path, subprocess.Popen(ssh + ["-M", "-N", "-S", path, "127.0.0.1"],
                                                    stdin=subprocess.DEVNULL)))
         while not all(os.path.exists(path) for path, _ in masters):
@@ -195,9 +202,10 @@ def baseline_ssh(sshd, hosts, share=0):
     procs = []
     for i, (daemon, _) in enumerate(hosts):
         through = ["-S", masters[i // share][0]] if share else []
-        procs.append(subprocess.Popen(
-            ssh + through + ["127.0.0.1", DOMUSCTL, "bridge", "--socket", daemon.socket_path],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+        target = (["-W", daemon.socket_path, "127.0.0.1"] if forward
+                  else ["127.0.0.1", DOMUSCTL, "bridge", "--socket", daemon.socket_path])
+        procs.append(subprocess.Popen(ssh + through + target, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True))
     for proc in procs:
         proc.stdin.write(hello)
         proc.stdin.flush()
@@ -223,6 +231,18 @@ def established_to(port):
     with open("/proc/net/tcp") as f:
         return sum(1 for line in list(f)[1:]
                    if int(line.split()[1].split(":")[1], 16) == port and line.split()[3] == "01")
+
+
+BASELINES = ["baseline_ssh", "baseline_shared", "baseline_forward"]
+started_sshds = []
+
+
+def start_sshd(root, name, extra_config):
+    folder = os.path.join(root, name)
+    os.mkdir(folder, 0o700)
+    server = Sshd(folder, extra_config=extra_config).start()
+    started_sshds.append(server)
+    return server
 
 
 def ssh_uris(sshd, hosts, known_hosts):
@@ -310,7 +330,7 @@ def main():
             sys.exit("%s is missing: meson compile -C %s && meson compile -C %s test-guest"
                      % (path, BUILD, BUILD))
     root = make_temp_dir("domus-bench-estate-")
-    session = window = sshd = ticker = None
+    session = window = ticker = None
     hosts = []
     results = {}
     try:
@@ -340,20 +360,20 @@ def main():
             results.update(results[windows[0][0]])
 
         if not args.no_ssh:
-            sshd_dir = os.path.join(root, "sshd")
-            os.mkdir(sshd_dir, 0o700)
             # OpenSSH takes 10 connections in their handshake at a time (MaxStartups): 20
             # servers would each have their own; this one stands for them all.
-            sshd = Sshd(sshd_dir, extra_config="MaxStartups 100\n").start()
+            sshd = start_sshd(root, "sshd", "MaxStartups 100\n")
+            sshd_exec = start_sshd(root, "sshd-exec", "MaxStartups 100\nAllowStreamLocalForwarding no\n")
             known_hosts = os.path.join(root, "known_hosts")
-            with open(sshd.host_key + ".pub") as f:
-                kind, key = f.read().split()[:2]
-            with open(known_hosts, "w") as f:
-                f.write("[127.0.0.1]:%d %s %s\n" % (sshd.port, kind, key))
-            windows = [("ssh", DOMUS)] + ([("ssh_before", os.path.join(os.path.abspath(args.before),
-                                                                      "gui", "domus"))]
-                                          if args.before else [])
-            for key in ["baseline_ssh", "baseline_shared"] + [k for k, _ in windows]:
+            with open(known_hosts, "w") as out:
+                for server in (sshd, sshd_exec):
+                    with open(server.host_key + ".pub") as f:
+                        kind, key = f.read().split()[:2]
+                    out.write("[127.0.0.1]:%d %s %s\n" % (server.port, kind, key))
+            windows = [("ssh", DOMUS, sshd), ("ssh_exec", DOMUS, sshd_exec)]
+            if args.before:
+                windows.append(("ssh_before", os.path.join(os.path.abspath(args.before), "gui", "domus"), sshd))
+            for key in BASELINES + [k for k, _, _ in windows]:
                 results[key + "_rounds"] = []
             for r in range(args.rounds):
                 log("round %d of %d" % (r + 1, args.rounds))
@@ -365,25 +385,30 @@ def main():
                 results["baseline_shared_rounds"].append(t)
                 log("  baseline: the same through ControlMaster, %d clients to a connection: %.3f s"
                     % (SHARE, t))
-                for key, domus in windows:
-                    window, t0 = start_window(session, ssh_uris(sshd, hosts, known_hosts),
+                t = baseline_ssh(sshd, hosts, share=SHARE, forward=True)
+                results["baseline_forward_rounds"].append(t)
+                log("  baseline: the same with ssh -W SOCKET (direct-streamlocal) for the bridge: %.3f s" % t)
+                for key, domus, server in windows:
+                    window, t0 = start_window(session, ssh_uris(server, hosts, known_hosts),
                                               os.path.join(root, "domus-%s-%d.log" % (key, r)),
                                               domus=domus)
                     t = time_to_connect(window, Tree(pyatspi, ("domus",), "Servers"),
                                         [host_name(h) for h in range(1, len(hosts) + 1)], names, t0)
                     results[key + "_rounds"].append(t)
-                    log("  %s: all %d connected and %d listed after %s; %d SSH connections"
-                        % (domus, len(hosts), len(names), fmt(t, "s", 3), established_to(sshd.port)))
+                    log("  %s (%s): all %d connected and %d listed after %s; %d SSH connections, "
+                        "%d domusctl bridge under its sshd"
+                        % (domus, key, len(hosts), len(names), fmt(t, "s", 3), established_to(server.port),
+                           len(bridges_under(server.proc.pid))))
                     quit_domus(session, window)
                     window = None
-            for key in ["baseline_ssh", "baseline_shared"] + [k for k, _ in windows]:
+            for key in BASELINES + [k for k, _, _ in windows]:
                 done = [t for t in results[key + "_rounds"] if t is not None]
                 results[key] = statistics.median(done) if len(done) == args.rounds else None
     finally:
         end_process(window)
         end_process(ticker)
-        if sshd is not None:
-            sshd.kill()
+        for server in started_sshds:
+            server.kill()
         if session is not None:
             session.stop()
         for daemon, _ in hosts:
@@ -418,12 +443,17 @@ def main():
         rows.append(("over SSH: all %d connected and listed%s" % (args.hosts, median), fmt(results.get("ssh"), "s", 3),
                      "%d OpenSSH clients' hello at once: %s" % (args.hosts, fmt(results.get("baseline_ssh"), "s", 3)),
                      "< 2 s", results.get("ssh") is not None and results["ssh"] < 2.0))
-        rows.append(("  baseline: OpenSSH ControlMaster, %d clients to a connection%s" % (SHARE, median),
+        rows.append(("over SSH, exec bridge (sshd: AllowStreamLocalForwarding no)%s" % median,
+                     fmt(results.get("ssh_exec"), "s", 3), "", "< 2 s",
+                     results.get("ssh_exec") is not None and results["ssh_exec"] < 2.0))
+        rows.append(("  baseline: OpenSSH ControlMaster, %d clients to a connection, bridge%s" % (SHARE, median),
                      fmt(results.get("baseline_shared"), "s", 3), "", "", None))
+        rows.append(("  baseline: OpenSSH ControlMaster, %d clients to a connection, ssh -W SOCKET%s"
+                     % (SHARE, median), fmt(results.get("baseline_forward"), "s", 3), "", "", None))
         if args.before:
             rows.append(("over SSH, %s's window%s" % (args.before, median), fmt(results.get("ssh_before"), "s", 3),
                          "", "< 2 s", results.get("ssh_before") is not None and results["ssh_before"] < 2.0))
-        for key in ("ssh", "ssh_before", "baseline_ssh", "baseline_shared"):
+        for key in ["ssh", "ssh_exec", "ssh_before"] + BASELINES:
             if results.get(key + "_rounds"):
                 print("# %s rounds: %s" % (key, ", ".join(fmt(t, "s", 3) for t in results[key + "_rounds"])))
     print()

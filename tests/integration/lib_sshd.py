@@ -53,6 +53,34 @@ def children_of(pid):
     return out
 
 
+def bridges_under(pid):
+    """The `domusctl bridge` processes among pid's descendants (an exec channel's)."""
+    out = []
+    for child in children_of(pid):
+        try:
+            with open("/proc/%d/cmdline" % child, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 1 and argv[0].endswith(b"domusctl") and argv[1] == b"bridge":
+            out.append(child)
+    return out
+
+
+def streams_into(socket_path):
+    """How many connections a listening Unix socket has accepted and still holds
+    (/proc/net/unix: an accepted socket shows its listener's path, state 03 connected),
+    whoever made them: a bridge, or sshd forwarding a direct-streamlocal channel."""
+    count = 0
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 8 and fields[5] == "03" and fields[7] == socket_path:
+                count += 1
+    return count
+
+
 def sshd_without_domus(workdir):
     """A started Sshd (in workdir/sshd) whose sessions' PATH is an empty folder: a host
     without domusctl, as far as a client can tell."""

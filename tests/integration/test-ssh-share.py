@@ -10,13 +10,15 @@ domusd (--root, no guest). HELPER (ssh-share-helper.c) follows two DomusHosts, o
 daemon, both ssh://…&socket=… through that sshd, as the window does. Connections are
 counted from the server's side: TCP connections established to its port (/proc/net/tcp)
 and the per-connection processes sshd forked. Both hosts connected over one connection;
-one disconnected, its bridge ends on the server, the other still answers and the
-connection stays; connected again, it joins the same connection; the per-connection sshd
-process killed (by its PID, with its own children), both hosts reconnect, again over one
-new connection. Six hosts take two
-connections (five to a connection, room left for consoles). With a server that allows two
-sessions to a connection (MaxSessions 2), three hosts connect without a failure over two
-connections. Everything started here is ended by PID. Output is TAP, the plan last.
+one disconnected, its stream into its daemon ends on the server, the other still answers
+and the connection stays; connected again, it joins the same connection; the
+per-connection sshd process killed (by its PID, with its own children), both hosts
+reconnect, again over one new connection. Six hosts take two connections (five to a
+connection, room left for consoles). With a server that allows two sessions to a
+connection (MaxSessions 2) and forwards no Unix socket (each stream an exec channel
+running the bridge), three hosts connect without a failure over two connections; with
+forwarding on, their direct-streamlocal streams are no sessions and they share one.
+Everything started here is ended by PID. Output is TAP, the plan last.
 """
 
 import os
@@ -32,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib_domus import Daemon, Failure, Tap, check, wait_until  # noqa: E402
 from lib_qemu import make_temp_dir  # noqa: E402
-from lib_sshd import Sshd, children_of  # noqa: E402
+from lib_sshd import Sshd, children_of, streams_into  # noqa: E402
 
 TIMEOUT = 60.0
 
@@ -48,20 +50,6 @@ def established_to(port):
             if local_port == port and fields[3] == "01":
                 count += 1
     return count
-
-
-def bridges_under(pid):
-    """The `domusctl bridge` processes among pid's descendants."""
-    out = []
-    for child in children_of(pid):
-        try:
-            with open("/proc/%d/cmdline" % child, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if len(argv) > 1 and argv[0].endswith(b"domusctl") and argv[1] == b"bridge":
-            out.append(child)
-    return out
 
 
 def connection_processes(sshd):
@@ -176,13 +164,14 @@ def main():
             return tap.finish()
 
         def close_one():
-            check(len(bridges_under(first[0])) == 2, "bridges: %r" % bridges_under(first[0]))
+            streams = lambda: [streams_into(d.socket_path) for d in daemons]  # noqa: E731
+            check(streams() == [1, 1], "streams into the two daemons: %r" % streams())
             helper.send("disconnect 0")
             helper.wait_states([0], "disconnected")
             helper.ping(1)
-            # Its channel ended on the server too: its bridge read EOF and is gone.
-            check(wait_until(lambda: len(bridges_under(first[0])) == 1, 10),
-                  "bridges left: %r" % bridges_under(first[0]))
+            # Its channel ended on the server too: sshd let go of its stream into daemon 0.
+            check(wait_until(lambda: streams() == [0, 1], 10),
+                  "streams into the two daemons: %r" % streams())
             time.sleep(1)
             check(helper.states[1].startswith("connected"), "host 1 %s" % helper.states[1])
             check(connection_processes(sshd) == first, "the connection changed: %r, was %r"
@@ -241,14 +230,18 @@ def main():
             helper.stop()
         sshd.kill()
 
+        def small_server(name, extra_config):
+            folder = os.path.join(tmp, name)
+            os.mkdir(folder, 0o700)
+            server = Sshd(folder, extra_config=extra_config).start()
+            servers.append(server)
+            return server, server.write_known_hosts(os.path.join(folder, "known_hosts"))
+
         def refused_channel():
-            # A server that allows two sessions to a connection: the third host's bridge is
-            # refused there and moves to a connection of its own without failing.
-            small_dir = os.path.join(tmp, "sshd-small")
-            os.mkdir(small_dir, 0o700)
-            small = Sshd(small_dir, extra_config="MaxSessions 2\n").start()
-            servers.append(small)
-            kh = small.write_known_hosts(os.path.join(tmp, "known_hosts-small"))
+            # A server that allows two sessions to a connection and forwards no Unix socket:
+            # the third host's bridge is refused there and moves to a connection of its own
+            # without failing.
+            small, kh = small_server("sshd-small", "MaxSessions 2\nAllowStreamLocalForwarding no\n")
             three = Helper(helper_path, [small.uri(kh) + "&socket=" + daemons[n % 2].socket_path
                                          for n in range(3)], os.path.join(tmp, "helper3.log"))
             helpers.append(three)
@@ -259,8 +252,25 @@ def main():
             check(not any(l.startswith("state ") and "disconnected" in l for l in three.history),
                   "a host failed on its way: %r" % three.history)
 
-        tap.step("a server that allows two sessions: the third host's refused bridge moves to a "
-                 "connection of its own, no host fails", refused_channel)
+        tap.step("a server that allows two sessions and no socket forwarding: the third host's "
+                 "refused bridge moves to a connection of its own, no host fails", refused_channel)
+
+        def forwards_are_no_sessions():
+            # The same limit with socket forwarding on: a direct-streamlocal channel is no
+            # session to sshd, so three hosts (and more, up to five) share one connection.
+            small, kh = small_server("sshd-small-forwarding", "MaxSessions 2\n")
+            three = Helper(helper_path, [small.uri(kh) + "&socket=" + daemons[n % 2].socket_path
+                                         for n in range(3)], os.path.join(tmp, "helper3f.log"))
+            helpers.append(three)
+            three.wait_states([0, 1, 2], "connected")
+            for n in range(3):
+                three.ping(n)
+            check(established_to(small.port) == 1, "%d TCP connections" % established_to(small.port))
+            check(not any(l.startswith("state ") and "disconnected" in l for l in three.history),
+                  "a host failed on its way: %r" % three.history)
+
+        tap.step("a server that allows two sessions, forwarding on: three hosts over one connection "
+                 "(their streams are no sessions)", forwards_are_no_sessions)
     except Failure as e:
         tap.ok(False, "setting up", str(e))
     finally:
