@@ -36,10 +36,11 @@ free memory (200 QEMUs under TCG, paused right after their start: some 37 MiB ea
    under each sshd are counted once all are connected: 0 and N say which way went.
    Baselines: N OpenSSH clients at once, each running `domusctl bridge` through the first
    server and asking hello; the same through ControlMaster connections, 5 clients to a
-   connection; and the same again with `ssh -W SOCKET` (OpenSSH's own direct-streamlocal)
-   in place of the bridge. --rounds N repeats them all N times, alternating, and reports
-   medians; --before OTHER_BUILD_DIR adds OTHER_BUILD_DIR's gui/domus (e.g. main before a
-   change) to each round, through the first sshd. The sshds keep OpenSSH's defaults but
+   connection; and the same again with OpenSSH's own direct-streamlocal channels in place
+   of the bridge (each master forwards a local socket: `ssh -O forward -L LOCAL:SOCKET`).
+   --rounds N repeats them all N times, alternating, and reports medians; --before
+   OTHER_BUILD_DIR adds OTHER_BUILD_DIR's gui/domus (e.g. main before a change) to each
+   round, through the first sshd. The sshds keep OpenSSH's defaults but
    MaxStartups (MaxSessions stays 10: what a real server allows). --ssh-only skips 3 and 4.
 
 Goals (issue 17): listed in under 1 s, under 100 MB, under 2 % of a core idle, no stall over
@@ -51,6 +52,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import statistics
 import sys
@@ -181,48 +183,72 @@ def time_to_connect(proc, tree, host_names, names, t0, timeout=60.0):
     return None
 
 
-def baseline_ssh(sshd, hosts, share=0, forward=False):
+def start_masters(ssh, sshd, count, tag):
+    """count OpenSSH ControlMaster connections, once each has its control socket."""
+    masters = []
+    for m in range(count):
+        path = os.path.join(sshd.workdir, "master-%s-%d" % (tag, m))
+        masters.append((path, subprocess.Popen(ssh + ["-M", "-N", "-S", path, "127.0.0.1"],
+                                               stdin=subprocess.DEVNULL)))
+    while not all(os.path.exists(path) for path, _ in masters):
+        time.sleep(0.005)
+    return masters
+
+
+def baseline_ssh(sshd, hosts, share=0, forward=False, tag=""):
     """Seconds for N OpenSSH clients at once, each asking its daemon hello through
     `domusctl bridge` on the same server: what the transport itself costs. share: that
     many clients to a connection, through ControlMaster connections made in the timed part
-    (what Domus does since it shares connections), 0 for a connection each. forward:
-    `ssh -W SOCKET` (a direct-streamlocal channel, no remote command) in place of the bridge."""
+    (what Domus does since it shares connections), 0 for a connection each. forward (with
+    share): no remote command, but OpenSSH's own direct-streamlocal channels: each master
+    forwards a local socket to a daemon's (ssh -O forward -L LOCAL:SOCKET) and the client
+    connects there (OpenSSH 9.2's ssh -W takes no socket path). tag: names this call's
+    control and local sockets apart from the other calls'."""
     hello = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "hello"}) + "\n"
     ssh = ["ssh", "-q", "-p", str(sshd.port), "-i", sshd.client_key, "-o", "BatchMode=yes",
            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
     t0 = time.monotonic()
-    masters = []
-    if share:
-        for m in range((len(hosts) + share - 1) // share):
-            path = os.path.join(sshd.workdir, "master-%s%d" % ("w" if forward else "", m))
-            masters.append((path, subprocess.Popen(ssh + ["-M", "-N", "-S", path, "127.0.0.1"],
-                                                   stdin=subprocess.DEVNULL)))
-        while not all(os.path.exists(path) for path, _ in masters):
-            time.sleep(0.005)
-    procs = []
-    for i, (daemon, _) in enumerate(hosts):
-        through = ["-S", masters[i // share][0]] if share else []
-        target = (["-W", daemon.socket_path, "127.0.0.1"] if forward
-                  else ["127.0.0.1", DOMUSCTL, "bridge", "--socket", daemon.socket_path])
-        procs.append(subprocess.Popen(ssh + through + target, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, text=True))
-    for proc in procs:
-        proc.stdin.write(hello)
-        proc.stdin.flush()
-    for proc in procs:
-        line = proc.stdout.readline()
+    masters = start_masters(ssh, sshd, (len(hosts) + share - 1) // share, tag) if share else []
+    procs, streams = [], []
+    if forward:
+        locals_ = [os.path.join(sshd.workdir, "fwd-%s-%d" % (tag, i)) for i in range(len(hosts))]
+        for i, (daemon, _) in enumerate(hosts):
+            procs.append(subprocess.Popen(ssh + ["-S", masters[i // share][0], "-O", "forward", "-L",
+                                                 "%s:%s" % (locals_[i], daemon.socket_path), "127.0.0.1"],
+                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+        if any(proc.wait(30) != 0 for proc in procs):
+            raise RuntimeError("ssh -O forward failed")
+        procs = []
+        for path in locals_:
+            stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            stream.connect(path)
+            both = stream.makefile("rw")
+            stream.close()   # the file keeps it open
+            streams.append((both, both))
+    else:
+        for i, (daemon, _) in enumerate(hosts):
+            through = ["-S", masters[i // share][0]] if share else []
+            procs.append(subprocess.Popen(ssh + through + ["127.0.0.1", DOMUSCTL, "bridge", "--socket",
+                                                           daemon.socket_path],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, text=True))
+        streams = [(proc.stdin, proc.stdout) for proc in procs]
+    for writer, _ in streams:
+        writer.write(hello)
+        writer.flush()
+    for writer, reader in streams:
+        line = reader.readline()
         if '"result"' not in line:
             raise RuntimeError("an ssh client got %r" % line)
-        proc.stdin.close()
+        writer.close()
     elapsed = time.monotonic() - t0
-    for proc in procs + [master for _, master in masters]:
-        if proc in procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                end_process(proc)
-        else:
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
             end_process(proc)
+    for _, master in masters:
+        end_process(master)
     return elapsed
 
 
@@ -381,13 +407,14 @@ def main():
                 results["baseline_ssh_rounds"].append(t)
                 log("  baseline: %d OpenSSH clients at once, hello through domusctl bridge: %.3f s"
                     % (len(hosts), t))
-                t = baseline_ssh(sshd, hosts, share=SHARE)
+                t = baseline_ssh(sshd, hosts, share=SHARE, tag="b%d" % r)
                 results["baseline_shared_rounds"].append(t)
                 log("  baseline: the same through ControlMaster, %d clients to a connection: %.3f s"
                     % (SHARE, t))
-                t = baseline_ssh(sshd, hosts, share=SHARE, forward=True)
+                t = baseline_ssh(sshd, hosts, share=SHARE, forward=True, tag="f%d" % r)
                 results["baseline_forward_rounds"].append(t)
-                log("  baseline: the same with ssh -W SOCKET (direct-streamlocal) for the bridge: %.3f s" % t)
+                log("  baseline: the same with OpenSSH's direct-streamlocal (ssh -O forward -L) for the "
+                    "bridge: %.3f s" % t)
                 for key, domus, server in windows:
                     window, t0 = start_window(session, ssh_uris(server, hosts, known_hosts),
                                               os.path.join(root, "domus-%s-%d.log" % (key, r)),
@@ -435,9 +462,9 @@ def main():
          "stall" in results and (stall is None or stall < 50)),
     ]
     busy = results.get("busy")
-    rows.append(("... main-thread CPU between two ticks (its own work)",
+    rows += [] if args.ssh_only else [("... main-thread CPU between two ticks (its own work)",
                  "< 5 ms" if busy is None and "stall" in results else fmt(busy, "ms"), "-", "< 50 ms",
-                 "stall" in results and (busy is None or busy < 50)))
+                 "stall" in results and (busy is None or busy < 50))]
     if not args.no_ssh:
         median = " (median of %d)" % args.rounds if args.rounds > 1 else ""
         rows.append(("over SSH: all %d connected and listed%s" % (args.hosts, median), fmt(results.get("ssh"), "s", 3),
@@ -448,7 +475,7 @@ def main():
                      results.get("ssh_exec") is not None and results["ssh_exec"] < 2.0))
         rows.append(("  baseline: OpenSSH ControlMaster, %d clients to a connection, bridge%s" % (SHARE, median),
                      fmt(results.get("baseline_shared"), "s", 3), "", "", None))
-        rows.append(("  baseline: OpenSSH ControlMaster, %d clients to a connection, ssh -W SOCKET%s"
+        rows.append(("  baseline: OpenSSH ControlMaster, %d clients to a connection, direct-streamlocal%s"
                      % (SHARE, median), fmt(results.get("baseline_forward"), "s", 3), "", "", None))
         if args.before:
             rows.append(("over SSH, %s's window%s" % (args.before, median), fmt(results.get("ssh_before"), "s", 3),
