@@ -289,12 +289,16 @@ def main():
                   "without a terminal: %d %r" % (r.returncode, r.stderr))
 
         def bridge_missing():
-            bad = uri.replace("bridge=", "bridge=/nonexistent/")
+            # Without socket= the bridge must run (it starts the session daemon).
+            bad = sshd.uri(known_hosts).replace("bridge=", "bridge=/nonexistent/")
             r = ctl(bad, "list")
             check(r.returncode == 1, "exit status %d" % r.returncode)
             # The shell's status 127: what to install there (test-ssh-no-domus.py has the rest).
             check("Domus is not installed" in r.stderr and "/nonexistent/" in r.stderr,
                   "message: %r" % r.stderr)
+            # With socket=, sshd forwards the daemon's socket itself: no bridge is run.
+            r = ctl(bad + socket_query, "list")
+            check(r.returncode == 0 and "Domain-0" in r.stdout, "with socket=: %d %r" % (r.returncode, r.stderr))
 
         steps = [
             ("an unknown host key is refused with its fingerprint when no terminal can ask",
@@ -311,7 +315,8 @@ def main():
              wrong_client_key),
             ("a changed host key is refused and known_hosts left alone", changed_key_refused),
             ("no_verify=1 connects and says the key was not checked", no_verify_says_so),
-            ("a remote bridge that is not there is reported as Domus not installed", bridge_missing),
+            ("a remote bridge that is not there is reported as Domus not installed (without socket=; "
+             "with it, sshd forwards the socket and no bridge runs)", bridge_missing),
             ("ssh-agent's key logs in", agent_login),
             ("an encrypted key's passphrase is asked on the terminal, not echoed", passphrase_asked),
             ("sshd killed mid-session: the host goes disconnected with the reason, and comes back",
