@@ -230,47 +230,35 @@ def main():
             helper.stop()
         sshd.kill()
 
-        def small_server(name, extra_config):
+        def three_hosts(name, extra_config, connections):
+            """Three hosts through a server of its own: all connect, none fails on its way,
+            over that many connections."""
             folder = os.path.join(tmp, name)
             os.mkdir(folder, 0o700)
-            server = Sshd(folder, extra_config=extra_config).start()
-            servers.append(server)
-            return server, server.write_known_hosts(os.path.join(folder, "known_hosts"))
-
-        def refused_channel():
-            # A server that allows two sessions to a connection and forwards no Unix socket:
-            # the third host's bridge is refused there and moves to a connection of its own
-            # without failing.
-            small, kh = small_server("sshd-small", "MaxSessions 2\nAllowStreamLocalForwarding no\n")
+            small = Sshd(folder, extra_config=extra_config).start()
+            servers.append(small)
+            kh = small.write_known_hosts(os.path.join(folder, "known_hosts"))
             three = Helper(helper_path, [small.uri(kh) + "&socket=" + daemons[n % 2].socket_path
-                                         for n in range(3)], os.path.join(tmp, "helper3.log"))
+                                         for n in range(3)], os.path.join(folder, "helper.log"))
             helpers.append(three)
             three.wait_states([0, 1, 2], "connected")
             for n in range(3):
                 three.ping(n)
-            check(established_to(small.port) == 2, "%d TCP connections" % established_to(small.port))
+            check(established_to(small.port) == connections,
+                  "%d TCP connections" % established_to(small.port))
             check(not any(l.startswith("state ") and "disconnected" in l for l in three.history),
                   "a host failed on its way: %r" % three.history)
 
+        # A server that allows two sessions to a connection and forwards no Unix socket: the
+        # third host's bridge is refused there and moves to a connection of its own.
         tap.step("a server that allows two sessions and no socket forwarding: the third host's "
-                 "refused bridge moves to a connection of its own, no host fails", refused_channel)
-
-        def forwards_are_no_sessions():
-            # The same limit with socket forwarding on: a direct-streamlocal channel is no
-            # session to sshd, so three hosts (and more, up to five) share one connection.
-            small, kh = small_server("sshd-small-forwarding", "MaxSessions 2\n")
-            three = Helper(helper_path, [small.uri(kh) + "&socket=" + daemons[n % 2].socket_path
-                                         for n in range(3)], os.path.join(tmp, "helper3f.log"))
-            helpers.append(three)
-            three.wait_states([0, 1, 2], "connected")
-            for n in range(3):
-                three.ping(n)
-            check(established_to(small.port) == 1, "%d TCP connections" % established_to(small.port))
-            check(not any(l.startswith("state ") and "disconnected" in l for l in three.history),
-                  "a host failed on its way: %r" % three.history)
-
+                 "refused bridge moves to a connection of its own, no host fails",
+                 lambda: three_hosts("sshd-small", "MaxSessions 2\nAllowStreamLocalForwarding no\n", 2))
+        # The same limit with socket forwarding on: a direct-streamlocal channel is no session
+        # to sshd, so the three (and more, up to five) share one connection.
         tap.step("a server that allows two sessions, forwarding on: three hosts over one connection "
-                 "(their streams are no sessions)", forwards_are_no_sessions)
+                 "(their streams are no sessions)",
+                 lambda: three_hosts("sshd-small-forwarding", "MaxSessions 2\n", 1))
     except Failure as e:
         tap.ok(False, "setting up", str(e))
     finally:

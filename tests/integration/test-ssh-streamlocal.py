@@ -172,7 +172,8 @@ def main():
             streamlocal.wait_lines("connected", 2)
             bridged.wait_lines("connected", 2)
             r = ctl(forwarding_uri + "&socket=" + socket_path, "list")
-            check(r.returncode == 0 and opened in r.stdout, "list: %d %s" % (r.returncode, r.stdout + r.stderr))
+            check(r.returncode == 0 and opened in r.stdout,
+                  "list: %d %s" % (r.returncode, r.stdout + r.stderr))
 
         tap.step("the daemon stopped: both say why (the daemon closed the connection), and both come "
                  "back once it listens again", daemon_gone_and_back)
