@@ -65,7 +65,7 @@ int              domus_ssh_session_open_channel_finish (DomusSshSession      *se
 typedef enum {
   DOMUS_SSH_TUNNEL_DIRECT_TCPIP,   /* the server connected to it (ssh -W, ssh -L) */
   DOMUS_SSH_TUNNEL_EXEC,           /* a command on the server (nc, socat, the bridge) carries it */
-  DOMUS_SSH_TUNNEL_STREAMLOCAL,    /* the server connected to a Unix socket (ssh -W PATH) */
+  DOMUS_SSH_TUNNEL_STREAMLOCAL,    /* the server connected to a Unix socket (ssh -L LOCAL:PATH) */
 } DomusSshTunnelWay;
 
 /*
