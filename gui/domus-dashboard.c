@@ -26,6 +26,7 @@ struct _DomusDashboard
   GListModel        *hosts;      /* the model followed by set_hosts(), or NULL */
   DomusSearchQuery  *query;      /* NULL: no search */
   guint              refresh_id;
+  gboolean           resort;     /* a card's trouble or a name changed since the last sort */
 
   GtkStack          *stack;
   GtkFlowBox        *flow_box;
@@ -84,7 +85,17 @@ on_host_name (DomusHost      *host,
               GParamSpec     *pspec,
               DomusDashboard *self)
 {
-  gtk_flow_box_invalidate_sort (self->flow_box);
+  self->resort = TRUE;
+  schedule_refresh (self);
+}
+
+/* Sorting lays the whole box out again: only what orders the cards sorts them. */
+static void
+on_card_trouble (DomusHostCard  *card,
+                 GParamSpec     *pspec,
+                 DomusDashboard *self)
+{
+  self->resort = TRUE;
   schedule_refresh (self);
 }
 
@@ -283,7 +294,9 @@ refresh_cb (gpointer user_data)
 
   self->refresh_id = 0;
   update_summary (self);
-  gtk_flow_box_invalidate_sort (self->flow_box);
+  if (self->resort)
+    gtk_flow_box_invalidate_sort (self->flow_box);
+  self->resort = FALSE;
   if (self->query != NULL)
     {
       gtk_flow_box_invalidate_filter (self->flow_box);
@@ -387,6 +400,7 @@ domus_dashboard_add_host (DomusDashboard *self,
 
   card = domus_host_card_new (host);
   g_signal_connect (card, "summary-changed", G_CALLBACK (on_card_summary), self);
+  g_signal_connect (card, "notify::trouble", G_CALLBACK (on_card_trouble), self);
   g_signal_connect (card, "activate-host", G_CALLBACK (on_activate_host), self);
   g_signal_connect (card, "open-domain", G_CALLBACK (on_open_domain), self);
   child = gtk_flow_box_child_new ();

@@ -22,6 +22,7 @@ struct _DomusHostCard
   DomusHost   *host;
   GPtrArray   *watched;      /* the DomusDomains whose notify::state we follow */
   guint        counts[DOMUS_HOST_CARD_N_COUNTS];
+  gboolean     counted;      /* counts and their labels are set */
   DomusHostCardTrouble trouble;
   BusyRow      busy[DOMUS_HOST_CARD_N_BUSY];
   gboolean     pressed;
@@ -44,6 +45,7 @@ G_DEFINE_FINAL_TYPE (DomusHostCard, domus_host_card, GTK_TYPE_EVENT_BOX)
 enum {
   PROP_0,
   PROP_HOST,
+  PROP_TROUBLE,
   N_PROPS
 };
 
@@ -75,17 +77,24 @@ compute_trouble (DomusHostCard *self)
     }
 }
 
-/* The card's frame says it too (CSS class domus-card-trouble), so trouble shows at a glance. */
+/* The card's frame says it too (CSS class domus-card-trouble), so trouble shows at a glance.
+ * Called for real changes only (a count, the host's state, its open alerts): the dashboard
+ * works its summary out again for each, and sorts the cards again when the trouble changed. */
 static void
 summary_changed (DomusHostCard *self)
 {
   GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self));
+  DomusHostCardTrouble trouble = compute_trouble (self);
 
-  self->trouble = compute_trouble (self);
-  if (self->trouble >= DOMUS_HOST_CARD_TROUBLE_DOMAINS)
+  if (trouble >= DOMUS_HOST_CARD_TROUBLE_DOMAINS)
     gtk_style_context_add_class (style, "domus-card-trouble");
   else
     gtk_style_context_remove_class (style, "domus-card-trouble");
+  if (trouble != self->trouble)
+    {
+      self->trouble = trouble;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TROUBLE]);
+    }
   g_signal_emit (self, signals[SIGNAL_SUMMARY_CHANGED], 0);
 }
 
@@ -168,9 +177,17 @@ count_of_state (DomusDomainState state)
 static void
 update_counts (DomusHostCard *self)
 {
-  memset (self->counts, 0, sizeof self->counts);
+  guint counts[DOMUS_HOST_CARD_N_COUNTS] = { 0 };
+
   for (guint i = 0; i < self->watched->len; i++)
-    self->counts[count_of_state (domus_domain_get_state (g_ptr_array_index (self->watched, i)))]++;
+    counts[count_of_state (domus_domain_get_state (g_ptr_array_index (self->watched, i)))]++;
+  /* Each sample brings the card here (for the busiest domains) and seldom changes a count:
+   * an unchanged card says nothing, or every host's sample would have the dashboard sort
+   * and lay out all its cards again (docs/performance.md, "Idle with 20 hosts"). */
+  if (self->counted && memcmp (counts, self->counts, sizeof counts) == 0)
+    return;
+  memcpy (self->counts, counts, sizeof counts);
+  self->counted = TRUE;
 
   for (guint i = 0; i < DOMUS_HOST_CARD_N_COUNTS; i++)
     {
@@ -542,6 +559,7 @@ domus_host_card_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_HOST: g_value_set_object (value, self->host); break;
+    case PROP_TROUBLE: g_value_set_uint (value, self->trouble); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -581,6 +599,11 @@ domus_host_card_class_init (DomusHostCardClass *klass)
   properties[PROP_HOST] =
     g_param_spec_object ("host", NULL, NULL, DOMUS_TYPE_HOST,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* A DomusHostCardTrouble; notified when it changes, which is when the order changes. */
+  properties[PROP_TROUBLE] =
+    g_param_spec_uint ("trouble", NULL, NULL, DOMUS_HOST_CARD_TROUBLE_NONE, DOMUS_HOST_CARD_TROUBLE_UNREACHABLE,
+                       DOMUS_HOST_CARD_TROUBLE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_SUMMARY_CHANGED] =

@@ -16,8 +16,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DomusHostCard, domus_host_card, DOMUS, HOST_CARD, GtkEventBox)
 
 /*
+ * Properties:
+ *   "trouble" (guint, a DomusHostCardTrouble, read-only): notified when it changes.
  * Signals:
- *   "summary-changed": the counts or the trouble changed.
+ *   "summary-changed": the counts, the host's state or its open alerts changed (not
+ *     emitted for a sample that changed none of them).
  *   "activate-host" (DomusHostCard *card, DomusHost *host): the card or its Open button
  *     was clicked.
  *   "open-domain" (DomusHostCard *card, DomusDomain *domain): one of the busiest domains

@@ -363,6 +363,54 @@ on_stats_updated (DomusHost *host,
 }
 
 static void
+count_uint (guint *n)
+{
+  (*n)++;
+}
+
+static void
+find_flow_box (GtkWidget *widget,
+               gpointer   user_data)
+{
+  GtkWidget **found = user_data;
+
+  if (GTK_IS_FLOW_BOX (widget))
+    *found = widget;
+  else if (*found == NULL && GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), find_flow_box, user_data);
+}
+
+/* Samples that change no count, state or alert are news for the graphs only: the card says
+ * nothing, so the dashboard neither works its summary out again nor sorts and lays its cards
+ * out again (with twenty hosts each host's sample did both, several times a second). */
+static void
+check_samples_leave_layout (GtkWidget *dashboard,
+                            GtkWidget *card,
+                            guint     *stats)
+{
+  GtkWidget *flow_box = NULL;
+  guint summaries = 0, allocations = 0, draws = 0;
+  guint until = *stats + 5;
+  gulong handlers[3];
+
+  find_flow_box (dashboard, &flow_box);
+  g_assert_nonnull (flow_box);
+  handlers[0] = g_signal_connect_swapped (card, "summary-changed", G_CALLBACK (count_uint), &summaries);
+  handlers[1] = g_signal_connect_swapped (flow_box, "size-allocate", G_CALLBACK (count_uint), &allocations);
+  handlers[2] = g_signal_connect_swapped (card, "draw", G_CALLBACK (count_uint), &draws);
+  GUI_TEST_WAIT_FOR (*stats >= until);
+  /* One more main-loop turn for what a sample queued (the card's update, a layout, a frame). */
+  GUI_TEST_WAIT_FOR (*stats >= until + 1);
+  g_assert_cmpuint (allocations, ==, 0);
+  g_assert_cmpuint (summaries, ==, 0);
+  /* The graphs are drawn again for the samples: the card is on screen and alive. */
+  g_assert_cmpuint (draws, >, 0);
+  g_signal_handler_disconnect (card, handlers[0]);
+  g_signal_handler_disconnect (flow_box, handlers[1]);
+  g_signal_handler_disconnect (card, handlers[2]);
+}
+
+static void
 store_result (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -452,6 +500,7 @@ test_host_card (void)
   g_autofree char *domusd = NULL;
   g_autofree char *root = NULL;
   g_autofree char *domains = NULL;
+  g_autofree char *conf = NULL;
   g_autofree char *uri = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) daemon = NULL;
@@ -476,6 +525,10 @@ test_host_card (void)
   g_assert_cmpint (g_mkdir (domains, 0700), ==, 0);
   write_config (domains, "alpha");
   write_config (domains, "beta");
+  /* No disk or memory alert on a full machine: an alert would change the card's summary. */
+  conf = g_build_filename (root, "domusd.conf", NULL);
+  g_file_set_contents (conf, "[alerts]\ndisk-percent=0\nmemory-percent=0\n", -1, &error);
+  g_assert_no_error (error);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, gui_test_die_with_parent, NULL, NULL);
@@ -532,6 +585,7 @@ test_host_card (void)
   g_assert_cmpfloat (domus_graph_get_max (g_ptr_array_index (graphs, 0)), ==, 100);
   g_assert_cmpfloat (domus_graph_get_max (g_ptr_array_index (graphs, 1)), ==,
                      (double) domus_host_get_memory_mib (host));
+  check_samples_leave_layout (dashboard, card, &stats);
 
   /* A domain defined while we watch is counted. */
   define_on_host (host, "name = 'gamma'\nkernel = '/nonexistent/vmlinuz'\nmemory = 64\n", "gamma.cfg", FALSE);
