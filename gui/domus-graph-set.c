@@ -256,7 +256,7 @@ on_stats_updated (DomusHost     *host,
   if (!is_live (self))
     return;
   for (guint i = 0; i < self->graphs->len; i++)
-    domus_graph_queue_update (g_ptr_array_index (self->graphs, i));
+    domus_graph_queue_sample (g_ptr_array_index (self->graphs, i));
 }
 
 static void

@@ -55,9 +55,12 @@ void               domus_graph_set_compact    (DomusGraph        *self,
                                                gboolean           compact);
 gboolean           domus_graph_get_compact    (DomusGraph        *self);
 
-/* The history changed (call it on DomusHost::stats-updated): redraws at the next frame,
- * however many times it is called before, and updates the accessible description. */
+/* The history or how it is shown changed: redraws at the next frame, however many times it
+ * is called before, and updates the accessible description. */
 void               domus_graph_queue_update   (DomusGraph        *self);
+/* A sample came (call it on DomusHost::stats-updated): the accessible description now, the
+ * drawing at the next turn of the process's one-second clock, with every other graph's. */
+void               domus_graph_queue_sample   (DomusGraph        *self);
 
 /* "42 %", "1.5 GiB", "12 KiB/s": value in unit, scaled for reading (newly allocated). */
 char              *domus_graph_format_value   (double             value,

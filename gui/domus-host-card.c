@@ -377,8 +377,8 @@ static void
 on_stats_updated (DomusHost     *host,
                   DomusHostCard *self)
 {
-  domus_graph_queue_update (self->cpu_graph);
-  domus_graph_queue_update (self->memory_graph);
+  domus_graph_queue_sample (self->cpu_graph);
+  domus_graph_queue_sample (self->memory_graph);
   /* Twenty hosts' samples often arrive in one go: each card sorts once, after them. */
   queue_update (self);
 }

@@ -53,7 +53,8 @@ struct _DomusServerList
   int                 icons_scale;
   DomusDomain        *drag_domain;     /* the domain row being dragged, while a drag lasts */
   GtkTreeViewColumn  *sparkline_column;
-  guint               sparkline_redraw; /* the coalesced redraw of the sparklines, when due */
+  guint               sparkline_redraw; /* the one-second clock of the sparklines' redraws */
+  gboolean            sparkline_due;    /* a sample came since they were last redrawn */
 };
 
 G_DEFINE_FINAL_TYPE (DomusServerList, domus_server_list, GTK_TYPE_BOX)
@@ -279,11 +280,11 @@ row_filled (DomusServerStore *rows,
     gtk_tree_view_expand_to_path (self->tree_view, view_path);
 }
 
-/* How often the sparklines are drawn again at most. Each host's samples come in their own
- * time: twenty hosts would otherwise redraw the tree twenty times a second, its names and
- * states too (the text is most of the cost). */
-#define SPARKLINE_REDRAW_MS 1000
-
+/* The sparklines are drawn again at most once a second, when the process's seconds-clock
+ * turns (with the dashboard's graphs, domus-graph.c): each host's samples come in their own
+ * time, and twenty hosts would otherwise redraw the tree twenty times a second, its names
+ * and states too (GtkTreeView draws every column of a row it draws; the text is most of
+ * the cost). The clock repeats while samples come and stops after a second without. */
 static gboolean
 redraw_sparklines (gpointer user_data)
 {
@@ -291,15 +292,20 @@ redraw_sparklines (gpointer user_data)
   GtkWidget *tree = GTK_WIDGET (self->tree_view);
   int x, width;
 
-  self->sparkline_redraw = 0;
+  if (!self->sparkline_due)
+    {
+      self->sparkline_redraw = 0;
+      return G_SOURCE_REMOVE;
+    }
+  self->sparkline_due = FALSE;
   if (!gtk_widget_get_realized (tree) || !gtk_tree_view_column_get_visible (self->sparkline_column))
-    return G_SOURCE_REMOVE;
-  /* Only the sparklines' column: the rows' text has not changed. */
+    return G_SOURCE_CONTINUE;
+  /* Only the sparklines' column is invalidated (GTK still draws the rows' other cells). */
   x = gtk_tree_view_column_get_x_offset (self->sparkline_column);
   width = gtk_tree_view_column_get_width (self->sparkline_column);
   gtk_tree_view_convert_bin_window_to_widget_coords (self->tree_view, x, 0, &x, NULL);
   gtk_widget_queue_draw_area (tree, x, 0, width, gtk_widget_get_allocated_height (tree));
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -307,9 +313,10 @@ stats_updated (DomusServerStore *rows,
                DomusHost        *host,
                DomusServerList  *self)
 {
+  self->sparkline_due = TRUE;
   if (self->sparkline_redraw == 0)
     {
-      self->sparkline_redraw = g_timeout_add (SPARKLINE_REDRAW_MS, redraw_sparklines, self);
+      self->sparkline_redraw = g_timeout_add_seconds (1, redraw_sparklines, self);
       g_source_set_name_by_id (self->sparkline_redraw, "[domus] sparklines");
     }
 }
