@@ -18,7 +18,8 @@ G_DECLARE_FINAL_TYPE (DomusDashboard, domus_dashboard, DOMUS, DASHBOARD, GtkScro
  *   "open-domain" (DomusDashboard *dashboard, DomusDomain *domain): a busy domain was clicked.
  */
 GtkWidget *domus_dashboard_new         (void);
-/* Keeps a card for each DomusHost of hosts (NULL: none), following its items-changed. */
+/* Keeps a card for each DomusHost of hosts (NULL: none), following its items-changed: four
+ * cards at once, any others a few a main-loop turn after. */
 void       domus_dashboard_set_hosts   (DomusDashboard *self,
                                         GListModel     *hosts);
 /* Adds a card for host (once: adding it again does nothing). */
