@@ -132,23 +132,22 @@ call (DomusDaemonDriver     *self,
   _domus_daemon_call (self, method, params, task, answer);
 }
 
-/* Reading them all, when the host is followed */
+/* Reading them all, when the host is followed: alerts.list's answer into the model. */
 
-static void
-answer_list (DomusDaemonDriver *self,
-             GTask             *owned_task,
-             JsonObject        *answer)
+gboolean
+_domus_daemon_alerts_apply (DomusDaemonDriver  *self,
+                            JsonObject         *answer,
+                            GError            **error)
 {
-  g_autoptr(GTask) task = owned_task;
-  DomusHost *host = DOMUS_HOST (g_task_get_source_object (task));
+  DomusHost *host = host_of (self);
   JsonArray *array = domus_json_object_get_array (answer, "alerts");
   g_autoptr(GPtrArray) alerts = g_ptr_array_new_with_free_func (g_object_unref);
 
   if (array == NULL)
     {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                               _("The daemon’s list of alerts has no “alerts” array."));
-      return;
+      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
+                   _("The daemon’s list of alerts has no “alerts” array."));
+      return FALSE;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
@@ -159,23 +158,7 @@ answer_list (DomusDaemonDriver *self,
         g_ptr_array_add (alerts, alert);
     }
   _domus_host_sync_alerts (host, alerts);
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-_domus_daemon_alerts_read (DomusDaemonDriver *self,
-                           GTask             *task)
-{
-  DomusHost *host = host_of (self);
-
-  /* An older daemon keeps none: the model holds this client's own only. */
-  if (host != NULL && !(domus_host_get_capabilities (host) & DOMUS_HOST_CAN_ALERTS))
-    {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-      return;
-    }
-  call (self, "alerts.list", NULL, task, answer_list);
+  return TRUE;
 }
 
 /* Acknowledging */

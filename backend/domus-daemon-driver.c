@@ -21,6 +21,8 @@ struct _DomusDaemonDriver
   DomusConnection  *connection;   /* from a successful connect until close */
   GCancellable     *cancellable;  /* what the connection's own calls (refreshes) use */
   gboolean          following;    /* events and samples feed the host's model */
+  gboolean          holding_samples; /* until the history is in (daemon_follow) */
+  GQueue            held_samples; /* JsonNode: stats.sample params that came before it */
 };
 
 G_DEFINE_FINAL_TYPE (DomusDaemonDriver, domus_daemon_driver, DOMUS_TYPE_HOST_DRIVER)
@@ -389,20 +391,19 @@ answer_info (DomusDaemonDriver *self,
   g_object_unref (task);
 }
 
-static void
-answer_domain_list (DomusDaemonDriver *self,
-                    GTask             *task,
-                    JsonObject        *answer)
+/* domain.list's answer: the domains, or an error when it has no list. */
+static GPtrArray *
+infos_from_list (JsonObject  *answer,
+                 GError     **error)
 {
   JsonArray *domains = domus_json_object_get_array (answer, "domains");
-  g_autoptr(GPtrArray) infos = NULL;
+  GPtrArray *infos;
 
   if (domains == NULL)
     {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                               _("The daemon’s list of domains has no “domains” array."));
-      g_object_unref (task);
-      return;
+      g_set_error (error, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
+                   _("The daemon’s list of domains has no “domains” array."));
+      return NULL;
     }
   infos = g_ptr_array_new_with_free_func ((GDestroyNotify) domus_domain_info_free);
   for (guint i = 0; i < json_array_get_length (domains); i++)
@@ -412,7 +413,21 @@ answer_domain_list (DomusDaemonDriver *self,
       if (entry != NULL)
         g_ptr_array_add (infos, info_from_json (entry));
     }
-  g_task_return_pointer (task, g_steal_pointer (&infos), (GDestroyNotify) g_ptr_array_unref);
+  return infos;
+}
+
+static void
+answer_domain_list (DomusDaemonDriver *self,
+                    GTask             *task,
+                    JsonObject        *answer)
+{
+  GError *error = NULL;
+  GPtrArray *infos = infos_from_list (answer, &error);
+
+  if (infos == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, infos, (GDestroyNotify) g_ptr_array_unref);
   g_object_unref (task);
 }
 
@@ -629,6 +644,11 @@ on_stats_sample (DomusConnection *connection,
 
   if (!self->following || host == NULL || domus_json_node_get_object (params) == NULL)
     return;
+  if (self->holding_samples)
+    {
+      g_queue_push_tail (&self->held_samples, json_node_ref (params));
+      return;
+    }
   _domus_host_begin_samples (host);
   apply_sample (host, domus_json_node_get_object (params));
   _domus_host_end_samples (host);
@@ -651,26 +671,132 @@ on_connection_closed (DomusConnection *connection,
     _domus_host_driver_lost (host_of (self), g_error_copy (reason));
 }
 
-/* Connecting: connect, hello; following: domain.list, stats.get, stats.subscribe */
+/*
+ * Following: domain.list, stats.get, stats.subscribe and alerts.list go out together, as
+ * soon as hello has answered: one round trip rather than four, each of which costs a pass
+ * through the SSH worker thread and sshd. The daemon reads them in that order, so the
+ * subscription starts right after the history it answered: no sample falls between the
+ * two. Their answers may come in any order (domain.list scans the configs); they are
+ * applied in request order, the domains before the samples that name them, and samples
+ * that come before the history are held until it is in.
+ */
+
+typedef gboolean (*FollowStep) (DomusDaemonDriver  *self,
+                                JsonObject         *answer,
+                                GError            **error);
+
+#define MAX_FOLLOW_CALLS 4
+
+typedef struct {
+  GTask      *task;                              /* the host's; NULL once answered */
+  guint       n_calls;
+  guint       n_out;                             /* calls whose answer is still to come */
+  guint       applied;                           /* answers applied, in request order */
+  FollowStep  steps[MAX_FOLLOW_CALLS];
+  GTask      *answers[MAX_FOLLOW_CALLS];         /* each call's, kept until its turn */
+} Follow;
 
 static void
-on_subscribed (DomusDaemonDriver *self,
-               GTask             *task,
-               JsonObject        *answer)
+follow_end (Follow *follow,
+            GError *error)
 {
-  if (host_of (self) != NULL)
-    _domus_host_set_stats_interval (host_of (self), domus_json_object_get_int (answer, "interval_ms", 0));
-  _domus_daemon_alerts_read (self, task);
+  if (error != NULL)
+    g_task_return_error (follow->task, error);
+  else
+    g_task_return_boolean (follow->task, TRUE);
+  g_clear_object (&follow->task);
+}
+
+/* Applies the answers that are in, in request order, up to the first missing one. */
+static void
+follow_apply_ready (DomusDaemonDriver *self,
+                    Follow            *follow)
+{
+  while (follow->task != NULL && follow->applied < follow->n_calls &&
+         follow->answers[follow->applied] != NULL)
+    {
+      GError *error = NULL;
+      g_autoptr(JsonObject) answer = g_task_propagate_pointer (follow->answers[follow->applied], &error);
+
+      if (answer == NULL || !follow->steps[follow->applied] (self, answer, &error))
+        {
+          follow_end (follow, error);
+          return;
+        }
+      follow->applied++;
+    }
+  if (follow->task != NULL && follow->applied == follow->n_calls)
+    follow_end (follow, NULL);
 }
 
 static void
-on_stats_got (DomusDaemonDriver *self,
-              GTask             *task,
-              JsonObject        *answer)
+on_follow_answered (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Follow *follow = user_data;
+  guint index = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
+
+  follow->answers[index] = g_object_ref (G_TASK (result));
+  follow->n_out--;
+  follow_apply_ready (DOMUS_DAEMON_DRIVER (source), follow);
+  /* After a failure the others still answer (with the closed connection's error): the
+   * last one frees. */
+  if (follow->n_out > 0)
+    return;
+  g_assert (follow->task == NULL);
+  for (guint i = 0; i < follow->n_calls; i++)
+    g_clear_object (&follow->answers[i]);
+  g_free (follow);
+}
+
+static void
+answer_object (DomusDaemonDriver *self,
+               GTask             *task,
+               JsonObject        *answer)
+{
+  g_task_return_pointer (task, json_object_ref (answer), (GDestroyNotify) json_object_unref);
+  g_object_unref (task);
+}
+
+static void
+follow_call (DomusDaemonDriver *self,
+             Follow            *follow,
+             const char        *method,
+             JsonObject        *params,
+             FollowStep         step)
+{
+  guint index = follow->n_calls++;
+  GTask *task = g_task_new (self, g_task_get_cancellable (follow->task), on_follow_answered, follow);
+
+  g_assert (index < MAX_FOLLOW_CALLS);
+  follow->steps[index] = step;
+  g_task_set_task_data (task, GUINT_TO_POINTER (index), NULL);
+  call (self, method, params, task, answer_object);
+}
+
+static gboolean
+apply_domains (DomusDaemonDriver  *self,
+               JsonObject         *answer,
+               GError            **error)
+{
+  g_autoptr(GPtrArray) infos = infos_from_list (answer, error);
+
+  if (infos == NULL)
+    return FALSE;
+  _domus_host_sync_domains (host_of (self), infos);
+  return TRUE;
+}
+
+/* The history, then the samples that came before it (they are newer). */
+static gboolean
+apply_history (DomusDaemonDriver  *self,
+               JsonObject         *answer,
+               GError            **error)
 {
   DomusHost *host = host_of (self);
   JsonArray *samples = domus_json_object_get_array (answer, "samples");
-  JsonObject *params;
+  JsonNode *held;
 
   _domus_host_set_stats_interval (host, domus_json_object_get_int (answer, "interval_ms", 0));
   _domus_host_begin_samples (host);
@@ -681,37 +807,33 @@ on_stats_got (DomusDaemonDriver *self,
       if (sample != NULL)
         apply_sample (host, sample);
     }
+  self->holding_samples = FALSE;
+  while ((held = g_queue_pop_head (&self->held_samples)) != NULL)
+    {
+      apply_sample (host, json_node_get_object (held));
+      json_node_unref (held);
+    }
   _domus_host_end_samples (host);
-
-  params = json_object_new ();
-  json_object_set_boolean_member (params, "enable", TRUE);
-  call (self, "stats.subscribe", params, task, on_subscribed);
+  return TRUE;
 }
 
-static void
-on_listed (DomusDaemonDriver *self,
-           GTask             *task,
-           JsonObject        *answer)
+static gboolean
+apply_subscription (DomusDaemonDriver  *self,
+                    JsonObject         *answer,
+                    GError            **error)
 {
-  JsonArray *domains = domus_json_object_get_array (answer, "domains");
-  g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) domus_domain_info_free);
+  _domus_host_set_stats_interval (host_of (self), domus_json_object_get_int (answer, "interval_ms", 0));
+  return TRUE;
+}
 
-  if (domains == NULL)
-    {
-      g_task_return_new_error (task, DOMUS_ERROR, DOMUS_ERROR_PROTOCOL,
-                               _("The daemon’s list of domains has no “domains” array."));
-      g_object_unref (task);
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (domains); i++)
-    {
-      JsonObject *entry = domus_json_node_get_object (json_array_get_element (domains, i));
+static JsonObject *
+boolean_params (const char *name,
+                gboolean    value)
+{
+  JsonObject *params = json_object_new ();
 
-      if (entry != NULL)
-        g_ptr_array_add (infos, info_from_json (entry));
-    }
-  _domus_host_sync_domains (host_of (self), infos);
-  call (self, "stats.get", NULL, task, on_stats_got);
+  json_object_set_boolean_member (params, name, value);
+  return params;
 }
 
 static void
@@ -719,12 +841,22 @@ daemon_follow (DomusHostDriver *driver,
                GTask           *task)
 {
   DomusDaemonDriver *self = DOMUS_DAEMON_DRIVER (driver);
-  JsonObject *params = json_object_new ();
+  Follow *follow = g_new0 (Follow, 1);
+  /* An older daemon keeps no alerts: the model holds this client's own only. */
+  gboolean alerts = (domus_host_get_capabilities (host_of (self)) & DOMUS_HOST_CAN_ALERTS) != 0;
 
   /* From now on, so no event is missed while the state is read. */
   self->following = TRUE;
-  json_object_set_boolean_member (params, "all", TRUE);
-  call (self, "domain.list", params, task, on_listed);
+  self->holding_samples = TRUE;
+  follow->task = task;
+  /* All counted before any is sent: a call on a closed connection fails at once. */
+  follow->n_out = alerts ? 4 : 3;
+  follow_call (self, follow, "domain.list", boolean_params ("all", TRUE), apply_domains);
+  follow_call (self, follow, "stats.get", NULL, apply_history);
+  follow_call (self, follow, "stats.subscribe", boolean_params ("enable", TRUE), apply_subscription);
+  if (alerts)
+    follow_call (self, follow, "alerts.list", NULL, _domus_daemon_alerts_apply);
+  g_debug ("%s: following: %u calls sent at once", domus_host_driver_get_uri (driver), follow->n_calls);
 }
 
 static void
@@ -792,6 +924,8 @@ daemon_close (DomusHostDriver *driver,
   DomusDaemonDriver *self = DOMUS_DAEMON_DRIVER (driver);
 
   self->following = FALSE;
+  self->holding_samples = FALSE;
+  g_queue_clear_full (&self->held_samples, (GDestroyNotify) json_node_unref);
   if (self->cancellable != NULL)
     {
       g_cancellable_cancel (self->cancellable);
@@ -1177,4 +1311,5 @@ domus_daemon_driver_class_init (DomusDaemonDriverClass *klass)
 static void
 domus_daemon_driver_init (DomusDaemonDriver *self)
 {
+  g_queue_init (&self->held_samples);
 }

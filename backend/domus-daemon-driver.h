@@ -48,12 +48,14 @@ JsonObject *_domus_daemon_name_params (const char *name);
 /* Save and restore, snapshots, clones, new guests (domus-daemon-guests.c): sets their vfuncs. */
 void _domus_daemon_guests_class_init (DomusHostDriverClass *driver_class);
 
-/* A domusd host's alerts (domus-daemon-alerts.c): the events followed on connection, the
- * list read into the host's model when it is followed (task answered TRUE), the calls. */
+/* A domusd host's alerts (domus-daemon-alerts.c): the events followed on connection,
+ * alerts.list's answer read into the host's model when it is followed (FALSE and error
+ * when the answer is not one), the calls. */
 void _domus_daemon_alerts_follow      (DomusDaemonDriver *self,
                                        DomusConnection   *connection);
-void _domus_daemon_alerts_read        (DomusDaemonDriver *self,
-                                       GTask             *task);
+gboolean _domus_daemon_alerts_apply   (DomusDaemonDriver  *self,
+                                       JsonObject         *answer,
+                                       GError            **error);
 void _domus_daemon_acknowledge_alerts (DomusHostDriver   *driver,
                                        const guint64     *ids,
                                        guint              n_ids,

@@ -49,6 +49,8 @@ struct _Fake
   char           *fail_kind;
   JsonArray      *images;         /* image.list's */
   char           *capabilities;   /* hello's, as JSON */
+  guint           hold;           /* > 0: from domain.list on, this many answers are held */
+  GPtrArray      *held;           /* JsonObject: replies held back */
 };
 
 static JsonObject *
@@ -240,6 +242,9 @@ fake_answer (Fake       *fake,
                   " {\"time_us\": 60000000, \"cpu_percent\": [12.5, 40], \"memory_mib\": [100, 120]},"
                   " {\"time_us\": 120000000, \"memory_mib\": [110, 130]},"
                   " {\"time_us\": 180000000, \"cpu_percent\": [7.5, 9], \"memory_mib\": [90, 95]}]}");
+  if (g_str_equal (method, "alerts.list"))
+    return test_parse_json ("{\"alerts\": [{\"id\": 7, \"time_us\": 1795862400000000, \"kind\": \"crashed\","
+                            " \"domain\": \"zeta\", \"message\": \"zeta crashed\", \"acknowledged\": false}]}");
   if (g_str_equal (method, "stats.subscribe"))
     {
       JsonObject *result = json_object_new ();
@@ -252,6 +257,30 @@ fake_answer (Fake       *fake,
 }
 
 static void fake_read_next (FakeClient *client);
+static void send_sample (Fake       *fake,
+                         gint64      time_us,
+                         double      cpu_percent,
+                         gint64      disk_rd_bytes,
+                         const char *net_rx_bytes);
+
+/*
+ * Keeps reply until fake->hold replies are in: only a client that sent that many calls
+ * without waiting for an answer gets any. Then a live sample, newer than stats.get's
+ * history, goes first, and the replies follow in reverse order: the list comes last.
+ */
+static void
+fake_hold (Fake       *fake,
+           JsonObject *reply)
+{
+  g_ptr_array_add (fake->held, reply);
+  if (fake->held->len < fake->hold)
+    return;
+  fake->hold = 0;
+  send_sample (fake, G_GINT64_CONSTANT (1795862403000000), 55.5, 7000, "1000");
+  for (guint i = fake->held->len; i > 0; i--)
+    fake_send (fake, g_ptr_array_index (fake->held, i - 1));
+  g_ptr_array_set_size (fake->held, 0);
+}
 
 static void
 on_fake_line (GObject      *source,
@@ -297,7 +326,10 @@ on_fake_line (GObject      *source,
 
       json_object_set_member (reply, "error", test_parse_json (text));
     }
-  fake_send (fake, reply);
+  if (fake->hold > 0 && (fake->held->len > 0 || g_str_equal (method, "domain.list")))
+    fake_hold (fake, g_steal_pointer (&reply));
+  else
+    fake_send (fake, reply);
   fake_read_next (client);
 }
 
@@ -384,6 +416,7 @@ fake_new (void)
   fake->uri = g_strconcat ("unix:", fake->path, NULL);
   fake->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) fake_client_free);
   fake->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  fake->held = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   fake->get = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   fake->interval_ms = 1000;
   fake->capabilities = g_strdup ("[\"domain.get\", \"domain.list\", \"host.bridges\", \"image.list\","
@@ -445,6 +478,7 @@ fake_free (Fake *fake)
     fake_stop_listening (fake);
   g_ptr_array_unref (fake->clients);
   g_ptr_array_unref (fake->requests);
+  g_ptr_array_unref (fake->held);
   json_array_unref (fake->domains);
   g_hash_table_unref (fake->get);
   json_object_unref (fake->stats);
@@ -1011,6 +1045,44 @@ test_stats (void)
 
   /* A domain the list does not know is not made up from a sample. */
   g_assert_null (domus_host_lookup_domain (host, "stranger"));
+}
+
+/*
+ * The follow's four calls go out together (the fake answers none of them until it has
+ * them all), and their answers are applied in the order the model needs although they
+ * come in reverse, after a live sample: the history is whole, the sample after it.
+ */
+static void
+test_follow_pipelined (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = NULL;
+  static const char * const follow[] = { "domain.list", "stats.get", "stats.subscribe", "alerts.list" };
+  DomusStatsHistory *cpu;
+  DomusDomain *zeta;
+  gint64 time_us;
+  double value;
+
+  g_free (fake->capabilities);
+  fake->capabilities = g_strdup ("[\"domain.get\", \"domain.list\", \"alerts.list\"]");
+  fake->hold = G_N_ELEMENTS (follow);
+  host = connect_host (fake);
+
+  g_assert_cmpuint (fake->requests->len, ==, 1 + G_N_ELEMENTS (follow));
+  for (guint i = 0; i < G_N_ELEMENTS (follow); i++)
+    g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, i + 1), "method"), ==, follow[i]);
+
+  zeta = domus_host_lookup_domain (host, "zeta");
+  g_assert_nonnull (zeta);
+  cpu = domus_domain_get_history (zeta, DOMUS_METRIC_CPU_PERCENT);
+  /* Three from the history, then the live one: none lost to the other's arrival. */
+  g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 4);
+  g_assert_true (domus_stats_history_get_latest (cpu, &time_us, &value));
+  g_assert_cmpint (time_us, ==, T0 + 3 * SECOND);
+  g_assert_cmpfloat (value, ==, 55.5);
+  g_assert_cmpuint (domus_stats_history_get_length (domus_host_get_history (host, DOMUS_HOST_METRIC_CPU_PERCENT)), ==, 4);
+  g_assert_cmpfloat (domus_host_get_cpu_percent (host), ==, 40.0);
+  g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_alerts (host)), ==, 1);
 }
 
 static void
@@ -2136,6 +2208,7 @@ main (int   argc,
   g_test_add_func ("/model/sync-splices", test_sync_splices);
   g_test_add_func ("/model/events", test_events);
   g_test_add_func ("/model/stats", test_stats);
+  g_test_add_func ("/model/follow-pipelined", test_follow_pipelined);
   g_test_add_func ("/model/reconnect", test_reconnect);
   g_test_add_func ("/model/disconnect", test_disconnect);
   g_test_add_func ("/model/permanent-error", test_permanent_error);
