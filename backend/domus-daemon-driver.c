@@ -672,13 +672,14 @@ on_connection_closed (DomusConnection *connection,
 }
 
 /*
- * Following: domain.list, stats.get, stats.subscribe and alerts.list go out together, as
+ * Following: domain.list, stats.subscribe, stats.get and alerts.list go out together, as
  * soon as hello has answered: one round trip rather than four, each of which costs a pass
- * through the SSH worker thread and sshd. The daemon reads them in that order, so the
- * subscription starts right after the history it answered: no sample falls between the
- * two. Their answers may come in any order (domain.list scans the configs); they are
- * applied in request order, the domains before the samples that name them, and samples
- * that come before the history are held until it is in.
+ * through the SSH worker thread and sshd. Subscribing before asking for the history
+ * leaves no gap between the two, whenever the daemon samples; a sample in both is
+ * applied once (the model drops what is not newer than what it has). Their answers may
+ * come in any order (domain.list scans the configs); they are applied in request order,
+ * the domains before the samples that name them, and live samples that come before the
+ * history are held until it is in.
  */
 
 typedef gboolean (*FollowStep) (DomusDaemonDriver  *self,
@@ -852,8 +853,8 @@ daemon_follow (DomusHostDriver *driver,
   /* All counted before any is sent: a call on a closed connection fails at once. */
   follow->n_out = alerts ? 4 : 3;
   follow_call (self, follow, "domain.list", boolean_params ("all", TRUE), apply_domains);
-  follow_call (self, follow, "stats.get", NULL, apply_history);
   follow_call (self, follow, "stats.subscribe", boolean_params ("enable", TRUE), apply_subscription);
+  follow_call (self, follow, "stats.get", NULL, apply_history);
   if (alerts)
     follow_call (self, follow, "alerts.list", NULL, _domus_daemon_alerts_apply);
   g_debug ("%s: following: %u calls sent at once", domus_host_driver_get_uri (driver), follow->n_calls);

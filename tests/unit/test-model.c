@@ -265,8 +265,9 @@ static void send_sample (Fake       *fake,
 
 /*
  * Keeps reply until fake->hold replies are in: only a client that sent that many calls
- * without waiting for an answer gets any. Then a live sample, newer than stats.get's
- * history, goes first, and the replies follow in reverse order: the list comes last.
+ * without waiting for an answer gets any. Then two live samples go first, the last of
+ * stats.get's history again (taken after the subscription) and a newer one, and the
+ * replies follow in reverse order: the list comes last.
  */
 static void
 fake_hold (Fake       *fake,
@@ -276,7 +277,8 @@ fake_hold (Fake       *fake,
   if (fake->held->len < fake->hold)
     return;
   fake->hold = 0;
-  send_sample (fake, G_GINT64_CONSTANT (1795862403000000), 55.5, 7000, "1000");
+  send_sample (fake, T0 + 2 * SECOND, 99.0, 3000, "1000");
+  send_sample (fake, T0 + 3 * SECOND, 55.5, 7000, "1000");
   for (guint i = fake->held->len; i > 0; i--)
     fake_send (fake, g_ptr_array_index (fake->held, i - 1));
   g_ptr_array_set_size (fake->held, 0);
@@ -662,8 +664,8 @@ test_initial_sync (void)
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 0), "method"), ==, "hello");
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 1), "method"), ==, "domain.list");
   g_assert_true (json_object_get_boolean_member (fake_last_params (fake, "domain.list"), "all"));
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 2), "method"), ==, "stats.get");
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 3), "method"), ==, "stats.subscribe");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 2), "method"), ==, "stats.subscribe");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (fake->requests, 3), "method"), ==, "stats.get");
 
   g_assert_nonnull (domus_daemon_driver_get_host_connection (host));
   g_assert_true (domus_host_has_facts (host));
@@ -1050,14 +1052,14 @@ test_stats (void)
 /*
  * The follow's four calls go out together (the fake answers none of them until it has
  * them all), and their answers are applied in the order the model needs although they
- * come in reverse, after a live sample: the history is whole, the sample after it.
+ * come in reverse, after the live samples: the history is whole, the samples after it.
  */
 static void
 test_follow_pipelined (void)
 {
   g_autoptr(Fake) fake = fake_new ();
   g_autoptr(DomusHost) host = NULL;
-  static const char * const follow[] = { "domain.list", "stats.get", "stats.subscribe", "alerts.list" };
+  static const char * const follow[] = { "domain.list", "stats.subscribe", "stats.get", "alerts.list" };
   DomusStatsHistory *cpu;
   DomusDomain *zeta;
   gint64 time_us;
@@ -1075,11 +1077,13 @@ test_follow_pipelined (void)
   zeta = domus_host_lookup_domain (host, "zeta");
   g_assert_nonnull (zeta);
   cpu = domus_domain_get_history (zeta, DOMUS_METRIC_CPU_PERCENT);
-  /* Three from the history, then the live one: none lost to the other's arrival. */
+  /* Three from the history, then the newer live one: none lost, none twice. */
   g_assert_cmpuint (domus_stats_history_get_length (cpu), ==, 4);
   g_assert_true (domus_stats_history_get_latest (cpu, &time_us, &value));
   g_assert_cmpint (time_us, ==, T0 + 3 * SECOND);
   g_assert_cmpfloat (value, ==, 55.5);
+  g_assert_cmpfloat (domus_stats_history_get_max (cpu), ==, 55.5);
+  g_assert_cmpfloat (domus_domain_get_cpu_percent (zeta), ==, 55.5);
   g_assert_cmpuint (domus_stats_history_get_length (domus_host_get_history (host, DOMUS_HOST_METRIC_CPU_PERCENT)), ==, 4);
   g_assert_cmpfloat (domus_host_get_cpu_percent (host), ==, 40.0);
   g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_alerts (host)), ==, 1);
