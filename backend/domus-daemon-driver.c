@@ -690,8 +690,10 @@ typedef gboolean (*FollowStep) (DomusDaemonDriver  *self,
 
 typedef struct {
   GTask      *task;                              /* the host's; NULL once answered */
-  guint       n_calls;
-  guint       n_out;                             /* calls whose answer is still to come */
+  GCancellable *cancellable;                     /* the host's task's, for each call */
+  guint       n_calls;                           /* all of them, counted before any is sent */
+  guint       n_sent;
+  guint       n_out;                             /* answers still to come, + 1 while sending */
   guint       applied;                           /* answers applied, in request order */
   FollowStep  steps[MAX_FOLLOW_CALLS];
   GTask      *answers[MAX_FOLLOW_CALLS];         /* each call's, kept until its turn */
@@ -730,6 +732,19 @@ follow_apply_ready (DomusDaemonDriver *self,
     follow_end (follow, NULL);
 }
 
+/* One call answered, or the sending over: the last of them frees. */
+static void
+follow_release (Follow *follow)
+{
+  if (--follow->n_out > 0)
+    return;
+  g_assert (follow->task == NULL);
+  for (guint i = 0; i < follow->n_calls; i++)
+    g_clear_object (&follow->answers[i]);
+  g_clear_object (&follow->cancellable);
+  g_free (follow);
+}
+
 static void
 on_follow_answered (GObject      *source,
                     GAsyncResult *result,
@@ -739,16 +754,9 @@ on_follow_answered (GObject      *source,
   guint index = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
 
   follow->answers[index] = g_object_ref (G_TASK (result));
-  follow->n_out--;
   follow_apply_ready (DOMUS_DAEMON_DRIVER (source), follow);
-  /* After a failure the others still answer (with the closed connection's error): the
-   * last one frees. */
-  if (follow->n_out > 0)
-    return;
-  g_assert (follow->task == NULL);
-  for (guint i = 0; i < follow->n_calls; i++)
-    g_clear_object (&follow->answers[i]);
-  g_free (follow);
+  /* After a failure the others still answer (the closed connection's error). */
+  follow_release (follow);
 }
 
 static void
@@ -767,10 +775,10 @@ follow_call (DomusDaemonDriver *self,
              JsonObject        *params,
              FollowStep         step)
 {
-  guint index = follow->n_calls++;
-  GTask *task = g_task_new (self, g_task_get_cancellable (follow->task), on_follow_answered, follow);
+  guint index = follow->n_sent++;
+  GTask *task = g_task_new (self, follow->cancellable, on_follow_answered, follow);
 
-  g_assert (index < MAX_FOLLOW_CALLS);
+  g_assert (index < follow->n_calls);
   follow->steps[index] = step;
   g_task_set_task_data (task, GUINT_TO_POINTER (index), NULL);
   call (self, method, params, task, answer_object);
@@ -850,14 +858,19 @@ daemon_follow (DomusHostDriver *driver,
   self->following = TRUE;
   self->holding_samples = TRUE;
   follow->task = task;
-  /* All counted before any is sent: a call on a closed connection fails at once. */
-  follow->n_out = alerts ? 4 : 3;
+  g_set_object (&follow->cancellable, g_task_get_cancellable (task));
+  /* All counted before any is sent, and the sending holds the follow too: however soon
+   * an answer comes, it is not the last. */
+  follow->n_calls = alerts ? 4 : 3;
+  follow->n_out = follow->n_calls + 1;
   follow_call (self, follow, "domain.list", boolean_params ("all", TRUE), apply_domains);
   follow_call (self, follow, "stats.subscribe", boolean_params ("enable", TRUE), apply_subscription);
   follow_call (self, follow, "stats.get", NULL, apply_history);
   if (alerts)
     follow_call (self, follow, "alerts.list", NULL, _domus_daemon_alerts_apply);
+  g_assert (follow->n_sent == follow->n_calls);
   g_debug ("%s: following: %u calls sent at once", domus_host_driver_get_uri (driver), follow->n_calls);
+  follow_release (follow);
 }
 
 static void

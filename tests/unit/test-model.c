@@ -1089,6 +1089,32 @@ test_follow_pipelined (void)
   g_assert_cmpuint (g_list_model_get_n_items (domus_host_get_alerts (host)), ==, 1);
 }
 
+static gboolean
+host_has_error (gpointer host)
+{
+  return domus_host_get_error (host) != NULL;
+}
+
+/* A daemon without one of the follow's methods: the error names it, out of order or not. */
+static void
+test_follow_missing_method (void)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(DomusHost) host = domus_host_new (fake->uri);
+  const GError *error;
+
+  fake->fail_method = g_strdup ("stats.get");
+  fake->fail_kind = g_strdup ("method-not-found");
+  fake->hold = 3;
+  domus_host_set_retry_delay_ms (host, RETRY_MS);
+  domus_host_connect (host);
+  test_wait_for (host_has_error, host, "the follow to fail");
+  error = domus_host_get_error (host);
+  g_assert_error (error, DOMUS_ERROR, DOMUS_ERROR_METHOD_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "“stats.get”"));
+  g_assert_cmpint (domus_host_get_state (host), !=, DOMUS_HOST_STATE_CONNECTED);
+}
+
 static void
 set_reconnect_state (Fake *fake)
 {
@@ -2213,6 +2239,7 @@ main (int   argc,
   g_test_add_func ("/model/events", test_events);
   g_test_add_func ("/model/stats", test_stats);
   g_test_add_func ("/model/follow-pipelined", test_follow_pipelined);
+  g_test_add_func ("/model/follow-missing-method", test_follow_missing_method);
   g_test_add_func ("/model/reconnect", test_reconnect);
   g_test_add_func ("/model/disconnect", test_disconnect);
   g_test_add_func ("/model/permanent-error", test_permanent_error);
