@@ -6,7 +6,7 @@ Usage: bench/debian-guest.py [BUILD_DIR] [--suite S] [--no-mmdebstrap-baseline] 
                              [--rounds N]
        (default build dir: build; needs Debian's archive; takes about 20 minutes;
         --store DIR: an image store that holds the suite's base image already (of this
-        builder's format: debian-SUITE-v2.qcow2; an older one is not used), e.g. the
+        builder's format: debian-SUITE-v3.qcow2; an older one is not used), e.g. the
         session daemon's ~/.local/share/domus/images: the first build and the mmdebstrap
         baseline are skipped, the second guest is made there and removed after; about
         5 minutes, no archive needed)

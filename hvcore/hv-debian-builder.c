@@ -40,7 +40,7 @@ G_DEFINE_QUARK (hv-debian-builder-error-quark, hv_debian_builder_error)
 /* What a base image is made of besides its suite and packages: base_packages and the files
  * under debian-guest/. Bump it with any change to them: it is part of the base's name, so a
  * store's older base is not reused for new guests (the guests made on it keep it). */
-#define BASE_FORMAT         2
+#define BASE_FORMAT         3
 
 /* What every base image holds besides the suite's essential packages and apt. */
 static const char * const base_packages[] = {
@@ -631,7 +631,11 @@ write_guest_files (const char  *files,
   } guest_files[] = {
     { "domus-guest-setup", "usr/local/sbin/domus-guest-setup" },
     { "domus-guest-setup.service", "etc/systemd/system/domus-guest-setup.service" },
+    { "domus-guest-ssh.service", "etc/systemd/system/domus-guest-ssh.service" },
     { "domus-guest-grow.service", "etc/systemd/system/domus-guest-grow.service" },
+    { "getty-no-idle.conf", "etc/systemd/system/getty@.service.d/domus-no-idle.conf" },
+    { "getty-no-idle.conf", "etc/systemd/system/serial-getty@.service.d/domus-no-idle.conf" },
+    { "status-errors.conf", "etc/systemd/system.conf.d/domus-status.conf" },
     { "sshd-host-keys.conf", "etc/ssh/sshd_config.d/domus-host-keys.conf" },
     { "base-setup.sh", "usr/local/lib/domus/base-setup.sh" },
     { "fstab", "etc/fstab" },

@@ -5,16 +5,25 @@
 # its seed disk (domus-guest-setup).
 set -eu
 
-units="/etc/systemd/system/domus-guest-setup.service /etc/systemd/system/domus-guest-grow.service"
-chown -R root:root /usr/local/sbin/domus-guest-setup $units /etc/fstab /etc/network/interfaces \
+system=/etc/systemd/system
+units="$system/domus-guest-setup.service $system/domus-guest-ssh.service $system/domus-guest-grow.service"
+confs="$system/getty@.service.d/domus-no-idle.conf $system/serial-getty@.service.d/domus-no-idle.conf
+  /etc/systemd/system.conf.d/domus-status.conf"
+chown -R root:root /usr/local/sbin/domus-guest-setup $units $confs /etc/fstab /etc/network/interfaces \
   /etc/ssh/sshd_config.d/domus-host-keys.conf
 chmod 0755 /usr/local/sbin/domus-guest-setup
-chmod 0644 $units /etc/fstab /etc/network/interfaces /etc/ssh/sshd_config.d/domus-host-keys.conf
+chmod 0644 $units $confs /etc/fstab /etc/network/interfaces /etc/ssh/sshd_config.d/domus-host-keys.conf
 
-mkdir -p /etc/systemd/system/multi-user.target.wants /etc/systemd/system/getty.target.wants
+mkdir -p $system/multi-user.target.wants $system/getty.target.wants $system/ssh.service.requires
 for unit in $units; do
-  ln -sf "$unit" "/etc/systemd/system/multi-user.target.wants/${unit##*/}"
+  ln -sf "$unit" "$system/multi-user.target.wants/${unit##*/}"
 done
+# sshd never starts without the guest's own host keys (a clone's old ones, or none).
+ln -sf "$system/domus-guest-ssh.service" "$system/ssh.service.requires/domus-guest-ssh.service"
+# What domus-guest-setup would otherwise make before the login prompt, one program each:
+# the seed's mount point and root's .ssh.
+install -d -m 0755 /var/lib/domus-guest-setup/seed
+install -d -m 0700 /root/.ssh
 # Nothing at boot that a guest does not need, since under TCG every process started at boot
 # takes time from the login prompt (one vCPU): e2scrub_reap and e2scrub_all look for LVM
 # snapshots (there is no LVM here; the first took up to a minute of a boot), getty-static

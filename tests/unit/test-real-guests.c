@@ -112,13 +112,13 @@ test_base_names (void)
 
   none = hv_debian_builder_base_name ("bookworm", empty);
   /* The base's format is in its name: a new builder never reuses an older base. */
-  g_assert_cmpstr (plain, ==, "debian-bookworm-v2");
-  g_assert_cmpstr (none, ==, "debian-bookworm-v2");
+  g_assert_cmpstr (plain, ==, "debian-bookworm-v3");
+  g_assert_cmpstr (none, ==, "debian-bookworm-v3");
   /* The same set in any order, repeats or not, is the same base; another set is another. */
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpstr (a, !=, c);
-  g_assert_true (g_str_has_prefix (a, "debian-bookworm-v2-"));
-  g_assert_cmpuint (strlen (a), ==, strlen ("debian-bookworm-v2-") + 8);
+  g_assert_true (g_str_has_prefix (a, "debian-bookworm-v3-"));
+  g_assert_cmpuint (strlen (a), ==, strlen ("debian-bookworm-v3-") + 8);
 }
 
 static void
