@@ -137,7 +137,7 @@ def main():
     if not archive_reachable():
         print("1..0 # SKIP Debian's archive (%s, suite %s) is not reachable from here" % (ARCHIVE, SUITE))
         return 0
-    print("1..15", flush=True)
+    print("1..16", flush=True)
     work = tempfile.mkdtemp(prefix="domus-debian-")
     qemus = []
     try:
@@ -203,6 +203,23 @@ def main():
             "root logs in over SSH with the key; the host name is the one asked for",
             (answer.stdout + answer.stderr) if answer else "")
         host_key = words[4:5]
+
+        # The login prompts wait for the host name and root's password only (base format v3):
+        # SSH's part of the seed (keys) is ordered before sshd alone, which requires it; the
+        # password went into /etc/shadow by the shell, which keeps the file's owner and mode.
+        answer = ssh_key(key, port, "systemctl show -p After --value serial-getty@ttyS0.service; "
+                                    "systemctl show -p After --value getty@tty1.service; echo ==; "
+                                    "systemctl show -p Requires -p After --value ssh.service; echo ==; "
+                                    "systemctl is-active domus-guest-setup domus-guest-ssh; "
+                                    "stat -c '%a %U %G' /etc/shadow /root/.ssh /root/.ssh/authorized_keys")
+        parts = (answer.stdout if answer is not None else "").split("==")
+        gettys, sshd, rest = (parts + ["", "", ""])[:3]
+        tap(len(parts) == 3 and "domus-guest-setup.service" in gettys and "domus-guest-ssh" not in gettys
+            and sshd.count("domus-guest-ssh.service") == 2
+            and rest.split() == ["active", "active", "640", "root", "shadow", "700", "root", "root",
+                                 "600", "root", "root"],
+            "the login prompts wait for domus-guest-setup but not for the SSH keys, which sshd requires; "
+            "/etc/shadow keeps its owner and mode", (answer.stdout + answer.stderr) if answer else "")
 
         # The guest grows its file system (2 GiB in the base) to its 4 GiB disk once sshd is
         # up, not before: the login prompt does not wait for it.
