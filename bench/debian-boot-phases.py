@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 
+from domusbench import remove_debian_guests
 from lib_args import parser_with_build
 
 EXTRA = " systemd.log_target=kmsg systemd.log_level=info"
@@ -152,10 +153,7 @@ def main():
                       % (round_number + 1, what, "%.1f s" % login if login else "never", os.getloadavg()[0],
                          phases(text)), flush=True)
     finally:
-        for name in made:
-            for suffix in (".qcow2", "-seed.iso"):
-                if os.path.exists(os.path.join(store, name + suffix)):
-                    os.unlink(os.path.join(store, name + suffix))
+        remove_debian_guests(store, made)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 
-from domusbench import Daemon
+from domusbench import Daemon, remove_debian_guests
 
 
 def args_and_options():
@@ -182,10 +182,8 @@ def main():
     finally:
         if daemon is not None:
             daemon.stop()
-        for name in made if store is not None else []:
-            for suffix in (".qcow2", "-seed.iso"):
-                if os.path.exists(os.path.join(store, name + suffix)):
-                    os.unlink(os.path.join(store, name + suffix))
+        if store is not None:
+            remove_debian_guests(store, made)
         shutil.rmtree(work, ignore_errors=True)
 
 

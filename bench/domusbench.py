@@ -92,3 +92,12 @@ def rss_mib(pid):
     except OSError:
         pass
     return 0.0
+
+
+def remove_debian_guests(store, names):
+    """Removes the disks and seeds of the Debian guests NAMES a bench made in STORE."""
+    for name in names:
+        for suffix in (".qcow2", "-seed.iso"):
+            path = os.path.join(store, name + suffix)
+            if os.path.exists(path):
+                os.unlink(path)
