@@ -10,28 +10,33 @@ Usage: bench/boot-soak.py [BUILD_DIR] [--boots 60] [--parallel 3] [--hogs 0] [--
        (default build dir: build; the test guest must be built:
         meson compile -C build test-guest)
 
-Each boot's QEMU command line is the one domusd gives the domain: `domusctl create --dry-run
---accel tcg` prints it from the same code (hv-qemu-command.c) for a config like integration
-`domains`' guest (128 MiB, an e1000 vif, `vcpus` as asked; the kernel command line is the
-daemon's: console=tty0 console=ttyS0, and what it adds under TCG). `--extra` adds kernel
-words (the config's `extra`), `--qemu-arg` adds QEMU arguments after the daemon's, for
-diagnostic runs and for trying a cure; `--taskset` and `--nice` run QEMU under those.
+Each boot's QEMU command line is domusd's own: a domusd under a temporary --root (TCG)
+starts the guest once from a config like integration `domains`' guest (128 MiB, an e1000
+vif, `vcpus` as asked; the kernel command line the daemon makes, with what it adds under
+TCG), and its QEMU's /proc/PID/cmdline, less -daemonize, is the template for every boot.
+`--extra` adds kernel words (the config's `extra`), `--tb-size` sets the config's
+`tb_size`, `--qemu-arg` adds QEMU arguments after the daemon's: for diagnostic runs and
+for trying a cure. `--taskset` and `--nice` run QEMU under those.
 
 `--parallel` guests boot at once, one after the other in each slot, until `--boots` were
 started; `--hogs` busy loops run beside them (ended by PID at the end). A boot passes when
-"domus-test-guest ready" (or the `--until` text) is in its serial log; QEMU is then ended by
-its PID. Like domusd, the script keeps a QMP connection to each QEMU and asks for its block
-stats every second. A boot that has not passed after `--deadline` seconds is a hang: its
-serial log, QEMU's output and threads (state, CPU ticks, wait channel), `info cpus` and
+"domus-test-guest ready" (or the `--until` text) is in its serial log; QEMU is then ended
+by its PID. Like domusd, the script keeps a QMP connection to each QEMU and asks for its
+block stats every 200 ms (integration `domains` runs its daemon with that interval). A boot
+that has not passed after `--deadline` seconds is a hang if its serial log stood still for
+the last 30 s and during the diagnosis, else slow; for both, its serial log, QEMU's output
+and threads (state, CPU ticks, wait channel), `info cpus`, `info jit` and
 `info registers -a` (three times, a second apart), each vCPU's RIP and the kernel addresses
 on its stack, named, and whether the serial log still grew, are kept under `--keep`. Names
-come from the guest kernel's own /proc/kallsyms (Debian's /boot/System.map is a placeholder),
-printed by one extra boot at the first hang; the KASLR offset from the hung guest's IDT.
-SIGINT or SIGTERM stops the soak: the boots under way end, uncounted.
+come from the guest kernel's own /proc/kallsyms (Debian's /boot/System.map is a
+placeholder), printed by one extra boot at the first hang; the KASLR offset from the hung
+guest's IDT. SIGINT or SIGTERM stops the soak: the boots under way end, uncounted.
 
-Printed: one line per boot (with the longest gap between two kernel messages' times: a
-boot that stalls and recovers shows there), then the counts (passed, hung, QEMU exited),
-boot times (median, 90th percentile, max) and the load average at the start and the end.
+Printed: the QEMU command, one line per boot (when the kernel printed "IP idents", where
+CI's hung boot stopped; how often the translation cache was flushed; the longest gap
+between two kernel messages' times: a boot that stalls and recovers shows there), then
+the counts (passed, hung, QEMU exited), boot times (median, 90th percentile, max) and the
+load average at the start and the end.
 """
 
 import bisect
@@ -52,11 +57,9 @@ import lib_args  # bench/lib_args.py, beside this script
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 
-import lib_qemu  # noqa: E402
-
-STATS_INTERVAL = 1.0
+HUNG_QUIET = 30.0  # as tests/integration/lib_domus.py's GUEST_HUNG_QUIET
+STATS_INTERVAL = 0.2  # integration domains runs its daemon with --stats-interval 200
 POLL = 0.2
 
 
@@ -72,6 +75,9 @@ def parse_args():
                         help="a serial line's text that ends a boot as passed instead of the ready line "
                              "(e.g. 'NET: Registered PF_UNIX', just past where CI's hung boot stopped): "
                              "shorter boots, more of them")
+    parser.add_argument("--tb-size", type=int, default=None,
+                        help="the config's tb_size (MiB of TCG's translation cache; 0: QEMU's default); "
+                             "without it the daemon's choice")
     parser.add_argument("--extra", default="", help="kernel command line words (the config's extra)")
     parser.add_argument("--qemu-arg", action="append", default=[], help="a QEMU argument to add")
     parser.add_argument("--taskset", default=None,
@@ -86,7 +92,13 @@ def parse_args():
 
 
 ARGS = parse_args()
-DOMUSCTL = os.path.join(ARGS.build, "cli", "domusctl")
+os.environ["DOMUS_BUILD_DIR"] = ARGS.build
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+
+import lib_domus  # noqa: E402
+import lib_qemu  # noqa: E402
+
+DOMUSD = os.path.join(ARGS.build, "hvcore", "domusd")
 GUEST = os.path.join(ARGS.build, "tests", "guest")
 
 
@@ -96,23 +108,42 @@ def log(text):
 
 def guest_config(name):
     extra = "extra = '%s'\n" % ARGS.extra if ARGS.extra else ""
+    if ARGS.tb_size is not None:
+        extra += "tb_size = %d\n" % ARGS.tb_size
     return ("name = '%s'\nkernel = '%s'\nramdisk = '%s'\nmemory = %d\nvcpus = %d\n"
             "vif = [ 'model=e1000' ]\non_crash = 'destroy'\n%s"
             % (name, os.path.join(GUEST, "vmlinuz"), os.path.join(GUEST, "initrd.img"),
                ARGS.memory, ARGS.vcpus, extra))
 
 
-def daemon_command(work, name):
-    """The QEMU argv domusd would run for the guest `name`, with its run folder made."""
-    cfg = os.path.join(work, name + ".cfg")
-    run_dir = os.path.join(work, "run", name)
-    os.makedirs(run_dir, exist_ok=True)
-    with open(cfg, "w") as f:
-        f.write(guest_config(name))
-    out = subprocess.run([DOMUSCTL, "create", "--dry-run", "--accel", "tcg", "--run-dir", run_dir, cfg],
-                         capture_output=True, text=True, check=True).stdout
-    # The printout continues lines with a backslash, as a shell does.
-    argv = shlex.split(out.replace("\\\n", " ")) + ARGS.qemu_arg
+def daemon_template(work):
+    """domusd's own QEMU argv for the soak's config, read from /proc of the guest a domusd
+    (under a --root of its own, TCG) started from it; that guest and daemon are then ended.
+    -daemonize is left out, so that each boot's QEMU stays the process the soak started:
+    it changes nothing for the guest. Returns (argv, the run folder it names)."""
+    root = os.path.join(work, "daemon")
+    os.makedirs(root)
+    daemon = lib_domus.Daemon(root, name="boot-soak").wait_listening()
+    try:
+        lib_domus.rpc_reply(daemon.socket_path, "domain.create", config=guest_config("soak"),
+                            filename="soak.cfg")
+        pids = lib_domus.qemu_pids(root)
+        if not pids:
+            sys.exit("boot-soak.py: domusd started no QEMU:\n" + daemon.log_text())
+        with open("/proc/%d/cmdline" % pids[0], "rb") as f:
+            argv = [arg.decode() for arg in f.read().split(b"\0")[:-1]]
+    finally:
+        daemon.stop()
+    return [arg for arg in argv if arg != "-daemonize"], os.path.join(root, "run", "soak")
+
+
+def daemon_command(work, template, number):
+    """The template for boot number: its own name and run folder (made here), then --qemu-arg."""
+    argv, template_run_dir = template
+    run_dir = os.path.join(work, "run", "soak%d" % number)
+    os.makedirs(run_dir)
+    argv = [arg.replace(template_run_dir, run_dir) for arg in argv] + ARGS.qemu_arg
+    argv[argv.index("-name") + 1] = "soak%d" % number
     # taskset and nice exec QEMU: the PID stays QEMU's.
     if ARGS.taskset:
         argv = ["taskset", "-c", ARGS.taskset] + argv
@@ -279,7 +310,7 @@ def diagnose(guest, keep_dir, argv, symbols):
     idt_entry = None
     report += ["QEMU threads:"] + qemu_threads(guest.proc.pid)
     try:
-        report += ["info cpus:", guest.hmp("info cpus")]
+        report += ["info cpus:", guest.hmp("info cpus"), "info jit:", guest.hmp("info jit")]
         for sample in range(3):
             registers = guest.hmp("info registers -a")
             report += ["--- info registers -a, sample %d ---" % (sample + 1), registers]
@@ -319,6 +350,7 @@ class Tally:
         self.ready_times = []
         self.hung = []
         self.exited = []
+        self.slow = []
         self.long_gaps = []
         self.stopping = False
 
@@ -355,6 +387,15 @@ def longest_gap(lines):
     return best
 
 
+def kernel_time_of(lines, text):
+    """The kernel's time stamp of the first message holding text, or None."""
+    for line in lines:
+        m = KERNEL_TIME.match(line.strip())
+        if m and text in m.group(2):
+            return float(m.group(1))
+    return None
+
+
 def last_line(guest):
     lines = [line for line in guest.serial_lines() if line.strip()]
     return lines[-1].strip() if lines else "(nothing)"
@@ -365,25 +406,32 @@ def passed(line):
     return ARGS.until in line if ARGS.until else line.strip() == lib_qemu.READY_LINE
 
 
-def boot_once(number, work, keep, tally, symbols):
+def boot_once(number, work, keep, tally, symbols, template):
     name = "soak%d" % number
-    argv, run_dir = daemon_command(work, name)
+    argv, run_dir = daemon_command(work, template, number)
     guest = DaemonLineGuest(argv, run_dir)
     t0 = time.monotonic()
     try:
         guest.start(qmp_timeout=ARGS.deadline)
         next_stats = t0
+        length, changed = 0, t0
         while not tally.stopping:
             now = time.monotonic()
             lines = guest.serial_lines()
+            if sum(map(len, lines)) != length:
+                length, changed = sum(map(len, lines)), now
             if any(passed(line) for line in lines):
                 gap, before = longest_gap(lines)
+                flushes = re.search(r"TB flush count\s+(\d+)", guest.hmp("info jit"))
                 with tally.lock:
                     tally.ready_times.append(now - t0)
                     if gap > LONG_GAP:
                         tally.long_gaps.append(number)
-                log("boot %d: passed in %.1f s; longest kernel-time gap %.2f s, before: %s"
-                    % (number, now - t0, gap, before))
+                idents = kernel_time_of(lines, "IP idents hash table")
+                log("boot %d: passed in %.1f s; 'IP idents' at %s s of the kernel's time; %s translation "
+                    "cache flushes; longest kernel-time gap %.2f s, before: %s"
+                    % (number, now - t0, "?" if idents is None else "%.2f" % idents,
+                       flushes.group(1) if flushes else "?", gap, before))
                 return
             if guest.proc.poll() is not None:
                 with tally.lock:
@@ -393,13 +441,16 @@ def boot_once(number, work, keep, tally, symbols):
                 return
             if now - t0 > ARGS.deadline:
                 keep_dir = os.path.join(keep, name)
+                quiet = now - changed
                 cpus, grew = diagnose(guest, keep_dir, argv, symbols)
+                # A log that still grows is a slow boot (a loaded host), not a hang.
+                hung = quiet >= HUNG_QUIET and not grew
                 with tally.lock:
-                    tally.hung.append(number)
-                log("boot %d: HUNG, not passed in %.0f s; serial ends: %s; %s; %s; kept in %s"
-                    % (number, ARGS.deadline, last_line(guest),
-                       "serial log still grew" if grew else "serial log stood still",
-                       "; ".join(cpus) or "no RIP named", keep_dir))
+                    (tally.hung if hung else tally.slow).append(number)
+                log("boot %d: %s, not passed in %.0f s; no serial output for the last %.0f s%s; serial ends: %s; "
+                    "%s; kept in %s" % (number, "HUNG" if hung else "SLOW", ARGS.deadline, quiet,
+                                        ", nor during the diagnosis" if not grew else ", some during the diagnosis",
+                                        last_line(guest), "; ".join(cpus) or "no RIP named", keep_dir))
                 return
             if now >= next_stats:
                 guest.qmp("query-blockstats")
@@ -414,12 +465,12 @@ def boot_once(number, work, keep, tally, symbols):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def slot(work, keep, tally, symbols):
+def slot(work, keep, tally, symbols, template):
     while True:
         number = tally.take()
         if number is None:
             return
-        boot_once(number, work, keep, tally, symbols)
+        boot_once(number, work, keep, tally, symbols, template)
 
 
 def start_hogs(count):
@@ -436,8 +487,29 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def describe_run(load_start):
+    return ("boot-soak %s: %d boots, %d at once, %d hogs, %d vCPUs, %d MiB, deadline %.0f s, until '%s', "
+            "tb_size %s, extra '%s', QEMU args %s, taskset %s, nice %s, load %s"
+            % (ARGS.label, ARGS.boots, ARGS.parallel, ARGS.hogs, ARGS.vcpus, ARGS.memory, ARGS.deadline,
+               ARGS.until or lib_qemu.READY_LINE, "the daemon's" if ARGS.tb_size is None else ARGS.tb_size,
+               ARGS.extra, ARGS.qemu_arg, ARGS.taskset or "none", ARGS.nice, load_start))
+
+
+def describe_result(tally, seconds, load_start, keep):
+    times = tally.ready_times or [0.0]
+    return ("boot-soak %s: %d boots in %.0f s%s: %d passed, %d hung (%s), %d slow (%s), %d QEMU exited; %d passed "
+            "boots with a kernel-time gap over %.0f s (%s); passed in median %.1f s, p90 %.1f s, max %.1f s; "
+            "load %s at the start, %s at the end; logs of the boots not passed in %s"
+            % (ARGS.label, len(tally.ready_times) + len(tally.hung) + len(tally.slow) + len(tally.exited), seconds,
+               " (stopped: boots under way not counted)" if tally.stopping else "",
+               len(tally.ready_times), len(tally.hung), ", ".join(map(str, tally.hung)) or "none",
+               len(tally.slow), ", ".join(map(str, tally.slow)) or "none",
+               len(tally.exited), len(tally.long_gaps), LONG_GAP, ", ".join(map(str, tally.long_gaps)) or "none",
+               statistics.median(times), percentile(times, 0.9), max(times), load_start, load_average(), keep))
+
+
 def main():
-    for path in (DOMUSCTL, os.path.join(GUEST, "vmlinuz")):
+    for path in (DOMUSD, os.path.join(GUEST, "vmlinuz")):
         if not os.path.exists(path):
             sys.exit("boot-soak.py: %s is missing; run meson compile -C %s && meson compile -C %s test-guest"
                      % (path, ARGS.build, ARGS.build))
@@ -445,17 +517,17 @@ def main():
     keep = ARGS.keep or os.path.join(work, "hung")
     tally = Tally()
     symbols = Symbols(work)
+    template = daemon_template(work)
+    log("QEMU command (domusd's, less -daemonize): " + " ".join(shlex.quote(a) for a in template[0]))
     load_start = load_average()
-    log("boot-soak %s: %d boots, %d at once, %d hogs, %d vCPUs, %d MiB, deadline %.0f s, "
-        "until '%s', extra '%s', QEMU args %s, taskset %s, nice %s, load %s"
-        % (ARGS.label, ARGS.boots, ARGS.parallel, ARGS.hogs, ARGS.vcpus, ARGS.memory, ARGS.deadline,
-           ARGS.until or lib_qemu.READY_LINE, ARGS.extra, ARGS.qemu_arg, ARGS.taskset or "none", ARGS.nice, load_start))
+    log(describe_run(load_start))
     signal.signal(signal.SIGINT, tally.stop)
     signal.signal(signal.SIGTERM, tally.stop)
     hogs = start_hogs(ARGS.hogs)
     t0 = time.monotonic()
     try:
-        threads = [threading.Thread(target=slot, args=(work, keep, tally, symbols)) for _ in range(ARGS.parallel)]
+        threads = [threading.Thread(target=slot, args=(work, keep, tally, symbols, template))
+                   for _ in range(ARGS.parallel)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -463,18 +535,11 @@ def main():
     finally:
         for hog in hogs:
             lib_qemu.end_process(hog, 5)
-        if not ARGS.keep and not tally.hung:
+        # The hung boots' logs stay; without --keep they are in the work folder.
+        if ARGS.keep or not (tally.hung or tally.slow):
             shutil.rmtree(work, ignore_errors=True)
-    times = tally.ready_times
-    log("boot-soak %s: %d boots in %.0f s%s: %d passed, %d hung (%s), %d QEMU exited; %d passed boots with a kernel-time gap over %.0f s (%s); passed in median "
-        "%.1f s, p90 %.1f s, max %.1f s; load %s at the start, %s at the end; hung boots in %s"
-        % (ARGS.label, len(times) + len(tally.hung) + len(tally.exited), time.monotonic() - t0,
-           " (stopped: boots under way not counted)" if tally.stopping else "", len(times), len(tally.hung),
-           ", ".join(map(str, tally.hung)) or "none", len(tally.exited),
-           len(tally.long_gaps), LONG_GAP, ", ".join(map(str, tally.long_gaps)) or "none",
-           statistics.median(times) if times else 0, percentile(times, 0.9) if times else 0,
-           max(times) if times else 0, load_start, load_average(), keep))
-    return 1 if tally.hung or tally.exited else 0
+    log(describe_result(tally, time.monotonic() - t0, load_start, keep))
+    return 1 if tally.hung or tally.slow or tally.exited else 0
 
 
 if __name__ == "__main__":
