@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from lib_qemu import end_process, ticks_in
+from lib_qemu import READY_LINE, end_process, ticks_in
 
 BUILD_DIR = os.environ.get("DOMUS_BUILD_DIR", "")
 DOMUSD = os.path.join(BUILD_DIR, "hvcore", "domusd")
@@ -147,7 +147,6 @@ def boot_outcome(root, name, deadline=GUEST_BOOT_DEADLINE):
     ("ready" | "hung" | "slow", the end of its log): "hung" when the kernel stopped printing
     GUEST_HUNG_QUIET s before the deadline without running init, "slow" for any other boot
     that did not get there."""
-    from lib_qemu import READY_LINE
     end = time.monotonic() + deadline
     length, changed = -1, time.monotonic()
     while True:
