@@ -987,10 +987,7 @@ daemon_list_domains (DomusHostDriver *driver,
                      gboolean         all,
                      GTask           *task)
 {
-  JsonObject *params = json_object_new ();
-
-  json_object_set_boolean_member (params, "all", all);
-  call (DOMUS_DAEMON_DRIVER (driver), "domain.list", params, task, answer_domain_list);
+  call (DOMUS_DAEMON_DRIVER (driver), "domain.list", boolean_params ("all", all), task, answer_domain_list);
 }
 
 static void

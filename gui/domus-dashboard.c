@@ -87,20 +87,12 @@ compare_children (GtkFlowBoxChild *a,
 
 static void schedule_refresh (DomusDashboard *self);
 
+/* A host's name or its card's trouble: what orders the cards. Sorting lays the whole box
+ * out again, so nothing else sorts them. */
 static void
-on_host_name (DomusHost      *host,
-              GParamSpec     *pspec,
-              DomusDashboard *self)
-{
-  self->resort = TRUE;
-  schedule_refresh (self);
-}
-
-/* Sorting lays the whole box out again: only what orders the cards sorts them. */
-static void
-on_card_trouble (DomusHostCard  *card,
-                 GParamSpec     *pspec,
-                 DomusDashboard *self)
+on_order_changed (GObject        *host_or_card,
+                  GParamSpec     *pspec,
+                  DomusDashboard *self)
 {
   self->resort = TRUE;
   schedule_refresh (self);
@@ -407,7 +399,7 @@ domus_dashboard_add_host (DomusDashboard *self,
 
   card = domus_host_card_new (host);
   g_signal_connect (card, "summary-changed", G_CALLBACK (on_card_summary), self);
-  g_signal_connect (card, "notify::trouble", G_CALLBACK (on_card_trouble), self);
+  g_signal_connect (card, "notify::trouble", G_CALLBACK (on_order_changed), self);
   g_signal_connect (card, "activate-host", G_CALLBACK (on_activate_host), self);
   g_signal_connect (card, "open-domain", G_CALLBACK (on_open_domain), self);
   child = gtk_flow_box_child_new ();
@@ -416,7 +408,7 @@ domus_dashboard_add_host (DomusDashboard *self,
   gtk_widget_show (child);
   gtk_container_add (GTK_CONTAINER (self->flow_box), child);
   g_hash_table_insert (self->children, g_object_ref (host), child);
-  g_signal_connect_object (host, "notify::name", G_CALLBACK (on_host_name), self, 0);
+  g_signal_connect_object (host, "notify::name", G_CALLBACK (on_order_changed), self, 0);
   update_page (self);
   schedule_refresh (self);
 }
@@ -433,7 +425,7 @@ domus_dashboard_remove_host (DomusDashboard *self,
   child = g_hash_table_lookup (self->children, host);
   if (child == NULL)
     return;
-  g_signal_handlers_disconnect_by_func (host, on_host_name, self);
+  g_signal_handlers_disconnect_by_func (host, on_order_changed, self);
   g_hash_table_remove (self->children, host);
   gtk_widget_destroy (child);
   update_page (self);
@@ -559,7 +551,7 @@ domus_dashboard_dispose (GObject *object)
 
       g_hash_table_iter_init (&iter, self->children);
       while (g_hash_table_iter_next (&iter, &host, NULL))
-        g_signal_handlers_disconnect_by_func (host, on_host_name, self);
+        g_signal_handlers_disconnect_by_func (host, on_order_changed, self);
       g_clear_pointer (&self->children, g_hash_table_unref);
     }
 

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "domus-graph.h"
+#include "domus-paced-redraw.h"
 
 #define PADDING     6
 #define MIN_PLOT_W  16
@@ -28,8 +29,7 @@ struct _DomusGraph
   gboolean           hovering;
   double             hover_x;
 
-  gboolean           sample_due;   /* a sample came since the last paced redraw */
-  guint              pace_source;  /* the one-second clock of paced redraws, while samples come */
+  DomusPacedRedraw   pace;         /* samples' redraws, on the process's one-second clock */
 };
 
 G_DEFINE_FINAL_TYPE (DomusGraph, domus_graph, GTK_TYPE_DRAWING_AREA)
@@ -740,28 +740,13 @@ domus_graph_queue_update (DomusGraph *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static gboolean
-paced_redraw (gpointer user_data)
+static void
+redraw (gpointer user_data)
 {
-  DomusGraph *self = user_data;
-
-  if (!self->sample_due)
-    {
-      /* A second without news: the clock stops until the next sample. */
-      self->pace_source = 0;
-      return G_SOURCE_REMOVE;
-    }
-  self->sample_due = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  return G_SOURCE_CONTINUE;
+  gtk_widget_queue_draw (GTK_WIDGET (user_data));
 }
 
-/* Each host samples in its own phase: twenty hosts' graphs redrawn as their samples come
- * are up to twenty frames a second. GLib fires every seconds-timeout of the process in the
- * same main-loop turn, so the graphs (and the sidebar's sparklines, domus-server-list.c)
- * go to the screen together in one frame a second. The clock repeats rather than being
- * set again at each sample: set again, a sample just before the second's turn would wait
- * for the next one, and the graph would move every other second. */
+/* With every other graph and the sidebar's sparklines, once a second (domus-paced-redraw.h). */
 void
 domus_graph_queue_sample (DomusGraph *self)
 {
@@ -770,12 +755,7 @@ domus_graph_queue_sample (DomusGraph *self)
   update_accessible (self);
   if (!gtk_widget_is_drawable (GTK_WIDGET (self)))
     return;   /* drawn whole when it is shown */
-  self->sample_due = TRUE;
-  if (self->pace_source == 0)
-    {
-      self->pace_source = g_timeout_add_seconds (1, paced_redraw, self);
-      g_source_set_name_by_id (self->pace_source, "[domus] graph redraw");
-    }
+  domus_paced_redraw_mark (&self->pace, redraw, self, "[domus] graph redraw");
 }
 
 /* GObject */
@@ -785,7 +765,7 @@ domus_graph_dispose (GObject *object)
 {
   DomusGraph *self = DOMUS_GRAPH (object);
 
-  g_clear_handle_id (&self->pace_source, g_source_remove);
+  domus_paced_redraw_clear (&self->pace);
 
   G_OBJECT_CLASS (domus_graph_parent_class)->dispose (object);
 }

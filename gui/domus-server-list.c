@@ -14,6 +14,7 @@
 
 #include "domus-server-list.h"
 #include "domus-name-renderer.h"
+#include "domus-paced-redraw.h"
 #include "domus-server-store.h"
 #include "domus-sparkline-renderer.h"
 #include "domus-tag-groups.h"
@@ -53,8 +54,7 @@ struct _DomusServerList
   int                 icons_scale;
   DomusDomain        *drag_domain;     /* the domain row being dragged, while a drag lasts */
   GtkTreeViewColumn  *sparkline_column;
-  guint               sparkline_redraw; /* the one-second clock of the sparklines' redraws */
-  gboolean            sparkline_due;    /* a sample came since they were last redrawn */
+  DomusPacedRedraw    sparkline_pace;   /* the sparklines' redraws, on the one-second clock */
 };
 
 G_DEFINE_FINAL_TYPE (DomusServerList, domus_server_list, GTK_TYPE_BOX)
@@ -280,32 +280,24 @@ row_filled (DomusServerStore *rows,
     gtk_tree_view_expand_to_path (self->tree_view, view_path);
 }
 
-/* The sparklines are drawn again at most once a second, when the process's seconds-clock
- * turns (with the dashboard's graphs, domus-graph.c): each host's samples come in their own
- * time, and twenty hosts would otherwise redraw the tree twenty times a second, its names
- * and states too (GtkTreeView draws every column of a row it draws; the text is most of
- * the cost). The clock repeats while samples come and stops after a second without. */
-static gboolean
+/* The sparklines are drawn again at most once a second, with the dashboard's graphs
+ * (domus-paced-redraw.h): twenty hosts would otherwise redraw the tree twenty times a
+ * second, its names and states too (GtkTreeView draws every column of a row it draws; the
+ * text is most of the cost). */
+static void
 redraw_sparklines (gpointer user_data)
 {
   DomusServerList *self = user_data;
   GtkWidget *tree = GTK_WIDGET (self->tree_view);
   int x, width;
 
-  if (!self->sparkline_due)
-    {
-      self->sparkline_redraw = 0;
-      return G_SOURCE_REMOVE;
-    }
-  self->sparkline_due = FALSE;
   if (!gtk_widget_get_realized (tree) || !gtk_tree_view_column_get_visible (self->sparkline_column))
-    return G_SOURCE_CONTINUE;
+    return;
   /* Only the sparklines' column is invalidated (GTK still draws the rows' other cells). */
   x = gtk_tree_view_column_get_x_offset (self->sparkline_column);
   width = gtk_tree_view_column_get_width (self->sparkline_column);
   gtk_tree_view_convert_bin_window_to_widget_coords (self->tree_view, x, 0, &x, NULL);
   gtk_widget_queue_draw_area (tree, x, 0, width, gtk_widget_get_allocated_height (tree));
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -313,12 +305,7 @@ stats_updated (DomusServerStore *rows,
                DomusHost        *host,
                DomusServerList  *self)
 {
-  self->sparkline_due = TRUE;
-  if (self->sparkline_redraw == 0)
-    {
-      self->sparkline_redraw = g_timeout_add_seconds (1, redraw_sparklines, self);
-      g_source_set_name_by_id (self->sparkline_redraw, "[domus] sparklines");
-    }
+  domus_paced_redraw_mark (&self->sparkline_pace, redraw_sparklines, self, "[domus] sparklines");
 }
 
 void
@@ -965,7 +952,7 @@ domus_server_list_dispose (GObject *object)
   g_clear_object (&self->settings);
   clear_icons (self);
   g_clear_pointer (&self->kept_selection, g_ptr_array_unref);
-  g_clear_handle_id (&self->sparkline_redraw, g_source_remove);
+  domus_paced_redraw_clear (&self->sparkline_pace);
   g_clear_object (&self->drag_domain);
   g_clear_object (&self->filter);
   self->store = NULL;
