@@ -17,6 +17,7 @@
 #include "domus-paced-redraw.h"
 #include "domus-server-store.h"
 #include "domus-sparkline-renderer.h"
+#include "domus-state-text.h"
 #include "domus-tag-groups.h"
 
 #define ICON_SIZE 16
@@ -53,6 +54,9 @@ struct _DomusServerList
   cairo_surface_t    *icons[DOMUS_DOMAIN_STATE_INVALID + 1];
   int                 icons_scale;
   DomusDomain        *drag_domain;     /* the domain row being dragged, while a drag lasts */
+  GtkTreeViewColumn  *icon_column;     /* also the expanders' and the indentation's */
+  GtkTreeViewColumn  *name_column;
+  GtkTreeViewColumn  *state_column;
   GtkTreeViewColumn  *sparkline_column;
   DomusPacedRedraw    sparkline_pace;   /* the sparklines' redraws, on the one-second clock */
 };
@@ -197,6 +201,7 @@ static gboolean   select_object    (DomusServerList *self,
                                     GObject         *object,
                                     gboolean         add);
 static void     refilter        (DomusServerList *self);
+static void     set_column_widths (DomusServerList *self);
 static void     add_group_action (DomusServerList *self);
 
 static void
@@ -334,6 +339,7 @@ domus_server_list_set_group_by_tag (DomusServerList *self,
     return;
   begin_change (self);
   domus_server_store_set_group_by_tag (self->rows, group_by_tag);
+  set_column_widths (self);
   refilter (self);
   end_change (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GROUP_BY_TAG]);
@@ -1013,6 +1019,100 @@ domus_server_list_class_init (DomusServerListClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, tree_row_activated);
 }
 
+/* Fixed sizes. GTK 3 measures the text of every row of an autosized column, and measures
+ * them all again after any row changes (a state, a name): with a thousand rows that was
+ * most of what the sidebar cost while servers listed their domains, in stretches of tens of
+ * milliseconds (docs/libvirt.md, "The window with 1,000 domains"). So every column has a
+ * fixed width worked out from what it can show, and every row the height GTK measures on
+ * one row (fixed-height-mode): a change redraws its row and measures nothing. */
+
+/* How deep rows go: a server, its domains; grouped, a server, its tags, their domains. */
+#define DEPTH_UNGROUPED 2
+#define DEPTH_GROUPED   3
+
+/* The width a column's cell asks for a text: its natural width, or its minimum (ellipsized). */
+static int
+first_cell_width (DomusServerList   *self,
+                  GtkTreeViewColumn *column,
+                  const char        *text,
+                  gboolean           minimum)
+{
+  g_autoptr(GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (column));
+  int least = 0, natural = 0;
+
+  if (text != NULL)
+    g_object_set (cells->data, "text", text, NULL);
+  gtk_cell_renderer_get_preferred_width (cells->data, GTK_WIDGET (self->tree_view), &least, &natural);
+  return minimum ? least : natural;
+}
+
+/* The widest text the state column can show: a server's or a domain's state, a tag's count. */
+static int
+state_cell_width (DomusServerList *self)
+{
+  int widest = first_cell_width (self, self->state_column, "99999", FALSE);
+
+  for (int state = 0; state <= DOMUS_DOMAIN_STATE_INVALID; state++)
+    widest = MAX (widest, first_cell_width (self, self->state_column, domus_domain_state_label (state), FALSE));
+  for (int state = 0; state <= DOMUS_HOST_STATE_CONNECTED; state++)
+    widest = MAX (widest, first_cell_width (self, self->state_column, domus_host_state_label (state), FALSE));
+  return widest;
+}
+
+/* The icon column is the expander column: a row of the given depth has its indentation and
+ * expanders there before the icon, as GTK lays them out (gtk_tree_view_get_expander_size()
+ * is expander-size plus half the separator). */
+static int
+icon_column_width (DomusServerList *self,
+                   int              depth,
+                   int              separator)
+{
+  g_autoptr(GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (self->icon_column));
+  int expander_size, xpad;
+
+  gtk_widget_style_get (GTK_WIDGET (self->tree_view), "expander-size", &expander_size, NULL);
+  gtk_cell_renderer_get_padding (cells->data, &xpad, NULL);
+  return separator + (depth - 1) * gtk_tree_view_get_level_indentation (self->tree_view)
+         + depth * (expander_size + separator / 2) + ICON_SIZE + 2 * xpad;
+}
+
+/* Again whenever the style changes (a font, a theme) or the rows' depth does. Each column
+ * is its cell and GTK's separator; the name takes what is left and is ellipsized, down to
+ * what GTK would have given a long name (three characters). */
+static void
+set_column_widths (DomusServerList *self)
+{
+  int depth = domus_server_store_get_group_by_tag (self->rows) ? DEPTH_GROUPED : DEPTH_UNGROUPED;
+  int separator;
+
+  gtk_widget_style_get (GTK_WIDGET (self->tree_view), "horizontal-separator", &separator, NULL);
+  gtk_tree_view_column_set_fixed_width (self->icon_column, icon_column_width (self, depth, separator));
+  gtk_tree_view_column_set_fixed_width (self->name_column,
+                                        first_cell_width (self, self->name_column, "MMMMMMMM", TRUE) + separator);
+  gtk_tree_view_column_set_fixed_width (self->state_column, state_cell_width (self) + separator);
+  gtk_tree_view_column_set_fixed_width (self->sparkline_column,
+                                        first_cell_width (self, self->sparkline_column, NULL, FALSE) + separator);
+}
+
+static void
+tree_style_updated (GtkWidget       *tree,
+                    DomusServerList *self)
+{
+  set_column_widths (self);
+}
+
+static void
+fix_sizes (DomusServerList *self)
+{
+  g_autoptr(GList) columns = gtk_tree_view_get_columns (self->tree_view);
+
+  for (GList *l = columns; l != NULL; l = l->next)
+    gtk_tree_view_column_set_sizing (l->data, GTK_TREE_VIEW_COLUMN_FIXED);
+  set_column_widths (self);
+  gtk_tree_view_set_fixed_height_mode (self->tree_view, TRUE);
+  g_signal_connect_after (self->tree_view, "style-updated", G_CALLBACK (tree_style_updated), self);
+}
+
 static GtkTreeViewColumn *
 add_text_column (DomusServerList *self,
                  const char      *title,
@@ -1030,9 +1130,11 @@ add_text_column (DomusServerList *self,
   if (expand)
     gtk_tree_view_column_add_attribute (column, cell, "accessible-text", COL_A11Y_NAME);
 
-  /* The name gives way to the state, which stays whole. */
-  if (expand)
-    g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+  /* The name gives way to the state, which stays whole: its column is as wide as its
+   * widest text (set_column_widths()). The state is ellipsized all the same, never cut:
+   * GTK measures a row's height for the width that row's own text asked, rounded, and
+   * without ellipsizing the text would wrap there and the rows be two lines high. */
+  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
   if (dim)
     g_object_set (cell, "foreground", "gray50", "scale", PANGO_SCALE_SMALL, NULL);
   gtk_tree_view_column_set_expand (column, expand);
@@ -1194,16 +1296,18 @@ domus_server_list_init (DomusServerList *self)
   cell = gtk_cell_renderer_pixbuf_new ();
   column = gtk_tree_view_column_new_with_attributes (_("State icon"), cell,
                                                      "sensitive", COL_CURRENT, NULL);
+  self->icon_column = column;
   gtk_tree_view_column_set_cell_data_func (column, cell, icon_data_func, self, NULL);
   gtk_tree_view_append_column (self->tree_view, column);
-  column = add_text_column (self, _("Name"), COL_NAME, TRUE, FALSE);
-  gtk_tree_view_set_expander_column (self->tree_view, gtk_tree_view_get_column (self->tree_view, 0));
-  add_text_column (self, _("State"), COL_STATE_TEXT, FALSE, TRUE);
+  self->name_column = add_text_column (self, _("Name"), COL_NAME, TRUE, FALSE);
+  gtk_tree_view_set_expander_column (self->tree_view, self->icon_column);
+  self->state_column = add_text_column (self, _("State"), COL_STATE_TEXT, FALSE, TRUE);
   cell = domus_sparkline_renderer_new ();
   column = gtk_tree_view_column_new_with_attributes (_("CPU"), cell, "sensitive", COL_CURRENT, NULL);
   self->sparkline_column = column;
   gtk_tree_view_column_set_cell_data_func (column, cell, sparkline_data_func, self, NULL);
   gtk_tree_view_append_column (self->tree_view, column);
+  fix_sizes (self);
 
   gtk_tree_selection_set_mode (gtk_tree_view_get_selection (self->tree_view), GTK_SELECTION_MULTIPLE);
   g_signal_connect (gtk_tree_view_get_selection (self->tree_view), "changed",
