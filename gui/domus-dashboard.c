@@ -18,11 +18,14 @@
 /* More matches than this are counted, not listed: the search is for finding, not browsing. */
 #define MAX_RESULTS 100
 
-/* Cards made in one main-loop turn when servers come: a window opened on twenty servers
- * builds its first cards with the window and the others in the turns after, each a short
- * stretch, instead of one long one before anything is shown (docs/libvirt.md, "The window
- * with 1,000 domains"). */
-#define CARDS_PER_SLICE 4
+/* How long one main-loop turn makes cards when servers come (at least one a turn): a window
+ * opened on twenty servers builds its first cards with the window and the others in the
+ * turns after, each a short stretch, instead of one long one before anything is shown
+ * (docs/libvirt.md, "The window with 1,000 domains"). A card costs about as much again when
+ * it is first shown (its accessibles, its layout), so a turn is some twice this. A time
+ * rather than a count: a card costs 2 to 4 ms on the machine the figures come from, and
+ * a count would be too many on a slower one. */
+#define CARDS_SLICE_US 5000
 
 struct _DomusDashboard
 {
@@ -446,12 +449,13 @@ model_contains (GListModel *model,
   return FALSE;
 }
 
-/* Makes up to CARDS_PER_SLICE of the cards the followed hosts still lack, in their order;
- * TRUE while some are still missing. */
+/* Makes the cards the followed hosts still lack, in their order, for CARDS_SLICE_US; TRUE
+ * while some are still missing. */
 static gboolean
 add_missing_cards (DomusDashboard *self)
 {
-  guint made = 0;
+  gint64 start = g_get_monotonic_time ();
+  gboolean made = FALSE;
 
   for (guint i = 0; self->hosts != NULL && i < g_list_model_get_n_items (self->hosts); i++)
     {
@@ -459,10 +463,10 @@ add_missing_cards (DomusDashboard *self)
 
       if (g_hash_table_contains (self->children, host))
         continue;
-      if (made == CARDS_PER_SLICE)
+      if (made && g_get_monotonic_time () - start >= CARDS_SLICE_US)
         return TRUE;
       domus_dashboard_add_host (self, host);
-      made++;
+      made = TRUE;
     }
   return FALSE;
 }
