@@ -33,6 +33,8 @@
 #define REATTACH_WAIT_MS 100
 
 #define LIVE_CONFIG_FILE "config.cfg"
+/* A crashed guest's last serial lines in the log: a kernel's panic message, its trace and what led to it. */
+#define CRASH_SERIAL_LINES 60
 
 G_DEFINE_QUARK (hv-domain-error-quark, hv_domain_error)
 
@@ -201,6 +203,20 @@ forget_process (HvDomain *self)
   self->pid_start_ticks = 0;
 }
 
+/* A guest that crashed: what it printed last (a kernel's panic message) reaches the log
+ * before its run folder goes. */
+static void
+log_serial_tail (HvDomain *self)
+{
+  g_auto(GStrv) lines = hv_run_folder_read_serial_tail (self->run_dir, CRASH_SERIAL_LINES);
+
+  if (lines == NULL)
+    return;
+  g_message ("domain %s: crashed; the last lines on its serial port:", self->name);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_message ("domain %s: serial: %s", self->name, lines[i]);
+}
+
 static void
 finish_end (HvDomain *self)
 {
@@ -212,6 +228,8 @@ finish_end (HvDomain *self)
   forget_process (self);
   /* A guest this daemon started is its child (a subreaper's) and a zombie by now. */
   hv_reaper_reap_daemonized ();
+  if (g_str_equal (reason, "crashed"))
+    log_serial_tail (self);
   hv_run_folder_remove (self->run_dir);
   self->id = 0;
   self->destroying = FALSE;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -45,6 +46,56 @@ hv_run_folder_remove (const char *run_dir)
     }
   if (g_rmdir (run_dir) != 0)
     g_warning ("cannot remove %s: %s", run_dir, g_strerror (errno));
+}
+
+/* Enough for a kernel's panic message, its call trace and a few lines before. */
+#define SERIAL_TAIL_BYTES 6144
+
+/* The guest writes what it likes: what reaches the daemon's log is printable ASCII. */
+static void
+make_printable (char *line)
+{
+  for (char *p = line; *p != '\0'; p++)
+    if (!g_ascii_isprint (*p))
+      *p = '?';
+}
+
+GStrv
+hv_run_folder_read_serial_tail (const char *run_dir,
+                                guint       max_lines)
+{
+  g_autofree char *path = g_build_filename (run_dir, "serial.log", NULL);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+  g_auto(GStrv) lines = NULL;
+  char buffer[SERIAL_TAIL_BYTES + 1];
+  gboolean cut;
+  size_t length;
+  GStrv tail;
+  FILE *file;
+
+  file = g_fopen (path, "rb");
+  if (file == NULL)
+    return NULL;
+  /* A read that begins mid-file begins mid-line: that piece is left out. */
+  cut = fseek (file, -SERIAL_TAIL_BYTES, SEEK_END) == 0;
+  if (!cut)
+    rewind (file);
+  length = fread (buffer, 1, SERIAL_TAIL_BYTES, file);
+  fclose (file);
+  buffer[length] = '\0';
+  lines = g_strsplit_set (buffer, "\r\n", -1);
+  for (guint i = cut ? 1 : 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')   /* the \r of each \r\n leaves an empty piece */
+      g_ptr_array_add (kept, lines[i]);
+  if (kept->len == 0)
+    return NULL;
+  tail = g_new0 (char *, MIN (kept->len, max_lines) + 1);
+  for (guint i = kept->len - MIN (kept->len, max_lines), j = 0; i < kept->len; i++, j++)
+    {
+      tail[j] = g_strdup (g_ptr_array_index (kept, i));
+      make_printable (tail[j]);
+    }
+  return tail;
 }
 
 gboolean

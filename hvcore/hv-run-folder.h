@@ -36,6 +36,10 @@ gboolean hv_run_folder_read_record   (const char   *run_dir,
                                       GError      **error);
 /* The id the record holds, without touching anything; 0 when it holds none. */
 gint64   hv_run_folder_read_id       (const char   *run_dir);
+/* The last lines (at most max_lines, from the last few KiB) the guest wrote on its serial
+ * port (serial.log), each only of printable ASCII; NULL when there is none. */
+GStrv    hv_run_folder_read_serial_tail (const char *run_dir,
+                                         guint       max_lines);
 /* qemu.pid, which QEMU writes itself. */
 gboolean hv_run_folder_read_pid_file (const char   *run_dir,
                                       GPid         *out,

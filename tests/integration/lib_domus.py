@@ -397,9 +397,10 @@ class Daemon:
     """
 
     def __init__(self, root, log_name="domusd.log", name="testhost", probe_kvm=False,
-                 domusd=DOMUSD, start_timeout=START_TIMEOUT, extra_args=(), wrapper=()):
+                 domusd=DOMUSD, start_timeout=START_TIMEOUT, extra_args=(), wrapper=(), extra_env=None):
         """wrapper: a command that ends by running its arguments with exec (the daemon keeps
-        its PID), e.g. unshare and a shell that mounts something first."""
+        its PID), e.g. unshare and a shell that mounts something first. extra_env: variables
+        for the daemon alone (G_MESSAGES_DEBUG for its debug lines in its log)."""
         self.root = root
         self.socket_path = os.path.join(root, "domusd.sock")
         self.uri = "unix:" + self.socket_path
@@ -411,6 +412,7 @@ class Daemon:
             env.pop("DOMUS_ACCEL", None)
         else:
             env["DOMUS_ACCEL"] = "tcg"
+        env.update(extra_env or {})
         self.proc = subprocess.Popen(list(wrapper) + [domusd, "--root", root, "--name", name]
                                      + list(extra_args),
                                      stdin=subprocess.DEVNULL, stdout=self.log,

@@ -20,6 +20,7 @@ ended by PID. Output is TAP, the plan last.
 
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -155,6 +156,12 @@ def main(guest_dir):
             check(wait_until(lambda: listed(uri)["goner"]["state"] == "shutoff", CRASH_TIMEOUT),
                   "goner is %r" % listed(uri)["goner"])
             check(pid is not None and not pid_alive(pid), "goner's QEMU %s still runs" % pid)
+            # Its run folder is gone, and with it the serial log: the panic is in the daemon's.
+            log = daemons[0].log_text()
+            check("domain goner: crashed; the last lines on its serial port:" in log
+                  and re.search(r"domain goner: serial: .*Kernel panic - not syncing: sysrq triggered crash", log),
+                  "the daemon's log lacks goner's panic message:\n" + "\n".join(
+                      line for line in log.splitlines() if "goner" in line)[-3000:])
             r = ctl(uri, "sysrq", "goner", "s")
             check(r.returncode == 1 and "not running" in r.stderr,
                   "sysrq on a shut-off domain: status %d, %r" % (r.returncode, r.stderr))

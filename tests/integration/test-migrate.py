@@ -23,7 +23,6 @@ import glob
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -51,6 +50,11 @@ RELOCATION_CONF = ("[relocation]\n"
                    "port=%d\n"
                    "hosts-allow=%s\n")
 QEMU_STREAM_MAGIC = b"QEVM"
+# A failed step shows each daemon's lines about the step's domains (at most this many, the
+# last ones), then its last lines; each line cut to LOG_LINE_CHARS.
+LOG_LINES_ABOUT = 150
+LOG_LINES_LAST = 8
+LOG_LINE_CHARS = 300
 ENCRYPTED_LOG = "(encrypted: TLS with this migration's key)"
 
 
@@ -96,7 +100,8 @@ class Host:
     def start(self):
         self.logs += 1
         self.daemon = lib_domus.Daemon(self.root, "domusd-%d.log" % self.logs,
-                                       name="host-" + self.label)
+                                       name="host-" + self.label,
+                                       extra_env={"G_MESSAGES_DEBUG": "all"})
         self.daemon.wait_listening()
 
     def call(self, method, **params):
@@ -120,6 +125,24 @@ class Host:
             return ""
         return "\n--- %s %s ---\n%s" % (self.label, os.path.basename(self.daemon.log_path),
                                        self.daemon.log_text()[-1500:])
+
+    def log_about(self, names):
+        """What a failed step shows of this daemon: every line of its log that names one of
+        the domains (their states, QMP events and migrations, from its debug lines), its
+        warnings, and its last lines. CI keeps only an excerpt of the test's output: a tail
+        alone cuts the lines that explain the failure."""
+        if self.daemon is None:
+            return ""
+        text = self.daemon.log_text()
+        lines = text.splitlines()
+        named = re.compile(r"\b(%s)\b|WARNING|CRITICAL|\[domusd \d+ ended" % "|".join(map(re.escape, names)))
+        about = [line[:LOG_LINE_CHARS] for line in lines if named.search(line)]
+        cut = len(about) - LOG_LINES_ABOUT
+        return "\n--- %s %s (%s): %d lines about %s%s ---\n%s\n--- %s, its last lines ---\n%s" % (
+            self.label, os.path.basename(self.daemon.log_path), self.daemon.log_path, len(about),
+            ", ".join(names), ", the first %d left out" % cut if cut > 0 else "",
+            "\n".join(about[-LOG_LINES_ABOUT:]), self.label,
+            "\n".join(line[:LOG_LINE_CHARS] for line in lines[-LOG_LINES_LAST:]))
 
     def cfg_files(self):
         return sorted(os.path.basename(p) for p in glob.glob(os.path.join(self.root, "domains", "*.cfg")))
@@ -213,6 +236,24 @@ def finish_background(proc, timeout, after):
         out, err = proc.communicate()
         raise Failure("domusctl migrate did not end within %d s of %s; it said:\n%s%s"
                       % (timeout, after, out, err))
+
+
+def crashed_on(host, name):
+    """Whether the daemon on host saw the domain end as crashed (its log says so)."""
+    return ("domain %s: ended (crashed)" % name) in host.daemon.log_text()
+
+
+def note_crash_after_move(host, name):
+    """Says on stdout (TAP) and stderr that the guest's kernel died on host right after a live
+    migration, with the first lines of what it printed (the daemon logs them)."""
+    serial = [line.split(": serial: ", 1)[1] for line in host.daemon.log_text().splitlines()
+              if ("domain %s: serial: " % name) in line]
+    note = ("# %s: its guest's kernel died on %s right after the live migration (%s); a known rare "
+            "fault of QEMU's live migration of a TCG guest (docs/test-guest.md, \"A guest that dies "
+            "after a live migration\"): the daemon started it again (on_crash), the step goes on with it"
+            % (name, host.label, " | ".join(serial[:3]) or "no serial lines logged"))
+    print(note, flush=True)
+    print(note, file=sys.stderr, flush=True)
 
 
 def serial_log_ticks(host, name):
@@ -344,7 +385,7 @@ def steps(m):
         console = state["console"]
         before = console.ticks()
         r = m.migrate(a, b, "--live", "mover")
-        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stderr, a.log_tail() + b.log_tail()))
+        check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
         lines = r.stdout.splitlines()
         check(lines and FINAL_RE.fullmatch(lines[-1]) is not None, "last line: %r" % r.stdout)
         check(len(lines) == 1, "more than the result line on a pipe: %r" % r.stdout)
@@ -370,7 +411,7 @@ def steps(m):
         check(READY_LINE not in text, "the guest booted again on B:\n" + text[-800:])
         check("mover: prepared, waiting on tcp:127.0.0.1:" in b.daemon.log_text()
               and ENCRYPTED_LOG not in b.daemon.log_text(),
-              "to loopback without --encrypt the stream should go in clear:" + b.log_tail())
+              "to loopback without --encrypt the stream should go in clear (B's log below)")
         last = source_ticks[-1]
         check(last < target_ticks[0] <= last + 3,
               "ticks on B start at %d, A's last was %d (B: %s)" % (target_ticks[0], last, target_ticks[:5]))
@@ -410,7 +451,7 @@ def steps(m):
         r = a.ctl("define", cfg)
         check(r.returncode == 0, "define: %s" % r.stderr)
         r = a.ctl("start", "--on", b.uri, "idle")
-        check(r.returncode == 0, "start --on: exit %d: %s%s" % (r.returncode, r.stderr, b.log_tail()))
+        check(r.returncode == 0, "start --on: exit %d: %s" % (r.returncode, r.stderr))
         check(re.fullmatch(r"Started domain idle on \S+ \(id=\d+\)\n", r.stdout), "stdout %r" % r.stdout)
         check(b.running("idle") or b.domains().get("idle", {}).get("state") == "starting",
               "idle on B: %r" % b.domains().get("idle"))
@@ -443,7 +484,7 @@ def steps(m):
         text = console.text()
         check("domus-disk /dev/vda marker 1" in text, "no marker 1 written on A:\n" + text[-1500:])
         r = m.migrate(a, b, "--live", "--copy-storage", "disky")
-        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stderr, b.log_tail()))
+        check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
         check(FINAL_RE.fullmatch(r.stdout.splitlines()[-1]), "stdout %r" % r.stdout)
         wait_until(lambda: console.proc.poll() is not None, 15)
         check(b.running("disky"), "disky on B: %r" % b.domains().get("disky"))
@@ -453,8 +494,15 @@ def steps(m):
         with open(path, "rb") as f:
             check(f.read(15) == b"domus-marker 1\n", "A's image lost the marker")
         # The guest reads the disk back: a reset runs init's marker test on the copy.
-        ticks, _ = serial_log_ticks(b, "disky")
         r = b.ctl("reboot", "disky")
+        if crashed_on(b, "disky"):
+            # Its kernel died on B right after the move and the daemon restarts it (on_crash);
+            # while it ends and starts again the reboot is refused ("not running"). The copy
+            # is read back all the same, by the guest that boots on it.
+            note_crash_after_move(b, "disky")
+            check(wait_until(lambda: b.running("disky"), BOOT_TIMEOUT), "disky did not start again on B")
+            if r.returncode != 0:
+                r = b.ctl("reboot", "disky")
         check(r.returncode == 0, "reboot on B: %s" % r.stderr)
         ok = wait_until(lambda: "domus-disk /dev/vda marker 2" in serial_log_ticks(b, "disky")[1], BOOT_TIMEOUT)
         text = serial_log_ticks(b, "disky")[1]
@@ -475,7 +523,7 @@ def steps(m):
             r = m.migrate(source, d, "--live", "--encrypt", "--verbose", "mover")
         finally:
             capture.stop()
-        check(r.returncode == 0, "exit %d: %s%s" % (r.returncode, r.stderr, source.log_tail() + d.log_tail()))
+        check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
         lines = r.stdout.splitlines()
         check(lines and FINAL_RE.fullmatch(lines[-1]), "stdout %r" % r.stdout)
         check("went over TLS" in r.stderr, "--verbose does not say TLS: %r" % r.stderr)
@@ -491,7 +539,7 @@ def steps(m):
         print("# --encrypt: %d bytes to port %d in %d connection(s), each opening %s"
               % (capture.total, d.port, len(flows), sorted({v[:3].hex() for v in flows.values()})), flush=True)
         log = d.daemon.log_text()
-        check(ENCRYPTED_LOG in log, "D's log does not say encrypted:" + d.log_tail())
+        check(ENCRYPTED_LOG in log, "D's log does not say encrypted (its log below)")
         check(not glob.glob(os.path.join(d.root, "run", "*", "keys.psk")), "a key file is left on D")
         # The guest survived: it counts on D from where it stopped, without a new boot.
         wait_until(lambda: console.proc.poll() is not None, 15)
@@ -503,24 +551,27 @@ def steps(m):
               "ticks on D start at %d, %s's last was %d" % (ticks[0], source.label, last))
         check("mover" not in source.domains(), "%s still lists mover" % source.label)
 
+    # (what the step checks, the step, the domains whose log lines a failure shows)
     return [
-        ("three daemons start; B's hello reports relocation and the migration methods", start_daemons),
-        ("the test guest runs and counts on A", create_on_a),
-        ("migrate --check lists the target's checks; a name clash fails with status 1", checks_only),
+        ("three daemons start; B's hello reports relocation and the migration methods", start_daemons, ()),
+        ("the test guest runs and counts on A", create_on_a, ("mover",)),
+        ("migrate --check lists the target's checks; a name clash fails with status 1", checks_only, ("mover",)),
         ("C (hosts-allow names only 192.0.2.1) refuses: domusctl fails, nothing on C, guest counts on A",
-         refused_by_hosts_allow),
-        ("SIGINT to domusctl migrate mid-way cancels: guest counts on A, nothing on B", cancel_with_sigint),
+         refused_by_hosts_allow, ("mover",)),
+        ("SIGINT to domusctl migrate mid-way cancels: guest counts on A, nothing on B", cancel_with_sigint,
+         ("mover",)),
         ("target daemon and QEMU killed mid-way (--bandwidth 5): rollback, guest counts on A, B clean",
-         target_killed),
+         target_killed, ("mover",)),
         ("live migration A -> B: one result line, ticks on B continue A's, A keeps the config aside",
-         live_migration),
-        ("the guest comes back B -> A paused (no --live), the target reached over ssh://", back_over_ssh),
-        ("start --on: a shut-off domain is started on B and leaves A", start_on),
-        ("start --on refuses a running domain", start_on_running_refused),
+         live_migration, ("mover",)),
+        ("the guest comes back B -> A paused (no --live), the target reached over ssh://", back_over_ssh,
+         ("mover",)),
+        ("start --on: a shut-off domain is started on B and leaves A", start_on, ("idle",)),
+        ("start --on refuses a running domain", start_on_running_refused, ("mover",)),
         ("--copy-storage: the disk the guest wrote on A is copied to B's store and read back there",
-         copy_storage),
+         copy_storage, ("disky",)),
         ("--encrypt to a loopback target: TLS on the wire, never QEMU's stream in clear; the guest"
-         " counts on", encrypted_to_loopback),
+         " counts on", encrypted_to_loopback, ("mover",)),
     ]
 
 
@@ -530,14 +581,15 @@ def main():
     base = make_temp_dir("domus-mig-")
     m = Migration(base, guest_dir)
     try:
-        for description, function in steps(m):
+        for description, function, names in steps(m):
             try:
                 function()
             except Skip as e:
                 tap.ok(True, "%s # SKIP %s" % (description, e))
                 continue
             except Exception as e:  # noqa: BLE001 - one broken step must not hide the others
-                logs = "".join(h.log_tail() for h in (m.a, m.b))
+                logs = "".join(h.log_about(names) if names else h.log_tail()
+                               for h in (m.a, m.b, m.c, m.d))
                 tap.ok(False, description, "%s: %s%s" % (type(e).__name__, e, logs))
                 if description.startswith("three daemons"):
                     break
@@ -545,7 +597,7 @@ def main():
             tap.ok(True, description)
     finally:
         m.teardown()
-        shutil.rmtree(base, ignore_errors=True)
+        tap.remove_if_passed(base)
     return tap.finish()
 
 
