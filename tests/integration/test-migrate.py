@@ -239,8 +239,11 @@ def finish_background(proc, timeout, after):
 
 
 def crashed_on(host, name):
-    """Whether the daemon on host saw the domain end as crashed (its log says so)."""
-    return ("domain %s: ended (crashed)" % name) in host.daemon.log_text()
+    """Whether the daemon on host saw the domain's guest crash (its log says so): from the
+    panic on, while its QEMU is ended, and after."""
+    log = host.daemon.log_text()
+    return any(("domain %s: %s" % (name, what)) in log
+               for what in ("ending its stopped QEMU (crashed)", "ended (crashed)"))
 
 
 def crash_note(host, name):
@@ -257,6 +260,8 @@ def note_crash_after_move(host, name):
     migration, with the first lines of what it printed (the daemon logs them)."""
     serial = [line.split(": serial: ", 1)[1] for line in host.daemon.log_text().splitlines()
               if ("domain %s: serial: " % name) in line]
+    telling = [line for line in serial if any(word in line for word in ("BUG:", "Oops", "RIP:", "Kernel panic"))]
+    serial = telling or serial
     note = ("# %s: its guest's kernel died on %s right after the live migration (%s); a known rare "
             "fault of QEMU's live migration of a TCG guest (docs/test-guest.md, \"A guest that dies "
             "after a live migration\"): the daemon started it again (on_crash), the step goes on with it"
@@ -508,8 +513,8 @@ def steps(m):
             # Its kernel died on B right after the move and the daemon restarts it (on_crash);
             # while it ends and starts again the reboot is refused ("not running"). The copy
             # is read back all the same, by the guest that boots on it.
-            note_crash_after_move(b, "disky")
             check(wait_until(lambda: b.running("disky"), BOOT_TIMEOUT), "disky did not start again on B")
+            note_crash_after_move(b, "disky")
             if r.returncode != 0:
                 r = b.ctl("reboot", "disky")
         check(r.returncode == 0, "reboot on B: %s" % r.stderr)
