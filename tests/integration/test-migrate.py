@@ -262,9 +262,9 @@ def note_crash_after_move(host, name):
               if ("domain %s: serial: " % name) in line]
     telling = [line for line in serial if any(word in line for word in ("BUG:", "Oops", "RIP:", "Kernel panic"))]
     serial = telling or serial
-    note = ("# %s: its guest's kernel died on %s right after the live migration (%s); a known rare "
-            "fault of QEMU's live migration of a TCG guest (docs/test-guest.md, \"A guest that dies "
-            "after a live migration\"): the daemon started it again (on_crash), the step goes on with it"
+    note = ("# %s: its guest's kernel died on %s right after the live migration (%s); a rare fault "
+            "of live migrations of a TCG guest, not attributed yet (docs/test-guest.md, \"A guest that "
+            "dies after a live migration\"): the daemon started it again (on_crash), the step goes on with it"
             % (name, host.label, " | ".join(serial[:3]) or "no serial lines logged"))
     print(note, flush=True)
     print(note, file=sys.stderr, flush=True)
@@ -529,7 +529,8 @@ def steps(m):
         d = m.d
         source = a if a.running("mover") else b
         check(source.running("mover"), "mover runs on neither A nor B")
-        d.start()
+        if d.daemon is None:
+            d.start()
         console = m.console(source, "mover")
         check(console.wait_ticks(lambda t: len(t) >= 1, 20), "no ticks on %s before the move" % source.label)
         capture = LoopbackCapture(d.port)
@@ -566,6 +567,25 @@ def steps(m):
               "ticks on D start at %d, %s's last was %d" % (ticks[0], source.label, last))
         check("mover" not in source.domains(), "%s still lists mover" % source.label)
 
+    def encrypted_to_loopback_once_more_after_a_crash():
+        # The step that has met the rare guest crash after a move most (docs/test-guest.md,
+        # "A guest that dies after a live migration"): when D's daemon says the guest died
+        # there, the restarted guest is brought back to A in clear and the step is made once
+        # more, said on TAP and stderr. Any other failure, or a second crash, fails it.
+        try:
+            encrypted_to_loopback()
+            return
+        except Failure:
+            if not crashed_on(m.d, "mover"):
+                raise
+        note_crash_after_move(m.d, "mover")
+        check(wait_until(lambda: len(serial_log_ticks(m.d, "mover")[0]) >= 1, BOOT_TIMEOUT),
+              "the guest restarted on D does not count")
+        r = m.migrate(m.d, a, "--live", "mover")
+        check(r.returncode == 0, "back from D to A for the second try: exit %d: %s" % (r.returncode, r.stderr))
+        print("# --encrypt: the step once more, the guest back on A", flush=True)
+        encrypted_to_loopback()
+
     # (what the step checks, the step, the domains whose log lines a failure shows)
     return [
         ("three daemons start; B's hello reports relocation and the migration methods", start_daemons, ()),
@@ -586,7 +606,7 @@ def steps(m):
         ("--copy-storage: the disk the guest wrote on A is copied to B's store and read back there",
          copy_storage, ("disky",)),
         ("--encrypt to a loopback target: TLS on the wire, never QEMU's stream in clear; the guest"
-         " counts on", encrypted_to_loopback, ("mover",)),
+         " counts on", encrypted_to_loopback_once_more_after_a_crash, ("mover",)),
     ]
 
 
