@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from domusbench import remove_debian_guests
+from domusbench import debian_bare_command, debian_kernel_files, remove_debian_guests
 from lib_args import parser_with_build
 
 EXTRA = " systemd.log_target=kmsg systemd.log_level=info"
@@ -69,26 +69,8 @@ def boot(command, log):
     return login, text
 
 
-def kernel_files(base):
-    stem = base[:-len(".qcow2")]
-    return stem + ".vmlinuz", stem + ".initrd"
-
-
 def bare_command(base, work):
-    overlay = os.path.join(work, "bare.qcow2")
-    if os.path.exists(overlay):
-        os.unlink(overlay)
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", overlay], check=True)
-    log = os.path.join(work, "bare.serial")
-    if os.path.exists(log):  # an earlier boot's, which holds "login:" already
-        os.unlink(log)
-    kernel, initrd = kernel_files(base)
-    return (["qemu-system-x86_64", "-accel", "tcg,tb-size=128", "-m", "512", "-nodefaults", "-display", "none",
-             "-kernel", kernel, "-initrd", initrd,
-             "-append", "root=/dev/vda ro console=tty0 console=ttyS0 net.ifnames=0" + EXTRA,
-             "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
-             "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0", "-vga", "std",
-             "-serial", "file:" + log], log)
+    return debian_bare_command(base, work, append=EXTRA)
 
 
 def seeded_command(tool, store, work, name, key, own_base, base):
@@ -104,7 +86,7 @@ def seeded_command(tool, store, work, name, key, own_base, base):
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", disk, "4G"],
                        check=True)
         text = open(cfg).read()
-        for own, other in zip(kernel_files(own_base), kernel_files(base)):
+        for own, other in zip(debian_kernel_files(own_base), debian_kernel_files(base)):
             text = text.replace(own, other)
         with open(cfg, "w") as f:
             f.write(text)

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 
-from domusbench import Daemon, remove_debian_guests
+from domusbench import Daemon, debian_bare_command, remove_debian_guests
 
 
 def args_and_options():
@@ -105,18 +105,7 @@ def boot_to_login(command, log, prompt):
 def bare_boot(base, work, accel):
     """BASE (the store's debian-SUITE-vN.qcow2, its kernel and initrd beside it) booted by
     a hand-written QEMU command, on an overlay of its own, until "login:"."""
-    overlay = os.path.join(work, "bare.qcow2")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", overlay], check=True)
-    log = os.path.join(work, "bare.serial")
-    if os.path.exists(log):  # an earlier round's, which holds "login:" already
-        os.unlink(log)
-    command = ["qemu-system-x86_64", "-accel", accel, "-m", "512", "-nodefaults", "-display", "none",
-               "-kernel", base[:-len(".qcow2")] + ".vmlinuz",
-               "-initrd", base[:-len(".qcow2")] + ".initrd",
-               "-append", "root=/dev/vda ro console=tty0 console=ttyS0 net.ifnames=0",
-               "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
-               "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0", "-vga", "std",
-               "-serial", "file:" + log]
+    command, log = debian_bare_command(base, work, accel)
     return boot_to_login(command, log, "login:")
 
 

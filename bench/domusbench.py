@@ -101,3 +101,29 @@ def remove_debian_guests(store, names):
             path = os.path.join(store, name + suffix)
             if os.path.exists(path):
                 os.unlink(path)
+
+
+def debian_kernel_files(base):
+    """The kernel and initrd beside a store's Debian base (debian-SUITE-vN.qcow2)."""
+    stem = base[:-len(".qcow2")]
+    return stem + ".vmlinuz", stem + ".initrd"
+
+
+def debian_bare_command(base, work, accel="tcg,tb-size=128", append=""):
+    """The baseline of the Debian benches: BASE booted by a hand-written QEMU command (its
+    own kernel and initrd, no seed), on a new overlay in WORK; APPEND goes on the kernel's
+    command line. (command, its serial log), the log not there yet."""
+    overlay = os.path.join(work, "bare.qcow2")
+    if os.path.exists(overlay):
+        os.unlink(overlay)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", overlay], check=True)
+    log = os.path.join(work, "bare.serial")
+    if os.path.exists(log):  # an earlier boot's, which holds "login:" already
+        os.unlink(log)
+    kernel, initrd = debian_kernel_files(base)
+    return (["qemu-system-x86_64", "-accel", accel, "-m", "512", "-nodefaults", "-display", "none",
+             "-kernel", kernel, "-initrd", initrd,
+             "-append", "root=/dev/vda ro console=tty0 console=ttyS0 net.ifnames=0" + append,
+             "-drive", "file=%s,format=qcow2,if=virtio" % overlay,
+             "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0", "-vga", "std",
+             "-serial", "file:" + log], log)

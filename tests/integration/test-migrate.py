@@ -266,8 +266,7 @@ def note_crash_after_move(host, name):
             "of live migrations of a TCG guest, not attributed yet (docs/test-guest.md, \"A guest that "
             "dies after a live migration\"): the daemon started it again (on_crash), the step goes on with it"
             % (name, host.label, " | ".join(serial[:3]) or "no serial lines logged"))
-    print(note, flush=True)
-    print(note, file=sys.stderr, flush=True)
+    lib_domus.say_known_fault(note)
 
 
 def serial_log_ticks(host, name):
